@@ -1,0 +1,176 @@
+// The typed facade's contract: what the CLI, the debug adapter, the benchmarks and the tests may ask of a
+// machine. `machine.ts` implements it over the native binding; nothing above common/ touches the binding.
+
+export type BackendName = 'auto' | 'software' | 'kvm' | 'nvmm';
+
+export interface MachineConfig {
+  /** The disk image: a bare 512-byte sector, a floppy image or a hard-disk image. */
+  image: Uint8Array;
+  /** Guest RAM in MiB (default 32). */
+  memoryMiB?: number;
+  backend?: BackendName;
+  /** 0x00 (floppy) or 0x80 (hard disk); chosen from the image size when absent. */
+  bootDrive?: number;
+  /** Refuse a sector without 0x55AA (default true). */
+  requireSignature?: boolean;
+  /** Virtual time from the instruction count (default, deterministic) or the host clock. */
+  clock?: 'virtual' | 'real';
+  /** Stop (reason 'unhandled-port') on an access to a port no device serves, instead of reading 0xFF. */
+  stopOnUnhandledPort?: boolean;
+}
+
+/** A segment register with its hidden descriptor cache; attrib packed as NVMM does (type:4 s:1 dpl:2 p:1 avl:1 l:1 def:1 g:1). */
+export interface SegmentRegister {
+  selector: number;
+  base: number;
+  limit: number;
+  attrib: number;
+}
+
+export interface TableRegister {
+  base: number;
+  limit: number;
+}
+
+export interface Registers {
+  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
+  eip: number; eflags: number;
+  es: SegmentRegister; cs: SegmentRegister; ss: SegmentRegister; ds: SegmentRegister; fs: SegmentRegister; gs: SegmentRegister;
+  gdtr: TableRegister; idtr: TableRegister; ldtr: SegmentRegister; tr: SegmentRegister;
+  cr0: number; cr2: number; cr3: number; cr4: number; efer: number;
+  /** DR0-DR3, DR6, DR7 */
+  dr: number[];
+  halted: boolean;
+  intShadow: boolean;
+}
+
+/** One step in the chain of events that led to a fault, e.g. #GP -> #DF -> shutdown. */
+export interface FaultStep {
+  vector: number;
+  /** '#GP', '#DF', 'shutdown' */
+  name: string;
+  errorCode?: number;
+  cs: number;
+  eip: number;
+  linear: number;
+  /** The bytes of the instruction that was executing. */
+  bytes: number[];
+  /** Why, in words: "IDT limit 0x0000 is below vector 0x0D's descriptor". */
+  reason: string;
+}
+
+export type StopReason =
+  | 'entry'
+  | 'step'
+  | 'breakpoint'
+  | 'watchpoint'
+  | 'pause'
+  | 'exception'       // a vector the debugger asked to catch (before delivery)
+  | 'triple-fault'    // shutdown
+  | 'hlt-cli'         // HLT with interrupts disabled: the guest can never wake
+  | 'guest-exit'      // the isa-debug-exit port 0xF4
+  | 'instruction-limit'
+  | 'unhandled-port'
+  | 'error';
+
+export interface StopEvent {
+  reason: StopReason;
+  cs: number;
+  eip: number;
+  /** CS base + EIP */
+  linear: number;
+  instructions: number;
+  breakpointId?: number;
+  watch?: { address: number; size: number; access: 'read' | 'write' };
+  exception?: { vector: number; name: string; errorCode?: number; cr2?: number; chain: FaultStep[]; explanation: string };
+  /** guest-exit: the process exit status QEMU's isa-debug-exit would give, (value << 1) | 1. */
+  exitCode?: number;
+  port?: number;
+  message?: string;
+}
+
+export type WatchAccess = 'read' | 'write' | 'access';
+
+export interface ScreenText {
+  mode: number;
+  columns: number;
+  rows: number;
+  /** One string per row, trailing spaces kept. */
+  lines: string[];
+  cursor: { row: number; column: number; visible: boolean };
+}
+
+/** An exit or diagnostic worth telling the user about, as the run records it. */
+export interface RunEvent {
+  kind: 'unhandled-port' | 'unmapped-memory' | 'stack-overflow' | 'exception' | 'invalid-opcode';
+  linear: number;
+  cs: number;
+  eip: number;
+  message: string;
+  port?: number;
+  address?: number;
+  vector?: number;
+}
+
+export interface MachineEvents {
+  serial: (bytes: Uint8Array) => void;
+  debugcon: (bytes: Uint8Array) => void;
+  /** The guest changed what is on screen (coalesced; at most one per ~16 ms of host time while running). */
+  screen: () => void;
+  /** A non-fatal event for diagnostics (unknown port, unmapped memory...). */
+  event: (e: RunEvent) => void;
+}
+
+export interface Machine {
+  readonly backend: string;
+  /** Why this backend was chosen, and why the others were not usable. */
+  readonly backendNote: string;
+
+  /** Runs on the native thread until the next stop; resolves with it. */
+  run(options?: { maxInstructions?: number }): Promise<StopEvent>;
+  /** Stops a running guest; the pending run() resolves with reason 'pause'. */
+  pause(): void;
+  /** Executes exactly one instruction (an INT or a fault counts as one), synchronously. */
+  step(): StopEvent;
+  readonly running: boolean;
+
+  getRegisters(): Registers;
+  setRegisters(regs: Partial<Registers>): void;
+  /** Guest memory by linear (through segmentation-free paging, if on) or physical address; unreadable bytes throw. */
+  readMemory(address: number, length: number, space?: 'linear' | 'physical'): Uint8Array;
+  writeMemory(address: number, data: Uint8Array, space?: 'linear' | 'physical'): void;
+  /** Page walk of a linear address: the physical address, or why it does not translate. */
+  translate(linear: number): { physical?: number; steps: string[] };
+
+  addBreakpoint(linear: number): number;
+  removeBreakpoint(id: number): void;
+  addWatchpoint(address: number, length: number, access: WatchAccess): number;
+  removeWatchpoint(id: number): void;
+  /** Exception vectors (0-31) that stop before delivery. */
+  setCatchExceptions(vectors: number[]): void;
+
+  /** Recent instructions, oldest first: address and bytes. */
+  history(count: number): { cs: number; eip: number; linear: number; bytes: number[] }[];
+  instructionCount(): number;
+
+  /** A whole-machine snapshot kept natively; cheap (dirty pages only). */
+  snapshot(): number;
+  restore(id: number): void;
+  dropSnapshot(id: number): void;
+
+  /** Keyboard: PC set-1 scan codes (make and break), or text typed as key presses. */
+  sendScanCodes(codes: number[]): void;
+  typeText(text: string): void;
+  /** Bytes received on COM1. */
+  sendSerial(bytes: Uint8Array): void;
+
+  screenText(): ScreenText;
+  /** The screen rendered (text with the VGA font, or graphics) as RGBA. */
+  screenImage(): { width: number; height: number; rgba: Uint8Array };
+
+  on<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this;
+  off<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this;
+
+  /** Frees the native machine; further calls throw. */
+  dispose(): void;
+}

@@ -1,0 +1,37 @@
+// One vocabulary for why a vCPU stopped running: NVMM's exit reasons, plus the software vCPU's own
+// (Exception: a vector the debugger asked to catch; Debug: breakpoint, watchpoint or single step).
+#pragma once
+#include <cstdint>
+
+namespace bv {
+
+enum class ExitReason : uint8_t {
+  None,             // the instruction budget was spent; nothing else happened
+  Io,               // a port access whose handler asked the monitor to look (IoAction::Yield); already completed
+  Memory,           // an access to a physical address with no RAM or ROM behind it, the handler asked to stop
+  Halted,           // HLT; RIP is past it
+  Shutdown,         // triple fault
+  Invalid,          // the backend could not go on (hardware entry failure, an internal error)
+  Stopped,          // requestStop() from another thread
+  InterruptWindow,  // an interrupt can be injected now (int_window_exiting was set)
+  Exception,        // a CPU exception the debugger asked to catch, before delivery; RIP at the faulting instruction
+  Debug,            // a breakpoint, watchpoint or single step
+};
+
+enum class DebugKind : uint8_t { Breakpoint, Watchpoint, Step };
+
+enum AccessKind : uint8_t { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_EXEC = 4 };
+
+struct Exit {
+  ExitReason reason = ExitReason::None;
+  union {
+    struct { bool in; uint16_t port; uint8_t size; uint32_t value; } io;
+    struct { uint8_t access; uint8_t size; uint64_t gpa; uint64_t value; } mem;
+    struct { uint8_t vector; bool has_error; uint32_t error; uint64_t cr2; } exception;
+    struct { DebugKind kind; uint8_t access; int id; uint64_t address; } debug;
+    struct { uint64_t hwcode; } invalid;
+  } u = {};
+  const char* reasonName() const;
+};
+
+}  // namespace bv

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests and benchmarks need from Debian's packages: nasm (assembles the examples and the
+# test programs), qemu-system-x86 (the reference emulator), bochs (a benchmark reference). Idempotent and
+# quiet when everything is there already.
+set -euo pipefail
+need=()
+command -v nasm >/dev/null || need+=(nasm)
+command -v qemu-system-i386 >/dev/null || need+=(qemu-system-x86)
+[[ -f /usr/share/seabios/bios.bin ]] || need+=(seabios)
+command -v bochs >/dev/null || need+=(bochs bochsbios bochs-term)
+[[ -f /usr/share/vgabios/vgabios.bin || -f /usr/share/vgabios/vgabios-cirrus.bin ]] || need+=(vgabios)
+((${#need[@]} == 0)) && exit 0
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-test-deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "install-test-deps: installing ${need[*]} from Debian" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
