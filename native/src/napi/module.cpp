@@ -1,6 +1,18 @@
-// The addon's entry point: registers each exposed class. Each class lives in its own file here.
+// The addon's entry point: each class in this folder registered itself (registry.h); export them all.
 #include <napi.h>
 
-static Napi::Object InitBootvisor(Napi::Env env, Napi::Object exports) { return exports; }
+#include "napi/registry.h"
+
+namespace bv::napi {
+std::vector<ClassInit>& classInits() {
+  static std::vector<ClassInit> inits;
+  return inits;
+}
+}  // namespace bv::napi
+
+static Napi::Object InitBootvisor(Napi::Env env, Napi::Object exports) {
+  for (auto init : bv::napi::classInits()) init(env, exports);
+  return exports;
+}
 
 NODE_API_MODULE(bootvisor, InitBootvisor)

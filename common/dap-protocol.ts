@@ -1,0 +1,56 @@
+// Bootvisor's additions to the Debug Adapter Protocol: custom requests and events that any client (the
+// extension's screen view, tests) can use. The adapter implements them; the extension only sends/listens.
+
+/** Custom request: the guest screen now. */
+export const SCREEN_REQUEST = 'bootvisor/screen';
+export interface ScreenRequestArgs {
+  /** 'text' gives the text screen; 'image' gives RGBA pixels (base64). Default 'image'. */
+  format?: 'text' | 'image';
+}
+export interface ScreenResponseBody {
+  mode: number;
+  width: number;
+  height: number;
+  /** base64 RGBA, width*height*4 bytes (format 'image'). */
+  rgba?: string;
+  /** format 'text' */
+  lines?: string[];
+  cursor?: { row: number; column: number; visible: boolean };
+}
+
+/** Custom request: PC set-1 scan codes to the guest keyboard (make and break codes, 0xE0-prefixed extended keys). */
+export const KEYS_REQUEST = 'bootvisor/keys';
+export interface KeysRequestArgs {
+  scanCodes?: number[];
+  /** Typed as key presses (ASCII; newline is Enter). */
+  text?: string;
+}
+
+/** Custom request: bytes to COM1's receiver. */
+export const SERIAL_INPUT_REQUEST = 'bootvisor/serialInput';
+export interface SerialInputArgs {
+  /** base64 */
+  data: string;
+}
+
+/** Custom request: pause/resume/reset from the screen toolbar are the standard DAP requests; reset is custom. */
+export const RESET_REQUEST = 'bootvisor/reset';
+
+/** Custom event: the screen changed (coalesced); the client asks for it with SCREEN_REQUEST. */
+export const SCREEN_CHANGED_EVENT = 'bootvisor/screenChanged';
+
+/** Custom event: bytes the guest sent to COM1. */
+export const SERIAL_EVENT = 'bootvisor/serial';
+export interface SerialEventBody {
+  /** base64 */
+  data: string;
+}
+
+/** Custom event: backend in use and guest speed, about once a second while running. */
+export const STATUS_EVENT = 'bootvisor/status';
+export interface StatusEventBody {
+  backend: string;
+  running: boolean;
+  /** guest instructions per second over the last interval (0 when not counted) */
+  instructionsPerSecond: number;
+}
