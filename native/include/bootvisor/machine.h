@@ -1,0 +1,217 @@
+// The PC around one vCPU: RAM, the paravirtual BIOS, the devices, virtual time, snapshots, and the run loop
+// that serves the vCPU's exits. Synchronous and single-threaded: one thread calls everything here, except
+// requestStop(), which any thread may call. Listener callbacks arrive on the thread that called run()/step().
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bootvisor/exit.h"
+#include "bootvisor/memory.h"
+#include "bootvisor/state.h"
+#include "bootvisor/vcpu.h"
+
+namespace bv {
+
+enum class ClockMode : uint8_t {
+  Virtual,  // time derived from the instruction count (10 ns per instruction): runs are deterministic
+  Real,     // the host's monotonic clock (also used whenever the backend cannot count instructions)
+};
+
+struct MachineConfig {
+  std::vector<uint8_t> image;          // a bare sector, a floppy image or a hard-disk image
+  uint64_t memoryBytes = 32ull << 20;  // guest RAM; at least 1 MiB, at most 3 GiB
+  int bootDrive = -1;                  // 0x00 floppy, 0x80 hard disk; -1 picks from the image size
+  bool requireSignature = true;        // refuse a boot sector without 0x55AA
+  ClockMode clock = ClockMode::Virtual;
+  bool stopOnUnhandledPort = false;    // stop with UnhandledPort instead of reading 0xFF
+  std::string backend = "software";    // "software", "kvm", "nvmm" or "auto" (see createVcpu)
+  uint64_t rtcEpochSeconds = 1767225600;  // the RTC's time at power-on in Virtual mode (2026-01-01 00:00 UTC)
+};
+
+enum class StopReason : uint8_t {
+  Step,              // step() finished its instruction
+  Breakpoint,
+  Watchpoint,
+  Pause,             // requestStop()
+  Exception,         // a vector the debugger asked to catch, before delivery
+  TripleFault,       // shutdown
+  HltCli,            // HLT with interrupts disabled: the guest can never wake
+  GuestExit,         // a write to the isa-debug-exit port 0xF4
+  InstructionLimit,  // RunLimits::maxInstructions retired
+  UnhandledPort,     // MachineConfig::stopOnUnhandledPort and a port nobody serves
+  Error,             // the backend could not go on (message says why)
+};
+const char* stopReasonName(StopReason r);  // the facade's names: "step", "triple-fault", "hlt-cli", ...
+
+// One step in the chain of events that led to a fault, e.g. #GP -> #DF -> shutdown.
+struct FaultStep {
+  uint8_t vector = 0;
+  std::string name;  // "#GP", "#DF", "shutdown"
+  bool hasErrorCode = false;
+  uint32_t errorCode = 0;
+  uint16_t cs = 0;
+  uint32_t eip = 0;
+  uint64_t linear = 0;
+  std::vector<uint8_t> bytes;  // the instruction that was executing
+  std::string reason;          // in words
+};
+
+struct StopRecord {
+  StopReason reason = StopReason::Pause;
+  uint16_t cs = 0;
+  uint32_t eip = 0;
+  uint64_t linear = 0;        // CS base + EIP
+  uint64_t instructions = 0;  // retired since boot (the machine's count: rewinds with snapshots)
+  int breakpointId = -1;
+  struct {
+    uint64_t address = 0;
+    uint32_t size = 0;
+    uint8_t access = 0;  // AccessKind bits
+  } watch;
+  struct {
+    uint8_t vector = 0;
+    bool hasErrorCode = false;
+    uint32_t errorCode = 0;
+    uint64_t cr2 = 0;
+    std::vector<FaultStep> chain;
+    std::string explanation;
+  } exception;
+  int exitCode = 0;    // GuestExit: (value << 1) | 1, as QEMU's isa-debug-exit
+  uint16_t port = 0;   // UnhandledPort
+  std::string message; // Error, HltCli, UnhandledPort, TripleFault: what happened in words
+};
+
+struct RunLimits {
+  uint64_t maxInstructions = 0;  // 0: no limit
+};
+
+struct ScreenText {
+  uint8_t mode = 3;
+  int columns = 80;
+  int rows = 25;
+  std::vector<std::string> lines;  // one per row, trailing spaces kept; CP437 mapped to UTF-8
+  int cursorRow = 0;
+  int cursorColumn = 0;
+  bool cursorVisible = true;
+  bool graphics = false;  // a graphics mode: lines are empty
+};
+
+struct ScreenImage {
+  int width = 0;
+  int height = 0;
+  std::vector<uint8_t> rgba;  // width * height * 4
+};
+
+enum class RunEventKind : uint8_t { UnhandledPort, UnmappedMemory, StackOverflow, Exception, InvalidOpcode };
+const char* runEventKindName(RunEventKind k);  // "unhandled-port", "unmapped-memory", ...
+
+// A non-fatal happening worth telling the user about.
+struct RunEvent {
+  RunEventKind kind = RunEventKind::UnhandledPort;
+  uint64_t linear = 0;
+  uint16_t cs = 0;
+  uint32_t eip = 0;
+  std::string message;
+  int port = -1;
+  int64_t address = -1;
+  int vector = -1;
+};
+
+// Output of the running guest. Called on the run()/step() thread; keep it short (queue and return).
+class MachineListener {
+ public:
+  virtual ~MachineListener() = default;
+  virtual void onSerial(const uint8_t* bytes, size_t n) {}
+  virtual void onDebugcon(const uint8_t* bytes, size_t n) {}
+  virtual void onScreenDirty() {}  // coalesced: at most one per ~16 ms of host time
+  virtual void onEvent(const RunEvent& e) {}
+};
+
+// io + mmio exits of one instruction, for the exit profile.
+struct ExitCount {
+  uint64_t rip = 0;  // the instruction pointer the backend reported (CS base not added)
+  uint64_t io = 0;
+  uint64_t mmio = 0;
+};
+
+class Machine {
+ public:
+  // nullptr and a message for the user (what was wrong, what to do) when the image or config is bad.
+  static std::unique_ptr<Machine> create(const MachineConfig& config, std::string& error);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const std::string& backendName() const;
+  const std::string& backendNote() const;  // why this backend, and why not the others
+  uint8_t bootDrive() const;
+
+  // Runs until a stop. Thread: the caller's. requestStop() from any thread ends it with Pause.
+  StopRecord run(const RunLimits& limits = {});
+  StopRecord step();
+  void requestStop();
+
+  uint64_t instructionCount() const;
+  uint64_t virtualTimeNs() const;
+
+  void getState(CpuState& out);
+  void setState(const CpuState& in);
+
+  // Memory by physical or linear address (linear: through the guest's paging when CR0.PG is on).
+  // false when any byte is unreadable / unwritable; nothing partial is written.
+  bool readPhysical(uint64_t gpa, void* dst, uint64_t len) const;
+  bool writePhysical(uint64_t gpa, const void* src, uint64_t len);
+  bool readLinear(uint64_t linear, void* dst, uint64_t len);
+  bool writeLinear(uint64_t linear, const void* src, uint64_t len);
+  // Page walk of a linear address: true and the physical address, or false; steps says what was read.
+  bool translate(uint64_t linear, uint64_t& physical, std::vector<std::string>& steps);
+
+  ScreenText screenText() const;
+  ScreenImage screenImage() const;
+
+  void sendScanCodes(const std::vector<uint8_t>& codes);
+  // Typed text as make/break set-1 scan codes (shift pressed around upper-case and symbols; \n and \r are
+  // Enter). Characters with no key on a US keyboard are skipped; returns how many.
+  size_t typeText(const std::string& utf8);
+  void sendSerial(const std::vector<uint8_t>& bytes);
+
+  void setListener(MachineListener* listener);  // nullptr to detach; not owned
+
+  // Snapshots of the whole machine (vCPU, memory, devices, clock), kept in memory. Only pages written since
+  // the previous snapshot are copied. Ids are never reused; restore() fails (false, error) on unknown ids.
+  uint32_t snapshot();
+  bool restore(uint32_t id, std::string& error);
+  void dropSnapshot(uint32_t id);
+  size_t snapshotBytes() const;  // host memory the snapshots hold
+
+  std::vector<ExitCount> exitProfile() const;
+
+  // The vCPU, for backend-specific extras (dynamic_cast to SoftwareVcpu for breakpoints, history...).
+  Vcpu& vcpu();
+  GuestMemory& memory();
+  // The machine as its vCPU sees it; a replacement vCPU (the hybrid) is created with this handler.
+  ExitHandler& exitHandler();
+  // Hands the guest to another vCPU (state moves across); the old one is returned.
+  std::unique_ptr<Vcpu> replaceVcpu(std::unique_ptr<Vcpu> next);
+
+  // A qtest-like harness for device tests: port access as the guest would see it, virtual time, IRQ lines.
+  uint32_t portRead(uint16_t port, unsigned size);
+  void portWrite(uint16_t port, unsigned size, uint32_t value);
+  void clockStep(uint64_t ns);  // advance virtual time (fires due timers)
+  bool irqLevel(int irq) const; // the line into the PIC (0-15)
+
+  struct Impl;
+
+ private:
+  explicit Machine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The backend factory: "software" always; "kvm" / "nvmm" when built and usable; "auto" picks the best usable
+// one. nullptr and whyNot when the backend cannot be used. Filled in by the backends (vmm/vcpu_factory.cpp).
+std::unique_ptr<Vcpu> createVcpu(const std::string& backend, GuestMemory& memory, ExitHandler& handler,
+                                 std::string& whyNot);
+
+}  // namespace bv
