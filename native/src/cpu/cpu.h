@@ -1,0 +1,273 @@
+// The software vCPU's architectural state and the services every instruction handler (and pm/) uses:
+// segmented and linear memory access with limit/type checks and paging, the stack, raising faults, and the
+// fault-chain recorder. No Node dependency.
+//
+// For native/src/cpu/pm/ (protected mode and paging, a colleague's): you may use every public member below
+// marked [pm]. Change segment caches only through setSeg() (it updates the derived fast-path fields),
+// CR0/CR3/CR4 only through setCr0/setCr3/setCr4 (they flush the TLB when the SDM says), CPL through
+// setCpl(). A null selector loaded in protected mode must give a cache with attr P=0 (accesses through it
+// then raise #GP(0), or #SS(0) through SS). eip is already the faulting instruction's when an exception is
+// delivered, and the next instruction's for INT n / external interrupts: deliverInterrupt pushes cpu.eip.
+//
+// Additive changes since first commit (the colleague reads this list):
+//   (none yet)
+#pragma once
+#include <atomic>
+#include <cstdarg>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bootvisor/exit.h"
+#include "bootvisor/memory.h"
+#include "bootvisor/state.h"
+#include "bootvisor/vcpu.h"
+
+namespace bv::cpu {
+
+class SystemOps;
+
+enum Vector : uint8_t {
+  VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6, VEC_NM = 7,
+  VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
+};
+// True for the vectors that push an error code in protected mode.
+inline bool vectorHasError(uint8_t v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+const char* vectorName(uint8_t v);  // "#GP", "#DF", ...
+
+// How an interrupt came to be; decides what IDT gate DPL checks apply and what is pushed.
+enum class IntKind : uint8_t {
+  Exception,  // a CPU fault/trap/abort (eip = faulting instruction for faults)
+  External,   // PIC interrupt, NMI (injected)
+  Software,   // INT n (gate DPL checked against CPL)
+  Int3,       // INT3 (DPL checked)
+  Into,       // INTO (DPL checked)
+  Icebp,      // F1 (no DPL check)
+};
+
+// Attribute bits in NVMM's packing (state.h SegAttrib): type:4 s:1 dpl:2 p:1 avl:1 l:1 def:1 g:1.
+namespace attr {
+constexpr uint16_t TYPE = 0xF, S = 1u << 4, DPL_SHIFT = 5, DPL = 3u << 5, P = 1u << 7, AVL = 1u << 8,
+                   L = 1u << 9, DEF = 1u << 10, G = 1u << 11;
+// Type bits (with S=1): code = 8, conforming/expand-down = 4, readable/writable = 2, accessed = 1.
+constexpr uint16_t T_CODE = 8, T_CONF_EXPDOWN = 4, T_RW = 2, T_ACCESSED = 1;
+}  // namespace attr
+
+// One segment register with its hidden descriptor cache.
+struct Seg {
+  uint16_t sel = 0;
+  uint16_t attr = 0;   // see namespace attr
+  uint32_t base = 0;
+  uint32_t limit = 0;  // byte-granular (already scaled by G)
+  // Derived by Cpu::setSeg for the fast path (do not set by hand):
+  uint32_t lo = 0;       // lowest valid offset (expand-down: limit+1)
+  uint32_t hi = 0;       // highest valid offset
+  bool canRead = true;   // data read allowed (PM type check; always true in real mode)
+  bool canWrite = true;  // data write allowed
+  bool big() const { return (attr & attr::DEF) != 0; }
+  bool present() const { return (attr & attr::P) != 0; }
+  uint8_t dpl() const { return (attr & attr::DPL) >> attr::DPL_SHIFT; }
+  uint8_t type() const { return attr & attr::TYPE; }
+};
+
+struct TableReg {
+  uint32_t base = 0;
+  uint16_t limit = 0;
+};
+
+// What pm/'s page walk found. On failure the walker has set CR2 and raised #PF (ok = false).
+struct PageWalk {
+  bool ok = false;
+  uint32_t phys = 0;        // physical address of the linear address walked
+  bool writable = false;    // a write at the privilege walked is allowed (U/S, R/W, CR0.WP applied)
+  bool user = false;        // user-accessible
+  bool global = false;      // G bit with CR4.PGE
+  bool dirtySet = false;    // D is set (a write may use a cached translation without another walk)
+  bool large = false;       // 4 MiB page
+};
+
+// One link of the chain of events that led to a fault, in words.
+struct FaultRecord {
+  uint8_t vector = 0;
+  bool hasError = false;
+  uint32_t error = 0;
+  uint16_t cs = 0;
+  uint32_t eip = 0;
+  uint32_t linear = 0;
+  uint8_t bytes[16] = {};
+  uint8_t length = 0;
+  bool shutdown = false;  // the last link of a triple fault
+  std::string reason;
+};
+
+class Cpu {
+ public:
+  Cpu(GuestMemory& mem, ExitHandler& io);
+  ~Cpu();
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  // ---- Architectural state [pm] ----
+  uint32_t gpr[8] = {};  // EAX ECX EDX EBX ESP EBP ESI EDI
+  uint32_t eip = 0;
+  Seg seg[6];            // ES CS SS DS FS GS (SEG_ES.. from state.h)
+  Seg ldtr, tr;
+  TableReg gdtr, idtr;
+  uint32_t cr0 = 0x60000010, cr2 = 0, cr3 = 0, cr4 = 0;
+  uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};  // DR4/5 alias DR6/7
+  uint64_t efer = 0;
+  uint8_t cpl = 0;
+
+  uint32_t eflags() const { return flags_; }
+  void setEflags(uint32_t v) { flags_ = (v & kFlagsWritable) | 2; }
+  bool flag(uint32_t f) const { return (flags_ & f) != 0; }
+  void setFlag(uint32_t f, bool on) { flags_ = on ? (flags_ | f) : (flags_ & ~f); }
+
+  bool protectedMode() const { return (cr0 & cr0::PE) != 0; }
+  bool paging() const { return (cr0 & cr0::PG) != 0; }
+  bool code32() const { return seg[SEG_CS].big(); }
+  bool stack32() const { return seg[SEG_SS].big(); }
+
+  // [pm] Load a segment cache (recomputes derived fields). seg index 0..5.
+  void setSeg(int s, const Seg& v);
+  // Real-mode style load: selector and base = sel*16; limit and attributes kept (unreal mode).
+  void setSegReal(int s, uint16_t sel);
+  void setCpl(uint8_t c);
+  void setCr0(uint32_t v);
+  void setCr3(uint32_t v);
+  void setCr4(uint32_t v);
+  void flushTlb(bool includingGlobal = true);
+  void invlpg(uint32_t linear);
+  void setA20(bool on);
+  bool a20() const { return a20Mask_ == 0xFFFFFFFFu; }
+
+  // ---- Faults [pm] ----
+  // Records a pending fault and returns false, so handlers can `return cpu.raise(...)`. The reason is
+  // printf-style, in words; a null format gives a default reason. The run loop delivers it (with the #DF
+  // and triple-fault rules) after the handler returns.
+  bool raise(uint8_t vector, uint32_t error = 0, const char* fmt = nullptr, ...)
+      __attribute__((format(printf, 4, 5)));
+  bool faultPending() const { return pending_.active; }
+
+  // ---- Memory through segmentation [pm may use] ----
+  // Offsets are already masked to the address size by the caller. False: a fault was raised.
+  bool read8(int s, uint32_t off, uint8_t& v);
+  bool read16(int s, uint32_t off, uint16_t& v);
+  bool read32(int s, uint32_t off, uint32_t& v);
+  bool write8(int s, uint32_t off, uint8_t v);
+  bool write16(int s, uint32_t off, uint16_t v);
+  bool write32(int s, uint32_t off, uint32_t v);
+  bool readN(int s, uint32_t off, unsigned size, uint32_t& v);   // size 1, 2 or 4
+  bool writeN(int s, uint32_t off, unsigned size, uint32_t v);
+  // Checks limit/type for [off, off+size) without accessing (for read-modify-write and multi-part ops).
+  bool checkSeg(int s, uint32_t off, unsigned size, bool write);
+
+  // Linear accesses at the current CPL ("sys" = supervisor access regardless of CPL: descriptor tables,
+  // TSS, IDT, as the SDM calls implicit supervisor accesses). [pm]
+  bool readLin(uint32_t lin, unsigned size, uint32_t& v, bool sys = false);
+  bool writeLin(uint32_t lin, unsigned size, uint32_t v, bool sys = false);
+  // Physical accesses (page walker) with the A20 mask; beyond RAM they go to MMIO. [pm]
+  uint32_t readPhys32(uint32_t pa);
+  void writePhys32(uint32_t pa, uint32_t v);
+
+  // ---- Stack [pm] ----
+  bool push16(uint16_t v);
+  bool push32(uint32_t v);
+  bool pop16(uint16_t& v);
+  bool pop32(uint32_t& v);
+  bool push(bool op32, uint32_t v) { return op32 ? push32(v) : push16(uint16_t(v)); }
+  bool pop(bool op32, uint32_t& v);
+  uint32_t sp() const { return stack32() ? gpr[4] : (gpr[4] & 0xFFFF); }
+  void setSp(uint32_t v) { if (stack32()) gpr[4] = v; else gpr[4] = (gpr[4] & 0xFFFF0000u) | (v & 0xFFFF); }
+
+  // ---- System operations: pm/'s when CR0.PE is set and it registered, else real mode. [pm] ----
+  SystemOps& sys();
+
+  // ---- Ports ----
+  bool portIn(uint16_t port, unsigned size, uint32_t& v);
+  bool portOut(uint16_t port, unsigned size, uint32_t v);
+
+  // ---- For the run loop (software_vcpu.cpp) and handlers; pm/ need not use these ----
+  GuestMemory& mem;
+  ExitHandler& io;
+  uint32_t insnEip = 0;      // EIP of the executing instruction (faults restart here)
+  uint32_t insnEsp = 0;      // ESP before it (restored on a fault)
+  bool yield = false;        // an I/O handler asked to stop after this instruction
+  Exit yieldExit;            // the Io/Memory exit to return then
+  bool intShadow = false;    // no interrupt before the next instruction (STI, MOV SS, POP SS)
+  bool halted = false;
+  bool stopAfter = false;    // stop the run after this instruction (port 0xF4, watchpoint hit)
+  Exit stopExit;
+  uint64_t icount = 0;
+  uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
+
+  struct Pending {
+    bool active = false;
+    uint8_t vector = 0;
+    uint32_t error = 0;
+    std::string reason;
+  } pending_;
+  std::vector<FaultRecord> chain;  // fault chain of the last fault (newest last)
+
+  // Watchpoint hook: the software vCPU sets it; called on slow-path accesses to PAGE_WATCH pages.
+  struct WatchHook {
+    virtual ~WatchHook() = default;
+    virtual void onAccess(uint32_t lin, uint64_t phys, unsigned size, uint8_t access) = 0;
+  };
+  WatchHook* watch = nullptr;
+
+  // Linear -> physical with paging and the A20 mask (false: fault raised). access: ACCESS_* from exit.h.
+  bool translate(uint32_t lin, uint8_t access, uint32_t& phys, bool sys = false);
+
+  static constexpr uint32_t kFlagsWritable = 0x003F7FD5;  // CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID
+
+ private:
+  struct TlbEntry {
+    uint32_t readTag = 1;   // linear page base when reads may use host; 1 = invalid
+    uint32_t writeTag = 1;  // same for writes (translation writable and dirty)
+    uint32_t physPage = 0;
+    bool global = false;
+  };
+  static constexpr unsigned kTlbSize = 1024;
+
+  bool slowRead(uint32_t lin, unsigned size, uint32_t& v, bool sys);
+  bool slowWrite(uint32_t lin, unsigned size, uint32_t v, bool sys);
+  bool fillTlb(uint32_t lin, uint8_t access, bool sys, TlbEntry*& out);
+  bool segFault(int s, uint32_t error, const char* what, uint32_t off);
+  bool physReadN(uint32_t pa, unsigned size, uint32_t& v);
+  bool physWriteN(uint32_t pa, unsigned size, uint32_t v);
+
+  uint32_t flags_ = 2;
+  uint32_t a20Mask_ = 0xFFFFFFFFu;
+  TlbEntry tlb_[kTlbSize];
+
+ public:
+  // Fast paths inline (same-page accesses that hit the TLB).
+  inline bool fastRead(uint32_t lin, unsigned size, uint32_t& v) {
+    const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
+    if (e.readTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
+    const uint8_t* p = mem.data() + e.physPage + (lin & 0xFFF);
+    switch (size) {
+      case 1: v = *p; break;
+      case 2: { uint16_t t; std::memcpy(&t, p, 2); v = t; break; }
+      default: std::memcpy(&v, p, 4); break;
+    }
+    return true;
+  }
+  inline bool fastWrite(uint32_t lin, unsigned size, uint32_t v) {
+    const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
+    if (e.writeTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
+    if (mem.pageFlags()[e.physPage >> PAGE_SHIFT] != PAGE_WRITE_FAST) return false;
+    uint8_t* p = mem.data() + e.physPage + (lin & 0xFFF);
+    std::memcpy(p, &v, size);  // little-endian host
+    return true;
+  }
+  // The flag bits the run loop needs quickly.
+  uint32_t& flagsRef() { return flags_; }
+};
+
+// Registration hook for pm/: a function-local static that pm/'s file sets from a static initializer.
+SystemOps*& protectedModeOps();
+
+}  // namespace bv::cpu
