@@ -1,0 +1,261 @@
+// The command line of `bootvisor run`: parsed into RunOptions, or a CliError with status 64 that says which
+// option was wrong and how to write it. No I/O here, so every message is testable.
+import type { BackendName } from '../common/api';
+import { CliError, ExitStatus } from './exit-codes';
+
+export interface RunOptions {
+  /** IMAGE or FILE.asm */
+  input: string;
+  backend: BackendName;
+  memoryMiB?: number;
+  /** A file, or '-' for standard output. */
+  serial?: string;
+  debugcon?: string;
+  /** Seconds of host time; undefined: no limit (10 s when an expectation is given). */
+  timeout?: number;
+  maxInstructions?: number;
+  /** The text to type, escapes already decoded. */
+  keys?: string;
+  expectSerial?: RegExp;
+  expectScreen?: RegExp;
+  screen?: string;
+  screenshot?: string;
+  report?: string;
+  bootDrive?: number;
+  requireSignature: boolean;
+  clock: 'virtual' | 'real';
+  stopOnUnhandledPort: boolean;
+  quiet: boolean;
+}
+
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
+
+/** The timeout that applies when an expectation is given and --timeout is not. */
+export const DEFAULT_EXPECT_TIMEOUT = 10;
+
+export const HELP = `Usage: bootvisor run IMAGE|FILE.asm [options]
+
+Boots a boot sector or disk image on a virtual PC, headless, and tells why it stopped.
+A .asm file is assembled with nasm first (its listing gives stops a source line).
+
+Options:
+  --backend auto|software|kvm|nvmm  the vCPU (default: software; auto picks the fastest usable)
+  --memory MiB                guest RAM, 1-3072 (default 32)
+  --serial FILE|-             write COM1 output to FILE, or - for standard output
+  --debugcon FILE|-           write port 0xE9 output to FILE, or - for standard output
+  --timeout SECONDS           stop after this much host time (default: none; 10 with --expect-*)
+  --max-instructions N        stop after N guest instructions
+  --keys TEXT                 type TEXT after boot (\\n or a newline is Enter; \\t, \\e, \\\\, \\xNN)
+  --expect-serial REGEX       succeed as soon as the serial output matches REGEX
+  --expect-screen REGEX       succeed as soon as the text screen matches REGEX
+  --screen FILE.txt|-         write the final text screen as text
+  --screenshot FILE.png       write the final screen as a PNG (text or graphics modes)
+  --report FILE.json          write the run's exit report (why it stopped, faults, VM exits per line)
+  --boot-drive floppy|hdd|N   boot drive number (default: from the image size; 0x00 floppy, 0x80 disk)
+  --no-signature-check        boot a first sector that does not end in 0x55 0xAA
+  --clock virtual|real        virtual time from the instruction count (default, deterministic) or host time
+  --stop-on-unhandled-port    stop at the first access to a port no device serves
+  --quiet                     say nothing unless something went wrong
+  -h, --help                  show this help
+
+Nothing is written into your files unless an option names them.
+Streams named - go to standard output; everything the runner itself says goes to standard error.
+
+Exit status:
+  0    an expectation matched, or the guest halted cleanly (cli; hlt)
+  N    the guest wrote V to the isa-debug-exit port 0xF4: N = (V << 1) | 1, as QEMU
+  1    an expectation did not match
+  2    the guest crashed (triple fault, unhandled exception)
+  124  --timeout or --max-instructions ran out (without --expect-*)
+  130  interrupted (Ctrl-C)
+  64   bad command line          65  unusable image (empty, size, signature)
+  66   input file not found      67  nasm reported errors
+  68   nasm not installed        69  backend unavailable / native addon missing
+  73   cannot write an output file
+`;
+
+const BACKENDS: readonly BackendName[] = ['auto', 'software', 'kvm', 'nvmm'];
+
+/** Options that take a value, and what the value is called in messages. */
+const VALUE_OPTIONS: Record<string, string> = {
+  '--backend': 'auto|software|kvm|nvmm',
+  '--memory': 'MiB',
+  '--serial': 'FILE|-',
+  '--debugcon': 'FILE|-',
+  '--timeout': 'SECONDS',
+  '--max-instructions': 'N',
+  '--keys': 'TEXT',
+  '--expect-serial': 'REGEX',
+  '--expect-screen': 'REGEX',
+  '--screen': 'FILE.txt|-',
+  '--screenshot': 'FILE.png',
+  '--report': 'FILE.json',
+  '--boot-drive': 'floppy|hdd|N',
+  '--clock': 'virtual|real',
+};
+const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
+
+const usage = (message: string): CliError =>
+  new CliError(ExitStatus.usage, `${message}\nRun \`bootvisor run --help\` for the options.`);
+
+/** Decodes the escapes --keys understands: \n \r \t \e \\ \xNN. */
+export function decodeKeys(text: string): string {
+  return text.replace(/\\(x[0-9A-Fa-f]{2}|.)/g, (whole, esc: string) => {
+    switch (esc[0]) {
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      case 'e':
+        return '\x1b';
+      case '\\':
+        return '\\';
+      case 'x':
+        if (esc.length === 3) return String.fromCharCode(parseInt(esc.slice(1), 16));
+        throw usage(`--keys: \\x needs two hex digits, as in \\x1b`);
+      default:
+        throw usage(`--keys: unknown escape ${whole}; use \\n \\r \\t \\e \\\\ or \\xNN`);
+    }
+  });
+}
+
+function parseNumber(option: string, value: string, what: string, min: number, max: number, integer: boolean): number {
+  const n = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw usage(`${option} ${JSON.stringify(value)}: expected ${what} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function parseRegex(option: string, value: string): RegExp {
+  try {
+    return new RegExp(value, 'm');
+  } catch (e) {
+    throw usage(`${option} ${JSON.stringify(value)} is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
+
+function parseBootDrive(value: string): number {
+  const v = value.toLowerCase();
+  if (v === 'floppy' || v === 'fd' || v === 'a') return 0x00;
+  if (v === 'hdd' || v === 'hd' || v === 'disk' || v === 'c') return 0x80;
+  return parseNumber('--boot-drive', value, 'floppy, hdd or a drive number', 0, 0xff, true);
+}
+
+/** Parses the arguments after `bootvisor` (e.g. ['run', 'hello.img', '--serial', '-']). */
+export function parseArgs(argv: readonly string[]): Command {
+  if (argv.length === 0) throw usage('missing command: bootvisor run IMAGE|FILE.asm [options]');
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
+  if (command === '--version' || command === '-V') return { kind: 'version' };
+  if (command !== 'run') {
+    throw usage(`unknown command ${JSON.stringify(command)}: the command is \`bootvisor run IMAGE|FILE.asm\``);
+  }
+
+  const o: RunOptions = {
+    input: '',
+    backend: 'software',
+    requireSignature: true,
+    clock: 'virtual',
+    stopOnUnhandledPort: false,
+    quiet: false,
+  };
+  const seen = new Set<string>();
+  let input: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    let arg = rest[i];
+    let value: string | undefined;
+    if (arg === '--') {
+      for (const extra of rest.slice(i + 1)) {
+        if (input !== undefined) throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(extra)}`);
+        input = extra;
+      }
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      if (input !== undefined) throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(arg)}`);
+      input = arg;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (FLAG_OPTIONS.has(arg)) {
+      if (value !== undefined) throw usage(`${arg} takes no value`);
+      if (arg === '--help' || arg === '-h') return { kind: 'help' };
+      if (arg === '--no-signature-check') o.requireSignature = false;
+      if (arg === '--stop-on-unhandled-port') o.stopOnUnhandledPort = true;
+      if (arg === '--quiet') o.quiet = true;
+      continue;
+    }
+    const what = VALUE_OPTIONS[arg];
+    if (what === undefined) {
+      const near = Object.keys(VALUE_OPTIONS)
+        .concat([...FLAG_OPTIONS])
+        .find((k) => k.startsWith(arg) || arg.startsWith(k));
+      throw usage(`unknown option ${arg}${near ? ` (did you mean ${near}?)` : ''}`);
+    }
+    if (value === undefined) {
+      if (i + 1 >= rest.length) throw usage(`${arg} needs a value: ${arg} ${what}`);
+      value = rest[++i];
+    }
+    if (seen.has(arg)) throw usage(`${arg} was given twice`);
+    seen.add(arg);
+    switch (arg) {
+      case '--backend':
+        if (!(BACKENDS as readonly string[]).includes(value)) {
+          throw usage(`--backend ${JSON.stringify(value)}: expected one of ${BACKENDS.join(', ')}`);
+        }
+        o.backend = value as BackendName;
+        break;
+      case '--memory':
+        o.memoryMiB = parseNumber(arg, value, 'a whole number of MiB', 1, 3072, true);
+        break;
+      case '--serial':
+      case '--debugcon':
+      case '--screen':
+      case '--screenshot':
+      case '--report':
+        if (value === '') throw usage(`${arg} needs a file name (or - for standard output)`);
+        if ((arg === '--screenshot' || arg === '--report') && value === '-') {
+          throw usage(`${arg} needs a file name: binary or JSON output does not go to the terminal`);
+        }
+        o[arg === '--serial' ? 'serial' : arg === '--debugcon' ? 'debugcon' : arg === '--screen' ? 'screen' : arg === '--screenshot' ? 'screenshot' : 'report'] = value;
+        break;
+      case '--timeout':
+        o.timeout = parseNumber(arg, value, 'seconds', 0.001, 86400, false);
+        break;
+      case '--max-instructions':
+        o.maxInstructions = parseNumber(arg, value, 'a whole number', 1, Number.MAX_SAFE_INTEGER, true);
+        break;
+      case '--keys':
+        o.keys = decodeKeys(value);
+        break;
+      case '--expect-serial':
+        o.expectSerial = parseRegex(arg, value);
+        break;
+      case '--expect-screen':
+        o.expectScreen = parseRegex(arg, value);
+        break;
+      case '--boot-drive':
+        o.bootDrive = parseBootDrive(value);
+        break;
+      case '--clock':
+        if (value !== 'virtual' && value !== 'real') throw usage(`--clock ${JSON.stringify(value)}: expected virtual or real`);
+        o.clock = value;
+        break;
+    }
+  }
+  if (input === undefined) throw usage('missing IMAGE or FILE.asm: bootvisor run IMAGE|FILE.asm [options]');
+  o.input = input;
+  const stdoutUsers = (['serial', 'debugcon', 'screen'] as const).filter((k) => o[k] === '-');
+  if (stdoutUsers.length > 1) {
+    throw usage(`only one stream can go to standard output; ${stdoutUsers.map((k) => `--${k}`).join(' and ')} both say -`);
+  }
+  if (o.timeout === undefined && (o.expectSerial || o.expectScreen)) o.timeout = DEFAULT_EXPECT_TIMEOUT;
+  return { kind: 'run', options: o };
+}

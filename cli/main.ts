@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `bootvisor`: the command-line entry. Parses the arguments, runs, and turns every failure into a one-line
+// message on standard error and its exit status. Loads the runner only when there is something to run.
+import { HELP, parseArgs } from './args';
+import { CliError } from './exit-codes';
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const command = parseArgs(argv);
+    if (command.kind === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (command.kind === 'version') {
+      const { packageRoot } = require('../common/binding') as typeof import('../common/binding');
+      const pkg = require(require('path').join(packageRoot(), 'package.json')) as { version: string };
+      process.stdout.write(`bootvisor ${pkg.version}\n`);
+      return 0;
+    }
+    const { run } = require('./run') as typeof import('./run');
+    return await run(command.options, { stdout: process.stdout, stderr: process.stderr });
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`bootvisor: ${e.message}\n`);
+      return e.status;
+    }
+    process.stderr.write(`bootvisor: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+
+main(process.argv.slice(2)).then((status) => {
+  // Let pending writes to a piped stdout finish before leaving.
+  process.exitCode = status;
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(status);
+});

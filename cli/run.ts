@@ -1,0 +1,320 @@
+// One `bootvisor run`: load (or assemble) the image, boot it, stream its output, watch the clock and the
+// expectations, and when it stops write what was asked for and decide the exit status.
+import * as fs from 'fs';
+import * as path from 'path';
+
+import type { StopEvent } from '../common/api';
+import type { Assembled } from '../common/nasm';
+import type { BootvisorMachine } from '../common/machine';
+import type { RunOptions } from './args';
+import { CliError, ExitStatus } from './exit-codes';
+import { EventTally } from './report';
+import type { Sources } from './sources';
+import { describeEnding, describeEvents, type Ending, type Locator } from './stop-message';
+
+export interface RunIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Keys are typed one at a time, this far apart (host time), so the guest's 16-key buffer never overflows. */
+const KEY_INTERVAL_MS = 8;
+/** Expectations look at most at this much of the serial output's tail. */
+const SERIAL_WINDOW = 1 << 20;
+
+interface Loaded {
+  image: Uint8Array;
+  assembled?: Assembled;
+}
+
+function loadInput(o: RunOptions): Loaded {
+  const waiveHint = 'pass --no-signature-check to boot it anyway';
+  if (/\.(asm|s|nasm)$/i.test(o.input)) {
+    if (!fs.existsSync(o.input)) throw new CliError(ExitStatus.noInput, `${o.input}: no such file.`);
+    const nasm = require('../common/nasm') as typeof import('../common/nasm');
+    let assembled: Assembled;
+    try {
+      assembled = nasm.assemble(o.input);
+    } catch (e) {
+      if (e instanceof nasm.NasmMissingError) throw new CliError(ExitStatus.nasmMissing, e.message);
+      if (e instanceof nasm.AssemblyError) throw new CliError(ExitStatus.assembly, e.message);
+      throw new CliError(ExitStatus.noInput, (e as Error).message);
+    }
+    const { checkImage, ImageError } = require('../common/image') as typeof import('../common/image');
+    try {
+      checkImage(assembled.image, `the image assembled from ${o.input}`, { requireSignature: o.requireSignature, waiveHint });
+    } catch (e) {
+      assembled.remove();
+      if (e instanceof ImageError) throw new CliError(ExitStatus.badImage, e.message);
+      throw e;
+    }
+    return { image: assembled.image, assembled };
+  }
+  const { readImage, ImageError } = require('../common/image') as typeof import('../common/image');
+  try {
+    return { image: readImage(o.input, { requireSignature: o.requireSignature, waiveHint }) };
+  } catch (e) {
+    if (e instanceof ImageError) {
+      const missing = / no such file\.$| permission denied\.$| is a directory/.test(e.message);
+      throw new CliError(missing ? ExitStatus.noInput : ExitStatus.badImage, e.message);
+    }
+    throw e;
+  }
+}
+
+/** A stream the guest writes to: a file opened now (so a bad path fails before the run), or stdout. */
+class Sink {
+  private fd?: number;
+  constructor(
+    private readonly option: string,
+    private readonly target: string,
+    private readonly stdout: NodeJS.WritableStream,
+  ) {
+    if (target !== '-') {
+      try {
+        this.fd = fs.openSync(target, 'w');
+      } catch (e) {
+        throw new CliError(ExitStatus.cantCreate, `${option} ${target}: cannot write it (${(e as Error).message})`);
+      }
+    }
+  }
+  write(bytes: Uint8Array): void {
+    if (this.fd !== undefined) fs.writeSync(this.fd, bytes);
+    else this.stdout.write(bytes);
+  }
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function writeOutput(option: string, file: string, data: string | Uint8Array, io: RunIo): void {
+  if (file === '-') {
+    io.stdout.write(data);
+    return;
+  }
+  try {
+    fs.writeFileSync(file, data);
+  } catch (e) {
+    throw new CliError(ExitStatus.cantCreate, `${option} ${file}: cannot write it (${(e as Error).message})`);
+  }
+}
+
+/** Output files named by options must be creatable; say so before the run rather than after it. */
+function checkOutputDirs(o: RunOptions): void {
+  const outputs: [string, string | undefined][] = [
+    ['--screen', o.screen],
+    ['--screenshot', o.screenshot],
+    ['--report', o.report],
+  ];
+  for (const [option, file] of outputs) {
+    if (!file || file === '-') continue;
+    const dir = path.dirname(path.resolve(file));
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+      throw new CliError(ExitStatus.cantCreate, `${option} ${file}: the folder ${dir} does not exist`);
+    }
+  }
+}
+
+function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMachine {
+  let mod: typeof import('../common/machine');
+  try {
+    mod = require('../common/machine') as typeof import('../common/machine');
+    return mod.createMachine({
+      image,
+      memoryMiB: o.memoryMiB,
+      backend: o.backend,
+      bootDrive: o.bootDrive,
+      requireSignature: o.requireSignature,
+      clock: o.clock,
+      stopOnUnhandledPort: o.stopOnUnhandledPort,
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    const unavailable = o.backend !== 'software' || /addon|backend|kvm|nvmm/i.test(message);
+    throw new CliError(unavailable ? ExitStatus.unavailable : ExitStatus.badImage, message);
+  }
+}
+
+function screenAsText(m: BootvisorMachine): string {
+  const t = m.screenText();
+  return t.lines.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
+}
+
+export async function run(o: RunOptions, io: RunIo): Promise<number> {
+  const say = (line: string): void => void io.stderr.write(`bootvisor: ${line}\n`);
+  checkOutputDirs(o);
+  const loaded = loadInput(o);
+  const temps: Assembled[] = loaded.assembled ? [loaded.assembled] : [];
+  const sinks: Sink[] = [];
+  let machine: BootvisorMachine | undefined;
+  try {
+    const serialSink = o.serial ? new Sink('--serial', o.serial, io.stdout) : undefined;
+    const debugconSink = o.debugcon ? new Sink('--debugcon', o.debugcon, io.stdout) : undefined;
+    if (serialSink) sinks.push(serialSink);
+    if (debugconSink) sinks.push(debugconSink);
+    const m = createMachineOrExplain(o, loaded.image);
+    machine = m;
+
+    const tally = new EventTally();
+    let serialText = '';
+    let serialMatched = !o.expectSerial;
+    let screenMatched = !o.expectScreen;
+    let ending: 'timeout' | 'interrupted' | 'matched' | undefined;
+    const allMatched = (): boolean => (o.expectSerial !== undefined || o.expectScreen !== undefined) && serialMatched && screenMatched;
+    const finishIfMatched = (): void => {
+      if (!ending && allMatched()) {
+        ending = 'matched';
+        m.pause();
+      }
+    };
+    const checkScreen = (): void => {
+      if (screenMatched || !o.expectScreen) return;
+      screenMatched = o.expectScreen.test(m.screenText().lines.join('\n'));
+      finishIfMatched();
+    };
+
+    m.on('serial', (bytes) => {
+      serialSink?.write(bytes);
+      if (o.expectSerial && !serialMatched) {
+        serialText = (serialText + Buffer.from(bytes).toString('latin1')).slice(-SERIAL_WINDOW);
+        serialMatched = o.expectSerial.test(serialText);
+        finishIfMatched();
+      }
+    });
+    m.on('debugcon', (bytes) => debugconSink?.write(bytes));
+    m.on('event', (e) => tally.add(e));
+    if (o.expectScreen) m.on('screen', checkScreen);
+
+    const timers: NodeJS.Timeout[] = [];
+    if (o.timeout !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          if (!ending) {
+            ending = 'timeout';
+            m.pause();
+          }
+        }, o.timeout * 1000),
+      );
+    }
+    const onSigint = (): void => {
+      if (!ending) {
+        ending = 'interrupted';
+        m.pause();
+      }
+    };
+    process.once('SIGINT', onSigint);
+
+    const running = m.run({ maxInstructions: o.maxInstructions });
+    if (o.keys) {
+      const keys = [...o.keys];
+      const typer = setInterval(() => {
+        const key = keys.shift();
+        if (key === undefined || !m.running) {
+          clearInterval(typer);
+          return;
+        }
+        m.typeText(key);
+      }, KEY_INTERVAL_MS);
+      timers.push(typer);
+    }
+    let stop: StopEvent;
+    try {
+      stop = await running;
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      process.removeListener('SIGINT', onSigint);
+    }
+    // The final screen decides too: a guest may draw its last words and halt within one coalescing period.
+    checkScreen();
+    if (!ending && allMatched()) ending = 'matched';
+
+    let sources: Sources | undefined;
+    let sourcesLoaded = false;
+    const locate: Locator = (linear) => {
+      if (!sourcesLoaded) {
+        sourcesLoaded = true;
+        const s = require('./sources') as typeof import('./sources');
+        sources = loaded.assembled
+          ? s.sourcesOfAssembly(o.input, loaded.assembled)
+          : s.sourcesOfImage(o.input, loaded.image, (a) => temps.push(a));
+      }
+      return sources?.locate(linear);
+    };
+
+    const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
+      .filter(Boolean)
+      .join(' and ');
+    const end: Ending =
+      ending === 'matched'
+        ? { kind: 'matched', stop, what: matchedWhat }
+        : ending === 'timeout' && stop.reason === 'pause'
+          ? { kind: 'timeout', stop, seconds: o.timeout ?? 0 }
+          : ending === 'interrupted' && stop.reason === 'pause'
+            ? { kind: 'interrupted', stop }
+            : { kind: 'stop', stop };
+    const status = exitStatus(end, o);
+    const lines = describeEnding(end, locate);
+    const expectations = o.expectSerial || o.expectScreen;
+    if (!o.quiet || status !== ExitStatus.ok) {
+      for (const line of lines) say(line);
+      if (expectations && status === ExitStatus.expectationFailed) {
+        if (!serialMatched) say(`--expect-serial ${o.expectSerial} did not match the serial output`);
+        if (!screenMatched) say(`--expect-screen ${o.expectScreen} did not match the screen`);
+      }
+      for (const line of describeEvents(tally.list(), locate)) say(line);
+    }
+
+    if (o.screen) {
+      const t = m.screenText();
+      if (t.lines.length === 0) say(`the screen is in graphics mode ${t.mode.toString(16)}h: --screen has no text to write (try --screenshot)`);
+      writeOutput('--screen', o.screen, t.lines.length ? screenAsText(m) : '', io);
+    }
+    if (o.screenshot) {
+      const img = m.screenImage();
+      const { encodePng } = require('../common/png') as typeof import('../common/png');
+      writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
+    }
+    if (o.report) {
+      locate(stop.linear); // loads the listing
+      const { buildReport } = require('./report') as typeof import('./report');
+      const report = buildReport({
+        imagePath: loaded.assembled ? o.input : o.input,
+        backend: m.backend,
+        stop,
+        stopMessage: lines[0] ?? stop.reason,
+        events: tally.list(),
+        profile: m.exitProfile(),
+        csBase: m.getRegisters().cs.base,
+        sources,
+      });
+      if (loaded.assembled) report.image = path.resolve(o.input);
+      writeOutput('--report', o.report, JSON.stringify(report, null, 2) + '\n', io);
+    }
+    // The report names the listing: keep it then; otherwise leave nothing behind in the temp folder.
+    if (!o.report) for (const t of temps) t.remove();
+    return status;
+  } finally {
+    for (const s of sinks) s.close();
+    machine?.dispose();
+  }
+}
+
+export function exitStatus(end: Ending, o: RunOptions): number {
+  const expectations = o.expectSerial !== undefined || o.expectScreen !== undefined;
+  const crashed = end.kind === 'stop' && ['triple-fault', 'exception', 'error', 'unhandled-port'].includes(end.stop.reason);
+  switch (end.kind) {
+    case 'matched':
+      return ExitStatus.ok;
+    case 'interrupted':
+      return ExitStatus.interrupted;
+    case 'timeout':
+      return expectations ? ExitStatus.expectationFailed : ExitStatus.timeout;
+    case 'stop':
+      if (crashed) return ExitStatus.guestCrash;
+      if (expectations) return ExitStatus.expectationFailed;
+      if (end.stop.reason === 'guest-exit') return end.stop.exitCode ?? 1;
+      if (end.stop.reason === 'instruction-limit') return ExitStatus.timeout;
+      return ExitStatus.ok;
+  }
+}

@@ -1,0 +1,103 @@
+// Loads the native addon (node-gyp-build: a local build, or a prebuilt binary shipped in prebuilds/) and
+// describes its shape. Only common/machine.ts uses it; everything above common/ goes through the facade.
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The configuration the native constructor accepts (validated again natively). */
+export interface NativeConfig {
+  image: Uint8Array;
+  memoryMiB: number;
+  backend: string;
+  bootDrive: number; // -1: from the image size
+  requireSignature: boolean;
+  clock: 'virtual' | 'real';
+  stopOnUnhandledPort: boolean;
+}
+
+/** Events from the vCPU thread, delivered in order on the JavaScript thread. */
+export type NativeEventSink = (kind: 'serial' | 'debugcon' | 'screen' | 'event', payload?: unknown) => void;
+
+export interface NativeMachine {
+  readonly backend: string;
+  readonly backendNote: string;
+  readonly bootDrive: number;
+  readonly running: boolean;
+  run(maxInstructions: number): Promise<unknown>;
+  pause(): void;
+  step(): unknown;
+  getRegisters(): unknown;
+  setRegisters(regs: object): void;
+  readMemory(address: number, length: number, physical: boolean): Uint8Array;
+  writeMemory(address: number, data: Uint8Array, physical: boolean): void;
+  translate(linear: number): { physical?: number; steps: string[] };
+  addBreakpoint(linear: number): number;
+  removeBreakpoint(id: number): void;
+  addWatchpoint(address: number, length: number, access: string): number;
+  removeWatchpoint(id: number): void;
+  setCatchExceptions(vectors: number[]): void;
+  history(count: number): unknown[];
+  instructionCount(): number;
+  virtualTimeNs(): number;
+  snapshot(): number;
+  restore(id: number): void;
+  dropSnapshot(id: number): void;
+  snapshotBytes(): number;
+  sendScanCodes(codes: number[]): void;
+  typeText(text: string): number;
+  sendSerial(bytes: Uint8Array): void;
+  screenText(): unknown;
+  screenImage(): { width: number; height: number; rgba: Uint8Array };
+  exitProfile(): { rip: number; io: number; mmio: number }[];
+  portRead(port: number, size: number): number;
+  portWrite(port: number, size: number, value: number): void;
+  clockStep(ns: number): void;
+  irqLevel(irq: number): boolean;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  Machine: new (config: NativeConfig, sink: NativeEventSink) => NativeMachine;
+}
+
+/**
+ * The package root: the nearest folder upwards holding our package.json. Works from out/common/ (tsc) and
+ * from a bundle anywhere below the root (esbuild puts everything in one file, so __dirname is the bundle's).
+ */
+export function packageRoot(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'bootvisor') return dir;
+      } catch {
+        // an unreadable package.json further down (a test fixture): keep looking upwards
+      }
+    }
+    if (path.dirname(dir) === dir) {
+      throw new Error(`cannot find the bootvisor package root above ${from}`);
+    }
+  }
+}
+
+let cached: NativeAddon | undefined;
+
+/** The addon, loaded once. Throws with what to do when it was never built. */
+export function loadBinding(): NativeAddon {
+  if (cached) return cached;
+  const root = packageRoot();
+  // The common case first: a plain require of the local build skips node-gyp-build's directory scans.
+  const local = path.join(root, 'build', 'Release', 'bootvisor.node');
+  try {
+    cached = (fs.existsSync(local) ? require(local) : require('node-gyp-build')(root)) as NativeAddon;
+  } catch (e) {
+    throw new Error(
+      `the Bootvisor native addon could not be loaded from ${root}: ${(e as Error).message}\n` +
+        'Build it with `npm install` (or `scripts/build-native.sh` in a checkout); it needs a C++17 compiler and python3.',
+    );
+  }
+  if (typeof cached.Machine !== 'function') {
+    cached = undefined;
+    throw new Error(`the Bootvisor native addon in ${root} has no Machine class: rebuild it (scripts/build-native.sh)`);
+  }
+  return cached;
+}

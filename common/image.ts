@@ -1,0 +1,75 @@
+// Reading a disk image from a file, with messages that say what is wrong and what to do about it. The
+// native machine checks again; these checks come first so the user sees the file's name and a fix.
+import * as fs from 'fs';
+
+export const SECTOR_SIZE = 512;
+/** Larger than any disk a toy OS boots from; beyond this we would only exhaust host memory. */
+export const MAX_IMAGE_BYTES = 2 ** 31 - SECTOR_SIZE;
+
+/** A problem with the image itself (as opposed to the program): the message is for the user. */
+export class ImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
+
+export interface ImageCheckOptions {
+  /** Refuse a first sector without 0x55AA (default true). */
+  requireSignature?: boolean;
+  /** Appended to the missing-signature message: how to waive the check where the caller offers a way. */
+  waiveHint?: string;
+}
+
+const hex2 = (n: number): string => '0x' + n.toString(16).toUpperCase().padStart(2, '0');
+
+/** Checks an image already in memory; throws ImageError. `name` is how the user knows the image. */
+export function checkImage(image: Uint8Array, name: string, options: ImageCheckOptions = {}): void {
+  if (image.length === 0) {
+    throw new ImageError(`${name} is empty (0 bytes): a boot image holds at least one 512-byte sector.`);
+  }
+  if (image.length % SECTOR_SIZE !== 0) {
+    const sectors = Math.ceil(image.length / SECTOR_SIZE);
+    throw new ImageError(
+      `${name} is ${image.length} bytes, not a whole number of 512-byte sectors. ` +
+        (image.length < SECTOR_SIZE
+          ? 'End a boot sector with `times 510-($-$$) db 0` and `dw 0xaa55`.'
+          : `Pad it to ${sectors * SECTOR_SIZE} bytes (e.g. \`truncate -s ${sectors * SECTOR_SIZE} ${name}\`).`),
+    );
+  }
+  if (image.length > MAX_IMAGE_BYTES) {
+    throw new ImageError(`${name} is ${image.length} bytes; images up to 2 GiB are supported.`);
+  }
+  if (options.requireSignature !== false && (image[510] !== 0x55 || image[511] !== 0xaa)) {
+    throw new ImageError(
+      `${name} has no boot signature: bytes 510-511 are ${hex2(image[510])} ${hex2(image[511])}, a BIOS boots ` +
+        'only a sector ending in 0x55 0xAA. End the sector with `times 510-($-$$) db 0` and `dw 0xaa55`' +
+        (options.waiveHint ? `, or ${options.waiveHint}.` : '.'),
+    );
+  }
+}
+
+/** Reads and checks an image file; throws ImageError with the file's name. */
+export function readImage(file: string, options: ImageCheckOptions = {}): Uint8Array {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ImageError(`${file}: no such file.`);
+    if (code === 'EACCES') throw new ImageError(`${file}: permission denied.`);
+    throw new ImageError(`${file}: ${(e as Error).message}`);
+  }
+  if (stat.isDirectory()) throw new ImageError(`${file} is a directory, not a disk image.`);
+  if (stat.size > MAX_IMAGE_BYTES) {
+    throw new ImageError(`${file} is ${stat.size} bytes; images up to 2 GiB are supported.`);
+  }
+  let image: Uint8Array;
+  try {
+    image = fs.readFileSync(file);
+  } catch (e) {
+    throw new ImageError(`${file}: ${(e as Error).message}`);
+  }
+  checkImage(image, file, options);
+  return image;
+}

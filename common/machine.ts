@@ -1,0 +1,225 @@
+// The typed facade over the native binding: createMachine() gives the Machine of api.ts. The vCPU runs on a
+// native thread; its output arrives here as events, in order. While a run is in progress, inspecting or
+// changing the machine (registers, memory, screen, keys) stops the vCPU briefly, does the work and lets
+// it go on: the pending run() does not settle. step(), restore() and the device harness refuse to run then.
+import { EventEmitter } from 'events';
+
+import type {
+  Machine,
+  MachineConfig,
+  MachineEvents,
+  Registers,
+  RunEvent,
+  ScreenText,
+  StopEvent,
+  WatchAccess,
+} from './api';
+import { loadBinding, type NativeMachine } from './binding';
+
+/** VM exits of one instruction, for the exit profile (rip as the backend saw it, CS base not added). */
+export interface ExitCount {
+  rip: number;
+  io: number;
+  mmio: number;
+}
+
+/** What a machine offers beyond the api.ts contract: the run's exit profile and a qtest-like device harness. */
+export interface MachineExtras {
+  readonly bootDrive: number;
+  exitProfile(): ExitCount[];
+  virtualTimeNs(): number;
+  /** Host memory held by snapshots. */
+  snapshotBytes(): number;
+  /** Port access as the guest would make it (no vCPU involved); size 1, 2 or 4. */
+  portRead(port: number, size?: 1 | 2 | 4): number;
+  portWrite(port: number, value: number, size?: 1 | 2 | 4): void;
+  /** Advances virtual time, firing due timers. */
+  clockStep(ns: number): void;
+  /** The level of an interrupt line into the PIC (0-15). */
+  irqLevel(irq: number): boolean;
+}
+
+export type BootvisorMachine = Machine & MachineExtras;
+
+const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'virtual' } as const;
+
+class NativeBackedMachine implements BootvisorMachine {
+  private readonly emitter = new EventEmitter();
+  private disposed = false;
+
+  constructor(private readonly native: NativeMachine) {
+    // A guest can print faster than a listener can be added; no warning about "possible leaks" for tests
+    // that attach many short-lived listeners.
+    this.emitter.setMaxListeners(0);
+  }
+
+  get backend(): string {
+    return this.native.backend;
+  }
+  get backendNote(): string {
+    return this.native.backendNote;
+  }
+  get bootDrive(): number {
+    return this.native.bootDrive;
+  }
+  get running(): boolean {
+    return !this.disposed && this.native.running;
+  }
+
+  /** Called by the binding, on the JavaScript thread, in the order the guest produced it. */
+  deliver(kind: 'serial' | 'debugcon' | 'screen' | 'event', payload?: unknown): void {
+    switch (kind) {
+      case 'serial':
+      case 'debugcon':
+        this.emitter.emit(kind, payload as Uint8Array);
+        break;
+      case 'screen':
+        this.emitter.emit('screen');
+        break;
+      case 'event':
+        this.emitter.emit('event', payload as RunEvent);
+        break;
+    }
+  }
+
+  run(options: { maxInstructions?: number } = {}): Promise<StopEvent> {
+    try {
+      return this.native.run(options.maxInstructions ?? 0) as Promise<StopEvent>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  pause(): void {
+    this.native.pause();
+  }
+  step(): StopEvent {
+    return this.native.step() as StopEvent;
+  }
+
+  getRegisters(): Registers {
+    return this.native.getRegisters() as Registers;
+  }
+  setRegisters(regs: Partial<Registers>): void {
+    this.native.setRegisters(regs);
+  }
+  readMemory(address: number, length: number, space: 'linear' | 'physical' = 'linear'): Uint8Array {
+    return this.native.readMemory(address, length, space === 'physical');
+  }
+  writeMemory(address: number, data: Uint8Array, space: 'linear' | 'physical' = 'linear'): void {
+    this.native.writeMemory(address, data, space === 'physical');
+  }
+  translate(linear: number): { physical?: number; steps: string[] } {
+    return this.native.translate(linear);
+  }
+
+  addBreakpoint(linear: number): number {
+    return this.native.addBreakpoint(linear);
+  }
+  removeBreakpoint(id: number): void {
+    this.native.removeBreakpoint(id);
+  }
+  addWatchpoint(address: number, length: number, access: WatchAccess): number {
+    return this.native.addWatchpoint(address, length, access);
+  }
+  removeWatchpoint(id: number): void {
+    this.native.removeWatchpoint(id);
+  }
+  setCatchExceptions(vectors: number[]): void {
+    this.native.setCatchExceptions(vectors);
+  }
+
+  history(count: number): { cs: number; eip: number; linear: number; bytes: number[] }[] {
+    return this.native.history(count) as { cs: number; eip: number; linear: number; bytes: number[] }[];
+  }
+  instructionCount(): number {
+    return this.native.instructionCount();
+  }
+
+  snapshot(): number {
+    return this.native.snapshot();
+  }
+  restore(id: number): void {
+    this.native.restore(id);
+  }
+  dropSnapshot(id: number): void {
+    this.native.dropSnapshot(id);
+  }
+
+  sendScanCodes(codes: number[]): void {
+    this.native.sendScanCodes(codes);
+  }
+  typeText(text: string): void {
+    this.native.typeText(text);
+  }
+  sendSerial(bytes: Uint8Array): void {
+    this.native.sendSerial(bytes);
+  }
+
+  screenText(): ScreenText {
+    return this.native.screenText() as ScreenText;
+  }
+  screenImage(): { width: number; height: number; rgba: Uint8Array } {
+    return this.native.screenImage();
+  }
+
+  exitProfile(): ExitCount[] {
+    return this.native.exitProfile();
+  }
+  virtualTimeNs(): number {
+    return this.native.virtualTimeNs();
+  }
+  snapshotBytes(): number {
+    return this.native.snapshotBytes();
+  }
+  portRead(port: number, size: 1 | 2 | 4 = 1): number {
+    return this.native.portRead(port, size);
+  }
+  portWrite(port: number, value: number, size: 1 | 2 | 4 = 1): void {
+    this.native.portWrite(port, size, value);
+  }
+  clockStep(ns: number): void {
+    this.native.clockStep(ns);
+  }
+  irqLevel(irq: number): boolean {
+    return this.native.irqLevel(irq);
+  }
+
+  on<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+  off<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.native.dispose();
+    this.emitter.removeAllListeners();
+  }
+}
+
+/**
+ * Creates a machine booted to the point a BIOS hands over: the boot sector at 0000:7C00, not yet run.
+ * Throws an Error whose message is for the user when the image or the configuration is unusable.
+ */
+export function createMachine(config: MachineConfig): BootvisorMachine {
+  const { Machine: NativeMachineClass } = loadBinding();
+  let facade: NativeBackedMachine | undefined;
+  const native = new NativeMachineClass(
+    {
+      image: config.image,
+      memoryMiB: config.memoryMiB ?? DEFAULTS.memoryMiB,
+      backend: config.backend ?? DEFAULTS.backend,
+      bootDrive: config.bootDrive ?? -1,
+      requireSignature: config.requireSignature ?? true,
+      clock: config.clock ?? DEFAULTS.clock,
+      stopOnUnhandledPort: config.stopOnUnhandledPort ?? false,
+    },
+    (kind, payload) => facade?.deliver(kind, payload),
+  );
+  facade = new NativeBackedMachine(native);
+  return facade;
+}

@@ -1,0 +1,35 @@
+// Conversions between the Machine's C++ records and the JavaScript objects of common/api.ts. Pure functions
+// of their arguments, called on the JavaScript thread only. Readers return false after throwing a JS error
+// (NAPI_DISABLE_CPP_EXCEPTIONS: the caller returns at once).
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "bootvisor/machine.h"
+
+namespace bv::napi {
+
+Napi::Object stopToJs(Napi::Env env, const StopRecord& stop);
+Napi::Object registersToJs(Napi::Env env, const CpuState& s);
+// Applies the fields present in a Partial<Registers> onto s.
+bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s);
+Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t);
+Napi::Object screenImageToJs(Napi::Env env, const ScreenImage& img);
+Napi::Object runEventToJs(Napi::Env env, const RunEvent& e);
+bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out);
+
+// An integer argument in [min, max]; throws a TypeError or RangeError naming `what` otherwise.
+bool uintArg(const Napi::CallbackInfo& info, size_t i, const char* what, double max, uint64_t& out);
+// A Uint8Array (or Buffer) argument.
+bool bytesArg(const Napi::CallbackInfo& info, size_t i, const char* what, const uint8_t*& data, size_t& len);
+
+// Throws an Error (or a TypeError / RangeError) with the message and returns undefined, for `return throwX(...)`.
+Napi::Value throwError(Napi::Env env, const std::string& message);
+Napi::Value throwTypeError(Napi::Env env, const std::string& message);
+Napi::Value throwRangeError(Napi::Env env, const std::string& message);
+
+std::string hex(uint64_t v);
+
+}  // namespace bv::napi
