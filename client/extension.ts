@@ -1,0 +1,139 @@
+// The extension's entry: starts the language server, registers the debugger's helpers, and connects each
+// Bootvisor debug session to the guest screen, the serial terminal and the status bar. It only starts
+// processes and draws; the VM lives in the debug adapter's process.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { SCREEN_CHANGED_EVENT, SERIAL_EVENT, STATUS_EVENT, type SerialEventBody, type StatusEventBody } from '../common/dap-protocol';
+import { activeFile, isBootable } from './active_file';
+import { AdapterProcessFactory } from './debug_adapter_factory';
+import { BootConfigurationProvider, DEBUG_TYPE, bootConfiguration } from './debug_configuration';
+import { entryPoints } from './entry_points';
+import { GuestSession } from './guest_session';
+import { HeadlessRunTasks, TASK_TYPE } from './headless_task';
+import { startLanguageClient } from './language_client';
+import { openListing } from './open_listing';
+import { ScreenPanel } from './screen_panel';
+import { SerialTerminal } from './serial_terminal';
+import { StatusBar } from './status_bar';
+
+let languageClient: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Bootvisor');
+  const entries = entryPoints(context.extensionPath);
+  const screen = new ScreenPanel(context.extensionUri, log);
+  const statusBar = new StatusBar();
+  const tasks = new HeadlessRunTasks(entries.cli);
+  const guests = new Map<string, { guest: GuestSession; serial: SerialTerminal }>();
+  languageClient = fs.existsSync(entries.languageServer) ? startLanguageClient(entries.languageServer, log) : undefined;
+  if (!languageClient) log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
+
+  const guestOf = (session: vscode.DebugSession | undefined): GuestSession | undefined =>
+    session ? guests.get(session.id)?.guest : undefined;
+  /** The session a command means: the focused one if it is ours, else the last one started. */
+  const currentGuest = (): GuestSession | undefined => guestOf(vscode.debug.activeDebugSession) ?? screen.attached;
+
+  const fileArgument = (uri: unknown): vscode.Uri | undefined => (uri instanceof vscode.Uri ? uri : activeFile());
+
+  context.subscriptions.push(
+    log,
+    screen,
+    statusBar,
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new BootConfigurationProvider()),
+    ...registerAdapter(context, entries.debugAdapter, log),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (message) => guestOf(session)?.onAdapterMessage(message),
+        onError: (error) => log.appendLine(`debug adapter: ${error.message}`),
+        onExit: (code, signal) => {
+          if (code || signal) log.appendLine(`debug adapter exited (code ${code ?? '-'}, signal ${signal ?? '-'})`);
+        },
+      }),
+    }),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
+
+    vscode.debug.onDidStartDebugSession((session) => {
+      if (session.type !== DEBUG_TYPE) return;
+      const guest = new GuestSession(session);
+      const serial = new SerialTerminal(guest, `COM1: ${session.name}`);
+      guests.set(session.id, { guest, serial });
+      screen.show(true);
+      screen.attach(guest);
+      statusBar.attach(guest);
+    }),
+    vscode.debug.onDidTerminateDebugSession((session) => {
+      const entry = guests.get(session.id);
+      if (!entry) return;
+      entry.guest.ended();
+      entry.serial.ended();
+      guests.delete(session.id);
+      // The screen keeps showing the last frame; the guest object is dropped when another session attaches.
+    }),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
+      const entry = guests.get(event.session.id);
+      if (!entry) return;
+      switch (event.event) {
+        case SCREEN_CHANGED_EVENT:
+          entry.guest.refreshScreen();
+          break;
+        case SERIAL_EVENT:
+          entry.serial.write(Buffer.from((event.body as SerialEventBody).data, 'base64'));
+          break;
+        case STATUS_EVENT:
+          entry.guest.onStatus(event.body as StatusEventBody);
+          break;
+      }
+    }),
+
+    vscode.commands.registerCommand('bootvisor.bootFile', async (uri?: unknown) => {
+      const file = fileArgument(uri);
+      if (!file || !isBootable(file)) {
+        void vscode.window.showErrorMessage('Bootvisor: open a NASM source (.asm) or a disk image (.img) to boot it.');
+        return false;
+      }
+      return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(file), bootConfiguration(file));
+    }),
+    vscode.commands.registerCommand('bootvisor.showScreen', () => {
+      screen.show(false);
+      const guest = currentGuest();
+      if (guest) screen.attach(guest);
+    }),
+    vscode.commands.registerCommand('bootvisor.showSerial', () => {
+      const session = vscode.debug.activeDebugSession;
+      const entry = session ? guests.get(session.id) : [...guests.values()].pop();
+      if (entry) entry.serial.show(false);
+      else void vscode.window.showInformationMessage('Bootvisor: no guest is running; press F5 on a .asm or .img file first.');
+    }),
+    vscode.commands.registerCommand('bootvisor.screenshot', async (target?: unknown) => {
+      const uri = target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined;
+      return (await screen.screenshot(uri))?.fsPath;
+    }),
+    vscode.commands.registerCommand('bootvisor.openListing', (address?: unknown) => {
+      const session = vscode.debug.activeDebugSession?.type === DEBUG_TYPE ? vscode.debug.activeDebugSession : undefined;
+      return openListing(session, typeof address === 'string' || typeof address === 'number' ? address : undefined);
+    }),
+    vscode.commands.registerCommand('bootvisor.runHeadless', async (uri?: unknown) => {
+      const file = fileArgument(uri);
+      if (!file || !isBootable(file)) {
+        void vscode.window.showErrorMessage('Bootvisor: open a NASM source (.asm) or a disk image (.img) to run it headless.');
+        return;
+      }
+      await vscode.tasks.executeTask(tasks.taskFor(file));
+    }),
+  );
+}
+
+/** The adapter's process factory; VS Code refuses it unless the manifest contributes the debugger. */
+function registerAdapter(context: vscode.ExtensionContext, adapterMain: string, log: vscode.OutputChannel): vscode.Disposable[] {
+  const debuggers = (context.extension.packageJSON as { contributes?: { debuggers?: { type?: string }[] } }).contributes?.debuggers;
+  if (!debuggers?.some((d) => d.type === DEBUG_TYPE)) {
+    log.appendLine(`This build's package.json contributes no '${DEBUG_TYPE}' debugger: F5 cannot boot anything.`);
+    return [];
+  }
+  return [vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterProcessFactory(adapterMain))];
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return languageClient?.stop();
+}

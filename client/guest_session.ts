@@ -1,0 +1,167 @@
+// One Bootvisor debug session as the extension sees it: the custom requests it can make (screen, keys, serial
+// input, reset), whether the guest runs, and a coalesced screen refresh. Everything about VS Code's views
+// lives elsewhere; this class only talks DAP through vscode.DebugSession.
+import * as vscode from 'vscode';
+import {
+  KEYS_REQUEST, RESET_REQUEST, SCREEN_REQUEST, SERIAL_INPUT_REQUEST,
+  type KeysRequestArgs, type ScreenRequestArgs, type ScreenResponseBody, type SerialInputArgs, type StatusEventBody,
+} from '../common/dap-protocol';
+
+export type GuestState = 'running' | 'paused' | 'ended';
+
+/** What the webview draws: the image and, in text modes, the text as well. */
+export type Frame = Omit<BvScreenMessage, 'type'>;
+
+/** Text modes of the PC BIOS (INT 10h AH=00h): their frames carry the text too. */
+const TEXT_MODES = new Set([0x00, 0x01, 0x02, 0x03, 0x07]);
+
+/** DAP requests after which the guest runs again (not every adapter sends a `continued` event). */
+const RESUMING_REQUESTS = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto']);
+
+export class GuestSession implements vscode.Disposable {
+  private state: GuestState = 'running';
+  private threadId = 1;
+  private status: StatusEventBody | undefined;
+  private stopDescription = '';
+  private refreshing = false;
+  private refreshAgain = false;
+  private readonly frameEmitter = new vscode.EventEmitter<Frame>();
+  private readonly stateEmitter = new vscode.EventEmitter<void>();
+  /** A new frame arrived from the adapter. */
+  readonly onFrame = this.frameEmitter.event;
+  /** Running, paused, ended, the speed or the stop reason changed. */
+  readonly onStateChange = this.stateEmitter.event;
+  lastFrame: Frame | undefined;
+
+  constructor(readonly session: vscode.DebugSession) {}
+
+  get guestState(): GuestState {
+    return this.state;
+  }
+
+  get backendStatus(): StatusEventBody | undefined {
+    return this.status;
+  }
+
+  /** One line for the toolbar and the status bar's tooltip. */
+  describe(): string {
+    if (this.state === 'ended') return 'Session ended';
+    const backend = this.status ? `${this.status.backend} backend` : 'starting';
+    if (this.state === 'paused') return `${backend} · paused${this.stopDescription ? `: ${this.stopDescription}` : ''}`;
+    return this.status ? `${backend} · ${formatSpeed(this.status.instructionsPerSecond)}` : backend;
+  }
+
+  /** Every message the adapter sends, seen through a DebugAdapterTracker. */
+  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; body?: any }): void {
+    if (message.type === 'event' && message.event === 'stopped') {
+      if (typeof message.body?.threadId === 'number') this.threadId = message.body.threadId;
+      this.stopDescription = String(message.body?.description ?? message.body?.reason ?? '');
+      this.setState('paused');
+      // Every stop redraws, a single step included: the step may have written to video memory.
+      this.refreshScreen();
+    } else if (message.type === 'event' && message.event === 'continued') {
+      this.setState('running');
+    } else if (message.type === 'event' && (message.event === 'terminated' || message.event === 'exited')) {
+      this.setState('ended');
+    } else if (message.type === 'response' && message.success && RESUMING_REQUESTS.has(message.command ?? '')) {
+      this.setState('running');
+    }
+  }
+
+  onStatus(status: StatusEventBody): void {
+    this.status = status;
+    if (status.running && this.state === 'paused') this.state = 'running';
+    this.stateEmitter.fire();
+  }
+
+  ended(): void {
+    this.setState('ended');
+  }
+
+  /** Asks for the screen; a request arriving while one is out is folded into one more after it. */
+  refreshScreen(): void {
+    if (this.state === 'ended') return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void this.fetchFrame()
+      .then((frame) => {
+        if (frame) {
+          this.lastFrame = frame;
+          this.frameEmitter.fire(frame);
+        }
+      })
+      .finally(() => {
+        this.refreshing = false;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.refreshScreen();
+        }
+      });
+  }
+
+  private async fetchFrame(): Promise<Frame | undefined> {
+    try {
+      const image = (await this.session.customRequest(SCREEN_REQUEST, { format: 'image' } satisfies ScreenRequestArgs)) as ScreenResponseBody;
+      const frame: Frame = { mode: image.mode, width: image.width, height: image.height, rgba: image.rgba, lines: image.lines, cursor: image.cursor };
+      if ((TEXT_MODES.has(image.mode) || !image.rgba) && !image.lines) {
+        const text = (await this.session.customRequest(SCREEN_REQUEST, { format: 'text' } satisfies ScreenRequestArgs)) as ScreenResponseBody;
+        frame.lines = text.lines;
+        frame.cursor = text.cursor;
+      }
+      return frame;
+    } catch {
+      // The session may be ending, or the guest not started yet: the next event or stop asks again.
+      return undefined;
+    }
+  }
+
+  async sendScanCodes(scanCodes: number[]): Promise<void> {
+    if (this.state === 'ended' || scanCodes.length === 0) return;
+    await this.session.customRequest(KEYS_REQUEST, { scanCodes } satisfies KeysRequestArgs);
+  }
+
+  async sendSerial(data: Uint8Array): Promise<void> {
+    if (this.state === 'ended') return;
+    await this.session.customRequest(SERIAL_INPUT_REQUEST, { data: Buffer.from(data).toString('base64') } satisfies SerialInputArgs);
+  }
+
+  async pause(): Promise<void> {
+    await this.session.customRequest('pause', { threadId: this.threadId });
+  }
+
+  async resume(): Promise<void> {
+    // Through the workbench when it can: a bare DAP continue would leave the Call Stack showing a stale stop.
+    if (vscode.debug.activeDebugSession?.id === this.session.id) {
+      await vscode.commands.executeCommand('workbench.action.debug.continue');
+    } else {
+      await this.session.customRequest('continue', { threadId: this.threadId });
+    }
+    this.setState('running');
+  }
+
+  async reset(): Promise<void> {
+    await this.session.customRequest(RESET_REQUEST, {});
+    this.refreshScreen();
+  }
+
+  dispose(): void {
+    this.frameEmitter.dispose();
+    this.stateEmitter.dispose();
+  }
+
+  private setState(state: GuestState): void {
+    if (this.state === 'ended') return;
+    this.state = state;
+    this.stateEmitter.fire();
+  }
+}
+
+export function formatSpeed(instructionsPerSecond: number): string {
+  if (!instructionsPerSecond) return 'running';
+  if (instructionsPerSecond >= 1e9) return `${(instructionsPerSecond / 1e9).toFixed(2)} GIPS`;
+  if (instructionsPerSecond >= 1e6) return `${(instructionsPerSecond / 1e6).toFixed(1)} MIPS`;
+  return `${(instructionsPerSecond / 1e3).toFixed(0)} KIPS`;
+}

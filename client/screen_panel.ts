@@ -1,0 +1,164 @@
+// The guest screen as a webview panel beside the editor. It shows the frames of whichever Bootvisor session is
+// attached, passes the panel's key presses on as scan codes, and runs the toolbar's buttons.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { scanCodesFor } from './scancodes';
+import type { Frame, GuestSession } from './guest_session';
+import { saveScreenshot } from './screenshot';
+
+export class ScreenPanel implements vscode.Disposable {
+  static readonly viewType = 'bootvisor.screen';
+  private panel: vscode.WebviewPanel | undefined;
+  private guest: GuestSession | undefined;
+  private guestListeners: vscode.Disposable[] = [];
+  /** Key messages are sent one after another, so that make and break codes reach the guest in order. */
+  private keyQueue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.OutputChannel) {}
+
+  get attached(): GuestSession | undefined {
+    return this.guest;
+  }
+
+  /** Opens the panel (or brings it forward) beside the editor, keeping the focus where it is. */
+  show(preserveFocus = true): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const webviewRoot = vscode.Uri.joinPath(this.extensionUri, 'out', 'client', 'webview');
+    this.panel = vscode.window.createWebviewPanel(
+      ScreenPanel.viewType,
+      'Guest screen',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      // Frames keep coming while the panel is hidden behind another tab; rebuilding the page on each reveal would lose them.
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [webviewRoot] },
+    );
+    this.panel.webview.html = this.html(this.panel.webview, webviewRoot);
+    this.panel.webview.onDidReceiveMessage((message: BvWebviewMessage) => this.onMessage(message));
+    this.panel.onDidDispose(() => {
+      this.panel = undefined;
+    });
+  }
+
+  /** Shows this session's screen from now on. */
+  attach(guest: GuestSession): void {
+    this.guestListeners.forEach((d) => d.dispose());
+    this.guest = guest;
+    this.guestListeners = [
+      guest.onFrame((frame) => this.postFrame(frame)),
+      guest.onStateChange(() => this.postState()),
+    ];
+    this.postState();
+    if (guest.lastFrame) this.postFrame(guest.lastFrame);
+  }
+
+  /** Saves what the screen shows now as a PNG; asks where unless given a path. Returns the file written. */
+  async screenshot(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const frame = this.guest?.lastFrame;
+    if (!frame) {
+      void vscode.window.showWarningMessage('Bootvisor: there is no guest screen to save yet. Boot a file first (F5 on a .asm or .img).');
+      return undefined;
+    }
+    return saveScreenshot(frame, target);
+  }
+
+  dispose(): void {
+    this.guestListeners.forEach((d) => d.dispose());
+    this.panel?.dispose();
+  }
+
+  private postFrame(frame: Frame): void {
+    void this.panel?.webview.postMessage({ type: 'screen', ...frame } satisfies BvScreenMessage);
+  }
+
+  private postState(): void {
+    const guest = this.guest;
+    const message: BvStateMessage = guest
+      ? { type: 'state', session: guest.guestState, detail: guest.describe() }
+      : { type: 'state', session: 'none', detail: 'No guest running: press F5 on a .asm or .img file' };
+    void this.panel?.webview.postMessage(message);
+  }
+
+  private onMessage(message: BvWebviewMessage): void {
+    const guest = this.guest;
+    switch (message.type) {
+      case 'ready':
+        // The page was (re)built: give it the state and the last frame it missed.
+        this.postState();
+        if (guest?.lastFrame) this.postFrame(guest.lastFrame);
+        else guest?.refreshScreen();
+        return;
+      case 'key': {
+        const codes = scanCodesFor(message.code, message.down);
+        if (!guest || !codes) return;
+        this.keyQueue = this.keyQueue
+          .then(() => guest.sendScanCodes(codes))
+          .catch((error: unknown) => this.log.appendLine(`keys: ${String(error)}`));
+        return;
+      }
+      case 'pause':
+        void guest?.pause().catch((error: unknown) => this.report('pause', error));
+        return;
+      case 'resume':
+        void guest?.resume().catch((error: unknown) => this.report('resume', error));
+        return;
+      case 'reset':
+        void guest?.reset().catch((error: unknown) => this.report('reset', error));
+        return;
+      case 'screenshot':
+        void this.screenshot();
+        return;
+    }
+  }
+
+  private report(what: string, error: unknown): void {
+    const text = error instanceof Error ? error.message : String(error);
+    void vscode.window.showErrorMessage(`Bootvisor: ${what} failed: ${text}`);
+  }
+
+  private html(webview: vscode.Webview, root: vscode.Uri): string {
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'screen.js'));
+    const nonce = randomBytes(16).toString('base64url');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Guest screen</title>
+<style nonce="${nonce}">
+  html, body { height: 100%; margin: 0; padding: 0; overflow: hidden; }
+  body { display: flex; flex-direction: column; background: var(--vscode-editor-background); color: var(--vscode-foreground);
+         font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
+  #toolbar { display: flex; gap: 6px; align-items: center; padding: 4px 8px; border-bottom: 1px solid var(--vscode-panel-border); }
+  #toolbar button { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground);
+                    border: none; padding: 3px 10px; cursor: pointer; }
+  #toolbar button:hover:not(:disabled) { background: var(--vscode-button-secondaryHoverBackground); }
+  #toolbar button:disabled { opacity: 0.5; cursor: default; }
+  #detail { margin-left: auto; opacity: 0.8; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  #stage { flex: 1; display: flex; align-items: center; justify-content: center; min-height: 0; padding: 8px; position: relative; }
+  /* Nearest-neighbour scaling: a 320x200 guest pixel stays a crisp block, not a blur. */
+  #screen { image-rendering: pixelated; image-rendering: crisp-edges; background: #000; outline: none; }
+  #screen:focus { box-shadow: 0 0 0 2px var(--vscode-focusBorder); }
+  #hint { position: absolute; bottom: 10px; opacity: 0.7; font-size: 90%; }
+  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: pre; }
+</style>
+</head>
+<body data-session="none">
+<div id="toolbar" role="toolbar" aria-label="Guest controls">
+  <button id="pause" disabled>Pause</button>
+  <button id="reset" disabled title="Reset the guest (as the reset button of a PC)">Reset</button>
+  <button id="screenshot" title="Save the screen as a PNG">Screenshot</button>
+  <span id="detail"></span>
+</div>
+<div id="stage">
+  <canvas id="screen" width="720" height="400" tabindex="0" aria-label="Guest screen: click here and type to send keys to the guest"></canvas>
+  <div id="hint">Click the screen to type into the guest</div>
+  <pre id="screen-text" class="sr-only" aria-live="off"></pre>
+</div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+}

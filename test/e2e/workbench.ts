@@ -1,0 +1,191 @@
+// Driving the VS Code workbench in Chromium the way a person does: keys, clicks on what is visible, and
+// reading what is on the page (the DOM), never the extension's internals.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.BOOTVISOR_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+export class Workbench {
+  private constructor(
+    private readonly browser: Browser,
+    readonly page: Page,
+    private readonly artifacts: string,
+  ) {}
+
+  static async open(url: string, folder: string, artifacts: string): Promise<Workbench> {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/test-e2e.sh, which installs Debian's chromium`);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    fs.mkdirSync(artifacts, { recursive: true });
+    const workbench = new Workbench(browser, page, artifacts);
+    await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+    return workbench;
+  }
+
+  async close(): Promise<void> {
+    // Without runBeforeUnload the server keeps this window's extension host alive for a long time.
+    await this.page.close({ runBeforeUnload: true }).catch(() => undefined);
+    await this.browser.close().catch(() => undefined);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.artifacts, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs a command from the Command Palette by its title, as a user would. */
+  async command(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /** Opens a workspace file through Quick Open and waits for its editor tab to be the active one. */
+  async openFile(relative: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(relative);
+    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 15_000 });
+    await this.page.waitForTimeout(300);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator(`.tab.active[data-resource-name="${path.basename(relative)}"]`).waitFor({ timeout: 15_000 });
+    await this.editor().locator('.view-lines').waitFor();
+  }
+
+  /** The active text editor (the one with the active tab's group). */
+  editor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Moves the cursor to a line (1-based) with Go to Line, which also scrolls it into view. */
+  async goToLine(line: number): Promise<void> {
+    await this.editor().locator('.view-lines').click();
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /** Clicks the gutter left of a line number, where a person clicks to set a breakpoint. */
+  async clickGutter(line: number): Promise<void> {
+    await this.goToLine(line);
+    const number = this.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const box = await number.boundingBox();
+    if (!box) throw new Error(`line ${line} has no line number on screen`);
+    const margin = await this.editor().locator('.margin').boundingBox();
+    // The glyph margin is the strip between the editor's left edge and the line numbers.
+    const x = margin ? margin.x + Math.max(4, (box.x - margin.x) / 2) : box.x - 8;
+    await this.page.mouse.move(x, box.y + box.height / 2);
+    await this.page.waitForTimeout(200);
+    await this.page.mouse.click(x, box.y + box.height / 2);
+  }
+
+  /** Hovers the first element on a line whose text is `token`, and returns the hover's text once shown. */
+  async hover(line: number, token: string): Promise<string> {
+    await this.goToLine(line);
+    const lineTop = await this.lineTop(line);
+    const spans = this.editor().locator('.view-line span span', { hasText: token });
+    const count = await spans.count();
+    for (let i = 0; i < count; i++) {
+      const box = await spans.nth(i).boundingBox();
+      if (!box || Math.abs(box.y - lineTop) > 4) continue;
+      await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const hover = this.page.locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .rendered-markdown').first();
+      await hover.waitFor({ timeout: 15_000 });
+      await this.page.waitForTimeout(500);
+      return (await this.page.locator('.monaco-hover:not(.hidden)').first().innerText()).trim();
+    }
+    throw new Error(`no "${token}" on line ${line}`);
+  }
+
+  private async lineTop(line: number): Promise<number> {
+    const number = this.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const box = await number.boundingBox();
+    if (!box) throw new Error(`line ${line} is not on screen`);
+    return box.y;
+  }
+
+  /** The frame holding the guest screen webview, once it exists. */
+  async screenFrame(timeout = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        if (frame.isDetached()) continue;
+        const found = await frame.$('#screen-text').catch(() => null);
+        if (found) return frame;
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error('the guest screen webview did not appear');
+  }
+
+  /** Waits until the guest screen's text contains `text`; returns the whole screen text. */
+  async waitForScreenText(text: string | RegExp, timeout = 60_000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    let last = '';
+    while (Date.now() < deadline) {
+      const frame = await this.screenFrame(Math.max(1, deadline - Date.now()));
+      last = (await frame.locator('#screen-text').textContent().catch(() => '')) ?? '';
+      if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`the guest screen never showed ${String(text)}; it shows:\n${last}`);
+  }
+
+  /** How many of the canvas's pixels are not black: proves the screen was drawn, not just the text layer. */
+  async litPixels(): Promise<number> {
+    const frame = await this.screenFrame();
+    return frame.evaluate(() => {
+      const canvas = document.getElementById('screen') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let lit = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 0) lit++;
+      return lit;
+    });
+  }
+
+  /** Rows of the Problems panel (opened with Ctrl+Shift+M), as text. */
+  async problems(): Promise<string[]> {
+    await this.page.keyboard.press('Control+Shift+M');
+    const panel = this.page.locator('.markers-panel');
+    await panel.waitFor({ timeout: 15_000 });
+    return panel.locator('.monaco-list-row').allInnerTexts();
+  }
+
+  /** Rows of the Variables view, as `name = value` or `name: value` text. */
+  async variables(): Promise<string[]> {
+    const view = this.page.locator('.debug-variables');
+    await view.waitFor({ timeout: 30_000 });
+    return view.locator('.monaco-list-row').allInnerTexts();
+  }
+
+  /** Waits until no debug session runs (its toolbar is gone). */
+  async waitForNoSession(timeout = 30_000): Promise<void> {
+    await this.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout });
+  }
+
+  /** Stops the debug session if one runs. */
+  async stopDebugging(): Promise<void> {
+    if (await this.page.locator('.debug-toolbar').isVisible()) {
+      await this.page.keyboard.press('Shift+F5');
+      await this.waitForNoSession();
+    }
+  }
+}
