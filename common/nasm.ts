@@ -73,7 +73,7 @@ export function parseNasmDiagnostics(output: string): AssemblyDiagnostic[] {
 
 /** Assembles `source` with nasm (synchronously: it takes milliseconds and the caller waits for it anyway). */
 export function assemble(source: string, options: AssembleOptions = {}): Assembled {
-  const nasm = options.nasm ?? process.env.BOOTVISOR_NASM ?? 'nasm';
+  const nasm = options.nasm ?? (process.env.BOOTVISOR_NASM || 'nasm');
   const abs = path.resolve(source);
   if (!fs.existsSync(abs)) throw new Error(`${source}: no such file.`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-nasm-'));
