@@ -1,0 +1,118 @@
+// QEMU as the reference PC: boots an image under TCG with SeaBIOS, collects COM1 and, once the guest has
+// gone quiet, the text screen (pmemsave of 0xB8000 through the monitor). A triple fault pauses the VM
+// instead of resetting it, so the screen before the fault can still be read.
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export const QEMU = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
+
+export interface QemuRun {
+  serial: Buffer;
+  /** 25 rows of 80 columns, trailing blanks removed, NUL shown as a space. */
+  screen: string[];
+  /** QEMU's own exit status when the guest ended it (isa-debug-exit). */
+  exitStatus?: number;
+}
+
+export function requireQemu(): void {
+  const r = spawnSync(QEMU, ['--version']);
+  if (r.error) {
+    throw new Error(`${QEMU} is not installed: run scripts/install-test-deps.sh (or sudo apt-get install qemu-system-x86)`);
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The characters of an 80x25 text screen dump (char, attribute pairs). */
+export function textRows(dump: Buffer, columns = 80, rows = 25): string[] {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    let line = '';
+    for (let c = 0; c < columns; c++) {
+      const ch = dump[(r * columns + c) * 2] ?? 0;
+      line += ch === 0 ? ' ' : ch < 0x80 ? String.fromCharCode(ch) : '?';
+    }
+    out.push(line.replace(/\s+$/, ''));
+  }
+  return out;
+}
+
+/**
+ * Boots `image` and waits until COM1 has been quiet for `quietMs` (at least `minMs` after start), then types
+ * `keys` (QEMU sendkey names, e.g. ['h', 'i', 'ret']) if any and waits for quiet again, then reads the screen.
+ */
+export async function runInQemu(
+  image: string,
+  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number } = {},
+): Promise<QemuRun> {
+  const quietMs = options.quietMs ?? 600;
+  const minMs = options.minMs ?? 1200;
+  const maxMs = options.maxMs ?? 15000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-qemu-'));
+  const serialFile = path.join(dir, 'serial.bin');
+  const screenFile = path.join(dir, 'screen.bin');
+  const child = spawn(
+    QEMU,
+    [
+      '-accel', 'tcg', '-display', 'none', '-no-reboot', '-action', 'reboot=shutdown,shutdown=pause',
+      '-m', '32', '-serial', `file:${serialFile}`, '-monitor', 'stdio',
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-drive', `file=${image},format=raw,if=floppy,readonly=on`,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
+  let exitStatus: number | undefined;
+  let exited = false;
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.on('exit', (code) => {
+    exited = true;
+    exitStatus = code ?? undefined;
+  });
+  const monitor = (cmd: string): void => {
+    if (!exited) child.stdin.write(cmd + '\n');
+  };
+  const serialSize = (): number => (fs.existsSync(serialFile) ? fs.statSync(serialFile).size : 0);
+  const waitQuiet = async (since: number, least: number): Promise<void> => {
+    let last = serialSize();
+    let lastChange = Date.now();
+    while (!exited && Date.now() - since < maxMs) {
+      await sleep(50);
+      const now = serialSize();
+      if (now !== last) {
+        last = now;
+        lastChange = Date.now();
+      }
+      if (Date.now() - since >= least && Date.now() - lastChange >= quietMs) return;
+    }
+  };
+  try {
+    const start = Date.now();
+    await waitQuiet(start, minMs);
+    if (options.keys?.length && !exited) {
+      for (const k of options.keys) {
+        monitor(`sendkey ${k}`);
+        await sleep(60);
+      }
+      await waitQuiet(Date.now(), quietMs);
+    }
+    let screen: string[] = [];
+    if (!exited) {
+      monitor(`pmemsave 0xb8000 4000 "${screenFile}"`);
+      for (let i = 0; i < 40 && !(fs.existsSync(screenFile) && fs.statSync(screenFile).size === 4000); i++) await sleep(25);
+      if (fs.existsSync(screenFile)) screen = textRows(fs.readFileSync(screenFile));
+      monitor('quit');
+    }
+    for (let i = 0; i < 100 && !exited; i++) await sleep(20);
+    if (!exited) child.kill('SIGKILL');
+    if (exitStatus !== undefined && exitStatus !== 0 && !fs.existsSync(serialFile)) {
+      throw new Error(`QEMU failed (status ${exitStatus}): ${stderr.trim()}`);
+    }
+    return { serial: fs.existsSync(serialFile) ? fs.readFileSync(serialFile) : Buffer.alloc(0), screen, exitStatus };
+  } finally {
+    if (!exited) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
