@@ -1,0 +1,549 @@
+// The language server's session: LSP requests and notifications translated into calls on the file index,
+// the assembler, the boot-sector checks, the report store and the hover builder. It owns all its state (no
+// module singletons) and never lets an error escape a handler: a bad file costs one message, not the server.
+import * as path from 'path';
+import {
+  CodeLens, Connection, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeWatchedFilesNotification,
+  DocumentSymbol, InitializeParams, InitializeResult, InlayHint, Location, MessageType, Position, Range, SymbolInformation,
+  SymbolKind, TextDocuments, TextDocumentSyncKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath, pathToFileURL } from 'url';
+import type { Registers } from '../common/api';
+import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
+import { DEBUG_STATE_NOTIFICATION, DebugStateParams, EXIT_REPORT_NOTIFICATION, ExitReportParams, ServerOptions } from '../common/lsp-protocol';
+import { hex } from '../common/reference/ports';
+import { assemble } from './assembler';
+import { bootSectorChecks, Finding } from './boot-checks';
+import { exitFindings, ExitFinding } from './exit-diagnostics';
+import { FileIndex, MAX_PARSE_BYTES } from './file-index';
+import { hoverAt, wordAt } from './hover';
+import { parentAt, ParsedFile, resolveName, SymbolDef, SymbolKindName } from './nasm-file';
+import { CurrentReport, ReportStore, resolveSource, sha256 } from './reports';
+
+/** Above this size a document is not assembled as you type (assembling it on every pause would hog the CPU). */
+const MAX_ASSEMBLE_BYTES = 512 * 1024;
+const SOURCE = 'bootvisor';
+const NASM_SOURCE = 'nasm';
+
+export class BootvisorServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly index: FileIndex;
+  private readonly reports: ReportStore;
+  private folders: string[] = [];
+  private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = { nasmPath: 'nasm', debounceMs: 400 };
+  private timers = new Map<string, NodeJS.Timeout>();
+  private generation = new Map<string, number>();
+  /** Assembly diagnostics: assembled document -> target file -> diagnostics (a document's assembly may speak of its includes). */
+  private asmDiagnostics = new Map<string, Map<string, Diagnostic[]>>();
+  private exitDiagnostics = new Map<string, Diagnostic[]>();
+  private published = new Set<string>();
+  private registers: Registers | null = null;
+  private registersNote: string | undefined;
+  private toldOnce = new Set<string>();
+  private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, relatedInformation: true };
+
+  constructor(private readonly connection: Connection) {
+    this.index = new FileIndex({ get: (file) => this.openText(file) }, []);
+    this.reports = new ReportStore(
+      (current) => this.guard('report', () => this.onReport(current)),
+      (problem) => this.tellOnce(`report:${problem.origin}:${problem.message}`, MessageType.Warning, `Bootvisor: the run report ${problem.origin} ${problem.message}.`),
+    );
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((params) => this.initialize(params));
+    c.onInitialized(() => this.guard('initialized', () => this.initialized()));
+    c.onShutdown(() => this.reports.unwatch());
+    this.documents.onDidOpen((e) => this.guard('open', () => this.schedule(e.document, 0)));
+    this.documents.onDidChangeContent((e) => this.guard('change', () => this.schedule(e.document, this.options.debounceMs)));
+    this.documents.onDidClose((e) => this.guard('close', () => this.onClose(e.document)));
+    c.onDidChangeWatchedFiles((p) => this.guard('watched files', () => {
+      for (const change of p.changes) {
+        const file = this.toPath(change.uri);
+        if (!file) continue;
+        this.index.invalidate(file);
+        if (file.endsWith(path.join('.bootvisor', 'last-run.json')) || this.reportFiles().includes(file)) this.reports.loadFile(file, this.folders);
+      }
+    }));
+    c.onNotification(EXIT_REPORT_NOTIFICATION, (p: ExitReportParams) => this.guard('exit report', () => {
+      const bases = [...(p?.baseDirectory ? [p.baseDirectory] : []), ...this.folders];
+      this.reports.accept(p?.report, bases, 'sent by the client');
+    }));
+    c.onNotification(DEBUG_STATE_NOTIFICATION, (p: DebugStateParams) => this.guard('debug state', () => {
+      this.registers = p?.registers ?? null;
+      this.registersNote = p?.description;
+    }));
+    c.onHover((p) => this.guard('hover', () => this.hover(p.textDocument.uri, p.position), null));
+    c.onDefinition((p) => this.guard('definition', () => this.definition(p.textDocument.uri, p.position), []));
+    c.onReferences((p) => this.guard('references', () => this.references(p.textDocument.uri, p.position, p.context.includeDeclaration), []));
+    c.onDocumentSymbol((p) => this.guard('document symbols', () => this.documentSymbols(p.textDocument.uri), []));
+    c.onWorkspaceSymbol((p) => this.guard('workspace symbols', () => this.workspaceSymbols(p.query), []));
+    c.onCodeLens((p) => this.guard('code lens', () => this.codeLenses(p.textDocument.uri), []));
+    c.languages.inlayHint.on((p) => this.guard('inlay hints', () => this.inlayHints(p.textDocument.uri, p.range), []));
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------------------
+
+  private initialize(params: InitializeParams): InitializeResult {
+    const opts = (params.initializationOptions ?? {}) as ServerOptions;
+    if (typeof opts.nasmPath === 'string' && opts.nasmPath) this.options.nasmPath = opts.nasmPath;
+    if (typeof opts.debounceMs === 'number' && opts.debounceMs >= 0) this.options.debounceMs = opts.debounceMs;
+    if (Array.isArray(opts.reportFiles)) this.options.reportFiles = opts.reportFiles.filter((f) => typeof f === 'string');
+    const folders = params.workspaceFolders?.map((f) => this.toPath(f.uri)) ?? [params.rootUri ? this.toPath(params.rootUri) : undefined];
+    this.folders = folders.filter((f): f is string => typeof f === 'string');
+    this.index.setFolders(this.folders);
+    const ws = params.capabilities.workspace;
+    this.capabilities.codeLensRefresh = ws?.codeLens?.refreshSupport === true;
+    this.capabilities.inlayHintRefresh = ws?.inlayHint?.refreshSupport === true;
+    this.capabilities.watchedFilesDynamic = ws?.didChangeWatchedFiles?.dynamicRegistration === true;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        inlayHintProvider: true,
+      },
+      serverInfo: { name: 'bootvisor-lsp', version: '0.1.0' },
+    };
+  }
+
+  private initialized(): void {
+    if (this.capabilities.watchedFilesDynamic) {
+      void this.connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${WORKSPACE_REPORT_PATH}` }, { globPattern: '**/*.{asm,inc,nasm,s,mac}' },
+          ...this.reportFiles().map((f) => ({ globPattern: f }))],
+      }).catch(() => undefined);
+    }
+    // Our own watch as well: clients without file watching, and files outside the workspace, still count.
+    this.reports.watch(this.reportFiles(), this.folders);
+  }
+
+  private reportFiles(): string[] {
+    const extra = (this.options.reportFiles ?? []).map((f) => (path.isAbsolute(f) ? f : path.resolve(this.folders[0] ?? process.cwd(), f)));
+    return [...ReportStore.defaultPaths(this.folders), ...extra];
+  }
+
+  /** Runs a handler; an exception becomes a log line (and `fallback`), never a dead server. */
+  private guard<T>(what: string, fn: () => T, fallback?: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.connection.console.error(`bootvisor-lsp: ${what} failed: ${(e as Error).stack ?? String(e)}`);
+      return fallback as T;
+    }
+  }
+
+  private tellOnce(key: string, type: MessageType, message: string): void {
+    if (this.toldOnce.has(key)) return;
+    this.toldOnce.add(key);
+    void this.connection.sendNotification('window/showMessage', { type, message });
+  }
+
+  // ---- paths -------------------------------------------------------------------------------------------------
+
+  private toPath(uri: string): string | undefined {
+    try {
+      return uri.startsWith('file:') ? path.normalize(fileURLToPath(uri)) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The open document's own URI when there is one (clients differ in how they escape paths), else a file URL. */
+  private toUri(file: string): string {
+    return this.openDocument(file)?.uri ?? pathToFileURL(file).toString();
+  }
+
+  private openDocument(file: string): TextDocument | undefined {
+    const direct = this.documents.get(pathToFileURL(file).toString());
+    if (direct) return direct;
+    return this.documents.all().find((d) => this.toPath(d.uri) === file);
+  }
+
+  private openText(file: string): { text: string; version: number } | undefined {
+    const doc = this.openDocument(file);
+    return doc ? { text: doc.getText(), version: doc.version } : undefined;
+  }
+
+  private openFiles(): string[] {
+    return this.documents.all().map((d) => this.toPath(d.uri)).filter((p): p is string => p !== undefined);
+  }
+
+  // ---- assembly diagnostics ----------------------------------------------------------------------------------
+
+  private schedule(doc: TextDocument, delay: number): void {
+    const uri = doc.uri;
+    clearTimeout(this.timers.get(uri));
+    this.timers.set(uri, setTimeout(() => {
+      this.timers.delete(uri);
+      void this.check(uri).catch((e) => this.connection.console.error(`bootvisor-lsp: checking ${uri} failed: ${(e as Error).stack ?? e}`));
+    }, delay));
+  }
+
+  private onClose(doc: TextDocument): void {
+    clearTimeout(this.timers.get(doc.uri));
+    this.timers.delete(doc.uri);
+    this.generation.set(doc.uri, (this.generation.get(doc.uri) ?? 0) + 1);
+    this.asmDiagnostics.delete(doc.uri);
+    this.refreshExitDiagnostics();
+    this.publishAll();
+  }
+
+  private async check(uri: string): Promise<void> {
+    const doc = this.documents.get(uri);
+    if (!doc) return;
+    const gen = (this.generation.get(uri) ?? 0) + 1;
+    this.generation.set(uri, gen);
+    const text = doc.getText();
+    const file = this.toPath(uri) ?? path.join(this.folders[0] ?? process.cwd(), path.basename(uri.replace(/[?#].*$/, '')) || 'untitled.asm');
+    const own = new Map<string, Diagnostic[]>([[uri, []]]);
+    const mine = own.get(uri)!;
+    const setResult = () => {
+      if (this.generation.get(uri) !== gen) return; // a newer keystroke has been checked meanwhile
+      this.asmDiagnostics.set(uri, own);
+      this.refreshExitDiagnostics();
+      this.publishAll();
+    };
+
+    if (Buffer.byteLength(text) > MAX_PARSE_BYTES || (Buffer.byteLength(text) > MAX_ASSEMBLE_BYTES)) {
+      const mb = (Buffer.byteLength(text) / (1 << 20)).toFixed(1);
+      const limit = Buffer.byteLength(text) > MAX_PARSE_BYTES ? `${MAX_PARSE_BYTES >> 20} MiB: symbols, hover and checks are off` : `${MAX_ASSEMBLE_BYTES >> 10} KiB: it is not assembled as you type (symbols and hover still work)`;
+      mine.push(this.fileNotice(`This file is ${mb} MiB, more than ${limit}.`, 'file-too-large'));
+      return setResult();
+    }
+    if (text.includes('\u0000')) {
+      mine.push(this.fileNotice('This file holds binary data, not NASM source: Bootvisor does not check it.', 'not-nasm'));
+      return setResult();
+    }
+    const parsed = this.index.parsed(file) ?? undefined;
+    const live = parsed ?? (await import('./nasm-file')).parseNasm(text);
+    if (live.foreignLines >= 3 && live.foreignLines > live.codeLines) {
+      mine.push(this.fileNotice('This does not look like NASM source (GAS/AT&T syntax or another language?): Bootvisor does not assemble it. ' +
+        'If it is NASM, check the first lines that fail to parse.', 'not-nasm'));
+      return setResult();
+    }
+    if (/\.(inc|mac|i)$/i.test(file) || this.index.isIncluded(file, this.openFiles())) {
+      // Assembled on its own an include file only reports what its includer defines; its errors come from the includer's run.
+      this.reassembleIncluders(file);
+      return setResult();
+    }
+
+    const overlay = this.index.unit(file, this.openFiles()).filter((f) => f !== file)
+      .map((f) => ({ file: f, text: this.openText(f)?.text })).filter((o): o is { file: string; text: string } => o.text !== undefined);
+    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, overlay });
+    if (this.generation.get(uri) !== gen) return;
+    if (!result.ok) {
+      if (result.missingNasm) {
+        this.tellOnce('missing-nasm', MessageType.Error,
+          `Bootvisor cannot check NASM files as you type: nasm was not found (${result.detail}). Install it (e.g. \`apt-get install nasm\`, \`brew install nasm\`) ` +
+          'or set the nasm path in the Bootvisor settings. Symbols, hover and run diagnostics still work.');
+      } else {
+        mine.push(this.fileNotice(`nasm could not check this file: ${result.detail}.`, 'nasm-failed'));
+      }
+      return setResult();
+    }
+    for (const m of result.messages) {
+      const target = m.file === null ? uri : this.toUri(m.file);
+      const lineText = m.file === null ? doc.getText(Range.create(m.line, 0, m.line + 1, 0)) : (this.index.text(m.file) ?? '').split(/\r?\n/)[m.line] ?? '';
+      const d: Diagnostic = {
+        range: this.lineRange(lineText, m.line),
+        severity: m.severity === 'error' ? DiagnosticSeverity.Error : m.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+        source: NASM_SOURCE,
+        message: m.message,
+      };
+      if (!own.has(target)) own.set(target, []);
+      own.get(target)!.push(d);
+    }
+    if (result.format === 'bin') {
+      for (const f of bootSectorChecks(live, text, result.image, result.listing)) mine.push(this.findingToDiagnostic(f, uri));
+    }
+    setResult();
+  }
+
+  private reassembleIncluders(file: string): void {
+    for (const doc of this.documents.all()) {
+      const p = this.toPath(doc.uri);
+      if (p && p !== file && this.index.unit(p, this.openFiles()).includes(file) && !/\.(inc|mac|i)$/i.test(p)) this.schedule(doc, 0);
+    }
+  }
+
+  private fileNotice(message: string, code: string): Diagnostic {
+    return { range: Range.create(0, 0, 0, 0), severity: DiagnosticSeverity.Information, source: SOURCE, code, message };
+  }
+
+  private findingToDiagnostic(f: Finding, uri: string): Diagnostic {
+    return {
+      range: Range.create(f.line, f.start, f.line, f.end),
+      severity: f.severity === 'error' ? DiagnosticSeverity.Error : f.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      source: SOURCE,
+      code: f.code,
+      message: f.message,
+      relatedInformation: f.related?.map((r) => DiagnosticRelatedInformation.create(Location.create(uri, Range.create(r.line, 0, r.line, 0)), r.message)),
+    };
+  }
+
+  private lineRange(lineText: string, line: number): Range {
+    const t = lineText.replace(/\r?\n$/, '');
+    const start = t.length - t.trimStart().length;
+    const comment = t.indexOf(';');
+    const end = (comment >= 0 ? t.slice(0, comment) : t).trimEnd().length;
+    return Range.create(line, start, line, Math.max(start, end));
+  }
+
+  // ---- run reports -------------------------------------------------------------------------------------------
+
+  private onReport(_current: CurrentReport | undefined): void {
+    this.refreshExitDiagnostics();
+    this.publishAll();
+    if (this.capabilities.codeLensRefresh) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (this.capabilities.inlayHintRefresh) void this.connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
+  }
+
+  private resolveReportPath(current: CurrentReport, file: string): string | undefined {
+    return resolveSource(file, current.bases);
+  }
+
+  private refreshExitDiagnostics(): void {
+    this.exitDiagnostics.clear();
+    const current = this.reports.latest;
+    if (!current) return;
+    const hashes = new Map<string, string>();
+    for (const s of current.report.sources ?? []) {
+      const p = s && typeof s.file === 'string' ? this.resolveReportPath(current, s.file) : undefined;
+      if (p && typeof s.sha256 === 'string') hashes.set(p, s.sha256.toLowerCase());
+    }
+    const findings = exitFindings(current.report, {
+      resolve: (f) => this.resolveReportPath(current, f),
+      lineText: (f, line) => this.index.text(f)?.split(/\r?\n/)[line],
+      changed: (f) => {
+        const want = hashes.get(f);
+        if (!want) return false;
+        const text = this.index.text(f);
+        return text !== undefined && sha256(Buffer.from(text, 'utf8')) !== want;
+      },
+    });
+    for (const f of findings) {
+      const uri = this.toUri(f.file);
+      const list = this.exitDiagnostics.get(uri) ?? [];
+      list.push(this.exitToDiagnostic(f));
+      this.exitDiagnostics.set(uri, list);
+    }
+  }
+
+  private exitToDiagnostic(f: ExitFinding): Diagnostic {
+    const lineText = this.index.text(f.file)?.split(/\r?\n/)[f.line] ?? '';
+    return {
+      range: this.lineRange(lineText, f.line),
+      severity: f.severity === 'error' ? DiagnosticSeverity.Error : f.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      source: `${SOURCE} run`,
+      code: f.code,
+      message: f.message,
+      relatedInformation: f.related.length > 0
+        ? f.related.map((r) => DiagnosticRelatedInformation.create(Location.create(this.toUri(r.file), Range.create(r.line, 0, r.line, 0)), r.message))
+        : undefined,
+    };
+  }
+
+  /** Publishes, for every file, its assembly diagnostics (from any document's run) with the run's exit diagnostics. */
+  private publishAll(): void {
+    const merged = new Map<string, Diagnostic[]>();
+    const add = (uri: string, list: Diagnostic[]) => merged.set(uri, [...(merged.get(uri) ?? []), ...list]);
+    for (const byTarget of this.asmDiagnostics.values()) for (const [uri, list] of byTarget) add(uri, list);
+    for (const [uri, list] of this.exitDiagnostics) add(uri, list);
+    for (const uri of this.published) if (!merged.has(uri)) merged.set(uri, []);
+    for (const [uri, diagnostics] of merged) {
+      void this.connection.sendDiagnostics({ uri, diagnostics });
+      if (diagnostics.length > 0) this.published.add(uri);
+      else this.published.delete(uri);
+    }
+  }
+
+  // ---- exit profile ------------------------------------------------------------------------------------------
+
+  private profileFor(uri: string): { line: number; exits: number; ports: number[] }[] {
+    const current = this.reports.latest;
+    const file = this.toPath(uri);
+    if (!current || !file) return [];
+    const out: { line: number; exits: number; ports: number[] }[] = [];
+    for (const p of current.report.profile ?? []) {
+      if (!p?.source || typeof p.source.file !== 'string' || typeof p.exits !== 'number') continue;
+      if (this.resolveReportPath(current, p.source.file) !== file) continue;
+      out.push({ line: Math.max(0, p.source.line - 1), exits: p.exits, ports: Array.isArray(p.ports) ? p.ports : [] });
+    }
+    return out;
+  }
+
+  private profileLabel(p: { exits: number; ports: number[] }): string {
+    const ports = p.ports.length > 0 ? ` (port${p.ports.length > 1 ? 's' : ''} ${p.ports.slice(0, 4).map((x) => hex(x, 2)).join(', ')}${p.ports.length > 4 ? ', ...' : ''})` : '';
+    return `${p.exits} VM exit${p.exits === 1 ? '' : 's'} in the last run${ports}`;
+  }
+
+  private codeLenses(uri: string): CodeLens[] {
+    return this.profileFor(uri).map((p) => ({ range: Range.create(p.line, 0, p.line, 0), command: { title: this.profileLabel(p), command: '' } }));
+  }
+
+  private inlayHints(uri: string, range: Range): InlayHint[] {
+    const doc = this.documents.get(uri);
+    return this.profileFor(uri)
+      .filter((p) => p.line >= range.start.line && p.line <= range.end.line)
+      .map((p) => {
+        const lineText = doc?.getText(Range.create(p.line, 0, p.line + 1, 0)).replace(/\r?\n$/, '') ?? '';
+        return { position: Position.create(p.line, lineText.length), label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`, paddingLeft: true, tooltip: this.profileLabel(p) };
+      });
+  }
+
+  // ---- NASM features -----------------------------------------------------------------------------------------
+
+  private docContext(uri: string): { file: string; parsed: ParsedFile; text: string } | undefined {
+    const file = this.toPath(uri);
+    if (!file) return undefined;
+    const parsed = this.index.parsed(file);
+    const text = this.index.text(file);
+    return parsed && text !== undefined ? { file, parsed, text } : undefined;
+  }
+
+  /** The name under the cursor, resolved (`.loop` -> `print.loop`), if it is a symbol-shaped word. */
+  private nameAt(ctx: { parsed: ParsedFile; text: string }, pos: Position): { name: string; written: string } | undefined {
+    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
+    const w = wordAt(lineText, pos.character);
+    if (!w) return undefined;
+    return { name: resolveName(w.text, parentAt(ctx.parsed, pos.line)), written: w.text };
+  }
+
+  private findDefs(file: string, name: string): { file: string; def: SymbolDef }[] {
+    const out: { file: string; def: SymbolDef }[] = [];
+    for (const f of this.index.unit(file, this.openFiles())) {
+      for (const def of this.index.parsed(f)?.defs ?? []) if (def.name === name) out.push({ file: f, def });
+    }
+    return out;
+  }
+
+  private hover(uri: string, pos: Position) {
+    const ctx = this.docContext(uri);
+    if (!ctx) return null;
+    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
+    const result = hoverAt({
+      file: ctx.parsed,
+      lineText,
+      line: pos.line,
+      character: pos.character,
+      registers: this.registers,
+      registersNote: this.registersNote,
+      findDefinition: (written) => {
+        const defs = this.findDefs(ctx.file, resolveName(written, parentAt(ctx.parsed, pos.line)));
+        const d = defs[0];
+        return d ? { def: d.def, where: `${path.basename(d.file)}:${d.def.line + 1}` } : undefined;
+      },
+    });
+    if (!result) return null;
+    return { contents: { kind: 'markdown' as const, value: result.markdown }, range: Range.create(pos.line, result.start, pos.line, result.end) };
+  }
+
+  private definition(uri: string, pos: Position): Location[] {
+    const ctx = this.docContext(uri);
+    if (!ctx) return [];
+    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
+    const inc = ctx.parsed.includes.find((i) => i.line === pos.line && pos.character >= i.start - 1 && pos.character <= i.end + 1);
+    if (inc) {
+      const target = this.index.resolveInclude(ctx.file, inc.path);
+      if (target) return [Location.create(this.toUri(target), Range.create(0, 0, 0, 0))];
+    }
+    const n = this.nameAt(ctx, pos);
+    if (!n || !lineText) return [];
+    return this.findDefs(ctx.file, n.name).map(({ file, def }) => Location.create(this.toUri(file), Range.create(def.line, def.start, def.line, def.end)));
+  }
+
+  private references(uri: string, pos: Position, includeDeclaration: boolean): Location[] {
+    const ctx = this.docContext(uri);
+    if (!ctx) return [];
+    const n = this.nameAt(ctx, pos);
+    if (!n) return [];
+    const out: Location[] = [];
+    for (const f of this.index.unit(ctx.file, this.openFiles())) {
+      const parsed = this.index.parsed(f);
+      if (!parsed) continue;
+      const u = this.toUri(f);
+      if (includeDeclaration) for (const d of parsed.defs) if (d.name === n.name) out.push(Location.create(u, Range.create(d.line, d.start, d.line, d.end)));
+      for (const use of parsed.uses) if (use.name === n.name) out.push(Location.create(u, Range.create(use.line, use.start, use.line, use.end)));
+    }
+    return out;
+  }
+
+  private documentSymbols(uri: string): DocumentSymbol[] {
+    const ctx = this.docContext(uri);
+    if (!ctx) return [];
+    const lines = ctx.text.split(/\r?\n/);
+    const top: DocumentSymbol[] = [];
+    const byName = new Map<string, DocumentSymbol>();
+    for (const d of ctx.parsed.defs) {
+      const sym: DocumentSymbol = {
+        name: d.written,
+        detail: detailOf(d),
+        kind: kindOf(d.kind),
+        range: Range.create(d.line, 0, d.lastLine, (lines[d.lastLine] ?? '').length),
+        selectionRange: Range.create(d.line, d.start, d.line, d.end),
+        children: [],
+      };
+      const parent = d.kind === 'local' && d.parent ? byName.get(d.parent) : undefined;
+      if (parent) parent.children!.push(sym);
+      else top.push(sym);
+      if (d.kind === 'label' || d.kind === 'data') byName.set(d.name, sym);
+    }
+    return top;
+  }
+
+  private workspaceSymbols(query: string): SymbolInformation[] {
+    const q = query.toLowerCase();
+    const out: SymbolInformation[] = [];
+    for (const f of this.index.allFiles(this.openFiles())) {
+      for (const d of this.index.parsed(f)?.defs ?? []) {
+        if (q && !fuzzy(d.name.toLowerCase(), q)) continue;
+        out.push({
+          name: d.name,
+          kind: kindOf(d.kind),
+          location: Location.create(this.toUri(f), Range.create(d.line, d.start, d.line, d.end)),
+          containerName: d.parent ?? path.basename(f),
+        });
+        if (out.length >= 1000) return out;
+      }
+    }
+    return out;
+  }
+}
+
+function kindOf(kind: SymbolKindName): SymbolKind {
+  switch (kind) {
+    case 'label': return SymbolKind.Function;
+    case 'local': return SymbolKind.Key;
+    case 'data': return SymbolKind.Variable;
+    case 'macro': return SymbolKind.Method;
+    case 'equ': return SymbolKind.Constant;
+    case 'define': return SymbolKind.Constant;
+  }
+}
+
+function detailOf(d: SymbolDef): string {
+  switch (d.kind) {
+    case 'equ': return `equ ${d.value ?? ''}`;
+    case 'define': return `%define ${d.value ?? ''}`;
+    case 'macro': return 'macro';
+    case 'data': return 'data';
+    case 'local': return 'local label';
+    default: return 'label';
+  }
+}
+
+/** Characters of the query in order (what VS Code's symbol picker expects). */
+function fuzzy(name: string, query: string): boolean {
+  let i = 0;
+  for (const c of name) if (c === query[i]) i++;
+  return i === query.length;
+}

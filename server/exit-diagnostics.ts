@@ -1,0 +1,140 @@
+// A run's exit report turned into findings on source lines: the words a user reads in the Problems panel
+// for a triple fault, an unhandled exception, HLT with interrupts off, an unserved port, unbacked memory, or
+// the stack running into code. Pure: paths and current file hashes come from the caller.
+import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
+import type { ExitKind, ExitRecord, ExitReport, SourceLocation } from '../common/exit-report';
+import { describePort, hex } from '../common/reference/ports';
+
+export interface ExitFinding {
+  /** Absolute path. */
+  file: string;
+  /** 0-based */
+  line: number;
+  severity: 'error' | 'warning' | 'information';
+  code: ExitKind;
+  message: string;
+  related: { file: string; line: number; message: string }[];
+}
+
+const SEVERITY: Record<ExitKind, ExitFinding['severity']> = {
+  'triple-fault': 'error',
+  exception: 'error',
+  'invalid-opcode': 'error',
+  'hlt-cli': 'information',
+  'unhandled-port': 'warning',
+  'unmapped-memory': 'warning',
+  'stack-overflow': 'warning',
+};
+
+export interface ExitContext {
+  /** Source path as written in the report -> absolute path (undefined when it cannot be found). */
+  resolve(file: string): string | undefined;
+  /** Text of a line of a source (for naming the instruction of a chain step). */
+  lineText(file: string, line: number): string | undefined;
+  /** Whether the source differs from what the run assembled (sha256 mismatch). */
+  changed(file: string): boolean;
+}
+
+export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[] {
+  const records: ExitRecord[] = [...(report.exits ?? [])];
+  const stop = report.stop;
+  // The stop itself is an exit worth showing when the run's record list does not already carry it.
+  if (stop && (stop.reason === 'triple-fault' || stop.reason === 'hlt-cli') && !records.some((r) => r.kind === stop.reason)) {
+    records.push({
+      kind: stop.reason,
+      severity: SEVERITY[stop.reason],
+      message: stop.exception?.explanation ?? stop.message ?? '',
+      linear: stop.linear,
+      cs: stop.cs,
+      eip: stop.eip,
+      source: stop.source,
+      chain: stop.exception?.chain,
+      count: 1,
+    });
+  }
+  const findings: ExitFinding[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    const place = locate(record.source, ctx) ?? locate(record.chain?.find((s) => s.source)?.source, ctx);
+    if (!place) continue;
+    const finding: ExitFinding = {
+      file: place.file,
+      line: place.line,
+      severity: SEVERITY[record.kind] ?? record.severity ?? 'warning',
+      code: record.kind,
+      message: messageFor(record),
+      related: [],
+    };
+    if (record.kind === 'triple-fault' || (record.chain && record.chain.length > 0)) {
+      for (const step of record.chain ?? []) {
+        const at = locate(step.source, ctx) ?? place;
+        const instruction = (step.source && at ? ctx.lineText(at.file, at.line)?.trim() : undefined) ?? disassemble(step.bytes);
+        finding.related.push({
+          file: at.file,
+          line: at.line,
+          message: `${step.name}${step.vector >= 0 && step.vector < 32 ? ` (vector ${step.vector})` : ''} at ${hex(step.cs, 4)}:${hex(step.eip, 4)}` +
+            `${instruction ? ` in \`${instruction}\`` : ''}${step.reason ? `: ${step.reason}` : ''}`,
+        });
+      }
+    }
+    if (ctx.changed(place.file)) {
+      finding.message += ` [${place.file.split(/[\\/]/).pop()} changed since this run (${report.finishedAt}): the line may have moved; run again]`;
+    }
+    const key = `${finding.file}:${finding.line}:${finding.code}:${finding.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    findings.push(finding);
+  }
+  return findings;
+}
+
+export function messageFor(record: ExitRecord): string {
+  const times = record.count > 1 ? ` (${record.count} times)` : '';
+  const detail = record.message ? `: ${record.message}` : '';
+  switch (record.kind) {
+    case 'triple-fault': {
+      const chain = (record.chain ?? []).map((s) => s.name).join(' -> ');
+      return `Triple fault${chain ? ` (${chain})` : ''}: the CPU shut down${detail}`;
+    }
+    case 'exception':
+      return `Unhandled exception${detail}${times}`;
+    case 'invalid-opcode':
+      return `Invalid opcode (#UD)${detail}${times}`;
+    case 'hlt-cli':
+      return `Execution ended here: HLT with interrupts disabled, the CPU can never wake${detail}`;
+    case 'unhandled-port': {
+      const port = record.port !== undefined ? describePort(record.port) : 'a port';
+      return `I/O to ${port}, which no device of the VM serves (reads return 0xFF, writes are dropped)${detail}${times}`;
+    }
+    case 'unmapped-memory':
+      return `Access to ${record.address !== undefined ? hex(record.address, 8) : 'memory'}, where nothing is mapped (no RAM, ROM or device)${detail}${times}`;
+    case 'stack-overflow':
+      return `The stack ran into ${/ivt|interrupt vector/i.test(record.message) ? 'the interrupt vector table' : /code|loaded/i.test(record.message) ? 'the loaded code' : 'memory in use'}${detail}${times}`;
+    default:
+      return `${record.message || record.kind}${times}`;
+  }
+}
+
+function locate(source: SourceLocation | undefined, ctx: ExitContext): { file: string; line: number } | undefined {
+  if (!source || typeof source.file !== 'string' || !Number.isFinite(source.line)) return undefined;
+  const file = ctx.resolve(source.file);
+  if (!file) return undefined;
+  return { file, line: Math.max(0, source.line - 1) };
+}
+
+/** Real-mode disassembly of a chain step's bytes (boot code is 16-bit until it says otherwise). */
+export function disassemble(bytes: number[] | undefined, bitness: 16 | 32 = 16): string | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
+  try {
+    const decoder = new Decoder(bitness, new Uint8Array(bytes), DecoderOptions.None);
+    const instr = decoder.decode();
+    const formatter = new Formatter(FormatterSyntax.Nasm);
+    const text = formatter.format(instr);
+    instr.free();
+    formatter.free();
+    decoder.free();
+    return text;
+  } catch {
+    return bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  }
+}

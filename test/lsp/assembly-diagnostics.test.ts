@@ -1,0 +1,114 @@
+// nasm's errors and warnings as you type, and the boot-sector checks, through a real LSP connection.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
+import { LspClient, removeWorkspace, workspaceWith } from './lsp-client';
+
+describe('lsp: assembly diagnostics', function () {
+  this.timeout(60000);
+  let client: LspClient;
+  let root: string;
+
+  before(async () => {
+    root = workspaceWith(['hello.asm', 'lib.inc', 'syntax-errors.asm', 'too-big.asm', 'no-signature.asm', 'wrong-signature.asm',
+      'no-org.asm', 'pm-16bit.asm', 'pm-32bit.asm']);
+    client = await LspClient.start(root);
+  });
+  after(async () => {
+    await client.stop();
+    removeWorkspace(root);
+  });
+
+  it('reports nasm errors at their line, from a temporary copy', async () => {
+    const before = fs.readdirSync(root).sort();
+    client.open('syntax-errors.asm');
+    const d = await client.diagnosticsOf('syntax-errors.asm', (list) => list.some((x) => x.source === 'nasm'));
+    const err = d.find((x) => x.source === 'nasm')!;
+    assert.strictEqual(err.severity, DiagnosticSeverity.Error);
+    assert.strictEqual(err.range.start.line, 3, 'the `foo ax, 1` line');
+    assert.match(err.message, /instruction expected/);
+    assert.deepStrictEqual(fs.readdirSync(root).sort(), before, 'nothing written into the workspace');
+  });
+
+  it('reports warnings, and clears diagnostics when the text is fixed', async () => {
+    const text = fs.readFileSync(path.join(root, 'syntax-errors.asm'), 'utf8').replace('    foo ax, 1\n', '');
+    client.change('syntax-errors.asm', text, 2);
+    const d = await client.diagnosticsOf('syntax-errors.asm', (list) => list.some((x) => /exceeds bounds/.test(x.message)));
+    const warn = d.find((x) => /exceeds bounds/.test(x.message))!;
+    assert.strictEqual(warn.severity, DiagnosticSeverity.Warning);
+    assert.strictEqual(warn.range.start.line, 3, '`mov al, 300` moved up one line');
+    client.change('syntax-errors.asm', text.replace('mov al, 300', 'mov al, 30'), 3);
+    await client.diagnosticsOf('syntax-errors.asm', (list) => list.length === 0, 'no diagnostics once fixed');
+  });
+
+  it('debounces: a burst of keystrokes is assembled once', async () => {
+    const uri = client.uri('syntax-errors.asm');
+    const base = fs.readFileSync(path.join(root, 'syntax-errors.asm'), 'utf8');
+    const count = client.publishCount.get(uri) ?? 0;
+    for (let v = 10; v < 30; v++) client.change('syntax-errors.asm', base.replace('foo ax, 1', `foo ax, ${v}`), v);
+    await client.diagnosticsOf('syntax-errors.asm', (list) => list.some((x) => /instruction expected/.test(x.message)));
+    await new Promise((r) => setTimeout(r, 400));
+    const published = (client.publishCount.get(uri) ?? 0) - count;
+    assert.ok(published >= 1 && published <= 3, `20 changes published ${published} times`);
+  });
+
+  it('resolves %include against the file\'s folder (no errors for hello.asm)', async () => {
+    client.open('hello.asm');
+    await new Promise((r) => setTimeout(r, 300));
+    const d = await client.diagnosticsOf('hello.asm', () => true);
+    assert.deepStrictEqual(d.map((x) => x.message), []);
+  });
+
+  it('puts an error inside an included file on that file, through its includer', async () => {
+    const lib = fs.readFileSync(path.join(root, 'lib.inc'), 'utf8');
+    client.open('lib.inc', lib.replace('    lodsb\n', '    lodsb\n    bogus_instr al\n'));
+    const d = await client.diagnosticsOf('lib.inc', (list) => list.some((x) => x.source === 'nasm'));
+    const err = d.find((x) => x.source === 'nasm')!;
+    assert.strictEqual(err.range.start.line, 14, "the bogus line of lib.inc, as open (unsaved)");
+    client.change('lib.inc', lib, 2);
+    await client.diagnosticsOf('lib.inc', (list) => list.length === 0, 'lib.inc clean again');
+  });
+
+  it('boot sector: code and data over 510 bytes', async () => {
+    client.open('too-big.asm');
+    const d = await client.diagnosticsOf('too-big.asm', (list) => list.some((x) => x.code === 'boot-sector-too-big'));
+    const big = d.find((x) => x.code === 'boot-sector-too-big')!;
+    assert.strictEqual(big.severity, DiagnosticSeverity.Error);
+    assert.strictEqual(big.range.start.line, 4, 'on the padding line');
+    assert.match(big.message, /602 bytes, 92 more than the 510/);
+    assert.strictEqual(big.relatedInformation?.[0].location.range.start.line, 3, 'the line that passes byte 510');
+  });
+
+  it('boot sector: missing 0x55AA signature, and one written in the wrong byte order', async () => {
+    client.open('no-signature.asm');
+    const d = await client.diagnosticsOf('no-signature.asm', (list) => list.some((x) => x.code === 'boot-signature-missing'));
+    assert.match(d.find((x) => x.code === 'boot-signature-missing')!.message, /0x55AA boot signature is missing.*image is 4 bytes/);
+    client.open('wrong-signature.asm');
+    const w = await client.diagnosticsOf('wrong-signature.asm', (list) => list.some((x) => x.code === 'boot-signature-byte-order'));
+    assert.strictEqual(w.find((x) => x.code === 'boot-signature-byte-order')!.range.start.line, 4);
+  });
+
+  it('boot sector: absolute address without org 0x7C00', async () => {
+    client.open('no-org.asm');
+    const d = await client.diagnosticsOf('no-org.asm', (list) => list.some((x) => x.code === 'boot-missing-org'));
+    const org = d.find((x) => x.code === 'boot-missing-org')!;
+    assert.strictEqual(org.severity, DiagnosticSeverity.Warning);
+    assert.deepStrictEqual([org.range.start.line, org.range.start.character, org.range.end.character], [2, 12, 15], '`msg` in `mov si, msg`');
+    assert.match(org.message, /org 0x7C00/);
+  });
+
+  it('boot sector: 32-bit code assembled as 16-bit after the protected-mode switch', async () => {
+    client.open('pm-16bit.asm');
+    const d = await client.diagnosticsOf('pm-16bit.asm', (list) => list.some((x) => x.code === 'pm-code-assembled-16bit'));
+    const pm = d.find((x) => x.code === 'pm-code-assembled-16bit')!;
+    assert.strictEqual(pm.severity, DiagnosticSeverity.Error);
+    assert.strictEqual(pm.range.start.line, 9, 'on the `protected:` label');
+    assert.match(pm.message, /bits 32/);
+    assert.deepStrictEqual(pm.relatedInformation?.map((r) => r.location.range.start.line), [6, 7], 'the CR0 write and the far jump');
+    client.open('pm-32bit.asm');
+    await new Promise((r) => setTimeout(r, 300));
+    const ok = await client.diagnosticsOf('pm-32bit.asm', () => true);
+    assert.deepStrictEqual(ok.map((x) => x.message), [], 'bits 32 before the target: nothing to say');
+  });
+});

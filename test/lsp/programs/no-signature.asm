@@ -1,0 +1,5 @@
+org 0x7C00
+start:
+    cli
+    hlt
+    jmp start

@@ -1,0 +1,24 @@
+; The same switch done right: bits 32 before the protected-mode code.
+org 0x7C00
+    cli
+    lgdt [gdt_desc]
+    mov eax, cr0
+    or eax, 1
+    mov cr0, eax
+    jmp 0x08:protected
+
+bits 32
+protected:
+    mov ax, 0x10
+    mov ds, ax
+    mov dword [0xB8000], 0x07690748
+    hlt
+
+gdt:     dq 0
+         dq 0x00CF9A000000FFFF
+         dq 0x00CF92000000FFFF
+gdt_desc:
+    dw gdt_desc - gdt - 1
+    dd gdt
+times 510-($-$$) db 0
+dw 0xAA55
