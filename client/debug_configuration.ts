@@ -7,7 +7,9 @@ import { activeFile, isBootable } from './active_file';
 export const DEBUG_TYPE = 'bootvisor';
 
 export function bootConfiguration(file: vscode.Uri): vscode.DebugConfiguration {
-  return { type: DEBUG_TYPE, request: 'launch', name: `Boot ${path.basename(file.fsPath)}`, program: file.fsPath };
+  return withDefaults(vscode.workspace.getWorkspaceFolder(file), {
+    type: DEBUG_TYPE, request: 'launch', name: `Boot ${path.basename(file.fsPath)}`, program: file.fsPath,
+  });
 }
 
 export function initialConfigurations(): vscode.DebugConfiguration[] {
@@ -22,7 +24,7 @@ export class BootConfigurationProvider implements vscode.DebugConfigurationProvi
     return initialConfigurations();
   }
 
-  resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     const empty = !config.type && !config.request && !config.name;
     if (empty || !config.program) {
       const file = activeFile();
@@ -33,8 +35,25 @@ export class BootConfigurationProvider implements vscode.DebugConfigurationProvi
         // undefined stops the launch; null would open launch.json instead, which is not what the user asked for.
         return undefined;
       }
-      return empty ? bootConfiguration(file) : { ...config, type: config.type || DEBUG_TYPE, program: file.fsPath };
+      config = empty ? bootConfiguration(file) : { ...config, type: config.type || DEBUG_TYPE, program: file.fsPath };
     }
-    return config;
+    return withDefaults(folder, config);
   }
+}
+
+/**
+ * What VS Code adds to any configuration: the run's folder (the adapter writes .bootvisor/last-run.json
+ * there, where the language server looks for it) and COM1 in the integrated terminal rather than mixed into
+ * the Debug Console with port 0xE9's output.
+ */
+function withDefaults(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  const resolved = { ...config };
+  if (resolved.cwd === undefined) {
+    const program = typeof resolved.program === 'string' && !resolved.program.includes('${') ? vscode.Uri.file(resolved.program) : undefined;
+    const home = folder ?? (program && vscode.workspace.getWorkspaceFolder(program)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (home) resolved.cwd = home.uri.fsPath;
+    else if (program) resolved.cwd = path.dirname(program.fsPath);
+  }
+  resolved.serial ??= 'terminal';
+  return resolved;
 }

@@ -6,6 +6,7 @@ import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
 import { nodeRuntime } from './entry_points';
 
 export const TASK_TYPE = 'bootvisor';
+const DEFAULT_TIMEOUT_SECONDS = 10;
 
 interface RunTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
@@ -38,7 +39,10 @@ export class HeadlessRunTasks implements vscode.TaskProvider {
     const runtime = nodeRuntime();
     const folder = typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const cwd = folder ?? path.dirname(definition.program);
-    const args = [this.cliMain, 'run', definition.program, '--report', path.join(cwd, WORKSPACE_REPORT_PATH), ...(definition.args ?? [])];
+    const extra = definition.args ?? [];
+    // A guest that waits forever (for a key, say) would keep the task running forever: give it a limit.
+    const limit = extra.some((a) => a === '--timeout' || a === '--max-instructions') ? [] : ['--timeout', String(DEFAULT_TIMEOUT_SECONDS)];
+    const args = [this.cliMain, 'run', definition.program, '--report', path.join(cwd, WORKSPACE_REPORT_PATH), ...limit, ...extra];
     const execution = new vscode.ProcessExecution(runtime.command, args, { cwd, env: runtime.env });
     const task = new vscode.Task(definition, scope, `run ${path.basename(definition.program)}`, 'bootvisor', execution, []);
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };

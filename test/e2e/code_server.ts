@@ -52,8 +52,8 @@ export class CodeServer {
     fs.mkdirSync(path.join(this.userDataDir, 'User'), { recursive: true });
     fs.writeFileSync(path.join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(this.options.settings, null, 2));
     const result = spawnSync(
-      this.options.executable,
-      ['--install-extension', this.options.vsix, '--force', '--extensions-dir', this.extensionsDir, '--user-data-dir', this.userDataDir],
+      process.execPath,
+      [this.script, '--install-extension', this.options.vsix, '--force', '--extensions-dir', this.extensionsDir, '--user-data-dir', this.userDataDir],
       { env: this.env, encoding: 'utf8', timeout: 120_000 },
     );
     if (result.status !== 0) {
@@ -65,9 +65,9 @@ export class CodeServer {
     this.port = await freePort();
     const log = fs.openSync(this.logFile, 'a');
     this.process = spawn(
-      this.options.executable,
+      process.execPath,
       [
-        '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+        this.script, '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
         '--disable-workspace-trust', '--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir, workspace,
       ],
       // Its own process group, so that stop() can end the helpers it spawns with it.
@@ -86,6 +86,11 @@ export class CodeServer {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`code-server did not answer on ${this.url}/healthz within 60 s; see ${this.logFile}`);
+  }
+
+  /** code-server's own script, run by this Node: the PATH the server gets may hold no `node` (on purpose). */
+  private get script(): string {
+    return fs.realpathSync(this.options.executable);
   }
 
   get url(): string {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end suite needs, once, outside the repository: Debian's Chromium (the browser
-# playwright drives), ripgrep and libkrb5-dev (code-server's install needs them), and code-server 4.100.3
-# from npm under $BOOTVISOR_E2E_CACHE (default ~/.cache/bootvisor-e2e). 4.100.3 is the newest code-server
-# that runs on Node 20, which is why the extension's engines.vscode stays at ^1.100.0.
+# playwright drives), nasm (the adapter assembles the examples), ripgrep and libkrb5-dev (code-server's
+# install needs them), and code-server 4.100.3 from npm under $BOOTVISOR_E2E_CACHE (default
+# ~/.cache/bootvisor-e2e). 4.100.3 is the newest code-server that runs on Node 20, which is why the
+# extension's engines.vscode stays at ^1.100.0.
 # Prints the code-server executable's path on stdout; everything else goes to stderr.
 set -euo pipefail
 version=4.100.3
@@ -14,6 +15,7 @@ need=()
 [[ -x /usr/bin/chromium ]] || need+=(chromium)
 command -v rg >/dev/null || need+=(ripgrep)
 [[ -f /usr/include/krb5.h || -f /usr/include/krb5/krb5.h ]] || need+=(libkrb5-dev)
+command -v nasm >/dev/null || need+=(nasm)
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "test-e2e: missing Debian packages ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2

@@ -152,13 +152,14 @@ export class Workbench {
   /** How many of the canvas's pixels are not black: proves the screen was drawn, not just the text layer. */
   async litPixels(): Promise<number> {
     const frame = await this.screenFrame();
-    return frame.evaluate(() => {
-      const canvas = document.getElementById('screen') as HTMLCanvasElement;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    // A string, because this file is compiled without the DOM's types; it runs inside the webview.
+    return frame.evaluate<number>(`(() => {
+      const canvas = document.getElementById('screen');
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
       let lit = 0;
       for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 0) lit++;
       return lit;
-    });
+    })()`);
   }
 
   /** Rows of the Problems panel (opened with Ctrl+Shift+M), as text. */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm run test:e2e`: the extension in a real VS Code. Installs (once, cached in ~/.cache/bootvisor-e2e)
+# code-server 4.100.3 and Debian's Chromium, packages the .vsix (scripts/package.sh), installs it into a
+# private code-server and drives the workbench with playwright-core (test/e2e/*.e2e.ts). Screenshots of each
+# step land in test-artifacts/e2e/; with --update-docs, a passing run also copies them to docs/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+update_docs=0
+for arg in "$@"; do
+  case $arg in
+    --update-docs) update_docs=1 ;;
+    *) echo "test-e2e: unknown option $arg (known: --update-docs)" >&2; exit 2 ;;
+  esac
+done
+start=$(date +%s)
+code_server=$(bash test/e2e/install-code-server.sh)
+# The examples the suite boots are assembled by the debug adapter, with nasm.
+command -v nasm >/dev/null || {
+  echo "test-e2e: nasm is missing; run scripts/install-test-deps.sh (or apt-get install nasm)" >&2
+  exit 1
+}
+vsix=$(BOOTVISOR_PACKAGE_OUT="$PWD/.cache/bootvisor-e2e.vsix" bash scripts/package.sh)
+npx tsc -b test
+BOOTVISOR_E2E_CODE_SERVER=$code_server BOOTVISOR_E2E_VSIX=$vsix \
+  npx mocha --no-config --reporter test/reporter.js --timeout 240000 'out/test/e2e/*.e2e.js'
+if ((update_docs)); then
+  mkdir -p docs/screenshots
+  cp test-artifacts/e2e/[0-9]-*.png docs/screenshots/
+  echo "test-e2e: docs/screenshots/ updated from this run" >&2
+fi
+echo "test-e2e: $(( $(date +%s) - start )) s in all" >&2

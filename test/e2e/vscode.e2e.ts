@@ -1,0 +1,175 @@
+// The extension in a real VS Code (code-server 4.100.3 in Debian's Chromium), checked by what a person sees.
+// Run it with `npm run test:e2e` (scripts/test-e2e.sh): that installs code-server and Chromium, packages the
+// .vsix and hands both to this suite through BOOTVISOR_E2E_CODE_SERVER and BOOTVISOR_E2E_VSIX. One page
+// serves the whole suite (opening the workbench costs 10-20 s), so the steps run in order and each leaves
+// no debug session behind. A screenshot of every step goes to test-artifacts/e2e/.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CodeServer } from './code_server';
+import { Workbench } from './workbench';
+
+const repo = path.resolve(__dirname, '..', '..', '..');
+const artifacts = path.join(repo, 'test-artifacts', 'e2e');
+
+/** The 1-based line of the first source line matching `pattern` (so the test follows edits to the example). */
+function lineOf(file: string, pattern: RegExp): number {
+  const index = fs.readFileSync(file, 'utf8').split(/\r?\n/).findIndex((l) => pattern.test(l));
+  assert.ok(index >= 0, `${file} has no line matching ${pattern}`);
+  return index + 1;
+}
+
+/** A PATH holding only what a user's machine without Node, npm or a compiler would have, plus nasm. */
+function bareToolsPath(runDir: string): string {
+  const dir = path.join(runDir, 'bin');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const tool of ['sh', 'bash', 'nasm', 'env', 'cat', 'ls', 'uname', 'ps', 'grep', 'sed', 'rm', 'mkdir', 'id', 'rg']) {
+    for (const base of ['/usr/bin', '/bin', '/usr/local/bin']) {
+      const found = path.join(base, tool);
+      if (fs.existsSync(found)) {
+        fs.symlinkSync(found, path.join(dir, tool));
+        break;
+      }
+    }
+  }
+  return dir;
+}
+
+describe('Bootvisor in VS Code (code-server + Chromium)', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let workbench: Workbench;
+  let workspace: string;
+
+  before(async function () {
+    const executable = process.env.BOOTVISOR_E2E_CODE_SERVER;
+    const vsix = process.env.BOOTVISOR_E2E_VSIX;
+    if (!executable || !vsix) {
+      throw new Error('BOOTVISOR_E2E_CODE_SERVER and BOOTVISOR_E2E_VSIX are not set: run this suite with `npm run test:e2e`.');
+    }
+    const runDir = path.join(repo, '.test-tmp', 'e2e', `run-${process.pid}`);
+    fs.rmSync(runDir, { recursive: true, force: true });
+    workspace = path.join(runDir, 'workspace');
+    fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
+    fs.rmSync(artifacts, { recursive: true, force: true });
+    server = new CodeServer({
+      executable,
+      runDir,
+      vsix,
+      settings: {
+        'workbench.startupEditor': 'none',
+        'typescript.disableAutomaticTypeAcquisition': true,
+        'git.enabled': false,
+        'workbench.tips.enabled': false,
+        'editor.hover.delay': 300,
+        'editor.minimap.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'debug.internalConsoleOptions': 'neverOpen',
+      },
+      // The extension must bring everything it runs: no node, npm or compiler on the PATH it sees.
+      env: { PATH: bareToolsPath(runDir) },
+    });
+    server.installExtension();
+    await server.start(workspace);
+    workbench = await Workbench.open(server.url, workspace, artifacts);
+  });
+
+  after(async function () {
+    await workbench?.close();
+    await server?.stop();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && workbench) {
+      await workbench.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    }
+    await workbench?.stopDebugging().catch(() => undefined);
+  });
+
+  it('1. F5 on an example .asm boots it, and the guest screen shows its text', async function () {
+    await workbench.openFile('hello/hello.asm');
+    await workbench.editor().locator('.view-lines').click();
+    await workbench.page.keyboard.press('F5');
+    const text = await workbench.waitForScreenText('Hello from Bootvisor!');
+    assert.match(text, /Hello from Bootvisor!/);
+    // The text layer is not enough: the canvas must show the glyphs too.
+    assert.ok((await workbench.litPixels()) > 100, 'the guest screen canvas stayed black');
+    await workbench.screenshot('1-guest-screen');
+  });
+
+  it('2. a breakpoint set in the gutter stops the session there, and Variables shows the registers', async function () {
+    const source = path.join(workspace, 'hello', 'hello.asm');
+    const line = lineOf(source, /^\s*mov si, greeting/);
+    await workbench.openFile('hello/hello.asm');
+    await workbench.clickGutter(line);
+    await workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first().waitFor({ timeout: 10_000 });
+    await workbench.page.keyboard.press('F5');
+    const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
+    await stopped.waitFor({ timeout: 60_000 });
+    // The stopped-line highlight sits on the breakpoint's line.
+    const number = workbench.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const [highlight, expected] = [await stopped.boundingBox(), await number.boundingBox()];
+    assert.ok(highlight && expected && Math.abs(highlight.y - expected.y) < 4, `the session stopped elsewhere than line ${line}`);
+    const rows = await waitFor(async () => {
+      const found = await workbench.variables();
+      return found.some((r) => /\beax\b/i.test(r)) ? found : undefined;
+    }, 30_000, 'the Variables view never showed eax');
+    assert.ok(rows.some((r) => /\besp\b/i.test(r)), `no esp among the variables: ${rows.join(' | ')}`);
+    await workbench.screenshot('2-breakpoint-registers');
+    await workbench.stopDebugging();
+    await workbench.command('Remove All Breakpoints');
+  });
+
+  it('3. a triple fault appears in the Problems panel at the faulting line', async function () {
+    const source = path.join(workspace, 'triple-fault', 'triple-fault.asm');
+    const line = lineOf(source, /^\s*div cx/);
+    await workbench.openFile('triple-fault/triple-fault.asm');
+    await workbench.editor().locator('.view-lines').click();
+    await workbench.page.keyboard.press('F5');
+    const rows = await waitFor(async () => {
+      const found = await workbench.problems();
+      return found.some((r) => /triple/i.test(r)) ? found : undefined;
+    }, 60_000, 'no triple fault in the Problems panel');
+    const row = rows.find((r) => /triple/i.test(r))!;
+    assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the triple fault is not at line ${line}: ${row}`);
+    await workbench.screenshot('3-problems-triple-fault');
+  });
+
+  it('4. hovering int 0x10 names the BIOS service', async function () {
+    await workbench.stopDebugging();
+    const source = path.join(workspace, 'hello', 'hello.asm');
+    const line = lineOf(source, /^\s*int 0x10/);
+    await workbench.openFile('hello/hello.asm');
+    const hover = await workbench.hover(line, 'int');
+    assert.match(hover, /INT 0x10.*video services/i, `the hover does not name the video services: ${hover}`);
+    // The service itself, from AH set two lines above (mov ax, 0x0003).
+    assert.match(hover, /set video mode/i, `the hover does not name the service AH=00h selects: ${hover}`);
+    await workbench.screenshot('4-hover-int-10h');
+  });
+
+  it('5. keys typed into the guest screen reach the guest, and the echo example echoes them', async function () {
+    await workbench.page.mouse.move(10, 450);
+    await workbench.openFile('echo/echo.asm');
+    await workbench.editor().locator('.view-lines').click();
+    await workbench.page.keyboard.press('F5');
+    await workbench.waitForScreenText('Type something:');
+    const frame = await workbench.screenFrame();
+    await frame.locator('#screen').click();
+    await workbench.page.keyboard.type('Hi there', { delay: 40 });
+    const text = await workbench.waitForScreenText('Type something: Hi there', 30_000);
+    assert.match(text, /Type something: Hi there/);
+    await workbench.screenshot('5-keys-echoed');
+  });
+});
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(message);
+}
