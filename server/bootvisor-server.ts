@@ -442,6 +442,7 @@ export class BootvisorServer {
         const d = defs[0];
         return d ? { def: d.def, where: `${path.basename(d.file)}:${d.def.line + 1}` } : undefined;
       },
+      constant: (name) => this.findDefs(ctx.file, name).find((d) => d.def.kind === 'equ' || d.def.kind === 'define')?.def.value,
     });
     if (!result) return null;
     return { contents: { kind: 'markdown' as const, value: result.markdown }, range: Range.create(pos.line, result.start, pos.line, result.end) };

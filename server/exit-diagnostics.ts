@@ -4,6 +4,7 @@
 import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
 import type { ExitKind, ExitRecord, ExitReport, SourceLocation } from '../common/exit-report';
 import { describePort, hex } from '../common/reference/ports';
+import { commentStart } from './nasm-lexer';
 
 export interface ExitFinding {
   /** Absolute path. */
@@ -68,7 +69,8 @@ export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[
     if (record.kind === 'triple-fault' || (record.chain && record.chain.length > 0)) {
       for (const step of record.chain ?? []) {
         const at = locate(step.source, ctx) ?? place;
-        const instruction = (step.source && at ? ctx.lineText(at.file, at.line)?.trim() : undefined) ?? disassemble(step.bytes);
+        const written = step.source ? ctx.lineText(at.file, at.line) : undefined;
+        const instruction = (written !== undefined ? written.slice(0, commentStart(written)).trim() || undefined : undefined) ?? disassemble(step.bytes);
         finding.related.push({
           file: at.file,
           line: at.line,

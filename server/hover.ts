@@ -6,7 +6,7 @@ import { describeInstruction, lookupInstruction } from '../common/reference/inst
 import { hex, lookupPort } from '../common/reference/ports';
 import type { ParsedFile, SymbolDef } from './nasm-file';
 import { REGISTERS } from './nasm-lexer';
-import { evaluate, registersBefore, word } from './register-tracker';
+import { ConstantLookup, evaluate, registersBefore, word } from './register-tracker';
 
 export interface HoverContext {
   file: ParsedFile;
@@ -17,6 +17,8 @@ export interface HoverContext {
   registersNote?: string;
   /** Finds a symbol's definition (across includes) for a name as written at this line. */
   findDefinition(name: string): { def: SymbolDef; where: string } | undefined;
+  /** Value text of an equ/%define from the file's %include unit. */
+  constant?: ConstantLookup;
 }
 
 export interface HoverResult {
@@ -75,9 +77,9 @@ export function hoverAt(ctx: HoverContext): HoverResult | undefined {
 }
 
 function biosHover(ctx: HoverContext): string | undefined {
-  const vector = evaluate(ctx.file.lines[ctx.line].operands, ctx.file);
+  const vector = evaluate(ctx.file.lines[ctx.line].operands, ctx.file, ctx.constant);
   if (vector === undefined) return undefined;
-  const known = registersBefore(ctx.file, ctx.line);
+  const known = registersBefore(ctx.file, ctx.line, ctx.constant);
   const ax = word(known.al, known.ah);
   const service = lookupBiosService(vector, known.ah, ax);
   const vec = biosVector(vector);
@@ -98,12 +100,12 @@ function portHover(ctx: HoverContext, op: 'in' | 'out'): string | undefined {
   let port: number | undefined;
   let how = '';
   if (/^dx$/i.test(portOperand)) {
-    const known = registersBefore(ctx.file, ctx.line);
+    const known = registersBefore(ctx.file, ctx.line, ctx.constant);
     port = word(known.dl, known.dh);
     how = port === undefined ? '' : ` (DX set just before)`;
     if (port === undefined) return '**Port in DX**: its value is not known from the lines before';
   } else {
-    port = evaluate(portOperand, ctx.file);
+    port = evaluate(portOperand, ctx.file, ctx.constant);
   }
   if (port === undefined) return undefined;
   const info = lookupPort(port);

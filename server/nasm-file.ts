@@ -167,8 +167,10 @@ export function parseNasm(text: string): ParsedFile {
       file.uses.push({ name: resolveName(id.text, parent), line, start: id.start, end: id.end });
     }
   });
-  close(lastTop, rawLines.length - 1);
-  close(lastLocal, rawLines.length - 1);
+  let lastLine = rawLines.length - 1;
+  while (lastLine > 0 && rawLines[lastLine].trim() === '') lastLine--;
+  close(lastTop, lastLine);
+  close(lastLocal, lastLine);
   for (const macro of file.defs) if (macro.kind === 'macro' && macro.lastLine < macro.line) macro.lastLine = macro.line;
   return file;
 }

@@ -163,8 +163,9 @@ export function lexLine(raw: string, macroNames?: ReadonlySet<string>): LexedLin
   } else if (!first.text.startsWith('%') && !isMnemonic(first.text) && !isDirective(first.text) && !PREFIXES.has(first.text.toLowerCase()) && !macroNames?.has(first.text)) {
     // NASM accepts a label without a colon when something follows it (`msg db 'hi'`) or when it is alone.
     const save = pos;
+    const alone = code.slice(pos).trim() === '';
     const next = readWord();
-    if (!next || isMnemonic(next.text) || isDirective(next.text) || PREFIXES.has(next.text.toLowerCase()) || macroNames?.has(next.text)) {
+    if (alone || (next && (isMnemonic(next.text) || isDirective(next.text) || PREFIXES.has(next.text.toLowerCase()) || macroNames?.has(next.text)))) {
       result.label = { ...first, colon: false };
       first = next;
     } else {

@@ -14,20 +14,24 @@ export interface KnownRegisters {
 
 const WINDOW = 40;
 
-/** Value of an operand: a number, a character, or an equ/%define of this file (one level). */
-export function evaluate(text: string, file: ParsedFile): number | undefined {
+/** Finds the value text of an equ/%define by name in other files (the %include unit). */
+export type ConstantLookup = (name: string) => string | undefined;
+
+/** Value of an operand: a number, a character, or an equ/%define of this file or its unit (one level). */
+export function evaluate(text: string, file: ParsedFile, lookup?: ConstantLookup): number | undefined {
   const direct = parseNumber(text);
   if (direct !== undefined) return direct;
   const name = text.trim();
   const def = file.defs.find((d) => (d.kind === 'equ' || d.kind === 'define') && d.name === name);
-  return def?.value !== undefined ? parseNumber(def.value) : undefined;
+  const value = def?.value ?? lookup?.(name);
+  return value !== undefined ? parseNumber(value) : undefined;
 }
 
 export function word(lo: number | undefined, hi: number | undefined): number | undefined {
   return lo === undefined || hi === undefined ? undefined : (hi << 8) | lo;
 }
 
-export function registersBefore(file: ParsedFile, line: number): KnownRegisters {
+export function registersBefore(file: ParsedFile, line: number, lookup?: ConstantLookup): KnownRegisters {
   let from = Math.max(0, line - WINDOW);
   for (let l = line - 1; l >= from; l--) {
     const label = file.lines[l].label;
@@ -41,7 +45,7 @@ export function registersBefore(file: ParsedFile, line: number): KnownRegisters 
     const lexed = file.lines[l];
     const op = lexed.op?.name;
     if (!op) continue;
-    const [dst = '', src = ''] = lexed.operands.split(',').map((s) => s.trim().toLowerCase());
+    const [dst = '', src = ''] = lexed.operands.split(',').map((s, i) => (i === 0 ? s.trim().toLowerCase() : s.trim()));
     if (/^(int|call|ret|retf|iret|pusha|popa|pushad|popad|cpuid|rdmsr|rdtsc|mul|imul|div|idiv|cwd|cdq)$/.test(op)) {
       // Calls and BIOS services return values in AX (and some in DX); multiply/divide write both.
       regs.al = regs.ah = undefined;
@@ -57,28 +61,29 @@ export function registersBefore(file: ParsedFile, line: number): KnownRegisters 
       regs.al = regs.ah = undefined;
       continue;
     }
-    apply(regs, 'a', op, dst, src, file);
-    apply(regs, 'd', op, dst, src, file);
+    apply(regs, 'a', op, dst, src, file, lookup);
+    apply(regs, 'd', op, dst, src, file, lookup);
   }
   return regs;
 }
 
-function apply(regs: KnownRegisters, r: 'a' | 'd', op: string, dst: string, src: string, file: ParsedFile): void {
+function apply(regs: KnownRegisters, r: 'a' | 'd', op: string, dst: string, src: string, file: ParsedFile, lookup?: ConstantLookup): void {
   const lo = `${r}l` as 'al' | 'dl';
   const hi = `${r}h` as 'ah' | 'dh';
   const full = [`${r}x`, `e${r}x`];
-  if (!(full.includes(dst) || dst === lo || dst === hi || (op === 'xchg' && [...full, lo, hi].includes(src)))) return;
-  const value = evaluate(src, file);
+  const srcReg = src.toLowerCase();
+  if (!(full.includes(dst) || dst === lo || dst === hi || (op === 'xchg' && [...full, lo, hi].includes(srcReg)))) return;
+  const value = evaluate(src, file, lookup);
   const setWord = (v: number | undefined) => {
     regs[lo] = v === undefined ? undefined : v & 0xff;
     regs[hi] = v === undefined ? undefined : (v >> 8) & 0xff;
   };
-  if (op === 'mov' && value !== undefined && op === 'mov') {
+  if (op === 'mov' && value !== undefined) {
     if (full.includes(dst)) setWord(value & 0xffff);
     else regs[dst as 'al' | 'ah' | 'dl' | 'dh'] = value & 0xff;
     return;
   }
-  if ((op === 'xor' || op === 'sub') && dst === src) {
+  if ((op === 'xor' || op === 'sub') && dst === srcReg) {
     if (full.includes(dst)) setWord(0);
     else regs[dst as 'al' | 'ah' | 'dl' | 'dh'] = 0;
     return;
