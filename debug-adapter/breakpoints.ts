@@ -1,0 +1,183 @@
+// The debugger's breakpoints: source lines (through the listing), labels, instruction addresses; with
+// conditions, hit counts and logpoints. Several may share an address; the machine gets one native
+// breakpoint per address, reference-counted here.
+import * as path from 'path';
+import type { Machine } from '../common/api';
+import { Node, parseExpression } from '../common/expression';
+import type { ListingMap } from '../common/listing';
+
+export interface BreakpointSpec {
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
+
+export interface Breakpoint {
+  id: number;
+  kind: 'source' | 'function' | 'instruction';
+  /** Linear address, or -1 when unverified. */
+  address: number;
+  verified: boolean;
+  /** Why it moved or why it is unverified. */
+  message?: string;
+  file?: string;
+  line?: number;
+  condition?: Node;
+  hitCondition?: (hits: number) => boolean;
+  logMessage?: string;
+  hits: number;
+}
+
+/** VS Code's hit conditions: "5" or ">=5" (from the 5th hit on), ">5", "==5", "%3" (every third). */
+export function parseHitCondition(text: string): (hits: number) => boolean {
+  const m = /^\s*(>=|>|==|=|<=|<|%)?\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new Error(`hit count "${text}" is not understood: use a number (stop from that hit on), ">N", "==N" or "%N" (every Nth hit)`);
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '>': return (h) => h > n;
+    case '==':
+    case '=': return (h) => h === n;
+    case '<': return (h) => h < n;
+    case '<=': return (h) => h <= n;
+    case '%': return (h) => n > 0 && h % n === 0;
+    default: return (h) => h >= n;
+  }
+}
+
+export class BreakpointTable {
+  private nextId = 1;
+  private readonly bySource = new Map<string, Breakpoint[]>();
+  private functions: Breakpoint[] = [];
+  private instructions: Breakpoint[] = [];
+  /** linear address -> native breakpoint id and how many of ours use it */
+  private readonly native = new Map<number, { id: number; users: number }>();
+
+  constructor(private machine: Machine | undefined, private listing: ListingMap | undefined) {}
+
+  /** After a reset: the new machine gets the same breakpoints. */
+  attach(machine: Machine): void {
+    this.machine = machine;
+    const addresses = [...this.native.keys()];
+    this.native.clear();
+    for (const a of addresses) {
+      const users = this.all().filter((b) => b.address === a).length;
+      if (users > 0) this.native.set(a, { id: machine.addBreakpoint(a), users });
+    }
+  }
+
+  all(): Breakpoint[] {
+    return [...[...this.bySource.values()].flat(), ...this.functions, ...this.instructions];
+  }
+
+  at(address: number): Breakpoint[] {
+    return this.all().filter((b) => b.verified && b.address === address);
+  }
+
+  hasAt(address: number): boolean {
+    return this.native.has(address);
+  }
+
+  private make(kind: Breakpoint['kind'], spec: BreakpointSpec): Breakpoint {
+    const bp: Breakpoint = { id: this.nextId++, kind, address: -1, verified: false, hits: 0, logMessage: spec.logMessage };
+    try {
+      if (spec.condition?.trim()) bp.condition = parseExpression(spec.condition);
+      if (spec.hitCondition?.trim()) bp.hitCondition = parseHitCondition(spec.hitCondition);
+    } catch (e) {
+      bp.message = `Condition: ${e instanceof Error ? e.message : String(e)}`;
+      bp.address = -2; // keeps it unverified below
+    }
+    return bp;
+  }
+
+  private install(bp: Breakpoint, address: number): void {
+    if (bp.address === -2) return;
+    bp.address = address;
+    bp.verified = true;
+    const n = this.native.get(address);
+    if (n) n.users++;
+    else if (this.machine) this.native.set(address, { id: this.machine.addBreakpoint(address), users: 1 });
+    else this.native.set(address, { id: -1, users: 1 });
+  }
+
+  private uninstall(list: Breakpoint[]): void {
+    for (const bp of list) {
+      if (!bp.verified) continue;
+      const n = this.native.get(bp.address);
+      if (!n) continue;
+      if (--n.users === 0) {
+        if (this.machine && n.id >= 0) this.machine.removeBreakpoint(n.id);
+        this.native.delete(bp.address);
+      }
+    }
+  }
+
+  setSourceBreakpoints(file: string, lines: (BreakpointSpec & { line: number })[]): Breakpoint[] {
+    const key = path.resolve(file);
+    this.uninstall(this.bySource.get(key) ?? []);
+    const out: Breakpoint[] = [];
+    for (const spec of lines) {
+      const bp = this.make('source', spec);
+      bp.file = key;
+      bp.line = spec.line;
+      if (bp.address !== -2) {
+        if (!this.listing) {
+          bp.message = 'No listing for this program, so source lines cannot be mapped to addresses (launch a .asm program, or set "listing" for an image).';
+        } else if (!this.listing.hasFile(key)) {
+          bp.message = `${path.basename(key)} is not part of the program that is running (the listing does not mention it).`;
+        } else {
+          const exact = this.listing.addressOfLine(key, spec.line);
+          if (exact >= 0) this.install(bp, exact);
+          else {
+            const next = this.listing.nextLineWithCode(key, spec.line);
+            if (!next) bp.message = `Line ${spec.line} and the lines after it in ${path.basename(key)} hold no code.`;
+            else {
+              this.install(bp, next.address);
+              bp.line = next.line;
+              bp.message = `Line ${spec.line} has no code; the breakpoint moved to line ${next.line}, the next instruction.`;
+            }
+          }
+        }
+      }
+      out.push(bp);
+    }
+    this.bySource.set(key, out);
+    return out;
+  }
+
+  setFunctionBreakpoints(specs: (BreakpointSpec & { name: string })[]): Breakpoint[] {
+    this.uninstall(this.functions);
+    this.functions = specs.map((spec) => {
+      const bp = this.make('function', spec);
+      if (bp.address === -2) return bp;
+      const label = this.listing?.label(spec.name.trim());
+      if (!this.listing) bp.message = 'No listing for this program, so labels are unknown.';
+      else if (!label) bp.message = `No label "${spec.name}" in the listing (local labels are written parent.local).`;
+      else {
+        this.install(bp, label.address);
+        bp.file = label.file;
+        bp.line = this.listing.locate(label.address)?.line ?? label.line;
+      }
+      return bp;
+    });
+    return this.functions;
+  }
+
+  setInstructionBreakpoints(specs: (BreakpointSpec & { address: number })[]): Breakpoint[] {
+    this.uninstall(this.instructions);
+    this.instructions = specs.map((spec) => {
+      const bp = this.make('instruction', spec);
+      if (bp.address === -2) return bp;
+      if (!Number.isFinite(spec.address) || spec.address < 0 || spec.address > 0xffffffff) bp.message = `Address ${spec.address} is not a 32-bit linear address.`;
+      else {
+        this.install(bp, spec.address);
+        const loc = this.listing?.locate(spec.address);
+        if (loc) {
+          bp.file = loc.file;
+          bp.line = loc.line;
+        }
+      }
+      return bp;
+    });
+    return this.instructions;
+  }
+}

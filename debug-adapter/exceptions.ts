@@ -1,0 +1,113 @@
+// Exception breakpoint filters: what the user can ask the adapter to stop on, and how a fault is explained
+// in words for exceptionInfo. Triple fault and "hang" (HLT with interrupts off) are on by default: both
+// end the guest, so stopping there is the only chance to look at it.
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { FaultStep, StopEvent } from '../common/api';
+
+export const TRIPLE_FAULT_FILTER = 'triple-fault';
+export const HANG_FILTER = 'hang';
+
+/** Vector, mnemonic, name (Intel SDM vol. 3, table 6-1). */
+export const VECTORS: [number, string, string][] = [
+  [0, '#DE', 'divide error'],
+  [1, '#DB', 'debug'],
+  [2, 'NMI', 'non-maskable interrupt'],
+  [3, '#BP', 'breakpoint (INT3)'],
+  [4, '#OF', 'overflow (INTO)'],
+  [5, '#BR', 'BOUND range exceeded'],
+  [6, '#UD', 'invalid opcode'],
+  [7, '#NM', 'device not available'],
+  [8, '#DF', 'double fault'],
+  [10, '#TS', 'invalid TSS'],
+  [11, '#NP', 'segment not present'],
+  [12, '#SS', 'stack-segment fault'],
+  [13, '#GP', 'general protection'],
+  [14, '#PF', 'page fault'],
+  [16, '#MF', 'x87 floating-point error'],
+  [17, '#AC', 'alignment check'],
+  [18, '#MC', 'machine check'],
+  [19, '#XM', 'SIMD floating-point'],
+];
+
+export function vectorFilterId(vector: number): string {
+  return `vector-${vector}`;
+}
+
+export function vectorName(vector: number): string {
+  const v = VECTORS.find(([n]) => n === vector);
+  return v ? v[1] : `vector 0x${vector.toString(16)}`;
+}
+
+export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
+  return [
+    { filter: TRIPLE_FAULT_FILTER, label: 'Triple fault', description: 'Stop when the CPU shuts down (a fault while delivering a double fault).', default: true },
+    { filter: HANG_FILTER, label: 'Hang (HLT with interrupts off)', description: 'Stop when the guest halts with interrupts disabled: nothing can ever wake it.', default: true },
+    ...VECTORS.map(([vector, mnemonic, name]) => ({
+      filter: vectorFilterId(vector),
+      label: `${mnemonic} ${name} (vector ${vector})`,
+      description: `Stop before the CPU delivers exception ${vector} (${mnemonic}).`,
+      default: false,
+    })),
+  ];
+}
+
+/** What the filters the user ticked mean for the machine. */
+export interface ExceptionSettings {
+  stopOnTripleFault: boolean;
+  stopOnHang: boolean;
+  vectors: number[];
+}
+
+export function settingsFromFilters(filters: string[]): ExceptionSettings {
+  const vectors: number[] = [];
+  for (const f of filters) {
+    const m = /^vector-(\d+)$/.exec(f);
+    if (m) vectors.push(Number(m[1]));
+  }
+  return { stopOnTripleFault: filters.includes(TRIPLE_FAULT_FILTER), stopOnHang: filters.includes(HANG_FILTER), vectors };
+}
+
+export const DEFAULT_EXCEPTION_SETTINGS: ExceptionSettings = { stopOnTripleFault: true, stopOnHang: true, vectors: [] };
+
+function hex(n: number, digits = 4): string {
+  return (n >>> 0).toString(16).toUpperCase().padStart(digits, '0');
+}
+
+function describeStep(s: FaultStep, where: (linear: number) => string | undefined): string {
+  const code = s.errorCode !== undefined ? ` (error code 0x${hex(s.errorCode)})` : '';
+  const at = where(s.linear);
+  return `${s.name}${code} at ${hex(s.cs)}:${hex(s.eip)}${at ? ` (${at})` : ''}: ${s.reason}`;
+}
+
+/** The chain in words: "#GP at 0000:7C10 (boot.asm:12): ... -> #DF ... -> shutdown". */
+export function explainStop(stop: StopEvent, where: (linear: number) => string | undefined): { id: string; description: string; details: string[] } {
+  const at = where(stop.linear);
+  const place = `${hex(stop.cs)}:${hex(stop.eip)}${at ? ` (${at})` : ''}`;
+  switch (stop.reason) {
+    case 'triple-fault': {
+      const chain = stop.exception?.chain ?? [];
+      const details = chain.map((s) => describeStep(s, where));
+      const words = stop.exception?.explanation || stop.message || 'the CPU shut down';
+      return { id: 'triple fault', description: `Triple fault: ${words}${chain.length ? `\n${details.join('\n  then ')}` : ''}`, details };
+    }
+    case 'hlt-cli':
+      return {
+        id: 'hang',
+        description: `Hang: HLT at ${place} with interrupts disabled (IF=0); nothing can wake the CPU. ${stop.message ?? ''}`.trim(),
+        details: [],
+      };
+    case 'exception': {
+      const e = stop.exception;
+      const name = e ? `${e.name || vectorName(e.vector)} (vector ${e.vector})` : 'exception';
+      const code = e?.errorCode !== undefined ? `, error code 0x${hex(e.errorCode)}` : '';
+      const cr2 = e?.cr2 !== undefined && e.vector === 14 ? `, CR2=0x${hex(e.cr2, 8)}` : '';
+      const details = (e?.chain ?? []).map((s) => describeStep(s, where));
+      const why = e?.explanation ? `: ${e.explanation}` : '';
+      return { id: name, description: `${name} at ${place}${code}${cr2}${why}${details.length ? `\n${details.join('\n  then ')}` : ''}`, details };
+    }
+    case 'unhandled-port':
+      return { id: 'unhandled port', description: `Access to port 0x${hex(stop.port ?? 0)} that no device serves, at ${place}. ${stop.message ?? ''}`.trim(), details: [] };
+    default:
+      return { id: stop.reason, description: stop.message ?? stop.reason, details: [] };
+  }
+}

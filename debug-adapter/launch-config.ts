@@ -1,0 +1,131 @@
+// The launch configuration: its attributes (the package.json schema describes the same) and their
+// validation, so a bad launch.json fails the launch with a message that says what to change.
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { BackendName } from '../common/api';
+
+export type SerialTarget = 'debugConsole' | 'terminal' | 'none' | { file: string };
+
+export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
+  program?: unknown;
+  assembler?: unknown;
+  listing?: unknown;
+  backend?: unknown;
+  memory?: unknown;
+  stopOnEntry?: unknown;
+  bootDrive?: unknown;
+  serial?: unknown;
+  cwd?: unknown;
+}
+
+export interface AssemblerSpec {
+  /** The nasm (or compatible) executable. */
+  command: string;
+  /** Full argument list with ${program}, ${output}, ${listing} placeholders; absent: nasm's default. */
+  args?: string[];
+}
+
+export interface LaunchConfig {
+  /** Absolute path of the .asm source or the image. */
+  program: string;
+  kind: 'source' | 'image';
+  assembler: AssemblerSpec;
+  /** For an image: its listing, when there is one. */
+  listing?: string;
+  backend: BackendName;
+  memoryMiB: number;
+  stopOnEntry: boolean;
+  bootDrive?: number;
+  serial: SerialTarget;
+  cwd: string;
+}
+
+export class LaunchConfigError extends Error {}
+
+const BACKENDS: BackendName[] = ['auto', 'software', 'kvm', 'nvmm'];
+const SOURCE_EXT = /\.(asm|s|nasm)$/i;
+
+function fail(message: string): never {
+  throw new LaunchConfigError(`Launch configuration: ${message}`);
+}
+
+/** Checks and normalises the user's attributes; throws LaunchConfigError naming the attribute and the fix. */
+export function validateLaunch(args: LaunchArguments): LaunchConfig {
+  let cwd = process.cwd();
+  if (args.cwd !== undefined) {
+    if (typeof args.cwd !== 'string' || !args.cwd) fail('"cwd" must be a folder path (a string).');
+    cwd = path.resolve(args.cwd);
+    if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) fail(`"cwd" ${cwd} is not an existing folder.`);
+  }
+  if (typeof args.program !== 'string' || !args.program) {
+    fail('"program" is missing: give the .asm boot sector to assemble and boot, or a disk image (.img), e.g. "program": "${file}".');
+  }
+  const program = path.resolve(cwd, args.program);
+  if (!fs.existsSync(program)) fail(`"program" ${program} does not exist.`);
+  if (!fs.statSync(program).isFile()) fail(`"program" ${program} is a folder; give a .asm file or a disk image.`);
+  const kind = SOURCE_EXT.test(program) ? 'source' : 'image';
+
+  const assembler: AssemblerSpec = { command: process.env.BOOTVISOR_NASM ?? 'nasm' };
+  if (args.assembler !== undefined) {
+    const a = args.assembler;
+    if (typeof a === 'string' && a) assembler.command = a;
+    else if (Array.isArray(a) && a.length > 0 && a.every((x) => typeof x === 'string')) {
+      assembler.command = a[0];
+      assembler.args = a.slice(1);
+    } else if (a && typeof a === 'object' && typeof (a as { command?: unknown }).command === 'string') {
+      const o = a as { command: string; args?: unknown };
+      assembler.command = o.command;
+      if (o.args !== undefined) {
+        if (!Array.isArray(o.args) || !o.args.every((x) => typeof x === 'string')) fail('"assembler.args" must be an array of strings.');
+        assembler.args = o.args as string[];
+      }
+    } else fail('"assembler" must be a command ("nasm"), a command line array (["nasm", "-f", "bin", "-o", "${output}", "-l", "${listing}", "${program}"]) or { "command", "args" }.');
+    if (assembler.args && !assembler.args.some((x) => x.includes('${output}'))) {
+      fail('"assembler" arguments must name the output image with ${output} (and the listing with ${listing} for source breakpoints).');
+    }
+  }
+
+  let listing: string | undefined;
+  if (args.listing !== undefined) {
+    if (typeof args.listing !== 'string' || !args.listing) fail('"listing" must be the path of a `nasm -l` listing (a string).');
+    listing = path.resolve(cwd, args.listing);
+    if (!fs.existsSync(listing)) fail(`"listing" ${listing} does not exist; assemble with \`nasm -l\` to make one, or leave "listing" out.`);
+    if (kind === 'source') fail('"listing" is for prebuilt images; for a .asm program the adapter makes its own.');
+  }
+
+  let backend: BackendName = 'software';
+  if (args.backend !== undefined) {
+    if (typeof args.backend !== 'string' || !BACKENDS.includes(args.backend as BackendName)) {
+      fail(`"backend" must be one of ${BACKENDS.map((b) => `"${b}"`).join(', ')} (got ${JSON.stringify(args.backend)}).`);
+    }
+    backend = args.backend as BackendName;
+  }
+
+  let memoryMiB = 32;
+  if (args.memory !== undefined) {
+    if (typeof args.memory !== 'number' || !Number.isInteger(args.memory) || args.memory < 1 || args.memory > 3072) {
+      fail(`"memory" is guest RAM in MiB, a whole number from 1 to 3072 (got ${JSON.stringify(args.memory)}).`);
+    }
+    memoryMiB = args.memory;
+  }
+
+  if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean') fail('"stopOnEntry" must be true or false.');
+
+  let bootDrive: number | undefined;
+  if (args.bootDrive !== undefined) {
+    const d = typeof args.bootDrive === 'string' ? Number(args.bootDrive) : args.bootDrive;
+    if (d !== 0 && d !== 0x80) fail(`"bootDrive" must be 0 (floppy, 0x00) or 128 (hard disk, 0x80) (got ${JSON.stringify(args.bootDrive)}).`);
+    bootDrive = d;
+  }
+
+  let serial: SerialTarget = 'debugConsole';
+  if (args.serial !== undefined) {
+    const s = args.serial;
+    if (s === 'debugConsole' || s === 'terminal' || s === 'none') serial = s;
+    else if (s && typeof s === 'object' && typeof (s as { file?: unknown }).file === 'string') serial = { file: path.resolve(cwd, (s as { file: string }).file) };
+    else fail('"serial" must be "debugConsole", "terminal", "none" or { "file": "path" }.');
+  }
+
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, serial, cwd };
+}

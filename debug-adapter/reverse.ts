@@ -1,0 +1,151 @@
+// Reverse execution: periodic whole-machine snapshots (registers, memory and devices) plus deterministic
+// re-execution. Going back to instruction count N means restoring the newest snapshot at or before N and
+// running forward exactly N - c instructions; reverse-continue replays each recorded stretch, newest
+// first, noting where breakpoints would have stopped, and lands on the last such place.
+import type { Machine, StopEvent } from '../common/api';
+
+export interface Snapshot {
+  id: number;
+  count: number;
+}
+
+/** Thinned so old history stays reachable: when full, the snapshot closest to its older neighbour goes. */
+const MAX_SNAPSHOTS = 48;
+
+export interface ReplayHooks {
+  /** Would the debugger stop here (a user breakpoint whose condition holds)? Hit counts are not touched. */
+  wouldStop(stop: StopEvent): boolean;
+  /** Guest output is muted during replays (it was shown the first time). */
+  mute(on: boolean): void;
+}
+
+export class History {
+  private snapshots: Snapshot[] = [];
+
+  constructor(private readonly machine: Machine, private readonly hooks: ReplayHooks) {}
+
+  /** The oldest instruction count we can go back to. */
+  get oldest(): number | undefined {
+    return this.snapshots[0]?.count;
+  }
+
+  /** Records the state now (skips when the newest snapshot is of this very count). */
+  record(): void {
+    const count = this.machine.instructionCount();
+    const last = this.snapshots[this.snapshots.length - 1];
+    if (last && last.count === count) return;
+    if (last && last.count > count) this.forgetAfter(count);
+    const newest = this.snapshots[this.snapshots.length - 1];
+    if (newest && newest.count === count) return;
+    this.snapshots.push({ id: this.machine.snapshot(), count });
+    if (this.snapshots.length > MAX_SNAPSHOTS) this.thin();
+  }
+
+  /** The guest state was changed by the user: what was recorded after `count` is no longer its future. */
+  forgetAfter(count: number): void {
+    const keep: Snapshot[] = [];
+    for (const s of this.snapshots) {
+      if (s.count <= count) keep.push(s);
+      else this.machine.dropSnapshot(s.id);
+    }
+    this.snapshots = keep;
+  }
+
+  clear(): void {
+    for (const s of this.snapshots) this.machine.dropSnapshot(s.id);
+    this.snapshots = [];
+  }
+
+  private thin(): void {
+    let best = 1;
+    let bestGap = Infinity;
+    for (let i = 1; i < this.snapshots.length - 1; i++) {
+      const gap = this.snapshots[i].count - this.snapshots[i - 1].count;
+      if (gap < bestGap) {
+        bestGap = gap;
+        best = i;
+      }
+    }
+    const [gone] = this.snapshots.splice(best, 1);
+    this.machine.dropSnapshot(gone.id);
+  }
+
+  private newestAtOrBefore(count: number): Snapshot | undefined {
+    for (let i = this.snapshots.length - 1; i >= 0; i--) if (this.snapshots[i].count <= count) return this.snapshots[i];
+    return undefined;
+  }
+
+  /**
+   * Runs forward from the current state to exactly `target` instructions, stepping over breakpoints on
+   * the way; `onStop` sees each stop where the debugger would have looked.
+   */
+  private async forwardTo(target: number, onStop?: (stop: StopEvent) => void): Promise<void> {
+    let guard = 0;
+    while (this.machine.instructionCount() < target) {
+      const remaining = target - this.machine.instructionCount();
+      const stop = remaining <= 16 ? this.machine.step() : await this.machine.run({ maxInstructions: remaining });
+      if (stop.reason === 'instruction-limit' || stop.reason === 'step') continue;
+      if (onStop && stop.instructions < target) onStop(stop);
+      if (['triple-fault', 'hlt-cli', 'guest-exit', 'error'].includes(stop.reason)) return;
+      // A breakpoint or watchpoint stopped the run short: move on by one instruction.
+      if (this.machine.instructionCount() < target && (stop.reason === 'breakpoint' || stop.reason === 'watchpoint' || stop.reason === 'exception' || stop.reason === 'pause')) {
+        const s = this.machine.step();
+        if (s.reason === 'watchpoint' && onStop && s.instructions < target) onStop(s);
+      }
+      if (++guard > 1_000_000) throw new Error('replay made no progress');
+    }
+  }
+
+  /** Goes to instruction count `target` (restoring and replaying). Returns false when it is before the history. */
+  async goTo(target: number): Promise<boolean> {
+    const snap = this.newestAtOrBefore(target);
+    if (!snap) return false;
+    this.hooks.mute(true);
+    try {
+      this.machine.restore(snap.id);
+      await this.forwardTo(target);
+    } finally {
+      await new Promise((r) => setImmediate(r));
+      this.hooks.mute(false);
+    }
+    return true;
+  }
+
+  /** One instruction back; 'start' when there is nothing older. */
+  async stepBack(): Promise<'ok' | 'start'> {
+    const now = this.machine.instructionCount();
+    if (now === 0 || this.oldest === undefined || this.oldest >= now) return 'start';
+    return (await this.goTo(now - 1)) ? 'ok' : 'start';
+  }
+
+  /**
+   * Back to the most recent place before now where the debugger would have stopped. Resolves with that
+   * stop, or undefined after going to the start of the history.
+   */
+  async reverseContinue(): Promise<StopEvent | undefined> {
+    const now = this.machine.instructionCount();
+    const starts = this.snapshots.filter((s) => s.count < now);
+    this.hooks.mute(true);
+    try {
+      for (let i = starts.length - 1; i >= 0; i--) {
+        const from = starts[i];
+        const to = i + 1 < starts.length ? starts[i + 1].count : now;
+        let last: StopEvent | undefined;
+        this.machine.restore(from.id);
+        await this.forwardTo(to, (stop) => {
+          if (this.hooks.wouldStop(stop)) last = stop;
+        });
+        if (last) {
+          this.machine.restore(from.id);
+          await this.forwardTo(last.instructions);
+          return last;
+        }
+      }
+      if (starts.length > 0) this.machine.restore(starts[0].id);
+      return undefined;
+    } finally {
+      await new Promise((r) => setImmediate(r));
+      this.hooks.mute(false);
+    }
+  }
+}

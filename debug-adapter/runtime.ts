@@ -1,0 +1,489 @@
+// The debugger's decisions over one Machine: running, stepping, breakpoints with conditions and hit counts,
+// exception filters, reverse execution. It knows nothing of the protocol: the session turns its typed
+// events into DAP events.
+import { EventEmitter } from 'events';
+import type { Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
+import { evaluate, formatValue, renderLogMessage } from '../common/expression';
+import type { ListingMap } from '../common/listing';
+import { BreakpointTable } from './breakpoints';
+import { evalContext } from './evaluation';
+import { DEFAULT_EXCEPTION_SETTINGS, ExceptionSettings, explainStop } from './exceptions';
+import { History } from './reverse';
+import { currentInstruction, planReached, planStepOver, StepOverPlan } from './stepping';
+import { VariableStore } from './variables';
+import * as path from 'path';
+
+/** Instructions per run() chunk: between chunks the history takes a snapshot and the status is updated. */
+const CHUNK = 2_000_000;
+
+export type StopKind = 'entry' | 'step' | 'breakpoint' | 'pause' | 'exception' | 'data breakpoint' | 'goto' | 'function breakpoint' | 'instruction breakpoint';
+
+export interface RuntimeStop {
+  reason: StopKind;
+  description: string;
+  text?: string;
+  hitBreakpointIds?: number[];
+}
+
+export interface GuestEnd {
+  stop: StopEvent;
+  exitCode?: number;
+  message: string;
+}
+
+export interface DataWatch {
+  id: number;
+  nativeId: number;
+  address: number;
+  size: number;
+  access: 'read' | 'write' | 'access';
+  label: string;
+}
+
+export interface RuntimeEvents {
+  stopped: [RuntimeStop];
+  output: [string, 'console' | 'stdout' | 'stderr' | 'important'];
+  serial: [Uint8Array];
+  debugcon: [Uint8Array];
+  screen: [];
+  status: [{ running: boolean; instructionsPerSecond: number }];
+  ended: [GuestEnd];
+}
+
+type Outcome = RuntimeStop | { end: GuestEnd };
+
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly breakpoints: BreakpointTable;
+  readonly variables: VariableStore;
+  private history: History;
+  private exceptions: ExceptionSettings = DEFAULT_EXCEPTION_SETTINGS;
+  private watches: DataWatch[] = [];
+  private nextWatchId = 1_000_000;
+  private busy = false;
+  private pauseRequested = false;
+  private muted = false;
+  private ended = false;
+  /** The breakpoint stop already decided on (instruction count and address), so it is not counted twice. */
+  private decided?: { count: number; linear: number };
+  lastStop: StopEvent;
+  readonly runEvents: RunEvent[] = [];
+  private statusAt = { time: Date.now(), count: 0 };
+
+  constructor(
+    private machine: Machine,
+    readonly listing: ListingMap | undefined,
+    private readonly createMachine: () => Machine,
+  ) {
+    super();
+    this.breakpoints = new BreakpointTable(machine, listing);
+    const self = this;
+    this.variables = new VariableStore({
+      get machine() {
+        return self.machine;
+      },
+      registers: () => this.machine.getRegisters(),
+      changed: () => this.guestChanged(),
+      linear: (s: SegmentRegister, off: number) => (s.base + off) >>> 0,
+    });
+    this.history = this.newHistory();
+    this.attach();
+    this.lastStop = this.entryStop();
+  }
+
+  get currentMachine(): Machine {
+    return this.machine;
+  }
+
+  get isRunning(): boolean {
+    return this.busy;
+  }
+
+  get hasEnded(): boolean {
+    return this.ended;
+  }
+
+  private newHistory(): History {
+    return new History(this.machine, {
+      wouldStop: (stop) => (stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint'),
+      mute: (on) => (this.muted = on),
+    });
+  }
+
+  private attach(): void {
+    this.machine.on('serial', (bytes) => !this.muted && this.emit('serial', bytes));
+    this.machine.on('debugcon', (bytes) => !this.muted && this.emit('debugcon', bytes));
+    this.machine.on('screen', () => !this.muted && this.emit('screen'));
+    this.machine.on('event', (e) => {
+      if (!this.muted) this.runEvents.push(e);
+    });
+  }
+
+  private entryStop(): StopEvent {
+    const r = this.machine.getRegisters();
+    return { reason: 'entry', cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: this.machine.instructionCount() };
+  }
+
+  registers(): Registers {
+    return this.machine.getRegisters();
+  }
+
+  /** The user changed registers, memory or input: the recorded future no longer follows. */
+  guestChanged(): void {
+    this.history.forgetAfter(this.machine.instructionCount());
+  }
+
+  setExceptionSettings(settings: ExceptionSettings): void {
+    this.exceptions = settings;
+    this.machine.setCatchExceptions(settings.vectors);
+  }
+
+  where(linear: number): string | undefined {
+    const loc = this.listing?.locate(linear);
+    const label = this.listing?.symbolize(linear);
+    if (!loc) return label;
+    return `${path.basename(loc.file)}:${loc.line}${label ? `, ${label}` : ''}`;
+  }
+
+  evaluateText(expression: string): { text: string; address?: number; size?: number } {
+    const v = evaluate(expression, evalContext(this.machine, this.listing));
+    return { text: formatValue(v), address: v.address, size: v.size };
+  }
+
+  // ---- data breakpoints ----
+
+  setDataWatches(specs: { address: number; size: number; access: 'read' | 'write' | 'access'; label: string }[]): DataWatch[] {
+    for (const w of this.watches) this.machine.removeWatchpoint(w.nativeId);
+    this.watches = specs.map((s) => ({ ...s, id: this.nextWatchId++, nativeId: this.machine.addWatchpoint(s.address, s.size, s.access) }));
+    return this.watches;
+  }
+
+  // ---- running ----
+
+  /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
+  private act(body: () => Promise<Outcome>): void {
+    if (this.ended) {
+      this.emit('output', 'The guest has ended; restart the session to run it again.\n', 'console');
+      return;
+    }
+    if (this.busy) {
+      this.emit('output', 'The guest is already running.\n', 'console');
+      return;
+    }
+    this.busy = true;
+    this.pauseRequested = false;
+    this.variables.reset();
+    this.emit('status', { running: true, instructionsPerSecond: 0 });
+    void (async () => {
+      let outcome: Outcome;
+      try {
+        this.history.record();
+        outcome = await body();
+      } catch (e) {
+        this.emit('output', `Bootvisor: ${e instanceof Error ? e.message : String(e)}\n`, 'stderr');
+        outcome = { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
+      }
+      this.busy = false;
+      this.emit('status', { running: false, instructionsPerSecond: 0 });
+      if ('end' in outcome) this.end(outcome.end);
+      else this.emit('stopped', outcome);
+    })();
+  }
+
+  start(stopOnEntry: boolean): void {
+    if (stopOnEntry) this.emit('stopped', { reason: 'entry', description: 'Stopped at the boot sector entry (0000:7C00)' });
+    else this.continue();
+  }
+
+  continue(): void {
+    if (this.lastStop.reason === 'triple-fault' || this.lastStop.reason === 'hlt-cli') {
+      const stop = this.lastStop;
+      this.act(async () => ({ end: { stop, message: stop.reason === 'triple-fault' ? 'The CPU shut down (triple fault); the guest cannot go on.' : 'The guest halted with interrupts disabled; it cannot go on.' } }));
+      return;
+    }
+    this.act(() => this.runLoop());
+  }
+
+  stepIn(): void {
+    this.act(async () => this.stepOnce());
+  }
+
+  stepOver(): void {
+    this.act(async () => {
+      const plan = planStepOver(this.machine, this.machine.getRegisters());
+      return plan ? this.runLoop(plan) : this.stepOnce();
+    });
+  }
+
+  stepOut(): void {
+    this.act(() => this.stepOutLoop());
+  }
+
+  stepBack(): void {
+    this.act(async () => {
+      const r = await this.history.stepBack();
+      this.syncLastStop('step');
+      return r === 'ok'
+        ? { reason: 'step', description: 'Stepped back one instruction' }
+        : { reason: 'step', description: 'At the start of the recorded history', text: 'Nothing older is recorded.' };
+    });
+  }
+
+  reverseContinue(): void {
+    this.act(async () => {
+      const stop = await this.history.reverseContinue();
+      if (!stop) {
+        this.syncLastStop('step');
+        return { reason: 'step', description: 'Reached the start of the recorded history (no breakpoint on the way back)' };
+      }
+      this.lastStop = stop;
+      this.decided = { count: stop.instructions, linear: stop.linear };
+      if (stop.reason === 'watchpoint') return this.classify(stop) as RuntimeStop;
+      return { reason: 'breakpoint', description: `Breakpoint (going backwards) at ${this.where(stop.linear) ?? hexAddr(stop.linear)}`, hitBreakpointIds: this.breakpoints.at(stop.linear).map((b) => b.id) };
+    });
+  }
+
+  pause(): void {
+    this.pauseRequested = true;
+    if (this.machine.running) this.machine.pause();
+  }
+
+  private syncLastStop(reason: StopEvent['reason']): void {
+    const r = this.machine.getRegisters();
+    this.lastStop = { reason, cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: this.machine.instructionCount() };
+  }
+
+  /** One instruction; a breakpoint at the new place is not a reason (it is a step). */
+  private stepOnce(): Outcome {
+    const s = this.machine.step();
+    this.lastStop = s;
+    if (s.reason === 'step' || s.reason === 'breakpoint') return { reason: 'step', description: 'Stepped one instruction' };
+    return this.classify(s);
+  }
+
+  /** Steps off the current instruction when something would stop the run right here; returns a stop if the step made one. */
+  private stepOffHere(plan?: StepOverPlan): Outcome | undefined {
+    const regs = this.machine.getRegisters();
+    const linear = (regs.cs.base + regs.eip) >>> 0;
+    if (!this.breakpoints.hasAt(linear) && !(plan && plan.returnLinear === linear)) return undefined;
+    const s = this.machine.step();
+    this.lastStop = s;
+    if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+    return this.checkHere(plan);
+  }
+
+  /** After a manual step: are we where the plan ends, or on a breakpoint that stops? */
+  private checkHere(plan?: StepOverPlan): Outcome | undefined {
+    const regs = this.machine.getRegisters();
+    if (plan && planReached(plan, regs)) return { reason: 'step', description: 'Stepped over' };
+    const linear = (regs.cs.base + regs.eip) >>> 0;
+    if (this.breakpoints.hasAt(linear)) {
+      const count = this.machine.instructionCount();
+      this.decided = { count, linear };
+      const d = this.breakpointDecision(linear);
+      if (d) return d;
+    }
+    return undefined;
+  }
+
+  private async runLoop(plan?: StepOverPlan): Promise<Outcome> {
+    const temp = plan ? this.machine.addBreakpoint(plan.returnLinear) : undefined;
+    try {
+      const first = this.stepOffHere(plan);
+      if (first) return first;
+      for (;;) {
+        if (this.pauseRequested) return { reason: 'pause', description: 'Paused' };
+        const stop = await this.machine.run({ maxInstructions: CHUNK });
+        this.lastStop = stop;
+        if (stop.reason === 'instruction-limit') {
+          this.history.record();
+          this.reportSpeed();
+          continue;
+        }
+        if (stop.reason === 'breakpoint') {
+          const regs = this.machine.getRegisters();
+          if (plan && planReached(plan, regs)) return { reason: 'step', description: 'Stepped over' };
+          const already = this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
+          if (!already) {
+            this.decided = { count: stop.instructions, linear: stop.linear };
+            const d = this.breakpointDecision(stop.linear);
+            if (d) return d;
+          }
+          const s = this.machine.step();
+          this.lastStop = s;
+          if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+          const here = this.checkHere(plan);
+          if (here) return here;
+          continue;
+        }
+        return this.classify(stop);
+      }
+    } finally {
+      if (temp !== undefined) this.machine.removeBreakpoint(temp);
+    }
+  }
+
+  private async stepOutLoop(): Promise<Outcome> {
+    for (let n = 1; ; n++) {
+      if (this.pauseRequested) return { reason: 'pause', description: 'Paused while stepping out' };
+      if (n % 256 === 0) await new Promise((r) => setImmediate(r));
+      if (n % 100_000 === 0) this.history.record();
+      const regs = this.machine.getRegisters();
+      const ins = currentInstruction(this.machine, regs);
+      if (ins && (ins.kind === 'ret' || ins.kind === 'iret')) {
+        const s = this.stepOnce();
+        return 'reason' in s && s.reason === 'step' ? { reason: 'step', description: `Stepped out (${ins.text})` } : s;
+      }
+      const plan = planStepOver(this.machine, regs);
+      if (plan) {
+        const o = await this.runLoop(plan);
+        if (!('reason' in o) || o.reason !== 'step') return o;
+        continue;
+      }
+      const s = this.machine.step();
+      this.lastStop = s;
+      if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+      const here = this.checkHere();
+      if (here) return here;
+    }
+  }
+
+  /** Counts a hit on every breakpoint at the address, runs logpoints; a stop when one of them says so. */
+  private breakpointDecision(linear: number): RuntimeStop | undefined {
+    const hit: number[] = [];
+    for (const bp of this.breakpoints.at(linear)) {
+      if (bp.condition) {
+        try {
+          if (!evaluate(bp.condition, evalContext(this.machine, this.listing)).value) continue;
+        } catch (e) {
+          this.emit('output', `Breakpoint condition at ${this.where(linear) ?? hexAddr(linear)} failed: ${e instanceof Error ? e.message : e}; stopping.\n`, 'stderr');
+          hit.push(bp.id);
+          continue;
+        }
+      }
+      bp.hits++;
+      if (bp.hitCondition && !bp.hitCondition(bp.hits)) continue;
+      if (bp.logMessage !== undefined) {
+        const ctx = evalContext(this.machine, this.listing);
+        this.emit('output', renderLogMessage(bp.logMessage, (e) => formatValue(evaluate(e, ctx))) + '\n', 'console');
+        continue;
+      }
+      hit.push(bp.id);
+    }
+    if (hit.length === 0) return undefined;
+    const kinds = this.breakpoints.all().filter((b) => hit.includes(b.id));
+    const reason: StopKind = kinds.every((k) => k.kind === 'function') ? 'function breakpoint' : kinds.every((k) => k.kind === 'instruction') ? 'instruction breakpoint' : 'breakpoint';
+    return { reason, description: `Breakpoint at ${this.where(linear) ?? hexAddr(linear)}`, hitBreakpointIds: hit };
+  }
+
+  /** For replays: would a breakpoint here stop (condition only; hit counts and logpoints untouched)? */
+  private breakpointWouldStop(linear: number): boolean {
+    return this.breakpoints.at(linear).some((bp) => {
+      if (bp.logMessage !== undefined) return false;
+      if (!bp.condition) return true;
+      try {
+        return !!evaluate(bp.condition, evalContext(this.machine, this.listing)).value;
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  private classify(stop: StopEvent): Outcome {
+    const explain = () => explainStop(stop, (l) => this.where(l));
+    switch (stop.reason) {
+      case 'step':
+        return { reason: 'step', description: 'Stepped one instruction' };
+      case 'pause':
+        return { reason: 'pause', description: 'Paused' };
+      case 'entry':
+        return { reason: 'entry', description: 'Entry' };
+      case 'breakpoint':
+        return { reason: 'breakpoint', description: `Breakpoint at ${this.where(stop.linear) ?? hexAddr(stop.linear)}` };
+      case 'watchpoint': {
+        const w = stop.watch;
+        const hits = w ? this.watches.filter((x) => x.address < w.address + w.size && w.address < x.address + x.size) : [];
+        const what = w ? `${w.access} of ${w.size} byte${w.size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}` : 'watched memory accessed';
+        return { reason: 'data breakpoint', description: `Data breakpoint: ${what}`, text: what, hitBreakpointIds: hits.map((h) => h.id) };
+      }
+      case 'exception':
+      case 'unhandled-port':
+      case 'error': {
+        const e = explain();
+        return { reason: 'exception', description: e.description.split('\n')[0], text: e.description };
+      }
+      case 'triple-fault':
+      case 'hlt-cli': {
+        const e = explain();
+        const wanted = stop.reason === 'triple-fault' ? this.exceptions.stopOnTripleFault : this.exceptions.stopOnHang;
+        if (wanted) return { reason: 'exception', description: e.description.split('\n')[0], text: e.description };
+        return { end: { stop, message: e.description } };
+      }
+      case 'guest-exit':
+        return { end: { stop, exitCode: stop.exitCode, message: `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).` } };
+      case 'instruction-limit':
+        return { reason: 'pause', description: 'Paused' };
+    }
+  }
+
+  private reportSpeed(): void {
+    const now = Date.now();
+    if (now - this.statusAt.time < 1000) return;
+    const count = this.machine.instructionCount();
+    const ips = Math.round(((count - this.statusAt.count) * 1000) / (now - this.statusAt.time));
+    this.statusAt = { time: now, count };
+    this.emit('status', { running: true, instructionsPerSecond: Math.max(0, ips) });
+  }
+
+  private end(end: GuestEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.lastStop = end.stop;
+    this.emit('ended', end);
+  }
+
+  /** The explanation of the last stop, for exceptionInfo. */
+  exceptionInfo(): { id: string; description: string; details: string[]; stop: StopEvent } {
+    return { ...explainStop(this.lastStop, (l) => this.where(l)), stop: this.lastStop };
+  }
+
+  /** Power-cycles the guest: a new machine from the same image, same breakpoints and watches. */
+  async reset(stopOnEntry: boolean): Promise<void> {
+    if (this.busy) {
+      this.pause();
+      for (let i = 0; this.busy && i < 400; i++) await new Promise((r) => setTimeout(r, 5));
+      if (this.busy) throw new Error('the guest did not stop for the reset; pause it and try again');
+    }
+    const old = this.machine;
+    this.history.clear();
+    this.machine = this.createMachine();
+    this.breakpoints.attach(this.machine);
+    this.machine.setCatchExceptions(this.exceptions.vectors);
+    const watches = this.watches.map((w) => ({ address: w.address, size: w.size, access: w.access, label: w.label }));
+    this.watches = [];
+    this.setDataWatches(watches);
+    this.history = this.newHistory();
+    this.attach();
+    this.ended = false;
+    this.decided = undefined;
+    this.lastStop = this.entryStop();
+    try {
+      old.dispose();
+    } catch {
+      /* already gone */
+    }
+    this.start(stopOnEntry);
+  }
+
+  dispose(): void {
+    try {
+      if (this.machine.running) this.machine.pause();
+      this.machine.dispose();
+    } catch {
+      /* already disposed */
+    }
+  }
+}
+
+export function hexAddr(n: number): string {
+  return `0x${(n >>> 0).toString(16).toUpperCase().padStart(5, '0')}`;
+}

@@ -1,0 +1,625 @@
+// The DAP session: one method per request, each translating between the protocol and the Runtime. Every
+// request is answered, and any error becomes an error response with a message for the user: the adapter
+// never dies of a bad request.
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  Event,
+  InitializedEvent,
+  LoggingDebugSession,
+  OutputEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  ExitedEvent,
+  Thread,
+  Logger,
+  logger,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { Machine } from '../common/api';
+import {
+  KEYS_REQUEST,
+  KeysRequestArgs,
+  RESET_REQUEST,
+  SCREEN_CHANGED_EVENT,
+  SCREEN_REQUEST,
+  ScreenRequestArgs,
+  ScreenResponseBody,
+  SERIAL_EVENT,
+  SERIAL_INPUT_REQUEST,
+  SerialInputArgs,
+  STATUS_EVENT,
+} from '../common/dap-protocol';
+import { ExpressionError } from '../common/expression';
+import { createMachine } from '../common/machine';
+import { AssemblyError } from '../common/nasm';
+import { disassembleRequest } from './disassembly';
+import { exceptionFilters, settingsFromFilters } from './exceptions';
+import { LaunchArguments, LaunchConfig, LaunchConfigError, validateLaunch } from './launch-config';
+import { memoryReference, parseMemoryReference, readWhatIsReadable } from './memory';
+import { loadProgram, LoadedProgram } from './program';
+import { writeReport } from './report';
+import { GuestEnd, hexAddr, Runtime } from './runtime';
+import { callStack } from './stack';
+
+const THREAD_ID = 1;
+
+/** Error ids (the DAP `id` of error responses), so clients and tests can tell failures apart. */
+export const ERR = {
+  launch: 1001,
+  assembly: 1002,
+  notLaunched: 1003,
+  variables: 1004,
+  memory: 1005,
+  evaluate: 1006,
+  running: 1007,
+  request: 1099,
+} as const;
+
+class RequestError extends Error {
+  constructor(readonly id: number, message: string) {
+    super(message);
+  }
+}
+
+export class BootvisorSession extends LoggingDebugSession {
+  private runtime?: Runtime;
+  private config?: LaunchConfig;
+  private program?: LoadedProgram;
+  private configurationDone?: () => void;
+  private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
+  private serialFile?: fs.WriteStream;
+  private reported = false;
+
+  constructor() {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  // ---- the boundary: every request goes through here ----
+
+  protected dispatchRequest(request: DebugProtocol.Request): void {
+    try {
+      super.dispatchRequest(request);
+    } catch (e) {
+      this.failRequest(request, e);
+    }
+  }
+
+  private failRequest(request: DebugProtocol.Request, e: unknown): void {
+    const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: request.seq, command: request.command, success: false };
+    const id = e instanceof RequestError ? e.id : e instanceof ExpressionError ? ERR.evaluate : ERR.request;
+    const message = e instanceof Error ? e.message : String(e);
+    if (!(e instanceof RequestError) && !(e instanceof ExpressionError)) logger.error(`${request.command}: ${e instanceof Error ? e.stack : message}`);
+    this.sendErrorResponse(response, { id, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: request.command === 'launch' });
+  }
+
+  private handle<R extends DebugProtocol.Response>(response: R, request: { command: string; seq?: number }, body: () => void | Promise<void>): void {
+    const fail = (e: unknown) => this.failRequest({ type: 'request', seq: response.request_seq, command: response.command, arguments: undefined } as DebugProtocol.Request, e);
+    try {
+      const r = body();
+      if (r instanceof Promise) r.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private rt(): Runtime {
+    if (!this.runtime) throw new RequestError(ERR.notLaunched, 'No guest is running: launch a program first.');
+    return this.runtime;
+  }
+
+  private stopped(): Runtime {
+    const rt = this.rt();
+    if (rt.isRunning) throw new RequestError(ERR.running, 'The guest is running; pause it first.');
+    return rt;
+  }
+
+  private machine(): Machine {
+    return this.rt().currentMachine;
+  }
+
+  // ---- lifecycle ----
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsFunctionBreakpoints: true,
+      supportsInstructionBreakpoints: true,
+      supportsDataBreakpoints: true,
+      supportsDataBreakpointBytes: true,
+      supportsReadMemoryRequest: true,
+      supportsWriteMemoryRequest: true,
+      supportsDisassembleRequest: true,
+      supportsSteppingGranularity: true,
+      supportsStepBack: true,
+      supportsSetVariable: true,
+      supportsEvaluateForHovers: true,
+      supportsExceptionInfoRequest: true,
+      supportsTerminateRequest: true,
+      supportsBreakpointLocationsRequest: true,
+      exceptionBreakpointFilters: exceptionFilters(),
+    };
+    void args;
+    this.sendResponse(response);
+  }
+
+  protected async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
+    logger.setup(Logger.LogLevel.Stop, false);
+    try {
+      this.config = validateLaunch(args);
+      this.program = loadProgram(this.config);
+      for (const w of this.program.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
+      const program = this.program;
+      const config = this.config;
+      const create = () =>
+        createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, requireSignature: true });
+      const machine = create();
+      this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
+      this.runtime = new Runtime(machine, program.listing, create);
+      this.wire(this.runtime);
+      await this.openSerial(config);
+    } catch (e) {
+      const assembly = e instanceof AssemblyError;
+      if (assembly) this.sendEvent(new OutputEvent(`${e.output.trim()}\n`, 'stderr'));
+      const message = e instanceof Error ? e.message : String(e);
+      this.sendErrorResponse(response, { id: assembly ? ERR.assembly : ERR.launch, format: message.replace(/[{}]/g, ''), showUser: true });
+      return;
+    }
+    // Breakpoints come now, while the guest waits at its first instruction.
+    this.sendEvent(new InitializedEvent());
+    await Promise.race([this.configured, new Promise((r) => setTimeout(r, 5000))]);
+    this.sendResponse(response);
+    this.runtime.start(this.config.stopOnEntry);
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configurationDone?.();
+    this.sendResponse(response);
+  }
+
+  private wire(rt: Runtime): void {
+    rt.on('stopped', (s) => {
+      const e = new StoppedEvent(s.reason, THREAD_ID, s.text) as DebugProtocol.StoppedEvent;
+      e.body.description = s.description;
+      if (s.hitBreakpointIds?.length) e.body.hitBreakpointIds = s.hitBreakpointIds;
+      e.body.allThreadsStopped = true;
+      this.sendEvent(e);
+    });
+    rt.on('output', (text, category) => this.sendEvent(new OutputEvent(text, category)));
+    rt.on('serial', (bytes) => {
+      this.sendEvent(new Event(SERIAL_EVENT, { data: Buffer.from(bytes).toString('base64') }));
+      const serial = this.config?.serial;
+      if (serial === 'debugConsole') this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout'));
+      else if (this.serialFile) this.serialFile.write(bytes);
+    });
+    rt.on('debugcon', (bytes) => this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout')));
+    rt.on('screen', () => this.sendEvent(new Event(SCREEN_CHANGED_EVENT)));
+    rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend: rt.currentMachine.backend, ...s })));
+    rt.on('ended', (end) => this.guestEnded(end));
+  }
+
+  private guestEnded(end: GuestEnd): void {
+    this.sendEvent(new OutputEvent(`${end.message}\n`, end.exitCode !== undefined ? 'console' : 'stderr'));
+    this.writeExitReport();
+    this.sendEvent(new ExitedEvent(end.exitCode ?? (end.stop.reason === 'guest-exit' ? 0 : 1)));
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  private writeExitReport(): void {
+    if (this.reported || !this.runtime || !this.config || !this.program) return;
+    this.reported = true;
+    try {
+      const file = writeReport({
+        cwd: this.config.cwd,
+        image: this.config.program,
+        listingPath: this.config.listing,
+        listing: this.program.listing,
+        sources: this.program.sources,
+        backend: this.runtime.currentMachine.backend,
+        stop: this.runtime.lastStop,
+        events: this.runtime.runEvents,
+      });
+      logger.log(`exit report: ${file}`);
+    } catch (e) {
+      this.sendEvent(new OutputEvent(`Could not write the exit report: ${e instanceof Error ? e.message : e}\n`, 'stderr'));
+    }
+  }
+
+  /**
+   * "serial": a file gets the bytes; "terminal" leaves them to the client, which shows the SERIAL_EVENTs in
+   * a terminal of its own and sends what the user types back with SERIAL_INPUT_REQUEST.
+   */
+  private async openSerial(config: LaunchConfig): Promise<void> {
+    const s = config.serial;
+    if (typeof s === 'object') this.serialFile = fs.createWriteStream(s.file, { flags: 'w' });
+  }
+
+  private shutdownGuest(): void {
+    this.writeExitReport();
+    this.runtime?.dispose();
+    this.serialFile?.end();
+    this.program?.dispose();
+  }
+
+  protected disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.shutdownGuest();
+    this.sendResponse(response);
+  }
+
+  protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.shutdownGuest();
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  // ---- breakpoints ----
+
+  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    this.handle(response, args as never, () => {
+      const file = args.source.path ?? args.source.name ?? '';
+      const bps = this.rt().breakpoints.setSourceBreakpoints(
+        file,
+        (args.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage })),
+      );
+      response.body = {
+        breakpoints: bps.map((b) => ({
+          id: b.id,
+          verified: b.verified,
+          line: b.line !== undefined ? this.convertDebuggerLineToClient(b.line) : undefined,
+          message: b.message,
+          reason: b.verified ? undefined : 'failed',
+          source: new Source(path.basename(file), file),
+          instructionReference: b.verified ? memoryReference(b.address) : undefined,
+        })),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+    this.handle(response, args as never, () => {
+      const listing = this.rt().listing;
+      const file = args.source.path ?? '';
+      const lines: DebugProtocol.BreakpointLocation[] = [];
+      for (let l = args.line; l <= (args.endLine ?? args.line); l++) if (listing && listing.addressOfLine(file, this.convertClientLineToDebugger(l)) >= 0) lines.push({ line: l });
+      response.body = { breakpoints: lines };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+    this.handle(response, args as never, () => {
+      const bps = this.rt().breakpoints.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
+      response.body = {
+        breakpoints: bps.map((b) => ({
+          id: b.id,
+          verified: b.verified,
+          message: b.message,
+          line: b.line,
+          source: b.file ? new Source(path.basename(b.file), b.file) : undefined,
+          instructionReference: b.verified ? memoryReference(b.address) : undefined,
+        })),
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+    this.handle(response, args as never, () => {
+      const specs = args.breakpoints.map((b) => {
+        let address: number;
+        try {
+          address = parseMemoryReference(b.instructionReference, b.offset ?? 0);
+        } catch {
+          address = NaN;
+        }
+        return { address, condition: b.condition, hitCondition: b.hitCondition };
+      });
+      const bps = this.rt().breakpoints.setInstructionBreakpoints(specs);
+      response.body = { breakpoints: bps.map((b) => ({ id: b.id, verified: b.verified, message: b.message, instructionReference: b.verified ? memoryReference(b.address) : undefined, line: b.line })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+    this.handle(response, args as never, () => {
+      const filters = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((f) => f.filterId)];
+      this.rt().setExceptionSettings(settingsFromFilters(filters));
+      response.body = { breakpoints: filters.map(() => ({ verified: true })) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    this.handle(response, { command: 'exceptionInfo' }, () => {
+      const info = this.stopped().exceptionInfo();
+      response.body = {
+        exceptionId: info.id,
+        description: info.description,
+        breakMode: 'always',
+        details: { message: info.description, stackTrace: info.details.join('\n') || undefined },
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      let address: number | undefined;
+      let size = args.bytes ?? 2;
+      let label = args.name;
+      if (args.asAddress) {
+        address = parseMemoryReference(args.name);
+        label = `${args.bytes ?? 1} byte(s) at ${args.name}`;
+        size = args.bytes ?? 1;
+      } else if (args.variablesReference) {
+        const v = rt.variables.variables(args.variablesReference).find((x) => x.name === args.name);
+        if (!v) throw new RequestError(ERR.variables, `No variable "${args.name}" in that scope.`);
+        if (v.memoryReference) {
+          address = parseMemoryReference(v.memoryReference);
+          label = `memory at ${args.name} (${v.memoryReference})`;
+        }
+      } else {
+        const value = rt.evaluateText(args.name);
+        address = value.address;
+        if (value.size) size = value.size;
+        label = args.name;
+      }
+      if (address === undefined) {
+        response.body = { dataId: null, description: `"${args.name}" does not name memory: use a label, [address], a register holding an address, or an address.` };
+      } else {
+        response.body = { dataId: `${address}:${size}:${encodeURIComponent(label)}`, description: `${label}: ${size} byte(s) at ${hexAddr(address)}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+      }
+      this.sendResponse(response);
+    });
+  }
+
+  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+    this.handle(response, args as never, () => {
+      const specs = args.breakpoints.map((b) => {
+        const [a, s, l] = b.dataId.split(':');
+        const address = Number(a);
+        const size = Number(s);
+        if (!Number.isInteger(address) || !Number.isInteger(size) || size < 1) throw new RequestError(ERR.memory, `data breakpoint id "${b.dataId}" is not one the adapter gave out`);
+        const access = b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write';
+        return { address, size, access: access as 'read' | 'write' | 'access', label: decodeURIComponent(l ?? '') || hexAddr(address) };
+      });
+      const watches = this.rt().setDataWatches(specs);
+      response.body = { breakpoints: watches.map((w) => ({ id: w.id, verified: true, message: `${w.access} of ${w.label}` })) };
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- execution ----
+
+  protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    const backend = this.runtime?.currentMachine.backend ?? 'not started';
+    response.body = { threads: [new Thread(THREAD_ID, `CPU 0 (${backend})`)] };
+    this.sendResponse(response);
+  }
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse): void {
+    this.handle(response, { command: 'continue' }, () => {
+      this.stopped().continue();
+      response.body = { allThreadsContinued: true };
+      this.sendResponse(response);
+    });
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse): void {
+    this.handle(response, { command: 'next' }, () => {
+      this.stopped().stepOver();
+      this.sendResponse(response);
+    });
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.handle(response, { command: 'stepIn' }, () => {
+      this.stopped().stepIn();
+      this.sendResponse(response);
+    });
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.handle(response, { command: 'stepOut' }, () => {
+      this.stopped().stepOut();
+      this.sendResponse(response);
+    });
+  }
+
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.handle(response, { command: 'stepBack' }, () => {
+      this.stopped().stepBack();
+      this.sendResponse(response);
+    });
+  }
+
+  protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.handle(response, { command: 'reverseContinue' }, () => {
+      this.stopped().reverseContinue();
+      this.sendResponse(response);
+    });
+  }
+
+  protected pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.handle(response, { command: 'pause' }, () => {
+      this.rt().pause();
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- state ----
+
+  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      const frames = callStack(rt.currentMachine, rt.registers(), rt.listing);
+      const start = args.startFrame ?? 0;
+      const slice = frames.slice(start, args.levels ? start + args.levels : undefined);
+      response.body = {
+        stackFrames: slice.map((f, i) => {
+          const sf = new StackFrame(start + i, f.name, f.file ? new Source(path.basename(f.file), f.file) : undefined, f.line !== undefined ? this.convertDebuggerLineToClient(f.line) : 0, 1) as DebugProtocol.StackFrame;
+          sf.instructionPointerReference = memoryReference(f.linear);
+          if (!f.file) sf.presentationHint = 'subtle';
+          return sf;
+        }),
+        totalFrames: frames.length,
+      };
+      this.sendResponse(response);
+    });
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    this.handle(response, { command: 'scopes' }, () => {
+      response.body = { scopes: this.stopped().variables.scopes().map((s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s)) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
+      response.body = { variables: rt.variables.variables(args.variablesReference) };
+      this.sendResponse(response);
+    });
+  }
+
+  protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
+      let v: DebugProtocol.Variable;
+      try {
+        v = rt.variables.setVariable(args.variablesReference, args.name, args.value);
+      } catch (e) {
+        throw new RequestError(ERR.variables, `Cannot set ${args.name}: ${e instanceof Error ? e.message : e}`);
+      }
+      response.body = { value: v.value, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+      this.sendEvent(new Event('invalidated', { areas: ['variables'] }));
+    });
+  }
+
+  protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      const walk = /^\s*(?:\.walk|pagewalk)\s+(.+)$/i.exec(args.expression);
+      if (walk) {
+        const target = rt.evaluateText(walk[1]);
+        const linear = target.address ?? Number(target.text);
+        const v = rt.variables.walkVariable(`page walk of ${hexAddr(linear)}`, linear);
+        response.body = { result: v.value, variablesReference: v.variablesReference };
+        this.sendResponse(response);
+        return;
+      }
+      let value: { text: string; address?: number };
+      try {
+        value = rt.evaluateText(args.expression);
+      } catch (e) {
+        throw new RequestError(ERR.evaluate, `${args.expression}: ${e instanceof Error ? e.message : e}`);
+      }
+      response.body = { result: value.text, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
+      this.sendResponse(response);
+    });
+  }
+
+  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+    this.handle(response, args as never, () => {
+      const machine = this.stopped().currentMachine;
+      let address: number;
+      try {
+        address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
+      } catch (e) {
+        throw new RequestError(ERR.memory, e instanceof Error ? e.message : String(e));
+      }
+      const { data, unreadable } = readWhatIsReadable(machine, address, Math.max(0, args.count));
+      if (data.length === 0 && args.count > 0) {
+        throw new RequestError(ERR.memory, `Memory at ${hexAddr(address)} cannot be read: it is outside guest RAM or not mapped by the guest's page tables.`);
+      }
+      response.body = { address: memoryReference(address), data: Buffer.from(data).toString('base64'), unreadableBytes: unreadable || undefined };
+      this.sendResponse(response);
+    });
+  }
+
+  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
+      const data = new Uint8Array(Buffer.from(args.data, 'base64'));
+      try {
+        rt.currentMachine.writeMemory(address, data);
+      } catch (e) {
+        throw new RequestError(ERR.memory, `Cannot write ${data.length} byte(s) at ${hexAddr(address)}: ${e instanceof Error ? e.message : e}`);
+      }
+      rt.guestChanged();
+      response.body = { bytesWritten: data.length };
+      this.sendResponse(response);
+      this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: data.length }));
+    });
+  }
+
+  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
+      response.body = { instructions: disassembleRequest(rt.currentMachine, rt.registers(), rt.listing, address, args.instructionOffset ?? 0, args.instructionCount) };
+      this.sendResponse(response);
+    });
+  }
+
+  // ---- Bootvisor's custom requests ----
+
+  protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    this.handle(response, { command }, async () => {
+      switch (command) {
+        case SCREEN_REQUEST: {
+          const a = (args ?? {}) as ScreenRequestArgs;
+          const m = this.machine();
+          let body: ScreenResponseBody;
+          if (a.format === 'text') {
+            const t = m.screenText();
+            body = { mode: t.mode, width: t.columns, height: t.rows, lines: t.lines, cursor: t.cursor };
+          } else {
+            const img = m.screenImage();
+            body = { mode: m.screenText().mode, width: img.width, height: img.height, rgba: Buffer.from(img.rgba).toString('base64') };
+          }
+          response.body = body;
+          break;
+        }
+        case KEYS_REQUEST: {
+          const a = (args ?? {}) as KeysRequestArgs;
+          if (a.scanCodes !== undefined && (!Array.isArray(a.scanCodes) || !a.scanCodes.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xff))) {
+            throw new RequestError(ERR.request, 'scanCodes must be an array of bytes (0-255).');
+          }
+          if (a.scanCodes?.length) this.machine().sendScanCodes(a.scanCodes);
+          if (typeof a.text === 'string' && a.text) this.machine().typeText(a.text);
+          this.rt().guestChanged();
+          break;
+        }
+        case SERIAL_INPUT_REQUEST: {
+          const a = (args ?? {}) as SerialInputArgs;
+          if (typeof a.data !== 'string') throw new RequestError(ERR.request, 'data must be base64 text.');
+          this.machine().sendSerial(new Uint8Array(Buffer.from(a.data, 'base64')));
+          this.rt().guestChanged();
+          break;
+        }
+        case RESET_REQUEST:
+          await this.rt().reset(this.config?.stopOnEntry ?? false);
+          break;
+        default:
+          throw new RequestError(ERR.request, `Unknown request "${command}".`);
+      }
+      this.sendResponse(response);
+    });
+  }
+}

@@ -1,0 +1,45 @@
+// The call stack: the current CS:IP, then return addresses found on the stack. A word on the stack is
+// trusted as a return address only when the listing has a CALL instruction ending exactly there, so the
+// frames shown are real calls, not stray data.
+import type { Machine, Registers } from '../common/api';
+import { decodeOne } from '../common/disasm';
+import { hex } from '../common/expression';
+import type { ListingMap } from '../common/listing';
+import { readWhatIsReadable } from './memory';
+import { codeBitness } from './registers';
+
+export interface Frame {
+  linear: number;
+  cs: number;
+  ip: number;
+  name: string;
+  file?: string;
+  line?: number;
+}
+
+const SCAN_BYTES = 256;
+
+export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32): Frame[] {
+  const frame = (linear: number, cs: number, ip: number): Frame => {
+    const loc = listing?.locate(linear);
+    const label = listing?.symbolize(linear);
+    const where = `${hex(cs, 4)}:${hex(ip, codeBitness(regs) === 32 ? 8 : 4)}`;
+    return { linear, cs, ip, name: label ? `${label} (${where})` : where, file: loc?.file, line: loc?.line };
+  };
+  const frames = [frame((regs.cs.base + regs.eip) >>> 0, regs.cs.selector, regs.eip)];
+  if (!listing) return frames;
+  const width = codeBitness(regs) === 32 ? 4 : 2;
+  const sp = width === 2 ? regs.esp & 0xffff : regs.esp >>> 0;
+  const { data } = readWhatIsReadable(machine, (regs.ss.base + sp) >>> 0, SCAN_BYTES);
+  for (let at = 0; at + width <= data.length && frames.length < max; at += width) {
+    const ret = width === 2 ? data[at] | (data[at + 1] << 8) : (data[at] | (data[at + 1] << 8) | (data[at + 2] << 16) | (data[at + 3] << 24)) >>> 0;
+    const linear = (regs.cs.base + ret) >>> 0;
+    const call = listing.entryAt(linear - 1);
+    if (!call || call.address + call.length !== linear) continue;
+    const { data: bytes } = readWhatIsReadable(machine, call.address, call.length);
+    const ins = decodeOne(bytes, call.address - regs.cs.base, width === 2 ? 16 : 32);
+    if (!ins || ins.kind !== 'call' || ins.length !== call.length) continue;
+    frames.push(frame(linear, regs.cs.selector, ret));
+  }
+  return frames;
+}

@@ -1,0 +1,386 @@
+// The debug adapter over the real protocol: DebugClient spawns out/debug-adapter/main.js, which assembles
+// the test programs with nasm and boots them on the software vCPU.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { PROGRAMS, REPO } from './nasm-fixture';
+
+const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
+const STEPS = path.join(PROGRAMS, 'steps.asm');
+const FAULT = path.join(PROGRAMS, 'fault.asm');
+const SPIN = path.join(PROGRAMS, 'spin.asm');
+const SERIAL_INC = path.join(PROGRAMS, 'serial.inc');
+
+const sourceLines = new Map<string, string[]>();
+/** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
+function line(file: string, text: string): number {
+  if (!sourceLines.has(file)) sourceLines.set(file, fs.readFileSync(file, 'utf8').split('\n'));
+  const i = sourceLines.get(file)!.findIndex((l) => l.includes(text));
+  if (i < 0) throw new Error(`no line with "${text}" in ${file}`);
+  return i + 1;
+}
+
+/** Is the native machine usable? The DAP tests need it; say so plainly when it is not built. */
+function nativeProblem(): string | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createMachine } = require('../../common/machine') as typeof import('../../common/machine');
+    const image = new Uint8Array(512);
+    image[510] = 0x55;
+    image[511] = 0xaa;
+    createMachine({ image }).dispose();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+describe('debug adapter (DAP over stdio)', function () {
+  this.timeout(30000);
+  let dc: DebugClient;
+  let cwd: string;
+  let outputs: string[];
+
+  beforeEach(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-dap-cwd-'));
+    dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd }, true);
+    outputs = [];
+    dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+    await dc.start();
+  });
+
+  afterEach(async () => {
+    await dc.stop().catch(() => undefined);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  /** initialize, launch, (breakpoints), configurationDone; resolves when the launch response arrives. */
+  async function launch(args: Record<string, unknown>, configure?: () => Promise<unknown>): Promise<void> {
+    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const configured = dc.waitForEvent('initialized').then(async () => {
+      if (configure) await configure();
+      await dc.configurationDoneRequest();
+    });
+    await Promise.all([dc.launchRequest({ cwd, serial: 'debugConsole', ...args } as DebugProtocol.LaunchRequestArguments), configured]);
+  }
+
+  async function top(): Promise<DebugProtocol.StackFrame> {
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    return st.body.stackFrames[0];
+  }
+
+  async function expectStop(reason: string, file?: string, lineNo?: number): Promise<DebugProtocol.StoppedEvent> {
+    const e = (await dc.waitForEvent('stopped', 20000)) as DebugProtocol.StoppedEvent;
+    assert.strictEqual(e.body.reason, reason, `stopped for ${e.body.reason} (${e.body.description}), expected ${reason}`);
+    if (file && lineNo) {
+      const f = await top();
+      assert.strictEqual(f.source?.path, file);
+      assert.strictEqual(f.line, lineNo, `stopped at line ${f.line}, expected ${lineNo}`);
+    }
+    return e;
+  }
+
+  async function register(name: string): Promise<number> {
+    const scopes = await dc.scopesRequest({ frameId: 0 });
+    const general = scopes.body.scopes.find((s) => s.name === 'General registers')!;
+    const vars = await dc.variablesRequest({ variablesReference: general.variablesReference });
+    const direct = vars.body.variables.find((v) => v.name === name);
+    if (direct) return Number(direct.value);
+    for (const v of vars.body.variables) {
+      if (!v.variablesReference) continue;
+      const views = await dc.variablesRequest({ variablesReference: v.variablesReference });
+      const view = views.body.variables.find((x) => x.name === name);
+      if (view) return Number(view.value);
+    }
+    throw new Error(`no register ${name}`);
+  }
+
+  async function evaluate(expression: string): Promise<DebugProtocol.EvaluateResponse> {
+    return dc.evaluateRequest({ expression, frameId: 0, context: 'watch' });
+  }
+
+  async function readMemory(memoryReference: string, count: number): Promise<DebugProtocol.ReadMemoryResponse> {
+    return (await dc.customRequest('readMemory', { memoryReference, count })) as DebugProtocol.ReadMemoryResponse;
+  }
+
+  async function runTo(text: string, file = STEPS): Promise<void> {
+    const bp = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: line(file, text) }] });
+    assert.ok(bp.body.breakpoints[0].verified, bp.body.breakpoints[0].message);
+    const stopped = expectStop('breakpoint', file, line(file, text));
+    await dc.continueRequest({ threadId: 1 });
+    await stopped;
+  }
+
+  describe('with a guest', () => {
+  before(function () {
+    const problem = nativeProblem();
+    if (problem) {
+      console.log(`    DAP tests that boot a guest are skipped: the native machine is not available (${problem}). Build it: scripts/build-native.sh`);
+      this.skip();
+    }
+  });
+
+  it('launches a .asm and stops on entry at its first line', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    const f = await top();
+    assert.strictEqual(f.source?.path, STEPS);
+    assert.strictEqual(f.line, line(STEPS, 'cli'));
+    assert.strictEqual(f.instructionPointerReference, '0x7C00');
+    assert.strictEqual(await register('eip'), 0x7c00);
+  });
+
+  it('breaks on a source line, and moves a breakpoint on a line without code to the next instruction', async () => {
+    let verified: DebugProtocol.Breakpoint[] = [];
+    const stopped = expectStop('breakpoint', STEPS, line(STEPS, 'mov ax, 0x1234'));
+    await launch({ program: STEPS }, async () => {
+      const r = await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov ax, 0x1234') - 1 }] });
+      verified = r.body.breakpoints;
+    });
+    await stopped;
+    assert.strictEqual(verified[0].verified, true);
+    assert.strictEqual(verified[0].line, line(STEPS, 'mov ax, 0x1234'));
+    assert.match(verified[0].message ?? '', /no code; the breakpoint moved to line/);
+  });
+
+  it('breaks in an %include-d file and on a label (function breakpoint)', async () => {
+    const stopped = expectStop('function breakpoint', STEPS, line(STEPS, 'inc ax'));
+    await launch({ program: STEPS }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'add_one' }] }));
+    await stopped;
+    const bp = await dc.setBreakpointsRequest({ source: { path: SERIAL_INC }, breakpoints: [{ line: line(SERIAL_INC, 'out dx, al') }] });
+    assert.ok(bp.body.breakpoints[0].verified);
+    const again = expectStop('breakpoint', SERIAL_INC, line(SERIAL_INC, 'out dx, al'));
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+    await dc.continueRequest({ threadId: 1 });
+    await again;
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.ok(st.body.stackFrames.length >= 2, 'the caller of serial_putc is a frame');
+    assert.match(st.body.stackFrames[0].name, /^serial_putc\+0x4/);
+    assert.strictEqual(st.body.stackFrames[1].source?.path, STEPS);
+  });
+
+  it('steps over a CALL and an INT as one step each, and steps out of a call', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    await runTo('call add_one');
+    let s = expectStop('step', STEPS, line(STEPS, 'mov bx, ax'));
+    await dc.nextRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(await register('ax'), 0x1235);
+    await runTo('int 0x10');
+    s = expectStop('step', STEPS, line(STEPS, 'mov cx, [counter]'));
+    await dc.nextRequest({ threadId: 1 });
+    await s;
+    // Into the CALL, then out of it.
+    await runTo("SERIAL_OUT 'N'");
+    s = expectStop('step');
+    await dc.stepInRequest({ threadId: 1 }); // mov al, 'N'
+    await s;
+    s = expectStop('step', SERIAL_INC, line(SERIAL_INC, 'push dx'));
+    await dc.stepInRequest({ threadId: 1 }); // call serial_putc
+    await s;
+    s = expectStop('step', STEPS, line(STEPS, 'mov si, 0'));
+    await dc.stepOutRequest({ threadId: 1 });
+    await s;
+  });
+
+  it('reads registers and memory, and the guest uses memory the debugger wrote', async () => {
+    const stopped = expectStop('breakpoint', STEPS, line(STEPS, 'mov al, [flag]'));
+    await launch({ program: STEPS }, () => dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov al, [flag]') }] }));
+    await stopped;
+    assert.strictEqual(await register('bx'), 0x1235);
+    assert.strictEqual(await register('cx'), 0);
+    const counter = await evaluate('[counter]');
+    assert.strictEqual(Number(counter.body.result), 1);
+    const flagRef = (await evaluate('flag')).body.memoryReference!;
+    const before = await readMemory(flagRef, 1);
+    assert.strictEqual(Buffer.from(before.body!.data!, 'base64')[0], 0);
+    await dc.customRequest('writeMemory', { memoryReference: flagRef, data: Buffer.from([0x55]).toString('base64') });
+    assert.strictEqual(Buffer.from((await readMemory(flagRef, 1)).body!.data!, 'base64')[0], 0x55);
+    const hang = expectStop('exception');
+    await dc.continueRequest({ threadId: 1 });
+    const e = await hang;
+    assert.match(e.body.description ?? '', /HLT/);
+    const serial = outputs.join('');
+    assert.ok(serial.includes('Y') && !serial.includes('N'), `the guest took the flag's branch (serial: ${JSON.stringify(serial)})`);
+  });
+
+  it('stops on a data breakpoint when the guest writes the watched word', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    const info = await dc.dataBreakpointInfoRequest({ name: 'word [counter]', frameId: 0 });
+    assert.ok(info.body.dataId, info.body.description);
+    assert.deepStrictEqual(info.body.accessTypes, ['read', 'write', 'readWrite']);
+    const set = await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+    assert.ok(set.body.breakpoints[0].verified);
+    const hit = expectStop('data breakpoint');
+    await dc.continueRequest({ threadId: 1 });
+    const e = await hit;
+    assert.match(e.body.description ?? '', /write/);
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 1);
+    const f = await top();
+    assert.ok(f.line === line(STEPS, 'inc word [counter]') || f.line === line(STEPS, 'mov al, [flag]'), `stopped at line ${f.line}`);
+  });
+
+  it('stops on an exception it was asked to catch, and explains it', async () => {
+    const stopped = expectStop('exception');
+    await launch({ program: FAULT }, () => dc.setExceptionBreakpointsRequest({ filters: ['triple-fault', 'hang', 'vector-6'] }));
+    const e = await stopped;
+    assert.match(e.body.description ?? '', /#UD|invalid opcode/i);
+    const f = await top();
+    assert.strictEqual(f.line, line(FAULT, 'ud2'));
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.match(info.body.exceptionId, /#UD|vector 6/);
+    assert.match(info.body.description ?? '', /vector 6/);
+    assert.strictEqual(await register('ax'), 0xbeef);
+  });
+
+  it('steps back and reverse-continues, restoring registers and memory', async () => {
+    const stopped = expectStop('breakpoint', STEPS, line(STEPS, 'mov al, [flag]'));
+    await launch({ program: STEPS }, () => dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov al, [flag]') }] }));
+    await stopped;
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 1);
+    let s = expectStop('step', STEPS, line(STEPS, 'inc word [counter]'));
+    await dc.stepBackRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 0, 'memory restored');
+    s = expectStop('step', STEPS, line(STEPS, 'mov cx, [counter]'));
+    await dc.stepBackRequest({ threadId: 1 });
+    await s;
+    // Forward again, then back to the breakpoint behind us.
+    s = expectStop('step', STEPS, line(STEPS, 'inc word [counter]'));
+    await dc.stepInRequest({ threadId: 1 });
+    await s;
+    await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov bx, ax') }] });
+    s = expectStop('breakpoint', STEPS, line(STEPS, 'mov bx, ax'));
+    await dc.reverseContinueRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(await register('ax'), 0x1235, 'registers restored');
+    assert.strictEqual(await register('bx'), 0);
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 0);
+  });
+
+  it('pauses a guest spinning with interrupts off', async () => {
+    await launch({ program: SPIN });
+    await new Promise((r) => setTimeout(r, 300));
+    const stopped = expectStop('pause');
+    await dc.pauseRequest({ threadId: 1 });
+    await stopped;
+    assert.ok((await register('dx')) > 0, 'the guest ran');
+    const f = await top();
+    assert.strictEqual(f.source?.path, SPIN);
+  });
+
+  it('runs logpoints and honours conditions and hit counts', async () => {
+    const stopped = expectStop('breakpoint', SERIAL_INC, line(SERIAL_INC, 'push dx'));
+    await launch({ program: STEPS }, async () => {
+      await dc.setBreakpointsRequest({
+        source: { path: STEPS },
+        breakpoints: [
+          { line: line(STEPS, 'mov bx, ax'), logMessage: 'ax={ax} ptr={es:di}' },
+          { line: line(STEPS, 'mov cx, [counter]'), condition: 'ax == 0x9999' },
+        ],
+      });
+      await dc.setBreakpointsRequest({ source: { path: SERIAL_INC }, breakpoints: [{ line: line(SERIAL_INC, 'push dx'), hitCondition: '1' }] });
+    });
+    await stopped;
+    assert.ok(outputs.some((o) => /ax=0x1235 ptr=0000:[0-9A-F]{4}/.test(o)), `logpoint output: ${JSON.stringify(outputs)}`);
+  });
+
+  it('disassembles in NASM syntax with seg:off, labels and source lines', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    const d = await dc.disassembleRequest({ memoryReference: '0x7C00', instructionCount: 4 });
+    const ins = d.body!.instructions;
+    assert.strictEqual(ins.length, 4);
+    assert.strictEqual(ins[0].instruction, 'cli');
+    assert.strictEqual(ins[1].instruction, 'xor ax, ax');
+    assert.match(ins[0].symbol ?? '', /^0000:7C00 start$/);
+    assert.strictEqual(ins[1].line, line(STEPS, 'xor ax, ax'));
+    const back = await dc.disassembleRequest({ memoryReference: '0x7C03', instructionOffset: -2, instructionCount: 3 });
+    assert.deepStrictEqual(back.body!.instructions.map((i) => i.address), ['0x7C00', '0x7C01', '0x7C03']);
+  });
+
+  it('shows segment, flag, control-register and descriptor-table scopes, and sets registers and flags', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+    assert.deepStrictEqual(scopes.map((s) => s.name).slice(0, 6), ['General registers', 'Segment registers', 'Flags', 'Control and system registers', 'GDT', 'IDT']);
+    const flags = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    const zf = flags.find((v) => v.name === 'ZF')!;
+    const set = await dc.setVariableRequest({ variablesReference: scopes[2].variablesReference, name: 'ZF', value: zf.value === '1' ? '0' : '1' });
+    assert.strictEqual(set.body.value, zf.value === '1' ? '0' : '1');
+    const general = scopes[0].variablesReference;
+    await dc.setVariableRequest({ variablesReference: general, name: 'eax', value: '0x11223344' });
+    assert.strictEqual(await register('ah'), 0x33);
+    const segs = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    assert.match(segs.find((v) => v.name === 'cs')!.value, /^0x0000 \(base 0x00000000/);
+    const sys = (await dc.variablesRequest({ variablesReference: scopes[3].variablesReference })).body.variables;
+    assert.match(sys.find((v) => v.name === 'cr0')!.value, /^0x[0-9A-F]{8} \[/);
+    const ivt = (await dc.variablesRequest({ variablesReference: scopes[5].variablesReference })).body.variables;
+    assert.strictEqual(ivt[0x10].name, 'int 0x10');
+    assert.match(ivt[0x10].value, /^[0-9A-F]{4}:[0-9A-F]{4}$/);
+  });
+
+  it('answers bad requests with clear errors and keeps serving', async () => {
+    const stopped = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await stopped;
+    await assert.rejects(dc.variablesRequest({ variablesReference: 987654 }), /variablesReference 987654 is unknown/);
+    await assert.rejects(readMemory('0xFFFFF000', 16), /cannot be read/);
+    await assert.rejects(readMemory('not-an-address', 16), /not a memory reference/);
+    await assert.rejects(evaluate('ax +* 2'), /expected a number, register, label/);
+    await assert.rejects(evaluate('no_such_label'), /neither a register nor a label/);
+    const elsewhere = await dc.setBreakpointsRequest({ source: { path: '/tmp/elsewhere.asm' }, breakpoints: [{ line: 3 }] });
+    assert.strictEqual(elsewhere.body.breakpoints[0].verified, false);
+    assert.match(elsewhere.body.breakpoints[0].message ?? '', /not part of the program/);
+    const badCondition = await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'xor ax, ax'), condition: 'ax ==' }] });
+    assert.strictEqual(badCondition.body.breakpoints[0].verified, false);
+    assert.match(badCondition.body.breakpoints[0].message ?? '', /Condition/);
+    await assert.rejects(dc.customRequest('bootvisor/nonsense'), /Unknown request/);
+    const threads = await dc.threadsRequest();
+    assert.strictEqual(threads.body.threads.length, 1, 'still serving');
+  });
+
+  });
+
+  it('fails a launch with a clear message for a bad configuration or an assembly error', async () => {
+    await dc.initializeRequest({ adapterID: 'bootvisor', pathFormat: 'path' });
+    await assert.rejects(dc.launchRequest({ cwd } as DebugProtocol.LaunchRequestArguments), /"program" is missing/);
+    await assert.rejects(dc.launchRequest({ program: STEPS, memory: 'lots' } as DebugProtocol.LaunchRequestArguments), /"memory" is guest RAM in MiB/);
+    const broken = path.join(cwd, 'broken.asm');
+    fs.writeFileSync(broken, 'org 0x7c00\n  mov ax, \n  jmp nowhere\n');
+    await assert.rejects(dc.launchRequest({ program: broken, cwd } as DebugProtocol.LaunchRequestArguments), /broken\.asm:2: error/);
+    assert.ok((await dc.threadsRequest()).body.threads.length === 1, 'the adapter survived');
+  });
+
+  describe('ending', () => {
+  before(function () {
+    if (nativeProblem()) this.skip();
+  });
+
+  it('writes the exit report and leaves no process behind on disconnect', async () => {
+    const stopped = expectStop('exception');
+    await launch({ program: STEPS });
+    await stopped; // the hang: HLT with interrupts off
+    const proc = (dc as unknown as { _adapterProcess: import('child_process').ChildProcess })._adapterProcess;
+    const exited = new Promise<number | null>((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
+    await dc.disconnectRequest({ terminateDebuggee: true });
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000))]);
+    assert.strictEqual(code, 0);
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, '.bootvisor/last-run.json'), 'utf8'));
+    assert.strictEqual(report.version, 1);
+    assert.strictEqual(report.stop.reason, 'hlt-cli');
+    assert.strictEqual(report.stop.source.line, line(STEPS, 'hlt'));
+    assert.strictEqual(report.exits[0].kind, 'hlt-cli');
+  });
+  });
+});
