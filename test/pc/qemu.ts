@@ -10,6 +10,8 @@ export const QEMU = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
 
 export interface QemuRun {
   serial: Buffer;
+  /** What the guest wrote to port 0xE9. */
+  debugcon: Buffer;
   /** 25 rows of 80 columns, trailing blanks removed, NUL shown as a space. */
   screen: string[];
   /** QEMU's own exit status when the guest ended it (isa-debug-exit). */
@@ -45,7 +47,7 @@ export function textRows(dump: Buffer, columns = 80, rows = 25): string[] {
  */
 export async function runInQemu(
   image: string,
-  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number } = {},
+  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number; drive?: 'floppy' | 'ide' } = {},
 ): Promise<QemuRun> {
   const quietMs = options.quietMs ?? 600;
   const minMs = options.minMs ?? 1200;
@@ -53,13 +55,14 @@ export async function runInQemu(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-qemu-'));
   const serialFile = path.join(dir, 'serial.bin');
   const screenFile = path.join(dir, 'screen.bin');
+  const debugconFile = path.join(dir, 'debugcon.bin');
   const child = spawn(
     QEMU,
     [
       '-accel', 'tcg', '-display', 'none', '-no-reboot', '-action', 'reboot=shutdown,shutdown=pause',
-      '-m', '32', '-serial', `file:${serialFile}`, '-monitor', 'stdio',
+      '-m', '32', '-serial', `file:${serialFile}`, '-monitor', 'stdio', '-debugcon', `file:${debugconFile}`,
       '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-      '-drive', `file=${image},format=raw,if=floppy,readonly=on`,
+      '-drive', `file=${image},format=raw,if=${options.drive ?? 'floppy'},snapshot=on`,
     ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
@@ -74,7 +77,9 @@ export async function runInQemu(
   const monitor = (cmd: string): void => {
     if (!exited) child.stdin.write(cmd + '\n');
   };
-  const serialSize = (): number => (fs.existsSync(serialFile) ? fs.statSync(serialFile).size : 0);
+  // "Quiet" means neither COM1 nor the debug console has grown for a while.
+  const serialSize = (): number =>
+    [serialFile, debugconFile].reduce((n, f) => n + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
   const waitQuiet = async (since: number, least: number): Promise<void> => {
     let last = serialSize();
     let lastChange = Date.now();
@@ -110,7 +115,8 @@ export async function runInQemu(
     if (exitStatus !== undefined && exitStatus !== 0 && !fs.existsSync(serialFile)) {
       throw new Error(`QEMU failed (status ${exitStatus}): ${stderr.trim()}`);
     }
-    return { serial: fs.existsSync(serialFile) ? fs.readFileSync(serialFile) : Buffer.alloc(0), screen, exitStatus };
+    const read = (f: string): Buffer => (fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0));
+    return { serial: read(serialFile), debugcon: read(debugconFile), screen, exitStatus };
   } finally {
     if (!exited) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
