@@ -10,7 +10,7 @@
 // delivered, and the next instruction's for INT n / external interrupts: deliverInterrupt pushes cpu.eip.
 //
 // Additive changes since first commit (the colleague reads this list):
-//   (none yet)
+//   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll.
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -117,6 +117,7 @@ class Cpu {
   uint32_t cr0 = 0x60000010, cr2 = 0, cr3 = 0, cr4 = 0;
   uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};  // DR4/5 alias DR6/7
   uint64_t efer = 0;
+  uint64_t sysenter[3] = {};  // SYSENTER_CS/ESP/EIP MSRs (kept for RDMSR/WRMSR only)
   uint8_t cpl = 0;
 
   uint32_t eflags() const { return flags_; }
@@ -206,6 +207,8 @@ class Cpu {
     bool active = false;
     uint8_t vector = 0;
     uint32_t error = 0;
+    bool trap = false;                    // INT3/INTO/ICEBP: EIP stays after the instruction
+    IntKind kind = IntKind::Exception;    // how to deliver it
     std::string reason;
   } pending_;
   std::vector<FaultRecord> chain;  // fault chain of the last fault (newest last)
@@ -216,6 +219,7 @@ class Cpu {
     virtual void onAccess(uint32_t lin, uint64_t phys, unsigned size, uint8_t access) = 0;
   };
   WatchHook* watch = nullptr;
+  bool watchAll = false;  // linear watchpoints under paging: every access takes the slow path
 
   // Linear -> physical with paging and the A20 mask (false: fault raised). access: ACCESS_* from exit.h.
   bool translate(uint32_t lin, uint8_t access, uint32_t& phys, bool sys = false);
@@ -263,6 +267,15 @@ class Cpu {
     std::memcpy(p, &v, size);  // little-endian host
     return true;
   }
+  // Instruction fetch: linear -> physical through the TLB when it holds the page (else false, no fault).
+  inline bool fetchPhys(uint32_t lin, uint32_t& phys) const {
+    const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
+    if (e.readTag != (lin & ~0xFFFu)) return false;
+    phys = e.physPage | (lin & 0xFFF);
+    return true;
+  }
+  // Fills the TLB for an instruction fetch (false: a fault was raised).
+  bool fetchFill(uint32_t lin, uint32_t& phys);
   // The flag bits the run loop needs quickly.
   uint32_t& flagsRef() { return flags_; }
 };

@@ -1,0 +1,399 @@
+// Cpu: segment caches, the TLB, memory and port access slow paths, faults.
+#include "cpu/cpu.h"
+
+#include <cstdio>
+
+#include "cpu/system_ops.h"
+
+namespace bv::cpu {
+
+SystemOps*& protectedModeOps() {
+  static SystemOps* ops = nullptr;
+  return ops;
+}
+
+const char* vectorName(uint8_t v) {
+  static const char* const names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+                                        "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+                                        "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
+                                        "#24", "#25", "#26", "#27", "#28", "#29", "#30", "#31"};
+  return v < 32 ? names[v] : "INT";
+}
+
+Cpu::Cpu(GuestMemory& m, ExitHandler& h) : mem(m), io(h) {
+  for (int i = 0; i < 6; ++i) {
+    Seg s;
+    s.limit = 0xFFFF;
+    s.attr = attr::S | attr::P | (i == SEG_CS ? 0xB : 0x3);
+    setSeg(i, s);
+  }
+  chain.reserve(8);
+}
+
+Cpu::~Cpu() = default;
+
+void Cpu::setSeg(int s, const Seg& v) {
+  Seg g = v;
+  const bool pm = protectedMode() && !(flags_ & flags::VM);
+  const bool data = (g.attr & attr::S) && !(g.attr & attr::T_CODE);
+  if (pm && data && (g.attr & attr::T_CONF_EXPDOWN)) {
+    g.lo = g.limit + 1;
+    g.hi = g.big() ? 0xFFFFFFFFu : 0xFFFFu;
+    if (g.limit >= g.hi) g.lo = 1, g.hi = 0;  // empty segment: every access faults
+  } else {
+    g.lo = 0;
+    g.hi = g.limit;
+  }
+  if (!pm) {
+    g.canRead = g.canWrite = true;
+  } else if (!(g.attr & attr::P) || !(g.attr & attr::S)) {
+    g.canRead = g.canWrite = false;
+  } else if (g.attr & attr::T_CODE) {
+    g.canRead = (g.attr & attr::T_RW) != 0;
+    g.canWrite = false;
+  } else {
+    g.canRead = true;
+    g.canWrite = (g.attr & attr::T_RW) != 0;
+  }
+  seg[s] = g;
+}
+
+void Cpu::setSegReal(int s, uint16_t sel) {
+  Seg g = seg[s];
+  g.sel = sel;
+  g.base = uint32_t(sel) << 4;
+  if (flags_ & flags::VM) {  // virtual-8086: the cache is that of a real-mode segment, DPL 3
+    g.limit = 0xFFFF;
+    g.attr = attr::S | attr::P | (3u << attr::DPL_SHIFT) | (s == SEG_CS ? 0xB : 0x3);
+  }
+  setSeg(s, g);
+}
+
+void Cpu::setCpl(uint8_t c) {
+  if ((c == 3) != (cpl == 3)) flushTlb(true);  // TLB entries were filled for one privilege
+  cpl = c;
+}
+
+void Cpu::setCr0(uint32_t v) {
+  uint32_t old = cr0;
+  cr0 = v | cr0::ET;
+  if ((old ^ cr0) & (cr0::PG | cr0::PE | cr0::WP)) flushTlb(true);
+  if ((old ^ cr0) & cr0::PE) {
+    if (!(cr0 & cr0::PE)) cpl = 0;
+    for (int i = 0; i < 6; ++i) setSeg(i, seg[i]);  // type checks apply in protected mode only
+  }
+}
+
+void Cpu::setCr3(uint32_t v) {
+  cr3 = v;
+  flushTlb(false);
+}
+
+void Cpu::setCr4(uint32_t v) {
+  uint32_t old = cr4;
+  cr4 = v;
+  if ((old ^ v) & (0x10 | 0x80 | 0x20)) flushTlb(true);  // PSE, PGE, PAE
+}
+
+void Cpu::flushTlb(bool includingGlobal) {
+  for (auto& e : tlb_) {
+    if (!includingGlobal && e.global && (cr4 & 0x80)) continue;
+    e = TlbEntry{};
+  }
+}
+
+void Cpu::invlpg(uint32_t linear) {
+  // A 4 MiB page is cached here as 4 KiB pieces; dropping all of them is simplest and architecturally
+  // allowed (the TLB may always hold less).
+  (void)linear;
+  flushTlb(true);
+}
+
+void Cpu::setA20(bool on) {
+  uint32_t m = on ? 0xFFFFFFFFu : ~(1u << 20);
+  if (m != a20Mask_) {
+    a20Mask_ = m;
+    flushTlb(true);
+  }
+}
+
+bool Cpu::raise(uint8_t vector, uint32_t error, const char* fmt, ...) {
+  if (pending_.active) return false;  // the first fault of an instruction wins
+  pending_.active = true;
+  pending_.vector = vector;
+  pending_.error = error;
+  pending_.trap = false;
+  pending_.kind = IntKind::Exception;
+  if (fmt) {
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pending_.reason = buf;
+  } else {
+    pending_.reason.clear();
+  }
+  return false;
+}
+
+static const char* segName(int s) {
+  static const char* const n[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+  return s >= 0 && s < 6 ? n[s] : "?";
+}
+
+bool Cpu::segFault(int s, uint32_t error, const char* what, uint32_t off) {
+  const Seg& g = seg[s];
+  uint8_t v = s == SEG_SS ? VEC_SS : VEC_GP;
+  if (!g.canRead && !g.canWrite && protectedMode())
+    return raise(v, error, "%s through %s, which holds a null or unusable selector 0x%04X", what, segName(s), g.sel);
+  return raise(v, error, "%s at %s:0x%X is outside the segment (limit 0x%X) or not allowed by its type", what,
+               segName(s), off, g.limit);
+}
+
+bool Cpu::checkSeg(int s, uint32_t off, unsigned size, bool write) {
+  const Seg& g = seg[s];
+  uint32_t end = off + size - 1;
+  if ((write ? g.canWrite : g.canRead) && off >= g.lo && end <= g.hi && end >= off) return true;
+  return segFault(s, 0, write ? "write" : "read", off);
+}
+
+bool Cpu::translate(uint32_t lin, uint8_t access, uint32_t& phys, bool isSys) {
+  if (!paging()) {
+    phys = lin & a20Mask_;
+    return true;
+  }
+  PageWalk w = sys().pageWalk(*this, lin, access, cpl == 3 && !isSys);
+  if (!w.ok) {
+    if (!pending_.active) raise(VEC_PF, 0, "page walk for 0x%08X failed", lin);
+    return false;
+  }
+  phys = w.phys & a20Mask_;
+  return true;
+}
+
+bool Cpu::fillTlb(uint32_t lin, uint8_t access, bool isSys, TlbEntry*& out) {
+  out = nullptr;
+  if (isSys && cpl == 3) return true;  // implicit supervisor access: not cached for user mode
+  uint32_t page = lin & ~0xFFFu;
+  TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
+  uint32_t physPage;
+  bool canWrite = true, global = false;
+  if (paging()) {
+    PageWalk w = sys().pageWalk(*this, lin, access, cpl == 3);
+    if (!w.ok) {
+      if (!pending_.active) raise(VEC_PF, 0, "page walk for 0x%08X failed", lin);
+      return false;
+    }
+    physPage = (w.phys & a20Mask_) & ~0xFFFu;
+    canWrite = w.writable && w.dirtySet;
+    global = w.global;
+  } else {
+    physPage = page & a20Mask_;
+  }
+  bool ram = mem.contains(physPage, PAGE_SIZE);
+  bool watched = watchAll || (ram && (mem.pageFlags()[physPage >> PAGE_SHIFT] & PAGE_WATCH));
+  e.physPage = physPage;
+  e.global = global;
+  e.readTag = (ram && !watched) ? page : 1;
+  e.writeTag = (ram && !watched && canWrite) ? page : 1;
+  out = &e;
+  return true;
+}
+
+bool Cpu::fetchFill(uint32_t lin, uint32_t& phys) {
+  TlbEntry* e;
+  if (!fillTlb(lin, ACCESS_EXEC, false, e)) return false;
+  if (e) {
+    phys = e->physPage | (lin & 0xFFF);
+    return true;
+  }
+  return translate(lin, ACCESS_EXEC, phys, false);
+}
+
+bool Cpu::physReadN(uint32_t pa, unsigned size, uint32_t& v) {
+  if (mem.contains(pa, size)) {
+    v = 0;
+    std::memcpy(&v, mem.data() + pa, size);
+    return true;
+  }
+  uint64_t val = 0;
+  IoAction a = io.mmioRead(pa, size, val, insnEip);
+  v = uint32_t(val);
+  if (a == IoAction::Yield && !yield) {
+    yield = true;
+    yieldExit = Exit{};
+    yieldExit.reason = ExitReason::Memory;
+    yieldExit.u.mem = {ACCESS_READ, uint8_t(size), pa, val};
+  }
+  return true;
+}
+
+bool Cpu::physWriteN(uint32_t pa, unsigned size, uint32_t v) {
+  if (mem.contains(pa, size)) {
+    uint8_t f = mem.pageFlags()[pa >> PAGE_SHIFT];
+    if (f & PAGE_ROM) return true;
+    std::memcpy(mem.data() + pa, &v, size);
+    if (f != PAGE_WRITE_FAST) mem.noteWrite(pa, size);
+    return true;
+  }
+  IoAction a = io.mmioWrite(pa, size, v, insnEip);
+  if (a == IoAction::Yield && !yield) {
+    yield = true;
+    yieldExit = Exit{};
+    yieldExit.reason = ExitReason::Memory;
+    yieldExit.u.mem = {ACCESS_WRITE, uint8_t(size), pa, v};
+  }
+  return true;
+}
+
+bool Cpu::slowRead(uint32_t lin, unsigned size, uint32_t& v, bool isSys) {
+  if ((lin & 0xFFF) > 0x1000 - size) {  // crosses a page: byte by byte, each translated
+    uint32_t r = 0;
+    for (unsigned i = 0; i < size; ++i) {
+      uint32_t b;
+      if (!slowRead(lin + i, 1, b, isSys)) return false;
+      r |= (b & 0xFF) << (8 * i);
+    }
+    v = r;
+    return true;
+  }
+  TlbEntry* e;
+  if (!fillTlb(lin, ACCESS_READ, isSys, e)) return false;
+  uint32_t pa;
+  if (e) pa = e->physPage | (lin & 0xFFF);
+  else if (!translate(lin, ACCESS_READ, pa, isSys)) return false;
+  if (watch && (watchAll || (mem.contains(pa, 1) && (mem.pageFlags()[pa >> PAGE_SHIFT] & PAGE_WATCH))))
+    watch->onAccess(lin, pa, size, ACCESS_READ);
+  return physReadN(pa, size, v);
+}
+
+bool Cpu::slowWrite(uint32_t lin, unsigned size, uint32_t v, bool isSys) {
+  if ((lin & 0xFFF) > 0x1000 - size) {
+    // Both pages must be writable before any byte is written (a #PF on the second page leaves memory alone).
+    uint32_t pa;
+    if (!translate(lin, ACCESS_WRITE, pa, isSys) || !translate(lin + size - 1, ACCESS_WRITE, pa, isSys))
+      return false;
+    for (unsigned i = 0; i < size; ++i)
+      if (!slowWrite(lin + i, 1, (v >> (8 * i)) & 0xFF, isSys)) return false;
+    return true;
+  }
+  TlbEntry* e;
+  if (!fillTlb(lin, ACCESS_WRITE, isSys, e)) return false;
+  uint32_t pa;
+  if (e) pa = e->physPage | (lin & 0xFFF);
+  else if (!translate(lin, ACCESS_WRITE, pa, isSys)) return false;
+  if (watch && (watchAll || (mem.contains(pa, 1) && (mem.pageFlags()[pa >> PAGE_SHIFT] & PAGE_WATCH))))
+    watch->onAccess(lin, pa, size, ACCESS_WRITE);
+  return physWriteN(pa, size, v);
+}
+
+bool Cpu::readLin(uint32_t lin, unsigned size, uint32_t& v, bool isSys) {
+  if (!isSys && fastRead(lin, size, v)) return true;
+  return slowRead(lin, size, v, isSys);
+}
+
+bool Cpu::writeLin(uint32_t lin, unsigned size, uint32_t v, bool isSys) {
+  if (!isSys && fastWrite(lin, size, v)) return true;
+  return slowWrite(lin, size, v, isSys);
+}
+
+uint32_t Cpu::readPhys32(uint32_t pa) {
+  uint32_t v = 0;
+  physReadN(pa & a20Mask_, 4, v);
+  return v;
+}
+
+void Cpu::writePhys32(uint32_t pa, uint32_t v) { physWriteN(pa & a20Mask_, 4, v); }
+
+bool Cpu::readN(int s, uint32_t off, unsigned size, uint32_t& v) {
+  if (!checkSeg(s, off, size, false)) return false;
+  return readLin(seg[s].base + off, size, v);
+}
+
+bool Cpu::writeN(int s, uint32_t off, unsigned size, uint32_t v) {
+  if (!checkSeg(s, off, size, true)) return false;
+  return writeLin(seg[s].base + off, size, v);
+}
+
+bool Cpu::read8(int s, uint32_t off, uint8_t& v) {
+  uint32_t t;
+  if (!readN(s, off, 1, t)) return false;
+  v = uint8_t(t);
+  return true;
+}
+bool Cpu::read16(int s, uint32_t off, uint16_t& v) {
+  uint32_t t;
+  if (!readN(s, off, 2, t)) return false;
+  v = uint16_t(t);
+  return true;
+}
+bool Cpu::read32(int s, uint32_t off, uint32_t& v) { return readN(s, off, 4, v); }
+bool Cpu::write8(int s, uint32_t off, uint8_t v) { return writeN(s, off, 1, v); }
+bool Cpu::write16(int s, uint32_t off, uint16_t v) { return writeN(s, off, 2, v); }
+bool Cpu::write32(int s, uint32_t off, uint32_t v) { return writeN(s, off, 4, v); }
+
+bool Cpu::push16(uint16_t v) {
+  uint32_t nsp = (sp() - 2) & (stack32() ? 0xFFFFFFFFu : 0xFFFFu);
+  if (!write16(SEG_SS, nsp, v)) return false;
+  setSp(nsp);
+  return true;
+}
+
+bool Cpu::push32(uint32_t v) {
+  uint32_t nsp = (sp() - 4) & (stack32() ? 0xFFFFFFFFu : 0xFFFFu);
+  if (!write32(SEG_SS, nsp, v)) return false;
+  setSp(nsp);
+  return true;
+}
+
+bool Cpu::pop16(uint16_t& v) {
+  if (!read16(SEG_SS, sp(), v)) return false;
+  setSp(sp() + 2);
+  return true;
+}
+
+bool Cpu::pop32(uint32_t& v) {
+  if (!read32(SEG_SS, sp(), v)) return false;
+  setSp(sp() + 4);
+  return true;
+}
+
+bool Cpu::pop(bool op32, uint32_t& v) {
+  if (op32) return pop32(v);
+  uint16_t t;
+  if (!pop16(t)) return false;
+  v = t;
+  return true;
+}
+
+SystemOps& Cpu::sys() {
+  SystemOps* pm = protectedModeOps();
+  return (protectedMode() && pm) ? *pm : realModeOps();
+}
+
+bool Cpu::portIn(uint16_t port, unsigned size, uint32_t& v) {
+  uint32_t val = size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;
+  IoAction a = io.portIn(port, size, val, insnEip);
+  v = val;
+  if (a == IoAction::Yield && !yield) {
+    yield = true;
+    yieldExit = Exit{};
+    yieldExit.reason = ExitReason::Io;
+    yieldExit.u.io = {true, port, uint8_t(size), val};
+  }
+  return true;
+}
+
+bool Cpu::portOut(uint16_t port, unsigned size, uint32_t v) {
+  IoAction a = io.portOut(port, size, v, insnEip);
+  if (a == IoAction::Yield && !yield) {
+    yield = true;
+    yieldExit = Exit{};
+    yieldExit.reason = ExitReason::Io;
+    yieldExit.u.io = {false, port, uint8_t(size), v};
+  }
+  return true;
+}
+
+}  // namespace bv::cpu

@@ -1,0 +1,192 @@
+// What instruction handlers share: register and memory operand access, flag arithmetic, the selector
+// functions each group file exports to the decoder.
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "cpu/cpu.h"
+#include "cpu/insn.h"
+#include "cpu/system_ops.h"
+
+namespace bv::cpu {
+
+using namespace bv::flags;
+constexpr uint32_t OSZAPC = OF | SF | ZF | AF | PF | CF;
+
+template <int S> struct Width;
+template <> struct Width<1> { static constexpr uint32_t mask = 0xFF, sign = 0x80; static constexpr int bits = 8; };
+template <> struct Width<2> { static constexpr uint32_t mask = 0xFFFF, sign = 0x8000; static constexpr int bits = 16; };
+template <> struct Width<4> { static constexpr uint32_t mask = 0xFFFFFFFF, sign = 0x80000000; static constexpr int bits = 32; };
+
+extern const std::array<uint8_t, 256> kParity;  // PF bit for a byte
+
+// ---- Registers ----
+template <int S> inline uint32_t getReg(const Cpu& c, int r) {
+  if constexpr (S == 1) return r < 4 ? (c.gpr[r] & 0xFF) : ((c.gpr[r - 4] >> 8) & 0xFF);
+  else if constexpr (S == 2) return c.gpr[r] & 0xFFFF;
+  else return c.gpr[r];
+}
+template <int S> inline void setReg(Cpu& c, int r, uint32_t v) {
+  if constexpr (S == 1) {
+    if (r < 4) c.gpr[r] = (c.gpr[r] & ~0xFFu) | (v & 0xFF);
+    else c.gpr[r - 4] = (c.gpr[r - 4] & ~0xFF00u) | ((v & 0xFF) << 8);
+  } else if constexpr (S == 2) {
+    c.gpr[r] = (c.gpr[r] & 0xFFFF0000u) | (v & 0xFFFF);
+  } else {
+    c.gpr[r] = v;
+  }
+}
+inline uint32_t getRegV(const Cpu& c, int r, unsigned size) {
+  return size == 1 ? getReg<1>(c, r) : size == 2 ? getReg<2>(c, r) : getReg<4>(c, r);
+}
+inline void setRegV(Cpu& c, int r, unsigned size, uint32_t v) {
+  if (size == 1) setReg<1>(c, r, v);
+  else if (size == 2) setReg<2>(c, r, v);
+  else setReg<4>(c, r, v);
+}
+
+// ---- Memory operands ----
+inline uint32_t ea(const Cpu& c, const Insn& i) {
+  uint32_t a = i.disp;
+  if (i.base != kNoReg) a += c.gpr[i.base];
+  if (i.index != kNoReg) a += c.gpr[i.index] << i.scale;
+  return a & i.amask;
+}
+
+template <int S> inline bool rd(Cpu& c, int s, uint32_t off, uint32_t& v) {
+  const Seg& g = c.seg[s];
+  uint32_t end = off + (S - 1);
+  if (g.canRead && off >= g.lo && end <= g.hi && end >= off) {
+    uint32_t lin = g.base + off;
+    if (c.fastRead(lin, S, v)) return true;
+    return c.readLin(lin, S, v);
+  }
+  return c.readN(s, off, S, v);  // raises the fault
+}
+template <int S> inline bool wr(Cpu& c, int s, uint32_t off, uint32_t v) {
+  const Seg& g = c.seg[s];
+  uint32_t end = off + (S - 1);
+  if (g.canWrite && off >= g.lo && end <= g.hi && end >= off) {
+    uint32_t lin = g.base + off;
+    if (c.fastWrite(lin, S, v)) return true;
+    return c.writeLin(lin, S, v);
+  }
+  return c.writeN(s, off, S, v);
+}
+// Read for read-modify-write: the write permission is checked first, as the CPU does.
+template <int S> inline bool rdRmw(Cpu& c, int s, uint32_t off, uint32_t& v) {
+  const Seg& g = c.seg[s];
+  if (!g.canWrite) return c.checkSeg(s, off, S, true);
+  return rd<S>(c, s, off, v);
+}
+
+// The E operand (ModRM r/m): register or memory.
+template <int S> inline bool readE(Cpu& c, const Insn& i, uint32_t& v) {
+  if (i.mod == 3) { v = getReg<S>(c, i.rm); return true; }
+  return rd<S>(c, i.seg, ea(c, i), v);
+}
+template <int S> inline bool writeE(Cpu& c, const Insn& i, uint32_t v) {
+  if (i.mod == 3) { setReg<S>(c, i.rm, v); return true; }
+  return wr<S>(c, i.seg, ea(c, i), v);
+}
+
+// ---- Flags ----
+inline void setFlagsOSZAPC(Cpu& c, uint32_t f) { c.flagsRef() = (c.flagsRef() & ~OSZAPC) | f; }
+
+template <int S> inline uint32_t szp(uint32_t r) {
+  r &= Width<S>::mask;
+  return (r == 0 ? ZF : 0) | ((r & Width<S>::sign) ? SF : 0) | kParity[r & 0xFF];
+}
+
+template <int S> inline uint32_t addFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
+  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
+  uint32_t r = (a + b + cin) & m;
+  bool cf;
+  if constexpr (S == 4) cf = cin ? (r <= a) : (r < a);
+  else cf = ((a + b + cin) >> Width<S>::bits) & 1;
+  f = szp<S>(r) | (cf ? CF : 0) | (((a ^ r) & (b ^ r) & sg) ? OF : 0) | ((a ^ b ^ r) & AF);
+  return r;
+}
+template <int S> inline uint32_t subFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
+  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
+  uint32_t r = (a - b - cin) & m;
+  bool cf = cin ? (a <= b) : (a < b);
+  f = szp<S>(r) | (cf ? CF : 0) | (((a ^ b) & (a ^ r) & sg) ? OF : 0) | ((a ^ b ^ r) & AF);
+  return r;
+}
+
+// The eight ALU operations of opcodes 00-3F and group 1, by index (ADD OR ADC SBB AND SUB XOR CMP).
+template <int S> inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
+  uint32_t f = 0, r = 0;
+  uint32_t cf = c.flagsRef() & CF;
+  a &= Width<S>::mask;
+  b &= Width<S>::mask;
+  switch (op) {
+    case 0: r = addFlags<S>(a, b, 0, f); break;
+    case 1: r = a | b; f = szp<S>(r); break;
+    case 2: r = addFlags<S>(a, b, cf, f); break;
+    case 3: r = subFlags<S>(a, b, cf, f); break;
+    case 4: r = a & b; f = szp<S>(r); break;
+    case 5: case 7: r = subFlags<S>(a, b, 0, f); break;
+    case 6: r = a ^ b; f = szp<S>(r); break;
+  }
+  setFlagsOSZAPC(c, f);
+  return r;
+}
+
+// Condition codes 0-F (Jcc, SETcc, CMOVcc).
+inline bool cond(const Cpu& c, unsigned cc) {
+  uint32_t f = c.eflags();
+  bool r;
+  switch (cc >> 1) {
+    case 0: r = f & OF; break;
+    case 1: r = f & CF; break;
+    case 2: r = f & ZF; break;
+    case 3: r = f & (CF | ZF); break;
+    case 4: r = f & SF; break;
+    case 5: r = f & PF; break;
+    case 6: r = !(f & SF) != !(f & OF); break;
+    default: r = (f & ZF) || (!(f & SF) != !(f & OF)); break;
+  }
+  return (cc & 1) ? !r : r;
+}
+
+// ---- Control flow helpers ----
+inline void jumpNear(Cpu& c, const Insn& i, uint32_t target) { c.eip = i.op32 ? target : (target & 0xFFFF); }
+// A near branch target must be inside CS (limit check, #GP(0)).
+inline bool checkBranch(Cpu& c, uint32_t target) {
+  if (target > c.seg[SEG_CS].limit)
+    return c.raise(VEC_GP, 0, "branch target 0x%X is beyond the CS limit 0x%X", target, c.seg[SEG_CS].limit);
+  return true;
+}
+
+// Privilege: IOPL-sensitive instructions (CLI, STI, IN, OUT, INS, OUTS) in protected mode.
+inline uint8_t iopl(const Cpu& c) { return (c.eflags() >> 12) & 3; }
+inline bool ioAllowed(Cpu& c, uint16_t port, unsigned size) {
+  if (!c.protectedMode()) return true;
+  if (!(c.eflags() & VM) && c.cpl <= iopl(c)) return true;
+  if (c.sys().ioPermitted(c, port, size)) return true;
+  if (!c.faultPending()) c.raise(VEC_GP, 0, "I/O to port 0x%04X is not permitted at CPL %u (IOPL %u)", port, c.cpl, iopl(c));
+  return false;
+}
+inline bool needCpl0(Cpu& c, const char* what) {
+  if (!c.protectedMode() || (c.cpl == 0 && !(c.eflags() & VM))) return true;
+  return c.raise(VEC_GP, 0, "%s needs CPL 0 (CPL is %u)", what, (c.eflags() & VM) ? 3 : c.cpl);
+}
+
+void opUndefined(Cpu& c, const Insn& i);
+
+// Each instruction-group file claims the opcodes it implements (decode time only).
+bool selectAlu(Insn& i);       // alu.cpp: 00-3F ALU, 80-85, INC/DEC, NEG/NOT, TEST, CMPXCHG, XADD
+bool selectShift(Insn& i);     // shift.cpp: C0 C1 D0-D3, SHLD/SHRD
+bool selectMulDiv(Insn& i);    // muldiv.cpp: F6/F7 MUL..IDIV, IMUL forms
+bool selectBcd(Insn& i);       // bcd.cpp: DAA DAS AAA AAS AAM AAD SALC
+bool selectData(Insn& i);      // data.cpp: MOV, XCHG, LEA, MOVZX/SX, CBW.., segment loads, XLAT, BSWAP, CMOV, SETcc
+bool selectStack(Insn& i);     // stack.cpp: PUSH/POP forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE
+bool selectControl(Insn& i);   // control.cpp: jumps, calls, returns, loops, INT/INTO/IRET, BOUND
+bool selectString(Insn& i);    // string.cpp: MOVS CMPS STOS LODS SCAS INS OUTS
+bool selectIo(Insn& i);        // io.cpp: IN OUT
+bool selectSystem(Insn& i);    // system.cpp: flags ops, HLT, 0F 00/01, MOV CR/DR, CPUID, RDTSC, MSR, ESC
+bool selectBits(Insn& i);      // bits.cpp: BT BTS BTR BTC, BSF BSR
+
+}  // namespace bv::cpu

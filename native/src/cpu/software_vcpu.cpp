@@ -1,0 +1,648 @@
+// The software vCPU's run loop: the decoded-instruction cache, exception delivery with the #DF/shutdown
+// rules and the fault chain, interrupts, and the debug API (breakpoints, watchpoints, catch, history).
+#include "bootvisor/software_vcpu.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+
+#include "cpu/exec.h"
+
+namespace bv {
+
+namespace {
+
+using namespace bv::cpu;
+
+constexpr unsigned kCacheBits = 15;
+constexpr uint32_t kCacheSize = 1u << kCacheBits;
+constexpr uint64_t kStopCheckEvery = 2048;  // instructions between looks at the stop flag (well under 1 ms)
+
+struct CacheSlot {
+  uint32_t phys = 0;
+  uint8_t mode = 0xFF;  // 0 = 16-bit code, 1 = 32-bit code, 0xFF = empty
+  Insn insn;
+};
+
+inline uint32_t cacheIndex(uint32_t pa) { return (pa ^ (pa >> kCacheBits)) & (kCacheSize - 1); }
+
+// Double-fault classes (SDM Table 6-5).
+enum class FaultClass { Benign, Contributory, PageFault };
+FaultClass classOf(uint8_t v) {
+  if (v == 0 || (v >= 10 && v <= 13)) return FaultClass::Contributory;
+  if (v == 14) return FaultClass::PageFault;
+  return FaultClass::Benign;
+}
+
+struct Breakpoint {
+  int id;
+  uint64_t address;
+  bool physical;
+};
+
+struct Watchpoint {
+  int id;
+  uint64_t address, length;
+  uint8_t access;
+  bool physical;
+};
+
+struct HistEntry {
+  uint32_t linear, eip, phys;
+  uint16_t cs;
+  uint8_t len;
+};
+
+class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook {
+ public:
+  SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io) : mem_(mem), cpu_(mem, io), cache_(kCacheSize) {
+    cpu_.watch = this;
+    history_.resize(64);
+    mem_.setCodeWriteListener([this](uint64_t gpa, uint64_t len) { invalidate(gpa, len); });
+    CpuState st = resetState();
+    setState(st);
+  }
+  ~SoftwareVcpuImpl() override { mem_.setCodeWriteListener(nullptr); }
+
+  const char* name() const override { return "software"; }
+  VcpuCaps caps() const override {
+    VcpuCaps c;
+    c.singleStep = c.breakpoints = c.watchpoints = c.catchExceptions = c.instructionCount = true;
+    return c;
+  }
+
+  void getState(CpuState& st) override;
+  void setState(const CpuState& st) override;
+  Exit run(uint64_t maxInstructions) override;
+  void requestStop() override { stop_.store(true, std::memory_order_relaxed); }
+
+  bool canInjectInterrupt() override { return cpu_.flag(flags::IF) && !cpu_.intShadow && irq_ < 0; }
+  void injectInterrupt(uint8_t vector) override { irq_ = vector; }
+  void requestInterruptWindow(bool on) override { window_ = on; }
+  uint64_t instructionCount() const override { return cpu_.icount; }
+
+  int addBreakpoint(uint64_t address, bool physical) override {
+    breaks_.push_back({nextId_, address, physical});
+    hasBreaks_ = true;
+    return nextId_++;
+  }
+  bool removeBreakpoint(int id) override {
+    auto it = std::find_if(breaks_.begin(), breaks_.end(), [id](const Breakpoint& b) { return b.id == id; });
+    if (it == breaks_.end()) return false;
+    breaks_.erase(it);
+    hasBreaks_ = !breaks_.empty();
+    return true;
+  }
+  void clearBreakpoints() override {
+    breaks_.clear();
+    hasBreaks_ = false;
+  }
+
+  int addWatchpoint(uint64_t address, uint64_t length, uint8_t access, bool physical) override {
+    if (length == 0) length = 1;
+    watches_.push_back({nextId_, address, length, access, physical});
+    rewatch();
+    return nextId_++;
+  }
+  bool removeWatchpoint(int id) override {
+    auto it = std::find_if(watches_.begin(), watches_.end(), [id](const Watchpoint& w) { return w.id == id; });
+    if (it == watches_.end()) return false;
+    watches_.erase(it);
+    rewatch();
+    return true;
+  }
+  void clearWatchpoints() override {
+    watches_.clear();
+    rewatch();
+  }
+
+  void setCatchException(uint8_t vector, bool on) override {
+    if (vector < 32) catch_[vector] = on;
+  }
+  void discardCaughtException() override { caught_ = false; }
+
+  std::vector<InsnRecord> history() const override;
+  void setHistorySize(size_t n) override {
+    history_.assign(n, HistEntry{});
+    histPos_ = histCount_ = 0;
+  }
+  std::vector<FaultLink> faultChain() const override;
+
+  void setA20(bool on) override { cpu_.setA20(on); }
+  bool a20() const override { return cpu_.a20(); }
+
+ private:
+  // WatchHook
+  void onAccess(uint32_t lin, uint64_t phys, unsigned size, uint8_t access) override {
+    for (const Watchpoint& w : watches_) {
+      uint64_t a = w.physical ? phys : lin;
+      if (!(w.access & access)) continue;
+      if (a + size <= w.address || a >= w.address + w.length) continue;
+      if (cpu_.stopAfter) return;
+      cpu_.stopAfter = true;
+      cpu_.stopExit = Exit{};
+      cpu_.stopExit.reason = ExitReason::Debug;
+      cpu_.stopExit.u.debug = {DebugKind::Watchpoint, access, w.id, a};
+      return;
+    }
+  }
+
+  void rewatch();
+  void invalidate(uint64_t gpa, uint64_t len);
+  const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
+  bool checkBreak(uint32_t lin, uint32_t phys);
+  // Handles a pending fault: returns true with `out` set when run() must return.
+  bool handleFault(Exit& out);
+  bool deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out);
+  void recordFault(uint8_t vector, bool hasError, uint32_t error, const std::string& reason, bool shutdown);
+  void restoreInsnState() {
+    cpu_.eip = cpu_.insnEip;
+    cpu_.gpr[4] = cpu_.insnEsp;
+    cpu_.setEflags(insnFlags_);
+  }
+  bool readInsnBytes(uint32_t lin, uint8_t* out, unsigned n) const;
+
+  GuestMemory& mem_;
+  Cpu cpu_;
+  std::vector<CacheSlot> cache_;
+  Insn scratch_;
+  std::atomic<bool> stop_{false};
+  int irq_ = -1;
+  bool window_ = false;
+  uint32_t insnFlags_ = 2;
+
+  std::vector<Breakpoint> breaks_;
+  bool hasBreaks_ = false;
+  bool skipBreakOnce_ = false;
+  uint32_t skipBreakAt_ = 0;
+  std::vector<Watchpoint> watches_;
+  std::vector<uint32_t> watchedPages_;
+  int nextId_ = 1;
+
+  bool catch_[32] = {};
+  bool caught_ = false;
+  Cpu::Pending caughtFault_;
+
+  std::vector<HistEntry> history_;
+  size_t histPos_ = 0, histCount_ = 0;
+};
+
+void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
+  if (len >= kCacheSize) {
+    for (auto& s : cache_) s.mode = 0xFF;
+    return;
+  }
+  uint64_t from = gpa >= 14 ? gpa - 14 : 0;
+  for (uint64_t a = from; a < gpa + len; ++a) {
+    CacheSlot& s = cache_[cacheIndex(uint32_t(a))];
+    if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) s.mode = 0xFF;
+  }
+}
+
+void SoftwareVcpuImpl::rewatch() {
+  uint8_t* fl = mem_.pageFlags();
+  for (uint32_t p : watchedPages_) fl[p] &= ~PAGE_WATCH;
+  watchedPages_.clear();
+  cpu_.watchAll = false;
+  uint64_t pages = mem_.size() >> PAGE_SHIFT;
+  for (const Watchpoint& w : watches_) {
+    // A linear watchpoint under paging cannot be pinned to physical pages: watch every access instead.
+    if (!w.physical && cpu_.paging()) cpu_.watchAll = true;
+    uint64_t first = w.address >> PAGE_SHIFT, last = (w.address + w.length - 1) >> PAGE_SHIFT;
+    if (!w.physical && !cpu_.a20()) cpu_.watchAll = true;  // wrapped aliases: be safe
+    for (uint64_t p = first; p <= last && p < pages; ++p) {
+      if (!(fl[p] & PAGE_WATCH)) {
+        fl[p] |= PAGE_WATCH;
+        watchedPages_.push_back(uint32_t(p));
+      }
+    }
+  }
+  cpu_.flushTlb(true);
+}
+
+bool SoftwareVcpuImpl::checkBreak(uint32_t lin, uint32_t phys) {
+  if (skipBreakOnce_) {
+    skipBreakOnce_ = false;
+    if (lin == skipBreakAt_) return false;
+  }
+  for (const Breakpoint& b : breaks_)
+    if ((b.physical ? phys : lin) == b.address) return true;
+  return false;
+}
+
+bool SoftwareVcpuImpl::readInsnBytes(uint32_t lin, uint8_t* out, unsigned n) const {
+  // Debug read of code bytes without side effects: through the current translation when paging is off.
+  for (unsigned k = 0; k < n; ++k) {
+    uint32_t pa = cpu_.paging() ? 0xFFFFFFFFu : ((lin + k) & (cpu_.a20() ? 0xFFFFFFFFu : ~(1u << 20)));
+    if (cpu_.paging() && !const_cast<Cpu&>(cpu_).fetchPhys(lin + k, pa)) pa = 0xFFFFFFFFu;
+    out[k] = mem_.read8(pa);
+  }
+  return true;
+}
+
+// Decodes the instruction at lin (phys is its translation). Cached when it lies in one RAM page.
+const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok) {
+  const uint8_t mode = cpu_.code32() ? 1 : 0;
+  CacheSlot& slot = cache_[cacheIndex(phys)];
+  if (slot.mode == mode && slot.phys == phys) {
+    ok = true;
+    return &slot.insn;
+  }
+  const uint32_t eip = cpu_.eip;
+  const Seg& cs = cpu_.seg[SEG_CS];
+  const uint32_t pageEnd = 0x1000 - (lin & 0xFFF);
+  bool inRam = mem_.contains(phys, 1);
+  bool crossed = false;
+  auto fetch = [&](unsigned n, uint8_t& v) -> bool {
+    uint32_t off = eip + n;
+    if (off > cs.limit || (!cpu_.code32() && off > 0xFFFF)) {
+      cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cs.limit);
+      return false;
+    }
+    if (n < pageEnd && inRam) {
+      v = mem_.data()[phys + n];
+      return true;
+    }
+    crossed = true;
+    uint32_t pa;
+    if (!cpu_.fetchPhys(lin + n, pa) && !cpu_.fetchFill(lin + n, pa)) return false;
+    if (mem_.contains(pa, 1)) {
+      v = mem_.data()[pa];
+    } else {
+      uint64_t val = 0xFF;
+      cpu_.io.mmioRead(pa, 1, val, eip);
+      v = uint8_t(val);
+    }
+    return true;
+  };
+  Insn& d = (inRam) ? slot.insn : scratch_;
+  if (!decodeInsn(d, cpu_.code32(), fetch)) {
+    if (inRam) slot.mode = 0xFF;
+    ok = false;
+    return nullptr;
+  }
+  ok = true;
+  if (!inRam) return &d;
+  if (crossed) {
+    scratch_ = d;
+    slot.mode = 0xFF;
+    return &scratch_;
+  }
+  slot.phys = phys;
+  slot.mode = mode;
+  mem_.pageFlags()[phys >> PAGE_SHIFT] |= PAGE_CODE;
+  return &slot.insn;
+}
+
+void SoftwareVcpuImpl::recordFault(uint8_t vector, bool hasError, uint32_t error, const std::string& reason,
+                                   bool shutdown) {
+  FaultRecord r;
+  r.vector = vector;
+  r.hasError = hasError;
+  r.error = error;
+  r.cs = cpu_.seg[SEG_CS].sel;
+  r.eip = cpu_.insnEip;
+  r.linear = cpu_.seg[SEG_CS].base + cpu_.insnEip;
+  r.length = 8;
+  readInsnBytes(r.linear, r.bytes, r.length);
+  r.shutdown = shutdown;
+  r.reason = reason;
+  if (cpu_.chain.size() < 16) cpu_.chain.push_back(std::move(r));
+}
+
+// Delivers vector with the #DF and triple-fault rules. False: delivered. True: run() must return (out).
+bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out) {
+  for (;;) {
+    const bool pm = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+    const bool hasErr = kind == IntKind::Exception && pm && vectorHasError(vector);
+    // What delivery may change before it fails is undone, so a nested fault sees the faulting state.
+    uint32_t eip = cpu_.eip, esp = cpu_.gpr[4], fl = cpu_.eflags();
+    Seg ss = cpu_.seg[SEG_SS];
+    uint8_t cpl = cpu_.cpl;
+    if (cpu_.sys().deliverInterrupt(cpu_, vector, kind, hasErr, hasErr ? error : 0)) {
+      cpu_.halted = false;
+      return false;
+    }
+    Cpu::Pending second = cpu_.pending_;
+    cpu_.pending_.active = false;
+    cpu_.eip = eip;
+    cpu_.gpr[4] = esp;
+    cpu_.setEflags(fl);
+    cpu_.setSeg(SEG_SS, ss);
+    cpu_.setCpl(cpl);
+    const bool pm2 = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+    std::string why = second.reason.empty() ? std::string(vectorName(second.vector)) + " while delivering " +
+                                                  vectorName(vector)
+                                            : second.reason;
+    recordFault(second.vector, pm2 && vectorHasError(second.vector), second.error,
+                std::string("while delivering ") + vectorName(vector) + ": " + why, false);
+    FaultClass a = classOf(vector), b = classOf(second.vector);
+    if (kind == IntKind::Exception && vector == VEC_DF) {
+      recordFault(0xFF, false, 0, std::string("triple fault: ") + vectorName(second.vector) +
+                                      " while delivering #DF; the processor shuts down", true);
+      out = Exit{};
+      out.reason = ExitReason::Shutdown;
+      return true;
+    }
+    if (kind == IntKind::Exception &&
+        ((a == FaultClass::Contributory && b == FaultClass::Contributory) ||
+         (a == FaultClass::PageFault && b != FaultClass::Benign))) {
+      recordFault(VEC_DF, pm2, 0, std::string("double fault: ") + vectorName(second.vector) + " while delivering " +
+                                      vectorName(vector), false);
+      vector = VEC_DF;
+      error = 0;
+      kind = IntKind::Exception;
+      continue;
+    }
+    // Otherwise the second fault is handled serially (the first is lost, as on hardware).
+    vector = second.vector;
+    error = second.error;
+    kind = IntKind::Exception;
+  }
+}
+
+bool SoftwareVcpuImpl::handleFault(Exit& out) {
+  Cpu::Pending p = cpu_.pending_;
+  cpu_.pending_.active = false;
+  if (!p.trap) restoreInsnState();
+  const bool pm = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+  cpu_.chain.clear();
+  std::string reason = p.reason.empty() ? std::string(vectorName(p.vector)) : p.reason;
+  recordFault(p.vector, pm && vectorHasError(p.vector) && p.kind == IntKind::Exception, p.error, reason, false);
+  if (p.vector < 32 && catch_[p.vector]) {
+    caught_ = true;
+    caughtFault_ = p;
+    out = Exit{};
+    out.reason = ExitReason::Exception;
+    out.u.exception = {p.vector, pm && vectorHasError(p.vector), p.error, cpu_.cr2};
+    return true;
+  }
+  return deliver(p.vector, p.kind, p.error, out);
+}
+
+Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
+  Exit ex;
+  cpu_.yield = false;
+  cpu_.stopAfter = false;
+  const uint64_t end = cpu_.icount + maxInstructions;
+  if (hasBreaks_) {
+    skipBreakOnce_ = true;
+    skipBreakAt_ = cpu_.seg[SEG_CS].base + cpu_.eip;
+  }
+  if (caught_) {
+    caught_ = false;
+    if (deliver(caughtFault_.vector, caughtFault_.kind, caughtFault_.error, ex)) return ex;
+  }
+  const bool hist = !history_.empty();
+  for (;;) {
+    if (stop_.exchange(false, std::memory_order_relaxed)) {
+      ex.reason = ExitReason::Stopped;
+      return ex;
+    }
+    if (cpu_.icount >= end) {
+      ex.reason = ExitReason::None;
+      return ex;
+    }
+    const uint64_t chunkEnd = std::min(end, cpu_.icount + kStopCheckEvery);
+    while (cpu_.icount < chunkEnd) {
+      // Interrupts, the window, HLT: one predictable branch when none applies.
+      if (__builtin_expect(irq_ >= 0 || window_ || cpu_.halted, 0)) {
+        const bool open = cpu_.flag(flags::IF) && !cpu_.intShadow;
+        if (irq_ >= 0 && open) {
+          uint8_t v = uint8_t(irq_);
+          irq_ = -1;
+          cpu_.insnEip = cpu_.eip;
+          cpu_.insnEsp = cpu_.gpr[4];
+          insnFlags_ = cpu_.eflags();
+          if (deliver(v, IntKind::External, 0, ex)) return ex;
+          if (cpu_.faultPending() && handleFault(ex)) return ex;
+          continue;
+        }
+        if (window_ && open && irq_ < 0) {
+          ex.reason = ExitReason::InterruptWindow;
+          return ex;
+        }
+        if (cpu_.halted) {
+          ex.reason = ExitReason::Halted;
+          return ex;
+        }
+      }
+      const uint32_t eip = cpu_.eip;
+      const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
+      uint32_t phys;
+      cpu_.insnEip = eip;
+      cpu_.insnEsp = cpu_.gpr[4];
+      insnFlags_ = cpu_.eflags();
+      const Insn* in;
+      bool ok = true;
+      if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
+        ok = false;
+        in = nullptr;
+      } else {
+        CacheSlot& slot = cache_[cacheIndex(phys)];
+        if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
+        else in = fetchDecode(lin, phys, ok);
+      }
+      if (__builtin_expect(!ok, 0)) {
+        cpu_.icount++;
+        if (handleFault(ex)) return ex;
+        continue;
+      }
+      if (__builtin_expect(hasBreaks_, 0) && checkBreak(lin, phys)) {
+        ex.reason = ExitReason::Debug;
+        ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
+        for (const Breakpoint& b : breaks_)
+          if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
+        return ex;
+      }
+      if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
+        cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
+        cpu_.icount++;
+        if (handleFault(ex)) return ex;
+        continue;
+      }
+      const bool tf = insnFlags_ & flags::TF;
+      cpu_.intShadow = false;
+      cpu_.eip = cpu_.code32() ? eip + in->len : ((eip + in->len) & 0xFFFF);
+      if (hist) {
+        HistEntry& h = history_[histPos_];
+        h.linear = lin;
+        h.eip = eip;
+        h.phys = phys;
+        h.cs = cpu_.seg[SEG_CS].sel;
+        h.len = in->len;
+        histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
+        histCount_++;
+      }
+      in->fn(cpu_, *in);
+      cpu_.icount++;
+      if (__builtin_expect(cpu_.faultPending() | cpu_.yield | cpu_.stopAfter | cpu_.halted | tf, 0)) {
+        if (cpu_.faultPending()) {
+          if (handleFault(ex)) return ex;
+        } else if (tf) {
+          // Single-step trap after the instruction (not after one that faulted).
+          cpu_.dr[6] |= 0x4000;
+          cpu_.raise(VEC_DB, 0, "single-step trap (EFLAGS.TF)");
+          cpu_.pending_.trap = true;
+          if (handleFault(ex)) return ex;
+        }
+        if (cpu_.yield) {
+          ex = cpu_.yieldExit;
+          return ex;
+        }
+        if (cpu_.stopAfter) {
+          ex = cpu_.stopExit;
+          return ex;
+        }
+        if (cpu_.halted) {
+          ex.reason = ExitReason::Halted;
+          return ex;
+        }
+      }
+    }
+  }
+}
+
+std::vector<InsnRecord> SoftwareVcpuImpl::history() const {
+  std::vector<InsnRecord> out;
+  size_t n = std::min(histCount_, history_.size());
+  out.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    size_t idx = (histPos_ + history_.size() - n + k) % history_.size();
+    const HistEntry& h = history_[idx];
+    InsnRecord r;
+    r.linear = h.linear;
+    r.cs = h.cs;
+    r.eip = h.eip;
+    for (unsigned b = 0; b < h.len; ++b) r.bytes.push_back(mem_.read8(h.phys + b));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<FaultLink> SoftwareVcpuImpl::faultChain() const {
+  std::vector<FaultLink> out;
+  for (const FaultRecord& r : cpu_.chain) {
+    FaultLink l;
+    l.vector = r.vector;
+    l.name = r.shutdown ? "shutdown" : vectorName(r.vector);
+    l.hasError = r.hasError;
+    l.error = r.error;
+    l.cs = r.cs;
+    l.eip = r.eip;
+    l.linear = r.linear;
+    l.bytes.assign(r.bytes, r.bytes + r.length);
+    l.reason = r.reason;
+    l.shutdown = r.shutdown;
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+Seg toSeg(const SegState& s) {
+  Seg g;
+  g.sel = s.selector;
+  g.attr = uint16_t(s.attrib.type | (s.attrib.s << 4) | (s.attrib.dpl << 5) | (s.attrib.p << 7) |
+                    (s.attrib.avl << 8) | (s.attrib.l << 9) | (s.attrib.def << 10) | (s.attrib.g << 11));
+  g.base = uint32_t(s.base);
+  g.limit = s.limit;
+  return g;
+}
+
+SegState fromSeg(const Seg& g) {
+  SegState s;
+  s.selector = g.sel;
+  s.attrib.type = g.attr & 0xF;
+  s.attrib.s = (g.attr >> 4) & 1;
+  s.attrib.dpl = (g.attr >> 5) & 3;
+  s.attrib.p = (g.attr >> 7) & 1;
+  s.attrib.avl = (g.attr >> 8) & 1;
+  s.attrib.l = (g.attr >> 9) & 1;
+  s.attrib.def = (g.attr >> 10) & 1;
+  s.attrib.g = (g.attr >> 11) & 1;
+  s.base = g.base;
+  s.limit = g.limit;
+  return s;
+}
+
+void SoftwareVcpuImpl::getState(CpuState& st) {
+  for (int i = 0; i < 6; ++i) st.segs[i] = fromSeg(cpu_.seg[i]);
+  st.segs[SEG_LDT] = fromSeg(cpu_.ldtr);
+  st.segs[SEG_TR] = fromSeg(cpu_.tr);
+  st.segs[SEG_GDT] = SegState{};
+  st.segs[SEG_GDT].base = cpu_.gdtr.base;
+  st.segs[SEG_GDT].limit = cpu_.gdtr.limit;
+  st.segs[SEG_IDT] = SegState{};
+  st.segs[SEG_IDT].base = cpu_.idtr.base;
+  st.segs[SEG_IDT].limit = cpu_.idtr.limit;
+  for (int i = 0; i < 8; ++i) st.gprs[i] = cpu_.gpr[i];
+  for (int i = 8; i < 16; ++i) st.gprs[i] = 0;
+  st.gprs[GPR_RIP] = cpu_.eip;
+  st.gprs[GPR_RFLAGS] = cpu_.eflags();
+  st.crs[CR_CR0] = cpu_.cr0;
+  st.crs[CR_CR2] = cpu_.cr2;
+  st.crs[CR_CR3] = cpu_.cr3;
+  st.crs[CR_CR4] = cpu_.cr4;
+  st.drs[DR_DR0] = cpu_.dr[0];
+  st.drs[DR_DR1] = cpu_.dr[1];
+  st.drs[DR_DR2] = cpu_.dr[2];
+  st.drs[DR_DR3] = cpu_.dr[3];
+  st.drs[DR_DR6] = cpu_.dr[6];
+  st.drs[DR_DR7] = cpu_.dr[7];
+  st.msrs[MSR_EFER] = cpu_.efer;
+  st.msrs[MSR_SYSENTER_CS] = cpu_.sysenter[0];
+  st.msrs[MSR_SYSENTER_ESP] = cpu_.sysenter[1];
+  st.msrs[MSR_SYSENTER_EIP] = cpu_.sysenter[2];
+  st.msrs[MSR_TSC] = cpu_.icount + cpu_.tscOffset;
+  st.intr.int_shadow = cpu_.intShadow;
+  st.intr.int_window_exiting = window_;
+  st.intr.evt_pending = irq_ >= 0;
+  st.halted = cpu_.halted;
+}
+
+void SoftwareVcpuImpl::setState(const CpuState& st) {
+  cpu_.setEflags(uint32_t(st.gprs[GPR_RFLAGS]));
+  cpu_.cr2 = uint32_t(st.crs[CR_CR2]);
+  cpu_.cr3 = uint32_t(st.crs[CR_CR3]);
+  cpu_.cr4 = uint32_t(st.crs[CR_CR4]);
+  cpu_.setCr0(uint32_t(st.crs[CR_CR0]));
+  for (int i = 0; i < 6; ++i) cpu_.setSeg(i, toSeg(st.segs[i]));
+  cpu_.ldtr = toSeg(st.segs[SEG_LDT]);
+  cpu_.tr = toSeg(st.segs[SEG_TR]);
+  cpu_.gdtr.base = uint32_t(st.segs[SEG_GDT].base);
+  cpu_.gdtr.limit = uint16_t(st.segs[SEG_GDT].limit);
+  cpu_.idtr.base = uint32_t(st.segs[SEG_IDT].base);
+  cpu_.idtr.limit = uint16_t(st.segs[SEG_IDT].limit);
+  for (int i = 0; i < 8; ++i) cpu_.gpr[i] = uint32_t(st.gprs[i]);
+  cpu_.eip = uint32_t(st.gprs[GPR_RIP]);
+  cpu_.dr[0] = uint32_t(st.drs[DR_DR0]);
+  cpu_.dr[1] = uint32_t(st.drs[DR_DR1]);
+  cpu_.dr[2] = uint32_t(st.drs[DR_DR2]);
+  cpu_.dr[3] = uint32_t(st.drs[DR_DR3]);
+  cpu_.dr[4] = cpu_.dr[6] = uint32_t(st.drs[DR_DR6]);
+  cpu_.dr[5] = cpu_.dr[7] = uint32_t(st.drs[DR_DR7]);
+  cpu_.efer = st.msrs[MSR_EFER];
+  cpu_.sysenter[0] = st.msrs[MSR_SYSENTER_CS];
+  cpu_.sysenter[1] = st.msrs[MSR_SYSENTER_ESP];
+  cpu_.sysenter[2] = st.msrs[MSR_SYSENTER_EIP];
+  cpu_.tscOffset = st.msrs[MSR_TSC] - cpu_.icount;
+  cpu_.intShadow = st.intr.int_shadow;
+  window_ = st.intr.int_window_exiting;
+  cpu_.halted = st.halted;
+  uint8_t cpl = 0;
+  if (cpu_.eflags() & flags::VM) cpl = 3;
+  else if (cpu_.protectedMode()) cpl = cpu_.seg[SEG_SS].dpl();
+  cpu_.cpl = cpl;
+  cpu_.flushTlb(true);
+  caught_ = false;
+  cpu_.pending_.active = false;
+  rewatch();
+}
+
+}  // namespace
+
+std::unique_ptr<SoftwareVcpu> createSoftwareVcpu(GuestMemory& mem, ExitHandler& io) {
+  return std::make_unique<SoftwareVcpuImpl>(mem, io);
+}
+
+}  // namespace bv
