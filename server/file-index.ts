@@ -10,6 +10,8 @@ export const MAX_PARSE_BYTES = 4 << 20;
 const SOURCE_EXT = /\.(asm|nasm|inc|s|mac|i)$/i;
 const SKIP_DIRS = new Set(['node_modules', '.git', 'out', 'build', 'dist', '.cache', '.vscode-test', 'prebuilds']);
 const MAX_FILES = 3000;
+/** A workspace opened on a home folder must not stall the server: the walk gives up after this many folders. */
+const MAX_DIRS = 4000;
 
 export interface OpenText {
   /** Live text of open documents by absolute path. */
@@ -84,8 +86,9 @@ export class FileIndex {
   files(): string[] {
     if (this.workspaceFiles) return this.workspaceFiles;
     const out: string[] = [];
+    let dirs = 0;
     const walk = (dir: string, depth: number) => {
-      if (out.length >= MAX_FILES || depth > 8) return;
+      if (out.length >= MAX_FILES || depth > 8 || ++dirs > MAX_DIRS) return;
       let entries: fs.Dirent[];
       try {
         entries = fs.readdirSync(dir, { withFileTypes: true });

@@ -134,6 +134,18 @@ export function parseNasm(text: string): ParsedFile {
       return;
     }
 
+    if (op === 'struc' && lexed.identifiers[0]) {
+      // `struc point` ... `.x resw 1` ... `endstruc` defines point.x: the structure is the fields' parent.
+      const name = lexed.identifiers[0];
+      const def: SymbolDef = { name: name.text, written: name.text, kind: 'data', line, start: name.start, end: name.end, lastLine: line };
+      file.defs.push(def);
+      close(lastTop, line - 1);
+      close(lastLocal, line - 1);
+      lastLocal = undefined;
+      lastTop = def;
+      parent = name.text;
+      return;
+    }
     const label = lexed.label;
     if (label && !inMacro && !label.text.startsWith('..@') && !label.text.startsWith('%%')) {
       const isEqu = op === 'equ';

@@ -187,7 +187,10 @@ export function lexLine(raw: string, macroNames?: ReadonlySet<string>): LexedLin
     skipSpace();
     result.operandsStart = pos;
     result.operands = code.slice(pos);
-    if (!result.op.name.startsWith('%include')) result.identifiers = scanIdentifiers(result.operands, pos);
+    // Section names, CPU levels and messages are not symbols.
+    if (!/^(%include|%error|%warning|%fatal|%pragma|%line|section|segment|cpu|default|warning|float)$/.test(result.op.name)) {
+      result.identifiers = scanIdentifiers(result.operands, pos);
+    }
   }
   return result;
 }
