@@ -48,6 +48,8 @@ export interface ReportInput {
   stopMessage: string;
   events: { event: RunEvent; count: number }[];
   profile: ExitCount[];
+  /** Where the stop's source line is (a HLT stop reports the address past the HLT; its line is the HLT's). */
+  stopSourceLinear?: number;
   /** CS base at the end of the run, to place profile entries when the code runs with a non-zero base. */
   csBase: number;
   sources?: Sources;
@@ -60,7 +62,7 @@ function locate(sources: Sources | undefined, linear: number): SourceLocation | 
 
 function stopRecord(input: ReportInput): ExitRecord | undefined {
   const s = input.stop;
-  const base = { linear: s.linear, cs: s.cs, eip: s.eip, source: locate(input.sources, s.linear), count: 1 };
+  const base = { linear: s.linear, cs: s.cs, eip: s.eip, source: locate(input.sources, input.stopSourceLinear ?? s.linear), count: 1 };
   const chain = s.exception?.chain.map((step) => ({ ...step, source: locate(input.sources, step.linear) }));
   switch (s.reason) {
     case 'triple-fault':
@@ -150,7 +152,7 @@ export function buildReport(input: ReportInput): ExitReport {
     listing: input.sources?.listingPath,
     sources: input.sources?.hashes() ?? [],
     backend: input.backend,
-    stop: { ...input.stop, source: locate(input.sources, input.stop.linear) },
+    stop: { ...input.stop, source: locate(input.sources, input.stopSourceLinear ?? input.stop.linear) },
     exits,
     profile: [...perLine.values()].sort((a, b) => b.exits - a.exits),
   };

@@ -136,6 +136,15 @@ function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMach
   }
 }
 
+/** One byte of guest memory, or undefined where there is none. */
+function peek(m: BootvisorMachine, linear: number): number | undefined {
+  try {
+    return linear >= 0 ? m.readMemory(linear, 1)[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function screenAsText(m: BootvisorMachine): string {
   const t = m.screenText();
   return t.lines.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
@@ -231,7 +240,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
 
     let sources: Sources | undefined;
     let sourcesLoaded = false;
-    const locate: Locator = (linear) => {
+    // A HLT stop reports the address after the HLT; the line to show is the HLT's own.
+    const stopSourceLinear = stop.reason === 'hlt-cli' && peek(m, stop.linear - 1) === 0xf4 ? stop.linear - 1 : stop.linear;
+    const locateAny: Locator = (linear) => {
       if (!sourcesLoaded) {
         sourcesLoaded = true;
         const s = require('./sources') as typeof import('./sources');
@@ -241,6 +252,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       }
       return sources?.locate(linear);
     };
+    const locate: Locator = (linear) => locateAny(linear === stop.linear ? stopSourceLinear : linear);
 
     const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
       .filter(Boolean)
@@ -283,6 +295,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         backend: m.backend,
         stop,
         stopMessage: lines[0] ?? stop.reason,
+        stopSourceLinear,
         events: tally.list(),
         profile: m.exitProfile(),
         csBase: m.getRegisters().cs.base,
