@@ -7,7 +7,8 @@ import * as path from 'path';
 import { DocumentSymbol, Hover, MessageType } from 'vscode-languageserver-protocol/node';
 import { DEBUG_STATE_NOTIFICATION, EXIT_REPORT_NOTIFICATION } from '../../common/lsp-protocol';
 import { WORKSPACE_REPORT_PATH } from '../../common/exit-report';
-import { LspClient, removeWorkspace, workspaceWith } from './lsp-client';
+import { pathToFileURL } from 'url';
+import { LspClient, PROGRAMS, removeWorkspace, workspaceWith } from './lsp-client';
 import { faultyReport } from './reports';
 
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
@@ -128,6 +129,30 @@ describe('lsp: robustness', function () {
       const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
       assert.deepStrictEqual(syms.map((s) => s.name), ['start', 'greeting']);
       assert.ok(client.alive);
+    });
+  });
+
+  describe('reports announced by the client\'s file watcher', () => {
+    it('reads a nested .bootvisor/last-run.json named in workspace/didChangeWatchedFiles', async () => {
+      const root = workspaceWith([]);
+      fs.mkdirSync(path.join(root, 'os', '.bootvisor'), { recursive: true });
+      fs.copyFileSync(path.join(PROGRAMS, 'faulty.asm'), path.join(root, 'os', 'faulty.asm'));
+      const client = await LspClient.start(root);
+      try {
+        // A debug session whose cwd is os/ leaves its report in os/.bootvisor: only the client's watcher sees it.
+        const file = path.join(root, 'os', WORKSPACE_REPORT_PATH);
+        const report = faultyReport(path.join(root, 'os'), new Date().toISOString(), [{
+          kind: 'invalid-opcode', severity: 'error', message: 'bytes FF FF', linear: 0, cs: 0, eip: 0, source: { file: 'faulty.asm', line: 15 }, count: 1,
+        }]);
+        fs.writeFileSync(file, JSON.stringify(report));
+        void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(file).toString(), type: 1 }] });
+        const d = await client.diagnosticsOf(path.join('os', 'faulty.asm'), (list) => list.length > 0);
+        assert.strictEqual(d[0].range.start.line, 14);
+        assert.match(d[0].message, /^Invalid opcode \(#UD\): bytes FF FF/);
+      } finally {
+        await client.stop();
+        removeWorkspace(root);
+      }
     });
   });
 
