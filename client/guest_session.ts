@@ -62,6 +62,9 @@ export class GuestSession implements vscode.Disposable {
     } else if (message.type === 'event' && message.event === 'continued') {
       this.setState('running');
     } else if (message.type === 'event' && (message.event === 'terminated' || message.event === 'exited')) {
+      // The guest's last words (a halt right after printing): ask now, at once, because this request still
+      // reaches the adapter before the disconnect that VS Code sends on seeing this event.
+      if (this.state !== 'ended') this.finalRefresh();
       this.setState('ended');
     } else if (message.type === 'response' && message.success && RESUMING_REQUESTS.has(message.command ?? '')) {
       this.setState('running');
@@ -102,20 +105,32 @@ export class GuestSession implements vscode.Disposable {
       });
   }
 
+  private finalRefresh(): void {
+    void this.fetchFrame().then((frame) => {
+      if (!frame) return;
+      this.lastFrame = frame;
+      this.frameEmitter.fire(frame);
+    });
+  }
+
+  /** The image and the text, asked for together (both requests leave before any answer comes back). */
   private async fetchFrame(): Promise<Frame | undefined> {
-    try {
-      const image = (await this.session.customRequest(SCREEN_REQUEST, { format: 'image' } satisfies ScreenRequestArgs)) as ScreenResponseBody;
-      const frame: Frame = { mode: image.mode, width: image.width, height: image.height, rgba: image.rgba, lines: image.lines, cursor: image.cursor };
-      if ((TEXT_MODES.has(image.mode) || !image.rgba) && !image.lines) {
-        const text = (await this.session.customRequest(SCREEN_REQUEST, { format: 'text' } satisfies ScreenRequestArgs)) as ScreenResponseBody;
-        frame.lines = text.lines;
-        frame.cursor = text.cursor;
-      }
-      return frame;
-    } catch {
-      // The session may be ending, or the guest not started yet: the next event or stop asks again.
-      return undefined;
+    const ask = (format: ScreenRequestArgs['format']): Thenable<ScreenResponseBody | undefined> =>
+      this.session.customRequest(SCREEN_REQUEST, { format } satisfies ScreenRequestArgs).then(
+        (body) => body as ScreenResponseBody,
+        () => undefined,
+      );
+    // The session may be ending, or the guest not started yet: a missing answer is retried on the next event or stop.
+    const [image, text] = await Promise.all([ask('image'), ask('text')]);
+    if (!image && !text) return undefined;
+    const base = image ?? text!;
+    const frame: Frame = { mode: base.mode, width: base.width, height: base.height, rgba: image?.rgba };
+    // Only a text mode's text means anything; in graphics modes the BIOS text view is stale.
+    if (text?.lines && (TEXT_MODES.has(base.mode) || !image?.rgba)) {
+      frame.lines = text.lines;
+      frame.cursor = text.cursor;
     }
+    return frame;
   }
 
   async sendScanCodes(scanCodes: number[]): Promise<void> {

@@ -50,7 +50,7 @@ export class ScreenPanel implements vscode.Disposable {
       guest.onStateChange(() => this.postState()),
     ];
     this.postState();
-    if (guest.lastFrame) this.postFrame(guest.lastFrame);
+    this.postFrame(guest.lastFrame ?? { mode: 3, width: 0, height: 0 });
   }
 
   /** Saves what the screen shows now as a PNG; asks where unless given a path. Returns the file written. */
@@ -94,7 +94,7 @@ export class ScreenPanel implements vscode.Disposable {
         if (!guest || !codes) return;
         this.keyQueue = this.keyQueue
           .then(() => guest.sendScanCodes(codes))
-          .catch((error: unknown) => this.log.appendLine(`keys: ${String(error)}`));
+          .catch((error: unknown) => this.log.appendLine(`keys ${codes.map((c) => c.toString(16)).join(' ')}: ${String(error)}`));
         return;
       }
       case 'pause':

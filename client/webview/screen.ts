@@ -52,6 +52,8 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   function drawFrame(message: BvScreenMessage): void {
     if (message.rgba && message.width > 0 && message.height > 0) {
       const pixels = decodeBase64(message.rgba);
+      // VGA has no alpha: whatever the adapter leaves in the fourth byte, the screen is opaque.
+      for (let i = 3; i < pixels.length; i += 4) pixels[i] = 255;
       if (pixels.length === message.width * message.height * 4) {
         if (canvas.width !== message.width || canvas.height !== message.height) {
           canvas.width = message.width;
@@ -59,8 +61,12 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
         }
         context.putImageData(new ImageData(pixels, message.width, message.height), 0, 0);
       }
-    } else if (message.lines) {
+    } else if (message.lines?.length) {
       drawText(message.lines, message.cursor);
+    } else {
+      // A new session before its first frame: a dark screen, not the last session's picture.
+      context.fillStyle = '#000';
+      context.fillRect(0, 0, canvas.width, canvas.height);
     }
     // The text is also kept as text: screen readers, copy, and tests read what the guest wrote.
     textLayer.textContent = message.lines ? message.lines.map((l) => l.trimEnd()).join('\n') : '';
