@@ -18,7 +18,7 @@ import { bootSectorChecks, Finding } from './boot-checks';
 import { exitFindings, ExitFinding } from './exit-diagnostics';
 import { FileIndex, MAX_PARSE_BYTES } from './file-index';
 import { hoverAt, wordAt } from './hover';
-import { parentAt, ParsedFile, resolveName, SymbolDef, SymbolKindName } from './nasm-file';
+import { parentAt, parseNasm, ParsedFile, resolveName, SymbolDef, SymbolKindName } from './nasm-file';
 import { CurrentReport, ReportStore, resolveSource, sha256 } from './reports';
 
 /** Above this size a document is not assembled as you type (assembling it on every pause would hog the CPU). */
@@ -223,8 +223,7 @@ export class BootvisorServer {
       mine.push(this.fileNotice('This file holds binary data, not NASM source: Bootvisor does not check it.', 'not-nasm'));
       return setResult();
     }
-    const parsed = this.index.parsed(file) ?? undefined;
-    const live = parsed ?? (await import('./nasm-file')).parseNasm(text);
+    const live = this.index.parsed(file) ?? parseNasm(text);
     if (live.foreignLines >= 3 && live.foreignLines > live.codeLines) {
       mine.push(this.fileNotice('This does not look like NASM source (GAS/AT&T syntax or another language?): Bootvisor does not assemble it. ' +
         'If it is NASM, check the first lines that fail to parse.', 'not-nasm'));

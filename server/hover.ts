@@ -64,7 +64,8 @@ export function hoverAt(ctx: HoverContext): HoverResult | undefined {
     const reg = registerHover(lower, ctx.registers, ctx.registersNote);
     if (reg) parts.push(reg);
   }
-  if (parts.length === 0 && !onOp && !REGISTERS.has(lower)) {
+  if (parts.length === 0 && !REGISTERS.has(lower)) {
+    // Also on the operation: a macro call names a symbol.
     const found = ctx.findDefinition(w.text);
     if (found) {
       const d = found.def;

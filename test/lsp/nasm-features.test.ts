@@ -132,5 +132,6 @@ describe('lsp: NASM language features', function () {
 
   it('hover on a symbol: where it is defined, with an equ\'s value', async () => {
     assert.match(await hoverAt(helloUri, hello, 'COM1_PORT', 0, 2), /\*\*COM1_PORT\*\*: constant \(equ\) defined at lib.inc:2[\s\S]*COM1_PORT equ 0x3F8/);
+    assert.match(await hoverAt(helloUri, hello, 'PUTC', 0, 1), /\*\*PUTC\*\*: macro defined at lib.inc:5/, 'a macro call');
   });
 });
