@@ -9,6 +9,7 @@ import { activeFile, isBootable } from './active_file';
 import { AdapterProcessFactory } from './debug_adapter_factory';
 import { BootConfigurationProvider, DEBUG_TYPE, bootConfiguration } from './debug_configuration';
 import { entryPoints } from './entry_points';
+import { forwardDebugState } from './debug_state';
 import { GuestSession } from './guest_session';
 import { HeadlessRunTasks, TASK_TYPE } from './headless_task';
 import { startLanguageClient } from './language_client';
@@ -25,7 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const screen = new ScreenPanel(context.extensionUri, log);
   const statusBar = new StatusBar();
   const tasks = new HeadlessRunTasks(entries.cli);
-  const guests = new Map<string, { guest: GuestSession; serial: SerialTerminal }>();
+  const guests = new Map<string, { guest: GuestSession; serial: SerialTerminal; listeners: vscode.Disposable[] }>();
+  /** The serial terminal of the last session that ended: kept for reading until the next session starts. */
+  let endedSerial: SerialTerminal | undefined;
   languageClient = fs.existsSync(entries.languageServer) ? startLanguageClient(entries.languageServer, log) : undefined;
   if (!languageClient) log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
 
@@ -57,7 +60,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (session.type !== DEBUG_TYPE) return;
       const guest = new GuestSession(session);
       const serial = new SerialTerminal(guest, `COM1: ${session.name}`);
-      guests.set(session.id, { guest, serial });
+      const listeners = languageClient ? [forwardDebugState(guest, languageClient)] : [];
+      guests.set(session.id, { guest, serial, listeners });
+      endedSerial?.dispose();
+      endedSerial = undefined;
       screen.show(true);
       screen.attach(guest);
       statusBar.attach(guest);
@@ -67,7 +73,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!entry) return;
       entry.guest.ended();
       entry.serial.ended();
+      entry.listeners.forEach((d) => d.dispose());
       guests.delete(session.id);
+      endedSerial?.dispose();
+      endedSerial = entry.serial;
       // The screen keeps showing the last frame; the guest object is dropped when another session attaches.
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {

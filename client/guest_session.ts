@@ -39,6 +39,16 @@ export class GuestSession implements vscode.Disposable {
     return this.state;
   }
 
+  /** The thread of the last stop (DAP wants one even for a single vCPU). */
+  get stoppedThread(): number {
+    return this.threadId;
+  }
+
+  /** Why the guest last stopped, in the adapter's words. */
+  get stopSummary(): string {
+    return this.stopDescription;
+  }
+
   get backendStatus(): StatusEventBody | undefined {
     return this.status;
   }
