@@ -13,10 +13,10 @@ import type { Registers } from '../common/api';
 import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
 import { DEBUG_STATE_NOTIFICATION, DebugStateParams, EXIT_REPORT_NOTIFICATION, ExitReportParams, ServerOptions } from '../common/lsp-protocol';
 import { hex } from '../common/reference/ports';
-import { assemble } from './assembler';
+import { assemble, NasmMessage } from './assembler';
 import { bootSectorChecks, Finding } from './boot-checks';
 import { exitFindings, ExitFinding } from './exit-diagnostics';
-import { FileIndex, MAX_PARSE_BYTES } from './file-index';
+import { FileIndex, isIncludeName, MAX_PARSE_BYTES } from './file-index';
 import { hoverAt, wordAt } from './hover';
 import { parentAt, parseNasm, ParsedFile, resolveName, SymbolDef, SymbolKindName } from './nasm-file';
 import { CurrentReport, ReportStore, resolveSource, sha256 } from './reports';
@@ -64,6 +64,7 @@ export class BootvisorServer {
         const file = this.toPath(change.uri);
         if (!file) continue;
         this.index.invalidate(file);
+        if (/\.(asm|nasm|inc|s|mac|i)$/i.test(file)) this.recheckIncluders(file);
         if (file.endsWith(path.join('.bootvisor', 'last-run.json')) || this.reportFiles().includes(file)) this.reports.loadFile(file, this.folders);
       }
     }));
@@ -229,21 +230,32 @@ export class BootvisorServer {
         'If it is NASM, check the first lines that fail to parse.', 'not-nasm'));
       return setResult();
     }
-    if (/\.(inc|mac|i)$/i.test(file) || this.index.isIncluded(file, this.openFiles())) {
-      // Assembled on its own an include file only reports what its includer defines; its errors come from the includer's run.
-      this.reassembleIncluders(file);
+    const includers = this.index.includers(file, this.openFiles());
+    if (isIncludeName(file) || includers.length > 0) {
+      // On its own an include file only reports what its includer defines: check it through an includer.
+      const open = includers.filter((f) => this.openDocument(f));
+      if (open.length > 0) {
+        for (const f of open) this.schedule(this.openDocument(f)!, 0);
+        return setResult();
+      }
+      const main = includers[0];
+      const mainText = main !== undefined ? this.index.text(main) : undefined;
+      if (main === undefined || mainText === undefined) return setResult();
+      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, overlay: this.overlayFor(main) });
+      if (this.generation.get(uri) !== gen) return;
+      if (result.ok) {
+        for (const m of result.messages) if (m.file === file) mine.push(this.nasmDiagnostic(m, text.split(/\r?\n/)[m.line] ?? ''));
+      } else if (result.missingNasm) {
+        this.tellMissingNasm(result.detail);
+      }
       return setResult();
     }
 
-    const overlay = this.index.unit(file, this.openFiles()).filter((f) => f !== file)
-      .map((f) => ({ file: f, text: this.openText(f)?.text })).filter((o): o is { file: string; text: string } => o.text !== undefined);
-    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, overlay });
+    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, overlay: this.overlayFor(file) });
     if (this.generation.get(uri) !== gen) return;
     if (!result.ok) {
       if (result.missingNasm) {
-        this.tellOnce('missing-nasm', MessageType.Error,
-          `Bootvisor cannot check NASM files as you type: nasm was not found (${result.detail}). Install it (e.g. \`apt-get install nasm\`, \`brew install nasm\`) ` +
-          'or set the nasm path in the Bootvisor settings. Symbols, hover and run diagnostics still work.');
+        this.tellMissingNasm(result.detail);
       } else {
         mine.push(this.fileNotice(`nasm could not check this file: ${result.detail}.`, 'nasm-failed'));
       }
@@ -252,14 +264,8 @@ export class BootvisorServer {
     for (const m of result.messages) {
       const target = m.file === null ? uri : this.toUri(m.file);
       const lineText = m.file === null ? doc.getText(Range.create(m.line, 0, m.line + 1, 0)) : (this.index.text(m.file) ?? '').split(/\r?\n/)[m.line] ?? '';
-      const d: Diagnostic = {
-        range: this.lineRange(lineText, m.line),
-        severity: m.severity === 'error' ? DiagnosticSeverity.Error : m.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
-        source: NASM_SOURCE,
-        message: m.message,
-      };
       if (!own.has(target)) own.set(target, []);
-      own.get(target)!.push(d);
+      own.get(target)!.push(this.nasmDiagnostic(m, lineText));
     }
     if (result.format === 'bin') {
       for (const f of bootSectorChecks(live, text, result.image, result.listing)) mine.push(this.findingToDiagnostic(f, uri));
@@ -267,10 +273,33 @@ export class BootvisorServer {
     setResult();
   }
 
-  private reassembleIncluders(file: string): void {
-    for (const doc of this.documents.all()) {
-      const p = this.toPath(doc.uri);
-      if (p && p !== file && this.index.unit(p, this.openFiles()).includes(file) && !/\.(inc|mac|i)$/i.test(p)) this.schedule(doc, 0);
+  /** Unsaved text of the open files nasm may read while assembling `file`. */
+  private overlayFor(file: string): { file: string; text: string }[] {
+    return [...this.index.includeClosure(file)]
+      .map((f) => ({ file: f, text: this.openText(f)?.text }))
+      .filter((o): o is { file: string; text: string } => o.text !== undefined);
+  }
+
+  private nasmDiagnostic(m: NasmMessage, lineText: string): Diagnostic {
+    return {
+      range: this.lineRange(lineText, m.line),
+      severity: m.severity === 'error' ? DiagnosticSeverity.Error : m.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      source: NASM_SOURCE,
+      message: m.message,
+    };
+  }
+
+  private tellMissingNasm(detail: string): void {
+    this.tellOnce('missing-nasm', MessageType.Error,
+      `Bootvisor cannot check NASM files as you type: nasm was not found (${detail}). Install it (e.g. \`apt-get install nasm\`, \`brew install nasm\`) ` +
+      'or set the nasm path in the Bootvisor settings. Symbols, hover and run diagnostics still work.');
+  }
+
+  /** A source changed on disk: the open files that include it are checked again. */
+  private recheckIncluders(file: string): void {
+    for (const f of this.index.includers(file, this.openFiles())) {
+      const doc = this.openDocument(f);
+      if (doc) this.schedule(doc, this.options.debounceMs);
     }
   }
 

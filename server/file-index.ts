@@ -140,6 +140,28 @@ export class FileIndex {
     return [...seen];
   }
 
+  /** Everything `file` includes, directly or through other includes. */
+  includeClosure(file: string): Set<string> {
+    const seen = new Set<string>();
+    const queue = [file];
+    while (queue.length > 0) {
+      const f = queue.shift()!;
+      for (const inc of this.parsed(f)?.includes ?? []) {
+        const target = this.resolveInclude(f, inc.path);
+        if (target && !seen.has(target)) {
+          seen.add(target);
+          queue.push(target);
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** Files (not themselves include files) that include `file`, directly or not: what nasm should assemble to check it. */
+  includers(file: string, extraOpen: string[]): string[] {
+    return this.allFiles(extraOpen).filter((f) => f !== file && !isIncludeName(f) && this.includeClosure(f).has(file));
+  }
+
   /** Whether some other known file %includes this one. */
   isIncluded(file: string, extraOpen: string[]): boolean {
     for (const f of this.allFiles(extraOpen)) {
@@ -148,4 +170,9 @@ export class FileIndex {
     }
     return false;
   }
+}
+
+/** `.inc`, `.mac`, `.i`: files meant to be included, never assembled on their own. */
+export function isIncludeName(file: string): boolean {
+  return /\.(inc|mac|i)$/i.test(file);
 }

@@ -112,3 +112,23 @@ describe('lsp: assembly diagnostics', function () {
     assert.deepStrictEqual(ok.map((x) => x.message), [], 'bits 32 before the target: nothing to say');
   });
 });
+
+describe('lsp: assembly diagnostics of an include file whose includer is closed', function () {
+  this.timeout(60000);
+  it('assembles the includer from disk with the include\'s unsaved text, and reports only the include\'s lines', async () => {
+    const root = workspaceWith(['hello.asm', 'lib.inc']);
+    const client = await LspClient.start(root);
+    try {
+      const lib = fs.readFileSync(path.join(root, 'lib.inc'), 'utf8');
+      client.open('lib.inc', lib.replace('    test al, al\n', '    test al, al, al\n'));
+      const d = await client.diagnosticsOf('lib.inc', (list) => list.length > 0);
+      assert.deepStrictEqual(d.map((x) => [x.range.start.line, x.severity, x.source]), [[14, DiagnosticSeverity.Error, 'nasm']]);
+      assert.strictEqual(client.diagnostics.get(client.uri('hello.asm')), undefined, 'nothing published for the closed includer');
+      client.change('lib.inc', lib, 2);
+      await client.diagnosticsOf('lib.inc', (list) => list.length === 0, 'clean once fixed');
+    } finally {
+      await client.stop();
+      removeWorkspace(root);
+    }
+  });
+});
