@@ -1,0 +1,70 @@
+// CpuState (NVMM-shaped) <-> KVM's register structures. Pure functions, so the round trips are tested on
+// machines without /dev/kvm. What KVM keeps that CpuState has no field for (apic_base, pending exception
+// details, FPU) is left as KVM had it: toKvm() edits the structures it is given instead of building new ones.
+#pragma once
+#include <linux/kvm.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "bootvisor/state.h"
+
+namespace bv {
+
+// The MSRs CpuState carries besides EFER (which lives in kvm_sregs), in MsrIndex order from MSR_STAR.
+constexpr uint32_t kKvmMsrNumbers[] = {
+    0xC0000081,  // STAR
+    0xC0000082,  // LSTAR
+    0xC0000083,  // CSTAR
+    0xC0000084,  // SFMASK
+    0xC0000102,  // KERNEL_GS_BASE
+    0x174,       // SYSENTER_CS
+    0x175,       // SYSENTER_ESP
+    0x176,       // SYSENTER_EIP
+    0x277,       // PAT
+    0x10,        // TSC
+};
+constexpr int kKvmMsrCount = sizeof(kKvmMsrNumbers) / sizeof(kKvmMsrNumbers[0]);
+
+// Laid out as struct kvm_msrs followed by its entries (kvm_msrs ends in a flexible array, which C++ cannot
+// embed), so its address can be handed to KVM_GET_MSRS / KVM_SET_MSRS.
+struct KvmMsrBuffer {
+  uint32_t nmsrs;
+  uint32_t pad;
+  kvm_msr_entry entries[kKvmMsrCount];
+};
+// The kernel (C) puts the entries at offset 8; in C++ the header's __DECLARE_FLEX_ARRAY moves them, so never
+// use kvm_msrs itself.
+static_assert(offsetof(KvmMsrBuffer, entries) == 8, "kvm_msrs layout as the kernel sees it");
+
+// The same trap for the ioctl numbers, which encode sizeof(argument): in C++ sizeof(kvm_msrs) is 16 and
+// sizeof(kvm_cpuid2) 12, so <linux/kvm.h>'s KVM_GET_MSRS etc. name ioctls the kernel does not know.
+struct KvmFlexHeader {
+  uint32_t count;
+  uint32_t pad;
+};
+constexpr unsigned long kKvmGetMsrs = _IOWR(KVMIO, 0x88, KvmFlexHeader);
+constexpr unsigned long kKvmSetMsrs = _IOW(KVMIO, 0x89, KvmFlexHeader);
+constexpr unsigned long kKvmGetSupportedCpuid = _IOWR(KVMIO, 0x05, KvmFlexHeader);
+constexpr unsigned long kKvmSetCpuid2 = _IOW(KVMIO, 0x90, KvmFlexHeader);
+
+// Everything one handover reads or writes.
+struct KvmRegisterSet {
+  kvm_regs regs{};
+  kvm_sregs sregs{};
+  kvm_debugregs debugregs{};
+  kvm_vcpu_events events{};
+  KvmMsrBuffer msrs{};
+  uint64_t xcr0 = 1;
+};
+
+void segmentToKvm(const SegState& in, kvm_segment& out);
+void segmentFromKvm(const kvm_segment& in, SegState& out);
+
+void stateToKvm(const CpuState& in, KvmRegisterSet& out);
+void stateFromKvm(const KvmRegisterSet& in, CpuState& out);
+
+// Fills the MSR index list (values untouched) so the buffer can be handed to KVM_GET_MSRS.
+void prepareKvmMsrs(KvmMsrBuffer& b);
+
+}  // namespace bv
