@@ -56,14 +56,22 @@ export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[
   const findings: ExitFinding[] = [];
   const seen = new Set<string>();
   for (const record of records) {
-    const place = locate(record.source, ctx) ?? locate(record.chain?.find((s) => s.source)?.source, ctx);
-    if (!place) continue;
+    let place = locate(record.source, ctx) ?? locate(record.chain?.find((s) => s.source)?.source, ctx);
+    let outside = '';
+    if (!place) {
+      // Code outside the listing (the BIOS, or a jump into the weeds): still worth seeing, on the main file's first line.
+      const main = report.sources?.[0]?.file;
+      const file = typeof main === 'string' ? ctx.resolve(main) : undefined;
+      if (!file) continue;
+      place = { file, line: 0 };
+      outside = ` [at ${hex(record.cs ?? 0, 4)}:${hex(record.eip ?? 0, 4)} (linear ${hex(record.linear ?? 0, 5)}), outside the assembled source]`;
+    }
     const finding: ExitFinding = {
       file: place.file,
       line: place.line,
       severity: SEVERITY[record.kind] ?? record.severity ?? 'warning',
       code: record.kind,
-      message: messageFor(record),
+      message: messageFor(record) + outside,
       related: [],
     };
     if (record.kind === 'triple-fault' || (record.chain && record.chain.length > 0)) {

@@ -72,9 +72,20 @@ describe('lsp: VM exit diagnostics from run reports', function () {
     assert.match(hlt.message, /^Execution ended here/);
   });
 
+  it('an exit outside the assembled source goes on the main file\'s first line, with its address', async () => {
+    writeReport(root, faultyReport(root, '2026-01-01T10:30:00.000Z', [
+      record('invalid-opcode', 0, { source: undefined, cs: 0xf000, eip: 0xfff0, linear: 0xffff0, message: 'bytes FF FF' }),
+    ]));
+    const d = await client.diagnosticsOf(FILE, (list) => list.some((x) => /outside the assembled source/.test(x.message)), 'the outside exit');
+    const ud = d.find((x) => /outside/.test(x.message))!;
+    assert.strictEqual(d.filter((x) => x.source === 'bootvisor run').length, 1, 'the older run is gone');
+    assert.strictEqual(ud.range.start.line, 0);
+    assert.match(ud.message, /Invalid opcode \(#UD\): bytes FF FF \[at 0xF000:0xFFF0 \(linear 0xFFFF0\), outside the assembled source\]/);
+  });
+
   it('a newer run replaces the older run\'s diagnostics; an older one is ignored', async () => {
     writeReport(root, faultyReport(root, '2026-01-01T11:00:00.000Z', [record('hlt-cli', L.hlt)]));
-    const d = await client.diagnosticsOf(FILE, (list) => list.filter((x) => x.source === 'bootvisor run').length === 1, 'only the newer run');
+    const d = await client.diagnosticsOf(FILE, (list) => list.filter((x) => x.source === 'bootvisor run').length === 1 && at(list, L.hlt).length === 1, 'only the newer run');
     assert.match(at(d, L.hlt)[0].message, /^Execution ended here/);
 
     writeReport(root, faultyReport(root, '2025-12-31T00:00:00.000Z', [record('unhandled-port', L.outDx, { port: 0x378 })]));
