@@ -1,0 +1,122 @@
+// The Machine's insides, shared by the files of vmm/ (machine.cpp: creation and the public calls;
+// run_loop.cpp: running and serving exits; snapshots.cpp; translate.cpp). Port numbers and IRQ lines of the
+// PC live here and nowhere else.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bootvisor/machine.h"
+#include "pc/a20.h"
+#include "pc/bios/bios.h"
+#include "pc/cmos.h"
+#include "pc/debugcon.h"
+#include "pc/exitport.h"
+#include "pc/kbc.h"
+#include "pc/pic.h"
+#include "pc/pit.h"
+#include "pc/speaker.h"
+#include "pc/uart.h"
+#include "pc/vga.h"
+#include "vmm/clock.h"
+#include "vmm/disk_image.h"
+#include "vmm/io_bus.h"
+#include "vmm/snapshot_store.h"
+
+namespace bv {
+
+// The PC/AT's wiring.
+namespace wiring {
+constexpr uint16_t kPicMaster = 0x20, kPicSlave = 0xA0, kPit = 0x40, kKbc = 0x60, kPort61 = 0x61, kCmos = 0x70,
+                   kPort92 = 0x92, kVga = 0x3B0, kVgaLength = 0x30, kCom1 = 0x3F8, kDebugCon = 0xE9,
+                   kExitPort = 0xF4, kPostCode = 0x80;
+constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 12;
+}  // namespace wiring
+
+struct Machine::Impl : public ExitHandler {
+  explicit Impl(const MachineConfig& cfg);
+  ~Impl() override;
+
+  // ExitHandler: called by the vCPU in the middle of run().
+  IoAction portIn(uint16_t port, unsigned size, uint32_t& value, uint64_t rip) override;
+  IoAction portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) override;
+  IoAction mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) override;
+  IoAction mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) override;
+
+  // machine.cpp
+  bool init(std::string& error);
+  void wireDevices();
+  void powerOn();
+  void setA20(bool on);
+  uint64_t instructions() const;
+  void resyncCount();  // after the vCPU's counter moved without us (restore, vCPU swap)
+
+  // run_loop.cpp
+  StopRecord run(const RunLimits& limits, bool step);
+  StopRecord makeStop(StopReason r);
+  void injectPending();
+  bool waitWhileHalted(bool step);  // false: a stop is due
+  void drainInbox();
+  void flushOutput(bool force);
+  void unhandledPort(uint16_t port, bool write, uint64_t rip);
+  void emitEvent(RunEvent e);
+
+  MachineConfig cfg;
+  GuestMemory mem;
+  DiskImage disk;
+  std::unique_ptr<Vcpu> vcpu;
+  std::string backendName, backendNote;
+  ClockMode clockMode = ClockMode::Virtual;
+  std::unique_ptr<Clock> clock;
+
+  IoBus bus;
+  DualPic pic;
+  std::unique_ptr<Pit> pit;
+  std::unique_ptr<SpeakerPort> port61;
+  std::unique_ptr<Kbc> kbc;
+  std::unique_ptr<Cmos> cmos;
+  std::unique_ptr<Vga> vga;
+  std::unique_ptr<Uart> uart;
+  std::unique_ptr<DebugCon> debugcon;
+  std::unique_ptr<ExitPort> exitPort;
+  std::unique_ptr<FastA20> port92;
+  std::unique_ptr<Bios> bios;
+
+  // Instruction count: the machine's own (it rewinds with snapshots), from the vCPU's counter.
+  uint64_t countBase = 0;       // machine count at vcpuBase
+  uint64_t vcpuBase = 0;
+  bool a20 = true;              // SeaBIOS leaves A20 on when it boots the guest
+  bool halted = false;          // the guest is in HLT with IF=1, waiting for an interrupt
+
+  // Requests from inside an exit handler, acted on when run() returns to the loop.
+  bool biosCall = false;
+  bool stopPending = false;
+  StopRecord pendingStop;
+
+  std::atomic<bool> stopRequested{false};
+
+  // Input from other threads (the binding may type while the guest runs).
+  std::mutex inboxMu;
+  std::condition_variable inboxCv;
+  std::vector<uint8_t> inboxScan, inboxSerial;
+  std::atomic<bool> inboxReady{false};
+
+  // Output, batched per run slice.
+  MachineListener* listener = nullptr;
+  std::vector<uint8_t> outSerial, outDebugcon;
+  uint64_t lastScreenNotifyNs = 0;
+  std::vector<RunEvent> pendingEvents;      // from inside handlers: CS filled in after the slice
+  std::map<std::pair<int, uint64_t>, bool> reported;  // (port or -1-page, rip) already told about
+  size_t eventsSent = 0;
+
+  std::unordered_map<uint64_t, ExitCount> profile;
+
+  SnapshotStore snapshots;
+};
+
+}  // namespace bv

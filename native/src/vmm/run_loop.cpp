@@ -1,0 +1,380 @@
+// The run loop: give the vCPU a budget that ends at the next timer deadline, serve its exits, deliver
+// interrupts through the window protocol, skip halted time, and turn exits into stops. Exits are handled
+// between runs, never inside the vCPU's loop: an exit handler that needs the monitor only yields.
+#include <chrono>
+#include <cstdio>
+
+#include "bootvisor/software_vcpu.h"
+#include "vmm/machine_impl.h"
+
+namespace bv {
+
+namespace {
+constexpr uint64_t kSliceInstructions = 2000000;     // virtual time: flush output at least every 20 ms of guest time
+constexpr uint64_t kRealSliceInstructions = 50000;   // host time: look at the clock often
+constexpr uint64_t kScreenNotifyNs = 16000000;       // at most one screen event per 16 ms of host time
+constexpr size_t kMaxReportedEvents = 256;
+constexpr auto kIdleWait = std::chrono::milliseconds(20);
+
+const char* const kExceptionNames[32] = {
+    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+    "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#28", "#29", "#SX", "#31"};
+
+uint64_t hostNs() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count());
+}
+
+std::string hex(uint64_t v, int width) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%0*llX", width, static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::vector<FaultStep> chainOf(Vcpu& v) {
+  std::vector<FaultStep> out;
+  auto* s = dynamic_cast<SoftwareVcpu*>(&v);
+  if (!s) return out;
+  for (const FaultLink& l : s->faultChain()) {
+    FaultStep f;
+    f.vector = l.vector;
+    f.name = l.name;
+    f.hasErrorCode = l.hasError;
+    f.errorCode = l.error;
+    f.cs = l.cs;
+    f.eip = l.eip;
+    f.linear = l.linear;
+    f.bytes = l.bytes;
+    f.reason = l.reason;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+}  // namespace
+
+StopRecord Machine::Impl::makeStop(StopReason r) {
+  StopRecord s;
+  s.reason = r;
+  return s;
+}
+
+// Where the guest is, for a stop about to be returned.
+static void locate(Machine::Impl& m, StopRecord& s) {
+  CpuState st;
+  m.vcpu->getState(st);
+  s.cs = st.segs[SEG_CS].selector;
+  s.eip = uint32_t(st.gprs[GPR_RIP]);
+  s.linear = (st.segs[SEG_CS].base + s.eip) & 0xFFFFFFFFull;
+  s.instructions = m.instructions();
+}
+
+void Machine::Impl::emitEvent(RunEvent e) {
+  if (listener) listener->onEvent(e);
+}
+
+void Machine::Impl::unhandledPort(uint16_t port, bool write, uint64_t rip) {
+  if (cfg.stopOnUnhandledPort && !stopPending) {
+    stopPending = true;
+    pendingStop = makeStop(StopReason::UnhandledPort);
+    pendingStop.port = port;
+    pendingStop.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) +
+                          ", which no device serves";
+  }
+  auto key = std::make_pair(int(port), rip);
+  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
+  reported[key] = true;
+  RunEvent e;
+  e.kind = RunEventKind::UnhandledPort;
+  e.eip = uint32_t(rip);
+  e.port = port;
+  e.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) +
+              ", which no device serves (" + (write ? "ignored" : "read as 0xFF") + ")";
+  pendingEvents.push_back(std::move(e));
+}
+
+IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, uint64_t rip) {
+  ExitCount& pc = profile[rip];
+  pc.rip = rip;
+  ++pc.io;
+  bool before = pic.pending();
+  if (!bus.read(port, size, value)) {
+    value = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+    unhandledPort(port, false, rip);
+  }
+  // Yield after a new event too, so that it is located with the CS of the instruction that caused it.
+  if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
+  if (!before && pic.pending()) return IoAction::Yield;  // deliver the new interrupt promptly
+  return IoAction::Continue;
+}
+
+IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) {
+  ExitCount& pc = profile[rip];
+  pc.rip = rip;
+  ++pc.io;
+  if (port == kBiosCallPort && rip >= rom::kStubs && rip < rom::kStubs + 16u * unsigned(BiosService::Count)) {
+    biosCall = true;  // confirmed against CS after the run
+    return IoAction::Yield;
+  }
+  bool before = pic.pending();
+  if (!bus.write(port, size, value)) unhandledPort(port, true, rip);
+  if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
+  if (!before && pic.pending()) return IoAction::Yield;
+  return IoAction::Continue;
+}
+
+IoAction Machine::Impl::mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) {
+  ExitCount& pc = profile[rip];
+  pc.rip = rip;
+  ++pc.mmio;
+  value = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+  auto key = std::make_pair(-1 - int(gpa >> PAGE_SHIFT), rip);
+  if (reported.size() < kMaxReportedEvents && !reported.count(key)) {
+    reported[key] = true;
+    RunEvent e;
+    e.kind = RunEventKind::UnmappedMemory;
+    e.eip = uint32_t(rip);
+    e.address = int64_t(gpa);
+    e.message = "read of physical address 0x" + hex(gpa, 8) + ", beyond the guest's RAM (read as all ones)";
+    pendingEvents.push_back(std::move(e));
+    return IoAction::Yield;
+  }
+  return IoAction::Continue;
+}
+
+IoAction Machine::Impl::mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) {
+  ExitCount& pc = profile[rip];
+  pc.rip = rip;
+  ++pc.mmio;
+  auto key = std::make_pair(-1 - int(gpa >> PAGE_SHIFT), rip);
+  if (reported.size() < kMaxReportedEvents && !reported.count(key)) {
+    reported[key] = true;
+    RunEvent e;
+    e.kind = RunEventKind::UnmappedMemory;
+    e.eip = uint32_t(rip);
+    e.address = int64_t(gpa);
+    e.message = "write to physical address 0x" + hex(gpa, 8) + ", beyond the guest's RAM (ignored)";
+    pendingEvents.push_back(std::move(e));
+    return IoAction::Yield;
+  }
+  return IoAction::Continue;
+}
+
+void Machine::Impl::drainInbox() {
+  if (!inboxReady.load()) return;
+  std::vector<uint8_t> scan, serial;
+  {
+    std::lock_guard<std::mutex> lock(inboxMu);
+    scan.swap(inboxScan);
+    serial.swap(inboxSerial);
+    inboxReady = false;
+  }
+  if (!scan.empty()) kbc->pushScanCodes(scan.data(), scan.size());
+  if (!serial.empty()) uart->receive(serial.data(), serial.size());
+}
+
+void Machine::Impl::flushOutput(bool force) {
+  if (!pendingEvents.empty()) {
+    CpuState st;
+    vcpu->getState(st);
+    for (RunEvent& e : pendingEvents) {
+      e.cs = st.segs[SEG_CS].selector;
+      e.linear = (st.segs[SEG_CS].base + e.eip) & 0xFFFFFFFFull;
+      emitEvent(std::move(e));
+    }
+    pendingEvents.clear();
+  }
+  if (!listener) {
+    outSerial.clear();
+    outDebugcon.clear();
+    return;
+  }
+  if (!outSerial.empty()) {
+    listener->onSerial(outSerial.data(), outSerial.size());
+    outSerial.clear();
+  }
+  if (!outDebugcon.empty()) {
+    listener->onDebugcon(outDebugcon.data(), outDebugcon.size());
+    outDebugcon.clear();
+  }
+  // Screen: any write to the VGA window (0xA0000-0xBFFFF) or a register change since the last event.
+  uint8_t* f = mem.pageFlags();
+  bool dirty = false;
+  for (uint64_t p = 0xA0000 >> PAGE_SHIFT; p < (0xC0000 >> PAGE_SHIFT) && p < mem.size() >> PAGE_SHIFT; ++p)
+    dirty |= (f[p] & PAGE_DIRTY_DISPLAY) != 0;
+  if (!dirty) return;
+  uint64_t now = hostNs();
+  if (!force && now - lastScreenNotifyNs < kScreenNotifyNs) return;
+  for (uint64_t p = 0xA0000 >> PAGE_SHIFT; p < (0xC0000 >> PAGE_SHIFT) && p < mem.size() >> PAGE_SHIFT; ++p)
+    f[p] &= ~PAGE_DIRTY_DISPLAY;
+  lastScreenNotifyNs = now;
+  listener->onScreenDirty();
+}
+
+// Delivers the PIC's pending interrupt if the vCPU can take it now, or asks to be told when it can.
+void Machine::Impl::injectPending() {
+  if (!pic.pending()) {
+    vcpu->requestInterruptWindow(false);
+    return;
+  }
+  if (vcpu->canInjectInterrupt()) {
+    uint8_t vector = pic.acknowledge();
+    vcpu->injectInterrupt(vector);
+    vcpu->requestInterruptWindow(false);
+    halted = false;
+  } else {
+    vcpu->requestInterruptWindow(true);
+  }
+}
+
+// The guest sleeps in HLT with interrupts on: move time to the next thing that can wake it.
+bool Machine::Impl::waitWhileHalted(bool) {
+  uint64_t wait = bios->waitDeadline();
+  bool keyWait = bios->waitingForKey() && kbc->queued() == 0 && !kbc->outputFull();
+  uint64_t next = clock->nextDeadline();
+  if (wait < next) next = wait;
+  if ((keyWait && clockMode == ClockMode::Virtual) || next == kNever) {
+    // Only the host can wake it (a key for INT 16h, serial input, a stop): virtual time stands still
+    // meanwhile, so a guest waiting for input does not race through days of ticks.
+    std::unique_lock<std::mutex> lock(inboxMu);
+    inboxCv.wait_for(lock, kIdleWait, [&] { return inboxReady.load() || stopRequested.load(); });
+    return true;
+  }
+  if (clockMode == ClockMode::Virtual) {
+    clock->advanceTo(next);
+  } else {
+    uint64_t now = clock->now();
+    if (next > now) {
+      auto ns = std::chrono::nanoseconds(next - now);
+      std::unique_lock<std::mutex> lock(inboxMu);
+      inboxCv.wait_for(lock, ns < kIdleWait ? ns : std::chrono::nanoseconds(kIdleWait),
+                       [&] { return inboxReady.load() || stopRequested.load(); });
+    }
+  }
+  if (bios->waitDeadline() <= clock->now()) halted = false;  // INT 15h AH=86h: time to look again
+  return true;
+}
+
+StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
+  const uint64_t start = instructions();
+  auto finish = [&](StopRecord s) {
+    flushOutput(true);
+    locate(*this, s);
+    return s;
+  };
+  for (;;) {
+    drainInbox();
+    clock->fireDue();
+    if (stopPending) {
+      stopPending = false;
+      return finish(pendingStop);
+    }
+    if (stopRequested.exchange(false)) return finish(makeStop(StopReason::Pause));
+    injectPending();
+    if (halted) {
+      waitWhileHalted(step);
+      continue;
+    }
+    uint64_t done = instructions() - start;
+    if (limits.maxInstructions && done >= limits.maxInstructions)
+      return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
+
+    uint64_t budget = clockMode == ClockMode::Virtual ? kSliceInstructions : kRealSliceInstructions;
+    if (clockMode == ClockMode::Virtual) {
+      uint64_t now = clock->now(), d = clock->nextDeadline();
+      if (d != kNever) {
+        uint64_t n = d > now ? (d - now + kNsPerInstruction - 1) / kNsPerInstruction : 1;
+        if (n < budget) budget = n;
+      }
+    }
+    if (limits.maxInstructions && limits.maxInstructions - done < budget) budget = limits.maxInstructions - done;
+    if (budget == 0) budget = 1;
+
+    Exit e = vcpu->run(budget);
+    flushOutput(false);
+
+    switch (e.reason) {
+      case ExitReason::None:
+      case ExitReason::Memory:
+      case ExitReason::InterruptWindow:
+        break;
+      case ExitReason::Io:
+        if (biosCall) {
+          biosCall = false;
+          CpuState st;
+          vcpu->getState(st);
+          BiosService s = Bios::serviceAt(st.segs[SEG_CS].base + st.gprs[GPR_RIP]);
+          if (s != BiosService::Count && st.segs[SEG_CS].base == kRomBase) {
+            bios->service(s, st);
+            vcpu->setState(st);
+          }
+        }
+        break;
+      case ExitReason::Halted: {
+        CpuState st;
+        vcpu->getState(st);
+        if (!(st.gprs[GPR_RFLAGS] & flags::IF)) {
+          StopRecord s = makeStop(StopReason::HltCli);
+          s.message = "HLT with interrupts disabled: the guest can never wake up";
+          return finish(s);
+        }
+        halted = true;
+        break;
+      }
+      case ExitReason::Shutdown: {
+        StopRecord s = makeStop(StopReason::TripleFault);
+        s.exception.chain = chainOf(*vcpu);
+        std::string words;
+        for (const FaultStep& f : s.exception.chain) {
+          if (!words.empty()) words += " -> ";
+          words += f.name;
+          if (!f.reason.empty()) words += " (" + f.reason + ")";
+        }
+        s.exception.explanation = words;
+        if (!s.exception.chain.empty()) s.exception.vector = s.exception.chain.front().vector;
+        s.message = "triple fault: the CPU shut down" + (words.empty() ? std::string() : ": " + words);
+        return finish(s);
+      }
+      case ExitReason::Invalid: {
+        StopRecord s = makeStop(StopReason::Error);
+        s.message = std::string("the ") + vcpu->name() + " vCPU could not go on (code 0x" + hex(e.u.invalid.hwcode, 1) + ")";
+        return finish(s);
+      }
+      case ExitReason::Stopped:
+        if (stopRequested.exchange(false)) return finish(makeStop(StopReason::Pause));
+        break;
+      case ExitReason::Exception: {
+        StopRecord s = makeStop(StopReason::Exception);
+        s.exception.vector = e.u.exception.vector;
+        s.exception.hasErrorCode = e.u.exception.has_error;
+        s.exception.errorCode = e.u.exception.error;
+        s.exception.cr2 = e.u.exception.cr2;
+        s.exception.chain = chainOf(*vcpu);
+        s.exception.explanation = std::string(kExceptionNames[e.u.exception.vector & 31]) + " caught before delivery";
+        s.message = s.exception.explanation;
+        return finish(s);
+      }
+      case ExitReason::Debug: {
+        StopRecord s;
+        switch (e.u.debug.kind) {
+          case DebugKind::Breakpoint:
+            s = makeStop(StopReason::Breakpoint);
+            s.breakpointId = e.u.debug.id;
+            break;
+          case DebugKind::Watchpoint:
+            s = makeStop(StopReason::Watchpoint);
+            s.breakpointId = e.u.debug.id;
+            s.watch.address = e.u.debug.address;
+            s.watch.access = e.u.debug.access;
+            break;
+          case DebugKind::Step:
+            s = makeStop(StopReason::Step);
+            break;
+        }
+        return finish(s);
+      }
+    }
+  }
+}
+
+}  // namespace bv

@@ -1,0 +1,43 @@
+// Whole-machine snapshots kept in memory, cheap enough to take every few milliseconds of guest time.
+//
+// Memory is stored as page versions: a snapshot copies only the pages written since the previous snapshot
+// (PAGE_DIRTY_SNAPSHOT), keyed by snapshot id; a page's content at snapshot k is its newest version with an
+// id <= k (no version: still all zeros, as at power-on; all-zero pages are stored as no data). Restoring k
+// rewrites only the pages that changed since k: those dirty now and those with a version newer than k.
+// Dropping a snapshot hands each of its page versions to the next live snapshot if that one still needs it,
+// and frees it otherwise. Device, vCPU and clock state is a small byte blob per snapshot.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "bootvisor/memory.h"
+
+namespace bv {
+
+class SnapshotStore {
+ public:
+  uint32_t take(GuestMemory& mem, std::vector<uint8_t> state);
+  // Memory back to snapshot id; its state blob, or nullptr for an unknown id (memory untouched).
+  const std::vector<uint8_t>* restore(uint32_t id, GuestMemory& mem);
+  void drop(uint32_t id);
+  size_t bytes() const { return bytes_; }
+  bool has(uint32_t id) const;
+
+ private:
+  using PageData = std::shared_ptr<const std::vector<uint8_t>>;
+  struct Snap {
+    bool live = true;
+    std::vector<uint8_t> state;
+    std::vector<uint32_t> pages;  // pages with a version under this id
+  };
+  void freeVersion(uint32_t page, uint32_t id);
+
+  std::vector<std::map<uint32_t, PageData>> versions_;  // per page: snapshot id -> content
+  std::map<uint32_t, Snap> snaps_;
+  uint32_t next_ = 1;
+  size_t bytes_ = 0;
+};
+
+}  // namespace bv
