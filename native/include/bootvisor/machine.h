@@ -188,8 +188,11 @@ class Machine {
 
   std::vector<ExitCount> exitProfile() const;
 
-  // The vCPU, for backend-specific extras (dynamic_cast to SoftwareVcpu for breakpoints, history...).
+  // The vCPU, for backend-specific extras.
   Vcpu& vcpu();
+  // The software vCPU's debug API (breakpoints, watchpoints, history...), or nullptr on another backend.
+  // (The addon is built without RTTI: use this rather than dynamic_cast.)
+  class SoftwareVcpu* softwareVcpu();
   GuestMemory& memory();
   // The machine as its vCPU sees it; a replacement vCPU (the hybrid) is created with this handler.
   ExitHandler& exitHandler();

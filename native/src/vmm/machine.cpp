@@ -56,9 +56,15 @@ void Machine::Impl::resyncCount() {
   vcpuBase = vcpu ? vcpu->instructionCount() : 0;
 }
 
+SoftwareVcpu* Machine::Impl::soft() {
+  // Without RTTI (the addon's build): the software backend is the one that calls itself "software".
+  if (!vcpu || std::strcmp(vcpu->name(), "software") != 0) return nullptr;
+  return static_cast<SoftwareVcpu*>(vcpu.get());
+}
+
 void Machine::Impl::setA20(bool on) {
   a20 = on;
-  if (auto* s = dynamic_cast<SoftwareVcpu*>(vcpu.get())) s->setA20(on);
+  if (SoftwareVcpu* s = soft()) s->setA20(on);
 }
 
 bool Machine::Impl::init(std::string& error) {
@@ -279,6 +285,7 @@ std::vector<ExitCount> Machine::exitProfile() const {
 }
 
 Vcpu& Machine::vcpu() { return *impl_->vcpu; }
+SoftwareVcpu* Machine::softwareVcpu() { return impl_->soft(); }
 GuestMemory& Machine::memory() { return impl_->mem; }
 ExitHandler& Machine::exitHandler() { return *impl_; }
 

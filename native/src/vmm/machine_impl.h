@@ -53,6 +53,7 @@ struct Machine::Impl : public ExitHandler {
   void wireDevices();
   void powerOn();
   void setA20(bool on);
+  class SoftwareVcpu* soft();
   uint64_t instructions() const;
   void resyncCount();  // after the vCPU's counter moved without us (restore, vCPU swap)
 

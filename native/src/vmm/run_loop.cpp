@@ -32,9 +32,8 @@ std::string hex(uint64_t v, int width) {
   return b;
 }
 
-std::vector<FaultStep> chainOf(Vcpu& v) {
+std::vector<FaultStep> chainOf(SoftwareVcpu* s) {
   std::vector<FaultStep> out;
-  auto* s = dynamic_cast<SoftwareVcpu*>(&v);
   if (!s) return out;
   for (const FaultLink& l : s->faultChain()) {
     FaultStep f;
@@ -323,7 +322,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       }
       case ExitReason::Shutdown: {
         StopRecord s = makeStop(StopReason::TripleFault);
-        s.exception.chain = chainOf(*vcpu);
+        s.exception.chain = chainOf(soft());
         std::string words;
         for (const FaultStep& f : s.exception.chain) {
           if (!words.empty()) words += " -> ";
@@ -349,7 +348,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         s.exception.hasErrorCode = e.u.exception.has_error;
         s.exception.errorCode = e.u.exception.error;
         s.exception.cr2 = e.u.exception.cr2;
-        s.exception.chain = chainOf(*vcpu);
+        s.exception.chain = chainOf(soft());
         s.exception.explanation = std::string(kExceptionNames[e.u.exception.vector & 31]) + " caught before delivery";
         s.message = s.exception.explanation;
         return finish(s);

@@ -36,10 +36,6 @@ uint32_t Machine::snapshot() {
     w.u64(s.first);
     w.bytes(s.second.data(), 512);
   }
-  if (auto* extra = dynamic_cast<Snapshottable*>(m.vcpu.get())) {
-    w.section("vcpu");
-    extra->save(w);
-  }
   return m.snapshots.take(m.mem, w.take());
 }
 
@@ -77,10 +73,6 @@ bool Machine::restore(uint32_t id, std::string& error) {
     written[lba] = std::move(sec);
   }
   m.disk.setWritten(std::move(written));
-  if (auto* extra = dynamic_cast<Snapshottable*>(m.vcpu.get())) {
-    r.section("vcpu");
-    ok = ok && extra->load(r);
-  }
   if (!ok || !r.ok()) {
     error = "snapshot " + std::to_string(id) + " could not be read back" +
             (r.failedAt().empty() ? std::string() : " (at " + r.failedAt() + ")");
