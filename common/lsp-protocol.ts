@@ -30,6 +30,8 @@ export interface DebugStateParams {
 export interface ServerOptions {
   /** The nasm executable (default: `nasm` on PATH). */
   nasmPath?: string;
+  /** How long nasm may run on one check before it is stopped, in ms (default 10000). */
+  nasmTimeoutMs?: number;
   /** Delay after the last keystroke before assembling, in ms (default 400). */
   debounceMs?: number;
   /** Extra report files to watch besides `<folder>/.bootvisor/last-run.json` (absolute, or relative to the first folder). */

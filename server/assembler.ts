@@ -25,6 +25,8 @@ export interface AssembleOptions {
   /** Kill nasm after this long (a runaway %rep must not hang the server). */
   timeoutMs?: number;
   format?: 'bin' | 'elf32' | 'elf64';
+  /** Stops nasm (a newer keystroke, or the server shutting down). */
+  signal?: AbortSignal;
   /** Unsaved text of other open files (absolute paths): used instead of the disk copy when included. */
   overlay?: { file: string; text: string }[];
 }
@@ -62,7 +64,7 @@ export async function assemble(text: string, documentPath: string, options: Asse
     if (dirExists) args.push('-I', dir + path.sep);
     args.push(source);
     const run = await new Promise<{ code: number | null; stderr: string; error?: NodeJS.ErrnoException }>((resolve) => {
-      execFile(options.nasmPath, args, { cwd: src, timeout: options.timeoutMs ?? 10000, maxBuffer: 4 << 20 },
+      execFile(options.nasmPath, args, { cwd: src, timeout: options.timeoutMs ?? 10000, maxBuffer: 4 << 20, signal: options.signal },
         (error, _stdout, stderr) => {
           const err = error as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
           if (err && typeof err.code === 'string') resolve({ code: null, stderr: String(stderr), error: err });
@@ -74,7 +76,11 @@ export async function assemble(text: string, documentPath: string, options: Asse
       if (run.error.code === 'ENOENT' || run.error.code === 'EACCES') {
         return { ok: false, missingNasm: true, detail: `${options.nasmPath}: ${run.error.code === 'ENOENT' ? 'not found' : 'not executable'}` };
       }
-      return { ok: false, missingNasm: false, detail: `nasm did not finish (${run.error.code ?? run.error.message})` };
+      if (run.error.code === 'ABORT_ERR' || options.signal?.aborted) return { ok: false, missingNasm: false, detail: 'cancelled' };
+      if (run.error.code === 'ETIMEDOUT') {
+        return { ok: false, missingNasm: false, detail: `nasm did not finish within ${((options.timeoutMs ?? 10000) / 1000).toFixed(1)} s and was stopped (a runaway %rep or recursive macro?)` };
+      }
+      return { ok: false, missingNasm: false, detail: `nasm failed to run (${run.error.code ?? run.error.message})` };
     }
     const messages = parseNasmMessages(run.stderr, source, src, dir);
     const readIf = async (p: string) => (fs.existsSync(p) ? fs.promises.readFile(p) : undefined);

@@ -41,6 +41,8 @@ export class BootvisorServer {
   private registers: Registers | null = null;
   private registersNote: string | undefined;
   private toldOnce = new Set<string>();
+  /** The nasm run of each document, if one is going: a newer check or the server's end stops it. */
+  private running = new Map<string, AbortController>();
   private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, relatedInformation: true };
 
   constructor(private readonly connection: Connection) {
@@ -55,7 +57,12 @@ export class BootvisorServer {
     const c = this.connection;
     c.onInitialize((params) => this.initialize(params));
     c.onInitialized(() => this.guard('initialized', () => this.initialized()));
-    c.onShutdown(() => this.reports.unwatch());
+    c.onShutdown(() => {
+      this.reports.unwatch();
+      this.abortAll();
+    });
+    c.onExit(() => this.abortAll());
+    process.on('exit', () => this.abortAll());
     this.documents.onDidOpen((e) => this.guard('open', () => this.schedule(e.document, 0)));
     this.documents.onDidChangeContent((e) => this.guard('change', () => this.schedule(e.document, this.options.debounceMs)));
     this.documents.onDidClose((e) => this.guard('close', () => this.onClose(e.document)));
@@ -93,6 +100,7 @@ export class BootvisorServer {
     const opts = (params.initializationOptions ?? {}) as ServerOptions;
     if (typeof opts.nasmPath === 'string' && opts.nasmPath) this.options.nasmPath = opts.nasmPath;
     if (typeof opts.debounceMs === 'number' && opts.debounceMs >= 0) this.options.debounceMs = opts.debounceMs;
+    if (typeof opts.nasmTimeoutMs === 'number' && opts.nasmTimeoutMs > 0) this.options.nasmTimeoutMs = opts.nasmTimeoutMs;
     if (Array.isArray(opts.reportFiles)) this.options.reportFiles = opts.reportFiles.filter((f) => typeof f === 'string');
     const folders = params.workspaceFolders?.map((f) => this.toPath(f.uri)) ?? [params.rootUri ? this.toPath(params.rootUri) : undefined];
     this.folders = folders.filter((f): f is string => typeof f === 'string');
@@ -140,6 +148,19 @@ export class BootvisorServer {
       this.connection.console.error(`bootvisor-lsp: ${what} failed: ${(e as Error).stack ?? String(e)}`);
       return fallback as T;
     }
+  }
+
+  private abortAll(): void {
+    for (const a of this.running.values()) a.abort();
+    this.running.clear();
+  }
+
+  /** A fresh abort signal for the document's nasm run, stopping the previous one. */
+  private nasmSignal(uri: string): AbortSignal {
+    this.running.get(uri)?.abort();
+    const controller = new AbortController();
+    this.running.set(uri, controller);
+    return controller.signal;
   }
 
   private tellOnce(key: string, type: MessageType, message: string): void {
@@ -190,6 +211,8 @@ export class BootvisorServer {
   }
 
   private onClose(doc: TextDocument): void {
+    this.running.get(doc.uri)?.abort();
+    this.running.delete(doc.uri);
     clearTimeout(this.timers.get(doc.uri));
     this.timers.delete(doc.uri);
     this.generation.set(doc.uri, (this.generation.get(doc.uri) ?? 0) + 1);
@@ -241,7 +264,7 @@ export class BootvisorServer {
       const main = includers[0];
       const mainText = main !== undefined ? this.index.text(main) : undefined;
       if (main === undefined || mainText === undefined) return setResult();
-      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, overlay: this.overlayFor(main) });
+      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(main), signal: this.nasmSignal(uri) });
       if (this.generation.get(uri) !== gen) return;
       if (result.ok) {
         for (const m of result.messages) if (m.file === file) mine.push(this.nasmDiagnostic(m, text.split(/\r?\n/)[m.line] ?? ''));
@@ -251,7 +274,7 @@ export class BootvisorServer {
       return setResult();
     }
 
-    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, overlay: this.overlayFor(file) });
+    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(file), signal: this.nasmSignal(uri) });
     if (this.generation.get(uri) !== gen) return;
     if (!result.ok) {
       if (result.missingNasm) {

@@ -1,6 +1,7 @@
 // Bad input never takes the server down, and each kind of trouble is said once: files that are not NASM,
 // binary files, huge files, a missing nasm, broken reports and junk notifications.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -97,6 +98,41 @@ describe('lsp: robustness', function () {
       const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 5 } });
       assert.ok(h, 'hover still answers');
       assert.ok(client.alive);
+    });
+  });
+
+  describe('a runaway nasm', () => {
+    it('is stopped after the time limit, with one message on the file, and the server carries on', async () => {
+      const root = workspaceWith(['hello.asm', 'lib.inc']);
+      const client = await LspClient.start(root, { nasmTimeoutMs: 1000 });
+      try {
+        client.open('runaway.asm', '%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\n');
+        const d = await client.diagnosticsOf('runaway.asm', (list) => list.length > 0);
+        assert.strictEqual(d.length, 1);
+        assert.match(d[0].message, /nasm did not finish within 1\.0 s and was stopped \(a runaway %rep/);
+        client.open('hello.asm');
+        await client.diagnosticsOf('hello.asm', (list) => list.length === 0);
+      } finally {
+        await client.stop();
+        removeWorkspace(root);
+      }
+    });
+  });
+
+  describe('a nasm still running when the server ends', () => {
+    it('is stopped with the server', async () => {
+      const root = workspaceWith([]);
+      const client = await LspClient.start(root, { nasmTimeoutMs: 120000 });
+      const nasmsOfThisTest = () => spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /nasm/.test(l) && l.includes('forever.asm'));
+      try {
+        client.open('forever.asm', '%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\n');
+        await client.until('nasm running', () => nasmsOfThisTest().length > 0 || undefined);
+      } finally {
+        await client.stop();
+        removeWorkspace(root);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepStrictEqual(nasmsOfThisTest(), []);
     });
   });
 
