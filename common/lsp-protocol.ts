@@ -28,7 +28,7 @@ export interface DebugStateParams {
 
 /** Options the client may pass in `initializationOptions` (all optional). */
 export interface ServerOptions {
-  /** The nasm executable (default: `nasm` on PATH). */
+  /** The nasm executable (default: $BOOTVISOR_NASM, else `nasm` on PATH). */
   nasmPath?: string;
   /** How long nasm may run on one check before it is stopped, in ms (default 10000). */
   nasmTimeoutMs?: number;

@@ -31,7 +31,7 @@ export class BootvisorServer {
   private readonly index: FileIndex;
   private readonly reports: ReportStore;
   private folders: string[] = [];
-  private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = { nasmPath: 'nasm', debounceMs: 400 };
+  private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = { nasmPath: process.env.BOOTVISOR_NASM || 'nasm', debounceMs: 400 };
   private timers = new Map<string, NodeJS.Timeout>();
   private generation = new Map<string, number>();
   /** Assembly diagnostics: assembled document -> target file -> diagnostics (a document's assembly may speak of its includes). */
@@ -315,7 +315,7 @@ export class BootvisorServer {
   private tellMissingNasm(detail: string): void {
     this.tellOnce('missing-nasm', MessageType.Error,
       `Bootvisor cannot check NASM files as you type: nasm was not found (${detail}). Install it (e.g. \`apt-get install nasm\`, \`brew install nasm\`) ` +
-      'or set the nasm path in the Bootvisor settings. Symbols, hover and run diagnostics still work.');
+      'or set BOOTVISOR_NASM to its path (as for `bootvisor run`). Symbols, hover and run diagnostics still work.');
   }
 
   /** A source changed on disk: the open files that include it are checked again. */
