@@ -18,16 +18,32 @@ function decodeRange(machine: Machine, start: number, bytes: number, csBase: num
   return disassemble(data, (start - csBase) >>> 0, bitness).map((i) => ({ ...i, linear: (start + (i.offset - ((start - csBase) >>> 0))) >>> 0 }));
 }
 
-/** `count` instructions ending just before `target`. */
-function before(machine: Machine, target: number, count: number, csBase: number, bitness: Bitness): Placed[] {
+/**
+ * `count` instructions ending just before `target`: the longest decoding that lands exactly on it, and
+ * with a listing, one whose instruction starts agree with the listed ones (data and padding decode as
+ * anything, so agreement is what tells code from noise).
+ */
+function before(machine: Machine, target: number, count: number, csBase: number, bitness: Bitness, listing?: ListingMap): Placed[] {
+  const startsInside = (i: Placed) => {
+    for (let k = 1; k < i.length; k++) if (listing!.entryAt(i.linear + k)?.address === i.linear + k) return true;
+    return false;
+  };
+  const agrees = (list: Placed[]) =>
+    !listing || list.every((i) => {
+      const e = listing.entryAt(i.linear);
+      return (!e || e.address === i.linear) && !startsInside(i);
+    });
+  let fallback: Placed[] = [];
   for (let back = Math.min(target, count * 6 + 16); back >= 1; back--) {
     const start = target - back;
     const list = decodeRange(machine, start, back, csBase, bitness);
     let end = start;
     for (const i of list) end = i.linear + i.length;
-    if (end === target && list.length >= Math.min(count, 1)) return list.slice(-count);
+    if (end !== target || list.length === 0) continue;
+    if (agrees(list)) return list.slice(-count);
+    if (fallback.length === 0) fallback = list.slice(-count);
   }
-  return [];
+  return fallback;
 }
 
 export function disassembleRequest(
@@ -43,7 +59,7 @@ export function disassembleRequest(
   let list: Placed[] = [];
   if (instructionOffset < 0) {
     const back = -instructionOffset;
-    const prev = before(machine, address, back, csBase, bitness);
+    const prev = before(machine, address, back, csBase, bitness, listing);
     const pad: Placed[] = Array.from({ length: back - prev.length }, () => ({ linear: -1 }) as Placed);
     const forward = count > back ? decodeRange(machine, address, (count - back) * 15, csBase, bitness) : [];
     list = [...pad, ...prev, ...forward];

@@ -203,15 +203,33 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.act(() => this.runLoop());
   }
 
-  stepIn(): void {
-    this.act(async () => this.stepOnce());
+  /** By instruction; with `wholeLine`, on until the source line changes (a macro's expansion is one line). */
+  stepIn(wholeLine = false): void {
+    this.act(() => this.byLine(wholeLine, async () => this.stepOnce()));
   }
 
-  stepOver(): void {
-    this.act(async () => {
-      const plan = planStepOver(this.machine, this.machine.getRegisters());
-      return plan ? this.runLoop(plan) : this.stepOnce();
-    });
+  stepOver(wholeLine = false): void {
+    this.act(() =>
+      this.byLine(wholeLine, async () => {
+        const plan = planStepOver(this.machine, this.machine.getRegisters());
+        return plan ? this.runLoop(plan) : this.stepOnce();
+      }),
+    );
+  }
+
+  private currentLine(): string | undefined {
+    const r = this.machine.getRegisters();
+    const loc = this.listing?.locate((r.cs.base + r.eip) >>> 0);
+    return loc ? `${loc.file}:${loc.line}` : undefined;
+  }
+
+  private async byLine(wholeLine: boolean, once: () => Promise<Outcome>): Promise<Outcome> {
+    const start = wholeLine ? this.currentLine() : undefined;
+    for (let n = 0; ; n++) {
+      const o = await once();
+      if (!start || !('reason' in o) || o.reason !== 'step' || this.pauseRequested || n >= 64) return o;
+      if (this.currentLine() !== start) return o;
+    }
   }
 
   stepOut(): void {
@@ -389,7 +407,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   private classify(stop: StopEvent): Outcome {
-    const explain = () => explainStop(stop, (l) => this.where(l));
+    const explain = () => explainStop(this.faultSite(stop), (l) => this.where(l));
     switch (stop.reason) {
       case 'step':
         return { reason: 'step', description: 'Stepped one instruction' };
@@ -441,9 +459,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.emit('ended', end);
   }
 
+  /**
+   * Where a stop happened as the user thinks of it: after a HLT the CPU's EIP is already past it, but the
+   * HLT is the line that hangs.
+   */
+  faultSite(stop: StopEvent = this.lastStop): StopEvent {
+    if (stop.reason !== 'hlt-cli' || stop.linear === 0) return stop;
+    try {
+      if (this.machine.readMemory(stop.linear - 1, 1)[0] === 0xf4) return { ...stop, linear: stop.linear - 1, eip: stop.eip - 1 };
+    } catch {
+      /* unreadable: keep the CPU's view */
+    }
+    return stop;
+  }
+
   /** The explanation of the last stop, for exceptionInfo. */
   exceptionInfo(): { id: string; description: string; details: string[]; stop: StopEvent } {
-    return { ...explainStop(this.lastStop, (l) => this.where(l)), stop: this.lastStop };
+    return { ...explainStop(this.faultSite(), (l) => this.where(l)), stop: this.lastStop };
   }
 
   /** Power-cycles the guest: a new machine from the same image, same breakpoints and watches. */

@@ -116,6 +116,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private stopped(): Runtime {
     const rt = this.rt();
     if (rt.isRunning) throw new RequestError(ERR.running, 'The guest is running; pause it first.');
+    if (rt.hasEnded) throw new RequestError(ERR.running, 'The guest has ended; restart the session to run it again.');
     return rt;
   }
 
@@ -224,7 +225,7 @@ export class BootvisorSession extends LoggingDebugSession {
         listing: this.program.listing,
         sources: this.program.sources,
         backend: this.runtime.currentMachine.backend,
-        stop: this.runtime.lastStop,
+        stop: this.runtime.faultSite(),
         events: this.runtime.runEvents,
       });
       logger.log(`exit report: ${file}`);
@@ -252,6 +253,7 @@ export class BootvisorSession extends LoggingDebugSession {
   protected disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
     this.shutdownGuest();
     this.sendResponse(response);
+    this.shutdown(); // the process exits (in stdio mode): nothing is left behind
   }
 
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
@@ -415,16 +417,16 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected nextRequest(response: DebugProtocol.NextResponse): void {
+  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
     this.handle(response, { command: 'next' }, () => {
-      this.stopped().stepOver();
+      this.stopped().stepOver(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
 
-  protected stepInRequest(response: DebugProtocol.StepInResponse): void {
+  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
     this.handle(response, { command: 'stepIn' }, () => {
-      this.stopped().stepIn();
+      this.stopped().stepIn(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
@@ -463,6 +465,12 @@ export class BootvisorSession extends LoggingDebugSession {
     this.handle(response, args as never, () => {
       const rt = this.stopped();
       const frames = callStack(rt.currentMachine, rt.registers(), rt.listing);
+      const site = rt.faultSite();
+      if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
+        // Stopped by a hang: show the HLT, not the instruction after it that will never run.
+        const loc = rt.listing?.locate(site.linear);
+        frames[0] = { ...frames[0], linear: site.linear, ip: site.eip, file: loc?.file, line: loc?.line };
+      }
       const start = args.startFrame ?? 0;
       const slice = frames.slice(start, args.levels ? start + args.levels : undefined);
       response.body = {

@@ -43,6 +43,8 @@ describe('debug adapter (DAP over stdio)', function () {
   let dc: DebugClient;
   let cwd: string;
   let outputs: string[];
+  /** Set by a test that disconnected itself: the adapter is gone and must not be asked again. */
+  let disconnected = false;
 
   beforeEach(async () => {
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-dap-cwd-'));
@@ -53,7 +55,9 @@ describe('debug adapter (DAP over stdio)', function () {
   });
 
   afterEach(async () => {
-    await dc.stop().catch(() => undefined);
+    if (disconnected) (dc as unknown as { stopAdapter(): void }).stopAdapter();
+    else await dc.stop().catch(() => undefined);
+    disconnected = false;
     fs.rmSync(cwd, { recursive: true, force: true });
   });
 
@@ -374,6 +378,7 @@ describe('debug adapter (DAP over stdio)', function () {
     const proc = (dc as unknown as { _adapterProcess: import('child_process').ChildProcess })._adapterProcess;
     const exited = new Promise<number | null>((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));
     await dc.disconnectRequest({ terminateDebuggee: true });
+    disconnected = true;
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 5000))]);
     assert.strictEqual(code, 0);
     const report = JSON.parse(fs.readFileSync(path.join(cwd, '.bootvisor/last-run.json'), 'utf8'));
