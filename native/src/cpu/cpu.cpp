@@ -20,7 +20,7 @@ const char* vectorName(uint8_t v) {
   return v < 32 ? names[v] : "INT";
 }
 
-Cpu::Cpu(GuestMemory& m, ExitHandler& h) : mem(m), io(h) {
+Cpu::Cpu(GuestMemory& m, ExitHandler& h) : mem(m), io(h), ram_(m.data()), pflags_(m.pageFlags()) {
   for (int i = 0; i < 6; ++i) {
     Seg s;
     s.limit = 0xFFFF;
@@ -120,6 +120,7 @@ void Cpu::setA20(bool on) {
 bool Cpu::raise(uint8_t vector, uint32_t error, const char* fmt, ...) {
   if (pending_.active) return false;  // the first fault of an instruction wins
   pending_.active = true;
+  events = 1;
   pending_.vector = vector;
   pending_.error = error;
   pending_.trap = false;
@@ -222,6 +223,7 @@ bool Cpu::physReadN(uint32_t pa, unsigned size, uint32_t& v) {
   v = uint32_t(val);
   if (a == IoAction::Yield && !yield) {
     yield = true;
+    events = 1;
     yieldExit = Exit{};
     yieldExit.reason = ExitReason::Memory;
     yieldExit.u.mem = {ACCESS_READ, uint8_t(size), pa, val};
@@ -240,6 +242,7 @@ bool Cpu::physWriteN(uint32_t pa, unsigned size, uint32_t v) {
   IoAction a = io.mmioWrite(pa, size, v, insnEip);
   if (a == IoAction::Yield && !yield) {
     yield = true;
+    events = 1;
     yieldExit = Exit{};
     yieldExit.reason = ExitReason::Memory;
     yieldExit.u.mem = {ACCESS_WRITE, uint8_t(size), pa, v};
@@ -378,6 +381,7 @@ bool Cpu::portIn(uint16_t port, unsigned size, uint32_t& v) {
   v = val;
   if (a == IoAction::Yield && !yield) {
     yield = true;
+    events = 1;
     yieldExit = Exit{};
     yieldExit.reason = ExitReason::Io;
     yieldExit.u.io = {true, port, uint8_t(size), val};
@@ -389,6 +393,7 @@ bool Cpu::portOut(uint16_t port, unsigned size, uint32_t v) {
   IoAction a = io.portOut(port, size, v, insnEip);
   if (a == IoAction::Yield && !yield) {
     yield = true;
+    events = 1;
     yieldExit = Exit{};
     yieldExit.reason = ExitReason::Io;
     yieldExit.u.io = {false, port, uint8_t(size), v};

@@ -10,7 +10,8 @@
 // delivered, and the next instruction's for INT n / external interrupts: deliverInterrupt pushes cpu.eip.
 //
 // Additive changes since first commit (the colleague reads this list):
-//   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll.
+//   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
+//   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path).
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -201,6 +202,9 @@ class Cpu {
   bool stopAfter = false;    // stop the run after this instruction (port 0xF4, watchpoint hit)
   Exit stopExit;
   uint64_t icount = 0;
+  // Nonzero when the run loop must look after an instruction: set with a pending fault, an I/O yield,
+  // stopAfter and halted, so the loop tests one byte instead of four.
+  uint8_t events = 0;
   uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
 
   struct Pending {
@@ -220,6 +224,20 @@ class Cpu {
   };
   WatchHook* watch = nullptr;
   bool watchAll = false;  // linear watchpoints under paging: every access takes the slow path
+  // One bit per RAM byte that a decoded instruction may cover; a guest store to a PAGE_CODE page drops
+  // decoded instructions (codeWrite) only when it touches such a byte, so data beside code costs nothing.
+  uint64_t* codeBits = nullptr;
+  struct CodeWriteHook {
+    virtual ~CodeWriteHook() = default;
+    virtual void onCodeWrite(uint32_t phys, unsigned len) = 0;
+  };
+  CodeWriteHook* codeWrite = nullptr;
+  inline bool codeBitsHit(uint32_t pa, unsigned size) const {
+    uint64_t w0 = codeBits[pa >> 6], w1 = codeBits[(pa + size - 1) >> 6];
+    uint64_t m = (size >= 64 ? ~0ull : ((1ull << size) - 1));
+    unsigned sh = pa & 63;
+    return ((w0 >> sh) & m) != 0 || (sh + size > 64 && (w1 & ((1ull << (sh + size - 64)) - 1)) != 0);
+  }
 
   // Linear -> physical with paging and the A20 mask (false: fault raised). access: ACCESS_* from exit.h.
   bool translate(uint32_t lin, uint8_t access, uint32_t& phys, bool sys = false);
@@ -244,6 +262,8 @@ class Cpu {
 
   uint32_t flags_ = 2;
   uint32_t a20Mask_ = 0xFFFFFFFFu;
+  uint8_t* ram_ = nullptr;     // mem.data(), cached for the fast paths
+  uint8_t* pflags_ = nullptr;  // mem.pageFlags()
   TlbEntry tlb_[kTlbSize];
 
  public:
@@ -251,7 +271,7 @@ class Cpu {
   inline bool fastRead(uint32_t lin, unsigned size, uint32_t& v) {
     const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
     if (e.readTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
-    const uint8_t* p = mem.data() + e.physPage + (lin & 0xFFF);
+    const uint8_t* p = ram_ + e.physPage + (lin & 0xFFF);
     switch (size) {
       case 1: v = *p; break;
       case 2: { uint16_t t; std::memcpy(&t, p, 2); v = t; break; }
@@ -262,9 +282,15 @@ class Cpu {
   inline bool fastWrite(uint32_t lin, unsigned size, uint32_t v) {
     const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
     if (e.writeTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
-    if (mem.pageFlags()[e.physPage >> PAGE_SHIFT] != PAGE_WRITE_FAST) return false;
-    uint8_t* p = mem.data() + e.physPage + (lin & 0xFFF);
-    std::memcpy(p, &v, size);  // little-endian host
+    const uint8_t f = pflags_[e.physPage >> PAGE_SHIFT];
+    const uint32_t pa = e.physPage + (lin & 0xFFF);
+    if (f != PAGE_WRITE_FAST) {
+      if (f != (PAGE_WRITE_FAST | PAGE_CODE) || !codeBits) return false;
+      std::memcpy(ram_ + pa, &v, size);
+      if (codeBitsHit(pa, size)) codeWrite->onCodeWrite(pa, size);
+      return true;
+    }
+    std::memcpy(ram_ + pa, &v, size);  // little-endian host
     return true;
   }
   // Instruction fetch: linear -> physical through the TLB when it holds the page (else false, no fault).

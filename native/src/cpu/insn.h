@@ -17,6 +17,7 @@ struct Insn {
   uint32_t imm = 0;        // first immediate (sign-extended at decode where the form says so)
   uint32_t imm2 = 0;       // second immediate: far pointer selector, ENTER nesting level
   uint32_t amask = 0xFFFF; // address-size mask for effective addresses and string registers
+  uint32_t ipMask = 0xFFFF; // 16- or 32-bit code: how EIP wraps
   uint16_t op = 0;         // 0x00-0xFF, or 0x100 | second byte for 0F xx
   uint8_t len = 0;
   uint8_t modrm = 0, mod = 0, reg = 0, rm = 0;
@@ -79,6 +80,7 @@ bool decodeInsn(Insn& d, bool code32, Fetch fetch) {
   }
   d.op32 = op32;
   d.a32 = a32;
+  d.ipMask = code32 ? 0xFFFFFFFFu : 0xFFFFu;
   d.amask = a32 ? 0xFFFFFFFFu : 0xFFFFu;
   uint16_t op = b;
   if (b == 0x0F) {

@@ -53,10 +53,13 @@ struct HistEntry {
   uint8_t len;
 };
 
-class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook {
+class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, private Cpu::CodeWriteHook {
  public:
-  SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io) : mem_(mem), cpu_(mem, io), cache_(kCacheSize) {
+  SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io)
+      : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2, 0) {
     cpu_.watch = this;
+    cpu_.codeBits = codeBits_.data();
+    cpu_.codeWrite = this;
     history_.resize(64);
     mem_.setCodeWriteListener([this](uint64_t gpa, uint64_t len) { invalidate(gpa, len); });
     CpuState st = resetState();
@@ -140,6 +143,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook {
       if (a + size <= w.address || a >= w.address + w.length) continue;
       if (cpu_.stopAfter) return;
       cpu_.stopAfter = true;
+      cpu_.events = 1;
       cpu_.stopExit = Exit{};
       cpu_.stopExit.reason = ExitReason::Debug;
       cpu_.stopExit.u.debug = {DebugKind::Watchpoint, access, w.id, a};
@@ -147,6 +151,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook {
     }
   }
 
+  void onCodeWrite(uint32_t phys, unsigned len) override { invalidate(phys, len); }
   void rewatch();
   void invalidate(uint64_t gpa, uint64_t len);
   const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
@@ -165,6 +170,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook {
   GuestMemory& mem_;
   Cpu cpu_;
   std::vector<CacheSlot> cache_;
+  std::vector<uint64_t> codeBits_;
   Insn scratch_;
   std::atomic<bool> stop_{false};
   int irq_ = -1;
@@ -197,6 +203,8 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
     CacheSlot& s = cache_[cacheIndex(uint32_t(a))];
     if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) s.mode = 0xFF;
   }
+  // No valid decoded instruction covers the written bytes any more.
+  for (uint64_t a = gpa; a < gpa + len && a < mem_.size(); ++a) codeBits_[a >> 6] &= ~(1ull << (a & 63));
 }
 
 void SoftwareVcpuImpl::rewatch() {
@@ -291,6 +299,7 @@ const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok)
   slot.phys = phys;
   slot.mode = mode;
   mem_.pageFlags()[phys >> PAGE_SHIFT] |= PAGE_CODE;
+  for (uint32_t a = phys; a < phys + d.len; ++a) codeBits_[a >> 6] |= 1ull << (a & 63);
   return &slot.insn;
 }
 
@@ -394,6 +403,8 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
     if (deliver(caughtFault_.vector, caughtFault_.kind, caughtFault_.error, ex)) return ex;
   }
   const bool hist = !history_.empty();
+  const bool slow = hist || hasBreaks_;
+  cpu_.events = 0;
   for (;;) {
     if (stop_.exchange(false, std::memory_order_relaxed)) {
       ex.reason = ExitReason::Stopped;
@@ -431,8 +442,8 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
       uint32_t phys;
       cpu_.insnEip = eip;
-      cpu_.insnEsp = cpu_.gpr[4];
-      insnFlags_ = cpu_.eflags();
+      // ESP and EFLAGS at the start are kept in registers and stored only when a fault needs them.
+      const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.eflags();
       const Insn* in;
       bool ok = true;
       if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
@@ -445,47 +456,59 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       }
       if (__builtin_expect(!ok, 0)) {
         cpu_.icount++;
+        cpu_.events = 0;
+        cpu_.insnEsp = esp0;
+        insnFlags_ = flags0;
         if (handleFault(ex)) return ex;
         continue;
       }
-      if (__builtin_expect(hasBreaks_, 0) && checkBreak(lin, phys)) {
-        ex.reason = ExitReason::Debug;
-        ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
-        for (const Breakpoint& b : breaks_)
-          if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
-        return ex;
+      if (__builtin_expect(slow, 0)) {
+        if (hasBreaks_ && checkBreak(lin, phys)) {
+          ex.reason = ExitReason::Debug;
+          ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
+          for (const Breakpoint& b : breaks_)
+            if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
+          return ex;
+        }
+        if (hist) {
+          HistEntry& h = history_[histPos_];
+          h.linear = lin;
+          h.eip = eip;
+          h.phys = phys;
+          h.cs = cpu_.seg[SEG_CS].sel;
+          h.len = in->len;
+          histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
+          histCount_++;
+        }
       }
       if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
         cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
         cpu_.icount++;
+        cpu_.events = 0;
+        cpu_.insnEsp = esp0;
+        insnFlags_ = flags0;
         if (handleFault(ex)) return ex;
         continue;
       }
-      const bool tf = insnFlags_ & flags::TF;
       cpu_.intShadow = false;
-      cpu_.eip = cpu_.code32() ? eip + in->len : ((eip + in->len) & 0xFFFF);
-      if (hist) {
-        HistEntry& h = history_[histPos_];
-        h.linear = lin;
-        h.eip = eip;
-        h.phys = phys;
-        h.cs = cpu_.seg[SEG_CS].sel;
-        h.len = in->len;
-        histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
-        histCount_++;
-      }
+      cpu_.eip = (eip + in->len) & in->ipMask;
       in->fn(cpu_, *in);
       cpu_.icount++;
-      if (__builtin_expect(cpu_.faultPending() | cpu_.yield | cpu_.stopAfter | cpu_.halted | tf, 0)) {
+      if (__builtin_expect(cpu_.events | (flags0 & flags::TF), 0)) {
+        cpu_.events = 0;
+        cpu_.insnEsp = esp0;
+        insnFlags_ = flags0;
         if (cpu_.faultPending()) {
           if (handleFault(ex)) return ex;
-        } else if (tf) {
+        } else if (flags0 & flags::TF) {
           // Single-step trap after the instruction (not after one that faulted).
           cpu_.dr[6] |= 0x4000;
           cpu_.raise(VEC_DB, 0, "single-step trap (EFLAGS.TF)");
           cpu_.pending_.trap = true;
+          cpu_.events = 0;
           if (handleFault(ex)) return ex;
         }
+        cpu_.events = 0;
         if (cpu_.yield) {
           ex = cpu_.yieldExit;
           return ex;

@@ -36,7 +36,10 @@ void sti(Cpu& c, const Insn&) {
 }
 
 void hlt(Cpu& c, const Insn&) {
-  if (needCpl0(c, "HLT")) c.halted = true;
+  if (needCpl0(c, "HLT")) {
+    c.halted = true;
+    c.events = 1;
+  }
 }
 
 void esc(Cpu& c, const Insn&) {
