@@ -11,6 +11,8 @@ export interface Snapshot {
 
 /** Thinned so old history stays reachable: when full, the snapshot closest to its older neighbour goes. */
 const MAX_SNAPSHOTS = 48;
+/** Closer snapshots than this are not worth their cost: replaying this many instructions takes milliseconds. */
+const MIN_GAP = 20_000;
 
 export interface ReplayHooks {
   /** Would the debugger stop here (a user breakpoint whose condition holds)? Hit counts are not touched. */
@@ -29,14 +31,13 @@ export class History {
     return this.snapshots[0]?.count;
   }
 
-  /** Records the state now (skips when the newest snapshot is of this very count). */
+  /** Records the state now, unless a snapshot close enough before it can be replayed from. */
   record(): void {
     const count = this.machine.instructionCount();
     const last = this.snapshots[this.snapshots.length - 1];
-    if (last && last.count === count) return;
     if (last && last.count > count) this.forgetAfter(count);
     const newest = this.snapshots[this.snapshots.length - 1];
-    if (newest && newest.count === count) return;
+    if (newest && count - newest.count < MIN_GAP) return;
     this.snapshots.push({ id: this.machine.snapshot(), count });
     if (this.snapshots.length > MAX_SNAPSHOTS) this.thin();
   }

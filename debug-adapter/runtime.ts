@@ -270,23 +270,26 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.lastStop = { reason, cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: this.machine.instructionCount() };
   }
 
-  /** One instruction; a breakpoint at the new place is not a reason (it is a step). */
-  private stepOnce(): Outcome {
-    const s = this.machine.step();
-    this.lastStop = s;
-    if (s.reason === 'step' || s.reason === 'breakpoint') return { reason: 'step', description: 'Stepped one instruction' };
-    return this.classify(s);
-  }
-
-  /** Steps off the current instruction when something would stop the run right here; returns a stop if the step made one. */
-  private stepOffHere(plan?: StepOverPlan): Outcome | undefined {
-    const regs = this.machine.getRegisters();
-    const linear = (regs.cs.base + regs.eip) >>> 0;
-    if (!this.breakpoints.hasAt(linear) && !(plan && plan.returnLinear === linear)) return undefined;
-    const s = this.machine.step();
-    this.lastStop = s;
-    if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
-    return this.checkHere(plan);
+  /**
+   * One instruction; a breakpoint at the new place is not a reason (it is a step). A hardware interrupt
+   * that arrives instead is hidden, as QEMU's gdbstub hides IRQs while stepping: its handler runs back to
+   * here and the step is tried again, so F11 on `cli` at 7C00 does not land in the BIOS timer handler.
+   */
+  private async stepOnce(): Promise<Outcome> {
+    for (let attempt = 0; ; attempt++) {
+      const before = this.machine.getRegisters();
+      const beforeLinear = (before.cs.base + before.eip) >>> 0;
+      const s = this.machine.step();
+      this.lastStop = s;
+      if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+      const executed = this.machine.history(1)[0];
+      if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear) {
+        const o = await this.runLoop({ returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector });
+        if (!('reason' in o) || o.reason !== 'step') return o;
+        continue;
+      }
+      return { reason: 'step', description: 'Stepped one instruction' };
+    }
   }
 
   /** After a manual step: are we where the plan ends, or on a breakpoint that stops? */
@@ -306,8 +309,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private async runLoop(plan?: StepOverPlan): Promise<Outcome> {
     const temp = plan ? this.machine.addBreakpoint(plan.returnLinear) : undefined;
     try {
-      const first = this.stepOffHere(plan);
-      if (first) return first;
+      // The machine runs the instruction under a breakpoint it resumes from, so no step-off is needed.
       for (;;) {
         if (this.pauseRequested) return { reason: 'pause', description: 'Paused' };
         const stop = await this.machine.run({ maxInstructions: CHUNK });
@@ -326,11 +328,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
             const d = this.breakpointDecision(stop.linear);
             if (d) return d;
           }
-          const s = this.machine.step();
-          this.lastStop = s;
-          if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
-          const here = this.checkHere(plan);
-          if (here) return here;
           continue;
         }
         return this.classify(stop);
@@ -348,7 +345,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const regs = this.machine.getRegisters();
       const ins = currentInstruction(this.machine, regs);
       if (ins && (ins.kind === 'ret' || ins.kind === 'iret')) {
-        const s = this.stepOnce();
+        const s = await this.stepOnce();
         return 'reason' in s && s.reason === 'step' ? { reason: 'step', description: `Stepped out (${ins.text})` } : s;
       }
       const plan = planStepOver(this.machine, regs);
@@ -357,9 +354,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         if (!('reason' in o) || o.reason !== 'step') return o;
         continue;
       }
-      const s = this.machine.step();
-      this.lastStop = s;
-      if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+      const s = await this.stepOnce();
+      if (!('reason' in s) || s.reason !== 'step') return s;
       const here = this.checkHere();
       if (here) return here;
     }

@@ -136,6 +136,10 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(f.line, line(STEPS, 'cli'));
     assert.strictEqual(f.instructionPointerReference, '0x7C00');
     assert.strictEqual(await register('eip'), 0x7c00);
+    // The BIOS hands over with IF=1 and the timer pending: a step still goes to the next line, not into IRQ0.
+    const step = expectStop('step', STEPS, line(STEPS, 'xor ax, ax'));
+    await dc.stepInRequest({ threadId: 1 });
+    await step;
   });
 
   it('breaks on a source line, and moves a breakpoint on a line without code to the next instruction', async () => {
