@@ -279,7 +279,7 @@ export function evaluate(node: Node | string, ctx: EvalContext): Value {
 
 /** How a value reads in the Debug Console and in logpoints: hex, plus far pointers as seg:off. */
 export function formatValue(v: Value): string {
-  if (v.far) return `${hex(v.far.segment, 4)}:${hex(v.far.offset, 4)}`;
+  if (v.far) return `${hex(v.far.segment, 4)}:${hex(v.far.offset, v.far.offset > 0xffff ? 8 : 4)}`;
   const n = v.value;
   if (n < 0) return `-0x${(-n).toString(16)}`;
   const digits = v.size ? v.size * 2 : n > 0xffff ? 8 : 4;

@@ -13,6 +13,8 @@ const STEPS = path.join(PROGRAMS, 'steps.asm');
 const FAULT = path.join(PROGRAMS, 'fault.asm');
 const SPIN = path.join(PROGRAMS, 'spin.asm');
 const SERIAL_INC = path.join(PROGRAMS, 'serial.inc');
+const TRIPLE = path.join(REPO, 'examples/triple-fault/triple-fault.asm');
+const PROTECTED = path.join(REPO, 'examples/protected/protected.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -336,6 +338,52 @@ describe('debug adapter (DAP over stdio)', function () {
     const ivt = (await dc.variablesRequest({ variablesReference: scopes[5].variablesReference })).body.variables;
     assert.strictEqual(ivt[0x10].name, 'int 0x10');
     assert.match(ivt[0x10].value, /^[0-9A-F]{4}:[0-9A-F]{4}$/);
+  });
+
+  it('stops on a triple fault at the faulting line, explains the chain, and ends when continued', async () => {
+    const stopped = expectStop('exception', TRIPLE, line(TRIPLE, 'div cx'));
+    await launch({ program: TRIPLE });
+    const e = await stopped;
+    assert.match(e.body.description ?? '', /^Triple fault/);
+    const info = await dc.exceptionInfoRequest({ threadId: 1 });
+    assert.strictEqual(info.body.exceptionId, 'triple fault');
+    assert.match(info.body.description ?? '', /#DE/);
+    assert.match(info.body.description ?? '', /#DF|double/i);
+    assert.match(info.body.description ?? '', new RegExp(`triple-fault\\.asm:${line(TRIPLE, 'div cx')}`));
+    const terminated = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: 1 });
+    await terminated;
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, '.bootvisor/last-run.json'), 'utf8'));
+    const exit = report.exits.find((x: { kind: string }) => x.kind === 'triple-fault');
+    assert.ok(exit, JSON.stringify(report.exits));
+    assert.strictEqual(exit.source.line, line(TRIPLE, 'div cx'));
+    assert.ok(exit.chain.length >= 2);
+  });
+
+  it('debugs 32-bit protected-mode code: disassembly, descriptors, stepping over a call', async () => {
+    const target = line(PROTECTED, 'mov [edi], ax');
+    const stopped = expectStop('breakpoint', PROTECTED, target);
+    await launch({ program: PROTECTED }, () => dc.setBreakpointsRequest({ source: { path: PROTECTED }, breakpoints: [{ line: target }] }));
+    await stopped;
+    const pc = (await top()).instructionPointerReference!;
+    const d = await dc.disassembleRequest({ memoryReference: pc, instructionCount: 3 });
+    assert.deepStrictEqual(d.body!.instructions.map((i) => i.instruction), ['mov [edi], ax', 'add edi, 2', 'call 0x' + Number((await evaluate('serial_putc')).body.result).toString(16).toUpperCase().padStart(8, '0')]);
+    assert.match(d.body!.instructions[0].symbol ?? '', /^0008:[0-9A-F]{8} pm_start\.next\+/);
+    const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+    const gdt = (await dc.variablesRequest({ variablesReference: scopes.find((x) => x.name === 'GDT')!.variablesReference })).body.variables;
+    assert.match(gdt[1].value, /base 0x00000000, limit 0xFFFFFFFF: code, readable.*32-bit, 4K granular/);
+    assert.strictEqual(Number((await evaluate('byte [esi-1]')).body.result), 'H'.charCodeAt(0));
+    assert.strictEqual((await evaluate('es:edi')).body.result, `0010:${(0xb8000 + 160).toString(16).toUpperCase().padStart(8, '0')}`);
+    let s = expectStop('step');
+    await dc.nextRequest({ threadId: 1 }); // mov [edi], ax
+    await s;
+    s = expectStop('step');
+    await dc.nextRequest({ threadId: 1 }); // add edi, 2
+    await s;
+    s = expectStop('step', PROTECTED, line(PROTECTED, 'jmp .next'));
+    await dc.nextRequest({ threadId: 1 }); // call serial_putc, whole
+    await s;
+    assert.ok(outputs.join('').includes('H'), 'serial_putc ran');
   });
 
   it('answers bad requests with clear errors and keeps serving', async () => {
