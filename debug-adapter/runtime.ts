@@ -63,6 +63,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private pauseRequested = false;
   private muted = false;
   private ended = false;
+  private disposed = false;
   /** The breakpoint stop already decided on (instruction count and address), so it is not counted twice. */
   private decided?: { count: number; linear: number };
   lastStop: StopEvent;
@@ -183,6 +184,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         outcome = { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
       }
       this.busy = false;
+      if (this.disposed) return; // the session ended while the guest ran
       this.emit('status', { running: false, instructionsPerSecond: 0 });
       if ('end' in outcome) this.end(outcome.end);
       else this.emit('stopped', outcome);
@@ -415,8 +417,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         return { reason: 'breakpoint', description: `Breakpoint at ${this.where(stop.linear) ?? hexAddr(stop.linear)}` };
       case 'watchpoint': {
         const w = stop.watch;
-        const hits = w ? this.watches.filter((x) => x.address < w.address + w.size && w.address < x.address + x.size) : [];
-        const what = w ? `${w.access} of ${w.size} byte${w.size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}` : 'watched memory accessed';
+        const hits = w ? this.watches.filter((x) => x.address < w.address + Math.max(1, w.size) && w.address < x.address + x.size) : [];
+        // The machine may report the access without its width: then it is the watched range's.
+        const size = w && w.size > 0 ? w.size : hits[0]?.size ?? 0;
+        const what = w ? `${w.access} of ${size} byte${size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}` : 'watched memory accessed';
         return { reason: 'data breakpoint', description: `Data breakpoint: ${what}`, text: what, hitBreakpointIds: hits.map((h) => h.id) };
       }
       case 'exception':
@@ -503,6 +507,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   dispose(): void {
+    this.disposed = true;
     try {
       if (this.machine.running) this.machine.pause();
       this.machine.dispose();

@@ -73,6 +73,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
   private serialFile?: fs.WriteStream;
   private reported = false;
+  private backend = 'not started';
 
   constructor() {
     super();
@@ -164,6 +165,7 @@ export class BootvisorSession extends LoggingDebugSession {
         createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, requireSignature: true });
       const machine = create();
       this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
+      this.backend = machine.backend;
       this.runtime = new Runtime(machine, program.listing, create);
       this.wire(this.runtime);
       await this.openSerial(config);
@@ -203,7 +205,8 @@ export class BootvisorSession extends LoggingDebugSession {
     });
     rt.on('debugcon', (bytes) => this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout')));
     rt.on('screen', () => this.sendEvent(new Event(SCREEN_CHANGED_EVENT)));
-    rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend: rt.currentMachine.backend, ...s })));
+    const backend = rt.currentMachine.backend;
+    rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend, ...s })));
     rt.on('ended', (end) => this.guestEnded(end));
   }
 
@@ -224,7 +227,7 @@ export class BootvisorSession extends LoggingDebugSession {
         listingPath: this.config.listing,
         listing: this.program.listing,
         sources: this.program.sources,
-        backend: this.runtime.currentMachine.backend,
+        backend: this.backend,
         stop: this.runtime.faultSite(),
         events: this.runtime.runEvents,
       });
@@ -404,8 +407,7 @@ export class BootvisorSession extends LoggingDebugSession {
   // ---- execution ----
 
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    const backend = this.runtime?.currentMachine.backend ?? 'not started';
-    response.body = { threads: [new Thread(THREAD_ID, `CPU 0 (${backend})`)] };
+    response.body = { threads: [new Thread(THREAD_ID, `CPU 0 (${this.backend})`)] };
     this.sendResponse(response);
   }
 

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { PROGRAMS, REPO } from './nasm-fixture';
+import { buildProgram, PROGRAMS, REPO } from './nasm-fixture';
 
 const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
 const STEPS = path.join(PROGRAMS, 'steps.asm');
@@ -15,6 +15,9 @@ const SPIN = path.join(PROGRAMS, 'spin.asm');
 const SERIAL_INC = path.join(PROGRAMS, 'serial.inc');
 const TRIPLE = path.join(REPO, 'examples/triple-fault/triple-fault.asm');
 const PROTECTED = path.join(REPO, 'examples/protected/protected.asm');
+const ECHO = path.join(REPO, 'examples/echo/echo.asm');
+const SERIAL_ECHO = path.join(PROGRAMS, 'serial-echo.asm');
+const PAGING = path.join(PROGRAMS, 'paging.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -384,6 +387,111 @@ describe('debug adapter (DAP over stdio)', function () {
     await dc.nextRequest({ threadId: 1 }); // call serial_putc, whole
     await s;
     assert.ok(outputs.join('').includes('H'), 'serial_putc ran');
+  });
+
+  it('serves the screen, keys, serial input, status and reset as custom requests and events', async () => {
+    const serial: string[] = [];
+    let screenChanged = 0;
+    const statuses: { running: boolean; backend: string }[] = [];
+    dc.on('bootvisor/serial', (e: DebugProtocol.Event) => serial.push(Buffer.from(e.body.data, 'base64').toString('latin1')));
+    dc.on('bootvisor/screenChanged', () => screenChanged++);
+    dc.on('bootvisor/status', (e: DebugProtocol.Event) => statuses.push(e.body));
+    const waitFor = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.ok(ok(), `timed out waiting for ${what}`);
+    };
+    await launch({ program: ECHO, serial: 'none' });
+    await waitFor('the prompt on the screen', () => screenChanged > 0);
+    await dc.customRequest('bootvisor/keys', { text: 'hey' });
+    await waitFor('the keys echoed on COM1', () => serial.join('').includes('hey'));
+    assert.ok(!outputs.join('').includes('hey'), 'serial "none" keeps COM1 out of the Debug Console');
+    const text = (await dc.customRequest('bootvisor/screen', { format: 'text' })).body as { lines: string[]; width: number };
+    assert.strictEqual(text.width, 80);
+    assert.ok(text.lines.some((l) => l.includes('hey')), text.lines.join('\n'));
+    const image = (await dc.customRequest('bootvisor/screen', {})).body as { width: number; height: number; rgba: string };
+    assert.strictEqual(Buffer.from(image.rgba, 'base64').length, image.width * image.height * 4);
+    assert.ok(statuses.some((x) => x.running && x.backend === 'software'));
+    await assert.rejects(dc.customRequest('bootvisor/keys', { scanCodes: [300] }), /scanCodes must be an array of bytes/);
+  });
+
+  it('sends serial input to the guest', async () => {
+    await launch({ program: SERIAL_ECHO });
+    await new Promise((r) => setTimeout(r, 100));
+    await dc.customRequest('bootvisor/serialInput', { data: Buffer.from('abc').toString('base64') });
+    for (let i = 0; i < 200 && !outputs.join('').includes('ABC'); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(outputs.join('').includes('ABC'), `COM1 echo: ${JSON.stringify(outputs)}`);
+  });
+
+  it('resets the guest to its entry', async () => {
+    const entry = expectStop('entry');
+    await launch({ program: STEPS, stopOnEntry: true });
+    await entry;
+    await runTo('mov al, [flag]');
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 1);
+    const again = expectStop('entry');
+    await dc.customRequest('bootvisor/reset');
+    await again;
+    assert.strictEqual(await register('eip'), 0x7c00);
+    assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 0, 'memory is fresh');
+    const bp = expectStop('breakpoint', STEPS, line(STEPS, 'mov al, [flag]'));
+    await dc.continueRequest({ threadId: 1 });
+    await bp; // breakpoints survive the reset
+  });
+
+  it('walks the page tables when paging is on', async () => {
+    const hang = expectStop('exception', PAGING, line(PAGING, 'hlt'));
+    await launch({ program: PAGING });
+    await hang;
+    const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+    const walk = scopes.find((x) => x.name === 'Page walk');
+    assert.ok(walk, scopes.map((x) => x.name).join(', '));
+    const places = (await dc.variablesRequest({ variablesReference: walk!.variablesReference })).body.variables;
+    assert.match(places[0].name, /^CS:EIP/);
+    assert.match(places[0].value, /^physical 0x00007C/);
+    const sys = (await dc.variablesRequest({ variablesReference: scopes.find((x) => x.name === 'Control and system registers')!.variablesReference })).body.variables;
+    assert.match(sys.find((v) => v.name === 'cr0')!.value, /PE.*PG/);
+    const unmapped = await evaluate('pagewalk 0x400000');
+    assert.strictEqual(unmapped.body.result, 'does not translate');
+    const mapped = await evaluate('pagewalk 0x123456');
+    assert.strictEqual(mapped.body.result, 'physical 0x00123456');
+    assert.ok((await dc.variablesRequest({ variablesReference: mapped.body.variablesReference })).body.variables.length >= 2, 'the walk shows its steps');
+  });
+
+  it('debugs a prebuilt image through its listing, with instruction breakpoints and data breakpoints on a register', async () => {
+    // As a project with its own build: sources, image and listing side by side.
+    for (const f of ['steps.asm', 'serial-macros.inc', 'serial.inc']) fs.copyFileSync(path.join(PROGRAMS, f), path.join(cwd, f));
+    const built = buildProgram('steps');
+    const source = path.join(cwd, 'steps.asm');
+    try {
+      const image = path.join(cwd, 'steps.img');
+      fs.copyFileSync(built.image, image);
+      fs.copyFileSync(built.listing, path.join(cwd, 'steps.lst'));
+      const entry = expectStop('entry', source, line(STEPS, 'cli'));
+      await launch({ program: image, listing: 'steps.lst', stopOnEntry: true });
+      await entry;
+      const addr = '0x' + (0x7c00 + 0x11).toString(16).toUpperCase(); // mov bx, ax
+      const ib = await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: addr }] });
+      assert.ok(ib.body.breakpoints[0].verified);
+      const hit = expectStop('instruction breakpoint', source, line(STEPS, 'mov bx, ax'));
+      await dc.continueRequest({ threadId: 1 });
+      await hit;
+      // A data breakpoint on the memory a register points at: point BX at the counter, watch DS:BX.
+      const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
+      const general = scopes[0].variablesReference;
+      await dc.setVariableRequest({ variablesReference: general, name: 'ebx', value: String(0x7c00 + 0x42) });
+      const vars = (await dc.variablesRequest({ variablesReference: general })).body.variables;
+      assert.strictEqual(vars.find((v) => v.name === 'ebx')!.memoryReference, '0x7C42');
+      const info = await dc.dataBreakpointInfoRequest({ variablesReference: general, name: 'ebx' });
+      assert.ok(info.body.dataId, info.body.description);
+      await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'read' }] });
+      await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+      const read = expectStop('data breakpoint');
+      await dc.continueRequest({ threadId: 1 });
+      const e = await read;
+      assert.match(e.body.description ?? '', /read of 2 bytes at 0x07C42/);
+    } finally {
+      fs.rmSync(built.dir, { recursive: true, force: true });
+    }
   });
 
   it('answers bad requests with clear errors and keeps serving', async () => {
