@@ -124,6 +124,20 @@ s16:
 s17:
   mov ax, SEL_DATA0
   mov ds, ax
+  TRY s18
+  TO_RING3 0x3002
+  mov eax, [0x1000]                ; DS (DPL 0) was nulled by the IRET to ring 3: #GP(0)
+s18:
+  TRY s19
+  TO_RING3 0x3002
+  mov ax, SEL_DATA3RO | 3
+  mov ds, ax
+  mov eax, [0x1000]
+  SHOW32 "r3.ro-read", eax
+  mov [0x1000], eax                ; read-only ring-3 data: #GP(0)
+s19:
+  mov ax, SEL_DATA0
+  mov ds, ax
   ; LAR / LSL / VERR / VERW
   mov ebx, SEL_SMALL
   lsl eax, ebx
