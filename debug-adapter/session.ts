@@ -538,7 +538,16 @@ export class BootvisorSession extends LoggingDebugSession {
       } catch (e) {
         throw new RequestError(ERR.evaluate, `${args.expression}: ${e instanceof Error ? e.message : e}`);
       }
-      response.body = { result: value.text, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
+      let result = value.text;
+      if (args.context === 'hover' && /^[A-Za-z_.?][\w.?$@#~]*$/.test(args.expression) && rt.listing?.label(args.expression)) {
+        // Hovering a label: its address, and what is stored there.
+        try {
+          result = `${value.text} (word [${args.expression}] = ${rt.evaluateText(`word [${args.expression}]`).text})`;
+        } catch {
+          /* unreadable: the address alone */
+        }
+      }
+      response.body = { result, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
       this.sendResponse(response);
     });
   }

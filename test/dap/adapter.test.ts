@@ -18,6 +18,7 @@ const PROTECTED = path.join(REPO, 'examples/protected/protected.asm');
 const ECHO = path.join(REPO, 'examples/echo/echo.asm');
 const SERIAL_ECHO = path.join(PROGRAMS, 'serial-echo.asm');
 const PAGING = path.join(PROGRAMS, 'paging.asm');
+const STRINGS = path.join(PROGRAMS, 'strings.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -202,6 +203,27 @@ describe('debug adapter (DAP over stdio)', function () {
     await s;
   });
 
+  it('steps over a whole REP string instruction', async () => {
+    const stopped = expectStop('breakpoint', STRINGS, line(STRINGS, 'rep movsb'));
+    await launch({ program: STRINGS }, () => dc.setBreakpointsRequest({ source: { path: STRINGS }, breakpoints: [{ line: line(STRINGS, 'rep movsb') }] }));
+    await stopped;
+    assert.strictEqual(await register('cx'), 64);
+    const s = expectStop('step', STRINGS, line(STRINGS, 'mov bx, [dst]'));
+    await dc.nextRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(await register('cx'), 0);
+    assert.strictEqual(Number((await evaluate('byte [dst+63]')).body.result), 0x41);
+  });
+
+  it('ends the session at a hang when the hang filter is off', async () => {
+    const exited = dc.waitForEvent('exited');
+    const terminated = dc.waitForEvent('terminated');
+    await launch({ program: STEPS }, () => dc.setExceptionBreakpointsRequest({ filters: ['triple-fault'] }));
+    assert.strictEqual(((await exited) as DebugProtocol.ExitedEvent).body.exitCode, 1);
+    await terminated;
+    assert.ok(outputs.some((o) => /Hang: HLT at 0000:7C38/.test(o)), JSON.stringify(outputs));
+  });
+
   it('reads registers and memory, and the guest uses memory the debugger wrote', async () => {
     const stopped = expectStop('breakpoint', STEPS, line(STEPS, 'mov al, [flag]'));
     await launch({ program: STEPS }, () => dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov al, [flag]') }] }));
@@ -210,6 +232,9 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(await register('cx'), 0);
     const counter = await evaluate('[counter]');
     assert.strictEqual(Number(counter.body.result), 1);
+    const hover = await dc.evaluateRequest({ expression: 'counter', frameId: 0, context: 'hover' });
+    assert.strictEqual(hover.body.result, '0x7C42 (word [counter] = 0x0001)');
+    assert.strictEqual(hover.body.memoryReference, '0x7C42');
     const flagRef = (await evaluate('flag')).body.memoryReference!;
     const before = await readMemory(flagRef, 1);
     assert.strictEqual(Buffer.from(before.body!.data!, 'base64')[0], 0);
@@ -270,6 +295,10 @@ describe('debug adapter (DAP over stdio)', function () {
     s = expectStop('step', STEPS, line(STEPS, 'inc word [counter]'));
     await dc.stepInRequest({ threadId: 1 });
     await s;
+    type Screen = { lines: string[]; cursor: { row: number; column: number } };
+    const screen = async () => (await dc.customRequest('bootvisor/screen', { format: 'text' })).body as Screen;
+    const after = await screen();
+    assert.ok(after.lines.some((l) => l.includes('X')), 'INT 10h printed X');
     await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov bx, ax') }] });
     s = expectStop('breakpoint', STEPS, line(STEPS, 'mov bx, ax'));
     await dc.reverseContinueRequest({ threadId: 1 });
@@ -277,6 +306,15 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(await register('ax'), 0x1235, 'registers restored');
     assert.strictEqual(await register('bx'), 0);
     assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 0);
+    const before = await screen();
+    assert.ok(!before.lines.some((l) => l.includes('X')), 'the screen is back to before the X');
+    assert.strictEqual(before.cursor.column, after.cursor.column - 1, 'the cursor (a device register) is restored');
+    // And forward again, deterministically: the same X at the same place.
+    s = expectStop('breakpoint', STEPS, line(STEPS, 'mov al, [flag]'));
+    await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov al, [flag]') }] });
+    await dc.continueRequest({ threadId: 1 });
+    await s;
+    assert.deepStrictEqual(await screen(), after);
   });
 
   it('pauses a guest spinning with interrupts off', async () => {
