@@ -136,6 +136,18 @@ function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMach
   }
 }
 
+/**
+ * Where the stop's source line is. HLT and the exit port's OUT stop with CS:EIP past the instruction; the
+ * line to show is that instruction's (the listing entry ending at EIP, else a HLT byte just before).
+ */
+function instructionBehindStop(stop: StopEvent, m: BootvisorMachine, sources: () => Sources | undefined): number {
+  if (stop.reason !== 'hlt-cli' && stop.reason !== 'guest-exit') return stop.linear;
+  const before = sources()?.listing.entryAt(stop.linear - 1);
+  if (before && before.address + before.length === stop.linear && /^(hlt|out)\b/i.test(before.text)) return before.address;
+  if (stop.reason === 'hlt-cli' && peek(m, stop.linear - 1) === 0xf4) return stop.linear - 1;
+  return stop.linear;
+}
+
 /** One byte of guest memory, or undefined where there is none. */
 function peek(m: BootvisorMachine, linear: number): number | undefined {
   try {
@@ -240,9 +252,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
 
     let sources: Sources | undefined;
     let sourcesLoaded = false;
-    // A HLT stop reports the address after the HLT; the line to show is the HLT's own.
-    const stopSourceLinear = stop.reason === 'hlt-cli' && peek(m, stop.linear - 1) === 0xf4 ? stop.linear - 1 : stop.linear;
-    const locateAny: Locator = (linear) => {
+    const loadSources = (): Sources | undefined => {
       if (!sourcesLoaded) {
         sourcesLoaded = true;
         const s = require('./sources') as typeof import('./sources');
@@ -250,9 +260,10 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
           ? s.sourcesOfAssembly(o.input, loaded.assembled)
           : s.sourcesOfImage(o.input, loaded.image, (a) => temps.push(a));
       }
-      return sources?.locate(linear);
+      return sources;
     };
-    const locate: Locator = (linear) => locateAny(linear === stop.linear ? stopSourceLinear : linear);
+    const stopSourceLinear = instructionBehindStop(stop, m, () => loadSources());
+    const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear : linear);
 
     const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
       .filter(Boolean)
@@ -288,7 +299,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
     }
     if (o.report) {
-      locate(stop.linear); // loads the listing
+      loadSources();
       const { buildReport } = require('./report') as typeof import('./report');
       const report = buildReport({
         imagePath: loaded.assembled ? o.input : o.input,

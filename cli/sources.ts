@@ -32,7 +32,7 @@ function fromListing(listingPath: string, mainFile: string): Sources | undefined
     mainFile,
     locate(linear: number): SourceLine | undefined {
       const e = listing.entryAt(linear);
-      return e ? { file: e.file, line: e.line, text: e.text } : undefined;
+      return e ? { file: e.file, line: e.line, text: e.text, address: e.address, length: e.length } : undefined;
     },
     hashes() {
       return listing.files().flatMap((file) => {

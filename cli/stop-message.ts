@@ -9,6 +9,9 @@ export interface SourceLine {
   /** 1-based */
   line: number;
   text?: string;
+  /** The instruction's address and length, when the listing knows them. */
+  address?: number;
+  length?: number;
 }
 
 /** Finds the source line of a linear address, when a listing is known. */
@@ -25,21 +28,41 @@ const hex = (n: number, width: number): string => n.toString(16).toUpperCase().p
 export const segOff = (cs: number, eip: number): string => `${hex(cs, 4)}:${hex(eip, eip > 0xffff ? 8 : 4)}`;
 const bytes = (b: number[]): string => b.map((x) => hex(x, 2)).join(' ');
 
+/** The source text without its comment. */
+export function codeOf(text: string): string {
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if (c === ';') return text.slice(0, i).trim();
+  }
+  return text.trim();
+}
+
 function where(cs: number, eip: number, linear: number, locate: Locator): string {
   const src = locate(linear);
   if (!src) return `at ${segOff(cs, eip)}`;
   const file = path.relative(process.cwd(), src.file) || src.file;
-  const text = src.text?.trim() ? `: ${src.text.trim()}` : '';
-  return `at ${segOff(cs, eip)} (${file.startsWith('..') ? src.file : file}:${src.line}${text})`;
+  const code = src.text ? codeOf(src.text) : '';
+  return `at ${segOff(cs, eip)} (${file.startsWith('..') ? src.file : file}:${src.line}${code ? `: ${code}` : ''})`;
 }
 
 function chainLines(chain: FaultStep[], locate: Locator): string[] {
   return chain.map((step, i) => {
     const arrow = i === 0 ? '  ' : '  -> ';
     const code = step.errorCode !== undefined ? ` (error code ${hex(step.errorCode, 4)})` : '';
-    const insn = step.bytes.length ? ` [${bytes(step.bytes)}]` : '';
+    // The same place as the step before (a fault while delivering one) is not repeated.
+    const prev = chain[i - 1];
+    const same = prev && prev.cs === step.cs && prev.eip === step.eip;
+    const src = locate(step.linear);
+    // The machine hands over a window of bytes; the listing knows how many are the instruction.
+    const len = src?.address === step.linear && src.length ? src.length : step.bytes.length;
+    const insn = !same && step.bytes.length ? ` [${bytes(step.bytes.slice(0, len))}]` : '';
+    const at = same ? '' : ` ${where(step.cs, step.eip, step.linear, locate)}`;
     const reason = step.reason ? `: ${step.reason}` : '';
-    return `${arrow}${step.name}${code} ${where(step.cs, step.eip, step.linear, locate)}${insn}${reason}`;
+    return `${arrow}${step.name}${code}${at}${insn}${reason}`;
   });
 }
 
@@ -69,15 +92,14 @@ export function describeEnding(ending: Ending, locate: Locator): string[] {
     case 'triple-fault': {
       const lines = [`triple fault: the CPU shut down ${at} after ${count}`];
       if (s.exception?.chain.length) lines.push(...chainLines(s.exception.chain, locate));
-      if (s.exception?.explanation) lines.push(`  ${s.exception.explanation}`);
-      else if (s.message) lines.push(`  ${s.message}`);
+      else if (s.exception?.explanation || s.message) lines.push(`  ${s.exception?.explanation || s.message}`);
       return lines;
     }
     case 'exception': {
       const e = s.exception;
       const lines = [`unhandled exception ${e?.name ?? ''} ${at} after ${count}`.replace(/\s+/g, ' ')];
       if (e?.chain.length) lines.push(...chainLines(e.chain, locate));
-      if (e?.explanation) lines.push(`  ${e.explanation}`);
+      else if (e?.explanation) lines.push(`  ${e.explanation}`);
       return lines;
     }
     case 'instruction-limit':

@@ -250,7 +250,14 @@ bool Machine::Impl::waitWhileHalted(bool) {
                        [&] { return inboxReady.load() || stopRequested.load(); });
     }
   }
-  if (bios->waitDeadline() <= clock->now()) halted = false;  // INT 15h AH=86h: time to look again
+  if (bios->waitDeadline() <= clock->now()) {  // INT 15h AH=86h: time to look again
+    halted = false;
+    // The vCPU leaves its HLT too; otherwise it reports Halted again at once and time never moves.
+    CpuState st;
+    vcpu->getState(st);
+    st.halted = false;
+    vcpu->setState(st);
+  }
   return true;
 }
 

@@ -7,9 +7,11 @@ main:
     mov ah, 0x00
     int 0x13
     SHOWCF "reset_cf"
+    push es                     ; AH=08h points ES:DI at the diskette parameter table
     mov ah, 0x08
     mov dl, [drive]
     int 0x13
+    pop es
     SHOWCF "params_cf"
     SHOW16 "params_cx", cx
     SHOW8 "params_dh", dh

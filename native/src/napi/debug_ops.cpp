@@ -8,7 +8,7 @@ namespace bv::napi {
 namespace {
 
 SoftwareVcpu* softwareVcpu(Machine& m, std::string* error, const char* what) {
-  auto* s = dynamic_cast<SoftwareVcpu*>(&m.vcpu());
+  SoftwareVcpu* s = m.softwareVcpu();
   if (!s && error) {
     *error = std::string("the ") + m.backendName() + " backend cannot set " + what +
              "; run with the software backend to use them";
