@@ -215,6 +215,22 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(Number((await evaluate('byte [dst+63]')).body.result), 0x41);
   });
 
+  it('assembles with a custom assembler command line and writes COM1 to a file', async () => {
+    const serialFile = path.join(cwd, 'com1.txt');
+    const bp = expectStop('breakpoint', STEPS, line(STEPS, 'mov bx, ax'));
+    await launch(
+      { program: STEPS, assembler: ['nasm', '-f', 'bin', '-w-all', '-o', '${output}', '-l', '${listing}', '${program}'], serial: { file: serialFile } },
+      () => dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov bx, ax') }] }),
+    );
+    await bp;
+    const hang = expectStop('exception');
+    await dc.continueRequest({ threadId: 1 });
+    await hang;
+    for (let i = 0; i < 100 && !(fs.existsSync(serialFile) && fs.readFileSync(serialFile, 'latin1').includes('N')); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.strictEqual(fs.readFileSync(serialFile, 'latin1'), 'N');
+    assert.ok(!outputs.join('').includes('N\n') && !outputs.some((o) => o === 'N'), 'COM1 is not in the Debug Console');
+  });
+
   it('ends the session at a hang when the hang filter is off', async () => {
     const exited = dc.waitForEvent('exited');
     const terminated = dc.waitForEvent('terminated');
