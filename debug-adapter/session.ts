@@ -59,6 +59,33 @@ export const ERR = {
   request: 1099,
 } as const;
 
+/** The arguments a request cannot do without, and their JSON types: checked before any handler runs. */
+const REQUIRED: Record<string, [string, 'string' | 'number' | 'object' | 'array'][]> = {
+  setBreakpoints: [['source', 'object']],
+  setFunctionBreakpoints: [['breakpoints', 'array']],
+  setInstructionBreakpoints: [['breakpoints', 'array']],
+  setDataBreakpoints: [['breakpoints', 'array']],
+  dataBreakpointInfo: [['name', 'string']],
+  variables: [['variablesReference', 'number']],
+  setVariable: [['variablesReference', 'number'], ['name', 'string'], ['value', 'string']],
+  evaluate: [['expression', 'string']],
+  readMemory: [['memoryReference', 'string'], ['count', 'number']],
+  writeMemory: [['memoryReference', 'string'], ['data', 'string']],
+  disassemble: [['memoryReference', 'string'], ['instructionCount', 'number']],
+  stackTrace: [['threadId', 'number']],
+};
+
+function checkArguments(request: DebugProtocol.Request): void {
+  const need = REQUIRED[request.command];
+  if (!need) return;
+  const args = (request.arguments ?? {}) as Record<string, unknown>;
+  for (const [name, type] of need) {
+    const v = args[name];
+    const ok = type === 'array' ? Array.isArray(v) : type === 'object' ? typeof v === 'object' && v !== null : typeof v === type && (type !== 'number' || Number.isFinite(v));
+    if (!ok) throw new RequestError(ERR.request, `"${request.command}" needs the argument "${name}" (${type === 'array' ? 'an array' : type === 'object' ? 'an object' : `a ${type}`}); got ${v === undefined ? 'nothing' : JSON.stringify(v)}.`);
+  }
+}
+
 class RequestError extends Error {
   constructor(readonly id: number, message: string) {
     super(message);
@@ -85,6 +112,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected dispatchRequest(request: DebugProtocol.Request): void {
     try {
+      checkArguments(request);
       super.dispatchRequest(request);
     } catch (e) {
       this.failRequest(request, e);
@@ -374,7 +402,12 @@ export class BootvisorSession extends LoggingDebugSession {
           label = `memory at ${args.name} (${v.memoryReference})`;
         }
       } else {
-        const value = rt.evaluateText(args.name);
+        let value: { address?: number; size?: number };
+        try {
+          value = rt.evaluateText(args.name);
+        } catch (e) {
+          throw new RequestError(ERR.evaluate, `${args.name}: ${e instanceof Error ? e.message : e}`);
+        }
         address = value.address;
         if (value.size) size = value.size;
         label = args.name;

@@ -564,6 +564,32 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(badCondition.body.breakpoints[0].verified, false);
     assert.match(badCondition.body.breakpoints[0].message ?? '', /Condition/);
     await assert.rejects(dc.customRequest('bootvisor/nonsense'), /Unknown request/);
+    // Malformed arguments of every kind get an error response, never a dead adapter.
+    const junk: [string, unknown][] = [
+      ['setBreakpoints', {}],
+      ['setBreakpoints', { source: {}, breakpoints: [{ line: 'x' }] }],
+      ['variables', {}],
+      ['readMemory', { memoryReference: '0x7c00', count: -5 }],
+      ['readMemory', {}],
+      ['writeMemory', { memoryReference: '0x7c00', data: 42 }],
+      ['writeMemory', { memoryReference: '0xFFFFFFFF', data: 'AAAA' }],
+      ['disassemble', { memoryReference: '0x7c00', instructionCount: -1 }],
+      ['disassemble', { memoryReference: 'zz', instructionCount: 3 }],
+      ['evaluate', {}],
+      ['setVariable', { variablesReference: 1, name: 'ZF', value: 'maybe' }],
+      ['setDataBreakpoints', { breakpoints: [{ dataId: 'garbage' }] }],
+      ['dataBreakpointInfo', { name: '1 +' }],
+      ['setInstructionBreakpoints', { breakpoints: [{ instructionReference: 'nowhere' }] }],
+      ['bootvisor/serialInput', { data: 5 }],
+      ['bootvisor/keys', { scanCodes: 'abc' }],
+      ['stackTrace', { threadId: 1, startFrame: -3 }],
+    ];
+    for (const [command, args] of junk) {
+      await dc.customRequest(command, args).then(
+        (r) => assert.ok(r.success !== undefined, command),
+        (e: Error) => assert.doesNotMatch(e.message, /Cannot read properties|is not a function|of undefined/, `${command}: ${e.message}`),
+      );
+    }
     const threads = await dc.threadsRequest();
     assert.strictEqual(threads.body.threads.length, 1, 'still serving');
   });
