@@ -262,8 +262,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       }
       return sources;
     };
-    const stopSourceLinear = instructionBehindStop(stop, m, () => loadSources());
-    const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear : linear);
+    let stopSource: number | undefined;
+    const stopSourceLinear = (): number => (stopSource ??= instructionBehindStop(stop, m, loadSources));
+    const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
 
     const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
       .filter(Boolean)
@@ -277,7 +278,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
             ? { kind: 'interrupted', stop }
             : { kind: 'stop', stop };
     const status = exitStatus(end, o);
-    const lines = describeEnding(end, locate);
+    // Source lines cost an assembly of the sibling .asm: only when something will be said or reported.
+    const lines = !o.quiet || status !== ExitStatus.ok || o.report ? describeEnding(end, locate) : [];
     const expectations = o.expectSerial || o.expectScreen;
     if (!o.quiet || status !== ExitStatus.ok) {
       for (const line of lines) say(line);
@@ -306,7 +308,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         backend: m.backend,
         stop,
         stopMessage: lines[0] ?? stop.reason,
-        stopSourceLinear,
+        stopSourceLinear: stopSourceLinear(),
         events: tally.list(),
         profile: m.exitProfile(),
         csBase: m.getRegisters().cs.base,
