@@ -132,7 +132,8 @@ function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMach
   } catch (e) {
     const message = (e as Error).message;
     const unavailable = o.backend !== 'software' || /addon|backend|kvm|nvmm/i.test(message);
-    throw new CliError(unavailable ? ExitStatus.unavailable : ExitStatus.badImage, message);
+    const hint = o.backend === 'kvm' || o.backend === 'nvmm' ? '; --backend auto picks what works here, software always does' : '';
+    throw new CliError(unavailable ? ExitStatus.unavailable : ExitStatus.badImage, message + hint);
   }
 }
 
