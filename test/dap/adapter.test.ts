@@ -177,7 +177,7 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(st.body.stackFrames[1].source?.path, STEPS);
   });
 
-  it('steps over a CALL and an INT as one step each, and steps out of a call', async () => {
+  it('steps over a CALL and an INT as one step each, and steps out of a call and of an interrupt handler', async () => {
     const stopped = expectStop('entry');
     await launch({ program: STEPS, stopOnEntry: true });
     await stopped;
@@ -189,6 +189,15 @@ describe('debug adapter (DAP over stdio)', function () {
     await runTo('int 0x10');
     s = expectStop('step', STEPS, line(STEPS, 'mov cx, [counter]'));
     await dc.nextRequest({ threadId: 1 });
+    await s;
+    // Into the BIOS's INT 10h handler and out of it again (to the return of the interrupt handler).
+    await dc.setVariableRequest({ variablesReference: (await dc.scopesRequest({ frameId: 0 })).body.scopes[0].variablesReference, name: 'eip', value: '0x7C17' }); // back onto the int 0x10
+    s = expectStop('step');
+    await dc.stepInRequest({ threadId: 1 });
+    await s;
+    assert.notStrictEqual((await top()).source?.path, STEPS, 'inside the BIOS');
+    s = expectStop('step', STEPS, line(STEPS, 'mov cx, [counter]'));
+    await dc.stepOutRequest({ threadId: 1 });
     await s;
     // Into the CALL, then out of it.
     await runTo("SERIAL_OUT 'N'");
