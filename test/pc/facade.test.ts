@@ -1,0 +1,203 @@
+// The facade over the native binding (common/machine.ts, native/src/napi/): the vCPU thread, stop-inspect-
+// resume while running, pause, step, breakpoints, watchpoints, caught exceptions, history, snapshots,
+// memory access bounds, input, the device harness, and what dispose leaves behind.
+import * as assert from 'assert';
+import * as fs from 'fs';
+
+import type { StopEvent } from '../../common/api';
+import { createMachine, type BootvisorMachine } from '../../common/machine';
+import { assemble } from '../../common/nasm';
+import { exampleImg, requireNasm, tempDir } from '../cli/harness';
+
+const tmp = tempDir('bootvisor-facade-');
+
+/** Assembles a boot sector from lines of NASM (org 0x7C00, padded and signed). */
+function sector(body: string): Uint8Array {
+  requireNasm();
+  const f = tmp.file(`s${Math.random().toString(36).slice(2)}.asm`);
+  fs.writeFileSync(f, `bits 16\norg 0x7c00\n${body}\n times 510-($-$$) db 0\n dw 0xaa55\n`);
+  const a = assemble(f);
+  a.remove();
+  return a.image;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('facade: the Machine over the native binding', function () {
+  this.timeout(30000);
+  const machines: BootvisorMachine[] = [];
+  const make = (image: Uint8Array): BootvisorMachine => {
+    const m = createMachine({ image, backend: 'software' });
+    machines.push(m);
+    return m;
+  };
+  after(() => {
+    for (const m of machines) m.dispose();
+    tmp.remove();
+  });
+
+  // A guest that counts in EAX forever, with interrupts off.
+  const spin = (): Uint8Array => sector('cli\nxor eax, eax\nagain: inc eax\njmp again');
+
+  it('runs on its own thread: inspecting while running stops, reads and resumes without settling the run', async () => {
+    const m = make(spin());
+    let settled = false;
+    const run = m.run().then((s) => {
+      settled = true;
+      return s;
+    });
+    assert.strictEqual(m.running, true);
+    await sleep(30);
+    const a = m.getRegisters().eax;
+    await sleep(30);
+    const b = m.getRegisters().eax;
+    assert.ok(b > a, `the guest goes on between two looks (${a} then ${b})`);
+    assert.strictEqual(m.readMemory(0x7c00, 1, 'physical')[0], 0xfa, 'cli is the first byte');
+    assert.strictEqual(settled, false, 'the run did not end');
+    assert.throws(() => m.step(), /running: pause\(\) it before stepping/);
+    await assert.rejects(m.run(), /already running/);
+    m.pause();
+    const stop = await run;
+    assert.strictEqual(stop.reason, 'pause');
+    assert.strictEqual(m.running, false);
+    assert.ok(stop.instructions > 1000);
+  });
+
+  it('steps one instruction at a time and counts them', () => {
+    const m = make(sector('mov ax, 0x1234\nmov bx, ax\ncli\nhlt'));
+    // Interrupts off, so that a timer tick does not come first.
+    m.setRegisters({ eflags: 0x2 });
+    const s1 = m.step();
+    assert.strictEqual(s1.reason, 'step');
+    assert.strictEqual(m.getRegisters().eax & 0xffff, 0x1234);
+    assert.strictEqual(m.getRegisters().eip, 0x7c03);
+    m.step();
+    assert.strictEqual(m.getRegisters().ebx & 0xffff, 0x1234);
+    assert.strictEqual(m.instructionCount(), 2);
+    assert.deepStrictEqual(m.history(2).map((x) => x.linear), [0x7c00, 0x7c03]);
+  });
+
+  it('stops at breakpoints with their id, and goes on from them', async () => {
+    const m = make(sector('mov cx, 3\nl: dec cx\njnz l\ncli\nhlt'));
+    const id = m.addBreakpoint(0x7c03); // dec cx
+    let s = await m.run();
+    assert.deepStrictEqual([s.reason, s.breakpointId, s.linear], ['breakpoint', id, 0x7c03]);
+    s = await m.run();
+    assert.strictEqual(s.reason, 'breakpoint');
+    assert.strictEqual(m.getRegisters().ecx & 0xffff, 2);
+    m.removeBreakpoint(id);
+    s = await m.run();
+    assert.strictEqual(s.reason, 'hlt-cli');
+  });
+
+  it('stops on a watched write with the address and access', async () => {
+    const m = make(sector('mov word [0x600], 5\nmov ax, [0x600]\ncli\nhlt'));
+    m.addWatchpoint(0x600, 2, 'write');
+    const s = await m.run();
+    assert.strictEqual(s.reason, 'watchpoint');
+    assert.strictEqual(s.watch?.access, 'write');
+    assert.strictEqual(s.watch?.address, 0x600);
+  });
+
+  it('catches an exception before delivery, with the vector and where', async () => {
+    const m = make(fs.readFileSync(exampleImg('triple-fault')));
+    m.setCatchExceptions([0]);
+    const s = await m.run();
+    assert.strictEqual(s.reason, 'exception');
+    assert.strictEqual(s.exception?.vector, 0);
+    assert.deepStrictEqual([...m.readMemory(s.linear, 2)], [0xf7, 0xf1], 'at the div');
+    const h = m.history(3);
+    assert.strictEqual(h.length, 3);
+    assert.ok(h.every((x) => x.linear >= 0x7c00 && x.linear <= s.linear), `history holds what ran before: ${JSON.stringify(h)}`);
+  });
+
+  it('restores a snapshot: registers and memory come back', async () => {
+    const m = make(sector('mov byte [0x600], 1\nmov byte [0x600], 2\nmov byte [0x600], 3\ncli\nhlt'));
+    m.setRegisters({ eflags: 0x2 });
+    m.step();
+    const snap = m.snapshot();
+    const before = m.getRegisters();
+    m.step();
+    m.step();
+    assert.strictEqual(m.readMemory(0x600, 1)[0], 3);
+    m.restore(snap);
+    assert.strictEqual(m.readMemory(0x600, 1)[0], 1);
+    assert.strictEqual(m.getRegisters().eip, before.eip);
+    assert.throws(() => m.restore(snap + 1000), /snapshot/i);
+    m.dropSnapshot(snap);
+  });
+
+  it('reads and writes guest memory with bounds checks', () => {
+    const m = make(spin());
+    m.writeMemory(0x1000, new Uint8Array([1, 2, 3]), 'physical');
+    assert.deepStrictEqual([...m.readMemory(0x1000, 3, 'physical')], [1, 2, 3]);
+    assert.throws(() => m.readMemory(64 << 20, 4, 'physical'), /cannot read 4 bytes at physical 0x4000000: beyond guest RAM \(32 MiB\)/);
+    assert.throws(() => m.writeMemory((32 << 20) - 1, new Uint8Array(2), 'physical'), /nothing was written/);
+    assert.throws(() => m.readMemory(-1, 1), /address must be an integer/);
+    assert.throws(() => m.readMemory(0, 1e12), /length must be an integer from 0 to 0x4000000/);
+    const t = m.translate(0x7c00);
+    assert.strictEqual(t.physical, 0x7c00);
+  });
+
+  it('sets registers, refusing values that do not fit', () => {
+    const m = make(spin());
+    m.setRegisters({ eax: 0xdeadbeef, cs: { selector: 0x7c0, base: 0x7c00, limit: 0xffff, attrib: 0x93 } });
+    const r = m.getRegisters();
+    assert.strictEqual(r.eax, 0xdeadbeef);
+    assert.strictEqual(r.cs.base, 0x7c00);
+    assert.throws(() => m.setRegisters({ ebx: 2 ** 32 }), /registers\.ebx must be an integer from 0 to 0xFFFFFFFF/);
+  });
+
+  it('delivers COM1 input to the guest', async () => {
+    const m = make(sector('mov dx, 0x3fd\nw: in al, dx\ntest al, 1\njz w\nmov dx, 0x3f8\nin al, dx\nout 0xe9, al\ncli\nhlt'));
+    const out: number[] = [];
+    m.on('debugcon', (b) => out.push(...b));
+    m.sendSerial(new Uint8Array([0x51]));
+    const s = await m.run({ maxInstructions: 1_000_000 });
+    assert.strictEqual(s.reason, 'hlt-cli');
+    assert.deepStrictEqual(out, [0x51]);
+  });
+
+  it('exposes a device harness: ports, virtual time and IRQ lines', () => {
+    const m = make(spin());
+    m.portWrite(0x70, 0x0a);
+    assert.strictEqual(m.portRead(0x71) & 0x7f, 0x26, 'CMOS status register A');
+    // PIT channel 0, mode 0 (interrupt on terminal count), count 1000: IRQ0 rises after ~838 us.
+    m.portWrite(0x43, 0x30);
+    m.portWrite(0x40, 1000 & 0xff);
+    m.portWrite(0x40, 1000 >> 8);
+    assert.strictEqual(m.irqLevel(0), false);
+    m.clockStep(900_000);
+    assert.strictEqual(m.irqLevel(0), true);
+    assert.throws(() => m.portRead(0x10000), /port must be an integer from 0 to 0xFFFF/);
+  });
+
+  it('settles a pending run when disposed, and refuses everything after', async () => {
+    const m = createMachine({ image: spin(), backend: 'software' });
+    const run = m.run();
+    await sleep(10);
+    m.dispose();
+    await assert.rejects(run, /disposed while running/);
+    assert.throws(() => m.getRegisters(), /disposed/);
+    m.dispose(); // twice is fine
+  });
+
+  it('refuses bad configurations with what to change', () => {
+    assert.throws(() => createMachine({ image: new Uint8Array(0) }), /empty|0 bytes/i);
+    assert.throws(() => createMachine({ image: spin(), memoryMiB: 0 }), /memoryMiB must be a whole number of MiB from 1 to 3072/);
+    assert.throws(() => createMachine({ image: spin(), bootDrive: 300 }), /bootDrive must be 0x00-0xFF/);
+    assert.throws(() => createMachine({ image: 'x' as unknown as Uint8Array }), /config\.image must be a Uint8Array/);
+  });
+
+  it('gives events in the order the guest made them, and before the stop', async () => {
+    const m = make(sector('mov cx, 200\nl: mov al, "a"\nout 0xe9, al\nloop l\ncli\nhlt'));
+    let bytes = 0;
+    let stopSeen: StopEvent | undefined;
+    m.on('debugcon', (b) => {
+      assert.strictEqual(stopSeen, undefined, 'no output after the stop');
+      bytes += b.length;
+    });
+    stopSeen = await m.run();
+    assert.strictEqual(bytes, 200);
+  });
+});
