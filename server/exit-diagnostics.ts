@@ -3,7 +3,7 @@
 // the stack running into code. Pure: paths and current file hashes come from the caller.
 import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
 import type { ExitKind, ExitRecord, ExitReport, SourceLocation } from '../common/exit-report';
-import { describePort, hex } from '../common/reference/ports';
+import { hex, lookupPort } from '../common/reference/ports';
 import { commentStart } from './nasm-lexer';
 
 export interface ExitFinding {
@@ -103,18 +103,26 @@ export function messageFor(record: ExitRecord): string {
   const detail = record.message ? `: ${record.message}` : '';
   switch (record.kind) {
     case 'triple-fault': {
-      const chain = (record.chain ?? []).map((s) => s.name).join(' -> ');
-      return `Triple fault${chain ? ` (${chain})` : ''}: the CPU shut down${detail}`;
+      // The chain's steps, each with its reason, are the related information: the message names them only.
+      const chain = record.chain ?? [];
+      if (chain.length === 0) return `Triple fault: the CPU shut down${detail}`;
+      const first = chain[0];
+      return `Triple fault (${chain.map((s) => s.name).join(' -> ')}): the CPU shut down; it began with ${first.name}${first.reason ? ` (${first.reason})` : ''}`;
     }
     case 'exception':
       return `Unhandled exception${detail}${times}`;
     case 'invalid-opcode':
       return `Invalid opcode (#UD)${detail}${times}`;
     case 'hlt-cli':
-      return `Execution ended here: HLT with interrupts disabled, the CPU can never wake${detail}`;
+      return 'Execution ended here: HLT with interrupts disabled, the CPU can never wake';
     case 'unhandled-port': {
-      const port = record.port !== undefined ? describePort(record.port) : 'a port';
-      return `I/O to ${port}, which no device of the VM serves (reads return 0xFF, writes are dropped)${detail}${times}`;
+      const direction = /\bwrite|\bout\b/i.test(record.message) ? 'write' : /\bread|\bin\b/i.test(record.message) ? 'read' : undefined;
+      const what = direction === 'write' ? 'Write to' : direction === 'read' ? 'Read from' : 'I/O to';
+      const effect = direction === 'write' ? 'the write is dropped' : direction === 'read' ? 'the read returns 0xFF' : 'reads return 0xFF, writes are dropped';
+      if (record.port === undefined) return `${what} a port no device of the VM serves (${effect})${times}`;
+      const info = lookupPort(record.port);
+      const usual = info ? `on a PC it is usually ${info.name} [${info.device}]` : 'nothing standard lives there on a PC';
+      return `${what} port ${hex(record.port, 2)}, which no device of the VM serves (${effect}); ${usual}${times}`;
     }
     case 'unmapped-memory':
       return `Access to ${record.address !== undefined ? hex(record.address, 8) : 'memory'}, where nothing is mapped (no RAM, ROM or device)${detail}${times}`;
