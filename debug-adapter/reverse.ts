@@ -19,6 +19,8 @@ export interface ReplayHooks {
   wouldStop(stop: StopEvent): boolean;
   /** Guest output is muted during replays (it was shown the first time). */
   mute(on: boolean): void;
+  /** A message for the user. */
+  note?(text: string): void;
 }
 
 export class History {
@@ -31,8 +33,21 @@ export class History {
     return this.snapshots[0]?.count;
   }
 
+  /** Why reverse execution cannot work with this machine (its backend takes no snapshots), if so. */
+  unavailable?: string;
+
   /** Records the state now, unless a snapshot close enough before it can be replayed from. */
   record(): void {
+    if (this.unavailable) return;
+    try {
+      this.recordNow();
+    } catch (e) {
+      this.unavailable = e instanceof Error ? e.message : String(e);
+      this.hooks.note?.(`Reverse execution is off for this session: ${this.unavailable}`);
+    }
+  }
+
+  private recordNow(): void {
     const count = this.machine.instructionCount();
     const last = this.snapshots[this.snapshots.length - 1];
     if (last && last.count > count) this.forgetAfter(count);

@@ -107,6 +107,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return new History(this.machine, {
       wouldStop: (stop) => (stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint'),
       mute: (on) => (this.muted = on),
+      note: (text) => this.emit('output', `${text}\n`, 'console'),
     });
   }
 
@@ -238,8 +239,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.act(() => this.stepOutLoop());
   }
 
+  private reverseUnavailable(): RuntimeStop | undefined {
+    const why = this.history.unavailable;
+    return why ? { reason: 'step', description: `Reverse execution is unavailable: ${why}`, text: why } : undefined;
+  }
+
   stepBack(): void {
     this.act(async () => {
+      const no = this.reverseUnavailable();
+      if (no) return no;
       const r = await this.history.stepBack();
       this.syncLastStop('step');
       return r === 'ok'
@@ -250,6 +258,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   reverseContinue(): void {
     this.act(async () => {
+      const no = this.reverseUnavailable();
+      if (no) return no;
       const stop = await this.history.reverseContinue();
       if (!stop) {
         this.syncLastStop('step');
@@ -284,7 +294,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const s = this.machine.step();
       this.lastStop = s;
       if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
-      const executed = this.machine.history(1)[0];
+      let executed: { linear: number } | undefined;
+      try {
+        executed = this.machine.history(1)[0];
+      } catch {
+        executed = undefined; // a backend without history: interrupts are not hidden
+      }
       if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear) {
         const o = await this.runLoop({ returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector });
         if (!('reason' in o) || o.reason !== 'step') return o;

@@ -101,6 +101,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private serialFile?: fs.WriteStream;
   private reported = false;
   private backend = 'not started';
+  private clientSupports = { invalidated: false, memory: false };
 
   constructor() {
     super();
@@ -177,7 +178,7 @@ export class BootvisorSession extends LoggingDebugSession {
       supportsBreakpointLocationsRequest: true,
       exceptionBreakpointFilters: exceptionFilters(),
     };
-    void args;
+    this.clientSupports = { invalidated: args.supportsInvalidatedEvent === true, memory: args.supportsMemoryEvent === true };
     this.sendResponse(response);
   }
 
@@ -549,7 +550,7 @@ export class BootvisorSession extends LoggingDebugSession {
       }
       response.body = { value: v.value, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
       this.sendResponse(response);
-      this.sendEvent(new Event('invalidated', { areas: ['variables'] }));
+      if (this.clientSupports.invalidated) this.sendEvent(new Event('invalidated', { areas: ['variables'] }));
     });
   }
 
@@ -616,7 +617,7 @@ export class BootvisorSession extends LoggingDebugSession {
       rt.guestChanged();
       response.body = { bytesWritten: data.length };
       this.sendResponse(response);
-      this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: data.length }));
+      if (this.clientSupports.memory) this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: data.length }));
     });
   }
 
