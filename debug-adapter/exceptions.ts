@@ -93,7 +93,7 @@ export function explainStop(stop: StopEvent, where: (linear: number) => string |
     case 'hlt-cli':
       return {
         id: 'hang',
-        description: `Hang: HLT at ${place} with interrupts disabled (IF=0); nothing can wake the CPU. ${stop.message ?? ''}`.trim(),
+        description: `Hang: HLT at ${place} with interrupts disabled (IF=0); nothing can wake the CPU.`,
         details: [],
       };
     case 'exception': {
