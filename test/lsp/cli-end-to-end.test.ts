@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
+import { CodeLens, DiagnosticSeverity, InlayHint } from 'vscode-languageserver-protocol/node';
 import { WORKSPACE_REPORT_PATH } from '../../common/exit-report';
 import { LspClient, REPO, removeWorkspace, workspaceWith } from './lsp-client';
 
@@ -26,7 +26,7 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
 
   before(async function () {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (npx tsc -b cli)`);
-    root = workspaceWith(['faulty.asm', 'halt.asm']);
+    root = workspaceWith(['faulty.asm', 'halt.asm', 'exits.asm']);
     client = await LspClient.start(root);
   });
   after(async () => {
@@ -62,5 +62,21 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
     assert.strictEqual(hlt.range.start.line, 9, 'at `hlt` (line 10)');
     assert.match(hlt.message, /^Execution ended here/);
     await client.diagnosticsOf('faulty.asm', (list) => !list.some((x) => x.source === 'bootvisor run'), 'the older run\'s diagnostics gone');
+  });
+
+  it('the exit profile of a real run: VM exits per line as code lenses and inlay hints', async () => {
+    const r = run(root, 'exits.asm');
+    assert.ok(fs.existsSync(path.join(root, WORKSPACE_REPORT_PATH)), `the run wrote no report (status ${r.status}): ${r.output}`);
+    const uri = client.uri('exits.asm');
+    let lenses: CodeLens[] = [];
+    for (let i = 0; i < 50 && lenses.length < 2; i++) {
+      lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+      if (lenses.length < 2) await new Promise((done) => setTimeout(done, 100));
+    }
+    const byLine = new Map(lenses.map((l) => [l.range.start.line, l.command?.title]));
+    assert.strictEqual(byLine.get(8), '5 VM exits in the last run', '`out dx, al` ran 5 times');
+    assert.strictEqual(byLine.get(13), '3 VM exits in the last run (port 0xE9)', '`out 0xE9, al` ran 3 times');
+    const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
+    assert.ok(hints.some((h) => h.position.line === 8 && h.label === '5 exits'));
   });
 });
