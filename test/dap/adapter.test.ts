@@ -16,6 +16,7 @@ const SERIAL_INC = path.join(PROGRAMS, 'serial.inc');
 const TRIPLE = path.join(REPO, 'examples/triple-fault/triple-fault.asm');
 const PROTECTED = path.join(REPO, 'examples/protected/protected.asm');
 const ECHO = path.join(REPO, 'examples/echo/echo.asm');
+const UNHANDLED = path.join(REPO, 'examples/unhandled-port/unhandled-port.asm');
 const SERIAL_ECHO = path.join(PROGRAMS, 'serial-echo.asm');
 const PAGING = path.join(PROGRAMS, 'paging.asm');
 const STRINGS = path.join(PROGRAMS, 'strings.asm');
@@ -618,6 +619,21 @@ describe('debug adapter (DAP over stdio)', function () {
   describe('ending', () => {
   before(function () {
     if (nativeProblem()) this.skip();
+  });
+
+  it('records the run\'s diagnostics (an unhandled port) in the exit report, on their source line', async () => {
+    const hang = expectStop('exception');
+    await launch({ program: UNHANDLED });
+    await hang;
+    const terminated = dc.waitForEvent('terminated');
+    await dc.continueRequest({ threadId: 1 }); // a hang cannot go on: the session ends
+    await terminated;
+    const report = JSON.parse(fs.readFileSync(path.join(cwd, '.bootvisor/last-run.json'), 'utf8'));
+    const port = report.exits.find((x: { kind: string }) => x.kind === 'unhandled-port');
+    assert.ok(port, JSON.stringify(report.exits));
+    assert.strictEqual(port.port, 0x5a5a);
+    assert.deepStrictEqual(port.source, { file: UNHANDLED, line: line(UNHANDLED, 'in al, dx') });
+    assert.ok(report.sources.some((x: { file: string; sha256: string }) => x.file === UNHANDLED && /^[0-9a-f]{64}$/.test(x.sha256)));
   });
 
   it('writes the exit report and leaves no process behind on disconnect', async () => {
