@@ -39,6 +39,22 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const fileArgument = (uri: unknown): vscode.Uri | undefined => (uri instanceof vscode.Uri ? uri : activeFile());
 
+  /** A new Bootvisor session: its guest screen, serial terminal, status and registers for the server. */
+  const startGuest = (session: vscode.DebugSession): GuestSession => {
+    const existing = guests.get(session.id);
+    if (existing) return existing.guest;
+    const guest = new GuestSession(session);
+    const serial = new SerialTerminal(guest, `COM1: ${session.name}`);
+    const listeners = languageClient ? [forwardDebugState(guest, languageClient)] : [];
+    guests.set(session.id, { guest, serial, listeners });
+    endedSerial?.dispose();
+    endedSerial = undefined;
+    screen.show(true);
+    screen.attach(guest);
+    statusBar.attach(guest);
+    return guest;
+  };
+
   context.subscriptions.push(
     log,
     screen,
@@ -46,28 +62,22 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new BootConfigurationProvider()),
     ...registerAdapter(context, entries.debugAdapter, log),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
-      createDebugAdapterTracker: (session) => ({
-        onDidSendMessage: (message) => guestOf(session)?.onAdapterMessage(message),
-        onError: (error) => log.appendLine(`debug adapter: ${error.message}`),
-        onExit: (code, signal) => {
-          if (code || signal) log.appendLine(`debug adapter exited (code ${code ?? '-'}, signal ${signal ?? '-'})`);
-        },
-      }),
+      // The tracker exists before the adapter's first message, unlike onDidStartDebugSession, which can come
+      // after the guest already stopped at a breakpoint: so the session's state is followed from here.
+      createDebugAdapterTracker: (session) => {
+        const guest = startGuest(session);
+        return {
+          onDidSendMessage: (message) => guest.onAdapterMessage(message),
+          onError: (error) => log.appendLine(`debug adapter: ${error.message}`),
+          onExit: (code, signal) => {
+            if (code || signal) log.appendLine(`debug adapter exited (code ${code ?? '-'}, signal ${signal ?? '-'})`);
+          },
+        };
+      },
     }),
     vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
 
-    vscode.debug.onDidStartDebugSession((session) => {
-      if (session.type !== DEBUG_TYPE) return;
-      const guest = new GuestSession(session);
-      const serial = new SerialTerminal(guest, `COM1: ${session.name}`);
-      const listeners = languageClient ? [forwardDebugState(guest, languageClient)] : [];
-      guests.set(session.id, { guest, serial, listeners });
-      endedSerial?.dispose();
-      endedSerial = undefined;
-      screen.show(true);
-      screen.attach(guest);
-      statusBar.attach(guest);
-    }),
+
     vscode.debug.onDidTerminateDebugSession((session) => {
       const entry = guests.get(session.id);
       if (!entry) return;

@@ -82,8 +82,8 @@ export class GuestSession implements vscode.Disposable {
   }
 
   onStatus(status: StatusEventBody): void {
+    // Only the speed: whether the guest runs is told by stopped/continued events, which a late status must not undo.
     this.status = status;
-    if (status.running && this.state === 'paused') this.state = 'running';
     this.stateEmitter.fire();
   }
 

@@ -140,6 +140,7 @@ export class ScreenPanel implements vscode.Disposable {
   #stage { flex: 1; display: flex; align-items: center; justify-content: center; min-height: 0; padding: 8px; position: relative; }
   /* Nearest-neighbour scaling: a 320x200 guest pixel stays a crisp block, not a blur. */
   #screen { image-rendering: pixelated; image-rendering: crisp-edges; background: #000; outline: none; }
+  #screen.shrunk { image-rendering: auto; }
   #screen:focus { box-shadow: 0 0 0 2px var(--vscode-focusBorder); }
   #hint { position: absolute; bottom: 10px; opacity: 0.7; font-size: 90%; }
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: pre; }

@@ -5,6 +5,7 @@
 # and the grammar. Everything is assembled in a staging folder, so the checkout's own out/ is left alone.
 #   BOOTVISOR_PACKAGE_OUT=path.vsix   where to write it (default: the repository root)
 #   BOOTVISOR_PACKAGE_PARTIAL=1       package even if a program is missing (for work in progress; never release it)
+#   BOOTVISOR_PACKAGE_PREBUILT_ADDON=1  ship build/Release/bootvisor.node as it is, without building it first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -35,10 +36,17 @@ for entry in "${entries[@]}"; do
 done
 
 addon=build/Release/bootvisor.node
-if [[ ! -f $addon ]]; then
-  echo "package: building the native addon" >&2
-  bash scripts/build-native.sh >&2
+# Incremental (make): quick when the addon is current, and never ships a binary older than the sources.
+if [[ ${BOOTVISOR_PACKAGE_PREBUILT_ADDON:-} != 1 ]]; then
+  mkdir -p .cache
+  echo "package: building the native addon (log: .cache/package-native.log)" >&2
+  if ! bash scripts/build-native.sh >.cache/package-native.log 2>&1; then
+    grep -E 'error|Error' .cache/package-native.log | head -20 >&2
+    echo "package: the native addon does not build (see .cache/package-native.log); nothing was packaged" >&2
+    exit 1
+  fi
 fi
+[[ -f $addon ]] || { echo "package: there is no $addon to ship" >&2; exit 1; }
 
 rm -rf "$stage"
 mkdir -p "$stage/prebuilds/linux-x64" "$stage/client" "$stage/out/client/webview"

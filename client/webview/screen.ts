@@ -86,6 +86,8 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     }
     canvas.style.width = `${Math.max(1, Math.floor(width))}px`;
     canvas.style.height = `${Math.max(1, Math.floor(height))}px`;
+    // Enlarged, pixels stay crisp blocks; shrunk, nearest-neighbour would drop whole rows of a glyph, so blend.
+    canvas.classList.toggle('shrunk', width * window.devicePixelRatio < canvas.width);
   }
 
   function setState(message: BvStateMessage): void {

@@ -35,11 +35,12 @@ function bareToolsPath(runDir: string): string {
   return dir;
 }
 
+let server: CodeServer;
+let workbench: Workbench;
+let workspace: string;
+
 describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   this.timeout(240_000);
-  let server: CodeServer;
-  let workbench: Workbench;
-  let workspace: string;
 
   before(async function () {
     const executable = process.env.BOOTVISOR_E2E_CODE_SERVER;
@@ -63,6 +64,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         'workbench.tips.enabled': false,
         'editor.hover.delay': 300,
         'editor.minimap.enabled': false,
+        'editor.stickyScroll.enabled': false,
         'telemetry.telemetryLevel': 'off',
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
@@ -85,12 +87,13 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     if (this.currentTest?.state === 'failed' && workbench) {
       await workbench.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
     }
+    await workbench?.dismissDialogs().catch(() => undefined);
     await workbench?.stopDebugging().catch(() => undefined);
   });
 
   it('1. F5 on an example .asm boots it, and the guest screen shows its text', async function () {
     await workbench.openFile('hello/hello.asm');
-    await workbench.editor().locator('.view-lines').click();
+    await workbench.focusEditor();
     await workbench.page.keyboard.press('F5');
     const text = await workbench.waitForScreenText('Hello from Bootvisor!');
     assert.match(text, /Hello from Bootvisor!/);
@@ -117,22 +120,33 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       return found.some((r) => /\beax\b/i.test(r)) ? found : undefined;
     }, 30_000, 'the Variables view never showed eax');
     assert.ok(rows.some((r) => /\besp\b/i.test(r)), `no esp among the variables: ${rows.join(' | ')}`);
+    // The screen's toolbar knows the guest is stopped, so its button offers Resume.
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), 10_000, 'the guest screen does not show the stop');
     await workbench.screenshot('2-breakpoint-registers');
     await workbench.stopDebugging();
     await workbench.command('Remove All Breakpoints');
   });
 
-  it('3. a triple fault appears in the Problems panel at the faulting line', async function () {
+  it('3. a triple fault stops the run at its line, and appears in the Problems panel there', async function () {
     const source = path.join(workspace, 'triple-fault', 'triple-fault.asm');
     const line = lineOf(source, /^\s*div cx/);
     await workbench.openFile('triple-fault/triple-fault.asm');
-    await workbench.editor().locator('.view-lines').click();
+    await workbench.focusEditor();
     await workbench.page.keyboard.press('F5');
+    // The session stops on the fault (the "Triple fault" exception breakpoint is on by default)...
+    const widget = workbench.page.locator('.exception-widget').first();
+    await waitFor(async () => ((await widget.isVisible()) ? true : undefined), 60_000, 'the session did not stop on the triple fault');
+    assert.match(await widget.innerText(), /triple fault/i);
+    await workbench.screenshot('3-triple-fault-stop');
+    // ...and once it ends, its exit report puts the fault in Problems at the faulting line.
+    await workbench.stopDebugging();
+    // A marker's row carries its position ("[Ln 28, Col 5]"); the file's own row above it does not.
+    const isFault = (r: string): boolean => /triple fault/i.test(r) && /\[Ln \d+/.test(r);
     const rows = await waitFor(async () => {
       const found = await workbench.problems();
-      return found.some((r) => /triple/i.test(r)) ? found : undefined;
+      return found.some(isFault) ? found : undefined;
     }, 60_000, 'no triple fault in the Problems panel');
-    const row = rows.find((r) => /triple/i.test(r))!;
+    const row = rows.find(isFault)!;
     assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the triple fault is not at line ${line}: ${row}`);
     await workbench.screenshot('3-problems-triple-fault');
   });
@@ -152,7 +166,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   it('5. keys typed into the guest screen reach the guest, and the echo example echoes them', async function () {
     await workbench.page.mouse.move(10, 450);
     await workbench.openFile('echo/echo.asm');
-    await workbench.editor().locator('.view-lines').click();
+    await workbench.focusEditor();
     await workbench.page.keyboard.press('F5');
     await workbench.waitForScreenText('Type something:');
     const frame = await workbench.screenFrame();
@@ -169,6 +183,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {
   const deadline = Date.now() + timeout;
   while (Date.now() < deadline) {
+    await workbench.failOnDialog();
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 500));

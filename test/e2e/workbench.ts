@@ -72,9 +72,16 @@ export class Workbench {
     return this.page.locator('.editor-group-container.active .monaco-editor').first();
   }
 
+  /** Focuses the source editor (the first editor group; the guest screen opens in the second). */
+  async focusEditor(): Promise<void> {
+    await this.page.keyboard.press('Control+1');
+    await this.editor().locator('textarea, .native-edit-context').first().waitFor({ state: 'attached' });
+    await this.page.waitForTimeout(200);
+  }
+
   /** Moves the cursor to a line (1-based) with Go to Line, which also scrolls it into view. */
   async goToLine(line: number): Promise<void> {
-    await this.editor().locator('.view-lines').click();
+    await this.focusEditor();
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
@@ -89,7 +96,7 @@ export class Workbench {
     const number = this.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
     const box = await number.boundingBox();
     if (!box) throw new Error(`line ${line} has no line number on screen`);
-    const margin = await this.editor().locator('.margin').boundingBox();
+    const margin = await this.editor().locator('.margin[role="presentation"]').first().boundingBox();
     // The glyph margin is the strip between the editor's left edge and the line numbers.
     const x = margin ? margin.x + Math.max(4, (box.x - margin.x) / 2) : box.x - 8;
     await this.page.mouse.move(x, box.y + box.height / 2);
@@ -122,10 +129,29 @@ export class Workbench {
     return box.y;
   }
 
+  /** Throws with the text of a modal dialog if one is open: a failed launch shows one, and it blocks everything. */
+  async failOnDialog(): Promise<void> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    if (await dialog.isVisible().catch(() => false)) {
+      const text = (await dialog.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      throw new Error(`VS Code shows a dialog: ${text}`);
+    }
+  }
+
+  /** Closes modal dialogs and notifications, so one step's failure does not block the next. */
+  async dismissDialogs(): Promise<void> {
+    for (let i = 0; i < 3 && (await this.page.locator('.monaco-dialog-box').isVisible().catch(() => false)); i++) {
+      await this.page.keyboard.press('Escape');
+      await this.page.waitForTimeout(200);
+    }
+    await this.page.keyboard.press('Escape');
+  }
+
   /** The frame holding the guest screen webview, once it exists. */
   async screenFrame(timeout = 60_000): Promise<Frame> {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
+      await this.failOnDialog();
       for (const frame of this.page.frames()) {
         if (frame.isDetached()) continue;
         const found = await frame.$('#screen-text').catch(() => null);
@@ -175,6 +201,12 @@ export class Workbench {
     const view = this.page.locator('.debug-variables');
     await view.waitFor({ timeout: 30_000 });
     return view.locator('.monaco-list-row').allInnerTexts();
+  }
+
+  /** The guest screen's toolbar line (backend and speed, or "paused: why"). */
+  async screenStatus(): Promise<string> {
+    const frame = await this.screenFrame();
+    return ((await frame.locator('#detail').textContent()) ?? '').trim();
   }
 
   /** Waits until no debug session runs (its toolbar is gone). */
