@@ -84,7 +84,9 @@ let cached: NativeAddon | undefined;
 /** The addon, loaded once. Throws with what to do when it was never built. */
 export function loadBinding(): NativeAddon {
   if (cached) return cached;
-  const root = packageRoot();
+  // From out/common/ the build is two folders up: no search, no package.json to read on the common path.
+  const near = path.join(__dirname, '..', '..', 'build', 'Release', 'bootvisor.node');
+  const root = fs.existsSync(near) ? path.join(__dirname, '..', '..') : packageRoot();
   // The common case first: a plain require of the local build skips node-gyp-build's directory scans.
   const local = path.join(root, 'build', 'Release', 'bootvisor.node');
   try {
