@@ -51,6 +51,15 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
     assert.strictEqual(port.severity, DiagnosticSeverity.Warning);
     assert.strictEqual(port.range.start.line, 8, 'at `out dx, al` (line 9)');
     assert.strictEqual(port.message, 'Write to port 0x378, which no device of the VM serves (the write is dropped); on a PC it is usually LPT1 data [parallel port (LPT1)]');
+
+    // The run's SHA-256 of the source matches the open, unchanged text; an edit makes every diagnostic say so.
+    const text = fs.readFileSync(path.join(root, 'faulty.asm'), 'utf8');
+    client.open('faulty.asm', text);
+    await new Promise((done) => setTimeout(done, 300));
+    assert.ok(!client.diagnostics.get(client.uri('faulty.asm'))!.some((x) => /changed since/.test(x.message)), 'not stale while unchanged');
+    client.change('faulty.asm', text.replace('xor ax, ax', 'xor bx, bx'), 2);
+    await client.diagnosticsOf('faulty.asm', (list) => list.some((x) => x.source === 'bootvisor run') && list.filter((x) => x.source === 'bootvisor run').every((x) => /faulty\.asm changed since this run/.test(x.message)), 'stale notes');
+    client.change('faulty.asm', text, 3);
   });
 
   it('a newer run replaces it: HLT with interrupts off, as information', async () => {
