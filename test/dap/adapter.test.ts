@@ -352,6 +352,13 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.ok((await register('dx')) > 0, 'the guest ran');
     const f = await top();
     assert.strictEqual(f.source?.path, SPIN);
+    // A breakpoint set while the guest runs takes effect.
+    await dc.continueRequest({ threadId: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    const bp = expectStop('breakpoint', SPIN, line(SPIN, 'inc dx'));
+    const set = await dc.setBreakpointsRequest({ source: { path: SPIN }, breakpoints: [{ line: line(SPIN, 'inc dx') }] });
+    assert.ok(set.body.breakpoints[0].verified);
+    await bp;
   });
 
   it('runs logpoints and honours conditions and hit counts', async () => {
