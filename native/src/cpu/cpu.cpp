@@ -56,6 +56,7 @@ void Cpu::setSeg(int s, const Seg& v) {
     g.canWrite = (g.attr & attr::T_RW) != 0;
   }
   seg[s] = g;
+  if (s == SEG_CS) ++codeGen;
 }
 
 void Cpu::setSegReal(int s, uint16_t sel) {
@@ -96,6 +97,7 @@ void Cpu::setCr4(uint32_t v) {
 }
 
 void Cpu::flushTlb(bool includingGlobal) {
+  ++codeGen;
   for (auto& e : tlb_) {
     if (!includingGlobal && e.global && (cr4 & 0x80)) continue;
     e = TlbEntry{};

@@ -11,7 +11,8 @@
 //
 // Additive changes since first commit (the colleague reads this list):
 //   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
-//   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path).
+//   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path);
+//   Cpu::codeGen (bumped on every CS load and TLB flush).
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -205,6 +206,9 @@ class Cpu {
   // Nonzero when the run loop must look after an instruction: set with a pending fault, an I/O yield,
   // stopAfter and halted, so the loop tests one byte instead of four.
   uint8_t events = 0;
+  // Bumped whenever what EIP maps to may have changed (a CS load, a TLB flush, CR0/CR3/CR4, A20): the run
+  // loop's cached successor of an instruction is valid only within one generation.
+  uint32_t codeGen = 0;
   uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
 
   struct Pending {

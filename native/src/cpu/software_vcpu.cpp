@@ -22,6 +22,11 @@ struct CacheSlot {
   uint32_t phys = 0;
   uint8_t mode = 0xFF;  // 0 = 16-bit code, 1 = 32-bit code, 0xFF = empty
   Insn insn;
+  // The instruction that ran after this one last time (fall-through or branch target), valid for one
+  // Cpu::codeGen: the next lookup is then a compare instead of a TLB walk and a hash, and the host CPU can
+  // predict it.
+  uint32_t succEip = 0, succGen = ~0u, succPhys = 0;
+  CacheSlot* succ = nullptr;
 };
 
 inline uint32_t cacheIndex(uint32_t pa) { return (pa ^ (pa >> kCacheBits)) & (kCacheSize - 1); }
@@ -321,7 +326,13 @@ void SoftwareVcpuImpl::recordFault(uint8_t vector, bool hasError, uint32_t error
 
 // Delivers vector with the #DF and triple-fault rules. False: delivered. True: run() must return (out).
 bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out) {
-  for (;;) {
+  for (int attempt = 0;; ++attempt) {
+    if (attempt == 8) {  // faults that keep handing over serially: give up as the CPU would, by shutting down
+      recordFault(0xFF, false, 0, "exception delivery keeps faulting; the processor shuts down", true);
+      out = Exit{};
+      out.reason = ExitReason::Shutdown;
+      return true;
+    }
     const bool pm = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
     const bool hasErr = kind == IntKind::Exception && pm && vectorHasError(vector);
     // What delivery may change before it fails is undone, so a nested fault sees the faulting state.
@@ -405,6 +416,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   const bool hist = !history_.empty();
   const bool slow = hist || hasBreaks_;
   cpu_.events = 0;
+  CacheSlot* prev = nullptr;
   for (;;) {
     if (stop_.exchange(false, std::memory_order_relaxed)) {
       ex.reason = ExitReason::Stopped;
@@ -425,6 +437,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           cpu_.insnEip = cpu_.eip;
           cpu_.insnEsp = cpu_.gpr[4];
           insnFlags_ = cpu_.eflags();
+          prev = nullptr;
           if (deliver(v, IntKind::External, 0, ex)) return ex;
           if (cpu_.faultPending() && handleFault(ex)) return ex;
           continue;
@@ -439,63 +452,83 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
         }
       }
       const uint32_t eip = cpu_.eip;
-      const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
-      uint32_t phys;
       cpu_.insnEip = eip;
       // ESP and EFLAGS at the start are kept in registers and stored only when a fault needs them.
       const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.eflags();
       const Insn* in;
-      bool ok = true;
-      if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
-        ok = false;
-        in = nullptr;
+      CacheSlot* cur = nullptr;
+      if (__builtin_expect(!slow && prev != nullptr && prev->succEip == eip && prev->succGen == cpu_.codeGen, 1) &&
+          __builtin_expect(prev->succ->phys == prev->succPhys && prev->succ->mode == prev->mode, 1)) {
+        // Same instruction as last time after prev: the limit check and the translation still hold.
+        cur = prev->succ;
+        in = &cur->insn;
       } else {
-        CacheSlot& slot = cache_[cacheIndex(phys)];
-        if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
-        else in = fetchDecode(lin, phys, ok);
-      }
-      if (__builtin_expect(!ok, 0)) {
-        cpu_.icount++;
-        cpu_.events = 0;
-        cpu_.insnEsp = esp0;
-        insnFlags_ = flags0;
-        if (handleFault(ex)) return ex;
-        continue;
-      }
-      if (__builtin_expect(slow, 0)) {
-        if (hasBreaks_ && checkBreak(lin, phys)) {
-          ex.reason = ExitReason::Debug;
-          ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
-          for (const Breakpoint& b : breaks_)
-            if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
-          return ex;
+        const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
+        uint32_t phys;
+        bool ok = true;
+        if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
+          ok = false;
+          in = nullptr;
+        } else {
+          CacheSlot& slot = cache_[cacheIndex(phys)];
+          if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
+          else in = fetchDecode(lin, phys, ok);
+          if (ok && in == &slot.insn) cur = &slot;
         }
-        if (hist) {
-          HistEntry& h = history_[histPos_];
-          h.linear = lin;
-          h.eip = eip;
-          h.phys = phys;
-          h.cs = cpu_.seg[SEG_CS].sel;
-          h.len = in->len;
-          histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
-          histCount_++;
+        if (__builtin_expect(!ok, 0)) {
+          cpu_.icount++;
+          cpu_.events = 0;
+          cpu_.insnEsp = esp0;
+          insnFlags_ = flags0;
+          prev = nullptr;
+          if (handleFault(ex)) return ex;
+          continue;
+        }
+        if (__builtin_expect(slow, 0)) {
+          if (hasBreaks_ && checkBreak(lin, phys)) {
+            ex.reason = ExitReason::Debug;
+            ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
+            for (const Breakpoint& b : breaks_)
+              if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
+            return ex;
+          }
+          if (hist) {
+            HistEntry& h = history_[histPos_];
+            h.linear = lin;
+            h.eip = eip;
+            h.phys = phys;
+            h.cs = cpu_.seg[SEG_CS].sel;
+            h.len = in->len;
+            histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
+            histCount_++;
+          }
+        }
+        if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
+          cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
+          cpu_.icount++;
+          cpu_.events = 0;
+          cpu_.insnEsp = esp0;
+          insnFlags_ = flags0;
+          prev = nullptr;
+          if (handleFault(ex)) return ex;
+          continue;
+        }
+        // Breakpoints and the history need every instruction on this path: no successor links then.
+        if (prev && cur && !slow) {
+          prev->succEip = eip;
+          prev->succGen = cpu_.codeGen;
+          prev->succPhys = phys;
+          prev->succ = cur;
         }
       }
-      if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
-        cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
-        cpu_.icount++;
-        cpu_.events = 0;
-        cpu_.insnEsp = esp0;
-        insnFlags_ = flags0;
-        if (handleFault(ex)) return ex;
-        continue;
-      }
+      prev = cur;
       cpu_.intShadow = false;
       cpu_.eip = (eip + in->len) & in->ipMask;
       in->fn(cpu_, *in);
       cpu_.icount++;
       if (__builtin_expect(cpu_.events | (flags0 & flags::TF), 0)) {
         cpu_.events = 0;
+        prev = nullptr;
         cpu_.insnEsp = esp0;
         insnFlags_ = flags0;
         if (cpu_.faultPending()) {
