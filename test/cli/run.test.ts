@@ -6,7 +6,9 @@ import { PNG } from 'pngjs';
 
 import type { ExitReport } from '../../common/exit-report';
 import { ExitStatus } from '../../cli/exit-codes';
-import { exampleAsm, exampleImg, requireNasm, runCli, runCliAsync, tempDir } from './harness';
+import * as path from 'path';
+
+import { exampleAsm, exampleImg, requireNasm, ROOT, runCli, runCliAsync, tempDir } from './harness';
 
 /** The 1-based line of `file` whose trimmed text starts with `start`. */
 function lineOf(file: string, start: string): number {
@@ -203,6 +205,17 @@ describe('bootvisor run', function () {
     assert.deepStrictEqual(row.ports, [0x5a5a]);
     const hlt = report.exits.find((x) => x.kind === 'hlt-cli');
     assert.ok(hlt && hlt.severity === 'information');
+  });
+
+  it('passes --memory and --boot-drive to the machine', () => {
+    requireNasm();
+    const programs = path.join(ROOT, 'test', 'pc', 'programs');
+    const mem = runCli(['run', path.join(programs, 'int15.asm'), '--memory', '64', '--debugcon', '-']);
+    assert.strictEqual(mem.status, 1, mem.stderr); // the program writes 0 to port 0xF4: (0 << 1) | 1
+    assert.match(mem.stdout, /^ext_kb=FC00$/m, '63 MiB above the first');
+    const hdd = runCli(['run', path.join(programs, 'int13-lba.asm'), '--boot-drive', 'hdd', '--debugcon', '-']);
+    assert.match(hdd.stdout, /^drive=80$/m, hdd.stderr);
+    assert.match(hdd.stdout, /^ext_bx=AA55$/m);
   });
 
   it('refuses an output file it cannot create with 73', () => {

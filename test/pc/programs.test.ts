@@ -107,6 +107,12 @@ const SPECS: Spec[] = [
     },
   },
   {
+    name: 'int19',
+    what: 'INT 19h: boots the boot sector again, RAM kept',
+    expect: { boots: '02' },
+    sameAsQemu: 'all',
+  },
+  {
     name: 'bda',
     what: 'BIOS data area: video mode, columns, rows, cursor, CRTC port, COM1, keyboard buffer, memory, ticks',
     expect: { mode: '03', cols: '0050', rows: '18', cursor: '0304', crtc: '03D4', com1: '03F8', kb_start: '001E', kb_end: '003E', kb_empty: '01', base_kb: /^0(27F|280)$/, ticks_move: '01' },
@@ -187,6 +193,23 @@ describe('PC: BIOS services and devices, one program each (test/pc/programs)', f
       images.set(spec.name, file);
     }
   });
+
+  for (const [size, drive, what] of [
+    [512, '00', 'a bare sector boots as a floppy'],
+    [FLOPPY_144, '00', 'a 1.44 MB image boots as a floppy'],
+    [2949120, '00', 'a 2.88 MB image boots as a floppy'],
+    [10 << 20, '80', 'a 10 MiB image boots as a hard disk'],
+  ] as const) {
+    it(`boot drive from the image size: ${what} (DL=${drive}h)`, async () => {
+      const a = assemble(path.join(PROGRAMS, 'int13-lba.asm'));
+      a.remove();
+      const image = Buffer.alloc(Math.max(size, a.image.length));
+      image.set(a.image.subarray(0, Math.min(a.image.length, image.length)));
+      const r = await boot(image.subarray(0, size));
+      assert.strictEqual(r.stop.reason, 'guest-exit');
+      assert.strictEqual(grouped(results(r.debugcon)).get('drive')?.[0], drive);
+    });
+  }
 
   for (const spec of SPECS) {
     it(`${spec.name}: ${spec.what}`, async () => {
