@@ -184,6 +184,10 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     logger.setup(Logger.LogLevel.Stop, false);
+    if (this.runtime) {
+      this.sendErrorResponse(response, { id: ERR.launch, format: 'This session already runs a guest; start another debug session for another program.', showUser: true });
+      return;
+    }
     try {
       this.config = validateLaunch(args);
       this.program = loadProgram(this.config);
@@ -210,6 +214,10 @@ export class BootvisorSession extends LoggingDebugSession {
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 5000))]);
     this.sendResponse(response);
     this.runtime.start(this.config.stopOnEntry);
+  }
+
+  protected attachRequest(response: DebugProtocol.AttachResponse): void {
+    this.sendErrorResponse(response, { id: ERR.launch, format: 'Bootvisor starts its own virtual machine: use a "launch" configuration, not "attach".', showUser: true });
   }
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {

@@ -607,6 +607,8 @@ describe('debug adapter (DAP over stdio)', function () {
         (e: Error) => assert.doesNotMatch(e.message, /Cannot read properties|is not a function|of undefined/, `${command}: ${e.message}`),
       );
     }
+    await assert.rejects(dc.launchRequest({ program: STEPS } as DebugProtocol.LaunchRequestArguments), /already runs a guest/);
+    await assert.rejects(dc.attachRequest({}), /use a "launch" configuration/);
     const threads = await dc.threadsRequest();
     assert.strictEqual(threads.body.threads.length, 1, 'still serving');
   });
