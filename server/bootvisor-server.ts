@@ -1,11 +1,10 @@
 // The language server's session: LSP requests and notifications translated into calls on the file index,
-// the assembler, the boot-sector checks, the report store and the hover builder. It owns all its state (no
+// the assembler, the boot-sector checks, the report store and the navigation features. It owns all its state (no
 // module singletons) and never lets an error escape a handler: a bad file costs one message, not the server.
 import * as path from 'path';
 import {
   CodeLens, Connection, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeWatchedFilesNotification,
-  DocumentSymbol, InitializeParams, InitializeResult, InlayHint, Location, MessageType, Position, Range, SymbolInformation,
-  SymbolKind, TextDocuments, TextDocumentSyncKind,
+  InitializeParams, InitializeResult, InlayHint, Location, MessageType, Position, Range, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'url';
@@ -17,8 +16,8 @@ import { assemble, NasmMessage } from './assembler';
 import { bootSectorChecks, Finding } from './boot-checks';
 import { exitFindings, ExitFinding } from './exit-diagnostics';
 import { FileIndex, isIncludeName, MAX_PARSE_BYTES } from './file-index';
-import { hoverAt, wordAt } from './hover';
-import { parentAt, parseNasm, ParsedFile, resolveName, SymbolDef, SymbolKindName } from './nasm-file';
+import { parseNasm } from './nasm-file';
+import { Navigation } from './navigation';
 import { CurrentReport, ReportStore, resolveSource, sha256 } from './reports';
 
 /** Above this size a document is not assembled as you type (assembling it on every pause would hog the CPU). */
@@ -30,6 +29,7 @@ export class BootvisorServer {
   private readonly documents = new TextDocuments(TextDocument);
   private readonly index: FileIndex;
   private readonly reports: ReportStore;
+  private readonly navigation: Navigation;
   private folders: string[] = [];
   private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = { nasmPath: process.env.BOOTVISOR_NASM || 'nasm', debounceMs: 400 };
   private timers = new Map<string, NodeJS.Timeout>();
@@ -47,6 +47,13 @@ export class BootvisorServer {
 
   constructor(private readonly connection: Connection) {
     this.index = new FileIndex({ get: (file) => this.openText(file) }, []);
+    this.navigation = new Navigation({
+      index: this.index,
+      toPath: (uri) => this.toPath(uri),
+      toUri: (file) => this.toUri(file),
+      openFiles: () => this.openFiles(),
+      debugState: () => ({ registers: this.registers, description: this.registersNote }),
+    });
     this.reports = new ReportStore(
       (current) => this.guard('report', () => this.onReport(current)),
       (problem) => this.tellOnce(`report:${problem.origin}:${problem.message}`, MessageType.Warning, `Bootvisor: the run report ${problem.origin} ${problem.message}.`),
@@ -83,11 +90,11 @@ export class BootvisorServer {
       this.registers = p?.registers ?? null;
       this.registersNote = p?.description;
     }));
-    c.onHover((p) => this.guard('hover', () => this.hover(p.textDocument.uri, p.position), null));
-    c.onDefinition((p) => this.guard('definition', () => this.definition(p.textDocument.uri, p.position), []));
-    c.onReferences((p) => this.guard('references', () => this.references(p.textDocument.uri, p.position, p.context.includeDeclaration), []));
-    c.onDocumentSymbol((p) => this.guard('document symbols', () => this.documentSymbols(p.textDocument.uri), []));
-    c.onWorkspaceSymbol((p) => this.guard('workspace symbols', () => this.workspaceSymbols(p.query), []));
+    c.onHover((p) => this.guard('hover', () => this.navigation.hover(p.textDocument.uri, p.position), null));
+    c.onDefinition((p) => this.guard('definition', () => this.navigation.definition(p.textDocument.uri, p.position), []));
+    c.onReferences((p) => this.guard('references', () => this.navigation.references(p.textDocument.uri, p.position, p.context.includeDeclaration), []));
+    c.onDocumentSymbol((p) => this.guard('document symbols', () => this.navigation.documentSymbols(p.textDocument.uri), []));
+    c.onWorkspaceSymbol((p) => this.guard('workspace symbols', () => this.navigation.workspaceSymbols(p.query), []));
     c.onCodeLens((p) => this.guard('code lens', () => this.codeLenses(p.textDocument.uri), []));
     c.languages.inlayHint.on((p) => this.guard('inlay hints', () => this.inlayHints(p.textDocument.uri, p.range), []));
     this.documents.listen(c);
@@ -450,152 +457,4 @@ export class BootvisorServer {
         return { position: Position.create(p.line, lineText.length), label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`, paddingLeft: true, tooltip: this.profileLabel(p) };
       });
   }
-
-  // ---- NASM features -----------------------------------------------------------------------------------------
-
-  private docContext(uri: string): { file: string; parsed: ParsedFile; text: string } | undefined {
-    const file = this.toPath(uri);
-    if (!file) return undefined;
-    const parsed = this.index.parsed(file);
-    const text = this.index.text(file);
-    return parsed && text !== undefined ? { file, parsed, text } : undefined;
-  }
-
-  /** The name under the cursor, resolved (`.loop` -> `print.loop`), if it is a symbol-shaped word. */
-  private nameAt(ctx: { parsed: ParsedFile; text: string }, pos: Position): { name: string; written: string } | undefined {
-    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
-    const w = wordAt(lineText, pos.character);
-    if (!w) return undefined;
-    return { name: resolveName(w.text, parentAt(ctx.parsed, pos.line)), written: w.text };
-  }
-
-  private findDefs(file: string, name: string): { file: string; def: SymbolDef }[] {
-    const out: { file: string; def: SymbolDef }[] = [];
-    for (const f of this.index.unit(file, this.openFiles())) {
-      for (const def of this.index.parsed(f)?.defs ?? []) if (def.name === name) out.push({ file: f, def });
-    }
-    return out;
-  }
-
-  private hover(uri: string, pos: Position) {
-    const ctx = this.docContext(uri);
-    if (!ctx) return null;
-    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
-    const result = hoverAt({
-      file: ctx.parsed,
-      lineText,
-      line: pos.line,
-      character: pos.character,
-      registers: this.registers,
-      registersNote: this.registersNote,
-      findDefinition: (written) => {
-        const defs = this.findDefs(ctx.file, resolveName(written, parentAt(ctx.parsed, pos.line)));
-        const d = defs[0];
-        return d ? { def: d.def, where: `${path.basename(d.file)}:${d.def.line + 1}` } : undefined;
-      },
-      constant: (name) => this.findDefs(ctx.file, name).find((d) => d.def.kind === 'equ' || d.def.kind === 'define')?.def.value,
-    });
-    if (!result) return null;
-    return { contents: { kind: 'markdown' as const, value: result.markdown }, range: Range.create(pos.line, result.start, pos.line, result.end) };
-  }
-
-  private definition(uri: string, pos: Position): Location[] {
-    const ctx = this.docContext(uri);
-    if (!ctx) return [];
-    const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
-    const inc = ctx.parsed.includes.find((i) => i.line === pos.line && pos.character >= i.start - 1 && pos.character <= i.end + 1);
-    if (inc) {
-      const target = this.index.resolveInclude(ctx.file, inc.path);
-      if (target) return [Location.create(this.toUri(target), Range.create(0, 0, 0, 0))];
-    }
-    const n = this.nameAt(ctx, pos);
-    if (!n || !lineText) return [];
-    return this.findDefs(ctx.file, n.name).map(({ file, def }) => Location.create(this.toUri(file), Range.create(def.line, def.start, def.line, def.end)));
-  }
-
-  private references(uri: string, pos: Position, includeDeclaration: boolean): Location[] {
-    const ctx = this.docContext(uri);
-    if (!ctx) return [];
-    const n = this.nameAt(ctx, pos);
-    if (!n) return [];
-    const out: Location[] = [];
-    for (const f of this.index.unit(ctx.file, this.openFiles())) {
-      const parsed = this.index.parsed(f);
-      if (!parsed) continue;
-      const u = this.toUri(f);
-      if (includeDeclaration) for (const d of parsed.defs) if (d.name === n.name) out.push(Location.create(u, Range.create(d.line, d.start, d.line, d.end)));
-      for (const use of parsed.uses) if (use.name === n.name) out.push(Location.create(u, Range.create(use.line, use.start, use.line, use.end)));
-    }
-    return out;
-  }
-
-  private documentSymbols(uri: string): DocumentSymbol[] {
-    const ctx = this.docContext(uri);
-    if (!ctx) return [];
-    const lines = ctx.text.split(/\r?\n/);
-    const top: DocumentSymbol[] = [];
-    const byName = new Map<string, DocumentSymbol>();
-    for (const d of ctx.parsed.defs) {
-      const sym: DocumentSymbol = {
-        name: d.written,
-        detail: detailOf(d),
-        kind: kindOf(d.kind),
-        range: Range.create(d.line, 0, d.lastLine, (lines[d.lastLine] ?? '').length),
-        selectionRange: Range.create(d.line, d.start, d.line, d.end),
-        children: [],
-      };
-      const parent = d.kind === 'local' && d.parent ? byName.get(d.parent) : undefined;
-      if (parent) parent.children!.push(sym);
-      else top.push(sym);
-      if (d.kind === 'label' || d.kind === 'data') byName.set(d.name, sym);
-    }
-    return top;
-  }
-
-  private workspaceSymbols(query: string): SymbolInformation[] {
-    const q = query.toLowerCase();
-    const out: SymbolInformation[] = [];
-    for (const f of this.index.allFiles(this.openFiles())) {
-      for (const d of this.index.parsed(f)?.defs ?? []) {
-        if (q && !fuzzy(d.name.toLowerCase(), q)) continue;
-        out.push({
-          name: d.name,
-          kind: kindOf(d.kind),
-          location: Location.create(this.toUri(f), Range.create(d.line, d.start, d.line, d.end)),
-          containerName: d.parent ?? path.basename(f),
-        });
-        if (out.length >= 1000) return out;
-      }
-    }
-    return out;
-  }
-}
-
-function kindOf(kind: SymbolKindName): SymbolKind {
-  switch (kind) {
-    case 'label': return SymbolKind.Function;
-    case 'local': return SymbolKind.Key;
-    case 'data': return SymbolKind.Variable;
-    case 'macro': return SymbolKind.Method;
-    case 'equ': return SymbolKind.Constant;
-    case 'define': return SymbolKind.Constant;
-  }
-}
-
-function detailOf(d: SymbolDef): string {
-  switch (d.kind) {
-    case 'equ': return `equ ${d.value ?? ''}`;
-    case 'define': return `%define ${d.value ?? ''}`;
-    case 'macro': return 'macro';
-    case 'data': return 'data';
-    case 'local': return 'local label';
-    default: return 'label';
-  }
-}
-
-/** Characters of the query in order (what VS Code's symbol picker expects). */
-function fuzzy(name: string, query: string): boolean {
-  let i = 0;
-  for (const c of name) if (c === query[i]) i++;
-  return i === query.length;
 }
