@@ -20,9 +20,10 @@ export interface Frame {
 const SCAN_BYTES = 256;
 
 export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32): Frame[] {
-  const frame = (linear: number, cs: number, ip: number): Frame => {
-    const loc = listing?.locate(linear);
-    const label = listing?.symbolize(linear);
+  // A caller's frame is shown at its CALL (the return address is already the next line), as gdb does.
+  const frame = (linear: number, cs: number, ip: number, caller = false): Frame => {
+    const loc = listing?.locate(caller ? linear - 1 : linear);
+    const label = listing?.symbolize(caller ? linear - 1 : linear);
     const where = `${hex(cs, 4)}:${hex(ip, codeBitness(regs) === 32 ? 8 : 4)}`;
     return { linear, cs, ip, name: label ? `${label} (${where})` : where, file: loc?.file, line: loc?.line };
   };
@@ -39,7 +40,7 @@ export function callStack(machine: Machine, regs: Registers, listing: ListingMap
     const { data: bytes } = readWhatIsReadable(machine, call.address, call.length);
     const ins = decodeOne(bytes, call.address - regs.cs.base, width === 2 ? 16 : 32);
     if (!ins || ins.kind !== 'call' || ins.length !== call.length) continue;
-    frames.push(frame(linear, regs.cs.selector, ret));
+    frames.push(frame(linear, regs.cs.selector, ret, true));
   }
   return frames;
 }

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildProgram, PROGRAMS, REPO } from './nasm-fixture';
+import { buildProgram, PROGRAMS, readMapSymbols, REPO } from './nasm-fixture';
 
 const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
 const STEPS = path.join(PROGRAMS, 'steps.asm');
@@ -20,6 +20,7 @@ const UNHANDLED = path.join(REPO, 'examples/unhandled-port/unhandled-port.asm');
 const SERIAL_ECHO = path.join(PROGRAMS, 'serial-echo.asm');
 const PAGING = path.join(PROGRAMS, 'paging.asm');
 const STRINGS = path.join(PROGRAMS, 'strings.asm');
+const ORG0 = path.join(PROGRAMS, 'org0.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -239,6 +240,28 @@ describe('debug adapter (DAP over stdio)', function () {
     for (let i = 0; i < 100 && !(fs.existsSync(serialFile) && fs.readFileSync(serialFile, 'latin1').includes('N')); i++) await new Promise((r) => setTimeout(r, 20));
     assert.strictEqual(fs.readFileSync(serialFile, 'latin1'), 'N');
     assert.ok(!outputs.join('').includes('N\n') && !outputs.some((o) => o === 'N'), 'COM1 is not in the Debug Console');
+  });
+
+  it('maps code assembled at org 0 and run at 07C0:0000 (labels are offsets, breakpoints are linear)', async () => {
+    const stopped = expectStop('function breakpoint', ORG0, line(ORG0, 'add bx, bx'));
+    await launch({ program: ORG0 }, async () => {
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'twice' }] });
+    });
+    await stopped;
+    const built = buildProgram('org0');
+    const val = readMapSymbols(built.map).get('val')!;
+    fs.rmSync(built.dir, { recursive: true, force: true });
+    assert.ok(val < 0x100, 'nasm gives val a small offset');
+    assert.strictEqual(Number((await evaluate('val')).body.result), val);
+    assert.strictEqual(Number((await evaluate('[val]')).body.result), 0x2121);
+    assert.strictEqual((await evaluate('[val]')).body.memoryReference, `0x${(0x7c00 + val).toString(16).toUpperCase()}`);
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.match(st.body.stackFrames[0].name, /^twice \(07C0:/);
+    assert.strictEqual(st.body.stackFrames[1].line, line(ORG0, 'call twice'), 'the caller frame shows the call');
+    const s = expectStop('step', ORG0, line(ORG0, 'cli'));
+    await dc.stepOutRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(await register('bx'), 0x4242);
   });
 
   it('ends the session at a hang when the hang filter is off', async () => {
