@@ -58,6 +58,11 @@ export const EXCLUSIONS: {
     after: (t, v) => t.exception?.number === 13 && v === 12,
     why: 'a real-mode access through SS past offset 0xFFFF: the 286 raises #GP (13), a 386 raises #SS (12)',
   },
+  {
+    form: '*',
+    after: (t, v) => v === 6 && t.exception?.number !== 6 && t.bytes.slice(0, t.bytes.length - 1).includes(0xf0),
+    why: 'LOCK on an instruction that cannot be locked: the 286 ignores it, a 386+ raises #UD',
+  },
   ...['A5', 'A7', 'AB', 'AD', '6D', '6F'].map((form) => ({
     form,
     skip: (t: VectorTest) => t.exception?.number === 13 && (t.final.regs.si !== undefined || t.final.regs.di !== undefined),

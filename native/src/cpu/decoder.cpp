@@ -80,9 +80,35 @@ void opUndefined(Cpu& c, const Insn& i) {
   else c.raise(VEC_UD, 0, "opcode %02X is not a valid instruction here", i.op);
 }
 
+// LOCK is allowed only on these read-modify-write forms with a memory destination (#UD otherwise, 386+).
+static bool lockable(const Insn& i) {
+  if (i.mod == 3) return false;
+  const uint16_t op = i.op;
+  if (op < 0x40) return (op & 7) < 2 && (op >> 3) != 7;  // ADD OR ADC SBB AND SUB XOR to E (not CMP)
+  switch (op) {
+    case 0x80: case 0x81: case 0x82: case 0x83: return i.reg != 7;
+    case 0x86: case 0x87: return true;
+    case 0xF6: case 0xF7: return i.reg == 2 || i.reg == 3;
+    case 0xFE: case 0xFF: return i.reg < 2;
+    case 0x1AB: case 0x1B3: case 0x1BB: case 0x1B0: case 0x1B1: case 0x1C0: case 0x1C1: return true;
+    case 0x1BA: return i.reg >= 5;
+    case 0x1C7: return i.reg == 1;
+    default: return false;
+  }
+}
+
+static void opBadLock(Cpu& c, const Insn& i) {
+  c.raise(VEC_UD, 0, "LOCK prefix on an instruction that cannot be locked (opcode %s%02X)", i.op >= 0x100 ? "0F " : "",
+          i.op & 0xFF);
+}
+
 void selectHandler(Insn& i) {
   i.fn = opUndefined;
   if (i.op == 0xFFFF) return;
+  if (i.lock && !lockable(i)) {
+    i.fn = opBadLock;
+    return;
+  }
   if (selectAlu(i) || selectShift(i) || selectMulDiv(i) || selectBcd(i) || selectData(i) || selectStack(i) ||
       selectControl(i) || selectString(i) || selectIo(i) || selectSystem(i) || selectBits(i))
     return;

@@ -345,7 +345,8 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
     }
     Cpu::Pending second = cpu_.pending_;
     cpu_.pending_.active = false;
-    cpu_.eip = eip;
+    // A fault while delivering INT n / INT3 / INTO / INT1 is reported at that instruction, not after it.
+    cpu_.eip = kind == IntKind::Exception || kind == IntKind::External ? eip : cpu_.insnEip;
     cpu_.gpr[4] = esp;
     cpu_.setEflags(fl);
     cpu_.setSeg(SEG_SS, ss);
