@@ -114,36 +114,19 @@ export function buildReport(input: ReportInput): ExitReport {
 
   // VM exits per source line. The profile keys on the instruction pointer alone; boot-sector code runs with
   // CS base 0 or flat segments, so rip is the linear address, else we try the final CS base.
-  const perLine = new Map<string, { source: SourceLocation; exits: number; ports: number[] }>();
+  const perLine = new Map<string, { source: SourceLocation; exits: number; ports: Set<number> }>();
   for (const p of input.profile) {
     const source = locate(input.sources, p.rip) ?? locate(input.sources, p.rip + input.csBase);
     if (!source) continue;
     const key = `${source.file}:${source.line}`;
-    const row = perLine.get(key) ?? { source, exits: 0, ports: [] };
+    const row = perLine.get(key) ?? { source, exits: 0, ports: new Set<number>() };
     row.exits += p.io + p.mmio;
+    for (const port of p.ports ?? []) row.ports.add(port);
     perLine.set(key, row);
   }
-  const portsAt = new Map<string, Set<number>>();
-  for (const { event } of input.events) {
-    const source = locate(input.sources, event.linear);
-    if (source && event.port !== undefined) {
-      const key = `${source.file}:${source.line}`;
-      portsAt.set(key, (portsAt.get(key) ?? new Set()).add(event.port));
-    }
-  }
-  for (const p of input.profile) {
-    // An `in`/`out` with an immediate port names it in the source; a port in DX is only known from events.
-    const linear = input.sources?.locate(p.rip) ? p.rip : p.rip + input.csBase;
-    const line = input.sources?.locate(linear);
-    const port = line?.text ? /\b(?:in|out)\s+(?:[a-z]+\s*,\s*)?(0x[0-9a-f]+|[0-9a-f]+h|\d+)\b/i.exec(line.text) : null;
-    if (line && port) {
-      const v = port[1].toLowerCase();
-      const n = v.endsWith('h') ? parseInt(v, 16) : Number(v);
-      const key = `${line.file}:${line.line}`;
-      if (Number.isFinite(n)) portsAt.set(key, (portsAt.get(key) ?? new Set()).add(n));
-    }
-  }
-  for (const [key, row] of perLine) row.ports = [...(portsAt.get(key) ?? [])].sort((a, b) => a - b);
+  const profile = [...perLine.values()]
+    .map((r) => ({ source: r.source, exits: r.exits, ports: [...r.ports].sort((x, y) => x - y) }))
+    .sort((x, y) => y.exits - x.exits);
 
   return {
     version: EXIT_REPORT_VERSION,
@@ -154,6 +137,6 @@ export function buildReport(input: ReportInput): ExitReport {
     backend: input.backend,
     stop: { ...input.stop, source: locate(input.sources, input.stopSourceLinear ?? input.stop.linear) },
     exits,
-    profile: [...perLine.values()].sort((a, b) => b.exits - a.exits),
+    profile,
   };
 }

@@ -47,7 +47,7 @@ export interface NativeMachine {
   sendSerial(bytes: Uint8Array): void;
   screenText(): unknown;
   screenImage(): { width: number; height: number; rgba: Uint8Array };
-  exitProfile(): { rip: number; io: number; mmio: number }[];
+  exitProfile(): { rip: number; io: number; mmio: number; ports: number[] }[];
   portRead(port: number, size: number): number;
   portWrite(port: number, size: number, value: number): void;
   clockStep(ns: number): void;

@@ -21,6 +21,8 @@ export interface ExitCount {
   rip: number;
   io: number;
   mmio: number;
+  /** The first few distinct ports the instruction accessed. */
+  ports: number[];
 }
 
 /** What a machine offers beyond the api.ts contract: the run's exit profile and a qtest-like device harness. */

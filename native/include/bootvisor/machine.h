@@ -134,6 +134,8 @@ struct ExitCount {
   uint64_t rip = 0;  // the instruction pointer the backend reported (CS base not added)
   uint64_t io = 0;
   uint64_t mmio = 0;
+  uint16_t ports[4] = {};  // the first distinct ports it accessed (for the exit report's profile)
+  uint8_t portCount = 0;
 };
 
 class Machine {

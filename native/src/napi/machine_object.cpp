@@ -690,6 +690,9 @@ Napi::Value MachineObject::ExitProfile(const Napi::CallbackInfo& info) {
     o.Set("rip", static_cast<double>(profile[i].rip));
     o.Set("io", static_cast<double>(profile[i].io));
     o.Set("mmio", static_cast<double>(profile[i].mmio));
+    Napi::Array ports = Napi::Array::New(env, profile[i].portCount);
+    for (uint8_t j = 0; j < profile[i].portCount; j++) ports.Set(static_cast<uint32_t>(j), profile[i].ports[j]);
+    o.Set("ports", ports);
     a.Set(static_cast<uint32_t>(i), o);
   }
   return a;

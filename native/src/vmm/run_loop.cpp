@@ -92,10 +92,18 @@ void Machine::Impl::unhandledPort(uint16_t port, bool write, uint64_t rip) {
   pendingEvents.push_back(std::move(e));
 }
 
+// The exit profile keeps the first few distinct ports of each instruction.
+static void notePort(ExitCount& pc, uint16_t port) {
+  for (uint8_t i = 0; i < pc.portCount; ++i)
+    if (pc.ports[i] == port) return;
+  if (pc.portCount < 4) pc.ports[pc.portCount++] = port;
+}
+
 IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, uint64_t rip) {
   ExitCount& pc = profile[rip];
   pc.rip = rip;
   ++pc.io;
+  notePort(pc, port);
   bool before = pic.pending();
   if (!bus.read(port, size, value)) {
     value = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -111,6 +119,7 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
   ExitCount& pc = profile[rip];
   pc.rip = rip;
   ++pc.io;
+  notePort(pc, port);
   if (port == kBiosCallPort && rip >= rom::kStubs && rip < rom::kStubs + 16u * unsigned(BiosService::Count)) {
     biosCall = true;  // confirmed against CS after the run
     return IoAction::Yield;
