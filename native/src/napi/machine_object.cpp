@@ -33,6 +33,9 @@ struct Outbox {
   std::vector<RunEvent> events;
   std::optional<StopRecord> stop;
   bool wakeQueued = false;
+  // False once the thread-safe function is finalized: at environment teardown that can happen before the
+  // JS object's own finalizer runs, and a dead function must be neither called nor released.
+  bool tsfnAlive = false;
   class MachineObject* owner = nullptr;
 };
 
@@ -196,7 +199,11 @@ MachineObject::MachineObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   sink_ = Napi::Persistent(info[1].As<Napi::Function>());
   outbox_->owner = this;
   std::shared_ptr<Outbox> box = outbox_;
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "bootvisor-machine-events", 0, 1);
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "bootvisor-machine-events", 0, 1, [box](Napi::Env) {
+    std::lock_guard<std::mutex> lock(box->mu);
+    box->tsfnAlive = false;
+  });
+  outbox_->tsfnAlive = true;
   tsfn_.Unref(env);  // only a running vCPU keeps the process alive
   machine_->setListener(this);
 }
@@ -217,14 +224,14 @@ void MachineObject::shutdown() {
     if (thread_.joinable()) thread_.join();
     machine_->setListener(nullptr);
   }
-  if (tsfn_) {
-    tsfn_.Abort();
-    tsfn_ = Napi::ThreadSafeFunction();
-  }
+  bool alive;
   {
     std::lock_guard<std::mutex> lock(outbox_->mu);
     outbox_->owner = nullptr;
+    alive = outbox_->tsfnAlive;
   }
+  if (tsfn_ && alive) tsfn_.Abort();
+  tsfn_ = Napi::ThreadSafeFunction();
   machine_.reset();
 }
 
@@ -237,7 +244,7 @@ bool MachineObject::alive(Napi::Env env) {
 // ---- the vCPU thread -----------------------------------------------------------------------------------
 
 void MachineObject::wake() {
-  if (outbox_->wakeQueued || !tsfn_) return;
+  if (outbox_->wakeQueued || !tsfn_ || !outbox_->tsfnAlive) return;
   outbox_->wakeQueued = true;
   std::shared_ptr<Outbox> box = outbox_;
   napi_status st = tsfn_.NonBlockingCall([box](Napi::Env env, Napi::Function) {
