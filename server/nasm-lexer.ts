@@ -160,12 +160,15 @@ export function lexLine(raw: string, macroNames?: ReadonlySet<string>): LexedLin
     result.label = { ...first, colon: true };
     pos++;
     first = readWord();
+  } else if (/^\s*%\+/.test(code.slice(pos))) {
+    // `exc_stub_ %+ v:` pastes tokens: what it defines is known only after expansion.
+    return result;
   } else if (!first.text.startsWith('%') && !isMnemonic(first.text) && !isDirective(first.text) && !PREFIXES.has(first.text.toLowerCase()) && !macroNames?.has(first.text)) {
-    // NASM accepts a label without a colon when something follows it (`msg db 'hi'`) or when it is alone.
+    // NASM accepts a label without a colon when an instruction or directive follows it (`msg db 'hi'`). A word
+    // alone on a line is read as a macro call (maybe from an include): nasm warns about orphan labels anyway.
     const save = pos;
-    const alone = code.slice(pos).trim() === '';
     const next = readWord();
-    if (alone || (next && (isMnemonic(next.text) || isDirective(next.text) || PREFIXES.has(next.text.toLowerCase()) || macroNames?.has(next.text)))) {
+    if (next && (isMnemonic(next.text) || (isDirective(next.text) && next.text !== '%') || PREFIXES.has(next.text.toLowerCase()) || macroNames?.has(next.text))) {
       result.label = { ...first, colon: false };
       first = next;
     } else {

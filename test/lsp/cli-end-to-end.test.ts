@@ -83,7 +83,7 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
       if (lenses.length < 2) await new Promise((done) => setTimeout(done, 100));
     }
     const byLine = new Map(lenses.map((l) => [l.range.start.line, l.command?.title]));
-    assert.strictEqual(byLine.get(8), '5 VM exits in the last run', '`out dx, al` ran 5 times');
+    assert.match(byLine.get(8) ?? '', /^5 VM exits in the last run( \(port 0x3F8\))?$/, '`out dx, al` ran 5 times (the port in DX, if the run knew it)');
     assert.strictEqual(byLine.get(13), '3 VM exits in the last run (port 0xE9)', '`out 0xE9, al` ran 3 times');
     const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } });
     assert.ok(hints.some((h) => h.position.line === 8 && h.label === '5 exits'));
