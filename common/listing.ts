@@ -24,6 +24,8 @@ export interface ListingEntry {
   length: number;
   /** The source text (for macro expansions, the expanded line). */
   text: string;
+  /** Which expansion or %rep iteration it came from: the same line's code in two instances is two places. */
+  instance: number;
 }
 
 export interface ListingLabel {
@@ -48,7 +50,8 @@ export interface ListingOptions {
 }
 
 interface Frame {
-  kind: 'file' | 'macro';
+  /** file: an %include; rep: a %rep block (its lines are the file's own); macro: an expansion. */
+  kind: 'file' | 'macro' | 'rep';
   file: string;
   /** For a macro: the invoking line everything inside is attributed to. */
   line: number;
@@ -61,6 +64,10 @@ const EQU_RE = /^\s*([A-Za-z._?][\w.?$@#~]*)\s*:?\s+equ\s+(.+?)\s*(?:;.*)?$/i;
 const ORG_RE = /^\s*\[?\s*org\s+([^\]\s;]+)/i;
 const SECTION_RE = /^\s*\[?\s*(?:section|segment)\s+([^\s\]]+)/i;
 const INCLUDE_RE = /^\s*%include\s+["<']([^"'>]+)["'>]/i;
+const ENDREP_RE = /^\s*%endrep\b/i;
+const STRUC_RE = /^\s*struc\s+([A-Za-z._?][\w.?$@#~]*)/i;
+const ENDSTRUC_RE = /^\s*endstruc\b/i;
+const ABSOLUTE_RE = /^\s*\[?\s*absolute\b/i;
 
 export class ListingMap {
   readonly entries: ListingEntry[] = [];
@@ -102,6 +109,10 @@ export class ListingMap {
     const sections = new Map<string, number>([['.text', 0]]);
     let sectionBase = 0;
     let imageEnd = 0;
+    let inStruc: string | undefined;
+    let strucEnd = 0;
+    let instance = 0;
+    let inAbsolute = false;
 
     for (const raw of text.split(/\r?\n/)) {
       const m = LINE_RE.exec(raw);
@@ -119,10 +130,14 @@ export class ListingMap {
       // Open or close frames to this line's level.
       while (stack.length > level + 1) stack.pop();
       while (stack.length < level + 1) {
+        instance++;
         const opener = previous;
         const incl = opener ? INCLUDE_RE.exec(opener.text) : null;
         if (opener && incl) {
           stack.push({ kind: 'file', file: resolve(incl[1], opener.file), line: 0 });
+        } else if (opener && ENDREP_RE.test(opener.text)) {
+          // nasm lists a %rep body after its %endrep, with the body's own line numbers.
+          stack.push({ kind: 'rep', file: opener.file, line: 0 });
         } else {
           const top = stack[stack.length - 1];
           const at = opener ? { file: opener.file, line: opener.line } : { file: top.file, line: top.line };
@@ -131,12 +146,35 @@ export class ListingMap {
       }
       const frame = stack[stack.length - 1];
       const file = frame.file;
-      const line = frame.kind === 'file' ? lineNo : frame.line;
-      if (frame.kind === 'file') frame.line = lineNo;
+      const ownLines = frame.kind !== 'macro';
+      if (frame.kind === 'rep' && lineNo <= frame.line) instance++; // the next iteration
+      const line = ownLines ? lineNo : frame.line;
+      if (ownLines) frame.line = lineNo;
       previous = { level, text: source, file, line };
 
       const code = stripComment(source);
-      if (level === 0 || frame.kind === 'file') {
+      // struc and absolute blocks describe offsets, not bytes of the image: their fields are constants.
+      const struc = STRUC_RE.exec(code);
+      if (struc) {
+        inStruc = struc[1];
+        continue;
+      }
+      if (inStruc !== undefined) {
+        if (ENDSTRUC_RE.test(code)) {
+          this.constants.set(`${inStruc}_size`, strucEnd);
+          inStruc = undefined;
+          strucEnd = 0;
+        } else {
+          const field = LABEL_RE.exec(code) ?? BARE_LABEL_RE.exec(code);
+          if (field && m[2]) this.constants.set(field[1].startsWith('.') ? inStruc + field[1] : field[1], parseInt(m[2], 16));
+          if (m[2]) strucEnd = Math.max(strucEnd, parseInt(m[2], 16) + byteCount(bytesField));
+        }
+        continue;
+      }
+      if (ABSOLUTE_RE.test(code)) inAbsolute = true;
+      else if (SECTION_RE.test(code)) inAbsolute = false;
+      if (inAbsolute) continue;
+      if (level === 0 || frame.kind !== 'macro') {
         const org = ORG_RE.exec(code);
         if (org) {
           const v = parseNumber(org[1]);
@@ -170,7 +208,7 @@ export class ListingMap {
       if (length === 0) {
         continue;
       }
-      const entry: ListingEntry = { file, line, offset, address: this.loadAddress + offset, length, text: source.trim() };
+      const entry: ListingEntry = { file, line, offset, address: this.loadAddress + offset, length, text: source.trim(), instance };
       this.entries.push(entry);
       imageEnd = Math.max(imageEnd, offset + length);
     }
@@ -217,6 +255,19 @@ export class ListingMap {
   addressOfLine(file: string, line: number): number {
     const list = this.byLine.get(path.resolve(file))?.get(line);
     return list && list.length > 0 ? Math.min(...list.map((e) => e.address)) : -1;
+  }
+
+  /**
+   * Where each instance of that line's code starts: one address for plain code and for a macro
+   * invocation (its expansion is one run of entries), one per iteration for a line inside %rep.
+   */
+  addressesOfLine(file: string, line: number): number[] {
+    const first = new Map<number, number>();
+    for (const e of this.byLine.get(path.resolve(file))?.get(line) ?? []) {
+      const a = first.get(e.instance);
+      if (a === undefined || e.address < a) first.set(e.instance, e.address);
+    }
+    return [...first.values()].sort((a, b) => a - b);
   }
 
   /** The first line at or after `line` in that file that has code (for a breakpoint on a blank line). */

@@ -15,8 +15,10 @@ export interface BreakpointSpec {
 export interface Breakpoint {
   id: number;
   kind: 'source' | 'function' | 'instruction';
-  /** Linear address, or -1 when unverified. */
+  /** Linear address (the first, when a %rep line has several), or -1 when unverified. */
   address: number;
+  /** Every address it stops at. */
+  addresses: number[];
   verified: boolean;
   /** Why it moved or why it is unverified. */
   message?: string;
@@ -60,7 +62,7 @@ export class BreakpointTable {
     const addresses = [...this.native.keys()];
     this.native.clear();
     for (const a of addresses) {
-      const users = this.all().filter((b) => b.address === a).length;
+      const users = this.all().filter((b) => b.verified && b.addresses.includes(a)).length;
       if (users > 0) this.native.set(a, { id: machine.addBreakpoint(a), users });
     }
   }
@@ -70,7 +72,7 @@ export class BreakpointTable {
   }
 
   at(address: number): Breakpoint[] {
-    return this.all().filter((b) => b.verified && b.address === address);
+    return this.all().filter((b) => b.verified && b.addresses.includes(address));
   }
 
   hasAt(address: number): boolean {
@@ -78,7 +80,7 @@ export class BreakpointTable {
   }
 
   private make(kind: Breakpoint['kind'], spec: BreakpointSpec): Breakpoint {
-    const bp: Breakpoint = { id: this.nextId++, kind, address: -1, verified: false, hits: 0, logMessage: spec.logMessage };
+    const bp: Breakpoint = { id: this.nextId++, kind, address: -1, addresses: [], verified: false, hits: 0, logMessage: spec.logMessage };
     try {
       if (spec.condition?.trim()) bp.condition = parseExpression(spec.condition);
       if (spec.hitCondition?.trim()) bp.hitCondition = parseHitCondition(spec.hitCondition);
@@ -89,24 +91,29 @@ export class BreakpointTable {
     return bp;
   }
 
-  private install(bp: Breakpoint, address: number): void {
+  private install(bp: Breakpoint, addresses: number | number[]): void {
     if (bp.address === -2) return;
-    bp.address = address;
+    bp.addresses = Array.isArray(addresses) ? addresses : [addresses];
+    bp.address = bp.addresses[0];
     bp.verified = true;
-    const n = this.native.get(address);
-    if (n) n.users++;
-    else if (this.machine) this.native.set(address, { id: this.machine.addBreakpoint(address), users: 1 });
-    else this.native.set(address, { id: -1, users: 1 });
+    for (const address of bp.addresses) {
+      const n = this.native.get(address);
+      if (n) n.users++;
+      else if (this.machine) this.native.set(address, { id: this.machine.addBreakpoint(address), users: 1 });
+      else this.native.set(address, { id: -1, users: 1 });
+    }
   }
 
   private uninstall(list: Breakpoint[]): void {
     for (const bp of list) {
       if (!bp.verified) continue;
-      const n = this.native.get(bp.address);
-      if (!n) continue;
-      if (--n.users === 0) {
-        if (this.machine && n.id >= 0) this.machine.removeBreakpoint(n.id);
-        this.native.delete(bp.address);
+      for (const address of bp.addresses) {
+        const n = this.native.get(address);
+        if (!n) continue;
+        if (--n.users === 0) {
+          if (this.machine && n.id >= 0) this.machine.removeBreakpoint(n.id);
+          this.native.delete(address);
+        }
       }
     }
   }
@@ -125,13 +132,13 @@ export class BreakpointTable {
         } else if (!this.listing.hasFile(key)) {
           bp.message = `${path.basename(key)} is not part of the program that is running (the listing does not mention it).`;
         } else {
-          const exact = this.listing.addressOfLine(key, spec.line);
-          if (exact >= 0) this.install(bp, exact);
+          const exact = this.listing.addressesOfLine(key, spec.line);
+          if (exact.length > 0) this.install(bp, exact);
           else {
             const next = this.listing.nextLineWithCode(key, spec.line);
             if (!next) bp.message = `Line ${spec.line} and the lines after it in ${path.basename(key)} hold no code.`;
             else {
-              this.install(bp, next.address);
+              this.install(bp, this.listing.addressesOfLine(key, next.line));
               bp.line = next.line;
               bp.message = `Line ${spec.line} has no code; the breakpoint moved to line ${next.line}, the next instruction.`;
             }

@@ -21,6 +21,7 @@ const SERIAL_ECHO = path.join(PROGRAMS, 'serial-echo.asm');
 const PAGING = path.join(PROGRAMS, 'paging.asm');
 const STRINGS = path.join(PROGRAMS, 'strings.asm');
 const ORG0 = path.join(PROGRAMS, 'org0.asm');
+const REP = path.join(PROGRAMS, 'rep.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -262,6 +263,22 @@ describe('debug adapter (DAP over stdio)', function () {
     await dc.stepOutRequest({ threadId: 1 });
     await s;
     assert.strictEqual(await register('bx'), 0x4242);
+  });
+
+  it('stops on every iteration of a line inside %rep, and knows struc fields', async () => {
+    const inc = line(REP, 'inc ax');
+    let first = expectStop('breakpoint', REP, inc);
+    await launch({ program: REP }, () => dc.setBreakpointsRequest({ source: { path: REP }, breakpoints: [{ line: inc }] }));
+    await first;
+    for (const ax of [1, 2]) {
+      assert.strictEqual(await register('ax'), ax - 1);
+      first = expectStop('breakpoint', REP, inc);
+      await dc.continueRequest({ threadId: 1 });
+      await first;
+    }
+    assert.strictEqual(await register('ax'), 2);
+    assert.strictEqual(Number((await evaluate('[origin + point.y]')).body.result), 2);
+    assert.strictEqual(Number((await evaluate('point_size')).body.result), 4);
   });
 
   it('ends the session at a hang when the hang filter is off', async () => {

@@ -68,6 +68,26 @@ describe('listing map (nasm -l)', () => {
     assert.strictEqual(map.symbolize(0x7000), undefined);
   });
 
+  it('gives a %rep line one address per iteration, and keeps struc fields out of the code', () => {
+    const rep = buildProgram('rep');
+    try {
+      const m = ListingMap.fromFile(rep.listing, { mainFile: rep.source });
+      const img = fs.readFileSync(rep.image);
+      const inc = lineOf(rep.source, 'inc ax');
+      const addrs = m.addressesOfLine(rep.source, inc);
+      assert.strictEqual(addrs.length, 3);
+      for (const a of addrs) assert.strictEqual(img[a - 0x7c00], 0x40, 'inc ax');
+      assert.deepStrictEqual(m.locate(addrs[2]), { file: rep.source, line: inc });
+      assert.strictEqual(m.constants.get('point.y'), 2);
+      assert.strictEqual(m.constants.get('point_size'), 4);
+      assert.strictEqual(m.entryAt(0x7c00)!.text, 'cli', 'struc fields are not code at 0x7C00');
+      for (const [name, value] of readMapSymbols(rep.map)) if (!name.startsWith('point') && !name.startsWith('..@')) assert.strictEqual(m.label(name)?.value, value, name);
+      assert.deepStrictEqual(m.addressesOfLine(main, lineOf(main, "SERIAL_OUT 'Y'")), [map.addressOfLine(main, lineOf(main, "SERIAL_OUT 'Y'"))], 'a macro invocation is one instance');
+    } finally {
+      fs.rmSync(rep.dir, { recursive: true, force: true });
+    }
+  });
+
   it('counts <rep> and continuation lines, and sections follow each other', () => {
     const text = [
       '     1                                  org 0x1000',
