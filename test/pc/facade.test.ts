@@ -2,12 +2,14 @@
 // resume while running, pause, step, breakpoints, watchpoints, caught exceptions, history, snapshots,
 // memory access bounds, input, the device harness, and what dispose leaves behind.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 
 import type { StopEvent } from '../../common/api';
 import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
-import { exampleImg, requireNasm, tempDir } from '../cli/harness';
+import { exampleImg, requireNasm, ROOT, tempDir } from '../cli/harness';
 
 const tmp = tempDir('bootvisor-facade-');
 
@@ -180,6 +182,22 @@ describe('facade: the Machine over the native binding', function () {
     await assert.rejects(run, /disposed while running/);
     assert.throws(() => m.getRegisters(), /disposed/);
     m.dispose(); // twice is fine
+  });
+
+  it('lets a process exit cleanly with machines never disposed, collected, or still running', () => {
+    const machineJs = path.join(ROOT, 'out', 'common', 'machine.js');
+    const script = `
+      const { createMachine } = require(${JSON.stringify(machineJs)});
+      const img = require('fs').readFileSync(${JSON.stringify(exampleImg('hello'))});
+      const spin = Buffer.alloc(512); spin.set([0xeb, 0xfe]); spin[510] = 0x55; spin[511] = 0xaa;
+      (async () => {
+        for (let i = 0; i < 8; i++) { const m = createMachine({ image: img }); if (i % 2) await m.run(); }
+        global.gc();
+        createMachine({ image: spin }).run();
+        setTimeout(() => process.exit(3), 50);
+      })();`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { timeout: 20000 });
+    assert.strictEqual(r.status, 3, `exit status ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
   });
 
   it('refuses bad configurations with what to change', () => {
