@@ -183,6 +183,39 @@ describe('software vCPU: debug API', function () {
     assert.strictEqual(run(), run());
   });
 
+  it('takes injected interrupts in HLT and counts them in the handler', function () {
+    const cpu = boot('dbg-irq.asm');
+    let halts = 0;
+    for (let k = 0; k < 10; k++) {
+      const e = cpu.run(10000);
+      if (e.reason === 'io') break;
+      assert.strictEqual(e.reason, 'halted');
+      halts++;
+      cpu.injectInterrupt(8);
+    }
+    assert.strictEqual(halts, 3);
+    assert.strictEqual(text(cpu.takeOutput(0xe9)), '\x03');
+  });
+
+  it('raises the single-step trap after each instruction while EFLAGS.TF is set', function () {
+    const cpu = boot('dbg-trap.asm');
+    assert.strictEqual(cpu.run(10000).port, 0xf4);
+    // after the setting POPF's successor: NOP NOP NOP PUSHF POP AND PUSH POPF = 8 traps
+    assert.strictEqual(cpu.takeOutput(0xe9)[0], 8);
+  });
+
+  it('gives the same result on the fast path and on the instrumented path', function () {
+    const run = (instrumented: boolean) => {
+      const cpu = boot('rm-basics.asm');
+      cpu.setHistorySize(instrumented ? 16 : 0);
+      if (instrumented) cpu.addBreakpoint(0xfffff0, true);  // never hit; forces the checked path
+      const e = cpu.run(1e6);
+      const st = cpu.getState();
+      return JSON.stringify([e, st, text(cpu.takeOutput(0xe9)), [...cpu.readMemory(0x7c00, 0x1000)]]);
+    };
+    assert.strictEqual(run(false), run(true));
+  });
+
   it('refuses bad input with a message saying what to do', function () {
     assert.throws(() => createSoftCpu(-1), /RAM size in bytes/);
     const cpu = createSoftCpu(65536);
