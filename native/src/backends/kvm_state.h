@@ -47,6 +47,10 @@ constexpr unsigned long kKvmGetMsrs = _IOWR(KVMIO, 0x88, KvmFlexHeader);
 constexpr unsigned long kKvmSetMsrs = _IOW(KVMIO, 0x89, KvmFlexHeader);
 constexpr unsigned long kKvmGetSupportedCpuid = _IOWR(KVMIO, 0x05, KvmFlexHeader);
 constexpr unsigned long kKvmSetCpuid2 = _IOW(KVMIO, 0x90, KvmFlexHeader);
+struct KvmSignalMaskHeader {
+  uint32_t len;
+};
+constexpr unsigned long kKvmSetSignalMask = _IOW(KVMIO, 0x8b, KvmSignalMaskHeader);
 
 // Everything one handover reads or writes.
 struct KvmRegisterSet {

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -107,6 +109,75 @@ std::string openKvm(Fd& out) {
   return {};
 }
 
+// Which guest-debug traps this KVM really delivers. Real AMD and Intel hosts deliver both; QEMU's TCG
+// emulation of SVM (the nested test rig) and paravirtual KVMs deliver neither, and a breakpoint that never
+// fires would be silently wrong. So a throw-away VM runs "nop; int3" once per process: a debug-register
+// breakpoint on the nop, then INT3 with KVM_GUESTDBG_USE_SW_BP. Whatever does not trap is not used; the
+// hybrid falls back to HLT patches, which every hypervisor reports.
+struct DebugSupport {
+  bool hardwareBreakpoints = false;
+  bool int3 = false;
+};
+
+DebugSupport probeGuestDebug(int kvmFd) {
+  DebugSupport d;
+  if (ioctl(kvmFd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG) <= 0) return d;
+  Fd vm(ioctl(kvmFd, KVM_CREATE_VM, 0));
+  if (vm.get() < 0) return d;
+  ioctl(vm.get(), KVM_SET_IDENTITY_MAP_ADDR, &kIdentityMapAddr);
+  ioctl(vm.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(kTssAddr));
+  void* page = mmap(nullptr, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return d;
+  auto* mem = static_cast<uint8_t*>(page);
+  // IVT[3] -> 0000:0200 (HLT), code at 0x100: nop; int3; hlt.
+  mem[12] = 0x00; mem[13] = 0x02; mem[14] = 0; mem[15] = 0;
+  mem[0x100] = 0x90; mem[0x101] = 0xCC; mem[0x102] = 0xF4;
+  mem[0x200] = 0xF4;
+  kvm_userspace_memory_region r{};
+  r.memory_size = PAGE_SIZE;
+  r.userspace_addr = reinterpret_cast<uint64_t>(page);
+  Fd vcpu(ioctl(vm.get(), KVM_SET_USER_MEMORY_REGION, &r) == 0 ? ioctl(vm.get(), KVM_CREATE_VCPU, 0) : -1);
+  int size = ioctl(kvmFd, KVM_GET_VCPU_MMAP_SIZE, 0);
+  void* rp = vcpu.get() >= 0 && size > 0 ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.get(), 0)
+                                          : MAP_FAILED;
+  if (rp != MAP_FAILED) {
+    auto* run = static_cast<kvm_run*>(rp);
+    auto attempt = [&](uint32_t control, uint64_t dr0) {
+      KvmRegisterSet k;
+      ioctl(vcpu.get(), KVM_GET_SREGS, &k.sregs);
+      ioctl(vcpu.get(), KVM_GET_VCPU_EVENTS, &k.events);
+      CpuState st = bootState(0);
+      st.gprs[GPR_RIP] = 0x100;
+      st.gprs[GPR_RSP] = 0x800;
+      st.gprs[GPR_RFLAGS] = 2;
+      stateToKvm(st, k);
+      ioctl(vcpu.get(), KVM_SET_SREGS, &k.sregs);
+      ioctl(vcpu.get(), KVM_SET_REGS, &k.regs);
+      kvm_guest_debug dbg{};
+      dbg.control = KVM_GUESTDBG_ENABLE | control;
+      dbg.arch.debugreg[0] = dr0;
+      dbg.arch.debugreg[7] = dr0 ? 0x401 : 0x400;
+      if (ioctl(vcpu.get(), KVM_SET_GUEST_DEBUG, &dbg) != 0) return -1;
+      for (int i = 0; i < 8; ++i) {
+        if (ioctl(vcpu.get(), KVM_RUN, 0) != 0) continue;
+        if (run->exit_reason != KVM_EXIT_DEBUG) return -1;  // HLT: the trap went to the guest
+        return static_cast<int>(run->debug.arch.exception) * 0x10000 + static_cast<int>(run->debug.arch.pc);
+      }
+      return -1;
+    };
+    d.hardwareBreakpoints = attempt(KVM_GUESTDBG_USE_HW_BP, 0x100) == 0x10100;
+    d.int3 = attempt(KVM_GUESTDBG_USE_SW_BP, 0) == 0x30101;
+    munmap(rp, size);
+  }
+  munmap(page, PAGE_SIZE);
+  return d;
+}
+
+const DebugSupport& debugSupport(int kvmFd) {
+  static const DebugSupport d = probeGuestDebug(kvmFd);
+  return d;
+}
+
 class KvmVcpu final : public HardwareVcpu {
  public:
   KvmVcpu(GuestMemory& mem, ExitHandler& h) : mem_(mem), handler_(h) {}
@@ -139,6 +210,7 @@ class KvmVcpu final : public HardwareVcpu {
     hasSyncRegs_ = ioctl(kvm_.get(), KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
     hasXcrs_ = ioctl(kvm_.get(), KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
     hasGuestDebug_ = ioctl(kvm_.get(), KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG) > 0;
+    debug_ = debugSupport(kvm_.get());
     if (hasSyncRegs_) run_->kvm_valid_regs = KVM_SYNC_X86_REGS;  // RIP for every IO exit without an ioctl
     setCpuid();
     pageAllowed_.assign(mem_.size() >> PAGE_SHIFT, ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC);
@@ -171,11 +243,8 @@ class KvmVcpu final : public HardwareVcpu {
     if (!syncMemoryMap()) return fail(ex, errorMessage_);
     if (dirty_ && !writeState()) return fail(ex, errorMessage_);
     thread_ = pthread_self();
+    prepareSignals();
     running_.store(true);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, kickSignal());
-    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
     armTimer(maxInstructions);
     for (;;) {
       if (stop_.exchange(false)) {
@@ -187,6 +256,7 @@ class KvmVcpu final : public HardwareVcpu {
       cacheValid_ = false;
       if (r < 0) {
         if (errno == EINTR || errno == EAGAIN) {
+          eatSignals();
           run_->immediate_exit = 0;
           if (stop_.exchange(false)) { ex.reason = ExitReason::Stopped; break; }
           if (timerExpired()) { ex.reason = ExitReason::None; break; }
@@ -213,6 +283,11 @@ class KvmVcpu final : public HardwareVcpu {
       if (!o.returnToCaller) continue;
       if (o.needsCompletion) complete();
       if (o.exit.reason == ExitReason::Invalid) errorMessage_ = o.error;
+      if (o.exit.reason == ExitReason::Debug && std::getenv("BV_KVM_VERBOSE")) {
+        std::fprintf(stderr, "# KVM_EXIT_DEBUG exception %u pc %llx dr6 %llx dr7 %llx\n", run_->debug.arch.exception,
+                     (unsigned long long)run_->debug.arch.pc, (unsigned long long)run_->debug.arch.dr6,
+                     (unsigned long long)run_->debug.arch.dr7);
+      }
       ex = o.exit;
       break;
     }
@@ -232,18 +307,22 @@ class KvmVcpu final : public HardwareVcpu {
     if (dirty_) writeState();
     kvm_interrupt irq{};
     irq.irq = vector;
-    if (ioctl(vcpu_.get(), KVM_INTERRUPT, &irq) == 0) injectable_ = false;
+    if (ioctl(vcpu_.get(), KVM_INTERRUPT, &irq) == 0) {
+      injectable_ = false;
+    } else {
+      errorMessage_ = std::string("KVM_INTERRUPT failed: ") + std::strerror(errno);
+    }
   }
   void requestInterruptWindow(bool on) override { run_->request_interrupt_window = on ? 1 : 0; }
 
   // --- HardwareVcpu
   bool setGuestDebug(bool singleStep, const std::vector<uint64_t>& bps) override {
-    if (!hasGuestDebug_ || bps.size() > 4) return false;
+    if (!hasGuestDebug_ || bps.size() > static_cast<size_t>(hardwareBreakpointSlots())) return false;
     kvm_guest_debug dbg{};
     dbg.control = 0;
     if (singleStep || !bps.empty() || swBreakpoints_) dbg.control |= KVM_GUESTDBG_ENABLE;
     if (singleStep) dbg.control |= KVM_GUESTDBG_SINGLESTEP;
-    if (swBreakpoints_) dbg.control |= KVM_GUESTDBG_USE_SW_BP;
+    if (swBreakpoints_ && debug_.int3) dbg.control |= KVM_GUESTDBG_USE_SW_BP;
     if (!bps.empty()) {
       dbg.control |= KVM_GUESTDBG_USE_HW_BP;
       uint64_t dr7 = 0x400;
@@ -259,8 +338,9 @@ class KvmVcpu final : public HardwareVcpu {
     debugBps_ = bps;
     return true;
   }
-  int hardwareBreakpointSlots() const override { return hasGuestDebug_ ? 4 : 0; }
-  uint8_t breakpointOpcode() const override { return 0xCC; }
+  int hardwareBreakpointSlots() const override { return debug_.hardwareBreakpoints ? 4 : 0; }
+  // INT3 where KVM traps it; otherwise HLT, which always exits (ring-0 guest code only).
+  uint8_t breakpointOpcode() const override { return debug_.int3 ? 0xCC : 0xF4; }
   void enableSoftwareBreakpoints(bool on) override {
     if (swBreakpoints_ == on) return;
     swBreakpoints_ = on;
@@ -299,11 +379,42 @@ class KvmVcpu final : public HardwareVcpu {
     return ex;
   }
 
+  // The kick signal stays blocked in the vCPU thread and is unblocked only inside KVM_RUN (as QEMU does): a
+  // kick that lands just before KVM_RUN then stays pending and makes it return at once, instead of being
+  // handled in user space and lost. After KVM_RUN returns -EINTR the pending kick is taken off the queue.
+  void prepareSignals() {
+    const pid_t tid = static_cast<pid_t>(gettid());
+    if (signalTid_ == tid) return;
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, kickSignal());
+    pthread_sigmask(SIG_BLOCK, &kick, nullptr);
+    sigset_t inside;
+    pthread_sigmask(SIG_BLOCK, nullptr, &inside);
+    sigdelset(&inside, kickSignal());
+    struct {
+      uint32_t len;
+      uint8_t sigset[8];
+    } mask;
+    mask.len = 8;  // the kernel's sigset_t
+    std::memcpy(mask.sigset, &inside, 8);
+    ioctl(vcpu_.get(), kKvmSetSignalMask, &mask);
+    signalTid_ = tid;
+  }
+  void eatSignals() {
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, kickSignal());
+    timespec zero{};
+    while (sigtimedwait(&kick, nullptr, &zero) > 0) {
+    }
+  }
+
   // KVM finishes an IO/MMIO instruction only when KVM_RUN is entered again; immediate_exit makes that entry
   // return at once, so the state we hand out is the one after the instruction.
   void complete() {
     run_->immediate_exit = 1;
-    ioctl(vcpu_.get(), KVM_RUN, 0);
+    if (ioctl(vcpu_.get(), KVM_RUN, 0) != 0) eatSignals();
     run_->immediate_exit = stop_.load() ? 1 : 0;
     cacheValid_ = false;
   }
@@ -469,6 +580,7 @@ class KvmVcpu final : public HardwareVcpu {
   kvm_run* run_ = nullptr;
   size_t runSize_ = 0;
   bool hasSyncRegs_ = false, hasXcrs_ = false, hasGuestDebug_ = false;
+  DebugSupport debug_;
   CpuState cache_;
   bool cacheValid_ = false;
   bool dirty_ = false;
@@ -486,6 +598,7 @@ class KvmVcpu final : public HardwareVcpu {
   timer_t timer_{};
   bool timerArmed_ = false;
   pid_t timerTid_ = 0;
+  pid_t signalTid_ = 0;
   std::string errorMessage_;
 };
 

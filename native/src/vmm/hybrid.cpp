@@ -193,9 +193,6 @@ void HybridVcpu::reprogram() {
       restrict(p, ACCESS_READ | ACCESS_EXEC);
     }
   }
-  if (hw_->breakpointOpcode() == 0xF4) {
-    for (uint64_t p : patcher_.pages()) restrict(p, ACCESS_EXEC);
-  }
   for (uint64_t p : protectedPages_) hw_->protectPage(p << PAGE_SHIFT, ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC);
   protectedPages_.clear();
   for (auto& w : want) {
@@ -207,6 +204,15 @@ void HybridVcpu::reprogram() {
       continue;
     }
     protectedPages_.push_back(w.first);
+  }
+  // HLT patches (NVMM; KVM where INT3 does not trap) go on execute-only pages where the hypervisor can do
+  // that, so the guest's own reads of them exit and see the original bytes. KVM cannot: there the running
+  // guest could read a patched byte (the debugger and the devices never do).
+  if (hw_->breakpointOpcode() == 0xF4) {
+    for (uint64_t p : patcher_.pages()) {
+      if (std::find(protectedPages_.begin(), protectedPages_.end(), p) != protectedPages_.end()) continue;
+      if (hw_->protectPage(p << PAGE_SHIFT, ACCESS_EXEC)) protectedPages_.push_back(p);
+    }
   }
 }
 
