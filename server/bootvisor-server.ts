@@ -43,7 +43,7 @@ export class BootvisorServer {
   private toldOnce = new Set<string>();
   /** The nasm run of each document, if one is going: a newer check or the server's end stops it. */
   private running = new Map<string, AbortController>();
-  private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, relatedInformation: true };
+  private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, workspaceFolders: false };
 
   constructor(private readonly connection: Connection) {
     this.index = new FileIndex({ get: (file) => this.openText(file) }, []);
@@ -116,6 +116,7 @@ export class BootvisorServer {
     this.capabilities.codeLensRefresh = ws?.codeLens?.refreshSupport === true;
     this.capabilities.inlayHintRefresh = ws?.inlayHint?.refreshSupport === true;
     this.capabilities.watchedFilesDynamic = ws?.didChangeWatchedFiles?.dynamicRegistration === true;
+    this.capabilities.workspaceFolders = ws?.workspaceFolders === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -124,6 +125,7 @@ export class BootvisorServer {
         referencesProvider: true,
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
+        workspace: params.capabilities.workspace?.workspaceFolders ? { workspaceFolders: { supported: true, changeNotifications: true } } : undefined,
         codeLensProvider: { resolveProvider: false },
         inlayHintProvider: true,
       },
@@ -140,6 +142,15 @@ export class BootvisorServer {
     }
     // Our own watch as well: clients without file watching, and files outside the workspace, still count.
     this.reports.watch(this.reportFiles(), this.folders);
+    if (this.capabilities.workspaceFolders) {
+      this.connection.workspace.onDidChangeWorkspaceFolders((e) => this.guard('workspace folders', () => {
+        const removed = new Set(e.removed.map((f) => this.toPath(f.uri)));
+        const added = e.added.map((f) => this.toPath(f.uri)).filter((f): f is string => f !== undefined);
+        this.folders = [...this.folders.filter((f) => !removed.has(f)), ...added];
+        this.index.setFolders(this.folders);
+        this.reports.watch(this.reportFiles(), this.folders);
+      }));
+    }
   }
 
   private reportFiles(): string[] {

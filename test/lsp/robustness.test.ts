@@ -192,6 +192,31 @@ describe('lsp: robustness', function () {
     });
   });
 
+  describe('a workspace folder added later', () => {
+    it('is searched for symbols and its run report is read', async () => {
+      const first = workspaceWith(['hello.asm', 'lib.inc']);
+      const second = workspaceWith(['faulty.asm']);
+      const client = await LspClient.start(first);
+      try {
+        fs.mkdirSync(path.join(second, '.bootvisor'));
+        fs.writeFileSync(path.join(second, WORKSPACE_REPORT_PATH), JSON.stringify(faultyReport(second, new Date().toISOString(), [{
+          kind: 'hlt-cli', severity: 'information', message: '', linear: 0, cs: 0, eip: 0, source: { file: 'faulty.asm', line: 17 }, count: 1,
+        }])));
+        void client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
+          event: { added: [{ uri: pathToFileURL(second).toString(), name: 'second' }], removed: [] },
+        });
+        const uri = pathToFileURL(path.join(second, 'faulty.asm')).toString();
+        await client.until('the second folder\'s run', () => client.diagnostics.get(uri)?.some((d) => /Execution ended here/.test(d.message)) || undefined);
+        const syms = await client.request<{ name: string }[]>('workspace/symbol', { query: 'empty_idt' });
+        assert.deepStrictEqual(syms.map((x) => x.name), ['empty_idt']);
+      } finally {
+        await client.stop();
+        removeWorkspace(first);
+        removeWorkspace(second);
+      }
+    });
+  });
+
   describe('report files outside the workspace (CI, a terminal run with --report elsewhere)', () => {
     it('watches the files named in reportFiles', async () => {
       const root = workspaceWith(['faulty.asm']);
