@@ -12,6 +12,28 @@ const KEYS: Record<string, { text: string; qemu: string[] }> = {
   echo: { text: 'Hi 42\n', qemu: ['shift-h', 'i', 'spc', '4', '2', 'ret'] },
 };
 
+/**
+ * The same picture: both renderings sampled on a 64x40 grid of the 320x200 mode (each may scale it), every
+ * channel within 4 (QEMU widens the DAC's 6 bits as v<<2|v>>4; a renderer may scale by 255/63).
+ */
+function samePicture(
+  ours: { width: number; height: number; rgba: Uint8Array },
+  theirs: { width: number; height: number; rgb: Buffer } | undefined,
+): void {
+  assert.ok(theirs, 'QEMU screendump read');
+  for (let gy = 0; gy < 40; gy++) {
+    for (let gx = 0; gx < 64; gx++) {
+      const x = gx * 5 + 2;
+      const y = gy * 5 + 2;
+      const o = (Math.floor((y * ours.height) / 200) * ours.width + Math.floor((x * ours.width) / 320)) * 4;
+      const t = (Math.floor((y * theirs.height) / 200) * theirs.width + Math.floor((x * theirs.width) / 320)) * 3;
+      const a = [ours.rgba[o], ours.rgba[o + 1], ours.rgba[o + 2]];
+      const b = [theirs.rgb[t], theirs.rgb[t + 1], theirs.rgb[t + 2]];
+      assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 4), `pixel (${x}, ${y}): Bootvisor ${a}, QEMU ${b}`);
+    }
+  }
+}
+
 const trimRows = (rows: string[]): string[] => rows.map((l) => l.replace(/\s+$/, ''));
 
 describe('differential: examples under QEMU and Bootvisor', function () {
@@ -19,16 +41,17 @@ describe('differential: examples under QEMU and Bootvisor', function () {
   before(() => requireQemu());
 
   for (const name of exampleNames()) {
-    it(`${name}: same serial output and text screen`, async () => {
+    it(`${name}: same serial output and ${name === 'mode13h' ? 'picture' : 'text screen'}`, async () => {
       const image = exampleImg(name);
       const keys = KEYS[name];
-      const q = await runInQemu(image, { keys: keys?.qemu, minMs: 1500, quietMs: 700 });
+      const q = await runInQemu(image, { keys: keys?.qemu, minMs: 1500, quietMs: 700, screendump: name === 'mode13h' });
       const b = await boot(fs.readFileSync(image), { keys: keys?.text, guardMs: keys ? 3000 : 20000, keep: true });
       try {
         assert.strictEqual(b.serial.toString('latin1'), q.serial.toString('latin1'), 'serial output');
         const t = b.machine.screenText();
         if (t.lines.length === 0) {
           assert.strictEqual(name, 'mode13h', 'only the graphics example has no text screen');
+          samePicture(b.machine.screenImage(), q.image);
           return;
         }
         assert.strictEqual(q.screen.length, 25, 'QEMU screen read');

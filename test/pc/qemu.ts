@@ -16,6 +16,17 @@ export interface QemuRun {
   screen: string[];
   /** QEMU's own exit status when the guest ended it (isa-debug-exit). */
   exitStatus?: number;
+  /** The rendered screen (monitor screendump), when asked for. */
+  image?: { width: number; height: number; rgb: Buffer };
+}
+
+/** Reads a binary PPM (P6, maxval 255) as QEMU's screendump writes it. */
+export function readPpm(data: Buffer): { width: number; height: number; rgb: Buffer } {
+  const m = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(data.subarray(0, 40).toString('latin1'));
+  if (!m) throw new Error('not a P6 PPM with maxval 255');
+  const width = Number(m[1]);
+  const height = Number(m[2]);
+  return { width, height, rgb: data.subarray(m[0].length, m[0].length + width * height * 3) };
 }
 
 export function requireQemu(): void {
@@ -47,7 +58,7 @@ export function textRows(dump: Buffer, columns = 80, rows = 25): string[] {
  */
 export async function runInQemu(
   image: string,
-  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number; drive?: 'floppy' | 'ide' } = {},
+  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number; drive?: 'floppy' | 'ide'; screendump?: boolean } = {},
 ): Promise<QemuRun> {
   const quietMs = options.quietMs ?? 600;
   const minMs = options.minMs ?? 1200;
@@ -56,6 +67,7 @@ export async function runInQemu(
   const serialFile = path.join(dir, 'serial.bin');
   const screenFile = path.join(dir, 'screen.bin');
   const debugconFile = path.join(dir, 'debugcon.bin');
+  const dumpFile = path.join(dir, 'screen.ppm');
   const child = spawn(
     QEMU,
     [
@@ -108,6 +120,16 @@ export async function runInQemu(
       monitor(`pmemsave 0xb8000 4000 "${screenFile}"`);
       for (let i = 0; i < 40 && !(fs.existsSync(screenFile) && fs.statSync(screenFile).size === 4000); i++) await sleep(25);
       if (fs.existsSync(screenFile)) screen = textRows(fs.readFileSync(screenFile));
+      if (options.screendump) {
+        monitor(`screendump "${dumpFile}"`);
+        let last = -1;
+        for (let i = 0; i < 80; i++) {
+          await sleep(25);
+          const size = fs.existsSync(dumpFile) ? fs.statSync(dumpFile).size : 0;
+          if (size > 0 && size === last) break;
+          last = size;
+        }
+      }
       monitor('quit');
     }
     for (let i = 0; i < 100 && !exited; i++) await sleep(20);
@@ -116,7 +138,8 @@ export async function runInQemu(
       throw new Error(`QEMU failed (status ${exitStatus}): ${stderr.trim()}`);
     }
     const read = (f: string): Buffer => (fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0));
-    return { serial: read(serialFile), debugcon: read(debugconFile), screen, exitStatus };
+    const image = options.screendump && fs.existsSync(dumpFile) ? readPpm(fs.readFileSync(dumpFile)) : undefined;
+    return { serial: read(serialFile), debugcon: read(debugconFile), screen, exitStatus, image };
   } finally {
     if (!exited) child.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
