@@ -2,6 +2,7 @@
 // (what lives there on a PC), registers (their value while a debug session is stopped), and symbols.
 import type { Registers, SegmentRegister } from '../common/api';
 import { biosServicesOf, biosVector, lookupBiosService } from '../common/reference/bios';
+import { lookupDirective } from '../common/reference/directives';
 import { describeInstruction, lookupInstruction } from '../common/reference/instructions';
 import { hex, lookupPort } from '../common/reference/ports';
 import type { ParsedFile, SymbolDef } from './nasm-file';
@@ -50,7 +51,9 @@ export function hoverAt(ctx: HoverContext): HoverResult | undefined {
 
   if (onOp && op) {
     const info = lookupInstruction(op);
+    const directive = info ? undefined : lookupDirective(op);
     if (info) parts.push(describeInstruction(info));
+    else if (directive) parts.push(`**${op}** (NASM): ${directive}`);
   }
   if (op === 'int' && (onOp || w.start >= lexed.operandsStart)) {
     const bios = biosHover(ctx);

@@ -91,6 +91,8 @@ describe('lsp: NASM language features', function () {
     assert.match(xor, /Flags: modified: OF=0 CF=0 SF ZF PF; undefined: AF/);
     const jz = await hoverAt(libUri, lib, 'jz');
     assert.match(jz, /Jumps if zero \(ZF=1\)/);
+    assert.match(await hoverAt(helloUri, hello, 'times'), /\*\*times\*\* \(NASM\): Repeats/);
+    assert.match(await hoverAt(helloUri, hello, 'dw 0xAA55'), /stores the bytes 55 AA/);
   });
 
   it('hover on int: the BIOS service AH selects, set just before (also via an equ)', async () => {
