@@ -82,7 +82,7 @@ describe('listing map (nasm -l)', () => {
       assert.strictEqual(m.constants.get('point_size'), 4);
       assert.strictEqual(m.entryAt(0x7c00)!.text, 'cli', 'struc fields are not code at 0x7C00');
       for (const [name, value] of readMapSymbols(rep.map)) if (!name.startsWith('point') && !name.startsWith('..@')) assert.strictEqual(m.label(name)?.value, value, name);
-      assert.deepStrictEqual(m.addressesOfLine(main, lineOf(main, "SERIAL_OUT 'Y'")), [map.addressOfLine(main, lineOf(main, "SERIAL_OUT 'Y'"))], 'a macro invocation is one instance');
+      assert.deepStrictEqual(map.addressesOfLine(main, lineOf(main, "SERIAL_OUT 'Y'")), [map.addressOfLine(main, lineOf(main, "SERIAL_OUT 'Y'"))], 'a macro invocation is one instance');
     } finally {
       fs.rmSync(rep.dir, { recursive: true, force: true });
     }
