@@ -10,7 +10,7 @@ import { createSoftCpu } from '../../common/soft-cpu';
 import { requireQemu, runInQemu } from '../pc/qemu';
 
 const SRC = path.resolve(__dirname, '../../../test/cpu/programs');
-const PROGRAMS = ['rm-ext386.asm', 'rm-basics.asm'];
+const PROGRAMS = ['rm-ext386.asm', 'rm-basics.asm', 'rm-stack.asm'];
 const FLOPPY_BYTES = 1474560;
 
 export function assembleProgram(name: string): Buffer {
