@@ -68,6 +68,7 @@ Exit status:
   2    the guest crashed (triple fault, unhandled exception)
   124  --timeout or --max-instructions ran out (without --expect-*)
   130  interrupted (Ctrl-C)
+  141  standard output was closed by its reader (as SIGPIPE)
   64   bad command line          65  unusable image (empty, size, signature)
   66   input file not found      67  nasm reported errors
   68   nasm not installed        69  backend unavailable / native addon missing

@@ -9,6 +9,8 @@ export const ExitStatus = {
   guestCrash: 2,
   /** Interrupted (Ctrl-C). */
   interrupted: 130,
+  /** Standard output was closed by its reader (`... --serial - | head`), as a process killed by SIGPIPE. */
+  brokenPipe: 141,
   /** --timeout elapsed or --max-instructions was spent with no expectation given. */
   timeout: 124,
   /** Unknown option, missing or malformed option value. */

@@ -2,7 +2,7 @@
 // `bootvisor`: the command-line entry. Parses the arguments, runs, and turns every failure into a one-line
 // message on standard error and its exit status. Loads the runner only when there is something to run.
 import { HELP, parseArgs } from './args';
-import { CliError } from './exit-codes';
+import { CliError, ExitStatus } from './exit-codes';
 
 async function main(argv: string[]): Promise<number> {
   try {
@@ -28,6 +28,13 @@ async function main(argv: string[]): Promise<number> {
     return 70;
   }
 }
+
+// Whoever reads our standard output went away (`bootvisor run ... --serial - | head`): stop quietly, with
+// the status a process killed by SIGPIPE has, as other command-line tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(ExitStatus.brokenPipe);
+  throw e;
+});
 
 main(process.argv.slice(2)).then((status) => {
   // Let pending writes to a piped stdout finish before leaving.

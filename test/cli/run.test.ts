@@ -1,6 +1,7 @@
 // `bootvisor run` end to end, as a user runs it: streams, expectations, exit statuses, the stop message
 // with its source line, the text screen, the screenshot and the exit report.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { PNG } from 'pngjs';
 
@@ -8,7 +9,7 @@ import type { ExitReport } from '../../common/exit-report';
 import { ExitStatus } from '../../cli/exit-codes';
 import * as path from 'path';
 
-import { exampleAsm, exampleImg, requireNasm, ROOT, runCli, runCliAsync, tempDir } from './harness';
+import { CLI, exampleAsm, exampleImg, requireNasm, ROOT, runCli, runCliAsync, tempDir } from './harness';
 
 /** The 1-based line of `file` whose trimmed text starts with `start`. */
 function lineOf(file: string, start: string): number {
@@ -216,6 +217,13 @@ describe('bootvisor run', function () {
     const hdd = runCli(['run', path.join(programs, 'int13-lba.asm'), '--boot-drive', 'hdd', '--debugcon', '-']);
     assert.match(hdd.stdout, /^drive=80$/m, hdd.stderr);
     assert.match(hdd.stdout, /^ext_bx=AA55$/m);
+  });
+
+  it('stops quietly when the reader of standard output goes away', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run "${exampleImg('echo')}" --serial - --timeout 5 --keys "${'a'.repeat(200)}" | head -c 5; exit \${PIPESTATUS[0]}`]);
+    assert.strictEqual(r.stdout.toString(), 'Type ');
+    assert.strictEqual(r.status, ExitStatus.brokenPipe, r.stderr.toString());
+    assert.doesNotMatch(r.stderr.toString(), /EPIPE|Error/);
   });
 
   it('refuses an output file it cannot create with 73', () => {
