@@ -605,6 +605,31 @@ describe('debug adapter (DAP over stdio)', function () {
     }
   });
 
+  it('debugs an image without a listing: disassembly, instruction breakpoints, call frames from CALLs in memory', async () => {
+    const built = buildProgram('steps');
+    const image = path.join(cwd, 'bare.img');
+    fs.copyFileSync(built.image, image);
+    fs.rmSync(built.dir, { recursive: true, force: true });
+    const entry = expectStop('entry');
+    await launch({ program: image, stopOnEntry: true });
+    await entry;
+    assert.ok(outputs.some((o) => /No listing for bare\.img/.test(o)), 'says why source breakpoints are off');
+    const f = await top();
+    assert.strictEqual(f.source, undefined);
+    assert.strictEqual(f.instructionPointerReference, '0x7C00');
+    const src = await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'cli') }] });
+    assert.match(src.body.breakpoints[0].message ?? '', /No listing/);
+    await dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x7C3F' }] }); // serial_putc's out dx, al
+    const hit = expectStop('instruction breakpoint');
+    await dc.continueRequest({ threadId: 1 });
+    await hit;
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.deepStrictEqual(st.body.stackFrames.map((x) => x.instructionPointerReference), ['0x7C3F', '0x7C34']);
+    assert.strictEqual(st.body.stackFrames[1].name, '0000:7C34');
+    const d = await dc.disassembleRequest({ memoryReference: '0x7C3F', instructionCount: 1 });
+    assert.strictEqual(d.body!.instructions[0].instruction, 'out dx, al');
+  });
+
   it('answers bad requests with clear errors and keeps serving', async () => {
     const stopped = expectStop('entry');
     await launch({ program: STEPS, stopOnEntry: true });
