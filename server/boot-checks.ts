@@ -29,12 +29,20 @@ const PADDING = /\btimes\s+0*510\s*-\s*\(?\s*\$\s*-\s*\$\$\s*\)?/i;
 const SIGNATURE = /\b(0x)?aa55h?\b|0x55\s*,\s*0xaa\b|55h\s*,\s*0aah\b/i;
 const NEAR_BRANCH = /^(j(?!mp\b)[a-z]+|jmp|call|loop[a-z]*|jcxz|jecxz)$/;
 
-export function isBootSector(file: ParsedFile, text: string): boolean {
-  return file.org?.value === 0x7c00 || PADDING.test(text) || SIGNATURE.test(text);
+/** What the file's %includes contribute: their text, and whether one of them sets `org`. */
+export interface IncludedContext {
+  text: string;
+  org?: number;
 }
 
-export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer | undefined, listing: string | undefined): Finding[] {
-  if (!isBootSector(file, text)) return [];
+export function isBootSector(file: ParsedFile, text: string, included?: IncludedContext): boolean {
+  const org = file.org?.value ?? included?.org;
+  const all = included ? `${text}\n${included.text}` : text;
+  return org === 0x7c00 || PADDING.test(all) || SIGNATURE.test(all);
+}
+
+export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer | undefined, listing: string | undefined, included?: IncludedContext): Finding[] {
+  if (!isBootSector(file, text, included)) return [];
   const findings: Finding[] = [];
   const lineText = text.split(/\r?\n/);
   const paddingLine = lineText.findIndex((l) => PADDING.test(l.slice(0, l.indexOf(';') < 0 ? l.length : l.indexOf(';'))));
@@ -77,7 +85,7 @@ export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer |
   }
 
   // 3. Absolute addresses without `org 0x7C00` (and without the DS = 0x07C0 alternative).
-  if (!file.org && !/\b(0x0?7c0|0?7c0h)\b/i.test(text)) {
+  if (!file.org && included?.org === undefined && !/\b(0x0?7c0|0?7c0h)\b/i.test(text) && !/\b(0x0?7c0|0?7c0h)\b/i.test(included?.text ?? '')) {
     const labels = new Set(file.defs.filter((d) => d.kind === 'label' || d.kind === 'data' || d.kind === 'local').map((d) => d.name));
     for (const use of file.uses) {
       const lexed = file.lines[use.line];

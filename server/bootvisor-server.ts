@@ -309,9 +309,20 @@ export class BootvisorServer {
       own.get(target)!.push(this.nasmDiagnostic(m, lineText));
     }
     if (result.format === 'bin') {
-      for (const f of bootSectorChecks(live, text, result.image, result.listing)) mine.push(this.findingToDiagnostic(f, uri));
+      for (const f of bootSectorChecks(live, text, result.image, result.listing, this.includedContext(file))) mine.push(this.findingToDiagnostic(f, uri));
     }
     setResult();
+  }
+
+  /** The text of everything `file` includes, and the `org` one of them sets, for the boot-sector checks. */
+  private includedContext(file: string): { text: string; org?: number } {
+    let text = '';
+    let org: number | undefined;
+    for (const f of this.index.includeClosure(file)) {
+      text += (this.index.text(f) ?? '') + '\n';
+      org ??= this.index.parsed(f)?.org?.value;
+    }
+    return { text, org };
   }
 
   /** Unsaved text of the open files nasm may read while assembling `file`. */

@@ -12,7 +12,7 @@ describe('lsp: assembly diagnostics', function () {
 
   before(async () => {
     root = workspaceWith(['hello.asm', 'lib.inc', 'syntax-errors.asm', 'too-big.asm', 'no-signature.asm', 'wrong-signature.asm',
-      'no-org.asm', 'pm-16bit.asm', 'pm-32bit.asm']);
+      'no-org.asm', 'pm-16bit.asm', 'pm-32bit.asm', 'header.inc', 'footer.inc', 'with-header.asm', 'footer-no-org.asm']);
     client = await LspClient.start(root);
   });
   after(async () => {
@@ -96,6 +96,15 @@ describe('lsp: assembly diagnostics', function () {
     assert.strictEqual(org.severity, DiagnosticSeverity.Warning);
     assert.deepStrictEqual([org.range.start.line, org.range.start.character, org.range.end.character], [2, 12, 15], '`msg` in `mov si, msg`');
     assert.match(org.message, /org 0x7C00/);
+  });
+
+  it('boot sector: org and signature from %include files count', async () => {
+    client.open('with-header.asm');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepStrictEqual((await client.diagnosticsOf('with-header.asm', () => true)).map((x) => x.message), []);
+    client.open('footer-no-org.asm');
+    const d = await client.diagnosticsOf('footer-no-org.asm', (list) => list.some((x) => x.code === 'boot-missing-org'));
+    assert.strictEqual(d.find((x) => x.code === 'boot-missing-org')!.range.start.line, 2);
   });
 
   it('boot sector: 32-bit code assembled as 16-bit after the protected-mode switch', async () => {
