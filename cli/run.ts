@@ -138,13 +138,16 @@ function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMach
 }
 
 /**
- * Where the stop's source line is. HLT and the exit port's OUT stop with CS:EIP past the instruction; the
- * line to show is that instruction's (the listing entry ending at EIP, else a HLT byte just before).
+ * Where the stop's source line is. HLT, the exit port's OUT and a port nobody serves stop with CS:EIP past
+ * the instruction; the line to show is that instruction's (the listing entry ending at EIP, else a HLT byte
+ * just before).
  */
 function instructionBehindStop(stop: StopEvent, m: BootvisorMachine, sources: () => Sources | undefined): number {
-  if (stop.reason !== 'hlt-cli' && stop.reason !== 'guest-exit') return stop.linear;
+  if (stop.reason !== 'hlt-cli' && stop.reason !== 'guest-exit' && stop.reason !== 'unhandled-port') return stop.linear;
   const before = sources()?.listing.entryAt(stop.linear - 1);
-  if (before && before.address + before.length === stop.linear && /^(hlt|out)\b/i.test(before.text)) return before.address;
+  if (before && before.address + before.length === stop.linear && /^(hlt|out|in|ins|outs|rep)\b/i.test(before.text)) {
+    return before.address;
+  }
   if (stop.reason === 'hlt-cli' && peek(m, stop.linear - 1) === 0xf4) return stop.linear - 1;
   return stop.linear;
 }

@@ -226,6 +226,13 @@ describe('bootvisor run', function () {
     assert.doesNotMatch(r.stderr.toString(), /EPIPE|Error/);
   });
 
+  it('stops at the first unhandled port with --stop-on-unhandled-port, at the in line, status 2', () => {
+    const r = runCli(['run', exampleImg('unhandled-port'), '--stop-on-unhandled-port']);
+    assert.strictEqual(r.status, ExitStatus.guestCrash, r.stderr);
+    const line = lineOf(exampleAsm('unhandled-port'), 'in al, dx');
+    assert.match(r.stderr, new RegExp(`stopped: port 0x5A5A is served by no device at 0000:7C[0-9A-F]{2} \\(.*unhandled-port\\.asm:${line}: in al, dx\\)`));
+  });
+
   it('refuses an output file it cannot create with 73', () => {
     const r = runCli(['run', exampleImg('hello'), '--serial', tmp.dir]);
     assert.strictEqual(r.status, ExitStatus.cantCreate, r.stderr);
