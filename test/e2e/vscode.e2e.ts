@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { CodeServer } from './code_server';
 import { Workbench } from './workbench';
 
@@ -65,6 +66,8 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         'editor.hover.delay': 300,
         'editor.minimap.enabled': false,
         'editor.stickyScroll.enabled': false,
+        // The DOM renderer, so the terminal's text can be read from the page.
+        'terminal.integrated.gpuAcceleration': 'off',
         'telemetry.telemetryLevel': 'off',
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
@@ -99,6 +102,10 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.match(text, /Hello from Bootvisor!/);
     // The text layer is not enough: the canvas must show the glyphs too.
     assert.ok((await workbench.litPixels()) > 100, 'the guest screen canvas stayed black');
+    // COM1 went to the serial terminal, and the status bar names the backend.
+    await waitFor(async () => ((await workbench.terminalText()).includes('Hello from Bootvisor!') ? true : undefined), 20_000,
+      'the serial terminal never showed the greeting');
+    assert.match(await workbench.statusBarItem('Bootvisor'), /software|kvm|nvmm/);
     await workbench.screenshot('1-guest-screen');
   });
 
@@ -177,6 +184,54 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const text = await workbench.waitForScreenText('Type something: Hi there', 30_000);
     assert.match(text, /Type something: Hi there/);
     await workbench.screenshot('5-keys-echoed');
+
+    // The toolbar: Pause stops the guest (the debugger sees the stop), Resume lets it run and read keys again.
+    await frame.locator('#pause').click();
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), 20_000, 'Pause did not stop the guest');
+    await workbench.page.locator('.debug-call-stack .monaco-list-row').first().waitFor({ timeout: 20_000 });
+    await frame.locator('#pause').click();
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? undefined : true), 20_000, 'Resume did not restart the guest');
+    await frame.locator('#screen').click();
+    await workbench.page.keyboard.press('Shift+Digit1');
+    await workbench.waitForScreenText('Type something: Hi there!', 20_000);
+
+    // Screenshot saves the screen as a PNG of the guest's own size (through VS Code's save dialog).
+    await frame.locator('#screenshot').click();
+    const input = workbench.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 15_000 });
+    const target = path.join(workspace, 'echo-screen.png');
+    await input.fill(target);
+    await workbench.page.keyboard.press('Enter');
+    await waitFor(async () => (fs.existsSync(target) && fs.statSync(target).size > 0 ? true : undefined), 20_000, `no screenshot at ${target}`);
+    const png = PNG.sync.read(fs.readFileSync(target));
+    const canvas = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
+    assert.deepEqual([png.width, png.height], canvas, 'the PNG is not the size of the guest screen');
+
+    // Reset boots the guest again: the prompt comes back without what was typed.
+    await frame.locator('#reset').click();
+    await waitFor(async () => {
+      const now = await workbench.waitForScreenText('Type something:', 20_000);
+      return now.includes('Hi there') ? undefined : true;
+    }, 30_000, 'Reset did not reboot the guest');
+  });
+
+  it('6. mode 13h graphics reach the screen in their colours', async function () {
+    await workbench.openFile('mode13h/mode13h.asm');
+    await workbench.focusEditor();
+    await workbench.page.keyboard.press('F5');
+    const frame = await workbench.screenFrame();
+    const colours = await waitFor(async () => {
+      const found = await frame.evaluate<[number, number, number]>(`(() => {
+        const c = document.getElementById('screen');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        return [c.width, c.height, seen.size];
+      })()`);
+      return found[0] === 320 && found[1] === 200 && found[2] >= 16 ? found : undefined;
+    }, 60_000, 'the guest screen never showed a 320x200 picture in many colours');
+    assert.ok(colours[2] >= 16);
+    await workbench.screenshot('6-mode13h');
   });
 });
 

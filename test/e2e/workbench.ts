@@ -56,6 +56,8 @@ export class Workbench {
 
   /** Opens a workspace file through Quick Open and waits for its editor tab to be the active one. */
   async openFile(relative: string): Promise<void> {
+    // From the first editor group, so the file opens there and not beside the guest screen.
+    await this.page.keyboard.press('Control+1');
     await this.page.keyboard.press('Control+P');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
@@ -207,6 +209,18 @@ export class Workbench {
   async screenStatus(): Promise<string> {
     const frame = await this.screenFrame();
     return ((await frame.locator('#detail').textContent()) ?? '').trim();
+  }
+
+  /** What the integrated terminal shows (it renders to the DOM here: there is no GPU). */
+  async terminalText(): Promise<string> {
+    return (await this.page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText().catch(() => '')) ?? '';
+  }
+
+  /** The text of the status bar item whose accessible label mentions `label`. */
+  async statusBarItem(label: string): Promise<string> {
+    const item = this.page.locator(`#workbench\\.parts\\.statusbar .statusbar-item[aria-label*="${label}"]`).first();
+    await item.waitFor({ timeout: 15_000 });
+    return (await item.innerText()).trim();
   }
 
   /** Waits until no debug session runs (its toolbar is gone). */
