@@ -127,11 +127,12 @@ export class History {
     return true;
   }
 
-  /** One instruction back; 'start' when there is nothing older. */
-  async stepBack(): Promise<'ok' | 'start'> {
+  /** Back to instruction count `target` (default: one instruction back); 'start' when it is not recorded. */
+  async stepBack(target?: number): Promise<'ok' | 'start'> {
     const now = this.machine.instructionCount();
-    if (now === 0 || this.oldest === undefined || this.oldest >= now) return 'start';
-    return (await this.goTo(now - 1)) ? 'ok' : 'start';
+    const to = target ?? now - 1;
+    if (now === 0 || this.oldest === undefined || this.oldest > to || to >= now) return 'start';
+    return (await this.goTo(to)) ? 'ok' : 'start';
   }
 
   /**

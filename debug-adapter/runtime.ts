@@ -131,6 +131,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** The user changed registers, memory or input: the recorded future no longer follows. */
   guestChanged(): void {
+    this.trail = [];
     this.history.forgetAfter(this.machine.instructionCount());
   }
 
@@ -162,7 +163,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   // ---- running ----
 
   /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
-  private act(body: () => Promise<Outcome>): void {
+  /**
+   * Instruction counts where the user stood before each step, newest last: stepping back retraces the
+   * user's steps (a CALL stepped over, a hidden interrupt) rather than single instructions. A continue
+   * clears it; then stepping back goes one instruction at a time.
+   */
+  private trail: number[] = [];
+
+  private act(body: () => Promise<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
+    const from = this.machine.instructionCount();
+    if (kind === 'run') this.trail = [];
+    const inner = body;
+    body = async () => {
+      const o = await inner();
+      if (kind === 'step' && 'reason' in o && o.reason === 'step' && this.machine.instructionCount() > from) this.trail.push(from);
+      return o;
+    };
     if (this.ended) {
       this.emit('output', 'The guest has ended; restart the session to run it again.\n', 'console');
       return;
@@ -208,15 +224,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** By instruction; with `wholeLine`, on until the source line changes (a macro's expansion is one line). */
   stepIn(wholeLine = false): void {
-    this.act(() => this.byLine(wholeLine, async () => this.stepOnce()));
+    this.act(() => this.byLine(wholeLine, async () => this.stepOnce()), 'step');
   }
 
   stepOver(wholeLine = false): void {
-    this.act(() =>
-      this.byLine(wholeLine, async () => {
-        const plan = planStepOver(this.machine, this.machine.getRegisters());
-        return plan ? this.runLoop(plan) : this.stepOnce();
-      }),
+    this.act(
+      () =>
+        this.byLine(wholeLine, async () => {
+          const plan = planStepOver(this.machine, this.machine.getRegisters());
+          return plan ? this.runLoop(plan) : this.stepOnce();
+        }),
+      'step',
     );
   }
 
@@ -236,7 +254,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   stepOut(): void {
-    this.act(() => this.stepOutLoop());
+    this.act(() => this.stepOutLoop(), 'step');
   }
 
   private reverseUnavailable(): RuntimeStop | undefined {
@@ -248,12 +266,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.act(async () => {
       const no = this.reverseUnavailable();
       if (no) return no;
-      const r = await this.history.stepBack();
+      const now = this.machine.instructionCount();
+      while (this.trail.length && this.trail[this.trail.length - 1] >= now) this.trail.pop();
+      const r = await this.history.stepBack(this.trail.pop());
       this.syncLastStop('step');
       return r === 'ok'
-        ? { reason: 'step', description: 'Stepped back one instruction' }
+        ? { reason: 'step', description: 'Stepped back' }
         : { reason: 'step', description: 'At the start of the recorded history', text: 'Nothing older is recorded.' };
-    });
+    }, 'back');
   }
 
   reverseContinue(): void {

@@ -149,6 +149,12 @@ describe('debug adapter (DAP over stdio)', function () {
     const step = expectStop('step', STEPS, line(STEPS, 'xor ax, ax'));
     await dc.stepInRequest({ threadId: 1 });
     await step;
+    let back = expectStop('step', STEPS, line(STEPS, 'cli'));
+    await dc.stepBackRequest({ threadId: 1 });
+    await back;
+    back = expectStop('step', STEPS, line(STEPS, 'cli'));
+    await dc.stepBackRequest({ threadId: 1 });
+    assert.match((await back).body.description ?? '', /start of the recorded history/);
   });
 
   it('breaks on a source line, and moves a breakpoint on a line without code to the next instruction', async () => {
@@ -189,6 +195,14 @@ describe('debug adapter (DAP over stdio)', function () {
     await dc.nextRequest({ threadId: 1 });
     await s;
     assert.strictEqual(await register('ax'), 0x1235);
+    // Stepping back retraces that step: before the CALL again, not into the callee's RET.
+    s = expectStop('step', STEPS, line(STEPS, 'call add_one'));
+    await dc.stepBackRequest({ threadId: 1 });
+    await s;
+    assert.strictEqual(await register('ax'), 0x1234);
+    s = expectStop('step', STEPS, line(STEPS, 'mov bx, ax'));
+    await dc.nextRequest({ threadId: 1 });
+    await s;
     await runTo('int 0x10');
     s = expectStop('step', STEPS, line(STEPS, 'mov cx, [counter]'));
     await dc.nextRequest({ threadId: 1 });
