@@ -161,15 +161,6 @@ export class FileIndex {
   includers(file: string, extraOpen: string[]): string[] {
     return this.allFiles(extraOpen).filter((f) => f !== file && !isIncludeName(f) && this.includeClosure(f).has(file));
   }
-
-  /** Whether some other known file %includes this one. */
-  isIncluded(file: string, extraOpen: string[]): boolean {
-    for (const f of this.allFiles(extraOpen)) {
-      if (f === file) continue;
-      for (const inc of this.parsed(f)?.includes ?? []) if (this.resolveInclude(f, inc.path) === file) return true;
-    }
-    return false;
-  }
 }
 
 /** `.inc`, `.mac`, `.i`: files meant to be included, never assembled on their own. */

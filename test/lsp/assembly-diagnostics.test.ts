@@ -12,7 +12,7 @@ describe('lsp: assembly diagnostics', function () {
 
   before(async () => {
     root = workspaceWith(['hello.asm', 'lib.inc', 'syntax-errors.asm', 'too-big.asm', 'no-signature.asm', 'wrong-signature.asm',
-      'no-org.asm', 'pm-16bit.asm', 'pm-32bit.asm', 'header.inc', 'footer.inc', 'with-header.asm', 'footer-no-org.asm']);
+      'no-org.asm', 'pm-16bit.asm', 'pm-32bit.asm', 'header.inc', 'footer.inc', 'with-header.asm', 'footer-no-org.asm', 'kernel-entry.asm']);
     client = await LspClient.start(root);
   });
   after(async () => {
@@ -40,6 +40,12 @@ describe('lsp: assembly diagnostics', function () {
     assert.strictEqual(warn.range.start.line, 3, '`mov al, 300` moved up one line');
     client.change('syntax-errors.asm', text.replace('mov al, 300', 'mov al, 30'), 3);
     await client.diagnosticsOf('syntax-errors.asm', (list) => list.length === 0, 'no diagnostics once fixed');
+  });
+
+  it('assembles files that link with others (global/extern) as ELF, not as a flat binary', async () => {
+    client.open('kernel-entry.asm');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepStrictEqual((await client.diagnosticsOf('kernel-entry.asm', () => true)).map((x) => x.message), []);
   });
 
   it('debounces: a burst of keystrokes is assembled once', async () => {
