@@ -12,6 +12,7 @@ bits 16
 main:
   ENTER_PM32
   PUTS32 "pm", 10
+  mov dword [tss2 + 0x20], task2_entry
   mov edi, PD
   xor eax, eax
   mov ecx, 1024

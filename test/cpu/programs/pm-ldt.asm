@@ -49,7 +49,4 @@ l4:
   SHOW32 "exceptions", [exc_count]
   DONE32
 
-task2_entry:
-  hlt
-
 %include "lib/end.inc"

@@ -16,6 +16,7 @@ bits 16
 main:
   ENTER_PM32
   PUTS32 "pm", 10
+  mov dword [tss2 + 0x20], task2_entry
   ; vector 0x1E: a task gate to the second task
   mov word [idt + 0x1E * 8 + 2], SEL_TSS2
   mov word [idt + 0x1E * 8 + 4], 0x8500

@@ -39,7 +39,4 @@ real_again:
   SHOW16 "unreal-es", eax
   DONE16
 
-task2_entry:
-  hlt
-
 %include "lib/end.inc"
