@@ -160,6 +160,24 @@ describe('facade: the Machine over the native binding', function () {
     assert.deepStrictEqual(out, [0x51]);
   });
 
+  it('takes raw set-1 scan codes as key presses', async () => {
+    requireNasm();
+    const a = assemble(path.join(ROOT, 'test', 'pc', 'programs', 'int16.asm'));
+    a.remove();
+    const m = make(a.image);
+    const out: number[] = [];
+    m.on('debugcon', (b) => out.push(...b));
+    // a, then B with left shift held, then Enter: make and break codes
+    m.sendScanCodes([0x1e, 0x9e, 0x2a, 0x30, 0xb0, 0xaa, 0x1c, 0x9c]);
+    const s = await m.run({ maxInstructions: 50_000_000 });
+    assert.strictEqual(s.reason, 'guest-exit');
+    const text = Buffer.from(out).toString('latin1');
+    assert.match(text, /^key1=1E61$/m);
+    assert.match(text, /^key2=3042$/m);
+    assert.match(text, /^key3=1C0D$/m);
+    assert.match(text, /^shift=00$/m, 'shift released again');
+  });
+
   it('exposes a device harness: ports, virtual time and IRQ lines', () => {
     const m = make(spin());
     m.portWrite(0x70, 0x0a);
