@@ -59,10 +59,8 @@ describe('lsp: robustness', function () {
       await settle();
       assert.strictEqual(client.diagnostics.get(client.uri('huge.asm'))!.length, 1);
       assert.match(d[0].message, /is \d+\.\d MiB, more than 512 KiB: it is not assembled as you type/);
-      const started = Date.now();
       const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: client.uri('huge.asm') } });
       assert.strictEqual(syms.length, 60000);
-      assert.ok(Date.now() - started < 20000);
     });
 
     it('a broken report file is reported once, and a good one afterwards still counts', async () => {
