@@ -295,6 +295,19 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(Number((await evaluate('point_size')).body.result), 4);
   });
 
+  it('counts hits: a hit count of 3 stops on the third pass, a condition when it holds', async () => {
+    const inc = line(REP, 'inc ax');
+    let stop = expectStop('breakpoint', REP, inc);
+    await launch({ program: REP }, () => dc.setBreakpointsRequest({ source: { path: REP }, breakpoints: [{ line: inc, hitCondition: '3' }] }));
+    await stop;
+    assert.strictEqual(await register('ax'), 2, 'third pass');
+    await dc.setBreakpointsRequest({ source: { path: REP }, breakpoints: [{ line: inc, condition: 'ax == 1' }] });
+    stop = expectStop('breakpoint', REP, inc);
+    await dc.customRequest('bootvisor/reset'); // runs again from power-on with the new breakpoint
+    await stop;
+    assert.strictEqual(await register('ax'), 1);
+  });
+
   it('ends the session at a hang when the hang filter is off', async () => {
     const exited = dc.waitForEvent('exited');
     const terminated = dc.waitForEvent('terminated');
