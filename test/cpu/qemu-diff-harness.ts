@@ -5,7 +5,8 @@
 // The reference is QEMU TCG (qemu-system-i386 -cpu pentium), unless a program's header says
 // "; reference: bochs (why)": QEMU TCG skips segment limit and write-permission checks on data accesses and
 // leaves the EXT bit out of error codes, so programs about those compare against Bochs (-cpu pentium).
-// A header line "; expect: shutdown" marks a program that ends in a triple fault.
+// A header line "; expect: shutdown" marks a program that ends in a triple fault; "; chain: words" lines name
+// reasons Bootvisor's fault chain must give.
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -25,6 +26,8 @@ export interface Program {
   file: string;
   reference: Reference;
   expectShutdown: boolean;
+  /** Words a link of Bootvisor's fault chain must contain ("; chain: ..." header lines). */
+  chainReasons: string[];
 }
 
 export interface RunResult {
@@ -48,7 +51,8 @@ export function listPrograms(dir = programsDir): Program[] {
       const ref = head.map((l) => /^;\s*reference:\s*(\w+)/.exec(l)).find((m) => m);
       const reference = (ref ? ref[1] : 'qemu') as Reference;
       if (reference !== 'qemu' && reference !== 'bochs') throw new Error(`${f}: unknown reference "${reference}"`);
-      return { name: f.replace(/\.asm$/, ''), file, reference, expectShutdown: head.some((l) => /^;\s*expect:\s*shutdown/.test(l)) };
+      const chainReasons = head.map((l) => /^;\s*chain:\s*(.*\S)/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => m[1]);
+      return { name: f.replace(/\.asm$/, ''), file, reference, expectShutdown: head.some((l) => /^;\s*expect:\s*shutdown/.test(l)), chainReasons };
     });
 }
 

@@ -40,6 +40,8 @@ describe('software vCPU vs QEMU/Bochs (test/cpu/programs)', function () {
       if (p.expectShutdown) {
         assert.ok(ours.chain.length >= 3, `a triple fault has at least three links, got ${JSON.stringify(ours.chain)}`);
         for (const link of ours.chain) assert.ok(link.reason.length > 0, `a link without a reason: ${JSON.stringify(link)}`);
+        for (const words of p.chainReasons)
+          assert.ok(ours.chain.some((l) => l.reason.includes(words)), `no link of the fault chain says "${words}":\n${ours.chain.map((l) => `  ${l.name}: ${l.reason}`).join('\n')}`);
       }
     });
   }

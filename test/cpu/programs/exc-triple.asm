@@ -1,6 +1,7 @@
 ; A triple fault: with an IDT limit of 0, #UD cannot be delivered (#GP), nor can that #GP (#DF), nor the
 ; #DF: the processor shuts down. QEMU (-no-reboot) exits; Bootvisor reports Shutdown with the fault chain.
 ; expect: shutdown
+; chain: IDT limit 0x0000 is below vector 0x0D's descriptor
 %include "lib/boot.inc"
 %include "lib/pm.inc"
 
