@@ -1,7 +1,7 @@
 ; Virtual-8086 mode: IRETD from ring 0 with VM set enters it; real-mode segment arithmetic there; INT n goes
 ; to the protected-mode IDT (gate DPL 3) on the TSS's ring-0 stack with the V86 frame (GS FS DS ES SS ESP
-; EFLAGS CS EIP) and DS..GS nulled; IRETD back to V86; HLT (CPL 3) and a protected-mode-only instruction
-; fault with #GP to ring 0.
+; EFLAGS CS EIP) and DS..GS nulled; IRETD back to V86; HLT (CPL 3) faults with #GP to ring 0, and so do
+; INT n and CLI with IOPL 0.
 %include "lib/boot.inc"
 %include "lib/pm.inc"
 
@@ -28,6 +28,31 @@ main:
   iretd
 after_v86:
   SHOW32 "v86.result", [0x1000]
+  ; again with IOPL 0: INT n and CLI fault with #GP(0) instead
+  TRY after_v86_2
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0x6000
+  push dword 0x00020002           ; eflags: VM, IOPL 0
+  push dword 0
+  push dword LIN(v86_iopl0)
+  iretd
+after_v86_2:
+  TRY after_v86_3
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0
+  push dword 0x6000
+  push dword 0x00020002
+  push dword 0
+  push dword LIN(v86_cli)
+  iretd
+after_v86_3:
   SHOW32 "exceptions", [exc_count]
   DONE32
 
@@ -41,6 +66,11 @@ v86_code:
   int 0x1D                        ; to the ring-0 handler and back
   mov [4], bx                     ; the handler changed BX
   hlt                             ; CPL 3: #GP(0)
+
+v86_iopl0:
+  int 0x1D                        ; IOPL 0: #GP(0)
+v86_cli:
+  cli                             ; IOPL 0: #GP(0)
 
 bits 32
 v86_int:

@@ -11,6 +11,9 @@ bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool hasError, uin
   const uint32_t idtErr = uint32_t(vector) * 8 + 2 + ext;
   const bool v86 = (cpu.eflags() & flags::VM) != 0;
 
+  if (v86 && software && ((cpu.eflags() >> 12) & 3) < 3)
+    return cpu.raise(VEC_GP, 0, "INT 0x%02X in virtual-8086 mode with IOPL %u (below 3) goes to the #GP handler",
+                     vector, (cpu.eflags() >> 12) & 3);
   if (uint32_t(vector) * 8 + 7 > cpu.idtr.limit)
     return cpu.raise(VEC_GP, idtErr, "IDT limit 0x%04X is below vector 0x%02X's descriptor (at 0x%03X)",
                      cpu.idtr.limit, vector, vector * 8);
