@@ -110,6 +110,15 @@ function checkOutputDirs(o: RunOptions): void {
   for (const [option, file] of outputs) {
     if (!file || file === '-') continue;
     const dir = path.dirname(path.resolve(file));
+    // The workspace's report folder is made on demand: `--report .bootvisor/last-run.json` feeds the
+    // language server from a terminal run.
+    if (option === '--report' && path.basename(dir) === '.bootvisor' && !fs.existsSync(dir)) {
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new CliError(ExitStatus.cantCreate, `${option} ${file}: cannot create ${dir} (${(e as Error).message})`);
+      }
+    }
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new CliError(ExitStatus.cantCreate, `${option} ${file}: the folder ${dir} does not exist`);
     }

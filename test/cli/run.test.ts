@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { PNG } from 'pngjs';
 
-import type { ExitReport } from '../../common/exit-report';
+import { WORKSPACE_REPORT_PATH, type ExitReport } from '../../common/exit-report';
 import { ExitStatus } from '../../cli/exit-codes';
 import * as path from 'path';
 
@@ -185,6 +185,35 @@ describe('bootvisor run', function () {
     assert.deepStrictEqual(tf.source, { file: asm, line });
     assert.strictEqual(tf.chain?.[0].name, '#DE');
     assert.deepStrictEqual(tf.chain?.[0].source, { file: asm, line });
+  });
+
+  it('makes the .bootvisor folder for --report .bootvisor/last-run.json, where the language server looks', () => {
+    const ws = tempDir('bootvisor-ws-');
+    try {
+      fs.copyFileSync(exampleImg('hang'), path.join(ws.dir, 'hang.img'));
+      const r = runCli(['run', 'hang.img', '--report', WORKSPACE_REPORT_PATH], { cwd: ws.dir });
+      assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
+      const report = JSON.parse(fs.readFileSync(path.join(ws.dir, WORKSPACE_REPORT_PATH), 'utf8')) as ExitReport;
+      assert.strictEqual(report.stop.reason, 'hlt-cli');
+      assert.strictEqual(report.image, path.join(fs.realpathSync(ws.dir), 'hang.img'));
+      assert.deepStrictEqual(fs.readdirSync(ws.dir).sort(), ['.bootvisor', 'hang.img'], 'nothing else written');
+    } finally {
+      ws.remove();
+    }
+  });
+
+  it('writes nothing into the folder it runs in unless an option names a file', () => {
+    const ws = tempDir('bootvisor-ws-');
+    try {
+      fs.copyFileSync(exampleImg('hello'), path.join(ws.dir, 'hello.img'));
+      fs.copyFileSync(exampleAsm('hello'), path.join(ws.dir, 'hello.asm'));
+      const r = runCli(['run', 'hello.img'], { cwd: ws.dir });
+      assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
+      assert.match(r.stderr, /hello\.asm:\d+: hlt/, 'the source line comes from the .asm beside the image');
+      assert.deepStrictEqual(fs.readdirSync(ws.dir).sort(), ['hello.asm', 'hello.img']);
+    } finally {
+      ws.remove();
+    }
   });
 
   it('reports unhandled ports per line, and VM exits per source line in the profile', () => {
