@@ -189,6 +189,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (debugconSink) sinks.push(debugconSink);
     const m = createMachineOrExplain(o, loaded.image);
     machine = m;
+    // With auto, which backend ran is worth a line (and why the others did not).
+    if (o.backend === 'auto' && !o.quiet) say(`backend: ${m.backendNote || m.backend}`);
 
     const tally = new EventTally();
     let serialText = '';
