@@ -88,8 +88,11 @@ describe('lsp: VM exit diagnostics from run reports', function () {
     const d = await client.diagnosticsOf(FILE, (list) => list.filter((x) => x.source === 'bootvisor run').length === 1 && at(list, L.hlt).length === 1, 'only the newer run');
     assert.match(at(d, L.hlt)[0].message, /^Execution ended here/);
 
-    writeReport(root, faultyReport(root, '2025-12-31T00:00:00.000Z', [record('unhandled-port', L.outDx, { port: 0x378 })]));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Sent as a notification, then a request: by the reply the server has handled (and ignored) it.
+    const older = faultyReport(root, '2025-12-31T00:00:00.000Z', [record('unhandled-port', L.outDx, { port: 0x378 })]);
+    void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, { report: older, baseDirectory: root });
+    await client.request('workspace/symbol', { query: 'start' });
+    await new Promise((r) => setTimeout(r, 200));
     const still = client.diagnostics.get(client.uri(FILE))!;
     assert.deepStrictEqual(still.filter((x) => x.source === 'bootvisor run').map((x) => x.range.start.line), [L.hlt - 1]);
   });
