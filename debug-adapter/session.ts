@@ -203,6 +203,10 @@ export class BootvisorSession extends LoggingDebugSession {
       this.wire(this.runtime);
       await this.openSerial(config);
     } catch (e) {
+      this.program?.dispose();
+      this.program = undefined;
+      this.runtime?.dispose();
+      this.runtime = undefined;
       const assembly = e instanceof AssemblyError;
       if (assembly) this.sendEvent(new OutputEvent(`${e.output.trim()}\n`, 'stderr'));
       const message = e instanceof Error ? e.message : String(e);
