@@ -52,10 +52,16 @@ struct Watchpoint {
   bool physical;
 };
 
+// One history entry is one 64-bit store; the code segment is logged apart (CsLog), only when it changes,
+// and the length is found again by decoding when the history is asked for.
 struct HistEntry {
-  uint32_t linear, eip, phys;
-  uint16_t cs;
-  uint8_t len;
+  uint32_t eip, phys;
+};
+struct CsLog {
+  uint64_t pos = 0;  // the history position from which this code segment applies
+  uint32_t base = 0;
+  uint16_t sel = 0;
+  bool code32 = false;
 };
 
 class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, private Cpu::CodeWriteHook {
@@ -65,7 +71,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     cpu_.watch = this;
     cpu_.codeBits = codeBits_.data();
     cpu_.codeWrite = this;
-    history_.resize(64);
+    setHistorySize(64);
     mem_.setCodeWriteListener([this](uint64_t gpa, uint64_t len) { invalidate(gpa, len); });
     CpuState st = resetState();
     setState(st);
@@ -131,8 +137,13 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 
   std::vector<InsnRecord> history() const override;
   void setHistorySize(size_t n) override {
-    history_.assign(n, HistEntry{});
-    histPos_ = histCount_ = 0;
+    size_t cap = 1;
+    while (cap < n) cap <<= 1;
+    history_.assign(cap, HistEntry{});
+    csLog_.assign(cap + 1, CsLog{});
+    csLogPos_ = 0;
+    histLimit_ = n;
+    histPos_ = 0;
   }
   std::vector<FaultLink> faultChain() const override;
 
@@ -194,8 +205,11 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   bool caught_ = false;
   Cpu::Pending caughtFault_;
 
-  std::vector<HistEntry> history_;
-  size_t histPos_ = 0, histCount_ = 0;
+  std::vector<HistEntry> history_;  // a power of two long; the last histLimit_ entries are reported
+  std::vector<CsLog> csLog_;        // ring of code-segment changes, as long as the history (+1)
+  uint64_t csLogPos_ = 0;
+  size_t histLimit_ = 0;
+  uint64_t histPos_ = 0;  // instructions recorded so far (the next slot is histPos_ & (size - 1))
 };
 
 void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
@@ -414,8 +428,16 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
     caught_ = false;
     if (deliver(caughtFault_.vector, caughtFault_.kind, caughtFault_.error, ex)) return ex;
   }
-  const bool hist = !history_.empty();
-  const bool slow = hist || hasBreaks_;
+  const bool hist = histLimit_ != 0;
+  // The ring's position lives in a register during the run and is written back on every return.
+  struct HistSync {
+    SoftwareVcpuImpl* self;
+    HistEntry* buf;
+    size_t mask;
+    uint64_t pos;
+    ~HistSync() { self->histPos_ = pos; }
+  } hs{this, history_.data(), history_.size() - 1, histPos_};
+  const bool slow = hasBreaks_;
   cpu_.events = 0;
   CacheSlot* prev = nullptr;
   for (;;) {
@@ -458,6 +480,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.eflags();
       const Insn* in;
       CacheSlot* cur = nullptr;
+      uint32_t histPhys = 0;
       if (__builtin_expect(!slow && prev != nullptr && prev->succEip == eip && prev->succGen == cpu_.codeGen, 1) &&
           __builtin_expect(prev->succ->phys == prev->succPhys && prev->succ->mode == prev->mode, 1)) {
         // Same instruction as last time after prev: the limit check and the translation still hold.
@@ -485,24 +508,19 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           if (handleFault(ex)) return ex;
           continue;
         }
-        if (__builtin_expect(slow, 0)) {
-          if (hasBreaks_ && checkBreak(lin, phys)) {
-            ex.reason = ExitReason::Debug;
-            ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
-            for (const Breakpoint& b : breaks_)
-              if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
-            return ex;
-          }
-          if (hist) {
-            HistEntry& h = history_[histPos_];
-            h.linear = lin;
-            h.eip = eip;
-            h.phys = phys;
-            h.cs = cpu_.seg[SEG_CS].sel;
-            h.len = in->len;
-            histPos_ = histPos_ + 1 == history_.size() ? 0 : histPos_ + 1;
-            histCount_++;
-          }
+        if (__builtin_expect(slow, 0) && checkBreak(lin, phys)) {
+          ex.reason = ExitReason::Debug;
+          ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
+          for (const Breakpoint& b : breaks_)
+            if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
+          return ex;
+        }
+        histPhys = phys;
+        if (hist) {
+          const Seg& cs = cpu_.seg[SEG_CS];
+          const CsLog* last = csLogPos_ ? &csLog_[(csLogPos_ - 1) % csLog_.size()] : nullptr;
+          if (!last || last->sel != cs.sel || last->base != cs.base || last->code32 != cs.big())
+            csLog_[csLogPos_++ % csLog_.size()] = CsLog{hs.pos, cs.base, cs.sel, cs.big()};
         }
         if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
           cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
@@ -514,7 +532,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           if (handleFault(ex)) return ex;
           continue;
         }
-        // Breakpoints and the history need every instruction on this path: no successor links then.
+        // Breakpoints need every instruction on this path: no successor links then.
         if (prev && cur && !slow) {
           prev->succEip = eip;
           prev->succGen = cpu_.codeGen;
@@ -523,6 +541,10 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
         }
       }
       prev = cur;
+      if (hist) {
+        hs.buf[hs.pos & hs.mask] = HistEntry{eip, cur ? cur->phys : histPhys};
+        ++hs.pos;
+      }
       cpu_.intShadow = false;
       cpu_.eip = (eip + in->len) & in->ipMask;
       in->fn(cpu_, *in);
@@ -562,16 +584,32 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
 
 std::vector<InsnRecord> SoftwareVcpuImpl::history() const {
   std::vector<InsnRecord> out;
-  size_t n = std::min(histCount_, history_.size());
+  size_t n = size_t(std::min<uint64_t>(histPos_, histLimit_));
   out.reserve(n);
+  const size_t mask = history_.size() - 1;
   for (size_t k = 0; k < n; ++k) {
-    size_t idx = (histPos_ + history_.size() - n + k) % history_.size();
-    const HistEntry& h = history_[idx];
+    const uint64_t pos = histPos_ - n + k;
+    const HistEntry& h = history_[pos & mask];
+    // The code segment in force: the newest log entry at or before pos.
+    CsLog cs;
+    for (uint64_t j = csLogPos_; j > 0 && j + csLog_.size() > csLogPos_; --j) {
+      const CsLog& c = csLog_[(j - 1) % csLog_.size()];
+      if (c.pos <= pos) {
+        cs = c;
+        break;
+      }
+    }
     InsnRecord r;
-    r.linear = h.linear;
-    r.cs = h.cs;
+    r.linear = cs.base + h.eip;
+    r.cs = cs.sel;
     r.eip = h.eip;
-    for (unsigned b = 0; b < h.len; ++b) r.bytes.push_back(mem_.read8(h.phys + b));
+    Insn d;
+    auto fetch = [&](unsigned i, uint8_t& v) {
+      v = mem_.read8(uint64_t(h.phys) + i);
+      return true;
+    };
+    unsigned len = decodeInsn(d, cs.code32, fetch) ? d.len : 1;
+    for (unsigned b = 0; b < len; ++b) r.bytes.push_back(mem_.read8(uint64_t(h.phys) + b));
     out.push_back(std::move(r));
   }
   return out;
