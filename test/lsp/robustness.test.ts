@@ -121,7 +121,7 @@ describe('lsp: robustness', function () {
     it('is stopped with the server', async () => {
       const root = workspaceWith([]);
       const client = await LspClient.start(root, { nasmTimeoutMs: 120000 });
-      const nasmsOfThisTest = () => spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /nasm/.test(l) && l.includes('forever.asm'));
+      const nasmsOfThisTest = () => spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /nasm/.test(l) && l.includes(root + path.sep));
       try {
         client.open('forever.asm', '%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\n');
         await client.until('nasm running', () => nasmsOfThisTest().length > 0 || undefined);
