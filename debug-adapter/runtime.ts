@@ -162,7 +162,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   // ---- running ----
 
-  /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
   /**
    * Instruction counts where the user stood before each step, newest last: stepping back retraces the
    * user's steps (a CALL stepped over, a hidden interrupt) rather than single instructions. A continue
@@ -170,15 +169,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   private trail: number[] = [];
 
+  /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
   private act(body: () => Promise<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
-    const from = this.machine.instructionCount();
-    if (kind === 'run') this.trail = [];
-    const inner = body;
-    body = async () => {
-      const o = await inner();
-      if (kind === 'step' && 'reason' in o && o.reason === 'step' && this.machine.instructionCount() > from) this.trail.push(from);
-      return o;
-    };
     if (this.ended) {
       this.emit('output', 'The guest has ended; restart the session to run it again.\n', 'console');
       return;
@@ -190,12 +182,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.busy = true;
     this.pauseRequested = false;
     this.variables.reset();
+    if (kind === 'run') this.trail = [];
     this.emit('status', { running: true, instructionsPerSecond: 0 });
     void (async () => {
       let outcome: Outcome;
       try {
         this.history.record();
+        const from = this.machine.instructionCount();
         outcome = await body();
+        if (kind === 'step' && 'reason' in outcome && outcome.reason === 'step' && this.machine.instructionCount() > from) this.trail.push(from);
       } catch (e) {
         this.emit('output', `Bootvisor: ${e instanceof Error ? e.message : String(e)}\n`, 'stderr');
         outcome = { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
