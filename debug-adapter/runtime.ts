@@ -183,7 +183,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.pauseRequested = false;
     this.variables.reset();
     if (kind === 'run') this.trail = [];
-    this.emit('status', { running: true, instructionsPerSecond: 0 });
+    // Steps take microseconds: only runs are worth telling the status bar about.
+    const announce = kind === 'run';
+    if (announce) this.emit('status', { running: true, instructionsPerSecond: 0 });
     void (async () => {
       let outcome: Outcome;
       try {
@@ -197,7 +199,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       this.busy = false;
       if (this.disposed) return; // the session ended while the guest ran
-      this.emit('status', { running: false, instructionsPerSecond: 0 });
+      if (announce) this.emit('status', { running: false, instructionsPerSecond: 0 });
       if ('end' in outcome) this.end(outcome.end);
       else this.emit('stopped', outcome);
     })();
