@@ -27,6 +27,8 @@ export interface AssembleOptions {
   format?: 'bin' | 'elf32' | 'elf64';
   /** Stops nasm (a newer keystroke, or the server shutting down). */
   signal?: AbortSignal;
+  /** Temporary folders in use: the caller removes what is left in it when it exits mid-run. */
+  scratch?: Set<string>;
   /** Unsaved text of other open files (absolute paths): used instead of the disk copy when included. */
   overlay?: { file: string; text: string }[];
 }
@@ -40,7 +42,8 @@ export function chooseFormat(text: string): 'bin' | 'elf32' | 'elf64' {
 }
 
 export async function assemble(text: string, documentPath: string, options: AssembleOptions): Promise<AssembleResult> {
-  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'bootvisor-lsp-'));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-lsp-'));
+  options.scratch?.add(tmp);
   try {
     const base = path.basename(documentPath) || 'untitled.asm';
     const source = path.join(tmp, base);
@@ -88,7 +91,8 @@ export async function assemble(text: string, documentPath: string, options: Asse
     const lst = await readIf(listing);
     return { ok: true, messages, image: bin, listing: lst?.toString('latin1'), format };
   } finally {
-    fs.promises.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    removeScratch(tmp);
+    options.scratch?.delete(tmp);
   }
 }
 
@@ -118,4 +122,13 @@ function fileOf(named: string, tempSource: string, cwd: string, userDir: string)
   if (named === tempSource || resolved === tempSource) return null;
   if (resolved.startsWith(cwd + path.sep)) return path.join(userDir, path.relative(cwd, resolved));
   return resolved;
+}
+
+/** Removes a temporary folder, quietly (a folder already gone is fine). */
+export function removeScratch(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // nothing more to do: it lives in the system's temp folder
+  }
 }

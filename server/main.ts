@@ -10,4 +10,6 @@ const connection = createConnection(ProposedFeatures.all);
 // The server outlives any single bad request: log and carry on.
 process.on('uncaughtException', (e) => connection.console.error(`bootvisor-lsp: uncaught: ${e.stack ?? e}`));
 process.on('unhandledRejection', (e) => connection.console.error(`bootvisor-lsp: unhandled rejection: ${String((e as Error)?.stack ?? e)}`));
+// A plain kill still runs the 'exit' handlers (which stop nasm and remove its temporary folders).
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
 new BootvisorServer(connection).listen();
