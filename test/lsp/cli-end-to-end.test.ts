@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CodeLens, DiagnosticSeverity, InlayHint } from 'vscode-languageserver-protocol/node';
 import { WORKSPACE_REPORT_PATH } from '../../common/exit-report';
@@ -10,12 +11,21 @@ import { LspClient, REPO, removeWorkspace, workspaceWith } from './lsp-client';
 
 const CLI = path.join(REPO, 'out/cli/main.js');
 
+/** Listings the CLI keeps for its reports (in temp folders): removed when the tests end. */
+const keptListings: string[] = [];
+
 function run(root: string, program: string): { status: number | null; output: string } {
   const report = path.join(root, WORKSPACE_REPORT_PATH);
   fs.mkdirSync(path.dirname(report), { recursive: true });
   fs.rmSync(report, { force: true });
   const r = spawnSync(process.execPath, [CLI, 'run', program, '--report', WORKSPACE_REPORT_PATH, '--timeout', '20', '--quiet'],
     { cwd: root, encoding: 'utf8', timeout: 60000 });
+  try {
+    const listing = (JSON.parse(fs.readFileSync(report, 'utf8')) as { listing?: string }).listing;
+    if (listing && path.dirname(listing).startsWith(os.tmpdir())) keptListings.push(path.dirname(listing));
+  } catch {
+    // no report: the test says so
+  }
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -32,6 +42,7 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
   after(async () => {
     await client?.stop();
     if (root) removeWorkspace(root);
+    for (const dir of keptListings.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('a triple fault and an unserved port, at their lines', async () => {
