@@ -233,6 +233,38 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.ok(colours[2] >= 16);
     await workbench.screenshot('6-mode13h');
   });
+
+  it('7. "Run headless" runs bootvisor run as a task, and its report feeds the Problems panel', async function () {
+    const source = path.join(workspace, 'unhandled-port', 'unhandled-port.asm');
+    const line = lineOf(source, /^\s*in al, dx/);
+    await workbench.openFile('unhandled-port/unhandled-port.asm');
+    await workbench.command('Bootvisor: Run headless');
+    const isPort = (r: string): boolean => /0x5A5A/i.test(r) && /\[Ln \d+/.test(r);
+    const rows = await waitFor(async () => {
+      const found = await workbench.problems();
+      return found.some(isPort) ? found : undefined;
+    }, 60_000, 'the unhandled port never reached the Problems panel');
+    const row = rows.find(isPort)!;
+    assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the unhandled port is not at line ${line}: ${row}`);
+    await workbench.screenshot('7-run-headless-problems');
+  });
+
+  it('8. "Open listing" takes a guest address to the source line assembled there', async function () {
+    const source = path.join(workspace, 'unhandled-port', 'unhandled-port.asm');
+    const line = lineOf(source, /^\s*in al, dx/);
+    await workbench.openFile('unhandled-port/unhandled-port.asm');
+    await workbench.goToLine(1);
+    await workbench.command('Bootvisor: Open listing');
+    const input = workbench.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    // The address the report gave for the `in` (0000:7C12), as a person copies it from the Problems panel.
+    await input.fill('0000:7C12');
+    await workbench.page.keyboard.press('Enter');
+    await waitFor(async () => {
+      const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+      return position.startsWith(`Ln ${line},`) ? true : undefined;
+    }, 20_000, `Open listing did not go to line ${line}`);
+  });
 });
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {
