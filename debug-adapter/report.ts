@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { RunEvent, StopEvent } from '../common/api';
 import { EXIT_REPORT_VERSION, ExitKind, ExitRecord, ExitReport, SourceLocation, WORKSPACE_REPORT_PATH } from '../common/exit-report';
 import type { ListingMap } from '../common/listing';
+import type { ExitCount } from '../common/machine';
 
 export interface ReportInput {
   cwd: string;
@@ -15,6 +16,9 @@ export interface ReportInput {
   backend: string;
   stop: StopEvent;
   events: RunEvent[];
+  /** VM exits per instruction pointer, and the CS base to place them when code does not run at base 0. */
+  profile?: ExitCount[];
+  csBase?: number;
 }
 
 function exitFromStop(stop: StopEvent): { kind: ExitKind; message: string } | undefined {
@@ -69,6 +73,21 @@ export function buildReport(input: ReportInput): ExitReport {
       chain: input.stop.exception?.chain.map((s) => ({ ...s, source: source(s.linear) })),
     });
   }
+  // The profile keys on the instruction pointer alone: boot-sector code runs at CS base 0 or flat, so rip
+  // is the linear address; otherwise the final CS base is the best guess.
+  const perLine = new Map<string, { source: SourceLocation; exits: number; ports: Set<number> }>();
+  for (const p of input.profile ?? []) {
+    const at = source(p.rip) ?? source(p.rip + (input.csBase ?? 0));
+    if (!at) continue;
+    const key = `${at.file}:${at.line}`;
+    const row = perLine.get(key) ?? { source: at, exits: 0, ports: new Set<number>() };
+    row.exits += p.io + p.mmio;
+    for (const port of p.ports ?? []) row.ports.add(port);
+    perLine.set(key, row);
+  }
+  const profile = [...perLine.values()]
+    .map((r) => ({ source: r.source, exits: r.exits, ports: [...r.ports].sort((a, b) => a - b) }))
+    .sort((a, b) => b.exits - a.exits);
   return {
     version: EXIT_REPORT_VERSION,
     finishedAt: new Date().toISOString(),
@@ -78,7 +97,7 @@ export function buildReport(input: ReportInput): ExitReport {
     backend: input.backend,
     stop: { ...input.stop, source: source(input.stop.linear) },
     exits: [...records.values()],
-    profile: [],
+    profile,
   };
 }
 

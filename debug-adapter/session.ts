@@ -34,7 +34,7 @@ import {
   STATUS_EVENT,
 } from '../common/dap-protocol';
 import { ExpressionError } from '../common/expression';
-import { createMachine } from '../common/machine';
+import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exceptions';
@@ -271,10 +271,21 @@ export class BootvisorSession extends LoggingDebugSession {
         backend: this.backend,
         stop: this.runtime.faultSite(),
         events: this.runtime.runEvents,
+        ...this.exitProfile(),
       });
       logger.log(`exit report: ${file}`);
     } catch (e) {
       this.sendEvent(new OutputEvent(`Could not write the exit report: ${e instanceof Error ? e.message : e}\n`, 'stderr'));
+    }
+  }
+
+  /** The machine's exit profile, when the facade offers one (common/machine.ts does). */
+  private exitProfile(): { profile?: ExitCount[]; csBase?: number } {
+    try {
+      const m = this.runtime!.currentMachine as Machine & Partial<MachineExtras>;
+      return { profile: m.exitProfile?.(), csBase: m.getRegisters().cs.base };
+    } catch {
+      return {};
     }
   }
 

@@ -733,6 +733,8 @@ describe('debug adapter (DAP over stdio)', function () {
     const port = report.exits.find((x: { kind: string }) => x.kind === 'unhandled-port');
     assert.ok(port, JSON.stringify(report.exits));
     assert.strictEqual(port.port, 0x5a5a);
+    const inLine = report.profile.find((p: { source: { line: number } }) => p.source.line === line(UNHANDLED, 'in al, dx'));
+    assert.ok(inLine && inLine.exits >= 1 && inLine.ports.includes(0x5a5a), `profile: ${JSON.stringify(report.profile)}`);
     assert.deepStrictEqual(port.source, { file: UNHANDLED, line: line(UNHANDLED, 'in al, dx') });
     assert.ok(report.sources.some((x: { file: string; sha256: string }) => x.file === UNHANDLED && /^[0-9a-f]{64}$/.test(x.sha256)));
   });
