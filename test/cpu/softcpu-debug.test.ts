@@ -107,6 +107,8 @@ describe('software vCPU: debug API', function () {
     assert.strictEqual(e.vector, 0);
     assert.strictEqual(cpu.getState().eip, 0x7c20, 'EIP at the faulting DIV');
     assert.strictEqual(cpu.faultChain()[0].name, '#DE');
+    cpu.run(1);
+    assert.strictEqual(cpu.getState().eip, 0x7c50, 'a step from a caught exception stops at the handler');
     const e2 = cpu.run(10000);
     assert.strictEqual(e2.port, 0xf4);
     const seen = cpu.readMemory(0x7c60, 2);

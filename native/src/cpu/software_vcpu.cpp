@@ -215,6 +215,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
   if (len >= kCacheSize) {
     for (auto& s : cache_) s.mode = 0xFF;
+    std::fill(codeBits_.begin(), codeBits_.end(), 0);
     return;
   }
   uint64_t from = gpa >= 14 ? gpa - 14 : 0;
@@ -419,14 +420,16 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   Exit ex;
   cpu_.yield = false;
   cpu_.stopAfter = false;
-  const uint64_t end = cpu_.icount + maxInstructions;
   if (hasBreaks_) {
     skipBreakOnce_ = true;
     skipBreakAt_ = cpu_.seg[SEG_CS].base + cpu_.eip;
   }
+  uint64_t end = cpu_.icount + maxInstructions;
   if (caught_) {
     caught_ = false;
     if (deliver(caughtFault_.vector, caughtFault_.kind, caughtFault_.error, ex)) return ex;
+    // The delivery is the step: run(1) stops at the handler's first instruction.
+    if (maxInstructions > 0) --end;
   }
   const bool hist = histLimit_ != 0;
   // The ring's position lives in a register during the run and is written back on every return.
