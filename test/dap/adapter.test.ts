@@ -357,6 +357,14 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(Number((await evaluate('word [counter]')).body.result), 1);
     const f = await top();
     assert.ok(f.line === line(STEPS, 'inc word [counter]') || f.line === line(STEPS, 'mov al, [flag]'), `stopped at line ${f.line}`);
+    // Any access (read or write) to the flag byte, by its label.
+    const flag = await dc.dataBreakpointInfoRequest({ name: 'byte [flag]', frameId: 0 });
+    await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: flag.body.dataId!, accessType: 'readWrite' }] });
+    const read = expectStop('data breakpoint');
+    await dc.continueRequest({ threadId: 1 });
+    const r = await read;
+    assert.match(r.body.description ?? '', /read of 1 byte at 0x07C44 \(byte \[flag\]\)/);
+    assert.strictEqual(await register('al'), 0);
   });
 
   it('stops on an exception it was asked to catch, and explains it', async () => {
