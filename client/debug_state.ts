@@ -52,8 +52,13 @@ export function registersFromVariables(rows: Variable[]): Registers {
   };
 }
 
+/** What reading needs of a session: DAP requests answered with their bodies (vscode.DebugSession is one). */
+export interface DapRequester {
+  customRequest(command: string, args?: unknown): Thenable<unknown>;
+}
+
 /** Reads the cheap scopes of the top frame (registers, flags, segments), not the expensive ones (GDT, IDT). */
-async function readRegisters(session: vscode.DebugSession, threadId: number): Promise<Registers | undefined> {
+export async function readRegisters(session: DapRequester, threadId: number): Promise<Registers | undefined> {
   const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as { stackFrames?: { id: number }[] };
   const frame = trace.stackFrames?.[0];
   if (!frame) return undefined;
