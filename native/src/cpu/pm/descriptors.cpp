@@ -83,6 +83,12 @@ Seg nullSeg(uint16_t sel) {
   return s;
 }
 
+bool checkCodeOffset(Cpu& cpu, uint32_t offset, const Descriptor& d, const char* what) {
+  if (offset > d.limit())
+    return cpu.raise(VEC_GP, 0, "%s target offset 0x%X is beyond the code segment limit 0x%X", what, offset, d.limit());
+  return true;
+}
+
 bool withinLimit(const Seg& s, uint32_t off, unsigned size) {
   uint32_t end = off + size - 1;
   if (end < off) return false;  // wraps

@@ -59,6 +59,8 @@ bool markAccessed(Cpu& cpu, uint16_t sel, Descriptor& d);
 bool writeDescriptorHigh(Cpu& cpu, uint16_t sel, const Descriptor& d);
 Seg toSeg(uint16_t sel, const Descriptor& d);
 Seg nullSeg(uint16_t sel);
+// A far transfer's target offset against the code segment limit (#GP(0) past it; what names the transfer).
+bool checkCodeOffset(Cpu& cpu, uint32_t offset, const Descriptor& d, const char* what);
 // Segment limit check of [off, off+size) for a cache (expand-down data aware), without cpu.setSeg's fields.
 bool withinLimit(const Seg& s, uint32_t off, unsigned size);
 
