@@ -14,8 +14,11 @@ export function bootConfiguration(file: vscode.Uri): vscode.DebugConfiguration {
 
 export function initialConfigurations(): vscode.DebugConfiguration[] {
   return [
-    { type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file', program: '${file}' },
-    { type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file, stop at its first instruction', program: '${file}', stopOnEntry: true },
+    { type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file', program: '${file}', cwd: '${workspaceFolder}' },
+    {
+      type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file, stop at its first instruction',
+      program: '${file}', cwd: '${workspaceFolder}', stopOnEntry: true,
+    },
   ];
 }
 

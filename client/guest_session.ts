@@ -15,6 +15,8 @@ export type Frame = Omit<BvScreenMessage, 'type'>;
 /** Text modes of the PC BIOS (INT 10h AH=00h): their frames carry the text too. */
 const TEXT_MODES = new Set([0x00, 0x01, 0x02, 0x03, 0x07]);
 
+const MIN_FRAME_INTERVAL_MS = 33;
+
 /** DAP requests after which the guest runs again (not every adapter sends a `continued` event). */
 const RESUMING_REQUESTS = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto']);
 
@@ -25,6 +27,7 @@ export class GuestSession implements vscode.Disposable {
   private stopDescription = '';
   private refreshing = false;
   private refreshAgain = false;
+  private lastFetch = 0;
   private readonly frameEmitter = new vscode.EventEmitter<Frame>();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   /** A new frame arrived from the adapter. */
@@ -91,7 +94,10 @@ export class GuestSession implements vscode.Disposable {
     this.setState('ended');
   }
 
-  /** Asks for the screen; a request arriving while one is out is folded into one more after it. */
+  /**
+   * Asks for the screen; a request arriving while one is out is folded into one more after it, and frames
+   * are at most ~30 a second (a 720x400 frame is 1.5 MB of base64 on its way through DAP).
+   */
   refreshScreen(): void {
     if (this.state === 'ended') return;
     if (this.refreshing) {
@@ -99,6 +105,15 @@ export class GuestSession implements vscode.Disposable {
       return;
     }
     this.refreshing = true;
+    const wait = this.lastFetch + MIN_FRAME_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      setTimeout(() => {
+        this.refreshing = false;
+        this.refreshScreen();
+      }, wait);
+      return;
+    }
+    this.lastFetch = Date.now();
     void this.fetchFrame()
       .then((frame) => {
         if (frame) {

@@ -39,6 +39,8 @@ function bareToolsPath(runDir: string): string {
 let server: CodeServer;
 let workbench: Workbench;
 let workspace: string;
+let runDir: string;
+let failures = 0;
 
 describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -49,7 +51,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     if (!executable || !vsix) {
       throw new Error('BOOTVISOR_E2E_CODE_SERVER and BOOTVISOR_E2E_VSIX are not set: run this suite with `npm run test:e2e`.');
     }
-    const runDir = path.join(repo, '.test-tmp', 'e2e', `run-${process.pid}`);
+    runDir = path.join(repo, '.test-tmp', 'e2e', `run-${process.pid}`);
     fs.rmSync(runDir, { recursive: true, force: true });
     workspace = path.join(runDir, 'workspace');
     fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
@@ -84,9 +86,13 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   after(async function () {
     await workbench?.close();
     await server?.stop();
+    // A failed run keeps its folder: code-server's and the extension's logs are in it.
+    if (failures === 0 && runDir) fs.rmSync(runDir, { recursive: true, force: true });
+    else if (runDir) console.log(`e2e: logs of this run are in ${runDir}`);
   });
 
   afterEach(async function () {
+    if (this.currentTest?.state === 'failed') failures++;
     if (this.currentTest?.state === 'failed' && workbench) {
       await workbench.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
     }
