@@ -12,9 +12,14 @@ inline bool branchTo(Cpu& c, const Insn& i, uint32_t target) {
   return true;
 }
 
+// One handler per condition, so the test compiles to a couple of instructions.
+template <unsigned CC>
 void jcc(Cpu& c, const Insn& i) {
-  if (cond(c, i.op & 0xF)) branchTo(c, i, c.eip + i.imm);
+  if (cond(c, CC)) branchTo(c, i, c.eip + i.imm);
 }
+
+const Handler kJcc[16] = {jcc<0>, jcc<1>, jcc<2>,  jcc<3>,  jcc<4>,  jcc<5>,  jcc<6>,  jcc<7>,
+                          jcc<8>, jcc<9>, jcc<10>, jcc<11>, jcc<12>, jcc<13>, jcc<14>, jcc<15>};
 
 void jmpRel(Cpu& c, const Insn& i) { branchTo(c, i, c.eip + i.imm); }
 
@@ -140,7 +145,7 @@ void bound(Cpu& c, const Insn& i) {
 bool selectControl(Insn& i) {
   const uint16_t op = i.op;
   const bool o32 = i.op32;
-  if ((op >= 0x70 && op <= 0x7F) || (op >= 0x180 && op <= 0x18F)) { i.fn = jcc; return true; }
+  if ((op >= 0x70 && op <= 0x7F) || (op >= 0x180 && op <= 0x18F)) { i.fn = kJcc[op & 0xF]; return true; }
   switch (op) {
     case 0xEB: case 0xE9: i.fn = jmpRel; return true;
     case 0xE8: i.fn = callRel; return true;
