@@ -64,6 +64,15 @@ describe('bootvisor run', function () {
     assert.strictEqual(r.stdout, 'Type something: hello\r\nworld');
   });
 
+  it('types the --keys escapes as the keys they name (Escape, Tab, \\xNN)', () => {
+    requireNasm();
+    const r = runCli(['run', path.join(ROOT, 'test', 'pc', 'programs', 'int16.asm'), '--keys', '\\e\\t\\x41', '--debugcon', '-']);
+    assert.strictEqual(r.status, 1, r.stderr); // the program leaves through port 0xF4 with 0
+    assert.match(r.stdout, /^key1=011B$/m, 'Escape: scan code 01h, ASCII 1Bh');
+    assert.match(r.stdout, /^key2=0F09$/m, 'Tab');
+    assert.match(r.stdout, /^key3=1E41$/m, 'A, shifted');
+  });
+
   it('times out with 124, and with 1 when an expectation was waiting', async () => {
     const [plain, expecting] = await Promise.all([
       runCliAsync(['run', exampleImg('echo'), '--timeout', '0.5']),
