@@ -1,5 +1,5 @@
 // String instructions (MOVS CMPS STOS LODS SCAS INS OUTS) with REP/REPE/REPNE. A long REP runs in chunks:
-// after 4096 iterations (or an I/O yield) EIP stays on the instruction, which resumes where it left off,
+// after 256 iterations (or an I/O yield) EIP stays on the instruction, which resumes where it left off,
 // so a stop request or an interrupt is honoured between chunks, as between iterations on hardware.
 #include "cpu/exec.h"
 
@@ -19,7 +19,7 @@ void strop(Cpu& c, const Insn& i) {
   if constexpr (K == INS || K == OUTS) {
     if (!ioAllowed(c, uint16_t(c.gpr[2]), S)) return;
   }
-  unsigned chunk = 4096;
+  unsigned chunk = 256;
   for (;;) {
     uint32_t si = c.gpr[6] & am, di = c.gpr[7] & am;
     uint32_t a, b, f;
