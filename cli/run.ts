@@ -8,9 +8,9 @@ import type { Assembled } from '../common/nasm';
 import type { BootvisorMachine } from '../common/machine';
 import type { RunOptions } from './args';
 import { CliError, ExitStatus } from './exit-codes';
-import { EventTally } from './report';
+import type { EventTally } from './report';
 import type { Sources } from './sources';
-import { describeEnding, describeEvents, type Ending, type Locator } from './stop-message';
+import type { Ending, Locator } from './stop-message';
 
 export interface RunIo {
   stdout: NodeJS.WritableStream;
@@ -192,7 +192,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     // With auto, which backend ran is worth a line (and why the others did not).
     if (o.backend === 'auto' && !o.quiet) say(`backend: ${m.backendNote || m.backend}`);
 
-    const tally = new EventTally();
+    // Loaded when the first diagnostic arrives: most runs have none, and start-up counts every module.
+    let tally: EventTally | undefined;
     let serialText = '';
     let serialMatched = !o.expectSerial;
     let screenMatched = !o.expectScreen;
@@ -219,7 +220,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       }
     });
     m.on('debugcon', (bytes) => debugconSink?.write(bytes));
-    m.on('event', (e) => tally.add(e));
+    m.on('event', (e) => (tally ??= new (require('./report') as typeof import('./report')).EventTally()).add(e));
     if (o.expectScreen) m.on('screen', checkScreen);
 
     const timers: NodeJS.Timeout[] = [];
@@ -293,6 +294,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
             ? { kind: 'interrupted', stop }
             : { kind: 'stop', stop };
     const status = exitStatus(end, o);
+    const { describeEnding, describeEvents } = require('./stop-message') as typeof import('./stop-message');
     // Source lines cost an assembly of the sibling .asm: only when something will be said or reported.
     const lines = !o.quiet || status !== ExitStatus.ok || o.report ? describeEnding(end, locate) : [];
     const expectations = o.expectSerial || o.expectScreen;
@@ -302,7 +304,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         if (!serialMatched) say(`--expect-serial ${o.expectSerial} did not match the serial output`);
         if (!screenMatched) say(`--expect-screen ${o.expectScreen} did not match the screen`);
       }
-      for (const line of describeEvents(tally.list(), locate)) say(line);
+      for (const line of describeEvents(tally?.list() ?? [], locate)) say(line);
     }
 
     if (o.screen) {
@@ -324,7 +326,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         stop,
         stopMessage: lines[0] ?? stop.reason,
         stopSourceLinear: stopSourceLinear(),
-        events: tally.list(),
+        events: tally?.list() ?? [],
         profile: m.exitProfile(),
         csBase: m.getRegisters().cs.base,
         sources,
