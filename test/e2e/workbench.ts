@@ -192,8 +192,9 @@ export class Workbench {
 
   /** Rows of the Problems panel (opened with Ctrl+Shift+M), as text. */
   async problems(): Promise<string[]> {
-    await this.page.keyboard.press('Control+Shift+M');
     const panel = this.page.locator('.markers-panel');
+    // The key toggles the panel: press it only when the panel is not already showing.
+    if (!(await panel.isVisible().catch(() => false))) await this.page.keyboard.press('Control+Shift+M');
     await panel.waitFor({ timeout: 15_000 });
     return panel.locator('.monaco-list-row').allInnerTexts();
   }
