@@ -91,7 +91,7 @@ class GdbRemote {
   private receive(text: string): void {
     this.buffer += text;
     for (;;) {
-      this.buffer = this.buffer.replace(/^\+/, '');
+      this.buffer = this.buffer.replace(/^[+-]+/, ''); // acks (and nacks) before the next packet
       const m = /^\$([^#]*)#([0-9a-fA-F]{2})/.exec(this.buffer);
       if (!m) return;
       this.buffer = this.buffer.slice(m[0].length);

@@ -8,8 +8,7 @@ start:
     xor ax, ax
     mov ds, ax
     lgdt [gdt_descriptor]
-    mov eax, cr0
-    or eax, 1
+    mov eax, 0x11               ; PE, ET: CR0 as a whole, whatever the BIOS left in it
     mov cr0, eax
     jmp 0x08:pm
 
@@ -35,8 +34,7 @@ pm:
     loop .fill
     mov eax, 0x10000
     mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
+    mov eax, 0x80000011         ; PG too
     mov cr0, eax
 paged:
     mov ebx, 0x12345678
