@@ -22,6 +22,7 @@ const PAGING = path.join(PROGRAMS, 'paging.asm');
 const STRINGS = path.join(PROGRAMS, 'strings.asm');
 const ORG0 = path.join(PROGRAMS, 'org0.asm');
 const REP = path.join(PROGRAMS, 'rep.asm');
+const LONG = path.join(PROGRAMS, 'long.asm');
 
 const sourceLines = new Map<string, string[]>();
 /** The 1-based line of the first line in `file` containing `text` (tests name lines by their code). */
@@ -416,6 +417,25 @@ describe('debug adapter (DAP over stdio)', function () {
     await dc.continueRequest({ threadId: 1 });
     await s;
     assert.deepStrictEqual(await screen(), after);
+  });
+
+  it('reverse-continues across millions of instructions and many snapshots', async () => {
+    const hang = expectStop('exception', LONG, line(LONG, 'hlt'));
+    await launch({ program: LONG });
+    await hang;
+    assert.strictEqual(await register('ecx'), 0);
+    await dc.setBreakpointsRequest({ source: { path: LONG }, breakpoints: [{ line: line(LONG, 'mov bx, dx') }] });
+    const back = expectStop('breakpoint', LONG, line(LONG, 'mov bx, dx'));
+    await dc.reverseContinueRequest({ threadId: 1 });
+    await back;
+    assert.strictEqual(await register('ecx'), 0);
+    assert.strictEqual(await register('dx'), 1000000 & 0xffff, 'the first loop has run, the second not yet');
+    assert.strictEqual(await register('bx'), 0);
+    const fwd = expectStop('exception', LONG, line(LONG, 'hlt'));
+    await dc.continueRequest({ threadId: 1 });
+    await fwd;
+    assert.strictEqual(await register('dx'), 0);
+    assert.strictEqual(await register('bx'), 1000000 & 0xffff);
   });
 
   it('pauses a guest spinning with interrupts off', async () => {
