@@ -86,6 +86,12 @@ function checkArguments(request: DebugProtocol.Request): void {
   }
 }
 
+const COMPLETION_REGISTERS = [
+  'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags', 'ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp', 'ip',
+  'al', 'ah', 'bl', 'bh', 'cl', 'ch', 'dl', 'dh', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4',
+  'cf', 'pf', 'af', 'zf', 'sf', 'tf', 'if', 'df', 'of',
+];
+
 class RequestError extends Error {
   constructor(readonly id: number, message: string) {
     super(message);
@@ -176,6 +182,8 @@ export class BootvisorSession extends LoggingDebugSession {
       supportsExceptionInfoRequest: true,
       supportsTerminateRequest: true,
       supportsBreakpointLocationsRequest: true,
+      supportsLoadedSourcesRequest: true,
+      supportsCompletionsRequest: true,
       exceptionBreakpointFilters: exceptionFilters(),
     };
     this.clientSupports = { invalidated: args.supportsInvalidatedEvent === true, memory: args.supportsMemoryEvent === true };
@@ -605,6 +613,32 @@ export class BootvisorSession extends LoggingDebugSession {
         }
       }
       response.body = { result, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
+      this.sendResponse(response);
+    });
+  }
+
+  protected loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
+    this.handle(response, { command: 'loadedSources' }, () => {
+      response.body = { sources: (this.rt().listing?.files() ?? []).map((f) => new Source(path.basename(f), f)) };
+      this.sendResponse(response);
+    });
+  }
+
+  /** Debug Console completion: registers, labels and constants that start with the word being typed. */
+  protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+    this.handle(response, args as never, () => {
+      const before = (args.text ?? '').slice(0, Math.max(0, (args.column ?? 1) - 1));
+      const word = /[A-Za-z_.?$@][\w.?$@#~]*$/.exec(before)?.[0] ?? '';
+      const listing = this.rt().listing;
+      const names = [
+        ...COMPLETION_REGISTERS.map((label) => ({ label, type: 'variable' as const })),
+        ...(listing?.labels ?? []).map((l) => ({ label: l.name, type: 'function' as const })),
+        ...[...(listing?.constants.keys() ?? [])].map((label) => ({ label, type: 'value' as const })),
+        ...['byte', 'word', 'dword'].map((label) => ({ label, type: 'keyword' as const })),
+      ];
+      response.body = {
+        targets: names.filter((n) => n.label.toLowerCase().startsWith(word.toLowerCase())).map((n) => ({ ...n, start: before.length - word.length, length: word.length })),
+      };
       this.sendResponse(response);
     });
   }

@@ -476,6 +476,10 @@ describe('debug adapter (DAP over stdio)', function () {
     const stopped = expectStop('entry');
     await launch({ program: STEPS, stopOnEntry: true });
     await stopped;
+    const loaded = (await dc.customRequest('loadedSources')).body.sources.map((x: DebugProtocol.Source) => x.path).sort();
+    assert.deepStrictEqual(loaded, [SERIAL_INC, STEPS].sort());
+    const completions = await dc.completionsRequest({ text: 'word [coun', column: 11, frameId: 0 });
+    assert.deepStrictEqual(completions.body.targets.map((t) => t.label), ['counter']);
     const d = await dc.disassembleRequest({ memoryReference: '0x7C00', instructionCount: 4 });
     const ins = d.body!.instructions;
     assert.strictEqual(ins.length, 4);
