@@ -136,6 +136,17 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The screen's toolbar knows the guest is stopped, so its button offers Resume.
     await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), 10_000, 'the guest screen does not show the stop');
     await workbench.screenshot('2-breakpoint-registers');
+    // Single steps redraw the screen too: stepping over the first teletype call puts the "H" on it.
+    const before = await workbench.waitForScreenText(/^/, 5_000);
+    assert.doesNotMatch(before, /H/, 'the greeting is on screen before the loop ran');
+    let shown = false;
+    for (let i = 0; i < 12 && !shown; i++) {
+      await workbench.page.keyboard.press('F10');
+      await workbench.page.waitForTimeout(400);
+      await stopped.waitFor({ timeout: 10_000 });
+      shown = /^H/.test(await workbench.waitForScreenText(/^/, 5_000));
+    }
+    assert.ok(shown, 'stepping over int 0x10 did not show its character on the guest screen');
     await workbench.stopDebugging();
     await workbench.command('Remove All Breakpoints');
   });
