@@ -135,6 +135,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.history.forgetAfter(this.machine.instructionCount());
   }
 
+  /** Moves CS:EIP to a linear address in the current code segment (Jump to Cursor). */
+  jumpTo(linear: number): void {
+    const r = this.machine.getRegisters();
+    const offset = linear - r.cs.base;
+    if (offset < 0 || offset > r.cs.limit) throw new Error(`${hexAddr(linear)} is outside the current code segment (base ${hexAddr(r.cs.base)}, limit 0x${r.cs.limit.toString(16)})`);
+    this.machine.setRegisters({ eip: offset >>> 0 });
+    this.guestChanged();
+    this.variables.reset();
+    this.syncLastStop('step');
+  }
+
   setExceptionSettings(settings: ExceptionSettings): void {
     this.exceptions = settings;
     this.machine.setCatchExceptions(settings.vectors);

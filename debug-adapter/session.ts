@@ -183,6 +183,7 @@ export class BootvisorSession extends LoggingDebugSession {
       supportsTerminateRequest: true,
       supportsBreakpointLocationsRequest: true,
       supportsLoadedSourcesRequest: true,
+      supportsGotoTargetsRequest: true,
       supportsCompletionsRequest: true,
       exceptionBreakpointFilters: exceptionFilters(),
     };
@@ -614,6 +615,30 @@ export class BootvisorSession extends LoggingDebugSession {
       }
       response.body = { result, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
       this.sendResponse(response);
+    });
+  }
+
+  /** "Jump to Cursor": the line's address, if the current code segment reaches it. */
+  protected gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      const file = args.source.path ?? '';
+      const address = rt.listing?.addressOfLine(file, this.convertClientLineToDebugger(args.line)) ?? -1;
+      if (address < 0) throw new RequestError(ERR.request, `Line ${args.line} of ${path.basename(file)} has no code to jump to.`);
+      response.body = { targets: [{ id: address, label: `${hexAddr(address)}`, line: args.line, instructionPointerReference: memoryReference(address) }] };
+      this.sendResponse(response);
+    });
+  }
+
+  protected gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    this.handle(response, args as never, () => {
+      const rt = this.stopped();
+      rt.jumpTo(args.targetId);
+      this.sendResponse(response);
+      const e = new StoppedEvent('goto', THREAD_ID) as DebugProtocol.StoppedEvent;
+      e.body.description = `Jumped to ${hexAddr(args.targetId)}`;
+      e.body.allThreadsStopped = true;
+      this.sendEvent(e);
     });
   }
 

@@ -209,7 +209,10 @@ describe('debug adapter (DAP over stdio)', function () {
     await dc.nextRequest({ threadId: 1 });
     await s;
     // Into the BIOS's INT 10h handler and out of it again (to the return of the interrupt handler).
-    await dc.setVariableRequest({ variablesReference: (await dc.scopesRequest({ frameId: 0 })).body.scopes[0].variablesReference, name: 'eip', value: '0x7C17' }); // back onto the int 0x10
+    const targets = await dc.gotoTargetsRequest({ source: { path: STEPS }, line: line(STEPS, 'int 0x10') });
+    const jumped = expectStop('goto', STEPS, line(STEPS, 'int 0x10'));
+    await dc.gotoRequest({ threadId: 1, targetId: targets.body.targets[0].id }); // Jump to Cursor: back onto the int 0x10
+    await jumped;
     s = expectStop('step');
     await dc.stepInRequest({ threadId: 1 });
     await s;
