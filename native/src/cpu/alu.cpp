@@ -15,7 +15,8 @@ void aluEG(Cpu& c, const Insn& i) {
       if (rd<S>(c, i.seg, off, a)) alu<S>(c, 7, a, b);
     } else {
       if (!rdRmw<S>(c, i.seg, off, a)) return;
-      wr<S>(c, i.seg, off, alu<S>(c, OP, a, b));
+      const Cpu::FlagSave sv = c.saveFlags();  // a faulting store leaves the flags as they were
+      if (!wr<S>(c, i.seg, off, alu<S>(c, OP, a, b))) c.restoreFlags(sv);
     }
   } else {
     uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), b);
@@ -52,7 +53,8 @@ void aluEI(Cpu& c, const Insn& i) {
       if (rd<S>(c, i.seg, off, a)) alu<S>(c, 7, a, i.imm);
     } else {
       if (!rdRmw<S>(c, i.seg, off, a)) return;
-      wr<S>(c, i.seg, off, alu<S>(c, OP, a, i.imm));
+      const Cpu::FlagSave sv = c.saveFlags();
+      if (!wr<S>(c, i.seg, off, alu<S>(c, OP, a, i.imm))) c.restoreFlags(sv);
     }
   } else {
     uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), i.imm);
@@ -63,7 +65,7 @@ void aluEI(Cpu& c, const Insn& i) {
 template <int S>
 inline uint32_t testFlags(Cpu& c, uint32_t a, uint32_t b) {
   uint32_t r = a & b & Width<S>::mask;
-  setFlagsOSZAPC(c, szp<S>(r));
+  c.setLazy(Cpu::LZ_LOGIC | S, r, 0, 0, false);
   return r;
 }
 
@@ -82,13 +84,13 @@ void testEI(Cpu& c, const Insn& i) {
 template <int S>
 void testAI(Cpu& c, const Insn& i) { testFlags<S>(c, getReg<S>(c, 0), i.imm); }
 
+// INC/DEC: the flags of ADD/SUB 1, with CF unchanged (CF is never lazy, so it is kept as it is).
 template <int S>
 inline uint32_t incdec(Cpu& c, uint32_t a, bool dec) {
-  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
+  constexpr uint32_t m = Width<S>::mask;
+  a &= m;
   uint32_t r = (dec ? a - 1 : a + 1) & m;
-  uint32_t of = dec ? ((a & m) == sg) : (r == sg);
-  uint32_t f = szp<S>(r) | (of ? OF : 0) | ((a ^ 1 ^ r) & AF);
-  c.flagsRef() = (c.flagsRef() & ~(OSZAPC & ~CF)) | f;
+  c.setLazy((dec ? Cpu::LZ_SUB : Cpu::LZ_ADD) | S, r, a, 1, (c.rawFlags() & CF) != 0);
   return r;
 }
 
@@ -103,7 +105,8 @@ void incdecE(Cpu& c, const Insn& i) {
   if constexpr (MEM) {
     uint32_t off = ea(c, i), a;
     if (!rdRmw<S>(c, i.seg, off, a)) return;
-    wr<S>(c, i.seg, off, incdec<S>(c, a, DEC));
+    const Cpu::FlagSave sv = c.saveFlags();
+    if (!wr<S>(c, i.seg, off, incdec<S>(c, a, DEC))) c.restoreFlags(sv);
   } else {
     setReg<S>(c, i.rm, incdec<S>(c, getReg<S>(c, i.rm), DEC));
   }
@@ -127,8 +130,7 @@ void negE(Cpu& c, const Insn& i) {
     uint32_t off = ea(c, i);
     if (!rdRmw<S>(c, i.seg, off, a)) return;
     uint32_t r = subFlags<S>(0, a, 0, f);
-    setFlagsOSZAPC(c, f);
-    wr<S>(c, i.seg, off, r);
+    if (wr<S>(c, i.seg, off, r)) setFlagsOSZAPC(c, f);
   } else {
     a = getReg<S>(c, i.rm);
     uint32_t r = subFlags<S>(0, a, 0, f);

@@ -59,6 +59,30 @@ void Cpu::setSeg(int s, const Seg& v) {
   if (s == SEG_CS) ++codeGen;
 }
 
+void Cpu::materialize() const {
+  const unsigned size = lzOp_ & 7;
+  const uint32_t sign = size == 1 ? 0x80u : size == 2 ? 0x8000u : 0x80000000u;
+  const uint32_t r = lzRes_, a = lzA_, b = lzB_;
+  uint32_t f = (r == 0 ? 0x40u : 0) | ((r & sign) ? 0x80u : 0);
+  uint32_t x = r & 0xFF;
+  x ^= x >> 4;
+  x ^= x >> 2;
+  x ^= x >> 1;
+  if (!(x & 1)) f |= 0x04;  // PF: even number of ones in the low byte
+  switch (lzOp_ & ~7) {
+    case LZ_ADD:
+      f |= ((a ^ b ^ r) & 0x10) | (((a ^ r) & (b ^ r) & sign) ? 0x800u : 0);
+      break;
+    case LZ_SUB:
+      f |= ((a ^ b ^ r) & 0x10) | (((a ^ b) & (a ^ r) & sign) ? 0x800u : 0);
+      break;
+    default:
+      break;
+  }
+  flags_ = (flags_ & ~kLazyFlags) | f;
+  lzOp_ = 0;
+}
+
 void Cpu::setSegReal(int s, uint16_t sel) {
   Seg g = seg[s];
   g.sel = sel;

@@ -12,7 +12,8 @@
 // Additive changes since first commit (the colleague reads this list):
 //   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
 //   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path);
-//   Cpu::codeGen (bumped on every CS load and TLB flush).
+//   Cpu::codeGen (bumped on every CS load and TLB flush); lazy OF/SF/ZF/AF/PF behind eflags()/flag()
+//   (setLazy, rawFlags, saveFlags/restoreFlags).
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -122,10 +123,24 @@ class Cpu {
   uint64_t sysenter[3] = {};  // SYSENTER_CS/ESP/EIP MSRs (kept for RDMSR/WRMSR only)
   uint8_t cpl = 0;
 
-  uint32_t eflags() const { return flags_; }
-  void setEflags(uint32_t v) { flags_ = (v & kFlagsWritable) | 2; }
-  bool flag(uint32_t f) const { return (flags_ & f) != 0; }
-  void setFlag(uint32_t f, bool on) { flags_ = on ? (flags_ | f) : (flags_ & ~f); }
+  // EFLAGS. OF SF ZF AF PF may be held lazily (the last ADD/SUB/logic result, see setLazy); these accessors
+  // always see the architectural value.
+  uint32_t eflags() const {
+    if (lzOp_) materialize();
+    return flags_;
+  }
+  void setEflags(uint32_t v) {
+    lzOp_ = 0;
+    flags_ = (v & kFlagsWritable) | 2;
+  }
+  bool flag(uint32_t f) const {
+    if (lzOp_ && (f & kLazyFlags)) materialize();
+    return (flags_ & f) != 0;
+  }
+  void setFlag(uint32_t f, bool on) {
+    if (lzOp_ && (f & kLazyFlags)) materialize();
+    flags_ = on ? (flags_ | f) : (flags_ & ~f);
+  }
 
   bool protectedMode() const { return (cr0 & cr0::PE) != 0; }
   bool paging() const { return (cr0 & cr0::PG) != 0; }
@@ -264,7 +279,11 @@ class Cpu {
   bool physReadN(uint32_t pa, unsigned size, uint32_t& v);
   bool physWriteN(uint32_t pa, unsigned size, uint32_t v);
 
-  uint32_t flags_ = 2;
+  mutable uint32_t flags_ = 2;
+  // Lazy flags: lzOp_ = LZ_ADD / LZ_SUB / LZ_LOGIC | operand size (1, 2 or 4); 0 = none.
+  mutable uint8_t lzOp_ = 0;
+  uint32_t lzRes_ = 0, lzA_ = 0, lzB_ = 0;
+  void materialize() const;
   uint32_t a20Mask_ = 0xFFFFFFFFu;
   uint8_t* ram_ = nullptr;     // mem.data(), cached for the fast paths
   uint8_t* pflags_ = nullptr;  // mem.pageFlags()
@@ -307,7 +326,41 @@ class Cpu {
   // Fills the TLB for an instruction fetch (false: a fault was raised).
   bool fetchFill(uint32_t lin, uint32_t& phys);
   // The flag bits the run loop needs quickly.
-  uint32_t& flagsRef() { return flags_; }
+  uint32_t& flagsRef() {
+    if (lzOp_) materialize();
+    return flags_;
+  }
+  // CF and the non-arithmetic flags as they are (never lazy): for the TF and CF tests of the hot paths.
+  uint32_t rawFlags() const { return flags_; }
+  static constexpr uint32_t kLazyFlags = 0x8D4;  // OF SF ZF AF PF (CF is always kept exact)
+  enum : uint8_t { LZ_ADD = 8, LZ_SUB = 16, LZ_LOGIC = 24 };  // | operand size (1, 2, 4)
+  // Sets all six arithmetic flags exactly.
+  void setOSZAPC(uint32_t f) {
+    lzOp_ = 0;
+    flags_ = (flags_ & ~0x8D5u) | f;
+  }
+  // Records an ADD/SUB/logic result for lazy OF SF ZF AF PF; CF is given exactly.
+  void setLazy(uint8_t kindSize, uint32_t res, uint32_t a, uint32_t b, bool cf) {
+    lzOp_ = kindSize;
+    lzRes_ = res;
+    lzA_ = a;
+    lzB_ = b;
+    flags_ = (flags_ & ~1u) | (cf ? 1u : 0u);
+  }
+  bool zeroFlag() const { return lzOp_ ? lzRes_ == 0 : (flags_ & 0x40) != 0; }
+  struct FlagSave {
+    uint32_t flags;
+    uint8_t op;
+    uint32_t res, a, b;
+  };
+  FlagSave saveFlags() const { return {flags_, lzOp_, lzRes_, lzA_, lzB_}; }
+  void restoreFlags(const FlagSave& f) {
+    flags_ = f.flags;
+    lzOp_ = f.op;
+    lzRes_ = f.res;
+    lzA_ = f.a;
+    lzB_ = f.b;
+  }
 };
 
 // Registration hook for pm/: a function-local static that pm/'s file sets from a static initializer.

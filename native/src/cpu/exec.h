@@ -91,7 +91,7 @@ template <int S> inline bool writeE(Cpu& c, const Insn& i, uint32_t v) {
 }
 
 // ---- Flags ----
-inline void setFlagsOSZAPC(Cpu& c, uint32_t f) { c.flagsRef() = (c.flagsRef() & ~OSZAPC) | f; }
+inline void setFlagsOSZAPC(Cpu& c, uint32_t f) { c.setOSZAPC(f); }
 
 template <int S> inline uint32_t szp(uint32_t r) {
   r &= Width<S>::mask;
@@ -116,37 +116,54 @@ template <int S> inline uint32_t subFlags(uint32_t a, uint32_t b, uint32_t cin, 
 }
 
 // The eight ALU operations of opcodes 00-3F and group 1, by index (ADD OR ADC SBB AND SUB XOR CMP).
+// ADD, SUB, CMP and the logic ops leave OF SF ZF AF PF lazy (Cpu::setLazy); ADC and SBB set them exactly.
 template <int S> inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
-  uint32_t f = 0, r = 0;
-  uint32_t cf = c.flagsRef() & CF;
-  a &= Width<S>::mask;
-  b &= Width<S>::mask;
+  constexpr uint32_t m = Width<S>::mask;
+  a &= m;
+  b &= m;
+  uint32_t r, f;
   switch (op) {
-    case 0: r = addFlags<S>(a, b, 0, f); break;
-    case 1: r = a | b; f = szp<S>(r); break;
-    case 2: r = addFlags<S>(a, b, cf, f); break;
-    case 3: r = subFlags<S>(a, b, cf, f); break;
-    case 4: r = a & b; f = szp<S>(r); break;
-    case 5: case 7: r = subFlags<S>(a, b, 0, f); break;
-    case 6: r = a ^ b; f = szp<S>(r); break;
+    case 0:
+      r = (a + b) & m;
+      c.setLazy(Cpu::LZ_ADD | S, r, a, b, r < a);
+      return r;
+    case 5: case 7:
+      r = (a - b) & m;
+      c.setLazy(Cpu::LZ_SUB | S, r, a, b, a < b);
+      return r;
+    case 1: r = a | b; break;
+    case 4: r = a & b; break;
+    case 6: r = a ^ b; break;
+    case 2:
+      r = addFlags<S>(a, b, c.rawFlags() & CF, f);
+      setFlagsOSZAPC(c, f);
+      return r;
+    default:
+      r = subFlags<S>(a, b, c.rawFlags() & CF, f);
+      setFlagsOSZAPC(c, f);
+      return r;
   }
-  setFlagsOSZAPC(c, f);
+  c.setLazy(Cpu::LZ_LOGIC | S, r, 0, 0, false);
   return r;
 }
 
 // Condition codes 0-F (Jcc, SETcc, CMOVcc).
 inline bool cond(const Cpu& c, unsigned cc) {
-  uint32_t f = c.eflags();
   bool r;
   switch (cc >> 1) {
-    case 0: r = f & OF; break;
-    case 1: r = f & CF; break;
-    case 2: r = f & ZF; break;
-    case 3: r = f & (CF | ZF); break;
-    case 4: r = f & SF; break;
-    case 5: r = f & PF; break;
-    case 6: r = !(f & SF) != !(f & OF); break;
-    default: r = (f & ZF) || (!(f & SF) != !(f & OF)); break;
+    case 1: r = c.rawFlags() & CF; break;  // CF is never lazy
+    case 2: r = c.zeroFlag(); break;
+    default: {
+      uint32_t f = c.eflags();
+      switch (cc >> 1) {
+        case 0: r = f & OF; break;
+        case 3: r = f & (CF | ZF); break;
+        case 4: r = f & SF; break;
+        case 5: r = f & PF; break;
+        case 6: r = !(f & SF) != !(f & OF); break;
+        default: r = (f & ZF) || (!(f & SF) != !(f & OF)); break;
+      }
+    }
   }
   return (cc & 1) ? !r : r;
 }

@@ -90,7 +90,8 @@ void shiftE(Cpu& c, const Insn& i) {
     uint32_t off = ea(c, i), a;
     if (!rdRmw<S>(c, i.seg, off, a)) return;
     if ((count & 0x1F) == 0) return;
-    wr<S>(c, i.seg, off, shiftOp<S>(c, i.reg, a, count));
+    const Cpu::FlagSave sv = c.saveFlags();
+    if (!wr<S>(c, i.seg, off, shiftOp<S>(c, i.reg, a, count))) c.restoreFlags(sv);
   } else {
     setReg<S>(c, i.rm, shiftOp<S>(c, i.reg, getReg<S>(c, i.rm), count));
   }

@@ -176,10 +176,10 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   bool handleFault(Exit& out);
   bool deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out);
   void recordFault(uint8_t vector, bool hasError, uint32_t error, const std::string& reason, bool shutdown);
+  // Handlers change the flags only once their stores have succeeded, so a fault restores EIP and ESP only.
   void restoreInsnState() {
     cpu_.eip = cpu_.insnEip;
     cpu_.gpr[4] = cpu_.insnEsp;
-    cpu_.setEflags(insnFlags_);
   }
   bool readInsnBytes(uint32_t lin, uint8_t* out, unsigned n) const;
 
@@ -462,7 +462,6 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           irq_ = -1;
           cpu_.insnEip = cpu_.eip;
           cpu_.insnEsp = cpu_.gpr[4];
-          insnFlags_ = cpu_.eflags();
           prev = nullptr;
           if (deliver(v, IntKind::External, 0, ex)) return ex;
           if (cpu_.faultPending() && handleFault(ex)) return ex;
@@ -480,7 +479,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       const uint32_t eip = cpu_.eip;
       cpu_.insnEip = eip;
       // ESP and EFLAGS at the start are kept in registers and stored only when a fault needs them.
-      const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.eflags();
+      const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.rawFlags();
       const Insn* in;
       CacheSlot* cur = nullptr;
       uint32_t histPhys = 0;
@@ -506,8 +505,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           cpu_.icount++;
           cpu_.events = 0;
           cpu_.insnEsp = esp0;
-          insnFlags_ = flags0;
-          prev = nullptr;
+            prev = nullptr;
           if (handleFault(ex)) return ex;
           continue;
         }
@@ -530,8 +528,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           cpu_.icount++;
           cpu_.events = 0;
           cpu_.insnEsp = esp0;
-          insnFlags_ = flags0;
-          prev = nullptr;
+            prev = nullptr;
           if (handleFault(ex)) return ex;
           continue;
         }
@@ -556,7 +553,6 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
         cpu_.events = 0;
         prev = nullptr;
         cpu_.insnEsp = esp0;
-        insnFlags_ = flags0;
         if (cpu_.faultPending()) {
           if (handleFault(ex)) return ex;
         } else if (flags0 & flags::TF) {
