@@ -142,8 +142,7 @@ void loadFar(Cpu& c, const Insn& i) {
   uint32_t off = ea(c, i), v, sel;
   if (!rd<S>(c, i.seg, off, v) || !rd<2>(c, i.seg, (off + S) & i.amask, sel)) return;
   if (!loadSegReg(c, s, uint16_t(sel))) return;
-  setReg<S>(c, i.reg, v);
-  if (s == SEG_SS) c.intShadow = true;
+  setReg<S>(c, i.reg, v);  // LSS sets SS and SP together: no interrupt shadow, unlike MOV SS / POP SS
 }
 
 // MOVZX / MOVSX: SRC = source width, S = destination width.
