@@ -82,6 +82,11 @@ node -e '
 cd "$stage"
 license_flag=()
 ls LICENSE* >/dev/null 2>&1 || license_flag=(--skip-license)
-"$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links "${license_flag[@]}" \
-  --target linux-x64 --out "$out" </dev/null >&2
+# vsce lists every file it packs; keep that in a log and show only its verdict (all of it if it failed).
+if ! "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links "${license_flag[@]}" \
+  --target linux-x64 --out "$out" </dev/null >"$root/.cache/package-vsce.log" 2>&1; then
+  cat "$root/.cache/package-vsce.log" >&2
+  exit 1
+fi
+grep -E 'WARNING|DONE' "$root/.cache/package-vsce.log" >&2 || true
 echo "$out"
