@@ -492,6 +492,17 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(ins[1].line, line(STEPS, 'xor ax, ax'));
     const back = await dc.disassembleRequest({ memoryReference: '0x7C03', instructionOffset: -2, instructionCount: 3 });
     assert.deepStrictEqual(back.body!.instructions.map((i) => i.address), ['0x7C00', '0x7C01', '0x7C03']);
+    // What VS Code's Disassembly view asks for: 200 before and 200 after, addresses rising, listing-aligned.
+    const pc = (await evaluate('add_one')).body.memoryReference!;
+    const view = (await dc.disassembleRequest({ memoryReference: pc, instructionOffset: -200, instructionCount: 400 })).body!.instructions;
+    assert.strictEqual(view.length, 400);
+    assert.strictEqual(view[200].address, pc);
+    assert.strictEqual(view[200].instruction, 'inc ax');
+    for (let k = 1; k < view.length; k++) assert.ok(Number(view[k].address) > Number(view[k - 1].address), `address ${k} rises`);
+    const listed = view.filter((i) => i.line !== undefined);
+    assert.ok(listed.length > 20);
+    for (const i of listed) assert.notStrictEqual(i.presentationHint, 'invalid', `${i.address} ${i.instruction}`);
+    assert.ok(view.some((i) => i.address === '0x7C31' && /^call 0x7C3B/i.test(i.instruction)), 'the backwards decode keeps to the listed instruction starts');
   });
 
   it('shows segment, flag, control-register and descriptor-table scopes, and sets registers and flags', async () => {
