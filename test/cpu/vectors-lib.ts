@@ -104,6 +104,8 @@ export interface FormResult {
   passed: number;
   failed: number;
   excluded: number;
+  /** Excluded tests by reason (EXCLUSIONS[].why). */
+  excludedBy: Record<string, number>;
   failures: string[];
 }
 
@@ -187,24 +189,36 @@ export function runVectorFile(cpu: SoftCpu, file: string, maxFailures = 5): Form
   const form = formOf(file);
   const opcodeForm = form;
   let mask = UNDEFINED_FLAGS[opcodeForm]?.mask ?? 0;
-  const skips: ((t: VectorTest) => boolean)[] = [];
-  const afters: ((t: VectorTest, v: number | undefined) => boolean)[] = [];
+  const skips: { f: (t: VectorTest) => boolean; why: string }[] = [];
+  const afters: { f: (t: VectorTest, v: number | undefined) => boolean; why: string }[] = [];
   for (const e of EXCLUSIONS) {
     if (e.form !== '*' && e.form !== form && e.form !== form.split('.')[0]) continue;
     if (e.flags) mask |= e.flags;
-    if (e.skip) skips.push(e.skip);
-    if (e.after) afters.push(e.after);
+    if (e.skip) skips.push({ f: e.skip, why: e.why });
+    if (e.after) afters.push({ f: e.after, why: e.why });
   }
-  const res: FormResult = { form, passed: 0, failed: 0, excluded: 0, failures: [] };
+  const res: FormResult = { form, passed: 0, failed: 0, excluded: 0, excludedBy: {}, failures: [] };
+  const exclude = (why: string) => {
+    res.excluded++;
+    res.excludedBy[why] = (res.excludedBy[why] ?? 0) + 1;
+  };
   for (const t of readVectorFile(file)) {
-    if (skips.some((s) => s(t))) {
-      res.excluded++;
+    const skip = skips.find((s) => s.f(t));
+    if (skip) {
+      exclude(skip.why);
       continue;
     }
     const why = runVector(cpu, t, mask);
     if (why === null) res.passed++;
-    else if (afters.length && afters.some((a) => a(t, firstFault(cpu, t)))) res.excluded++;
-    else {
+    else if (afters.length) {
+      const v = firstFault(cpu, t);
+      const after = afters.find((a) => a.f(t, v));
+      if (after) exclude(after.why);
+      else {
+        res.failed++;
+        if (res.failures.length < maxFailures) res.failures.push(`${t.name} [${t.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}] ${t.hash.slice(0, 8)}: ${why}`);
+      }
+    } else {
       res.failed++;
       if (res.failures.length < maxFailures) res.failures.push(`${t.name} [${t.bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}] ${t.hash.slice(0, 8)}: ${why}`);
     }
