@@ -108,6 +108,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private reported = false;
   private backend = 'not started';
   private clientSupports = { invalidated: false, memory: false };
+  private noDebug = false;
 
   constructor() {
     super();
@@ -197,6 +198,7 @@ export class BootvisorSession extends LoggingDebugSession {
       this.sendErrorResponse(response, { id: ERR.launch, format: 'This session already runs a guest; start another debug session for another program.', showUser: true });
       return;
     }
+    this.noDebug = args.noDebug === true;
     try {
       this.config = validateLaunch(args);
       this.program = loadProgram(this.config);
@@ -210,6 +212,7 @@ export class BootvisorSession extends LoggingDebugSession {
       this.backend = machine.backend;
       this.runtime = new Runtime(machine, program.listing, create);
       this.wire(this.runtime);
+      if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
       await this.openSerial(config);
     } catch (e) {
       this.program?.dispose();
@@ -226,7 +229,7 @@ export class BootvisorSession extends LoggingDebugSession {
     this.sendEvent(new InitializedEvent());
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 5000))]);
     this.sendResponse(response);
-    this.runtime.start(this.config.stopOnEntry);
+    this.runtime.start(this.config.stopOnEntry && !this.noDebug);
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse): void {
@@ -328,8 +331,17 @@ export class BootvisorSession extends LoggingDebugSession {
 
   // ---- breakpoints ----
 
+  /** Run Without Debugging: the guest runs to its end; breakpoints of any kind are answered, not set. */
+  private noDebugBreakpoints(response: DebugProtocol.Response, count: number): boolean {
+    if (!this.noDebug) return false;
+    response.body = { breakpoints: Array.from({ length: count }, () => ({ verified: false, message: 'Running without debugging: breakpoints are off.' })) };
+    this.sendResponse(response);
+    return true;
+  }
+
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
     this.handle(response, args as never, () => {
+      if (this.noDebugBreakpoints(response, args.breakpoints?.length ?? 0)) return;
       const file = args.source.path ?? args.source.name ?? '';
       const bps = this.rt().breakpoints.setSourceBreakpoints(
         file,
@@ -363,6 +375,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     this.handle(response, args as never, () => {
+      if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const bps = this.rt().breakpoints.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
       response.body = {
         breakpoints: bps.map((b) => ({
@@ -380,6 +393,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
     this.handle(response, args as never, () => {
+      if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
         let address: number;
         try {
@@ -398,7 +412,7 @@ export class BootvisorSession extends LoggingDebugSession {
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handle(response, args as never, () => {
       const filters = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((f) => f.filterId)];
-      this.rt().setExceptionSettings(settingsFromFilters(filters));
+      if (!this.noDebug) this.rt().setExceptionSettings(settingsFromFilters(filters));
       response.body = { breakpoints: filters.map(() => ({ verified: true })) };
       this.sendResponse(response);
     });
@@ -456,6 +470,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
     this.handle(response, args as never, () => {
+      if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
         const [a, s, l] = b.dataId.split(':');
         const address = Number(a);

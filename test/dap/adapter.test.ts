@@ -312,6 +312,21 @@ describe('debug adapter (DAP over stdio)', function () {
     assert.strictEqual(await register('ax'), 1);
   });
 
+  it('runs without debugging (noDebug): no breakpoints, no stops, the guest runs to its end', async () => {
+    let stops = 0;
+    dc.on('stopped', () => stops++);
+    const terminated = dc.waitForEvent('terminated');
+    let bps: DebugProtocol.Breakpoint[] = [];
+    await launch({ program: STEPS, noDebug: true, stopOnEntry: true }, async () => {
+      bps = (await dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: line(STEPS, 'mov bx, ax') }] })).body.breakpoints;
+      await dc.setExceptionBreakpointsRequest({ filters: ['triple-fault', 'hang'] });
+    });
+    await terminated;
+    assert.strictEqual(bps[0].verified, false);
+    assert.strictEqual(stops, 0);
+    assert.ok(outputs.join('').includes('N'), 'the guest ran');
+  });
+
   it('ends the session at a hang when the hang filter is off', async () => {
     const exited = dc.waitForEvent('exited');
     const terminated = dc.waitForEvent('terminated');
