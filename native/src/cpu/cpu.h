@@ -8,6 +8,8 @@
 // setCpl(). A null selector loaded in protected mode must give a cache with attr P=0 (accesses through it
 // then raise #GP(0), or #SS(0) through SS). eip is already the faulting instruction's when an exception is
 // delivered, and the next instruction's for INT n / external interrupts: deliverInterrupt pushes cpu.eip.
+// On a fault the run loop restores EIP and ESP only (not EFLAGS): change EFLAGS only once nothing can fault
+// any more, as the SDM's pseudo-code does (delivery failures are undone by the loop, flags included).
 //
 // Additive changes since first commit (the colleague reads this list):
 //   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
