@@ -11,6 +11,8 @@ export interface Snapshot {
 
 /** Thinned so old history stays reachable: when full, the snapshot closest to its older neighbour goes. */
 const MAX_SNAPSHOTS = 48;
+/** Host memory all snapshots may hold together. */
+const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 /** Closer snapshots than this are not worth their cost: replaying this many instructions takes milliseconds. */
 const MIN_GAP = 20_000;
 
@@ -55,6 +57,9 @@ export class History {
     if (newest && count - newest.count < MIN_GAP) return;
     this.snapshots.push({ id: this.machine.snapshot(), count });
     if (this.snapshots.length > MAX_SNAPSHOTS) this.thin();
+    // A guest that rewrites much of its RAM makes every snapshot big: keep the host's memory bounded.
+    const bytes = (this.machine as { snapshotBytes?: () => number }).snapshotBytes;
+    while (bytes && this.snapshots.length > 2 && bytes.call(this.machine) > MAX_SNAPSHOT_BYTES) this.thin();
   }
 
   /** The guest state was changed by the user: what was recorded after `count` is no longer its future. */
