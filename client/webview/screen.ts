@@ -64,7 +64,9 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     } else if (message.lines?.length) {
       drawText(message.lines, message.cursor);
     } else {
-      // A new session before its first frame: a dark screen, not the last session's picture.
+      // A new session before its first frame: a dark screen, not the last session's picture (nor its size).
+      canvas.width = message.width || 720;
+      canvas.height = message.height || 400;
       context.fillStyle = '#000';
       context.fillRect(0, 0, canvas.width, canvas.height);
     }
