@@ -15,6 +15,8 @@ export interface ReportInput {
   sources: { file: string; sha256: string }[];
   backend: string;
   stop: StopEvent;
+  /** Where the stop belongs in the source when that is not where the CPU stands (after a HLT: the HLT). */
+  stopSourceLinear?: number;
   events: RunEvent[];
   /** VM exits per instruction pointer, and the CS base to place them when code does not run at base 0. */
   profile?: ExitCount[];
@@ -68,7 +70,7 @@ export function buildReport(input: ReportInput): ExitReport {
       linear: input.stop.linear,
       cs: input.stop.cs,
       eip: input.stop.eip,
-      source: source(input.stop.linear),
+      source: source(input.stopSourceLinear ?? input.stop.linear),
       port: input.stop.port,
       chain: input.stop.exception?.chain.map((s) => ({ ...s, source: source(s.linear) })),
     });
@@ -95,7 +97,7 @@ export function buildReport(input: ReportInput): ExitReport {
     listing: input.listingPath,
     sources: input.sources,
     backend: input.backend,
-    stop: { ...input.stop, source: source(input.stop.linear) },
+    stop: { ...input.stop, source: source(input.stopSourceLinear ?? input.stop.linear) },
     exits: [...records.values()],
     profile,
   };

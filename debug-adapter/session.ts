@@ -281,7 +281,8 @@ export class BootvisorSession extends LoggingDebugSession {
         listing: this.program.listing,
         sources: this.program.sources,
         backend: this.backend,
-        stop: this.runtime.faultSite(),
+        stop: this.runtime.lastStop,
+        stopSourceLinear: this.runtime.faultSite().linear,
         events: this.runtime.runEvents,
         ...this.exitProfile(),
       });
