@@ -56,23 +56,50 @@ mkdir -p "$work/programs"
 for f in test/kvm/programs/*.asm; do
   nasm -f bin -i test/kvm/programs/ -o "$work/programs/$(basename "$f" .asm).img" "$f"
 done
-common=(native/tools/kvm_driver.cpp native/src/backends/kvm_*.cpp native/src/vmm/hybrid*.cpp
-        native/src/vmm/memory.cpp native/src/vmm/state.cpp)
 flags=(-std=c++17 -O2 -Wall -Wno-unused-parameter -DBV_HAVE_KVM=1 -Inative/include -Inative/src -pthread)
 ((host == 0)) && flags+=(-static)
-mapfile -t cpu < <(find native/src/cpu -name '*.cpp' 2>/dev/null | sort)
-if ((${#cpu[@]})) && nice g++ "${flags[@]}" -DBV_WITH_SOFTWARE=1 -o "$work/kvm_driver" "${common[@]}" "${cpu[@]}" \
-     2>"$work/build.log"; then
-  say "driver built with the software vCPU"
+# Objects once, two at a time: the VMM without the N-API binding and without NVMM.
+compile() {  # FILE... -> objects in $work/obj, prints their paths; fails if any does not compile
+  local f o ok=0
+  mkdir -p "$work/obj"
+  printf '%s\n' "$@" | xargs -P2 -I{} sh -c 'o="$1/obj/$(echo "$2" | tr / _).o"; nice g++ $3 -c -o "$o" "$2" 2>>"$1/build.log"' _ "$work" {} "${flags[*]}" || ok=1
+  for f in "$@"; do
+    o="$work/obj/$(echo "$f" | tr / _).o"
+    [[ -f $o ]] || ok=1
+    echo "$o"
+  done
+  return $ok
+}
+mapfile -t core < <(printf '%s\n' native/src/backends/kvm_*.cpp native/src/vmm/hybrid*.cpp native/src/vmm/memory.cpp \
+  native/src/vmm/state.cpp)
+mapfile -t rest < <(find native/src -name '*.cpp' -not -path '*/napi/*' -not -path '*/backends/nvmm*' | sort |
+  grep -vxF -f <(printf '%s\n' "${core[@]}"))
+mapfile -t coreObj < <(compile "${core[@]}") || { cat "$work/build.log" >&2; say "the KVM backend does not build"; exit 1; }
+machine=1
+if mapfile -t restObj < <(compile "${rest[@]}" native/tools/kvm_machine.cpp) && ((${#restObj[@]})); then
+  # kvm_driver with the software vCPU (the hybrid and the comparisons), kvm_machine with the whole PC.
+  cpuObj=()
+  for o in "${restObj[@]}"; do [[ $o == *native_src_cpu_* ]] && cpuObj+=("$o"); done
+  g++ "${flags[@]}" -DBV_WITH_SOFTWARE=1 -o "$work/kvm_driver" native/tools/kvm_driver.cpp "${coreObj[@]}" \
+    "${cpuObj[@]}" 2>>"$work/build.log" || { cat "$work/build.log" >&2; say "kvm_driver does not build"; exit 1; }
+  g++ "${flags[@]}" -o "$work/kvm_machine" "${coreObj[@]}" "${restObj[@]}" 2>>"$work/build.log" ||
+    { grep -m5 error "$work/build.log" >&2; say "kvm_machine does not link; only kvm_driver runs"; machine=0; }
+  say "built kvm_driver (with the software vCPU) and kvm_machine (the whole PC)"
 else
-  ((${#cpu[@]})) && { say "the software vCPU did not build; its checks are skipped:"; grep -m5 error "$work/build.log" >&2 || true; }
-  nice g++ "${flags[@]}" -o "$work/kvm_driver" "${common[@]}" 2>"$work/build.log" ||
-    { cat "$work/build.log" >&2; say "the driver does not build"; exit 1; }
+  say "the rest of the VMM does not build; only the KVM-only checks run:"
+  grep -m5 error "$work/build.log" >&2 || true
+  g++ "${flags[@]}" -o "$work/kvm_driver" native/tools/kvm_driver.cpp "${coreObj[@]}" ||
+    { say "kvm_driver does not build"; exit 1; }
+  machine=0
 fi
+mkdir -p "$work/examples"
+for img in examples/*/*.img; do [[ -f $img ]] && cp "$img" "$work/examples/"; done
 
 if ((host == 1)); then
-  "$work/kvm_driver" "$work/programs" $bench
-  exit $?
+  rc=0
+  "$work/kvm_driver" "$work/programs" $bench || rc=1
+  if ((machine)); then "$work/kvm_machine" "$work"/examples/*.img "$work/programs/watch.img" || rc=1; fi
+  exit $rc
 fi
 
 # ---- the kernel: Debian's, extracted from its package
@@ -111,15 +138,21 @@ bench=""
 /bin/busybox grep -q bvverbose /proc/cmdline && export BV_KVM_VERBOSE=1
 /kvm_driver /programs $bench
 echo "nested: driver exit $?"
+if [ -x /kvm_machine ]; then
+  /kvm_machine /examples/*.img /programs/watch.img
+  echo "nested: machine exit $?"
+fi
 /bin/busybox poweroff -f
 INIT
 {
   echo '['
-  for d in bin dev proc lib programs; do echo "{\"path\":\"$d\",\"type\":\"dir\"},"; done
+  for d in bin dev proc lib programs examples; do echo "{\"path\":\"$d\",\"type\":\"dir\"},"; done
   echo '{"path":"dev/console","type":"chardev","major":5,"minor":1},'
   echo "{\"path\":\"bin/busybox\",\"type\":\"file\",\"src\":\"$busybox\",\"mode\":493},"
   echo "{\"path\":\"init\",\"type\":\"file\",\"src\":\"$work/init\",\"mode\":493},"
   echo "{\"path\":\"kvm_driver\",\"type\":\"file\",\"src\":\"$work/kvm_driver\",\"mode\":493},"
+  ((machine)) && echo "{\"path\":\"kvm_machine\",\"type\":\"file\",\"src\":\"$work/kvm_machine\",\"mode\":493},"
+  for p in "$work"/examples/*.img; do [[ -f $p ]] && echo "{\"path\":\"examples/$(basename "$p")\",\"type\":\"file\",\"src\":\"$p\"},"; done
   for m in irqbypass kvm ccp kvm-amd; do echo "{\"path\":\"lib/$m.ko\",\"type\":\"file\",\"src\":\"$cache/$m.ko\"},"; done
   for p in "$work"/programs/*.img; do echo "{\"path\":\"programs/$(basename "$p")\",\"type\":\"file\",\"src\":\"$p\"},"; done
   echo '{"path":"programs/.keep","type":"dir"}]'
@@ -136,13 +169,14 @@ timeout "${BV_KVM_TIMEOUT:-600}" nice qemu-system-x86_64 -accel tcg -cpu max -m 
   -no-reboot -kernel "$cache/vmlinux" -initrd "$work/initrd.cpio" -append "$append" </dev/null >"$work/console.log" 2>&1
 qemu=$?
 set -e
-tr -d '\r' <"$work/console.log" | grep -E '^(ok|not ok|skip|bench|#|kvm_driver:|nested:)' || true
+tr -d '\r' <"$work/console.log" | grep -E '^(ok|not ok|skip|bench|#|kvm_driver:|kvm_machine:|nested:)' || true
 elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
 summary=$(tr -d '\r' <"$work/console.log" | grep -E '^kvm_driver: ' | tail -1 || true)
-if [[ -z $summary ]]; then
+msummary=$(tr -d '\r' <"$work/console.log" | grep -E '^kvm_machine: ' | tail -1 || true)
+if [[ -z $summary || ($machine == 1 && -z $msummary) ]]; then
   say "the nested run did not complete (qemu exit $qemu); last lines of the console:"
   tail -20 "$work/console.log" >&2
   exit 1
 fi
 say "nested run finished in ${elapsed} s"
-[[ $summary == *" 0 failed"* ]]
+[[ $summary == *" 0 failed"* && ($machine == 0 || $msummary == *" 0 failed"*) ]]

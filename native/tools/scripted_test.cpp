@@ -390,6 +390,20 @@ void testHybridBreakpoint(ScriptedProfile p, int count) {
   }
 }
 
+void testHybridArrival(ScriptedProfile p) {
+  Rig g(p, kProgramA);
+  g.v->addBreakpoint(0x7C00, false);
+  Exit a = g.v->run(1000);  // arriving at a breakpoint (as after the BIOS's jump to 0x7C00) stops before it
+  const uint64_t ranBefore = g.hw->executed;
+  const bool quiet = g.io.e9.empty();
+  Exit b = g.v->run(1000);  // going on from it does not re-hit it
+  CpuState s = g.state();
+  check(a.reason == ExitReason::Debug && a.u.debug.address == 0x7C00 && ranBefore == 0 && quiet &&
+            b.reason == ExitReason::Halted && s.gprs[GPR_RIP] == 0x7C0E,
+        std::string(p.name) + ": a breakpoint where the run starts stops before it; continuing does not re-hit it",
+        std::string(a.reasonName()) + " then " + b.reasonName());
+}
+
 void testHybridWatch(ScriptedProfile p) {
   Rig g(p, kProgramA);
   const int id = g.v->addWatchpoint(0x2000, 1, ACCESS_WRITE, true);
@@ -508,6 +522,7 @@ int main() {
     for (ScriptedProfile p : {kvmLike(), nvmmLike()}) {
       testHybridBreakpoint(p, 2);
       testHybridBreakpoint(p, 5);
+      testHybridArrival(p);
       testHybridWatch(p);
       testHybridStep(p);
       testHybridSelfModifying(p);

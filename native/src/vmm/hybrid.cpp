@@ -272,6 +272,17 @@ bool HybridVcpu::checkWatch(uint64_t gpa, uint32_t size, uint8_t access, Exit& o
 }
 
 Exit HybridVcpu::run(uint64_t maxInstructions) {
+  Exit e = runOnce(maxInstructions);
+  lastExitLinear_ = ~0ull;
+  if (!bps_.empty()) {
+    CpuState s;
+    active().getState(s);
+    lastExitLinear_ = linearRip(s);
+  }
+  return e;
+}
+
+Exit HybridVcpu::runOnce(uint64_t maxInstructions) {
   if (stop_.exchange(false)) {
     Exit e;
     e.reason = ExitReason::Stopped;
@@ -310,11 +321,24 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
       return e;
     }
     if (first && !bps_.empty()) {
-      // A run never re-hits the breakpoint it starts on (as on the software vCPU): that instruction runs on
-      // the software vCPU, then the hardware takes over.
+      // Going on from where the last run stopped never re-hits a breakpoint there (the debugger just reported
+      // it, or stepped onto it): that instruction runs on the software vCPU, then the hardware takes over.
+      // Arriving at a breakpoint any other way (the BIOS jumping to 0x7C00, the debugger moving RIP) stops
+      // before it, as the hardware's own trap would.
       CpuState s;
       active().getState(s);
-      if (breakpointAt(linearRip(s)) >= 0) {
+      const uint64_t lin = linearRip(s);
+      const int id = breakpointAt(lin);
+      if (id >= 0 && lin != lastExitLinear_) {
+        Exit b;
+        b.reason = ExitReason::Debug;
+        b.u.debug.kind = DebugKind::Breakpoint;
+        b.u.debug.id = id;
+        b.u.debug.address = lin;
+        b.u.debug.access = ACCESS_EXEC;
+        return b;
+      }
+      if (id >= 0) {
         Exit e = stepSoftware();
         if (e.reason != ExitReason::None) return e;
       }
@@ -446,10 +470,12 @@ void HybridVcpu::explainShutdown() {
     shutdown_.reproduced = true;
     shutdown_.text = buf;
     onSoftware_ = true;  // the software vCPU now holds the faulting state and can explain the chain
-    return;
   }
+  // Memory goes back to what the hardware run left: the re-run dropped the guest's output and the BIOS's
+  // services, so its memory (the screen, for one) is not the machine's.
   std::memcpy(mem_.data(), after.data(), mem_.size());
   mem_.noteWrite(0, mem_.size());
+  if (reproduced) return;
   std::snprintf(buf, sizeof buf, "triple fault on the hardware vCPU, not reproduced on the software vCPU: %s",
                 why.c_str());
   shutdown_.text = buf;

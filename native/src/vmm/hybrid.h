@@ -106,6 +106,7 @@ class HybridVcpu final : public SoftwareVcpu {
   void toSoftware();
   void toHardware();
   Exit stepSoftware();
+  Exit runOnce(uint64_t maxInstructions);
   Exit runHardware(uint64_t maxInstructions);
   bool checkWatch(uint64_t gpa, uint32_t size, uint8_t access, Exit& out) const;
   void maybeCheckpoint();
@@ -126,6 +127,7 @@ class HybridVcpu final : public SoftwareVcpu {
   BreakpointPatcher patcher_;
   std::vector<uint64_t> protectedPages_;
   bool needReprogram_ = true;
+  uint64_t lastExitLinear_ = ~0ull;  // where the last run() returned (breakpoints there do not re-hit)
   Checkpoint checkpoint_;
   std::chrono::milliseconds checkpointInterval_{500};
   std::chrono::milliseconds replayBudget_{3000};
