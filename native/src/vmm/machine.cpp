@@ -58,7 +58,10 @@ void Machine::Impl::resyncCount() {
 
 SoftwareVcpu* Machine::Impl::soft() {
   // Without RTTI (the addon's build): the software backend is the one that calls itself "software".
-  if (!vcpu || std::strcmp(vcpu->name(), "software") != 0) return nullptr;
+  // kvm and nvmm always come wrapped in the hybrid (backends/select.cpp), which is a SoftwareVcpu too.
+  if (!vcpu || (std::strcmp(vcpu->name(), "software") != 0 && std::strcmp(vcpu->name(), "kvm") != 0 &&
+                std::strcmp(vcpu->name(), "nvmm") != 0))
+    return nullptr;
   return static_cast<SoftwareVcpu*>(vcpu.get());
 }
 
