@@ -443,6 +443,8 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   const bool slow = hasBreaks_;
   cpu_.events = 0;
   CacheSlot* prev = nullptr;
+  // A pending interrupt or window request (only run() and the API change them; HLT leaves the loop).
+  bool attention = irq_ >= 0 || window_ || cpu_.halted;
   for (;;) {
     if (stop_.exchange(false, std::memory_order_relaxed)) {
       ex.reason = ExitReason::Stopped;
@@ -455,11 +457,12 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
     const uint64_t chunkEnd = std::min(end, cpu_.icount + kStopCheckEvery);
     while (cpu_.icount < chunkEnd) {
       // Interrupts, the window, HLT: one predictable branch when none applies.
-      if (__builtin_expect(irq_ >= 0 || window_ || cpu_.halted, 0)) {
+      if (__builtin_expect(attention, 0)) {
         const bool open = cpu_.flag(flags::IF) && !cpu_.intShadow;
         if (irq_ >= 0 && open) {
           uint8_t v = uint8_t(irq_);
           irq_ = -1;
+          attention = window_;
           cpu_.insnEip = cpu_.eip;
           cpu_.insnEsp = cpu_.gpr[4];
           prev = nullptr;
