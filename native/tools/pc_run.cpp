@@ -2,7 +2,7 @@
 // test/pc/native-machine.test.ts and for debugging the PC by hand.
 //
 //   pc_run IMAGE [--max N] [--keys TEXT] [--serial-in TEXT] [--screen] [--no-signature] [--snapshot-test]
-//          [--ppm FILE] [--real-clock] [--stop-after-ms N]
+//          [--ppm FILE] [--real-clock] [--stop-after-ms N] [--history N]
 // Prints: serial and debugcon output (prefixed lines), the stop (reason, CS:EIP, instructions, exit code),
 // and with --screen the text screen.
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include <chrono>
 
 #include "bootvisor/machine.h"
+#include "bootvisor/software_vcpu.h"
 
 using namespace bv;
 
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   uint64_t max = 50000000;
   std::string keys, serialIn, ppm;
   long stopAfterMs = 0;
+  size_t history = 0;
   bool screen = false, snapTest = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     else if (a == "--serial-in" && i + 1 < argc) serialIn = argv[++i];
     else if (a == "--ppm" && i + 1 < argc) ppm = argv[++i];
     else if (a == "--screen") screen = true;
+    else if (a == "--history" && i + 1 < argc) history = std::strtoul(argv[++i], nullptr, 0);
     else if (a == "--stop-after-ms" && i + 1 < argc) stopAfterMs = std::strtol(argv[++i], nullptr, 0);
     else if (a == "--no-signature") cfg.requireSignature = false;
     else if (a == "--snapshot-test") snapTest = true;
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
     });
     stopper.detach();
   }
+  if (history && m->softwareVcpu()) m->softwareVcpu()->setHistorySize(history);
   StopRecord s;
   if (snapTest) {
     // Run half, snapshot, run to the end; restore and run again: both ends must agree.
@@ -115,6 +119,13 @@ int main(int argc, char** argv) {
   if (!p.serial.empty()) std::printf("serial: %s\n", p.serial.c_str());
   if (!p.debugcon.empty()) std::printf("debugcon: %s\n", p.debugcon.c_str());
   printStop(s);
+  if (history && m->softwareVcpu()) {
+    for (const InsnRecord& r : m->softwareVcpu()->history()) {
+      std::printf("  %04X:%08X ", r.cs, r.eip);
+      for (uint8_t b : r.bytes) std::printf("%02X ", b);
+      std::printf("\n");
+    }
+  }
   std::printf("virtual time: %llu ns\n", static_cast<unsigned long long>(m->virtualTimeNs()));
   if (screen) {
     ScreenText t = m->screenText();
