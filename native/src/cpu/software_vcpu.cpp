@@ -348,7 +348,8 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
       out.reason = ExitReason::Shutdown;
       return true;
     }
-    const bool pm = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+    // CR0.PE alone decides: exceptions raised in virtual-8086 mode push their error code too (SDM 20.3.1).
+    const bool pm = cpu_.protectedMode();
     const bool hasErr = kind == IntKind::Exception && pm && vectorHasError(vector);
     // What delivery may change before it fails is undone, so a nested fault sees the faulting state.
     uint32_t eip = cpu_.eip, esp = cpu_.gpr[4], fl = cpu_.eflags();
@@ -366,7 +367,7 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
     cpu_.setEflags(fl);
     cpu_.setSeg(SEG_SS, ss);
     cpu_.setCpl(cpl);
-    const bool pm2 = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+    const bool pm2 = cpu_.protectedMode();
     std::string why = second.reason.empty() ? std::string(vectorName(second.vector)) + " while delivering " +
                                                   vectorName(vector)
                                             : second.reason;
@@ -401,7 +402,7 @@ bool SoftwareVcpuImpl::handleFault(Exit& out) {
   Cpu::Pending p = cpu_.pending_;
   cpu_.pending_.active = false;
   if (!p.trap) restoreInsnState();
-  const bool pm = cpu_.protectedMode() && !(cpu_.eflags() & flags::VM);
+  const bool pm = cpu_.protectedMode();  // V86 included: its exceptions push error codes
   cpu_.chain.clear();
   std::string reason = p.reason.empty() ? std::string(vectorName(p.vector)) : p.reason;
   recordFault(p.vector, pm && vectorHasError(p.vector) && p.kind == IntKind::Exception, p.error, reason, false);
