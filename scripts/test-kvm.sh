@@ -9,6 +9,7 @@
 #   scripts/test-kvm.sh --bench    the checks, then the benchmark figures (exits/s, instructions/s)
 #   scripts/test-kvm.sh --host     run the driver on this machine's own /dev/kvm instead (no nesting)
 #
+# BV_KVM_VERBOSE=1 adds the driver's traces (# lines). BV_KVM_TIMEOUT (seconds, default 600) bounds the QEMU run.
 # Needs from Debian: nasm, qemu-system-x86, busybox-static, xz-utils, and the linux-image-amd64 package
 # (downloaded, never installed). Missing ones are installed when running as root. Downloads are cached in
 # ${BV_KVM_CACHE:-~/.cache/bootvisor/kvm-nested}.
@@ -28,6 +29,7 @@ cache=${BV_KVM_CACHE:-$HOME/.cache/bootvisor/kvm-nested}
 work=$(mktemp -d /tmp/bv-kvm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s.%N)
+mkdir -p "$cache"
 say() { echo "test-kvm: $*" >&2; }
 
 # ---- tools
@@ -74,8 +76,17 @@ mapfile -t core < <(printf '%s\n' native/src/backends/kvm_*.cpp native/src/vmm/h
   native/src/vmm/state.cpp)
 mapfile -t rest < <(find native/src -name '*.cpp' -not -path '*/napi/*' -not -path '*/backends/nvmm*' | sort |
   grep -vxF -f <(printf '%s\n' "${core[@]}"))
-mapfile -t coreObj < <(compile "${core[@]}") || { cat "$work/build.log" >&2; say "the KVM backend does not build"; exit 1; }
+# The static binaries are kept in the cache under a hash of every VMM source, so a re-run skips the build.
+key=$( (printf '%s\n' "${flags[*]}"; find native/src native/include native/tools -type f \( -name '*.cpp' -o -name '*.h' \) \
+  -not -path '*/napi/*' | sort | xargs cat) | sha1sum | cut -c1-16)
+built="$cache/bin-$key"
 machine=1
+if [[ -x $built/kvm_driver ]]; then
+  cp "$built/kvm_driver" "$work/kvm_driver"
+  if [[ -x $built/kvm_machine ]]; then cp "$built/kvm_machine" "$work/kvm_machine"; else machine=0; fi
+  say "reusing the binaries built from these sources ($built)"
+else
+mapfile -t coreObj < <(compile "${core[@]}") || { cat "$work/build.log" >&2; say "the KVM backend does not build"; exit 1; }
 if mapfile -t restObj < <(compile "${rest[@]}" native/tools/kvm_machine.cpp) && ((${#restObj[@]})); then
   # kvm_driver with the software vCPU (the hybrid and the comparisons), kvm_machine with the whole PC.
   cpuObj=()
@@ -91,6 +102,11 @@ else
   g++ "${flags[@]}" -o "$work/kvm_driver" native/tools/kvm_driver.cpp "${coreObj[@]}" ||
     { say "kvm_driver does not build"; exit 1; }
   machine=0
+fi
+rm -rf "$cache"/bin-*
+mkdir -p "$built"
+cp "$work/kvm_driver" "$built/"
+((machine)) && cp "$work/kvm_machine" "$built/"
 fi
 mkdir -p "$work/examples"
 for img in examples/*/*.img; do [[ -f $img ]] && cp "$img" "$work/examples/"; done

@@ -13,8 +13,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -269,7 +267,7 @@ class KvmVcpu final : public HardwareVcpu {
       uint64_t rip = hasSyncRegs_ ? run_->s.regs.regs.rip : 0;
       KvmExitOutcome o = translateKvmExit(*run_, runSize_, mem_, pageAllowed_, handler_, rip);
       if (!o.returnToCaller && o.needsCompletion && debugStep_) {
-        // Single-stepping an IN/OUT or an MMIO access: some KVMs (seen on Intel) lose the #DB after they
+        // Single-stepping an IN/OUT or an MMIO access: some KVMs (seen with kvm_pvm) lose the #DB after they
         // complete the instruction and run on to the next one. Completing it here gives one step either way.
         complete();
         CpuState s;
@@ -283,11 +281,6 @@ class KvmVcpu final : public HardwareVcpu {
       if (!o.returnToCaller) continue;
       if (o.needsCompletion) complete();
       if (o.exit.reason == ExitReason::Invalid) errorMessage_ = o.error;
-      if (o.exit.reason == ExitReason::Debug && std::getenv("BV_KVM_VERBOSE")) {
-        std::fprintf(stderr, "# KVM_EXIT_DEBUG exception %u pc %llx dr6 %llx dr7 %llx\n", run_->debug.arch.exception,
-                     (unsigned long long)run_->debug.arch.pc, (unsigned long long)run_->debug.arch.dr6,
-                     (unsigned long long)run_->debug.arch.dr7);
-      }
       ex = o.exit;
       break;
     }

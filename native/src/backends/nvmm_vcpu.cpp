@@ -278,6 +278,7 @@ class NvmmVcpu final : public HardwareVcpu {
 
   bool handle_io(const nvmm_vcpu_exit& x, Exit& ex) {
     yield_ = false;
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS);  // RIP for the handler; free after an IO exit
     if (nvmm_assist_io(&mach_, &vcpu_) != 0) {
       fail(ex, std::string("libnvmm could not complete a port access: ") + std::strerror(errno));
       return true;
@@ -313,6 +314,7 @@ class NvmmVcpu final : public HardwareVcpu {
       return true;
     }
     yield_ = false;
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS);  // preloaded by the kernel after MEMORY exits
     if (nvmm_assist_mem(&mach_, &vcpu_) != 0) {
       fail(ex, std::string("libnvmm could not emulate the memory access at 0x") + hex(gpa) + ": " + std::strerror(errno));
       return true;
