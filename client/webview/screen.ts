@@ -112,14 +112,24 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     else if (message.type === 'state') setState(message);
   });
 
+  /**
+   * Like a VM window that grabs the keyboard: plain keys (F1, F5, F10 too) are the guest's alone, so VS Code
+   * must not see them; with Ctrl, Alt or Meta held they also reach VS Code, so its shortcuts still work.
+   */
+  function keepFromWorkbench(event: KeyboardEvent): void {
+    if (!event.ctrlKey && !event.altKey && !event.metaKey) event.stopPropagation();
+  }
+
   canvas.addEventListener('keydown', (event) => {
     // The guest gets the key, and the page does not scroll or move focus with Tab, Space or the arrows.
     event.preventDefault();
+    keepFromWorkbench(event);
     held.add(event.code);
     post({ type: 'key', code: event.code, down: true });
   });
   canvas.addEventListener('keyup', (event) => {
     event.preventDefault();
+    keepFromWorkbench(event);
     held.delete(event.code);
     post({ type: 'key', code: event.code, down: false });
   });

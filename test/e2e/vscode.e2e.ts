@@ -204,6 +204,10 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const text = await workbench.waitForScreenText('Type something: Hi there', 30_000);
     assert.match(text, /Type something: Hi there/);
     await workbench.screenshot('5-keys-echoed');
+    // The screen keeps plain keys to the guest: F1 here does not open VS Code's Command Palette.
+    await workbench.page.keyboard.press('F1');
+    await workbench.page.waitForTimeout(1_000);
+    assert.equal(await workbench.page.locator('.quick-input-widget input').isVisible(), false, 'F1 in the guest screen reached VS Code');
 
     // The toolbar: Pause stops the guest (the debugger sees the stop), Resume lets it run and read keys again.
     await frame.locator('#pause').click();
