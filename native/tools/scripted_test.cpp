@@ -493,7 +493,12 @@ void testHybridInterrupts() {
   Rig g(kvmLike(), kProgramA);
   const bool can = g.v->canInjectInterrupt();
   g.v->injectInterrupt(0x20);
-  check(can && g.hw->injected == std::vector<uint8_t>{0x20}, "hybrid: interrupt injection goes to the vCPU holding the state");
+  g.v->run(1);  // a step on the software vCPU: the state is there now
+  g.v->injectInterrupt(0x21);
+  CpuState hw;
+  g.hw->getState(hw);
+  check(can && g.hw->injected == std::vector<uint8_t>{0x20, 0x21} && hw.gprs[GPR_RIP] == 0x7C02,
+        "hybrid: interrupts go to the hardware vCPU, the state moving there first after a software step");
 }
 
 void testHybridSoftwareFallback() {

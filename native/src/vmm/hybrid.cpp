@@ -242,6 +242,15 @@ void HybridVcpu::toHardware() {
   onSoftware_ = false;
 }
 
+Vcpu& HybridVcpu::injectTarget() {
+  if (sw_ && (singleStep_ || !softwareReason_.empty())) {
+    toSoftware();
+    return *sw_;
+  }
+  toHardware();
+  return *hw_;
+}
+
 Exit HybridVcpu::stepSoftware() {
   if (!sw_) {
     Exit e;

@@ -43,9 +43,11 @@ class HybridVcpu final : public SoftwareVcpu {
   // maxInstructions == 1 is a single step, on the software vCPU.
   Exit run(uint64_t maxInstructions) override;
   void requestStop() override;
-  bool canInjectInterrupt() override { return active().canInjectInterrupt(); }
-  void injectInterrupt(uint8_t vector) override { active().injectInterrupt(vector); }
-  void requestInterruptWindow(bool on) override { active().requestInterruptWindow(on); }
+  // Interrupts go to the vCPU that runs next (the state moves there first): an interrupt queued in KVM or
+  // NVMM is not part of CpuState and would not follow a handover.
+  bool canInjectInterrupt() override { return injectTarget().canInjectInterrupt(); }
+  void injectInterrupt(uint8_t vector) override { injectTarget().injectInterrupt(vector); }
+  void requestInterruptWindow(bool on) override { injectTarget().requestInterruptWindow(on); }
   uint64_t instructionCount() const override { return sw_ ? sw_->instructionCount() : 0; }
 
   // SoftwareVcpu's debug API. Ids are the hybrid's own; they come back in Exit::u.debug.id. Breakpoints and
@@ -98,6 +100,7 @@ class HybridVcpu final : public SoftwareVcpu {
   };
 
   Vcpu& active() { return onSoftware_ ? static_cast<Vcpu&>(*sw_) : static_cast<Vcpu&>(*hw_); }
+  Vcpu& injectTarget();
   static uint64_t linearRip(const CpuState& s) { return s.segs[SEG_CS].base + s.gprs[GPR_RIP]; }
   int breakpointAt(uint64_t linear) const;
   void mapSoftwareIds(Exit& e) const;  // the software vCPU's breakpoint/watchpoint ids -> ours
