@@ -476,6 +476,22 @@ void testHybridTripleFault(ScriptedProfile p, bool hardwareGivesUp) {
         r.text + "; chain of " + std::to_string(chain.size()));
 }
 
+void testHybridShutdownNotReproduced() {
+  // mov al,'N' / out 0E9h,al / icebp: the scripted hardware shuts down at the ICEBP, the software vCPU delivers
+  // it through the (empty) IVT and runs on: the replay must give up within its budget and say so.
+  Rig g(kvmLike(), {0xB0, 'N', 0xE6, 0xE9, 0xF1});
+  g.v->setReplayBudget(std::chrono::milliseconds(300));
+  const uint8_t before = g.mem.read8(0x7C02);
+  Exit e = g.v->run(1000);
+  const auto chain = g.v->faultChain();
+  CpuState s = g.state();
+  check(e.reason == ExitReason::Shutdown && !g.v->lastShutdown().reproduced && chain.size() == 1 &&
+            chain[0].reason.find("not reproduced") != std::string::npos && g.io.e9 == "N" &&
+            s.gprs[GPR_RIP] == 0x7C04 && g.mem.read8(0x7C02) == before,
+        "hybrid: a triple fault the software vCPU does not reproduce is reported as such; state and memory stay",
+        chain.empty() ? "no chain" : chain[0].reason);
+}
+
 void testHybridPause() {
   Rig g(kvmLike(), {0xEB, 0xFE});  // jmp $
   HybridVcpu* v = g.v.get();
@@ -534,6 +550,7 @@ int main() {
       testHybridTripleFault(p, false);
     }
     testHybridTripleFault(kvmLike(), true);
+    testHybridShutdownNotReproduced();
     testHybridPause();
     testHybridInterrupts();
     testHybridSoftwareFallback();

@@ -127,6 +127,9 @@ Exit ScriptedVcpu::run(uint64_t maxInstructions) {
         break;
       }
       case 0xB0: ax = (ax & ~0xFFull) | b1; rip += 2; break;  // mov al, imm8
+      case 0xF1:  // stands for a fault only the hardware sees (the software vCPU runs ICEBP through the IVT)
+        e.reason = ExitReason::Shutdown;
+        return e;
       case 0x0F:
         if (b1 == 0x01 && b2 == 0x1E) {  // lidt [imm16]
           uint8_t m3 = 0, m4 = 0;

@@ -117,6 +117,17 @@ void HybridVcpu::setA20(bool on) {
   needReprogram_ = true;
 }
 
+std::vector<FaultLink> HybridVcpu::faultChain() const {
+  if (shutdown_.valid && !shutdown_.reproduced) {
+    FaultLink l;
+    l.name = "shutdown";
+    l.reason = shutdown_.text;
+    l.shutdown = true;
+    return {l};
+  }
+  return sw_ ? sw_->faultChain() : std::vector<FaultLink>{};
+}
+
 std::string HybridVcpu::mode() const {
   return softwareReason_.empty() ? "hardware" : "software: " + softwareReason_;
 }
@@ -281,6 +292,7 @@ bool HybridVcpu::checkWatch(uint64_t gpa, uint32_t size, uint8_t access, Exit& o
 }
 
 Exit HybridVcpu::run(uint64_t maxInstructions) {
+  shutdown_ = ShutdownReport{};
   Exit e = runOnce(maxInstructions);
   lastExitLinear_ = ~0ull;
   if (!bps_.empty()) {

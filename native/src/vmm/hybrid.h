@@ -63,7 +63,8 @@ class HybridVcpu final : public SoftwareVcpu {
   void discardCaughtException() override { if (sw_) sw_->discardCaughtException(); }
   std::vector<InsnRecord> history() const override { return sw_ ? sw_->history() : std::vector<InsnRecord>{}; }
   void setHistorySize(size_t n) override { if (sw_) sw_->setHistorySize(n); }
-  std::vector<FaultLink> faultChain() const override { return sw_ ? sw_->faultChain() : std::vector<FaultLink>{}; }
+  // After a triple fault the software vCPU did not reproduce, one link saying so (and why).
+  std::vector<FaultLink> faultChain() const override;
   void setA20(bool on) override;
   bool a20() const override { return a20_; }
 
