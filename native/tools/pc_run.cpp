@@ -3,6 +3,7 @@
 //
 //   pc_run IMAGE [--max N] [--keys TEXT] [--serial-in TEXT] [--screen] [--no-signature] [--snapshot-test]
 //          [--ppm FILE] [--real-clock] [--stop-after-ms N] [--history N]
+//          [--snapshot-every N]
 // Prints: serial and debugcon output (prefixed lines), the stop (reason, CS:EIP, instructions, exit code),
 // and with --screen the text screen.
 #include <cstdio>
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   std::string keys, serialIn, ppm;
   long stopAfterMs = 0;
   size_t history = 0;
+  uint64_t snapEvery = 0;
   bool screen = false, snapTest = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
     else if (a == "--serial-in" && i + 1 < argc) serialIn = argv[++i];
     else if (a == "--ppm" && i + 1 < argc) ppm = argv[++i];
     else if (a == "--screen") screen = true;
+    else if (a == "--snapshot-every" && i + 1 < argc) snapEvery = std::strtoull(argv[++i], nullptr, 0);
     else if (a == "--history" && i + 1 < argc) history = std::strtoul(argv[++i], nullptr, 0);
     else if (a == "--stop-after-ms" && i + 1 < argc) stopAfterMs = std::strtol(argv[++i], nullptr, 0);
     else if (a == "--no-signature") cfg.requireSignature = false;
@@ -94,7 +97,26 @@ int main(int argc, char** argv) {
   }
   if (history && m->softwareVcpu()) m->softwareVcpu()->setHistorySize(history);
   StopRecord s;
-  if (snapTest) {
+  if (snapEvery) {
+    // Snapshot cost: run in slices of snapEvery instructions, snapshot after each, report the mean cost.
+    using Clk = std::chrono::steady_clock;
+    double snapNs = 0, runNs = 0;
+    unsigned n = 0;
+    uint64_t start = m->instructionCount();
+    do {
+      auto t0 = Clk::now();
+      s = m->run(RunLimits{snapEvery});
+      auto t1 = Clk::now();
+      m->snapshot();
+      auto t2 = Clk::now();
+      runNs += std::chrono::duration<double, std::nano>(t1 - t0).count();
+      snapNs += std::chrono::duration<double, std::nano>(t2 - t1).count();
+      ++n;
+    } while (s.reason == StopReason::InstructionLimit && m->instructionCount() - start < max);
+    std::printf("snapshots: %u, every %llu instructions (%.2f ms of guest time): %.1f us each, run %.1f us per slice, "
+                "%zu bytes held\n", n, static_cast<unsigned long long>(snapEvery), snapEvery * 1e-5, snapNs / n / 1000,
+                runNs / n / 1000, m->snapshotBytes());
+  } else if (snapTest) {
     // Run half, snapshot, run to the end; restore and run again: both ends must agree.
     s = m->run(RunLimits{max / 2});
     uint32_t id = m->snapshot();
