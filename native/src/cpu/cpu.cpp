@@ -219,7 +219,7 @@ bool Cpu::fillTlb(uint32_t lin, uint8_t access, bool isSys, TlbEntry*& out) {
     physPage = page & a20Mask_;
   }
   bool ram = mem.contains(physPage, PAGE_SIZE);
-  bool watched = watchAll || (ram && (mem.pageFlags()[physPage >> PAGE_SHIFT] & PAGE_WATCH));
+  bool watched = watchAll || drData || (ram && (mem.pageFlags()[physPage >> PAGE_SHIFT] & PAGE_WATCH));
   e.physPage = physPage;
   e.global = global;
   e.readTag = (ram && !watched) ? page : 1;
@@ -294,6 +294,7 @@ bool Cpu::slowRead(uint32_t lin, unsigned size, uint32_t& v, bool isSys) {
   else if (!translate(lin, ACCESS_READ, pa, isSys)) return false;
   if (watch && (watchAll || (mem.contains(pa, 1) && (mem.pageFlags()[pa >> PAGE_SHIFT] & PAGE_WATCH))))
     watch->onAccess(lin, pa, size, ACCESS_READ);
+  if (drData) dataBreakCheck(lin, size, false);
   return physReadN(pa, size, v);
 }
 
@@ -314,6 +315,7 @@ bool Cpu::slowWrite(uint32_t lin, unsigned size, uint32_t v, bool isSys) {
   else if (!translate(lin, ACCESS_WRITE, pa, isSys)) return false;
   if (watch && (watchAll || (mem.contains(pa, 1) && (mem.pageFlags()[pa >> PAGE_SHIFT] & PAGE_WATCH))))
     watch->onAccess(lin, pa, size, ACCESS_WRITE);
+  if (drData) dataBreakCheck(lin, size, true);
   return physWriteN(pa, size, v);
 }
 

@@ -15,7 +15,8 @@
 //   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
 //   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path);
 //   Cpu::codeGen (bumped on every CS load and TLB flush); lazy OF/SF/ZF/AF/PF behind eflags()/flag()
-//   (setLazy, rawFlags, saveFlags/restoreFlags).
+//   (setLazy, rawFlags, saveFlags/restoreFlags); Cpu::drExec/drData/drHits, updateDebugRegs, dataBreakCheck
+//   (guest DR0-DR7; setEflags flags an event when RF is set).
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -121,6 +122,11 @@ class Cpu {
   TableReg gdtr, idtr;
   uint32_t cr0 = 0x60000010, cr2 = 0, cr3 = 0, cr4 = 0;
   uint32_t dr[8] = {0, 0, 0, 0, 0xFFFF0FF0, 0x400, 0xFFFF0FF0, 0x400};  // DR4/5 alias DR6/7
+  // Guest breakpoints DR7 enables, by kind (bit n = DRn), and the data ones this instruction hit. Derived by
+  // updateDebugRegs() after every DR0-DR3/DR7 write; drData forces every data access onto the slow path.
+  uint8_t drExec = 0, drData = 0, drHits = 0;
+  void updateDebugRegs();
+  void dataBreakCheck(uint32_t lin, unsigned size, bool write);
   uint64_t efer = 0;
   uint64_t sysenter[3] = {};  // SYSENTER_CS/ESP/EIP MSRs (kept for RDMSR/WRMSR only)
   uint8_t cpl = 0;
@@ -134,6 +140,7 @@ class Cpu {
   void setEflags(uint32_t v) {
     lzOp_ = 0;
     flags_ = (v & kFlagsWritable) | 2;
+    if (v & (1u << 16)) events = 1;  // RF (IRET): the run loop must skip the next instruction breakpoint
   }
   bool flag(uint32_t f) const {
     if (lzOp_ && (f & kLazyFlags)) materialize();

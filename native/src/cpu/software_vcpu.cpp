@@ -172,6 +172,17 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void invalidate(uint64_t gpa, uint64_t len);
   const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
   bool checkBreak(uint32_t lin, uint32_t phys);
+  // A DR0-DR3 instruction breakpoint at lin (unless RF): raises the #DB fault with DR6's B0-B3 and says true.
+  bool guestExecBreak(uint32_t lin, uint32_t flags0) {
+    if (!cpu_.drExec || (flags0 & flags::RF)) return false;
+    uint8_t hit = 0;
+    for (unsigned n = 0; n < 4; ++n)
+      if ((cpu_.drExec & (1u << n)) && cpu_.dr[n] == lin) hit |= uint8_t(1u << n);
+    if (!hit) return false;
+    cpu_.dr[6] = (cpu_.dr[6] & ~0xFu) | hit;
+    cpu_.raise(VEC_DB, 0, "instruction breakpoint at 0x%08X (DR6=0x%08X)", lin, cpu_.dr[6]);
+    return true;
+  }
   // Handles a pending fault: returns true with `out` set when run() must return.
   bool handleFault(Exit& out);
   bool deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out);
@@ -441,7 +452,9 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
     uint64_t pos;
     ~HistSync() { self->histPos_ = pos; }
   } hs{this, history_.data(), history_.size() - 1, histPos_};
-  const bool slow = hasBreaks_;
+  // Every instruction goes the long way (no successor links) while host breakpoints, guest instruction
+  // breakpoints or EFLAGS.RF need a look before it executes; re-derived after any instruction with events.
+  bool slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
   cpu_.events = 0;
   CacheSlot* prev = nullptr;
   // A pending interrupt or window request (only run() and the API change them; HLT leaves the loop).
@@ -494,6 +507,15 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
         in = &cur->insn;
       } else {
         const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
+        if (__builtin_expect(slow, 0) && guestExecBreak(lin, flags0)) {
+          cpu_.icount++;
+          cpu_.events = 0;
+          cpu_.insnEsp = esp0;
+          prev = nullptr;
+          if (handleFault(ex)) return ex;
+          slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
+          continue;
+        }
         uint32_t phys;
         bool ok = true;
         if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
@@ -543,6 +565,9 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           prev->succPhys = phys;
           prev->succ = cur;
         }
+        // RF lets this one instruction past its instruction breakpoint; it clears once the instruction runs
+        // (IRET may set it again). Only here: RF set means slow.
+        if (__builtin_expect(flags0 & flags::RF, 0)) cpu_.setFlag(flags::RF, false);
       }
       prev = cur;
       if (hist) {
@@ -558,16 +583,26 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
         prev = nullptr;
         cpu_.insnEsp = esp0;
         if (cpu_.faultPending()) {
+          cpu_.drHits = 0;
           if (handleFault(ex)) return ex;
-        } else if (flags0 & flags::TF) {
-          // Single-step trap after the instruction (not after one that faulted).
-          cpu_.dr[6] |= 0x4000;
-          cpu_.raise(VEC_DB, 0, "single-step trap (EFLAGS.TF)");
-          cpu_.pending_.trap = true;
-          cpu_.events = 0;
-          if (handleFault(ex)) return ex;
+        } else {
+          // MOV SS / POP SS hold back a single-step trap as they hold back interrupts (SDM 6.8.3).
+          const bool ssShadow = cpu_.intShadow && (in->op == 0x8E || in->op == 0x17);
+          const bool step = (flags0 & flags::TF) && !ssShadow;
+          if (step || cpu_.drHits) {
+            // Data breakpoints and the single step: one trap after the instruction (not after a fault).
+            if (cpu_.drHits) cpu_.dr[6] = (cpu_.dr[6] & ~0xFu) | cpu_.drHits;
+            if (step) cpu_.dr[6] |= 0x4000;
+            if (cpu_.drHits) cpu_.raise(VEC_DB, 0, "data breakpoint (DR6=0x%08X)", cpu_.dr[6]);
+            else cpu_.raise(VEC_DB, 0, "single-step trap (EFLAGS.TF)");
+            cpu_.drHits = 0;
+            cpu_.pending_.trap = true;
+            cpu_.events = 0;
+            if (handleFault(ex)) return ex;
+          }
         }
         cpu_.events = 0;
+        slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
         if (cpu_.yield) {
           ex = cpu_.yieldExit;
           return ex;
@@ -719,6 +754,7 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   cpu_.dr[3] = uint32_t(st.drs[DR_DR3]);
   cpu_.dr[4] = cpu_.dr[6] = uint32_t(st.drs[DR_DR6]);
   cpu_.dr[5] = cpu_.dr[7] = uint32_t(st.drs[DR_DR7]);
+  cpu_.updateDebugRegs();
   cpu_.efer = st.msrs[MSR_EFER];
   cpu_.sysenter[0] = st.msrs[MSR_SYSENTER_CS];
   cpu_.sysenter[1] = st.msrs[MSR_SYSENTER_ESP];

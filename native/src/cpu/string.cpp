@@ -57,7 +57,8 @@ void strop(Cpu& c, const Insn& i) {
       bool zf = c.eflags() & ZF;
       if (i.rep == 0xF3 ? !zf : zf) return;
     }
-    if (--chunk == 0 || c.yield || c.stopAfter) {
+    // A guest data breakpoint traps after the iteration that hit it, EIP on the instruction (SDM 17.3.1.2).
+    if (--chunk == 0 || c.yield || c.stopAfter || c.drHits) {
       c.eip = c.insnEip;
       return;
     }

@@ -198,10 +198,20 @@ void movDr(Cpu& c, const Insn& i) {
     c.raise(VEC_UD, 0, "DR%u with CR4.DE set", n);
     return;
   }
+  if (c.dr[7] & 0x2000) {  // DR7.GD: a debugger owns the registers; BD tells the handler why
+    c.dr[7] &= ~0x2000u;
+    c.dr[6] |= 0x2000;
+    c.raise(VEC_DB, 0, "MOV DR%u with DR7.GD set (general detect)", i.reg);
+    return;
+  }
   if (n == 4) n = 6;
   if (n == 5) n = 7;
-  if (i.op == 0x121) c.gpr[i.rm] = c.dr[n];
-  else c.dr[n] = n == 6 ? (c.gpr[i.rm] | 0xFFFF0FF0u) : n == 7 ? (c.gpr[i.rm] | 0x400) : c.gpr[i.rm];
+  if (i.op == 0x121) {
+    c.gpr[i.rm] = c.dr[n];
+    return;
+  }
+  c.dr[n] = n == 6 ? (c.gpr[i.rm] | 0xFFFF0FF0u) : n == 7 ? (c.gpr[i.rm] | 0x400) : c.gpr[i.rm];
+  if (n != 6) c.updateDebugRegs();
 }
 
 void cpuid(Cpu& c, const Insn&) {
