@@ -219,14 +219,18 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.page.keyboard.press('Shift+Digit1');
     await workbench.waitForScreenText('Type something: Hi there!', 20_000);
 
-    // Screenshot saves the screen as a PNG of the guest's own size (through VS Code's save dialog).
+    // Screenshot saves the screen as a PNG of the guest's own size: VS Code's save dialog proposes
+    // guest-screen-<time>.png in the workspace, and the person accepts it.
+    const saved = (): string[] => fs.readdirSync(workspace).filter((f) => /^guest-screen-.*\.png$/.test(f));
+    assert.deepEqual(saved(), []);
     await frame.locator('#screenshot').click();
     const input = workbench.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
-    const target = path.join(workspace, 'echo-screen.png');
-    await input.fill(target);
+    await waitFor(async () => (/guest-screen-.*\.png$/.test(await input.inputValue()) ? true : undefined), 15_000, 'the save dialog proposed no file name');
+    await workbench.page.waitForTimeout(500);
     await workbench.page.keyboard.press('Enter');
-    await waitFor(async () => (fs.existsSync(target) && fs.statSync(target).size > 0 ? true : undefined), 20_000, `no screenshot at ${target}`);
+    const target = path.join(workspace, await waitFor(async () => saved()[0], 20_000, 'no screenshot was saved in the workspace'));
+    await waitFor(async () => (fs.statSync(target).size > 0 ? true : undefined), 10_000, `${target} stayed empty`);
     const png = PNG.sync.read(fs.readFileSync(target));
     const canvas = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
     assert.deepEqual([png.width, png.height], canvas, 'the PNG is not the size of the guest screen');
