@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests and benchmarks need from Debian's packages: nasm (assembles the examples and the
-# test programs), qemu-system-x86 (the reference emulator), bochs (a benchmark reference). Idempotent and
-# quiet when everything is there already.
+# Installs what `npm test` and the benchmarks need from Debian's packages: nasm (assembles the examples and
+# the test programs), qemu-system-x86 with SeaBIOS (the reference emulator), bochs (a second reference for the
+# CPU tests and benchmarks), clang with its libFuzzer runtime (the vCPU fuzz target). Idempotent and quiet
+# when everything is there already. `npm run test:kvm` and `npm run test:e2e` install their own extras.
 set -euo pipefail
 need=()
 command -v nasm >/dev/null || need+=(nasm)
@@ -9,6 +10,8 @@ command -v qemu-system-i386 >/dev/null || need+=(qemu-system-x86)
 [[ -f /usr/share/seabios/bios.bin ]] || need+=(seabios)
 command -v bochs >/dev/null || need+=(bochs bochsbios bochs-term)
 [[ -f /usr/share/vgabios/vgabios.bin || -f /usr/share/vgabios/vgabios-cirrus.bin ]] || need+=(vgabios)
+command -v clang >/dev/null || need+=(clang)
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || need+=(libclang-rt-14-dev)
 ((${#need[@]} == 0)) && exit 0
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-test-deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
