@@ -69,7 +69,7 @@ void Cpu::materialize() const {
   x ^= x >> 2;
   x ^= x >> 1;
   if (!(x & 1)) f |= 0x04;  // PF: even number of ones in the low byte
-  switch (lzOp_ & ~7) {
+  switch (lzOp_ & LZ_KIND) {
     case LZ_ADD:
       f |= ((a ^ b ^ r) & 0x10) | (((a ^ r) & (b ^ r) & sign) ? 0x800u : 0);
       break;
@@ -79,7 +79,8 @@ void Cpu::materialize() const {
     default:
       break;
   }
-  flags_ = (flags_ & ~kLazyFlags) | f;
+  const uint32_t lazy = (lzOp_ & LZ_OF_EXACT) ? (kLazyFlags & ~0x800u) : kLazyFlags;  // a rotate set OF
+  flags_ = (flags_ & ~lazy) | (f & lazy);
   lzOp_ = 0;
 }
 

@@ -16,7 +16,8 @@
 //   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path);
 //   Cpu::codeGen (bumped on every CS load and TLB flush); lazy OF/SF/ZF/AF/PF behind eflags()/flag()
 //   (setLazy, rawFlags, saveFlags/restoreFlags); Cpu::drExec/drData/drHits, updateDebugRegs, dataBreakCheck
-//   (guest DR0-DR7; setEflags flags an event when RF is set).
+//   (guest DR0-DR7; setEflags flags an event when RF is set); Cpu::setCO and LZ_OF_EXACT (rotates keep
+//   SF ZF AF PF lazy).
 #pragma once
 #include <atomic>
 #include <cstdarg>
@@ -231,7 +232,8 @@ class Cpu {
   // stopAfter and halted, so the loop tests one byte instead of four.
   uint8_t events = 0;
   // Bumped whenever what EIP maps to may have changed (a CS load, a TLB flush, CR0/CR3/CR4, A20): the run
-  // loop's cached successor of an instruction is valid only within one generation.
+  // loop's cached successor of an instruction is valid only within one generation. The software vCPU also
+  // bumps it whenever a decoded-instruction slot is refilled or dropped, so a link needs no other check.
   uint32_t codeGen = 0;
   uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
 
@@ -343,6 +345,12 @@ class Cpu {
   uint32_t rawFlags() const { return flags_; }
   static constexpr uint32_t kLazyFlags = 0x8D4;  // OF SF ZF AF PF (CF is always kept exact)
   enum : uint8_t { LZ_ADD = 8, LZ_SUB = 16, LZ_LOGIC = 24 };  // | operand size (1, 2, 4)
+  enum : uint8_t { LZ_KIND = 0x38, LZ_OF_EXACT = 0x40 };      // | LZ_OF_EXACT: OF in flags_ is exact
+  // Sets CF and OF exactly, SF ZF AF PF untouched (lazy or not): rotates, which need not materialize.
+  void setCO(bool cf, bool of) {
+    flags_ = (flags_ & ~0x801u) | (cf ? 1u : 0u) | (of ? 0x800u : 0u);
+    if (lzOp_) lzOp_ |= LZ_OF_EXACT;
+  }
   // Sets all six arithmetic flags exactly.
   void setOSZAPC(uint32_t f) {
     lzOp_ = 0;

@@ -13,6 +13,18 @@ uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
   a &= m;
   count &= 0x1F;
   if (count == 0) return a;
+  if (op <= 1) {  // ROL/ROR change CF and OF only: the other flags may stay lazy
+    const unsigned n = count % bits;
+    if (op == 0) {
+      const uint32_t r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
+      const bool carry = r & 1;
+      c.setCO(carry, ((r & sg) != 0) != carry);
+      return r;
+    }
+    const uint32_t r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
+    c.setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
+    return r;
+  }
   uint32_t fl = c.flagsRef();
   uint32_t cf = fl & CF;
   uint32_t r = a, newFlags = fl;
@@ -20,19 +32,6 @@ uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
     newFlags = (newFlags & ~(CF | OF)) | (carry ? CF : 0) | (of ? OF : 0);
   };
   switch (op) {
-    case 0: {  // ROL
-      unsigned n = count % bits;
-      r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
-      bool carry = r & 1;
-      setCO(carry, ((r & sg) != 0) != carry);
-      break;
-    }
-    case 1: {  // ROR
-      unsigned n = count % bits;
-      r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
-      setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
-      break;
-    }
     case 2: {  // RCL
       unsigned n = count % (bits + 1);
       if (n == 0) return a;

@@ -172,6 +172,13 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void invalidate(uint64_t gpa, uint64_t len);
   const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
   bool checkBreak(uint32_t lin, uint32_t phys);
+  enum class Linked { Broken, ChunkEnd, Event };
+  struct LinkedStop {
+    uint32_t esp0, flags0;
+    const Insn* in;
+  };
+  Linked runLinked(CacheSlot*& prev, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos,
+                   LinkedStop& st);
   // A DR0-DR3 instruction breakpoint at lin (unless RF): raises the #DB fault with DR6's B0-B3 and says true.
   bool guestExecBreak(uint32_t lin, uint32_t flags0) {
     if (!cpu_.drExec || (flags0 & flags::RF)) return false;
@@ -227,12 +234,16 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
   if (len >= kCacheSize) {
     for (auto& s : cache_) s.mode = 0xFF;
     std::fill(codeBits_.begin(), codeBits_.end(), 0);
+    ++cpu_.codeGen;  // successor links may point at emptied slots
     return;
   }
   uint64_t from = gpa >= 14 ? gpa - 14 : 0;
   for (uint64_t a = from; a < gpa + len; ++a) {
     CacheSlot& s = cache_[cacheIndex(uint32_t(a))];
-    if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) s.mode = 0xFF;
+    if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) {
+      s.mode = 0xFF;
+      ++cpu_.codeGen;
+    }
   }
   // No valid decoded instruction covers the written bytes any more.
   for (uint64_t a = gpa; a < gpa + len && a < mem_.size(); ++a) codeBits_[a >> 6] &= ~(1ull << (a & 63));
@@ -287,6 +298,9 @@ const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok)
     ok = true;
     return &slot.insn;
   }
+  // The slot's contents change: successor links of this generation may point at it, so end the generation
+  // (the run loop's link test is then just EIP and generation).
+  ++cpu_.codeGen;
   const uint32_t eip = cpu_.eip;
   const Seg& cs = cpu_.seg[SEG_CS];
   const uint32_t pageEnd = 0x1000 - (lin & 0xFFF);
@@ -409,6 +423,49 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
   }
 }
 
+// Runs instructions along successor links (each one ran after its predecessor last time, in this code
+// generation) with nothing pending, debug features off and TF clear: a small loop whose state stays in host
+// registers. Stops before an instruction whose link does not hold (Broken) or at chunkEnd, or after one that
+// set Cpu::events (Event: st says what the run loop's post-instruction step needs).
+__attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* buf,
+                                                     size_t mask, uint64_t& posRef, LinkedStop& st) {
+  Cpu& c = cpu_;
+  CacheSlot* prev = prevRef;
+  uint64_t pos = posRef;
+  uint64_t icount = c.icount;
+  Linked r;
+  for (;;) {
+    if (icount >= chunkEnd) {
+      r = Linked::ChunkEnd;
+      break;
+    }
+    const uint32_t eip = c.eip;
+    const uint32_t flags0 = c.rawFlags();
+    if (prev->succEip != eip || prev->succGen != c.codeGen || (flags0 & flags::TF)) {
+      r = Linked::Broken;
+      break;
+    }
+    CacheSlot* cur = prev->succ;
+    const Insn& in = cur->insn;
+    const uint32_t esp0 = c.gpr[4];
+    c.insnEip = eip;
+    buf[pos++ & mask] = HistEntry{eip, prev->succPhys};
+    c.intShadow = false;
+    c.eip = (eip + in.len) & in.ipMask;
+    in.fn(c, in);
+    c.icount = ++icount;
+    prev = cur;
+    if (__builtin_expect(c.events, 0)) {
+      st = LinkedStop{esp0, flags0, &in};
+      r = Linked::Event;
+      break;
+    }
+  }
+  prevRef = prev;
+  posRef = pos;
+  return r;
+}
+
 bool SoftwareVcpuImpl::handleFault(Exit& out) {
   Cpu::Pending p = cpu_.pending_;
   cpu_.pending_.active = false;
@@ -457,6 +514,8 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   bool slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
   cpu_.events = 0;
   CacheSlot* prev = nullptr;
+  HistEntry histSink;
+  uint64_t sinkPos = 0;
   // A pending interrupt or window request (only run() and the API change them; HLT leaves the loop).
   bool attention = irq_ >= 0 || window_ || cpu_.halted;
   for (;;) {
@@ -493,91 +552,111 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           return ex;
         }
       }
-      const uint32_t eip = cpu_.eip;
-      cpu_.insnEip = eip;
       // ESP and EFLAGS at the start are kept in registers and stored only when a fault needs them.
-      const uint32_t esp0 = cpu_.gpr[4], flags0 = cpu_.rawFlags();
+      uint32_t esp0, flags0;
       const Insn* in;
-      CacheSlot* cur = nullptr;
-      uint32_t histPhys = 0;
-      if (__builtin_expect(!slow && prev != nullptr && prev->succEip == eip && prev->succGen == cpu_.codeGen, 1) &&
-          __builtin_expect(prev->succ->phys == prev->succPhys && prev->succ->mode == prev->mode, 1)) {
-        // Same instruction as last time after prev: the limit check and the translation still hold.
-        cur = prev->succ;
-        in = &cur->insn;
-      } else {
-        const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
-        if (__builtin_expect(slow, 0) && guestExecBreak(lin, flags0)) {
-          cpu_.icount++;
-          cpu_.events = 0;
-          cpu_.insnEsp = esp0;
-          prev = nullptr;
-          if (handleFault(ex)) return ex;
-          slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
-          continue;
+      if (__builtin_expect(!slow && !attention && prev != nullptr, 1)) {
+        LinkedStop st;
+        // With the history off the linked runner writes to a one-entry sink instead of testing a flag.
+        switch (hist ? runLinked(prev, chunkEnd, hs.buf, hs.mask, hs.pos, st)
+                     : runLinked(prev, chunkEnd, &histSink, 0, sinkPos, st)) {
+          case Linked::Broken: break;  // the next instruction takes the general path below
+          case Linked::ChunkEnd: continue;
+          case Linked::Event:
+            esp0 = st.esp0;
+            flags0 = st.flags0;
+            in = st.in;
+            goto post;
         }
-        uint32_t phys;
-        bool ok = true;
-        if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
-          ok = false;
-          in = nullptr;
+      }
+      {  // the general path: lookup, decode, breakpoints, limit check
+        const uint32_t eip = cpu_.eip;
+        cpu_.insnEip = eip;
+        esp0 = cpu_.gpr[4];
+        flags0 = cpu_.rawFlags();
+        CacheSlot* cur = nullptr;
+        uint32_t histPhys;
+        if (__builtin_expect(!slow && prev != nullptr && prev->succEip == eip && prev->succGen == cpu_.codeGen, 1)) {
+          // Same instruction as last time after prev: the limit check and the translation still hold (a CS
+          // load, TLB flush, A20 change or any change to a cache slot ends the generation).
+          cur = prev->succ;
+          in = &cur->insn;
+          histPhys = prev->succPhys;
         } else {
-          CacheSlot& slot = cache_[cacheIndex(phys)];
-          if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
-          else in = fetchDecode(lin, phys, ok);
-          if (ok && in == &slot.insn) cur = &slot;
-        }
-        if (__builtin_expect(!ok, 0)) {
-          cpu_.icount++;
-          cpu_.events = 0;
-          cpu_.insnEsp = esp0;
+          const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
+          if (__builtin_expect(slow, 0) && guestExecBreak(lin, flags0)) {
+            cpu_.icount++;
+            cpu_.events = 0;
+            cpu_.insnEsp = esp0;
             prev = nullptr;
-          if (handleFault(ex)) return ex;
-          continue;
+            if (handleFault(ex)) return ex;
+            slow = hasBreaks_ || cpu_.drExec || (cpu_.rawFlags() & flags::RF);
+            continue;
+          }
+          uint32_t phys;
+          bool ok = true;
+          if (__builtin_expect(!cpu_.fetchPhys(lin, phys), 0) && !cpu_.fetchFill(lin, phys)) {
+            ok = false;
+            in = nullptr;
+          } else {
+            CacheSlot& slot = cache_[cacheIndex(phys)];
+            if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
+            else in = fetchDecode(lin, phys, ok);
+            if (ok && in == &slot.insn) cur = &slot;
+          }
+          if (__builtin_expect(!ok, 0)) {
+            cpu_.icount++;
+            cpu_.events = 0;
+            cpu_.insnEsp = esp0;
+              prev = nullptr;
+            if (handleFault(ex)) return ex;
+            continue;
+          }
+          if (__builtin_expect(slow, 0) && checkBreak(lin, phys)) {
+            ex.reason = ExitReason::Debug;
+            ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
+            for (const Breakpoint& b : breaks_)
+              if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
+            return ex;
+          }
+          histPhys = phys;
+          if (hist) {
+            const Seg& cs = cpu_.seg[SEG_CS];
+            const CsLog* last = csLogPos_ ? &csLog_[(csLogPos_ - 1) % csLog_.size()] : nullptr;
+            if (!last || last->sel != cs.sel || last->base != cs.base || last->code32 != cs.big())
+              csLog_[csLogPos_++ % csLog_.size()] = CsLog{hs.pos, cs.base, cs.sel, cs.big()};
+          }
+          if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
+            cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
+            cpu_.icount++;
+            cpu_.events = 0;
+            cpu_.insnEsp = esp0;
+              prev = nullptr;
+            if (handleFault(ex)) return ex;
+            continue;
+          }
+          // Breakpoints need every instruction on this path: no successor links then.
+          if (prev && cur && !slow) {
+            prev->succEip = eip;
+            prev->succGen = cpu_.codeGen;
+            prev->succPhys = phys;
+            prev->succ = cur;
+          }
+          // RF lets this one instruction past its instruction breakpoint; it clears once the instruction runs
+          // (IRET may set it again). Only here: RF set means slow.
+          if (__builtin_expect(flags0 & flags::RF, 0)) cpu_.setFlag(flags::RF, false);
         }
-        if (__builtin_expect(slow, 0) && checkBreak(lin, phys)) {
-          ex.reason = ExitReason::Debug;
-          ex.u.debug = {DebugKind::Breakpoint, ACCESS_EXEC, 0, lin};
-          for (const Breakpoint& b : breaks_)
-            if ((b.physical ? phys : lin) == b.address) ex.u.debug.id = b.id;
-          return ex;
-        }
-        histPhys = phys;
+        prev = cur;
         if (hist) {
-          const Seg& cs = cpu_.seg[SEG_CS];
-          const CsLog* last = csLogPos_ ? &csLog_[(csLogPos_ - 1) % csLog_.size()] : nullptr;
-          if (!last || last->sel != cs.sel || last->base != cs.base || last->code32 != cs.big())
-            csLog_[csLogPos_++ % csLog_.size()] = CsLog{hs.pos, cs.base, cs.sel, cs.big()};
+          hs.buf[hs.pos & hs.mask] = HistEntry{eip, histPhys};
+          ++hs.pos;
         }
-        if (__builtin_expect(eip + in->len - 1 > cpu_.seg[SEG_CS].limit, 0)) {
-          cpu_.raise(VEC_GP, 0, "instruction at CS:0x%X runs past the CS limit 0x%X", eip, cpu_.seg[SEG_CS].limit);
-          cpu_.icount++;
-          cpu_.events = 0;
-          cpu_.insnEsp = esp0;
-            prev = nullptr;
-          if (handleFault(ex)) return ex;
-          continue;
-        }
-        // Breakpoints need every instruction on this path: no successor links then.
-        if (prev && cur && !slow) {
-          prev->succEip = eip;
-          prev->succGen = cpu_.codeGen;
-          prev->succPhys = phys;
-          prev->succ = cur;
-        }
-        // RF lets this one instruction past its instruction breakpoint; it clears once the instruction runs
-        // (IRET may set it again). Only here: RF set means slow.
-        if (__builtin_expect(flags0 & flags::RF, 0)) cpu_.setFlag(flags::RF, false);
+        cpu_.intShadow = false;
+        cpu_.eip = (eip + in->len) & in->ipMask;
+        in->fn(cpu_, *in);
+        cpu_.icount++;
       }
-      prev = cur;
-      if (hist) {
-        hs.buf[hs.pos & hs.mask] = HistEntry{eip, cur ? cur->phys : histPhys};
-        ++hs.pos;
-      }
-      cpu_.intShadow = false;
-      cpu_.eip = (eip + in->len) & in->ipMask;
-      in->fn(cpu_, *in);
-      cpu_.icount++;
+    post:
       if (__builtin_expect(cpu_.events | (flags0 & flags::TF), 0)) {
         cpu_.events = 0;
         prev = nullptr;
