@@ -15,7 +15,9 @@ uint64_t ticksToNs(uint64_t t) { return t / kPitHz * 1000000000ull + ((t % kPitH
 }  // namespace
 
 Pit::Pit(Clock& clock, std::function<void(bool)> irq0) : clock_(clock), irq0_(std::move(irq0)) {
-  timer_ = clock_.addTimer([this] { updateIrq(); });
+  // The timer evaluates the output at the edge it was armed for, not at "now": with the host clock the
+  // callback runs late, and a one-tick pulse (mode 2) would otherwise be missed.
+  timer_ = clock_.addTimer([this] { updateIrq(edgeTime_); });
   // Channel 2's gate is off until port 0x61 turns it on; the BIOS programs channel 0 (see machine setup).
   ch_[2].gate = false;
 }
@@ -78,14 +80,17 @@ uint64_t Pit::periodNs(int channel) const {
   return ticksToNs(c.count);
 }
 
-void Pit::updateIrq() {
+void Pit::updateIrq(uint64_t t) {
   Channel& c = ch_[0];
-  uint64_t now = clock_.now();
-  uint64_t d = ticksSince(c, now);
+  uint64_t d = ticksSince(c, t);
   irq0_(outAt(c, d));
   int64_t next = nextEdge(c, d);
-  if (next < 0 || !c.gate) clock_.disarm(timer_);
-  else clock_.arm(timer_, c.loadTime + ticksToNs(uint64_t(next)));
+  if (next < 0 || !c.gate) {
+    clock_.disarm(timer_);
+    return;
+  }
+  edgeTime_ = c.loadTime + ticksToNs(uint64_t(next));
+  clock_.arm(timer_, edgeTime_);
 }
 
 void Pit::loadCount(int n, uint32_t v) {
@@ -179,11 +184,13 @@ void Pit::portWrite(uint16_t offset, unsigned size, uint32_t value) {
 void Pit::save(SnapshotWriter& w) const {
   w.section("pit");
   for (const Channel& c : ch_) w.pod(c);
+  w.u64(edgeTime_);
 }
 
 bool Pit::load(SnapshotReader& r) {
   r.section("pit");
   for (Channel& c : ch_) r.pod(c);
+  edgeTime_ = r.u64();
   return r.ok();
 }
 

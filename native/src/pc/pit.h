@@ -50,11 +50,14 @@ class Pit : public PortDevice, public Snapshottable {
   static bool outAt(const Channel& c, uint64_t d);
   static int64_t nextEdge(const Channel& c, uint64_t d);  // tick of the next output change, -1 if none
   void loadCount(int n, uint32_t v);
-  void updateIrq();
+  // Channel 0's output at time t drives IRQ0; the timer is armed for the edge after t.
+  void updateIrq(uint64_t t);
+  void updateIrq() { updateIrq(clock_.now()); }
 
   Clock& clock_;
   std::function<void(bool)> irq0_;
   int timer_;
+  uint64_t edgeTime_ = 0;  // the virtual time the timer was armed for
   Channel ch_[3];
 };
 
