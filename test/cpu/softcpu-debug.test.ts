@@ -71,6 +71,7 @@ describe('software vCPU: debug API', function () {
     assert.strictEqual(e.kind, 'watchpoint');
     assert.strictEqual(e.id, w);
     assert.strictEqual(e.address, 0x7d00);
+    assert.strictEqual(e.size, 2, 'INC WORD writes two bytes');
     assert.strictEqual(cpu.getState().eip, 0x7c27, 'stopped after INC, at the LOOP');
     assert.strictEqual(cpu.readMemory(0x7d00, 1)[0], 1);
     cpu.removeWatchpoint(w);
@@ -79,6 +80,7 @@ describe('software vCPU: debug API', function () {
     // INC reads the counter too: the first read after removal of the write watch is the next INC
     assert.strictEqual(e.kind, 'watchpoint');
     assert.strictEqual(e.id, r);
+    assert.strictEqual(e.size, 2, 'the word read that covers the watched byte');
     cpu.removeWatchpoint(r);
     assert.strictEqual(cpu.run(10000).port, 0xf4);
   });

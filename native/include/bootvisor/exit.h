@@ -28,7 +28,8 @@ struct Exit {
     struct { bool in; uint16_t port; uint8_t size; uint32_t value; } io;
     struct { uint8_t access; uint8_t size; uint64_t gpa; uint64_t value; } mem;
     struct { uint8_t vector; bool has_error; uint32_t error; uint64_t cr2; } exception;
-    struct { DebugKind kind; uint8_t access; int id; uint64_t address; } debug;
+    // size: bytes of the access that hit a watchpoint (0 for breakpoints and steps)
+    struct { DebugKind kind; uint8_t access; int id; uint64_t address; uint8_t size; } debug;
     struct { uint64_t hwcode; } invalid;
   } u = {};
   const char* reasonName() const;

@@ -162,7 +162,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
       cpu_.events = 1;
       cpu_.stopExit = Exit{};
       cpu_.stopExit.reason = ExitReason::Debug;
-      cpu_.stopExit.u.debug = {DebugKind::Watchpoint, access, w.id, a};
+      cpu_.stopExit.u.debug = {DebugKind::Watchpoint, access, w.id, a, uint8_t(size)};
       return;
     }
   }
@@ -427,36 +427,38 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
 // generation) with nothing pending, debug features off and TF clear: a small loop whose state stays in host
 // registers. Stops before an instruction whose link does not hold (Broken) or at chunkEnd, or after one that
 // set Cpu::events (Event: st says what the run loop's post-instruction step needs).
-__attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* buf,
-                                                     size_t mask, uint64_t& posRef, LinkedStop& st) {
+__attribute__((noinline)) SoftwareVcpuImpl::Linked
+SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& posRef,
+                            LinkedStop& st) {
+  // Few values live across the handler call, so all of them fit in callee-saved registers: ESP at the start
+  // goes to Cpu::insnEsp at once, EFLAGS.TF is known clear, and the instruction count lives in the Cpu.
   Cpu& c = cpu_;
   CacheSlot* prev = prevRef;
   uint64_t pos = posRef;
-  uint64_t icount = c.icount;
+  uint64_t left = chunkEnd > c.icount ? chunkEnd - c.icount : 0;
   Linked r;
   for (;;) {
-    if (icount >= chunkEnd) {
+    if (left == 0) {
       r = Linked::ChunkEnd;
       break;
     }
     const uint32_t eip = c.eip;
-    const uint32_t flags0 = c.rawFlags();
-    if (prev->succEip != eip || prev->succGen != c.codeGen || (flags0 & flags::TF)) {
+    if (prev->succEip != eip || prev->succGen != c.codeGen || (c.rawFlags() & flags::TF)) {
       r = Linked::Broken;
       break;
     }
-    CacheSlot* cur = prev->succ;
-    const Insn& in = cur->insn;
-    const uint32_t esp0 = c.gpr[4];
-    c.insnEip = eip;
+    --left;
     buf[pos++ & mask] = HistEntry{eip, prev->succPhys};
+    prev = prev->succ;
+    const Insn& in = prev->insn;
+    c.insnEip = eip;
+    c.insnEsp = c.gpr[4];
     c.intShadow = false;
     c.eip = (eip + in.len) & in.ipMask;
     in.fn(c, in);
-    c.icount = ++icount;
-    prev = cur;
+    ++c.icount;
     if (__builtin_expect(c.events, 0)) {
-      st = LinkedStop{esp0, flags0, &in};
+      st = LinkedStop{c.insnEsp, 0, &in};  // flags0 only matters for TF, which was clear
       r = Linked::Event;
       break;
     }

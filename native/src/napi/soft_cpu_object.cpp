@@ -277,6 +277,7 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
         o.Set("id", e.u.debug.id);
         o.Set("address", double(e.u.debug.address));
         o.Set("access", e.u.debug.access == ACCESS_WRITE ? "write" : e.u.debug.access == ACCESS_READ ? "read" : "exec");
+        if (e.u.debug.kind == DebugKind::Watchpoint) o.Set("size", e.u.debug.size);  // bytes of the access
         break;
       default:
         break;
