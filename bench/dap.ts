@@ -4,10 +4,10 @@
 // no gdb needed), measured in this run. The issue's target: a step under 2 ms.
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { freePort, GdbRemote } from '../test/dap/gdb-remote';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -61,67 +61,6 @@ export async function bootvisor(): Promise<{ step: number; cont: number }> {
     await dc.stop().catch(() => undefined);
     fs.rmSync(cwd, { recursive: true, force: true });
   }
-}
-
-/** A minimal gdb remote serial protocol client: packets with checksums, acks, one request at a time. */
-class GdbRemote {
-  private buffer = '';
-  private waiter?: (packet: string) => void;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (d) => this.receive(d.toString('latin1')));
-  }
-
-  static async connect(port: number): Promise<GdbRemote> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const socket = await new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(port, '127.0.0.1', () => resolve(s));
-          s.once('error', reject);
-        });
-        return new GdbRemote(socket);
-      } catch (e) {
-        if (attempt > 100) throw e;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  }
-
-  private receive(text: string): void {
-    this.buffer += text;
-    for (;;) {
-      this.buffer = this.buffer.replace(/^[+-]+/, ''); // acks (and nacks) before the next packet
-      const m = /^\$([^#]*)#([0-9a-fA-F]{2})/.exec(this.buffer);
-      if (!m) return;
-      this.buffer = this.buffer.slice(m[0].length);
-      this.socket.write('+');
-      const w = this.waiter;
-      this.waiter = undefined;
-      w?.(m[1]);
-    }
-  }
-
-  request(data: string): Promise<string> {
-    let sum = 0;
-    for (const c of data) sum = (sum + c.charCodeAt(0)) & 0xff;
-    return new Promise((resolve) => {
-      this.waiter = resolve;
-      this.socket.write(`$${data}#${sum.toString(16).padStart(2, '0')}`);
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 export async function qemu(image: string): Promise<{ step: number; cont: number }> {
