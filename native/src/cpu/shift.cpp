@@ -6,6 +6,24 @@ namespace bv::cpu {
 
 namespace {
 
+// ROL (op 0) / ROR (op 1) by a count already masked to 1-31: they change CF and OF only, so the other
+// flags may stay lazy. Inline: a rotate is common in hashing and checksum loops.
+template <int S>
+inline uint32_t rotate(Cpu& c, int op, uint32_t a, unsigned count) {
+  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
+  constexpr unsigned bits = Width<S>::bits;
+  const unsigned n = count % bits;
+  if (op == 0) {
+    const uint32_t r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
+    const bool carry = r & 1;
+    c.setCO(carry, ((r & sg) != 0) != carry);
+    return r;
+  }
+  const uint32_t r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
+  c.setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
+  return r;
+}
+
 template <int S>
 uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
   constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
@@ -13,18 +31,7 @@ uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
   a &= m;
   count &= 0x1F;
   if (count == 0) return a;
-  if (op <= 1) {  // ROL/ROR change CF and OF only: the other flags may stay lazy
-    const unsigned n = count % bits;
-    if (op == 0) {
-      const uint32_t r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
-      const bool carry = r & 1;
-      c.setCO(carry, ((r & sg) != 0) != carry);
-      return r;
-    }
-    const uint32_t r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
-    c.setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
-    return r;
-  }
+  if (op <= 1) return rotate<S>(c, op, a, count);
   uint32_t fl = c.flagsRef();
   uint32_t cf = fl & CF;
   uint32_t r = a, newFlags = fl;
@@ -91,6 +98,8 @@ void shiftE(Cpu& c, const Insn& i) {
     if ((count & 0x1F) == 0) return;
     const Cpu::FlagSave sv = c.saveFlags();
     if (!wr<S>(c, i.seg, off, shiftOp<S>(c, i.reg, a, count))) c.restoreFlags(sv);
+  } else if (i.reg <= 1 && (count & 0x1F)) {
+    setReg<S>(c, i.rm, rotate<S>(c, i.reg, getReg<S>(c, i.rm), count & 0x1F));
   } else {
     setReg<S>(c, i.rm, shiftOp<S>(c, i.reg, getReg<S>(c, i.rm), count));
   }
