@@ -116,11 +116,7 @@ void Machine::Impl::wireDevices() {
   kw.irq12 = irq(kIrqMouse);
   kw.a20 = [this] { return a20; };
   kw.setA20 = [this](bool on) { setA20(on); };
-  kw.reset = [this] {
-    stopPending = true;
-    pendingStop = makeStop(StopReason::Error);
-    pendingStop.message = "the guest reset the machine through the keyboard controller (a real PC would reboot)";
-  };
+  kw.reset = [this] { resetPending = "the keyboard controller"; };
   kbc = std::make_unique<Kbc>(*clock, kw);
   cmos = std::make_unique<Cmos>(*clock, irq(kIrqRtc), cfg.rtcEpochSeconds, clockMode == ClockMode::Real);
   vga = std::make_unique<Vga>(mem, *clock);
@@ -133,12 +129,7 @@ void Machine::Impl::wireDevices() {
     pendingStop.message = "the guest wrote to the exit port 0xF4";
   });
   port92 = std::make_unique<FastA20>([this] { return a20; }, [this](bool on) { setA20(on); },
-                                     [this] {
-                                       stopPending = true;
-                                       pendingStop = makeStop(StopReason::Error);
-                                       pendingStop.message =
-                                           "the guest reset the machine through port 0x92 (a real PC would reboot)";
-                                     });
+                                     [this] { resetPending = "port 0x92"; });
 
   bus.map(kPicMaster, 2, &pic.master());
   bus.map(kPicSlave, 2, &pic.slave());
@@ -188,6 +179,33 @@ void Machine::Impl::powerOn() {
   CpuState st = bootState(disk.drive());
   vcpu->setState(st);
   halted = false;
+}
+
+// A warm reset as a PC does it: the BIOS runs again (IVT, BDA, PIC and PIT set up, video mode 3), sector 0 is
+// loaded again and started with the boot state; the rest of RAM and the CMOS NVRAM keep their contents. A
+// guest that resets over and over would spin here for ever, so more than kMaxResets within a second of
+// virtual time stops the run.
+void Machine::Impl::warmReset(const char* how) {
+  constexpr size_t kMaxResets = 5;
+  constexpr uint64_t kWindowNs = 1000000000ull;
+  uint64_t now = clock->now();
+  std::vector<uint64_t> recent;
+  for (uint64_t t : resetTimes)
+    if (now - t < kWindowNs) recent.push_back(t);
+  recent.push_back(now);
+  resetTimes.swap(recent);
+  if (resetTimes.size() > kMaxResets) {
+    stopPending = true;
+    pendingStop = makeStop(StopReason::Error);
+    pendingStop.message = "the guest reset the machine " + std::to_string(resetTimes.size()) +
+                          " times within 1 s of virtual time (the last through " + how +
+                          "): a reset loop, so the run stops here; a reset usually follows a fault the guest "
+                          "could not handle";
+    return;
+  }
+  bios->forgetPendingCalls();
+  vcpu->requestInterruptWindow(false);
+  powerOn();
 }
 
 // ---- Machine: the public face ----

@@ -52,6 +52,7 @@ struct Machine::Impl : public ExitHandler {
   bool init(std::string& error);
   void wireDevices();
   void powerOn();
+  void warmReset(const char* how);  // a reset pulse (8042 0xFE, port 0x92 bit 0): reboot, or stop a loop
   void setA20(bool on);
   class SoftwareVcpu* soft();
   uint64_t instructions() const;
@@ -65,6 +66,8 @@ struct Machine::Impl : public ExitHandler {
   void drainInbox();
   void flushOutput(bool force);
   void unhandledPort(uint16_t port, bool write, uint64_t rip);
+  void chargeBiosCallToCaller(const CpuState& st);
+  bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
   void emitEvent(RunEvent e);
 
   MachineConfig cfg;
@@ -98,6 +101,8 @@ struct Machine::Impl : public ExitHandler {
   bool biosCall = false;
   bool stopPending = false;
   StopRecord pendingStop;
+  const char* resetPending = nullptr;  // through which port the guest pulsed the reset line
+  std::vector<uint64_t> resetTimes;    // virtual times of the recent resets, to stop a reset loop
 
   std::atomic<bool> stopRequested{false};
 

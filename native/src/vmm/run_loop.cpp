@@ -126,7 +126,7 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
   }
   bool before = pic.pending();
   if (!bus.write(port, size, value)) unhandledPort(port, true, rip);
-  if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
+  if (stopPending || resetPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;
   return IoAction::Continue;
 }
@@ -270,6 +270,61 @@ bool Machine::Impl::waitWhileHalted(bool) {
   return true;
 }
 
+// The `out kBiosCallPort` of a service stub is the cost of the guest's `int` that called it: count it at that
+// `int` (the return address in the IRET frame, minus the two bytes of `int n`), keyed by its linear address.
+void Machine::Impl::chargeBiosCallToCaller(const CpuState& st) {
+  uint64_t stubIp = uint16_t(st.gprs[GPR_RIP] - 2);
+  auto it = profile.find(stubIp);
+  if (it == profile.end() || it->second.io == 0) return;
+  uint32_t ssBase = uint32_t(st.segs[SEG_SS].base);
+  uint16_t sp = uint16_t(st.gprs[GPR_RSP]);
+  uint16_t ip = mem.read16(ssBase + sp), cs = mem.read16(ssBase + uint16_t(sp + 2));
+  uint64_t caller = ((uint64_t(cs) << 4) + uint16_t(ip - 2)) & 0xFFFFFull;
+  if (--it->second.io == 0 && it->second.mmio == 0) profile.erase(it);
+  ExitCount& pc = profile[caller];
+  pc.rip = caller;
+  ++pc.io;
+  notePort(pc, kBiosCallPort);
+}
+
+// An exception vector the guest left at the BIOS's default handler: stop at the faulting instruction (the
+// IRET frame popped, so that continuing raises it again) rather than IRET back onto it forever.
+bool Machine::Impl::unhandledException(BiosService svc, CpuState& st, StopRecord& stop) {
+  uint8_t vector = exceptionVectorOf(svc);
+  UnhandledException u;
+  if (!describeUnhandledException(mem, st, vector, u)) return false;
+  uint16_t ivtOff = mem.read16(uint64_t(vector) * 4), ivtSeg = mem.read16(uint64_t(vector) * 4 + 2);
+  bool stillDefault = ivtSeg == kBiosSegment && ivtOff == biosStubOffset(svc);
+  std::string why = stillDefault
+                        ? "vector " + std::to_string(vector) + " still points at the BIOS's default handler"
+                        : "the guest's handler for vector " + std::to_string(vector) +
+                              " passed it on to the BIOS's default handler";
+  stop = makeStop(StopReason::Exception);
+  stop.exception.vector = vector;
+  FaultStep f;
+  f.vector = vector;
+  f.name = u.name;
+  f.cs = u.cs;
+  f.eip = u.insnIp;
+  f.linear = (uint64_t(u.cs) << 4) + u.insnIp;
+  f.bytes = u.bytes;
+  f.reason = u.reason + "; " + why;
+  stop.exception.chain.push_back(f);
+  stop.exception.explanation = f.reason;
+  stop.message = f.reason;
+  stop.cs = u.cs;
+  stop.eip = u.ip;
+  stop.linear = (uint64_t(u.cs) << 4) + u.ip;
+  // Back to the guest's view: the frame popped, CS:IP and FLAGS as they were when the CPU raised it.
+  st.gprs[GPR_RIP] = u.ip;
+  st.segs[SEG_CS].selector = u.cs;
+  st.segs[SEG_CS].base = uint64_t(u.cs) << 4;
+  st.gprs[GPR_RFLAGS] = (st.gprs[GPR_RFLAGS] & ~0xFFFFull) | u.flags;
+  st.gprs[GPR_RSP] = (st.gprs[GPR_RSP] & ~0xFFFFull) | uint16_t(uint16_t(st.gprs[GPR_RSP]) + 6);
+  vcpu->setState(st);
+  return true;
+}
+
 StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
   const uint64_t start = instructions();
   auto finish = [&](StopRecord s) {
@@ -277,9 +332,22 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     locate(*this, s);
     return s;
   };
+  // A stop placed by its maker (the faulting instruction of an unhandled exception), not where the vCPU is.
+  auto finishAt = [&](StopRecord s) {
+    StopRecord where = finish(s);
+    where.cs = s.cs;
+    where.eip = s.eip;
+    where.linear = s.linear;
+    return where;
+  };
   for (;;) {
     drainInbox();
     clock->fireDue();
+    if (resetPending) {
+      const char* how = resetPending;
+      resetPending = nullptr;
+      warmReset(how);
+    }
     if (stopPending) {
       stopPending = false;
       return finish(pendingStop);
@@ -320,7 +388,13 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
           vcpu->getState(st);
           BiosService s = Bios::serviceAt(st.segs[SEG_CS].base + st.gprs[GPR_RIP]);
           if (s != BiosService::Count && st.segs[SEG_CS].base == kRomBase) {
-            bios->service(s, st);
+            if (isExceptionService(s)) {
+              StopRecord stop;
+              if (unhandledException(s, st, stop)) return finishAt(stop);
+            } else {
+              if (s != BiosService::Irq0 && s != BiosService::Irq1) chargeBiosCallToCaller(st);
+              bios->service(s, st);
+            }
             vcpu->setState(st);
           }
         }

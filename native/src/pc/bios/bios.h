@@ -9,6 +9,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "bootvisor/device.h"
 #include "bootvisor/memory.h"
@@ -47,8 +49,30 @@ struct BiosEnv {
 };
 
 enum class BiosService : uint8_t {
-  Int10, Int11, Int12, Int13, Int14, Int15, Int16, Int17, Int18, Int19, Int1A, Irq0, Irq1, Count
+  Int10, Int11, Int12, Int13, Int14, Int15, Int16, Int17, Int18, Int19, Int1A, Irq0, Irq1,
+  // Default handlers of the CPU exception vectors 0-7 (Exc0 + vector): a guest that never hooked them
+  // would IRET back onto the faulting instruction forever, so the monitor stops the run instead.
+  Exc0, Exc1, Exc2, Exc3, Exc4, Exc5, Exc6, Exc7,
+  Count
 };
+constexpr bool isExceptionService(BiosService s) { return s >= BiosService::Exc0 && s <= BiosService::Exc7; }
+constexpr uint8_t exceptionVectorOf(BiosService s) { return uint8_t(unsigned(s) - unsigned(BiosService::Exc0)); }
+
+// An unhandled real-mode exception that reached its default handler, seen from the IRET frame.
+struct UnhandledException {
+  uint8_t vector = 0;
+  uint16_t cs = 0, ip = 0;        // the CS:IP the CPU pushed (the faulting instruction, or the next for INT3/INTO)
+  uint16_t flags = 0;
+  uint16_t insnIp = 0;            // where the instruction that raised it starts
+  std::vector<uint8_t> bytes;     // that instruction
+  std::string name;               // "#UD"
+  std::string reason;             // in words, with the bytes and the address
+};
+// Reads the frame of an Exc stub's call; false when the monitor should let the stub IRET (the vector is one the
+// PC also uses for a software service, e.g. INT 5 print screen, and the frame says it was an `int 5`).
+bool describeUnhandledException(const GuestMemory& mem, const CpuState& st, uint8_t vector, UnhandledException& out);
+// Where an Exc stub is, to tell whether the IVT still points at it.
+uint16_t biosStubOffset(BiosService s);
 
 // One call in progress: the vCPU state and helpers to read arguments and set results.
 class BiosCall {
@@ -140,6 +164,11 @@ class Bios : public Snapshottable {
   bool waitingForKey() const { return waitingForKey_; }
   // A pending INT 15h AH=86h wait: the virtual time it ends (kNever when none).
   uint64_t waitDeadline() const { return waitUntil_; }
+  // A CPU reset: no service is in progress any more.
+  void forgetPendingCalls() {
+    waitingForKey_ = false;
+    waitUntil_ = kNever;
+  }
   void save(SnapshotWriter& w) const override;
   bool load(SnapshotReader& r) override;
 

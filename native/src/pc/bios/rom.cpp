@@ -33,6 +33,8 @@ BiosService Bios::serviceAt(uint64_t linearAfterOut) {
   return BiosService(d / kStubSize);
 }
 
+uint16_t biosStubOffset(BiosService s) { return stubOffset(s); }
+
 void Bios::install(uint64_t ramBytes) {
   GuestMemory& m = env_.mem;
   // Service stubs: out; iret; then the wait loop a blocking service sends IP to.
@@ -93,6 +95,9 @@ void Bios::install(uint64_t ramBytes) {
   setVector(m, 0x70, rom::kRtcIrq);
   setVector(m, 0x08, stubOffset(BiosService::Irq0));
   setVector(m, 0x09, stubOffset(BiosService::Irq1));
+  // Exceptions a guest leaves unhooked stop the run with the reason. #DB and NMI keep the plain IRET: returning
+  // from them makes progress (single-stepping without a handler just runs on).
+  for (int v : {0, 3, 4, 5, 6, 7}) setVector(m, v, stubOffset(BiosService(unsigned(BiosService::Exc0) + v)));
   const std::pair<int, BiosService> services[] = {
       {0x10, BiosService::Int10}, {0x11, BiosService::Int11}, {0x12, BiosService::Int12},
       {0x13, BiosService::Int13}, {0x14, BiosService::Int14}, {0x15, BiosService::Int15},
