@@ -99,6 +99,7 @@ describe('facade: the Machine over the native binding', function () {
     assert.strictEqual(s.reason, 'watchpoint');
     assert.strictEqual(s.watch?.access, 'write');
     assert.strictEqual(s.watch?.address, 0x600);
+    assert.strictEqual(s.watch?.size, 2, 'the size of the access that hit (MOV WORD)');
   });
 
   it('catches an exception before delivery, with the vector and where', async () => {

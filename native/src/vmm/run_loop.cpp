@@ -455,6 +455,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
             s.breakpointId = e.u.debug.id;
             s.watch.address = e.u.debug.address;
             s.watch.access = e.u.debug.access;
+            s.watch.size = e.u.debug.size;
             break;
           case DebugKind::Step:
             s = makeStop(StopReason::Step);
