@@ -119,8 +119,14 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const source = path.join(workspace, 'hello', 'hello.asm');
     const line = lineOf(source, /^\s*mov si, greeting/);
     await workbench.openFile('hello/hello.asm');
+    const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    await workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first().waitFor({ timeout: 10_000 });
+    if (!(await glyph.waitFor({ timeout: 8_000 }).then(() => true, () => false))) {
+      // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
+      // view, so no breakpoint was set. A person would click again; so does the test (only then).
+      await workbench.clickGutter(line);
+      await glyph.waitFor({ timeout: 10_000 });
+    }
     await workbench.page.keyboard.press('F5');
     const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
     await stopped.waitFor({ timeout: 60_000 });
