@@ -67,6 +67,19 @@ describe('unhandled exceptions and the exit profile (bootvisor run)', function (
     assert.strictEqual(rep.stop.exception?.name, '#DE');
   });
 
+  it('int3 with vector 3 left to the BIOS: #BP, the stop at the next instruction, the chain at the int3', () => {
+    const asm = path.join(PROGRAMS, 'exc-bp.asm');
+    const report = tmp.file('bp.json');
+    const r = runCli(['run', asm, '--report', report]);
+    assert.strictEqual(r.status, ExitStatus.guestCrash, r.stderr);
+    const rep = JSON.parse(fs.readFileSync(report, 'utf8')) as ExitReport;
+    const step = rep.stop.exception?.chain[0];
+    assert.strictEqual(rep.stop.exception?.name, '#BP');
+    assert.deepStrictEqual(step?.bytes, [0xcc]);
+    assert.strictEqual(rep.stop.eip, step!.eip + 1, 'INT3 pushes the address after itself');
+    assert.ok(r.stderr.includes(`exc-bp.asm:${linesOf(asm, 'int3')[0]}: int3`), r.stderr);
+  });
+
   it('a guest that hooks vectors 6 and 3 itself gets its own handlers, no stop', () => {
     const r = runCli(['run', path.join(PROGRAMS, 'exc-hooked.asm'), '--debugcon', '-']);
     assert.strictEqual(r.status, 1, r.stderr); // EXIT 0 through port 0xF4

@@ -132,6 +132,7 @@ class MachineListener {
 // io + mmio exits of one instruction, for the exit profile.
 struct ExitCount {
   uint64_t rip = 0;  // the instruction pointer the backend reported (CS base not added)
+                     // (a BIOS service stub's exit is moved to the guest's `int`, keyed by its linear address)
   uint64_t io = 0;
   uint64_t mmio = 0;
   uint16_t ports[4] = {};  // the first distinct ports it accessed (for the exit report's profile)
