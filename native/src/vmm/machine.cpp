@@ -185,7 +185,7 @@ void Machine::Impl::powerOn() {
 // loaded again and started with the boot state; the rest of RAM and the CMOS NVRAM keep their contents. A
 // guest that resets over and over would spin here for ever, so more than kMaxResets within a second of
 // virtual time stops the run.
-void Machine::Impl::warmReset(const char* how) {
+bool Machine::Impl::warmReset(const char* how, StopRecord& stop) {
   constexpr size_t kMaxResets = 5;
   constexpr uint64_t kWindowNs = 1000000000ull;
   uint64_t now = clock->now();
@@ -195,17 +195,22 @@ void Machine::Impl::warmReset(const char* how) {
   recent.push_back(now);
   resetTimes.swap(recent);
   if (resetTimes.size() > kMaxResets) {
-    stopPending = true;
-    pendingStop = makeStop(StopReason::Error);
-    pendingStop.message = "the guest reset the machine " + std::to_string(resetTimes.size()) +
-                          " times within 1 s of virtual time (the last through " + how +
-                          "): a reset loop, so the run stops here; a reset usually follows a fault the guest "
-                          "could not handle";
-    return;
+    stop = makeStop(StopReason::Error);
+    stop.message = "the guest reset the machine " + std::to_string(resetTimes.size()) +
+                   " times within 1 s of virtual time (the last through " + how +
+                   "): a reset loop, so the run stops here; a reset usually follows a fault the guest could "
+                   "not handle";
+    CpuState st;
+    vcpu->getState(st);
+    stop.cs = st.segs[SEG_CS].selector;
+    stop.eip = uint32_t(resetRip);
+    stop.linear = (st.segs[SEG_CS].base + resetRip) & 0xFFFFFFFFull;
+    return true;
   }
   bios->forgetPendingCalls();
   vcpu->requestInterruptWindow(false);
   powerOn();
+  return false;
 }
 
 // ---- Machine: the public face ----

@@ -52,7 +52,9 @@ struct Machine::Impl : public ExitHandler {
   bool init(std::string& error);
   void wireDevices();
   void powerOn();
-  void warmReset(const char* how);  // a reset pulse (8042 0xFE, port 0x92 bit 0): reboot, or stop a loop
+  // A reset pulse (8042 0xFE, port 0x92 bit 0): reboots; true when it was one too many (a reset loop) and
+  // `stop` says so, placed at the instruction that pulsed it.
+  bool warmReset(const char* how, StopRecord& stop);
   void setA20(bool on);
   class SoftwareVcpu* soft();
   uint64_t instructions() const;
@@ -103,6 +105,7 @@ struct Machine::Impl : public ExitHandler {
   StopRecord pendingStop;
   const char* resetPending = nullptr;  // through which port the guest pulsed the reset line
   std::vector<uint64_t> resetTimes;    // virtual times of the recent resets, to stop a reset loop
+  uint64_t resetRip = 0;               // the instruction that pulsed it (the vCPU has moved past it)
 
   std::atomic<bool> stopRequested{false};
 

@@ -126,6 +126,7 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
   }
   bool before = pic.pending();
   if (!bus.write(port, size, value)) unhandledPort(port, true, rip);
+  if (resetPending) resetRip = rip;
   if (stopPending || resetPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;
   return IoAction::Continue;
@@ -346,7 +347,8 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     if (resetPending) {
       const char* how = resetPending;
       resetPending = nullptr;
-      warmReset(how);
+      StopRecord loop;
+      if (warmReset(how, loop)) return finishAt(loop);
     }
     if (stopPending) {
       stopPending = false;
