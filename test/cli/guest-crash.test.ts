@@ -50,6 +50,19 @@ describe('unhandled exceptions and the exit profile (bootvisor run)', function (
     assert.deepStrictEqual(rep.stop.exception?.chain[0].bytes, [0x0f, 0x0b]);
   });
 
+  it('a stack inside the loaded boot sector: a stack-overflow warning in the report, at the int where it was seen', () => {
+    const asm = path.join(PROGRAMS, 'stack-into-code.asm');
+    const report = tmp.file('stack.json');
+    const r = runCli(['run', asm, '--report', report]);
+    assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
+    const rep = JSON.parse(fs.readFileSync(report, 'utf8')) as ExitReport;
+    const rec = rep.exits.find((e) => e.kind === 'stack-overflow');
+    assert.ok(rec, JSON.stringify(rep.exits));
+    // Two pushes and the INT's own frame (FLAGS, CS, IP): 0x7D80 - 4 - 6.
+    assert.match(rec.message, /SS:SP = 0000:7D76, .*boot sector loaded at 0x7C00-0x7DFF/);
+    assert.strictEqual(rec.source?.line, linesOf(asm, 'int 0x10')[0], 'found at the BIOS call, reported at the int');
+  });
+
   it('div by zero with vector 0 left to the BIOS: #DE at the div, with its bytes', () => {
     const asm = path.join(PROGRAMS, 'exc-de.asm');
     const report = tmp.file('de.json');

@@ -69,6 +69,7 @@ struct Machine::Impl : public ExitHandler {
   void flushOutput(bool force);
   void unhandledPort(uint16_t port, bool write, uint64_t rip);
   void chargeBiosCallToCaller(const CpuState& st);
+  void checkStack(const CpuState& st);
   bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
   void emitEvent(RunEvent e);
 

@@ -169,6 +169,37 @@ IoAction Machine::Impl::mmioWrite(uint64_t gpa, unsigned size, uint64_t value, u
   return IoAction::Continue;
 }
 
+// A real-mode stack that has run into the IVT and BIOS data area, or into the boot sector it was loaded
+// beside. Checked where the guest's state is at hand anyway (every BIOS call and every time slice), so it
+// costs nothing per instruction; a runaway recursion stays there long enough to be seen.
+void Machine::Impl::checkStack(const CpuState& st) {
+  if (st.crs[CR_CR0] & cr0::PE) return;
+  uint32_t sp = uint32_t(st.gprs[GPR_RSP]) & 0xFFFF;
+  if (sp == 0) return;  // SS:0000: the first push wraps to the top of the segment
+  uint64_t top = st.segs[SEG_SS].base + sp;
+  const char* what = nullptr;
+  if (top <= 0x500) what = "the interrupt vector table and BIOS data area (below 0x500)";
+  else if (top > 0x7C00 && top <= 0x7E00) what = "the boot sector loaded at 0x7C00-0x7DFF";
+  if (!what) return;
+  auto key = std::make_pair(-0x10000 - int(top > 0x500), uint64_t(0));
+  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
+  reported[key] = true;
+  RunEvent e;
+  e.kind = RunEventKind::StackOverflow;
+  e.cs = st.segs[SEG_CS].selector;
+  e.eip = uint32_t(st.gprs[GPR_RIP]);
+  if (st.segs[SEG_CS].base == kRomBase) {
+    // Inside a BIOS service: the guest's place is the `int` whose frame is on top of the stack.
+    e.eip = uint16_t(mem.read16(top) - 2);
+    e.cs = mem.read16(st.segs[SEG_SS].base + uint16_t(sp + 2));
+  }
+  e.linear = ((uint64_t(e.cs) << 4) + e.eip) & 0xFFFFFull;
+  e.address = int64_t(top);
+  e.message = "the stack (SS:SP = " + hex(st.segs[SEG_SS].selector, 4) + ":" + hex(sp, 4) + ", linear 0x" +
+              hex(top, 5) + ") has run into " + what + ": pushes overwrite it";
+  emitEvent(std::move(e));
+}
+
 void Machine::Impl::drainInbox() {
   if (!inboxReady.load()) return;
   std::vector<uint8_t> scan, serial;
@@ -379,7 +410,12 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     flushOutput(false);
 
     switch (e.reason) {
-      case ExitReason::None:
+      case ExitReason::None: {
+        CpuState st;
+        vcpu->getState(st);
+        checkStack(st);
+        break;
+      }
       case ExitReason::Memory:
       case ExitReason::InterruptWindow:
         break;
@@ -388,6 +424,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
           biosCall = false;
           CpuState st;
           vcpu->getState(st);
+          checkStack(st);
           BiosService s = Bios::serviceAt(st.segs[SEG_CS].base + st.gprs[GPR_RIP]);
           if (s != BiosService::Count && st.segs[SEG_CS].base == kRomBase) {
             if (isExceptionService(s)) {
