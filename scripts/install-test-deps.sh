@@ -12,6 +12,7 @@ command -v bochs >/dev/null || need+=(bochs bochsbios bochs-term)
 [[ -f /usr/share/vgabios/vgabios.bin || -f /usr/share/vgabios/vgabios-cirrus.bin ]] || need+=(vgabios)
 command -v clang >/dev/null || need+=(clang)
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null || need+=(libclang-rt-14-dev)
+[[ -f /usr/share/consolefonts/Lat15-VGA16.psf.gz ]] || need+=(console-setup-linux)
 ((${#need[@]} == 0)) && exit 0
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-test-deps: missing ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2

@@ -96,5 +96,8 @@ const uint8_t* vgaGlyph(uint8_t ch);
 // The whole 8x16 font (256 * 16 bytes), for the BIOS's ROM copy (INT 10h AX=1130h).
 const uint8_t* vgaFont8x16();
 const char* cp437Utf8(uint8_t ch);
+// vga_host_font.cpp: overlays the host's PSF console font (BOOTVISOR_VGA_FONT, else the usual paths) on
+// `font` through the CP437 -> Unicode table; false and `font` untouched when there is none usable.
+bool loadHostVgaFont(const uint32_t (&cp437)[256], uint8_t (&font)[256][16]);
 
 }  // namespace bv

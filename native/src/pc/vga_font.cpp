@@ -95,6 +95,7 @@ const char kCp437[] =
 struct Tables {
   uint8_t font[256][16] = {};
   std::string utf8[256];
+  uint32_t unicode[256] = {};
 
   void dots(int ch, char ascii) {
     const uint8_t* d = kDots[ascii - 0x20];
@@ -145,7 +146,13 @@ struct Tables {
       const char* start = p++;
       while ((*p & 0xC0) == 0x80) ++p;
       utf8[c].assign(start, p);
+      const auto* u = reinterpret_cast<const unsigned char*>(start);
+      size_t n = utf8[c].size();
+      unicode[c] = n == 1 ? u[0]
+                 : n == 2 ? uint32_t(u[0] & 0x1F) << 6 | (u[1] & 0x3F)
+                          : uint32_t(u[0] & 0x0F) << 12 | uint32_t(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
     }
+    loadHostVgaFont(unicode, font);
   }
 };
 
