@@ -8,6 +8,7 @@ import { SCREEN_CHANGED_EVENT, SERIAL_EVENT, STATUS_EVENT, type SerialEventBody,
 import { activeFile, isBootable } from './active_file';
 import { AdapterProcessFactory } from './debug_adapter_factory';
 import { BootConfigurationProvider, DEBUG_TYPE, bootConfiguration } from './debug_configuration';
+import { DISK_IMAGE_VIEW_TYPE, DiskImageEditorProvider } from './disk_image_editor';
 import { entryPoints } from './entry_points';
 import { forwardDebugState } from './debug_state';
 import { GuestSession } from './guest_session';
@@ -105,6 +106,9 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
 
+    // A disk image opens in Bootvisor's view rather than the binary placeholder, so F5 (bound to that view's
+    // id) boots it instead of asking which debugger to use.
+    vscode.window.registerCustomEditorProvider(DISK_IMAGE_VIEW_TYPE, new DiskImageEditorProvider()),
     vscode.commands.registerCommand('bootvisor.bootFile', async (uri?: unknown) => {
       const file = fileArgument(uri);
       if (!file || !isBootable(file)) {

@@ -323,6 +323,29 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The session is the image's: its serial terminal is named after it.
     await workbench.page.getByText('COM1: Boot mode13h.img').first().waitFor({ timeout: 15_000 });
   });
+
+  it('10. F5 on an open disk image boots it, with no debugger picker', async function () {
+    await workbench.stopDebugging();
+    await workbench.openFile('hello/hello.img');
+    // The image opens in Bootvisor's disk image view (not the binary placeholder), which states its facts.
+    const facts = await waitFor(async () => {
+      for (const frame of workbench.page.frames()) {
+        if (frame.isDetached() || !(await frame.$('#boot').catch(() => null))) continue;
+        const text = (await frame.locator('body').innerText().catch(() => '')) ?? '';
+        if (text.includes('hello.img')) return text;
+      }
+      return undefined;
+    }, 15_000, 'hello.img did not open in the disk image view');
+    const size = fs.statSync(path.join(workspace, 'hello', 'hello.img')).size;
+    assert.match(facts, new RegExp(`${size.toLocaleString('en-US')} bytes`), facts);
+    assert.match(facts, /Boot signature\s+present/, facts);
+    await workbench.page.keyboard.press('F5');
+    await workbench.page.getByText('COM1: Boot hello.img').first().waitFor({ timeout: 30_000 });
+    assert.equal(await workbench.page.locator('.quick-input-widget').isVisible(), false, 'F5 opened a picker');
+    // The image is hello.asm's, assembled: it greets on the guest screen as the source does.
+    await workbench.waitForScreenText('Hello from Bootvisor!');
+    await workbench.screenshot('10-f5-disk-image');
+  });
 });
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {

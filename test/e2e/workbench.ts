@@ -71,7 +71,7 @@ export class Workbench {
     await this.page.waitForTimeout(300);
     await this.page.keyboard.press('Enter');
     await this.page.locator(`.tab.active[data-resource-name="${path.basename(relative)}"]`).waitFor({ timeout: 15_000 });
-    // A binary file (a disk image) gets a placeholder instead of a text editor.
+    // A disk image opens in Bootvisor's disk image view (a webview), other binaries in a placeholder.
     if (!/\.(img|bin)$/i.test(relative)) await this.editor().locator('.view-lines').waitFor();
   }
 
