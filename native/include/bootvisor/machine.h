@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bootvisor/exit.h"
@@ -212,6 +213,8 @@ class Machine {
 
  private:
   explicit Machine(std::unique_ptr<Impl> impl);
+  // The physical pieces (address, length) of a linear range; false when any byte does not translate to RAM.
+  bool physicalRanges(uint64_t linear, uint64_t len, std::vector<std::pair<uint64_t, uint64_t>>& parts);
   std::unique_ptr<Impl> impl_;
 };
 

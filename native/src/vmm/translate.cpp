@@ -65,10 +65,9 @@ bool Machine::translate(uint64_t linear, uint64_t& physical, std::vector<std::st
   return true;
 }
 
-// Byte ranges may cross pages that map anywhere: translate page by page, check all, then copy.
-bool Machine::readLinear(uint64_t linear, void* dst, uint64_t len) {
-  auto* out = static_cast<uint8_t*>(dst);
-  std::vector<std::pair<uint64_t, uint64_t>> parts;  // physical, length
+// Byte ranges may cross pages that map anywhere: translate page by page and check all before any byte is
+// copied, so a range that is only partly mapped reads or writes nothing.
+bool Machine::physicalRanges(uint64_t linear, uint64_t len, std::vector<std::pair<uint64_t, uint64_t>>& parts) {
   for (uint64_t done = 0; done < len;) {
     uint64_t phys;
     std::vector<std::string> steps;
@@ -79,6 +78,13 @@ bool Machine::readLinear(uint64_t linear, void* dst, uint64_t len) {
     parts.emplace_back(phys, n);
     done += n;
   }
+  return true;
+}
+
+bool Machine::readLinear(uint64_t linear, void* dst, uint64_t len) {
+  std::vector<std::pair<uint64_t, uint64_t>> parts;  // physical, length
+  if (!physicalRanges(linear, len, parts)) return false;
+  auto* out = static_cast<uint8_t*>(dst);
   for (const auto& p : parts) {
     impl_->mem.read(p.first, out, p.second);
     out += p.second;
@@ -87,18 +93,9 @@ bool Machine::readLinear(uint64_t linear, void* dst, uint64_t len) {
 }
 
 bool Machine::writeLinear(uint64_t linear, const void* src, uint64_t len) {
-  auto* in = static_cast<const uint8_t*>(src);
   std::vector<std::pair<uint64_t, uint64_t>> parts;
-  for (uint64_t done = 0; done < len;) {
-    uint64_t phys;
-    std::vector<std::string> steps;
-    if (!translate(linear + done, phys, steps)) return false;
-    uint64_t n = PAGE_SIZE - ((linear + done) & (PAGE_SIZE - 1));
-    if (n > len - done) n = len - done;
-    if (!impl_->mem.contains(phys, n)) return false;
-    parts.emplace_back(phys, n);
-    done += n;
-  }
+  if (!physicalRanges(linear, len, parts)) return false;
+  auto* in = static_cast<const uint8_t*>(src);
   for (const auto& p : parts) {
     impl_->mem.write(p.first, in, p.second);
     in += p.second;
