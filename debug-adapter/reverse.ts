@@ -1,7 +1,9 @@
 // Reverse execution: periodic whole-machine snapshots (registers, memory and devices) plus deterministic
 // re-execution. Going back to instruction count N means restoring the newest snapshot at or before N and
 // running forward exactly N - c instructions; reverse-continue replays each recorded stretch, newest
-// first, noting where breakpoints would have stopped, and lands on the last such place.
+// first, noting where breakpoints would have stopped, and lands on the last such place. Replays run on the
+// vCPU thread (never a synchronous step, which could wait for input on the JavaScript thread), so pause,
+// stop and disconnect reach them: a replay asked to stop ends where it is, at a real point of the past.
 import type { Machine, StopEvent } from '../common/api';
 
 export interface Snapshot {
@@ -23,7 +25,13 @@ export interface ReplayHooks {
   mute(on: boolean): void;
   /** A message for the user. */
   note?(text: string): void;
+  /** Has the user asked the replay to stop (pause, stop, disconnect)? Checked between runs. */
+  interrupted(): boolean;
 }
+
+/** How a replay ended: at its target, before the recorded history, or stopped by the user on the way. */
+export type ReplayEnd = 'ok' | 'start' | 'interrupted';
+
 
 export class History {
   private snapshots: Snapshot[] = [];
@@ -98,53 +106,54 @@ export class History {
 
   /**
    * Runs forward from the current state to exactly `target` instructions, stepping over breakpoints on
-   * the way; `onStop` sees each stop where the debugger would have looked.
+   * the way; `onStop` sees each stop where the debugger would have looked. False when interrupted.
    */
-  private async forwardTo(target: number, onStop?: (stop: StopEvent) => void): Promise<void> {
+  private async forwardTo(target: number, onStop?: (stop: StopEvent) => void): Promise<boolean> {
     let guard = 0;
     while (this.machine.instructionCount() < target) {
-      const remaining = target - this.machine.instructionCount();
-      const stop = remaining <= 16 ? this.machine.step() : await this.machine.run({ maxInstructions: remaining });
-      if (stop.reason === 'instruction-limit' || stop.reason === 'step') continue;
+      if (this.hooks.interrupted()) return false;
+      const stop = await this.machine.run({ maxInstructions: target - this.machine.instructionCount() });
+      if (stop.reason === 'instruction-limit' || stop.reason === 'step' || stop.reason === 'pause') continue;
       if (onStop && stop.instructions < target) onStop(stop);
-      if (['triple-fault', 'hlt-cli', 'guest-exit', 'error'].includes(stop.reason)) return;
-      // A breakpoint or watchpoint stopped the run short: move on by one instruction.
-      if (this.machine.instructionCount() < target && (stop.reason === 'breakpoint' || stop.reason === 'watchpoint' || stop.reason === 'exception' || stop.reason === 'pause')) {
-        const s = this.machine.step();
+      if (['triple-fault', 'hlt-cli', 'guest-exit', 'error'].includes(stop.reason)) return true;
+      // A breakpoint, watchpoint or caught exception stopped the run short: move on by one instruction.
+      if (this.machine.instructionCount() < target && (stop.reason === 'breakpoint' || stop.reason === 'watchpoint' || stop.reason === 'exception')) {
+        if (this.hooks.interrupted()) return false;
+        const s = await this.machine.run({ maxInstructions: 1 });
         if (s.reason === 'watchpoint' && onStop && s.instructions < target) onStop(s);
       }
       if (++guard > 1_000_000) throw new Error('replay made no progress');
     }
+    return true;
   }
 
-  /** Goes to instruction count `target` (restoring and replaying). Returns false when it is before the history. */
-  async goTo(target: number): Promise<boolean> {
+  /** Goes to instruction count `target` (restoring and replaying); 'start' when it is before the history. */
+  async goTo(target: number): Promise<ReplayEnd> {
     const snap = this.newestAtOrBefore(target);
-    if (!snap) return false;
+    if (!snap) return 'start';
     this.hooks.mute(true);
     try {
       this.machine.restore(snap.id);
-      await this.forwardTo(target);
+      return (await this.forwardTo(target)) ? 'ok' : 'interrupted';
     } finally {
       await new Promise((r) => setImmediate(r));
       this.hooks.mute(false);
     }
-    return true;
   }
 
   /** Back to instruction count `target` (default: one instruction back); 'start' when it is not recorded. */
-  async stepBack(target?: number): Promise<'ok' | 'start'> {
+  async stepBack(target?: number): Promise<ReplayEnd> {
     const now = this.machine.instructionCount();
     const to = target ?? now - 1;
     if (now === 0 || this.oldest === undefined || this.oldest > to || to >= now) return 'start';
-    return (await this.goTo(to)) ? 'ok' : 'start';
+    return this.goTo(to);
   }
 
   /**
    * Back to the most recent place before now where the debugger would have stopped. Resolves with that
-   * stop, or undefined after going to the start of the history.
+   * stop, 'start' after going to the start of the history, or 'interrupted' where the user stopped it.
    */
-  async reverseContinue(): Promise<StopEvent | undefined> {
+  async reverseContinue(): Promise<StopEvent | 'start' | 'interrupted'> {
     const now = this.machine.instructionCount();
     const starts = this.snapshots.filter((s) => s.count < now);
     this.hooks.mute(true);
@@ -154,17 +163,17 @@ export class History {
         const to = i + 1 < starts.length ? starts[i + 1].count : now;
         let last: StopEvent | undefined;
         this.machine.restore(from.id);
-        await this.forwardTo(to, (stop) => {
+        const done = await this.forwardTo(to, (stop) => {
           if (this.hooks.wouldStop(stop)) last = stop;
         });
+        if (!done) return 'interrupted';
         if (last) {
           this.machine.restore(from.id);
-          await this.forwardTo(last.instructions);
-          return last;
+          return (await this.forwardTo(last.instructions)) ? last : 'interrupted';
         }
       }
       if (starts.length > 0) this.machine.restore(starts[0].id);
-      return undefined;
+      return 'start';
     } finally {
       await new Promise((r) => setImmediate(r));
       this.hooks.mute(false);

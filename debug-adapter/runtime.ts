@@ -108,6 +108,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       wouldStop: (stop) => (stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint'),
       mute: (on) => (this.muted = on),
       note: (text) => this.emit('output', `${text}\n`, 'console'),
+      interrupted: () => this.pauseRequested || this.disposed,
     });
   }
 
@@ -277,7 +278,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const now = this.machine.instructionCount();
       while (this.trail.length && this.trail[this.trail.length - 1] >= now) this.trail.pop();
       const r = await this.history.stepBack(this.trail.pop());
-      this.syncLastStop('step');
+      this.syncLastStop(r === 'interrupted' ? 'pause' : 'step');
+      if (r === 'interrupted') return this.replayInterrupted();
       return r === 'ok'
         ? { reason: 'step', description: 'Stepped back' }
         : { reason: 'step', description: 'At the start of the recorded history', text: 'Nothing older is recorded.' };
@@ -289,7 +291,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const no = this.reverseUnavailable();
       if (no) return no;
       const stop = await this.history.reverseContinue();
-      if (!stop) {
+      if (stop === 'interrupted') {
+        this.syncLastStop('pause');
+        return this.replayInterrupted();
+      }
+      if (stop === 'start') {
         this.syncLastStop('step');
         return { reason: 'step', description: 'Reached the start of the recorded history (no breakpoint on the way back)' };
       }
@@ -298,6 +304,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (stop.reason === 'watchpoint') return this.classify(stop) as RuntimeStop;
       return { reason: 'breakpoint', description: `Breakpoint (going backwards) at ${this.where(stop.linear) ?? hexAddr(stop.linear)}`, hitBreakpointIds: this.breakpoints.at(stop.linear).map((b) => b.id) };
     });
+  }
+
+  /** A replay stopped by the user stands at a real point of the past; the way back or forward goes on from there. */
+  private replayInterrupted(): RuntimeStop {
+    this.trail = [];
+    return { reason: 'pause', description: `Paused while going back, at instruction ${this.machine.instructionCount()}` };
   }
 
   pause(): void {

@@ -47,6 +47,9 @@ import { callStack } from './stack';
 
 const THREAD_ID = 1;
 
+/** After the session has ended (terminated event), the client disconnects; if it never does, the adapter goes anyway. */
+const EXIT_AFTER_END_MS = 5000;
+
 /** Error ids (the DAP `id` of error responses), so clients and tests can tell failures apart. */
 export const ERR = {
   launch: 1001,
@@ -267,7 +270,13 @@ export class BootvisorSession extends LoggingDebugSession {
     this.sendEvent(new OutputEvent(`${end.message}\n`, end.exitCode !== undefined ? 'console' : 'stderr'));
     this.writeExitReport();
     this.sendEvent(new ExitedEvent(end.exitCode ?? (end.stop.reason === 'guest-exit' ? 0 : 1)));
+    this.sessionEnded();
+  }
+
+  /** The terminated event; the adapter never outlives its session, even if no disconnect follows. */
+  private sessionEnded(): void {
     this.sendEvent(new TerminatedEvent());
+    setTimeout(() => this.shutdown(), EXIT_AFTER_END_MS).unref();
   }
 
   private writeExitReport(): void {
@@ -311,7 +320,11 @@ export class BootvisorSession extends LoggingDebugSession {
     if (typeof s === 'object') this.serialFile = fs.createWriteStream(s.file, { flags: 'w' });
   }
 
+  private guestShutDown = false;
+
   private shutdownGuest(): void {
+    if (this.guestShutDown) return;
+    this.guestShutDown = true;
     this.writeExitReport();
     this.runtime?.dispose();
     this.serialFile?.end();
@@ -327,7 +340,16 @@ export class BootvisorSession extends LoggingDebugSession {
   protected terminateRequest(response: DebugProtocol.TerminateResponse): void {
     this.shutdownGuest();
     this.sendResponse(response);
-    this.sendEvent(new TerminatedEvent());
+    this.sessionEnded();
+  }
+
+  /**
+   * Disconnect, SIGTERM and a closed stdin all end here (the library calls it): the guest stops first
+   * (a run or a replay on the vCPU thread is interrupted, not waited for), then the process exits.
+   */
+  shutdown(): void {
+    this.shutdownGuest();
+    super.shutdown();
   }
 
   // ---- breakpoints ----

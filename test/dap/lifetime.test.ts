@@ -1,0 +1,114 @@
+// The adapter's lifetime and interruptible replays: pause during a long reverse-continue stops it at once,
+// and SIGTERM, a closed stdin or a disconnect end the process even in the middle of a replay.
+import * as assert from 'assert';
+import type { ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { PROGRAMS, REPO } from './nasm-fixture';
+
+const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
+const COUNTDOWN = path.join(PROGRAMS, 'countdown.asm');
+const SPIN = path.join(PROGRAMS, 'spin.asm');
+
+describe('debug adapter lifetime and replay interruption', function () {
+  this.timeout(60000);
+  let dc: DebugClient;
+  let cwd: string;
+  let gone = false;
+
+  beforeEach(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-dap-life-'));
+    dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd }, true);
+    gone = false;
+    await dc.start();
+  });
+
+  afterEach(async () => {
+    if (gone) (dc as unknown as { stopAdapter(): void }).stopAdapter();
+    else await dc.stop().catch(() => undefined);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  function adapterProcess(): ChildProcess {
+    return (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
+  }
+
+  /** Milliseconds until the adapter process exits, or 'still running' after `limit` ms. */
+  function exitWithin(limit: number): Promise<number | 'still running'> {
+    const proc = adapterProcess();
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve(0);
+      const timer = setTimeout(() => resolve('still running'), limit);
+      proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+      });
+    });
+  }
+
+  async function launch(program: string): Promise<void> {
+    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
+    await Promise.all([dc.launchRequest({ program, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments), configured]);
+  }
+
+  /** Runs the countdown to its HLT (recording 50 M instructions of history) and starts going back over it. */
+  async function replaying(): Promise<void> {
+    const hang = dc.waitForEvent('stopped', 30000);
+    await launch(COUNTDOWN);
+    assert.strictEqual(((await hang) as DebugProtocol.StoppedEvent).body.reason, 'exception');
+    await dc.reverseContinueRequest({ threadId: 1 });
+    // Well inside the replay of 50 M instructions (about 200 ms on a quiet machine).
+    await new Promise((r) => setTimeout(r, 30));
+  }
+
+  it('pause during a long reverse-continue stops the replay at once', async () => {
+    await replaying();
+    const t0 = performance.now();
+    const stopped = dc.waitForEvent('stopped', 10000);
+    await dc.pauseRequest({ threadId: 1 });
+    const e = (await stopped) as DebugProtocol.StoppedEvent;
+    const ms = performance.now() - t0;
+    console.log(`      pause during a replay: stopped event after ${ms.toFixed(1)} ms (load ${os.loadavg()[0].toFixed(2)})`);
+    assert.strictEqual(e.body.reason, 'pause', e.body.description);
+    // Generous for a loaded machine; a replay that ignores pause runs on for hundreds of ms or for ever.
+    assert.ok(ms < 250, `pause took ${ms.toFixed(1)} ms`);
+    // The machine stands at a real point of its past and goes on from there.
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    assert.strictEqual(st.body.stackFrames[0].source?.path, COUNTDOWN);
+    const step = dc.waitForEvent('stopped', 10000);
+    await dc.stepInRequest({ threadId: 1 });
+    assert.strictEqual(((await step) as DebugProtocol.StoppedEvent).body.reason, 'step');
+  });
+
+  it('SIGTERM ends the adapter in the middle of a replay', async () => {
+    await replaying();
+    const exited = exitWithin(5000);
+    adapterProcess().kill('SIGTERM');
+    gone = true;
+    const ms = await exited;
+    console.log(`      SIGTERM during a replay: exited after ${typeof ms === 'number' ? ms.toFixed(1) + ' ms' : ms}`);
+    assert.notStrictEqual(ms, 'still running');
+  });
+
+  it('a disconnect in the middle of a replay ends the adapter', async () => {
+    await replaying();
+    const exited = exitWithin(5000);
+    await dc.disconnectRequest({ terminateDebuggee: true });
+    gone = true;
+    assert.notStrictEqual(await exited, 'still running');
+  });
+
+  it('a closed stdin ends the adapter while the guest runs', async () => {
+    await launch(SPIN);
+    await new Promise((r) => setTimeout(r, 100));
+    const exited = exitWithin(5000);
+    adapterProcess().stdin!.end();
+    gone = true;
+    assert.notStrictEqual(await exited, 'still running');
+  });
+});
