@@ -25,6 +25,8 @@ export class GuestSession implements vscode.Disposable {
   private threadId = 1;
   private status: StatusEventBody | undefined;
   private stopDescription = '';
+  /** Why the launch failed (nasm rejected the program...), when it did: the session never ran a guest. */
+  private launchFailure = '';
   private refreshing = false;
   private refreshAgain = false;
   private lastFetch = 0;
@@ -58,14 +60,14 @@ export class GuestSession implements vscode.Disposable {
 
   /** One line for the toolbar and the status bar's tooltip. */
   describe(): string {
-    if (this.state === 'ended') return 'Session ended';
+    if (this.state === 'ended') return this.launchFailure ? `Launch failed: ${this.launchFailure}` : 'Session ended';
     const backend = this.status ? `${this.status.backend} backend` : 'starting';
     if (this.state === 'paused') return `${backend} · paused${this.stopDescription ? `: ${this.stopDescription}` : ''}`;
     return this.status ? `${backend} · ${formatSpeed(this.status.instructionsPerSecond)}` : backend;
   }
 
   /** Every message the adapter sends, seen through a DebugAdapterTracker. */
-  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; body?: any }): void {
+  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; message?: string; body?: any }): void {
     if (message.type === 'event' && message.event === 'stopped') {
       if (typeof message.body?.threadId === 'number') this.threadId = message.body.threadId;
       this.stopDescription = String(message.body?.description ?? message.body?.reason ?? '');
@@ -78,6 +80,10 @@ export class GuestSession implements vscode.Disposable {
       // The guest's last words (a halt right after printing): ask now, at once, because this request still
       // reaches the adapter before the disconnect that VS Code sends on seeing this event.
       if (this.state !== 'ended') this.finalRefresh();
+      this.setState('ended');
+    } else if (message.type === 'response' && message.command === 'launch' && message.success === false) {
+      // No `terminated` may follow a failed launch: without this the toolbar and status bar stay at "starting".
+      this.launchFailure = String(message.body?.error?.format ?? message.message ?? 'the adapter gave no reason').split('\n')[0];
       this.setState('ended');
     } else if (message.type === 'response' && message.success && RESUMING_REQUESTS.has(message.command ?? '')) {
       this.setState('running');

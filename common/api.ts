@@ -89,6 +89,15 @@ export interface StopEvent {
   message?: string;
 }
 
+/** One executed instruction. `bits` is the code segment's default size when it ran (absent on backends that do not say). */
+export interface HistoryEntry {
+  cs: number;
+  eip: number;
+  linear: number;
+  bytes: number[];
+  bits?: 16 | 32;
+}
+
 export type WatchAccess = 'read' | 'write' | 'access';
 
 export interface ScreenText {
@@ -149,8 +158,8 @@ export interface Machine {
   /** Exception vectors (0-31) that stop before delivery. */
   setCatchExceptions(vectors: number[]): void;
 
-  /** Recent instructions, oldest first: address and bytes. */
-  history(count: number): { cs: number; eip: number; linear: number; bytes: number[] }[];
+  /** Recent instructions, oldest first: address, bytes and (software vCPU) the code size they ran in. */
+  history(count: number): HistoryEntry[];
   instructionCount(): number;
 
   /** A whole-machine snapshot kept natively; cheap (dirty pages only). */

@@ -26,6 +26,10 @@ export interface ListingEntry {
   text: string;
   /** Which expansion or %rep iteration it came from: the same line's code in two instances is two places. */
   instance: number;
+  /** The BITS in force where it was assembled (nasm's -f bin starts at 16). */
+  bits: 16 | 32 | 64;
+  /** Data (db/dw/dd/times ... db/incbin), not instructions. */
+  data: boolean;
 }
 
 export interface ListingLabel {
@@ -68,6 +72,8 @@ const ENDREP_RE = /^\s*%endrep\b/i;
 const STRUC_RE = /^\s*struc\s+([A-Za-z._?][\w.?$@#~]*)/i;
 const ENDSTRUC_RE = /^\s*endstruc\b/i;
 const ABSOLUTE_RE = /^\s*\[?\s*absolute\b/i;
+const BITS_RE = /^\s*\[?\s*(?:bits\s+(16|32|64)|use(16|32|64))\s*\]?\s*$/i;
+const DATA_RE = /(?:^|[\s:])(?:db|dw|dd|dq|dt|do|incbin)\b/i;
 
 export class ListingMap {
   readonly entries: ListingEntry[] = [];
@@ -113,6 +119,7 @@ export class ListingMap {
     let strucEnd = 0;
     let instance = 0;
     let inAbsolute = false;
+    let bits: 16 | 32 | 64 = 16;
 
     for (const raw of text.split(/\r?\n/)) {
       const m = LINE_RE.exec(raw);
@@ -171,6 +178,8 @@ export class ListingMap {
         }
         continue;
       }
+      const bitsDirective = BITS_RE.exec(code);
+      if (bitsDirective) bits = Number(bitsDirective[1] ?? bitsDirective[2]) as 16 | 32 | 64;
       if (ABSOLUTE_RE.test(code)) inAbsolute = true;
       else if (SECTION_RE.test(code)) inAbsolute = false;
       if (inAbsolute) continue;
@@ -208,7 +217,8 @@ export class ListingMap {
       if (length === 0) {
         continue;
       }
-      const entry: ListingEntry = { file, line, offset, address: this.loadAddress + offset, length, text: source.trim(), instance };
+      const data = DATA_RE.test(code.replace(/(["'`])(?:(?!\1).)*\1/g, '""'));
+      const entry: ListingEntry = { file, line, offset, address: this.loadAddress + offset, length, text: source.trim(), instance, bits, data };
       this.entries.push(entry);
       imageEnd = Math.max(imageEnd, offset + length);
     }

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'events';
 
 import type {
+  HistoryEntry,
   Machine,
   MachineConfig,
   MachineEvents,
@@ -130,8 +131,8 @@ class NativeBackedMachine implements BootvisorMachine {
     this.native.setCatchExceptions(vectors);
   }
 
-  history(count: number): { cs: number; eip: number; linear: number; bytes: number[] }[] {
-    return this.native.history(count) as { cs: number; eip: number; linear: number; bytes: number[] }[];
+  history(count: number): HistoryEntry[] {
+    return this.native.history(count) as HistoryEntry[];
   }
   instructionCount(): number {
     return this.native.instructionCount();

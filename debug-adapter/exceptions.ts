@@ -1,11 +1,6 @@
-// Exception breakpoint filters: what the user can ask the adapter to stop on, and how a fault is explained
-// in words for exceptionInfo. Triple fault and "hang" (HLT with interrupts off) are on by default: both
-// end the guest, so stopping there is the only chance to look at it.
-import type { DebugProtocol } from '@vscode/debugprotocol';
+// The CPU's exception vectors, what the user asked to stop on (exception-filters.ts turns VS Code's filters
+// into it), and how a fault is explained in words for exceptionInfo.
 import type { FaultStep, StopEvent } from '../common/api';
-
-export const TRIPLE_FAULT_FILTER = 'triple-fault';
-export const HANG_FILTER = 'hang';
 
 /** Vector, mnemonic, name (Intel SDM vol. 3, table 6-1). */
 export const VECTORS: [number, string, string][] = [
@@ -29,26 +24,9 @@ export const VECTORS: [number, string, string][] = [
   [19, '#XM', 'SIMD floating-point'],
 ];
 
-export function vectorFilterId(vector: number): string {
-  return `vector-${vector}`;
-}
-
 export function vectorName(vector: number): string {
   const v = VECTORS.find(([n]) => n === vector);
   return v ? v[1] : `vector 0x${vector.toString(16)}`;
-}
-
-export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
-  return [
-    { filter: TRIPLE_FAULT_FILTER, label: 'Triple fault', description: 'Stop when the CPU shuts down (a fault while delivering a double fault).', default: true },
-    { filter: HANG_FILTER, label: 'Hang (HLT with interrupts off)', description: 'Stop when the guest halts with interrupts disabled: nothing can ever wake it.', default: true },
-    ...VECTORS.map(([vector, mnemonic, name]) => ({
-      filter: vectorFilterId(vector),
-      label: `${mnemonic} ${name} (vector ${vector})`,
-      description: `Stop before the CPU delivers exception ${vector} (${mnemonic}).`,
-      default: false,
-    })),
-  ];
 }
 
 /** What the filters the user ticked mean for the machine. */
@@ -56,15 +34,6 @@ export interface ExceptionSettings {
   stopOnTripleFault: boolean;
   stopOnHang: boolean;
   vectors: number[];
-}
-
-export function settingsFromFilters(filters: string[]): ExceptionSettings {
-  const vectors: number[] = [];
-  for (const f of filters) {
-    const m = /^vector-(\d+)$/.exec(f);
-    if (m) vectors.push(Number(m[1]));
-  }
-  return { stopOnTripleFault: filters.includes(TRIPLE_FAULT_FILTER), stopOnHang: filters.includes(HANG_FILTER), vectors };
 }
 
 export const DEFAULT_EXCEPTION_SETTINGS: ExceptionSettings = { stopOnTripleFault: true, stopOnHang: true, vectors: [] };

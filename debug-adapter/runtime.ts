@@ -6,6 +6,8 @@ import type { Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '.
 import { evaluate, formatValue, renderLogMessage } from '../common/expression';
 import type { ListingMap } from '../common/listing';
 import { BreakpointTable } from './breakpoints';
+import { ExecutedModes } from './code-modes';
+import { DataWatch, DataWatches, WatchSpec } from './data-watches';
 import { evalContext } from './evaluation';
 import { DEFAULT_EXCEPTION_SETTINGS, ExceptionSettings, explainStop } from './exceptions';
 import { History } from './reverse';
@@ -31,15 +33,6 @@ export interface GuestEnd {
   message: string;
 }
 
-export interface DataWatch {
-  id: number;
-  nativeId: number;
-  address: number;
-  size: number;
-  access: 'read' | 'write' | 'access';
-  label: string;
-}
-
 export interface RuntimeEvents {
   stopped: [RuntimeStop];
   output: [string, 'console' | 'stdout' | 'stderr' | 'important'];
@@ -55,10 +48,11 @@ type Outcome = RuntimeStop | { end: GuestEnd };
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly breakpoints: BreakpointTable;
   readonly variables: VariableStore;
+  /** The mode each address last ran in, for disassembly across mode switches. */
+  readonly executed = new ExecutedModes();
   private history: History;
   private exceptions: ExceptionSettings = DEFAULT_EXCEPTION_SETTINGS;
-  private watches: DataWatch[] = [];
-  private nextWatchId = 1_000_000;
+  readonly watches = new DataWatches();
   private busy = false;
   private pauseRequested = false;
   private muted = false;
@@ -85,6 +79,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       registers: () => this.machine.getRegisters(),
       changed: () => this.guestChanged(),
       linear: (s: SegmentRegister, off: number) => (s.base + off) >>> 0,
+      watched: () => this.watches.variables(),
     });
     this.history = this.newHistory();
     this.attach();
@@ -166,10 +161,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   // ---- data breakpoints ----
 
-  setDataWatches(specs: { address: number; size: number; access: 'read' | 'write' | 'access'; label: string }[]): DataWatch[] {
-    for (const w of this.watches) this.machine.removeWatchpoint(w.nativeId);
-    this.watches = specs.map((s) => ({ ...s, id: this.nextWatchId++, nativeId: this.machine.addWatchpoint(s.address, s.size, s.access) }));
-    return this.watches;
+  setDataWatches(specs: WatchSpec[]): DataWatch[] {
+    return this.watches.set(this.machine, specs);
   }
 
   // ---- running ----
@@ -211,6 +204,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       this.busy = false;
       if (this.disposed) return; // the session ended while the guest ran
+      this.executed.gather(this.machine);
+      this.watches.stopped(this.machine);
       if (announce) this.emit('status', { running: false, instructionsPerSecond: 0 });
       if ('end' in outcome) this.end(outcome.end);
       else this.emit('stopped', outcome);
@@ -471,12 +466,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       case 'breakpoint':
         return { reason: 'breakpoint', description: `Breakpoint at ${this.where(stop.linear) ?? hexAddr(stop.linear)}` };
       case 'watchpoint': {
-        const w = stop.watch;
-        const hits = w ? this.watches.filter((x) => x.address < w.address + Math.max(1, w.size) && w.address < x.address + x.size) : [];
-        // The machine may report the access without its width: then it is the watched range's.
-        const size = w && w.size > 0 ? w.size : hits[0]?.size ?? 0;
-        const what = w ? `${w.access} of ${size} byte${size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}` : 'watched memory accessed';
-        return { reason: 'data breakpoint', description: `Data breakpoint: ${what}`, text: what, hitBreakpointIds: hits.map((h) => h.id) };
+        const hit = this.watches.hit(this.machine, stop);
+        return { reason: 'data breakpoint', description: `Data breakpoint: ${hit.text}`, text: hit.text, hitBreakpointIds: hit.ids };
       }
       case 'exception':
       case 'unhandled-port':
@@ -542,12 +533,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     const old = this.machine;
     this.history.clear();
+    this.executed.clear();
     this.machine = this.createMachine();
     this.breakpoints.attach(this.machine);
     this.machine.setCatchExceptions(this.exceptions.vectors);
-    const watches = this.watches.map((w) => ({ address: w.address, size: w.size, access: w.access, label: w.label }));
-    this.watches = [];
-    this.setDataWatches(watches);
+    this.watches.reattach(this.machine);
     this.history = this.newHistory();
     this.attach();
     this.ended = false;

@@ -37,7 +37,9 @@ import { ExpressionError } from '../common/expression';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
-import { exceptionFilters, settingsFromFilters } from './exceptions';
+import { exceptionFilters, settingsFromFilters } from './exception-filters';
+import { assemblyFailure } from './launch-failure';
+import { DataWatches, registerWatchRefusal } from './data-watches';
 import { LaunchArguments, LaunchConfig, LaunchConfigError, validateLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference, readWhatIsReadable } from './memory';
 import { loadProgram, LoadedProgram } from './program';
@@ -222,10 +224,14 @@ export class BootvisorSession extends LoggingDebugSession {
       this.program = undefined;
       this.runtime?.dispose();
       this.runtime = undefined;
-      const assembly = e instanceof AssemblyError;
-      if (assembly) this.sendEvent(new OutputEvent(`${e.output.trim()}\n`, 'stderr'));
+      if (e instanceof AssemblyError) {
+        const failure = assemblyFailure(e, ERR.assembly, (l) => this.convertDebuggerLineToClient(l));
+        for (const o of failure.output) this.sendEvent(o);
+        this.sendErrorResponse(response, failure.message);
+        return;
+      }
       const message = e instanceof Error ? e.message : String(e);
-      this.sendErrorResponse(response, { id: assembly ? ERR.assembly : ERR.launch, format: message.replace(/[{}]/g, ''), showUser: true });
+      this.sendErrorResponse(response, { id: ERR.launch, format: message.replace(/[{}]/g, ''), showUser: true });
       return;
     }
     // Breakpoints come now, while the guest waits at its first instruction.
@@ -434,9 +440,9 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handle(response, args as never, () => {
-      const filters = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((f) => f.filterId)];
-      if (!this.noDebug) this.rt().setExceptionSettings(settingsFromFilters(filters));
-      response.body = { breakpoints: filters.map(() => ({ verified: true })) };
+      const { settings, results } = settingsFromFilters(args.filters ?? [], args.filterOptions ?? []);
+      if (!this.noDebug) this.rt().setExceptionSettings(settings);
+      response.body = { breakpoints: results };
       this.sendResponse(response);
     });
   }
@@ -467,6 +473,12 @@ export class BootvisorSession extends LoggingDebugSession {
       } else if (args.variablesReference) {
         const v = rt.variables.variables(args.variablesReference).find((x) => x.name === args.name);
         if (!v) throw new RequestError(ERR.variables, `No variable "${args.name}" in that scope.`);
+        const register = registerWatchRefusal(rt.registers(), args.name);
+        if (register) {
+          response.body = { dataId: null, description: register };
+          this.sendResponse(response);
+          return;
+        }
         if (v.memoryReference) {
           address = parseMemoryReference(v.memoryReference);
           label = `memory at ${args.name} (${v.memoryReference})`;
@@ -503,7 +515,7 @@ export class BootvisorSession extends LoggingDebugSession {
         return { address, size, access: access as 'read' | 'write' | 'access', label: decodeURIComponent(l ?? '') || hexAddr(address) };
       });
       const watches = this.rt().setDataWatches(specs);
-      response.body = { breakpoints: watches.map((w) => ({ id: w.id, verified: true, message: `${w.access} of ${w.label}` })) };
+      response.body = { breakpoints: watches.map((w) => ({ id: w.id, verified: true, message: DataWatches.describe(w) })) };
       this.sendResponse(response);
     });
   }
@@ -745,7 +757,7 @@ export class BootvisorSession extends LoggingDebugSession {
     this.handle(response, args as never, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
-      response.body = { instructions: disassembleRequest(rt.currentMachine, rt.registers(), rt.listing, address, args.instructionOffset ?? 0, args.instructionCount) };
+      response.body = { instructions: disassembleRequest(rt.currentMachine, rt.registers(), rt.listing, address, args.instructionOffset ?? 0, args.instructionCount, rt.executed) };
       this.sendResponse(response);
     });
   }

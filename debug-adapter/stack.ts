@@ -1,10 +1,12 @@
 // The call stack: the current CS:IP, then return addresses found on the stack. A word on the stack is
 // trusted as a return address only when a CALL ends exactly there (per the listing, or without one, a
-// direct near CALL in memory), so the frames shown are real calls, not stray data.
+// direct near CALL in memory), so the frames shown are real calls, not stray data. Frames in the BIOS are
+// named by service, and the interrupt frame they run on leads to the guest code that called them.
 import type { Machine, Registers } from '../common/api';
 import { decodeOne } from '../common/disasm';
 import { hex } from '../common/expression';
 import type { ListingMap } from '../common/listing';
+import { biosFrame, CodeContext, contextOf } from './bios-frames';
 import { readWhatIsReadable } from './memory';
 import { codeBitness } from './registers';
 
@@ -18,24 +20,43 @@ export interface Frame {
 }
 
 const SCAN_BYTES = 256;
+/** BIOS frames followed at most (an IRQ taken while a service waits is two). */
+const MAX_BIOS_FRAMES = 4;
 
 export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32): Frame[] {
+  const bits = codeBitness(regs);
   // A caller's frame is shown at its CALL (the return address is already the next line), as gdb does.
   const frame = (linear: number, cs: number, ip: number, caller = false): Frame => {
     const loc = listing?.locate(caller ? linear - 1 : linear);
-    const label = listing?.symbolize(caller ? linear - 1 : linear);
-    const where = `${hex(cs, 4)}:${hex(ip, codeBitness(regs) === 32 ? 8 : 4)}`;
+    // Only addresses in the program get its labels: a ROM address is not `start+0xf62a0`.
+    const label = loc ? listing?.symbolize(caller ? linear - 1 : linear) : undefined;
+    const where = `${hex(cs, 4)}:${hex(ip, bits === 32 ? 8 : 4)}`;
     return { linear, cs, ip, name: label ? `${label} (${where})` : where, file: loc?.file, line: loc?.line };
   };
-  const frames = [frame((regs.cs.base + regs.eip) >>> 0, regs.cs.selector, regs.eip)];
-  const width = codeBitness(regs) === 32 ? 4 : 2;
-  const sp = width === 2 ? regs.esp & 0xffff : regs.esp >>> 0;
-  const { data } = readWhatIsReadable(machine, (regs.ss.base + sp) >>> 0, SCAN_BYTES);
-  for (let at = 0; at + width <= data.length && frames.length < max; at += width) {
-    const ret = width === 2 ? data[at] | (data[at + 1] << 8) : (data[at] | (data[at + 1] << 8) | (data[at + 2] << 16) | (data[at + 3] << 24)) >>> 0;
-    const linear = (regs.cs.base + ret) >>> 0;
-    if (listing ? isListedCall(machine, listing, linear, regs.cs.base, width) : isDirectCall(machine, linear, regs.cs.base, width)) {
-      frames.push(frame(linear, regs.cs.selector, ret, true));
+  const frames: Frame[] = [];
+  let at: CodeContext = contextOf(regs);
+  let ip = regs.eip >>> 0;
+  let sp = bits === 32 ? regs.esp >>> 0 : regs.esp & 0xffff;
+  let callerOfBios: boolean | undefined;
+  for (let n = 0; n < MAX_BIOS_FRAMES; n++) {
+    const bios = biosFrame(machine, regs, at);
+    if (!bios) break;
+    frames.push({ linear: (at.csBase + at.ip) >>> 0, cs: at.cs, ip: at.ip, name: bios.name });
+    at = bios.caller;
+    ip = at.ip;
+    sp = at.sp;
+    callerOfBios = bios.callerIsInt;
+  }
+  // The guest's own frame: after a BIOS frame, the INT that called it (or the instruction an IRQ interrupted).
+  if (callerOfBios) frames.push(frame((at.csBase + ip - 2) >>> 0, at.cs, (ip - 2) & 0xffff)); // the `int n` itself
+  else frames.push(frame((at.csBase + ip) >>> 0, at.cs, ip));
+  const width = bits === 32 && callerOfBios === undefined ? 4 : 2;
+  const { data } = readWhatIsReadable(machine, (at.ssBase + sp) >>> 0, SCAN_BYTES);
+  for (let off = 0; off + width <= data.length && frames.length < max; off += width) {
+    const ret = width === 2 ? data[off] | (data[off + 1] << 8) : (data[off] | (data[off + 1] << 8) | (data[off + 2] << 16) | (data[off + 3] << 24)) >>> 0;
+    const linear = (at.csBase + ret) >>> 0;
+    if (listing ? isListedCall(machine, listing, linear, at.csBase, width) : isDirectCall(machine, linear, at.csBase, width)) {
+      frames.push(frame(linear, at.cs, ret, true));
     }
   }
   return frames;

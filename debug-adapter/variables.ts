@@ -22,6 +22,8 @@ export interface RegisterAccess {
   changed(): void;
   /** linear address of seg:offset with the segment's hidden base */
   linear(segment: SegmentRegister, offset: number): number;
+  /** The data breakpoints with their values (old -> new), shown as a scope of their own when there are any. */
+  watched?(): Variable[];
 }
 
 const h8 = (n: number) => `0x${hex(n, 8)}`;
@@ -65,6 +67,9 @@ export class VariableStore {
       { name: 'GDT', variablesReference: this.add(this.gdt()), expensive: true },
       { name: 'IDT', variablesReference: this.add(this.idt()), expensive: true },
     ];
+    if (this.access.watched?.().length) {
+      scopes.splice(1, 0, { name: 'Data breakpoints', variablesReference: this.add({ children: () => this.access.watched?.() ?? [] }), expensive: false });
+    }
     if (regs.cr0 & 0x80000000) scopes.push({ name: 'Page walk', variablesReference: this.add(this.pageWalk()), expensive: true });
     return scopes;
   }

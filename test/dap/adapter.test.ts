@@ -674,13 +674,17 @@ describe('debug adapter (DAP over stdio)', function () {
       const hit = expectStop('instruction breakpoint', source, line(STEPS, 'mov bx, ax'));
       await dc.continueRequest({ threadId: 1 });
       await hit;
-      // A data breakpoint on the memory a register points at: point BX at the counter, watch DS:BX.
+      // A data breakpoint on the memory a register points at: point BX at the counter, watch DS:BX (by its
+      // expression: on the register itself it is refused, since the machine watches memory, not registers).
       const scopes = (await dc.scopesRequest({ frameId: 0 })).body.scopes;
       const general = scopes[0].variablesReference;
       await dc.setVariableRequest({ variablesReference: general, name: 'ebx', value: String(0x7c00 + 0x42) });
       const vars = (await dc.variablesRequest({ variablesReference: general })).body.variables;
       assert.strictEqual(vars.find((v) => v.name === 'ebx')!.memoryReference, '0x7C42');
-      const info = await dc.dataBreakpointInfoRequest({ variablesReference: general, name: 'ebx' });
+      const refused = await dc.dataBreakpointInfoRequest({ variablesReference: general, name: 'ebx' });
+      assert.strictEqual(refused.body.dataId, null);
+      assert.match(refused.body.description, /EBX is a register.*word \[ds:ebx\]/);
+      const info = await dc.dataBreakpointInfoRequest({ name: 'word [ds:bx]', frameId: 0 });
       assert.ok(info.body.dataId, info.body.description);
       await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'read' }] });
       await dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });

@@ -15,6 +15,7 @@ struct InsnRecord {
   uint32_t linear = 0;
   uint16_t cs = 0;
   uint32_t eip = 0;
+  bool code32 = false;         // the code segment's default size when it ran (disassembly across mode switches)
   std::vector<uint8_t> bytes;  // read back from guest memory when the history is asked for
 };
 

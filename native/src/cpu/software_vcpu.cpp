@@ -722,6 +722,7 @@ std::vector<InsnRecord> SoftwareVcpuImpl::history() const {
     r.linear = cs.base + h.eip;
     r.cs = cs.sel;
     r.eip = h.eip;
+    r.code32 = cs.code32;
     Insn d;
     auto fetch = [&](unsigned i, uint8_t& v) {
       v = mem_.read8(uint64_t(h.phys) + i);

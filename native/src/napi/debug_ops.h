@@ -14,6 +14,7 @@ struct HistoryEntry {
   uint16_t cs = 0;
   uint32_t eip = 0;
   uint64_t linear = 0;
+  bool code32 = false;
   std::vector<uint8_t> bytes;
 };
 

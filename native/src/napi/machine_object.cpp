@@ -580,6 +580,7 @@ Napi::Value MachineObject::History(const Napi::CallbackInfo& info) {
     o.Set("cs", entries[i].cs);
     o.Set("eip", static_cast<double>(entries[i].eip));
     o.Set("linear", static_cast<double>(entries[i].linear));
+    o.Set("bits", entries[i].code32 ? 32 : 16);
     Napi::Array bytes = Napi::Array::New(env, entries[i].bytes.size());
     for (size_t j = 0; j < entries[i].bytes.size(); j++) bytes.Set(static_cast<uint32_t>(j), entries[i].bytes[j]);
     o.Set("bytes", bytes);

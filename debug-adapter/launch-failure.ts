@@ -1,0 +1,35 @@
+// A launch that fails because nasm rejected the program: the error response carries a link to the first
+// error's line (VS Code shows `url` as a button on the error and opens `file://...#L12` at that line), and
+// each of nasm's messages goes to the Debug Console with its source and line, so it is a link there too.
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { OutputEvent, Source } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { AssemblyError } from '../common/nasm';
+
+export interface LaunchFailure {
+  message: DebugProtocol.Message;
+  output: DebugProtocol.OutputEvent[];
+}
+
+export function assemblyFailure(e: AssemblyError, id: number, clientLine: (line: number) => number): LaunchFailure {
+  const errors = e.diagnostics.filter((d) => d.severity === 'error');
+  const first = errors.find((d) => d.line > 0) ?? e.diagnostics.find((d) => d.line > 0);
+  const format = (first ? `${path.basename(first.file)}:${first.line}: ${first.severity}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}` : e.message).replace(/[{}]/g, '');
+  const message: DebugProtocol.Message = { id, format: `nasm could not assemble ${path.basename(e.source)}: ${format}`, showUser: true };
+  if (first) {
+    message.url = `${pathToFileURL(path.resolve(first.file)).href}#L${clientLine(first.line)}`;
+    message.urlLabel = `Go to ${path.basename(first.file)}:${first.line}`;
+  }
+  const output: DebugProtocol.OutputEvent[] = e.diagnostics.length
+    ? e.diagnostics.map((d) => {
+        const o = new OutputEvent(`${path.basename(d.file)}:${d.line}: ${d.severity}: ${d.message}\n`, 'stderr') as DebugProtocol.OutputEvent;
+        if (d.line > 0) {
+          o.body.source = new Source(path.basename(d.file), path.resolve(d.file));
+          o.body.line = clientLine(d.line);
+        }
+        return o;
+      })
+    : [new OutputEvent(`${e.output.trim()}\n`, 'stderr') as DebugProtocol.OutputEvent];
+  return { message, output };
+}
