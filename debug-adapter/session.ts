@@ -39,6 +39,7 @@ import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
 import { assemblyFailure } from './launch-failure';
+import { consoleCommand } from './console-commands';
 import { DataWatches, registerWatchRefusal } from './data-watches';
 import { LaunchArguments, LaunchConfig, LaunchConfigError, validateLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference, readWhatIsReadable } from './memory';
@@ -639,6 +640,12 @@ export class BootvisorSession extends LoggingDebugSession {
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
     this.handle(response, args as never, () => {
       const rt = this.stopped();
+      const command = args.context === 'repl' ? consoleCommand(rt, args.expression) : undefined;
+      if (command !== undefined) {
+        response.body = { result: command, variablesReference: 0 };
+        this.sendResponse(response);
+        return;
+      }
       const walk = /^\s*(?:\.walk|pagewalk)\s+(.+)$/i.exec(args.expression);
       if (walk) {
         const target = rt.evaluateText(walk[1]);
