@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { activeFile, isBootable } from './active_file';
+import { applySettings } from './settings';
 
 export const DEBUG_TYPE = 'bootvisor';
 
@@ -45,7 +46,8 @@ export class BootConfigurationProvider implements vscode.DebugConfigurationProvi
 }
 
 /**
- * What VS Code adds to any configuration: the run's folder (the adapter writes .bootvisor/last-run.json
+ * What VS Code adds to any configuration: the settings (nasm path, backend, memory) the configuration leaves
+ * out, the run's folder (the adapter writes .bootvisor/last-run.json
  * there, where the language server looks for it) and COM1 in the integrated terminal rather than mixed into
  * the Debug Console with port 0xE9's output.
  */
@@ -58,5 +60,5 @@ function withDefaults(folder: vscode.WorkspaceFolder | undefined, config: vscode
     else if (program) resolved.cwd = path.dirname(program.fsPath);
   }
   resolved.serial ??= 'terminal';
-  return resolved;
+  return applySettings(resolved, folder);
 }

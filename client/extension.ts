@@ -30,8 +30,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const guests = new Map<string, { guest: GuestSession; serial: SerialTerminal; listeners: vscode.Disposable[] }>();
   /** The serial terminal of the last session that ended: kept for reading until the next session starts. */
   let endedSerial: SerialTerminal | undefined;
-  languageClient = fs.existsSync(entries.languageServer) ? startLanguageClient(entries.languageServer, log) : undefined;
-  if (!languageClient) log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
+  // The server runs nasm on the files it checks: not in a folder the user has not trusted (Restricted Mode).
+  const startServer = () => {
+    languageClient = fs.existsSync(entries.languageServer) ? startLanguageClient(entries.languageServer, log) : undefined;
+    if (!languageClient) log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
+  };
+  if (vscode.workspace.isTrusted) startServer();
+  else {
+    log.appendLine('Restricted Mode: the language server (which runs nasm) starts once the folder is trusted.');
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(startServer));
+  }
 
   const guestOf = (session: vscode.DebugSession | undefined): GuestSession | undefined =>
     session ? guests.get(session.id)?.guest : undefined;

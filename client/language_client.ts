@@ -2,6 +2,8 @@
 // report, hovers on BIOS calls and ports, symbols.
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { ServerOptions as BootvisorServerOptions } from '../common/lsp-protocol';
+import { readSettings } from './settings';
 
 export function startLanguageClient(serverMain: string, log: vscode.OutputChannel): LanguageClient {
   // `module` makes the client fork the extension host's own Node, so no `node` on PATH is needed.
@@ -12,6 +14,7 @@ export function startLanguageClient(serverMain: string, log: vscode.OutputChanne
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'nasm' }],
     outputChannel: log,
+    initializationOptions: { nasmPath: readSettings().nasmPath || undefined } satisfies BootvisorServerOptions,
     synchronize: {
       // The exit report a run leaves behind: the server turns it into Problems.
       fileEvents: vscode.workspace.createFileSystemWatcher('**/.bootvisor/*.json'),

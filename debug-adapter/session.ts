@@ -199,7 +199,9 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    logger.setup(Logger.LogLevel.Stop, false);
+    // `trace`: every DAP message after this one, in the Debug Console (true) or a file (a path).
+    const trace = (args as { trace?: unknown }).trace;
+    logger.setup(trace === true || typeof trace === 'string' ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, typeof trace === 'string' && trace ? trace : false);
     if (this.runtime) {
       this.sendErrorResponse(response, { id: ERR.launch, format: 'This session already runs a guest; start another debug session for another program.', showUser: true });
       return;

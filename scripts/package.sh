@@ -56,9 +56,12 @@ cp "$addon" "$stage/prebuilds/linux-x64/node.napi.node"
 for entry in "${present[@]}"; do
   "$esbuild" "${entry%%:*}" --bundle --platform=node --target=node20 --format=cjs --external:vscode \
     --minify --keep-names --legal-comments=none --log-level=warning --outfile="$stage/${entry##*:}"
-  # iced-x86 reads its WebAssembly from beside the script that includes it, which is now the bundle.
-  if grep -q 'iced_x86_bg.wasm' "$stage/${entry##*:}"; then
-    cp node_modules/iced-x86/iced_x86_bg.wasm "$(dirname "$stage/${entry##*:}")/"
+  # iced-x86 reads its WebAssembly from beside the script that includes it (now the bundle): the bundles
+  # that include it (adapter, language server) read the one copy in out/ instead of one each.
+  if grep -q '"iced_x86_bg.wasm"' "$stage/${entry##*:}"; then
+    sed -i 's|(__dirname,"iced_x86_bg.wasm")|(__dirname,"../iced_x86_bg.wasm")|' "$stage/${entry##*:}"
+    grep -q '"../iced_x86_bg.wasm"' "$stage/${entry##*:}" || { echo "package: ${entry%%:*}'s bundle loads iced-x86's WebAssembly in a way this script does not know" >&2; exit 1; }
+    cp node_modules/iced-x86/iced_x86_bg.wasm "$stage/out/"
   fi
 done
 # The webview runs in a browser without a module loader: one self-contained script.
@@ -66,8 +69,8 @@ done
   --minify --log-level=warning --outfile="$stage/out/client/webview/screen.js"
 
 cp -r client/syntaxes client/language-configuration.json "$stage/client/"
-cp README.md .vscodeignore "$stage/"
-ls LICENSE* >/dev/null 2>&1 && cp LICENSE* "$stage/"
+cp README.md .vscodeignore LICENSE "$stage/"
+mkdir -p "$stage/images" && cp images/icon.png "$stage/images/"
 if compgen -G 'docs/screenshots/*.png' >/dev/null; then
   mkdir -p "$stage/docs/screenshots" && cp docs/screenshots/*.png "$stage/docs/screenshots/"
 fi
@@ -80,10 +83,8 @@ node -e '
 ' "$stage/package.json"
 
 cd "$stage"
-license_flag=()
-ls LICENSE* >/dev/null 2>&1 || license_flag=(--skip-license)
 # vsce lists every file it packs; keep that in a log and show only its verdict (all of it if it failed).
-if ! "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links "${license_flag[@]}" \
+if ! "$vsce" package --no-dependencies --allow-missing-repository --no-rewrite-relative-links \
   --target linux-x64 --out "$out" </dev/null >"$root/.cache/package-vsce.log" 2>&1; then
   cat "$root/.cache/package-vsce.log" >&2
   exit 1

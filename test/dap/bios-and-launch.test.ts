@@ -52,4 +52,16 @@ describe('BIOS frames and failed launches', function () {
     assert.ok(linked, outputs.map((o) => o.body.output).join(''));
     assert.strictEqual(linked.body.line, 4);
   });
+
+  it('logs the protocol in the Debug Console with "trace": true', async () => {
+    const s = session();
+    const entry = s.expectStop('entry');
+    await s.launch({ program: ECHO, stopOnEntry: true, trace: true });
+    await entry;
+    await s.dc.threadsRequest();
+    await new Promise((r) => setTimeout(r, 200));
+    const log = s.outputs.join('');
+    assert.match(log, /From client: threads\(/);
+    assert.match(log, /To client: .*"command":"threads"/);
+  });
 });
