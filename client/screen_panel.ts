@@ -136,6 +136,8 @@ export class ScreenPanel implements vscode.Disposable {
                     border: none; padding: 3px 10px; cursor: pointer; }
   #toolbar button:hover:not(:disabled) { background: var(--vscode-button-secondaryHoverBackground); }
   #toolbar button:disabled { opacity: 0.5; cursor: default; }
+  #toolbar button[aria-pressed="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
+  body[data-grabbed="true"] #screen:focus { box-shadow: 0 0 0 2px var(--vscode-inputValidation-warningBorder, #b89500); }
   #detail { margin-left: auto; opacity: 0.8; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   #stage { flex: 1; display: flex; align-items: center; justify-content: center; min-height: 0; padding: 8px; position: relative; }
   /* Nearest-neighbour scaling: a 320x200 guest pixel stays a crisp block, not a blur. */
@@ -151,6 +153,7 @@ export class ScreenPanel implements vscode.Disposable {
   <button id="pause" disabled>Pause</button>
   <button id="reset" disabled title="Reset the guest (as the reset button of a PC)">Reset</button>
   <button id="screenshot" title="Save the screen as a PNG">Screenshot</button>
+  <button id="grab" aria-pressed="false" title="Send every key to the guest, Ctrl and Alt chords too (Ctrl+Alt+G)">Grab keys</button>
   <span id="detail"></span>
 </div>
 <div id="stage">

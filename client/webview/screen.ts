@@ -14,6 +14,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   const resetButton = document.getElementById('reset') as HTMLButtonElement;
   const screenshotButton = document.getElementById('screenshot') as HTMLButtonElement;
   const hint = document.getElementById('hint') as HTMLDivElement;
+  const grabButton = document.getElementById('grab') as HTMLButtonElement;
 
   let session: BvStateMessage['session'] = 'none';
   /** Keys held down, so that losing focus can release them (the guest would otherwise see a stuck key). */
@@ -113,38 +114,72 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   });
 
   /**
-   * Like a VM window that grabs the keyboard: plain keys (F1, F5, F10 too) are the guest's alone, so VS Code
-   * must not see them; with Ctrl, Alt or Meta held they also reach VS Code, so its shortcuts still work.
+   * Keys the guest screen keeps for the guest. Plain keys (F1, F5 and F10 too) are the guest's alone, so VS
+   * Code must not see them. Ctrl, Alt and Meta, and any chord with them, are VS Code's (Ctrl+1, Ctrl+Shift+P)
+   * and never reach the guest, unless the keyboard is grabbed: then every key is the guest's, as in a VM
+   * window that grabs the keyboard, until Ctrl+Alt+G, the toolbar button or a click elsewhere lets go.
    */
-  function keepFromWorkbench(event: KeyboardEvent): void {
-    if (!event.ctrlKey && !event.altKey && !event.metaKey) event.stopPropagation();
+  let grabbed = false;
+  const COMMAND_KEYS = new Set(['ControlLeft', 'ControlRight', 'AltLeft', 'AltRight', 'MetaLeft', 'MetaRight', 'OSLeft', 'OSRight']);
+
+  function forGuest(event: KeyboardEvent): boolean {
+    if (grabbed) return true;
+    return !(event.ctrlKey || event.altKey || event.metaKey || COMMAND_KEYS.has(event.code));
+  }
+
+  function setGrab(on: boolean): void {
+    if (grabbed && !on) releaseAll();
+    grabbed = on;
+    grabButton.setAttribute('aria-pressed', String(on));
+    grabButton.textContent = on ? 'Release keys' : 'Grab keys';
+    grabButton.title = on
+      ? 'Every key goes to the guest, Ctrl and Alt chords too (Ctrl+Alt+G lets go)'
+      : 'Send every key to the guest, Ctrl and Alt chords too; VS Code shortcuts stop working in the screen (Ctrl+Alt+G)';
+    document.body.dataset.grabbed = String(on);
+    hint.textContent = on ? 'All keys go to the guest: Ctrl+Alt+G lets go' : 'Click the screen to type into the guest';
+    hint.hidden = !on && document.activeElement === canvas;
   }
 
   canvas.addEventListener('keydown', (event) => {
+    if (event.code === 'KeyG' && event.ctrlKey && event.altKey) {
+      event.preventDefault();
+      event.stopPropagation();
+      setGrab(!grabbed);
+      return;
+    }
+    if (!forGuest(event)) return; // VS Code's shortcut: the workbench sees it, the guest does not
     // The guest gets the key, and the page does not scroll or move focus with Tab, Space or the arrows.
     event.preventDefault();
-    keepFromWorkbench(event);
+    event.stopPropagation();
     held.add(event.code);
     post({ type: 'key', code: event.code, down: true });
   });
   canvas.addEventListener('keyup', (event) => {
+    // A key goes up where it went down: the guest gets the break code of every make code it got.
+    if (!held.delete(event.code)) return;
     event.preventDefault();
-    keepFromWorkbench(event);
-    held.delete(event.code);
+    event.stopPropagation();
     post({ type: 'key', code: event.code, down: false });
   });
   canvas.addEventListener('blur', () => {
+    setGrab(false);
     releaseAll();
     hint.hidden = false;
   });
   canvas.addEventListener('focus', () => {
-    hint.hidden = true;
+    hint.hidden = !grabbed;
   });
   canvas.addEventListener('mousedown', () => canvas.focus());
 
   pauseButton.addEventListener('click', () => post({ type: session === 'paused' ? 'resume' : 'pause' }));
   resetButton.addEventListener('click', () => post({ type: 'reset' }));
   screenshotButton.addEventListener('click', () => post({ type: 'screenshot' }));
+  // The button takes the focus from the screen (which lets go of a grab): grab, then give the screen the keys.
+  grabButton.addEventListener('mousedown', (event) => event.preventDefault());
+  grabButton.addEventListener('click', () => {
+    setGrab(!grabbed);
+    canvas.focus();
+  });
   new ResizeObserver(fit).observe(stage);
 
   post({ type: 'ready' });

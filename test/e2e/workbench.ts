@@ -196,6 +196,42 @@ export class Workbench {
     })()`);
   }
 
+  /**
+   * Key press to changed pixels, as a person sees it: for each key, the time from its keydown in the guest
+   * screen's page to the first animation frame whose canvas differs from the one on screen at the keydown.
+   * The screen must have the focus, and each key must change the picture (a guest that echoes it).
+   */
+  async keyLatencies(keys: string[], timeoutPerKey = 10_000): Promise<number[]> {
+    const frame = await this.screenFrame();
+    // Strings, because this file is compiled without the DOM's types; they run inside the webview.
+    await frame.evaluate(`(() => {
+      const canvas = document.getElementById('screen');
+      const context = canvas.getContext('2d');
+      const picture = () => { const d = context.getImageData(0, 0, canvas.width, canvas.height).data; return [canvas.width, canvas.height, d]; };
+      const same = (a, b) => { if (a[0] !== b[0] || a[1] !== b[1]) return false; const x = new Uint32Array(a[2].buffer), y = new Uint32Array(b[2].buffer); for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false; return true; };
+      window.__bvLatency = { done: [], pending: undefined };
+      window.addEventListener('keydown', () => {
+        const state = window.__bvLatency;
+        if (state.pending) return;
+        state.pending = { t0: performance.now(), before: picture() };
+        const look = () => {
+          if (!same(state.pending.before, picture())) { state.done.push(performance.now() - state.pending.t0); state.pending = undefined; return; }
+          requestAnimationFrame(look);
+        };
+        requestAnimationFrame(look);
+      }, true);
+    })()`);
+    for (let i = 0; i < keys.length; i++) {
+      await this.page.keyboard.press(keys[i]);
+      const deadline = Date.now() + timeoutPerKey;
+      while ((await frame.evaluate<number>('window.__bvLatency.done.length')) <= i) {
+        if (Date.now() > deadline) throw new Error(`key ${keys[i]} (number ${i + 1}) changed no pixel within ${timeoutPerKey} ms`);
+        await this.page.waitForTimeout(5);
+      }
+    }
+    return frame.evaluate<number[]>('window.__bvLatency.done');
+  }
+
   /** Rows of the Problems panel (opened with Ctrl+Shift+M), as text. */
   async problems(): Promise<string[]> {
     const panel = this.page.locator('.markers-panel');
