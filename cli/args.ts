@@ -23,7 +23,7 @@ export interface RunOptions {
   report?: string;
   bootDrive?: number;
   requireSignature: boolean;
-  clock: 'virtual' | 'real';
+  clock: 'paced' | 'fast' | 'real';
   stopOnUnhandledPort: boolean;
   quiet: boolean;
 }
@@ -53,7 +53,9 @@ Options:
   --report FILE.json          write the run's exit report (why it stopped, faults, VM exits per line)
   --boot-drive floppy|hdd|N   boot drive number (default: from the image size; 0x00 floppy, 0x80 disk)
   --no-signature-check        boot a first sector that does not end in 0x55 0xAA
-  --clock virtual|real        virtual time from the instruction count (default, deterministic) or host time
+  --clock fast|paced|real     guest time from the instruction count, idle skipped: as fast as the host can
+                              (fast, default) or at a PC's pace (paced); real: host time, not deterministic
+                              (virtual = fast)
   --stop-on-unhandled-port    stop at the first access to a port no device serves
   --quiet                     say nothing unless something went wrong
   -h, --help                  show this help
@@ -92,7 +94,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--screenshot': 'FILE.png',
   '--report': 'FILE.json',
   '--boot-drive': 'floppy|hdd|N',
-  '--clock': 'virtual|real',
+  '--clock': 'fast|paced|real',
 };
 const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
 
@@ -159,7 +161,7 @@ export function parseArgs(argv: readonly string[]): Command {
     input: '',
     backend: 'software',
     requireSignature: true,
-    clock: 'virtual',
+    clock: 'fast',
     stopOnUnhandledPort: false,
     quiet: false,
   };
@@ -246,7 +248,10 @@ export function parseArgs(argv: readonly string[]): Command {
         o.bootDrive = parseBootDrive(value);
         break;
       case '--clock':
-        if (value !== 'virtual' && value !== 'real') throw usage(`--clock ${JSON.stringify(value)}: expected virtual or real`);
+        if (value === 'virtual') value = 'fast';
+        if (value !== 'fast' && value !== 'paced' && value !== 'real') {
+          throw usage(`--clock ${JSON.stringify(value)}: expected fast, paced or real`);
+        }
         o.clock = value;
         break;
     }

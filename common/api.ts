@@ -3,6 +3,21 @@
 
 export type BackendName = 'auto' | 'software' | 'kvm' | 'nvmm';
 
+export type ClockName = 'paced' | 'fast' | 'real' | 'virtual';
+
+/**
+ * One input in the machine's log, stamped with the instruction count at which it took effect (and the guest
+ * time then: a halted guest passes several instants at one count). 'keys': PC set-1 scan codes; 'serial':
+ * bytes received on COM1; 'reset': the host pressed reset; 'pace': a paced wait that an input cut short
+ * moved guest time to timeNs.
+ */
+export interface InputEvent {
+  at: number;
+  kind: 'keys' | 'serial' | 'reset' | 'pace';
+  data?: number[];
+  timeNs?: number;
+}
+
 export interface MachineConfig {
   /** The disk image: a bare 512-byte sector, a floppy image or a hard-disk image. */
   image: Uint8Array;
@@ -13,8 +28,13 @@ export interface MachineConfig {
   bootDrive?: number;
   /** Refuse a sector without 0x55AA (default true). */
   requireSignature?: boolean;
-  /** Virtual time from the instruction count (default, deterministic) or the host clock. */
-  clock?: 'virtual' | 'real';
+  /**
+   * Guest time. 'fast' (default) and 'paced' derive it from the instruction count, skipping idle time
+   * deterministically (HLT, BIOS waits, a guest polling the clock), so runs and replays agree to the
+   * instruction; 'fast' runs as fast as the host can, 'paced' sleeps to keep a PC's pace. 'real': the host's
+   * clock (not deterministic). 'virtual' is the former name of 'fast'.
+   */
+  clock?: ClockName;
   /** Stop (reason 'unhandled-port') on an access to a port no device serves, instead of reading 0xFF. */
   stopOnUnhandledPort?: boolean;
 }
@@ -128,6 +148,13 @@ export interface MachineEvents {
   screen: () => void;
   /** A non-fatal event for diagnostics (unknown port, unmapped memory...). */
   event: (e: RunEvent) => void;
+  /**
+   * The guest went idle (waiting for a key, or for nothing the machine can bring): screen and serial events
+   * for everything before it came first, so the latest state can be checked now. Once per idle period.
+   */
+  idle: () => void;
+  /** Paced clock: false when the host cannot keep the guest at a PC's pace (say so), true when it caught up. */
+  pacing: (keepingUp: boolean) => void;
 }
 
 export interface Machine {
@@ -172,6 +199,17 @@ export interface Machine {
   typeText(text: string): void;
   /** Bytes received on COM1. */
   sendSerial(bytes: Uint8Array): void;
+  /** The host presses reset (an input like the others: logged and replayed). */
+  reset(): void;
+
+  /**
+   * Every input so far, oldest first (keys, serial, resets, pacing decisions). restore() keeps it: events
+   * stamped after the restored instruction count are re-delivered at exactly their stamps as execution
+   * passes them; a new live input while some are still pending drops those (a new timeline).
+   */
+  inputLog(): InputEvent[];
+  /** Replaces the log (a recording): events not yet reached are delivered at their stamps. Not while running. */
+  loadInputLog(events: InputEvent[]): void;
 
   screenText(): ScreenText;
   /** The screen rendered (text with the VGA font, or graphics) as RGBA. */

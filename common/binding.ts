@@ -10,12 +10,15 @@ export interface NativeConfig {
   backend: string;
   bootDrive: number; // -1: from the image size
   requireSignature: boolean;
-  clock: 'virtual' | 'real';
+  clock: 'paced' | 'fast' | 'real' | 'virtual';
   stopOnUnhandledPort: boolean;
 }
 
 /** Events from the vCPU thread, delivered in order on the JavaScript thread. */
-export type NativeEventSink = (kind: 'serial' | 'debugcon' | 'screen' | 'event', payload?: unknown) => void;
+export type NativeEventSink = (
+  kind: 'serial' | 'debugcon' | 'screen' | 'event' | 'idle' | 'pacing',
+  payload?: unknown,
+) => void;
 
 export interface NativeMachine {
   readonly backend: string;
@@ -45,6 +48,9 @@ export interface NativeMachine {
   sendScanCodes(codes: number[]): void;
   typeText(text: string): number;
   sendSerial(bytes: Uint8Array): void;
+  sendReset(): void;
+  inputLog(): unknown[];
+  loadInputLog(events: unknown[]): void;
   screenText(): unknown;
   screenImage(): { width: number; height: number; rgba: Uint8Array };
   exitProfile(): { rip: number; io: number; mmio: number; ports: number[] }[];

@@ -6,6 +6,7 @@ import { EventEmitter } from 'events';
 
 import type {
   HistoryEntry,
+  InputEvent,
   Machine,
   MachineConfig,
   MachineEvents,
@@ -44,7 +45,7 @@ export interface MachineExtras {
 
 export type BootvisorMachine = Machine & MachineExtras;
 
-const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'virtual' } as const;
+const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'fast' } as const;
 
 class NativeBackedMachine implements BootvisorMachine {
   private readonly emitter = new EventEmitter();
@@ -70,7 +71,7 @@ class NativeBackedMachine implements BootvisorMachine {
   }
 
   /** Called by the binding, on the JavaScript thread, in the order the guest produced it. */
-  deliver(kind: 'serial' | 'debugcon' | 'screen' | 'event', payload?: unknown): void {
+  deliver(kind: 'serial' | 'debugcon' | 'screen' | 'event' | 'idle' | 'pacing', payload?: unknown): void {
     switch (kind) {
       case 'serial':
       case 'debugcon':
@@ -81,6 +82,12 @@ class NativeBackedMachine implements BootvisorMachine {
         break;
       case 'event':
         this.emitter.emit('event', payload as RunEvent);
+        break;
+      case 'idle':
+        this.emitter.emit('idle');
+        break;
+      case 'pacing':
+        this.emitter.emit('pacing', payload as boolean);
         break;
     }
   }
@@ -156,6 +163,15 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   sendSerial(bytes: Uint8Array): void {
     this.native.sendSerial(bytes);
+  }
+  reset(): void {
+    this.native.sendReset();
+  }
+  inputLog(): InputEvent[] {
+    return this.native.inputLog() as InputEvent[];
+  }
+  loadInputLog(events: InputEvent[]): void {
+    this.native.loadInputLog(events);
   }
 
   screenText(): ScreenText {

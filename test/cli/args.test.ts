@@ -29,7 +29,7 @@ describe('cli arguments', () => {
     assert.strictEqual(o.input, 'boot.img');
     assert.strictEqual(o.backend, 'software');
     assert.strictEqual(o.requireSignature, true);
-    assert.strictEqual(o.clock, 'virtual');
+    assert.strictEqual(o.clock, 'fast');
     assert.strictEqual(o.timeout, undefined);
     assert.strictEqual(o.memoryMiB, undefined);
   });
@@ -94,7 +94,9 @@ describe('cli arguments', () => {
     refused(['run', 'a.img', '--keys', '\\x4'], /\\x needs two hex digits/);
     refused(['run', 'a.img', '--boot-drive', 'tape'], /--boot-drive "tape"/);
     refused(['run', 'a.img', '--boot-drive', '256'], /--boot-drive "256"/);
-    refused(['run', 'a.img', '--clock', 'fast'], /--clock "fast": expected virtual or real/);
+    assert.strictEqual((parseArgs(['run', 'a.img', '--clock', 'virtual']) as { options: { clock: string } }).options.clock, 'fast');
+    assert.strictEqual((parseArgs(['run', 'a.img', '--clock', 'paced']) as { options: { clock: string } }).options.clock, 'paced');
+    refused(['run', 'a.img', '--clock', 'slow'], /--clock "slow": expected fast, paced or real/);
     refused(['run', 'a.img', '--serial', '-', '--screen', '-'], /only one stream can go to standard output/);
     refused(['run', 'a.img', '--screenshot', '-'], /--screenshot needs a file name/);
     refused(['run', 'a.img', '--serial', 'a', '--serial', 'b'], /--serial was given twice/);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bootvisor/exit.h"
+#include "bootvisor/input.h"
 #include "bootvisor/memory.h"
 #include "bootvisor/state.h"
 #include "bootvisor/vcpu.h"
@@ -16,8 +17,12 @@
 namespace bv {
 
 enum class ClockMode : uint8_t {
-  Virtual,  // time derived from the instruction count (10 ns per instruction): runs are deterministic
+  // Guest time derived from the instruction count (10 ns per instruction), idle time skipped
+  // deterministically (HLT, BIOS waits, a guest polling the clock): runs are deterministic.
+  Fast,     // as fast as the host can
+  Paced,    // the same guest time, slept to the wall clock (a PC's pace)
   Real,     // the host's monotonic clock (also used whenever the backend cannot count instructions)
+  Virtual = Fast,  // the former name
 };
 
 struct MachineConfig {
@@ -25,7 +30,7 @@ struct MachineConfig {
   uint64_t memoryBytes = 32ull << 20;  // guest RAM; at least 1 MiB, at most 3 GiB
   int bootDrive = -1;                  // 0x00 floppy, 0x80 hard disk; -1 picks from the image size
   bool requireSignature = true;        // refuse a boot sector without 0x55AA
-  ClockMode clock = ClockMode::Virtual;
+  ClockMode clock = ClockMode::Fast;
   bool stopOnUnhandledPort = false;    // stop with UnhandledPort instead of reading 0xFF
   std::string backend = "software";    // "software", "kvm", "nvmm" or "auto" (see createVcpu)
   uint64_t rtcEpochSeconds = 1767225600;  // the RTC's time at power-on in Virtual mode (2026-01-01 00:00 UTC)
@@ -128,6 +133,11 @@ class MachineListener {
   virtual void onDebugcon(const uint8_t* bytes, size_t n) {}
   virtual void onScreenDirty() {}  // coalesced: at most one per ~16 ms of host time
   virtual void onEvent(const RunEvent& e) {}
+  // The guest went idle (waiting for a key, or for nothing the machine can bring): output was just flushed,
+  // so the screen and serial seen now are the latest. Once per idle period.
+  virtual void onIdle() {}
+  // Paced clock: the host could not keep the guest at a PC's pace (false), or caught up again (true).
+  virtual void onPacing(bool keepingUp) {}
 };
 
 // io + mmio exits of one instruction, for the exit profile.
@@ -180,6 +190,14 @@ class Machine {
   // Enter). Characters with no key on a US keyboard are skipped; returns how many.
   size_t typeText(const std::string& utf8);
   void sendSerial(const std::vector<uint8_t>& bytes);
+  // The host presses reset (an input, logged like the others).
+  void sendReset();
+
+  // The input log (see vmm/input_log.h): everything sent above, stamped where it took effect. restore()
+  // keeps it and re-delivers later events at their stamps. loadInputLog replaces it (a recording); events
+  // not yet reached are delivered as execution reaches them. Not while running.
+  const std::vector<InputEvent>& inputLog() const;
+  void loadInputLog(std::vector<InputEvent> events);
 
   void setListener(MachineListener* listener);  // nullptr to detach; not owned
 

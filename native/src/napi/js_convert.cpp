@@ -309,6 +309,84 @@ Napi::Object runEventToJs(Napi::Env env, const RunEvent& e) {
   return o;
 }
 
+Napi::Array inputLogToJs(Napi::Env env, const std::vector<InputEvent>& log) {
+  Napi::Array a = Napi::Array::New(env, log.size());
+  for (size_t i = 0; i < log.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("at", static_cast<double>(log[i].at));
+    o.Set("timeNs", static_cast<double>(log[i].timeNs));
+    o.Set("kind", inputKindName(log[i].kind));
+    if (!log[i].data.empty()) {
+      Napi::Array d = Napi::Array::New(env, log[i].data.size());
+      for (size_t j = 0; j < log[i].data.size(); j++) d.Set(static_cast<uint32_t>(j), log[i].data[j]);
+      o.Set("data", d);
+    }
+    a.Set(static_cast<uint32_t>(i), o);
+  }
+  return a;
+}
+
+bool inputLogFromJs(Napi::Env env, const Napi::Value& v, std::vector<InputEvent>& out) {
+  if (!v.IsArray()) {
+    throwTypeError(env, "loadInputLog(events): an array of { at, kind, data?, timeNs? }");
+    return false;
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  constexpr double kMaxSafe = 9007199254740991.0;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value ev = a.Get(i);
+    std::string where = "input event " + std::to_string(i);
+    if (!ev.IsObject()) {
+      throwTypeError(env, where + " is not an object");
+      return false;
+    }
+    Napi::Object o = ev.As<Napi::Object>();
+    InputEvent e;
+    Napi::Value at = o.Get("at"), time = o.Get("timeNs"), kind = o.Get("kind"), data = o.Get("data");
+    double d = at.IsNumber() ? at.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= kMaxSafe) || std::floor(d) != d) {
+      throwRangeError(env, where + ": at must be an instruction count (a whole number >= 0)");
+      return false;
+    }
+    e.at = static_cast<uint64_t>(d);
+    if (!time.IsUndefined()) {
+      double t = time.IsNumber() ? time.As<Napi::Number>().DoubleValue() : -1;
+      if (!(t >= 0 && t <= kMaxSafe) || std::floor(t) != t) {
+        throwRangeError(env, where + ": timeNs must be a whole number of nanoseconds >= 0");
+        return false;
+      }
+      e.timeNs = static_cast<uint64_t>(t);
+    }
+    if (!kind.IsString() || !inputKindFromName(kind.As<Napi::String>().Utf8Value().c_str(), e.kind)) {
+      throwRangeError(env, where + ": kind must be 'keys', 'serial', 'reset' or 'pace'");
+      return false;
+    }
+    if (!data.IsUndefined()) {
+      if (!data.IsArray() && !data.IsTypedArray()) {
+        throwTypeError(env, where + ": data must be an array of bytes");
+        return false;
+      }
+      Napi::Object arr = data.As<Napi::Object>();
+      uint32_t n = arr.Get("length").ToNumber().Uint32Value();
+      if (n > (16u << 20)) {
+        throwRangeError(env, where + ": data is too long (at most 16 MiB)");
+        return false;
+      }
+      for (uint32_t j = 0; j < n; j++) {
+        Napi::Value b = arr.Get(j);
+        double x = b.IsNumber() ? b.As<Napi::Number>().DoubleValue() : -1;
+        if (!(x >= 0 && x <= 255) || std::floor(x) != x) {
+          throwRangeError(env, where + ": data must hold bytes (0-255)");
+          return false;
+        }
+        e.data.push_back(static_cast<uint8_t>(x));
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return true;
+}
+
 bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out) {
   if (!v.IsObject()) {
     throwTypeError(env, "the machine config must be an object");
@@ -354,11 +432,11 @@ bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out
   Napi::Value clock = c.Get("clock");
   if (clock.IsString()) {
     std::string s = clock.As<Napi::String>().Utf8Value();
-    if (s != "virtual" && s != "real") {
-      throwRangeError(env, "config.clock must be 'virtual' or 'real'");
+    if (s != "fast" && s != "paced" && s != "real" && s != "virtual") {
+      throwRangeError(env, "config.clock must be 'paced', 'fast' or 'real' ('virtual' is 'fast')");
       return false;
     }
-    out.clock = s == "real" ? ClockMode::Real : ClockMode::Virtual;
+    out.clock = s == "real" ? ClockMode::Real : s == "paced" ? ClockMode::Paced : ClockMode::Fast;
   }
   Napi::Value unhandled = c.Get("stopOnUnhandledPort");
   if (unhandled.IsBoolean()) out.stopOnUnhandledPort = unhandled.As<Napi::Boolean>();

@@ -18,6 +18,9 @@ bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s);
 Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t);
 Napi::Object screenImageToJs(Napi::Env env, const ScreenImage& img);
 Napi::Object runEventToJs(Napi::Env env, const RunEvent& e);
+// The input log as [{ at, timeNs, kind, data }]; the parser refuses (and throws) on any malformed event.
+Napi::Array inputLogToJs(Napi::Env env, const std::vector<InputEvent>& log);
+bool inputLogFromJs(Napi::Env env, const Napi::Value& v, std::vector<InputEvent>& out);
 bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out);
 
 // An integer argument in [min, max]; throws a TypeError or RangeError naming `what` otherwise.

@@ -30,6 +30,8 @@ struct Outbox {
   std::vector<uint8_t> serial;
   std::vector<uint8_t> debugcon;
   bool screenDirty = false;
+  bool idle = false;
+  std::optional<bool> pacing;  // the latest keeping-up state, when it changed
   std::vector<RunEvent> events;
   std::optional<StopRecord> stop;
   bool wakeQueued = false;
@@ -64,6 +66,8 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   void onDebugcon(const uint8_t* bytes, size_t n) override;
   void onScreenDirty() override;
   void onEvent(const RunEvent& e) override;
+  void onIdle() override;
+  void onPacing(bool keepingUp) override;
   void wake();  // with outbox_->mu held
 
   void vcpuThread(uint64_t maxInstructions);
@@ -97,6 +101,9 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value SendScanCodes(const Napi::CallbackInfo& info);
   Napi::Value TypeText(const Napi::CallbackInfo& info);
   Napi::Value SendSerial(const Napi::CallbackInfo& info);
+  Napi::Value SendReset(const Napi::CallbackInfo& info);
+  Napi::Value InputLogJs(const Napi::CallbackInfo& info);
+  Napi::Value LoadInputLog(const Napi::CallbackInfo& info);
   Napi::Value ScreenTextJs(const Napi::CallbackInfo& info);
   Napi::Value ScreenImageJs(const Napi::CallbackInfo& info);
   Napi::Value ExitProfile(const Napi::CallbackInfo& info);
@@ -170,6 +177,9 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&MachineObject::SendScanCodes>("sendScanCodes"),
           InstanceMethod<&MachineObject::TypeText>("typeText"),
           InstanceMethod<&MachineObject::SendSerial>("sendSerial"),
+          InstanceMethod<&MachineObject::SendReset>("sendReset"),
+          InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
+          InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
           InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
           InstanceMethod<&MachineObject::ScreenImageJs>("screenImage"),
           InstanceMethod<&MachineObject::ExitProfile>("exitProfile"),
@@ -283,6 +293,18 @@ void MachineObject::onEvent(const RunEvent& e) {
   wake();
 }
 
+void MachineObject::onIdle() {
+  std::lock_guard<std::mutex> lock(outbox_->mu);
+  outbox_->idle = true;
+  wake();
+}
+
+void MachineObject::onPacing(bool keepingUp) {
+  std::lock_guard<std::mutex> lock(outbox_->mu);
+  outbox_->pacing = keepingUp;
+  wake();
+}
+
 void MachineObject::vcpuThread(uint64_t maxInstructions) {
   const uint64_t start = machine_->instructionCount();
   StopRecord stop;
@@ -323,10 +345,14 @@ void MachineObject::drain(Napi::Env env) {
   std::vector<uint8_t> serial, debugcon;
   std::vector<RunEvent> events;
   std::optional<StopRecord> stop;
-  bool screen;
+  std::optional<bool> pacing;
+  bool screen, idle;
   {
     std::lock_guard<std::mutex> lock(outbox_->mu);
     outbox_->wakeQueued = false;
+    idle = outbox_->idle;
+    outbox_->idle = false;
+    pacing.swap(outbox_->pacing);
     serial.swap(outbox_->serial);
     debugcon.swap(outbox_->debugcon);
     events.swap(outbox_->events);
@@ -348,6 +374,9 @@ void MachineObject::drain(Napi::Env env) {
   if (!debugcon.empty()) emit("debugcon", {Napi::Buffer<uint8_t>::Copy(env, debugcon.data(), debugcon.size())});
   for (const RunEvent& e : events) emit("event", {runEventToJs(env, e)});
   if (screen) emit("screen", {});
+  if (pacing) emit("pacing", {Napi::Boolean::New(env, *pacing)});
+  // Last: the output it follows was flushed first, so a listener sees the latest screen and serial.
+  if (idle) emit("idle", {});
   if (stop && deferred_) {
     if (thread_.joinable()) thread_.join();
     jsRunning_ = false;
@@ -668,6 +697,35 @@ Napi::Value MachineObject::SendSerial(const Napi::CallbackInfo& info) {
   if (!bytesArg(info, 0, "bytes", data, len)) return env.Undefined();
   Park park(*this);
   machine_->sendSerial(std::vector<uint8_t>(data, data + len));
+  return env.Undefined();
+}
+
+Napi::Value MachineObject::SendReset(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  Park park(*this);
+  machine_->sendReset();
+  return env.Undefined();
+}
+
+Napi::Value MachineObject::InputLogJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  std::vector<InputEvent> log;
+  {
+    Park park(*this);
+    log = machine_->inputLog();
+  }
+  return inputLogToJs(env, log);
+}
+
+Napi::Value MachineObject::LoadInputLog(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  if (jsRunning_) return throwError(env, "the machine is running: pause() it before loading an input log");
+  std::vector<InputEvent> log;
+  if (info.Length() < 1 || !inputLogFromJs(env, info[0], log)) return env.Undefined();
+  machine_->loadInputLog(std::move(log));
   return env.Undefined();
 }
 

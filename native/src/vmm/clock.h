@@ -43,8 +43,9 @@ class Clock {
   void save(SnapshotWriter& w) const;
   bool load(SnapshotReader& r);
 
+  static uint64_t hostNs();  // the host's monotonic clock
+
  private:
-  static uint64_t hostNs();
   struct Timer {
     uint64_t deadline = kNever;
     Callback cb;

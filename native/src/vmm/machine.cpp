@@ -99,7 +99,7 @@ bool Machine::Impl::init(std::string& error) {
   clockMode = cfg.clock;
   if (!vcpu->caps().instructionCount) clockMode = ClockMode::Real;
   vcpuBase = vcpu->instructionCount();
-  if (clockMode == ClockMode::Virtual) clock = std::make_unique<Clock>([this] { return instructions(); });
+  if (virtualTime()) clock = std::make_unique<Clock>([this] { return instructions(); });
   else clock = std::make_unique<Clock>(Clock::Counter());
   wireDevices();
   powerOn();
@@ -265,13 +265,26 @@ ScreenImage Machine::screenImage() const {
   return i;
 }
 
-void Machine::sendScanCodes(const std::vector<uint8_t>& codes) {
+// Input from any thread: into the inbox, where the run loop stamps, logs and delivers it.
+static void post(Machine::Impl& m, InputKind kind, const std::vector<uint8_t>& data) {
   {
-    std::lock_guard<std::mutex> lock(impl_->inboxMu);
-    impl_->inboxScan.insert(impl_->inboxScan.end(), codes.begin(), codes.end());
-    impl_->inboxReady = true;
+    std::lock_guard<std::mutex> lock(m.inboxMu);
+    // Consecutive sends of one kind are one event: the guest sees them at the same instant either way.
+    if (!m.inbox.empty() && m.inbox.back().kind == kind && kind != InputKind::Reset) {
+      m.inbox.back().data.insert(m.inbox.back().data.end(), data.begin(), data.end());
+    } else {
+      InputEvent e;
+      e.kind = kind;
+      e.data = data;
+      m.inbox.push_back(std::move(e));
+    }
+    m.inboxReady = true;
   }
-  impl_->inboxCv.notify_all();
+  m.inboxCv.notify_all();
+}
+
+void Machine::sendScanCodes(const std::vector<uint8_t>& codes) {
+  if (!codes.empty()) post(*impl_, InputKind::Keys, codes);
 }
 
 size_t Machine::typeText(const std::string& utf8) {
@@ -291,12 +304,15 @@ size_t Machine::typeText(const std::string& utf8) {
 }
 
 void Machine::sendSerial(const std::vector<uint8_t>& bytes) {
-  {
-    std::lock_guard<std::mutex> lock(impl_->inboxMu);
-    impl_->inboxSerial.insert(impl_->inboxSerial.end(), bytes.begin(), bytes.end());
-    impl_->inboxReady = true;
-  }
-  impl_->inboxCv.notify_all();
+  if (!bytes.empty()) post(*impl_, InputKind::Serial, bytes);
+}
+
+void Machine::sendReset() { post(*impl_, InputKind::Reset, {}); }
+
+const std::vector<InputEvent>& Machine::inputLog() const { return impl_->input.events(); }
+
+void Machine::loadInputLog(std::vector<InputEvent> events) {
+  impl_->input.load(std::move(events), impl_->instructions(), impl_->clock->now());
 }
 
 void Machine::setListener(MachineListener* listener) { impl_->listener = listener; }
@@ -326,7 +342,7 @@ std::unique_ptr<Vcpu> Machine::replaceVcpu(std::unique_ptr<Vcpu> next) {
   m.vcpu = std::move(next);
   m.vcpuBase = m.vcpu->instructionCount();
   m.backendName = m.vcpu->name();
-  if (m.clockMode == ClockMode::Virtual && !m.vcpu->caps().instructionCount) {
+  if (m.virtualTime() && !m.vcpu->caps().instructionCount) {
     m.clockMode = ClockMode::Real;
     m.clock->rebase(Clock::Counter());
   }

@@ -25,7 +25,9 @@
 #include "pc/vga.h"
 #include "vmm/clock.h"
 #include "vmm/disk_image.h"
+#include "vmm/input_log.h"
 #include "vmm/io_bus.h"
+#include "vmm/pacer.h"
 #include "vmm/snapshot_store.h"
 
 namespace bv {
@@ -65,7 +67,15 @@ struct Machine::Impl : public ExitHandler {
   StopRecord makeStop(StopReason r);
   void injectPending();
   bool waitWhileHalted(bool step);  // false: a stop is due
-  void drainInbox();
+  // Input: replayed events due at this point, then live ones from the inbox (stamped and logged).
+  void applyInputs();
+  void deliver(const InputEvent& e);
+  // Waits on the host (for input, a stop, or `ns`); true when woken by input or a stop.
+  bool hostWait(uint64_t ns);
+  // Paced clock: sleeps while the guest is ahead of the wall clock.
+  void pace();
+  void notifyIdle();
+  bool virtualTime() const { return clockMode != ClockMode::Real; }
   void flushOutput(bool force);
   void unhandledPort(uint16_t port, bool write, uint64_t rip);
   void chargeBiosCallToCaller(const CpuState& st);
@@ -78,7 +88,7 @@ struct Machine::Impl : public ExitHandler {
   DiskImage disk;
   std::unique_ptr<Vcpu> vcpu;
   std::string backendName, backendNote;
-  ClockMode clockMode = ClockMode::Virtual;
+  ClockMode clockMode = ClockMode::Fast;
   std::unique_ptr<Clock> clock;
 
   IoBus bus;
@@ -110,11 +120,15 @@ struct Machine::Impl : public ExitHandler {
 
   std::atomic<bool> stopRequested{false};
 
-  // Input from other threads (the binding may type while the guest runs).
+  // Input from other threads (the binding may type while the guest runs), in the order it was sent; stamped
+  // and logged when the run loop takes it.
   std::mutex inboxMu;
   std::condition_variable inboxCv;
-  std::vector<uint8_t> inboxScan, inboxSerial;
+  std::vector<InputEvent> inbox;
   std::atomic<bool> inboxReady{false};
+  InputLog input;
+  Pacer pacer;
+  bool idleSent = false;  // onIdle went out and nothing has happened since
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

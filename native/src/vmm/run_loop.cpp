@@ -14,17 +14,12 @@ constexpr uint64_t kSliceInstructions = 2000000;     // virtual time: flush outp
 constexpr uint64_t kRealSliceInstructions = 50000;   // host time: look at the clock often
 constexpr uint64_t kScreenNotifyNs = 16000000;       // at most one screen event per 16 ms of host time
 constexpr size_t kMaxReportedEvents = 256;
-constexpr auto kIdleWait = std::chrono::milliseconds(20);
+constexpr uint64_t kIdleWaitNs = 20000000;         // host waits: look at stops and input this often
+constexpr uint64_t kPaceSlackNs = 2000000;          // paced: sleep once the guest is this far ahead
 
 const char* const kExceptionNames[32] = {
     "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#28", "#29", "#SX", "#31"};
-
-uint64_t hostNs() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
-}
 
 std::string hex(uint64_t v, int width) {
   char b[32];
@@ -200,17 +195,61 @@ void Machine::Impl::checkStack(const CpuState& st) {
   emitEvent(std::move(e));
 }
 
-void Machine::Impl::drainInbox() {
+void Machine::Impl::deliver(const InputEvent& e) {
+  idleSent = false;
+  switch (e.kind) {
+    case InputKind::Keys: kbc->pushScanCodes(e.data.data(), e.data.size()); break;
+    case InputKind::Serial: uart->receive(e.data.data(), e.data.size()); break;
+    case InputKind::Reset:
+      bios->forgetPendingCalls();
+      vcpu->requestInterruptWindow(false);
+      powerOn();
+      break;
+    case InputKind::Pace: clock->advanceTo(e.timeNs); break;
+  }
+}
+
+void Machine::Impl::applyInputs() {
+  while (input.due(instructions(), clock->now())) {
+    InputEvent e = *input.next();
+    input.advance();
+    deliver(e);
+  }
   if (!inboxReady.load()) return;
-  std::vector<uint8_t> scan, serial;
+  std::vector<InputEvent> live;
   {
     std::lock_guard<std::mutex> lock(inboxMu);
-    scan.swap(inboxScan);
-    serial.swap(inboxSerial);
+    live.swap(inbox);
     inboxReady = false;
   }
-  if (!scan.empty()) kbc->pushScanCodes(scan.data(), scan.size());
-  if (!serial.empty()) uart->receive(serial.data(), serial.size());
+  for (InputEvent& e : live) {
+    e.at = instructions();
+    e.timeNs = clock->now();
+    deliver(e);
+    input.record(std::move(e));
+  }
+}
+
+bool Machine::Impl::hostWait(uint64_t ns) {
+  std::unique_lock<std::mutex> lock(inboxMu);
+  return inboxCv.wait_for(lock, std::chrono::nanoseconds(ns), [&] { return inboxReady.load() || stopRequested.load(); });
+}
+
+void Machine::Impl::pace() {
+  uint64_t now = clock->now();
+  if (pacer.noteBehind(now) && listener) listener->onPacing(pacer.keepingUp());
+  int64_t ahead = pacer.aheadNs(now);
+  if (ahead > int64_t(kPaceSlackNs)) {
+    flushOutput(false);
+    hostWait(uint64_t(ahead) < kIdleWaitNs ? uint64_t(ahead) : kIdleWaitNs);
+  }
+}
+
+void Machine::Impl::notifyIdle() {
+  if (idleSent) return;
+  idleSent = true;
+  flushOutput(true);
+  if (listener) listener->onIdle();
 }
 
 void Machine::Impl::flushOutput(bool force) {
@@ -243,7 +282,7 @@ void Machine::Impl::flushOutput(bool force) {
   for (uint64_t p = 0xA0000 >> PAGE_SHIFT; p < (0xC0000 >> PAGE_SHIFT) && p < mem.size() >> PAGE_SHIFT; ++p)
     dirty |= (f[p] & PAGE_DIRTY_DISPLAY) != 0;
   if (!dirty) return;
-  uint64_t now = hostNs();
+  uint64_t now = Clock::hostNs();
   if (!force && now - lastScreenNotifyNs < kScreenNotifyNs) return;
   for (uint64_t p = 0xA0000 >> PAGE_SHIFT; p < (0xC0000 >> PAGE_SHIFT) && p < mem.size() >> PAGE_SHIFT; ++p)
     f[p] &= ~PAGE_DIRTY_DISPLAY;
@@ -267,28 +306,55 @@ void Machine::Impl::injectPending() {
   }
 }
 
-// The guest sleeps in HLT with interrupts on: move time to the next thing that can wake it.
+// The guest sleeps in HLT with interrupts on: move time to the next thing that can wake it. Fast and paced
+// clocks make the same decisions (so either replays the other's log); paced only waits for the wall clock
+// first, and when an input cuts that wait short, how far guest time got is logged as a pace event.
 bool Machine::Impl::waitWhileHalted(bool) {
   uint64_t wait = bios->waitDeadline();
   bool keyWait = bios->waitingForKey() && kbc->queued() == 0 && !kbc->outputFull();
   uint64_t next = clock->nextDeadline();
   if (wait < next) next = wait;
-  if ((keyWait && clockMode == ClockMode::Virtual) || next == kNever) {
-    // Only the host can wake it (a key for INT 16h, serial input, a stop): virtual time stands still
-    // meanwhile, so a guest waiting for input does not race through days of ticks.
-    std::unique_lock<std::mutex> lock(inboxMu);
-    inboxCv.wait_for(lock, kIdleWait, [&] { return inboxReady.load() || stopRequested.load(); });
-    return true;
-  }
-  if (clockMode == ClockMode::Virtual) {
-    clock->advanceTo(next);
-  } else {
+  if (clockMode == ClockMode::Real) {
+    if (keyWait || next == kNever) notifyIdle();
     uint64_t now = clock->now();
-    if (next > now) {
-      auto ns = std::chrono::nanoseconds(next - now);
-      std::unique_lock<std::mutex> lock(inboxMu);
-      inboxCv.wait_for(lock, ns < kIdleWait ? ns : std::chrono::nanoseconds(kIdleWait),
-                       [&] { return inboxReady.load() || stopRequested.load(); });
+    if (next > now) hostWait(next - now < kIdleWaitNs ? next - now : kIdleWaitNs);
+  } else {
+    const InputEvent* e = input.next();
+    if (e && e->kind == InputKind::Pace && e->at <= instructions()) {
+      // Replay of a paced wait that an input cut short.
+      input.advance();
+      clock->advanceTo(e->timeNs);
+    } else if (next == kNever || (keyWait && clockMode == ClockMode::Fast && !input.replaying())) {
+      // Only the host can wake it (a key, serial input, a stop): guest time stands still meanwhile, so a
+      // headless run waiting for input does not race through days of ticks.
+      notifyIdle();
+      hostWait(kIdleWaitNs);
+      if (clockMode == ClockMode::Paced) pacer.anchor(clock->now());
+      return true;
+    } else if (clockMode == ClockMode::Paced) {
+      if (keyWait) notifyIdle();
+      if (input.replaying() && e->at == instructions() && e->timeNs < next) next = e->timeNs;
+      uint64_t wall = pacer.wallGuestNs();
+      if (wall < next) {
+        flushOutput(false);
+        hostWait(next - wall < kIdleWaitNs ? next - wall : kIdleWaitNs);
+        wall = pacer.wallGuestNs();
+        if (wall < next) {
+          if (inboxReady.load()) {
+            InputEvent p;
+            p.kind = InputKind::Pace;
+            p.at = instructions();
+            p.timeNs = wall > clock->now() ? wall : clock->now();
+            clock->advanceTo(p.timeNs);
+            input.record(std::move(p));
+          }
+          return true;  // the loop looks at stops and input, then waits on
+        }
+      }
+      clock->advanceTo(next);
+    } else {
+      if (input.replaying() && e->at == instructions() && e->timeNs < next) next = e->timeNs;
+      clock->advanceTo(next);
     }
   }
   if (bios->waitDeadline() <= clock->now()) {  // INT 15h AH=86h: time to look again
@@ -372,8 +438,9 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     where.linear = s.linear;
     return where;
   };
+  if (clockMode == ClockMode::Paced) pacer.anchor(clock->now());
   for (;;) {
-    drainInbox();
+    applyInputs();
     clock->fireDue();
     if (resetPending) {
       const char* how = resetPending;
@@ -387,21 +454,28 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     }
     if (stopRequested.exchange(false)) return finish(makeStop(StopReason::Pause));
     injectPending();
+    // Before the halted wait: a replay to a count where the guest sleeps ends there, not at its next wake.
+    uint64_t done = instructions() - start;
+    if (limits.maxInstructions && done >= limits.maxInstructions)
+      return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (halted) {
       waitWhileHalted(step);
       continue;
     }
-    uint64_t done = instructions() - start;
-    if (limits.maxInstructions && done >= limits.maxInstructions)
-      return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
 
-    uint64_t budget = clockMode == ClockMode::Virtual ? kSliceInstructions : kRealSliceInstructions;
-    if (clockMode == ClockMode::Virtual) {
+    uint64_t budget = virtualTime() ? kSliceInstructions : kRealSliceInstructions;
+    if (virtualTime()) {
+      if (clockMode == ClockMode::Paced) pace();
       uint64_t now = clock->now(), d = clock->nextDeadline();
       if (d != kNever) {
         uint64_t n = d > now ? (d - now + kNsPerInstruction - 1) / kNsPerInstruction : 1;
         if (n < budget) budget = n;
       }
+    }
+    // A replayed input lands on its instruction exactly.
+    if (const InputEvent* e = input.next()) {
+      uint64_t count = instructions();
+      if (e->at > count && e->at - count < budget) budget = e->at - count;
     }
     if (limits.maxInstructions && limits.maxInstructions - done < budget) budget = limits.maxInstructions - done;
     if (budget == 0) budget = 1;

@@ -6,7 +6,7 @@
 namespace bv {
 
 namespace {
-constexpr uint32_t kFormat = 1;
+constexpr uint32_t kFormat = 2;
 }
 
 uint32_t Machine::snapshot() {
@@ -20,6 +20,7 @@ uint32_t Machine::snapshot() {
   w.u64(m.instructions());
   w.boolean(m.a20);
   w.boolean(m.halted);
+  w.u64(m.input.cursor());  // the log itself outlives snapshots; where in it this state stands
   m.clock->save(w);
   m.pic.save(w);
   m.pit->save(w);
@@ -57,6 +58,7 @@ bool Machine::restore(uint32_t id, std::string& error) {
   uint64_t count = r.u64();
   m.a20 = r.boolean();
   m.halted = r.boolean();
+  uint64_t cursor = r.u64();
   m.vcpu->setState(st);
   m.countBase = count;
   m.vcpuBase = m.vcpu->instructionCount();
@@ -78,6 +80,9 @@ bool Machine::restore(uint32_t id, std::string& error) {
             (r.failedAt().empty() ? std::string() : " (at " + r.failedAt() + ")");
     return false;
   }
+  // Inputs logged after this state are replayed at their stamps as execution passes them again.
+  m.input.seek(size_t(cursor));
+  m.idleSent = false;
   m.biosCall = false;
   m.stopPending = false;
   m.pendingEvents.clear();
