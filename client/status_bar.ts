@@ -27,9 +27,15 @@ export class StatusBar implements vscode.Disposable {
     }
     const backend = status?.backend ?? '…';
     const speed = state === 'paused' ? 'paused' : status ? formatSpeed(status.instructionsPerSecond) : 'starting';
-    this.item.text = `$(vm) ${backend} · ${speed}`;
-    this.item.tooltip = `Bootvisor: ${guest.describe()}\nClick to show the guest screen`;
-    this.item.accessibilityInformation = { label: `Bootvisor ${backend} backend, ${speed}` };
+    // Paced to a PC's speed, a host that falls behind makes games run slow: say so, plainly.
+    const behind = state === 'running' && status?.keepingUp === false;
+    this.item.text = behind ? `$(warning) ${backend} · ${speed} · slower than a PC` : `$(vm) ${backend} · ${speed}`;
+    this.item.backgroundColor = behind ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.tooltip =
+      `Bootvisor: ${guest.describe()}` +
+      (behind ? '\nThis host cannot keep the guest at a PC\'s pace: its clock runs slower than a real PC\'s.' : '') +
+      '\nClick to show the guest screen';
+    this.item.accessibilityInformation = { label: `Bootvisor ${backend} backend, ${speed}${behind ? ', slower than a PC' : ''}` };
     this.item.show();
   }
 

@@ -53,4 +53,8 @@ export interface StatusEventBody {
   running: boolean;
   /** guest instructions per second over the last interval (0 when not counted) */
   instructionsPerSecond: number;
+  /** The guest's clock (the launch attribute `clock`). */
+  clock?: 'paced' | 'fast' | 'real';
+  /** Paced clock: false while the host cannot keep the guest at a PC's pace (it runs slower than a PC). */
+  keepingUp?: boolean;
 }

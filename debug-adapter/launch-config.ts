@@ -15,6 +15,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   memory?: unknown;
   stopOnEntry?: unknown;
   bootDrive?: unknown;
+  clock?: unknown;
   serial?: unknown;
   cwd?: unknown;
 }
@@ -37,11 +38,21 @@ export interface LaunchConfig {
   memoryMiB: number;
   stopOnEntry: boolean;
   bootDrive?: number;
+  clock: LaunchClock;
   serial: SerialTarget;
   cwd: string;
 }
 
+/**
+ * Guest time (contract A): 'paced' keeps a PC's pace against the wall clock (a game plays at its speed),
+ * 'fast' runs as fast as the host can, both deterministic (time from the instruction count, so reverse
+ * execution replays exactly); 'real' follows the host's clock.
+ */
+export type LaunchClock = 'paced' | 'fast' | 'real';
+
 export class LaunchConfigError extends Error {}
+
+const CLOCKS: LaunchClock[] = ['paced', 'fast', 'real'];
 
 const BACKENDS: BackendName[] = ['auto', 'software', 'kvm', 'nvmm'];
 const SOURCE_EXT = /\.(asm|s|nasm)$/i;
@@ -119,6 +130,14 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     bootDrive = d;
   }
 
+  let clock: LaunchClock = 'paced';
+  if (args.clock !== undefined) {
+    if (typeof args.clock !== 'string' || !CLOCKS.includes(args.clock as LaunchClock)) {
+      fail(`"clock" must be one of ${CLOCKS.map((c) => `"${c}"`).join(', ')} (got ${JSON.stringify(args.clock)}).`);
+    }
+    clock = args.clock as LaunchClock;
+  }
+
   let serial: SerialTarget = 'debugConsole';
   if (args.serial !== undefined) {
     const s = args.serial;
@@ -127,5 +146,5 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     else fail('"serial" must be "debugConsole", "terminal", "none" or { "file": "path" }.');
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, serial, cwd };
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd };
 }

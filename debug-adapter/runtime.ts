@@ -39,7 +39,8 @@ export interface RuntimeEvents {
   serial: [Uint8Array];
   debugcon: [Uint8Array];
   screen: [];
-  status: [{ running: boolean; instructionsPerSecond: number }];
+  /** keepingUp: the paced clock's verdict (false while the host cannot keep a PC's pace). */
+  status: [{ running: boolean; instructionsPerSecond: number; keepingUp?: boolean }];
   ended: [GuestEnd];
 }
 
@@ -63,6 +64,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   lastStop: StopEvent;
   readonly runEvents: RunEvent[] = [];
   private statusAt = { time: Date.now(), count: 0 };
+  private lastSpeed = 0;
+  private keepingUp?: boolean;
 
   constructor(
     private machine: Machine,
@@ -111,6 +114,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.machine.on('serial', (bytes) => !this.muted && this.emit('serial', bytes));
     this.machine.on('debugcon', (bytes) => !this.muted && this.emit('debugcon', bytes));
     this.machine.on('screen', () => !this.muted && this.emit('screen'));
+    // A guest gone idle (waiting for a key) has drawn its last change: the screen is worth fetching now.
+    this.machine.on('idle', () => !this.muted && this.emit('screen'));
+    this.machine.on('pacing', (keepingUp) => {
+      if (this.muted) return;
+      this.keepingUp = keepingUp;
+      this.emit('status', { running: true, instructionsPerSecond: this.lastSpeed, keepingUp });
+    });
     this.machine.on('event', (e) => {
       if (!this.muted) this.runEvents.push(e);
     });
@@ -495,7 +505,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const count = this.machine.instructionCount();
     const ips = Math.round(((count - this.statusAt.count) * 1000) / (now - this.statusAt.time));
     this.statusAt = { time: now, count };
-    this.emit('status', { running: true, instructionsPerSecond: Math.max(0, ips) });
+    this.lastSpeed = Math.max(0, ips);
+    this.emit('status', { running: true, instructionsPerSecond: this.lastSpeed, keepingUp: this.keepingUp });
   }
 
   private end(end: GuestEnd): void {

@@ -214,7 +214,7 @@ export class BootvisorSession extends LoggingDebugSession {
       const program = this.program;
       const config = this.config;
       const create = () =>
-        createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, requireSignature: true });
+        createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, clock: config.clock, requireSignature: true });
       const machine = create();
       this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
       this.backend = machine.backend;
@@ -271,7 +271,8 @@ export class BootvisorSession extends LoggingDebugSession {
     rt.on('debugcon', (bytes) => this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout')));
     rt.on('screen', () => this.sendEvent(new Event(SCREEN_CHANGED_EVENT)));
     const backend = rt.currentMachine.backend;
-    rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend, ...s })));
+    const clock = this.config?.clock;
+    rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend, clock, ...s })));
     rt.on('ended', (end) => this.guestEnded(end));
   }
 

@@ -14,7 +14,7 @@ describe('launch configuration', () => {
     assert.strictEqual(debuggerContribution.program, './out/debug-adapter/main.js');
     assert.ok(fs.existsSync(path.join(REPO, debuggerContribution.program)), 'the adapter is built where package.json says');
     const props = Object.keys(debuggerContribution.configurationAttributes.launch.properties).sort();
-    assert.deepStrictEqual(props, ['assembler', 'backend', 'bootDrive', 'cwd', 'listing', 'memory', 'program', 'serial', 'stopOnEntry']);
+    assert.deepStrictEqual(props, ['assembler', 'backend', 'bootDrive', 'clock', 'cwd', 'listing', 'memory', 'program', 'serial', 'stopOnEntry', 'trace']);
     // Every enum value the schema offers is one the adapter takes.
     for (const backend of debuggerContribution.configurationAttributes.launch.properties.backend.enum) {
       assert.strictEqual(validateLaunch({ program: steps, backend }).backend, backend);
@@ -22,6 +22,9 @@ describe('launch configuration', () => {
     for (const drive of debuggerContribution.configurationAttributes.launch.properties.bootDrive.enum) {
       assert.strictEqual(validateLaunch({ program: steps, bootDrive: drive }).bootDrive, drive);
     }
+    const clock = debuggerContribution.configurationAttributes.launch.properties.clock;
+    assert.strictEqual(clock.default, 'paced');
+    for (const c of clock.enum) assert.strictEqual(validateLaunch({ program: steps, clock: c }).clock, c);
     for (const serial of debuggerContribution.configurationAttributes.launch.properties.serial.oneOf[0].enum) {
       assert.strictEqual(validateLaunch({ program: steps, serial }).serial, serial);
     }
@@ -36,6 +39,7 @@ describe('launch configuration', () => {
     assert.deepStrictEqual(c.serial, { file: path.join(PROGRAMS, 'out.txt') });
     assert.deepStrictEqual(c.assembler, { command: 'nasm', args: ['-o', '${output}', '${program}'] });
     assert.strictEqual(c.backend, 'software');
+    assert.strictEqual(c.clock, 'paced', 'F5 sessions are paced to the wall clock unless told otherwise');
   });
 
   it('names the attribute and the fix for each mistake', () => {
@@ -51,6 +55,7 @@ describe('launch configuration', () => {
         [{ program: steps, stopOnEntry: 'yes' }, /"stopOnEntry" must be true or false/],
         [{ program: steps, bootDrive: 1 }, /"bootDrive" must be 0 .* or 128/],
         [{ program: steps, serial: 'printer' }, /"serial" must be/],
+        [{ program: steps, clock: 'virtual' }, /"clock" must be one of "paced", "fast", "real"/],
         [{ program: steps, listing: 'x.lst' }, /"listing" .*does not exist/],
         [{ program: steps, assembler: 42 }, /"assembler" must be a command/],
         [{ program: steps, assembler: ['nasm', '${program}'] }, /must name the output image with \$\{output\}/],
