@@ -313,7 +313,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       writeOutput('--screen', o.screen, t.lines.length ? screenAsText(m) : '', io);
     }
     if (o.screenshot) {
-      const img = m.screenImage();
+      const { renderFrame } = require('../common/screen-render') as typeof import('../common/screen-render');
+      const img = renderFrame(m.screenFrame());
       const { encodePng } = require('../common/png') as typeof import('../common/png');
       writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
     }

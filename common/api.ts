@@ -129,6 +129,49 @@ export interface ScreenText {
   cursor: { row: number; column: number; visible: boolean };
 }
 
+/**
+ * The screen as the display shows it, before colours become RGB (contract B). `common/screen-render.ts` is the
+ * one renderer that turns it into pixels (the webview and --screenshot both use it).
+ */
+export interface ScreenFrame {
+  /** Grows whenever anything in the frame changes; pass it back as `sinceGeneration` to get only what changed. */
+  generation: number;
+  /** The BIOS video mode (0x03, 0x13...). */
+  mode: number;
+  kind: 'text' | 'graphics';
+  /** Pixels as rendered (80x25 text: 720x400; 40x25: 640x400; mode 13h: 320x200). */
+  width: number;
+  height: number;
+  /** Width / height of the picture on the monitor (4/3 for every VGA mode): scale to this, not to width/height. */
+  displayAspect?: number;
+  /** Text: the grid and the cell size in pixels (cellWidth 9: the VGA's 9th column; 16: doubled 8-dot cells). */
+  columns?: number;
+  rows?: number;
+  cellWidth?: number;
+  cellHeight?: number;
+  /** Text: rows * columns cells, char | attr << 8. */
+  cells?: Uint16Array;
+  cursor?: { row: number; column: number; visible: boolean; startLine: number; endLine: number };
+  /** Text: attribute bit 7 blinks the character (true) or selects a bright background (false). */
+  blink?: boolean;
+  /** Text, 9-pixel cells: the 9th column repeats the 8th for the line-drawing characters 0xC0-0xDF. */
+  lineGraphics?: boolean;
+  /**
+   * Text: the character generator, cellHeight bytes per character (bit 7 leftmost): 256 characters, or 512 when
+   * attribute bit 3 selects the second 256. Only when changed since `sinceGeneration`.
+   */
+  font?: Uint8Array;
+  /** Graphics: width * height palette indices. */
+  pixels?: Uint8Array;
+  /** With `sinceGeneration`: the rectangle that changed since then (empty when nothing did). */
+  dirty?: { x: number; y: number; width: number; height: number };
+  /**
+   * RGB triplets, 8 bits per channel: 16 entries (text attributes' colours, graphics modes of up to 16 colours)
+   * or 256 (mode 13h). Only when changed since `sinceGeneration`.
+   */
+  palette?: Uint8Array;
+}
+
 /** An exit or diagnostic worth telling the user about, as the run records it. */
 export interface RunEvent {
   kind: 'unhandled-port' | 'unmapped-memory' | 'stack-overflow' | 'exception' | 'invalid-opcode';
@@ -212,7 +255,12 @@ export interface Machine {
   loadInputLog(events: InputEvent[]): void;
 
   screenText(): ScreenText;
-  /** The screen rendered (text with the VGA font, or graphics) as RGBA. */
+  /**
+   * The screen frame (contract B). With `sinceGeneration` (a generation the caller holds), the font and the
+   * palette come only when they changed since then, and `dirty` says which rectangle did.
+   */
+  screenFrame(sinceGeneration?: number): ScreenFrame;
+  /** The screen rendered by common/screen-render.ts (text with the VGA font, or graphics) as RGBA. */
   screenImage(): { width: number; height: number; rgba: Uint8Array };
 
   on<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this;

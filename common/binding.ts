@@ -52,7 +52,7 @@ export interface NativeMachine {
   inputLog(): unknown[];
   loadInputLog(events: unknown[]): void;
   screenText(): unknown;
-  screenImage(): { width: number; height: number; rgba: Uint8Array };
+  screenFrame(sinceGeneration?: number): unknown;
   exitProfile(): { rip: number; io: number; mmio: number; ports: number[] }[];
   portRead(port: number, size: number): number;
   portWrite(port: number, size: number, value: number): void;

@@ -12,11 +12,13 @@ import type {
   MachineEvents,
   Registers,
   RunEvent,
+  ScreenFrame,
   ScreenText,
   StopEvent,
   WatchAccess,
 } from './api';
 import { loadBinding, type NativeMachine } from './binding';
+import { renderFrame } from './screen-render';
 
 /** VM exits of one instruction, for the exit profile (rip as the backend saw it, CS base not added). */
 export interface ExitCount {
@@ -177,8 +179,11 @@ class NativeBackedMachine implements BootvisorMachine {
   screenText(): ScreenText {
     return this.native.screenText() as ScreenText;
   }
+  screenFrame(sinceGeneration?: number): ScreenFrame {
+    return this.native.screenFrame(sinceGeneration) as ScreenFrame;
+  }
   screenImage(): { width: number; height: number; rgba: Uint8Array } {
-    return this.native.screenImage();
+    return renderFrame(this.native.screenFrame() as ScreenFrame);
   }
 
   exitProfile(): ExitCount[] {

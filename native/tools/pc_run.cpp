@@ -2,7 +2,7 @@
 // test/pc/native-machine.test.ts and for debugging the PC by hand.
 //
 //   pc_run IMAGE [--max N] [--keys TEXT] [--serial-in TEXT] [--screen] [--no-signature] [--snapshot-test]
-//          [--ppm FILE] [--real-clock] [--stop-after-ms N] [--history N]
+//          [--real-clock] [--stop-after-ms N] [--history N]
 //          [--snapshot-every N]
 // Prints: serial and debugcon output (prefixed lines), the stop (reason, CS:EIP, instructions, exit code),
 // and with --screen the text screen.
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   }
   MachineConfig cfg;
   uint64_t max = 50000000;
-  std::string keys, serialIn, ppm;
+  std::string keys, serialIn;
   long stopAfterMs = 0;
   size_t history = 0;
   uint64_t snapEvery = 0;
@@ -59,7 +59,6 @@ int main(int argc, char** argv) {
     if (a == "--max" && i + 1 < argc) max = std::strtoull(argv[++i], nullptr, 0);
     else if (a == "--keys" && i + 1 < argc) keys = argv[++i];
     else if (a == "--serial-in" && i + 1 < argc) serialIn = argv[++i];
-    else if (a == "--ppm" && i + 1 < argc) ppm = argv[++i];
     else if (a == "--screen") screen = true;
     else if (a == "--snapshot-every" && i + 1 < argc) snapEvery = std::strtoull(argv[++i], nullptr, 0);
     else if (a == "--history" && i + 1 < argc) history = std::strtoul(argv[++i], nullptr, 0);
@@ -154,12 +153,6 @@ int main(int argc, char** argv) {
     std::printf("screen: mode %02X %dx%d cursor %d,%d%s\n", t.mode, t.columns, t.rows, t.cursorRow, t.cursorColumn,
                 t.cursorVisible ? "" : " hidden");
     for (const auto& l : t.lines) std::printf("|%s|\n", l.c_str());
-  }
-  if (!ppm.empty()) {
-    ScreenImage img = m->screenImage();
-    std::ofstream o(ppm, std::ios::binary);
-    o << "P6\n" << img.width << " " << img.height << "\n255\n";
-    for (size_t i = 0; i < img.rgba.size(); i += 4) o.write(reinterpret_cast<const char*>(&img.rgba[i]), 3);
   }
   return 0;
 }

@@ -1,57 +1,34 @@
-// The host's VGA console font (PSF) in screenshots: a font the test builds itself shows exactly its glyphs,
-// a malformed one falls back to ours, and the real Lat15-VGA16 (console-setup-linux) changes the picture.
+// The VGA fonts Bootvisor ships in its BIOS ROM: complete CP437 in 8x16, 8x14 and 8x8 (every character drawn,
+// no two alike), where INT 10h AX=1130h says; screenshots draw exactly those glyphs, and no host font changes
+// them (the console-font variable of earlier versions is ignored).
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import { PNG } from 'pngjs';
 
-import { EXAMPLES, runCli } from './harness';
+import { createMachine } from '../../common/machine';
+import { EXAMPLES, runCli, tempDir } from './harness';
 
 const HELLO = path.join(EXAMPLES, 'hello', 'hello.img');
-const LAT15 = '/usr/share/consolefonts/Lat15-VGA16.psf.gz';
+const ROM_FONTS: Record<number, number> = { 16: 0xfa000, 14: 0xfb800, 8: 0xfb000 };
 
-// Distinct, asymmetric bitmaps, so a swapped or shifted glyph cannot match.
-const GLYPHS: Record<string, number[]> = {
-  H: [0x81, 0xc3, 0xa5, 0x99, 0x81, 0xff, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xf0, 0x0f],
-  e: [0xff, 0x00, 0xaa, 0x55, 0x01, 0x03, 0x07, 0x0f, 0x1f, 0x3f, 0x7f, 0x80, 0xc0, 0xe0, 0x00, 0x18],
-};
-
-/** A PSF2 font with `glyphs` (char -> 16 rows) plus a blank glyph for space, and its Unicode table. */
-function psf2(glyphs: Record<string, number[]>): Buffer {
-  const chars = [' ', ...Object.keys(glyphs)];
-  const header = Buffer.alloc(32);
-  header.writeUInt32LE(0x864ab572, 0);
-  header.writeUInt32LE(0, 4);
-  header.writeUInt32LE(32, 8);
-  header.writeUInt32LE(1, 12); // has a Unicode table
-  header.writeUInt32LE(chars.length, 16);
-  header.writeUInt32LE(16, 20);
-  header.writeUInt32LE(16, 24);
-  header.writeUInt32LE(8, 28);
-  const bitmaps = Buffer.concat(chars.map((c) => Buffer.from(c === ' ' ? new Array(16).fill(0) : glyphs[c])));
-  const table = Buffer.concat(chars.map((c) => Buffer.concat([Buffer.from(c, 'utf8'), Buffer.from([0xff])])));
-  return Buffer.concat([header, bitmaps, table]);
+function romFonts(): Record<number, Uint8Array> {
+  const m = createMachine({ image: fs.readFileSync(HELLO), backend: 'software' });
+  try {
+    const out: Record<number, Uint8Array> = {};
+    for (const h of [16, 14, 8]) out[h] = m.readMemory(ROM_FONTS[h], 256 * h, 'physical');
+    return out;
+  } finally {
+    m.dispose();
+  }
 }
 
-function screenshot(font: string, dir: string, tag: string): { png: PNG; screen: string[] } {
-  const shot = path.join(dir, `${tag}.png`);
-  const text = path.join(dir, `${tag}.txt`);
-  const r = runCli(['run', HELLO, '--screenshot', shot, '--screen', text], {
-    env: { ...process.env, BOOTVISOR_VGA_FONT: font },
-  });
-  assert.strictEqual(r.status, 0, r.stderr);
-  return { png: PNG.sync.read(fs.readFileSync(shot)), screen: fs.readFileSync(text, 'utf8').split('\n') };
-}
-
-/** The 8x16 bitmap drawn in the text cell (row, col): a pixel is set when it differs from the cell's corner. */
+/** The 8x16 bitmap drawn in the 9x16 text cell (row, col): a pixel is set when it differs from the 9th column. */
 function cellBits(png: PNG, row: number, col: number): number[] {
-  const px = (x: number, y: number) => png.data.readUInt32BE((y * png.width + x) * 4);
+  const px = (x: number, y: number): number => png.data.readUInt32BE((y * png.width + x) * 4);
   const bits: number[] = [];
-  // Background: the ninth column, blank for letters.
-  const bg = px(col * 9 + 8, row * 16);
   for (let y = 0; y < 16; y++) {
+    const bg = px(col * 9 + 8, row * 16 + y);
     let b = 0;
     for (let x = 0; x < 8; x++) if (px(col * 9 + x, row * 16 + y) !== bg) b |= 0x80 >> x;
     bits.push(b);
@@ -59,74 +36,43 @@ function cellBits(png: PNG, row: number, col: number): number[] {
   return bits;
 }
 
-describe('VGA font from the host', function () {
+describe('VGA fonts shipped in the ROM', function () {
   this.timeout(120000);
-  let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-font-'));
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDir('bv-font-');
+  after(() => tmp.remove());
 
-  function findCell(screen: string[], ch: string): [number, number] {
-    for (let r = 0; r < screen.length; r++) {
-      const c = screen[r].indexOf(ch);
-      if (c >= 0) return [r, c];
-    }
-    throw new Error(`no ${ch} on the screen:\n${screen.join('\n')}`);
-  }
-
-  for (const gz of [false, true]) {
-    it(`draws a PSF2 font's glyphs at their cells (${gz ? 'gzip' : 'plain'})`, () => {
-      const font = path.join(dir, gz ? 'test.psf.gz' : 'test.psf');
-      fs.writeFileSync(font, gz ? zlib.gzipSync(psf2(GLYPHS)) : psf2(GLYPHS));
-      const { png, screen } = screenshot(font, dir, gz ? 'custom-gz' : 'custom');
-      for (const ch of Object.keys(GLYPHS)) {
-        const [r, c] = findCell(screen, ch);
-        assert.deepStrictEqual(cellBits(png, r, c), GLYPHS[ch], `glyph of ${ch} at row ${r} col ${c}`);
+  it('8x16, 8x14 and 8x8: every CP437 character but 00h, 20h and FFh drawn, and no two alike', () => {
+    const fonts = romFonts();
+    for (const h of [16, 14, 8]) {
+      const seen = new Map<string, number>();
+      for (let c = 0; c < 256; c++) {
+        const glyph = Buffer.from(fonts[h].subarray(c * h, (c + 1) * h));
+        const blank = glyph.every((b) => b === 0);
+        assert.strictEqual(blank, c === 0 || c === 0x20 || c === 0xff, `8x${h} ${c.toString(16)}h blank: ${blank}`);
+        if (blank) continue;
+        const key = glyph.toString('hex');
+        assert.ok(!seen.has(key), `8x${h}: ${c.toString(16)}h looks like ${seen.get(key)?.toString(16)}h`);
+        seen.set(key, c);
       }
-      // A character the font lacks keeps our own glyph.
-      const fallback = screenshot(path.join(dir, 'none.psf'), dir, 'fallback-1');
-      const [r, c] = findCell(screen, 'l');
-      assert.deepStrictEqual(cellBits(png, r, c), cellBits(fallback.png, r, c));
-      assert.notDeepStrictEqual(cellBits(png, ...findCell(screen, 'H')), cellBits(fallback.png, ...findCell(screen, 'H')));
-    });
-  }
-
-  it('falls back to our font for a malformed or missing font file', () => {
-    const ours = screenshot(path.join(dir, 'missing.psf'), dir, 'ours');
-    const bad = [
-      Buffer.from('not a font at all'),
-      psf2(GLYPHS).subarray(0, 60), // truncated glyphs
-      psf2(GLYPHS).subarray(0, psf2(GLYPHS).length - 1), // Unicode table without its last terminator
-      Buffer.from([0x1f, 0x8b, 0x08, 0x00, 1, 2, 3]), // a broken gzip stream
-    ];
-    bad.forEach((bytes, i) => {
-      const font = path.join(dir, `bad${i}.psf`);
-      fs.writeFileSync(font, bytes);
-      const shot = screenshot(font, dir, `bad${i}`);
-      assert.ok(Buffer.from(shot.png.data).equals(Buffer.from(ours.png.data)), `bad font ${i} changed the picture`);
-    });
-    // A directory and an endless device: read boundedly, then refused.
-    for (const font of [dir, '/dev/zero']) {
-      const shot = screenshot(font, dir, 'odd');
-      assert.ok(Buffer.from(shot.png.data).equals(Buffer.from(ours.png.data)), `${font} changed the picture`);
     }
   });
 
-  it('renders with the real VGA font when console-setup-linux is installed', function () {
-    if (!fs.existsSync(LAT15)) {
-      console.warn(`    skipped: ${LAT15} is missing (apt-get install console-setup-linux)`);
-      this.skip();
-    }
-    const ours = screenshot(path.join(dir, 'missing.psf'), dir, 'ours-2');
-    const real = screenshot(LAT15, dir, 'lat15');
-    assert.ok(!Buffer.from(real.png.data).equals(Buffer.from(ours.png.data)), 'Lat15-VGA16 drew the same as our font');
-    // And without the variable, the default search finds it.
-    const env = { ...process.env };
-    delete env.BOOTVISOR_VGA_FONT;
-    const shot = path.join(dir, 'default.png');
-    const r = runCli(['run', HELLO, '--screenshot', shot], { env });
-    assert.strictEqual(r.status, 0, r.stderr);
-    assert.ok(Buffer.from(PNG.sync.read(fs.readFileSync(shot)).data).equals(Buffer.from(real.png.data)));
+  it('screenshots draw the ROM glyphs, whatever console font the host has', () => {
+    const font16 = romFonts()[16];
+    const shots = [undefined, '/usr/share/consolefonts/Lat15-VGA16.psf.gz', '/dev/zero'].map((font, i) => {
+      const file = tmp.file(`hello${i}.png`);
+      const env = { ...process.env };
+      if (font) env.BOOTVISOR_VGA_FONT = font;
+      else delete env.BOOTVISOR_VGA_FONT;
+      const r = runCli(['run', HELLO, '--screenshot', file], { env });
+      assert.strictEqual(r.status, 0, r.stderr);
+      return PNG.sync.read(fs.readFileSync(file));
+    });
+    for (const s of shots.slice(1)) assert.ok(Buffer.from(s.data).equals(Buffer.from(shots[0].data)), 'a host font changed the picture');
+    // Row 0 says "Hello from Bootvisor!".
+    [...'Hello from Bootvisor!'].forEach((ch, col) => {
+      const code = ch.charCodeAt(0);
+      assert.deepStrictEqual(cellBits(shots[0], 0, col), [...font16.subarray(code * 16, code * 16 + 16)], `glyph of ${ch}`);
+    });
   });
 });

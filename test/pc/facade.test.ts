@@ -9,34 +9,18 @@ import * as path from 'path';
 import type { StopEvent } from '../../common/api';
 import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
-import { exampleImg, requireNasm, ROOT, tempDir } from '../cli/harness';
+import { exampleImg, requireNasm, ROOT } from '../cli/harness';
+import { sectorBench } from './sector';
 
-const tmp = tempDir('bootvisor-facade-');
-
-/** Assembles a boot sector from lines of NASM (org 0x7C00, padded and signed). */
-function sector(body: string): Uint8Array {
-  requireNasm();
-  const f = tmp.file(`s${Math.random().toString(36).slice(2)}.asm`);
-  fs.writeFileSync(f, `bits 16\norg 0x7c00\n${body}\n times 510-($-$$) db 0\n dw 0xaa55\n`);
-  const a = assemble(f);
-  a.remove();
-  return a.image;
-}
+const bench = sectorBench('bootvisor-facade-');
+const sector = bench.sector;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('facade: the Machine over the native binding', function () {
   this.timeout(30000);
-  const machines: BootvisorMachine[] = [];
-  const make = (image: Uint8Array): BootvisorMachine => {
-    const m = createMachine({ image, backend: 'software' });
-    machines.push(m);
-    return m;
-  };
-  after(() => {
-    for (const m of machines) m.dispose();
-    tmp.remove();
-  });
+  const make = bench.make;
+  after(() => bench.dispose());
 
   // A guest that counts in EAX forever, with interrupts off.
   const spin = (): Uint8Array => sector('cli\nxor eax, eax\nagain: inc eax\njmp again');

@@ -104,10 +104,28 @@ struct ScreenText {
   bool graphics = false;  // a graphics mode: lines are empty
 };
 
-struct ScreenImage {
-  int width = 0;
-  int height = 0;
-  std::vector<uint8_t> rgba;  // width * height * 4
+// The screen as the display shows it, before colours become RGB (ScreenFrame in common/api.ts; the one
+// renderer is common/screen-render.ts).
+struct ScreenFrame {
+  uint64_t generation = 0;  // grows whenever anything below changes
+  uint8_t mode = 3;
+  bool graphics = false;
+  int width = 0, height = 0;  // pixels as rendered
+  // Text.
+  int columns = 0, rows = 0, cellWidth = 0, cellHeight = 0;
+  std::vector<uint16_t> cells;  // char | attr << 8
+  int cursorRow = 0, cursorColumn = 0, cursorStart = 0, cursorEnd = 0;
+  bool cursorVisible = false;
+  bool blink = false;         // attribute bit 7 blinks (else it is a bright background)
+  bool lineGraphics = false;  // the 9th column repeats the 8th for 0xC0-0xDF
+  bool hasFont = true;
+  std::vector<uint8_t> font;  // 256 * cellHeight; 512 * cellHeight when attribute bit 3 picks a second font
+  // Graphics: one palette index per pixel.
+  std::vector<uint8_t> pixels;
+  bool hasPalette = true;
+  std::vector<uint8_t> palette;  // RGB, 8 bits per channel: 16 entries (text, <= 16 colours) or 256
+  bool hasDirty = false;         // the rectangle that changed since the generation asked about
+  int dirtyX = 0, dirtyY = 0, dirtyWidth = 0, dirtyHeight = 0;
 };
 
 enum class RunEventKind : uint8_t { UnhandledPort, UnmappedMemory, StackOverflow, Exception, InvalidOpcode };
@@ -183,7 +201,10 @@ class Machine {
   bool translate(uint64_t linear, uint64_t& physical, std::vector<std::string>& steps);
 
   ScreenText screenText() const;
-  ScreenImage screenImage() const;
+  // The screen frame. With since >= 0 (a generation the caller has), the font and the palette are left out
+  // when unchanged since then, and the dirty rectangle is given when it is known (since is the latest or the
+  // one before it).
+  ScreenFrame screenFrame(int64_t since = -1);
 
   void sendScanCodes(const std::vector<uint8_t>& codes);
   // Typed text as make/break set-1 scan codes (shift pressed around upper-case and symbols; \n and \r are

@@ -286,13 +286,51 @@ Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t) {
   return o;
 }
 
-Napi::Object screenImageToJs(Napi::Env env, const ScreenImage& img) {
+namespace {
+template <typename Array, typename T>
+Array typedArray(Napi::Env env, const std::vector<T>& v) {
+  Array a = Array::New(env, v.size());
+  if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+}  // namespace
+
+Napi::Object screenFrameToJs(Napi::Env env, const ScreenFrame& f) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("width", img.width);
-  o.Set("height", img.height);
-  Napi::Uint8Array rgba = Napi::Uint8Array::New(env, img.rgba.size());
-  if (!img.rgba.empty()) std::memcpy(rgba.Data(), img.rgba.data(), img.rgba.size());
-  o.Set("rgba", rgba);
+  o.Set("generation", static_cast<double>(f.generation));
+  o.Set("mode", f.mode);
+  o.Set("kind", f.graphics ? "graphics" : "text");
+  o.Set("width", f.width);
+  o.Set("height", f.height);
+  o.Set("displayAspect", 4.0 / 3.0);  // every VGA mode fills a 4:3 screen
+  if (f.graphics) {
+    o.Set("pixels", typedArray<Napi::Uint8Array>(env, f.pixels));
+  } else {
+    o.Set("columns", f.columns);
+    o.Set("rows", f.rows);
+    o.Set("cellWidth", f.cellWidth);
+    o.Set("cellHeight", f.cellHeight);
+    o.Set("cells", typedArray<Napi::Uint16Array>(env, f.cells));
+    Napi::Object cursor = Napi::Object::New(env);
+    cursor.Set("row", f.cursorRow);
+    cursor.Set("column", f.cursorColumn);
+    cursor.Set("visible", f.cursorVisible);
+    cursor.Set("startLine", f.cursorStart);
+    cursor.Set("endLine", f.cursorEnd);
+    o.Set("cursor", cursor);
+    o.Set("blink", f.blink);
+    o.Set("lineGraphics", f.lineGraphics);
+    if (f.hasFont) o.Set("font", typedArray<Napi::Uint8Array>(env, f.font));
+  }
+  if (f.hasPalette) o.Set("palette", typedArray<Napi::Uint8Array>(env, f.palette));
+  if (f.hasDirty) {
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("x", f.dirtyX);
+    d.Set("y", f.dirtyY);
+    d.Set("width", f.dirtyWidth);
+    d.Set("height", f.dirtyHeight);
+    o.Set("dirty", d);
+  }
   return o;
 }
 

@@ -16,7 +16,7 @@ Napi::Object registersToJs(Napi::Env env, const CpuState& s);
 // Applies the fields present in a Partial<Registers> onto s.
 bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s);
 Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t);
-Napi::Object screenImageToJs(Napi::Env env, const ScreenImage& img);
+Napi::Object screenFrameToJs(Napi::Env env, const ScreenFrame& f);
 Napi::Object runEventToJs(Napi::Env env, const RunEvent& e);
 // The input log as [{ at, timeNs, kind, data }]; the parser refuses (and throws) on any malformed event.
 Napi::Array inputLogToJs(Napi::Env env, const std::vector<InputEvent>& log);

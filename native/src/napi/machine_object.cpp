@@ -105,7 +105,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value InputLogJs(const Napi::CallbackInfo& info);
   Napi::Value LoadInputLog(const Napi::CallbackInfo& info);
   Napi::Value ScreenTextJs(const Napi::CallbackInfo& info);
-  Napi::Value ScreenImageJs(const Napi::CallbackInfo& info);
+  Napi::Value ScreenFrameJs(const Napi::CallbackInfo& info);
   Napi::Value ExitProfile(const Napi::CallbackInfo& info);
   Napi::Value PortRead(const Napi::CallbackInfo& info);
   Napi::Value PortWrite(const Napi::CallbackInfo& info);
@@ -181,7 +181,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
           InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
           InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
-          InstanceMethod<&MachineObject::ScreenImageJs>("screenImage"),
+          InstanceMethod<&MachineObject::ScreenFrameJs>("screenFrame"),
           InstanceMethod<&MachineObject::ExitProfile>("exitProfile"),
           InstanceMethod<&MachineObject::PortRead>("portRead"),
           InstanceMethod<&MachineObject::PortWrite>("portWrite"),
@@ -735,14 +735,23 @@ Napi::Value MachineObject::ScreenTextJs(const Napi::CallbackInfo& info) {
   return screenTextToJs(info.Env(), machine_->screenText());
 }
 
-Napi::Value MachineObject::ScreenImageJs(const Napi::CallbackInfo& info) {
-  if (!alive(info.Env())) return info.Env().Undefined();
-  ScreenImage img;
+Napi::Value MachineObject::ScreenFrameJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  int64_t since = -1;
+  if (info.Length() > 0 && !info[0].IsUndefined() && !info[0].IsNull()) {
+    if (!info[0].IsNumber() || !(info[0].As<Napi::Number>().DoubleValue() >= 0)) {
+      Napi::TypeError::New(env, "screenFrame: sinceGeneration must be a number >= 0").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    since = info[0].As<Napi::Number>().Int64Value();
+  }
+  ScreenFrame f;
   {
     Park park(*this);
-    img = machine_->screenImage();
+    f = machine_->screenFrame(since);
   }
-  return screenImageToJs(info.Env(), img);
+  return screenFrameToJs(env, f);
 }
 
 Napi::Value MachineObject::ExitProfile(const Napi::CallbackInfo& info) {

@@ -21,14 +21,41 @@ constexpr uint64_t kLineNs = 31778;
 constexpr uint64_t kHblankNs = 6356;
 
 const VgaModeInfo kModes[] = {
-    {0x00, false, 40, 25, 360, 400, 0, 0xB8000}, {0x01, false, 40, 25, 360, 400, 0, 0xB8000},
-    {0x02, false, 80, 25, 720, 400, 0, 0xB8000}, {0x03, false, 80, 25, 720, 400, 0, 0xB8000},
-    {0x04, true, 40, 25, 320, 200, 2, 0xB8000},  {0x05, true, 40, 25, 320, 200, 2, 0xB8000},
-    {0x06, true, 80, 25, 640, 200, 1, 0xB8000},  {0x07, false, 80, 25, 720, 400, 0, 0xB0000},
-    {0x13, true, 40, 25, 320, 200, 8, 0xA0000},
+    {0x00, false, 40, 25, 0, 0, 0, 0xB8000, 16},   {0x01, false, 40, 25, 0, 0, 0, 0xB8000, 16},
+    {0x02, false, 80, 25, 0, 0, 0, 0xB8000, 16},   {0x03, false, 80, 25, 0, 0, 0, 0xB8000, 16},
+    {0x04, true, 40, 25, 320, 200, 2, 0xB8000, 8}, {0x05, true, 40, 25, 320, 200, 2, 0xB8000, 8},
+    {0x06, true, 80, 25, 640, 200, 1, 0xB8000, 8}, {0x07, false, 80, 25, 0, 0, 0, 0xB0000, 16},
+    {0x13, true, 40, 25, 320, 200, 8, 0xA0000, 8},
 };
 
-uint8_t ega(int i, int bit2, int bit1) { return uint8_t(((i >> bit2) & 1) * 42 + ((i >> bit1) & 1) * 21); }
+// The DAC's power-on tables, one per kind of mode, each entry's 6-bit R, G, B from its index.
+// EGA: the 64 colours of the 6-bit rgbRGB code (bits 5-3 add a third, bits 2-0 two thirds).
+void egaColor(int i, uint8_t* c) {
+  for (int k = 0; k < 3; ++k) c[k] = uint8_t(((i >> (2 - k)) & 1) * 42 + ((i >> (5 - k)) & 1) * 21);
+}
+// CGA (200-line modes): the 16 CGA colours, bit 4 the intensity, bits 3 and 5 ignored; dark yellow is brown.
+void cgaColor(int i, uint8_t* c) {
+  int intense = (i >> 4) & 1;
+  for (int k = 0; k < 3; ++k) c[k] = uint8_t(((i >> (2 - k)) & 1) * 42 + intense * 21);
+  if ((i & 0x17) == 6) c[1] = 21;
+}
+// Monochrome (mode 7): bit 3 is the normal grey, bit 4 adds the intense third.
+void monoColor(int i, uint8_t* c) { c[0] = c[1] = c[2] = uint8_t(((i >> 3) & 1) * 42 + ((i >> 4) & 1) * 21); }
+
+// The attribute controller as the BIOS programs it per mode: 16 palette registers, then mode control,
+// overscan, colour plane enable, horizontal panning, colour select.
+struct AttrSet { uint8_t r[0x15]; };
+const AttrSet kAttrText = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D,
+                            0x3E, 0x3F, 0x0C, 0x00, 0x0F, 0x08, 0x00}};
+const AttrSet kAttrMono = {{0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x10, 0x18, 0x18, 0x18, 0x18, 0x18,
+                            0x18, 0x18, 0x0E, 0x00, 0x0F, 0x08, 0x00}};
+// Mode 4/5: palette 1 at high intensity (cyan, magenta, white), as IBM's and SeaBIOS's BIOSes start it.
+const AttrSet kAttrCga4 = {{0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+                            0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00}};
+const AttrSet kAttrCga6 = {{0x00, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,
+                            0x17, 0x17, 0x01, 0x00, 0x01, 0x00, 0x00}};
+const AttrSet kAttr256 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
+                           0x0E, 0x0F, 0x41, 0x00, 0x0F, 0x00, 0x00}};
 }  // namespace
 
 const VgaModeInfo* vgaModeInfo(uint8_t mode) {
@@ -37,30 +64,49 @@ const VgaModeInfo* vgaModeInfo(uint8_t mode) {
   return nullptr;
 }
 
-Vga::Vga(GuestMemory& memory, Clock& clock) : mem_(memory), clock_(clock), mode_(vgaModeInfo(3)) {
-  loadDefaultPalettes();
-  crtc_[0x0A] = 0x0D, crtc_[0x0B] = 0x0E;
+Vga::Vga(GuestMemory& memory, Clock& clock)
+    : mem_(memory), clock_(clock), mode_(vgaModeInfo(3)), plane2_(kPlaneSize, 0) {
+  loadDefaultRegisters();
 }
 
 void Vga::setDac(int i, uint8_t r, uint8_t g, uint8_t b) {
   dac_[i & 255][0] = r & 0x3F, dac_[i & 255][1] = g & 0x3F, dac_[i & 255][2] = b & 0x3F;
 }
 
-// The VGA BIOS's power-on palettes: the EGA's 64 colours in DAC 0-63 with the attribute palette picking the
-// 16 text colours; in mode 13h the 16 CGA colours, a grey ramp, then three 72-entry hue wheels at falling
-// brightness and saturation.
-void Vga::loadDefaultPalettes() {
-  static const uint8_t kAttr[16] = {0, 1, 2, 3, 4, 5, 0x14, 7, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F};
-  std::memcpy(attr_, kAttr, 16);
-  attr_[0x10] = 0x0C;  // text, line graphics enable, blink
-  attr_[0x12] = 0x0F;
-  if (mode_->mode == 0x13) {
-    for (int i = 0; i < 16; ++i) attr_[i] = uint8_t(i);
-    attr_[0x10] = 0x41;
-    for (int i = 0; i < 16; ++i) {
-      int c = kAttr[i];
-      setDac(i, ega(c, 2, 5), ega(c, 1, 4), ega(c, 0, 3));
-    }
+bool Vga::cursorVisible() const {
+  int start = crtc_[0x0A] & 0x1F, end = crtc_[0x0B] & 0x1F;
+  if (end > charHeight() - 1) end = charHeight() - 1;
+  return !(crtc_[0x0A] & 0x20) && start <= end;
+}
+
+int Vga::cellWidth() const { return seq_[1] & 0x08 ? 16 : (seq_[1] & 0x01 ? 8 : 9); }
+
+uint8_t Vga::dacIndexOf(uint8_t color) const {
+  uint8_t v = attr_[color & 15];
+  // Mode control bit 7: colour select bits 0-1 replace palette bits 4-5; bits 2-3 always give DAC bits 6-7.
+  v = attr_[0x10] & 0x80 ? uint8_t((v & 0x0F) | ((attr_[0x14] & 0x03) << 4)) : uint8_t(v & 0x3F);
+  return uint8_t((v | ((attr_[0x14] & 0x0C) << 4)) & dacMask_);
+}
+
+void Vga::loadFont(int block, int first, int count, int height, const uint8_t* glyphs) {
+  for (int i = 0; i < count && first + i < 256; ++i) {
+    uint8_t* dst = plane2_.data() + fontBlockOffset(block) + (first + i) * 32;
+    std::memset(dst, 0, 32);
+    std::memcpy(dst, glyphs + size_t(i) * height, size_t(height < 32 ? height : 32));
+  }
+}
+
+// The registers as the VGA BIOS leaves them after a mode set, and its power-on palettes: in text modes the EGA's
+// 64 colours in DAC 0-63 picked by the attribute palette; in 200-line graphics modes the CGA's 16 colours; in
+// mode 13h the 16 CGA colours, a grey ramp, then three 72-entry hue wheels at falling brightness and saturation.
+void Vga::loadDefaultRegisters() {
+  const uint8_t m = mode_->mode;
+  const AttrSet& a = m == 0x07 ? kAttrMono : m == 0x04 || m == 0x05 ? kAttrCga4 : m == 0x06 ? kAttrCga6
+                   : m == 0x13 ? kAttr256 : kAttrText;
+  std::memcpy(attr_, a.r, sizeof attr_);
+  std::memset(dac_, 0, sizeof dac_);
+  if (m == 0x13) {
+    for (int i = 0; i < 16; ++i) cgaColor((i & 7) | ((i & 8) << 1), dac_[i]);
     static const uint8_t kGrey[16] = {0, 5, 8, 11, 14, 17, 20, 24, 28, 32, 36, 40, 45, 50, 56, 63};
     for (int i = 0; i < 16; ++i) setDac(16 + i, kGrey[i], kGrey[i], kGrey[i]);
     // Each wheel: 24 hues going blue, magenta, red, yellow, green, cyan, in 4 steps between each pair.
@@ -86,33 +132,45 @@ void Vga::loadDefaultPalettes() {
         }
       }
     }
-    for (; idx < 256; ++idx) setDac(idx, 0, 0, 0);
   } else {
-    for (int i = 0; i < 64; ++i) setDac(i, ega(i, 2, 5), ega(i, 1, 4), ega(i, 0, 3));
-    for (int i = 64; i < 256; ++i) setDac(i, 0, 0, 0);
-    if (mode_->mode == 0x07) {  // monochrome: normal and intense green-less grey
-      for (int i = 0; i < 16; ++i) attr_[i] = i == 0 ? 0 : (i & 8 ? 0x3F : 0x07);
+    for (int i = 0; i < 64; ++i) {
+      if (m == 0x07) monoColor(i, dac_[i]);
+      else if (mode_->graphics) cgaColor(i, dac_[i]);
+      else egaColor(i, dac_[i]);
     }
   }
+  dacMask_ = 0xFF;
+  // Sequencer: clocking mode (8 or 9 dots, halved dot clock in 40-column and 320-pixel modes), map mask,
+  // character map select, memory mode.
+  seq_[0] = 0x03;
+  seq_[1] = uint8_t((mode_->graphics ? 0x01 : 0x00) | (mode_->columns == 40 ? 0x08 : 0x00));
+  seq_[2] = mode_->graphics ? 0x0F : 0x03;
+  seq_[3] = 0x00;
+  seq_[4] = m == 0x13 ? 0x0E : mode_->graphics ? 0x02 : 0x02;
+  gc_[5] = m == 0x13 ? 0x40 : m == 0x04 || m == 0x05 ? 0x30 : mode_->graphics ? 0x00 : 0x10;
+  gc_[6] = mode_->graphics ? (m == 0x13 ? 0x05 : 0x0D) : (m == 0x07 ? 0x0A : 0x0E);
+  gc_[7] = 0x0F, gc_[8] = 0xFF;
+  std::memset(crtc_, 0, sizeof crtc_);
+  crtc_[0x01] = uint8_t((mode_->graphics ? mode_->width / (m == 0x13 || mode_->width == 320 ? 4 : 8) : mode_->columns) - 1);
+  crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1 : 0x41) : 0x40 | (mode_->charHeight - 1));
+  crtc_[0x13] = uint8_t(mode_->graphics ? (m == 0x13 ? 0x28 : 0x28) : mode_->columns / 2);
+  crtc_[0x12] = 0x8F, crtc_[0x07] = 0x1F;
+  if (mode_->graphics) crtc_[0x0A] = 0x20;  // no cursor in graphics modes
+  else if (m == 0x07) crtc_[0x0A] = 0x0B, crtc_[0x0B] = 0x0C;
+  else crtc_[0x0A] = 0x0D, crtc_[0x0B] = 0x0E;
+  misc_ = m == 0x07 ? 0x66 : 0x67;
+  cgaColor_ = m == 0x06 ? 0x3F : m == 0x04 || m == 0x05 ? 0x30 : 0x00;
+  cgaMode_ = 0;
+  if (!mode_->graphics) loadFont(0, 0, 256, mode_->charHeight, vgaRomFont(mode_->charHeight));
 }
 
 bool Vga::setMode(uint8_t mode, bool clear) {
   const VgaModeInfo* m = vgaModeInfo(mode);
   if (!m) return false;
   mode_ = m;
-  loadDefaultPalettes();
-  dacMask_ = 0xFF;
-  setStartAddress(0);
-  setCursorAddress(0);
-  if (m->graphics) setCursorShape(0x20, 0x00);  // no cursor in graphics modes
-  else if (m->mode == 0x07) setCursorShape(0x0B, 0x0C);
-  else setCursorShape(0x0D, 0x0E);
-  gc_[6] = m->graphics ? 0x01 : 0x0E;
-  misc_ = m->mode == 0x07 ? 0x66 : 0x67;
-  cgaColor_ = m->mode == 0x06 ? 0x0F : 0x00;
-  cgaMode_ = 0;
+  loadDefaultRegisters();
   if (clear) {
-    uint32_t len = m->mode == 0x13 ? 0x10000 : (m->mode == 0x07 ? 0x8000 : 0x8000);
+    uint32_t len = m->mode == 0x13 ? 0x10000 : 0x8000;
     std::vector<uint8_t> fill(len, 0);
     if (!m->graphics)
       for (uint32_t i = 0; i < len; i += 2) fill[i] = 0x20, fill[i + 1] = 0x07;
@@ -122,22 +180,6 @@ bool Vga::setMode(uint8_t mode, bool clear) {
 }
 
 bool Vga::retrace() const { return clock_.now() % kFrameNs >= kFrameNs - kVretraceNs; }
-
-uint8_t Vga::pixelDacIndex(uint8_t v) const {
-  switch (mode_->mode) {
-    case 0x13: return v;
-    case 0x06: return v ? attr_[cgaColor_ & 0x0F] : 0;
-    case 0x04: case 0x05: {
-      if (v == 0) return attr_[cgaColor_ & 0x0F];
-      // Palette 0: green, red, brown; palette 1: cyan, magenta, white; bit 4 selects the intense set.
-      static const uint8_t kPal[2][3] = {{2, 4, 6}, {3, 5, 7}};
-      uint8_t c = kPal[(cgaColor_ >> 5) & 1][(v - 1) % 3];
-      if (cgaColor_ & 0x10) c |= 8;
-      return attr_[c & 15];
-    }
-    default: return attr_[v & 15];
-  }
-}
 
 uint32_t Vga::portRead(uint16_t offset, unsigned size) {
   switch (offset) {
@@ -219,6 +261,7 @@ void Vga::save(SnapshotWriter& w) const {
   uint8_t b[] = {crtcIndex_, seqIndex_, gcIndex_, attrIndex_, misc_, dacWrite_, dacRead_, dacComponent_,
                  dacMask_, cgaMode_, cgaColor_, uint8_t(attrFlipFlop_), uint8_t(dacReading_)};
   w.bytes(b, sizeof b);
+  w.bytes(plane2_.data(), plane2_.size());
 }
 
 bool Vga::load(SnapshotReader& r) {
@@ -234,6 +277,7 @@ bool Vga::load(SnapshotReader& r) {
   crtcIndex_ = b[0], seqIndex_ = b[1], gcIndex_ = b[2], attrIndex_ = b[3], misc_ = b[4], dacWrite_ = b[5];
   dacRead_ = b[6], dacComponent_ = b[7], dacMask_ = b[8], cgaMode_ = b[9], cgaColor_ = b[10];
   attrFlipFlop_ = b[11], dacReading_ = b[12];
+  r.bytes(plane2_.data(), plane2_.size());
   if (!m || !r.ok()) return false;
   mode_ = m;
   return true;

@@ -1,8 +1,10 @@
 // The VGA (IBM VGA Technical Reference; FreeVGA's register descriptions), as boot sectors use it: the
 // registers at 0x3B0-0x3DF (offsets from 0x3B0), text modes at B8000 (B0000 for mode 7), CGA graphics at
-// B8000, mode 13h at A0000, the attribute palette and the DAC. Video memory is plain guest RAM (no planar
-// modes), so the guest writes it at full speed and the renderer reads it. The mode is the one the BIOS set
-// (INT 10h AH=00h); the CRTC's start address and cursor registers are honoured whoever programs them.
+// B8000, mode 13h at A0000, the attribute controller and the DAC. Text and CGA video memory is plain guest
+// RAM, so the guest writes it at full speed and the frame builder reads it; the character generator (plane 2)
+// is held here, loaded through INT 10h AH=11h. The mode is the one the BIOS set (INT 10h AH=00h); what the
+// CRTC, sequencer and attribute controller say (start address, cursor, offset, character height and width,
+// palettes) is honoured whoever programs them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,19 +16,24 @@
 
 namespace bv {
 
+struct ScreenFrame;
+
 struct VgaModeInfo {
   uint8_t mode;
   bool graphics;
-  int columns, rows;  // text cells (graphics modes: the BIOS's 8x8 character grid)
-  int width, height;  // pixels
+  int columns, rows;  // text cells (graphics modes: the BIOS's character grid)
+  int width, height;  // graphics: pixels
   int bpp;            // graphics: 1, 2 or 8
   uint32_t base;      // physical address of video memory
+  int charHeight;     // the BIOS's font height in this mode (8, 14 or 16)
 };
 // nullptr for modes we do not emulate.
 const VgaModeInfo* vgaModeInfo(uint8_t mode);
 
 class Vga : public PortDevice, public Snapshottable {
  public:
+  static constexpr size_t kPlaneSize = 0x10000;
+
   Vga(GuestMemory& memory, Clock& clock);
   const char* deviceName() const override { return "vga"; }
   uint32_t portRead(uint16_t offset, unsigned size) override;
@@ -34,7 +41,7 @@ class Vga : public PortDevice, public Snapshottable {
   void save(SnapshotWriter& w) const override;
   bool load(SnapshotReader& r) override;
 
-  // Mode switch as the BIOS does it: registers, palettes, cursor shape; clears video memory unless asked not.
+  // Mode switch as the BIOS does it: registers, palettes, font, cursor shape; clears video memory unless asked not.
   bool setMode(uint8_t mode, bool clear);
   const VgaModeInfo& mode() const { return *mode_; }
 
@@ -46,26 +53,47 @@ class Vga : public PortDevice, public Snapshottable {
   uint8_t cursorStart() const { return crtc_[0x0A]; }
   uint8_t cursorEnd() const { return crtc_[0x0B]; }
   void setCursorShape(uint8_t start, uint8_t end) { crtc_[0x0A] = start, crtc_[0x0B] = end; }
-  bool cursorVisible() const { return !(crtc_[0x0A] & 0x20) && (crtc_[0x0A] & 0x1F) <= (crtc_[0x0B] & 0x1F); }
+  bool cursorVisible() const;
+  // Text geometry from the registers: character height (CRTC max scan line), width (sequencer clocking mode:
+  // 8 or 9 dots, doubled in 40-column modes), columns (CRTC horizontal display end), rows (400 scan lines).
+  int charHeight() const { return (crtc_[0x09] & 0x1F) + 1; }
+  void setCharHeight(int h) { crtc_[0x09] = uint8_t((crtc_[0x09] & 0xE0) | ((h - 1) & 0x1F)); }
+  int textColumns() const { return crtc_[0x01] + 1; }
+  int textRows() const { return 400 / charHeight(); }
+  int cellWidth() const;
+  // Cells between the starts of two text rows (CRTC offset register, in words times two).
+  int rowStride() const { return crtc_[0x13] ? crtc_[0x13] * 2 : textColumns(); }
 
-  // Palettes: the attribute controller's 16 entries and the 256 6-bit DAC entries.
+  // Palettes: the attribute controller's 16 entries, its mode, colour select, and the 256 6-bit DAC entries.
   uint8_t attrPalette(int i) const { return attr_[i & 15]; }
   void setAttrPalette(int i, uint8_t v) { attr_[i & 15] = v & 0x3F; }
+  uint8_t attrReg(int i) const { return i < int(sizeof attr_) ? attr_[i] : 0; }
+  void setAttrReg(int i, uint8_t v) { if (i < int(sizeof attr_)) attr_[i] = v; }
   uint8_t overscan() const { return attr_[0x11]; }
   void setOverscan(uint8_t v) { attr_[0x11] = v; }
   void setBlink(bool on) { attr_[0x10] = uint8_t(on ? (attr_[0x10] | 0x08) : (attr_[0x10] & ~0x08)); }
   bool blink() const { return attr_[0x10] & 0x08; }
   const uint8_t* dac(int i) const { return dac_[i & 255]; }
   void setDac(int i, uint8_t r, uint8_t g, uint8_t b);
+  uint8_t dacMask() const { return dacMask_; }
+  void setDacMask(uint8_t v) { dacMask_ = v; }
   uint8_t cgaColorSelect() const { return cgaColor_; }
   void setCgaColorSelect(uint8_t v) { cgaColor_ = v; }
+  // The DAC entry an attribute-controller colour (0-15) shows: palette register, colour select, pel mask.
+  uint8_t dacIndexOf(uint8_t color) const;
 
-  // What a pixel of the current graphics mode is, as the DAC index it shows (renderer, INT 10h 0Dh).
-  uint8_t pixelDacIndex(uint8_t value) const;
+  // The character generator (plane 2): 8 blocks of 256 characters, 32 bytes each.
+  static uint32_t fontBlockOffset(int block) { return uint32_t(((block & 3) << 14) | ((block & 4) << 11)); }
+  void loadFont(int block, int first, int count, int height, const uint8_t* glyphs);
+  uint8_t charMapSelect() const { return seq_[3]; }
+  void setCharMapSelect(uint8_t v) { seq_[3] = v; }
+
   bool retrace() const;  // vertical retrace, from virtual time (70 Hz)
 
+  void buildFrame(ScreenFrame& out) const;  // vga_frame.cpp: everything but generation and dirty
+
  private:
-  void loadDefaultPalettes();
+  void loadDefaultRegisters();
 
   GuestMemory& mem_;
   Clock& clock_;
@@ -84,20 +112,15 @@ class Vga : public PortDevice, public Snapshottable {
   uint8_t dacWrite_ = 0, dacRead_ = 0, dacComponent_ = 0, dacMask_ = 0xFF;
   bool dacReading_ = false;
   uint8_t cgaMode_ = 0, cgaColor_ = 0;
+  std::vector<uint8_t> plane2_;
 };
 
-// The renderer (vga_render.cpp): the current screen as text lines (CP437 in UTF-8) and as RGBA pixels.
+// Text lines (vga_render.cpp): the current screen as CP437 in UTF-8, for --screen, tests and the debugger.
 struct ScreenText;
-struct ScreenImage;
 void renderText(const Vga& vga, const GuestMemory& mem, ScreenText& out);
-void renderImage(const Vga& vga, const GuestMemory& mem, ScreenImage& out);
-// One 8x16 glyph (vga_font.cpp): 16 rows, bit 7 is the leftmost pixel.
-const uint8_t* vgaGlyph(uint8_t ch);
-// The whole 8x16 font (256 * 16 bytes), for the BIOS's ROM copy (INT 10h AX=1130h).
-const uint8_t* vgaFont8x16();
+// The ROM fonts (vga_font.cpp, from vga_font_data.cpp): 256 characters of 16, 14 or 8 rows, bit 7 leftmost.
+const uint8_t* vgaRomFont(int height);
+const uint8_t* vgaGlyph(uint8_t ch);  // the 8x16 one
 const char* cp437Utf8(uint8_t ch);
-// vga_host_font.cpp: overlays the host's PSF console font (BOOTVISOR_VGA_FONT, else the usual paths) on
-// `font` through the CP437 -> Unicode table; false and `font` untouched when there is none usable.
-bool loadHostVgaFont(const uint32_t (&cp437)[256], uint8_t (&font)[256][16]);
 
 }  // namespace bv

@@ -259,12 +259,6 @@ ScreenText Machine::screenText() const {
   return t;
 }
 
-ScreenImage Machine::screenImage() const {
-  ScreenImage i;
-  renderImage(*impl_->vga, impl_->mem, i);
-  return i;
-}
-
 // Input from any thread: into the inbox, where the run loop stamps, logs and delivers it.
 static void post(Machine::Impl& m, InputKind kind, const std::vector<uint8_t>& data) {
   {

@@ -98,6 +98,9 @@ struct Machine::Impl : public ExitHandler {
   std::unique_ptr<Kbc> kbc;
   std::unique_ptr<Cmos> cmos;
   std::unique_ptr<Vga> vga;
+  // The last screen frame handed out and the generations at which it, its font and its palette last changed.
+  ScreenFrame lastFrame;
+  uint64_t frameGeneration = 0, fontGeneration = 0, paletteGeneration = 0;
   std::unique_ptr<Uart> uart;
   std::unique_ptr<DebugCon> debugcon;
   std::unique_ptr<ExitPort> exitPort;

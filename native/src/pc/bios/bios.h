@@ -204,6 +204,7 @@ constexpr uint16_t kDiskParams = 0xEFC7; // INT 1Eh: the diskette parameter tabl
 constexpr uint16_t kHdParams = 0xE401;   // INT 41h: fixed disk parameter table
 constexpr uint16_t kFont8x16 = 0xA000;
 constexpr uint16_t kFont8x8 = 0xB000;    // 256 characters; INT 1Fh points at its upper half
+constexpr uint16_t kFont8x14 = 0xB800;
 constexpr uint16_t kEddParams = 0xE300;  // scratch for nothing; kept free
 constexpr uint16_t kReset = 0xFFF0;
 }  // namespace rom

@@ -76,16 +76,10 @@ void Bios::install(uint64_t ramBytes) {
     t[14] = uint8_t(env_.disk.isFloppy() ? 0 : g.sectors);
     m.write(kRomBase + rom::kHdParams, t, sizeof t);
   }
-  // Fonts: 8x16 as is; 8x8 by folding row pairs.
-  m.write(kRomBase + rom::kFont8x16, vgaFont8x16(), 256 * 16);
-  {
-    std::vector<uint8_t> f8(256 * 8);
-    for (int ch = 0; ch < 256; ++ch) {
-      const uint8_t* g = vgaGlyph(uint8_t(ch));
-      for (int r = 0; r < 8; ++r) f8[ch * 8 + r] = uint8_t(g[2 * r] | g[2 * r + 1]);
-    }
-    m.write(kRomBase + rom::kFont8x8, f8.data(), f8.size());
-  }
+  // The ROM fonts, where INT 10h AX=1130h says they are.
+  m.write(kRomBase + rom::kFont8x16, vgaRomFont(16), 256 * 16);
+  m.write(kRomBase + rom::kFont8x14, vgaRomFont(14), 256 * 14);
+  m.write(kRomBase + rom::kFont8x8, vgaRomFont(8), 256 * 8);
   m.setRom(kRomBase, 0x10000, true);
 
   // IVT: every vector an IRET, then the IRQs and the services.

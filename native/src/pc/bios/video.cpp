@@ -1,6 +1,7 @@
 // INT 10h: video services (IBM PS/2 and VGA BIOS interface; Ralf Brown's Interrupt List for the details):
 // modes, cursor, scrolling, characters and teletype in text and graphics modes, pixels, palettes and the
 // DAC, font information, write string, display combination.
+#include <algorithm>
 #include <vector>
 
 #include "pc/bios/bios.h"
@@ -13,13 +14,20 @@ struct Screen {
   const VgaModeInfo& m;
   uint32_t pageSize;
   int pages;
+  int columns, rows;
 };
+
+// A text page: the cells rounded up to 256 bytes, as IBM's BIOS sizes them (80x25: 4 KiB, 40x25: 2 KiB).
+uint32_t textPageSize(int columns, int rows) { return (uint32_t(columns * rows * 2) | 0xFF) + 1; }
 
 Screen screenOf(BiosEnv& env) {
   const VgaModeInfo& m = env.vga.mode();
-  if (m.graphics) return {m, m.mode == 0x13 ? 0xFA00u : 0x4000u, 1};
-  uint32_t size = m.columns == 40 ? 0x800 : 0x1000;
-  return {m, size, 8};
+  if (m.graphics) return {m, m.mode == 0x13 ? 0xFA00u : 0x4000u, 1, m.columns, m.rows};
+  // The text grid the BIOS data area says (AH=11h font loads change the rows), kept within the hardware's.
+  int columns = std::clamp<int>(env.mem.read16(bda::kColumns), 1, env.vga.textColumns());
+  int rows = std::clamp<int>(env.mem.read8(bda::kRows) + 1, 1, env.vga.textRows());
+  uint32_t size = textPageSize(columns, rows);
+  return {m, size, int(std::min<uint32_t>(8, 0x8000 / size)), columns, rows};
 }
 
 uint8_t activePage(BiosEnv& env) { return env.mem.read8(bda::kPage); }
@@ -35,7 +43,7 @@ void syncCrtcCursor(BiosEnv& env) {
   uint8_t page = activePage(env);
   int row, col;
   getCursor(env, page, row, col);
-  env.vga.setCursorAddress(uint16_t(page * s.pageSize / 2 + row * s.m.columns + col));
+  env.vga.setCursorAddress(uint16_t(page * s.pageSize / 2 + row * s.columns + col));
 }
 
 void setCursor(BiosEnv& env, uint8_t page, int row, int col) {
@@ -44,7 +52,7 @@ void setCursor(BiosEnv& env, uint8_t page, int row, int col) {
 }
 
 uint64_t cellAddr(const Screen& s, uint8_t page, int row, int col) {
-  return s.m.base + uint64_t(page % s.pages) * s.pageSize + uint64_t(row * s.m.columns + col) * 2;
+  return s.m.base + uint64_t(page % s.pages) * s.pageSize + uint64_t(row * s.columns + col) * 2;
 }
 
 // Graphics pixels.
@@ -103,7 +111,7 @@ void drawGlyph(BiosEnv& env, int row, int col, uint8_t ch, uint8_t color) {
 
 void writeCell(BiosEnv& env, uint8_t page, int row, int col, uint8_t ch, int attr) {
   Screen s = screenOf(env);
-  if (row >= s.m.rows || col >= s.m.columns) return;
+  if (row >= s.rows || col >= s.columns) return;
   if (s.m.graphics) {
     drawGlyph(env, row, col, ch, uint8_t(attr < 0 ? 0x0F : attr));
     return;
@@ -116,8 +124,8 @@ void writeCell(BiosEnv& env, uint8_t page, int row, int col, uint8_t ch, int att
 // Scrolls the window (r0,c0)-(r1,c1) of a page up (n > 0) or down (n < 0); n = 0 clears it.
 void scroll(BiosEnv& env, uint8_t page, int n, uint8_t attr, int r0, int c0, int r1, int c1) {
   Screen s = screenOf(env);
-  if (r1 >= s.m.rows) r1 = s.m.rows - 1;
-  if (c1 >= s.m.columns) c1 = s.m.columns - 1;
+  if (r1 >= s.rows) r1 = s.rows - 1;
+  if (c1 >= s.columns) c1 = s.columns - 1;
   if (r0 > r1 || c0 > c1) return;
   int h = r1 - r0 + 1;
   if (n == 0 || n >= h || -n >= h) n = h;  // clear (a positive n clears the same way)
@@ -184,6 +192,7 @@ void palette(BiosCall& c) {
       break;
     }
     case 0x03: v.setBlink(c.bl() & 1); break;
+    case 0x04: case 0x05: case 0x06: break;
     case 0x07: c.setHigh(GPR_RBX, v.attrPalette(c.bl() & 15)); break;
     case 0x08: c.setHigh(GPR_RBX, v.overscan()); break;
     case 0x09: {
@@ -193,6 +202,10 @@ void palette(BiosCall& c) {
       break;
     }
     case 0x10: v.setDac(c.bx() & 0xFF, c.dh(), c.ch(), c.cl()); break;
+    case 0x13:  // colour paging: BL=0 sets the page size (mode control bit 7), BL=1 selects the page
+      if (c.bl() == 0) v.setAttrReg(0x10, uint8_t((v.attrReg(0x10) & 0x7F) | ((c.bh() & 1) << 7)));
+      else if (c.bl() == 1) v.setAttrReg(0x14, uint8_t(v.attrReg(0x10) & 0x80 ? c.bh() & 0x0F : (c.bh() << 2) & 0x0C));
+      break;
     case 0x12: {
       uint64_t a = c.addr(SEG_ES, c.dx());
       for (int i = 0; i < c.cx() && c.bx() + i < 256; ++i)
@@ -214,6 +227,12 @@ void palette(BiosCall& c) {
       }
       break;
     }
+    case 0x18: v.setDacMask(c.bl()); break;
+    case 0x19: c.setLow(GPR_RBX, v.dacMask()); break;
+    case 0x1A:
+      c.setLow(GPR_RBX, uint8_t(v.attrReg(0x10) >> 7));
+      c.setHigh(GPR_RBX, uint8_t(v.attrReg(0x10) & 0x80 ? v.attrReg(0x14) & 0x0F : (v.attrReg(0x14) >> 2) & 3));
+      break;
     case 0x1B: {  // sum to grey shades
       for (int i = 0; i < c.cx() && c.bx() + i < 256; ++i) {
         const uint8_t* d = v.dac(c.bx() + i);
@@ -227,20 +246,79 @@ void palette(BiosCall& c) {
   m.noteWrite(v.mode().base, 1);  // the picture changed
 }
 
-void fontInfo(BiosCall& c) {
-  if (c.al() != 0x30) return;  // loading fonts is not emulated; the 8x16 font stays
-  uint16_t seg = kBiosSegment, off = 0;
-  switch (c.bh()) {
-    case 0x00: seg = c.env.mem.read16(0x1F * 4 + 2), off = c.env.mem.read16(0x1F * 4); break;
-    case 0x01: seg = c.env.mem.read16(0x43 * 4 + 2), off = c.env.mem.read16(0x43 * 4); break;
-    case 0x03: off = rom::kFont8x8; break;
-    case 0x04: off = uint16_t(rom::kFont8x8 + 128 * 8); break;
-    default: off = rom::kFont8x16; break;  // 8x14, 8x16, 9x14, 9x16: our one 8x16 font
+uint16_t romFontOffset(int height) {
+  return height == 8 ? rom::kFont8x8 : height == 14 ? rom::kFont8x14 : rom::kFont8x16;
+}
+
+// A text font now `height` lines high: the CRTC's character height, the rows that fit 400 scan lines, the BIOS
+// data area and the cursor, as the VGA BIOS does after AX=1110h-1114h.
+void setTextCharHeight(BiosEnv& env, int height) {
+  env.vga.setCharHeight(height);
+  GuestMemory& m = env.mem;
+  int rows = env.vga.textRows();
+  m.write8(bda::kCharHeight, uint8_t(height));
+  m.write8(bda::kRows, uint8_t(rows - 1));
+  m.write16(bda::kPageSize, uint16_t(textPageSize(m.read16(bda::kColumns), rows)));
+  uint8_t end = uint8_t(height - 2 > 0 ? height - 2 : 0);
+  m.write16(bda::kCursorShape, uint16_t(((end - 1) << 8) | end));
+  env.vga.setCursorShape(uint8_t(end - 1), end);
+}
+
+// INT 10h AH=11h: character generator. Loads go to the VGA's font memory (plane 2) in text modes; the 2xh
+// calls point INT 1Fh/43h at graphics-mode fonts; 30h says where the ROM fonts are.
+void fonts(BiosCall& c) {
+  BiosEnv& env = c.env;
+  GuestMemory& m = env.mem;
+  const uint8_t al = c.al();
+  auto loadRom = [&](int height) {
+    env.vga.loadFont(c.bl() & 7, 0, 256, height, vgaRomFont(height));
+    if (al & 0x10) setTextCharHeight(env, height);
+  };
+  switch (al) {
+    case 0x00: case 0x10: {  // user font: ES:BP, CX characters from DX, BH bytes each, block BL
+      int height = c.bh() ? c.bh() : 16;
+      if (height > 32) break;
+      std::vector<uint8_t> glyphs(size_t(c.cx()) * height);
+      uint64_t a = c.addr(SEG_ES, c.bp());
+      for (size_t i = 0; i < glyphs.size(); ++i) glyphs[i] = m.read8(a + i);
+      env.vga.loadFont(c.bl() & 7, c.dx() & 0xFF, c.cx(), height, glyphs.data());
+      if (al & 0x10) setTextCharHeight(env, height);
+      break;
+    }
+    case 0x01: case 0x11: loadRom(14); break;
+    case 0x02: case 0x12: loadRom(8); break;
+    case 0x04: case 0x14: loadRom(16); break;
+    case 0x03: env.vga.setCharMapSelect(c.bl()); break;
+    case 0x20: m.write16(0x1F * 4, c.bp()), m.write16(0x1F * 4 + 2, uint16_t(c.st.segs[SEG_ES].selector)); break;
+    case 0x21: case 0x22: case 0x23: case 0x24: {  // graphics font for INT 43h, and the rows it gives
+      int height = al == 0x21 ? c.cx() : al == 0x22 ? 14 : al == 0x23 ? 8 : 16;
+      if (al == 0x21) m.write16(0x43 * 4, c.bp()), m.write16(0x43 * 4 + 2, uint16_t(c.st.segs[SEG_ES].selector));
+      else m.write16(0x43 * 4, romFontOffset(height)), m.write16(0x43 * 4 + 2, kBiosSegment);
+      static const uint8_t kRows[4] = {0, 14, 25, 43};
+      int rows = c.bl() == 0 ? c.dl() : c.bl() < 4 ? kRows[c.bl()] : 25;
+      if (height > 0) m.write8(bda::kCharHeight, uint8_t(height));
+      if (rows > 0) m.write8(bda::kRows, uint8_t(rows - 1));
+      break;
+    }
+    case 0x30: {
+      uint16_t seg = kBiosSegment, off = 0;
+      switch (c.bh()) {
+        case 0x00: seg = m.read16(0x1F * 4 + 2), off = m.read16(0x1F * 4); break;
+        case 0x01: seg = m.read16(0x43 * 4 + 2), off = m.read16(0x43 * 4); break;
+        case 0x02: case 0x05: off = rom::kFont8x14; break;  // 9x14 alternates: none, the 8x14 serves
+        case 0x03: off = rom::kFont8x8; break;
+        case 0x04: off = uint16_t(rom::kFont8x8 + 128 * 8); break;
+        default: off = rom::kFont8x16; break;                // 8x16, and 9x16 alternates
+      }
+      c.setSeg(SEG_ES, seg);
+      c.set16(GPR_RBP, off);
+      c.set16(GPR_RCX, m.read8(bda::kCharHeight));
+      c.setLow(GPR_RDX, m.read8(bda::kRows));
+      break;
+    }
+    default: break;
   }
-  c.setSeg(SEG_ES, seg);
-  c.set16(GPR_RBP, off);
-  c.set16(GPR_RCX, c.env.mem.read8(bda::kCharHeight));
-  c.setLow(GPR_RDX, c.env.mem.read8(bda::kRows));
+  m.noteWrite(env.vga.mode().base, 1);  // the picture changed
 }
 
 }  // namespace
@@ -258,9 +336,11 @@ bool videoSetMode(BiosEnv& env, uint8_t al) {
   mem.write8(bda::kPage, 0);
   mem.write16(bda::kCrtcBase, mode == 0x07 ? 0x3B4 : 0x3D4);
   mem.write8(bda::kModeCtl, m.graphics ? 0x0E : 0x29);
-  mem.write8(bda::kPalette, 0x30);
+  mem.write8(bda::kPalette, env.vga.cgaColorSelect());
   mem.write8(bda::kRows, uint8_t(m.rows - 1));
-  mem.write8(bda::kCharHeight, m.graphics ? 8 : 16);
+  mem.write8(bda::kCharHeight, uint8_t(m.charHeight));
+  mem.write16(0x43 * 4, romFontOffset(m.graphics ? m.charHeight : 8));
+  mem.write16(0x43 * 4 + 2, kBiosSegment);
   mem.write8(bda::kVideoCtl, uint8_t(0x60 | (al & 0x80)));
   mem.write8(bda::kVideoSwitches, 0x09);
   mem.write8(bda::kVgaFlags, 0x11);
@@ -282,13 +362,13 @@ void videoTeletype(BiosCall& c, uint8_t ch, uint8_t page, uint8_t color) {
     case 0x0D: col = 0; break;
     default:
       writeCell(env, page, row, col, ch, s.m.graphics ? color : -1);
-      if (++col >= s.m.columns) col = 0, ++row;
+      if (++col >= s.columns) col = 0, ++row;
   }
-  if (row >= s.m.rows) {
+  if (row >= s.rows) {
     // New lines take the attribute of the character at the cursor, as the IBM BIOS does.
-    uint8_t attr = s.m.graphics ? 0 : env.mem.read8(cellAddr(s, page, s.m.rows - 1, 0) + 1);
-    scroll(env, page, 1, attr, 0, 0, s.m.rows - 1, s.m.columns - 1);
-    row = s.m.rows - 1;
+    uint8_t attr = s.m.graphics ? 0 : env.mem.read8(cellAddr(s, page, s.rows - 1, 0) + 1);
+    scroll(env, page, 1, attr, 0, 0, s.rows - 1, s.columns - 1);
+    row = s.rows - 1;
   }
   setCursor(env, page, row, col);
 }
@@ -334,17 +414,31 @@ void biosVideo(BiosCall& c) {
       getCursor(env, page, row, col);
       int attr = c.ah() == 0x09 || s.m.graphics ? c.bl() : -1;
       for (int i = 0; i < c.cx(); ++i) {
-        int r = row + (col + i) / s.m.columns, k = (col + i) % s.m.columns;
-        if (r >= s.m.rows) break;
+        int r = row + (col + i) / s.columns, k = (col + i) % s.columns;
+        if (r >= s.rows) break;
         writeCell(env, page, r, k, c.al(), attr);
       }
       break;
     }
     case 0x0B: {
-      uint8_t sel = env.vga.cgaColorSelect();
-      if (c.bh() == 0) sel = uint8_t((sel & 0xE0) | (c.bl() & 0x1F));
-      else sel = uint8_t((sel & ~0x20) | ((c.bl() & 1) << 5));
-      env.vga.setCgaColorSelect(sel);
+      // CGA palette calls on the VGA: BH=0 sets the background (graphics) and the border, bit 4 the intensity
+      // of colours 1-3; BH=1 picks palette 0 (green, red, brown) or 1 (cyan, magenta, white).
+      Vga& v = env.vga;
+      uint8_t sel = env.mem.read8(bda::kPalette);
+      if (c.bh() == 0) {
+        uint8_t bg = uint8_t((c.bl() & 0x07) | ((c.bl() & 0x08) << 1));
+        v.setOverscan(bg);
+        if (s.m.graphics) {
+          v.setAttrPalette(0, bg);
+          for (int i = 1; i < 4; ++i) v.setAttrPalette(i, uint8_t((v.attrPalette(i) & ~0x10) | (c.bl() & 0x10)));
+        }
+        sel = uint8_t((sel & 0xE0) | (c.bl() & 0x1F));
+      } else if (c.bh() == 1) {
+        if (s.m.graphics && s.m.bpp == 2)
+          for (int i = 1; i < 4; ++i) v.setAttrPalette(i, uint8_t((v.attrPalette(i) & ~0x01) | (c.bl() & 1)));
+        sel = uint8_t((sel & ~0x20) | ((c.bl() & 1) << 5));
+      }
+      v.setCgaColorSelect(sel);
       env.mem.write8(bda::kPalette, sel);
       env.mem.noteWrite(s.m.base, 1);
       break;
@@ -358,7 +452,7 @@ void biosVideo(BiosCall& c) {
       c.setHigh(GPR_RBX, activePage(env));
       break;
     case 0x10: palette(c); break;
-    case 0x11: fontInfo(c); break;
+    case 0x11: fonts(c); break;
     case 0x12:
       if (c.bl() == 0x10) {
         c.set16(GPR_RBX, 0x0003);  // colour, 256 KiB
@@ -382,11 +476,11 @@ void biosVideo(BiosCall& c) {
         int row, col;
         getCursor(env, page, row, col);
         writeCell(env, page, row, col, ch, attr);
-        if (++col >= s.m.columns) {
+        if (++col >= s.columns) {
           col = 0;
-          if (++row >= s.m.rows) {
-            scroll(env, page, 1, 0x07, 0, 0, s.m.rows - 1, s.m.columns - 1);
-            row = s.m.rows - 1;
+          if (++row >= s.rows) {
+            scroll(env, page, 1, 0x07, 0, 0, s.rows - 1, s.columns - 1);
+            row = s.rows - 1;
           }
         }
         setCursor(env, page, row, col);
