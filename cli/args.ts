@@ -16,6 +16,12 @@ export interface RunOptions {
   maxInstructions?: number;
   /** The text to type, escapes already decoded. */
   keys?: string;
+  /** Bytes for COM1: a file, or '-' for standard input. */
+  serialIn?: string;
+  /** Write the run's recording (input log, image hash, settings) here. */
+  record?: string;
+  /** Replay this recording instead of taking input. */
+  replay?: string;
   expectSerial?: RegExp;
   expectScreen?: RegExp;
   screen?: string;
@@ -46,6 +52,9 @@ Options:
   --timeout SECONDS           stop after this much host time (default: none; 10 with --expect-*)
   --max-instructions N        stop after N guest instructions
   --keys TEXT                 type TEXT after boot (\\n or a newline is Enter; \\t, \\e, \\\\, \\xNN)
+  --serial-in FILE|-          COM1 receives the bytes of FILE (or standard input) from the start
+  --record FILE.bvrec         save the run's inputs (stamped by instruction count), image hash and settings
+  --replay FILE.bvrec         reproduce a recorded run to the instruction (same stop, screen and serial)
   --expect-serial REGEX       succeed as soon as the serial output matches REGEX
   --expect-screen REGEX       succeed as soon as the text screen matches REGEX
   --screen FILE.txt|-         write the final text screen as text
@@ -88,6 +97,9 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--timeout': 'SECONDS',
   '--max-instructions': 'N',
   '--keys': 'TEXT',
+  '--serial-in': 'FILE|-',
+  '--record': 'FILE.bvrec',
+  '--replay': 'FILE.bvrec',
   '--expect-serial': 'REGEX',
   '--expect-screen': 'REGEX',
   '--screen': 'FILE.txt|-',
@@ -238,6 +250,13 @@ export function parseArgs(argv: readonly string[]): Command {
       case '--keys':
         o.keys = decodeKeys(value);
         break;
+      case '--serial-in':
+      case '--record':
+      case '--replay':
+        if (value === '') throw usage(`${arg} needs a file name`);
+        if (arg !== '--serial-in' && value === '-') throw usage(`${arg} needs a file name`);
+        o[arg === '--serial-in' ? 'serialIn' : arg === '--record' ? 'record' : 'replay'] = value;
+        break;
       case '--expect-serial':
         o.expectSerial = parseRegex(arg, value);
         break;
@@ -261,6 +280,12 @@ export function parseArgs(argv: readonly string[]): Command {
   const stdoutUsers = (['serial', 'debugcon', 'screen'] as const).filter((k) => o[k] === '-');
   if (stdoutUsers.length > 1) {
     throw usage(`only one stream can go to standard output; ${stdoutUsers.map((k) => `--${k}`).join(' and ')} both say -`);
+  }
+  if (o.replay && (o.keys !== undefined || o.serialIn !== undefined)) {
+    throw usage('--replay takes its input from the recording: leave out --keys and --serial-in');
+  }
+  if ((o.replay || o.record) && o.clock === 'real') {
+    throw usage(`${o.replay ? '--replay' : '--record'} needs a deterministic clock: --clock fast or paced`);
   }
   if (o.timeout === undefined && (o.expectSerial || o.expectScreen)) o.timeout = DEFAULT_EXPECT_TIMEOUT;
   return { kind: 'run', options: o };

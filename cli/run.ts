@@ -11,6 +11,7 @@ import { CliError, ExitStatus } from './exit-codes';
 import type { EventTally } from './report';
 import type { Sources } from './sources';
 import type { Ending, Locator } from './stop-message';
+import type { Recording } from './recording';
 
 export interface RunIo {
   stdout: NodeJS.WritableStream;
@@ -125,6 +126,15 @@ function checkOutputDirs(o: RunOptions): void {
   }
 }
 
+/** --serial-in: the bytes of a file, or of standard input to its end. */
+function readSerialIn(source: string): Uint8Array {
+  try {
+    return fs.readFileSync(source === '-' ? 0 : source);
+  } catch (e) {
+    throw new CliError(ExitStatus.noInput, `--serial-in ${source}: cannot read it (${(e as Error).message})`);
+  }
+}
+
 function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMachine {
   let mod: typeof import('../common/machine');
   try {
@@ -180,6 +190,19 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
   checkOutputDirs(o);
   const loaded = loadInput(o);
   const temps: Assembled[] = loaded.assembled ? [loaded.assembled] : [];
+  const rec = require('./recording') as typeof import('./recording');
+  let replay: Recording | undefined;
+  if (o.replay) {
+    try {
+      replay = rec.readRecording(o.replay, loaded.image);
+    } catch (e) {
+      for (const t of temps) t.remove();
+      throw e;
+    }
+    // The settings that decide execution come from the recording.
+    o = { ...o, memoryMiB: replay.settings.memoryMiB, bootDrive: replay.settings.bootDrive, requireSignature: replay.settings.requireSignature };
+  }
+  const serialIn = o.serialIn !== undefined ? readSerialIn(o.serialIn) : undefined;
   const sinks: Sink[] = [];
   let machine: BootvisorMachine | undefined;
   try {
@@ -211,6 +234,13 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       finishIfMatched();
     };
 
+    // Keys go one at a time: when the guest waits for one (idle), or every KEY_INTERVAL_MS of host time.
+    const keys = [...(o.keys ?? '')];
+    const typeNext = (): void => {
+      const key = keys.shift();
+      if (key !== undefined && m.running) m.typeText(key);
+    };
+
     m.on('serial', (bytes) => {
       serialSink?.write(bytes);
       if (o.expectSerial && !serialMatched) {
@@ -220,6 +250,11 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       }
     });
     m.on('debugcon', (bytes) => debugconSink?.write(bytes));
+    // Idle comes after the output before it was flushed: the latest screen is there to be checked.
+    m.on('idle', () => {
+      checkScreen();
+      typeNext();
+    });
     m.on('event', (e) => (tally ??= new (require('./report') as typeof import('./report')).EventTally()).add(e));
     if (o.expectScreen) m.on('screen', checkScreen);
 
@@ -242,17 +277,11 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     };
     process.once('SIGINT', onSigint);
 
-    const running = m.run({ maxInstructions: o.maxInstructions });
+    if (replay) m.loadInputLog(replay.inputs);
+    if (serialIn && serialIn.length) m.sendSerial(serialIn);
+    const running = m.run({ maxInstructions: o.maxInstructions ?? replay?.end.instructions });
     if (o.keys) {
-      const keys = [...o.keys];
-      const typer = setInterval(() => {
-        const key = keys.shift();
-        if (key === undefined || !m.running) {
-          clearInterval(typer);
-          return;
-        }
-        m.typeText(key);
-      }, KEY_INTERVAL_MS);
+      const typer = setInterval(typeNext, KEY_INTERVAL_MS);
       timers.push(typer);
     }
     let stop: StopEvent;
@@ -299,6 +328,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const lines = !o.quiet || status !== ExitStatus.ok || o.report ? describeEnding(end, locate) : [];
     const expectations = o.expectSerial || o.expectScreen;
     if (!o.quiet || status !== ExitStatus.ok) {
+      if (replay && stop.instructions === replay.end.instructions) {
+        say(`replayed ${replay.inputs.length} inputs to the recorded end (instruction ${stop.instructions}, where the recording stopped: ${replay.end.reason})`);
+      }
       for (const line of lines) say(line);
       if (expectations && status === ExitStatus.expectationFailed) {
         if (!serialMatched) say(`--expect-serial ${o.expectSerial} did not match the serial output`);
@@ -334,6 +366,21 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       });
       if (loaded.assembled) report.image = path.resolve(o.input);
       writeOutput('--report', o.report, JSON.stringify(report, null, 2) + '\n', io);
+    }
+    if (o.record) {
+      rec.writeRecording(o.record, {
+        format: rec.RECORDING_FORMAT,
+        version: 1,
+        image: { sha256: rec.sha256(loaded.image), bytes: loaded.image.length, name: path.basename(o.input) },
+        settings: {
+          clock: o.clock === 'paced' ? 'paced' : 'fast',
+          memoryMiB: o.memoryMiB,
+          bootDrive: m.bootDrive,
+          requireSignature: o.requireSignature,
+        },
+        end: { reason: stop.reason, instructions: stop.instructions },
+        inputs: m.inputLog(),
+      });
     }
     // The report names the listing: keep it then; otherwise leave nothing behind in the temp folder.
     if (!o.report) for (const t of temps) t.remove();

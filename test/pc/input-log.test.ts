@@ -3,9 +3,12 @@
 // exactly their stamps; a live input while some are pending starts a new timeline; a log loaded into a fresh
 // machine reproduces the run; the 'idle' event comes after the output before it.
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 
 import type { InputEvent, StopEvent } from '../../common/api';
 import type { BootvisorMachine } from '../../common/machine';
+import { ROOT } from '../cli/harness';
 import { GuestLab, nextIdle as idle } from './guest';
 
 const lab = new GuestLab();
@@ -108,8 +111,8 @@ describe('input log: stamped inputs, replay after restore, new timelines', funct
     await m.run({ maxInstructions: log[1].at - 1 });
     let serial = '';
     m.on('serial', (b) => (serial += Buffer.from(b).toString('latin1')));
+    m.typeText('9');  // before the run: taken at its first instruction, ahead of the pending keys
     const running = m.run();
-    m.typeText('9');
     await idle(m);
     m.pause();
     await running;
@@ -141,30 +144,8 @@ describe('input log: stamped inputs, replay after restore, new timelines', funct
 
   it("'idle' comes after the screen it follows (text drawn just before an INT 16h wait)", async () => {
     // The issue's program: "first ", a spin of 100,000, "second", then a wait for a key.
-    const m = make(
-      sector(`
-  mov si, msg1
-  call print
-  mov cx, 50000
-spin: loop spin
-  mov cx, 50000
-spin2: loop spin2
-  mov si, msg2
-  call print
-  mov ah, 0
-  int 0x16
-  hlt
-print:
-  lodsb
-  or al, al
-  jz .done
-  mov ah, 0x0e
-  int 0x10
-  jmp print
-.done: ret
-msg1: db 'first ', 0
-msg2: db 'second', 0`),
-    );
+    const late = fs.readFileSync(path.join(ROOT, 'test', 'cli', 'programs', 'late-text.asm'), 'utf8');
+    const m = make(lab.sector(late.replace(/^(bits|org|times|dw 0xaa55).*$/gm, '')));
     let screenAtIdle = '';
     m.on('idle', () => (screenAtIdle = m.screenText().lines[0]));
     const running = m.run();

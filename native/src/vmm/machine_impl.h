@@ -28,6 +28,7 @@
 #include "vmm/input_log.h"
 #include "vmm/io_bus.h"
 #include "vmm/pacer.h"
+#include "vmm/poll_detector.h"
 #include "vmm/snapshot_store.h"
 
 namespace bv {
@@ -79,6 +80,8 @@ struct Machine::Impl : public ExitHandler {
   void flushOutput(bool force);
   void unhandledPort(uint16_t port, bool write, uint64_t rip);
   void chargeBiosCallToCaller(const CpuState& st);
+  // Guest time a BIOS service took, and the skip to the next timer event when the guest only polls.
+  void timeBiosCall(BiosService s, uint8_t ah, const CpuState& st);
   void checkStack(const CpuState& st);
   bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
   void emitEvent(RunEvent e);
@@ -132,6 +135,7 @@ struct Machine::Impl : public ExitHandler {
   InputLog input;
   Pacer pacer;
   bool idleSent = false;  // onIdle went out and nothing has happened since
+  PollDetector polls;
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

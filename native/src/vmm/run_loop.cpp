@@ -368,6 +368,22 @@ bool Machine::Impl::waitWhileHalted(bool) {
   return true;
 }
 
+void Machine::Impl::timeBiosCall(BiosService s, uint8_t ah, const CpuState& st) {
+  uint64_t next = clock->nextDeadline(), now = clock->now();
+  uint64_t done = now + Bios::costNs(s);
+  clock->advanceTo(done < next ? done : next);  // a timer due meanwhile fires at its own time
+  uint64_t answer;
+  if (s == BiosService::Int1A && ah == 0x00) {
+    answer = (uint64_t(uint16_t(st.gprs[GPR_RCX])) << 16) | uint16_t(st.gprs[GPR_RDX]);
+  } else if (s == BiosService::Int16 && (ah == 0x01 || ah == 0x11)) {
+    uint16_t flagsImage = mem.read16(uint32_t(st.segs[SEG_SS].base) + uint16_t(uint16_t(st.gprs[GPR_RSP]) + 4));
+    answer = (uint64_t(flagsImage & flags::ZF) << 16) | uint16_t(st.gprs[GPR_RAX]);
+  } else {
+    return;
+  }
+  if (polls.note((uint32_t(s) << 8) | ah, answer, instructions()) && next != kNever) clock->advanceTo(next);
+}
+
 // The `out kBiosCallPort` of a service stub is the cost of the guest's `int` that called it: count it at that
 // `int` (the return address in the IRET frame, minus the two bytes of `int n`), keyed by its linear address.
 void Machine::Impl::chargeBiosCallToCaller(const CpuState& st) {
@@ -506,7 +522,9 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
               if (unhandledException(s, st, stop)) return finishAt(stop);
             } else {
               if (s != BiosService::Irq0 && s != BiosService::Irq1) chargeBiosCallToCaller(st);
+              uint8_t ah = uint8_t(st.gprs[GPR_RAX] >> 8);
               bios->service(s, st);
+              if (virtualTime()) timeBiosCall(s, ah, st);
             }
             vcpu->setState(st);
           }

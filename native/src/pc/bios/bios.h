@@ -160,6 +160,8 @@ class Bios : public Snapshottable {
   static BiosService serviceAt(uint64_t linearAfterOut);
   // Performs the service; the state is changed in place.
   void service(BiosService s, CpuState& st);
+  // The guest time a service takes on a PC's BIOS (the stub itself is only three instructions here).
+  static uint64_t costNs(BiosService s);
   // The guest is asleep in INT 16h waiting for a key: the run loop may wait for the host to type.
   bool waitingForKey() const { return waitingForKey_; }
   // A pending INT 15h AH=86h wait: the virtual time it ends (kNever when none).

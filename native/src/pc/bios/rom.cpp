@@ -187,6 +187,16 @@ void Bios::service(BiosService s, CpuState& st) {
   if (c.blocked) st.gprs[GPR_RIP] = stubOffset(s) + 3;
 }
 
+uint64_t Bios::costNs(BiosService s) {
+  switch (s) {
+    case BiosService::Int10: return 4000;   // a teletype character with the cursor update
+    case BiosService::Int13: return 50000;  // a disk call, whatever its size (no seek times)
+    case BiosService::Irq0:
+    case BiosService::Irq1: return 2000;
+    default: return 1000;
+  }
+}
+
 void Bios::save(SnapshotWriter& w) const {
   w.section("bios");
   w.boolean(waitingForKey_);

@@ -1,0 +1,86 @@
+// `bootvisor run` with the time model and the input log: --record/--replay round trips on every example
+// (instruction count, screen, serial and the log itself compared), --serial-in, --expect-screen seeing text
+// drawn just before the guest idles, and the issue's clock-polling program timed against QEMU in the same test.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { exampleImg, exampleNames, requireNasm, ROOT, runCli, tempDir } from './harness';
+import { QEMU, requireQemu } from '../pc/qemu';
+
+const tmp = tempDir('bootvisor-time-');
+const program = (name: string): string => path.join(ROOT, 'test', 'cli', 'programs', name);
+
+describe('CLI: clocks, recordings and input', function () {
+  this.timeout(120000);
+  after(() => tmp.remove());
+
+  for (const name of exampleNames()) {
+    it(`--record then --replay reproduces ${name} to the instruction`, () => {
+      const rec = tmp.file(`${name}.bvrec`);
+      const again = tmp.file(`${name}-again.bvrec`);
+      const first = runCli(['run', exampleImg(name), '--max-instructions', '3000000', '--timeout', '4', '--keys', 'hi\\n', '--serial', '-',
+        '--screenshot', tmp.file(`${name}-1.png`), '--record', rec, '--quiet']);
+      const second = runCli(['run', exampleImg(name), '--replay', rec, '--serial', '-', '--screenshot', tmp.file(`${name}-2.png`),
+        '--record', again, '--quiet']);
+      assert.strictEqual(second.status, first.status, second.stderr);
+      assert.deepStrictEqual(second.stdoutBytes, first.stdoutBytes, 'the same serial bytes');
+      assert.deepStrictEqual(fs.readFileSync(tmp.file(`${name}-2.png`)), fs.readFileSync(tmp.file(`${name}-1.png`)), 'the same screen');
+      const a = JSON.parse(fs.readFileSync(rec, 'utf8'));
+      const b = JSON.parse(fs.readFileSync(again, 'utf8'));
+      assert.strictEqual(b.end.instructions, a.end.instructions, 'the same instruction count at the stop');
+      assert.strictEqual(b.end.reason, a.end.reason === 'pause' ? 'instruction-limit' : a.end.reason);
+      assert.deepStrictEqual(b.inputs, a.inputs, 'the same inputs at the same stamps');
+    });
+  }
+
+  it('--replay refuses another image, and --keys with a recording', () => {
+    const rec = tmp.file('hello.bvrec');
+    runCli(['run', exampleImg('hello'), '--max-instructions', '1000', '--record', rec, '--quiet']);
+    const other = runCli(['run', exampleImg('echo'), '--replay', rec]);
+    assert.strictEqual(other.status, 65);
+    assert.match(other.stderr, /recorded with another image \(hello\.img/);
+    assert.strictEqual(runCli(['run', exampleImg('hello'), '--replay', rec, '--keys', 'x']).status, 64);
+    fs.writeFileSync(tmp.file('junk.bvrec'), '{"format":"bootvisor-recording","version":1}');
+    assert.match(runCli(['run', exampleImg('hello'), '--replay', tmp.file('junk.bvrec')]).stderr, /names no image/);
+  });
+
+  it('--serial-in feeds COM1 from a file and from standard input', () => {
+    requireNasm();
+    fs.writeFileSync(tmp.file('in.txt'), 'abc\0');
+    const fromFile = runCli(['run', program('serial-sum.asm'), '--serial-in', tmp.file('in.txt'), '--serial', '-', '--quiet']);
+    assert.strictEqual(fromFile.stdout, '0003 0126\n', fromFile.stderr);
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'out', 'cli', 'main.js'), 'run', program('serial-sum.asm'),
+      '--serial-in', '-', '--serial', '-', '--quiet'], { input: 'hello\0', timeout: 60000 });
+    assert.strictEqual(r.stdout.toString(), '0005 0214\n', r.stderr.toString());
+  });
+
+  it('--expect-screen sees text drawn just before the guest waits for a key (3 runs in 3)', () => {
+    requireNasm();
+    for (let i = 0; i < 3; i++) {
+      const r = runCli(['run', program('late-text.asm'), '--expect-screen', 'first second', '--timeout', '20', '--quiet']);
+      assert.strictEqual(r.status, 0, r.stderr);
+    }
+  });
+
+  it('a guest polling INT 1Ah then sleeping through INT 15h AH=86h: fast is not slower than QEMU, the ticks are right', () => {
+    requireNasm();
+    requireQemu();
+    const img = tmp.file('clock-poll.img');
+    const nasm = spawnSync('nasm', ['-f', 'bin', '-o', img, path.join(ROOT, 'test', 'pc', 'programs', 'clock-poll.asm')]);
+    assert.strictEqual(nasm.status, 0, nasm.stderr?.toString());
+    let t = Date.now();
+    const q = spawnSync(QEMU, ['-drive', `format=raw,file=${img},if=floppy`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-serial', 'stdio', '-display', 'none', '-no-reboot'], { timeout: 90000 });
+    const qemuMs = Date.now() - t;
+    assert.match(q.stdout.toString(), /^PS/, 'QEMU ran the program');
+    t = Date.now();
+    const b = runCli(['run', img, '--serial', '-', '--quiet']);
+    const oursMs = Date.now() - t;
+    // 45 polled ticks + 2.5 s of sleeps (45.5 ticks) = 0x59 ticks of guest time, the same on every run.
+    assert.strictEqual(b.stdout, 'PS59\n', b.stderr);
+    console.log(`      clock-poll: QEMU ${qemuMs} ms, bootvisor run (fast) ${oursMs} ms`);
+    assert.ok(oursMs <= qemuMs, `bootvisor run took ${oursMs} ms, QEMU ${qemuMs} ms`);
+  });
+});
