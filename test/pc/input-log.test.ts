@@ -9,9 +9,10 @@ import * as path from 'path';
 import type { InputEvent, StopEvent } from '../../common/api';
 import type { BootvisorMachine } from '../../common/machine';
 import { ROOT } from '../cli/harness';
-import { GuestLab, nextIdle as idle } from './guest';
+import { nextIdle as idle } from './guest';
+import { sectorBench } from './sector';
 
-const lab = new GuestLab();
+const lab = sectorBench('bootvisor-inputlog-');
 const sector = (body: string): Uint8Array => lab.sector(body);
 
 // Echoes every key it reads through INT 16h to COM1 and counts them; between keys it idles in INT 16h while
@@ -40,7 +41,7 @@ ticks: dw 0
 
 describe('input log: stamped inputs, replay after restore, new timelines', function () {
   this.timeout(30000);
-  const make = (image: Uint8Array): BootvisorMachine => lab.machine(image);
+  const make = (image: Uint8Array): BootvisorMachine => lab.make(image);
   after(() => lab.dispose());
 
   /** Boots ECHO, types each string when the guest waits for a key; returns the log, serial and end state. */

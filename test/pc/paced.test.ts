@@ -6,11 +6,18 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import type { BootvisorMachine } from '../../common/machine';
+import type { MachineConfig } from '../../common/api';
+import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { ROOT } from '../cli/harness';
-import { GuestLab } from './guest';
+import { sectorBench } from './sector';
 
-const lab = new GuestLab();
+const lab = sectorBench('bootvisor-paced-');
+const machines: BootvisorMachine[] = [];
+const machine = (image: Uint8Array, clock: MachineConfig['clock']): BootvisorMachine => {
+  const m = createMachine({ image, backend: 'software', clock });
+  machines.push(m);
+  return m;
+};
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ticks = (m: BootvisorMachine): number => {
   const b = m.readMemory(0x46c, 4, 'physical');
@@ -19,11 +26,14 @@ const ticks = (m: BootvisorMachine): number => {
 
 describe('paced clock: a PC\'s pace, deterministic underneath', function () {
   this.timeout(60000);
-  after(() => lab.dispose());
+  after(() => {
+    for (const m of machines) m.dispose();
+    lab.dispose();
+  });
 
   it('keeps 18.2 ticks per second of wall time (within 5 %) for a guest waiting four ways', async () => {
     const src = fs.readFileSync(path.join(ROOT, 'test', 'pc', 'programs', 'tick-waits.asm'), 'utf8');
-    const m = lab.machine(lab.sector(src.replace(/^times 510[\s\S]*$/m, '')), { clock: 'paced' });
+    const m = machine(lab.sector(src.replace(/^times 510[\s\S]*$/m, '')), 'paced');
     let lagging = false;
     m.on('pacing', (keepingUp) => (lagging = !keepingUp));
     const running = m.run();
@@ -59,7 +69,7 @@ key:
   out dx, al
   jmp next
 frames: dw 0`);
-    const a = lab.machine(echo, { clock: 'paced' });
+    const a = machine(echo, 'paced');
     const running = a.run();
     for (const k of 'abc') {
       await sleep(70);
@@ -68,7 +78,7 @@ frames: dw 0`);
     await sleep(100);
     a.pause();
     const stop = await running;
-    const b = lab.machine(echo, { clock: 'fast' });
+    const b = machine(echo, 'fast');
     b.loadInputLog(a.inputLog());
     const again = await b.run({ maxInstructions: stop.instructions });
     assert.strictEqual(again.instructions, stop.instructions);
