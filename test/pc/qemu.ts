@@ -145,3 +145,73 @@ export async function runInQemu(
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * An interactive QEMU (TCG, SeaBIOS) for tests that look at the screen several times in one boot: COM1 to a
+ * file the test polls, the monitor on stdin for screendumps and keys.
+ */
+export class QemuSession {
+  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-qemu-'));
+  private readonly serialFile = path.join(this.dir, 'serial.bin');
+  private readonly child;
+  private exited = false;
+  private dumps = 0;
+
+  constructor(image: string, drive: 'floppy' | 'ide' = 'floppy') {
+    this.child = spawn(
+      QEMU,
+      [
+        '-accel', 'tcg', '-display', 'none', '-no-reboot', '-m', '32', '-serial', `file:${this.serialFile}`,
+        '-monitor', 'stdio', '-drive', `file=${image},format=raw,if=${drive},snapshot=on`,
+      ],
+      { stdio: ['pipe', 'ignore', 'ignore'] },
+    );
+    this.child.on('exit', () => (this.exited = true));
+  }
+
+  serial(): Buffer {
+    return fs.existsSync(this.serialFile) ? fs.readFileSync(this.serialFile) : Buffer.alloc(0);
+  }
+
+  /** Waits until COM1's output satisfies `done` (given all of it), for at most `ms`. */
+  async waitSerial(done: (serial: Buffer) => boolean, ms: number, what: string): Promise<Buffer> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = this.serial();
+      if (done(s)) return s;
+      if (this.exited) throw new Error(`QEMU exited while waiting for ${what}`);
+      if (Date.now() > end) throw new Error(`QEMU: no ${what} within ${ms} ms (COM1 so far: ${s.length} bytes)`);
+      await sleep(20);
+    }
+  }
+
+  /** The monitor's screendump of what the display shows now. */
+  async screendump(): Promise<{ width: number; height: number; rgb: Buffer }> {
+    const file = path.join(this.dir, `screen${this.dumps++}.ppm`);
+    this.child.stdin.write(`screendump "${file}"\n`);
+    let last = -1;
+    for (let i = 0; i < 400; i++) {
+      await sleep(20);
+      const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
+      const m = size > 15 ? /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(fs.readFileSync(file).subarray(0, 40).toString('latin1')) : null;
+      if (m && size >= m[0].length + Number(m[1]) * Number(m[2]) * 3 && size === last) {
+        const ppm = readPpm(fs.readFileSync(file));
+        fs.rmSync(file);
+        return ppm;
+      }
+      last = size;
+    }
+    throw new Error('QEMU: the screendump did not complete');
+  }
+
+  sendkey(key: string): void {
+    this.child.stdin.write(`sendkey ${key}\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.exited) this.child.stdin.write('quit\n');
+    for (let i = 0; i < 100 && !this.exited; i++) await sleep(20);
+    if (!this.exited) this.child.kill('SIGKILL');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

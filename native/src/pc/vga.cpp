@@ -39,8 +39,11 @@ void cgaColor(int i, uint8_t* c) {
   for (int k = 0; k < 3; ++k) c[k] = uint8_t(((i >> (2 - k)) & 1) * 42 + intense * 21);
   if ((i & 0x17) == 6) c[1] = 21;
 }
-// Monochrome (mode 7): bit 3 is the normal grey, bit 4 adds the intense third.
-void monoColor(int i, uint8_t* c) { c[0] = c[1] = c[2] = uint8_t(((i >> 3) & 1) * 42 + ((i >> 4) & 1) * 21); }
+// Monochrome (mode 7): bit 3 or bit 4 alone is the normal grey, both the intense white.
+void monoColor(int i, uint8_t* c) {
+  static const uint8_t kGrey[4] = {0, 42, 42, 63};
+  c[0] = c[1] = c[2] = kGrey[(i >> 3) & 3];
+}
 
 // The attribute controller as the BIOS programs it per mode: 16 palette registers, then mode control,
 // overscan, colour plane enable, horizontal panning, colour select.
@@ -117,7 +120,7 @@ void Vga::loadDefaultRegisters() {
       for (int s = 0; s < 3; ++s) {
         int hi = kHi[v], lo = kLo[v][s];
         int step[5];
-        for (int k = 0; k < 5; ++k) step[k] = lo + (hi - lo) * k / 4;
+        for (int k = 0; k < 5; ++k) step[k] = (lo * 4 + (hi - lo) * k + 1) / 4;  // nearest, halves down
         for (int h = 0; h < 24; ++h) {
           int seg = h / 4, k = h % 4, r, g, b;
           switch (seg) {

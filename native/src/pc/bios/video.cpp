@@ -236,7 +236,8 @@ void palette(BiosCall& c) {
     case 0x1B: {  // sum to grey shades
       for (int i = 0; i < c.cx() && c.bx() + i < 256; ++i) {
         const uint8_t* d = v.dac(c.bx() + i);
-        uint8_t g = uint8_t((d[0] * 30 + d[1] * 59 + d[2] * 11 + 50) / 100);
+        // 30% red, 59% green, 11% blue in 256ths, as the VGA BIOS sums them.
+        uint8_t g = uint8_t((77 * d[0] + 151 * d[1] + 28 * d[2] + 0x80) >> 8);
         v.setDac(c.bx() + i, g, g, g);
       }
       break;

@@ -1,0 +1,193 @@
+// The screen, pixel for pixel against QEMU: one program (vga-diff/screens.asm) draws every mode the BIOS sets
+// (text modes 0, 1, 2, 3 and 7, mode 3 with the 8x14 and 8x8 fonts; CGA 4, 5, 6; 13h) with default and
+// reprogrammed palettes, one screen at a time, in one QEMU boot and one Bootvisor run. QEMU's screendump and
+// Bootvisor's frame drawn by common/screen-render.ts must be the same size and the same pixels.
+//
+// Text is compared in QEMU's own font: the program first sends the fonts of QEMU's VGA BIOS (INT 10h AX=1130h)
+// to COM1, and Bootvisor's run gets them on its disk, where the same program loads them (AX=1110h). Where QEMU
+// is wrong the expectation is corrected: QEMU repeats the 8th column in the 9th for 0xB0-0xDF, the IBM VGA only
+// for 0xC0-0xDF, so for 0xB0-0xBF the 9th column must be the background.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import type { ScreenFrame } from '../../common/api';
+import { createMachine } from '../../common/machine';
+import { assemble } from '../../common/nasm';
+import { renderFrame, type RenderedScreen } from '../../common/screen-render';
+import { requireNasm, ROOT, tempDir } from '../cli/harness';
+import { QemuSession, requireQemu } from './qemu';
+
+const FONT_LBA = 20;
+const FONT_BYTES = 256 * (16 + 14 + 8);
+const FLOPPY = 1474560;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The screens in the program's order. */
+const SCREENS: string[] = [
+  ...Array.from({ length: 33 }, (_, i) => `mode 3, 8x16: characters and attributes ${i * 2000}-${Math.min(65535, i * 2000 + 1999)}`),
+  'mode 3, 8x14 font (28 rows)',
+  'mode 3, 8x8 font (50 rows)',
+  'mode 0 (40x25)',
+  'mode 1 (40x25)',
+  'mode 2 (80x25)',
+  'mode 7 (monochrome)',
+  'mode 3, palette registers (AX=1002h, 1000h), DAC (1010h, 1012h) and colour paging (1013h) reprogrammed',
+  'mode 4 as the BIOS sets it',
+  'mode 4, palette 0 (AH=0Bh BH=1)',
+  'mode 4, blue background, low intensity (AH=0Bh BH=0)',
+  'mode 4, yellow background, high intensity',
+  'mode 5',
+  'mode 6',
+  'mode 6, colour 1 reprogrammed (AX=1000h)',
+  'mode 13h, default palette',
+  'mode 13h, DAC written through ports 3C8h/3C9h',
+  'mode 13h, DAC summed to grey (AX=101Bh)',
+  'mode 13h, one DAC entry (AX=1010h)',
+];
+
+const marker = (n: number): string => `S${n.toString(16).toUpperCase().padStart(2, '0')}\n`;
+
+interface Shot {
+  name: string;
+  qemu: { width: number; height: number; rgb: Buffer };
+  ours: RenderedScreen;
+  frame: ScreenFrame;
+}
+
+/** Where Bootvisor's picture differs from QEMU's (corrected where QEMU is wrong), at most `limit` of them. */
+function differences(shot: Shot, limit = 5): { count: number; examples: string[] } {
+  const { qemu, ours, frame } = shot;
+  // QEMU draws 320-pixel modes with doubled pixels and 200-line modes with doubled lines (640x400): every one
+  // of its pixels is compared with the one of ours it shows.
+  const sx = qemu.width / ours.width;
+  const sy = qemu.height / ours.height;
+  if (![1, 2].includes(sx) || ![1, 2].includes(sy) || (frame.kind === 'text' && (sx !== 1 || sy !== 1))) {
+    return { count: 1, examples: [`size: Bootvisor ${ours.width}x${ours.height}, QEMU ${qemu.width}x${qemu.height}`] };
+  }
+  const examples: string[] = [];
+  let count = 0;
+  const q = (x: number, y: number): number[] => {
+    const o = (y * qemu.width + x) * 3;
+    return [qemu.rgb[o], qemu.rgb[o + 1], qemu.rgb[o + 2]];
+  };
+  for (let qy = 0; qy < qemu.height; qy++) {
+    for (let qx = 0; qx < qemu.width; qx++) {
+      const x = Math.floor(qx / sx);
+      const y = Math.floor(qy / sy);
+      const o = (y * ours.width + x) * 4;
+      const a = [ours.rgba[o], ours.rgba[o + 1], ours.rgba[o + 2]];
+      let b = q(qx, qy);
+      if (frame.kind === 'text' && frame.cellWidth === 9 && x % 9 === 8) {
+        const col = Math.floor(x / 9);
+        const row = Math.floor(y / frame.cellHeight!);
+        const code = frame.cells![row * frame.columns! + col] & 0xff;
+        if (code >= 0xb0 && code <= 0xbf) {
+          // QEMU drew the 8th column again; the VGA draws the background: a pixel of this cell row whose glyph
+          // bit is clear shows it (its glyph rows all have one).
+          const bits = frame.font![code * frame.cellHeight! + (y % frame.cellHeight!)];
+          const clear = [0, 1, 2, 3, 4, 5, 6, 7].find((k) => !((bits >> (7 - k)) & 1));
+          if (clear !== undefined) b = q(col * 9 + clear, y);
+        }
+      }
+      if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]) {
+        if (count++ < limit) examples.push(`(${x}, ${y}): Bootvisor ${a.join(',')}, QEMU ${b.join(',')}`);
+        else if (count === limit + 1) {
+          const colours = new Set<string>();
+          for (let i = 0; i < qemu.rgb.length && colours.size <= 16; i += 3) colours.add(qemu.rgb.subarray(i, i + 3).join(','));
+          examples.push(`QEMU's colours: ${[...colours].join(' ')}`);
+        }
+      }
+    }
+  }
+  return { count, examples };
+}
+
+describe('differential: every BIOS video mode, pixel for pixel against QEMU', function () {
+  this.timeout(600000);
+  const tmp = tempDir('bootvisor-vga-diff-');
+  const shots: Shot[] = [];
+  let qemuFonts: Buffer;
+  let ourFonts: Uint8Array;
+
+  before(async function () {
+    requireQemu();
+    requireNasm();
+    const program = assemble(path.join(ROOT, 'test', 'pc', 'vga-diff', 'screens.asm'));
+    const image = Buffer.alloc(FLOPPY);
+    Buffer.from(program.image).copy(image);
+    program.remove();
+    const imageFile = tmp.file('screens.img');
+    fs.writeFileSync(imageFile, image);
+
+    // QEMU: its fonts, then each screen's screendump.
+    const q = new QemuSession(imageFile);
+    const qemu: Shot['qemu'][] = [];
+    let fontsEnd = 0;
+    try {
+      const s = await q.waitSerial((b) => {
+        const i = b.indexOf('FONTS:');
+        return i >= 0 && b.length >= i + 6 + FONT_BYTES;
+      }, 120000, 'fonts on COM1');
+      const start = s.indexOf('FONTS:') + 6;
+      qemuFonts = Buffer.from(s.subarray(start, start + FONT_BYTES));
+      fontsEnd = start + FONT_BYTES;
+      for (let n = 0; n < SCREENS.length; n++) {
+        await q.waitSerial((b) => b.subarray(fontsEnd).includes(marker(n)), 120000, `screen ${n} (${SCREENS[n]})`);
+        qemu.push(await q.screendump());
+        q.sendkey('spc');
+      }
+    } finally {
+      await q.close();
+    }
+
+    // Bootvisor, with QEMU's fonts on the disk.
+    Buffer.from('BVFONT16').copy(image, FONT_LBA * 512);
+    qemuFonts.copy(image, FONT_LBA * 512 + 8);
+    const m = createMachine({ image, backend: 'software' });
+    try {
+      ourFonts = m.readMemory(0xfa000, 4096, 'physical');
+      const serial: Buffer[] = [];
+      m.on('serial', (b) => serial.push(Buffer.from(b)));
+      const run = m.run({ maxInstructions: 2_000_000_000 });
+      for (let n = 0; n < SCREENS.length; n++) {
+        const end = Date.now() + 120000;
+        while (!Buffer.concat(serial).subarray(fontsEnd).includes(marker(n))) {
+          if (Date.now() > end) throw new Error(`Bootvisor: no screen ${n} (${SCREENS[n]}) within 120 s`);
+          await sleep(10);
+        }
+        const frame = m.screenFrame();
+        shots.push({ name: SCREENS[n], qemu: qemu[n], ours: renderFrame(frame), frame });
+        m.typeText(' ');
+      }
+      const stop = await run;
+      assert.strictEqual(stop.reason, 'hlt-cli', `the program ends with cli; hlt: ${JSON.stringify(stop)}`);
+      assert.ok(Buffer.concat(serial).subarray(fontsEnd).includes('DONE'));
+    } finally {
+      m.dispose();
+    }
+  });
+  after(() => tmp.remove());
+
+  it('the program showed every screen in both', () => {
+    assert.strictEqual(shots.length, SCREENS.length);
+  });
+
+  for (let n = 0; n < SCREENS.length; n++) {
+    it(`${SCREENS[n]}: same size, same pixels`, () => {
+      const d = differences(shots[n]);
+      assert.strictEqual(d.count, 0, `${d.count} pixels differ, e.g. ${d.examples.join('; ')}`);
+    });
+  }
+
+  it('says how our shipped 8x16 font differs from QEMU\'s VGA BIOS font', () => {
+    const differ: string[] = [];
+    for (let c = 0; c < 256; c++) {
+      if (!Buffer.from(ourFonts.subarray(c * 16, c * 16 + 16)).equals(qemuFonts.subarray(c * 16, c * 16 + 16))) {
+        differ.push(c.toString(16).toUpperCase().padStart(2, '0'));
+      }
+    }
+    console.log(`    our 8x16 font differs from QEMU's in ${differ.length} of 256 glyphs: ${differ.join(' ')}`);
+    assert.ok(differ.length < 256, 'the fonts share glyphs (both are VGA-style CP437)');
+  });
+});
