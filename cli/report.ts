@@ -38,6 +38,7 @@ const SEVERITY: Record<ExitKind, ExitRecord['severity']> = {
   'unhandled-port': 'warning',
   'unmapped-memory': 'warning',
   'stack-overflow': 'warning',
+  'disk-error': 'warning',
 };
 
 export interface ReportInput {

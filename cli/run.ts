@@ -180,6 +180,17 @@ function peek(m: BootvisorMachine, linear: number): number | undefined {
   }
 }
 
+/** The first thing a run says: which drive the image boots as, and why (a floppy and a disk boot differently). */
+export function bootDriveLine(input: string, m: BootvisorMachine): string {
+  const drive = m.bootDrive;
+  const kind = drive < 0x80 ? 'a floppy' : 'a hard disk';
+  const dl = `DL=${drive.toString(16).toUpperCase().padStart(2, '0')}h`;
+  const reason = m.bootDriveReason;
+  if (reason === 'asked for') return `booting ${input} as ${kind} (${dl}), as --boot-drive asked`;
+  const other = drive < 0x80 ? 'hdd' : 'floppy';
+  return `booting ${input} as ${kind} (${dl}): ${reason} (--boot-drive ${other} to change)`;
+}
+
 function screenAsText(m: BootvisorMachine): string {
   const t = m.screenText();
   return t.lines.map((l) => l.replace(/\s+$/, '')).join('\n') + '\n';
@@ -212,6 +223,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (debugconSink) sinks.push(debugconSink);
     const m = createMachineOrExplain(o, loaded.image);
     machine = m;
+    if (!o.quiet) say(bootDriveLine(o.input, m));
     // With auto, which backend ran is worth a line (and why the others did not).
     if (o.backend === 'auto' && !o.quiet) say(`backend: ${m.backendNote || m.backend}`);
 

@@ -83,6 +83,8 @@ export function describeEnding(ending: Ending, locate: Locator): string[] {
   }
   switch (s.reason) {
     case 'hlt-cli':
+      // Interrupts on but shut out at the PIC: the native message names the masks (and a missing EOI).
+      if (s.message && /\bPIC\b/.test(s.message)) return [`the guest halted ${at} after ${count}: ${s.message}`];
       return [`the guest halted with interrupts disabled ${at} after ${count}: nothing can wake it (a clean stop)`];
     case 'guest-exit':
       return [

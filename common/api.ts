@@ -20,11 +20,16 @@ export interface InputEvent {
 
 export interface MachineConfig {
   /** The disk image: a bare 512-byte sector, a floppy image or a hard-disk image. */
-  image: Uint8Array;
+  image?: Uint8Array;
+  /**
+   * Instead of `image`: the image's file. Large files are mapped copy-on-write rather than read, so host
+   * memory follows the sectors the guest reads; the file is never written.
+   */
+  imagePath?: string;
   /** Guest RAM in MiB (default 32). */
   memoryMiB?: number;
   backend?: BackendName;
-  /** 0x00 (floppy) or 0x80 (hard disk); chosen from the image size when absent. */
+  /** 0x00 (floppy) or 0x80 (hard disk); chosen from what the image is when absent (see bootDriveReason). */
   bootDrive?: number;
   /** Refuse a sector without 0x55AA (default true). */
   requireSignature?: boolean;
@@ -174,7 +179,7 @@ export interface ScreenFrame {
 
 /** An exit or diagnostic worth telling the user about, as the run records it. */
 export interface RunEvent {
-  kind: 'unhandled-port' | 'unmapped-memory' | 'stack-overflow' | 'exception' | 'invalid-opcode';
+  kind: 'unhandled-port' | 'unmapped-memory' | 'stack-overflow' | 'exception' | 'invalid-opcode' | 'disk-error';
   linear: number;
   cs: number;
   eip: number;

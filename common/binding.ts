@@ -5,10 +5,12 @@ import * as path from 'path';
 
 /** The configuration the native constructor accepts (validated again natively). */
 export interface NativeConfig {
-  image: Uint8Array;
+  image?: Uint8Array;
+  /** Used when image is absent. */
+  imagePath?: string;
   memoryMiB: number;
   backend: string;
-  bootDrive: number; // -1: from the image size
+  bootDrive: number; // -1: from what the image is
   requireSignature: boolean;
   clock: 'paced' | 'fast' | 'real' | 'virtual';
   stopOnUnhandledPort: boolean;
@@ -24,6 +26,7 @@ export interface NativeMachine {
   readonly backend: string;
   readonly backendNote: string;
   readonly bootDrive: number;
+  readonly bootDriveReason: string;
   readonly running: boolean;
   run(maxInstructions: number): Promise<unknown>;
   pause(): void;

@@ -19,7 +19,9 @@ export type ExitKind =
   | 'hlt-cli'
   | 'unhandled-port'
   | 'unmapped-memory'
-  | 'stack-overflow';
+  | 'stack-overflow'
+  /** A BIOS disk call (INT 13h) that failed: the message says which call, why, and what to try. */
+  | 'disk-error';
 
 export interface ExitRecord {
   kind: ExitKind;

@@ -32,6 +32,8 @@ export interface ExitCount {
 /** What a machine offers beyond the api.ts contract: the run's exit profile and a qtest-like device harness. */
 export interface MachineExtras {
   readonly bootDrive: number;
+  /** Why that boot drive, in words: "it has a partition table", ..., or "asked for". */
+  readonly bootDriveReason: string;
   exitProfile(): ExitCount[];
   virtualTimeNs(): number;
   /** Host memory held by snapshots. */
@@ -67,6 +69,9 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   get bootDrive(): number {
     return this.native.bootDrive;
+  }
+  get bootDriveReason(): string {
+    return this.native.bootDriveReason;
   }
   get running(): boolean {
     return !this.disposed && this.native.running;
@@ -235,6 +240,7 @@ export function createMachine(config: MachineConfig): BootvisorMachine {
   const native = new NativeMachineClass(
     {
       image: config.image,
+      imagePath: config.imagePath,
       memoryMiB: config.memoryMiB ?? DEFAULTS.memoryMiB,
       backend: config.backend ?? DEFAULTS.backend,
       bootDrive: config.bootDrive ?? -1,

@@ -48,6 +48,7 @@ const SEVERITY: Record<ExitKind, ExitRecord['severity']> = {
   'unhandled-port': 'warning',
   'unmapped-memory': 'warning',
   'stack-overflow': 'error',
+  'disk-error': 'warning',
 };
 
 export function buildReport(input: ReportInput): ExitReport {

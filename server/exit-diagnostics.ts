@@ -25,6 +25,7 @@ const SEVERITY: Record<ExitKind, ExitFinding['severity']> = {
   'unhandled-port': 'warning',
   'unmapped-memory': 'warning',
   'stack-overflow': 'warning',
+  'disk-error': 'warning',
 };
 
 export interface ExitContext {
@@ -114,6 +115,7 @@ export function messageFor(record: ExitRecord): string {
     case 'invalid-opcode':
       return `Invalid opcode (#UD)${detail}${times}`;
     case 'hlt-cli':
+      if (/\bPIC\b/.test(record.message)) return `Execution ended here: ${record.message}`;
       return 'Execution ended here: HLT with interrupts disabled, the CPU can never wake';
     case 'unhandled-port': {
       const direction = /\bwrite|\bout\b/i.test(record.message) ? 'write' : /\bread|\bin\b/i.test(record.message) ? 'read' : undefined;

@@ -3,7 +3,8 @@
 //
 //   pc_run IMAGE [--max N] [--keys TEXT] [--serial-in TEXT] [--screen] [--no-signature] [--snapshot-test]
 //          [--real-clock] [--stop-after-ms N] [--history N]
-//          [--snapshot-every N]
+//          [--snapshot-every N] [--boot-drive N]
+// The image is given to the Machine by path (mapped when large), as the addon does for files.
 // Prints: serial and debugcon output (prefixed lines), the stop (reason, CS:EIP, instructions, exit code),
 // and with --screen the text screen.
 #include <cstdio>
@@ -66,13 +67,9 @@ int main(int argc, char** argv) {
     else if (a == "--no-signature") cfg.requireSignature = false;
     else if (a == "--snapshot-test") snapTest = true;
     else if (a == "--real-clock") cfg.clock = ClockMode::Real;
+    else if (a == "--boot-drive" && i + 1 < argc) cfg.bootDrive = int(std::strtol(argv[++i], nullptr, 0));
   }
-  std::ifstream f(argv[1], std::ios::binary);
-  if (!f) {
-    std::fprintf(stderr, "cannot read %s\n", argv[1]);
-    return 66;
-  }
-  cfg.image.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  cfg.imagePath = argv[1];
   std::string error;
   auto m = Machine::create(cfg, error);
   if (!m) {

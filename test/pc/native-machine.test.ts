@@ -55,7 +55,7 @@ describe('the PC, natively (pc_run)', function () {
 
   it('timers and system services: ticks, INT 1Ah/15h/12h/11h, a 1 kHz PIT, the RTC, E820, the exit port', () => {
     const img = assembleTo(tmp.dir, 'ticks', TICKS);
-    const r = pcRun(img);
+    const r = pcRun(img, ['--boot-drive', '0']); // a floppy boot: INT 11h's equipment word lists the floppy
     // '+' after 18 ticks of a HLT loop; INT 1Ah sees 0x13 ticks; INT 15h AH=86h for 500 ms spans 9 ticks;
     // a hooked INT 1Ch ran 5 times; '!' after 100 IRQ0s at 1 kHz; RTC 00:00 on 2026-01-01 (the fixed epoch);
     // 4 E820 entries; 639 KiB; equipment 0x0221 (floppy, 80x25 colour, COM1); E801 15 MiB + 256 x 64 KiB.
@@ -65,7 +65,7 @@ describe('the PC, natively (pc_run)', function () {
 
   it('devices and I/O services: INT 13h, a hooked INT 9, INT 16h, an interrupt-driven UART, IRQ8, INT 10h', () => {
     const img = assembleTo(tmp.dir, 'dev', DEV);
-    const r = pcRun(img, ['--keys', 'aB']);
+    const r = pcRun(img, ['--keys', 'aB', '--boot-drive', '0']); // the 1.44 MB floppy's geometry below
     // sectors 2 and 3 by CHS and by LBA; AH=08h: 80 cylinders, 18 sectors, 2 heads, 1 drive; keys 'a' (1E61)
     // and 'B' (3042) through the guest's own INT 9 hook, which saw 3 interrupts by then; 5 bytes sent from the
     // UART's THR-empty interrupt; 'R' after 64 RTC periodic interrupts; INT 10h 13h/08h: 'H' in yellow on blue

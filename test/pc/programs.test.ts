@@ -195,12 +195,12 @@ describe('PC: BIOS services and devices, one program each (test/pc/programs)', f
   });
 
   for (const [size, drive, what] of [
-    [512, '00', 'a bare sector boots as a floppy'],
+    [512, '80', 'a bare sector boots as the first hard disk, as QEMU boots it'],
     [FLOPPY_144, '00', 'a 1.44 MB image boots as a floppy'],
     [2949120, '00', 'a 2.88 MB image boots as a floppy'],
     [10 << 20, '80', 'a 10 MiB image boots as a hard disk'],
   ] as const) {
-    it(`boot drive from the image size: ${what} (DL=${drive}h)`, async () => {
+    it(`boot drive from what the image is: ${what} (DL=${drive}h)`, async () => {
       const a = assemble(path.join(PROGRAMS, 'int13-lba.asm'));
       a.remove();
       const image = Buffer.alloc(Math.max(size, a.image.length));

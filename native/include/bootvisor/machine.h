@@ -27,8 +27,9 @@ enum class ClockMode : uint8_t {
 
 struct MachineConfig {
   std::vector<uint8_t> image;          // a bare sector, a floppy image or a hard-disk image
+  std::string imagePath;               // instead of `image`: its file, mapped rather than read when large
   uint64_t memoryBytes = 32ull << 20;  // guest RAM; at least 1 MiB, at most 3 GiB
-  int bootDrive = -1;                  // 0x00 floppy, 0x80 hard disk; -1 picks from the image size
+  int bootDrive = -1;                  // 0x00 floppy, 0x80 hard disk; -1 picks from what the image is
   bool requireSignature = true;        // refuse a boot sector without 0x55AA
   ClockMode clock = ClockMode::Fast;
   bool stopOnUnhandledPort = false;    // stop with UnhandledPort instead of reading 0xFF
@@ -128,7 +129,7 @@ struct ScreenFrame {
   int dirtyX = 0, dirtyY = 0, dirtyWidth = 0, dirtyHeight = 0;
 };
 
-enum class RunEventKind : uint8_t { UnhandledPort, UnmappedMemory, StackOverflow, Exception, InvalidOpcode };
+enum class RunEventKind : uint8_t { UnhandledPort, UnmappedMemory, StackOverflow, Exception, InvalidOpcode, DiskError };
 const char* runEventKindName(RunEventKind k);  // "unhandled-port", "unmapped-memory", ...
 
 // A non-fatal happening worth telling the user about.
@@ -179,6 +180,8 @@ class Machine {
   const std::string& backendName() const;
   const std::string& backendNote() const;  // why this backend, and why not the others
   uint8_t bootDrive() const;
+  // Why that drive ("it has a partition table", ..., or "asked for" when the config forced it).
+  const std::string& bootDriveReason() const;
 
   // Runs until a stop. Thread: the caller's. requestStop() from any thread ends it with Pause.
   StopRecord run(const RunLimits& limits = {});

@@ -40,7 +40,9 @@ class GuestMemory {
 
   // Host-side access (devices, BIOS, debugger): false when out of range, nothing touched.
   bool read(uint64_t gpa, void* dst, uint64_t len) const;
-  bool write(uint64_t gpa, const void* src, uint64_t len);  // ignores PAGE_ROM; marks dirty, invalidates code
+  // Marks dirty, invalidates code. Writes into PAGE_ROM pages land (the BIOS installs its ROM this way) unless
+  // ROM protection is on, when those bytes are dropped as the guest's own stores are.
+  bool write(uint64_t gpa, const void* src, uint64_t len);
   uint8_t read8(uint64_t gpa) const { return gpa < size_ ? ram_[gpa] : 0xFF; }
   uint16_t read16(uint64_t gpa) const;
   uint32_t read32(uint64_t gpa) const;
@@ -49,6 +51,10 @@ class GuestMemory {
   void write32(uint64_t gpa, uint32_t v);
 
   void setRom(uint64_t gpa, uint64_t len, bool rom);
+  // While on, host writes skip ROM pages: a BIOS service writing a result on the guest's behalf (into a
+  // buffer the guest pointed at F000:xxxx) must not corrupt the ROM code its next call runs.
+  void setRomProtected(bool on) { romProtected_ = on; }
+  bool romProtected() const { return romProtected_; }
 
   // Called after the host or the guest writes into a page marked PAGE_CODE (the software vCPU registers
   // itself here to drop decoded instructions). Range is [gpa, gpa+len).
@@ -63,10 +69,25 @@ class GuestMemory {
   void markAllDirty();
 
  private:
+  bool writeSkippingRom(uint64_t gpa, const uint8_t* src, uint64_t len);
   uint8_t* ram_ = nullptr;
   uint64_t size_ = 0;
   std::vector<uint8_t> flags_;
   CodeWriteListener codeListener_;
+  bool romProtected_ = false;
+};
+
+// Host writes behave like guest stores (ROM bytes dropped) for the guard's lifetime.
+class RomProtectScope {
+ public:
+  explicit RomProtectScope(GuestMemory& m) : m_(m), was_(m.romProtected()) { m_.setRomProtected(true); }
+  ~RomProtectScope() { m_.setRomProtected(was_); }
+  RomProtectScope(const RomProtectScope&) = delete;
+  RomProtectScope& operator=(const RomProtectScope&) = delete;
+
+ private:
+  GuestMemory& m_;
+  bool was_;
 };
 
 }  // namespace bv

@@ -432,12 +432,20 @@ bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out
   }
   Napi::Object c = v.As<Napi::Object>();
   Napi::Value image = c.Get("image");
-  if (!image.IsTypedArray() || image.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throwTypeError(env, "config.image must be a Uint8Array holding the disk image");
+  Napi::Value imagePath = c.Get("imagePath");
+  if (imagePath.IsString() && image.IsUndefined()) {
+    out.imagePath = imagePath.As<Napi::String>().Utf8Value();
+    if (out.imagePath.empty() || out.imagePath.find('\0') != std::string::npos) {
+      throwTypeError(env, "config.imagePath must name the disk image file");
+      return false;
+    }
+  } else if (image.IsTypedArray() && image.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+    Napi::Uint8Array bytes = image.As<Napi::Uint8Array>();
+    out.image.assign(bytes.Data(), bytes.Data() + bytes.ByteLength());
+  } else {
+    throwTypeError(env, "config.image must be a Uint8Array holding the disk image (or config.imagePath its file)");
     return false;
   }
-  Napi::Uint8Array bytes = image.As<Napi::Uint8Array>();
-  out.image.assign(bytes.Data(), bytes.Data() + bytes.ByteLength());
 
   Napi::Value mem = c.Get("memoryMiB");
   if (!mem.IsUndefined()) {

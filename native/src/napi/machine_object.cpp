@@ -77,6 +77,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value Backend(const Napi::CallbackInfo& info);
   Napi::Value BackendNote(const Napi::CallbackInfo& info);
   Napi::Value BootDrive(const Napi::CallbackInfo& info);
+  Napi::Value BootDriveReason(const Napi::CallbackInfo& info);
   Napi::Value Running(const Napi::CallbackInfo& info);
   Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value Pause(const Napi::CallbackInfo& info);
@@ -153,6 +154,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceAccessor<&MachineObject::Backend>("backend"),
           InstanceAccessor<&MachineObject::BackendNote>("backendNote"),
           InstanceAccessor<&MachineObject::BootDrive>("bootDrive"),
+          InstanceAccessor<&MachineObject::BootDriveReason>("bootDriveReason"),
           InstanceAccessor<&MachineObject::Running>("running"),
           InstanceMethod<&MachineObject::Run>("run"),
           InstanceMethod<&MachineObject::Pause>("pause"),
@@ -401,6 +403,11 @@ Napi::Value MachineObject::BackendNote(const Napi::CallbackInfo& info) {
 Napi::Value MachineObject::BootDrive(const Napi::CallbackInfo& info) {
   if (!alive(info.Env())) return info.Env().Undefined();
   return Napi::Number::New(info.Env(), machine_->bootDrive());
+}
+
+Napi::Value MachineObject::BootDriveReason(const Napi::CallbackInfo& info) {
+  if (!alive(info.Env())) return info.Env().Undefined();
+  return Napi::String::New(info.Env(), machine_->bootDriveReason());
 }
 
 Napi::Value MachineObject::Running(const Napi::CallbackInfo& info) {

@@ -32,9 +32,7 @@ void Pic8259::setLine(int line, bool level) {
   lines_ = level ? (lines_ | bit) : (lines_ & ~bit);
 }
 
-int Pic8259::highestPending() const {
-  uint8_t req = irr_ & ~imr_;
-  if (!req) return -1;
+uint8_t Pic8259::openLines() const {
   // The highest-priority in-service line blocks equal and lower priorities (unless special mask mode).
   int blockPrio = 8;
   if (!specialMask_) {
@@ -43,11 +41,23 @@ int Pic8259::highestPending() const {
   }
   // On the master, IR2 with the slave in service does not block the slave's own higher lines (fully
   // nested mode is not used by PC BIOSes; treat the cascade line like any other).
+  uint8_t open = 0;
+  for (int l = 0; l < 8; ++l) {
+    if ((imr_ >> l) & 1) continue;
+    if (specialMask_ && ((isr_ >> l) & 1)) continue;
+    if (priorityOf(l) >= blockPrio) continue;
+    open |= uint8_t(1u << l);
+  }
+  return open;
+}
+
+int Pic8259::highestPending() const {
+  uint8_t req = irr_ & ~imr_;
+  if (!req) return -1;
+  req &= openLines();
   int best = -1;
   for (int l = 0; l < 8; ++l) {
     if (!((req >> l) & 1)) continue;
-    if (specialMask_ && ((isr_ >> l) & 1)) continue;
-    if (priorityOf(l) >= blockPrio) continue;
     if (best < 0 || priorityOf(l) < priorityOf(best)) best = l;
   }
   return best;
@@ -176,6 +186,12 @@ bool DualPic::line(int irq) const {
   if (irq < 0 || irq > 15) return false;
   return irq < 8 ? (const_cast<Pic8259&>(master_).lines() >> irq) & 1
                  : (const_cast<Pic8259&>(slave_).lines() >> (irq - 8)) & 1;
+}
+
+bool DualPic::canEverInterrupt(uint16_t wired) const {
+  if (pending()) return true;
+  uint8_t viaSlave = (slave_.openLines() & uint8_t(wired >> 8)) ? 0x04 : 0;
+  return (master_.openLines() & (uint8_t(wired) | viaSlave)) != 0;
 }
 
 bool DualPic::pending() const {

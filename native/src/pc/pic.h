@@ -19,6 +19,8 @@ class Pic8259 : public PortDevice, public Snapshottable {
 
   void setLine(int line, bool level);
   int highestPending() const;  // IR line that would interrupt now, or -1
+  // Lines that would interrupt if raised now: unmasked and not blocked by a line in service.
+  uint8_t openLines() const;
   int acknowledge();           // INTA: the IR line being serviced (moved IRR -> ISR), or 7 if spurious
   uint8_t vectorBase() const { return icw2_ & 0xF8; }
   bool autoEoi() const { return icw4_ & 2; }
@@ -56,6 +58,9 @@ class DualPic : public IrqSink, public Snapshottable {
   DualPic() : master_(true), slave_(false) {}
   void setIrq(int irq, bool level) override;
   bool pending() const;  // INTR asserted
+  // Whether any of the IRQ lines a device drives (bit n = IRQ n) could still reach the CPU: false when the
+  // masks and the lines in service (an IRQ handler that never sent EOI) shut them all out.
+  bool canEverInterrupt(uint16_t wired) const;
   // INTA cycle: the vector to deliver (and the state change acknowledging it). Only when pending().
   uint8_t acknowledge();
   bool line(int irq) const;

@@ -1,5 +1,12 @@
 #include "vmm/disk_image.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace bv {
@@ -22,6 +29,7 @@ const MessageText kImageErrorText[] = {
      "end the boot sector with `dw 0xAA55`, or waive the check (--no-signature-check)"},
     {ImageError::TooLarge, "the image is %SIZE% bytes; images up to 8 GiB are supported"},
     {ImageError::BadDrive, "the boot drive must be 0x00 (floppy) or 0x80 (hard disk)"},
+    {ImageError::Unreadable, "the image could not be read"},
 };
 
 struct FloppyFormat {
@@ -37,8 +45,8 @@ const FloppyFormat kFloppies[] = {
 constexpr uint64_t k144 = 1440 * 1024;
 
 // QEMU's hd_geometry guess: a partition table whose ending CHS values agree on heads and sectors.
-bool geometryFromMbr(const std::vector<uint8_t>& b, uint64_t sectors, Geometry& g) {
-  if (b.size() < 512 || b[510] != 0x55 || b[511] != 0xAA) return false;
+bool geometryFromMbr(const uint8_t* b, uint64_t sectors, Geometry& g) {
+  if (b[510] != 0x55 || b[511] != 0xAA) return false;
   for (int i = 0; i < 4; ++i) {
     const uint8_t* p = &b[446 + 16 * i];
     uint32_t nrSects;
@@ -55,7 +63,165 @@ bool geometryFromMbr(const std::vector<uint8_t>& b, uint64_t sectors, Geometry& 
   }
   return false;
 }
+// A partition table as fdisk and friends write it: every entry empty or marked 00h/80h, at least one in
+// use, each starting past the MBR. Boot code running into bytes 446-509 almost never passes this.
+bool hasPartitionTable(const uint8_t* b) {
+  if (b[510] != 0x55 || b[511] != 0xAA) return false;
+  int used = 0;
+  for (int i = 0; i < 4; ++i) {
+    const uint8_t* p = &b[446 + 16 * i];
+    uint32_t start, count;
+    std::memcpy(&start, p + 8, 4);
+    std::memcpy(&count, p + 12, 4);
+    bool empty = p[4] == 0 && start == 0 && count == 0;
+    if (empty) continue;
+    if ((p[0] != 0x00 && p[0] != 0x80) || p[4] == 0 || start == 0 || count == 0) return false;
+    ++used;
+  }
+  return used > 0;
+}
+
+// A DOS 2.0+ BIOS parameter block: a jump, 512-byte sectors, a power-of-two cluster, reserved sectors, one
+// or two FATs and a media descriptor. Fills the media byte and the total sector count.
+bool parseBpb(const uint8_t* b, uint8_t& media, uint32_t& totalSectors, uint32_t& hidden) {
+  if (!((b[0] == 0xEB && b[2] == 0x90) || b[0] == 0xE9)) return false;
+  uint16_t bytesPerSector = uint16_t(b[11] | (b[12] << 8)), reserved = uint16_t(b[14] | (b[15] << 8));
+  uint8_t cluster = b[13], fats = b[16];
+  media = b[21];
+  if (bytesPerSector != 512 || cluster == 0 || (cluster & (cluster - 1)) || reserved == 0 || fats < 1 ||
+      fats > 2 || media < 0xF0)
+    return false;
+  uint16_t small = uint16_t(b[19] | (b[20] << 8));
+  std::memcpy(&totalSectors, b + 32, 4);
+  std::memcpy(&hidden, b + 28, 4);
+  if (small) totalSectors = small;
+  return totalSectors != 0;
+}
+
+const FloppyFormat* floppyOfSize(uint64_t bytes) {
+  for (const auto& f : kFloppies)
+    if (f.kib * 1024 == bytes) return &f;
+  return nullptr;
+}
+
+std::string sizeName(const FloppyFormat& f) {
+  if (f.kib == 1440) return "1.44 MB";
+  if (f.kib == 2880) return "2.88 MB";
+  if (f.kib == 1200) return "1.2 MB";
+  return std::to_string(f.kib) + " KB";
+}
+
+// The drive a user expects the image to boot from, as `qemu-system-i386 IMAGE` would (it attaches any image
+// as the first IDE disk, so a bare boot sector is a hard disk), except that what the image says it is wins.
+int chooseDrive(const uint8_t* sector0, uint64_t size, const FloppyFormat*& fmt, std::string& why) {
+  fmt = floppyOfSize(size);
+  if (hasPartitionTable(sector0)) {
+    why = "it has a partition table";
+    return 0x80;
+  }
+  uint8_t media;
+  uint32_t total, hidden;
+  if (parseBpb(sector0, media, total, hidden)) {
+    const FloppyFormat* byBpb = floppyOfSize(uint64_t(total) * kSector);
+    if (media != 0xF8 && hidden == 0 && byBpb) {
+      if (!fmt) fmt = byBpb;
+      char m[8];
+      std::snprintf(m, sizeof m, "%02Xh", media);
+      why = "its BPB describes a " + sizeName(*byBpb) + " floppy (media descriptor " + m + ")";
+      return 0x00;
+    }
+    why = media == 0xF8 ? "its BPB describes a hard disk (media descriptor F8h)"
+                        : "its BPB describes a disk that is no floppy format";
+    return 0x80;
+  }
+  if (fmt) {
+    why = "it is the size of a " + sizeName(*fmt) + " floppy";
+    return 0x00;
+  }
+  why = "no partition table, BPB or floppy size, so the first hard disk, as qemu-system-i386 IMAGE boots it";
+  return 0x80;
+}
+
+class VectorBytes : public ImageBytes {
+ public:
+  explicit VectorBytes(std::vector<uint8_t> b) : b_(std::move(b)) {}
+  const uint8_t* data() const override { return b_.data(); }
+  uint64_t size() const override { return b_.size(); }
+
+ private:
+  std::vector<uint8_t> b_;
+};
+
+class MappedBytes : public ImageBytes {
+ public:
+  MappedBytes(void* p, uint64_t n) : p_(static_cast<uint8_t*>(p)), n_(n) {}
+  ~MappedBytes() override { munmap(p_, n_); }
+  const uint8_t* data() const override { return p_; }
+  uint64_t size() const override { return n_; }
+
+ private:
+  uint8_t* p_;
+  uint64_t n_;
+};
+
+// Below this a file is read rather than mapped: it costs little, and a file truncated while mapped (an
+// image rebuilt during a debug session) would fault the process on the next read of a vanished page.
+constexpr uint64_t kMapThreshold = 16ull << 20;
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
 }  // namespace
+
+std::shared_ptr<const ImageBytes> imageFromBytes(const std::vector<uint8_t>& bytes) {
+  return std::make_shared<VectorBytes>(bytes);
+}
+
+std::shared_ptr<const ImageBytes> imageFromFile(const std::string& path, std::string& error) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below as not a regular file.
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) {
+    error = path + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    error = path + ": not a regular file (a disk image is a file of whole 512-byte sectors)";
+    return nullptr;
+  }
+  uint64_t size = uint64_t(st.st_size);
+  if (size > kMaxImage) {
+    error = imageErrorMessage(ImageError::TooLarge, size);
+    return nullptr;
+  }
+  if (size == 0) return std::make_shared<VectorBytes>(std::vector<uint8_t>());
+  if (size < kMapThreshold) {
+    std::vector<uint8_t> b(size);
+    uint64_t got = 0;
+    while (got < size) {
+      ssize_t n = pread(fd.get(), b.data() + got, size - got, off_t(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += uint64_t(n);
+    }
+    b.resize(got);  // a file that shrank meanwhile: what was there
+    return std::make_shared<VectorBytes>(std::move(b));
+  }
+  void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_NORESERVE, fd.get(), 0);
+  if (p == MAP_FAILED) {
+    error = path + ": cannot map it (" + std::strerror(errno) + ")";
+    return nullptr;
+  }
+  return std::make_shared<MappedBytes>(p, size);
+}
 
 std::string imageErrorMessage(ImageError e, uint64_t size) {
   for (const auto& m : kImageErrorText) {
@@ -68,38 +234,45 @@ std::string imageErrorMessage(ImageError e, uint64_t size) {
   return "";
 }
 
-ImageError DiskImage::open(const std::vector<uint8_t>& bytes, int bootDrive, bool requireSignature,
+ImageError DiskImage::open(std::shared_ptr<const ImageBytes> bytes, int bootDrive, bool requireSignature,
                            DiskImage& out) {
-  uint64_t size = bytes.size();
+  if (!bytes) return ImageError::Unreadable;
+  uint64_t size = bytes->size();
   if (size == 0) return ImageError::Empty;
   if (size % kSector) return ImageError::NotSectorMultiple;
   if (size > kMaxImage) return ImageError::TooLarge;
-  if (requireSignature && (bytes[510] != 0x55 || bytes[511] != 0xAA)) return ImageError::NoSignature;
+  const uint8_t* b = bytes->data();
+  if (requireSignature && (b[510] != 0x55 || b[511] != 0xAA)) return ImageError::NoSignature;
   if (bootDrive != -1 && bootDrive != 0x00 && bootDrive != 0x80) return ImageError::BadDrive;
 
   const FloppyFormat* fmt = nullptr;
-  for (const auto& f : kFloppies)
-    if (f.kib * 1024 == size) fmt = &f;
-  bool floppy = bootDrive == 0x00 || (bootDrive == -1 && (fmt || size < k144));
+  std::string why;
+  int chosen = chooseDrive(b, size, fmt, why);
   out = DiskImage();
-  out.bytes_ = bytes;
+  out.bytes_ = std::move(bytes);
+  if (bootDrive == -1) {
+    out.driveReason_ = why;
+  } else {
+    out.driveChosen_ = false;
+    out.driveReason_ = "asked for";
+  }
+  bool floppy = bootDrive == -1 ? chosen == 0x00 : bootDrive == 0x00;
   if (floppy) {
     if (!fmt) {
       // Smaller images (the few sectors nasm makes) are a 1.44 MiB floppy padded with zeros, as QEMU's -fda.
       // Larger odd sizes forced onto a floppy get the 2.88 MiB format.
       fmt = size <= k144 ? &kFloppies[6] : &kFloppies[9];
-      uint64_t want = fmt->kib * 1024;
-      if (out.bytes_.size() < want) out.bytes_.resize(want, 0);
     }
     out.drive_ = 0x00;
     out.geo_ = Geometry{fmt->cylinders, fmt->heads, fmt->sectors, fmt->type};
-    out.sectors_ = out.bytes_.size() / kSector;
+    uint64_t formatted = fmt->kib * 1024;
+    out.sectors_ = (formatted > size ? formatted : size) / kSector;
     return ImageError::None;
   }
   out.drive_ = 0x80;
   out.sectors_ = size / kSector;
   Geometry g;
-  if (!geometryFromMbr(bytes, out.sectors_, g)) {
+  if (!geometryFromMbr(b, out.sectors_, g)) {
     // QEMU: 16 heads, 63 sectors; the BIOS's LBA translation doubles the heads while there are more than
     // 1024 cylinders (SeaBIOS), so INT 13h CHS reaches as far as it can.
     g.heads = 16, g.sectors = 63;
@@ -112,7 +285,6 @@ ImageError DiskImage::open(const std::vector<uint8_t>& bytes, int bootDrive, boo
     g.cylinders = uint32_t(cyl > 1024 ? 1024 : cyl);
   }
   out.geo_ = g;
-  // The last partial cylinder is still addressable by LBA; pad so CHS reads of it see zeros.
   return ImageError::None;
 }
 
@@ -124,10 +296,13 @@ bool DiskImage::chsToLba(uint32_t c, uint32_t h, uint32_t s, uint64_t& lba) cons
 
 bool DiskImage::read(uint64_t lba, uint32_t count, uint8_t* dst) const {
   if (lba > sectors_ || count > sectors_ - lba) return false;
+  const uint64_t have = bytes_->size() / kSector;
   for (uint32_t i = 0; i < count; ++i) {
     auto w = written_.find(lba + i);
-    const uint8_t* src = w != written_.end() ? w->second.data() : &bytes_[(lba + i) * kSector];
-    std::memcpy(dst + i * kSector, src, kSector);
+    uint8_t* to = dst + uint64_t(i) * kSector;
+    if (w != written_.end()) std::memcpy(to, w->second.data(), kSector);
+    else if (lba + i < have) std::memcpy(to, bytes_->data() + (lba + i) * kSector, kSector);
+    else std::memset(to, 0, kSector);  // the padding of a short floppy image
   }
   return true;
 }

@@ -39,6 +39,7 @@ const char* runEventKindName(RunEventKind k) {
     case RunEventKind::StackOverflow: return "stack-overflow";
     case RunEventKind::Exception: return "exception";
     case RunEventKind::InvalidOpcode: return "invalid-opcode";
+    case RunEventKind::DiskError: return "disk-error";
   }
   return "exception";
 }
@@ -80,9 +81,17 @@ bool Machine::Impl::init(std::string& error) {
     error = "could not reserve " + std::to_string(cfg.memoryBytes >> 20) + " MiB of host memory for the guest";
     return false;
   }
-  ImageError ie = DiskImage::open(cfg.image, cfg.bootDrive, cfg.requireSignature, disk);
+  std::shared_ptr<const ImageBytes> bytes;
+  if (!cfg.imagePath.empty()) {
+    bytes = imageFromFile(cfg.imagePath, error);
+    if (!bytes) return false;
+  } else {
+    bytes = imageFromBytes(cfg.image);
+  }
+  uint64_t imageSize = bytes->size();
+  ImageError ie = DiskImage::open(std::move(bytes), cfg.bootDrive, cfg.requireSignature, disk);
   if (ie != ImageError::None) {
-    error = imageErrorMessage(ie, cfg.image.size());
+    error = imageErrorMessage(ie, imageSize);
     return false;
   }
   cfg.image.clear();
@@ -153,7 +162,8 @@ void Machine::Impl::wireDevices() {
               },
               [this](uint16_t port, uint8_t v) { bus.write(port, 1, v); },
               [this] { return a20; },
-              [this](bool on) { setA20(on); }};
+              [this](bool on) { setA20(on); },
+              [this](const CpuState& st, const std::string& message) { biosFailed(st, message); }};
   bios = std::make_unique<Bios>(env);
 }
 
@@ -227,6 +237,7 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, std::strin
 const std::string& Machine::backendName() const { return impl_->backendName; }
 const std::string& Machine::backendNote() const { return impl_->backendNote; }
 uint8_t Machine::bootDrive() const { return impl_->disk.drive(); }
+const std::string& Machine::bootDriveReason() const { return impl_->disk.driveReason(); }
 
 StopRecord Machine::run(const RunLimits& limits) { return impl_->run(limits, false); }
 StopRecord Machine::step() { return impl_->run(RunLimits{1}, true); }

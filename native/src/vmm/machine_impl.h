@@ -39,6 +39,8 @@ constexpr uint16_t kPicMaster = 0x20, kPicSlave = 0xA0, kPit = 0x40, kKbc = 0x60
                    kPort92 = 0x92, kVga = 0x3B0, kVgaLength = 0x30, kCom1 = 0x3F8, kDebugCon = 0xE9,
                    kExitPort = 0xF4, kPostCode = 0x80;
 constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 12;
+// The lines some device can raise: a HLT with all of them shut out at the PIC never wakes.
+constexpr uint16_t kWiredIrqs = (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse);
 }  // namespace wiring
 
 struct Machine::Impl : public ExitHandler {
@@ -83,6 +85,7 @@ struct Machine::Impl : public ExitHandler {
   // Guest time a BIOS service took, and the skip to the next timer event when the guest only polls.
   void timeBiosCall(BiosService s, uint8_t ah, const CpuState& st);
   void checkStack(const CpuState& st);
+  void biosFailed(const CpuState& st, const std::string& message);  // a failed BIOS call as a run event
   bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
   void emitEvent(RunEvent e);
 

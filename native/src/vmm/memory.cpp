@@ -32,8 +32,23 @@ bool GuestMemory::read(uint64_t gpa, void* dst, uint64_t len) const {
 bool GuestMemory::write(uint64_t gpa, const void* src, uint64_t len) {
   if (!contains(gpa, len)) return false;
   if (len == 0) return true;
+  if (romProtected_) return writeSkippingRom(gpa, static_cast<const uint8_t*>(src), len);
   std::memcpy(ram_ + gpa, src, len);
   noteWrite(gpa, len);
+  return true;
+}
+
+bool GuestMemory::writeSkippingRom(uint64_t gpa, const uint8_t* src, uint64_t len) {
+  uint64_t end = gpa + len;
+  for (uint64_t at = gpa; at < end;) {
+    uint64_t pageEnd = (at & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+    uint64_t n = (pageEnd < end ? pageEnd : end) - at;
+    if (!(flags_[at >> PAGE_SHIFT] & PAGE_ROM)) {
+      std::memcpy(ram_ + at, src + (at - gpa), n);
+      noteWrite(at, n);
+    }
+    at += n;
+  }
   return true;
 }
 

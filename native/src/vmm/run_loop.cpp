@@ -3,6 +3,8 @@
 // between runs, never inside the vCPU's loop: an exit handler that needs the monitor only yields.
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <limits>
 
 #include "bootvisor/software_vcpu.h"
 #include "vmm/machine_impl.h"
@@ -192,6 +194,23 @@ void Machine::Impl::checkStack(const CpuState& st) {
   e.address = int64_t(top);
   e.message = "the stack (SS:SP = " + hex(st.segs[SEG_SS].selector, 4) + ":" + hex(sp, 4) + ", linear 0x" +
               hex(top, 5) + ") has run into " + what + ": pushes overwrite it";
+  emitEvent(std::move(e));
+}
+
+// Placed at the guest's `int` (the IRET frame's return address minus the two bytes of `int n`); one event per
+// call site and message, so a retry loop says it once.
+void Machine::Impl::biosFailed(const CpuState& st, const std::string& message) {
+  uint64_t frame = st.segs[SEG_SS].base + uint16_t(st.gprs[GPR_RSP]);
+  RunEvent e;
+  e.kind = RunEventKind::DiskError;
+  e.eip = uint16_t(mem.read16(frame) - 2);
+  e.cs = mem.read16(frame + 2);
+  e.linear = ((uint64_t(e.cs) << 4) + e.eip) & 0xFFFFFull;
+  e.message = message;
+  // Keys of `reported` below every port (>= 0) and page (-1 - page) key.
+  auto key = std::make_pair(std::numeric_limits<int>::min() + int(std::hash<std::string>()(message) & 0xFFFF), e.linear);
+  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
+  reported[key] = true;
   emitEvent(std::move(e));
 }
 
@@ -536,6 +555,16 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         if (!(st.gprs[GPR_RFLAGS] & flags::IF)) {
           StopRecord s = makeStop(StopReason::HltCli);
           s.message = "HLT with interrupts disabled: the guest can never wake up";
+          return finish(s);
+        }
+        if (!pic.canEverInterrupt(wiring::kWiredIrqs)) {
+          StopRecord s = makeStop(StopReason::HltCli);
+          bool inService = pic.master().isr() || pic.slave().isr();
+          s.message = "HLT with interrupts enabled, but the PIC lets no IRQ through (masks " +
+                      hex(pic.master().imr(), 2) + "h/" + hex(pic.slave().imr(), 2) + "h, in service " +
+                      hex(pic.master().isr(), 2) + "h/" + hex(pic.slave().isr(), 2) + "h" +
+                      (inService ? ": an IRQ handler that never sent EOI shuts out the lines below it" : "") +
+                      "): the guest can never wake up";
           return finish(s);
         }
         halted = true;

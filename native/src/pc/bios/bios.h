@@ -46,6 +46,9 @@ struct BiosEnv {
   std::function<void(uint16_t port, uint8_t v)> outb;
   std::function<bool()> a20;
   std::function<void(bool)> setA20;
+  // A service failed in a way the user should hear about (INT 13h errors): st is the caller's state inside
+  // the stub, with the `int`'s IRET frame on its stack.
+  std::function<void(const CpuState& st, const std::string& message)> failed;
 };
 
 enum class BiosService : uint8_t {
@@ -129,6 +132,8 @@ class BiosCall {
     setAh(s);
     setCarry(s != 0);
   }
+  // Why the call failed, in words, for the run event a failed call becomes (empty: the status says it).
+  std::string failure;
   // Wait in the stub's `sti; hlt` loop and ask again after the next interrupt.
   void block() { blocked = true; }
   bool blocked = false;

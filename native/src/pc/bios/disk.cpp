@@ -1,5 +1,6 @@
 // INT 13h: disk services for the one boot drive (IBM PC/AT BIOS; Phoenix Enhanced Disk Drive spec 3.0
 // for 41h-48h). Transfers are bounds-checked against RAM and never write into the BIOS ROM.
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -10,6 +11,22 @@ namespace bv {
 namespace {
 constexpr uint8_t kOk = 0x00, kBadCommand = 0x01, kSectorNotFound = 0x04, kDmaBoundary = 0x09,
                   kBadDap = 0x01, kTimeout = 0x80;  // status codes
+
+std::string hex(uint64_t v, int width) {
+  char b[24];
+  std::snprintf(b, sizeof b, "%0*llX", width, static_cast<unsigned long long>(v));
+  return b;
+}
+
+const char* statusName(uint8_t s) {
+  switch (s) {
+    case kBadCommand: return "invalid function or parameter";
+    case kSectorNotFound: return "sector not found";
+    case kDmaBoundary: return "the transfer crosses a 64 KiB boundary";
+    case kTimeout: return "no such drive (timeout)";
+    default: return "error";
+  }
+}
 
 uint32_t statusAddr(const DiskImage& d) { return d.isFloppy() ? bda::kFloppyStatus : bda::kDiskStatus; }
 
@@ -34,7 +51,11 @@ void transfer(BiosCall& c, uint64_t lba, uint32_t count, uint64_t buf, bool writ
     return;
   }
   std::vector<uint8_t> tmp(size_t(count) * 512);
-  if (!bufferOk(c, buf, tmp.size())) return;
+  if (!bufferOk(c, buf, tmp.size())) {
+    c.failure = "the buffer at 0x" + hex(buf, 5) + " (" + std::to_string(tmp.size()) +
+                " bytes) is not RAM below the BIOS ROM";
+    return;
+  }
   if (write) {
     c.env.mem.read(buf, tmp.data(), tmp.size());
     if (d.write(lba, count, tmp.data())) done = count;
@@ -50,6 +71,12 @@ void chsTransfer(BiosCall& c, bool write, bool verify) {
   uint32_t cyl = c.ch() | ((uint32_t(c.cl()) & 0xC0) << 2), sec = c.cl() & 0x3F, head = c.dh();
   uint64_t lba;
   if (count == 0 || !d.chsToLba(cyl, head, sec, lba)) {
+    const Geometry& g = d.geometry();
+    c.failure = count == 0 ? "AL=0: no sectors to transfer"
+                           : "sector not found: C/H/S " + std::to_string(cyl) + "/" + std::to_string(head) + "/" +
+                                 std::to_string(sec) + " is outside the disk's " + std::to_string(g.cylinders) +
+                                 " cylinders, " + std::to_string(g.heads) + " heads, " +
+                                 std::to_string(g.sectors) + " sectors per track";
     c.setAl(0);
     finish(c, kSectorNotFound);
     return;
@@ -57,6 +84,8 @@ void chsTransfer(BiosCall& c, bool write, bool verify) {
   uint64_t buf = c.addr(SEG_ES, c.bx());
   // A transfer may not wrap around the segment (offset + bytes > 64 KiB): the DMA boundary error.
   if (uint32_t(c.bx()) + count * 512 > 0x10000) {
+    c.failure = "the buffer ES:BX = " + hex(c.st.segs[SEG_ES].selector, 4) + ":" + hex(c.bx(), 4) + " with " +
+                std::to_string(count) + " sectors runs past the end of its 64 KiB segment (DMA boundary)";
     c.setAl(0);
     finish(c, kDmaBoundary);
     return;
@@ -82,6 +111,9 @@ void extTransfer(BiosCall& c, bool write, bool verify) {
   if (size >= 0x18 && off == 0xFFFF && seg == 0xFFFF) buf = uint64_t(m.read32(dap + 16)) | (uint64_t(m.read32(dap + 20)) << 32);
   uint32_t done = 0;
   if (count) transfer(c, lba, count, buf, write, verify, done);
+  if (done != count && c.failure.empty())
+    c.failure = "sector not found: LBA " + std::to_string(lba) + " + " + std::to_string(count) +
+                " sectors runs past the end of the disk (" + std::to_string(c.env.disk.sectorCount()) + " sectors)";
   m.write16(dap + 2, uint16_t(done));
   finish(c, done == count ? kOk : kSectorNotFound);
 }
@@ -124,9 +156,19 @@ void extParams(BiosCall& c) {
   m.write(buf, p, sizeof p);
   finish(c, kOk);
 }
-}  // namespace
 
-void biosDisk(BiosCall& c) {
+// Why a call for a drive that does not exist failed, and what to do about it.
+std::string noSuchDrive(const DiskImage& d, uint8_t dl) {
+  std::string kind = d.isFloppy() ? "a floppy" : "a hard disk";
+  std::string why = "no such drive; this image booted as " + kind + " (drive " + hex(d.drive(), 2) + "h";
+  if (d.driveChosen()) why += ", because " + d.driveReason();
+  why += ")";
+  if (bool(dl & 0x80) != !d.isFloppy())
+    return why + ", try --boot-drive " + (d.isFloppy() ? "hdd" : "floppy");
+  return why + ", the only drive there is: use the DL the BIOS passed at boot";
+}
+
+void diskService(BiosCall& c) {
   DiskImage& d = c.env.disk;
   // Only the boot drive exists. Asking about another drive is a normal probe, not an error worth a stop.
   if (c.dl() != d.drive()) {
@@ -135,6 +177,7 @@ void biosDisk(BiosCall& c) {
       c.setCarry(false);
       return;
     }
+    c.failure = noSuchDrive(d, c.dl());
     if (c.ah() == 0x08 && (c.dl() & 0x80) == (d.drive() & 0x80)) {
       c.status(kBadCommand);
       return;
@@ -176,8 +219,20 @@ void biosDisk(BiosCall& c) {
     case 0x44: extTransfer(c, false, true); break;
     case 0x47: finish(c, kOk); break;
     case 0x48: extParams(c); break;
-    default: finish(c, kBadCommand); break;
+    default:
+      c.failure = "function AH=" + hex(c.ah(), 2) + "h is not offered by this BIOS";
+      finish(c, kBadCommand);
+      break;
   }
+}
+}  // namespace
+
+void biosDisk(BiosCall& c) {
+  const uint8_t ah = c.ah(), dl = c.dl();
+  diskService(c);
+  if (!(c.env.mem.read16(c.flagsAddr()) & flags::CF) || !c.env.failed) return;
+  std::string why = c.failure.empty() ? statusName(c.ah()) : c.failure;
+  c.env.failed(c.st, "INT 13h AH=" + hex(ah, 2) + "h from drive " + hex(dl, 2) + "h failed: " + why);
 }
 
 }  // namespace bv

@@ -146,6 +146,7 @@ void Bios::install(uint64_t ramBytes) {
 }
 
 void Bios::service(BiosService s, CpuState& st) {
+  RomProtectScope romIsRom(env_.mem);  // results aimed at F000:xxxx are dropped, as a real ROM would
   BiosCall c(env_, st);
   switch (s) {
     case BiosService::Int10: biosVideo(c); break;

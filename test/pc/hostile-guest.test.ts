@@ -1,0 +1,46 @@
+// Guests that do what a careless or hostile boot sector does: aim BIOS results at the ROM, or sleep with
+// every interrupt shut out. A real BIOS drops writes to its ROM; a HLT nothing can wake is a hang, said at
+// once rather than after a timeout.
+import * as assert from 'assert';
+import * as path from 'path';
+
+import { assemble } from '../../common/nasm';
+import { requireNasm, ROOT } from '../cli/harness';
+import { boot, results } from './boot';
+
+const PROGRAMS = path.join(ROOT, 'test', 'pc', 'programs');
+
+function image(name: string): Uint8Array {
+  const a = assemble(path.join(PROGRAMS, `${name}.asm`));
+  a.remove();
+  return a.image;
+}
+
+describe('PC: hostile guests', function () {
+  this.timeout(30000);
+  before(requireNasm);
+
+  it('INT 10h AX=1017h/1009h and INT 13h AH=48h with buffers in the ROM leave it intact; the next calls work', async () => {
+    const r = await boot(image('bios-rom-writes'), { maxInstructions: 5_000_000 });
+    assert.strictEqual(r.stop.reason, 'guest-exit', `${r.stop.reason}: ${r.stop.message ?? ''}`);
+    assert.deepStrictEqual(results(r.debugcon), [
+      ['rom_same', '01'],
+      ['params_cf', '00'],
+    ]);
+  });
+
+  it('`sti; hlt` with every IRQ masked stops at once as a hang, naming the masks', async () => {
+    const r = await boot(image('masked-hlt'), { maxInstructions: 50_000_000 });
+    assert.strictEqual(r.stop.reason, 'hlt-cli');
+    assert.match(r.stop.message ?? '', /^HLT with interrupts enabled, but the PIC lets no IRQ through \(masks FFh\/FFh, in service 00h\/00h\): the guest can never wake up$/);
+    assert.ok(r.stop.instructions < 1000, `stopped at the HLT, after ${r.stop.instructions} instructions`);
+    assert.deepStrictEqual(results(r.debugcon), [['start', '01']]);
+  });
+
+  it('`sti; hlt` inside an IRQ0 handler that never sent EOI is a hang too (IRQ0 in service shuts out the rest)', async () => {
+    const r = await boot(image('no-eoi-hlt'), { maxInstructions: 50_000_000 });
+    assert.strictEqual(r.stop.reason, 'hlt-cli');
+    assert.match(r.stop.message ?? '', /in service 01h\/00h: an IRQ handler that never sent EOI shuts out the lines below it\)/);
+    assert.deepStrictEqual(results(r.debugcon), [['in_irq0', '01']]);
+  });
+});
