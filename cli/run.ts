@@ -24,9 +24,15 @@ const KEY_INTERVAL_MS = 8;
 const SERIAL_WINDOW = 1 << 20;
 
 interface Loaded {
-  image: Uint8Array;
+  /** An assembled image, in memory. */
+  image?: Uint8Array;
+  /** An image file, mapped by the machine rather than read (its first bytes are read for the sources). */
+  imagePath?: string;
   assembled?: Assembled;
 }
+
+/** Sources of an image are found by assembling NAME.asm and comparing: this much of the image is enough. */
+const SOURCE_COMPARE_BYTES = 16 << 20;
 
 function loadInput(o: RunOptions): Loaded {
   const waiveHint = 'pass --no-signature-check to boot it anyway';
@@ -51,15 +57,31 @@ function loadInput(o: RunOptions): Loaded {
     }
     return { image: assembled.image, assembled };
   }
-  const { readImage, ImageError } = require('../common/image') as typeof import('../common/image');
+  const { inspectImage, ImageError } = require('../common/image') as typeof import('../common/image');
   try {
-    return { image: readImage(o.input, { requireSignature: o.requireSignature, waiveHint }) };
+    inspectImage(o.input, { requireSignature: o.requireSignature, waiveHint });
+    return { imagePath: o.input };
   } catch (e) {
     if (e instanceof ImageError) {
       const missing = / no such file\.$| permission denied\.$| is a directory/.test(e.message);
       throw new CliError(missing ? ExitStatus.noInput : ExitStatus.badImage, e.message);
     }
     throw e;
+  }
+}
+
+/** The whole image, for what needs every byte (a recording's SHA-256): read once, only then. */
+function imageBytes(loaded: Loaded): Uint8Array {
+  if (!loaded.image && loaded.imagePath) loaded.image = fs.readFileSync(loaded.imagePath);
+  return loaded.image ?? new Uint8Array(0);
+}
+
+function imagePrefix(file: string): Uint8Array {
+  const { readPrefix } = require('../common/image') as typeof import('../common/image');
+  try {
+    return readPrefix(file, SOURCE_COMPARE_BYTES);
+  } catch {
+    return new Uint8Array(0);
   }
 }
 
@@ -135,12 +157,13 @@ function readSerialIn(source: string): Uint8Array {
   }
 }
 
-function createMachineOrExplain(o: RunOptions, image: Uint8Array): BootvisorMachine {
+function createMachineOrExplain(o: RunOptions, loaded: Loaded): BootvisorMachine {
   let mod: typeof import('../common/machine');
   try {
     mod = require('../common/machine') as typeof import('../common/machine');
     return mod.createMachine({
-      image,
+      image: loaded.image,
+      imagePath: loaded.image ? undefined : loaded.imagePath,
       memoryMiB: o.memoryMiB,
       backend: o.backend,
       bootDrive: o.bootDrive,
@@ -205,7 +228,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
   let replay: Recording | undefined;
   if (o.replay) {
     try {
-      replay = rec.readRecording(o.replay, loaded.image);
+      replay = rec.readRecording(o.replay, imageBytes(loaded));
     } catch (e) {
       for (const t of temps) t.remove();
       throw e;
@@ -221,7 +244,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const debugconSink = o.debugcon ? new Sink('--debugcon', o.debugcon, io.stdout) : undefined;
     if (serialSink) sinks.push(serialSink);
     if (debugconSink) sinks.push(debugconSink);
-    const m = createMachineOrExplain(o, loaded.image);
+    const m = createMachineOrExplain(o, loaded);
     machine = m;
     if (!o.quiet) say(bootDriveLine(o.input, m));
     // With auto, which backend ran is worth a line (and why the others did not).
@@ -315,7 +338,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         const s = require('./sources') as typeof import('./sources');
         sources = loaded.assembled
           ? s.sourcesOfAssembly(o.input, loaded.assembled)
-          : s.sourcesOfImage(o.input, loaded.image, (a) => temps.push(a));
+          : s.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), (a) => temps.push(a));
       }
       return sources;
     };
@@ -383,7 +406,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       rec.writeRecording(o.record, {
         format: rec.RECORDING_FORMAT,
         version: 1,
-        image: { sha256: rec.sha256(loaded.image), bytes: loaded.image.length, name: path.basename(o.input) },
+        image: { sha256: rec.sha256(imageBytes(loaded)), bytes: imageBytes(loaded).length, name: path.basename(o.input) },
         settings: {
           clock: o.clock === 'paced' ? 'paced' : 'fast',
           memoryMiB: o.memoryMiB,

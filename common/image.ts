@@ -5,6 +5,8 @@ import * as fs from 'fs';
 export const SECTOR_SIZE = 512;
 /** Larger than any disk a toy OS boots from; beyond this we would only exhaust host memory. */
 export const MAX_IMAGE_BYTES = 2 ** 31 - SECTOR_SIZE;
+/** Image files the machine maps rather than reads: as large as the native side accepts (8 GiB). */
+export const MAX_MAPPED_IMAGE_BYTES = 8 * 2 ** 30;
 
 /** A problem with the image itself (as opposed to the program): the message is for the user. */
 export class ImageError extends Error {
@@ -25,32 +27,36 @@ const hex2 = (n: number): string => '0x' + n.toString(16).toUpperCase().padStart
 
 /** Checks an image already in memory; throws ImageError. `name` is how the user knows the image. */
 export function checkImage(image: Uint8Array, name: string, options: ImageCheckOptions = {}): void {
-  if (image.length === 0) {
+  checkImageHead(image.length, image.subarray(0, SECTOR_SIZE), name, options);
+}
+
+/** The same checks from an image's size and its first sector alone. */
+function checkImageHead(size: number, head: Uint8Array, name: string, options: ImageCheckOptions, max = MAX_IMAGE_BYTES): void {
+  if (size === 0) {
     throw new ImageError(`${name} is empty (0 bytes): a boot image holds at least one 512-byte sector.`);
   }
-  if (image.length % SECTOR_SIZE !== 0) {
-    const sectors = Math.ceil(image.length / SECTOR_SIZE);
+  if (size % SECTOR_SIZE !== 0) {
+    const sectors = Math.ceil(size / SECTOR_SIZE);
     throw new ImageError(
-      `${name} is ${image.length} bytes, not a whole number of 512-byte sectors. ` +
-        (image.length < SECTOR_SIZE
+      `${name} is ${size} bytes, not a whole number of 512-byte sectors. ` +
+        (size < SECTOR_SIZE
           ? 'End a boot sector with `times 510-($-$$) db 0` and `dw 0xaa55`.'
           : `Pad it to ${sectors * SECTOR_SIZE} bytes (e.g. \`truncate -s ${sectors * SECTOR_SIZE} ${name}\`).`),
     );
   }
-  if (image.length > MAX_IMAGE_BYTES) {
-    throw new ImageError(`${name} is ${image.length} bytes; images up to 2 GiB are supported.`);
+  if (size > max) {
+    throw new ImageError(`${name} is ${size} bytes; images up to ${max > MAX_IMAGE_BYTES ? 8 : 2} GiB are supported.`);
   }
-  if (options.requireSignature !== false && (image[510] !== 0x55 || image[511] !== 0xaa)) {
+  if (options.requireSignature !== false && (head[510] !== 0x55 || head[511] !== 0xaa)) {
     throw new ImageError(
-      `${name} has no boot signature: bytes 510-511 are ${hex2(image[510])} ${hex2(image[511])}, a BIOS boots ` +
+      `${name} has no boot signature: bytes 510-511 are ${hex2(head[510])} ${hex2(head[511])}, a BIOS boots ` +
         'only a sector ending in 0x55 0xAA. End the sector with `times 510-($-$$) db 0` and `dw 0xaa55`' +
         (options.waiveHint ? `, or ${options.waiveHint}.` : '.'),
     );
   }
 }
 
-/** Reads and checks an image file; throws ImageError with the file's name. */
-export function readImage(file: string, options: ImageCheckOptions = {}): Uint8Array {
+function statImage(file: string): fs.Stats {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -61,6 +67,46 @@ export function readImage(file: string, options: ImageCheckOptions = {}): Uint8A
     throw new ImageError(`${file}: ${(e as Error).message}`);
   }
   if (stat.isDirectory()) throw new ImageError(`${file} is a directory, not a disk image.`);
+  return stat;
+}
+
+/** Up to `max` bytes from the start of a file (fewer when it is shorter). */
+export function readPrefix(file: string, max: number): Uint8Array {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(max);
+    let got = 0;
+    while (got < max) {
+      const n = fs.readSync(fd, buf, got, max - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Checks an image file from its size and first sector, without reading the rest: the machine maps the file
+ * itself (config.imagePath), so a large image costs memory only for what the guest reads. Throws ImageError.
+ */
+export function inspectImage(file: string, options: ImageCheckOptions = {}): { size: number; head: Uint8Array } {
+  const stat = statImage(file);
+  if (!stat.isFile()) throw new ImageError(`${file} is not a regular file: a disk image is a file of 512-byte sectors.`);
+  let head: Uint8Array;
+  try {
+    head = readPrefix(file, SECTOR_SIZE);
+  } catch (e) {
+    throw new ImageError(`${file}: ${(e as Error).message}`);
+  }
+  checkImageHead(stat.size, head, file, options, MAX_MAPPED_IMAGE_BYTES);
+  return { size: stat.size, head };
+}
+
+/** Reads and checks an image file; throws ImageError with the file's name. */
+export function readImage(file: string, options: ImageCheckOptions = {}): Uint8Array {
+  const stat = statImage(file);
   if (stat.size > MAX_IMAGE_BYTES) {
     throw new ImageError(`${file} is ${stat.size} bytes; images up to 2 GiB are supported.`);
   }

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# npm run fuzz: builds native/tools/fuzz_cpu.cpp with the software vCPU's sources (not the addon) under
-# libFuzzer + AddressSanitizer + UBSan (Debian's clang), runs it for FUZZ_SECONDS (default 60) and prints how
-# many executions it survived. A crash, hang (> 10 s for one input), sanitizer report or stray access
-# outside guest RAM stops it with the reproducer in build/fuzz/ (rerun: build/fuzz/fuzz_cpu FILE).
+# npm run fuzz [-- TARGET...]: runs fuzz targets for FUZZ_SECONDS each (default 60) and prints, per target,
+# executions, executions per second and coverage. Targets (default: pc napi):
+#   pc    native/tools/fuzz_pc.cpp, the whole PC (vCPU, devices, BIOS, snapshots, debugger calls) built from
+#         the VMM's sources (not the addon) under libFuzzer + AddressSanitizer + UBSan (Debian's clang). A
+#         crash, hang (> 10 s for one input), sanitizer report or broken invariant stops it with the
+#         reproducer in build/fuzz/ (rerun: build/fuzz/fuzz_pc FILE).
+#   napi  scripts/fuzz-napi.js: random calls with random arguments on the addon's surface, in a child Node.
+# Other targets add a case below and a line to `all`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 out=build/fuzz
-mkdir -p "$out/corpus"
+mkdir -p "$out"
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=(pc napi)
 
 find_clang() {
   for c in clang++ clang++-16 clang++-15 clang++-14; do
@@ -20,42 +26,91 @@ find_clang() {
   return 1
 }
 
-if ! cxx=$(find_clang); then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    echo "fuzz: installing clang and libFuzzer from Debian (clang, libclang-rt-14-dev)" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
+need_clang() {
+  if ! cxx=$(find_clang); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      echo "fuzz: installing clang and libFuzzer from Debian (clang, libclang-rt-14-dev)" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null
+    fi
+    cxx=$(find_clang) || {
+      echo "fuzz: needs clang with libFuzzer (Debian: sudo apt-get install clang libclang-rt-14-dev)" >&2
+      exit 1
+    }
   fi
-  cxx=$(find_clang) || {
-    echo "fuzz: needs clang with libFuzzer (Debian: sudo apt-get install clang libclang-rt-14-dev)" >&2
+}
+
+# The VMM's sources as the addon lists them, without the N-API binding; objects are kept between runs.
+build_pc() {
+  need_clang
+  local flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+    -Inative/include -Inative/src)
+  local defs objs=() todo=() s o
+  read -ra defs <<<"$(node native/sources.js --defines | tr ' ' '\n' | sed -n 's/^./-D&/p' | tr '\n' ' ')"
+  mkdir -p "$out/obj"
+  for s in $(node native/sources.js | tr ' ' '\n' | grep -v '^native/src/napi/'); do
+    o="$out/obj/$(echo "$s" | tr '/' '_' | sed 's/\.cpp$/.o/')"
+    objs+=("$o")
+    if [[ ! -f $o || $s -nt $o || -n $(find native/include native/src -name '*.h' -newer "$o" -print -quit) ]]; then
+      todo+=("$s:$o")
+    fi
+  done
+  if [[ ${#todo[@]} -gt 0 ]]; then
+    echo "fuzz: compiling ${#todo[@]} VMM sources with $cxx (ASan, UBSan)" >&2
+    printf '%s\n' "${todo[@]}" | nice xargs -P 2 -I{} bash -c 'src=${1%%:*}; obj=${1##*:}; shift; "$@" -c "$src" -o "$obj"' _ {} \
+      "$cxx" "${flags[@]}" "${defs[@]}"
+  fi
+  binary=$out/fuzz_pc
+  if [[ ! -x $binary || native/tools/fuzz_pc.cpp -nt $binary || -n $(find "${objs[@]}" -newer "$binary" -print -quit) ]]; then
+    nice "$cxx" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+      -Inative/include -Inative/src native/tools/fuzz_pc.cpp "${objs[@]}" -o "$binary" -lpthread $(node native/sources.js --libs)
+  fi
+}
+
+run_pc() {
+  build_pc
+  local corpus=$out/corpus-pc log=$out/fuzz-pc.log status
+  mkdir -p "$corpus"
+  # Seeds in the target's own input format, written by the target itself (the examples' boot sectors).
+  if [[ -z $(ls -A "$corpus") ]]; then
+    BOOTVISOR_FUZZ_SEEDS=$corpus BOOTVISOR_FUZZ_SEED_IMAGES=$(find examples -name '*.img' | sort | tr '\n' ':') "$binary" >/dev/null 2>&1 || true
+  fi
+  set +e
+  # One input may run for at most 20,000 guest instructions; -timeout catches a run that never returns.
+  nice "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$out/" -print_final_stats=1 "$corpus" >"$log" 2>&1
+  status=$?
+  set -e
+  local runs rate cov
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+  if [[ $status -ne 0 ]]; then
+    grep -E 'ERROR|SUMMARY|runtime error|fuzz_pc:|Test unit written' "$log" | head -20 >&2
+    echo "fuzz pc: FAILED after ${runs:-?} executions (log: $log)" >&2
+    exit "$status"
+  fi
+  echo "fuzz pc: ${runs:-0} executions in ${seconds} s, ${rate:-0} exec/s, coverage ${cov:-?} (edges, features); no crash, hang, sanitizer report or broken invariant"
+}
+
+run_napi() {
+  local log=$out/fuzz-napi.log status
+  set +e
+  nice node scripts/fuzz-napi.js "$seconds" >"$log" 2>&1
+  status=$?
+  set -e
+  if [[ $status -ne 0 ]]; then
+    tail -20 "$log" >&2
+    echo "fuzz napi: FAILED (status $status, log: $log)" >&2
     exit 1
-  }
-fi
+  fi
+  tail -1 "$log"
+}
 
-sources=(native/tools/fuzz_cpu.cpp native/src/cpu/*.cpp native/src/cpu/pm/*.cpp native/src/vmm/memory.cpp native/src/vmm/state.cpp)
-binary=$out/fuzz_cpu
-if [[ ! -x $binary ]] || [[ -n $(find "${sources[@]}" native/include native/src/cpu -newer "$binary" -print -quit) ]]; then
-  echo "fuzz: building $binary with $cxx" >&2
-  nice "$cxx" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -Inative/include -Inative/src "${sources[@]}" -o "$binary"
-fi
-
-# Seeds: the examples' boot sectors behind an all-zero machine header (real mode, code at 0x7C00).
-while IFS= read -r img; do
-  seed=$out/corpus/seed-$(basename "$img" .img)
-  [[ -f $seed ]] || { head -c 400 /dev/zero; head -c 4096 "$img"; } >"$seed"
-done < <(find examples -name '*.img' 2>/dev/null)
-
-log=$out/fuzz.log
-set +e
-nice "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-  -artifact_prefix="$out/" -print_final_stats=1 "$out/corpus" >"$log" 2>&1
-status=$?
-set -e
-runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-if [[ $status -ne 0 ]]; then
-  grep -E 'ERROR|SUMMARY|runtime error|Test unit written' "$log" | head -20 >&2
-  echo "fuzz: FAILED after ${runs:-?} executions (log: $log)" >&2
-  exit "$status"
-fi
-echo "fuzz: ${runs:-0} executions survived in ${seconds} s (no crash, hang, sanitizer report or access outside guest RAM)"
+for t in "${targets[@]}"; do
+  case $t in
+    pc) run_pc ;;
+    napi) run_napi ;;
+    *) echo "fuzz: unknown target $t (pc, napi)" >&2; exit 64 ;;
+  esac
+done

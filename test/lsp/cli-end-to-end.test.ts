@@ -36,7 +36,7 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
 
   before(async function () {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build the CLI first (npx tsc -b cli)`);
-    root = workspaceWith(['faulty.asm', 'halt.asm', 'exits.asm']);
+    root = workspaceWith(['faulty.asm', 'halt.asm', 'exits.asm', 'disk-error.asm']);
     client = await LspClient.start(root);
   });
   after(async () => {
@@ -82,6 +82,16 @@ describe('lsp: diagnostics end to end from `bootvisor run --report`', function (
     assert.strictEqual(hlt.range.start.line, 9, 'at `hlt` (line 10)');
     assert.match(hlt.message, /^Execution ended here/);
     await client.diagnosticsOf('faulty.asm', (list) => !list.some((x) => x.source === 'bootvisor run'), 'the older run\'s diagnostics gone');
+  });
+
+  it('a failed BIOS disk call: a warning at the `int 0x13` line that says why and what to try', async () => {
+    const r = run(root, 'disk-error.asm');
+    assert.ok(fs.existsSync(path.join(root, WORKSPACE_REPORT_PATH)), `the run wrote no report (status ${r.status}): ${r.output}`);
+    const d = await client.diagnosticsOf('disk-error.asm', (list) => list.some((x) => x.code === 'disk-error'), 'the disk-error diagnostic');
+    const disk = d.find((x) => x.code === 'disk-error')!;
+    assert.strictEqual(disk.severity, DiagnosticSeverity.Warning);
+    assert.strictEqual(disk.range.start.line, 10, 'at `int 0x13` (line 11)');
+    assert.match(disk.message, /^INT 13h AH=02h from drive 80h failed: no such drive; this image booted as a floppy \(drive 00h, because it is the size of a 1\.44 MB floppy\), try --boot-drive hdd$/);
   });
 
   it('the exit profile of a real run: VM exits per line as code lenses and inlay hints', async () => {

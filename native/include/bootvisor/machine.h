@@ -92,6 +92,9 @@ struct StopRecord {
 
 struct RunLimits {
   uint64_t maxInstructions = 0;  // 0: no limit
+  // When only the host can wake the guest (a key for INT 16h, nothing else scheduled): return a Pause stop
+  // ("idle") instead of waiting for input. For drivers with no host on the other side (the fuzzer).
+  bool returnWhenIdle = false;
 };
 
 struct ScreenText {

@@ -2,6 +2,8 @@
 // rules and the fault chain, interrupts, and the debug API (breakpoints, watchpoints, catch, history).
 #include "bootvisor/software_vcpu.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -64,10 +66,43 @@ struct CsLog {
   bool code32 = false;
 };
 
+// An array of zero-initialised words that costs host memory only for the pages written: anonymous memory
+// mapped on demand, given back to the kernel (reading as zeros again) by clear().
+class LazyZeroWords {
+ public:
+  explicit LazyZeroWords(size_t words) : bytes_(words * sizeof(uint64_t)) {
+    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+      fallback_.assign(words, 0);
+      words_ = fallback_.data();
+    } else {
+      words_ = static_cast<uint64_t*>(p);
+      mapped_ = true;
+    }
+  }
+  ~LazyZeroWords() {
+    if (mapped_) munmap(words_, bytes_);
+  }
+  LazyZeroWords(const LazyZeroWords&) = delete;
+  LazyZeroWords& operator=(const LazyZeroWords&) = delete;
+  uint64_t* data() { return words_; }
+  uint64_t& operator[](size_t i) { return words_[i]; }
+  void clear() {
+    if (mapped_) madvise(words_, bytes_, MADV_DONTNEED);
+    else std::fill(fallback_.begin(), fallback_.end(), 0);
+  }
+
+ private:
+  size_t bytes_;
+  uint64_t* words_ = nullptr;
+  bool mapped_ = false;
+  std::vector<uint64_t> fallback_;
+};
+
 class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, private Cpu::CodeWriteHook {
  public:
   SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io)
-      : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2, 0) {
+      : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2) {
     cpu_.watch = this;
     cpu_.codeBits = codeBits_.data();
     cpu_.codeWrite = this;
@@ -204,7 +239,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   GuestMemory& mem_;
   Cpu cpu_;
   std::vector<CacheSlot> cache_;
-  std::vector<uint64_t> codeBits_;
+  LazyZeroWords codeBits_;  // one bit per byte of RAM: 96 MiB for 3 GiB, so only touched pages may cost
   Insn scratch_;
   std::atomic<bool> stop_{false};
   int irq_ = -1;
@@ -233,7 +268,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
   if (len >= kCacheSize) {
     for (auto& s : cache_) s.mode = 0xFF;
-    std::fill(codeBits_.begin(), codeBits_.end(), 0);
+    codeBits_.clear();
     ++cpu_.codeGen;  // successor links may point at emptied slots
     return;
   }

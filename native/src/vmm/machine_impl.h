@@ -69,7 +69,7 @@ struct Machine::Impl : public ExitHandler {
   StopRecord run(const RunLimits& limits, bool step);
   StopRecord makeStop(StopReason r);
   void injectPending();
-  bool waitWhileHalted(bool step);  // false: a stop is due
+  bool waitWhileHalted(bool step, bool returnWhenIdle = false);  // false: idle, and asked to return then
   // Input: replayed events due at this point, then live ones from the inbox (stamped and logged).
   void applyInputs();
   void deliver(const InputEvent& e);

@@ -9,18 +9,25 @@ namespace bv {
 GuestMemory::GuestMemory(uint64_t bytes) {
   size_ = (bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
   // mmap rather than new[]: pages are zero and only cost host memory once touched, and the region is
-  // page-aligned as KVM and NVMM require for mapping it into a guest.
-  void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  // page-aligned as KVM and NVMM require for mapping it into a guest. An inaccessible guard page on each
+  // side turns a stray access just past the RAM (which no sanitizer tracks in mmap'd memory) into a fault.
+  void* p = mmap(nullptr, size_ + 2 * PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     size_ = 0;
     return;
   }
-  ram_ = static_cast<uint8_t*>(p);
+  uint8_t* ram = static_cast<uint8_t*>(p) + PAGE_SIZE;
+  if (mprotect(ram, size_, PROT_READ | PROT_WRITE) != 0) {
+    munmap(p, size_ + 2 * PAGE_SIZE);
+    size_ = 0;
+    return;
+  }
+  ram_ = ram;
   flags_.assign(size_ >> PAGE_SHIFT, 0);
 }
 
 GuestMemory::~GuestMemory() {
-  if (ram_) munmap(ram_, size_);
+  if (ram_) munmap(ram_ - PAGE_SIZE, size_ + 2 * PAGE_SIZE);
 }
 
 bool GuestMemory::read(uint64_t gpa, void* dst, uint64_t len) const {

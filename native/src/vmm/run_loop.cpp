@@ -328,7 +328,7 @@ void Machine::Impl::injectPending() {
 // The guest sleeps in HLT with interrupts on: move time to the next thing that can wake it. Fast and paced
 // clocks make the same decisions (so either replays the other's log); paced only waits for the wall clock
 // first, and when an input cuts that wait short, how far guest time got is logged as a pace event.
-bool Machine::Impl::waitWhileHalted(bool) {
+bool Machine::Impl::waitWhileHalted(bool, bool returnWhenIdle) {
   uint64_t wait = bios->waitDeadline();
   bool keyWait = bios->waitingForKey() && kbc->queued() == 0 && !kbc->outputFull();
   uint64_t next = clock->nextDeadline();
@@ -346,6 +346,7 @@ bool Machine::Impl::waitWhileHalted(bool) {
     } else if (next == kNever || (keyWait && clockMode == ClockMode::Fast && !input.replaying())) {
       // Only the host can wake it (a key, serial input, a stop): guest time stands still meanwhile, so a
       // headless run waiting for input does not race through days of ticks.
+      if (returnWhenIdle) return false;
       notifyIdle();
       hostWait(kIdleWaitNs);
       if (clockMode == ClockMode::Paced) pacer.anchor(clock->now());
@@ -494,7 +495,11 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     if (limits.maxInstructions && done >= limits.maxInstructions)
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (halted) {
-      waitWhileHalted(step);
+      if (!waitWhileHalted(step, limits.returnWhenIdle)) {
+        StopRecord idle = makeStop(StopReason::Pause);
+        idle.message = "idle: the guest waits for input";
+        return finish(idle);
+      }
       continue;
     }
 

@@ -24,7 +24,6 @@ bool SnapshotStore::has(uint32_t id) const {
 
 uint32_t SnapshotStore::take(GuestMemory& mem, std::vector<uint8_t> state) {
   uint32_t id = next_++;
-  if (versions_.size() != mem.size() / PAGE_SIZE) versions_.resize(mem.size() / PAGE_SIZE);
   Snap& s = snaps_[id];
   for (uint32_t p : mem.takeDirtyPages(PAGE_DIRTY_SNAPSHOT)) {
     const uint8_t* src = mem.data() + uint64_t(p) * PAGE_SIZE;
@@ -51,10 +50,14 @@ const std::vector<uint8_t>* SnapshotStore::restore(uint32_t id, GuestMemory& mem
   pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
   static const std::vector<uint8_t> kZero(PAGE_SIZE, 0);
   for (uint32_t p : pages) {
-    if (p >= versions_.size()) continue;
-    const auto& v = versions_[p];
-    auto at = v.upper_bound(id);
+    auto found = versions_.find(p);
     const std::vector<uint8_t>* src = &kZero;
+    if (found == versions_.end()) {
+      mem.write(uint64_t(p) * PAGE_SIZE, src->data(), PAGE_SIZE);
+      continue;
+    }
+    const auto& v = found->second;
+    auto at = v.upper_bound(id);
     if (at != v.begin()) {
       --at;
       if (at->second) src = at->second.get();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "bootvisor/memory.h"
@@ -34,7 +35,9 @@ class SnapshotStore {
   };
   void freeVersion(uint32_t page, uint32_t id);
 
-  std::vector<std::map<uint32_t, PageData>> versions_;  // per page: snapshot id -> content
+  // Per page ever snapshotted: snapshot id -> content (a map by page, not a vector over all of RAM, so a
+  // 3 GiB guest that touches little costs little).
+  std::unordered_map<uint32_t, std::map<uint32_t, PageData>> versions_;
   std::map<uint32_t, Snap> snaps_;
   uint32_t next_ = 1;
   size_t bytes_ = 0;
