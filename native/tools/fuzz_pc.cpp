@@ -232,6 +232,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fprintf(stderr, "fuzz_pc: restoring the boot snapshot failed: %s\n", error.c_str());
     std::abort();
   }
+  m.loadInputLog({});  // the previous input's keys and bytes must not be replayed into this one
   if (header.n) {
     header.u8();
     applyHeader(m, header);
