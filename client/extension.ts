@@ -15,6 +15,7 @@ import { GuestSession } from './guest_session';
 import { HeadlessRunTasks, TASK_TYPE } from './headless_task';
 import { startLanguageClient } from './language_client';
 import { openListing } from './open_listing';
+import { MemoryPanel, memoryExpressionOf } from './memory_panel';
 import { ScreenPanel } from './screen_panel';
 import { SerialTerminal } from './serial_terminal';
 import { StatusBar } from './status_bar';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Bootvisor');
   const entries = entryPoints(context.extensionPath);
   const screen = new ScreenPanel(context.extensionUri, log);
+  const memory = new MemoryPanel();
   const statusBar = new StatusBar();
   const tasks = new HeadlessRunTasks(entries.cli);
   const guests = new Map<string, { guest: GuestSession; serial: SerialTerminal; listeners: vscode.Disposable[] }>();
@@ -67,6 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     screen,
+    memory,
     statusBar,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new BootConfigurationProvider()),
     ...registerAdapter(context, entries.debugAdapter, log),
@@ -129,6 +132,25 @@ export function activate(context: vscode.ExtensionContext): void {
       screen.show(false);
       const guest = currentGuest();
       if (guest) screen.attach(guest);
+    }),
+    vscode.commands.registerCommand('bootvisor.showMemory', async (target?: unknown) => {
+      // From the Variables view's context menu: the variable; from the palette: ask (or a string from a test).
+      let expression = memoryExpressionOf(target);
+      if (expression === undefined) {
+        expression = await vscode.window.showInputBox({
+          title: 'Bootvisor: show memory at',
+          prompt: 'An address the view follows at every stop: ds:si, es:di, esp, a label, 0x7c00',
+          value: 'ds:si',
+        });
+        if (expression === undefined) return;
+      }
+      await memory.show(currentGuest(), expression);
+    }),
+    // The "Go to file:line" button of a launch that nasm refused (debug-adapter/launch-failure.ts).
+    vscode.commands.registerCommand('bootvisor.openSourceLine', async (file?: unknown, line?: unknown) => {
+      if (typeof file !== 'string') return;
+      const at = Math.max(0, (typeof line === 'number' ? line : 1) - 1);
+      await vscode.window.showTextDocument(vscode.Uri.file(file), { selection: new vscode.Range(at, 0, at, 0) });
     }),
     vscode.commands.registerCommand('bootvisor.showSerial', () => {
       const session = vscode.debug.activeDebugSession;

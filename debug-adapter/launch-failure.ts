@@ -1,8 +1,9 @@
 // A launch that fails because nasm rejected the program: the error response carries a link to the first
-// error's line (VS Code shows `url` as a button on the error and opens `file://...#L12` at that line), and
-// each of nasm's messages goes to the Debug Console with its source and line, so it is a link there too.
+// error's line (VS Code shows `url` as a button on the error), and each of nasm's messages goes to the Debug
+// Console with its source and line, so it is a link there too. The link is a command of the extension rather
+// than a file:// URL, because in a remote window (code-server, SSH) the browser side cannot open the
+// adapter's file:// paths; the extension host, beside the adapter, can.
 import * as path from 'path';
-import { pathToFileURL } from 'url';
 import { OutputEvent, Source } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { AssemblyError } from '../common/nasm';
@@ -18,7 +19,7 @@ export function assemblyFailure(e: AssemblyError, id: number, clientLine: (line:
   const format = (first ? `${path.basename(first.file)}:${first.line}: ${first.severity}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}` : e.message).replace(/[{}]/g, '');
   const message: DebugProtocol.Message = { id, format: `nasm could not assemble ${path.basename(e.source)}: ${format}`, showUser: true };
   if (first) {
-    message.url = `${pathToFileURL(path.resolve(first.file)).href}#L${clientLine(first.line)}`;
+    message.url = sourceLineUrl(path.resolve(first.file), clientLine(first.line));
     message.urlLabel = `Go to ${path.basename(first.file)}:${first.line}`;
   }
   const output: DebugProtocol.OutputEvent[] = e.diagnostics.length
@@ -32,4 +33,11 @@ export function assemblyFailure(e: AssemblyError, id: number, clientLine: (line:
       })
     : [new OutputEvent(`${e.output.trim()}\n`, 'stderr') as DebugProtocol.OutputEvent];
   return { message, output };
+}
+
+/** The extension command that opens a file at a line (client/extension.ts registers it). */
+export const OPEN_SOURCE_LINE_COMMAND = 'bootvisor.openSourceLine';
+
+export function sourceLineUrl(file: string, line: number): string {
+  return `command:${OPEN_SOURCE_LINE_COMMAND}?${encodeURIComponent(JSON.stringify([file, line]))}`;
 }

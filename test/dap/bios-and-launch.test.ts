@@ -46,7 +46,7 @@ describe('BIOS frames and failed launches', function () {
     assert.strictEqual(response.success, false);
     const error = (response as DebugProtocol.ErrorResponse).body.error!;
     assert.match(error.format, /broken\.asm:4: error: symbol `nowhere' not defined/);
-    assert.strictEqual(error.url, `file://${broken}#L4`);
+    assert.strictEqual(error.url, `command:bootvisor.openSourceLine?${encodeURIComponent(JSON.stringify([broken, 4]))}`);
     assert.strictEqual(error.urlLabel, 'Go to broken.asm:4');
     const linked = outputs.find((o) => o.body.source?.path === broken);
     assert.ok(linked, outputs.map((o) => o.body.output).join(''));

@@ -370,6 +370,112 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.waitForScreenText('Hello from Bootvisor!');
     await workbench.screenshot('10-f5-disk-image');
   });
+
+  /** Sets a breakpoint on `line` of the open file by its gutter, clicking again once if the first click was lost. */
+  async function gutterBreakpoint(line: number): Promise<void> {
+    const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
+    await workbench.clickGutter(line);
+    if (!(await glyph.waitFor({ timeout: 8_000 }).then(() => true, () => false))) {
+      await workbench.clickGutter(line);
+      await glyph.waitFor({ timeout: 10_000 });
+    }
+  }
+
+  /** Runs a palette command that asks for text, and answers it. */
+  async function commandWithInput(title: string, answer: string): Promise<void> {
+    await workbench.page.keyboard.press('F1');
+    const input = workbench.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    await workbench.page.keyboard.press('Enter');
+    // The command's own input box replaces the palette's: wait until its text is no longer the command's.
+    await waitFor(async () => ((await input.inputValue().catch(() => '>')).startsWith('>') ? undefined : true), 15_000, `${title} asked for nothing`);
+    await input.fill(answer);
+    await workbench.page.keyboard.press('Enter');
+  }
+
+  it('11. the memory view shows a label in hex and ASCII, follows it, and edits a byte in place', async function () {
+    const line = lineOf(path.join(workspace, 'hello', 'hello.asm'), /^\s*mov si, greeting/);
+    await workbench.openFile('hello/hello.asm');
+    await gutterBreakpoint(line);
+    await workbench.page.keyboard.press('F5');
+    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    await commandWithInput('Bootvisor: Show memory', 'greeting');
+    const frame = await waitFor(async () => {
+      for (const f of workbench.page.frames()) {
+        if (!f.isDetached() && (await f.$('#dump').catch(() => null))) return f;
+      }
+      return undefined;
+    }, 30_000, 'the memory view did not open');
+    const ascii = async () => (await frame.locator('td.ascii').allInnerTexts().catch(() => [] as string[])).join('');
+    await waitFor(async () => ((await ascii()).includes('Hello from Bootvisor!') ? true : undefined), 30_000, 'the memory view does not show the greeting');
+    // The byte at the label is outlined; typing over it writes the guest's memory.
+    await frame.locator('td.target').first().click();
+    await workbench.page.keyboard.type('4A');
+    await workbench.page.keyboard.press('Enter');
+    await waitFor(async () => ((await ascii()).includes('Jello from Bootvisor!') ? true : undefined), 20_000, 'the edited byte did not reach the guest');
+    await workbench.screenshot('11-memory-view');
+    await workbench.stopDebugging();
+    await workbench.command('Remove All Breakpoints');
+  });
+
+  it('12. the Disassembly view decodes both sides of the switch to protected mode', async function () {
+    const line = lineOf(path.join(workspace, 'protected', 'protected.asm'), /^\s*mov esi, pm_msg/);
+    await workbench.openFile('protected/protected.asm');
+    await gutterBreakpoint(line);
+    await workbench.page.keyboard.press('F5');
+    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    await workbench.command('Open Disassembly View');
+    const rows = workbench.page.locator('.disassembly-view .monaco-list-row');
+    const text = await waitFor(async () => {
+      const all = (await rows.allInnerTexts().catch(() => [] as string[])).map((r) => r.replace(/\s+/g, ' '));
+      return all.some((r) => /mov esi, 0x/.test(r)) && all.some((r) => /mov cr0, eax/.test(r)) ? all : undefined;
+    }, 30_000, 'the Disassembly view does not show the code around the switch');
+    assert.ok(text.some((r) => /jmp (far )?(0x)?8:0x/.test(r)), `the far jump is not decoded as 16-bit code: ${text.join(' | ')}`);
+    assert.ok(!text.some((r) => /\?\?/.test(r)), `code that ran shows as ??: ${text.join(' | ')}`);
+    await workbench.screenshot('12-disassembly-mode-switch');
+    await workbench.stopDebugging();
+    await workbench.command('Remove All Breakpoints');
+  });
+
+  it('13. a launch nasm refuses offers "Go to" its line, and the status bar and guest screen do not stay at starting', async function () {
+    fs.mkdirSync(path.join(workspace, 'broken'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'broken', 'broken.asm'), 'org 0x7c00\nstart:\n    mov ax, 1\n    jmp nowhere\n');
+    await workbench.openFile('broken/broken.asm');
+    await workbench.goToLine(1);
+    await workbench.focusEditor();
+    await workbench.page.keyboard.press('F5');
+    const dialog = workbench.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 60_000 });
+    assert.match(await dialog.innerText(), /broken\.asm:4: error/);
+    await workbench.screenshot('13-failed-launch');
+    await dialog.locator('.monaco-button', { hasText: 'Go to broken.asm:4' }).first().click();
+    await waitFor(async () => {
+      const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+      return position.startsWith('Ln 4,') ? true : undefined;
+    }, 20_000, 'the "Go to" button did not open line 4');
+    await waitFor(async () => (/Launch failed/.test(await workbench.screenStatus()) ? true : undefined), 20_000, 'the guest screen still says starting');
+    assert.equal(await workbench.page.locator('.statusbar-item', { hasText: 'starting' }).count(), 0, 'the status bar still says starting');
+  });
+
+  it('14. the settings reach the debugger: bootvisor.nasmPath is the nasm that boots .asm files', async function () {
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, JSON.stringify({ 'bootvisor.nasmPath': '/opt/no-such-nasm' }));
+    try {
+      await workbench.page.waitForTimeout(1_500); // the settings file watcher
+      await workbench.openFile('hello/hello.asm');
+      await workbench.focusEditor();
+      await workbench.page.keyboard.press('F5');
+      const dialog = workbench.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 60_000 });
+      assert.match(await dialog.innerText(), /no-such-nasm/);
+      await workbench.screenshot('14-settings-nasm-path');
+    } finally {
+      fs.rmSync(path.dirname(settings), { recursive: true, force: true });
+    }
+  });
 });
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {
