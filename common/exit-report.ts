@@ -47,6 +47,8 @@ export interface ExitReport {
   /** Sources the listing maps to, with a hash of each as assembled (to tell when a file changed since). */
   sources: { file: string; sha256: string }[];
   backend: string;
+  /** What ran it, as the Problems panel labels its findings: a debug session's name ("Boot hello.asm"); absent: `bootvisor run`. */
+  origin?: string;
   stop: StopEvent & { source?: SourceLocation };
   exits: ExitRecord[];
   /** VM exits per source line (I/O and MMIO round trips to the monitor: what costs under KVM/NVMM). */

@@ -14,6 +14,8 @@ export interface ReportInput {
   listing?: ListingMap;
   sources: { file: string; sha256: string }[];
   backend: string;
+  /** The debug session's name, which labels the run's Problems entries. */
+  origin?: string;
   stop: StopEvent;
   /** Where the stop belongs in the source when that is not where the CPU stands (after a HLT: the HLT). */
   stopSourceLinear?: number;
@@ -98,6 +100,7 @@ export function buildReport(input: ReportInput): ExitReport {
     listing: input.listingPath,
     sources: input.sources,
     backend: input.backend,
+    origin: input.origin,
     stop: { ...input.stop, source: source(input.stopSourceLinear ?? input.stop.linear) },
     exits: [...records.values()],
     profile,

@@ -115,6 +115,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private backend = 'not started';
   private clientSupports = { invalidated: false, memory: false };
   private noDebug = false;
+  private sessionName = 'Bootvisor debug session';
 
   constructor() {
     super();
@@ -207,6 +208,9 @@ export class BootvisorSession extends LoggingDebugSession {
       return;
     }
     this.noDebug = args.noDebug === true;
+    // VS Code passes the configuration's name: the run's Problems entries are labelled with it.
+    const name = (args as { name?: unknown }).name;
+    this.sessionName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : 'Bootvisor debug session';
     try {
       this.config = validateLaunch(args);
       this.program = loadProgram(this.config);
@@ -300,6 +304,7 @@ export class BootvisorSession extends LoggingDebugSession {
         listing: this.program.listing,
         sources: this.program.sources,
         backend: this.backend,
+        origin: this.sessionName,
         stop: this.runtime.lastStop,
         stopSourceLinear: this.runtime.faultSite().linear,
         events: this.runtime.runEvents,

@@ -417,17 +417,18 @@ export class BootvisorServer {
     for (const f of findings) {
       const uri = this.toUri(f.file);
       const list = this.exitDiagnostics.get(uri) ?? [];
-      list.push(this.exitToDiagnostic(f));
+      list.push(this.exitToDiagnostic(f, current.report.origin));
       this.exitDiagnostics.set(uri, list);
     }
   }
 
-  private exitToDiagnostic(f: ExitFinding): Diagnostic {
+  /** `origin`: what ran (a debug session's name); the findings of `bootvisor run` keep that label. */
+  private exitToDiagnostic(f: ExitFinding, origin?: unknown): Diagnostic {
     const lineText = this.index.text(f.file)?.split(/\r?\n/)[f.line] ?? '';
     return {
       range: this.lineRange(lineText, f.line),
       severity: f.severity === 'error' ? DiagnosticSeverity.Error : f.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
-      source: `${SOURCE} run`,
+      source: typeof origin === 'string' && origin ? origin.slice(0, 80) : `${SOURCE} run`,
       code: f.code,
       message: f.message,
       relatedInformation: f.related.length > 0
