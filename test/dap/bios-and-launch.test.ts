@@ -2,6 +2,7 @@
 // nasm refuses links to the line at fault.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import { WORKSPACE_REPORT_PATH } from '../../common/exit-report';
 import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { eachTestSession, lineOf } from './dap-session';
@@ -63,5 +64,14 @@ describe('BIOS frames and failed launches', function () {
     const log = s.outputs.join('');
     assert.match(log, /From client: threads\(/);
     assert.match(log, /To client: .*"command":"threads"/);
+  });
+
+  it('names the exit report after the debug session, so Problems labels its entries with it', async () => {
+    const s = session();
+    const ended = s.dc.waitForEvent('terminated', 20000);
+    await s.launch({ program: path.join(REPO, 'examples/hang/hang.asm'), name: 'Boot hang.asm' }, (dc) => dc.setExceptionBreakpointsRequest({ filters: [] }));
+    await ended;
+    const report = JSON.parse(fs.readFileSync(path.join(s.cwd, WORKSPACE_REPORT_PATH), 'utf8'));
+    assert.strictEqual(report.origin, 'Boot hang.asm');
   });
 });

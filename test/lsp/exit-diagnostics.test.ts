@@ -132,4 +132,11 @@ describe('lsp: VM exit diagnostics from run reports', function () {
     const hints = await client.request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 30, character: 0 } } });
     assert.deepStrictEqual(hints.map((h) => [h.position.line, h.label]), [[L.outDx - 1, '1234 exits'], [L.load - 1, '1 exit']]);
   });
+
+  it('labels the findings of a debug session with the session\'s name', async () => {
+    const report = { ...faultyReport(root, '2026-01-01T14:00:00.000Z', [record('unhandled-port', L.outDx, { port: 0x2f8 })]), origin: 'Boot faulty.asm' };
+    void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, { report, baseDirectory: root });
+    const d = await client.diagnosticsOf(FILE, (list) => list.some((x) => x.source === 'Boot faulty.asm'), 'the session\'s findings');
+    assert.ok(!d.some((x) => x.source === 'bootvisor run'), 'no finding is labelled bootvisor run');
+  });
 });
