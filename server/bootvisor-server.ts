@@ -11,12 +11,12 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import type { Registers } from '../common/api';
 import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
 import { DEBUG_STATE_NOTIFICATION, DebugStateParams, EXIT_REPORT_NOTIFICATION, ExitReportParams, ServerOptions } from '../common/lsp-protocol';
-import { hex } from '../common/reference/ports';
 import { assemble, NasmMessage, removeScratch } from './assembler';
 import { bootSectorChecks, Finding } from './boot-checks';
 import { exitFindings, ExitFinding } from './exit-diagnostics';
 import { FileIndex, isIncludeName, MAX_PARSE_BYTES } from './file-index';
 import { parseNasm } from './nasm-file';
+import { profileLabel, type ProfileLine } from './profile-label';
 import { Navigation } from './navigation';
 import { CurrentReport, ReportStore, resolveSource, sha256 } from './reports';
 
@@ -466,13 +466,13 @@ export class BootvisorServer {
     return out;
   }
 
-  private profileLabel(p: { exits: number; ports: number[] }): string {
-    const ports = p.ports.length > 0 ? ` (port${p.ports.length > 1 ? 's' : ''} ${p.ports.slice(0, 4).map((x) => hex(x, 2)).join(', ')}${p.ports.length > 4 ? ', ...' : ''})` : '';
-    return `${p.exits} VM exit${p.exits === 1 ? '' : 's'} in the last run${ports}`;
+  private profileLabel(uri: string, p: ProfileLine): string {
+    const file = this.toPath(uri);
+    return profileLabel(file ? this.index.parsed(file) : undefined, p);
   }
 
   private codeLenses(uri: string): CodeLens[] {
-    return this.profileFor(uri).map((p) => ({ range: Range.create(p.line, 0, p.line, 0), command: { title: this.profileLabel(p), command: '' } }));
+    return this.profileFor(uri).map((p) => ({ range: Range.create(p.line, 0, p.line, 0), command: { title: this.profileLabel(uri, p), command: '' } }));
   }
 
   private inlayHints(uri: string, range: Range): InlayHint[] {
@@ -481,7 +481,7 @@ export class BootvisorServer {
       .filter((p) => p.line >= range.start.line && p.line <= range.end.line)
       .map((p) => {
         const lineText = doc?.getText(Range.create(p.line, 0, p.line + 1, 0)).replace(/\r?\n$/, '') ?? '';
-        return { position: Position.create(p.line, lineText.length), label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`, paddingLeft: true, tooltip: this.profileLabel(p) };
+        return { position: Position.create(p.line, lineText.length), label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`, paddingLeft: true, tooltip: this.profileLabel(uri, p) };
       });
   }
 }
