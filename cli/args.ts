@@ -2,6 +2,7 @@
 // option was wrong and how to write it. No I/O here, so every message is testable.
 import type { BackendName } from '../common/api';
 import { CliError, ExitStatus } from './exit-codes';
+import { parseKeyScript } from './keys';
 
 export interface RunOptions {
   /** IMAGE or FILE.asm */
@@ -51,7 +52,9 @@ Options:
   --debugcon FILE|-           write port 0xE9 output to FILE, or - for standard output
   --timeout SECONDS           stop after this much host time (default: none; 10 with --expect-*)
   --max-instructions N        stop after N guest instructions
-  --keys TEXT                 type TEXT after boot (\\n or a newline is Enter; \\t, \\e, \\\\, \\xNN)
+  --keys TEXT                 type TEXT after boot (\\n or a newline is Enter; \\t, \\e, \\\\, \\xNN);
+                              {enter} {up} {f1} {esc}...: a named key; {ctrl down} / {ctrl up}: hold, release;
+                              {wait 500ms}: guest time; {after "login:"}: until on the screen or serial
   --serial-in FILE|-          COM1 receives the bytes of FILE (or standard input) from the start
   --record FILE.bvrec         save the run's inputs (stamped by instruction count), image hash and settings
   --replay FILE.bvrec         reproduce a recorded run to the instruction (same stop, screen and serial)
@@ -249,6 +252,7 @@ export function parseArgs(argv: readonly string[]): Command {
         break;
       case '--keys':
         o.keys = decodeKeys(value);
+        parseKeyScript(o.keys);  // refused now, not after the boot
         break;
       case '--serial-in':
       case '--record':

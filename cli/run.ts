@@ -270,14 +270,33 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     };
 
     // Keys go one at a time: when the guest waits for one (idle), or every KEY_INTERVAL_MS of host time.
-    const keys = [...(o.keys ?? '')];
-    const typeNext = (): void => {
-      const key = keys.shift();
-      if (key !== undefined && m.running) m.typeText(key);
+    // Waits and triggers hold the script until guest time has passed or the text has appeared.
+    const script = o.keys ? (require('./keys') as typeof import('./keys')).parseKeyScript(o.keys) : [];
+    let serialSeen = '';
+    let waitUntilNs: number | undefined;
+    const typeNext = (idleNow = false): void => {
+      while (script.length && m.running) {
+        const s = script[0];
+        if (s.kind === 'wait') {
+          waitUntilNs ??= m.virtualTimeNs() + s.ns;
+          // A fast clock stands still while the guest waits for a key: that ends the wait too.
+          if (!idleNow && m.virtualTimeNs() < waitUntilNs) return;
+          waitUntilNs = undefined;
+        } else if (s.kind === 'after') {
+          if (!serialSeen.includes(s.text) && !m.screenText().lines.join('\n').includes(s.text)) return;
+        } else {
+          if (s.kind === 'text') m.typeText(s.text);
+          else m.sendScanCodes(s.codes);
+          script.shift();
+          return;
+        }
+        script.shift();
+      }
     };
 
     m.on('serial', (bytes) => {
       serialSink?.write(bytes);
+      if (script.length) serialSeen = (serialSeen + Buffer.from(bytes).toString('latin1')).slice(-SERIAL_WINDOW);
       if (o.expectSerial && !serialMatched) {
         serialText = (serialText + Buffer.from(bytes).toString('latin1')).slice(-SERIAL_WINDOW);
         serialMatched = o.expectSerial.test(serialText);
@@ -288,7 +307,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     // Idle comes after the output before it was flushed: the latest screen is there to be checked.
     m.on('idle', () => {
       checkScreen();
-      typeNext();
+      typeNext(true);
     });
     m.on('event', (e) => (tally ??= new (require('./report') as typeof import('./report')).EventTally()).add(e));
     if (o.expectScreen) m.on('screen', checkScreen);
@@ -316,7 +335,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (serialIn && serialIn.length) m.sendSerial(serialIn);
     const running = m.run({ maxInstructions: o.maxInstructions ?? replay?.end.instructions });
     if (o.keys) {
-      const typer = setInterval(typeNext, KEY_INTERVAL_MS);
+      const typer = setInterval(() => typeNext(), KEY_INTERVAL_MS);
       timers.push(typer);
     }
     let stop: StopEvent;

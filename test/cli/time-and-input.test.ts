@@ -56,6 +56,18 @@ describe('CLI: clocks, recordings and input', function () {
     assert.strictEqual(r.stdout.toString(), '0005 0214\n', r.stderr.toString());
   });
 
+  it('--keys: named keys, holds, waits in guest time and triggers on the screen', () => {
+    requireNasm();
+    const r = runCli(['run', program('key-words.asm'), '--keys', '{after "login:"}{up}a{wait 100ms}{ctrl down}c{ctrl up}{f1}{rshift down}x{rshift up}{enter}',
+      '--serial', '-', '--expect-serial', '1C0D ', '--timeout', '30', '--quiet']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.strictEqual(r.stdout, '4800 1E61 2E03 3B00 2D58 1C0D ');
+    const bad = runCli(['run', program('key-words.asm'), '--keys', '{hyper}']);
+    assert.strictEqual(bad.status, 64);
+    assert.match(bad.stderr, /unknown key \{hyper\}/);
+    assert.match(runCli(['run', program('key-words.asm'), '--keys', '{wait soon}']).stderr, /\{wait 500ms\}/);
+  });
+
   it('--expect-screen sees text drawn just before the guest waits for a key (3 runs in 3)', () => {
     requireNasm();
     for (let i = 0; i < 3; i++) {

@@ -29,6 +29,7 @@
 #include "vmm/io_bus.h"
 #include "vmm/pacer.h"
 #include "vmm/poll_detector.h"
+#include "vmm/spin_probe.h"
 #include "vmm/snapshot_store.h"
 
 namespace bv {
@@ -84,6 +85,9 @@ struct Machine::Impl : public ExitHandler {
   void chargeBiosCallToCaller(const CpuState& st);
   // Guest time a BIOS service took, and the skip to the next timer event when the guest only polls.
   void timeBiosCall(BiosService s, uint8_t ah, const CpuState& st);
+  // The spin probe (vmm/spin_probe.h): true when the next slice is one probed instruction.
+  bool probeSpin();
+  void probed(const Exit& e, uint64_t before);
   void checkStack(const CpuState& st);
   void biosFailed(const CpuState& st, const std::string& message);  // a failed BIOS call as a run event
   bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
@@ -139,6 +143,7 @@ struct Machine::Impl : public ExitHandler {
   Pacer pacer;
   bool idleSent = false;  // onIdle went out and nothing has happened since
   PollDetector polls;
+  SpinProbe spin;
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

@@ -404,6 +404,52 @@ void Machine::Impl::timeBiosCall(BiosService s, uint8_t ah, const CpuState& st) 
   if (polls.note((uint32_t(s) << 8) | ah, answer, instructions()) && next != kNever) clock->advanceTo(next);
 }
 
+bool Machine::Impl::probeSpin() {
+  uint64_t count = instructions();
+  if (!spin.active() && count < spin.nextAt()) return false;
+  CpuState st;
+  vcpu->getState(st);
+  if (!spin.active()) {
+    // Only a loop that an interrupt can end is worth skipping for; paging would need a walk for the bytes.
+    if ((st.crs[CR_CR0] & cr0::PG) || !(st.gprs[GPR_RFLAGS] & flags::IF) || pic.pending()) {
+      spin.stop(count);
+      return false;
+    }
+    spin.start(st);
+  }
+  uint8_t bytes[15];
+  uint64_t at = (st.segs[SEG_CS].base + st.gprs[GPR_RIP]) & 0xFFFFFFFFull;
+  if (!mem.read(at, bytes, sizeof bytes) || !SpinProbe::readsOnly(bytes, sizeof bytes)) {
+    spin.stop(count);
+    return false;
+  }
+  return true;
+}
+
+void Machine::Impl::probed(const Exit& e, uint64_t before) {
+  uint64_t count = instructions();
+  if (count == before) {
+    if (e.reason != ExitReason::Stopped) spin.stop(count);  // a stop request: probe on at the next run
+    return;
+  }
+  if (e.reason != ExitReason::None && e.reason != ExitReason::Stopped) {
+    spin.stop(count);
+    return;
+  }
+  CpuState after;
+  vcpu->getState(after);
+  switch (spin.stepped(after)) {
+    case SpinProbe::Verdict::Continue: return;
+    case SpinProbe::Verdict::Spin: {
+      uint64_t next = clock->nextDeadline();
+      if (next != kNever) clock->advanceTo(next);
+      break;
+    }
+    case SpinProbe::Verdict::NoSpin: break;
+  }
+  spin.stop(count);
+}
+
 // The `out kBiosCallPort` of a service stub is the cost of the guest's `int` that called it: count it at that
 // `int` (the return address in the IRET frame, minus the two bytes of `int n`), keyed by its linear address.
 void Machine::Impl::chargeBiosCallToCaller(const CpuState& st) {
@@ -518,9 +564,18 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       if (e->at > count && e->at - count < budget) budget = e->at - count;
     }
     if (limits.maxInstructions && limits.maxInstructions - done < budget) budget = limits.maxInstructions - done;
+    bool probing = virtualTime() && probeSpin();
+    if (probing) {
+      budget = 1;
+    } else if (virtualTime()) {
+      uint64_t count = instructions();
+      if (spin.nextAt() > count && spin.nextAt() - count < budget) budget = spin.nextAt() - count;
+    }
     if (budget == 0) budget = 1;
 
+    const uint64_t before = instructions();
     Exit e = vcpu->run(budget);
+    if (probing) probed(e, before);
     flushOutput(false);
 
     switch (e.reason) {

@@ -22,6 +22,7 @@ uint32_t Machine::snapshot() {
   w.boolean(m.halted);
   w.u64(m.input.cursor());  // the log itself outlives snapshots; where in it this state stands
   m.polls.save(w);
+  m.spin.save(w);
   m.clock->save(w);
   m.pic.save(w);
   m.pit->save(w);
@@ -61,6 +62,7 @@ bool Machine::restore(uint32_t id, std::string& error) {
   m.halted = r.boolean();
   uint64_t cursor = r.u64();
   m.polls.load(r);
+  m.spin.load(r);
   m.vcpu->setState(st);
   m.countBase = count;
   m.vcpuBase = m.vcpu->instructionCount();
