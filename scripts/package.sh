@@ -69,7 +69,7 @@ done
   --minify --log-level=warning --outfile="$stage/out/client/webview/screen.js"
 
 cp -r client/syntaxes client/language-configuration.json "$stage/client/"
-cp README.md .vscodeignore LICENSE "$stage/"
+cp README.md .vscodeignore LICENSE LICENSE-fonts.txt "$stage/"
 mkdir -p "$stage/images" && cp images/icon.png "$stage/images/"
 if compgen -G 'docs/screenshots/*.png' >/dev/null; then
   mkdir -p "$stage/docs/screenshots" && cp docs/screenshots/*.png "$stage/docs/screenshots/"
