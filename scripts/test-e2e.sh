@@ -25,7 +25,7 @@ BOOTVISOR_E2E_CODE_SERVER=$code_server BOOTVISOR_E2E_VSIX=$vsix \
   npx mocha --no-config --reporter test/reporter.js --timeout 240000 'out/test/e2e/*.e2e.js'
 if ((update_docs)); then
   mkdir -p docs/screenshots
-  cp test-artifacts/e2e/[0-9]-*.png docs/screenshots/
+  cp test-artifacts/e2e/[0-9]*-*.png docs/screenshots/
   echo "test-e2e: docs/screenshots/ updated from this run" >&2
 fi
 echo "test-e2e: $(( $(date +%s) - start )) s in all" >&2
