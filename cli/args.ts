@@ -1,7 +1,8 @@
 // The command line of `bootvisor run`: parsed into RunOptions, or a CliError with status 64 that says which
 // option was wrong and how to write it. No I/O here, so every message is testable.
 import type { BackendName } from '../common/api';
-import { CliError, ExitStatus } from './exit-codes';
+import { BOOT_DRIVES, MEMORY_MIB } from '../common/limits';
+import { CliError, ExitStatus, GuestExitMode } from './exit-codes';
 import { parseKeyScript } from './keys';
 
 export interface RunOptions {
@@ -33,6 +34,8 @@ export interface RunOptions {
   clock: 'paced' | 'fast' | 'real';
   stopOnUnhandledPort: boolean;
   quiet: boolean;
+  /** How a guest's exit through port 0xF4 becomes the exit status (cli/exit-codes.ts). */
+  guestExit: GuestExitMode;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
@@ -47,7 +50,7 @@ A .asm file is assembled with nasm first (its listing gives stops a source line)
 
 Options:
   --backend auto|software|kvm|nvmm  the vCPU (default: software; auto picks the fastest usable)
-  --memory MiB                guest RAM, 1-3072 (default 32)
+  --memory MiB                guest RAM, ${MEMORY_MIB.min}-${MEMORY_MIB.max} (default ${MEMORY_MIB.default})
   --serial FILE|-             write COM1 output to FILE, or - for standard output
   --debugcon FILE|-           write port 0xE9 output to FILE, or - for standard output
   --timeout SECONDS           stop after this much host time (default: none; 10 with --expect-*)
@@ -69,6 +72,7 @@ Options:
                               (fast, default) or at a PC's pace (paced); real: host time, not deterministic
                               (virtual = fast)
   --stop-on-unhandled-port    stop at the first access to a port no device serves
+  --guest-exit qemu|verbatim  how a guest's write of V to port 0xF4 becomes the exit status (default qemu)
   --quiet                     say nothing unless something went wrong
   -h, --help                  show this help
 
@@ -77,9 +81,12 @@ Streams named - go to standard output; everything the runner itself says goes to
 
 Exit status:
   0    an expectation matched, or the guest halted cleanly (cli; hlt)
-  N    the guest wrote V to the isa-debug-exit port 0xF4: N = (V << 1) | 1, as QEMU
+  N    the guest wrote V to the isa-debug-exit port 0xF4: N = (V << 1) | 1, as QEMU (odd, 3-255),
+       unless N is one of the statuses below or over 255 (V = 0, 32-34, 36, 70, >= 128): then 4;
+       with --guest-exit verbatim, N = V (0-255) and only the message tells it from these
   1    an expectation did not match
   2    the guest crashed (triple fault, unhandled exception)
+  4    the guest wrote V to port 0xF4 and (V << 1) | 1 is reserved (the message gives V)
   124  --timeout or --max-instructions ran out (without --expect-*)
   130  interrupted (Ctrl-C)
   141  standard output was closed by its reader (as SIGPIPE)
@@ -110,6 +117,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--report': 'FILE.json',
   '--boot-drive': 'floppy|hdd|N',
   '--clock': 'fast|paced|real',
+  '--guest-exit': 'qemu|verbatim',
 };
 const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
 
@@ -159,7 +167,12 @@ function parseBootDrive(value: string): number {
   const v = value.toLowerCase();
   if (v === 'floppy' || v === 'fd' || v === 'a') return 0x00;
   if (v === 'hdd' || v === 'hd' || v === 'disk' || v === 'c') return 0x80;
-  return parseNumber('--boot-drive', value, 'floppy, hdd or a drive number', 0, 0xff, true);
+  const n = parseNumber('--boot-drive', value, 'floppy, hdd or a drive number', 0, 0xff, true);
+  if (!(BOOT_DRIVES as readonly number[]).includes(n)) {
+    const hex = (d: number): string => '0x' + d.toString(16).padStart(2, '0');
+    throw usage(`--boot-drive ${JSON.stringify(value)}: Bootvisor boots from ${BOOT_DRIVES.map(hex).join(' (floppy) or ')} (hard disk); say floppy or hdd`);
+  }
+  return n;
 }
 
 /** Parses the arguments after `bootvisor` (e.g. ['run', 'hello.img', '--serial', '-']). */
@@ -179,6 +192,7 @@ export function parseArgs(argv: readonly string[]): Command {
     clock: 'fast',
     stopOnUnhandledPort: false,
     quiet: false,
+    guestExit: 'qemu',
   };
   const seen = new Set<string>();
   let input: string | undefined;
@@ -231,7 +245,7 @@ export function parseArgs(argv: readonly string[]): Command {
         o.backend = value as BackendName;
         break;
       case '--memory':
-        o.memoryMiB = parseNumber(arg, value, 'a whole number of MiB', 1, 3072, true);
+        o.memoryMiB = parseNumber(arg, value, 'a whole number of MiB', MEMORY_MIB.min, MEMORY_MIB.max, true);
         break;
       case '--serial':
       case '--debugcon':
@@ -276,6 +290,10 @@ export function parseArgs(argv: readonly string[]): Command {
           throw usage(`--clock ${JSON.stringify(value)}: expected fast, paced or real`);
         }
         o.clock = value;
+        break;
+      case '--guest-exit':
+        if (value !== 'qemu' && value !== 'verbatim') throw usage(`--guest-exit ${JSON.stringify(value)}: expected qemu or verbatim`);
+        o.guestExit = value;
         break;
     }
   }

@@ -7,6 +7,11 @@ export const ExitStatus = {
   expectationFailed: 1,
   /** The guest crashed: triple fault (shutdown), an unhandled exception, the vCPU could not go on. */
   guestCrash: 2,
+  /**
+   * The guest wrote V to port 0xF4 and QEMU's status for it, (V << 1) | 1, is one of Bootvisor's own or does
+   * not fit in 8 bits: the value is in the message and the report (see guestExitStatus).
+   */
+  guestExitReserved: 4,
   /** Interrupted (Ctrl-C). */
   interrupted: 130,
   /** Standard output was closed by its reader (`... --serial - | head`), as a process killed by SIGPIPE. */
@@ -38,4 +43,25 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
+}
+
+/**
+ * How a guest's write of V to the isa-debug-exit port 0xF4 becomes the process's exit status.
+ * - `qemu` (default): (V << 1) | 1, as QEMU's isa-debug-exit, always odd; except that a status Bootvisor
+ *   uses itself (1, 65, 67, 69, 73, 141: V = 0, 32, 33, 34, 36, 70) or one above 255 (V >= 128) becomes
+ *   guestExitReserved (4), so a status always tells whether the guest or Bootvisor chose it.
+ * - `verbatim`: V itself (its low 8 bits, as the system keeps them): the guest owns the whole range and only
+ *   the `bootvisor:` message (or the --report) tells a guest's 65 from an unusable image.
+ */
+export type GuestExitMode = 'qemu' | 'verbatim';
+
+const OWN_STATUSES: ReadonlySet<number> = new Set(Object.values(ExitStatus));
+
+/** The value V the guest wrote, from the stop's QEMU-style code (V << 1) | 1. */
+export const guestExitValue = (qemuCode: number): number => Math.floor(Math.max(0, qemuCode - 1) / 2);
+
+export function guestExitStatus(qemuCode: number, mode: GuestExitMode): number {
+  const value = guestExitValue(qemuCode);
+  if (mode === 'verbatim') return value & 0xff;
+  return qemuCode > 255 || OWN_STATUSES.has(qemuCode) ? ExitStatus.guestExitReserved : qemuCode;
 }

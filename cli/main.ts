@@ -2,7 +2,12 @@
 // `bootvisor`: the command-line entry. Parses the arguments, runs, and turns every failure into a one-line
 // message on standard error and its exit status. Loads the runner only when there is something to run.
 import { HELP, parseArgs } from './args';
+import { exitOnSignals } from '../common/scratch';
 import { CliError, ExitStatus } from './exit-codes';
+
+// A hang-up or a kill ends the run through process.exit, so nasm is stopped and temp folders go; Ctrl-C is
+// the run's own (it pauses the guest and reports, status 130).
+exitOnSignals(['SIGINT']);
 
 async function main(argv: string[]): Promise<number> {
   try {

@@ -7,6 +7,8 @@ import * as fs from 'fs';
 
 import type { InputEvent } from '../common/api';
 import { CliError, ExitStatus } from './exit-codes';
+import { readInputFile } from '../common/input-file';
+import { MAX_INPUT_FILE_BYTES } from '../common/limits';
 
 export const RECORDING_FORMAT = 'bootvisor-recording';
 
@@ -38,7 +40,7 @@ export function readRecording(file: string, image: Uint8Array): Recording {
   const bad = (why: string): CliError => new CliError(ExitStatus.badImage, `--replay ${file}: ${why}`);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readInputFile(file, 'a recording', MAX_INPUT_FILE_BYTES).toString('utf8');
   } catch (e) {
     throw new CliError(ExitStatus.noInput, `--replay ${file}: cannot read it (${(e as Error).message})`);
   }

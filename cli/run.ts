@@ -7,7 +7,7 @@ import type { StopEvent } from '../common/api';
 import type { Assembled } from '../common/nasm';
 import type { BootvisorMachine } from '../common/machine';
 import type { RunOptions } from './args';
-import { CliError, ExitStatus } from './exit-codes';
+import { CliError, ExitStatus, guestExitStatus } from './exit-codes';
 import type { EventTally } from './report';
 import type { Sources } from './sources';
 import type { Ending, Locator } from './stop-message';
@@ -34,45 +34,66 @@ interface Loaded {
 /** Sources of an image are found by assembling NAME.asm and comparing: this much of the image is enough. */
 const SOURCE_COMPARE_BYTES = 16 << 20;
 
-function loadInput(o: RunOptions): Loaded {
-  const waiveHint = 'pass --no-signature-check to boot it anyway';
-  if (/\.(asm|s|nasm)$/i.test(o.input)) {
-    if (!fs.existsSync(o.input)) throw new CliError(ExitStatus.noInput, `${o.input}: no such file.`);
-    const nasm = require('../common/nasm') as typeof import('../common/nasm');
-    let assembled: Assembled;
-    try {
-      assembled = nasm.assemble(o.input);
-    } catch (e) {
-      if (e instanceof nasm.NasmMissingError) throw new CliError(ExitStatus.nasmMissing, e.message);
-      if (e instanceof nasm.AssemblyError) throw new CliError(ExitStatus.assembly, e.message);
-      throw new CliError(ExitStatus.noInput, (e as Error).message);
+/** The run's host-time budget, which assembly spends from too (`--timeout 3` bounds nasm as well). */
+interface Deadline {
+  /** Milliseconds left, or undefined without --timeout. */
+  left(): number | undefined;
+}
+
+/** What the user named is not a readable regular file of sensible size: 66, or 65 when it is too large to boot. */
+function inputFailure(e: unknown): CliError | undefined {
+  const { InputFileError } = require('../common/input-file') as typeof import('../common/input-file');
+  if (!(e instanceof InputFileError)) return undefined;
+  return new CliError(e.problem === 'too-large' ? ExitStatus.badImage : ExitStatus.noInput, e.message);
+}
+
+async function assembleInput(o: RunOptions, deadline: Deadline, signal: AbortSignal): Promise<Loaded> {
+  const nasm = require('../common/nasm') as typeof import('../common/nasm');
+  let assembled: Assembled;
+  try {
+    assembled = await nasm.assemble(o.input, { timeoutMs: deadline.left(), signal });
+  } catch (e) {
+    if (e instanceof nasm.NasmMissingError) throw new CliError(ExitStatus.nasmMissing, e.message);
+    if (e instanceof nasm.AssemblyError) throw new CliError(ExitStatus.assembly, e.message);
+    if (e instanceof nasm.AssemblerStoppedError) {
+      if (e.reason === 'aborted') throw new CliError(ExitStatus.interrupted, `interrupted while nasm assembled ${o.input}; nasm was stopped`);
+      if (e.reason === 'timeout') throw new CliError(ExitStatus.timeout, `--timeout ${o.timeout} s ran out while nasm assembled ${o.input}; nasm was stopped`);
+      throw new CliError(ExitStatus.assembly, e.message);
     }
-    const { checkImage, ImageError } = require('../common/image') as typeof import('../common/image');
-    try {
-      checkImage(assembled.image, `the image assembled from ${o.input}`, { requireSignature: o.requireSignature, waiveHint });
-    } catch (e) {
-      assembled.remove();
-      if (e instanceof ImageError) throw new CliError(ExitStatus.badImage, e.message);
-      throw e;
-    }
-    return { image: assembled.image, assembled };
+    throw inputFailure(e) ?? new CliError(ExitStatus.noInput, (e as Error).message);
   }
+  const { checkImage, ImageError } = require('../common/image') as typeof import('../common/image');
+  try {
+    checkImage(assembled.image, `the image assembled from ${o.input}`, { requireSignature: o.requireSignature, waiveHint: WAIVE_HINT });
+  } catch (e) {
+    assembled.remove();
+    if (e instanceof ImageError) throw new CliError(ExitStatus.badImage, e.message);
+    throw e;
+  }
+  return { image: assembled.image, assembled };
+}
+
+const WAIVE_HINT = 'pass --no-signature-check to boot it anyway';
+
+async function loadInput(o: RunOptions, deadline: Deadline, signal: AbortSignal): Promise<Loaded> {
+  if (/\.(asm|s|nasm)$/i.test(o.input)) return assembleInput(o, deadline, signal);
   const { inspectImage, ImageError } = require('../common/image') as typeof import('../common/image');
   try {
-    inspectImage(o.input, { requireSignature: o.requireSignature, waiveHint });
+    inspectImage(o.input, { requireSignature: o.requireSignature, waiveHint: WAIVE_HINT });
     return { imagePath: o.input };
   } catch (e) {
-    if (e instanceof ImageError) {
-      const missing = / no such file\.$| permission denied\.$| is a directory/.test(e.message);
-      throw new CliError(missing ? ExitStatus.noInput : ExitStatus.badImage, e.message);
-    }
-    throw e;
+    if (e instanceof ImageError) throw new CliError(ExitStatus.badImage, e.message);
+    throw inputFailure(e) ?? e;
   }
 }
 
 /** The whole image, for what needs every byte (a recording's SHA-256): read once, only then. */
 function imageBytes(loaded: Loaded): Uint8Array {
-  if (!loaded.image && loaded.imagePath) loaded.image = fs.readFileSync(loaded.imagePath);
+  if (!loaded.image && loaded.imagePath) {
+    const { readInputFile } = require('../common/input-file') as typeof import('../common/input-file');
+    const { MAX_IMAGE_BYTES } = require('../common/image') as typeof import('../common/image');
+    loaded.image = readInputFile(loaded.imagePath, 'a disk image', MAX_IMAGE_BYTES);
+  }
   return loaded.image ?? new Uint8Array(0);
 }
 
@@ -85,13 +106,18 @@ function imagePrefix(file: string): Uint8Array {
   }
 }
 
-/** A stream the guest writes to: a file opened now (so a bad path fails before the run), or stdout. */
+/**
+ * A stream the guest writes to: a file opened now (so a bad path fails before the run), or stdout. A write
+ * that fails (a full disk, /dev/full) stops the run through `onFailure` rather than throwing mid-run.
+ */
 class Sink {
   private fd?: number;
+  failure?: string;
   constructor(
     private readonly option: string,
     private readonly target: string,
     private readonly stdout: NodeJS.WritableStream,
+    private readonly onFailure: () => void,
   ) {
     if (target !== '-') {
       try {
@@ -102,8 +128,17 @@ class Sink {
     }
   }
   write(bytes: Uint8Array): void {
-    if (this.fd !== undefined) fs.writeSync(this.fd, bytes);
-    else this.stdout.write(bytes);
+    if (this.failure) return;
+    if (this.fd === undefined) {
+      this.stdout.write(bytes);
+      return;
+    }
+    try {
+      fs.writeSync(this.fd, bytes);
+    } catch (e) {
+      this.failure = `${this.option} ${this.target}: cannot write the guest's output (${(e as Error).message}); the run was stopped`;
+      this.onFailure();
+    }
   }
   close(): void {
     if (this.fd !== undefined) fs.closeSync(this.fd);
@@ -124,11 +159,15 @@ function writeOutput(option: string, file: string, data: string | Uint8Array, io
 }
 
 /** Output files named by options must be creatable; say so before the run rather than after it. */
-function checkOutputDirs(o: RunOptions): void {
+function checkOutputs(o: RunOptions): void {
+  const { outputProblem } = require('../common/input-file') as typeof import('../common/input-file');
   const outputs: [string, string | undefined][] = [
+    ['--serial', o.serial],
+    ['--debugcon', o.debugcon],
     ['--screen', o.screen],
     ['--screenshot', o.screenshot],
     ['--report', o.report],
+    ['--record', o.record],
   ];
   for (const [option, file] of outputs) {
     if (!file || file === '-') continue;
@@ -145,13 +184,17 @@ function checkOutputDirs(o: RunOptions): void {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new CliError(ExitStatus.cantCreate, `${option} ${file}: the folder ${dir} does not exist`);
     }
+    const problem = outputProblem(file);
+    if (problem) throw new CliError(ExitStatus.cantCreate, `${option} ${problem}`);
   }
 }
 
-/** --serial-in: the bytes of a file, or of standard input to its end. */
+/** --serial-in: the bytes of a regular file, or of standard input to its end; at most MAX_INPUT_FILE_BYTES. */
 function readSerialIn(source: string): Uint8Array {
+  const { readInputFile, readStdinBounded } = require('../common/input-file') as typeof import('../common/input-file');
+  const { MAX_INPUT_FILE_BYTES } = require('../common/limits') as typeof import('../common/limits');
   try {
-    return fs.readFileSync(source === '-' ? 0 : source);
+    return source === '-' ? readStdinBounded(MAX_INPUT_FILE_BYTES) : readInputFile(source, 'a --serial-in file', MAX_INPUT_FILE_BYTES);
   } catch (e) {
     throw new CliError(ExitStatus.noInput, `--serial-in ${source}: cannot read it (${(e as Error).message})`);
   }
@@ -221,16 +264,26 @@ function screenAsText(m: BootvisorMachine): string {
 
 export async function run(o: RunOptions, io: RunIo): Promise<number> {
   const say = (line: string): void => void io.stderr.write(`bootvisor: ${line}\n`);
-  checkOutputDirs(o);
-  const loaded = loadInput(o);
-  const temps: Assembled[] = loaded.assembled ? [loaded.assembled] : [];
+  checkOutputs(o);
+  const started = Date.now();
+  const deadline: Deadline = { left: () => (o.timeout === undefined ? undefined : Math.max(1, o.timeout * 1000 - (Date.now() - started))) };
+  // Ctrl-C while nasm runs stops nasm; once the guest runs, it pauses the guest (below).
+  const assembly = new AbortController();
+  const stopAssembly = (): void => assembly.abort();
+  process.once('SIGINT', stopAssembly);
+  let loaded: Loaded;
+  try {
+    loaded = await loadInput(o, deadline, assembly.signal);
+  } finally {
+    process.removeListener('SIGINT', stopAssembly);
+  }
   const rec = require('./recording') as typeof import('./recording');
   let replay: Recording | undefined;
   if (o.replay) {
     try {
       replay = rec.readRecording(o.replay, imageBytes(loaded));
     } catch (e) {
-      for (const t of temps) t.remove();
+      loaded.assembled?.remove();
       throw e;
     }
     // The settings that decide execution come from the recording.
@@ -240,8 +293,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
   const sinks: Sink[] = [];
   let machine: BootvisorMachine | undefined;
   try {
-    const serialSink = o.serial ? new Sink('--serial', o.serial, io.stdout) : undefined;
-    const debugconSink = o.debugcon ? new Sink('--debugcon', o.debugcon, io.stdout) : undefined;
+    const outputFailed = (): void => machine?.pause();
+    const serialSink = o.serial ? new Sink('--serial', o.serial, io.stdout, outputFailed) : undefined;
+    const debugconSink = o.debugcon ? new Sink('--debugcon', o.debugcon, io.stdout, outputFailed) : undefined;
     if (serialSink) sinks.push(serialSink);
     if (debugconSink) sinks.push(debugconSink);
     const m = createMachineOrExplain(o, loaded);
@@ -313,14 +367,15 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (o.expectScreen) m.on('screen', checkScreen);
 
     const timers: NodeJS.Timeout[] = [];
-    if (o.timeout !== undefined) {
+    const left = deadline.left();
+    if (left !== undefined) {
       timers.push(
         setTimeout(() => {
           if (!ending) {
             ending = 'timeout';
             m.pause();
           }
-        }, o.timeout * 1000),
+        }, left),
       );
     }
     const onSigint = (): void => {
@@ -345,22 +400,14 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       for (const t of timers) clearTimeout(t);
       process.removeListener('SIGINT', onSigint);
     }
+    const failedSink = sinks.find((k) => k.failure);
+    if (failedSink) throw new CliError(ExitStatus.cantCreate, failedSink.failure!);
     // The final screen decides too: a guest may draw its last words and halt within one coalescing period.
     checkScreen();
     if (!ending && allMatched()) ending = 'matched';
 
     let sources: Sources | undefined;
-    let sourcesLoaded = false;
-    const loadSources = (): Sources | undefined => {
-      if (!sourcesLoaded) {
-        sourcesLoaded = true;
-        const s = require('./sources') as typeof import('./sources');
-        sources = loaded.assembled
-          ? s.sourcesOfAssembly(o.input, loaded.assembled)
-          : s.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), (a) => temps.push(a));
-      }
-      return sources;
-    };
+    const loadSources = (): Sources | undefined => sources;
     let stopSource: number | undefined;
     const stopSourceLinear = (): number => (stopSource ??= instructionBehindStop(stop, m, loadSources));
     const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
@@ -375,10 +422,16 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
           ? { kind: 'timeout', stop, seconds: o.timeout ?? 0 }
           : ending === 'interrupted' && stop.reason === 'pause'
             ? { kind: 'interrupted', stop }
-            : { kind: 'stop', stop };
+            : { kind: 'stop', stop, guestExit: o.guestExit };
     const status = exitStatus(end, o);
-    const { describeEnding, describeEvents } = require('./stop-message') as typeof import('./stop-message');
     // Source lines cost an assembly of the sibling .asm: only when something will be said or reported.
+    if (!o.quiet || status !== ExitStatus.ok || o.report) {
+      const src = require('./sources') as typeof import('./sources');
+      sources = loaded.assembled
+        ? src.sourcesOfAssembly(o.input, loaded.assembled)
+        : await src.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), siblingAssemblyTimeout(deadline));
+    }
+    const { describeEnding, describeEvents } = require('./stop-message') as typeof import('./stop-message');
     const lines = !o.quiet || status !== ExitStatus.ok || o.report ? describeEnding(end, locate) : [];
     const expectations = o.expectSerial || o.expectScreen;
     if (!o.quiet || status !== ExitStatus.ok) {
@@ -405,7 +458,6 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
     }
     if (o.report) {
-      loadSources();
       const { buildReport } = require('./report') as typeof import('./report');
       const report = buildReport({
         imagePath: loaded.assembled ? o.input : o.input,
@@ -436,13 +488,18 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         inputs: m.inputLog(),
       });
     }
-    // The report names the listing: keep it then; otherwise leave nothing behind in the temp folder.
-    if (!o.report) for (const t of temps) t.remove();
     return status;
   } finally {
+    loaded.assembled?.remove();
     for (const s of sinks) s.close();
     machine?.dispose();
   }
+}
+
+/** A sibling .asm is assembled after the run for source lines: within what --timeout left, but at least 1 s. */
+function siblingAssemblyTimeout(deadline: Deadline): number | undefined {
+  const left = deadline.left();
+  return left === undefined ? undefined : Math.max(1000, left);
 }
 
 export function exitStatus(end: Ending, o: RunOptions): number {
@@ -458,7 +515,7 @@ export function exitStatus(end: Ending, o: RunOptions): number {
     case 'stop':
       if (crashed) return ExitStatus.guestCrash;
       if (expectations) return ExitStatus.expectationFailed;
-      if (end.stop.reason === 'guest-exit') return end.stop.exitCode ?? 1;
+      if (end.stop.reason === 'guest-exit') return guestExitStatus(end.stop.exitCode ?? 1, o.guestExit);
       if (end.stop.reason === 'instruction-limit') return ExitStatus.timeout;
       return ExitStatus.ok;
   }

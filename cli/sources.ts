@@ -1,18 +1,22 @@
 // Where the guest's code came from: the NASM listing that maps addresses to source lines. For a .asm input
 // it is the listing nasm just made; for an image, a same-named .asm beside it is assembled (into a temp
 // folder) and used only if it produces exactly the image's first bytes. Loaded lazily, after the run, so
-// the listing never costs start-up time.
+// the listing never costs start-up time. The listing is read into memory and its temp folder removed at
+// once: nothing of an assembly outlives the run (the report carries source lines, not the listing).
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { readInputFile } from '../common/input-file';
+import { MAX_SOURCE_BYTES } from '../common/limits';
 import { ListingMap } from '../common/listing';
 import type { Assembled } from '../common/nasm';
 import type { SourceLine } from './stop-message';
 
 export interface Sources {
   listing: ListingMap;
-  listingPath: string;
+  /** The listing's file when it stays on disk (a temp listing is gone after loading). */
+  listingPath?: string;
   mainFile: string;
   locate(linear: number): SourceLine | undefined;
   /** Each file the listing maps to, with the SHA-256 of its content now. */
@@ -28,7 +32,6 @@ function fromListing(listingPath: string, mainFile: string): Sources | undefined
   }
   return {
     listing,
-    listingPath,
     mainFile,
     locate(linear: number): SourceLine | undefined {
       const e = listing.entryAt(linear);
@@ -37,7 +40,8 @@ function fromListing(listingPath: string, mainFile: string): Sources | undefined
     hashes() {
       return listing.files().flatMap((file) => {
         try {
-          return [{ file, sha256: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') }];
+          const text = readInputFile(file, 'a NASM source', MAX_SOURCE_BYTES);
+          return [{ file, sha256: crypto.createHash('sha256').update(text).digest('hex') }];
         } catch {
           return [];
         }
@@ -46,25 +50,26 @@ function fromListing(listingPath: string, mainFile: string): Sources | undefined
   };
 }
 
-/** The sources of an assembled .asm input. */
+/** The sources of an assembled .asm input; removes the assembly's temp folder. */
 export function sourcesOfAssembly(source: string, assembled: Assembled): Sources | undefined {
-  return fromListing(assembled.listingPath, path.resolve(source));
+  try {
+    return fromListing(assembled.listingPath, path.resolve(source));
+  } finally {
+    assembled.remove();
+  }
 }
 
-/**
- * The sources of an image, when `NAME.asm` sits beside `NAME.img` and assembles to the same bytes. `keep`
- * receives the temp folder so the caller decides when to delete it (the report names the listing).
- */
-export function sourcesOfImage(imagePath: string, image: Uint8Array, keep: (a: Assembled) => void): Sources | undefined {
+/** The sources of an image, when `NAME.asm` sits beside `NAME.img` and assembles to the same bytes. */
+export async function sourcesOfImage(imagePath: string, image: Uint8Array, timeoutMs: number | undefined): Promise<Sources | undefined> {
   const asm = imagePath.replace(/\.[^./\\]*$/, '') + '.asm';
   if (asm === imagePath || !fs.existsSync(asm)) return undefined;
   let assembled: Assembled;
   try {
     // Required here, not at the top: only runs that need a source line pay for it.
     const { assemble } = require('../common/nasm') as typeof import('../common/nasm');
-    assembled = assemble(asm);
+    assembled = await assemble(asm, { timeoutMs });
   } catch {
-    return undefined; // no nasm, or the source no longer assembles: run without source lines
+    return undefined; // no nasm, or the source no longer assembles (or not in time): run without source lines
   }
   const made = assembled.image;
   const same = made.length <= image.length && Buffer.from(made).equals(Buffer.from(image.subarray(0, made.length)));
@@ -72,6 +77,5 @@ export function sourcesOfImage(imagePath: string, image: Uint8Array, keep: (a: A
     assembled.remove();
     return undefined;
   }
-  keep(assembled);
-  return fromListing(assembled.listingPath, path.resolve(asm));
+  return sourcesOfAssembly(asm, assembled);
 }

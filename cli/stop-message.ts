@@ -3,6 +3,7 @@
 import * as path from 'path';
 
 import type { FaultStep, RunEvent, StopEvent } from '../common/api';
+import { GuestExitMode, guestExitStatus, guestExitValue } from './exit-codes';
 
 export interface SourceLine {
   file: string;
@@ -19,10 +20,22 @@ export type Locator = (linear: number) => SourceLine | undefined;
 
 /** How the run ended, as the runner saw it (a stop from the guest, or the runner pausing it). */
 export type Ending =
-  | { kind: 'stop'; stop: StopEvent }
+  | { kind: 'stop'; stop: StopEvent; guestExit?: GuestExitMode }
   | { kind: 'timeout'; stop: StopEvent; seconds: number }
   | { kind: 'matched'; stop: StopEvent; what: string }
   | { kind: 'interrupted'; stop: StopEvent };
+
+/** The exit status a guest's exit gives, and why when it is not QEMU's. */
+function guestExitWords(qemuCode: number, mode: GuestExitMode): string {
+  const status = guestExitStatus(qemuCode, mode);
+  const value = guestExitValue(qemuCode);
+  if (mode === 'verbatim') return `exit status ${status} (--guest-exit verbatim)`;
+  if (status === qemuCode) return `exit status ${status} (as QEMU's isa-debug-exit)`;
+  return (
+    `exit status ${status}: QEMU's status (${value} << 1) | 1 = ${qemuCode} ` +
+    `${qemuCode > 255 ? 'does not fit in 8 bits' : "is one of Bootvisor's own"}; --guest-exit verbatim gives ${value & 0xff}`
+  );
+}
 
 const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, '0');
 export const segOff = (cs: number, eip: number): string => `${hex(cs, 4)}:${hex(eip, eip > 0xffff ? 8 : 4)}`;
@@ -87,10 +100,7 @@ export function describeEnding(ending: Ending, locate: Locator): string[] {
       if (s.message && /\bPIC\b/.test(s.message)) return [`the guest halted ${at} after ${count}: ${s.message}`];
       return [`the guest halted with interrupts disabled ${at} after ${count}: nothing can wake it (a clean stop)`];
     case 'guest-exit':
-      return [
-        `the guest wrote ${hex(((s.exitCode ?? 1) - 1) >> 1, 2)}h to the exit port 0xF4 ${at}: ` +
-          `exit status ${s.exitCode ?? 1} (as QEMU's isa-debug-exit)`,
-      ];
+      return [`the guest wrote ${hex(guestExitValue(s.exitCode ?? 1), 2)}h to the exit port 0xF4 ${at}: ${guestExitWords(s.exitCode ?? 1, ending.guestExit ?? 'qemu')}`];
     case 'triple-fault': {
       const lines = [`triple fault: the CPU shut down ${at} after ${count}`];
       if (s.exception?.chain.length) lines.push(...chainLines(s.exception.chain, locate));

@@ -24,8 +24,8 @@ async function fromSession(session: vscode.DebugSession, address: number): Promi
   return file && instruction?.line ? { file, line: instruction.line } : undefined;
 }
 
-function fromSource(source: vscode.Uri, address: number): SourceLine | undefined {
-  const assembled = assemble(source.fsPath);
+async function fromSource(source: vscode.Uri, address: number): Promise<SourceLine | undefined> {
+  const assembled = await assemble(source.fsPath);
   try {
     return ListingMap.fromFile(assembled.listingPath, { mainFile: source.fsPath }).locate(address);
   } finally {
@@ -59,7 +59,7 @@ export async function openListing(session: vscode.DebugSession | undefined, give
         void vscode.window.showErrorMessage('Bootvisor: start a session (F5) or open the .asm the image was assembled from, then try again.');
         return;
       }
-      found = fromSource(source, address);
+      found = await fromSource(source, address);
     }
   } catch (error) {
     void vscode.window.showErrorMessage(`Bootvisor: could not read the listing: ${error instanceof Error ? error.message : String(error)}`);

@@ -2,9 +2,12 @@
 // native machine checks again; these checks come first so the user sees the file's name and a fix.
 import * as fs from 'fs';
 
-export const SECTOR_SIZE = 512;
-/** Larger than any disk a toy OS boots from; beyond this we would only exhaust host memory. */
-export const MAX_IMAGE_BYTES = 2 ** 31 - SECTOR_SIZE;
+import { checkInputFile, readInputFile } from './input-file';
+import { MAX_DISK_BYTES, SECTOR_SIZE } from './limits';
+
+export { SECTOR_SIZE };
+/** Images read into memory (assembled ones, the adapter's): common/limits.ts's largest disk. */
+export const MAX_IMAGE_BYTES = MAX_DISK_BYTES;
 /** Image files the machine maps rather than reads: as large as the native side accepts (8 GiB). */
 export const MAX_MAPPED_IMAGE_BYTES = 8 * 2 ** 30;
 
@@ -56,20 +59,6 @@ function checkImageHead(size: number, head: Uint8Array, name: string, options: I
   }
 }
 
-function statImage(file: string): fs.Stats {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ImageError(`${file}: no such file.`);
-    if (code === 'EACCES') throw new ImageError(`${file}: permission denied.`);
-    throw new ImageError(`${file}: ${(e as Error).message}`);
-  }
-  if (stat.isDirectory()) throw new ImageError(`${file} is a directory, not a disk image.`);
-  return stat;
-}
-
 /** Up to `max` bytes from the start of a file (fewer when it is shorter). */
 export function readPrefix(file: string, max: number): Uint8Array {
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -92,30 +81,25 @@ export function readPrefix(file: string, max: number): Uint8Array {
  * itself (config.imagePath), so a large image costs memory only for what the guest reads. Throws ImageError.
  */
 export function inspectImage(file: string, options: ImageCheckOptions = {}): { size: number; head: Uint8Array } {
-  const stat = statImage(file);
-  if (!stat.isFile()) throw new ImageError(`${file} is not a regular file: a disk image is a file of 512-byte sectors.`);
+  // A regular file within the mapped limit, checked on the opened descriptor (a FIFO or /dev/zero is refused
+  // with InputFileError before anything is read).
+  const size = checkInputFile(file, 'a disk image', MAX_MAPPED_IMAGE_BYTES);
   let head: Uint8Array;
   try {
     head = readPrefix(file, SECTOR_SIZE);
   } catch (e) {
     throw new ImageError(`${file}: ${(e as Error).message}`);
   }
-  checkImageHead(stat.size, head, file, options, MAX_MAPPED_IMAGE_BYTES);
-  return { size: stat.size, head };
+  checkImageHead(size, head, file, options, MAX_MAPPED_IMAGE_BYTES);
+  return { size, head };
 }
 
-/** Reads and checks an image file; throws ImageError with the file's name. */
+/**
+ * Reads and checks an image file. A path that is not a readable regular file of at most MAX_IMAGE_BYTES
+ * throws InputFileError (common/input-file.ts); a file whose content cannot boot throws ImageError.
+ */
 export function readImage(file: string, options: ImageCheckOptions = {}): Uint8Array {
-  const stat = statImage(file);
-  if (stat.size > MAX_IMAGE_BYTES) {
-    throw new ImageError(`${file} is ${stat.size} bytes; images up to 2 GiB are supported.`);
-  }
-  let image: Uint8Array;
-  try {
-    image = fs.readFileSync(file);
-  } catch (e) {
-    throw new ImageError(`${file}: ${(e as Error).message}`);
-  }
+  const image = readInputFile(file, 'a disk image', MAX_IMAGE_BYTES);
   checkImage(image, file, options);
   return image;
 }

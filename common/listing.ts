@@ -12,6 +12,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseNumber } from './expression';
+import { readInputFile } from './input-file';
+import { MAX_LISTING_BYTES } from './limits';
 
 export interface ListingEntry {
   file: string;
@@ -96,7 +98,8 @@ export class ListingMap {
   }
 
   static fromFile(listingPath: string, options: ListingOptions): ListingMap {
-    return ListingMap.parse(fs.readFileSync(listingPath, 'utf8'), options);
+    // A listing named by the user may be anything (/dev/zero, a FIFO): read only a regular file, bounded.
+    return ListingMap.parse(readInputFile(listingPath, 'a nasm listing', MAX_LISTING_BYTES).toString('utf8'), options);
   }
 
   static parse(text: string, options: ListingOptions): ListingMap {

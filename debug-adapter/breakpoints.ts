@@ -59,12 +59,8 @@ export class BreakpointTable {
   /** After a reset: the new machine gets the same breakpoints. */
   attach(machine: Machine): void {
     this.machine = machine;
-    const addresses = [...this.native.keys()];
-    this.native.clear();
-    for (const a of addresses) {
-      const users = this.all().filter((b) => b.verified && b.addresses.includes(a)).length;
-      if (users > 0) this.native.set(a, { id: machine.addBreakpoint(a), users });
-    }
+    // The use counts stay true across machines: one native breakpoint per address, in one pass.
+    for (const [address, n] of this.native) n.id = machine.addBreakpoint(address);
   }
 
   all(): Breakpoint[] {

@@ -8,6 +8,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Machine, Registers } from '../common/api';
 import { Bitness, DecodedInstruction, decodeOne } from '../common/disasm';
 import { hex } from '../common/expression';
+import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET } from '../common/limits';
 import type { ListingEntry, ListingMap } from '../common/listing';
 import type { ExecutedModes } from './code-modes';
 import { memoryReference, readWhatIsReadable } from './memory';
@@ -195,13 +196,13 @@ export function disassembleRequest(
   count: number,
   executed?: ExecutedModes,
 ): DebugProtocol.DisassembledInstruction[] {
-  count = Math.max(0, Math.min(count, 10000));
+  count = Math.max(0, Math.min(count, MAX_DISASSEMBLE_INSTRUCTIONS));
   const k: CodeKnowledge = { machine, regs, listing, executed };
   const d = new Decoder(k);
   const guess = d.knownBits(address) ?? codeBitness(regs);
   let list: (Row | undefined)[];
   if (instructionOffset < 0) {
-    const back = Math.min(-instructionOffset, 10000);
+    const back = Math.min(-instructionOffset, MAX_DISASSEMBLE_OFFSET);
     const prev = backward(d, k, address, back, guess);
     const pad: undefined[] = new Array(back - prev.length).fill(undefined);
     const after = count > back ? forward(d, address, count - back, guess) : [];

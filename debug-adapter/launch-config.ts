@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { BackendName } from '../common/api';
+import { BOOT_DRIVES, MEMORY_MIB } from '../common/limits';
 
 export type SerialTarget = 'debugConsole' | 'terminal' | 'none' | { file: string };
 
@@ -113,10 +114,10 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     backend = args.backend as BackendName;
   }
 
-  let memoryMiB = 32;
+  let memoryMiB: number = MEMORY_MIB.default;
   if (args.memory !== undefined) {
-    if (typeof args.memory !== 'number' || !Number.isInteger(args.memory) || args.memory < 1 || args.memory > 3072) {
-      fail(`"memory" is guest RAM in MiB, a whole number from 1 to 3072 (got ${JSON.stringify(args.memory)}).`);
+    if (typeof args.memory !== 'number' || !Number.isInteger(args.memory) || args.memory < MEMORY_MIB.min || args.memory > MEMORY_MIB.max) {
+      fail(`"memory" is guest RAM in MiB, a whole number from ${MEMORY_MIB.min} to ${MEMORY_MIB.max} (got ${JSON.stringify(args.memory)}).`);
     }
     memoryMiB = args.memory;
   }
@@ -126,8 +127,8 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
   let bootDrive: number | undefined;
   if (args.bootDrive !== undefined) {
     const d = typeof args.bootDrive === 'string' ? Number(args.bootDrive) : args.bootDrive;
-    if (d !== 0 && d !== 0x80) fail(`"bootDrive" must be 0 (floppy, 0x00) or 128 (hard disk, 0x80) (got ${JSON.stringify(args.bootDrive)}).`);
-    bootDrive = d;
+    if (!(BOOT_DRIVES as readonly unknown[]).includes(d)) fail(`"bootDrive" must be 0 (floppy, 0x00) or 128 (hard disk, 0x80) (got ${JSON.stringify(args.bootDrive)}).`);
+    bootDrive = d as number;
   }
 
   let clock: LaunchClock = 'paced';

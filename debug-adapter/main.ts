@@ -1,13 +1,65 @@
 // The adapter's entry: a DAP server on stdin/stdout (or --server=PORT for debugging the adapter itself).
-import { DebugSession } from '@vscode/debugadapter';
+// In stdio mode the bytes from the client go through our own framing (framing.ts), which survives malformed
+// input; the session sees only well-formed messages. The adapter exits when the client closes its end, on
+// disconnect, or on a signal, and whatever it started (nasm, temp folders) goes with it.
+import { PassThrough } from 'stream';
+import { DebugSession, OutputEvent } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
+import { exitOnSignals } from '../common/scratch';
+import { DapFramer } from './framing';
 import { BootvisorSession } from './session';
+
+const log = (text: string): void => void process.stderr.write(`bootvisor-debug: ${text}\n`);
 
 process.on('uncaughtException', (e) => {
   // Last line of defence: report and keep serving; the session catches request errors itself.
-  process.stderr.write(`bootvisor-debug: uncaught ${e instanceof Error ? e.stack : String(e)}\n`);
+  log(`uncaught ${e instanceof Error ? e.stack : String(e)}`);
 });
 process.on('unhandledRejection', (e) => {
-  process.stderr.write(`bootvisor-debug: unhandled rejection ${e instanceof Error ? e.stack : String(e)}\n`);
+  log(`unhandled rejection ${e instanceof Error ? e.stack : String(e)}`);
 });
 
-DebugSession.run(BootvisorSession);
+function serveStdio(): void {
+  const session = new BootvisorSession();
+  // The session reads nothing itself: its input stream only tells it when the client has gone.
+  const closed = new PassThrough();
+  session.start(closed, process.stdout);
+  process.stdout.on('error', () => {
+    log('the client stopped reading; exiting');
+    process.exit(0);
+  });
+  const framer = new DapFramer({
+    message: (msg) => {
+      try {
+        session.handleMessage(msg as unknown as DebugProtocol.ProtocolMessage);
+      } catch (e) {
+        log(`handling ${JSON.stringify((msg as { command?: unknown }).command ?? msg.type)} failed: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+    },
+    problem: (p) => {
+      log(p.message);
+      if (p.request) {
+        const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: p.request.seq, command: p.request.command, success: false, message: p.message };
+        session.sendResponse(response);
+      } else {
+        session.sendEvent(new OutputEvent(`Bootvisor debug adapter: ${p.message}\n`, 'console'));
+      }
+    },
+  });
+  process.stdin.on('data', (chunk: Buffer) => framer.push(chunk));
+  process.stdin.on('end', () => {
+    log('the client closed the connection; exiting');
+    closed.end();
+    closed.destroy();
+  });
+  process.stdin.on('error', (e) => {
+    log(`reading from the client failed (${e.message}); exiting`);
+    closed.destroy();
+  });
+  // A signal stops the guest as a disconnect would, then exits at once (helpers killed, temp folders gone).
+  exitOnSignals([], () => session.shutdown());
+}
+
+if (process.argv.slice(2).some((a) => /^--server=\d+$/.test(a))) DebugSession.run(BootvisorSession);
+else serveStdio();

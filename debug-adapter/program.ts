@@ -1,13 +1,18 @@
 // Turning the launch's "program" into what the machine boots and the debugger maps: an image, and a listing
-// when there is one. A .asm is assembled first (nasm's messages become the failed launch's message).
-import { spawnSync } from 'child_process';
+// when there is one. A .asm is assembled first, through the bounded runner (common/nasm.ts): the adapter
+// keeps answering requests meanwhile, reports progress, and a disconnect stops the assembler. nasm's
+// messages become the failed launch's message. Every file named by the user is checked before it is read.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+
+import { describeStop, runBounded } from '../common/bounded-process';
 import { readImage } from '../common/image';
+import { readInputFile } from '../common/input-file';
+import { MAX_LISTING_BYTES, MAX_SOURCE_BYTES, NASM_DEFAULT_TIMEOUT_MS, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from '../common/limits';
 import { ListingMap } from '../common/listing';
-import { assemble, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
+import { assemble, AssemblerStoppedError, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
+import { makeScratchDir } from '../common/scratch';
 import type { LaunchConfig } from './launch-config';
 
 export interface LoadedProgram {
@@ -23,16 +28,24 @@ export interface LoadedProgram {
   dispose(): void;
 }
 
+export interface LoadOptions {
+  /** Stops the assembler (the session is ending). */
+  signal?: AbortSignal;
+  /** While the assembler runs: the time spent so far. */
+  onProgress?: (elapsedMs: number) => void;
+}
+
 export class ProgramError extends Error {}
 
 function sha256(file: string): string {
   try {
-    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    return crypto.createHash('sha256').update(readInputFile(file, 'a NASM source', MAX_SOURCE_BYTES)).digest('hex');
   } catch {
     return '';
   }
 }
 
+/** Reads the listing into memory; a temp folder holding it can go right after. */
 function withListing(base: Omit<LoadedProgram, 'listing' | 'sources'>, mainFile: string | undefined): LoadedProgram {
   if (!base.listingPath || !mainFile) return { ...base, sources: [] };
   const listing = ListingMap.fromFile(base.listingPath, { mainFile });
@@ -40,43 +53,67 @@ function withListing(base: Omit<LoadedProgram, 'listing' | 'sources'>, mainFile:
   return { ...base, listing, sources, warnings: [...base.warnings, ...listing.warnings] };
 }
 
-function runCustomAssembler(config: LaunchConfig): LoadedProgram {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-asm-'));
-  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
-  const base = path.basename(config.program).replace(/\.[^.]*$/, '');
-  const output = path.join(dir, `${base}.img`);
-  const listingPath = path.join(dir, `${base}.lst`);
-  const args = config.assembler.args!.map((a) => a.replace(/\$\{program\}/g, config.program).replace(/\$\{output\}/g, output).replace(/\$\{listing\}/g, listingPath));
-  const r = spawnSync(config.assembler.command, args, { encoding: 'utf8', cwd: path.dirname(config.program) });
-  if (r.error) {
-    remove();
-    throw new ProgramError(`Could not run the assembler "${config.assembler.command}": ${r.error.message}. Check "assembler" in launch.json.`);
-  }
-  const out = `${r.stderr ?? ''}${r.stdout ?? ''}`;
-  if (r.status !== 0 || !fs.existsSync(output)) {
-    remove();
-    throw new AssemblyError(config.program, parseNasmDiagnostics(out), out || `${config.assembler.command} exited with status ${r.status}`);
-  }
-  return withListing(
-    { image: fs.readFileSync(output), imagePath: output, listingPath: fs.existsSync(listingPath) ? listingPath : undefined, warnings: out.trim() ? [out.trim()] : [], dispose: remove },
-    config.program,
-  );
-}
-
-export function loadProgram(config: LaunchConfig): LoadedProgram {
-  if (config.kind === 'source') {
-    if (config.assembler.args) return runCustomAssembler(config);
-    const built = assemble(config.program, { nasm: config.assembler.command });
+async function runCustomAssembler(config: LaunchConfig, options: LoadOptions): Promise<LoadedProgram> {
+  const scratch = makeScratchDir('bootvisor-nasm-');
+  try {
+    const base = path.basename(config.program).replace(/\.[^.]*$/, '');
+    const output = path.join(scratch.dir, `${base}.img`);
+    const listingPath = path.join(scratch.dir, `${base}.lst`);
+    const args = config.assembler.args!.map((a) => a.replace(/\$\{program\}/g, config.program).replace(/\$\{output\}/g, output).replace(/\$\{listing\}/g, listingPath));
+    const r = await runBounded({
+      command: config.assembler.command,
+      args,
+      cwd: path.dirname(config.program),
+      timeoutMs: NASM_DEFAULT_TIMEOUT_MS,
+      maxOutputBytes: NASM_MAX_MESSAGE_BYTES,
+      outputFiles: [
+        { path: output, maxBytes: NASM_MAX_IMAGE_BYTES },
+        { path: listingPath, maxBytes: MAX_LISTING_BYTES },
+      ],
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    if (r.spawnError) {
+      throw new ProgramError(`Could not run the assembler "${config.assembler.command}": ${r.spawnError.message}. Check "assembler" in launch.json.`);
+    }
+    if (r.stopped) throw new AssemblerStoppedError(r.stopped, `${config.program}: ${describeStop(config.assembler.command, r, NASM_DEFAULT_TIMEOUT_MS)}`);
+    const out = r.output;
+    if (r.status !== 0 || !fs.existsSync(output)) {
+      throw new AssemblyError(config.program, parseNasmDiagnostics(out), out || `${config.assembler.command} exited with status ${r.status}`);
+    }
     return withListing(
       {
-        image: built.image,
-        imagePath: built.imagePath,
-        listingPath: built.listingPath,
-        warnings: built.warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`),
-        dispose: () => built.remove(),
+        image: readInputFile(output, 'the assembled image', NASM_MAX_IMAGE_BYTES),
+        imagePath: output,
+        listingPath: fs.existsSync(listingPath) ? listingPath : undefined,
+        warnings: out.trim() ? [out.trim()] : [],
+        dispose: () => undefined,
       },
       config.program,
     );
+  } finally {
+    scratch.remove();
+  }
+}
+
+export async function loadProgram(config: LaunchConfig, options: LoadOptions = {}): Promise<LoadedProgram> {
+  if (config.kind === 'source') {
+    if (config.assembler.args) return runCustomAssembler(config, options);
+    const built = await assemble(config.program, { nasm: config.assembler.command, signal: options.signal, onProgress: options.onProgress });
+    try {
+      return withListing(
+        {
+          image: built.image,
+          imagePath: built.imagePath,
+          listingPath: built.listingPath,
+          warnings: built.warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`),
+          dispose: () => undefined,
+        },
+        config.program,
+      );
+    } finally {
+      built.remove();
+    }
   }
   const image = readImage(config.program, { requireSignature: false });
   let listingPath = config.listing;

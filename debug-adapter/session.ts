@@ -8,6 +8,9 @@ import {
   InitializedEvent,
   LoggingDebugSession,
   OutputEvent,
+  ProgressEndEvent,
+  ProgressStartEvent,
+  ProgressUpdateEvent,
   Scope,
   Source,
   StackFrame,
@@ -35,6 +38,8 @@ import {
 } from '../common/dap-protocol';
 import { ExpressionError } from '../common/expression';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
+import { outputProblem } from '../common/input-file';
+import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES } from '../common/limits';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
@@ -110,10 +115,12 @@ export class BootvisorSession extends LoggingDebugSession {
   private program?: LoadedProgram;
   private configurationDone?: () => void;
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
-  private serialFile?: fs.WriteStream;
+  private serialFile?: number;
   private reported = false;
   private backend = 'not started';
-  private clientSupports = { invalidated: false, memory: false };
+  private clientSupports = { invalidated: false, memory: false, progress: false };
+  /** Stops a launch still assembling (disconnect, terminate, the client gone). */
+  private readonly launching = new AbortController();
   private noDebug = false;
   private sessionName = 'Bootvisor debug session';
 
@@ -195,7 +202,11 @@ export class BootvisorSession extends LoggingDebugSession {
       supportsCompletionsRequest: true,
       exceptionBreakpointFilters: exceptionFilters(),
     };
-    this.clientSupports = { invalidated: args.supportsInvalidatedEvent === true, memory: args.supportsMemoryEvent === true };
+    this.clientSupports = {
+      invalidated: args.supportsInvalidatedEvent === true,
+      memory: args.supportsMemoryEvent === true,
+      progress: args.supportsProgressReporting === true,
+    };
     this.sendResponse(response);
   }
 
@@ -211,9 +222,11 @@ export class BootvisorSession extends LoggingDebugSession {
     // VS Code passes the configuration's name: the run's Problems entries are labelled with it.
     const name = (args as { name?: unknown }).name;
     this.sessionName = typeof name === 'string' && name.trim() ? name.trim().slice(0, 80) : 'Bootvisor debug session';
+    let serial: number | undefined;
     try {
       this.config = validateLaunch(args);
-      this.program = loadProgram(this.config);
+      serial = this.openSerial(this.config);
+      this.program = await this.assembleWithProgress(this.config);
       for (const w of this.program.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
       const program = this.program;
       const config = this.config;
@@ -225,12 +238,13 @@ export class BootvisorSession extends LoggingDebugSession {
       this.runtime = new Runtime(machine, program.listing, create);
       this.wire(this.runtime);
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
-      await this.openSerial(config);
+      this.serialFile = serial;
     } catch (e) {
       this.program?.dispose();
       this.program = undefined;
       this.runtime?.dispose();
       this.runtime = undefined;
+      if (this.serialFile === undefined) this.closeSerial(serial);
       if (e instanceof AssemblyError) {
         const failure = assemblyFailure(e, ERR.assembly, (l) => this.convertDebuggerLineToClient(l));
         for (const o of failure.output) this.sendEvent(o);
@@ -270,7 +284,7 @@ export class BootvisorSession extends LoggingDebugSession {
       this.sendEvent(new Event(SERIAL_EVENT, { data: Buffer.from(bytes).toString('base64') }));
       const serial = this.config?.serial;
       if (serial === 'debugConsole') this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout'));
-      else if (this.serialFile) this.serialFile.write(bytes);
+      else this.writeSerialFile(bytes);
     });
     rt.on('debugcon', (bytes) => this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout')));
     rt.on('screen', () => this.sendEvent(new Event(SCREEN_CHANGED_EVENT)));
@@ -328,11 +342,64 @@ export class BootvisorSession extends LoggingDebugSession {
 
   /**
    * "serial": a file gets the bytes; "terminal" leaves them to the client, which shows the SERIAL_EVENTs in
-   * a terminal of its own and sends what the user types back with SERIAL_INPUT_REQUEST.
+   * a terminal of its own and sends what the user types back with SERIAL_INPUT_REQUEST. A file that cannot
+   * be written fails the launch (before anything runs) rather than losing the output in silence.
    */
-  private async openSerial(config: LaunchConfig): Promise<void> {
+  private openSerial(config: LaunchConfig): number | undefined {
     const s = config.serial;
-    if (typeof s === 'object') this.serialFile = fs.createWriteStream(s.file, { flags: 'w' });
+    if (typeof s !== 'object') return undefined;
+    const problem = outputProblem(s.file);
+    if (problem) throw new Error(`"serial": ${problem}`);
+    try {
+      return fs.openSync(s.file, 'w');
+    } catch (e) {
+      throw new Error(`"serial": cannot write ${s.file} (${(e as Error).message}).`);
+    }
+  }
+
+  private closeSerial(fd: number | undefined): void {
+    if (fd === undefined) return;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+
+  /** The guest's serial bytes into the file; a failing write (a full disk) is said once, then the file is dropped. */
+  private writeSerialFile(bytes: Uint8Array): void {
+    if (this.serialFile === undefined) return;
+    try {
+      fs.writeSync(this.serialFile, bytes);
+    } catch (e) {
+      const file = typeof this.config?.serial === 'object' ? this.config.serial.file : 'the serial file';
+      this.sendEvent(new OutputEvent(`Bootvisor: cannot write the serial output to ${file} (${(e as Error).message}); it is no longer written.\n`, 'stderr'));
+      this.closeSerial(this.serialFile);
+      this.serialFile = undefined;
+    }
+  }
+
+  /** Loads the program; an assembly that takes a while shows progress, and a disconnect stops it. */
+  private async assembleWithProgress(config: LaunchConfig): Promise<LoadedProgram> {
+    const progressId = `bootvisor-assemble-${process.pid}`;
+    let shown = false;
+    const onProgress = (elapsedMs: number): void => {
+      if (elapsedMs < 500) return;
+      const seconds = `${(elapsedMs / 1000).toFixed(0)} s`;
+      if (!this.clientSupports.progress) {
+        if (!shown || elapsedMs % 5000 < 250) this.sendEvent(new OutputEvent(`Bootvisor: assembling ${path.basename(config.program)} (${seconds})...\n`, 'console'));
+      } else if (!shown) {
+        this.sendEvent(new ProgressStartEvent(progressId, `Assembling ${path.basename(config.program)}`, undefined));
+      } else {
+        this.sendEvent(new ProgressUpdateEvent(progressId, seconds));
+      }
+      shown = true;
+    };
+    try {
+      return await loadProgram(config, { signal: this.launching.signal, onProgress });
+    } finally {
+      if (shown && this.clientSupports.progress) this.sendEvent(new ProgressEndEvent(progressId));
+    }
   }
 
   private guestShutDown = false;
@@ -340,9 +407,11 @@ export class BootvisorSession extends LoggingDebugSession {
   private shutdownGuest(): void {
     if (this.guestShutDown) return;
     this.guestShutDown = true;
+    this.launching.abort();
     this.writeExitReport();
     this.runtime?.dispose();
-    this.serialFile?.end();
+    this.closeSerial(this.serialFile);
+    this.serialFile = undefined;
     this.program?.dispose();
   }
 
@@ -742,7 +811,8 @@ export class BootvisorSession extends LoggingDebugSession {
       } catch (e) {
         throw new RequestError(ERR.memory, e instanceof Error ? e.message : String(e));
       }
-      const { data, unreadable } = readWhatIsReadable(machine, address, Math.max(0, args.count));
+      // Larger reads are answered in part (DAP allows fewer bytes than asked): the client reads on from there.
+      const { data, unreadable } = readWhatIsReadable(machine, address, Math.max(0, Math.min(args.count, MAX_MEMORY_REQUEST_BYTES)));
       if (data.length === 0 && args.count > 0) {
         throw new RequestError(ERR.memory, `Memory at ${hexAddr(address)} cannot be read: it is outside guest RAM or not mapped by the guest's page tables.`);
       }
@@ -755,6 +825,13 @@ export class BootvisorSession extends LoggingDebugSession {
     this.handle(response, args as never, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
+      const size = Math.floor((args.data.length * 3) / 4);
+      if (size > MAX_MEMORY_REQUEST_BYTES + 2) {
+        throw new RequestError(
+          ERR.memory,
+          `Writing about ${size} bytes at once is refused: at most ${MAX_MEMORY_REQUEST_BYTES} bytes per writeMemory request (send it in parts).`,
+        );
+      }
       const data = new Uint8Array(Buffer.from(args.data, 'base64'));
       try {
         rt.currentMachine.writeMemory(address, data);
@@ -772,6 +849,16 @@ export class BootvisorSession extends LoggingDebugSession {
     this.handle(response, args as never, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
+      const offset = args.instructionOffset ?? 0;
+      if (!Number.isInteger(offset) || Math.abs(offset) > MAX_DISASSEMBLE_OFFSET) {
+        throw new RequestError(
+          ERR.request,
+          `instructionOffset ${offset} is refused: disassembly starts at most ${MAX_DISASSEMBLE_OFFSET} instructions from its reference (give a nearer memoryReference).`,
+        );
+      }
+      if (args.instructionCount > MAX_DISASSEMBLE_INSTRUCTIONS) {
+        throw new RequestError(ERR.request, `instructionCount ${args.instructionCount} is refused: at most ${MAX_DISASSEMBLE_INSTRUCTIONS} instructions per request.`);
+      }
       response.body = { instructions: disassembleRequest(rt.currentMachine, rt.registers(), rt.listing, address, args.instructionOffset ?? 0, args.instructionCount, rt.executed) };
       this.sendResponse(response);
     });

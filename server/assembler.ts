@@ -1,10 +1,14 @@
 // Runs nasm on a temporary copy of a document (never writing into the user's tree) and reads back its
 // messages, the image and the listing. %include and incbin still resolve: nasm runs in the file's own
-// directory with `-I` pointing there.
-import { execFile } from 'child_process';
+// directory with `-I` pointing there. nasm runs through the shared bounded runner (common/bounded-process.ts):
+// time limit, capped messages and output files, killed with its process group on timeout or cancel.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+
+import { describeStop, runBounded } from '../common/bounded-process';
+import { readInputFile } from '../common/input-file';
+import { MAX_LISTING_BYTES, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from '../common/limits';
+import { makeScratchDir } from '../common/scratch';
 
 export interface NasmMessage {
   /** The file nasm named: the document itself (`null` file) or an included file's absolute path. */
@@ -27,8 +31,6 @@ export interface AssembleOptions {
   format?: 'bin' | 'elf32' | 'elf64';
   /** Stops nasm (a newer keystroke, or the server shutting down). */
   signal?: AbortSignal;
-  /** Temporary folders in use: the caller removes what is left in it when it exits mid-run. */
-  scratch?: Set<string>;
   /** Unsaved text of other open files (absolute paths): used instead of the disk copy when included. */
   overlay?: { file: string; text: string }[];
 }
@@ -42,8 +44,8 @@ export function chooseFormat(text: string): 'bin' | 'elf32' | 'elf64' {
 }
 
 export async function assemble(text: string, documentPath: string, options: AssembleOptions): Promise<AssembleResult> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-lsp-'));
-  options.scratch?.add(tmp);
+  const scratch = makeScratchDir('bootvisor-lsp-');
+  const tmp = scratch.dir;
   try {
     const base = path.basename(documentPath) || 'untitled.asm';
     const source = path.join(tmp, base);
@@ -66,33 +68,35 @@ export async function assemble(text: string, documentPath: string, options: Asse
     const args = ['-f', format, '-o', image, '-l', listing, '-I', src + path.sep];
     if (dirExists) args.push('-I', dir + path.sep);
     args.push(source);
-    const run = await new Promise<{ code: number | null; stderr: string; error?: NodeJS.ErrnoException }>((resolve) => {
-      execFile(options.nasmPath, args, { cwd: src, timeout: options.timeoutMs ?? 10000, maxBuffer: 4 << 20, signal: options.signal },
-        (error, _stdout, stderr) => {
-          const err = error as (NodeJS.ErrnoException & { code?: unknown; killed?: boolean }) | null;
-          if (err && typeof err.code === 'string') resolve({ code: null, stderr: String(stderr), error: err });
-          else if (err && err.killed) resolve({ code: null, stderr: String(stderr), error: Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }) });
-          else resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr: String(stderr) });
-        });
+    const timeoutMs = options.timeoutMs ?? 10000;
+    const run = await runBounded({
+      command: options.nasmPath,
+      args,
+      cwd: src,
+      timeoutMs,
+      maxOutputBytes: NASM_MAX_MESSAGE_BYTES,
+      outputFiles: [
+        { path: image, maxBytes: NASM_MAX_IMAGE_BYTES },
+        { path: listing, maxBytes: MAX_LISTING_BYTES },
+      ],
+      signal: options.signal,
     });
-    if (run.error) {
-      if (run.error.code === 'ENOENT' || run.error.code === 'EACCES') {
-        return { ok: false, missingNasm: true, detail: `${options.nasmPath}: ${run.error.code === 'ENOENT' ? 'not found' : 'not executable'}` };
+    if (run.spawnError) {
+      const code = run.spawnError.code;
+      if (code === 'ENOENT' || code === 'EACCES') {
+        return { ok: false, missingNasm: true, detail: `${options.nasmPath}: ${code === 'ENOENT' ? 'not found' : 'not executable'}` };
       }
-      if (run.error.code === 'ABORT_ERR' || options.signal?.aborted) return { ok: false, missingNasm: false, detail: 'cancelled' };
-      if (run.error.code === 'ETIMEDOUT') {
-        return { ok: false, missingNasm: false, detail: `nasm did not finish within ${((options.timeoutMs ?? 10000) / 1000).toFixed(1)} s and was stopped (a runaway %rep or recursive macro?)` };
-      }
-      return { ok: false, missingNasm: false, detail: `nasm failed to run (${run.error.code ?? run.error.message})` };
+      return { ok: false, missingNasm: false, detail: `nasm failed to run (${code ?? run.spawnError.message})` };
     }
-    const messages = parseNasmMessages(run.stderr, source, src, dir);
-    const readIf = async (p: string) => (fs.existsSync(p) ? fs.promises.readFile(p) : undefined);
-    const bin = run.code === 0 ? await readIf(image) : undefined;
-    const lst = await readIf(listing);
+    if (run.stopped === 'aborted' || options.signal?.aborted) return { ok: false, missingNasm: false, detail: 'cancelled' };
+    if (run.stopped) return { ok: false, missingNasm: false, detail: describeStop('nasm', run, timeoutMs)! };
+    const messages = parseNasmMessages(run.output, source, src, dir);
+    const readIf = (p: string, max: number): Buffer | undefined => (fs.existsSync(p) ? readInputFile(p, 'nasm output', max) : undefined);
+    const bin = run.status === 0 ? readIf(image, NASM_MAX_IMAGE_BYTES) : undefined;
+    const lst = readIf(listing, MAX_LISTING_BYTES);
     return { ok: true, messages, image: bin, listing: lst?.toString('latin1'), format };
   } finally {
-    removeScratch(tmp);
-    options.scratch?.delete(tmp);
+    scratch.remove();
   }
 }
 
@@ -122,13 +126,4 @@ function fileOf(named: string, tempSource: string, cwd: string, userDir: string)
   if (named === tempSource || resolved === tempSource) return null;
   if (resolved.startsWith(cwd + path.sep)) return path.join(userDir, path.relative(cwd, resolved));
   return resolved;
-}
-
-/** Removes a temporary folder, quietly (a folder already gone is fine). */
-export function removeScratch(dir: string): void {
-  try {
-    fs.rmSync(dir, { recursive: true, force: true });
-  } catch {
-    // nothing more to do: it lives in the system's temp folder
-  }
 }

@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'url';
 import type { Registers } from '../common/api';
 import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
 import { DEBUG_STATE_NOTIFICATION, DebugStateParams, EXIT_REPORT_NOTIFICATION, ExitReportParams, ServerOptions } from '../common/lsp-protocol';
-import { assemble, NasmMessage, removeScratch } from './assembler';
+import { removeAllScratch } from '../common/scratch';
+import { assemble, NasmMessage } from './assembler';
 import { bootSectorChecks, Finding } from './boot-checks';
 import { exitFindings, ExitFinding } from './exit-diagnostics';
 import { FileIndex, isIncludeName, MAX_PARSE_BYTES } from './file-index';
@@ -43,8 +44,6 @@ export class BootvisorServer {
   private toldOnce = new Set<string>();
   /** The nasm run of each document, if one is going: a newer check or the server's end stops it. */
   private running = new Map<string, AbortController>();
-  /** nasm's temporary folders in use, removed at exit even when a run is cut short. */
-  private scratch = new Set<string>();
   private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, workspaceFolders: false };
 
   constructor(private readonly connection: Connection) {
@@ -173,8 +172,7 @@ export class BootvisorServer {
   private abortAll(): void {
     for (const a of this.running.values()) a.abort();
     this.running.clear();
-    for (const dir of this.scratch) removeScratch(dir);
-    this.scratch.clear();
+    removeAllScratch();
   }
 
   /** A fresh abort signal for the document's nasm run, stopping the previous one. */
@@ -286,7 +284,7 @@ export class BootvisorServer {
       const main = includers[0];
       const mainText = main !== undefined ? this.index.text(main) : undefined;
       if (main === undefined || mainText === undefined) return setResult();
-      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(main), signal: this.nasmSignal(uri), scratch: this.scratch });
+      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(main), signal: this.nasmSignal(uri) });
       if (this.generation.get(uri) !== gen) return;
       if (result.ok) {
         for (const m of result.messages) if (m.file === file) mine.push(this.nasmDiagnostic(m, text.split(/\r?\n/)[m.line] ?? ''));
@@ -296,7 +294,7 @@ export class BootvisorServer {
       return setResult();
     }
 
-    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(file), signal: this.nasmSignal(uri), scratch: this.scratch });
+    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(file), signal: this.nasmSignal(uri) });
     if (this.generation.get(uri) !== gen) return;
     if (!result.ok) {
       if (result.missingNasm) {

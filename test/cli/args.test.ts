@@ -39,7 +39,7 @@ describe('cli arguments', () => {
       'boot.asm', '--backend', 'kvm', '--memory=64', '--serial', '-', '--debugcon', 'dbg.txt', '--timeout', '2.5',
       '--max-instructions', '0x1000', '--keys', 'ab\\n', '--expect-serial', 'Hello.*!', '--expect-screen=OK',
       '--screen', 's.txt', '--screenshot', 's.png', '--report', 'r.json', '--boot-drive', 'hdd',
-      '--no-signature-check', '--clock', 'real', '--stop-on-unhandled-port', '--quiet',
+      '--no-signature-check', '--clock', 'real', '--stop-on-unhandled-port', '--quiet', '--guest-exit', 'verbatim',
     );
     assert.deepStrictEqual(
       { ...o, expectSerial: String(o.expectSerial), expectScreen: String(o.expectScreen) },
@@ -47,7 +47,7 @@ describe('cli arguments', () => {
         input: 'boot.asm', backend: 'kvm', memoryMiB: 64, serial: '-', debugcon: 'dbg.txt', timeout: 2.5,
         maxInstructions: 4096, keys: 'ab\n', expectSerial: '/Hello.*!/m', expectScreen: '/OK/m', screen: 's.txt',
         screenshot: 's.png', report: 'r.json', bootDrive: 0x80, requireSignature: false, clock: 'real',
-        stopOnUnhandledPort: true, quiet: true,
+        stopOnUnhandledPort: true, quiet: true, guestExit: 'verbatim',
       },
     );
   });
@@ -59,8 +59,10 @@ describe('cli arguments', () => {
 
   it('reads boot drives by name or number', () => {
     assert.strictEqual(options('a.img', '--boot-drive', 'floppy').bootDrive, 0);
-    assert.strictEqual(options('a.img', '--boot-drive', '0x81').bootDrive, 0x81);
+    assert.strictEqual(options('a.img', '--boot-drive', '0x80').bootDrive, 0x80);
     assert.strictEqual(options('a.img', '--boot-drive', '128').bootDrive, 128);
+    // Only the drives the machine boots from (common/limits.ts BOOT_DRIVES): a usage error, not a bad image.
+    refused(['run', 'a.img', '--boot-drive', '0xff'], /--boot-drive "0xff": Bootvisor boots from 0x00 \(floppy\) or 0x80 \(hard disk\)/);
   });
 
   it('decodes --keys escapes', () => {

@@ -60,7 +60,7 @@ describe('cli bad input', function () {
     assert.match(r.stderr, /nothere\.asm: no such file\./);
     r = runCli(['run', tmp.dir]);
     assert.strictEqual(r.status, ExitStatus.noInput);
-    assert.match(r.stderr, /is a directory, not a disk image/);
+    assert.match(r.stderr, /is a directory, not a regular file: a disk image must be a regular file/);
   });
 
   it('refuses bad option values with status 64 before touching the image', () => {

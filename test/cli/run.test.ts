@@ -67,7 +67,7 @@ describe('bootvisor run', function () {
   it('types the --keys escapes as the keys they name (Escape, Tab, \\xNN)', () => {
     requireNasm();
     const r = runCli(['run', path.join(ROOT, 'test', 'pc', 'programs', 'int16.asm'), '--keys', '\\e\\t\\x41', '--debugcon', '-']);
-    assert.strictEqual(r.status, 1, r.stderr); // the program leaves through port 0xF4 with 0
+    assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr); // it leaves through port 0xF4 with 0: QEMU's 1 is reserved
     assert.match(r.stdout, /^key1=011B$/m, 'Escape: scan code 01h, ASCII 1Bh');
     assert.match(r.stdout, /^key2=0F09$/m, 'Tab');
     assert.match(r.stdout, /^key3=1E41$/m, 'A, shifted');
@@ -103,13 +103,28 @@ describe('bootvisor run', function () {
     assert.match(r.stderr, /-> #DF/);
   });
 
-  it('exits with the isa-debug-exit status the guest wrote to port 0xF4', () => {
+  it('exits with the isa-debug-exit status the guest wrote to port 0xF4, never one of its own', () => {
     requireNasm();
-    const f = tmp.file('exit.asm');
-    fs.writeFileSync(f, 'bits 16\norg 0x7c00\n  mov al, 0x21\n  out 0xf4, al\n  jmp $\n  times 510-($-$$) db 0\n  dw 0xaa55\n');
-    const r = runCli(['run', f]);
-    assert.strictEqual(r.status, 0x43, r.stderr);
-    assert.match(r.stderr, /the guest wrote 21h to the exit port 0xF4 at 0000:7C04 \(.*exit\.asm:4: out 0xf4, al\): exit status 67/);
+    const exitWith = (value: number): string => {
+      const f = tmp.file(`exit-${value}.asm`);
+      fs.writeFileSync(f, `bits 16\norg 0x7c00\n  mov al, ${value}\n  out 0xf4, al\n  jmp $\n  times 510-($-$$) db 0\n  dw 0xaa55\n`);
+      return f;
+    };
+    // 0x10: QEMU's (0x10 << 1) | 1 = 33, which Bootvisor never uses itself.
+    let r = runCli(['run', exitWith(0x10)]);
+    assert.strictEqual(r.status, 33, r.stderr);
+    assert.match(r.stderr, /the guest wrote 10h to the exit port 0xF4 at 0000:7C04 \(.*exit-16\.asm:4: out 0xf4, al\): exit status 33 \(as QEMU's isa-debug-exit\)/);
+    // 0x20: QEMU would give 65, Bootvisor's "unusable image"; 0x80: 257 does not fit. Both give 4 and say why.
+    r = runCli(['run', exitWith(0x20)]);
+    assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr);
+    assert.match(r.stderr, /wrote 20h to the exit port 0xF4 .*: exit status 4: QEMU's status \(32 << 1\) \| 1 = 65 is one of Bootvisor's own; --guest-exit verbatim gives 32/);
+    r = runCli(['run', exitWith(0x80)]);
+    assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr);
+    assert.match(r.stderr, /exit status 4: QEMU's status \(128 << 1\) \| 1 = 257 does not fit in 8 bits; --guest-exit verbatim gives 128/);
+    // verbatim: the value itself.
+    r = runCli(['run', exitWith(0x20), '--guest-exit', 'verbatim']);
+    assert.strictEqual(r.status, 0x20, r.stderr);
+    assert.match(r.stderr, /exit status 32 \(--guest-exit verbatim\)/);
   });
 
   it('writes COM1 and the debug console to files', () => {
@@ -185,7 +200,7 @@ describe('bootvisor run', function () {
     assert.strictEqual(report.backend, 'software');
     assert.strictEqual(report.stop.reason, 'triple-fault');
     assert.deepStrictEqual(report.stop.source, { file: asm, line });
-    assert.ok(report.listing && fs.existsSync(report.listing), 'the listing is kept for the report');
+    assert.strictEqual(report.listing, undefined, 'the report carries source lines, not a temp listing');
     assert.deepStrictEqual(report.sources.map((s) => s.file), [asm]);
     assert.match(report.sources[0].sha256, /^[0-9a-f]{64}$/);
     const tf = report.exits.find((e) => e.kind === 'triple-fault');
@@ -250,7 +265,7 @@ describe('bootvisor run', function () {
     requireNasm();
     const programs = path.join(ROOT, 'test', 'pc', 'programs');
     const mem = runCli(['run', path.join(programs, 'int15.asm'), '--memory', '64', '--debugcon', '-']);
-    assert.strictEqual(mem.status, 1, mem.stderr); // the program writes 0 to port 0xF4: (0 << 1) | 1
+    assert.strictEqual(mem.status, ExitStatus.guestExitReserved, mem.stderr); // it writes 0 to port 0xF4: QEMU's 1 is reserved
     assert.match(mem.stdout, /^ext_kb=FC00$/m, '63 MiB above the first');
     const hdd = runCli(['run', path.join(programs, 'int13-lba.asm'), '--boot-drive', 'hdd', '--debugcon', '-']);
     assert.match(hdd.stdout, /^drive=80$/m, hdd.stderr);
@@ -274,7 +289,7 @@ describe('bootvisor run', function () {
   it('refuses an output file it cannot create with 73', () => {
     const r = runCli(['run', exampleImg('hello'), '--serial', tmp.dir]);
     assert.strictEqual(r.status, ExitStatus.cantCreate, r.stderr);
-    assert.match(r.stderr, /--serial .*: cannot write it/);
+    assert.match(r.stderr, /--serial .* is a directory: name a regular file/);
   });
 
   it('boots with --no-signature-check what it otherwise refuses', () => {

@@ -12,6 +12,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { assembleSync } from '../../common/nasm';
+
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const programsDir = path.join(repoRoot, 'test', 'cpu', 'programs');
 export const QEMU = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
@@ -63,16 +65,9 @@ export function toolMissing(cmd: string, args: string[] = ['--version']): string
 
 /** Assembles a program; throws with nasm's messages when it does not assemble. */
 export function assemble(file: string): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-asm-'));
-  try {
-    const out = path.join(dir, 'out.img');
-    const r = spawnSync('nasm', ['-f', 'bin', '-w-prefix-lock', '-I', programsDir + path.sep, '-o', out, file], { encoding: 'utf8' });
-    if (r.error) throw new Error(`nasm could not be started (${r.error.message}): run scripts/install-test-deps.sh`);
-    if (r.status !== 0) throw new Error(`nasm failed on ${path.basename(file)}:\n${r.stderr}`);
-    return fs.readFileSync(out);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const a = assembleSync(file, { includeDirs: [programsDir], extraArgs: ['-w-prefix-lock'] });
+  a.remove();
+  return Buffer.from(a.image);
 }
 
 /** The program's lines from a debug-port transcript (firmware output before @@BEGIN is dropped). */

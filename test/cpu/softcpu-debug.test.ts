@@ -7,18 +7,15 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { assembleSync } from '../../common/nasm';
 import { createSoftCpu, SoftCpu } from '../../common/soft-cpu';
 
 const SRC = path.resolve(__dirname, '../../../test/cpu/programs');
 
 function assemble(name: string): Buffer {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-cpu-')), 'prog.img');
-  const r = spawnSync('nasm', ['-f', 'bin', '-I', SRC + '/lib/', '-I', SRC + '/', path.join(SRC, name), '-o', out], {
-    encoding: 'utf8',
-  });
-  if (r.error) throw new Error('nasm is not installed: run scripts/install-test-deps.sh (or apt-get install nasm)');
-  if (r.status !== 0) throw new Error(`nasm failed on ${name}:\n${r.stderr}`);
-  return fs.readFileSync(out);
+  const a = assembleSync(path.join(SRC, name), { includeDirs: [path.join(SRC, 'lib'), SRC] });
+  a.remove();
+  return Buffer.from(a.image);
 }
 
 function boot(name: string, opts: { a20?: boolean } = {}): SoftCpu {

@@ -1,0 +1,168 @@
+// Running a helper program (nasm, a custom assembler) with bounds: a time limit, a cap on the messages kept,
+// caps on the files it writes, and cancellation. It runs in a process group of its own, so a timeout, an
+// abort or the end of our own process kills it and anything it started: no orphan keeps a core busy.
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+
+export interface BoundedRunOptions {
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** Kill the process group after this long. */
+  timeoutMs: number;
+  /** Bytes of stdout + stderr kept (the rest is counted and dropped). */
+  maxOutputBytes: number;
+  /** Files the program writes, each with the size at which it is killed (checked while it runs). */
+  outputFiles?: { path: string; maxBytes: number }[];
+  signal?: AbortSignal;
+  /** Called about every `progressMs` while the program runs, with the time spent. */
+  onProgress?: (elapsedMs: number) => void;
+  progressMs?: number;
+}
+
+export interface BoundedRunResult {
+  /** The exit status, or null when it was killed or could not start. */
+  status: number | null;
+  output: string;
+  /** Bytes of output dropped beyond maxOutputBytes. */
+  droppedBytes: number;
+  /** Why it was stopped, if it was. */
+  stopped?: 'timeout' | 'aborted' | 'file-too-large';
+  /** The file that grew too large (with stopped === 'file-too-large'). */
+  oversizedFile?: string;
+  /** It could not start (ENOENT: no such program; EACCES: not executable). */
+  spawnError?: NodeJS.ErrnoException;
+  elapsedMs: number;
+}
+
+/** Process groups of helpers still running; killed when this process ends however it ends. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Kills every helper this process started and that still runs (for signal and shutdown handlers). */
+export function killAllHelpers(): void {
+  for (const pid of running) killGroup(pid);
+  running.clear();
+}
+
+/** How many helpers run now (tests check nothing is left). */
+export function runningHelpers(): number {
+  return running.size;
+}
+
+process.on('exit', killAllHelpers);
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    if (options.signal?.aborted) {
+      resolve({ status: null, output: '', droppedBytes: 0, stopped: 'aborted', elapsedMs: 0 });
+      return;
+    }
+    const child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      // Its own process group: one kill reaches whatever it starts (a custom assembler may be a script).
+      detached: process.platform !== 'win32',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let dropped = 0;
+    let stopped: BoundedRunResult['stopped'];
+    let oversizedFile: string | undefined;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    let settled = false;
+    const collect = (b: Buffer): void => {
+      const room = options.maxOutputBytes - kept;
+      if (room > 0) chunks.push(room >= b.length ? b : b.subarray(0, room));
+      kept += Math.min(room > 0 ? room : 0, b.length);
+      dropped += Math.max(0, b.length - Math.max(room, 0));
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+
+    const stop = (why: NonNullable<BoundedRunResult['stopped']>): void => {
+      if (stopped || settled) return;
+      stopped = why;
+      if (child.pid !== undefined) killGroup(child.pid);
+      else child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    const progressMs = options.progressMs ?? 250;
+    const ticker = setInterval(() => {
+      for (const f of options.outputFiles ?? []) {
+        if (fileSize(f.path) > f.maxBytes) {
+          oversizedFile = f.path;
+          stop('file-too-large');
+          return;
+        }
+      }
+      options.onProgress?.(Date.now() - started);
+    }, progressMs);
+    const onAbort = (): void => stop('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (child.pid !== undefined) running.add(child.pid);
+
+    const finish = (status: number | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearInterval(ticker);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (child.pid !== undefined) {
+        // A helper's own children may outlive it in its group: end them too.
+        killGroup(child.pid);
+        running.delete(child.pid);
+      }
+      resolve({
+        status: stopped ? null : status,
+        output: Buffer.concat(chunks).toString('utf8'),
+        droppedBytes: dropped,
+        stopped,
+        oversizedFile,
+        spawnError,
+        elapsedMs: Date.now() - started,
+      });
+    };
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      spawnError = e;
+      finish(null);
+    });
+    // Whatever it left running in its group holds our pipes open: end it, so 'close' comes.
+    child.on('exit', () => {
+      if (child.pid !== undefined) killGroup(child.pid);
+    });
+    // 'close' waits for the pipes too: every message is in.
+    child.on('close', (status) => finish(status));
+  });
+}
+
+/** In words, why a bounded run did not finish normally (for messages). */
+export function describeStop(name: string, r: BoundedRunResult, timeoutMs: number): string | undefined {
+  switch (r.stopped) {
+    case 'timeout':
+      return `${name} did not finish within ${(timeoutMs / 1000).toFixed(1)} s and was stopped (a runaway %rep or recursive macro?)`;
+    case 'aborted':
+      return `${name} was cancelled`;
+    case 'file-too-large':
+      return `${name} was stopped: ${r.oversizedFile} grew beyond the limit (a runaway \`times\` or %rep?)`;
+    default:
+      return undefined;
+  }
+}

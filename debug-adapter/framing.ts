@@ -1,0 +1,210 @@
+// Reading DAP messages off a byte stream without trusting it. `Content-Length: N\r\n\r\n` then N bytes of
+// JSON, as the protocol says; anything else (no header, a negative, huge or missing length, a length too
+// short for its body, bytes that are not UTF-8 or not JSON, JSON that is not a request) is reported once per
+// occurrence and skipped up to the next header, so one bad message never makes the adapter deaf or silent.
+// Memory stays bounded: at most one message (MAX_PROTOCOL_MESSAGE_BYTES) and a short header are buffered.
+import { MAX_PROTOCOL_MESSAGE_BYTES } from '../common/limits';
+
+const HEADER_NAME = Buffer.from('Content-Length:', 'latin1');
+const HEADER_NAME_LOWER = Buffer.from('content-length:', 'latin1');
+const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
+/** How much of each end of an oversized message is kept to find its seq and command. */
+const SALVAGE_BYTES = 4096;
+/** Longer than any real header block (Content-Length plus an optional Content-Type). */
+const MAX_HEADER_BYTES = 1024;
+
+export interface FramingProblem {
+  message: string;
+  /** When the bad message was still a request we could read: answer it with this. */
+  request?: { seq: number; command: string };
+}
+
+export interface FramerSink {
+  message(msg: { type: string; seq: number; [key: string]: unknown }): void;
+  problem(p: FramingProblem): void;
+}
+
+/** Where a header starts: "Content-Length:" as the protocol spells it (or all in lower case). */
+function findHeader(buf: Buffer): number {
+  const a = buf.indexOf(HEADER_NAME);
+  const b = buf.indexOf(HEADER_NAME_LOWER);
+  return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export class DapFramer {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Body bytes expected; -1 while looking for a header. */
+  private want = -1;
+  /** An oversized body being skipped: bytes left, and its first and last bytes (where seq and command are). */
+  private skipping?: { left: number; length: number; head: Buffer; tail: Buffer };
+
+  constructor(
+    private readonly sink: FramerSink,
+    private readonly maxBody = MAX_PROTOCOL_MESSAGE_BYTES,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    for (;;) {
+      if (this.skipping) {
+        if (!this.skip()) return;
+        continue;
+      }
+      if (this.want >= 0) {
+        if (this.buf.length < this.want) return;
+        const body = this.buf.subarray(0, this.want);
+        this.buf = this.buf.subarray(this.want);
+        this.want = -1;
+        this.body(body);
+        continue;
+      }
+      if (!this.header()) return;
+    }
+  }
+
+  /** Finds and reads one header block; false when more bytes are needed. */
+  private header(): boolean {
+    // Search only the first part of the buffer for the header name: junk before it is skipped.
+    const window = this.buf.subarray(0, Math.min(this.buf.length, MAX_HEADER_BYTES * 64));
+    const at = findHeader(window);
+    if (at < 0) {
+      // Keep a tail that could be the start of a header split across chunks.
+      const keep = Math.min(this.buf.length, HEADER_NAME.length - 1);
+      const dropped = this.buf.length - keep;
+      if (dropped > 0 && this.buf.subarray(0, dropped).some((b) => b !== 0x0d && b !== 0x0a && b !== 0x20)) {
+        this.sink.problem({ message: `skipped ${dropped} byte(s) that are not a DAP message (no Content-Length header)` });
+      }
+      this.buf = this.buf.subarray(dropped);
+      return false;
+    }
+    if (at > 0) {
+      const junk = this.buf.subarray(0, at);
+      if (junk.some((b) => b !== 0x0d && b !== 0x0a && b !== 0x20)) {
+        this.sink.problem({ message: `skipped ${at} byte(s) before a Content-Length header (a body longer than its Content-Length, or junk)` });
+      }
+      this.buf = this.buf.subarray(at);
+    }
+    const end = this.buf.indexOf(HEADER_END);
+    if (end < 0) {
+      if (this.buf.length > MAX_HEADER_BYTES) {
+        this.sink.problem({ message: `a header of more than ${MAX_HEADER_BYTES} bytes without its blank line: skipped` });
+        this.buf = this.buf.subarray(HEADER_NAME.length);
+        return true;
+      }
+      return false;
+    }
+    const header = this.buf.subarray(0, end).toString('latin1');
+    this.buf = this.buf.subarray(end + HEADER_END.length);
+    let length: number | undefined;
+    for (const line of header.split('\r\n')) {
+      const m = /^content-length:\s*(.*?)\s*$/i.exec(line);
+      if (m) length = /^\d{1,12}$/.test(m[1]) ? Number(m[1]) : NaN;
+    }
+    if (length === undefined || Number.isNaN(length)) {
+      this.sink.problem({ message: `a header with a Content-Length that is not a whole number (${JSON.stringify(header.slice(0, 80))}): skipped up to the next header` });
+      return true;
+    }
+    if (length > this.maxBody) {
+      // Read past it without keeping it, then answer it if its seq can be found at either end.
+      this.skipping = { left: length, length, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
+      return true;
+    }
+    this.want = length;
+    return true;
+  }
+
+  /**
+   * Consumes an oversized body without keeping it; true when it is over. A header arriving before the
+   * declared length is spent means the length was a lie: the skip ends there and reading resumes at it.
+   */
+  private skip(): boolean {
+    const s = this.skipping!;
+    const window = this.buf.subarray(0, Math.min(this.buf.length, s.left));
+    // A header split across chunks: look from the last bytes already skipped.
+    const carry = s.tail.subarray(Math.max(0, s.tail.length - (HEADER_NAME.length - 1)));
+    const joined = Buffer.concat([carry, window]);
+    const found = findHeader(joined);
+    const take = found >= 0 ? Math.max(0, found - carry.length) : window.length;
+    const part = window.subarray(0, take);
+    if (s.head.length < SALVAGE_BYTES) s.head = Buffer.concat([s.head, part.subarray(0, SALVAGE_BYTES - s.head.length)]);
+    s.tail = Buffer.concat([s.tail, part]).subarray(-SALVAGE_BYTES);
+    const salvaged = (): FramingProblem['request'] => salvage(`${s.head.toString('utf8')} ${s.tail.toString('utf8')}`);
+    if (found >= 0) {
+      this.buf = Buffer.concat([joined.subarray(found), this.buf.subarray(window.length)]);
+      this.skipping = undefined;
+      this.sink.problem({
+        message: `Content-Length ${s.length} is over the limit of ${this.maxBody} bytes and another header came after ${s.length - s.left + take} bytes: reading resumes there`,
+        request: salvaged(),
+      });
+      return true;
+    }
+    this.buf = this.buf.subarray(take);
+    s.left -= take;
+    if (s.left > 0) return false;
+    this.skipping = undefined;
+    this.sink.problem({
+      message: `a message of ${s.length} bytes is over the limit of ${this.maxBody} bytes and was not read (a smaller request, such as a shorter writeMemory, works)`,
+      request: salvaged(),
+    });
+    return true;
+  }
+
+  private body(bytes: Buffer): void {
+    if (bytes.length === 0) {
+      this.sink.problem({ message: 'an empty message (Content-Length: 0) was ignored' });
+      return;
+    }
+    let text: string;
+    let notUtf8 = false;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      notUtf8 = true;
+      text = bytes.toString('utf8');
+    }
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      this.sink.problem({ message: `a message that is not JSON${notUtf8 ? ' (nor UTF-8)' : ''} was ignored: ${(e as Error).message}`, request: salvage(text) });
+      return;
+    }
+    const m = msg as { type?: unknown; seq?: unknown; command?: unknown; arguments?: unknown } | null;
+    const isObject = typeof m === 'object' && m !== null && !Array.isArray(m);
+    const request = isObject && Number.isSafeInteger(m.seq) && typeof m.command === 'string' ? { seq: m.seq as number, command: m.command as string } : undefined;
+    if (notUtf8) {
+      this.sink.problem({ message: 'a message that is not valid UTF-8 was ignored', request });
+      return;
+    }
+    if (!isObject) {
+      this.sink.problem({ message: `a message that is not a JSON object was ignored (${text.slice(0, 40)})` });
+      return;
+    }
+    if (m.type === 'request') {
+      if (!request) {
+        this.sink.problem({ message: 'a request without a whole-number "seq" and a string "command" was ignored', request: salvage(text) });
+        return;
+      }
+      if (m.arguments !== undefined && (typeof m.arguments !== 'object' || m.arguments === null || Array.isArray(m.arguments))) {
+        this.sink.problem({ message: `"${request.command}": "arguments" must be an object`, request });
+        return;
+      }
+      this.sink.message(m as { type: string; seq: number });
+      return;
+    }
+    if (m.type === 'response' && Number.isSafeInteger((m as { request_seq?: unknown }).request_seq)) {
+      this.sink.message(m as { type: string; seq: number });
+      return;
+    }
+    this.sink.problem({ message: `a message of type ${JSON.stringify(m.type)} was ignored: a debug adapter takes requests (and responses to its own requests)`, request });
+  }
+}
+
+/** The seq and command of a request whose body is damaged, when they can still be read, so it gets an answer. */
+function salvage(text: string): FramingProblem['request'] {
+  const seq = /"seq"\s*:\s*(\d{1,15})/.exec(text);
+  const command = /"command"\s*:\s*"([A-Za-z0-9_/.-]{1,64})"/.exec(text);
+  return seq ? { seq: Number(seq[1]), command: command?.[1] ?? 'unknown' } : undefined;
+}

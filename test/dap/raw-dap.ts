@@ -1,0 +1,128 @@
+// A DAP client that can also send bytes no well-behaved client would: for the framing tests and the
+// protocol fuzzer. It runs the real adapter (out/debug-adapter/main.js) and reads every frame it writes.
+import { ChildProcess, spawn } from 'child_process';
+import * as path from 'path';
+
+export const ADAPTER = path.resolve(__dirname, '../../debug-adapter/main.js');
+
+export interface DapMessage {
+  type: string;
+  seq: number;
+  command?: string;
+  event?: string;
+  request_seq?: number;
+  success?: boolean;
+  message?: string;
+  body?: Record<string, unknown>;
+}
+
+export class RawDap {
+  readonly child: ChildProcess;
+  readonly messages: DapMessage[] = [];
+  stderr = '';
+  exited?: { code: number | null; signal: NodeJS.Signals | null };
+  private buf = Buffer.alloc(0);
+  private seq = 1;
+  private waiters: (() => void)[] = [];
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    this.child = spawn(process.execPath, [ADAPTER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (b: Buffer) => this.read(b));
+    this.child.stderr!.on('data', (b: Buffer) => {
+      // Keep the last part only: a fuzzing run logs a lot.
+      this.stderr = (this.stderr + b.toString('utf8')).slice(-65536);
+      this.wake();
+    });
+    this.child.stdin!.on('error', () => undefined);
+    this.child.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private read(b: Buffer): void {
+    this.buf = Buffer.concat([this.buf, b]);
+    for (;;) {
+      const end = this.buf.indexOf('\r\n\r\n');
+      if (end < 0) break;
+      const m = /Content-Length: (\d+)/i.exec(this.buf.subarray(0, end).toString('latin1'));
+      if (!m) throw new Error(`the adapter wrote a frame without Content-Length: ${this.buf.subarray(0, end).toString('latin1')}`);
+      const length = Number(m[1]);
+      if (this.buf.length < end + 4 + length) break;
+      const body = this.buf.subarray(end + 4, end + 4 + length).toString('utf8');
+      this.buf = this.buf.subarray(end + 4 + length);
+      this.messages.push(JSON.parse(body) as DapMessage);
+    }
+    this.wake();
+  }
+
+  /** Raw bytes, exactly as given. */
+  sendRaw(bytes: Buffer | string): void {
+    this.child.stdin!.write(bytes);
+  }
+
+  /** A well-formed request; returns its seq. */
+  send(command: string, args?: unknown, seq = this.seq++): number {
+    const json = JSON.stringify({ seq, type: 'request', command, arguments: args });
+    this.sendRaw(`Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    return seq;
+  }
+
+  nextSeq(): number {
+    return this.seq++;
+  }
+
+  /** Waits for a message matching `pred` among those not yet taken; fails after `ms`. */
+  async waitFor(pred: (m: DapMessage) => boolean, ms: number, what: string): Promise<DapMessage> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const found = this.messages.find(pred);
+      if (found) return found;
+      if (this.exited) throw new Error(`the adapter exited (${JSON.stringify(this.exited)}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`);
+      const left = until - Date.now();
+      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; stderr: ${this.stderr.slice(-2000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits until the adapter's log (stderr) after `from` characters matches. */
+  async logged(pattern: RegExp, from: number, ms = 5000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!pattern.test(this.stderr.slice(from))) {
+      if (Date.now() > until) throw new Error(`the log does not say ${pattern}: ${this.stderr.slice(from, from + 2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  response(seq: number, ms = 20000): Promise<DapMessage> {
+    return this.waitFor((m) => m.type === 'response' && m.request_seq === seq, ms, `the response to request ${seq}`);
+  }
+
+  async request(command: string, args?: unknown, ms = 20000): Promise<DapMessage> {
+    return this.response(this.send(command, args), ms);
+  }
+
+  /** Waits until the process has exited (bounded). */
+  async exit(ms = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const until = Date.now() + ms;
+    while (!this.exited && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (!this.exited) throw new Error(`the adapter did not exit within ${ms} ms`);
+    return this.exited;
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+}
