@@ -45,5 +45,8 @@ export const MAX_MEMORY_REQUEST_BYTES = 1 * MiB;
 export const MAX_DISASSEMBLE_INSTRUCTIONS = 4096;
 export const MAX_DISASSEMBLE_OFFSET = 4096;
 
+/** Source lines one request may walk (breakpointLocations' line range): beyond any real source file. */
+export const MAX_SOURCE_LINES_PER_REQUEST = 100_000;
+
 /** One DAP or LSP message body: far beyond any real request (a 1 MiB writeMemory is 1.4 MiB of base64). */
 export const MAX_PROTOCOL_MESSAGE_BYTES = 16 * MiB;

@@ -1,13 +1,13 @@
 // The adapter's entry: a DAP server on stdin/stdout (or --server=PORT for debugging the adapter itself).
-// In stdio mode the bytes from the client go through our own framing (framing.ts), which survives malformed
-// input; the session sees only well-formed messages. The adapter exits when the client closes its end, on
+// In stdio mode the bytes from the client go through our own framing (common/message-framing.ts and
+// dap-input.ts), which survives malformed input; the session sees only well-formed messages. The adapter exits when the client closes its end, on
 // disconnect, or on a signal, and whatever it started (nasm, temp folders) goes with it.
 import { PassThrough } from 'stream';
 import { DebugSession, OutputEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 import { exitOnSignals } from '../common/scratch';
-import { DapFramer } from './framing';
+import { dapFramer } from './dap-input';
 import { BootvisorSession } from './session';
 
 const log = (text: string): void => void process.stderr.write(`bootvisor-debug: ${text}\n`);
@@ -29,7 +29,7 @@ function serveStdio(): void {
     log('the client stopped reading; exiting');
     process.exit(0);
   });
-  const framer = new DapFramer({
+  const framer = dapFramer({
     message: (msg) => {
       try {
         session.handleMessage(msg as unknown as DebugProtocol.ProtocolMessage);
@@ -37,13 +37,13 @@ function serveStdio(): void {
         log(`handling ${JSON.stringify((msg as { command?: unknown }).command ?? msg.type)} failed: ${e instanceof Error ? e.stack : String(e)}`);
       }
     },
-    problem: (p) => {
-      log(p.message);
-      if (p.request) {
-        const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: p.request.seq, command: p.request.command, success: false, message: p.message };
+    refused: (message, request) => {
+      log(message);
+      if (request && typeof request.id === 'number') {
+        const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: request.id, command: request.name, success: false, message };
         session.sendResponse(response);
       } else {
-        session.sendEvent(new OutputEvent(`Bootvisor debug adapter: ${p.message}\n`, 'console'));
+        session.sendEvent(new OutputEvent(`Bootvisor debug adapter: ${message}\n`, 'console'));
       }
     },
   });

@@ -39,7 +39,7 @@ import {
 import { ExpressionError } from '../common/expression';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { outputProblem } from '../common/input-file';
-import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES } from '../common/limits';
+import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
@@ -474,7 +474,9 @@ export class BootvisorSession extends LoggingDebugSession {
       const listing = this.rt().listing;
       const file = args.source.path ?? '';
       const lines: DebugProtocol.BreakpointLocation[] = [];
-      for (let l = args.line; l <= (args.endLine ?? args.line); l++) if (listing && listing.addressOfLine(file, this.convertClientLineToDebugger(l)) >= 0) lines.push({ line: l });
+      // A source has far fewer lines than this: a range beyond it (endLine 1e308) must not spin.
+      const last = Math.min(args.endLine ?? args.line, args.line + MAX_SOURCE_LINES_PER_REQUEST);
+      for (let l = args.line; l <= last; l++) if (listing && listing.addressOfLine(file, this.convertClientLineToDebugger(l)) >= 0) lines.push({ line: l });
       response.body = { breakpoints: lines };
       this.sendResponse(response);
     });

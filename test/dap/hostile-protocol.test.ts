@@ -124,6 +124,18 @@ describe('debug adapter against a hostile client', function () {
     assert.deepStrictEqual(await box.leftovers(), []);
   });
 
+  it('fails the launch on a listing that is a device or a FIFO, in bounded time', async () => {
+    const image = path.join(box.tmp, 'spin.img');
+    const sector = Buffer.alloc(512);
+    sector.set([0xeb, 0xfe]);
+    sector[510] = 0x55;
+    sector[511] = 0xaa;
+    fs.writeFileSync(image, sector);
+    const r = await launched({ program: image, listing: '/dev/zero' });
+    assert.strictEqual(r.success, false, JSON.stringify(r));
+    assert.match(r.message ?? '', /\/dev\/zero is a character device, not a regular file: a nasm listing must be a regular file/);
+  });
+
   it('answers requests for unbounded work in bounded time: clamps, pages or refuses with a reason', async () => {
     const r = await launched({ program: STEPS, stopOnEntry: true });
     assert.strictEqual(r.success, true, JSON.stringify(r));

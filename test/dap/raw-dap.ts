@@ -16,12 +16,28 @@ export interface DapMessage {
   body?: Record<string, unknown>;
 }
 
+/** Complete frames at the start of `buf` (their bodies) and what is left after them. */
+export function takeFrames(buf: Buffer): { bodies: string[]; rest: Buffer } {
+  const bodies: string[] = [];
+  for (;;) {
+    const end = buf.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    const m = /Content-Length: (\d+)/i.exec(buf.subarray(0, end).toString('latin1'));
+    if (!m) throw new Error(`a frame without Content-Length: ${buf.subarray(0, end).toString('latin1')}`);
+    const length = Number(m[1]);
+    if (buf.length < end + 4 + length) break;
+    bodies.push(buf.subarray(end + 4, end + 4 + length).toString('utf8'));
+    buf = buf.subarray(end + 4 + length);
+  }
+  return { bodies, rest: buf };
+}
+
 export class RawDap {
   readonly child: ChildProcess;
   readonly messages: DapMessage[] = [];
   stderr = '';
   exited?: { code: number | null; signal: NodeJS.Signals | null };
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private seq = 1;
   private waiters: (() => void)[] = [];
 
@@ -47,18 +63,9 @@ export class RawDap {
   }
 
   private read(b: Buffer): void {
-    this.buf = Buffer.concat([this.buf, b]);
-    for (;;) {
-      const end = this.buf.indexOf('\r\n\r\n');
-      if (end < 0) break;
-      const m = /Content-Length: (\d+)/i.exec(this.buf.subarray(0, end).toString('latin1'));
-      if (!m) throw new Error(`the adapter wrote a frame without Content-Length: ${this.buf.subarray(0, end).toString('latin1')}`);
-      const length = Number(m[1]);
-      if (this.buf.length < end + 4 + length) break;
-      const body = this.buf.subarray(end + 4, end + 4 + length).toString('utf8');
-      this.buf = this.buf.subarray(end + 4 + length);
-      this.messages.push(JSON.parse(body) as DapMessage);
-    }
+    const { bodies, rest } = takeFrames(Buffer.concat([this.buf, b]));
+    this.buf = rest;
+    for (const body of bodies) this.messages.push(JSON.parse(body) as DapMessage);
     this.wake();
   }
 

@@ -1,9 +1,11 @@
-// Reading DAP messages off a byte stream without trusting it. `Content-Length: N\r\n\r\n` then N bytes of
-// JSON, as the protocol says; anything else (no header, a negative, huge or missing length, a length too
-// short for its body, bytes that are not UTF-8 or not JSON, JSON that is not a request) is reported once per
-// occurrence and skipped up to the next header, so one bad message never makes the adapter deaf or silent.
-// Memory stays bounded: at most one message (MAX_PROTOCOL_MESSAGE_BYTES) and a short header are buffered.
-import { MAX_PROTOCOL_MESSAGE_BYTES } from '../common/limits';
+// Reading Content-Length framed JSON messages (DAP and LSP share the framing) off a byte stream without
+// trusting it. `Content-Length: N\r\n\r\n` then N bytes of JSON, as the protocols say; anything else (no
+// header, a negative, huge or missing length, a length too short or too long for its body, bytes that are
+// not UTF-8 or not JSON) is reported once per occurrence and skipped up to the next header, so one bad
+// message never makes a server deaf or silent. What a message must hold is the protocol's business (the
+// `accept` callback). Memory stays bounded: at most one message (MAX_PROTOCOL_MESSAGE_BYTES) and a short
+// header are buffered.
+import { MAX_PROTOCOL_MESSAGE_BYTES } from './limits';
 
 const HEADER_NAME = Buffer.from('Content-Length:', 'latin1');
 const HEADER_NAME_LOWER = Buffer.from('content-length:', 'latin1');
@@ -13,15 +15,24 @@ const SALVAGE_BYTES = 4096;
 /** Longer than any real header block (Content-Length plus an optional Content-Type). */
 const MAX_HEADER_BYTES = 1024;
 
+/** The identity of a request whose message is damaged, when it can still be read: seq/command (DAP) or id/method (LSP). */
+export interface RequestIdentity {
+  id: number | string;
+  name: string;
+}
+
 export interface FramingProblem {
   message: string;
-  /** When the bad message was still a request we could read: answer it with this. */
-  request?: { seq: number; command: string };
+  /** When the bad message was still a request we could identify: answer it. */
+  request?: RequestIdentity;
 }
 
 export interface FramerSink {
-  message(msg: { type: string; seq: number; [key: string]: unknown }): void;
+  /** A JSON object arrived (its body as sent); the protocol decides whether it is a message it takes. */
+  message(msg: Record<string, unknown>, body: Buffer): void;
   problem(p: FramingProblem): void;
+  /** The request a JSON text names, if any (also used on damaged text, by pattern). */
+  identify(text: string, parsed?: Record<string, unknown>): RequestIdentity | undefined;
 }
 
 /** Where a header starts: "Content-Length:" as the protocol spells it (or all in lower case). */
@@ -33,7 +44,7 @@ function findHeader(buf: Buffer): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-export class DapFramer {
+export class MessageFramer {
   private buf: Buffer = Buffer.alloc(0);
   /** Body bytes expected; -1 while looking for a header. */
   private want = -1;
@@ -53,7 +64,10 @@ export class DapFramer {
         continue;
       }
       if (this.want >= 0) {
-        if (this.buf.length < this.want) return;
+        if (this.buf.length < this.want) {
+          if (this.overlong()) continue;
+          return;
+        }
         const body = this.buf.subarray(0, this.want);
         this.buf = this.buf.subarray(this.want);
         this.want = -1;
@@ -130,7 +144,7 @@ export class DapFramer {
     const part = window.subarray(0, take);
     if (s.head.length < SALVAGE_BYTES) s.head = Buffer.concat([s.head, part.subarray(0, SALVAGE_BYTES - s.head.length)]);
     s.tail = Buffer.concat([s.tail, part]).subarray(-SALVAGE_BYTES);
-    const salvaged = (): FramingProblem['request'] => salvage(`${s.head.toString('utf8')} ${s.tail.toString('utf8')}`);
+    const salvaged = (): RequestIdentity | undefined => this.sink.identify(`${s.head.toString('utf8')} ${s.tail.toString('utf8')}`);
     if (found >= 0) {
       this.buf = Buffer.concat([joined.subarray(found), this.buf.subarray(window.length)]);
       this.skipping = undefined;
@@ -156,6 +170,14 @@ export class DapFramer {
       this.sink.problem({ message: 'an empty message (Content-Length: 0) was ignored' });
       return;
     }
+    // A Content-Length longer than the message: the JSON ends early and the next header follows it. Take
+    // the message, and read on from where it ended (the bytes taken from the next message go back).
+    const end = jsonEnd(bytes);
+    if (end > 0 && end < bytes.length && bytes.subarray(end).some((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)) {
+      this.sink.problem({ message: `Content-Length ${bytes.length} is longer than its message (${end} bytes): reading resumes after the message` });
+      this.buf = Buffer.concat([bytes.subarray(end), this.buf]);
+      bytes = bytes.subarray(0, end);
+    }
     let text: string;
     let notUtf8 = false;
     try {
@@ -168,43 +190,67 @@ export class DapFramer {
     try {
       msg = JSON.parse(text);
     } catch (e) {
-      this.sink.problem({ message: `a message that is not JSON${notUtf8 ? ' (nor UTF-8)' : ''} was ignored: ${(e as Error).message}`, request: salvage(text) });
+      this.sink.problem({ message: `a message that is not JSON${notUtf8 ? ' (nor UTF-8)' : ''} was ignored: ${(e as Error).message}`, request: this.sink.identify(text) });
       return;
     }
-    const m = msg as { type?: unknown; seq?: unknown; command?: unknown; arguments?: unknown } | null;
-    const isObject = typeof m === 'object' && m !== null && !Array.isArray(m);
-    const request = isObject && Number.isSafeInteger(m.seq) && typeof m.command === 'string' ? { seq: m.seq as number, command: m.command as string } : undefined;
+    const isObject = typeof msg === 'object' && msg !== null && !Array.isArray(msg);
     if (notUtf8) {
-      this.sink.problem({ message: 'a message that is not valid UTF-8 was ignored', request });
+      this.sink.problem({ message: 'a message that is not valid UTF-8 was ignored', request: isObject ? this.sink.identify(text, msg as Record<string, unknown>) : undefined });
       return;
     }
     if (!isObject) {
       this.sink.problem({ message: `a message that is not a JSON object was ignored (${text.slice(0, 40)})` });
       return;
     }
-    if (m.type === 'request') {
-      if (!request) {
-        this.sink.problem({ message: 'a request without a whole-number "seq" and a string "command" was ignored', request: salvage(text) });
-        return;
-      }
-      if (m.arguments !== undefined && (typeof m.arguments !== 'object' || m.arguments === null || Array.isArray(m.arguments))) {
-        this.sink.problem({ message: `"${request.command}": "arguments" must be an object`, request });
-        return;
-      }
-      this.sink.message(m as { type: string; seq: number });
-      return;
-    }
-    if (m.type === 'response' && Number.isSafeInteger((m as { request_seq?: unknown }).request_seq)) {
-      this.sink.message(m as { type: string; seq: number });
-      return;
-    }
-    this.sink.problem({ message: `a message of type ${JSON.stringify(m.type)} was ignored: a debug adapter takes requests (and responses to its own requests)`, request });
+    this.sink.message(msg as Record<string, unknown>, bytes);
+  }
+
+  /**
+   * While a body is incomplete: if what came holds a whole JSON value followed by a new header, the
+   * Content-Length was too long and the sender has moved on: do not wait for bytes that will not come.
+   */
+  private overlong(): boolean {
+    const header = findHeader(this.buf);
+    if (header <= 0) return false;
+    const end = jsonEnd(this.buf.subarray(0, header));
+    if (end <= 0) return false;
+    const declared = this.want;
+    this.want = -1;
+    this.sink.problem({ message: `Content-Length ${declared} is longer than its message (${end} bytes) and another header follows: reading resumes there` });
+    const body = this.buf.subarray(0, end);
+    this.buf = this.buf.subarray(header);
+    this.body(body);
+    return true;
   }
 }
 
-/** The seq and command of a request whose body is damaged, when they can still be read, so it gets an answer. */
-function salvage(text: string): FramingProblem['request'] {
-  const seq = /"seq"\s*:\s*(\d{1,15})/.exec(text);
-  const command = /"command"\s*:\s*"([A-Za-z0-9_/.-]{1,64})"/.exec(text);
-  return seq ? { seq: Number(seq[1]), command: command?.[1] ?? 'unknown' } : undefined;
+/** Where the JSON value at the start of `b` ends (after leading whitespace), or -1 when it does not end in `b`. */
+export function jsonEnd(b: Buffer): number {
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x09)) i++;
+  if (i >= b.length || (b[i] !== 0x7b && b[i] !== 0x5b)) return -1; // only objects and arrays end unambiguously
+  let depth = 0;
+  let inString = false;
+  for (; i < b.length; i++) {
+    const c = b[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A request's identity from damaged text, by the names `seq`/`command` (DAP) or `id`/`method` (LSP). */
+export function salvageIdentity(text: string, idKey: 'seq' | 'id', nameKey: 'command' | 'method'): RequestIdentity | undefined {
+  const id = new RegExp(`"${idKey}"\\s*:\\s*(\\d{1,15}|"[^"\\\\]{1,64}")`).exec(text);
+  const name = new RegExp(`"${nameKey}"\\s*:\\s*"([A-Za-z0-9_/.$-]{1,64})"`).exec(text);
+  if (!id) return undefined;
+  return { id: id[1].startsWith('"') ? id[1].slice(1, -1) : Number(id[1]), name: name?.[1] ?? 'unknown' };
 }
