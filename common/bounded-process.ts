@@ -3,6 +3,7 @@
 // abort or the end of our own process kills it and anything it started: no orphan keeps a core busy.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 
 export interface BoundedRunOptions {
   command: string;
@@ -59,12 +60,56 @@ export function runningHelpers(): number {
 
 process.on('exit', killAllHelpers);
 
+let timeoutProgram: string | null | undefined;
+/**
+ * timeout(1) (coreutils, NetBSD, FreeBSD), if the system has one: a helper runs under it, so even when our
+ * process is killed outright (SIGKILL, no handler runs) the helper dies at its deadline instead of running on.
+ */
+function findTimeoutProgram(): string | null {
+  if (timeoutProgram !== undefined) return timeoutProgram;
+  timeoutProgram = null;
+  if (process.platform === 'win32') return null;
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/bin'])) {
+    const candidate = `${dir}/timeout`;
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      timeoutProgram = candidate;
+      break;
+    } catch {
+      // not here
+    }
+  }
+  return timeoutProgram;
+}
+
 function fileSize(file: string): number {
   try {
     return fs.statSync(file).size;
   } catch {
     return 0;
   }
+}
+
+/**
+ * Why `command` cannot be started (ENOENT, EACCES), found as spawn would; checked first because under the
+ * timeout(1) guard a missing program would only be an exit status.
+ */
+function guardableProblem(command: string, cwd: string | undefined): NodeJS.ErrnoException | undefined {
+  const candidates = command.includes('/')
+    ? [path.resolve(cwd ?? '.', command)]
+    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  let problem: NodeJS.ErrnoException | undefined;
+  for (const c of candidates) {
+    try {
+      const st = fs.statSync(c);
+      if (!st.isFile()) continue;
+      fs.accessSync(c, fs.constants.X_OK);
+      return undefined;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') problem = e as NodeJS.ErrnoException;
+    }
+  }
+  return problem ?? Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' });
 }
 
 export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult> {
@@ -74,7 +119,16 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
       resolve({ status: null, output: '', droppedBytes: 0, stopped: 'aborted', elapsedMs: 0 });
       return;
     }
-    const child = spawn(options.command, options.args, {
+    const missing = guardableProblem(options.command, options.cwd);
+    if (missing) {
+      resolve({ status: null, output: '', droppedBytes: 0, spawnError: missing, elapsedMs: 0 });
+      return;
+    }
+    const guard = findTimeoutProgram();
+    // The guard's deadline is a little after ours: normally we stop the helper first and say why.
+    const guardSeconds = String(Math.ceil(options.timeoutMs / 1000) + 2);
+    const [command, args] = guard ? [guard, ['-s', 'KILL', guardSeconds, options.command, ...options.args]] : [options.command, options.args];
+    const child = spawn(command, args, {
       cwd: options.cwd,
       // Its own process group: one kill reaches whatever it starts (a custom assembler may be a script).
       detached: process.platform !== 'win32',
