@@ -51,7 +51,7 @@ async function assembleInput(o: RunOptions, deadline: Deadline, signal: AbortSig
   const nasm = require('../common/nasm') as typeof import('../common/nasm');
   let assembled: Assembled;
   try {
-    assembled = await nasm.assemble(o.input, { timeoutMs: deadline.left(), signal });
+    assembled = await nasm.assembleAsync(o.input, { timeoutMs: deadline.left(), signal });
   } catch (e) {
     if (e instanceof nasm.NasmMissingError) throw new CliError(ExitStatus.nasmMissing, e.message);
     if (e instanceof nasm.AssemblyError) throw new CliError(ExitStatus.assembly, e.message);

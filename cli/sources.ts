@@ -66,8 +66,8 @@ export async function sourcesOfImage(imagePath: string, image: Uint8Array, timeo
   let assembled: Assembled;
   try {
     // Required here, not at the top: only runs that need a source line pay for it.
-    const { assemble } = require('../common/nasm') as typeof import('../common/nasm');
-    assembled = await assemble(asm, { timeoutMs });
+    const { assembleAsync } = require('../common/nasm') as typeof import('../common/nasm');
+    assembled = await assembleAsync(asm, { timeoutMs });
   } catch {
     return undefined; // no nasm, or the source no longer assembles (or not in time): run without source lines
   }

@@ -2,7 +2,7 @@
 // the adapter's own listing answers (a DAP `disassemble` of one instruction carries its source location);
 // otherwise the active .asm is assembled here and its `nasm -l` listing read, exactly as the adapter would.
 import * as vscode from 'vscode';
-import { assemble } from '../common/nasm';
+import { assembleAsync } from '../common/nasm';
 import { ListingMap } from '../common/listing';
 import { formatAddress, parseAddress } from './address';
 import { activeFile } from './active_file';
@@ -25,7 +25,7 @@ async function fromSession(session: vscode.DebugSession, address: number): Promi
 }
 
 async function fromSource(source: vscode.Uri, address: number): Promise<SourceLine | undefined> {
-  const assembled = await assemble(source.fsPath);
+  const assembled = await assembleAsync(source.fsPath);
   try {
     return ListingMap.fromFile(assembled.listingPath, { mainFile: source.fsPath }).locate(address);
   } finally {

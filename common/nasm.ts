@@ -150,7 +150,7 @@ function conclude(source: string, p: Prepared, status: number | null, output: st
  * Assembles `source` with nasm, asynchronously and bounded: the caller's event loop keeps serving (a debug
  * adapter answers requests meanwhile), and a runaway source ends with AssemblerStoppedError.
  */
-export async function assemble(source: string, options: AssembleOptions = {}): Promise<Assembled> {
+export async function assembleAsync(source: string, options: AssembleOptions = {}): Promise<Assembled> {
   const p = prepare(source, options);
   const timeoutMs = options.timeoutMs ?? NASM_DEFAULT_TIMEOUT_MS;
   const r = await runBounded({
@@ -176,10 +176,10 @@ export async function assemble(source: string, options: AssembleOptions = {}): P
 }
 
 /**
- * The same, blocking, for tests and tools that wait anyway: bounded in time and messages (nasm starts no
+ * The same, blocking, for tests, tools and callers that wait anyway (the name every test knows): bounded in time and messages (nasm starts no
  * processes of its own, so killing it leaves nothing behind), not in the size of its output files.
  */
-export function assembleSync(source: string, options: Omit<AssembleOptions, 'signal' | 'onProgress'> = {}): Assembled {
+export function assemble(source: string, options: Omit<AssembleOptions, 'signal' | 'onProgress'> = {}): Assembled {
   const p = prepare(source, options);
   const timeoutMs = options.timeoutMs ?? NASM_DEFAULT_TIMEOUT_MS;
   const r = spawnSync(p.nasm, p.args, {

@@ -11,7 +11,7 @@ import { readImage } from '../common/image';
 import { readInputFile } from '../common/input-file';
 import { MAX_LISTING_BYTES, MAX_SOURCE_BYTES, NASM_DEFAULT_TIMEOUT_MS, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from '../common/limits';
 import { ListingMap } from '../common/listing';
-import { assemble, AssemblerStoppedError, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
+import { assembleAsync, AssemblerStoppedError, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
 import { makeScratchDir } from '../common/scratch';
 import type { LaunchConfig } from './launch-config';
 
@@ -99,7 +99,7 @@ async function runCustomAssembler(config: LaunchConfig, options: LoadOptions): P
 export async function loadProgram(config: LaunchConfig, options: LoadOptions = {}): Promise<LoadedProgram> {
   if (config.kind === 'source') {
     if (config.assembler.args) return runCustomAssembler(config, options);
-    const built = await assemble(config.program, { nasm: config.assembler.command, signal: options.signal, onProgress: options.onProgress });
+    const built = await assembleAsync(config.program, { nasm: config.assembler.command, signal: options.signal, onProgress: options.onProgress });
     try {
       return withListing(
         {

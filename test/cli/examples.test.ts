@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { exampleAsm, exampleImg, exampleNames, requireNasm } from './harness';
 
 describe('examples', () => {

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { assembleSync } from '../../common/nasm';
+import { assemble as nasmAssemble } from '../../common/nasm';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 export const programsDir = path.join(repoRoot, 'test', 'cpu', 'programs');
@@ -65,7 +65,7 @@ export function toolMissing(cmd: string, args: string[] = ['--version']): string
 
 /** Assembles a program; throws with nasm's messages when it does not assemble. */
 export function assemble(file: string): Buffer {
-  const a = assembleSync(file, { includeDirs: [programsDir], extraArgs: ['-w-prefix-lock'] });
+  const a = nasmAssemble(file, { includeDirs: [programsDir], extraArgs: ['-w-prefix-lock'] });
   a.remove();
   return Buffer.from(a.image);
 }

@@ -7,13 +7,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assembleSync } from '../../common/nasm';
+import { assemble as nasmAssemble } from '../../common/nasm';
 import { createSoftCpu, SoftCpu } from '../../common/soft-cpu';
 
 const SRC = path.resolve(__dirname, '../../../test/cpu/programs');
 
 function assemble(name: string): Buffer {
-  const a = assembleSync(path.join(SRC, name), { includeDirs: [path.join(SRC, 'lib'), SRC] });
+  const a = nasmAssemble(path.join(SRC, name), { includeDirs: [path.join(SRC, 'lib'), SRC] });
   a.remove();
   return Buffer.from(a.image);
 }

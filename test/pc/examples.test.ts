@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 
 import { ListingMap } from '../../common/listing';
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { exampleAsm, exampleImg, requireNasm } from '../cli/harness';
 import { boot } from './boot';
 

@@ -8,7 +8,7 @@ import * as path from 'path';
 
 import type { StopEvent } from '../../common/api';
 import { createMachine, type BootvisorMachine } from '../../common/machine';
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { exampleImg, requireNasm, ROOT } from '../cli/harness';
 import { sectorBench } from './sector';
 

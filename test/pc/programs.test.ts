@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { requireNasm, ROOT, tempDir } from '../cli/harness';
 import { boot, results } from './boot';
 import { requireQemu, runInQemu } from './qemu';

@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { requireNasm, ROOT } from '../cli/harness';
 import { boot, results } from './boot';
 

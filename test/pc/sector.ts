@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 
 import { createMachine, type BootvisorMachine } from '../../common/machine';
-import { assembleSync as assemble } from '../../common/nasm';
+import { assemble } from '../../common/nasm';
 import { requireNasm, tempDir } from '../cli/harness';
 
 /** A suite's scratch folder, the sectors it assembles there, and its machines; call `dispose` in `after`. */
