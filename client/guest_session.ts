@@ -3,19 +3,20 @@
 // lives elsewhere; this class only talks DAP through vscode.DebugSession.
 import * as vscode from 'vscode';
 import {
-  KEYS_REQUEST, RESET_REQUEST, SCREEN_REQUEST, SERIAL_INPUT_REQUEST,
-  type KeysRequestArgs, type ScreenRequestArgs, type ScreenResponseBody, type SerialInputArgs, type StatusEventBody,
+  KEYS_REQUEST, RESET_REQUEST, SCREEN_FRAME_REQUEST, SERIAL_INPUT_REQUEST,
+  type KeysRequestArgs, type ScreenFrameArgs, type ScreenFrameBody, type SerialInputArgs, type StatusEventBody,
 } from '../common/dap-protocol';
+import type { ScreenFrame } from '../common/api';
+import { encodeFrame, ScreenState } from '../common/screen-wire';
 
 export type GuestState = 'running' | 'paused' | 'ended';
 
-/** What the webview draws: the image and, in text modes, the text as well. */
-export type Frame = Omit<BvScreenMessage, 'type'>;
-
-/** Text modes of the PC BIOS (INT 10h AH=00h): their frames carry the text too. */
-const TEXT_MODES = new Set([0x00, 0x01, 0x02, 0x03, 0x07]);
-
-const MIN_FRAME_INTERVAL_MS = 33;
+/**
+ * Frames are small (a text screen is its 4,000 bytes of cells, a graphics frame the pixels that changed), so
+ * they are fetched as soon as the screen changes; one request at a time, the changes meanwhile folded into
+ * the next one.
+ */
+const MIN_FRAME_INTERVAL_MS = 0;
 
 /** DAP requests after which the guest runs again (not every adapter sends a `continued` event). */
 const RESUMING_REQUESTS = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto']);
@@ -30,13 +31,14 @@ export class GuestSession implements vscode.Disposable {
   private refreshing = false;
   private refreshAgain = false;
   private lastFetch = 0;
-  private readonly frameEmitter = new vscode.EventEmitter<Frame>();
+  private readonly frameEmitter = new vscode.EventEmitter<ScreenFrameBody>();
+  /** The whole screen as the frames so far built it (for screenshots, and for a view opened later). */
+  private readonly screen = new ScreenState();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
-  /** A new frame arrived from the adapter. */
+  /** A new frame arrived from the adapter (only what changed since the previous one: apply them in order). */
   readonly onFrame = this.frameEmitter.event;
   /** Running, paused, ended, the speed or the stop reason changed. */
   readonly onStateChange = this.stateEmitter.event;
-  lastFrame: Frame | undefined;
 
   constructor(readonly session: vscode.DebugSession) {}
 
@@ -52,6 +54,17 @@ export class GuestSession implements vscode.Disposable {
   /** Why the guest last stopped, in the adapter's words. */
   get stopSummary(): string {
     return this.stopDescription;
+  }
+
+  /** The whole screen now, as one frame from which a view starts. */
+  get wholeFrame(): ScreenFrameBody | undefined {
+    const frame = this.screen.frame;
+    return frame ? encodeFrame(frame, this.screen.lines) : undefined;
+  }
+
+  /** The whole screen now, for the renderer (a screenshot). */
+  get screenFrame(): ScreenFrame | undefined {
+    return this.screen.frame;
   }
 
   get backendStatus(): StatusEventBody | undefined {
@@ -121,12 +134,7 @@ export class GuestSession implements vscode.Disposable {
     }
     this.lastFetch = Date.now();
     void this.fetchFrame()
-      .then((frame) => {
-        if (frame) {
-          this.lastFrame = frame;
-          this.frameEmitter.fire(frame);
-        }
-      })
+      .then((frame) => frame && this.frameEmitter.fire(frame))
       .finally(() => {
         this.refreshing = false;
         if (this.refreshAgain) {
@@ -137,31 +145,28 @@ export class GuestSession implements vscode.Disposable {
   }
 
   private finalRefresh(): void {
-    void this.fetchFrame().then((frame) => {
-      if (!frame) return;
-      this.lastFrame = frame;
-      this.frameEmitter.fire(frame);
-    });
+    void this.fetchFrame().then((frame) => frame && this.frameEmitter.fire(frame));
   }
 
-  /** The image and the text, asked for together (both requests leave before any answer comes back). */
-  private async fetchFrame(): Promise<Frame | undefined> {
-    const ask = (format: ScreenRequestArgs['format']): Thenable<ScreenResponseBody | undefined> =>
-      this.session.customRequest(SCREEN_REQUEST, { format } satisfies ScreenRequestArgs).then(
-        (body) => body as ScreenResponseBody,
+  /**
+   * What changed on the screen since the frame held (the whole screen the first time, or when a change
+   * cannot be applied to what is held). Undefined when the adapter did not answer.
+   */
+  private async fetchFrame(): Promise<ScreenFrameBody | undefined> {
+    const ask = (sinceGeneration: number | undefined): Thenable<ScreenFrameBody | undefined> =>
+      this.session.customRequest(SCREEN_FRAME_REQUEST, { sinceGeneration } satisfies ScreenFrameArgs).then(
+        (body) => body as ScreenFrameBody,
         () => undefined,
       );
     // The session may be ending, or the guest not started yet: a missing answer is retried on the next event or stop.
-    const [image, text] = await Promise.all([ask('image'), ask('text')]);
-    if (!image && !text) return undefined;
-    const base = image ?? text!;
-    const frame: Frame = { mode: base.mode, width: base.width, height: base.height, rgba: image?.rgba };
-    // Only a text mode's text means anything; in graphics modes the BIOS text view is stale.
-    if (text?.lines && (TEXT_MODES.has(base.mode) || !image?.rgba)) {
-      frame.lines = text.lines;
-      frame.cursor = text.cursor;
-    }
-    return frame;
+    const since = this.screen.generation;
+    const frame = await ask(since);
+    if (!frame) return undefined;
+    if (this.screen.apply(frame)) return frame;
+    if (since === undefined) return undefined;
+    this.screen.forget();
+    const whole = await ask(undefined);
+    return whole && this.screen.apply(whole) ? whole : undefined;
   }
 
   async sendScanCodes(scanCodes: number[]): Promise<void> {

@@ -1,17 +1,13 @@
 // The messages between the screen webview and the extension host: declarations only, shared by both projects
 // (the webview is a plain script without a module loader, so nothing here may be emitted as code).
 
-/** Host to webview: a new frame. */
+/**
+ * Host to webview: a screen frame (common/screen-wire.ts), only what changed since the previous one, or the
+ * whole screen; none before the session's first frame (a dark screen).
+ */
 interface BvScreenMessage {
   type: 'screen';
-  mode: number;
-  width: number;
-  height: number;
-  /** base64 RGBA, width*height*4 bytes; absent when the adapter only gave text */
-  rgba?: string;
-  /** the text of a text mode, one string per row */
-  lines?: string[];
-  cursor?: { row: number; column: number; visible: boolean };
+  frame?: import('../common/screen-wire').ScreenFrameBody;
 }
 
 /** Host to webview: the session's state, for the toolbar. */
@@ -28,6 +24,8 @@ type BvHostMessage = BvScreenMessage | BvStateMessage;
 /** Webview to host. Keys are sent as physical key codes; the host turns them into scan codes. */
 type BvWebviewMessage =
   | { type: 'ready' }
+  /** The view could not apply a frame (it missed the one it builds on): send the whole screen. */
+  | { type: 'resync' }
   | { type: 'key'; code: string; down: boolean }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { scanCodesFor } from './scancodes';
-import type { Frame, GuestSession } from './guest_session';
+import type { ScreenFrameBody } from '../common/dap-protocol';
+import type { GuestSession } from './guest_session';
 import { saveScreenshot } from './screenshot';
 
 export class ScreenPanel implements vscode.Disposable {
@@ -50,12 +51,13 @@ export class ScreenPanel implements vscode.Disposable {
       guest.onStateChange(() => this.postState()),
     ];
     this.postState();
-    this.postFrame(guest.lastFrame ?? { mode: 3, width: 0, height: 0 });
+    // A new session before its first frame: a dark screen, not the last session's picture.
+    this.postFrame(guest.wholeFrame);
   }
 
   /** Saves what the screen shows now as a PNG; asks where unless given a path. Returns the file written. */
   async screenshot(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-    const frame = this.guest?.lastFrame;
+    const frame = this.guest?.screenFrame;
     if (!frame) {
       void vscode.window.showWarningMessage('Bootvisor: there is no guest screen to save yet. Boot a file first (F5 on a .asm or .img).');
       return undefined;
@@ -68,8 +70,8 @@ export class ScreenPanel implements vscode.Disposable {
     this.panel?.dispose();
   }
 
-  private postFrame(frame: Frame): void {
-    void this.panel?.webview.postMessage({ type: 'screen', ...frame } satisfies BvScreenMessage);
+  private postFrame(frame: ScreenFrameBody | undefined): void {
+    void this.panel?.webview.postMessage({ type: 'screen', frame } satisfies BvScreenMessage);
   }
 
   private postState(): void {
@@ -86,8 +88,12 @@ export class ScreenPanel implements vscode.Disposable {
       case 'ready':
         // The page was (re)built: give it the state and the last frame it missed.
         this.postState();
-        if (guest?.lastFrame) this.postFrame(guest.lastFrame);
+        if (guest?.wholeFrame) this.postFrame(guest.wholeFrame);
         else guest?.refreshScreen();
+        return;
+      case 'resync':
+        // The view could not apply a change (it missed the frame it builds on): start it again from the whole screen.
+        this.postFrame(guest?.wholeFrame);
         return;
       case 'key': {
         const codes = scanCodesFor(message.code, message.down);

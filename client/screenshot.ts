@@ -1,25 +1,24 @@
-// Saving the guest screen as a PNG. The frame the extension already holds is encoded here, in the extension
-// host, so a screenshot works the same whether or not the panel is visible.
+// Saving the guest screen as a PNG. The screen the extension already holds is drawn here, in the extension
+// host, by the one renderer (common/screen-render.ts), so a screenshot works the same whether or not the
+// panel is visible, and shows what the panel shows.
 import * as vscode from 'vscode';
 import { PNG } from 'pngjs';
-import type { Frame } from './guest_session';
+import type { ScreenFrame } from '../common/api';
+import { renderFrame } from '../common/screen-render';
 
-/** The PNG bytes of a frame; a text-only frame has no pixels and gives undefined. */
-export function encodeFrame(frame: Frame): Buffer | undefined {
-  if (!frame.rgba || frame.width <= 0 || frame.height <= 0) return undefined;
-  const pixels = Buffer.from(frame.rgba, 'base64');
-  if (pixels.length !== frame.width * frame.height * 4) return undefined;
-  const png = new PNG({ width: frame.width, height: frame.height });
-  pixels.copy(png.data);
-  // The adapter's alpha may be 0 (VGA has none): a screenshot must not come out transparent.
-  for (let i = 3; i < png.data.length; i += 4) png.data[i] = 0xff;
+/** The PNG bytes of a whole frame; undefined for an empty screen. */
+export function pngOfFrame(frame: ScreenFrame): Buffer | undefined {
+  if (frame.width <= 0 || frame.height <= 0) return undefined;
+  const picture = renderFrame(frame);
+  const png = new PNG({ width: picture.width, height: picture.height });
+  png.data.set(picture.rgba);
   return PNG.sync.write(png);
 }
 
-export async function saveScreenshot(frame: Frame, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
-  const bytes = encodeFrame(frame);
+export async function saveScreenshot(frame: ScreenFrame, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const bytes = pngOfFrame(frame);
   if (!bytes) {
-    void vscode.window.showWarningMessage('Bootvisor: the adapter sent this screen as text only, so there is no image to save.');
+    void vscode.window.showWarningMessage('Bootvisor: the guest screen is empty, so there is no image to save.');
     return undefined;
   }
   if (!target) {

@@ -18,6 +18,17 @@ export interface ScreenResponseBody {
   cursor?: { row: number; column: number; visible: boolean };
 }
 
+/**
+ * Custom request: the screen as a frame (contract B) for common/screen-render.ts: cells, or palette indices of
+ * the rectangle that changed since `sinceGeneration`; font and palette only when changed since then.
+ */
+export const SCREEN_FRAME_REQUEST = 'bootvisor/screenFrame';
+export interface ScreenFrameArgs {
+  /** The generation the client holds (from its last frame); absent: a whole frame. */
+  sinceGeneration?: number;
+}
+export type { ScreenFrameBody } from './screen-wire';
+
 /** Custom request: PC set-1 scan codes to the guest keyboard (make and break codes, 0xE0-prefixed extended keys). */
 export const KEYS_REQUEST = 'bootvisor/keys';
 export interface KeysRequestArgs {

@@ -28,7 +28,9 @@ import {
   KeysRequestArgs,
   RESET_REQUEST,
   SCREEN_CHANGED_EVENT,
+  SCREEN_FRAME_REQUEST,
   SCREEN_REQUEST,
+  ScreenFrameArgs,
   ScreenRequestArgs,
   ScreenResponseBody,
   SERIAL_EVENT,
@@ -37,6 +39,7 @@ import {
   STATUS_EVENT,
 } from '../common/dap-protocol';
 import { ExpressionError } from '../common/expression';
+import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { outputProblem } from '../common/input-file';
 import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
@@ -883,6 +886,14 @@ export class BootvisorSession extends LoggingDebugSession {
             body = { mode: m.screenText().mode, width: img.width, height: img.height, rgba: Buffer.from(img.rgba).toString('base64') };
           }
           response.body = body;
+          break;
+        }
+        case SCREEN_FRAME_REQUEST: {
+          const since = ((args ?? {}) as ScreenFrameArgs).sinceGeneration;
+          if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) throw new RequestError(ERR.request, 'sinceGeneration must be a generation from an earlier frame (a whole number).');
+          const m = this.machine();
+          const frame = m.screenFrame(since);
+          response.body = encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined);
           break;
         }
         case KEYS_REQUEST: {

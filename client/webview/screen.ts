@@ -1,5 +1,9 @@
-// The guest screen inside the webview: draws the frames the host sends, turns key presses into messages, and
-// runs the toolbar. It knows nothing about DAP; the host does all the talking to the debug adapter.
+// The guest screen inside the webview: draws the frames the host sends with the one renderer
+// (common/screen-render.ts, bundled into this script by esbuild), turns key presses into messages, and runs
+// the toolbar. It knows nothing about DAP; the host does all the talking to the debug adapter.
+
+import { ScreenRenderer } from '../../common/screen-render';
+import { ScreenState } from '../../common/screen-wire';
 
 declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): void };
 
@@ -24,63 +28,57 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     vscode.postMessage(message);
   }
 
-  function decodeBase64(data: string): Uint8ClampedArray<ArrayBuffer> {
-    const binary = atob(data);
-    const bytes = new Uint8ClampedArray(new ArrayBuffer(binary.length));
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    return bytes;
-  }
+  /** The whole screen from the frames so far, and the one renderer that turns it into pixels. */
+  const state = new ScreenState();
+  let renderer = new ScreenRenderer();
+  let aspect = 4 / 3;
 
-  /** Text modes arrive as text only from an adapter that does not render them: draw them plainly. */
-  function drawText(lines: string[], cursor: BvScreenMessage['cursor']): void {
-    const cellWidth = 9, cellHeight = 16;
-    const columns = Math.max(1, ...lines.map((l) => l.length));
-    canvas.width = columns * cellWidth;
-    canvas.height = Math.max(1, lines.length) * cellHeight;
+  function dark(): void {
+    state.forget();
+    renderer = new ScreenRenderer();
+    canvas.width = 720;
+    canvas.height = 400;
     context.fillStyle = '#000';
     context.fillRect(0, 0, canvas.width, canvas.height);
-    context.fillStyle = '#aaa';
-    context.font = `${cellHeight - 2}px monospace`;
-    context.textBaseline = 'top';
-    lines.forEach((line, row) => {
-      for (let column = 0; column < line.length; column++) {
-        context.fillText(line[column], column * cellWidth, row * cellHeight + 1);
-      }
-    });
-    if (cursor?.visible) context.fillRect(cursor.column * cellWidth, cursor.row * cellHeight + 13, cellWidth, 2);
-  }
-
-  function drawFrame(message: BvScreenMessage): void {
-    if (message.rgba && message.width > 0 && message.height > 0) {
-      const pixels = decodeBase64(message.rgba);
-      // VGA has no alpha: whatever the adapter leaves in the fourth byte, the screen is opaque.
-      for (let i = 3; i < pixels.length; i += 4) pixels[i] = 255;
-      if (pixels.length === message.width * message.height * 4) {
-        if (canvas.width !== message.width || canvas.height !== message.height) {
-          canvas.width = message.width;
-          canvas.height = message.height;
-        }
-        context.putImageData(new ImageData(pixels, message.width, message.height), 0, 0);
-      }
-    } else if (message.lines?.length) {
-      drawText(message.lines, message.cursor);
-    } else {
-      // A new session before its first frame: a dark screen, not the last session's picture (nor its size).
-      canvas.width = message.width || 720;
-      canvas.height = message.height || 400;
-      context.fillStyle = '#000';
-      context.fillRect(0, 0, canvas.width, canvas.height);
-    }
-    // The text is also kept as text: screen readers, copy, and tests read what the guest wrote.
-    textLayer.textContent = message.lines ? message.lines.map((l) => l.trimEnd()).join('\n') : '';
-    canvas.dataset.mode = String(message.mode);
+    textLayer.textContent = '';
     fit();
   }
 
-  /** Scales the canvas to the panel. PC modes with 200 or 400 lines were shown 4:3, so their pixels are tall. */
+  /** Draws a frame: only its dirty rectangle when it has one and the picture keeps its size. */
+  function drawFrame(body: BvScreenMessage['frame']): void {
+    if (!body) return dark();
+    const frame = state.apply(body);
+    if (!frame) {
+      // A change without the frame it builds on: ask for the whole screen (a whole frame that cannot be drawn
+      // would only come back the same, so that one leaves the screen dark).
+      if (body.dirty) post({ type: 'resync' });
+      else dark();
+      return;
+    }
+    if (!body.dirty) renderer = new ScreenRenderer(); // a whole frame: nothing to keep from the last one
+    const picture = renderer.render(frame);
+    const resized = canvas.width !== picture.width || canvas.height !== picture.height;
+    if (resized) {
+      canvas.width = picture.width;
+      canvas.height = picture.height;
+    }
+    if (picture.width > 0 && picture.height > 0) {
+      const image = new ImageData(new Uint8ClampedArray(picture.rgba.buffer as ArrayBuffer, picture.rgba.byteOffset, picture.rgba.length), picture.width, picture.height);
+      const d = !resized && !body.font && !body.palette ? body.dirty : undefined;
+      if (d) context.putImageData(image, 0, 0, d.x, d.y, d.width, d.height);
+      else context.putImageData(image, 0, 0);
+    }
+    // The text is also kept as text: screen readers, copy, and tests read what the guest wrote.
+    textLayer.textContent = state.lines ? state.lines.map((l) => l.trimEnd()).join('\n') : '';
+    canvas.dataset.mode = String(frame.mode);
+    if (aspect !== (frame.displayAspect ?? 4 / 3) || resized) {
+      aspect = frame.displayAspect ?? 4 / 3;
+      fit();
+    }
+  }
+
+  /** Scales the canvas to the panel, at the shape the mode has on a monitor (4:3 for every VGA mode). */
   function fit(): void {
-    const ratio = canvas.width / canvas.height;
-    const aspect = ratio >= 1.55 && ratio <= 3.3 ? 4 / 3 : ratio;
     const room = stage.getBoundingClientRect();
     let width = room.width, height = width / aspect;
     if (height > room.height) {
@@ -109,7 +107,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
 
   window.addEventListener('message', (event: MessageEvent<BvHostMessage>) => {
     const message = event.data;
-    if (message.type === 'screen') drawFrame(message);
+    if (message.type === 'screen') drawFrame(message.frame);
     else if (message.type === 'state') setState(message);
   });
 
