@@ -76,7 +76,7 @@ run_pc() {
     BOOTVISOR_FUZZ_SEEDS=$corpus BOOTVISOR_FUZZ_SEED_IMAGES=$(find examples -name '*.img' | sort | tr '\n' ':') "$binary" >/dev/null 2>&1 || true
   fi
   set +e
-  # One input may run for at most 20,000 guest instructions; -timeout catches a run that never returns.
+  # One input may run for at most 4,000 guest instructions; -timeout catches a run that never returns.
   nice "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$out/" -print_final_stats=1 "$corpus" >"$log" 2>&1
   status=$?

@@ -32,9 +32,9 @@ namespace {
 using namespace bv;
 
 constexpr size_t kHeaderBytes = 64;
-constexpr uint64_t kRunBudget = 20000;     // instructions per input, over all its runs
+constexpr uint64_t kRunBudget = 4000;      // instructions per input, over all its runs: many short inputs find more
 constexpr int kMaxOps = 96;
-constexpr int kRecreateEvery = 20000;     // executions: machines keep per-address tallies (exit profile)
+constexpr int kRecreateEvery = 2000;      // executions: machines keep per-address tallies and dropped snapshots
 constexpr uint32_t kRomBase = 0xF0000, kRomSize = 0x10000;
 constexpr uint32_t kGdt = 0x1000, kCallStub = 0x0600;
 
@@ -336,12 +336,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case kScreen:
         if (in.u8() & 1) (void)m.screenText();
-        else (void)m.screenImage();
+        else (void)m.screenFrame(int64_t(in.u8()) - 1);
         break;
-      case kStep:
-        m.step();
+      case kStep: {
+        // step() as the debugger does it, except that a guest waiting for a key returns instead of waiting
+        // for a host that never types.
+        RunLimits one;
+        one.maxInstructions = 1;
+        one.returnWhenIdle = true;
+        m.run(one);
         budget = budget ? budget - 1 : 0;
         break;
+      }
     }
   }
   if (soft) {
