@@ -2,14 +2,16 @@
 # The KVM backend tested for real on machines without /dev/kvm (and with it): boots Debian's Linux kernel
 # under QEMU's software emulation with an AMD CPU model that has SVM and nested paging, loads kvm and kvm_amd
 # there, and runs native/tools/kvm_driver (statically linked, built here from the VMM's C++ sources without
-# Node) against the boot sectors in test/kvm/programs. Prints the driver's report; exits non-zero when a
-# check failed or the nested run did not complete.
+# Node) against the boot sectors in test/kvm/programs. The unchanged NVMM backend is built in too, over
+# libnvmm's API implemented on that KVM (native/tools/nvmm-kvm), and the same checks run on it. Prints the
+# driver's report; exits non-zero when a check failed or the nested run did not complete.
 #
 #   scripts/test-kvm.sh            the checks (about half a minute: kernel boot under TCG dominates)
 #   scripts/test-kvm.sh --bench    the checks, then the benchmark figures (exits/s, instructions/s)
 #   scripts/test-kvm.sh --host     run the driver on this machine's own /dev/kvm instead (no nesting)
 #
-# BV_KVM_VERBOSE=1 adds the driver's traces (# lines). BV_KVM_TIMEOUT (seconds, default 600) bounds the QEMU run.
+# BV_KVM_VERBOSE=1 adds the driver's traces (# lines). BV_KVM_TIMEOUT (seconds, default 1500) bounds the QEMU
+# run: a safety net far above the few minutes it takes on a loaded machine, never a pass/fail criterion.
 # Needs from Debian: nasm, qemu-system-x86, busybox-static, xz-utils, and the linux-image-amd64 package
 # (downloaded, never installed). Missing ones are installed when running as root. Downloads are cached in
 # ${BV_KVM_CACHE:-~/.cache/bootvisor/kvm-nested}.
@@ -58,9 +60,10 @@ mkdir -p "$work/programs"
 for f in test/kvm/programs/*.asm; do
   nasm -f bin -i test/kvm/programs/ -o "$work/programs/$(basename "$f" .asm).img" "$f"
 done
-flags=(-std=c++17 -O2 -Wall -Wno-unused-parameter -DBV_HAVE_KVM=1 -Inative/include -Inative/src -pthread)
+flags=(-std=c++17 -O2 -Wall -Wno-unused-parameter -DBV_HAVE_KVM=1 -DBV_HAVE_NVMM=1 -Inative/tools/nvmm-stub
+  -Inative/include -Inative/src -pthread)
 ((host == 0)) && flags+=(-static)
-# Objects once, two at a time: the VMM without the N-API binding and without NVMM.
+# Objects once, two at a time: the VMM without the N-API binding; NVMM over the test-only libnvmm on KVM.
 compile() {  # FILE... -> objects in $work/obj, prints their paths; fails if any does not compile
   local f o ok=0
   mkdir -p "$work/obj"
@@ -72,8 +75,8 @@ compile() {  # FILE... -> objects in $work/obj, prints their paths; fails if any
   done
   return $ok
 }
-mapfile -t core < <(printf '%s\n' native/src/backends/kvm_*.cpp native/src/vmm/hybrid*.cpp native/src/vmm/memory.cpp \
-  native/src/vmm/state.cpp)
+mapfile -t core < <(printf '%s\n' native/src/backends/kvm_*.cpp native/src/backends/nvmm_*.cpp \
+  native/tools/nvmm-kvm/*.cpp native/src/vmm/hybrid*.cpp native/src/vmm/memory.cpp native/src/vmm/state.cpp)
 mapfile -t rest < <(find native/src -name '*.cpp' -not -path '*/napi/*' -not -path '*/backends/nvmm*' | sort |
   grep -vxF -f <(printf '%s\n' "${core[@]}"))
 # The static binaries are kept in the cache under a hash of every VMM source, so a re-run skips the build.
@@ -188,7 +191,7 @@ append="console=ttyS0 quiet panic=-1"
 [[ -n ${BV_KVM_VERBOSE:-} ]] && append+=" bvverbose"
 say "booting Linux under QEMU TCG (-cpu max: AMD SVM with nested paging) to run the driver on its KVM"
 set +e
-timeout "${BV_KVM_TIMEOUT:-600}" nice qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nic none -nographic \
+timeout "${BV_KVM_TIMEOUT:-1500}" nice qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nic none -nographic \
   -no-reboot -kernel "$cache/vmlinux" -initrd "$work/initrd.cpio" -append "$append" </dev/null >"$work/console.log" 2>&1
 qemu=$?
 set -e

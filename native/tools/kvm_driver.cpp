@@ -1,7 +1,9 @@
 // The KVM backend tested for real, without Node: boots the boot sectors in a folder through the KVM backend,
 // checks their output on port 0xE9 and COM1, single-steps, hits breakpoints and watchpoints, pauses from
 // another thread, injects interrupts, explains a triple fault, and compares with the software vCPU when it
-// is linked in (BV_WITH_SOFTWARE). Statically linked, it runs inside the nested guest of scripts/test-kvm.sh.
+// is linked in (BV_WITH_SOFTWARE). Built with BV_HAVE_NVMM, it runs the same checks again on the NVMM backend
+// over libnvmm's API implemented on this KVM (native/tools/nvmm-kvm). Statically linked, it runs inside the
+// nested guest of scripts/test-kvm.sh.
 // Output: one "ok - ", "not ok - " or "skip - " line per check, "bench <name> <value> <unit>" lines, and a
 // final "kvm_driver: N passed, M failed, K skipped".
 #include <chrono>
@@ -17,6 +19,9 @@
 #include <vector>
 
 #include "backends/kvm_vcpu.h"
+#if defined(BV_HAVE_NVMM)
+#include "backends/nvmm_vcpu.h"
+#endif
 #include "bootvisor/memory.h"
 #include "bootvisor/state.h"
 #include "vmm/hybrid.h"
@@ -109,6 +114,19 @@ void load(Guest& g, const std::vector<uint8_t>& img) {
   g.vcpu->setState(bootState(0x80));
 }
 
+// The hardware backend under test: "kvm", or "nvmm" on libnvmm's API over this KVM (native/tools/nvmm-kvm,
+// when built with BV_HAVE_NVMM). Backend::Kvm below means "that backend, bare".
+std::string gHw = "kvm";
+
+std::string on(const std::string& what) { return gHw + ": " + what; }
+
+std::unique_ptr<HardwareVcpu> createHardware(GuestMemory& mem, ExitHandler& h, std::string& why) {
+#if defined(BV_HAVE_NVMM)
+  if (gHw == "nvmm") return createNvmmVcpu(mem, h, why);
+#endif
+  return createKvmVcpu(mem, h, why);
+}
+
 enum class Backend { Kvm, Software, Hybrid };
 
 std::unique_ptr<Guest> boot(const std::string& name, Backend b) {
@@ -116,7 +134,7 @@ std::unique_ptr<Guest> boot(const std::string& name, Backend b) {
   if (b == Backend::Software) {
     g->vcpu = makeSoftware(g->mem, g->h);
   } else {
-    auto hw = createKvmVcpu(g->mem, g->h, g->why);
+    auto hw = createHardware(g->mem, g->h, g->why);
     if (!hw) return g;
     if (b == Backend::Kvm) {
       g->vcpu = std::move(hw);
@@ -178,14 +196,14 @@ size_t find(const std::vector<uint8_t>& img, std::initializer_list<uint8_t> pat)
 
 void testBoot() {
   auto g = boot("hello", Backend::Kvm);
-  if (!g->vcpu) { check(false, "kvm: create", g->why); return; }
+  if (!g->vcpu) { check(false, on("create"), g->why); return; }
   Exit e = runToEnd(*g->vcpu);
   CpuState s = stateOf(*g->vcpu);
-  check(e.reason == ExitReason::Halted, "kvm: hello halts", e.reasonName());
-  check(g->h.e9 == "hello from the guest\n", "kvm: OUT to 0xE9", "'" + g->h.e9 + "'");
-  check(g->h.serial == "serial ok\n", "kvm: REP OUTSB to COM1", "'" + g->h.serial + "'");
-  check((s.gprs[GPR_RAX] & 0xFFFF) == 0x68AC, "kvm: registers after run", "ax=" + hex(s.gprs[GPR_RAX] & 0xFFFF));
-  check(s.gprs[GPR_RIP] == 0x7C28, "kvm: HLT exit leaves RIP past HLT", hex(s.gprs[GPR_RIP]));
+  check(e.reason == ExitReason::Halted, on("hello halts"), e.reasonName());
+  check(g->h.e9 == "hello from the guest\n", on("OUT to 0xE9"), "'" + g->h.e9 + "'");
+  check(g->h.serial == "serial ok\n", on("REP OUTSB to COM1"), "'" + g->h.serial + "'");
+  check((s.gprs[GPR_RAX] & 0xFFFF) == 0x68AC, on("registers after run"), "ax=" + hex(s.gprs[GPR_RAX] & 0xFFFF));
+  check(s.gprs[GPR_RIP] == 0x7C28, on("HLT exit leaves RIP past HLT"), hex(s.gprs[GPR_RIP]));
 }
 
 void testCompute() {
@@ -197,8 +215,8 @@ void testCompute() {
   std::snprintf(want, sizeof want, "%08X\n", xorshiftExpected(ring));
   bool memOk = true;
   for (int i = 0; i < 1024; ++i) memOk &= g->mem.read32(0x1000 + 4 * i) == ring[i];
-  check(e.reason == ExitReason::Halted && g->h.e9 == want, "kvm: compute result", g->h.e9.substr(0, 8));
-  check(memOk, "kvm: guest writes land in the shared GuestMemory");
+  check(e.reason == ExitReason::Halted && g->h.e9 == want, on("compute result"), g->h.e9.substr(0, 8));
+  check(memOk, on("guest writes land in the shared GuestMemory"));
 }
 
 void testProtectedMode() {
@@ -206,17 +224,17 @@ void testProtectedMode() {
   if (!g->vcpu) return;
   Exit e = runToEnd(*g->vcpu);
   CpuState s = stateOf(*g->vcpu);
-  check(e.reason == ExitReason::Halted && g->h.e9 == "PM\n", "kvm: protected mode", e.reasonName());
+  check(e.reason == ExitReason::Halted && g->h.e9 == "PM\n", on("protected mode"), e.reasonName());
   check((s.crs[CR_CR0] & 1) && s.segs[SEG_CS].selector == 8 && s.segs[SEG_CS].attrib.def == 1 &&
             s.segs[SEG_DS].limit == 0xFFFFFFFF && s.segs[SEG_DS].attrib.g == 1,
-        "kvm: segment caches read back", "cs=" + hex(s.segs[SEG_CS].selector) + " ds.limit=" + hex(s.segs[SEG_DS].limit));
-  check(g->mem.read32(0x20000) == 0xCAFE0000 && g->mem.read32(0x20000 + 255 * 4) == 0xCAFE00FF, "kvm: 32-bit stores");
+        on("segment caches read back"), "cs=" + hex(s.segs[SEG_CS].selector) + " ds.limit=" + hex(s.segs[SEG_DS].limit));
+  check(g->mem.read32(0x20000) == 0xCAFE0000 && g->mem.read32(0x20000 + 255 * 4) == 0xCAFE00FF, on("32-bit stores"));
   // Round trip through CpuState: set what we read, read again, compare.
   g->vcpu->setState(s);
   CpuState t = stateOf(*g->vcpu);
   check(std::memcmp(&s.segs, &t.segs, sizeof s.segs) == 0 && std::memcmp(s.gprs, t.gprs, sizeof s.gprs) == 0 &&
             std::memcmp(s.crs, t.crs, sizeof s.crs) == 0,
-        "kvm: state survives a set/get round trip");
+        on("state survives a set/get round trip"));
 }
 
 void testShutdown() {
@@ -227,7 +245,7 @@ void testShutdown() {
   // then lets the software vCPU finish it).
   auto* hw = static_cast<HardwareVcpu*>(g->vcpu.get());
   const bool gaveUp = e.reason == ExitReason::Invalid && hw->errorMessage().find("emulate") != std::string::npos;
-  check((e.reason == ExitReason::Shutdown || gaveUp) && g->h.e9 == "T", "kvm: triple fault stops the guest",
+  check((e.reason == ExitReason::Shutdown || gaveUp) && g->h.e9 == "T", on("triple fault stops the guest"),
         e.reason == ExitReason::Shutdown ? "shutdown exit" : hw->errorMessage());
 }
 
@@ -293,11 +311,11 @@ void testPause() {
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - asked).count();
   t.join();
   CpuState s = stateOf(*v);
-  check(e.reason == ExitReason::Stopped && s.gprs[GPR_RAX] > 1000, "kvm: pause from another thread",
+  check(e.reason == ExitReason::Stopped && s.gprs[GPR_RAX] > 1000, on("pause from another thread"),
         std::to_string(latency) + " us, eax=" + hex(s.gprs[GPR_RAX]));
-  std::printf("bench kvm_pause_latency %lld us\n", static_cast<long long>(latency));
+  std::printf("bench %s_pause_latency %lld us\n", gHw.c_str(), static_cast<long long>(latency));
   e = v->run(2000000);
-  check(e.reason == ExitReason::None || e.reason == ExitReason::Stopped, "kvm: runs again after a pause",
+  check(e.reason == ExitReason::None || e.reason == ExitReason::Stopped, on("runs again after a pause"),
         e.reasonName());
 }
 
@@ -349,7 +367,7 @@ void testHybridWatch() {
   CpuState s = stateOf(h);
   check(e.reason == ExitReason::Halted && hits == 6 && trail == "012345" && (s.gprs[GPR_RAX] & 0xFFFF) == 5 &&
             g->h.e9 == ".....",
-        "hybrid on kvm: write watchpoint through a read-only slot", std::to_string(hits) + " hits, values " + trail);
+        "hybrid on " + gHw + ": write watchpoint through write-protected memory", std::to_string(hits) + " hits, values " + trail);
 }
 
 void testHybridBreakpoints(int count) {
@@ -378,7 +396,7 @@ void testHybridBreakpoints(int count) {
   const size_t want = count == 5 ? 2 * (letters + 1) + letters + 2 : 2;
   check(e.reason == ExitReason::Halted && g->h.e9 == "hello from the guest\n" && g->h.serial == "serial ok\n" &&
             hitsAt.size() == want && hidden,
-        std::string("hybrid on kvm: ") + std::to_string(count) + " breakpoints" +
+        std::string("hybrid on " + gHw + ": ") + std::to_string(count) + " breakpoints" +
             (count <= h.hardware().hardwareBreakpointSlots() ? " (debug registers)"
              : h.hardware().breakpointOpcode() == 0xCC ? " (INT3 patches)" : " (HLT patches)"),
         std::to_string(hitsAt.size()) + " stops of " + std::to_string(want) + ", last exit " + e.reasonName() +
@@ -409,7 +427,7 @@ void testHybridStep() {
   CpuState s = stateOf(h);
   check(ok && e.reason == ExitReason::Halted && g->h.e9 == "PM\n" && g->mem.read32(0x20000 + 255 * 4) == 0xCAFE00FF &&
             s.segs[SEG_SS].attrib.def == 1,
-        "hybrid on kvm: single-steps in protected mode on the software vCPU and back", trail);
+        "hybrid on " + gHw + ": single-steps in protected mode on the software vCPU and back", trail);
 }
 
 void testHybridTripleFault() {
@@ -418,7 +436,7 @@ void testHybridTripleFault() {
   auto& h = static_cast<HybridVcpu&>(*g->vcpu);
   Exit e = runToEnd(h);
   check(e.reason == ExitReason::Shutdown && h.lastShutdown().reproduced && g->h.e9 == "T",
-        "hybrid on kvm: triple fault re-run on the software vCPU", h.lastShutdown().text);
+        "hybrid on " + gHw + ": triple fault re-run on the software vCPU", h.lastShutdown().text);
 }
 
 void compareWithSoftware(const std::string& name, Backend hw = Backend::Kvm) {
@@ -454,14 +472,14 @@ void compareWithSoftware(const std::string& name, Backend hw = Backend::Kvm) {
       break;
     }
   }
-  check(same && diff.empty(), std::string(hw == Backend::Kvm ? "kvm" : "hybrid on kvm") + " vs software: " + name, diff.empty() ? std::string(ek.reasonName()) : diff);
+  check(same && diff.empty(), (hw == Backend::Kvm ? gHw : "hybrid on " + gHw) + " vs software: " + name, diff.empty() ? std::string(ek.reasonName()) : diff);
 }
 
 double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 void bench() {
   for (Backend b : {Backend::Kvm, Backend::Software}) {
-    const char* label = b == Backend::Kvm ? "kvm" : "software";
+    const char* label = b == Backend::Kvm ? gHw.c_str() : "software";
     if (b == Backend::Software && !haveSoftware()) continue;
     auto g = boot("bench_io", b);
     if (!g->vcpu) continue;
@@ -491,26 +509,39 @@ int main(int argc, char** argv) {
     std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return 1;
   }
-  testBoot();
-  testCompute();
-  testProtectedMode();
-  testShutdown();
-  testSingleStep();
-  testHardwareBreakpoint();
-  testPause();
-  testInterrupts(Backend::Kvm, "kvm");
-  testHybridWatch();
-  if (haveSoftware()) {
-    testHybridBreakpoints(2);
-    testHybridBreakpoints(5);
-    testHybridStep();
-    testHybridTripleFault();
-    testInterrupts(Backend::Hybrid, "hybrid on kvm");
-    for (const char* p : {"hello", "compute", "pmode", "watch"}) compareWithSoftware(p);
-    compareWithSoftware("triple", Backend::Hybrid);  // raw KVM may give up instead (see testShutdown)
-  } else {
-    skip("hybrid and comparison checks", "built without the software vCPU (native/src/cpu not ready)");
+  std::vector<std::string> backends = {"kvm"};
+#if defined(BV_HAVE_NVMM)
+  // The unchanged NVMM backend on libnvmm's API over this KVM: the same checks, bar KVM's own debug traps.
+  const std::string nvmmWhy = nvmmUnavailableReason();
+  check(nvmmWhy.empty(), "nvmm: libnvmm over /dev/kvm usable", nvmmWhy);
+  if (nvmmWhy.empty()) backends.push_back("nvmm");
+#endif
+  for (const std::string& hw : backends) {
+    gHw = hw;
+    testBoot();
+    testCompute();
+    testProtectedMode();
+    testShutdown();
+    if (hw == "kvm") {
+      testSingleStep();
+      testHardwareBreakpoint();
+    }
+    testPause();
+    testInterrupts(Backend::Kvm, hw.c_str());
+    testHybridWatch();
+    if (haveSoftware()) {
+      testHybridBreakpoints(2);
+      testHybridBreakpoints(5);
+      testHybridStep();
+      testHybridTripleFault();
+      testInterrupts(Backend::Hybrid, ("hybrid on " + hw).c_str());
+      for (const char* p : {"hello", "compute", "pmode", "watch"}) compareWithSoftware(p);
+      compareWithSoftware("triple", Backend::Hybrid);  // raw KVM may give up instead (see testShutdown)
+    } else {
+      skip("hybrid and comparison checks", "built without the software vCPU (native/src/cpu not ready)");
+    }
   }
+  gHw = "kvm";
   if (wantBench) bench();
   std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;

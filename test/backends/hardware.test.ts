@@ -89,6 +89,19 @@ describe('NVMM backend (native/src/backends/nvmm_*.cpp)', function () {
     );
     assert.strictEqual(r.status, 0, r.stderr);
   });
+  it('has its test-only libnvmm over KVM (native/tools/nvmm-kvm) compiling against the same header', function () {
+    if (process.platform !== 'linux') this.skip();
+    const dir = path.join('native', 'tools', 'nvmm-kvm');
+    const files = fs.readdirSync(path.join(repoRoot, dir)).filter((f) => f.endsWith('.cpp')).map((f) => path.join(dir, f));
+    assert.ok(files.length >= 3, files.join(' '));
+    const r = spawnSync(
+      'g++',
+      ['-std=c++17', '-fsyntax-only', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-Inative/tools/nvmm-stub',
+        '-Inative/include', '-Inative/src', ...files],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    assert.strictEqual(r.status, 0, r.stderr);
+  });
   it('is left out of builds without <nvmm.h>', function () {
     const hasNvmm = ['/usr/include/nvmm.h', '/usr/pkg/include/nvmm.h'].some((f) => fs.existsSync(f));
     const r = spawnSync('node', [path.join('native', 'sources.js')], { cwd: repoRoot, encoding: 'utf8' });

@@ -11,7 +11,7 @@ import * as path from 'path';
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 describe('KVM backend in a nested guest (scripts/test-kvm.sh)', function () {
-  this.timeout(15 * 60 * 1000);
+  this.timeout(30 * 60 * 1000);
   let stdout = '';
   let stderr = '';
   let status: number | null = null;
@@ -34,5 +34,13 @@ describe('KVM backend in a nested guest (scripts/test-kvm.sh)', function () {
   it('ran the checks on KVM, not on a fallback', function () {
     assert.match(stdout, /^ok - kvm: \/dev\/kvm usable/m);
     assert.match(stdout, /^ok - machine on kvm vs software: hello/m);
+  });
+
+  it('ran the unchanged NVMM backend over libnvmm-on-KVM: the same boots, breakpoints and steps', function () {
+    assert.match(stdout, /^ok - nvmm: libnvmm over \/dev\/kvm usable/m);
+    assert.match(stdout, /^ok - nvmm: hello halts/m);
+    assert.match(stdout, /^ok - hybrid on nvmm: 5 breakpoints \(HLT patches\)/m);
+    assert.match(stdout, /^ok - machine on nvmm vs software: hello/m);
+    assert.match(stdout, /^ok - machine on nvmm: breakpoint at 0x7C00, then two single steps/m);
   });
 });

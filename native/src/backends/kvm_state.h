@@ -62,6 +62,42 @@ struct KvmRegisterSet {
   uint64_t xcr0 = 1;
 };
 
+// For any segment in NVMM's shape (CpuState's SegState, libnvmm's nvmm_x64_state_seg): same field names.
+template <class Seg>
+void segmentFieldsToKvm(const Seg& in, kvm_segment& out) {
+  out.base = in.base;
+  out.limit = in.limit;
+  out.selector = in.selector;
+  out.type = in.attrib.type;
+  out.s = in.attrib.s;
+  out.dpl = in.attrib.dpl;
+  out.present = in.attrib.p;
+  out.avl = in.attrib.avl;
+  out.l = in.attrib.l;
+  out.db = in.attrib.def;
+  out.g = in.attrib.g;
+  // NVMM's VMX backend turns p=0 into "unusable"; KVM wants it said explicitly or VM entry fails on
+  // null data selectors in protected mode.
+  out.unusable = in.attrib.p ? 0 : 1;
+  out.padding = 0;
+}
+
+// Sets the fields of a zeroed Seg.
+template <class Seg>
+void segmentFieldsFromKvm(const kvm_segment& in, Seg& out) {
+  out.base = in.base;
+  out.limit = in.limit;
+  out.selector = in.selector;
+  out.attrib.type = in.type & 0xF;
+  out.attrib.s = in.s & 1;
+  out.attrib.dpl = in.dpl & 3;
+  out.attrib.p = (in.present && !in.unusable) ? 1 : 0;
+  out.attrib.avl = in.avl & 1;
+  out.attrib.l = in.l & 1;
+  out.attrib.def = in.db & 1;
+  out.attrib.g = in.g & 1;
+}
+
 void segmentToKvm(const SegState& in, kvm_segment& out);
 void segmentFromKvm(const kvm_segment& in, SegState& out);
 

@@ -295,7 +295,10 @@ Exit HybridVcpu::run(uint64_t maxInstructions) {
   shutdown_ = ShutdownReport{};
   Exit e = runOnce(maxInstructions);
   lastExitLinear_ = ~0ull;
-  if (!bps_.empty()) {
+  // Only a stop the debugger reports (breakpoint, step, watchpoint, pause) is where the guest "stopped": going
+  // on from it does not re-hit a breakpoint there. A time slice, an interrupt window or a device exit can end a
+  // run with RIP on a breakpoint the guest has not reached yet, and the next run must stop there.
+  if (!bps_.empty() && (e.reason == ExitReason::Debug || e.reason == ExitReason::Stopped)) {
     CpuState s;
     active().getState(s);
     lastExitLinear_ = linearRip(s);

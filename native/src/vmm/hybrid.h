@@ -131,7 +131,7 @@ class HybridVcpu final : public SoftwareVcpu {
   BreakpointPatcher patcher_;
   std::vector<uint64_t> protectedPages_;
   bool needReprogram_ = true;
-  uint64_t lastExitLinear_ = ~0ull;  // where the last run() returned (breakpoints there do not re-hit)
+  uint64_t lastExitLinear_ = ~0ull;  // where the last reported stop left RIP (breakpoints there do not re-hit)
   Checkpoint checkpoint_;
   std::chrono::milliseconds checkpointInterval_{500};
   std::chrono::milliseconds replayBudget_{3000};
