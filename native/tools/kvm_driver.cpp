@@ -351,7 +351,7 @@ void testHybridWatch() {
   auto g = boot("watch", Backend::Hybrid);
   if (!g->vcpu) return;
   auto& h = static_cast<HybridVcpu&>(*g->vcpu);
-  int id = h.addWatchpoint(0x600, 2, ACCESS_WRITE, true);
+  int id = h.addWatchpoint(0x5000, 2, ACCESS_WRITE, true);
   int hits = 0;
   std::string trail;
   Exit e;
@@ -361,7 +361,7 @@ void testHybridWatch() {
     if (e.reason != ExitReason::Debug) break;
     if (e.u.debug.kind == DebugKind::Watchpoint && e.u.debug.id == id) {
       ++hits;
-      trail += std::to_string(g->mem.read16(0x600));
+      trail += std::to_string(g->mem.read16(0x5000));
     }
   }
   CpuState s = stateOf(h);

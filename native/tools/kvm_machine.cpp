@@ -207,7 +207,7 @@ void watchBoth(const std::string& path, const std::string& hw) {
     auto m = Machine::create(cfg, error);
     if (!m) { check(false, "machine: watchpoint program", error); return; }
     SoftwareVcpu* dbg = m->softwareVcpu();
-    const int wp = dbg ? dbg->addWatchpoint(0x600, 2, ACCESS_WRITE, true) : -1;
+    const int wp = dbg ? dbg->addWatchpoint(0x5000, 2, ACCESS_WRITE, true) : -1;
     Stopper stopper(*m, kSafetyNet);
     for (int i = 0; i < 10; ++i) {
       StopRecord w = m->run();
@@ -216,7 +216,7 @@ void watchBoth(const std::string& path, const std::string& hw) {
         break;
       }
       uint16_t v = 0;
-      m->readPhysical(0x600, &v, 2);
+      m->readPhysical(0x5000, &v, 2);
       trails[k] += std::to_string(v) + "@" + std::to_string(w.eip) + " ";
     }
   }
