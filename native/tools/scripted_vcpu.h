@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bootvisor/memory.h"
-#include "vmm/hybrid_target.h"
+#include "backends/backend.h"
 
 namespace bv {
 

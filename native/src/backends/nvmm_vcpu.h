@@ -9,7 +9,7 @@
 
 #include "bootvisor/memory.h"
 #include "bootvisor/vcpu.h"
-#include "vmm/hybrid_target.h"
+#include "backends/backend.h"
 
 namespace bv {
 

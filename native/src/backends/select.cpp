@@ -3,7 +3,6 @@
 #include <fstream>
 
 #include "bootvisor/software_vcpu.h"
-#include "vmm/hybrid.h"
 
 #if defined(BV_HAVE_KVM)
 #include "backends/kvm_vcpu.h"
@@ -46,12 +45,6 @@ std::unique_ptr<HardwareVcpu> createHardware(const std::string& backend, GuestMe
   return nullptr;
 }
 
-std::unique_ptr<Vcpu> wrap(std::unique_ptr<HardwareVcpu> hw, GuestMemory& memory, ExitHandler& handler) {
-  GuestMemory* mem = &memory;
-  return std::make_unique<HybridVcpu>(std::move(hw),
-                                      [mem](ExitHandler& h) { return createSoftwareVcpu(*mem, h); }, memory, handler);
-}
-
 }  // namespace
 
 std::string backendUnavailableReason(const std::string& backend) {
@@ -73,7 +66,7 @@ std::string backendUnavailableReason(const std::string& backend) {
 }
 
 std::unique_ptr<Vcpu> selectBackendVcpu(const std::string& backend, GuestMemory& memory, ExitHandler& handler,
-                                        std::string& note) {
+                                        const WrapHardware& wrap, std::string& note) {
   if (backend == "software") {
     note = "software vCPU, as asked";
     return createSoftwareVcpu(memory, handler);
@@ -93,7 +86,7 @@ std::unique_ptr<Vcpu> selectBackendVcpu(const std::string& backend, GuestMemory&
               "run slower than the software vCPU";
     }
 #endif
-    return wrap(std::move(hw), memory, handler);
+    return wrap(std::move(hw));
   }
   if (backend != "auto" && !backend.empty()) {
     note = backendUnavailableReason(backend);
@@ -111,7 +104,7 @@ std::unique_ptr<Vcpu> selectBackendVcpu(const std::string& backend, GuestMemory&
     std::unique_ptr<HardwareVcpu> hw = why.empty() ? createHardware(name, memory, handler, why) : nullptr;
     if (hw) {
       note = std::string(name) + " (auto)" + (others.empty() ? "" : "; unused: " + others);
-      return wrap(std::move(hw), memory, handler);
+      return wrap(std::move(hw));
     }
     if (why.rfind(name, 0) != 0) why = std::string(name) + ": " + why;
     others += (others.empty() ? "" : "; ") + why;

@@ -7,11 +7,6 @@
 
 namespace bv::cpu {
 
-SystemOps*& protectedModeOps() {
-  static SystemOps* ops = nullptr;
-  return ops;
-}
-
 const char* vectorName(uint8_t v) {
   static const char* const names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
                                         "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
@@ -400,8 +395,7 @@ bool Cpu::pop(bool op32, uint32_t& v) {
 }
 
 SystemOps& Cpu::sys() {
-  SystemOps* pm = protectedModeOps();
-  return (protectedMode() && pm) ? *pm : realModeOps();
+  return protectedMode() ? protectedModeOps() : realModeOps();
 }
 
 bool Cpu::portIn(uint16_t port, unsigned size, uint32_t& v) {

@@ -380,7 +380,4 @@ class Cpu {
   }
 };
 
-// Registration hook for pm/: a function-local static that pm/'s file sets from a static initializer.
-SystemOps*& protectedModeOps();
-
 }  // namespace bv::cpu

@@ -173,10 +173,6 @@ void movCr(Cpu& c, const Insn& i) {
         c.raise(VEC_GP, 0, "CR0.PG set without CR0.PE");
         return;
       }
-      if ((v & cr0::PG) && !protectedModeOps()) {
-        c.raise(VEC_GP, 0, "paging needs protected-mode support, which is not built in");
-        return;
-      }
       c.setCr0(v);
       return;
     case 2: c.cr2 = v; return;

@@ -1,7 +1,6 @@
-// The protected-mode and paging operations, behind one interface so that native/src/cpu/pm/ (a colleague's)
-// can implement them apart from the core. The core calls Cpu::sys(): pm/'s implementation when CR0.PE is set
-// and pm/ registered one (protectedModeOps() in cpu.h), else realModeOps(), which handles real mode and
-// raises #UD / #GP for what only protected mode can do.
+// The protected-mode and paging operations, behind one interface so that native/src/cpu/pm/ implements them
+// apart from the core. The core calls Cpu::sys(): protectedModeOps() (pm/) when CR0.PE is set, else
+// realModeOps(), which handles real mode and raises #UD / #GP for what only protected mode can do.
 //
 // Every bool-returning operation returns false after raising a fault with Cpu::raise (nothing else to undo:
 // the run loop restores EIP and ESP of the faulting instruction). Operations change the state only once they
@@ -54,7 +53,10 @@ class SystemOps {
   virtual bool ioPermitted(Cpu& cpu, uint16_t port, unsigned size) = 0;
 };
 
-// Real mode only (always present).
+// Real mode only.
 SystemOps& realModeOps();
+// Protected mode and paging (pm/protected_mode_ops.cpp). An ordinary call, not a registration from a static
+// initializer, so the linker keeps pm/ even when the core comes from a static library.
+SystemOps& protectedModeOps();
 
 }  // namespace bv::cpu

@@ -7,7 +7,7 @@
 #include <functional>
 
 #include "bootvisor/device.h"
-#include "vmm/clock.h"
+#include "base/clock.h"
 
 namespace bv {
 

@@ -12,7 +12,7 @@
 
 #include "bootvisor/device.h"
 #include "bootvisor/memory.h"
-#include "vmm/clock.h"
+#include "base/clock.h"
 
 namespace bv {
 

@@ -18,7 +18,7 @@
 #include "bootvisor/software_vcpu.h"
 #include "bootvisor/vcpu.h"
 #include "vmm/hybrid_patch.h"
-#include "vmm/hybrid_target.h"
+#include "backends/backend.h"
 
 namespace bv {
 

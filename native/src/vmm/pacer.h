@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "vmm/clock.h"
+#include "base/clock.h"
 
 namespace bv {
 

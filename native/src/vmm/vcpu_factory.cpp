@@ -1,24 +1,24 @@
-// The backend factory. Software always works; the hardware backends register here when built (the backends'
-// owner fills in kvm/nvmm and "auto").
+// The backend factory: backends/select.cpp chooses (software, kvm, nvmm, auto) and says why; a hardware vCPU
+// it picks is wrapped here in the hybrid, which the machine and the debugger use as a software vCPU.
+#include "backends/select.h"
 #include "bootvisor/machine.h"
 #include "bootvisor/software_vcpu.h"
-#include "backends/select.h"
+#include "vmm/hybrid.h"
 
 namespace bv {
 
 std::unique_ptr<Vcpu> createVcpu(const std::string& backend, GuestMemory& memory, ExitHandler& handler,
                                  std::string& whyNot) {
-  if (backend != "software") return selectBackendVcpu(backend, memory, handler, whyNot);  // kvm, nvmm, auto
-  if (backend == "software" || backend == "auto" || backend.empty()) {
-    whyNot = backend == "software" ? "software vCPU, as asked" : "software vCPU (no hardware backend is built in)";
+  if (backend == "software") {
+    whyNot = "software vCPU, as asked";
     return createSoftwareVcpu(memory, handler);
   }
-  if (backend == "kvm" || backend == "nvmm") {
-    whyNot = "the " + backend + " backend is not available in this build";
-    return nullptr;
-  }
-  whyNot = "unknown backend '" + backend + "': use auto, software, kvm or nvmm";
-  return nullptr;
+  GuestMemory* mem = &memory;
+  auto wrap = [mem, &handler](std::unique_ptr<HardwareVcpu> hw) -> std::unique_ptr<Vcpu> {
+    return std::make_unique<HybridVcpu>(std::move(hw), [mem](ExitHandler& h) { return createSoftwareVcpu(*mem, h); },
+                                        *mem, handler);
+  };
+  return selectBackendVcpu(backend, memory, handler, wrap, whyNot);  // kvm, nvmm, auto
 }
 
 }  // namespace bv

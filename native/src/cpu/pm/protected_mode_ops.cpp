@@ -1,6 +1,5 @@
-// pm/'s SystemOps: each operation is a free function in its own file; this class only forwards to them, and
-// registers itself with the core (cpu.h protectedModeOps()) from a static initializer, so the core has no
-// link dependency on pm/.
+// pm/'s SystemOps: each operation is a free function in its own file; this class only forwards to them. The
+// core reaches it through protectedModeOps() (system_ops.h).
 #include "cpu/pm/pm.h"
 
 namespace bv::cpu::pm {
@@ -32,13 +31,20 @@ class ProtectedModeOps final : public SystemOps {
   bool ioPermitted(Cpu& c, uint16_t port, unsigned size) override { return pm::ioPermitted(c, port, size); }
 };
 
-ProtectedModeOps gOps;
-
-struct Registrar {
-  Registrar() { protectedModeOps() = &gOps; }
-} gRegistrar;
-
 }  // namespace
+
+}  // namespace bv::cpu::pm
+
+namespace bv::cpu {
+
+SystemOps& protectedModeOps() {
+  static pm::ProtectedModeOps ops;
+  return ops;
+}
+
+}  // namespace bv::cpu
+
+namespace bv::cpu::pm {
 
 // The I/O permission bitmap of a 32-bit TSS: every bit for [port, port+size) must be clear and inside the
 // TSS limit.

@@ -21,8 +21,8 @@
 #include "pc/pit.h"
 #include "pc/uart.h"
 #include "pc/vga.h"
-#include "vmm/clock.h"
-#include "vmm/disk_image.h"
+#include "base/clock.h"
+#include "base/disk_image.h"
 
 namespace bv {
 

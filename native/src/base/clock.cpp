@@ -1,4 +1,4 @@
-#include "vmm/clock.h"
+#include "base/clock.h"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-// What the hybrid needs from a hardware backend (kvm, nvmm) beyond the plain Vcpu interface: the
+// The interface every hardware backend (kvm, nvmm) implements: the plain Vcpu, plus what the hybrid needs: the
 // hypervisor's own debug facility where it has one, page protection for watchpoints and hidden breakpoint
 // patches, and the list of pages the guest wrote (so the software vCPU drops stale decoded code).
 #pragma once

@@ -1,4 +1,4 @@
-#include "vmm/disk_image.h"
+#include "base/disk_image.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
