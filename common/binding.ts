@@ -64,8 +64,20 @@ export interface NativeMachine {
   dispose(): void;
 }
 
+/** One row of the CPU exception table (native/include/bootvisor/exceptions.h). */
+export interface NativeExceptionRow {
+  vector: number;
+  mnemonic: string;
+  name: string;
+  kind: 'fault' | 'trap' | 'fault or trap' | 'abort' | 'interrupt' | 'reserved';
+  errorCode: boolean;
+  doubleFault: 'benign' | 'contributory' | 'page fault';
+}
+
 export interface NativeAddon {
   Machine: new (config: NativeConfig, sink: NativeEventSink) => NativeMachine;
+  exceptionTable(): NativeExceptionRow[];
+  secondFault(first: number, second: number): 'serial' | 'double fault' | 'triple fault';
 }
 
 /**

@@ -3,14 +3,14 @@
 // condition picks them (`#GP, #PF, 6`; empty means all), so twenty checkboxes do not push the user's own
 // breakpoints out of sight. The per-vector ids of earlier versions (`vector-13`) are still understood.
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ExceptionSettings, VECTORS, vectorName } from './exceptions';
+import { catchableVectors, ExceptionSettings, vectorName } from './exceptions';
 
 export const TRIPLE_FAULT_FILTER = 'triple-fault';
 export const HANG_FILTER = 'hang';
 export const CPU_EXCEPTIONS_FILTER = 'cpu-exceptions';
 
 export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
-  const known = VECTORS.map(([v, mnemonic]) => `${mnemonic} (${v})`).join(', ');
+  const known = catchableVectors().map(([v, mnemonic]) => `${mnemonic} (${v})`).join(', ');
   return [
     { filter: TRIPLE_FAULT_FILTER, label: 'Triple fault', description: 'Stop when the CPU shuts down (a fault while delivering a double fault).', default: true },
     { filter: HANG_FILTER, label: 'Hang (HLT with interrupts off)', description: 'Stop when the guest halts with interrupts disabled: nothing can ever wake it.', default: true },
@@ -28,14 +28,15 @@ export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
 /** A vector condition ("#GP, #pf 6 0x0D") as vectors; throws naming what it does not know. */
 export function parseVectorCondition(condition: string | undefined): number[] {
   const words = (condition ?? '').split(/[\s,;]+/).filter(Boolean);
-  if (words.length === 0) return VECTORS.map(([v]) => v);
+  const vectors = catchableVectors();
+  if (words.length === 0) return vectors.map(([v]) => v);
   const out = new Set<number>();
   for (const w of words) {
-    const byName = VECTORS.find(([, mnemonic, name]) => mnemonic.toLowerCase() === w.toLowerCase() || mnemonic.slice(1).toLowerCase() === w.toLowerCase() || name.toLowerCase() === w.toLowerCase());
+    const byName = vectors.find(([, mnemonic, name]) => mnemonic.toLowerCase() === w.toLowerCase() || mnemonic.slice(1).toLowerCase() === w.toLowerCase() || name.toLowerCase() === w.toLowerCase());
     const n = /^(0x[0-9a-f]+|\d+)$/i.test(w) ? Number(w) : NaN;
     if (byName) out.add(byName[0]);
     else if (Number.isInteger(n) && n >= 0 && n <= 31) out.add(n);
-    else throw new Error(`"${w}" is not a CPU exception: use a vector 0-31 or one of ${VECTORS.map(([, m]) => m).join(' ')}`);
+    else throw new Error(`"${w}" is not a CPU exception: use a vector 0-31 or one of ${vectors.map(([, m]) => m).join(' ')}`);
   }
   return [...out].sort((a, b) => a - b);
 }

@@ -1,32 +1,18 @@
-// The CPU's exception vectors, what the user asked to stop on (exception-filters.ts turns VS Code's filters
-// into it), and how a fault is explained in words for exceptionInfo.
+// The CPU's exception vectors (common/exceptions.ts: the vCPU's own table), what the user asked to stop on
+// (exception-filters.ts turns VS Code's filters into it), and how a fault is explained in words for
+// exceptionInfo.
 import type { FaultStep, StopEvent } from '../common/api';
+import { exceptionRow, exceptionTable } from '../common/exceptions';
 
-/** Vector, mnemonic, name (Intel SDM vol. 3, table 6-1). */
-export const VECTORS: [number, string, string][] = [
-  [0, '#DE', 'divide error'],
-  [1, '#DB', 'debug'],
-  [2, 'NMI', 'non-maskable interrupt'],
-  [3, '#BP', 'breakpoint (INT3)'],
-  [4, '#OF', 'overflow (INTO)'],
-  [5, '#BR', 'BOUND range exceeded'],
-  [6, '#UD', 'invalid opcode'],
-  [7, '#NM', 'device not available'],
-  [8, '#DF', 'double fault'],
-  [10, '#TS', 'invalid TSS'],
-  [11, '#NP', 'segment not present'],
-  [12, '#SS', 'stack-segment fault'],
-  [13, '#GP', 'general protection'],
-  [14, '#PF', 'page fault'],
-  [16, '#MF', 'x87 floating-point error'],
-  [17, '#AC', 'alignment check'],
-  [18, '#MC', 'machine check'],
-  [19, '#XM', 'SIMD floating-point'],
-];
+/** Vector, mnemonic, name of the exceptions a user can stop on: the vCPU's table without its reserved rows. */
+export function catchableVectors(): [number, string, string][] {
+  return exceptionTable()
+    .filter((e) => e.kind !== 'reserved')
+    .map((e): [number, string, string] => [e.vector, e.mnemonic, e.name]);
+}
 
 export function vectorName(vector: number): string {
-  const v = VECTORS.find(([n]) => n === vector);
-  return v ? v[1] : `vector 0x${vector.toString(16)}`;
+  return exceptionRow(vector)?.mnemonic ?? `vector 0x${vector.toString(16)}`;
 }
 
 /** What the filters the user ticked mean for the machine. */

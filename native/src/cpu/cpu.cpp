@@ -7,14 +7,6 @@
 
 namespace bv::cpu {
 
-const char* vectorName(uint8_t v) {
-  static const char* const names[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-                                        "#DF", "#MF(9)", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-                                        "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23",
-                                        "#24", "#25", "#26", "#27", "#28", "#29", "#30", "#31"};
-  return v < 32 ? names[v] : "INT";
-}
-
 Cpu::Cpu(GuestMemory& m, ExitHandler& h) : mem(m), io(h), ram_(m.data()), pflags_(m.pageFlags()) {
   for (int i = 0; i < 6; ++i) {
     Seg s;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "bootvisor/exceptions.h"
 #include "bootvisor/exit.h"
 #include "bootvisor/memory.h"
 #include "bootvisor/state.h"
@@ -39,9 +40,7 @@ enum Vector : uint8_t {
   VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6, VEC_NM = 7,
   VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
 };
-// True for the vectors that push an error code in protected mode.
-inline bool vectorHasError(uint8_t v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
-const char* vectorName(uint8_t v);  // "#GP", "#DF", ...
+// Their names, classes and error codes: bootvisor/exceptions.h.
 
 // How an interrupt came to be; decides what IDT gate DPL checks apply and what is pushed.
 enum class IntKind : uint8_t {

@@ -33,14 +33,6 @@ struct CacheSlot {
 
 inline uint32_t cacheIndex(uint32_t pa) { return (pa ^ (pa >> kCacheBits)) & (kCacheSize - 1); }
 
-// Double-fault classes (SDM Table 6-5).
-enum class FaultClass { Benign, Contributory, PageFault };
-FaultClass classOf(uint8_t v) {
-  if (v == 0 || (v >= 10 && v <= 13)) return FaultClass::Contributory;
-  if (v == 14) return FaultClass::PageFault;
-  return FaultClass::Benign;
-}
-
 struct Breakpoint {
   int id;
   uint64_t address;
@@ -410,7 +402,7 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
     }
     // CR0.PE alone decides: exceptions raised in virtual-8086 mode push their error code too (SDM 20.3.1).
     const bool pm = cpu_.protectedMode();
-    const bool hasErr = kind == IntKind::Exception && pm && vectorHasError(vector);
+    const bool hasErr = kind == IntKind::Exception && pm && exceptionInfo(vector).errorCode;
     // What delivery may change before it fails is undone, so a nested fault sees the faulting state.
     uint32_t eip = cpu_.eip, esp = cpu_.gpr[4], fl = cpu_.eflags();
     Seg ss = cpu_.seg[SEG_SS];
@@ -428,24 +420,21 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
     cpu_.setSeg(SEG_SS, ss);
     cpu_.setCpl(cpl);
     const bool pm2 = cpu_.protectedMode();
-    std::string why = second.reason.empty() ? std::string(vectorName(second.vector)) + " while delivering " +
-                                                  vectorName(vector)
-                                            : second.reason;
-    recordFault(second.vector, pm2 && vectorHasError(second.vector), second.error,
-                std::string("while delivering ") + vectorName(vector) + ": " + why, false);
-    FaultClass a = classOf(vector), b = classOf(second.vector);
-    if (kind == IntKind::Exception && vector == VEC_DF) {
-      recordFault(0xFF, false, 0, std::string("triple fault: ") + vectorName(second.vector) +
+    const char* firstName = exceptionInfo(vector).mnemonic;
+    const char* secondName = exceptionInfo(second.vector).mnemonic;
+    std::string why = second.reason.empty() ? std::string(secondName) + " while delivering " + firstName : second.reason;
+    recordFault(second.vector, pm2 && exceptionInfo(second.vector).errorCode, second.error,
+                std::string("while delivering ") + firstName + ": " + why, false);
+    const SecondFault next = kind == IntKind::Exception ? secondFault(vector, second.vector) : SecondFault::Serial;
+    if (next == SecondFault::TripleFault) {
+      recordFault(0xFF, false, 0, std::string("triple fault: ") + secondName +
                                       " while delivering #DF; the processor shuts down", true);
       out = Exit{};
       out.reason = ExitReason::Shutdown;
       return true;
     }
-    if (kind == IntKind::Exception &&
-        ((a == FaultClass::Contributory && b == FaultClass::Contributory) ||
-         (a == FaultClass::PageFault && b != FaultClass::Benign))) {
-      recordFault(VEC_DF, pm2, 0, std::string("double fault: ") + vectorName(second.vector) + " while delivering " +
-                                      vectorName(vector), false);
+    if (next == SecondFault::DoubleFault) {
+      recordFault(VEC_DF, pm2, 0, std::string("double fault: ") + secondName + " while delivering " + firstName, false);
       vector = VEC_DF;
       error = 0;
       kind = IntKind::Exception;
@@ -509,14 +498,15 @@ bool SoftwareVcpuImpl::handleFault(Exit& out) {
   if (!p.trap) restoreInsnState();
   const bool pm = cpu_.protectedMode();  // V86 included: its exceptions push error codes
   cpu_.chain.clear();
-  std::string reason = p.reason.empty() ? std::string(vectorName(p.vector)) : p.reason;
-  recordFault(p.vector, pm && vectorHasError(p.vector) && p.kind == IntKind::Exception, p.error, reason, false);
+  std::string reason = p.reason.empty() ? std::string(exceptionInfo(p.vector).mnemonic) : p.reason;
+  const bool hasError = pm && exceptionInfo(p.vector).errorCode;
+  recordFault(p.vector, hasError && p.kind == IntKind::Exception, p.error, reason, false);
   if (p.vector < 32 && catch_[p.vector]) {
     caught_ = true;
     caughtFault_ = p;
     out = Exit{};
     out.reason = ExitReason::Exception;
-    out.u.exception = {p.vector, pm && vectorHasError(p.vector), p.error, cpu_.cr2};
+    out.u.exception = {p.vector, hasError, p.error, cpu_.cr2};
     return true;
   }
   return deliver(p.vector, p.kind, p.error, out);
@@ -775,7 +765,7 @@ std::vector<FaultLink> SoftwareVcpuImpl::faultChain() const {
   for (const FaultRecord& r : cpu_.chain) {
     FaultLink l;
     l.vector = r.vector;
-    l.name = r.shutdown ? "shutdown" : vectorName(r.vector);
+    l.name = r.shutdown ? "shutdown" : exceptionInfo(r.vector).mnemonic;
     l.hasError = r.hasError;
     l.error = r.error;
     l.cs = r.cs;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 
+#include "bootvisor/exceptions.h"
 #include "bootvisor/software_vcpu.h"
 #include "vmm/machine_impl.h"
 
@@ -18,10 +19,6 @@ constexpr uint64_t kScreenNotifyNs = 16000000;       // at most one screen event
 constexpr size_t kMaxReportedEvents = 256;
 constexpr uint64_t kIdleWaitNs = 20000000;         // host waits: look at stops and input this often
 constexpr uint64_t kPaceSlackNs = 2000000;          // paced: sleep once the guest is this far ahead
-
-const char* const kExceptionNames[32] = {
-    "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-    "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#28", "#29", "#SX", "#31"};
 
 std::string hex(uint64_t v, int width) {
   char b[32];
@@ -659,7 +656,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         s.exception.errorCode = e.u.exception.error;
         s.exception.cr2 = e.u.exception.cr2;
         s.exception.chain = chainOf(soft());
-        s.exception.explanation = std::string(kExceptionNames[e.u.exception.vector & 31]) + " caught before delivery";
+        s.exception.explanation = std::string(exceptionInfo(e.u.exception.vector).mnemonic) + " caught before delivery";
         s.message = s.exception.explanation;
         return finish(s);
       }

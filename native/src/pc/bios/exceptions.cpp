@@ -2,16 +2,12 @@
 // the CS:IP the CPU pushed, the instruction's bytes, and the reason in words for the stop record.
 #include <cstdio>
 
+#include "bootvisor/exceptions.h"
 #include "pc/bios/bios.h"
 
 namespace bv {
 
 namespace {
-const char* const kNames[8] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM"};
-const char* const kWords[8] = {"divide error", "debug trap", "non-maskable interrupt", "breakpoint (INT3)",
-                               "overflow (INTO)", "BOUND range exceeded", "invalid opcode",
-                               "FPU instruction with no FPU (CR0.EM/TS)"};
-
 bool isPrefix(uint8_t b) {
   return b == 0x66 || b == 0x67 || b == 0xF0 || b == 0xF2 || b == 0xF3 || b == 0x26 || b == 0x2E || b == 0x36 ||
          b == 0x3E || b == 0x64 || b == 0x65;
@@ -98,7 +94,8 @@ bool describeUnhandledException(const GuestMemory& mem, const CpuState& st, uint
   if (vector == 1 || vector == 2) return false;
 
   // INT3, INTO and software INTs push the address after themselves.
-  bool trap = vector == 3 || vector == 4 || softwareInt;
+  const ExceptionInfo& info = exceptionInfo(vector);
+  bool trap = info.kind == ExceptionClass::Trap || softwareInt;
   unsigned len = 0;
   if (softwareInt) {
     len = 2;
@@ -113,10 +110,10 @@ bool describeUnhandledException(const GuestMemory& mem, const CpuState& st, uint
     if (!len) len = 1;
   }
   out.bytes.assign(code, code + len);
-  out.name = kNames[vector];
+  out.name = info.mnemonic;
   char at[16];
   std::snprintf(at, sizeof at, "%04X:%04X", out.cs, out.insnIp);
-  out.reason = std::string(kWords[vector]) + " " + hexBytes(out.bytes) + " at " + at;
+  out.reason = std::string(info.name) + " " + hexBytes(out.bytes) + " at " + at;
   if (softwareInt) out.reason += " (a software INT " + std::to_string(vector) + ")";
   return true;
 }
