@@ -74,10 +74,27 @@ export interface NativeExceptionRow {
   doubleFault: 'benign' | 'contributory' | 'page fault';
 }
 
+/** What the software vCPU's decoder makes of some bytes (native/include/bootvisor/decode.h). */
+export interface NativeDecoded {
+  complete: boolean;
+  valid: boolean;
+  length: number;
+  opcode: number;
+  hasModrm: boolean;
+  modrm: number;
+  op32: boolean;
+  a32: boolean;
+  disp: number;
+  imm: number;
+  imm2: number;
+  mnemonic: string | null;
+}
+
 export interface NativeAddon {
   Machine: new (config: NativeConfig, sink: NativeEventSink) => NativeMachine;
   exceptionTable(): NativeExceptionRow[];
   secondFault(first: number, second: number): 'serial' | 'double fault' | 'triple fault';
+  decodeInstruction(bytes: Uint8Array, code32: boolean): NativeDecoded;
 }
 
 /**

@@ -192,6 +192,7 @@ inline bool needCpl0(Cpu& c, const char* what) {
 }
 
 void opUndefined(Cpu& c, const Insn& i);
+void opBadLock(Cpu& c, const Insn& i);  // LOCK on an instruction that cannot be locked
 
 // Each instruction-group file claims the opcodes it implements (decode time only).
 bool selectAlu(Insn& i);       // alu.cpp: 00-3F ALU, 80-85, INC/DEC, NEG/NOT, TEST, CMPXCHG, XADD

@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu/opcodes.h"
+
 namespace bv::cpu {
 
 class Cpu;
@@ -33,13 +35,9 @@ struct Insn {
 template <typename Fetch>
 bool decodeInsn(Insn& out, bool code32, Fetch fetch);
 
-// The table-driven part of the decoder (decoder.cpp): operand-form attributes and handler selection.
+// Handler selection (decoder.cpp): the opcode table names the instruction-group file, whose select function
+// picks the operand form.
 void selectHandler(Insn& i);
-bool opHasModrm(uint16_t op);
-// Immediate kinds: see decoder.cpp.
-uint8_t opImmKind(uint16_t op, uint8_t reg);
-
-enum ImmKind : uint8_t { IMM_NONE, IMM_B, IMM_BS, IMM_W, IMM_V, IMM_VS, IMM_AP, IMM_ENTER, IMM_MOFFS };
 
 template <typename Fetch>
 bool decodeInsn(Insn& d, bool code32, Fetch fetch) {
