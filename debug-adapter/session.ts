@@ -152,7 +152,8 @@ export class BootvisorSession extends LoggingDebugSession {
     this.sendErrorResponse(response, { id, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: request.command === 'launch' });
   }
 
-  private handle<R extends DebugProtocol.Response>(response: R, request: { command: string; seq?: number }, body: () => void | Promise<void>): void {
+  /** Runs a request's body; a throw or a rejected promise becomes the error response to that request. */
+  private handle(response: DebugProtocol.Response, body: () => void | Promise<void>): void {
     const fail = (e: unknown) => this.failRequest({ type: 'request', seq: response.request_seq, command: response.command, arguments: undefined } as DebugProtocol.Request, e);
     try {
       const r = body();
@@ -450,7 +451,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints?.length ?? 0)) return;
       const file = args.source.path ?? args.source.name ?? '';
       const bps = this.rt().breakpoints.setSourceBreakpoints(
@@ -473,7 +474,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const listing = this.rt().listing;
       const file = args.source.path ?? '';
       const lines: DebugProtocol.BreakpointLocation[] = [];
@@ -486,7 +487,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const bps = this.rt().breakpoints.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
       response.body = {
@@ -504,7 +505,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
         let address: number;
@@ -522,7 +523,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const { settings, results } = settingsFromFilters(args.filters ?? [], args.filterOptions ?? []);
       if (!this.noDebug) this.rt().setExceptionSettings(settings);
       response.body = { breakpoints: results };
@@ -531,7 +532,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
-    this.handle(response, { command: 'exceptionInfo' }, () => {
+    this.handle(response, () => {
       const info = this.stopped().exceptionInfo();
       response.body = {
         exceptionId: info.id,
@@ -544,7 +545,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       let address: number | undefined;
       let size = args.bytes ?? 2;
@@ -587,7 +588,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
         const [a, s, l] = b.dataId.split(':');
@@ -611,7 +612,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {
-    this.handle(response, { command: 'continue' }, () => {
+    this.handle(response, () => {
       this.stopped().continue();
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
@@ -619,42 +620,42 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
-    this.handle(response, { command: 'next' }, () => {
+    this.handle(response, () => {
       this.stopped().stepOver(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
-    this.handle(response, { command: 'stepIn' }, () => {
+    this.handle(response, () => {
       this.stopped().stepIn(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.handle(response, { command: 'stepOut' }, () => {
+    this.handle(response, () => {
       this.stopped().stepOut();
       this.sendResponse(response);
     });
   }
 
   protected stepBackRequest(response: DebugProtocol.StepBackResponse): void {
-    this.handle(response, { command: 'stepBack' }, () => {
+    this.handle(response, () => {
       this.stopped().stepBack();
       this.sendResponse(response);
     });
   }
 
   protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
-    this.handle(response, { command: 'reverseContinue' }, () => {
+    this.handle(response, () => {
       this.stopped().reverseContinue();
       this.sendResponse(response);
     });
   }
 
   protected pauseRequest(response: DebugProtocol.PauseResponse): void {
-    this.handle(response, { command: 'pause' }, () => {
+    this.handle(response, () => {
       this.rt().pause();
       this.sendResponse(response);
     });
@@ -663,7 +664,7 @@ export class BootvisorSession extends LoggingDebugSession {
   // ---- state ----
 
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       const frames = callStack(rt.currentMachine, rt.registers(), rt.listing);
       const site = rt.faultSite();
@@ -688,14 +689,14 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse): void {
-    this.handle(response, { command: 'scopes' }, () => {
+    this.handle(response, () => {
       response.body = { scopes: this.stopped().variables.scopes().map((s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s)) };
       this.sendResponse(response);
     });
   }
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
       response.body = { variables: rt.variables.variables(args.variablesReference) };
@@ -704,7 +705,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
       let v: DebugProtocol.Variable;
@@ -720,7 +721,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       const command = args.context === 'repl' ? consoleCommand(rt, args.expression) : undefined;
       if (command !== undefined) {
@@ -759,7 +760,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   /** "Jump to Cursor": the line's address, if the current code segment reaches it. */
   protected gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       const file = args.source.path ?? '';
       const address = rt.listing?.addressOfLine(file, this.convertClientLineToDebugger(args.line)) ?? -1;
@@ -770,7 +771,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       rt.jumpTo(args.targetId);
       this.sendResponse(response);
@@ -782,7 +783,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected loadedSourcesRequest(response: DebugProtocol.LoadedSourcesResponse): void {
-    this.handle(response, { command: 'loadedSources' }, () => {
+    this.handle(response, () => {
       response.body = { sources: (this.rt().listing?.files() ?? []).map((f) => new Source(path.basename(f), f)) };
       this.sendResponse(response);
     });
@@ -790,7 +791,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   /** Debug Console completion: registers, labels and constants that start with the word being typed. */
   protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const before = (args.text ?? '').slice(0, Math.max(0, (args.column ?? 1) - 1));
       const word = /[A-Za-z_.?$@][\w.?$@#~]*$/.exec(before)?.[0] ?? '';
       const listing = this.rt().listing;
@@ -808,7 +809,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const machine = this.stopped().currentMachine;
       let address: number;
       try {
@@ -827,7 +828,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
       const size = Math.floor((args.data.length * 3) / 4);
@@ -851,7 +852,7 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
-    this.handle(response, args as never, () => {
+    this.handle(response, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
       const offset = args.instructionOffset ?? 0;
@@ -872,7 +873,7 @@ export class BootvisorSession extends LoggingDebugSession {
   // ---- Bootvisor's custom requests ----
 
   protected customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
-    this.handle(response, { command }, async () => {
+    this.handle(response, async () => {
       switch (command) {
         case SCREEN_REQUEST: {
           const a = (args ?? {}) as ScreenRequestArgs;

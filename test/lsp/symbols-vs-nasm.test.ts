@@ -75,7 +75,7 @@ describe('lsp: symbols agree with nasm\'s map file', function () {
   for (const file of files) {
     it(path.relative(REPO, file), function () {
       const theirs = nasmSymbols(file, tmp);
-      if (!theirs) this.skip(); // does not assemble on its own (a colleague's work in progress): nothing to compare
+      if (!theirs) this.skip(); // does not assemble on its own (an include-only file): nothing to compare
       const { names: ours, text } = ourSymbols(file);
       // Names made by the preprocessor (`exc_stub_ %+ v` in a %rep, ..@ macro-locals) are written nowhere: only
       // nasm can know them.

@@ -2,22 +2,14 @@
 // segmented and linear memory access with limit/type checks and paging, the stack, raising faults, and the
 // fault-chain recorder. No Node dependency.
 //
-// For native/src/cpu/pm/ (protected mode and paging, a colleague's): you may use every public member below
-// marked [pm]. Change segment caches only through setSeg() (it updates the derived fast-path fields),
-// CR0/CR3/CR4 only through setCr0/setCr3/setCr4 (they flush the TLB when the SDM says), CPL through
-// setCpl(). A null selector loaded in protected mode must give a cache with attr P=0 (accesses through it
-// then raise #GP(0), or #SS(0) through SS). eip is already the faulting instruction's when an exception is
-// delivered, and the next instruction's for INT n / external interrupts: deliverInterrupt pushes cpu.eip.
-// On a fault the run loop restores EIP and ESP only (not EFLAGS): change EFLAGS only once nothing can fault
-// any more, as the SDM's pseudo-code does (delivery failures are undone by the loop, flags included).
-//
-// Additive changes since first commit (the colleague reads this list):
-//   Pending::trap/kind (INT3/INTO/ICEBP raised as traps); Cpu::sysenter; Cpu::fetchPhys/fetchFill; Cpu::watchAll;
-//   Cpu::events, Cpu::codeBits/codeWrite (decoded-code tracking for the write fast path);
-//   Cpu::codeGen (bumped on every CS load and TLB flush); lazy OF/SF/ZF/AF/PF behind eflags()/flag()
-//   (setLazy, rawFlags, saveFlags/restoreFlags); Cpu::drExec/drData/drHits, updateDebugRegs, dataBreakCheck
-//   (guest DR0-DR7; setEflags flags an event when RF is set); Cpu::setCO and LZ_OF_EXACT (rotates keep
-//   SF ZF AF PF lazy).
+// For native/src/cpu/pm/ (protected mode and paging): it uses the public members below marked [pm]. Change
+// segment caches only through setSeg() (it updates the derived fast-path fields), CR0/CR3/CR4 only through
+// setCr0/setCr3/setCr4 (they flush the TLB when the SDM says), CPL through setCpl(). A null selector loaded in
+// protected mode must give a cache with attr P=0 (accesses through it then raise #GP(0), or #SS(0) through
+// SS). eip is already the faulting instruction's when an exception is delivered, and the next instruction's
+// for INT n / external interrupts: deliverInterrupt pushes cpu.eip. On a fault the run loop restores EIP and
+// ESP only (not EFLAGS): change EFLAGS only once nothing can fault any more, as the SDM's pseudo-code does
+// (delivery failures are undone by the loop, flags included).
 #pragma once
 #include <atomic>
 #include <cstdarg>
