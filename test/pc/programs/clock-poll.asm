@@ -3,6 +3,7 @@
 ; through the isa-debug-exit port, so QEMU and Bootvisor can be timed on the same image.
 bits 16
 org 0x7c00
+boot:
   xor ax, ax
   mov ds, ax
   mov ss, ax
