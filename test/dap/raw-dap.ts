@@ -32,17 +32,21 @@ export function takeFrames(buf: Buffer): { bodies: string[]; rest: Buffer } {
   return { bodies, rest: buf };
 }
 
-export class RawDap {
+/**
+ * A server process (DAP or LSP: same framing) and every frame it writes, parsed; a body that is not JSON is
+ * kept as `{ unparsable }`, so a test sees it rather than the reader throwing. `keep` bounds how many frames
+ * stay (a fuzzing run reads many).
+ */
+export class FramedPeer<T = Record<string, unknown>> {
   readonly child: ChildProcess;
-  readonly messages: DapMessage[] = [];
+  readonly messages: T[] = [];
   stderr = '';
   exited?: { code: number | null; signal: NodeJS.Signals | null };
   private buf: Buffer = Buffer.alloc(0);
-  private seq = 1;
   private waiters: (() => void)[] = [];
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.child = spawn(process.execPath, [ADAPTER], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(script: string, args: string[], env: NodeJS.ProcessEnv, private readonly keep = Infinity) {
+    this.child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (b: Buffer) => this.read(b));
     this.child.stderr!.on('data', (b: Buffer) => {
       // Keep the last part only: a fuzzing run logs a lot.
@@ -65,13 +69,64 @@ export class RawDap {
   private read(b: Buffer): void {
     const { bodies, rest } = takeFrames(Buffer.concat([this.buf, b]));
     this.buf = rest;
-    for (const body of bodies) this.messages.push(JSON.parse(body) as DapMessage);
+    for (const body of bodies) {
+      let m: T;
+      try {
+        m = JSON.parse(body) as T;
+      } catch {
+        m = { unparsable: body.slice(0, 200) } as T;
+      }
+      this.arrived(m);
+      this.messages.push(m);
+    }
+    if (this.messages.length > this.keep) this.messages.splice(0, this.messages.length - this.keep);
     this.wake();
   }
 
-  /** Raw bytes, exactly as given. */
+  /** Sees every message as it arrives, before `keep` may drop it. */
+  protected arrived(_m: T): void {}
+
+  /** Raw bytes, exactly as given (dropped once the process has exited). */
   sendRaw(bytes: Buffer | string): void {
-    this.child.stdin!.write(bytes);
+    if (!this.exited) this.child.stdin!.write(bytes);
+  }
+
+  /** The index of the first message matching `pred`, waiting up to `ms`; -1 on timeout or exit. */
+  protected async indexOf(pred: (m: T) => boolean, ms: number): Promise<number> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const i = this.messages.findIndex(pred);
+      if (i >= 0 || this.exited) return i;
+      const left = until - Date.now();
+      if (left <= 0) return -1;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Waits until the process has exited (bounded). */
+  async exit(ms = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const until = Date.now() + ms;
+    while (!this.exited && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (!this.exited) throw new Error(`the process did not exit within ${ms} ms`);
+    return this.exited;
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+}
+
+export class RawDap extends FramedPeer<DapMessage> {
+  private seq = 1;
+
+  constructor(env: NodeJS.ProcessEnv = process.env) {
+    super(ADAPTER, [], env);
   }
 
   /** A well-formed request; returns its seq. */
@@ -85,23 +140,12 @@ export class RawDap {
     return this.seq++;
   }
 
-  /** Waits for a message matching `pred` among those not yet taken; fails after `ms`. */
+  /** Waits for a message matching `pred`; fails after `ms` or when the adapter exits first. */
   async waitFor(pred: (m: DapMessage) => boolean, ms: number, what: string): Promise<DapMessage> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const found = this.messages.find(pred);
-      if (found) return found;
-      if (this.exited) throw new Error(`the adapter exited (${JSON.stringify(this.exited)}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`);
-      const left = until - Date.now();
-      if (left <= 0) throw new Error(`no ${what} within ${ms} ms; stderr: ${this.stderr.slice(-2000)}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+    const i = await this.indexOf(pred, ms);
+    if (i >= 0) return this.messages[i];
+    if (this.exited) throw new Error(`the adapter exited (${JSON.stringify(this.exited)}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`);
+    throw new Error(`no ${what} within ${ms} ms; stderr: ${this.stderr.slice(-2000)}`);
   }
 
   /** Waits until the adapter's log (stderr) after `from` characters matches. */
@@ -119,17 +163,5 @@ export class RawDap {
 
   async request(command: string, args?: unknown, ms = 20000): Promise<DapMessage> {
     return this.response(this.send(command, args), ms);
-  }
-
-  /** Waits until the process has exited (bounded). */
-  async exit(ms = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    const until = Date.now() + ms;
-    while (!this.exited && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    if (!this.exited) throw new Error(`the adapter did not exit within ${ms} ms`);
-    return this.exited;
-  }
-
-  kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
   }
 }

@@ -3,13 +3,12 @@
 // request must be answered in bounded time: a server that crashed, exited on its own or went deaf fails,
 // with the bytes that did it saved as a reproducer. A short run is part of the test suite
 // (test/fuzz/protocol.test.ts); `npm run fuzz:protocol` runs it longer and prints executions and exec/s.
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 
-import { takeFrames } from '../dap/raw-dap';
+import { FramedPeer } from '../dap/raw-dap';
 
 const REPO = path.resolve(__dirname, '../../..');
 const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
@@ -133,72 +132,27 @@ interface Frame {
   [key: string]: unknown;
 }
 
-/** A server process and the frames it writes. */
-class Peer {
-  readonly child: ChildProcess;
-  private buf: Buffer = Buffer.alloc(0);
-  readonly frames: Frame[] = [];
-  exited = false;
+/** A server process and the frames it writes; frames are taken (removed) as they are waited for. */
+class Peer extends FramedPeer<Frame> {
   /** The session told its client it is over (DAP terminated): it may then end by itself. */
   terminated = false;
-  stderr = '';
-  private wakers: (() => void)[] = [];
 
   constructor(script: string, args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdin!.on('error', () => undefined);
-    this.child.stderr!.on('data', (b: Buffer) => (this.stderr = (this.stderr + b.toString()).slice(-8192)));
-    this.child.stdout!.on('data', (b: Buffer) => this.read(b));
-    this.child.on('exit', () => {
-      this.exited = true;
-      this.wake();
-    });
+    super(script, args, env, 1000);
   }
-  private wake(): void {
-    const w = this.wakers;
-    this.wakers = [];
-    for (const f of w) f();
-  }
-  private read(b: Buffer): void {
-    const { bodies, rest } = takeFrames(Buffer.concat([this.buf, b]));
-    this.buf = rest;
-    for (const body of bodies) {
-      try {
-        const f = JSON.parse(body) as Frame;
-        if (f.event === 'terminated') this.terminated = true;
-        this.frames.push(f);
-      } catch {
-        this.frames.push({ unparsable: body.slice(0, 200) });
-      }
-    }
-    if (this.frames.length > 1000) this.frames.splice(0, this.frames.length - 1000);
-    this.wake();
+  protected arrived(f: Frame): void {
+    if (f.event === 'terminated') this.terminated = true;
   }
   send(bytes: Buffer): void {
-    if (!this.exited) this.child.stdin!.write(bytes);
+    this.sendRaw(bytes);
   }
   sendJson(message: Json): void {
     this.send(frame(Buffer.from(JSON.stringify(message))));
   }
   async waitFor(pred: (f: Frame) => boolean, ms: number): Promise<Frame | undefined> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const i = this.frames.findIndex(pred);
-      if (i >= 0) return this.frames.splice(i, 1)[0];
-      if (this.exited) return undefined;
-      const left = until - Date.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.wakers.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-  kill(): void {
-    if (!this.exited) this.child.kill('SIGKILL');
+    const i = await this.indexOf(pred, ms);
+    if (i < 0) return undefined;
+    return this.messages.splice(i, 1)[0];
   }
 }
 
