@@ -60,24 +60,39 @@ export function runningHelpers(): number {
 
 process.on('exit', killAllHelpers);
 
+/**
+ * Where `command` is, found as spawn would find it (a path, else each PATH folder, then `extraDirs`), or why
+ * it cannot be started (ENOENT: nowhere; EACCES: found but not executable).
+ */
+function locateProgram(
+  command: string,
+  cwd: string | undefined,
+  extraDirs: string[] = [],
+): { path: string } | { problem: NodeJS.ErrnoException } {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).concat(extraDirs);
+  const candidates = command.includes('/') ? [path.resolve(cwd ?? '.', command)] : dirs.map((d) => path.join(d, command));
+  let problem: NodeJS.ErrnoException | undefined;
+  for (const c of candidates) {
+    try {
+      if (!fs.statSync(c).isFile()) continue;
+      fs.accessSync(c, fs.constants.X_OK);
+      return { path: c };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') problem = e as NodeJS.ErrnoException;
+    }
+  }
+  return { problem: problem ?? Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' }) };
+}
+
 let timeoutProgram: string | null | undefined;
 /**
  * timeout(1) (coreutils, NetBSD, FreeBSD), if the system has one: a helper runs under it, so even when our
  * process is killed outright (SIGKILL, no handler runs) the helper dies at its deadline instead of running on.
  */
 function findTimeoutProgram(): string | null {
-  if (timeoutProgram !== undefined) return timeoutProgram;
-  timeoutProgram = null;
-  if (process.platform === 'win32') return null;
-  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/bin'])) {
-    const candidate = `${dir}/timeout`;
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      timeoutProgram = candidate;
-      break;
-    } catch {
-      // not here
-    }
+  if (timeoutProgram === undefined) {
+    const found = process.platform === 'win32' ? undefined : locateProgram('timeout', undefined, ['/usr/bin', '/bin']);
+    timeoutProgram = found && 'path' in found ? found.path : null;
   }
   return timeoutProgram;
 }
@@ -90,28 +105,6 @@ function fileSize(file: string): number {
   }
 }
 
-/**
- * Why `command` cannot be started (ENOENT, EACCES), found as spawn would; checked first because under the
- * timeout(1) guard a missing program would only be an exit status.
- */
-function guardableProblem(command: string, cwd: string | undefined): NodeJS.ErrnoException | undefined {
-  const candidates = command.includes('/')
-    ? [path.resolve(cwd ?? '.', command)]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
-  let problem: NodeJS.ErrnoException | undefined;
-  for (const c of candidates) {
-    try {
-      const st = fs.statSync(c);
-      if (!st.isFile()) continue;
-      fs.accessSync(c, fs.constants.X_OK);
-      return undefined;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EACCES') problem = e as NodeJS.ErrnoException;
-    }
-  }
-  return problem ?? Object.assign(new Error(`spawn ${command} ENOENT`), { code: 'ENOENT' });
-}
-
 export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -119,9 +112,10 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
       resolve({ status: null, output: '', droppedBytes: 0, stopped: 'aborted', elapsedMs: 0 });
       return;
     }
-    const missing = guardableProblem(options.command, options.cwd);
-    if (missing) {
-      resolve({ status: null, output: '', droppedBytes: 0, spawnError: missing, elapsedMs: 0 });
+    // Checked first: under the timeout(1) guard a missing program would only be an exit status.
+    const located = locateProgram(options.command, options.cwd);
+    if ('problem' in located) {
+      resolve({ status: null, output: '', droppedBytes: 0, spawnError: located.problem, elapsedMs: 0 });
       return;
     }
     const guard = findTimeoutProgram();
