@@ -4,10 +4,11 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -150,7 +151,8 @@ struct Machine::Impl : public ExitHandler {
   std::vector<uint8_t> outSerial, outDebugcon;
   uint64_t lastScreenNotifyNs = 0;
   std::vector<RunEvent> pendingEvents;      // from inside handlers: CS filled in after the slice
-  std::map<std::pair<int, uint64_t>, bool> reported;  // (port or -1-page, rip) already told about
+  std::set<std::tuple<int, int64_t, uint64_t>> reported;  // (event kind, port/page/..., where) already told about
+  bool firstReport(RunEventKind kind, int64_t what, uint64_t where);
   size_t eventsSent = 0;
 
   std::unordered_map<uint64_t, ExitCount> profile;

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <limits>
 
 #include "bootvisor/exceptions.h"
 #include "bootvisor/software_vcpu.h"
@@ -66,6 +65,13 @@ void Machine::Impl::emitEvent(RunEvent e) {
   if (listener) listener->onEvent(e);
 }
 
+// Each kind of event is told once per (what, where), and at most kMaxReportedEvents in all, so a loop that
+// keeps doing the same wrong thing says it once.
+bool Machine::Impl::firstReport(RunEventKind kind, int64_t what, uint64_t where) {
+  if (reported.size() >= kMaxReportedEvents) return false;
+  return reported.insert({int(kind), what, where}).second;
+}
+
 void Machine::Impl::unhandledPort(uint16_t port, bool write, uint64_t rip) {
   if (cfg.stopOnUnhandledPort && !stopPending) {
     stopPending = true;
@@ -74,9 +80,7 @@ void Machine::Impl::unhandledPort(uint16_t port, bool write, uint64_t rip) {
     pendingStop.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) +
                           ", which no device serves";
   }
-  auto key = std::make_pair(int(port), rip);
-  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
-  reported[key] = true;
+  if (!firstReport(RunEventKind::UnhandledPort, port, rip)) return;
   RunEvent e;
   e.kind = RunEventKind::UnhandledPort;
   e.eip = uint32_t(rip);
@@ -131,9 +135,7 @@ IoAction Machine::Impl::mmioRead(uint64_t gpa, unsigned size, uint64_t& value, u
   pc.rip = rip;
   ++pc.mmio;
   value = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
-  auto key = std::make_pair(-1 - int(gpa >> PAGE_SHIFT), rip);
-  if (reported.size() < kMaxReportedEvents && !reported.count(key)) {
-    reported[key] = true;
+  if (firstReport(RunEventKind::UnmappedMemory, int64_t(gpa >> PAGE_SHIFT), rip)) {
     RunEvent e;
     e.kind = RunEventKind::UnmappedMemory;
     e.eip = uint32_t(rip);
@@ -149,9 +151,7 @@ IoAction Machine::Impl::mmioWrite(uint64_t gpa, unsigned size, uint64_t value, u
   ExitCount& pc = profile[rip];
   pc.rip = rip;
   ++pc.mmio;
-  auto key = std::make_pair(-1 - int(gpa >> PAGE_SHIFT), rip);
-  if (reported.size() < kMaxReportedEvents && !reported.count(key)) {
-    reported[key] = true;
+  if (firstReport(RunEventKind::UnmappedMemory, int64_t(gpa >> PAGE_SHIFT), rip)) {
     RunEvent e;
     e.kind = RunEventKind::UnmappedMemory;
     e.eip = uint32_t(rip);
@@ -175,9 +175,7 @@ void Machine::Impl::checkStack(const CpuState& st) {
   if (top <= 0x500) what = "the interrupt vector table and BIOS data area (below 0x500)";
   else if (top > 0x7C00 && top <= 0x7E00) what = "the boot sector loaded at 0x7C00-0x7DFF";
   if (!what) return;
-  auto key = std::make_pair(-0x10000 - int(top > 0x500), uint64_t(0));
-  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
-  reported[key] = true;
+  if (!firstReport(RunEventKind::StackOverflow, int64_t(top > 0x500), 0)) return;
   RunEvent e;
   e.kind = RunEventKind::StackOverflow;
   e.cs = st.segs[SEG_CS].selector;
@@ -204,10 +202,7 @@ void Machine::Impl::biosFailed(const CpuState& st, const std::string& message) {
   e.cs = mem.read16(frame + 2);
   e.linear = ((uint64_t(e.cs) << 4) + e.eip) & 0xFFFFFull;
   e.message = message;
-  // Keys of `reported` below every port (>= 0) and page (-1 - page) key.
-  auto key = std::make_pair(std::numeric_limits<int>::min() + int(std::hash<std::string>()(message) & 0xFFFF), e.linear);
-  if (reported.size() >= kMaxReportedEvents || reported.count(key)) return;
-  reported[key] = true;
+  if (!firstReport(RunEventKind::DiskError, int64_t(std::hash<std::string>()(message)), e.linear)) return;
   emitEvent(std::move(e));
 }
 
