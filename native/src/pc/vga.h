@@ -115,7 +115,7 @@ class Vga : public PortDevice, public Snapshottable {
   std::vector<uint8_t> plane2_;
 };
 
-// Text lines (vga_render.cpp): the current screen as CP437 in UTF-8, for --screen, tests and the debugger.
+// Text lines (vga_text.cpp): the current screen as CP437 in UTF-8, for --screen, tests and the debugger.
 struct ScreenText;
 void renderText(const Vga& vga, const GuestMemory& mem, ScreenText& out);
 // The ROM fonts (vga_font.cpp, from vga_font_data.cpp): 256 characters of 16, 14 or 8 rows, bit 7 leftmost.
