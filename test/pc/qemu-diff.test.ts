@@ -44,8 +44,18 @@ describe('differential: examples under QEMU and Bootvisor', function () {
     it(`${name}: same serial output and ${name === 'mode13h' ? 'picture' : 'text screen'}`, async () => {
       const image = exampleImg(name);
       const keys = KEYS[name];
-      const q = await runInQemu(image, { keys: keys?.qemu, minMs: 1500, quietMs: 700, screendump: name === 'mode13h' });
       const b = await boot(fs.readFileSync(image), { keys: keys?.text, guardMs: keys ? 3000 : 20000, keep: true });
+      // QEMU is waited on until its COM1 has caught up with ours (or 30 s passed), not for a fixed time: under
+      // load SeaBIOS alone can take longer than any quiet period.
+      const want = b.serial.length;
+      const q = await runInQemu(image, {
+        keys: keys?.qemu,
+        minMs: 1000,
+        quietMs: 700,
+        maxMs: 30000,
+        screendump: name === 'mode13h',
+        until: (o) => o.serial.length >= want,
+      });
       try {
         assert.strictEqual(b.serial.toString('latin1'), q.serial.toString('latin1'), 'serial output');
         const t = b.machine.screenText();

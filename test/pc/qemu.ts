@@ -55,10 +55,21 @@ export function textRows(dump: Buffer, columns = 80, rows = 25): string[] {
 /**
  * Boots `image` and waits until COM1 has been quiet for `quietMs` (at least `minMs` after start), then types
  * `keys` (QEMU sendkey names, e.g. ['h', 'i', 'ret']) if any and waits for quiet again, then reads the screen.
+ * `until`, when given, must also hold of COM1 plus the debug console before the wait ends (bounded by `maxMs`):
+ * a loaded host can keep SeaBIOS busy for longer than any fixed quiet period, so a test that knows what output
+ * to expect waits for it instead of guessing a time.
  */
 export async function runInQemu(
   image: string,
-  options: { keys?: string[]; quietMs?: number; minMs?: number; maxMs?: number; drive?: 'floppy' | 'ide'; screendump?: boolean } = {},
+  options: {
+    keys?: string[];
+    quietMs?: number;
+    minMs?: number;
+    maxMs?: number;
+    drive?: 'floppy' | 'ide';
+    screendump?: boolean;
+    until?: (output: { serial: Buffer; debugcon: Buffer }) => boolean;
+  } = {},
 ): Promise<QemuRun> {
   const quietMs = options.quietMs ?? 600;
   const minMs = options.minMs ?? 1200;
@@ -92,7 +103,9 @@ export async function runInQemu(
   // "Quiet" means neither COM1 nor the debug console has grown for a while.
   const serialSize = (): number =>
     [serialFile, debugconFile].reduce((n, f) => n + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
-  const waitQuiet = async (since: number, least: number): Promise<void> => {
+  const read = (f: string): Buffer => (fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0));
+  const arrived = (): boolean => !options.until || options.until({ serial: read(serialFile), debugcon: read(debugconFile) });
+  const waitQuiet = async (since: number, least: number, expect: boolean): Promise<void> => {
     let last = serialSize();
     let lastChange = Date.now();
     while (!exited && Date.now() - since < maxMs) {
@@ -102,18 +115,19 @@ export async function runInQemu(
         last = now;
         lastChange = Date.now();
       }
-      if (Date.now() - since >= least && Date.now() - lastChange >= quietMs) return;
+      if (Date.now() - since >= least && Date.now() - lastChange >= quietMs && (!expect || arrived())) return;
     }
   };
   try {
     const start = Date.now();
-    await waitQuiet(start, minMs);
-    if (options.keys?.length && !exited) {
-      for (const k of options.keys) {
+    const keys = options.keys ?? [];
+    await waitQuiet(start, minMs, keys.length === 0);
+    if (keys.length && !exited) {
+      for (const k of keys) {
         monitor(`sendkey ${k}`);
         await sleep(60);
       }
-      await waitQuiet(Date.now(), quietMs);
+      await waitQuiet(Date.now(), quietMs, true);
     }
     let screen: string[] = [];
     if (!exited) {
@@ -137,7 +151,6 @@ export async function runInQemu(
     if (exitStatus !== undefined && exitStatus !== 0 && !fs.existsSync(serialFile)) {
       throw new Error(`QEMU failed (status ${exitStatus}): ${stderr.trim()}`);
     }
-    const read = (f: string): Buffer => (fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0));
     const image = options.screendump && fs.existsSync(dumpFile) ? readPpm(fs.readFileSync(dumpFile)) : undefined;
     return { serial: read(serialFile), debugcon: read(debugconFile), screen, exitStatus, image };
   } finally {
