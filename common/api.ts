@@ -112,6 +112,8 @@ export interface StopEvent {
   exitCode?: number;
   port?: number;
   message?: string;
+  /** 'pause' only: the guest waits for what only the host can bring (a key, serial bytes) and nothing ran; step() says so instead of waiting. */
+  idle?: boolean;
 }
 
 /** One executed instruction. `bits` is the code segment's default size when it ran (absent on backends that do not say). */
@@ -214,7 +216,7 @@ export interface Machine {
   run(options?: { maxInstructions?: number }): Promise<StopEvent>;
   /** Stops a running guest; the pending run() resolves with reason 'pause'. */
   pause(): void;
-  /** Executes exactly one instruction (an INT or a fault counts as one), synchronously. */
+  /** Executes exactly one instruction (an INT or a fault counts as one), synchronously; never blocks: a guest only the host can wake (waiting for a key) gives a pause with `idle` and runs nothing. */
   step(): StopEvent;
   readonly running: boolean;
 

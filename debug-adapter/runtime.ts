@@ -338,6 +338,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const beforeLinear = (before.cs.base + before.eip) >>> 0;
       const s = this.machine.step();
       this.lastStop = s;
+      if (s.idle) return { reason: 'pause', description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step' };
       if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
       let executed: { linear: number } | undefined;
       try {

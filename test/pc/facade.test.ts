@@ -9,7 +9,7 @@ import * as path from 'path';
 import type { StopEvent } from '../../common/api';
 import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
-import { exampleImg, requireNasm, ROOT } from '../cli/harness';
+import { exampleImg, requireNasm, ROOT, tempDir } from '../cli/harness';
 import { sectorBench } from './sector';
 
 const bench = sectorBench('bootvisor-facade-');
@@ -185,6 +185,53 @@ describe('facade: the Machine over the native binding', function () {
     await assert.rejects(run, /disposed while running/);
     assert.throws(() => m.getRegisters(), /disposed/);
     m.dispose(); // twice is fine
+  });
+
+  it('a step never blocks: a guest waiting in INT 16h gives an idle pause, and steps on once a key comes (every clock)', () => {
+    // In a child process: a step that blocked would hang this one (step() holds the JS thread), not fail.
+    const image = sector('sti\nagain: mov ah, 0\nint 0x16\nmov [0x600], al\njmp again');
+    const tmp = tempDir('bootvisor-step-');
+    const imgFile = tmp.file('int16-wait.img');
+    fs.writeFileSync(imgFile, image);
+    const machineJs = path.join(ROOT, 'out', 'common', 'machine.js');
+    const script = `
+      const { createMachine } = require(${JSON.stringify(machineJs)});
+      const image = require('fs').readFileSync(${JSON.stringify(imgFile)});
+      const out = {};
+      for (const clock of ['fast', 'paced', 'real']) {
+        const m = createMachine({ image, backend: 'software', clock });
+        const r = { idle: 0, steps: 0, maxMs: 0, typed: -1, inBios: 0 };
+        for (let i = 0; i < 400; i++) {
+          const t = Date.now();
+          const s = m.step();
+          r.maxMs = Math.max(r.maxMs, Date.now() - t);
+          if (s.idle) { r.idle++; r.idleReason = s.reason; r.idleCount = m.instructionCount(); if (s.instructions !== r.idleCount) r.bad = 'count'; }
+          else r.steps++;
+          if ((s.linear >>> 16) === 0xf) r.inBios++;
+        }
+        m.typeText('x');
+        for (let i = 0; i < 400 && r.typed < 0; i++) { m.step(); if (m.readMemory(0x600, 1, 'physical')[0] === 0x78) r.typed = i; }
+        out[clock] = r;
+        m.dispose();
+      }
+      process.stdout.write(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['-e', script], { timeout: 60000, encoding: 'utf8' });
+    tmp.remove();
+    assert.strictEqual(r.status, 0, `exit status ${r.status} ${r.signal ?? ''} (a step blocked?): ${r.stderr}`);
+    const res = JSON.parse(r.stdout) as Record<string, { idle: number; steps: number; maxMs: number; typed: number; inBios: number; idleReason?: string; bad?: string }>;
+    for (const clock of ['fast', 'real']) {
+      const c = res[clock];
+      assert.ok(c.idle > 300, `${clock}: once in the key wait, every step says idle (${JSON.stringify(c)})`);
+      assert.strictEqual(c.idleReason, 'pause', clock);
+      assert.strictEqual(c.bad, undefined, `${clock}: an idle step runs nothing`);
+      assert.ok(c.maxMs < 3000, `${clock}: one step took ${c.maxMs} ms`);
+    }
+    // Paced: time goes on while the guest waits for a key (as on a PC), so steps run the timer's handler
+    // and the BIOS wait loop; each comes back without waiting for the wall clock.
+    assert.strictEqual(res.paced.idle, 0, JSON.stringify(res.paced));
+    assert.ok(res.paced.inBios > 300, `paced: the steps stay in the BIOS's wait (${JSON.stringify(res.paced)})`);
+    assert.ok(res.paced.maxMs < 3000, `paced: one step took ${res.paced.maxMs} ms`);
+    for (const clock of ['fast', 'paced', 'real']) assert.ok(res[clock].typed >= 0, `${clock}: the typed key reaches the guest by steps (${JSON.stringify(res[clock])})`);
   });
 
   it('lets a process exit cleanly with machines never disposed, collected, or still running', () => {

@@ -88,6 +88,9 @@ struct StopRecord {
   int exitCode = 0;    // GuestExit: (value << 1) | 1, as QEMU's isa-debug-exit
   uint16_t port = 0;   // UnhandledPort
   std::string message; // Error, HltCli, UnhandledPort, TripleFault: what happened in words
+  // Pause only: the guest waits for something only the host can bring (a key, serial bytes) and the run was
+  // asked to return then (RunLimits::returnWhenIdle, every step()); no instruction ran since.
+  bool idle = false;
 };
 
 struct RunLimits {
@@ -188,6 +191,8 @@ class Machine {
 
   // Runs until a stop. Thread: the caller's. requestStop() from any thread ends it with Pause.
   StopRecord run(const RunLimits& limits = {});
+  // One instruction. Always returns in bounded time: a guest that only the host can wake (waiting in INT 16h
+  // for a key, or with no timer running) gives a Pause stop with `idle` set and runs nothing.
   StopRecord step();
   void requestStop();
 

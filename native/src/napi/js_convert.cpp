@@ -166,6 +166,7 @@ Napi::Object stopToJs(Napi::Env env, const StopRecord& stop) {
   o.Set("linear", static_cast<double>(stop.linear));
   o.Set("instructions", static_cast<double>(stop.instructions));
   if (stop.breakpointId >= 0) o.Set("breakpointId", stop.breakpointId);
+  if (stop.idle) o.Set("idle", true);
   if (stop.reason == StopReason::Watchpoint) {
     Napi::Object w = Napi::Object::New(env);
     w.Set("address", static_cast<double>(stop.watch.address));

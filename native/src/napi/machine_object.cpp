@@ -455,7 +455,7 @@ Napi::Value MachineObject::Step(const Napi::CallbackInfo& info) {
   StopRecord r = machine_->step();
   // Nobody can ask for a pause during a synchronous step: a Pause is a stop request left over from a
   // park that raced with the end of the last run. Consume it and take the step.
-  if (r.reason == StopReason::Pause) r = machine_->step();
+  if (r.reason == StopReason::Pause && !r.idle) r = machine_->step();
   drain(env);  // output of the stepped instruction goes out before the step's result
   return stopToJs(env, r);
 }

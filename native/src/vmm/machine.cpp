@@ -240,7 +240,12 @@ uint8_t Machine::bootDrive() const { return impl_->disk.drive(); }
 const std::string& Machine::bootDriveReason() const { return impl_->disk.driveReason(); }
 
 StopRecord Machine::run(const RunLimits& limits) { return impl_->run(limits, false); }
-StopRecord Machine::step() { return impl_->run(RunLimits{1}, true); }
+StopRecord Machine::step() {
+  RunLimits one;
+  one.maxInstructions = 1;
+  one.returnWhenIdle = true;
+  return impl_->run(one, true);
+}
 
 void Machine::requestStop() {
   impl_->stopRequested = true;

@@ -18,6 +18,7 @@ constexpr uint64_t kScreenNotifyNs = 16000000;       // at most one screen event
 constexpr size_t kMaxReportedEvents = 256;
 constexpr uint64_t kIdleWaitNs = 20000000;         // host waits: look at stops and input this often
 constexpr uint64_t kPaceSlackNs = 2000000;          // paced: sleep once the guest is this far ahead
+constexpr uint64_t kStepRealWaitNs = 100000000;     // the real clock: how long a step waits for a halted guest
 
 std::string hex(uint64_t v, int width) {
   char b[32];
@@ -320,13 +321,16 @@ void Machine::Impl::injectPending() {
 // The guest sleeps in HLT with interrupts on: move time to the next thing that can wake it. Fast and paced
 // clocks make the same decisions (so either replays the other's log); paced only waits for the wall clock
 // first, and when an input cuts that wait short, how far guest time got is logged as a pace event.
-bool Machine::Impl::waitWhileHalted(bool, bool returnWhenIdle) {
+bool Machine::Impl::waitWhileHalted(bool step, bool returnWhenIdle) {
   uint64_t wait = bios->waitDeadline();
   bool keyWait = bios->waitingForKey() && kbc->queued() == 0 && !kbc->outputFull();
   uint64_t next = clock->nextDeadline();
   if (wait < next) next = wait;
   if (clockMode == ClockMode::Real) {
-    if (keyWait || next == kNever) notifyIdle();
+    if (keyWait || next == kNever) {
+      if (returnWhenIdle) return false;
+      notifyIdle();
+    }
     uint64_t now = clock->now();
     if (next > now) hostWait(next - now < kIdleWaitNs ? next - now : kIdleWaitNs);
   } else {
@@ -343,7 +347,8 @@ bool Machine::Impl::waitWhileHalted(bool, bool returnWhenIdle) {
       hostWait(kIdleWaitNs);
       if (clockMode == ClockMode::Paced) pacer.anchor(clock->now());
       return true;
-    } else if (clockMode == ClockMode::Paced) {
+    } else if (clockMode == ClockMode::Paced && !step) {
+      // (A step skips the wall-clock wait: it must come back at once, and it reaches the same state.)
       if (keyWait) notifyIdle();
       if (input.replaying() && e->at == instructions() && e->timeNs < next) next = e->timeNs;
       uint64_t wall = pacer.wallGuestNs();
@@ -499,6 +504,7 @@ bool Machine::Impl::unhandledException(BiosService svc, CpuState& st, StopRecord
 
 StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
   const uint64_t start = instructions();
+  const uint64_t hostStart = Clock::hostNs();
   auto finish = [&](StopRecord s) {
     flushOutput(true);
     locate(*this, s);
@@ -533,9 +539,13 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     if (limits.maxInstructions && done >= limits.maxInstructions)
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (halted) {
-      if (!waitWhileHalted(step, limits.returnWhenIdle)) {
+      // A step under the real clock waits for the host's time, but not for long: it is a synchronous call.
+      bool stepWaited = step && clockMode == ClockMode::Real && Clock::hostNs() - hostStart > kStepRealWaitNs;
+      if (stepWaited || !waitWhileHalted(step, limits.returnWhenIdle)) {
         StopRecord idle = makeStop(StopReason::Pause);
-        idle.message = "idle: the guest waits for input";
+        idle.idle = true;
+        idle.message = stepWaited ? "idle: the guest sleeps until a timer fires in real time"
+                                  : "idle: the guest waits for input";
         return finish(idle);
       }
       continue;
