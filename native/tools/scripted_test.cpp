@@ -478,18 +478,23 @@ void testHybridTripleFault(ScriptedProfile p, bool hardwareGivesUp) {
 
 void testHybridShutdownNotReproduced() {
   // mov al,'N' / out 0E9h,al / icebp: the scripted hardware shuts down at the ICEBP, the software vCPU delivers
-  // it through the (empty) IVT and runs on: the replay must give up within its budget and say so.
+  // it through the (empty) IVT and runs on: the replay must give up after exactly its budget of guest
+  // instructions (not host time: the same on a loaded host) and say so.
   Rig g(kvmLike(), {0xB0, 'N', 0xE6, 0xE9, 0xF1});
-  g.v->setReplayBudget(std::chrono::milliseconds(300));
+  const uint64_t budget = 250001;  // not a multiple of the replay's chunk: the last chunk is cut to fit
+  g.v->setReplayBudget(budget);
   const uint8_t before = g.mem.read8(0x7C02);
   Exit e = g.v->run(1000);
   const auto chain = g.v->faultChain();
   CpuState s = g.state();
-  check(e.reason == ExitReason::Shutdown && !g.v->lastShutdown().reproduced && chain.size() == 1 &&
-            chain[0].reason.find("not reproduced") != std::string::npos && g.io.e9 == "N" &&
+  const ShutdownReport& r = g.v->lastShutdown();
+  check(e.reason == ExitReason::Shutdown && !r.reproduced && r.instructions == budget && chain.size() == 1 &&
+            chain[0].reason.find("not reproduced") != std::string::npos &&
+            chain[0].reason.find("within 250001 instructions") != std::string::npos && g.io.e9 == "N" &&
             s.gprs[GPR_RIP] == 0x7C04 && g.mem.read8(0x7C02) == before,
-        "hybrid: a triple fault the software vCPU does not reproduce is reported as such; state and memory stay",
-        chain.empty() ? "no chain" : chain[0].reason);
+        "hybrid: a triple fault the software vCPU does not reproduce within its instruction budget is reported "
+        "as such; state and memory stay",
+        (chain.empty() ? "no chain" : chain[0].reason) + "; re-ran " + std::to_string(r.instructions));
 }
 
 void testHybridPause() {

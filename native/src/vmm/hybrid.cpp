@@ -468,13 +468,15 @@ void HybridVcpu::explainShutdown() {
   replayHandler_->replaying = true;
   sw_->setState(checkpoint_.state);
   const uint64_t startCount = sw_->instructionCount();
-  const auto deadline = std::chrono::steady_clock::now() + replayBudget_;
-  std::string why = "the re-run did not reach it within the time budget";
+  std::string why = "the re-run did not reach it within " + std::to_string(replayBudget_) + " instructions";
   bool reproduced = false;
   uint64_t ran = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    Exit e = sw_->run(100000);
-    ran += 100000;
+  while (ran < replayBudget_) {
+    const uint64_t chunk = replayBudget_ - ran < 100000 ? replayBudget_ - ran : 100000;
+    const uint64_t before = sw_->instructionCount();
+    Exit e = sw_->run(chunk);
+    const uint64_t did = sw_->instructionCount() - before;
+    ran += did ? did : chunk;  // a vCPU that counts nothing still spends its chunk: the loop ends
     if (e.reason == ExitReason::Shutdown) { reproduced = true; break; }
     if (e.reason == ExitReason::Halted) { why = "the re-run halted instead (it depends on interrupts or device timing)"; break; }
     if (e.reason == ExitReason::Invalid) { why = "the software vCPU could not go on"; break; }

@@ -73,7 +73,10 @@ class HybridVcpu final : public SoftwareVcpu {
 
   // Checkpoints for explaining triple faults: state and RAM copied at run() entry at most this often.
   void setCheckpointInterval(std::chrono::milliseconds ms) { checkpointInterval_ = ms; }
-  void setReplayBudget(std::chrono::milliseconds ms) { replayBudget_ = ms; }
+  // The re-run from the checkpoint gives up after this many guest instructions: the same answer on a quiet
+  // or a loaded host (a host-time budget gave up sooner the busier the machine was).
+  void setReplayBudget(uint64_t instructions) { replayBudget_ = instructions; }
+  static constexpr uint64_t kDefaultReplayBudget = 300000000;  // about 1 s of the software vCPU, quiet
   const ShutdownReport& lastShutdown() const { return shutdown_; }
 
   // "hardware" or "software: <why>".
@@ -134,7 +137,7 @@ class HybridVcpu final : public SoftwareVcpu {
   uint64_t lastExitLinear_ = ~0ull;  // where the last reported stop left RIP (breakpoints there do not re-hit)
   Checkpoint checkpoint_;
   std::chrono::milliseconds checkpointInterval_{500};
-  std::chrono::milliseconds replayBudget_{3000};
+  uint64_t replayBudget_ = kDefaultReplayBudget;
   ShutdownReport shutdown_;
   Counters counters_;
   std::atomic<bool> stop_{false};
