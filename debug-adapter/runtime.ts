@@ -196,7 +196,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.busy = true;
     this.pauseRequested = false;
-    this.variables.reset();
+    this.variables.resumed();
     if (kind === 'run') this.trail = [];
     // Steps take microseconds: only runs are worth telling the status bar about.
     const announce = kind === 'run';

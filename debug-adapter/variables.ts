@@ -5,6 +5,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Machine, Registers, SegmentRegister } from '../common/api';
 import { hex, parseNumber } from '../common/expression';
 import { Descriptor, memoryReference, readDescriptorTable, readUint } from './memory';
+import { compactNames, compactRegister, flagsLine, segmentLine } from './register-view';
 import { CR0_BITS, CR4_BITS, describeAttributes, EFER_BITS, FLAGS, readRegister, SEGMENTS, systemType, writeRegister } from './registers';
 
 type Variable = DebugProtocol.Variable;
@@ -39,12 +40,20 @@ function parseValue(text: string): number {
 export class VariableStore {
   private readonly containers = new Map<number, Container>();
   private next = 1;
+  /** The registers at the last stop, for the compact view's change markers. */
+  private previous?: Registers;
 
   constructor(private readonly access: RegisterAccess) {}
 
   reset(): void {
     this.containers.clear();
     this.next = 1;
+  }
+
+  /** The guest is about to run: what it holds now is what the next stop's changes are measured against. */
+  resumed(): void {
+    this.previous = this.access.registers();
+    this.reset();
   }
 
   private add(c: Container): number {
@@ -60,6 +69,7 @@ export class VariableStore {
   scopes(): DebugProtocol.Scope[] {
     const regs = this.access.registers();
     const scopes: DebugProtocol.Scope[] = [
+      { name: 'Registers', presentationHint: 'registers', variablesReference: this.add(this.compact()), expensive: false },
       { name: 'General registers', presentationHint: 'registers', variablesReference: this.add(this.general()), expensive: false },
       { name: 'Segment registers', variablesReference: this.add(this.segments()), expensive: false },
       { name: 'Flags', variablesReference: this.add(this.flags()), expensive: false },
@@ -68,7 +78,7 @@ export class VariableStore {
       { name: 'IDT', variablesReference: this.add(this.idt()), expensive: true },
     ];
     if (this.access.watched?.().length) {
-      scopes.splice(1, 0, { name: 'Data breakpoints', variablesReference: this.add({ children: () => this.access.watched?.() ?? [] }), expensive: false });
+      scopes.splice(2, 0, { name: 'Data breakpoints', variablesReference: this.add({ children: () => this.access.watched?.() ?? [] }), expensive: false });
     }
     if (regs.cr0 & 0x80000000) scopes.push({ name: 'Page walk', variablesReference: this.add(this.pageWalk()), expensive: true });
     return scopes;
@@ -94,6 +104,22 @@ export class VariableStore {
     if (readRegister(regs, key) === undefined) throw new Error(`"${name}" is not a register`);
     this.access.machine.setRegisters(writeRegister(regs, key, parseValue(value)));
     this.access.changed();
+  }
+
+  /** Bochs's `r`/`sreg` in one scope: the registers in the code's size, the segments on one line, the flags. */
+  private compact(): Container {
+    const variable = (name: string): Variable => {
+      const regs = this.access.registers();
+      const segment = name.includes('sp') || name.includes('bp') ? regs.ss : name.includes('ip') ? regs.cs : regs.ds;
+      return compactRegister(regs, this.previous, name, memoryReference(this.access.linear(segment, readRegister(regs, name)!)));
+    };
+    return {
+      children: () => {
+        const regs = this.access.registers();
+        return [...compactNames(regs).map(variable), segmentLine(regs, this.previous), flagsLine(regs, this.previous)];
+      },
+      set: (n, val) => this.setAndRead(n, val, variable),
+    };
   }
 
   private general(): Container {

@@ -80,9 +80,9 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
     const ours = async (): Promise<Record<string, number>> => {
       const s = await scopes();
       const out: Record<string, number> = {};
-      for (const v of (await client.variablesRequest({ variablesReference: s[0].variablesReference })).body.variables) out[v.name] = Number(v.value);
-      for (const v of (await client.variablesRequest({ variablesReference: s[1].variablesReference })).body.variables) out[v.name] = Number(v.value.split(' ')[0]);
-      const flags = (await client.variablesRequest({ variablesReference: s[2].variablesReference })).body.variables;
+      for (const v of (await client.variablesRequest({ variablesReference: s[1].variablesReference })).body.variables) out[v.name] = Number(v.value);
+      for (const v of (await client.variablesRequest({ variablesReference: s[2].variablesReference })).body.variables) out[v.name] = Number(v.value.split(' ')[0]);
+      const flags = (await client.variablesRequest({ variablesReference: s[3].variablesReference })).body.variables;
       out.eflags = Number(flags.find((v) => v.name === 'eflags')!.value.split(' ')[0]);
       return out;
     };
@@ -93,12 +93,12 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
     const qemuValues = new Map<number, number>([[9, start.eflags]]);
     for (const [i, name] of GENERAL.entries()) {
       const value = name === 'esp' ? 0x7c00 : 0;
-      await client.setVariableRequest({ variablesReference: s0[0].variablesReference, name, value: String(value) });
+      await client.setVariableRequest({ variablesReference: s0[1].variablesReference, name, value: String(value) });
       qemuValues.set(i, value);
     }
     await gdb.setRegisters(qemuValues);
     const q0 = await gdb.registers();
-    for (const seg of ['ds', 'es', 'ss']) await client.setVariableRequest({ variablesReference: (await scopes())[1].variablesReference, name: seg, value: String(q0[seg]) });
+    for (const seg of ['ds', 'es', 'ss']) await client.setVariableRequest({ variablesReference: (await scopes())[2].variablesReference, name: seg, value: String(q0[seg]) });
 
     let steps = 0;
     for (; steps < 6000; steps++) {
