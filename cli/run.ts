@@ -8,7 +8,7 @@ import type { Assembled } from '../common/nasm';
 import type { BootvisorMachine } from '../common/machine';
 import type { RunOptions } from './args';
 import { CliError, ExitStatus, guestExitStatus } from './exit-codes';
-import type { EventTally } from './report';
+import type { EventTally } from '../common/exit-report-builder';
 import type { Sources } from './sources';
 import type { Ending, Locator } from './stop-message';
 import type { Recording } from './recording';
@@ -222,20 +222,8 @@ function createMachineOrExplain(o: RunOptions, loaded: Loaded): BootvisorMachine
   }
 }
 
-/**
- * Where the stop's source line is. HLT, the exit port's OUT and a port nobody serves stop with CS:EIP past
- * the instruction; the line to show is that instruction's (the listing entry ending at EIP, else a HLT byte
- * just before).
- */
-function instructionBehindStop(stop: StopEvent, m: BootvisorMachine, sources: () => Sources | undefined): number {
-  if (stop.reason !== 'hlt-cli' && stop.reason !== 'guest-exit' && stop.reason !== 'unhandled-port') return stop.linear;
-  const before = sources()?.listing.entryAt(stop.linear - 1);
-  if (before && before.address + before.length === stop.linear && /^(hlt|out|in|ins|outs|rep)\b/i.test(before.text)) {
-    return before.address;
-  }
-  if (stop.reason === 'hlt-cli' && peek(m, stop.linear - 1) === 0xf4) return stop.linear - 1;
-  return stop.linear;
-}
+/** Loaded when first needed: most runs report nothing, and start-up counts every module. */
+const reportBuilder = (): typeof import('../common/exit-report-builder') => require('../common/exit-report-builder');
 
 /** One byte of guest memory, or undefined where there is none. */
 function peek(m: BootvisorMachine, linear: number): number | undefined {
@@ -363,7 +351,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       checkScreen();
       typeNext(true);
     });
-    m.on('event', (e) => (tally ??= new (require('./report') as typeof import('./report')).EventTally()).add(e));
+    m.on('event', (e) => (tally ??= new (reportBuilder().EventTally)()).add(e));
     if (o.expectScreen) m.on('screen', checkScreen);
 
     const timers: NodeJS.Timeout[] = [];
@@ -409,7 +397,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     let sources: Sources | undefined;
     const loadSources = (): Sources | undefined => sources;
     let stopSource: number | undefined;
-    const stopSourceLinear = (): number => (stopSource ??= instructionBehindStop(stop, m, loadSources));
+    const stopSourceLinear = (): number =>
+      (stopSource ??= reportBuilder().instructionBehindStop(stop, loadSources()?.listing, (linear) => peek(m, linear)));
     const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
 
     const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
@@ -458,19 +447,18 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
     }
     if (o.report) {
-      const { buildReport } = require('./report') as typeof import('./report');
-      const report = buildReport({
-        imagePath: loaded.assembled ? o.input : o.input,
+      const report = reportBuilder().buildExitReport({
+        image: path.resolve(o.input),
+        listingPath: sources?.listingPath,
+        sources: sources?.hashes() ?? [],
+        locate: (linear) => sources?.locate(linear),
         backend: m.backend,
         stop,
-        stopMessage: lines[0] ?? stop.reason,
         stopSourceLinear: stopSourceLinear(),
         events: tally?.list() ?? [],
         profile: m.exitProfile(),
         csBase: m.getRegisters().cs.base,
-        sources,
       });
-      if (loaded.assembled) report.image = path.resolve(o.input);
       writeOutput('--report', o.report, JSON.stringify(report, null, 2) + '\n', io);
     }
     if (o.record) {

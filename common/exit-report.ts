@@ -23,9 +23,27 @@ export type ExitKind =
   /** A BIOS disk call (INT 13h) that failed: the message says which call, why, and what to try. */
   | 'disk-error';
 
+export type ExitSeverity = 'error' | 'warning' | 'information';
+
+/**
+ * How much each kind of exit matters, for every report writer and reader (the CLI, the debug adapter, the
+ * language server's Problems entries). Errors end the guest against its will; warnings are what a working
+ * guest should not do (the run went on); HLT with interrupts off is how most boot sectors end on purpose.
+ */
+export const EXIT_SEVERITY: Readonly<Record<ExitKind, ExitSeverity>> = {
+  'triple-fault': 'error',
+  exception: 'error',
+  'invalid-opcode': 'error',
+  'hlt-cli': 'information',
+  'unhandled-port': 'warning',
+  'unmapped-memory': 'warning',
+  'stack-overflow': 'warning',
+  'disk-error': 'warning',
+};
+
 export interface ExitRecord {
   kind: ExitKind;
-  severity: 'error' | 'warning' | 'information';
+  severity: ExitSeverity;
   message: string;
   linear: number;
   cs: number;

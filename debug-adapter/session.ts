@@ -42,6 +42,7 @@ import { ExpressionError } from '../common/expression';
 import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { outputProblem } from '../common/input-file';
+import { EventTally, instructionBehindStop } from '../common/exit-report-builder';
 import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
@@ -315,17 +316,24 @@ export class BootvisorSession extends LoggingDebugSession {
     if (this.reported || !this.runtime || !this.config || !this.program) return;
     this.reported = true;
     try {
-      const file = writeReport({
-        cwd: this.config.cwd,
+      const listing = this.program.listing;
+      const rt = this.runtime;
+      const file = writeReport(this.config.cwd, {
         image: this.config.program,
         listingPath: this.config.listing,
-        listing: this.program.listing,
         sources: this.program.sources,
+        locate: (linear) => listing?.locate(linear),
         backend: this.backend,
         origin: this.sessionName,
-        stop: this.runtime.lastStop,
-        stopSourceLinear: this.runtime.faultSite().linear,
-        events: this.runtime.runEvents,
+        stop: rt.lastStop,
+        stopSourceLinear: instructionBehindStop(rt.lastStop, listing, (linear) => {
+          try {
+            return rt.currentMachine.readMemory(linear, 1)[0];
+          } catch {
+            return undefined; // no memory there: the stop keeps the CPU's address
+          }
+        }),
+        events: EventTally.of(rt.runEvents).list(),
         ...this.exitProfile(),
       });
       logger.log(`exit report: ${file}`);

@@ -2,7 +2,8 @@
 // for a triple fault, an unhandled exception, HLT with interrupts off, an unserved port, unbacked memory, or
 // the stack running into code. Pure: paths and current file hashes come from the caller.
 import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
-import type { ExitKind, ExitRecord, ExitReport, SourceLocation } from '../common/exit-report';
+import { EXIT_SEVERITY, type ExitKind, type ExitRecord, type ExitReport, type ExitSeverity, type SourceLocation } from '../common/exit-report';
+import { stopRecord } from '../common/exit-report-builder';
 import { hex, lookupPort } from '../common/reference/ports';
 import { commentStart } from './nasm-lexer';
 
@@ -11,22 +12,11 @@ export interface ExitFinding {
   file: string;
   /** 0-based */
   line: number;
-  severity: 'error' | 'warning' | 'information';
+  severity: ExitSeverity;
   code: ExitKind;
   message: string;
   related: { file: string; line: number; message: string }[];
 }
-
-const SEVERITY: Record<ExitKind, ExitFinding['severity']> = {
-  'triple-fault': 'error',
-  exception: 'error',
-  'invalid-opcode': 'error',
-  'hlt-cli': 'information',
-  'unhandled-port': 'warning',
-  'unmapped-memory': 'warning',
-  'stack-overflow': 'warning',
-  'disk-error': 'warning',
-};
 
 export interface ExitContext {
   /** Source path as written in the report -> absolute path (undefined when it cannot be found). */
@@ -40,20 +30,10 @@ export interface ExitContext {
 export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[] {
   const records: ExitRecord[] = [...(report.exits ?? [])];
   const stop = report.stop;
-  // The stop itself is an exit worth showing when the run's record list does not already carry it.
-  if (stop && (stop.reason === 'triple-fault' || stop.reason === 'hlt-cli') && !records.some((r) => r.kind === stop.reason)) {
-    records.push({
-      kind: stop.reason,
-      severity: SEVERITY[stop.reason],
-      message: stop.exception?.explanation ?? stop.message ?? '',
-      linear: stop.linear,
-      cs: stop.cs,
-      eip: stop.eip,
-      source: stop.source,
-      chain: stop.exception?.chain,
-      count: 1,
-    });
-  }
+  // The stop itself is an exit worth showing when the run's record list does not already carry it (a report
+  // written by hand or by another tool: the builder always puts the stop first).
+  const final = stop && (stop.reason === 'triple-fault' || stop.reason === 'hlt-cli') ? stopRecord(stop, stop.source) : undefined;
+  if (final && !records.some((r) => r.kind === final.kind)) records.push(final);
   const findings: ExitFinding[] = [];
   const seen = new Set<string>();
   for (const record of records) {
@@ -70,7 +50,7 @@ export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[
     const finding: ExitFinding = {
       file: place.file,
       line: place.line,
-      severity: SEVERITY[record.kind] ?? record.severity ?? 'warning',
+      severity: EXIT_SEVERITY[record.kind] ?? record.severity ?? 'warning',
       code: record.kind,
       message: messageFor(record) + outside,
       related: [],
