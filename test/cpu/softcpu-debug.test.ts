@@ -198,6 +198,22 @@ describe('software vCPU: debug API', function () {
     assert.strictEqual(text(cpu.takeOutput(0xe9)), '\x03');
   });
 
+  it('takes an interrupt that waited through a CLI loop right after the POPF that sets IF, on either path', function () {
+    const run = (instrumented: boolean) => {
+      const cpu = boot('dbg-irq-cli.asm');
+      if (instrumented) cpu.addBreakpoint(0xfffff0, true); // never hit; forces the checked path
+      assert.strictEqual(cpu.run(100).reason, 'none');
+      cpu.injectInterrupt(8);
+      const e = cpu.run(1e6);
+      assert.strictEqual(e.port, 0xf4, `ended with ${JSON.stringify(e)}`);
+      assert.strictEqual(text(cpu.takeOutput(0xe9)), '\x00', 'the instruction after POPF ran before the handler');
+      return cpu.instructionCount();
+    };
+    // 8 set-up + 1999 passes of 11 + 8 to the last POPF + the handler's 3 (the exit port write ends the run).
+    assert.strictEqual(run(false), 8 + 1999 * 11 + 8 + 3);
+    assert.strictEqual(run(true), run(false));
+  });
+
   it('raises the single-step trap after each instruction while EFLAGS.TF is set', function () {
     const cpu = boot('dbg-trap.asm');
     assert.strictEqual(cpu.run(10000).port, 0xf4);

@@ -205,7 +205,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     const Insn* in;
   };
   Linked runLinked(CacheSlot*& prev, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos,
-                   LinkedStop& st);
+                   uint32_t stopFlags, LinkedStop& st);
   // A DR0-DR3 instruction breakpoint at lin (unless RF): raises the #DB fault with DR6's B0-B3 and says true.
   bool guestExecBreak(uint32_t lin, uint32_t flags0) {
     if (!cpu_.drExec || (flags0 & flags::RF)) return false;
@@ -448,12 +448,13 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
 }
 
 // Runs instructions along successor links (each one ran after its predecessor last time, in this code
-// generation) with nothing pending, debug features off and TF clear: a small loop whose state stays in host
-// registers. Stops before an instruction whose link does not hold (Broken) or at chunkEnd, or after one that
-// set Cpu::events (Event: st says what the run loop's post-instruction step needs).
+// generation) with debug features off and TF clear: a small loop whose state stays in host registers. Stops
+// before an instruction whose link does not hold, or when a flag of stopFlags is set (Broken; TF always, IF
+// too while an interrupt or window waits for it, so a CLI'd guest with IRQ0 pending stays here), at chunkEnd,
+// or after one that set Cpu::events (Event: st says what the run loop's post-instruction step needs).
 __attribute__((noinline)) SoftwareVcpuImpl::Linked
 SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& posRef,
-                            LinkedStop& st) {
+                            uint32_t stopFlags, LinkedStop& st) {
   // Few values live across the handler call, so all of them fit in callee-saved registers: ESP at the start
   // goes to Cpu::insnEsp at once, EFLAGS.TF is known clear, and the instruction count lives in the Cpu.
   Cpu& c = cpu_;
@@ -467,7 +468,7 @@ SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* b
       break;
     }
     const uint32_t eip = c.eip;
-    if (prev->succEip != eip || prev->succGen != c.codeGen || (c.rawFlags() & flags::TF)) {
+    if (prev->succEip != eip || prev->succGen != c.codeGen || (c.rawFlags() & stopFlags)) {
       r = Linked::Broken;
       break;
     }
@@ -582,12 +583,18 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       // ESP and EFLAGS at the start are kept in registers and stored only when a fault needs them.
       uint32_t esp0, flags0;
       const Insn* in;
-      if (__builtin_expect(!slow && !attention && prev != nullptr, 1)) {
+      // An interrupt or window that waits for IF=1 while IF=0 (interrupts off) needs no look per instruction:
+      // the linked runner stops as soon as IF is set.
+      if (__builtin_expect(!slow && prev != nullptr && (!attention || (!cpu_.halted && !(cpu_.rawFlags() & flags::IF))), 1)) {
         LinkedStop st;
+        const uint32_t stopFlags = attention ? flags::TF | flags::IF : flags::TF;
         // With the history off the linked runner writes to a one-entry sink instead of testing a flag.
-        switch (hist ? runLinked(prev, chunkEnd, hs.buf, hs.mask, hs.pos, st)
-                     : runLinked(prev, chunkEnd, &histSink, 0, sinkPos, st)) {
-          case Linked::Broken: break;  // the next instruction takes the general path below
+        switch (hist ? runLinked(prev, chunkEnd, hs.buf, hs.mask, hs.pos, stopFlags, st)
+                     : runLinked(prev, chunkEnd, &histSink, 0, sinkPos, stopFlags, st)) {
+          case Linked::Broken:
+            // IF was set: the interrupt or window is looked at before the next instruction.
+            if (attention && (cpu_.rawFlags() & flags::IF)) continue;
+            break;  // the next instruction takes the general path below
           case Linked::ChunkEnd: continue;
           case Linked::Event:
             esp0 = st.esp0;
