@@ -4,6 +4,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { loadAverage } from './cpu';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const IMAGE = path.join(ROOT, 'examples', 'hello', 'hello.img');
@@ -73,7 +74,7 @@ export async function startupBench(): Promise<void> {
   }
   const rows = await measureInterleaved(variants);
   const floor = rows[0].ms;
-  console.log(`start-up to the first serial byte, ${RUNS} runs each, interleaved (examples/hello/hello.img)`);
+  console.log(`start-up to the first serial byte, ${RUNS} runs each, interleaved (examples/hello/hello.img; ${loadAverage()})`);
   console.log(`  ${''.padEnd(36)} ${'median'.padStart(8)}    ${'min'.padStart(8)}`);
   for (const r of rows) {
     const extra = r === rows[0] ? '' : `  (+${(r.ms - floor).toFixed(1)} ms over bare node, ${(r.ms / floor).toFixed(2)}x)`;

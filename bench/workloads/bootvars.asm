@@ -4,12 +4,7 @@
 PER_ITERATION equ 11
 org 0x7C00
 bits 16
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
-  mov sp, 0x7C00
+%include "start.inc"
   mov ecx, ITERATIONS
 .loop:
   inc word [counter]
