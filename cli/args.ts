@@ -36,6 +36,10 @@ export interface RunOptions {
   quiet: boolean;
   /** How a guest's exit through port 0xF4 becomes the exit status (cli/exit-codes.ts). */
   guestExit: GuestExitMode;
+  /** A multiboot kernel's command line after its name (--cmdline). */
+  cmdline?: string;
+  /** Files handed to a multiboot kernel as modules, in order (--module, repeatable). */
+  modules?: string[];
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
@@ -43,10 +47,11 @@ export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; op
 /** The timeout that applies when an expectation is given and --timeout is not. */
 export const DEFAULT_EXPECT_TIMEOUT = 10;
 
-export const HELP = `Usage: bootvisor run IMAGE|FILE.asm [options]
+export const HELP = `Usage: bootvisor run IMAGE|FILE.asm|KERNEL.elf [options]
 
 Boots a boot sector or disk image on a virtual PC, headless, and tells why it stopped.
 A .asm file is assembled with nasm first (its listing gives stops a source line).
+A Multiboot (v1) 32-bit ELF kernel is loaded as GRUB and QEMU -kernel load it.
 
 Options:
   --backend auto|software|kvm|nvmm  the vCPU (default: software; auto picks the fastest usable)
@@ -73,6 +78,8 @@ Options:
                               (virtual = fast)
   --stop-on-unhandled-port    stop at the first access to a port no device serves
   --guest-exit qemu|verbatim  how a guest's write of V to port 0xF4 becomes the exit status (default qemu)
+  --cmdline TEXT              a multiboot kernel's command line (after the kernel's name, as GRUB gives it)
+  --module FILE               hand FILE to a multiboot kernel as a module (repeat for more, in order)
   --quiet                     say nothing unless something went wrong
   -h, --help                  show this help
 
@@ -90,7 +97,7 @@ Exit status:
   124  --timeout or --max-instructions ran out (without --expect-*)
   130  interrupted (Ctrl-C)
   141  standard output was closed by its reader (as SIGPIPE)
-  64   bad command line          65  unusable image (empty, size, signature)
+  64   bad command line          65  unusable image (empty, size, signature) or kernel
   66   input file not found      67  nasm reported errors
   68   nasm not installed        69  backend unavailable / native addon missing
   73   cannot write an output file
@@ -118,6 +125,8 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--boot-drive': 'floppy|hdd|N',
   '--clock': 'fast|paced|real',
   '--guest-exit': 'qemu|verbatim',
+  '--cmdline': 'TEXT',
+  '--module': 'FILE',
 };
 const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
 
@@ -235,6 +244,11 @@ export function parseArgs(argv: readonly string[]): Command {
       if (i + 1 >= rest.length) throw usage(`${arg} needs a value: ${arg} ${what}`);
       value = rest[++i];
     }
+    if (arg === '--module') {
+      if (value === '' || value === '-') throw usage('--module needs a file name');
+      (o.modules ??= []).push(value);
+      continue;
+    }
     if (seen.has(arg)) throw usage(`${arg} was given twice`);
     seen.add(arg);
     switch (arg) {
@@ -290,6 +304,9 @@ export function parseArgs(argv: readonly string[]): Command {
           throw usage(`--clock ${JSON.stringify(value)}: expected fast, paced or real`);
         }
         o.clock = value;
+        break;
+      case '--cmdline':
+        o.cmdline = value;
         break;
       case '--guest-exit':
         if (value !== 'qemu' && value !== 'verbatim') throw usage(`--guest-exit ${JSON.stringify(value)}: expected qemu or verbatim`);

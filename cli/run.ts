@@ -12,6 +12,8 @@ import type { EventTally } from '../common/exit-report-builder';
 import type { Sources } from './sources';
 import type { Ending, Locator } from './stop-message';
 import type { Recording } from './recording';
+import type { KernelInput } from './kernel-input';
+import type { MultibootPlacement } from '../common/multiboot-boot';
 
 export interface RunIo {
   stdout: NodeJS.WritableStream;
@@ -29,6 +31,10 @@ interface Loaded {
   /** An image file, mapped by the machine rather than read (its first bytes are read for the sources). */
   imagePath?: string;
   assembled?: Assembled;
+  /** A multiboot kernel (and its modules) instead of a disk image. */
+  kernel?: KernelInput;
+  /** Where the kernel went, once loaded. */
+  placement?: MultibootPlacement;
 }
 
 /** Sources of an image are found by assembling NAME.asm and comparing: this much of the image is enough. */
@@ -77,6 +83,14 @@ const WAIVE_HINT = 'pass --no-signature-check to boot it anyway';
 
 async function loadInput(o: RunOptions, deadline: Deadline, signal: AbortSignal): Promise<Loaded> {
   if (/\.(asm|s|nasm)$/i.test(o.input)) return assembleInput(o, deadline, signal);
+  const kernelInput = require('./kernel-input') as typeof import('./kernel-input');
+  if (kernelInput.isKernelFile(o.input)) return { kernel: kernelInput.readKernelInput(o.input, o.modules ?? []) };
+  if (/\.elf$/i.test(o.input) && fs.existsSync(o.input) && fs.statSync(o.input).isFile()) {
+    throw new CliError(ExitStatus.badImage, `${o.input} is not an ELF file (it does not start with 7F 45 4C 46 "\\x7fELF"): is it the kernel the linker wrote?`);
+  }
+  if (o.cmdline !== undefined || o.modules) {
+    throw new CliError(ExitStatus.usage, `${o.cmdline !== undefined ? '--cmdline' : '--module'} is for multiboot kernels; ${o.input} is not one (no ELF, no multiboot header with load addresses)`);
+  }
   const { inspectImage, ImageError } = require('../common/image') as typeof import('../common/image');
   try {
     inspectImage(o.input, { requireSignature: o.requireSignature, waiveHint: WAIVE_HINT });
@@ -89,6 +103,7 @@ async function loadInput(o: RunOptions, deadline: Deadline, signal: AbortSignal)
 
 /** The whole image, for what needs every byte (a recording's SHA-256): read once, only then. */
 function imageBytes(loaded: Loaded): Uint8Array {
+  if (loaded.kernel) return loaded.kernel.bytes;
   if (!loaded.image && loaded.imagePath) {
     const { readInputFile } = require('../common/input-file') as typeof import('../common/input-file');
     const { MAX_IMAGE_BYTES } = require('../common/image') as typeof import('../common/image');
@@ -203,6 +218,7 @@ function readSerialIn(source: string): Uint8Array {
 function createMachineOrExplain(o: RunOptions, loaded: Loaded): BootvisorMachine {
   let mod: typeof import('../common/machine');
   try {
+    if (loaded.kernel) return createKernelMachine(o, loaded, loaded.kernel);
     mod = require('../common/machine') as typeof import('../common/machine');
     return mod.createMachine({
       image: loaded.image,
@@ -224,6 +240,30 @@ function createMachineOrExplain(o: RunOptions, loaded: Loaded): BootvisorMachine
 
 /** Loaded when first needed: most runs report nothing, and start-up counts every module. */
 const reportBuilder = (): typeof import('../common/exit-report-builder') => require('../common/exit-report-builder');
+
+function createKernelMachine(o: RunOptions, loaded: Loaded, k: KernelInput): BootvisorMachine {
+  const { createMultibootMachine } = require('../common/multiboot-boot') as typeof import('../common/multiboot-boot');
+  const { MultibootError } = require('../common/multiboot') as typeof import('../common/multiboot');
+  try {
+    const { machine, placement } = createMultibootMachine(
+      { memoryMiB: o.memoryMiB, backend: o.backend, clock: o.clock, stopOnUnhandledPort: o.stopOnUnhandledPort },
+      k.kernel,
+      { kernelName: o.input, cmdline: o.cmdline, modules: k.modules },
+    );
+    loaded.placement = placement;
+    return machine;
+  } catch (e) {
+    if (e instanceof MultibootError) throw new CliError(ExitStatus.badImage, e.message);
+    throw e;
+  }
+}
+
+/** The first thing a kernel run says: where it went. */
+function kernelLine(input: string, p: MultibootPlacement): string {
+  const hex = (n: number): string => '0x' + n.toString(16).toUpperCase();
+  const mods = p.modules.length ? `, ${p.modules.length} module${p.modules.length > 1 ? 's' : ''} from ${hex(p.modules[0].start)}` : '';
+  return `loading ${input} as a multiboot kernel: ${hex(p.kernelStart)}-${hex(p.kernelEnd)}, entry ${hex(p.entry)}${mods}, information at ${hex(p.infoAddress)}`;
+}
 
 /** One byte of guest memory, or undefined where there is none. */
 function peek(m: BootvisorMachine, linear: number): number | undefined {
@@ -288,7 +328,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (debugconSink) sinks.push(debugconSink);
     const m = createMachineOrExplain(o, loaded);
     machine = m;
-    if (!o.quiet) say(bootDriveLine(o.input, m));
+    if (!o.quiet) say(loaded.placement ? kernelLine(o.input, loaded.placement) : bootDriveLine(o.input, m));
     // With auto, which backend ran is worth a line (and why the others did not).
     if (o.backend === 'auto' && !o.quiet) say(`backend: ${m.backendNote || m.backend}`);
 
@@ -416,7 +456,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     // Source lines cost an assembly of the sibling .asm: only when something will be said or reported.
     if (!o.quiet || status !== ExitStatus.ok || o.report) {
       const src = require('./sources') as typeof import('./sources');
-      sources = loaded.assembled
+      sources = loaded.kernel
+        ? undefined
+        : loaded.assembled
         ? src.sourcesOfAssembly(o.input, loaded.assembled)
         : await src.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), siblingAssemblyTimeout(deadline));
     }

@@ -61,6 +61,7 @@ export interface NativeMachine {
   portWrite(port: number, size: number, value: number): void;
   clockStep(ns: number): void;
   irqLevel(irq: number): boolean;
+  memoryMap(): { base: number; length: number; type: number }[];
   dispose(): void;
 }
 

@@ -26,6 +26,10 @@ export const MAX_LISTING_BYTES = 64 * MiB;
 /** A NASM source (or one it includes) read by Bootvisor itself: hashed for the report, scanned for symbols. */
 export const MAX_SOURCE_BYTES = 16 * MiB;
 
+/** A multiboot kernel file, read whole (its debug information included), and each module handed to it. */
+export const MAX_KERNEL_BYTES = 256 * MiB;
+export const MAX_MODULE_BYTES = 1024 * MiB;
+
 /** Other inputs read whole: a --serial-in file or stream, a --replay recording (an input log). */
 export const MAX_INPUT_FILE_BYTES = 16 * MiB;
 

@@ -45,6 +45,8 @@ export interface MachineExtras {
   clockStep(ns: number): void;
   /** The level of an interrupt line into the PIC (0-15). */
   irqLevel(irq: number): boolean;
+  /** The firmware's memory map, as INT 15h E820h reports it (type 1 usable, 2 reserved). */
+  memoryMap(): { base: number; length: number; type: number }[];
 }
 
 export type BootvisorMachine = Machine & MachineExtras;
@@ -211,6 +213,9 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   irqLevel(irq: number): boolean {
     return this.native.irqLevel(irq);
+  }
+  memoryMap(): { base: number; length: number; type: number }[] {
+    return this.native.memoryMap();
   }
 
   on<K extends keyof MachineEvents>(event: K, listener: MachineEvents[K]): this {

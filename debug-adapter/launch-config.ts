@@ -19,6 +19,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   clock?: unknown;
   serial?: unknown;
   cwd?: unknown;
+  cmdline?: unknown;
+  modules?: unknown;
 }
 
 export interface AssemblerSpec {
@@ -42,6 +44,10 @@ export interface LaunchConfig {
   clock: LaunchClock;
   serial: SerialTarget;
   cwd: string;
+  /** A multiboot kernel's command line after its name. */
+  cmdline?: string;
+  /** Module files for a multiboot kernel, absolute, in order. */
+  modules?: string[];
 }
 
 /**
@@ -147,5 +153,18 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     else fail('"serial" must be "debugConsole", "terminal", "none" or { "file": "path" }.');
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd };
+  let cmdline: string | undefined;
+  if (args.cmdline !== undefined) {
+    if (typeof args.cmdline !== 'string') fail('"cmdline" is a multiboot kernel\'s command line: a string.');
+    cmdline = args.cmdline;
+  }
+  let modules: string[] | undefined;
+  if (args.modules !== undefined) {
+    if (!Array.isArray(args.modules) || !args.modules.every((m) => typeof m === 'string' && m)) {
+      fail('"modules" is a list of files handed to a multiboot kernel: ["initrd.img", ...].');
+    }
+    modules = (args.modules as string[]).map((m) => path.resolve(cwd, m));
+  }
+
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules };
 }

@@ -14,6 +14,8 @@ import { ListingMap } from '../common/listing';
 import { assembleAsync, AssemblerStoppedError, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
 import { makeScratchDir } from '../common/scratch';
 import type { LaunchConfig } from './launch-config';
+import type { MultibootModule } from '../common/multiboot-boot';
+import type { MultibootKernel } from '../common/multiboot';
 
 export interface LoadedProgram {
   image: Uint8Array;
@@ -26,6 +28,8 @@ export interface LoadedProgram {
   warnings: string[];
   /** Removes temp files. */
   dispose(): void;
+  /** A multiboot kernel to load instead of booting `image` from a disk (`image` is then the kernel file). */
+  kernel?: { kernel: MultibootKernel; modules: MultibootModule[]; cmdline?: string };
 }
 
 export interface LoadOptions {
@@ -115,6 +119,11 @@ export async function loadProgram(config: LaunchConfig, options: LoadOptions = {
       built.remove();
     }
   }
+  const kernel = loadKernel(config);
+  if (kernel) return kernel;
+  if (config.cmdline !== undefined || config.modules) {
+    throw new ProgramError(`"${config.cmdline !== undefined ? 'cmdline' : 'modules'}" is for multiboot kernels; ${path.basename(config.program)} is not one (not an ELF).`);
+  }
   const image = readImage(config.program, { requireSignature: false });
   let listingPath = config.listing;
   if (!listingPath) {
@@ -136,4 +145,29 @@ function findMainSource(listingPath: string, imagePath: string): string {
     }
   }
   return listingPath.replace(/\.[^.]*$/, '.asm');
+}
+
+/** A multiboot kernel (an ELF, or a flat binary with the header's addresses), read and checked; else undefined. */
+function loadKernel(config: LaunchConfig): LoadedProgram | undefined {
+  const { looksLikeKernel, parseMultibootKernel, MultibootError, MULTIBOOT_SEARCH_BYTES } = require('../common/multiboot') as typeof import('../common/multiboot');
+  const { readPrefix } = require('../common/image') as typeof import('../common/image');
+  const { MAX_KERNEL_BYTES, MAX_MODULE_BYTES } = require('../common/limits') as typeof import('../common/limits');
+  if (!looksLikeKernel(readPrefix(config.program, MULTIBOOT_SEARCH_BYTES), fs.statSync(config.program).size)) return undefined;
+  const bytes = readInputFile(config.program, 'a kernel', MAX_KERNEL_BYTES);
+  let kernel: MultibootKernel;
+  try {
+    kernel = parseMultibootKernel(bytes, path.basename(config.program));
+  } catch (e) {
+    if (e instanceof MultibootError) throw new ProgramError(e.message);
+    throw e;
+  }
+  const modules = (config.modules ?? []).map((file) => ({ name: path.relative(config.cwd, file) || file, data: readInputFile(file, 'a module', MAX_MODULE_BYTES) }));
+  return {
+    image: bytes,
+    imagePath: config.program,
+    sources: [],
+    warnings: [`${path.basename(config.program)} is a multiboot kernel: instruction breakpoints and the Disassembly view work; C source lines need its DWARF, which this adapter does not read yet.`],
+    dispose: () => undefined,
+    kernel: { kernel, modules, cmdline: config.cmdline },
+  };
 }

@@ -41,6 +41,7 @@ import {
 import { ExpressionError } from '../common/expression';
 import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
+import { createMultibootMachine } from '../common/multiboot-boot';
 import { outputProblem } from '../common/input-file';
 import { EventTally, instructionBehindStop } from '../common/exit-report-builder';
 import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
@@ -235,8 +236,16 @@ export class BootvisorSession extends LoggingDebugSession {
       for (const w of this.program.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
       const program = this.program;
       const config = this.config;
-      const create = () =>
-        createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, clock: config.clock, requireSignature: true });
+      const kernel = program.kernel;
+      const create = kernel
+        ? () =>
+            createMultibootMachine({ memoryMiB: config.memoryMiB, backend: config.backend, clock: config.clock }, kernel.kernel, {
+              kernelName: path.relative(config.cwd, config.program) || config.program,
+              cmdline: kernel.cmdline,
+              modules: kernel.modules,
+            }).machine
+        : () =>
+            createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, clock: config.clock, requireSignature: true });
       const machine = create();
       this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
       this.backend = machine.backend;

@@ -248,6 +248,12 @@ class Machine {
   // (The addon is built without RTTI: use this rather than dynamic_cast.)
   class SoftwareVcpu* softwareVcpu();
   GuestMemory& memory();
+  // The firmware's memory map (what INT 15h E820h reports), for loaders that hand it on (multiboot).
+  struct MemoryRange {
+    uint64_t base, length;
+    uint32_t type;  // 1 usable, 2 reserved
+  };
+  std::vector<MemoryRange> memoryMap() const;
   // The machine as its vCPU sees it; a replacement vCPU (the hybrid) is created with this handler.
   ExitHandler& exitHandler();
   // Hands the guest to another vCPU (state moves across); the old one is returned.

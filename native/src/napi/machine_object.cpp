@@ -112,6 +112,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value PortWrite(const Napi::CallbackInfo& info);
   Napi::Value ClockStep(const Napi::CallbackInfo& info);
   Napi::Value IrqLevel(const Napi::CallbackInfo& info);
+  Napi::Value MemoryMap(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
   std::unique_ptr<Machine> machine_;
@@ -189,6 +190,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&MachineObject::PortWrite>("portWrite"),
           InstanceMethod<&MachineObject::ClockStep>("clockStep"),
           InstanceMethod<&MachineObject::IrqLevel>("irqLevel"),
+          InstanceMethod<&MachineObject::MemoryMap>("memoryMap"),
           InstanceMethod<&MachineObject::Dispose>("dispose"),
       });
   exports.Set("Machine", cls);
@@ -826,6 +828,21 @@ Napi::Value MachineObject::IrqLevel(const Napi::CallbackInfo& info) {
   if (!uintArg(info, 0, "irq", 15, irq)) return env.Undefined();
   Park park(*this);
   return Napi::Boolean::New(env, machine_->irqLevel(static_cast<int>(irq)));
+}
+
+Napi::Value MachineObject::MemoryMap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  std::vector<Machine::MemoryRange> map = machine_->memoryMap();  // fixed at creation: no need to park
+  Napi::Array out = Napi::Array::New(env, map.size());
+  for (size_t i = 0; i < map.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("base", static_cast<double>(map[i].base));
+    o.Set("length", static_cast<double>(map[i].length));
+    o.Set("type", map[i].type);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
 }
 
 Napi::Value MachineObject::Dispose(const Napi::CallbackInfo& info) {

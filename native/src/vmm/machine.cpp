@@ -390,4 +390,10 @@ void Machine::clockStep(uint64_t ns) {
 
 bool Machine::irqLevel(int irq) const { return impl_->pic.line(irq); }
 
+std::vector<Machine::MemoryRange> Machine::memoryMap() const {
+  std::vector<MemoryRange> out;
+  for (const E820Entry& e : bv::memoryMap(impl_->mem)) out.push_back({e.base, e.length, e.type});
+  return out;
+}
+
 }  // namespace bv

@@ -147,6 +147,12 @@ void biosKeyboardIrq(BiosCall& c);
 void biosTime(BiosCall& c);
 void biosTimerIrq(BiosCall& c);
 void biosSystem(BiosCall& c);   // INT 15h
+// The memory map INT 15h E820h reports, also handed to multiboot kernels (one source for both).
+struct E820Entry {
+  uint64_t base, length;
+  uint32_t type;  // 1 usable, 2 reserved
+};
+std::vector<E820Entry> memoryMap(const GuestMemory& m);
 void biosEquipment(BiosCall& c);  // INT 11h
 void biosMemorySize(BiosCall& c); // INT 12h
 void biosBoot(BiosCall& c, bool failed);  // INT 19h (boot again) / INT 18h (no bootable disk)

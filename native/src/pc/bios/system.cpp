@@ -12,10 +12,7 @@ namespace {
 constexpr uint32_t kSmap = 0x534D4150;  // 'SMAP'
 constexpr uint8_t kUnsupported = 0x86;
 
-struct E820Entry {
-  uint64_t base, length;
-  uint32_t type;  // 1 usable, 2 reserved
-};
+}  // namespace
 
 std::vector<E820Entry> memoryMap(const GuestMemory& m) {
   uint64_t ram = m.size();
@@ -27,7 +24,6 @@ std::vector<E820Entry> memoryMap(const GuestMemory& m) {
   if (ram > 0x100000) map.push_back({0x100000, ram - 0x100000, 1});
   return map;
 }
-}  // namespace
 
 void biosEquipment(BiosCall& c) { c.setAx(c.env.mem.read16(bda::kEquipment)); }
 

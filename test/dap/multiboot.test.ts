@@ -1,0 +1,62 @@
+// F5 on a multiboot kernel: "program": "kernel.elf" boots it as the CLI does (cmdline and modules from the
+// launch), stops on entry in 32-bit protected mode with EAX = 0x2BADB002, takes instruction breakpoints at C
+// functions (addresses from the ELF's symbol table, read here with nm), and its COM1 output reaches the Debug Console.
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { buildKernel } from '../kernels/build';
+import { eachTestSession } from './dap-session';
+
+function symbol(elf: string, name: string): number {
+  const r = spawnSync('nm', [elf], { encoding: 'utf8' });
+  if (r.error) throw new Error('nm is not installed (binutils): scripts/install-test-deps.sh');
+  const line = r.stdout.split('\n').find((l) => l.endsWith(` ${name}`));
+  assert.ok(line, `${name} in nm ${elf}`);
+  return parseInt(line.split(' ')[0], 16);
+}
+
+describe('debugging a multiboot kernel', function () {
+  this.timeout(60000);
+  const session = eachTestSession();
+
+  it('stops on entry in protected mode, breaks at kmain, and runs to the end with COM1 in the Debug Console', async () => {
+    const s = session();
+    const elf = buildKernel(s.cwd, 'bare', ['bare.c']);
+    fs.writeFileSync(path.join(s.cwd, 'mod.txt'), 'module text\n');
+    const entry = s.expectStop('entry');
+    await s.launch({ program: 'bare.elf', stopOnEntry: true, cmdline: 'from launch.json', modules: ['mod.txt'], serial: 'debugConsole' });
+    await entry;
+    const frames = await s.frames();
+    assert.match(frames[0].name, /0008:0010/, frames[0].name);
+    const eax = await s.evaluate('eax');
+    assert.match(eax.body.result, /2BADB002/i);
+
+    const kmain = symbol(elf, 'kmain');
+    const set = await s.dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + kmain.toString(16) }] });
+    assert.ok(set.body.breakpoints[0].verified);
+    await s.resume('instruction breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+    const eip = await s.evaluate('eip');
+    assert.strictEqual(parseInt(eip.body.result.replace(/^0x/i, ''), 16), kmain, eip.body.result);
+
+    await s.dc.customRequest('setInstructionBreakpoints', { breakpoints: [] });
+    const ended = s.dc.waitForEvent('terminated', 30000);
+    await s.dc.continueRequest({ threadId: 1 });
+    await ended;
+    const console = s.outputs.join('');
+    assert.match(console, /cmdline \[bare\.elf from launch\.json\]/);
+    assert.match(console, /\[mod\.txt\] 12 bytes, page-aligned: yes, after the kernel: yes, first line: module text/);
+    assert.match(console, /bye/);
+  });
+
+  it('fails the launch of a broken kernel with what is wrong', async () => {
+    const s = session();
+    const elf = buildKernel(s.cwd, 'bare', ['bare.c']);
+    const bytes = fs.readFileSync(elf);
+    bytes[4] = 2; // ELFCLASS64
+    fs.writeFileSync(path.join(s.cwd, 'x64.elf'), bytes);
+    await s.dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, pathFormat: 'path' });
+    await assert.rejects(s.dc.launchRequest({ program: 'x64.elf', cwd: s.cwd } as never), /64-bit ELF; Multiboot v1 loads 32-bit kernels/);
+  });
+});
