@@ -54,6 +54,23 @@ describe('bootvisor run: multiboot kernels', function () {
     assert.match(screen, /^Hello from a multiboot kernel\nmagic 0x2BADB002 ok\n/);
   });
 
+  const KERNELS: { name: string; sources: string[]; expect: RegExp }[] = [
+    { name: 'irq', sources: ['irq.c', 'cpu.c', 'isr.asm'], expect: /#BP: INT3 trapped[^]*#UD at the ud2[^]*timer: 5 ticks on IRQ0\nkeyboard: IRQ1 brought 0x0000001E and 0x0000009E\nbye\n$/ },
+    { name: 'paging', sources: ['paging.c', 'cpu.c', 'isr.asm'], expect: /the 4 MiB page reads: written through 0xC0000000\nPTE of 0xC0000000: accessed yes, dirty yes\n#PF at 0xD0001234, error code 0x00000002[^]*store landed: 0xFEEDF00D\nbye\n$/ },
+  ];
+  for (const kernel of KERNELS) {
+    for (const opt of ['-O0', '-O2']) {
+      it(`the ${kernel.name} kernel at ${opt} prints the same as under QEMU -kernel`, async () => {
+        const elf = buildKernel(k.dir, `${kernel.name}${opt}`, kernel.sources, opt);
+        const [ours, qemu] = await Promise.all([runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']), runKernelInQemu(elf, { cwd: k.dir })]);
+        assert.match(ours.stdout, kernel.expect, ours.stderr);
+        assert.strictEqual(ours.stdout, qemu.serial, 'COM1 output, Bootvisor then QEMU');
+        assert.strictEqual(ours.status, 33);
+        assert.strictEqual(qemu.status, 33);
+      });
+    }
+  }
+
   it('an a.out-kludge kernel (a flat binary whose header gives the addresses) loads as under QEMU', async () => {
     const flat = assembleFlat(k.dir, 'aout.asm');
     const [ours, qemu] = await Promise.all([runCliAsync(['run', flat, '--serial', '-', '--timeout', '60']), runKernelInQemu(flat, { cwd: k.dir })]);

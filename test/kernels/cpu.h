@@ -1,0 +1,17 @@
+/* The CPU tables a kernel sets up for itself (the loader's GDT may be gone): a flat GDT, an IDT of 48
+ * gates to isr.asm's stubs, the 8259 PICs remapped to vectors 0x20-0x2F, and one C handler per vector. */
+#pragma once
+#include <stdint.h>
+
+struct frame {
+  uint32_t es, ds;
+  uint32_t edi, esi, ebp, esp_at_pusha, ebx, edx, ecx, eax;
+  uint32_t vector, error;
+  uint32_t eip, cs, eflags;
+};
+typedef void (*handler_t)(struct frame*);
+
+void cpu_init(void);                  /* GDT (code 0x08, data 0x10), IDT, PIC remapped, every IRQ masked */
+void set_handler(int vector, handler_t h);
+void irq_unmask(int irq);
+void pic_eoi(int irq);
