@@ -22,6 +22,13 @@ export type NativeEventSink = (
   payload?: unknown,
 ) => void;
 
+/** The snapshot store in counts: live snapshots, page versions held, pages the last restore looked at. */
+export interface SnapshotCounts {
+  snapshots: number;
+  pageVersions: number;
+  lastRestorePages: number;
+}
+
 export interface NativeMachine {
   readonly backend: string;
   readonly backendNote: string;
@@ -48,6 +55,7 @@ export interface NativeMachine {
   restore(id: number): void;
   dropSnapshot(id: number): void;
   snapshotBytes(): number;
+  snapshotCounts(): SnapshotCounts;
   sendScanCodes(codes: number[]): void;
   typeText(text: string): number;
   sendSerial(bytes: Uint8Array): void;

@@ -17,7 +17,7 @@ import type {
   StopEvent,
   WatchAccess,
 } from './api';
-import { loadBinding, type NativeMachine } from './binding';
+import { loadBinding, type NativeMachine, type SnapshotCounts } from './binding';
 import { renderFrame } from './screen-render';
 
 /** VM exits of one instruction, for the exit profile (rip as the backend saw it, CS base not added). */
@@ -38,6 +38,8 @@ export interface MachineExtras {
   virtualTimeNs(): number;
   /** Host memory held by snapshots. */
   snapshotBytes(): number;
+  /** Live snapshots, page versions held, pages the last restore looked at (counts, for bounds in tests). */
+  snapshotCounts(): SnapshotCounts;
   /** Port access as the guest would make it (no vCPU involved); size 1, 2 or 4. */
   portRead(port: number, size?: 1 | 2 | 4): number;
   portWrite(port: number, value: number, size?: 1 | 2 | 4): void;
@@ -201,6 +203,9 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   snapshotBytes(): number {
     return this.native.snapshotBytes();
+  }
+  snapshotCounts(): SnapshotCounts {
+    return this.native.snapshotCounts();
   }
   portRead(port: number, size: 1 | 2 | 4 = 1): number {
     return this.native.portRead(port, size);

@@ -239,6 +239,12 @@ class Machine {
   bool restore(uint32_t id, std::string& error);
   void dropSnapshot(uint32_t id);
   size_t snapshotBytes() const;  // host memory the snapshots hold
+  // Counts, for tests that bound the snapshot store without timing it: live snapshots, page versions held,
+  // and the pages the last restore looked at.
+  struct SnapshotCounts {
+    size_t snapshots = 0, pageVersions = 0, lastRestorePages = 0;
+  };
+  SnapshotCounts snapshotCounts() const;
 
   std::vector<ExitCount> exitProfile() const;
 

@@ -99,6 +99,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value Restore(const Napi::CallbackInfo& info);
   Napi::Value DropSnapshot(const Napi::CallbackInfo& info);
   Napi::Value SnapshotBytes(const Napi::CallbackInfo& info);
+  Napi::Value SnapshotCountsJs(const Napi::CallbackInfo& info);
   Napi::Value SendScanCodes(const Napi::CallbackInfo& info);
   Napi::Value TypeText(const Napi::CallbackInfo& info);
   Napi::Value SendSerial(const Napi::CallbackInfo& info);
@@ -177,6 +178,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&MachineObject::Restore>("restore"),
           InstanceMethod<&MachineObject::DropSnapshot>("dropSnapshot"),
           InstanceMethod<&MachineObject::SnapshotBytes>("snapshotBytes"),
+          InstanceMethod<&MachineObject::SnapshotCountsJs>("snapshotCounts"),
           InstanceMethod<&MachineObject::SendScanCodes>("sendScanCodes"),
           InstanceMethod<&MachineObject::TypeText>("typeText"),
           InstanceMethod<&MachineObject::SendSerial>("sendSerial"),
@@ -670,6 +672,18 @@ Napi::Value MachineObject::SnapshotBytes(const Napi::CallbackInfo& info) {
   if (!alive(info.Env())) return info.Env().Undefined();
   Park park(*this);
   return Napi::Number::New(info.Env(), static_cast<double>(machine_->snapshotBytes()));
+}
+
+Napi::Value MachineObject::SnapshotCountsJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  Park park(*this);
+  const Machine::SnapshotCounts c = machine_->snapshotCounts();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("snapshots", Napi::Number::New(env, static_cast<double>(c.snapshots)));
+  o.Set("pageVersions", Napi::Number::New(env, static_cast<double>(c.pageVersions)));
+  o.Set("lastRestorePages", Napi::Number::New(env, static_cast<double>(c.lastRestorePages)));
+  return o;
 }
 
 Napi::Value MachineObject::SendScanCodes(const Napi::CallbackInfo& info) {

@@ -17,9 +17,12 @@ bool allZero(const uint8_t* p, size_t n) {
 }
 }  // namespace
 
-bool SnapshotStore::has(uint32_t id) const {
-  auto it = snaps_.find(id);
-  return it != snaps_.end() && it->second.live;
+SnapshotStore::Stats SnapshotStore::stats() const {
+  Stats st;
+  st.snapshots = snaps_.size();
+  st.pageVersions = versionCount_;
+  st.lastRestorePages = lastRestorePages_;
+  return st;
 }
 
 uint32_t SnapshotStore::take(GuestMemory& mem, std::vector<uint8_t> state) {
@@ -33,6 +36,7 @@ uint32_t SnapshotStore::take(GuestMemory& mem, std::vector<uint8_t> state) {
       bytes_ += PAGE_SIZE;
     }
     versions_[p][id] = std::move(d);
+    ++versionCount_;
     s.pages.push_back(p);
   }
   bytes_ += state.size();
@@ -42,74 +46,76 @@ uint32_t SnapshotStore::take(GuestMemory& mem, std::vector<uint8_t> state) {
 
 const std::vector<uint8_t>* SnapshotStore::restore(uint32_t id, GuestMemory& mem) {
   auto it = snaps_.find(id);
-  if (it == snaps_.end() || !it->second.live) return nullptr;
+  if (it == snaps_.end()) return nullptr;
   std::vector<uint32_t> pages = mem.takeDirtyPages(PAGE_DIRTY_SNAPSHOT);
-  for (auto later = snaps_.upper_bound(id); later != snaps_.end(); ++later)
+  for (auto later = std::next(it); later != snaps_.end(); ++later)
     pages.insert(pages.end(), later->second.pages.begin(), later->second.pages.end());
   std::sort(pages.begin(), pages.end());
   pages.erase(std::unique(pages.begin(), pages.end()), pages.end());
+  lastRestorePages_ = pages.size();
   static const std::vector<uint8_t> kZero(PAGE_SIZE, 0);
+  uint8_t* flags = mem.pageFlags();
   for (uint32_t p : pages) {
     auto found = versions_.find(p);
     const std::vector<uint8_t>* src = &kZero;
-    if (found == versions_.end()) {
-      mem.write(uint64_t(p) * PAGE_SIZE, src->data(), PAGE_SIZE);
-      continue;
+    bool newer = false;  // a later snapshot holds a version of this page
+    if (found != versions_.end()) {
+      const auto& v = found->second;
+      auto at = v.upper_bound(id);
+      newer = at != v.end();
+      if (at != v.begin()) {
+        --at;
+        if (at->second) src = at->second.get();
+      }
     }
-    const auto& v = found->second;
-    auto at = v.upper_bound(id);
-    if (at != v.begin()) {
-      --at;
-      if (at->second) src = at->second.get();
-    }
-    // Through write(): the page becomes dirty again (the next snapshot must record it) and decoded code
-    // on it is dropped.
-    mem.write(uint64_t(p) * PAGE_SIZE, src->data(), PAGE_SIZE);
+    // Content that is already right (the common case: a page written and put back) is not rewritten, so
+    // decoded code on it survives and the screen is not redrawn for nothing.
+    const uint64_t at = uint64_t(p) * PAGE_SIZE;
+    if (std::memcmp(mem.data() + at, src->data(), PAGE_SIZE) != 0)
+      mem.write(at, src->data(), PAGE_SIZE);  // dirty for every consumer, decoded code on it dropped
+    // Dirty for the next snapshot only when a later snapshot's version must not stand for the page; else
+    // the page is what snapshot id says and no later restore needs to look at it again.
+    if (newer) flags[p] |= PAGE_DIRTY_SNAPSHOT;
+    else flags[p] &= uint8_t(~PAGE_DIRTY_SNAPSHOT);
   }
   return &it->second.state;
 }
 
-void SnapshotStore::freeVersion(uint32_t page, uint32_t id) {
-  auto& v = versions_[page];
-  auto at = v.find(id);
-  if (at == v.end()) return;
+void SnapshotStore::freeVersion(std::map<uint32_t, PageData>& v, std::map<uint32_t, PageData>::iterator at) {
   if (at->second) bytes_ -= PAGE_SIZE;
   v.erase(at);
+  --versionCount_;
 }
 
-void SnapshotStore::drop(uint32_t id) {
+void SnapshotStore::drop(uint32_t id, GuestMemory& mem) {
   auto it = snaps_.find(id);
-  if (it == snaps_.end() || !it->second.live) return;
+  if (it == snaps_.end()) return;
   Snap& s = it->second;
   bytes_ -= s.state.size();
-  s.state.clear();
-  s.state.shrink_to_fit();
-  s.live = false;
-  uint32_t nextLive = 0;
-  for (auto n = std::next(it); n != snaps_.end(); ++n)
-    if (n->second.live) {
-      nextLive = n->first;
-      break;
-    }
-  std::vector<uint32_t> kept;
+  const auto next = std::next(it);
+  const uint32_t nextId = next == snaps_.end() ? 0 : next->first;
+  uint8_t* flags = mem.pageFlags();
   for (uint32_t p : s.pages) {
-    auto& v = versions_[p];
+    auto found = versions_.find(p);
+    if (found == versions_.end()) continue;
+    auto& v = found->second;
     auto mine = v.find(id);
     if (mine == v.end()) continue;
-    auto newer = v.upper_bound(id);
-    bool superseded = newer != v.end() && (nextLive == 0 || newer->first <= nextLive);
-    if (superseded) {
-      freeVersion(p, id);
-    } else if (nextLive) {
-      v[nextLive] = mine->second;  // unchanged until the next live snapshot: it is that one's version too
-      v.erase(id);
-      snaps_[nextLive].pages.push_back(p);
+    if (nextId == 0) {
+      // The newest snapshot: its version is what memory holds now unless the page was written since, when
+      // it is dirty anyway. Dirty again, the next snapshot copies it from memory instead.
+      flags[p] |= PAGE_DIRTY_SNAPSHOT;
+      freeVersion(v, mine);
+    } else if (v.count(nextId)) {
+      freeVersion(v, mine);  // the next snapshot has its own
     } else {
-      kept.push_back(p);  // the newest content of a page nobody wrote since: future snapshots need it
+      v[nextId] = std::move(mine->second);  // unchanged until the next snapshot: that one's version too
+      v.erase(mine);
+      next->second.pages.push_back(p);
     }
+    if (v.empty()) versions_.erase(found);
   }
-  s.pages = std::move(kept);
-  if (s.pages.empty()) snaps_.erase(it);
+  snaps_.erase(it);
 }
 
 }  // namespace bv

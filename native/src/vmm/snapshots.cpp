@@ -96,7 +96,16 @@ bool Machine::restore(uint32_t id, std::string& error) {
   return true;
 }
 
-void Machine::dropSnapshot(uint32_t id) { impl_->snapshots.drop(id); }
+void Machine::dropSnapshot(uint32_t id) { impl_->snapshots.drop(id, impl_->mem); }
 size_t Machine::snapshotBytes() const { return impl_->snapshots.bytes(); }
+
+Machine::SnapshotCounts Machine::snapshotCounts() const {
+  const SnapshotStore::Stats s = impl_->snapshots.stats();
+  SnapshotCounts c;
+  c.snapshots = s.snapshots;
+  c.pageVersions = s.pageVersions;
+  c.lastRestorePages = s.lastRestorePages;
+  return c;
+}
 
 }  // namespace bv
