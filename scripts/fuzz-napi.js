@@ -49,7 +49,7 @@ function value(depth = 0) {
 
 const METHODS = ['run', 'pause', 'step', 'getRegisters', 'setRegisters', 'readMemory', 'writeMemory', 'translate', 'addBreakpoint',
   'removeBreakpoint', 'addWatchpoint', 'removeWatchpoint', 'setCatchExceptions', 'history', 'instructionCount', 'virtualTimeNs',
-  'snapshot', 'restore', 'dropSnapshot', 'snapshotBytes', 'sendScanCodes', 'typeText', 'sendSerial', 'screenText', 'screenImage',
+  'snapshot', 'restore', 'dropSnapshot', 'snapshotBytes', 'snapshotCounts', 'sendScanCodes', 'typeText', 'sendSerial', 'screenText', 'screenImage',
   'exitProfile', 'portRead', 'portWrite', 'clockStep', 'irqLevel'];
 
 function config() {
