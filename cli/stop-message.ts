@@ -121,6 +121,8 @@ export function describeEnding(ending: Ending, locate: Locator): string[] {
         `stopped: port ${s.port !== undefined ? '0x' + hex(s.port, 4) : '?'} is served by no device ${at}` +
           (s.message ? ` (${s.message})` : ''),
       ];
+    case 'system-event':
+      return [`stopped on a system event ${at}: ${s.message ?? s.systemEvent ?? ''}`];
     case 'error':
       return [`the virtual machine could not go on ${at}: ${s.message ?? 'no reason given'}`];
     case 'breakpoint':

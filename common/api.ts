@@ -96,7 +96,30 @@ export type StopReason =
   | 'guest-exit'      // the isa-debug-exit port 0xF4
   | 'instruction-limit'
   | 'unhandled-port'
+  | 'system-event'    // a system event setSystemBreaks armed, just after it happened
   | 'error';
+
+/**
+ * What setSystemBreaks stops on. CR writes, LGDT/LIDT, mode and task switches, INT n and IRQs need the
+ * software vCPU (on kvm/nvmm the hybrid runs the guest on it while any is armed); port ranges work everywhere.
+ */
+export interface SystemBreaks {
+  /** Writes to CR0 (MOV, LMSW, CLTS), CR3, CR4. */
+  controlRegisters?: (0 | 3 | 4)[];
+  gdt?: boolean;
+  idt?: boolean;
+  /** A CS load that changes real / virtual-8086 / 16-bit / 32-bit protected mode (far JMP, CALL, RET, IRET, interrupts). */
+  modeSwitch?: boolean;
+  taskSwitch?: boolean;
+  /** INT n, by vector (absent: any) and AH (absent: any); stops at the handler. */
+  interrupts?: { vector?: number; ah?: number }[];
+  /** IRQ lines 0-15 as the CPU takes them; stops at the handler. */
+  irqLines?: number[];
+  /** Inclusive port ranges; stops after the IN/OUT. */
+  ports?: { first: number; last: number }[];
+}
+
+export type SystemEventKind = 'control-register' | 'descriptor-table' | 'mode-switch' | 'task-switch' | 'interrupt' | 'irq' | 'port';
 
 export interface StopEvent {
   reason: StopReason;
@@ -111,6 +134,8 @@ export interface StopEvent {
   /** guest-exit: the process exit status QEMU's isa-debug-exit would give, (value << 1) | 1. */
   exitCode?: number;
   port?: number;
+  /** system-event: which kind; `message` says what happened ("CR0 0x00000010 -> 0x00000011 (set PE)"). */
+  systemEvent?: SystemEventKind;
   message?: string;
   /** 'pause' only: the guest waits for what only the host can bring (a key, serial bytes) and nothing ran; step() says so instead of waiting. */
   idle?: boolean;
@@ -234,6 +259,8 @@ export interface Machine {
   removeWatchpoint(id: number): void;
   /** Exception vectors (0-31) that stop before delivery. */
   setCatchExceptions(vectors: number[]): void;
+  /** System events that stop just after they happen (an empty object disarms); throws on a backend that cannot. */
+  setSystemBreaks(breaks: SystemBreaks): void;
 
   /** Recent instructions, oldest first: address, bytes and (software vCPU) the code size they ran in. */
   history(count: number): HistoryEntry[];

@@ -48,6 +48,7 @@ export interface NativeMachine {
   addWatchpoint(address: number, length: number, access: string): number;
   removeWatchpoint(id: number): void;
   setCatchExceptions(vectors: number[]): void;
+  setSystemBreaks(breaks: object): void;
   history(count: number): unknown[];
   instructionCount(): number;
   virtualTimeNs(): number;

@@ -15,6 +15,7 @@ import type {
   ScreenFrame,
   ScreenText,
   StopEvent,
+  SystemBreaks,
   WatchAccess,
 } from './api';
 import { loadBinding, type NativeMachine, type SnapshotCounts } from './binding';
@@ -147,6 +148,9 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   setCatchExceptions(vectors: number[]): void {
     this.native.setCatchExceptions(vectors);
+  }
+  setSystemBreaks(breaks: SystemBreaks): void {
+    this.native.setSystemBreaks(breaks);
   }
 
   history(count: number): HistoryEntry[] {

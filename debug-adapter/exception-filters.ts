@@ -4,6 +4,7 @@
 // breakpoints out of sight. The per-vector ids of earlier versions (`vector-13`) are still understood.
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { catchableVectors, ExceptionSettings, vectorName } from './exceptions';
+import { describeSystemBreaks, parseSystemEvents, SYSTEM_EVENTS_FILTER, systemEventsFilter } from './system-events';
 
 export const TRIPLE_FAULT_FILTER = 'triple-fault';
 export const HANG_FILTER = 'hang';
@@ -22,6 +23,7 @@ export function exceptionFilters(): DebugProtocol.ExceptionBreakpointsFilter[] {
       supportsCondition: true,
       conditionDescription: `Vectors by mnemonic or number, e.g. "#GP, #PF, 6"; empty: all of ${known}`,
     },
+    systemEventsFilter(),
   ];
 }
 
@@ -47,11 +49,17 @@ export function settingsFromFilters(
   options: DebugProtocol.ExceptionFilterOptions[] = [],
 ): { settings: ExceptionSettings; results: DebugProtocol.Breakpoint[] } {
   const vectors = new Set<number>();
+  let system: ExceptionSettings['system'];
   const results: DebugProtocol.Breakpoint[] = [];
   const all = [...filters.map((filterId) => ({ filterId, condition: undefined as string | undefined })), ...options];
   for (const f of all) {
     const old = /^vector-(\d+)$/.exec(f.filterId);
     try {
+      if (f.filterId === SYSTEM_EVENTS_FILTER) {
+        system = parseSystemEvents(f.condition);
+        results.push({ verified: true, message: describeSystemBreaks(system) });
+        continue;
+      }
       if (old) vectors.add(Number(old[1]));
       else if (f.filterId === CPU_EXCEPTIONS_FILTER) for (const v of parseVectorCondition(f.condition)) vectors.add(v);
       const picked = f.filterId === CPU_EXCEPTIONS_FILTER ? parseVectorCondition(f.condition) : [];
@@ -61,5 +69,5 @@ export function settingsFromFilters(
     }
   }
   const ids = all.map((f) => f.filterId);
-  return { settings: { stopOnTripleFault: ids.includes(TRIPLE_FAULT_FILTER), stopOnHang: ids.includes(HANG_FILTER), vectors: [...vectors].sort((a, b) => a - b) }, results };
+  return { settings: { stopOnTripleFault: ids.includes(TRIPLE_FAULT_FILTER), stopOnHang: ids.includes(HANG_FILTER), vectors: [...vectors].sort((a, b) => a - b), system }, results };
 }

@@ -1,7 +1,7 @@
 // The CPU's exception vectors (common/exceptions.ts: the vCPU's own table), what the user asked to stop on
 // (exception-filters.ts turns VS Code's filters into it), and how a fault is explained in words for
 // exceptionInfo.
-import type { FaultStep, StopEvent } from '../common/api';
+import type { FaultStep, StopEvent, SystemBreaks } from '../common/api';
 import { exceptionRow, exceptionTable } from '../common/exceptions';
 
 /** Vector, mnemonic, name of the exceptions a user can stop on: the vCPU's table without its reserved rows. */
@@ -20,6 +20,8 @@ export interface ExceptionSettings {
   stopOnTripleFault: boolean;
   stopOnHang: boolean;
   vectors: number[];
+  /** The "System events..." filter's choice, when ticked. */
+  system?: SystemBreaks;
 }
 
 export const DEFAULT_EXCEPTION_SETTINGS: ExceptionSettings = { stopOnTripleFault: true, stopOnHang: true, vectors: [] };
@@ -60,6 +62,8 @@ export function explainStop(stop: StopEvent, where: (linear: number) => string |
       const why = e?.explanation ? `: ${e.explanation}` : '';
       return { id: name, description: `${name} at ${place}${code}${cr2}${why}${details.length ? `\n${details.join('\n  then ')}` : ''}`, details };
     }
+    case 'system-event':
+      return { id: `system event (${stop.systemEvent ?? '?'})`, description: `System event at ${place}: ${stop.message ?? stop.systemEvent ?? ''}`, details: [] };
     case 'unhandled-port':
       return { id: 'unhandled port', description: `Access to port 0x${hex(stop.port ?? 0)} that no device serves, at ${place}. ${stop.message ?? ''}`.trim(), details: [] };
     default:

@@ -155,6 +155,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   setExceptionSettings(settings: ExceptionSettings): void {
     this.exceptions = settings;
     this.machine.setCatchExceptions(settings.vectors);
+    this.machine.setSystemBreaks(settings.system ?? {});
   }
 
   where(linear: number): string | undefined {
@@ -482,6 +483,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       case 'exception':
       case 'unhandled-port':
+      case 'system-event':
       case 'error': {
         const e = explain();
         return { reason: 'exception', description: e.description.split('\n')[0], text: e.description };
@@ -549,6 +551,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.machine = this.createMachine();
     this.breakpoints.attach(this.machine);
     this.machine.setCatchExceptions(this.exceptions.vectors);
+    this.machine.setSystemBreaks(this.exceptions.system ?? {});
     this.watches.reattach(this.machine);
     this.history = this.newHistory();
     this.attach();

@@ -48,6 +48,7 @@ import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUES
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
+import { SYSTEM_EVENTS_FILTER } from './system-events';
 import { assemblyFailure } from './launch-failure';
 import { consoleCommand } from './console-commands';
 import { DataWatches, registerWatchRefusal } from './data-watches';
@@ -542,7 +543,17 @@ export class BootvisorSession extends LoggingDebugSession {
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handle(response, () => {
       const { settings, results } = settingsFromFilters(args.filters ?? [], args.filterOptions ?? []);
-      if (!this.noDebug) this.rt().setExceptionSettings(settings);
+      if (!this.noDebug) {
+        try {
+          this.rt().setExceptionSettings(settings);
+        } catch (e) {
+          // Only the system events can be refused (a hardware backend with no software vCPU to fall back on).
+          this.rt().setExceptionSettings({ ...settings, system: undefined });
+          const ids = [...(args.filters ?? []), ...(args.filterOptions ?? []).map((o) => o.filterId)];
+          const i = ids.indexOf(SYSTEM_EVENTS_FILTER);
+          if (i >= 0) results[i] = { verified: false, message: e instanceof Error ? e.message : String(e) };
+        }
+      }
       response.body = { breakpoints: results };
       this.sendResponse(response);
     });

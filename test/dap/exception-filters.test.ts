@@ -20,11 +20,11 @@ describe('exception filters', function () {
   describe('over DAP', () => {
     const session = eachTestSession();
 
-    it('offers three filters, stops on the vector a condition names, and says why a condition is refused', async () => {
+    it('offers four filters, stops on the vector a condition names, and says why a condition is refused', async () => {
     const s = session();
       const init = await s.dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, pathFormat: 'path' });
       const filters = init.body!.exceptionBreakpointFilters!;
-      assert.deepStrictEqual(filters.map((f) => [f.filter, f.default ?? false]), [['triple-fault', true], ['hang', true], ['cpu-exceptions', false]]);
+      assert.deepStrictEqual(filters.map((f) => [f.filter, f.default ?? false]), [['triple-fault', true], ['hang', true], ['cpu-exceptions', false], ['system-events', false]]);
       assert.strictEqual(filters[2].supportsCondition, true);
       assert.match(filters[2].conditionDescription ?? '', /#GP/);
       const stopped = s.expectStop('exception');

@@ -16,6 +16,22 @@ enum class ExitReason : uint8_t {
   InterruptWindow,  // an interrupt can be injected now (int_window_exiting was set)
   Exception,        // a CPU exception the debugger asked to catch, before delivery; RIP at the faulting instruction
   Debug,            // a breakpoint, watchpoint or single step
+  SystemEvent,      // a system event the debugger armed (SoftwareVcpu::setSystemBreaks), after it happened
+};
+
+// What a SystemEvent exit reports. a..d by kind:
+//   ControlRegister: which = 0/3/4, a = old value, b = new value
+//   DescriptorTable: which = 0 (GDTR) / 1 (IDTR), a = new base, b = new limit, c = old base, d = old limit
+//   ModeSwitch:      a = old CodeMode, b = new CodeMode, c = CS selector loaded
+//   TaskSwitch:      a = old TR selector, b = new TR selector
+//   Interrupt:       which = vector, a = EAX at the INT n, b = CS and c = EIP of the INT n
+//   Irq:             which = vector delivered
+enum class SystemEvent : uint8_t { ControlRegister, DescriptorTable, ModeSwitch, TaskSwitch, Interrupt, Irq };
+// The code's mode as a far transfer leaves it.
+enum CodeMode : uint8_t { MODE_REAL = 0, MODE_V86 = 1, MODE_PM16 = 2, MODE_PM32 = 3 };
+// SoftwareVcpu::setSystemBreaks's bits: which kinds of SystemEvent exits are armed.
+enum SystemBreakBits : uint8_t {
+  SB_CONTROL_REGISTER = 1, SB_DESCRIPTOR_TABLE = 2, SB_MODE_SWITCH = 4, SB_TASK_SWITCH = 8, SB_INTERRUPT = 16, SB_IRQ = 32,
 };
 
 enum class DebugKind : uint8_t { Breakpoint, Watchpoint, Step };
@@ -31,6 +47,7 @@ struct Exit {
     // size: bytes of the access that hit a watchpoint (0 for breakpoints and steps)
     struct { DebugKind kind; uint8_t access; int id; uint64_t address; uint8_t size; } debug;
     struct { uint64_t hwcode; } invalid;
+    struct { SystemEvent kind; uint8_t which; uint32_t a, b, c, d; } sys;
   } u = {};
   const char* reasonName() const;
 };

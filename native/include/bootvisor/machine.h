@@ -48,6 +48,7 @@ enum class StopReason : uint8_t {
   GuestExit,         // a write to the isa-debug-exit port 0xF4
   InstructionLimit,  // RunLimits::maxInstructions retired
   UnhandledPort,     // MachineConfig::stopOnUnhandledPort and a port nobody serves
+  SystemEvent,       // a system event Machine::setSystemBreaks armed, just after it happened
   Error,             // the backend could not go on (message says why)
 };
 const char* stopReasonName(StopReason r);  // the facade's names: "step", "triple-fault", "hlt-cli", ...
@@ -87,10 +88,32 @@ struct StopRecord {
   } exception;
   int exitCode = 0;    // GuestExit: (value << 1) | 1, as QEMU's isa-debug-exit
   uint16_t port = 0;   // UnhandledPort
+  // SystemEvent: "control-register", "descriptor-table", "mode-switch", "task-switch", "interrupt", "irq" or
+  // "port"; the message says what happened ("CR0 0x00000010 -> 0x00000011 (set PE)").
+  std::string systemEvent;
   std::string message; // Error, HltCli, UnhandledPort, TripleFault: what happened in words
   // Pause only: the guest waits for something only the host can bring (a key, serial bytes) and the run was
   // asked to return then (RunLimits::returnWhenIdle, every step()); no instruction ran since.
   bool idle = false;
+};
+
+// What the debugger's system-event breaks stop on. The vCPU reports the kinds armed (one flag test in the
+// handlers concerned when none is); the machine applies the rest (which CR, vector and AH, IRQ line, port).
+struct SystemBreaks {
+  uint8_t controlRegisters = 0;  // bit n: writes to CRn (n = 0, 3, 4; LMSW and CLTS write CR0)
+  bool gdt = false, idt = false;  // LGDT, LIDT
+  bool modeSwitch = false;        // a CS load that changes real / virtual-8086 / 16-bit / 32-bit protected
+  bool taskSwitch = false;
+  struct Interrupt {
+    int vector = -1;  // -1: every INT n
+    int ah = -1;      // -1: any AH
+  };
+  std::vector<Interrupt> interrupts;  // INT n instructions, after the CPU delivered them
+  uint16_t irqLines = 0;              // bit n: IRQ n delivered to the CPU (stops at the handler)
+  struct PortRange {
+    uint16_t first = 0, last = 0;
+  };
+  std::vector<PortRange> ports;  // IN/OUT (and string forms), after the access
 };
 
 struct RunLimits {
@@ -253,6 +276,10 @@ class Machine {
   // The software vCPU's debug API (breakpoints, watchpoints, history...), or nullptr on another backend.
   // (The addon is built without RTTI: use this rather than dynamic_cast.)
   class SoftwareVcpu* softwareVcpu();
+  // Arms system-event breaks (an empty SystemBreaks disarms). False with the reason when the backend cannot:
+  // CR/LGDT/INT n/mode/task/IRQ breaks need the software vCPU (the hybrid moves the guest to it while armed);
+  // port breaks work on every backend.
+  bool setSystemBreaks(const SystemBreaks& breaks, std::string& error);
   GuestMemory& memory();
   // The firmware's memory map (what INT 15h E820h reports), for loaders that hand it on (multiboot).
   struct MemoryRange {

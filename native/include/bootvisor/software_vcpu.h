@@ -60,6 +60,10 @@ class SoftwareVcpu : public Vcpu {
   // The chain of the last fault (cleared when a new, unrelated fault starts a chain).
   virtual std::vector<FaultLink> faultChain() const = 0;
 
+  // System-event breaks (SB_* bits of exit.h): run() returns Exit::SystemEvent after an instruction (or an
+  // interrupt delivery) that did one. Unarmed, each costs one test of a flag in its instruction's handler.
+  virtual void setSystemBreaks(uint8_t kinds) = 0;
+
   // The A20 gate (a machine setting: port 0x92, the keyboard controller, BIOS INT 15h).
   virtual void setA20(bool on) = 0;
   virtual bool a20() const = 0;

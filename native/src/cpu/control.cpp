@@ -100,7 +100,11 @@ bool v86IoplFault(Cpu& c, const char* what) {
 
 void intN(Cpu& c, const Insn& i) {
   if (!v86IoplFault(c, "INT n")) return;
-  c.sys().deliverInterrupt(c, uint8_t(i.imm), IntKind::Software, false, 0);
+  const uint32_t eax = c.gpr[0];
+  const uint16_t cs = c.seg[SEG_CS].sel;
+  if (c.sys().deliverInterrupt(c, uint8_t(i.imm), IntKind::Software, false, 0) &&
+      __builtin_expect(c.sysBreaks & SB_INTERRUPT, 0))
+    c.systemEvent(SystemEvent::Interrupt, uint8_t(i.imm), eax, cs, c.insnEip);
 }
 
 // INT3, INTO and ICEBP are traps: raised as exceptions (the debugger may catch them), with EIP after them.

@@ -43,7 +43,30 @@ void Cpu::setSeg(int s, const Seg& v) {
     g.canWrite = (g.attr & attr::T_RW) != 0;
   }
   seg[s] = g;
-  if (s == SEG_CS) ++codeGen;
+  if (s == SEG_CS) {
+    ++codeGen;
+    if (__builtin_expect(sysBreaks & SB_MODE_SWITCH, 0)) {
+      const uint8_t now = currentCodeMode();
+      if (now != codeMode) systemEvent(SystemEvent::ModeSwitch, 0, codeMode, now, g.sel);
+      codeMode = now;
+    }
+  }
+}
+
+uint8_t Cpu::currentCodeMode() const {
+  if (!protectedMode()) return MODE_REAL;
+  if (flags_ & flags::VM) return MODE_V86;
+  return code32() ? MODE_PM32 : MODE_PM16;
+}
+
+void Cpu::systemEvent(SystemEvent kind, uint8_t which, uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  const bool replaceable = stopExit.reason == ExitReason::SystemEvent && stopExit.u.sys.kind == SystemEvent::ModeSwitch;
+  if (stopAfter && !(replaceable && kind != SystemEvent::ModeSwitch)) return;
+  stopAfter = true;
+  events = 1;
+  stopExit = Exit{};
+  stopExit.reason = ExitReason::SystemEvent;
+  stopExit.u.sys = {kind, which, a, b, c, d};
 }
 
 void Cpu::materialize() const {
@@ -93,7 +116,12 @@ void Cpu::setCr0(uint32_t v) {
   if ((old ^ cr0) & (cr0::PG | cr0::PE | cr0::WP)) flushTlb(true);
   if ((old ^ cr0) & cr0::PE) {
     if (!(cr0 & cr0::PE)) cpl = 0;
-    for (int i = 0; i < 6; ++i) setSeg(i, seg[i]);  // type checks apply in protected mode only
+    // Type checks apply in protected mode only. This is no CS load: the code's mode changes with the far
+    // jump that follows, so the mode-switch break waits for it.
+    const uint8_t armed = sysBreaks;
+    sysBreaks &= uint8_t(~SB_MODE_SWITCH);
+    for (int i = 0; i < 6; ++i) setSeg(i, seg[i]);
+    sysBreaks = armed;
   }
 }
 

@@ -228,6 +228,15 @@ class Cpu {
   uint32_t codeGen = 0;
   uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
 
+  // System-event breaks the debugger armed (SB_* of exit.h). The hooks sit in the handlers of the few
+  // instructions concerned (MOV CRn, LGDT, INT n, CS loads, task switches), each behind one test of this byte.
+  uint8_t sysBreaks = 0;
+  uint8_t codeMode = MODE_REAL;  // the mode the last CS load left, kept while SB_MODE_SWITCH is armed
+  uint8_t currentCodeMode() const;
+  // Stops the run after this instruction with Exit::SystemEvent (a mode switch yields to any other event).
+  __attribute__((cold, noinline)) void systemEvent(SystemEvent kind, uint8_t which, uint32_t a, uint32_t b,
+                                                   uint32_t c = 0, uint32_t d = 0);
+
   struct Pending {
     bool active = false;
     uint8_t vector = 0;

@@ -161,6 +161,10 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     if (vector < 32) catch_[vector] = on;
   }
   void discardCaughtException() override { caught_ = false; }
+  void setSystemBreaks(uint8_t kinds) override {
+    cpu_.sysBreaks = kinds;
+    cpu_.codeMode = cpu_.currentCodeMode();  // a switch is measured from where the guest stands now
+  }
 
   std::vector<InsnRecord> history() const override;
   void setHistorySize(size_t n) override {
@@ -215,6 +219,16 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     if (!hit) return false;
     cpu_.dr[6] = (cpu_.dr[6] & ~0xFu) | hit;
     cpu_.raise(VEC_DB, 0, "instruction breakpoint at 0x%08X (DR6=0x%08X)", lin, cpu_.dr[6]);
+    return true;
+  }
+  // After an IRQ's delivery with system-event breaks armed: the IRQ (or the mode switch its delivery made)
+  // stops the run at the handler's first instruction.
+  bool deliveredBreak(uint8_t vector, Exit& out) {
+    if (cpu_.sysBreaks & SB_IRQ) cpu_.systemEvent(SystemEvent::Irq, vector, 0, 0);
+    if (!cpu_.stopAfter || cpu_.stopExit.reason != ExitReason::SystemEvent) return false;
+    out = cpu_.stopExit;
+    cpu_.stopAfter = false;
+    cpu_.events = 0;
     return true;
   }
   // Handles a pending fault: returns true with `out` set when run() must return.
@@ -569,6 +583,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
           prev = nullptr;
           if (deliver(v, IntKind::External, 0, ex)) return ex;
           if (cpu_.faultPending() && handleFault(ex)) return ex;
+          if (__builtin_expect(cpu_.sysBreaks, 0) && deliveredBreak(v, ex)) return ex;
           continue;
         }
         if (window_ && open && irq_ < 0) {
@@ -884,6 +899,8 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   cpu_.flushTlb(true);
   caught_ = false;
   cpu_.pending_.active = false;
+  cpu_.stopAfter = false;  // a CS load above is no mode switch of the guest's
+  cpu_.codeMode = cpu_.currentCodeMode();
   rewatch();
 }
 

@@ -94,8 +94,11 @@ void group7(Cpu& c, const Insn& i) {
       if (!rd<2>(c, i.seg, off, limit) || !rd<4>(c, i.seg, (off + 2) & i.amask, base)) return;
       if (!i.op32) base &= 0x00FFFFFF;
       TableReg& t = i.reg == 2 ? c.gdtr : c.idtr;
+      const TableReg old = t;
       t.base = base;
       t.limit = uint16_t(limit);
+      if (__builtin_expect(c.sysBreaks & SB_DESCRIPTOR_TABLE, 0))
+        c.systemEvent(SystemEvent::DescriptorTable, i.reg == 2 ? 0 : 1, t.base, t.limit, old.base, old.limit);
       return;
     }
     case 4:  // SMSW
@@ -107,7 +110,9 @@ void group7(Cpu& c, const Insn& i) {
       uint32_t v;
       if (!readE<2>(c, i, v)) return;
       uint32_t n = (c.cr0 & ~0xEu) | (v & 0xF) | (c.cr0 & cr0::PE);
+      const uint32_t old = c.cr0;
       c.setCr0(n);
+      if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
       return;
     }
     case 7:  // INVLPG
@@ -151,7 +156,10 @@ void arpl(Cpu& c, const Insn& i) {
 }
 
 void clts(Cpu& c, const Insn&) {
-  if (needCpl0(c, "CLTS")) c.cr0 &= ~cr0::TS;
+  if (!needCpl0(c, "CLTS")) return;
+  const uint32_t old = c.cr0;
+  c.cr0 &= ~cr0::TS;
+  if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
 }
 
 void movCr(Cpu& c, const Insn& i) {
@@ -167,24 +175,32 @@ void movCr(Cpu& c, const Insn& i) {
     return;
   }
   uint32_t v = c.gpr[i.rm];
+  uint32_t old;
   switch (i.reg) {
     case 0:
       if ((v & cr0::PG) && !(v & cr0::PE)) {
         c.raise(VEC_GP, 0, "CR0.PG set without CR0.PE");
         return;
       }
+      old = c.cr0;
       c.setCr0(v);
-      return;
+      v = c.cr0;
+      break;
     case 2: c.cr2 = v; return;
-    case 3: c.setCr3(v); return;
+    case 3:
+      old = c.cr3;
+      c.setCr3(v);
+      break;
     default:
       if (v & ~0x000000BFu & ~(1u << 9) & ~(1u << 10)) {  // VME PVI TSD DE PSE PGE PCE (+OSFXSR/OSXMMEXCPT)
         c.raise(VEC_GP, 0, "CR4 value 0x%08X sets reserved or unsupported bits", v);
         return;
       }
+      old = c.cr4;
       c.setCr4(v);
-      return;
+      break;
   }
+  if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, uint8_t(i.reg), old, v);
 }
 
 void movDr(Cpu& c, const Insn& i) {

@@ -195,6 +195,10 @@ Napi::Object stopToJs(Napi::Env env, const StopRecord& stop) {
   }
   if (stop.reason == StopReason::GuestExit) o.Set("exitCode", stop.exitCode);
   if (stop.reason == StopReason::UnhandledPort) o.Set("port", stop.port);
+  if (stop.reason == StopReason::SystemEvent) {
+    o.Set("systemEvent", stop.systemEvent);
+    if (stop.systemEvent == "port") o.Set("port", stop.port);
+  }
   if (!stop.message.empty()) o.Set("message", stop.message);
   return o;
 }
@@ -487,6 +491,98 @@ bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out
   }
   Napi::Value unhandled = c.Get("stopOnUnhandledPort");
   if (unhandled.IsBoolean()) out.stopOnUnhandledPort = unhandled.As<Napi::Boolean>();
+  return true;
+}
+
+// An integer field of o in [min, max], or `absent` when o lacks it; false (after throwing) when out of range.
+static bool intField(Napi::Env env, const Napi::Object& o, const char* name, int min, int max, int absent, int& out) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() || v.IsNull()) {
+    out = absent;
+    return true;
+  }
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1e9;
+  if (!(d >= min && d <= max) || static_cast<int>(d) != d) {
+    throwRangeError(env, std::string("system breaks: ") + name + " must be an integer from " + std::to_string(min) +
+                             " to " + std::to_string(max));
+    return false;
+  }
+  out = static_cast<int>(d);
+  return true;
+}
+
+bool systemBreaksFromJs(Napi::Env env, const Napi::Value& v, SystemBreaks& out) {
+  if (!v.IsObject()) {
+    throwTypeError(env, "setSystemBreaks(breaks): an object");
+    return false;
+  }
+  Napi::Object o = v.As<Napi::Object>();
+  auto array = [&](const char* name, Napi::Array& a) -> bool {
+    Napi::Value x = o.Get(name);
+    if (x.IsUndefined()) {
+      a = Napi::Array::New(env);
+      return true;
+    }
+    if (!x.IsArray()) {
+      throwTypeError(env, std::string("system breaks: ") + name + " must be an array");
+      return false;
+    }
+    a = x.As<Napi::Array>();
+    return true;
+  };
+  Napi::Array crs, ints, irqs, ports;
+  if (!array("controlRegisters", crs) || !array("interrupts", ints) || !array("irqLines", irqs) || !array("ports", ports))
+    return false;
+  for (uint32_t i = 0; i < crs.Length(); i++) {
+    Napi::Value x = crs.Get(i);
+    double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+    if (d != 0 && d != 3 && d != 4) {
+      throwRangeError(env, "system breaks: controlRegisters holds 0, 3 or 4");
+      return false;
+    }
+    out.controlRegisters |= uint8_t(1u << static_cast<int>(d));
+  }
+  out.gdt = o.Get("gdt").ToBoolean();
+  out.idt = o.Get("idt").ToBoolean();
+  out.modeSwitch = o.Get("modeSwitch").ToBoolean();
+  out.taskSwitch = o.Get("taskSwitch").ToBoolean();
+  for (uint32_t i = 0; i < ints.Length(); i++) {
+    Napi::Value x = ints.Get(i);
+    if (!x.IsObject()) {
+      throwTypeError(env, "system breaks: interrupts holds { vector?, ah? } objects");
+      return false;
+    }
+    SystemBreaks::Interrupt in;
+    if (!intField(env, x.As<Napi::Object>(), "vector", 0, 255, -1, in.vector) ||
+        !intField(env, x.As<Napi::Object>(), "ah", 0, 255, -1, in.ah))
+      return false;
+    out.interrupts.push_back(in);
+  }
+  for (uint32_t i = 0; i < irqs.Length(); i++) {
+    Napi::Value x = irqs.Get(i);
+    double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 15) || static_cast<int>(d) != d) {
+      throwRangeError(env, "system breaks: irqLines holds IRQ lines 0 to 15");
+      return false;
+    }
+    out.irqLines |= uint16_t(1u << static_cast<int>(d));
+  }
+  for (uint32_t i = 0; i < ports.Length(); i++) {
+    Napi::Value x = ports.Get(i);
+    if (!x.IsObject()) {
+      throwTypeError(env, "system breaks: ports holds { first, last } objects");
+      return false;
+    }
+    int first, last;
+    if (!intField(env, x.As<Napi::Object>(), "first", 0, 0xFFFF, -1, first) ||
+        !intField(env, x.As<Napi::Object>(), "last", 0, 0xFFFF, first, last))
+      return false;
+    if (first < 0 || last < first) {
+      throwRangeError(env, "system breaks: a port range needs first <= last, both 0 to 0xFFFF");
+      return false;
+    }
+    out.ports.push_back({uint16_t(first), uint16_t(last)});
+  }
   return true;
 }
 

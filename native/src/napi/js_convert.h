@@ -22,6 +22,9 @@ Napi::Object runEventToJs(Napi::Env env, const RunEvent& e);
 Napi::Array inputLogToJs(Napi::Env env, const std::vector<InputEvent>& log);
 bool inputLogFromJs(Napi::Env env, const Napi::Value& v, std::vector<InputEvent>& out);
 bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out);
+// { controlRegisters: [0, 3, 4], gdt, idt, modeSwitch, taskSwitch, interrupts: [{ vector?, ah? }],
+//   irqLines: [1], ports: [{ first, last }] } (every field optional).
+bool systemBreaksFromJs(Napi::Env env, const Napi::Value& v, SystemBreaks& out);
 
 // An integer argument in [min, max]; throws a TypeError or RangeError naming `what` otherwise.
 bool uintArg(const Napi::CallbackInfo& info, size_t i, const char* what, double max, uint64_t& out);

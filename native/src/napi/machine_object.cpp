@@ -92,6 +92,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value AddWatchpoint(const Napi::CallbackInfo& info);
   Napi::Value RemoveWatchpoint(const Napi::CallbackInfo& info);
   Napi::Value SetCatchExceptions(const Napi::CallbackInfo& info);
+  Napi::Value SetSystemBreaks(const Napi::CallbackInfo& info);
   Napi::Value History(const Napi::CallbackInfo& info);
   Napi::Value InstructionCount(const Napi::CallbackInfo& info);
   Napi::Value VirtualTimeNs(const Napi::CallbackInfo& info);
@@ -171,6 +172,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&MachineObject::AddWatchpoint>("addWatchpoint"),
           InstanceMethod<&MachineObject::RemoveWatchpoint>("removeWatchpoint"),
           InstanceMethod<&MachineObject::SetCatchExceptions>("setCatchExceptions"),
+          InstanceMethod<&MachineObject::SetSystemBreaks>("setSystemBreaks"),
           InstanceMethod<&MachineObject::History>("history"),
           InstanceMethod<&MachineObject::InstructionCount>("instructionCount"),
           InstanceMethod<&MachineObject::VirtualTimeNs>("virtualTimeNs"),
@@ -604,6 +606,17 @@ Napi::Value MachineObject::SetCatchExceptions(const Napi::CallbackInfo& info) {
   Park park(*this);
   std::string error;
   if (!debugCatchExceptions(*machine_, mask, error)) return throwError(env, error);
+  return env.Undefined();
+}
+
+Napi::Value MachineObject::SetSystemBreaks(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  SystemBreaks breaks;
+  if (!systemBreaksFromJs(env, info.Length() ? info[0] : env.Undefined(), breaks)) return env.Undefined();
+  Park park(*this);
+  std::string error;
+  if (!machine_->setSystemBreaks(breaks, error)) return throwError(env, error);
   return env.Undefined();
 }
 

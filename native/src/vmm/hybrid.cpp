@@ -111,6 +111,12 @@ void HybridVcpu::setCatchException(uint8_t vector, bool on) {
   needReprogram_ = true;
 }
 
+void HybridVcpu::setSystemBreaks(uint8_t kinds) {
+  if (sw_) sw_->setSystemBreaks(kinds);
+  systemBreaks_ = kinds;
+  needReprogram_ = true;
+}
+
 void HybridVcpu::setA20(bool on) {
   a20_ = on;
   if (sw_) sw_->setA20(on);
@@ -161,6 +167,7 @@ void HybridVcpu::reprogram() {
 
   // What the hardware cannot do at all.
   if (caughtVectors_) softwareReason_ = "exceptions are caught before delivery";
+  if (systemBreaks_) softwareReason_ = "system-event breakpoints are armed (CR writes, LGDT/LIDT, INT n, mode and task switches, IRQs)";
   for (const Watchpoint& w : watches_) {
     if (w.access & ACCESS_READ) softwareReason_ = "a read watchpoint (reads of RAM never exit on hardware)";
     else if (paging) softwareReason_ = "a watchpoint while the guest has paging on";

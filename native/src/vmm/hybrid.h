@@ -61,6 +61,9 @@ class HybridVcpu final : public SoftwareVcpu {
   void clearWatchpoints() override;
   void setCatchException(uint8_t vector, bool on) override;
   void discardCaughtException() override { if (sw_) sw_->discardCaughtException(); }
+  // Hardware cannot stop on MOV CRn, LGDT, INT n or CS loads: while any is armed the guest runs on the
+  // software vCPU (without one, they are not available: the machine says so).
+  void setSystemBreaks(uint8_t kinds) override;
   std::vector<InsnRecord> history() const override { return sw_ ? sw_->history() : std::vector<InsnRecord>{}; }
   void setHistorySize(size_t n) override { if (sw_) sw_->setHistorySize(n); }
   // After a triple fault the software vCPU did not reproduce, one link saying so (and why).
@@ -128,6 +131,7 @@ class HybridVcpu final : public SoftwareVcpu {
   bool singleStep_ = false;
   bool a20_ = true;
   uint32_t caughtVectors_ = 0;
+  uint8_t systemBreaks_ = 0;
   std::vector<Breakpoint> bps_;
   std::vector<Watchpoint> watches_;
   int nextId_ = 1;

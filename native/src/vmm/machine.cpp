@@ -27,6 +27,7 @@ const char* stopReasonName(StopReason r) {
     case StopReason::GuestExit: return "guest-exit";
     case StopReason::InstructionLimit: return "instruction-limit";
     case StopReason::UnhandledPort: return "unhandled-port";
+    case StopReason::SystemEvent: return "system-event";
     case StopReason::Error: return "error";
   }
   return "error";
@@ -357,6 +358,7 @@ std::unique_ptr<Vcpu> Machine::replaceVcpu(std::unique_ptr<Vcpu> next) {
     m.clock->rebase(Clock::Counter());
   }
   m.setA20(m.a20);
+  if (SoftwareVcpu* s = m.soft()) s->setSystemBreaks(m.systemBreakBits);
   return old;
 }
 

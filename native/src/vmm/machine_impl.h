@@ -94,6 +94,14 @@ struct Machine::Impl : public ExitHandler {
   bool unhandledException(BiosService svc, CpuState& st, StopRecord& stop);
   void emitEvent(RunEvent e);
 
+  // system_breaks.cpp: the debugger's system-event breaks. The vCPU reports the kinds armed; these filter
+  // them (which CR, vector and AH, IRQ line) and say what happened; port ranges are checked here alone.
+  SystemBreaks systemBreaks;
+  uint8_t systemBreakBits = 0;  // what the vCPU was asked to report (SB_* of exit.h)
+  bool portBreaks = false;      // systemBreaks.ports is not empty
+  bool systemEventStop(const Exit& e, StopRecord& stop);
+  void portBreak(uint16_t port, unsigned size, uint32_t value, bool write);
+
   MachineConfig cfg;
   GuestMemory mem;
   DiskImage disk;

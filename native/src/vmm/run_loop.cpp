@@ -108,6 +108,7 @@ IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, ui
     value = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
     unhandledPort(port, false, rip);
   }
+  if (__builtin_expect(portBreaks, 0)) portBreak(port, size, value, false);
   // Yield after a new event too, so that it is located with the CS of the instruction that caused it.
   if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;  // deliver the new interrupt promptly
@@ -125,6 +126,7 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
   }
   bool before = pic.pending();
   if (!bus.write(port, size, value)) unhandledPort(port, true, rip);
+  if (__builtin_expect(portBreaks, 0)) portBreak(port, size, value, true);
   if (resetPending) resetRip = rip;
   if (stopPending || resetPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;
@@ -664,6 +666,11 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         s.exception.explanation = std::string(exceptionInfo(e.u.exception.vector).mnemonic) + " caught before delivery";
         s.message = s.exception.explanation;
         return finish(s);
+      }
+      case ExitReason::SystemEvent: {
+        StopRecord s;
+        if (systemEventStop(e, s)) return finish(s);
+        break;
       }
       case ExitReason::Debug: {
         StopRecord s;

@@ -66,6 +66,7 @@ const char* Exit::reasonName() const {
     case ExitReason::InterruptWindow: return "interrupt window";
     case ExitReason::Exception: return "exception";
     case ExitReason::Debug: return "debug";
+    case ExitReason::SystemEvent: return "system event";
   }
   return "unknown";
 }

@@ -37,9 +37,20 @@ bool loadTaskSegment(Cpu& cpu, int s, uint16_t sel, uint32_t ext) {
   return true;
 }
 
+bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext);
+
 }  // namespace
 
 bool taskSwitch(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
+  const uint16_t from = cpu.tr.sel;
+  if (!switchTask(cpu, sel, src, ext)) return false;
+  if (__builtin_expect(cpu.sysBreaks & SB_TASK_SWITCH, 0)) cpu.systemEvent(SystemEvent::TaskSwitch, uint8_t(src), from, sel);
+  return true;
+}
+
+namespace {
+
+bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
   const uint16_t err = uint16_t((sel & 0xFFFC) | ext);
   const bool nesting = src == TaskSwitchSource::Call || src == TaskSwitchSource::Interrupt;
   if (sel & 4) return cpu.raise(src == TaskSwitchSource::Iret ? VEC_TS : VEC_GP, err, "task switch to %s: a TSS must be in the GDT", selText(sel).s);
@@ -125,5 +136,7 @@ bool taskSwitch(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
     return cpu.raise(VEC_GP, 0, "the new task's EIP 0x%X is beyond its CS limit 0x%X", cpu.eip, cpu.seg[SEG_CS].limit);
   return true;
 }
+
+}  // namespace
 
 }  // namespace bv::cpu::pm
