@@ -1,7 +1,9 @@
 // The screen, pixel for pixel against QEMU: one program (vga-diff/screens.asm) draws every mode the BIOS sets
 // (text modes 0, 1, 2, 3 and 7, mode 3 with the 8x14 and 8x8 fonts; CGA 4, 5, 6; 13h) with default and
-// reprogrammed palettes, one screen at a time, in one QEMU boot and one Bootvisor run. QEMU's screendump and
-// Bootvisor's frame drawn by common/screen-render.ts must be the same size and the same pixels.
+// reprogrammed palettes, one screen at a time, in one QEMU boot and one Bootvisor run; another
+// (vga-diff/planar.asm) draws the planar modes 0Dh, 0Eh, 10h and 12h through the VGA's registers and INT 10h.
+// QEMU's screendump and Bootvisor's frame drawn by common/screen-render.ts must be the same size and the same
+// pixels.
 //
 // Text is compared in QEMU's own font: the program first sends the fonts of QEMU's VGA BIOS (INT 10h AX=1130h)
 // to COM1, and Bootvisor's run gets them on its disk, where the same program loads them (AX=1110h). Where QEMU
@@ -12,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { ScreenFrame } from '../../common/api';
-import { createMachine } from '../../common/machine';
+import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
 import { renderFrame, type RenderedScreen } from '../../common/screen-render';
 import { requireNasm, ROOT, tempDir } from '../cli/harness';
@@ -103,6 +105,57 @@ function differences(shot: Shot, limit = 5): { count: number; examples: string[]
   return { count, examples };
 }
 
+/** A floppy image holding one of the vga-diff programs, and its file for QEMU. */
+function floppy(tmp: ReturnType<typeof tempDir>, name: string): { image: Buffer; file: string } {
+  const program = assemble(path.join(ROOT, 'test', 'pc', 'vga-diff', `${name}.asm`));
+  const image = Buffer.alloc(FLOPPY);
+  Buffer.from(program.image).copy(image);
+  program.remove();
+  const file = tmp.file(`${name}.img`);
+  fs.writeFileSync(file, image);
+  return { image, file };
+}
+
+/** QEMU's screendump of each screen, the program's "Snn" markers counted from byte `from` of COM1. */
+async function qemuScreens(q: QemuSession, names: string[], from: number): Promise<Shot['qemu'][]> {
+  const qemu: Shot['qemu'][] = [];
+  for (let n = 0; n < names.length; n++) {
+    await q.waitSerial((b) => b.subarray(from).includes(marker(n)), 120000, `screen ${n} (${names[n]})`);
+    qemu.push(await q.screendump());
+    q.sendkey('spc');
+  }
+  return qemu;
+}
+
+/** The same screens in Bootvisor (its frame, drawn by the shared renderer) beside QEMU's; `look` sees the machine first. */
+async function ourScreens(image: Buffer, names: string[], from: number, qemu: Shot['qemu'][],
+  look: (m: BootvisorMachine) => void = () => undefined): Promise<Shot[]> {
+  const shots: Shot[] = [];
+  const m = createMachine({ image, backend: 'software' });
+  try {
+    look(m);
+    const serial: Buffer[] = [];
+    m.on('serial', (b) => serial.push(Buffer.from(b)));
+    const run = m.run({ maxInstructions: 2_000_000_000 });
+    for (let n = 0; n < names.length; n++) {
+      const end = Date.now() + 120000;
+      while (!Buffer.concat(serial).subarray(from).includes(marker(n))) {
+        if (Date.now() > end) throw new Error(`Bootvisor: no screen ${n} (${names[n]}) within 120 s`);
+        await sleep(10);
+      }
+      const frame = m.screenFrame();
+      shots.push({ name: names[n], qemu: qemu[n], ours: renderFrame(frame), frame });
+      m.typeText(' ');
+    }
+    const stop = await run;
+    assert.strictEqual(stop.reason, 'hlt-cli', `the program ends with cli; hlt: ${JSON.stringify(stop)}`);
+    assert.ok(Buffer.concat(serial).subarray(from).includes('DONE'));
+  } finally {
+    m.dispose();
+  }
+  return shots;
+}
+
 describe('differential: every BIOS video mode, pixel for pixel against QEMU', function () {
   this.timeout(600000);
   const tmp = tempDir('bootvisor-vga-diff-');
@@ -113,16 +166,11 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
   before(async function () {
     requireQemu();
     requireNasm();
-    const program = assemble(path.join(ROOT, 'test', 'pc', 'vga-diff', 'screens.asm'));
-    const image = Buffer.alloc(FLOPPY);
-    Buffer.from(program.image).copy(image);
-    program.remove();
-    const imageFile = tmp.file('screens.img');
-    fs.writeFileSync(imageFile, image);
+    const { image, file } = floppy(tmp, 'screens');
 
     // QEMU: its fonts, then each screen's screendump.
-    const q = new QemuSession(imageFile);
-    const qemu: Shot['qemu'][] = [];
+    const q = new QemuSession(file);
+    let qemu: Shot['qemu'][];
     let fontsEnd = 0;
     try {
       const s = await q.waitSerial((b) => {
@@ -132,11 +180,7 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
       const start = s.indexOf('FONTS:') + 6;
       qemuFonts = Buffer.from(s.subarray(start, start + FONT_BYTES));
       fontsEnd = start + FONT_BYTES;
-      for (let n = 0; n < SCREENS.length; n++) {
-        await q.waitSerial((b) => b.subarray(fontsEnd).includes(marker(n)), 120000, `screen ${n} (${SCREENS[n]})`);
-        qemu.push(await q.screendump());
-        q.sendkey('spc');
-      }
+      qemu = await qemuScreens(q, SCREENS, fontsEnd);
     } finally {
       await q.close();
     }
@@ -144,28 +188,9 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
     // Bootvisor, with QEMU's fonts on the disk.
     Buffer.from('BVFONT16').copy(image, FONT_LBA * 512);
     qemuFonts.copy(image, FONT_LBA * 512 + 8);
-    const m = createMachine({ image, backend: 'software' });
-    try {
+    shots.push(...(await ourScreens(image, SCREENS, fontsEnd, qemu, (m) => {
       ourFonts = m.readMemory(0xfa000, 4096, 'physical');
-      const serial: Buffer[] = [];
-      m.on('serial', (b) => serial.push(Buffer.from(b)));
-      const run = m.run({ maxInstructions: 2_000_000_000 });
-      for (let n = 0; n < SCREENS.length; n++) {
-        const end = Date.now() + 120000;
-        while (!Buffer.concat(serial).subarray(fontsEnd).includes(marker(n))) {
-          if (Date.now() > end) throw new Error(`Bootvisor: no screen ${n} (${SCREENS[n]}) within 120 s`);
-          await sleep(10);
-        }
-        const frame = m.screenFrame();
-        shots.push({ name: SCREENS[n], qemu: qemu[n], ours: renderFrame(frame), frame });
-        m.typeText(' ');
-      }
-      const stop = await run;
-      assert.strictEqual(stop.reason, 'hlt-cli', `the program ends with cli; hlt: ${JSON.stringify(stop)}`);
-      assert.ok(Buffer.concat(serial).subarray(fontsEnd).includes('DONE'));
-    } finally {
-      m.dispose();
-    }
+    })));
   });
   after(() => tmp.remove());
 
@@ -189,5 +214,56 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
     }
     console.log(`    our 8x16 font differs from QEMU's in ${differ.length} of 256 glyphs: ${differ.join(' ')}`);
     assert.ok(differ.length < 256, 'the fonts share glyphs (both are VGA-style CP437)');
+  });
+});
+
+const PLANAR_MODES = ['0Dh (320x200)', '0Eh (640x200)', '10h (640x350)', '12h (640x480)'];
+const PLANAR_SCREENS: string[] = PLANAR_MODES.flatMap((m) => [
+  `mode ${m}: write mode 0, one plane at a time through the map mask`,
+  `mode ${m}: write mode 2 fills under a bit mask, latches loaded by reads`,
+  `mode ${m}: latched copies (write mode 1), all planes and planes 0 and 2`,
+  `mode ${m}: set/reset lines under a one-bit mask; rotate with XOR, AND, OR; write mode 3; read mode 1; read map select`,
+  `mode ${m}: INT 10h AH=0Ch/0Dh pixels, and XOR`,
+  `mode ${m}: INT 10h teletype (scrolling) and AH=13h in the program's font`,
+  `mode ${m}: attribute controller, DAC, CRTC start address and offset through the ports`,
+]);
+
+describe('differential: the planar modes through their registers, pixel for pixel against QEMU', function () {
+  this.timeout(600000);
+  const tmp = tempDir('bootvisor-vga-planar-');
+  const shots: Shot[] = [];
+
+  before(async function () {
+    requireQemu();
+    requireNasm();
+    const { image, file } = floppy(tmp, 'planar');
+    const q = new QemuSession(file);
+    let qemu: Shot['qemu'][];
+    try {
+      qemu = await qemuScreens(q, PLANAR_SCREENS, 0);
+    } finally {
+      await q.close();
+    }
+    shots.push(...(await ourScreens(image, PLANAR_SCREENS, 0, qemu)));
+  });
+  after(() => tmp.remove());
+
+  it('the program showed every screen in both', () => {
+    assert.strictEqual(shots.length, PLANAR_SCREENS.length);
+  });
+
+  for (let n = 0; n < PLANAR_SCREENS.length; n++) {
+    it(`${PLANAR_SCREENS[n]}: same size, same pixels`, () => {
+      const d = differences(shots[n]);
+      assert.strictEqual(d.count, 0, `${d.count} pixels differ, e.g. ${d.examples.join('; ')}`);
+    });
+  }
+
+  it('every planar screen shows more than one colour (the program drew something)', () => {
+    for (const s of shots) {
+      const seen = new Set<string>();
+      for (let i = 0; i < s.ours.rgba.length && seen.size < 3; i += 4) seen.add(`${s.ours.rgba[i]},${s.ours.rgba[i + 1]},${s.ours.rgba[i + 2]}`);
+      assert.ok(seen.size >= 2, `${s.name}: one colour only`);
+    }
   });
 });

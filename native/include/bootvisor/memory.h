@@ -20,6 +20,7 @@ enum PageFlag : uint8_t {
   PAGE_CODE = 4,            // the software vCPU holds decoded instructions from this page
   PAGE_ROM = 8,             // guest writes are ignored (BIOS ROM at 0xF0000)
   PAGE_WATCH = 16,          // a watchpoint or hardware-backend breakpoint covers part of this page
+  PAGE_DEVICE = 32,         // device memory (VGA planes): every guest access goes to mmioRead/mmioWrite
 };
 constexpr uint8_t PAGE_WRITE_FAST = PAGE_DIRTY_SNAPSHOT | PAGE_DIRTY_DISPLAY;
 
@@ -51,6 +52,11 @@ class GuestMemory {
   void write32(uint64_t gpa, uint32_t v);
 
   void setRom(uint64_t gpa, uint64_t len, bool rom);
+  // Device memory: guest accesses to these pages bypass RAM and reach the machine's MMIO handlers. Each change
+  // bumps deviceGeneration(), which vCPUs compare at the start of a run to drop cached translations or remap.
+  void setDevice(uint64_t gpa, uint64_t len, bool device);
+  bool isDevice(uint64_t gpa) const { return gpa < size_ && (flags_[gpa >> PAGE_SHIFT] & PAGE_DEVICE); }
+  uint32_t deviceGeneration() const { return deviceGen_; }
   // While on, host writes skip ROM pages: a BIOS service writing a result on the guest's behalf (into a
   // buffer the guest pointed at F000:xxxx) must not corrupt the ROM code its next call runs.
   void setRomProtected(bool on) { romProtected_ = on; }
@@ -75,6 +81,7 @@ class GuestMemory {
   std::vector<uint8_t> flags_;
   CodeWriteListener codeListener_;
   bool romProtected_ = false;
+  uint32_t deviceGen_ = 0;
 };
 
 // Host writes behave like guest stores (ROM bytes dropped) for the guard's lifetime.

@@ -61,7 +61,7 @@ KvmExitOutcome handle_mmio(kvm_run& run, GuestMemory& mem, const std::vector<uin
   const unsigned len = m.len;
   if (len == 0 || len > 8) return invalid(KVM_EXIT_MMIO, "KVM reported a memory access of impossible size");
   uint64_t value = 0;
-  if (mem.contains(m.phys_addr, len)) {
+  if (mem.contains(m.phys_addr, len) && !mem.isDevice(m.phys_addr)) {
     // RAM that is mapped read-only: the BIOS ROM, or a page the hybrid protects for a watchpoint or a
     // hidden breakpoint patch. KVM decoded the instruction and completes it when we re-enter.
     const uint64_t page = m.phys_addr >> PAGE_SHIFT;

@@ -420,12 +420,14 @@ class KvmVcpu final : public HardwareVcpu {
     if (ioctl(kvm_.get(), kKvmGetSupportedCpuid, c) == 0) ioctl(vcpu_.get(), kKvmSetCpuid2, c);
   }
 
-  // One slot per run of pages with the same permission: ROM and write-protected pages read-only.
+  // One slot per run of pages with the same permission: ROM and write-protected pages read-only; device
+  // pages (the VGA's planes) no slot at all, so every access there is an MMIO exit.
   bool syncMemoryMap() {
     const uint64_t pages = mem_.size() >> PAGE_SHIFT;
     std::vector<uint8_t> key(pages);
     for (uint64_t p = 0; p < pages; ++p) {
-      key[p] = ((mem_.pageFlags()[p] & PAGE_ROM) || !(pageAllowed_[p] & ACCESS_WRITE)) ? 1 : 0;
+      const uint8_t f = mem_.pageFlags()[p];
+      key[p] = (f & PAGE_DEVICE) ? 2 : ((f & PAGE_ROM) || !(pageAllowed_[p] & ACCESS_WRITE)) ? 1 : 0;
     }
     if (key == slotKey_ && !slots_.empty()) return true;
     std::vector<uint64_t> dirty;
@@ -444,6 +446,10 @@ class KvmVcpu final : public HardwareVcpu {
     for (uint64_t p = 0; p < pages;) {
       uint64_t q = p;
       while (q < pages && key[q] == key[p]) ++q;
+      if (key[p] == 2) {
+        p = q;
+        continue;
+      }
       Slot s{id++, p << PAGE_SHIFT, (q - p) << PAGE_SHIFT, key[p] != 0};
       kvm_userspace_memory_region r{};
       r.slot = s.id;

@@ -198,7 +198,9 @@ class NvmmVcpu final : public HardwareVcpu {
   bool syncMemoryMap() {
     const uint64_t pages = mem_.size() >> PAGE_SHIFT;
     std::vector<int> prot(pages);
-    for (uint64_t p = 0; p < pages; ++p) prot[p] = protFor(pageAllowed_[p], mem_.pageFlags()[p] & PAGE_ROM);
+    // Device pages (the VGA's planes) stay unmapped: every access there exits as MEMORY to the assist.
+    for (uint64_t p = 0; p < pages; ++p)
+      prot[p] = mem_.pageFlags()[p] & PAGE_DEVICE ? 0 : protFor(pageAllowed_[p], mem_.pageFlags()[p] & PAGE_ROM);
     if (prot == mappedProt_) return true;
     const uintptr_t base = reinterpret_cast<uintptr_t>(mem_.data());
     for (const Area& a : areas_) nvmm_gpa_unmap(&mach_, base + a.gpa, a.gpa, a.size);
@@ -297,7 +299,7 @@ class NvmmVcpu final : public HardwareVcpu {
     uint8_t access = ACCESS_READ;
     if (x.u.mem.prot & PROT_WRITE) access = ACCESS_WRITE;
     else if (x.u.mem.prot & PROT_EXEC) access = ACCESS_EXEC;
-    if (mem_.contains(gpa, 1)) {
+    if (mem_.contains(gpa, 1) && !mem_.isDevice(gpa)) {
       if ((mem_.pageFlag(gpa) & PAGE_ROM) && access == ACCESS_WRITE && (pageAllowed_[gpa >> PAGE_SHIFT] & ACCESS_WRITE)) {
         // A write to the BIOS ROM: skip the instruction through the assist, dropping the data.
         romWrite_ = true;

@@ -235,7 +235,8 @@ bool Cpu::fillTlb(uint32_t lin, uint8_t access, bool isSys, TlbEntry*& out) {
     physPage = page & a20Mask_;
   }
   bool ram = mem.contains(physPage, PAGE_SIZE);
-  bool watched = watchAll || drData || (ram && (mem.pageFlags()[physPage >> PAGE_SHIFT] & PAGE_WATCH));
+  // Device pages are never cached: their every access takes the slow path to the device.
+  bool watched = watchAll || drData || (ram && (mem.pageFlags()[physPage >> PAGE_SHIFT] & (PAGE_WATCH | PAGE_DEVICE)));
   e.physPage = physPage;
   e.global = global;
   e.readTag = (ram && !watched) ? page : 1;
@@ -255,7 +256,7 @@ bool Cpu::fetchFill(uint32_t lin, uint32_t& phys) {
 }
 
 bool Cpu::physReadN(uint32_t pa, unsigned size, uint32_t& v) {
-  if (mem.contains(pa, size)) {
+  if (mem.contains(pa, size) && !(mem.pageFlags()[pa >> PAGE_SHIFT] & PAGE_DEVICE)) {
     v = 0;
     std::memcpy(&v, mem.data() + pa, size);
     return true;
@@ -274,8 +275,8 @@ bool Cpu::physReadN(uint32_t pa, unsigned size, uint32_t& v) {
 }
 
 bool Cpu::physWriteN(uint32_t pa, unsigned size, uint32_t v) {
-  if (mem.contains(pa, size)) {
-    uint8_t f = mem.pageFlags()[pa >> PAGE_SHIFT];
+  uint8_t f = mem.contains(pa, size) ? mem.pageFlags()[pa >> PAGE_SHIFT] : uint8_t(PAGE_DEVICE);
+  if (!(f & PAGE_DEVICE)) {
     if (f & PAGE_ROM) return true;
     std::memcpy(mem.data() + pa, &v, size);
     if (f != PAGE_WRITE_FAST) mem.noteWrite(pa, size);

@@ -258,6 +258,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   uint32_t skipBreakAt_ = 0;
   std::vector<Watchpoint> watches_;
   std::vector<uint32_t> watchedPages_;
+  uint32_t deviceGen_ = 0;  // the memory's device map the TLB was filled under
   int nextId_ = 1;
 
   bool catch_[32] = {};
@@ -534,6 +535,11 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   if (hasBreaks_) {
     skipBreakOnce_ = true;
     skipBreakAt_ = cpu_.seg[SEG_CS].base + cpu_.eip;
+  }
+  if (mem_.deviceGeneration() != deviceGen_) {
+    // Pages became device memory or RAM again (a VGA mode set): no cached translation may bypass that.
+    deviceGen_ = mem_.deviceGeneration();
+    cpu_.flushTlb(true);
   }
   uint64_t end = cpu_.icount + maxInstructions;
   if (caught_) {

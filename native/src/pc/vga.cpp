@@ -1,5 +1,6 @@
 #include "pc/vga.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bootvisor/snapshot.h"
@@ -25,6 +26,8 @@ const VgaModeInfo kModes[] = {
     {0x02, false, 80, 25, 0, 0, 0, 0xB8000, 16},   {0x03, false, 80, 25, 0, 0, 0, 0xB8000, 16},
     {0x04, true, 40, 25, 320, 200, 2, 0xB8000, 8}, {0x05, true, 40, 25, 320, 200, 2, 0xB8000, 8},
     {0x06, true, 80, 25, 640, 200, 1, 0xB8000, 8}, {0x07, false, 80, 25, 0, 0, 0, 0xB0000, 16},
+    {0x0D, true, 40, 25, 320, 200, 4, 0xA0000, 8},  {0x0E, true, 80, 25, 640, 200, 4, 0xA0000, 8},
+    {0x10, true, 80, 25, 640, 350, 4, 0xA0000, 14}, {0x12, true, 80, 30, 640, 480, 4, 0xA0000, 16},
     {0x13, true, 40, 25, 320, 200, 8, 0xA0000, 8},
 };
 
@@ -57,6 +60,12 @@ const AttrSet kAttrCga4 = {{0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10
                             0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00}};
 const AttrSet kAttrCga6 = {{0x00, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,
                             0x17, 0x17, 0x01, 0x00, 0x01, 0x00, 0x00}};
+// The 16-colour planar modes: 200-line ones the CGA's colours (8-15 the intense ones), 350/480-line ones the
+// EGA's text palette.
+const AttrSet kAttrPlanar200 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14,
+                                 0x15, 0x16, 0x17, 0x01, 0x00, 0x0F, 0x00, 0x00}};
+const AttrSet kAttrPlanar = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D,
+                              0x3E, 0x3F, 0x01, 0x00, 0x0F, 0x00, 0x00}};
 const AttrSet kAttr256 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
                            0x0E, 0x0F, 0x41, 0x00, 0x0F, 0x00, 0x00}};
 }  // namespace
@@ -68,9 +77,12 @@ const VgaModeInfo* vgaModeInfo(uint8_t mode) {
 }
 
 Vga::Vga(GuestMemory& memory, Clock& clock)
-    : mem_(memory), clock_(clock), mode_(vgaModeInfo(3)), plane2_(kPlaneSize, 0) {
+    : mem_(memory), clock_(clock), mode_(vgaModeInfo(3)), planes_(4 * kPlaneSize, 0) {
   loadDefaultRegisters();
+  mapWindow();
 }
+
+void Vga::mapWindow() { mem_.setDevice(kWindow, kPlaneSize, mode_->mode != 0x13); }
 
 void Vga::setDac(int i, uint8_t r, uint8_t g, uint8_t b) {
   dac_[i & 255][0] = r & 0x3F, dac_[i & 255][1] = g & 0x3F, dac_[i & 255][2] = b & 0x3F;
@@ -93,7 +105,7 @@ uint8_t Vga::dacIndexOf(uint8_t color) const {
 
 void Vga::loadFont(int block, int first, int count, int height, const uint8_t* glyphs) {
   for (int i = 0; i < count && first + i < 256; ++i) {
-    uint8_t* dst = plane2_.data() + fontBlockOffset(block) + (first + i) * 32;
+    uint8_t* dst = plane(2) + fontBlockOffset(block) + (first + i) * 32;
     std::memset(dst, 0, 32);
     std::memcpy(dst, glyphs + size_t(i) * height, size_t(height < 32 ? height : 32));
   }
@@ -104,8 +116,9 @@ void Vga::loadFont(int block, int first, int count, int height, const uint8_t* g
 // mode 13h the 16 CGA colours, a grey ramp, then three 72-entry hue wheels at falling brightness and saturation.
 void Vga::loadDefaultRegisters() {
   const uint8_t m = mode_->mode;
+  const bool planar200 = m == 0x0D || m == 0x0E, planar = mode_->bpp == 4;
   const AttrSet& a = m == 0x07 ? kAttrMono : m == 0x04 || m == 0x05 ? kAttrCga4 : m == 0x06 ? kAttrCga6
-                   : m == 0x13 ? kAttr256 : kAttrText;
+                   : m == 0x13 ? kAttr256 : planar200 ? kAttrPlanar200 : planar ? kAttrPlanar : kAttrText;
   std::memcpy(attr_, a.r, sizeof attr_);
   std::memset(dac_, 0, sizeof dac_);
   if (m == 0x13) {
@@ -138,7 +151,7 @@ void Vga::loadDefaultRegisters() {
   } else {
     for (int i = 0; i < 64; ++i) {
       if (m == 0x07) monoColor(i, dac_[i]);
-      else if (mode_->graphics) cgaColor(i, dac_[i]);
+      else if (mode_->graphics && !(planar && !planar200)) cgaColor(i, dac_[i]);
       else egaColor(i, dac_[i]);
     }
   }
@@ -149,14 +162,16 @@ void Vga::loadDefaultRegisters() {
   seq_[1] = uint8_t((mode_->graphics ? 0x01 : 0x00) | (mode_->columns == 40 ? 0x08 : 0x00));
   seq_[2] = mode_->graphics ? 0x0F : 0x03;
   seq_[3] = 0x00;
-  seq_[4] = m == 0x13 ? 0x0E : mode_->graphics ? 0x02 : 0x02;
+  seq_[4] = m == 0x13 ? 0x0E : planar ? 0x06 : 0x02;
+  std::memset(gc_, 0, sizeof gc_);
   gc_[5] = m == 0x13 ? 0x40 : m == 0x04 || m == 0x05 ? 0x30 : mode_->graphics ? 0x00 : 0x10;
-  gc_[6] = mode_->graphics ? (m == 0x13 ? 0x05 : 0x0D) : (m == 0x07 ? 0x0A : 0x0E);
+  gc_[6] = mode_->graphics ? (m == 0x13 || planar ? 0x05 : 0x0D) : (m == 0x07 ? 0x0A : 0x0E);
   gc_[7] = 0x0F, gc_[8] = 0xFF;
   std::memset(crtc_, 0, sizeof crtc_);
-  crtc_[0x01] = uint8_t((mode_->graphics ? mode_->width / (m == 0x13 || mode_->width == 320 ? 4 : 8) : mode_->columns) - 1);
-  crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1 : 0x41) : 0x40 | (mode_->charHeight - 1));
-  crtc_[0x13] = uint8_t(mode_->graphics ? (m == 0x13 ? 0x28 : 0x28) : mode_->columns / 2);
+  crtc_[0x01] = uint8_t((mode_->graphics ? mode_->width / (m == 0x13 || (mode_->width == 320 && !planar) ? 4 : 8) : mode_->columns) - 1);
+  crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1 : planar200 ? 0xC0
+                                           : planar ? 0x40 : 0x41) : 0x40 | (mode_->charHeight - 1));
+  crtc_[0x13] = uint8_t(mode_->graphics ? (m == 0x0D ? 0x14 : 0x28) : mode_->columns / 2);
   crtc_[0x12] = 0x8F, crtc_[0x07] = 0x1F;
   if (mode_->graphics) crtc_[0x0A] = 0x20;  // no cursor in graphics modes
   else if (m == 0x07) crtc_[0x0A] = 0x0B, crtc_[0x0B] = 0x0C;
@@ -172,7 +187,14 @@ bool Vga::setMode(uint8_t mode, bool clear) {
   if (!m) return false;
   mode_ = m;
   loadDefaultRegisters();
+  mapWindow();
   if (clear) {
+    // The pixel planes; plane 2 too in planar modes (in text modes it holds the font just loaded).
+    for (int i = 0; i < 4; ++i)
+      if (i != 2 || m->bpp == 4) std::memset(plane(i), 0, kPlaneSize);
+    planesInUse_ = false;
+  }
+  if (clear && m->bpp != 4) {
     uint32_t len = m->mode == 0x13 ? 0x10000 : 0x8000;
     std::vector<uint8_t> fill(len, 0);
     if (!m->graphics)
@@ -264,7 +286,10 @@ void Vga::save(SnapshotWriter& w) const {
   uint8_t b[] = {crtcIndex_, seqIndex_, gcIndex_, attrIndex_, misc_, dacWrite_, dacRead_, dacComponent_,
                  dacMask_, cgaMode_, cgaColor_, uint8_t(attrFlipFlop_), uint8_t(dacReading_)};
   w.bytes(b, sizeof b);
-  w.bytes(plane2_.data(), plane2_.size());
+  w.bytes(latch_, sizeof latch_);
+  w.boolean(planesInUse_);
+  for (int i = 0; i < 4; ++i)
+    if (i == 2 || planesInUse_) w.bytes(plane(i), kPlaneSize);
 }
 
 bool Vga::load(SnapshotReader& r) {
@@ -280,9 +305,15 @@ bool Vga::load(SnapshotReader& r) {
   crtcIndex_ = b[0], seqIndex_ = b[1], gcIndex_ = b[2], attrIndex_ = b[3], misc_ = b[4], dacWrite_ = b[5];
   dacRead_ = b[6], dacComponent_ = b[7], dacMask_ = b[8], cgaMode_ = b[9], cgaColor_ = b[10];
   attrFlipFlop_ = b[11], dacReading_ = b[12];
-  r.bytes(plane2_.data(), plane2_.size());
+  r.bytes(latch_, sizeof latch_);
+  planesInUse_ = r.boolean();
+  for (int i = 0; i < 4; ++i) {
+    if (i == 2 || planesInUse_) r.bytes(plane(i), kPlaneSize);
+    else std::memset(plane(i), 0, kPlaneSize);
+  }
   if (!m || !r.ok()) return false;
   mode_ = m;
+  mapWindow();
   return true;
 }
 

@@ -1,8 +1,10 @@
 // The VGA (IBM VGA Technical Reference; FreeVGA's register descriptions), as boot sectors use it: the
 // registers at 0x3B0-0x3DF (offsets from 0x3B0), text modes at B8000 (B0000 for mode 7), CGA graphics at
-// B8000, mode 13h at A0000, the attribute controller and the DAC. Text and CGA video memory is plain guest
-// RAM, so the guest writes it at full speed and the frame builder reads it; the character generator (plane 2)
-// is held here, loaded through INT 10h AH=11h. The mode is the one the BIOS set (INT 10h AH=00h); what the
+// B8000, mode 13h at A0000, the 16-colour planar modes (0Dh, 0Eh, 10h, 12h) at A0000, the attribute
+// controller and the DAC. Text, CGA and mode 13h video memory is plain guest RAM, so the guest writes it at
+// full speed and the frame builder reads it. The four 64 KiB planes are held here: outside mode 13h,
+// A0000-AFFFF is device memory whose every access goes through the graphics controller (vga_memory.cpp:
+// latches, write modes 0-3, read modes 0-1, map mask, bit mask); plane 2 is also the character generator. The mode is the one the BIOS set (INT 10h AH=00h); what the
 // CRTC, sequencer and attribute controller say (start address, cursor, offset, character height and width,
 // palettes) is honoured whoever programs them.
 #pragma once
@@ -23,7 +25,7 @@ struct VgaModeInfo {
   bool graphics;
   int columns, rows;  // text cells (graphics modes: the BIOS's character grid)
   int width, height;  // graphics: pixels
-  int bpp;            // graphics: 1, 2 or 8
+  int bpp;            // graphics: 1, 2, 4 (planar) or 8
   uint32_t base;      // physical address of video memory
   int charHeight;     // the BIOS's font height in this mode (8, 14 or 16)
 };
@@ -90,10 +92,22 @@ class Vga : public PortDevice, public Snapshottable {
 
   bool retrace() const;  // vertical retrace, from virtual time (70 Hz)
 
+  // Device memory at A0000-AFFFF (vga_memory.cpp): every guest byte read or written there, offset from A0000.
+  static constexpr uint32_t kWindow = 0xA0000;
+  bool planar() const { return mode_->bpp == 4; }
+  uint8_t memRead(uint32_t offset);
+  void memWrite(uint32_t offset, uint8_t v);
+  // The BIOS's pixels in planar modes (INT 10h AH=0Ch/0Dh): straight into the planes, registers untouched.
+  uint8_t planarPixel(int x, int y) const;
+  void setPlanarPixel(int x, int y, uint8_t color, bool xorMode);
+  const uint8_t* plane(int i) const { return planes_.data() + size_t(i & 3) * kPlaneSize; }
+
   void buildFrame(ScreenFrame& out) const;  // vga_frame.cpp: everything but generation and dirty
 
  private:
   void loadDefaultRegisters();
+  void mapWindow();  // A0000-AFFFF device memory in every mode but 13h
+  uint8_t* plane(int i) { return planes_.data() + size_t(i & 3) * kPlaneSize; }
 
   GuestMemory& mem_;
   Clock& clock_;
@@ -112,7 +126,9 @@ class Vga : public PortDevice, public Snapshottable {
   uint8_t dacWrite_ = 0, dacRead_ = 0, dacComponent_ = 0, dacMask_ = 0xFF;
   bool dacReading_ = false;
   uint8_t cgaMode_ = 0, cgaColor_ = 0;
-  std::vector<uint8_t> plane2_;
+  std::vector<uint8_t> planes_;  // 4 x 64 KiB
+  uint8_t latch_[4] = {};
+  bool planesInUse_ = false;  // planes 0, 1 and 3 hold anything (they go into snapshots only then)
 };
 
 // Text lines (vga_text.cpp): the current screen as CP437 in UTF-8, for --screen, tests and the debugger.

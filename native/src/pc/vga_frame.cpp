@@ -25,6 +25,23 @@ void Vga::buildFrame(ScreenFrame& f) const {
     f.width = m.width, f.height = m.height;
     f.pixels.resize(size_t(m.width) * m.height);
     uint8_t* px = f.pixels.data();
+    if (m.bpp == 4) {
+      // Planes: a row every offset-register words (byte mode), from the start address, wrapping at 64 KiB;
+      // the colour plane enable register masks the 4-bit colour before the palette.
+      const uint32_t stride = uint32_t(crtc_[0x13]) * 2, start = startAddress();
+      const uint8_t enable = attr_[0x12] & 0x0F;
+      for (int y = 0; y < m.height; ++y) {
+        for (int x = 0; x < m.width; ++x) {
+          const uint32_t at = (start + uint32_t(y) * stride + uint32_t(x >> 3)) & 0xFFFF;
+          const int bit = 7 - (x & 7);
+          uint8_t c = 0;
+          for (int i = 0; i < 4; ++i) c = uint8_t(c | (((planes_[size_t(i) * kPlaneSize + at] >> bit) & 1) << i));
+          *px++ = uint8_t(c & enable);
+        }
+      }
+      for (int i = 0; i < 16; ++i) putRgb(f.palette, dac_[dacIndexOf(uint8_t(i))]);
+      return;
+    }
     const uint8_t* ram = mem_.data();
     for (int y = 0; y < m.height; ++y) {
       for (int x = 0; x < m.width; ++x) {
@@ -76,7 +93,7 @@ void Vga::buildFrame(ScreenFrame& f) const {
     int maps = mapA == mapB ? 1 : 2;
     f.font.resize(size_t(maps) * 256 * f.cellHeight);
     for (int k = 0; k < maps; ++k) {
-      const uint8_t* block = plane2_.data() + fontBlockOffset(k == 0 ? mapB : mapA);
+      const uint8_t* block = plane(2) + fontBlockOffset(k == 0 ? mapB : mapA);
       for (int ch = 0; ch < 256; ++ch)
         for (int y = 0; y < f.cellHeight; ++y) f.font[(size_t(k) * 256 + ch) * f.cellHeight + y] = block[ch * 32 + y];
     }

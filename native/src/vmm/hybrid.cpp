@@ -413,7 +413,7 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
         return b;
       }
       case ExitReason::Memory: {
-        if (!mem_.contains(e.u.mem.gpa, 1)) return e;  // MMIO the handler asked to see
+        if (!mem_.contains(e.u.mem.gpa, 1) || mem_.isDevice(e.u.mem.gpa)) return e;  // MMIO the handler asked to see
         ++counters_.protectionExits;
         if (!hw_->memoryExitCompleted()) {
           Exit s = stepSoftware();  // patches are out: the instruction sees the original bytes

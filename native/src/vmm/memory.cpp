@@ -82,6 +82,17 @@ void GuestMemory::setRom(uint64_t gpa, uint64_t len, bool rom) {
   }
 }
 
+void GuestMemory::setDevice(uint64_t gpa, uint64_t len, bool device) {
+  if (!contains(gpa, len) || len == 0) return;
+  bool changed = false;
+  for (uint64_t p = gpa >> PAGE_SHIFT; p <= (gpa + len - 1) >> PAGE_SHIFT; ++p) {
+    uint8_t f = device ? uint8_t(flags_[p] | PAGE_DEVICE) : uint8_t(flags_[p] & ~PAGE_DEVICE);
+    changed |= f != flags_[p];
+    flags_[p] = f;
+  }
+  if (changed) ++deviceGen_;
+}
+
 void GuestMemory::noteWrite(uint64_t gpa, uint64_t len) {
   if (len == 0 || !contains(gpa, len)) return;
   bool code = false;

@@ -60,20 +60,7 @@ fail:
     cli
     hlt
 
-; AL to COM1.
-putc:
-    push dx
-    push ax
-    mov dx, 0x3fd
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop ax
-    mov dx, 0x3f8
-    out dx, al
-    pop dx
-    ret
+%include "com1.inc"
 
 drive: db 0
     times 510-($-$$) db 0
@@ -384,42 +371,6 @@ fill_cga:
     pop es
     ret
 
-; "Snn\n" on COM1, then waits for a key.
-show:
-    mov al, 'S'
-    call putc
-    mov al, [show_no]
-    call puthex
-    mov al, 10
-    call putc
-    inc byte [show_no]
-    xor ah, ah
-    int 0x16
-    ret
-
-puthex:
-    push ax
-    shr al, 4
-    call .digit
-    pop ax
-    and al, 15
-.digit:
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 7
-.out:
-    jmp putc
-
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
 ; The font INT 10h AX=1130h BH=BH points at, CX bytes, to COM1.
 send_font:
     push es
@@ -438,7 +389,6 @@ send_font:
 msg_fonts: db 'FONTS:', 0
 msg_done: db 'DONE', 10, 0
 have_font: db 0
-show_no: db 0
 screen_no: dw 0
 attr_table: db 0x3f, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x00, 0x00
 dac_table:

@@ -22,7 +22,8 @@ uint32_t textPageSize(int columns, int rows) { return (uint32_t(columns * rows *
 
 Screen screenOf(BiosEnv& env) {
   const VgaModeInfo& m = env.vga.mode();
-  if (m.graphics) return {m, m.mode == 0x13 ? 0xFA00u : 0x4000u, 1, m.columns, m.rows};
+  if (m.graphics) return {m, m.mode == 0x13 ? 0xFA00u : m.bpp == 4 ? uint32_t(m.width / 8 * m.height) : 0x4000u, 1,
+                          m.columns, m.rows};
   // The text grid the BIOS data area says (AH=11h font loads change the rows), kept within the hardware's.
   int columns = std::clamp<int>(env.mem.read16(bda::kColumns), 1, env.vga.textColumns());
   int rows = std::clamp<int>(env.mem.read8(bda::kRows) + 1, 1, env.vga.textRows());
@@ -73,6 +74,7 @@ uint64_t pixelAddr(const VgaModeInfo& m, int x, int y, int& shift, uint8_t& mask
 uint8_t getPixel(BiosEnv& env, int x, int y) {
   const VgaModeInfo& m = env.vga.mode();
   if (!m.graphics || x < 0 || y < 0 || x >= m.width || y >= m.height) return 0;
+  if (m.bpp == 4) return env.vga.planarPixel(x, y);
   int shift;
   uint8_t mask;
   uint64_t a = pixelAddr(m, x, y, shift, mask);
@@ -82,6 +84,7 @@ uint8_t getPixel(BiosEnv& env, int x, int y) {
 void putPixel(BiosEnv& env, int x, int y, uint8_t color) {
   const VgaModeInfo& m = env.vga.mode();
   if (!m.graphics || x < 0 || y < 0 || x >= m.width || y >= m.height) return;
+  if (m.bpp == 4) return env.vga.setPlanarPixel(x, y, color & 0x0F, color & 0x80);
   int shift;
   uint8_t mask;
   uint64_t a = pixelAddr(m, x, y, shift, mask);
@@ -93,15 +96,17 @@ void putPixel(BiosEnv& env, int x, int y, uint8_t color) {
   env.mem.write8(a, v);
 }
 
-// A character cell in a graphics mode: 8x8 from the font INT 43h points at (the guest may have changed it).
+// A character cell in a graphics mode: 8 pixels wide, the mode's character height (8, 14 or 16) high, from the
+// font INT 43h points at (the guest may have changed it).
 void drawGlyph(BiosEnv& env, int row, int col, uint8_t ch, uint8_t color) {
   const VgaModeInfo& m = env.vga.mode();
+  const int h = m.charHeight;
   uint64_t font = (uint64_t(env.mem.read16(0x43 * 4 + 2)) << 4) + env.mem.read16(0x43 * 4);
-  for (int y = 0; y < 8; ++y) {
-    uint8_t bits = env.mem.read8(font + uint64_t(ch) * 8 + y);
+  for (int y = 0; y < h; ++y) {
+    uint8_t bits = env.mem.read8(font + uint64_t(ch) * h + y);
     for (int x = 0; x < 8; ++x) {
       bool on = (bits >> (7 - x)) & 1;
-      int px = col * 8 + x, py = row * 8 + y;
+      int px = col * 8 + x, py = row * h + y;
       if (m.bpp == 8) putPixel(env, px, py, on ? color : 0);
       else if (color & 0x80) { if (on) putPixel(env, px, py, color); }
       else putPixel(env, px, py, on ? color : 0);
@@ -132,11 +137,11 @@ void scroll(BiosEnv& env, uint8_t page, int n, uint8_t attr, int r0, int c0, int
   bool up = n > 0;
   int lines = up ? n : -n;
   if (s.m.graphics) {
-    int ch = 8, x0 = c0 * 8, x1 = c1 * 8 + 7;
+    int ch = s.m.charHeight, x0 = c0 * 8, x1 = c1 * 8 + 7;
     for (int i = 0; i < h * ch; ++i) {
-      int y = up ? r0 * ch + i : r1 * ch + 7 - i;
+      int y = up ? r0 * ch + i : r1 * ch + ch - 1 - i;
       int src = up ? y + lines * ch : y - lines * ch;
-      bool inside = up ? src <= r1 * ch + 7 : src >= r0 * ch;
+      bool inside = up ? src <= r1 * ch + ch - 1 : src >= r0 * ch;
       for (int x = x0; x <= x1; ++x) putPixel(env, x, y, inside ? getPixel(env, x, src) : (s.m.bpp == 8 ? 0 : attr & 0x7F));
     }
     return;
