@@ -292,6 +292,7 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
 }
 
 void SoftwareVcpuImpl::rewatch() {
+  if (watches_.empty() && watchedPages_.empty() && !cpu_.watchAll) return;  // nothing was or is watched
   uint8_t* fl = mem_.pageFlags();
   for (uint32_t p : watchedPages_) fl[p] &= ~PAGE_WATCH;
   watchedPages_.clear();
@@ -869,12 +870,19 @@ void SoftwareVcpuImpl::getState(CpuState& st) {
 }
 
 void SoftwareVcpuImpl::setState(const CpuState& st) {
+  const uint32_t oldCr3 = cpu_.cr3, oldCr4 = cpu_.cr4;
+  const uint8_t oldCpl = cpu_.cpl;
   cpu_.setEflags(uint32_t(st.gprs[GPR_RFLAGS]));
   cpu_.cr2 = uint32_t(st.crs[CR_CR2]);
   cpu_.cr3 = uint32_t(st.crs[CR_CR3]);
   cpu_.cr4 = uint32_t(st.crs[CR_CR4]);
   cpu_.setCr0(uint32_t(st.crs[CR_CR0]));
-  for (int i = 0; i < 6; ++i) cpu_.setSeg(i, toSeg(st.segs[i]));
+  for (int i = 0; i < 6; ++i) {
+    // An unchanged segment keeps its derived checks (setCr0 re-derived them if PE changed) and, for CS, the
+    // successor links: a BIOS call sets the state back with most segments as they were.
+    const Seg g = toSeg(st.segs[i]), &cur = cpu_.seg[i];
+    if (g.sel != cur.sel || g.attr != cur.attr || g.base != cur.base || g.limit != cur.limit) cpu_.setSeg(i, g);
+  }
   cpu_.ldtr = toSeg(st.segs[SEG_LDT]);
   cpu_.tr = toSeg(st.segs[SEG_TR]);
   cpu_.gdtr.base = uint32_t(st.segs[SEG_GDT].base);
@@ -902,7 +910,10 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   if (cpu_.eflags() & flags::VM) cpl = 3;
   else if (cpu_.protectedMode()) cpl = cpu_.seg[SEG_SS].dpl();
   cpu_.cpl = cpl;
-  cpu_.flushTlb(true);
+  // setCr0, setA20 and updateDebugRegs flush for their own changes. Without paging a TLB entry depends on none
+  // of the rest, so the state set by every BIOS call keeps the TLB (and the successor links); under paging
+  // the page tables may have been written by the host, so it is flushed as before.
+  if (cpu_.paging() || cpu_.cr3 != oldCr3 || cpu_.cr4 != oldCr4 || (cpl == 3) != (oldCpl == 3)) cpu_.flushTlb(true);
   caught_ = false;
   cpu_.pending_.active = false;
   cpu_.stopAfter = false;  // a CS load above is no mode switch of the guest's

@@ -3,6 +3,7 @@
 // between runs, never inside the vCPU's loop: an exit handler that needs the monitor only yields.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 
 #include "bootvisor/exceptions.h"
@@ -299,11 +300,21 @@ void Machine::Impl::flushOutput(bool force) {
     listener->onDebugcon(outDebugcon.data(), outDebugcon.size());
     outDebugcon.clear();
   }
-  // Screen: any write to the VGA window (0xA0000-0xBFFFF) or a register change since the last event.
+  // Screen: any write to the VGA window (0xA0000-0xBFFFF) or a register change since the last event. Looked
+  // at after every exit (every BIOS call), so the 32 page flags are tested eight at a time.
   uint8_t* f = mem.pageFlags();
   bool dirty = false;
-  for (uint64_t p = 0xA0000 >> PAGE_SHIFT; p < (0xC0000 >> PAGE_SHIFT) && p < mem.size() >> PAGE_SHIFT; ++p)
-    dirty |= (f[p] & PAGE_DIRTY_DISPLAY) != 0;
+  constexpr uint64_t kFirst = 0xA0000 >> PAGE_SHIFT, kEnd = 0xC0000 >> PAGE_SHIFT;
+  if (mem.size() >> PAGE_SHIFT >= kEnd) {
+    constexpr uint64_t kDisplayBits = 0x0101010101010101ull * PAGE_DIRTY_DISPLAY;
+    for (uint64_t p = kFirst; p < kEnd; p += 8) {
+      uint64_t w;
+      std::memcpy(&w, f + p, 8);
+      dirty |= (w & kDisplayBits) != 0;
+    }
+  } else {
+    for (uint64_t p = kFirst; p < kEnd && p < mem.size() >> PAGE_SHIFT; ++p) dirty |= (f[p] & PAGE_DIRTY_DISPLAY) != 0;
+  }
   if (!dirty) return;
   uint64_t now = Clock::hostNs();
   if (!force && now - lastScreenNotifyNs < kScreenNotifyNs) return;
