@@ -15,6 +15,7 @@ import { GuestSession } from './guest_session';
 import { HeadlessRunTasks, TASK_TYPE } from './headless_task';
 import { startLanguageClient } from './language_client';
 import { openListing } from './open_listing';
+import { newBootSector } from './new_boot_sector';
 import { MemoryPanel, memoryExpressionOf } from './memory_panel';
 import { ScreenPanel } from './screen_panel';
 import { SerialTerminal } from './serial_terminal';
@@ -128,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(file), bootConfiguration(file));
     }),
+    vscode.commands.registerCommand('bootvisor.newBootSector', () => newBootSector()),
     vscode.commands.registerCommand('bootvisor.showScreen', () => {
       screen.show(false);
       const guest = currentGuest();

@@ -19,14 +19,22 @@ interface BvStateMessage {
   detail: string;
 }
 
-type BvHostMessage = BvScreenMessage | BvStateMessage;
+/** Host to webview: the settings the view follows (bootvisor.screenScale). */
+interface BvSettingsMessage {
+  type: 'settings';
+  /** 'fit' the panel, or a fixed zoom: the guest's rows times this many CSS pixels tall, 4:3 wide. */
+  scale: 'fit' | 1 | 2 | 3 | 4;
+}
+
+type BvHostMessage = BvScreenMessage | BvStateMessage | BvSettingsMessage;
 
 /** Webview to host. Keys are sent as physical key codes; the host turns them into scan codes. */
 type BvWebviewMessage =
   | { type: 'ready' }
   /** The view could not apply a frame (it missed the one it builds on): send the whole screen. */
   | { type: 'resync' }
-  | { type: 'key'; code: string; down: boolean }
+  /** key and shift: what the host's layout typed (KeyboardEvent.key) and whether Shift was held, on key down. */
+  | { type: 'key'; code: string; down: boolean; key?: string; shift?: boolean }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }

@@ -2,7 +2,9 @@
 // attached, passes the panel's key presses on as scan codes, and runs the toolbar's buttons.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { typeCharacter } from './keyboard_layout';
 import { scanCodesFor } from './scancodes';
+import { readSettings, SETTINGS_SECTION } from './settings';
 import type { ScreenFrameBody } from '../common/dap-protocol';
 import type { GuestSession } from './guest_session';
 import { saveScreenshot } from './screenshot';
@@ -14,6 +16,8 @@ export class ScreenPanel implements vscode.Disposable {
   private guestListeners: vscode.Disposable[] = [];
   /** Key messages are sent one after another, so that make and break codes reach the guest in order. */
   private keyQueue: Promise<void> = Promise.resolve();
+  /** Keys sent as a typed character (keyboardLayout "characters"): their release was sent with them. */
+  private readonly typedKeys = new Set<string>();
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.OutputChannel) {}
 
@@ -37,7 +41,11 @@ export class ScreenPanel implements vscode.Disposable {
     );
     this.panel.webview.html = this.html(this.panel.webview, webviewRoot);
     this.panel.webview.onDidReceiveMessage((message: BvWebviewMessage) => this.onMessage(message));
+    const settings = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${SETTINGS_SECTION}.screenScale`)) this.postSettings();
+    });
     this.panel.onDidDispose(() => {
+      settings.dispose();
       this.panel = undefined;
     });
   }
@@ -74,6 +82,10 @@ export class ScreenPanel implements vscode.Disposable {
     void this.panel?.webview.postMessage({ type: 'screen', frame } satisfies BvScreenMessage);
   }
 
+  private postSettings(): void {
+    void this.panel?.webview.postMessage({ type: 'settings', scale: readSettings().screenScale } satisfies BvSettingsMessage);
+  }
+
   private postState(): void {
     const guest = this.guest;
     const message: BvStateMessage = guest
@@ -88,6 +100,7 @@ export class ScreenPanel implements vscode.Disposable {
       case 'ready':
         // The page was (re)built: give it the state and the last frame it missed.
         this.postState();
+        this.postSettings();
         if (guest?.wholeFrame) this.postFrame(guest.wholeFrame);
         else guest?.refreshScreen();
         return;
@@ -96,7 +109,10 @@ export class ScreenPanel implements vscode.Disposable {
         this.postFrame(guest?.wholeFrame);
         return;
       case 'key': {
-        const codes = scanCodesFor(message.code, message.down);
+        if (!message.down && this.typedKeys.delete(message.code)) return;
+        const typed = message.down && message.key?.length === 1 && readSettings().keyboardLayout === 'characters' ? typeCharacter(message.key, message.shift ?? false) : undefined;
+        if (typed) this.typedKeys.add(message.code);
+        const codes = typed ?? scanCodesFor(message.code, message.down);
         if (!guest || !codes) return;
         this.keyQueue = this.keyQueue
           .then(() => guest.sendScanCodes(codes))
@@ -146,6 +162,7 @@ export class ScreenPanel implements vscode.Disposable {
   body[data-grabbed="true"] #screen:focus { box-shadow: 0 0 0 2px var(--vscode-inputValidation-warningBorder, #b89500); }
   #detail { margin-left: auto; opacity: 0.8; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   #stage { flex: 1; display: flex; align-items: center; justify-content: center; min-height: 0; padding: 8px; position: relative; }
+  #stage.zoomed { overflow: auto; align-items: flex-start; justify-content: flex-start; }
   /* Nearest-neighbour scaling: a 320x200 guest pixel stays a crisp block, not a blur. */
   #screen { image-rendering: pixelated; image-rendering: crisp-edges; background: #000; outline: none; }
   #screen.shrunk { image-rendering: auto; }

@@ -74,6 +74,7 @@ mkdir -p "$stage/images" && cp images/icon.png "$stage/images/"
 if compgen -G 'docs/screenshots/*.png' >/dev/null; then
   mkdir -p "$stage/docs/screenshots" && cp docs/screenshots/*.png "$stage/docs/screenshots/"
 fi
+mkdir -p "$stage/docs/walkthrough" && cp docs/walkthrough/*.md "$stage/docs/walkthrough/"
 # The manifest without what only a checkout needs: npm scripts (VS Code runs none) and dependencies (bundled).
 node -e '
   const fs = require("fs");

@@ -78,13 +78,19 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   }
 
   /** Scales the canvas to the panel, at the shape the mode has on a monitor (4:3 for every VGA mode). */
+  let scale: BvSettingsMessage['scale'] = 'fit';
+
   function fit(): void {
     const room = stage.getBoundingClientRect();
     let width = room.width, height = width / aspect;
-    if (height > room.height) {
+    if (scale !== 'fit') {
+      height = canvas.height * scale;
+      width = height * aspect;
+    } else if (height > room.height) {
       height = room.height;
       width = height * aspect;
     }
+    stage.classList.toggle('zoomed', scale !== 'fit');
     canvas.style.width = `${Math.max(1, Math.floor(width))}px`;
     canvas.style.height = `${Math.max(1, Math.floor(height))}px`;
     // Enlarged, pixels stay crisp blocks; shrunk, nearest-neighbour would drop whole rows of a glyph, so blend.
@@ -109,6 +115,10 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     const message = event.data;
     if (message.type === 'screen') drawFrame(message.frame);
     else if (message.type === 'state') setState(message);
+    else if (message.type === 'settings') {
+      scale = message.scale;
+      fit();
+    }
   });
 
   /**
@@ -150,7 +160,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     event.preventDefault();
     event.stopPropagation();
     held.add(event.code);
-    post({ type: 'key', code: event.code, down: true });
+    post({ type: 'key', code: event.code, down: true, key: event.key, shift: event.shiftKey });
   });
   canvas.addEventListener('keyup', (event) => {
     // A key goes up where it went down: the guest gets the break code of every make code it got.
