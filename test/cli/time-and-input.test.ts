@@ -1,6 +1,7 @@
 // `bootvisor run` with the time model and the input log: --record/--replay round trips on every example
 // (instruction count, screen, serial and the log itself compared), --serial-in, --expect-screen seeing text
-// drawn just before the guest idles, and the issue's clock-polling program timed against QEMU in the same test.
+// drawn just before the guest idles, and the issue's clock-polling program and a PIT-timed delay loop timed
+// against QEMU in the same test.
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,6 +12,22 @@ import { QEMU, requireQemu } from '../pc/qemu';
 
 const tmp = tempDir('bootvisor-time-');
 const program = (name: string): string => path.join(ROOT, 'test', 'cli', 'programs', name);
+
+/** test/pc/programs/NAME.asm assembled into the scratch folder. */
+function assembleProgram(name: string): string {
+  const img = tmp.file(`${name}.img`);
+  const nasm = spawnSync('nasm', ['-f', 'bin', '-o', img, path.join(ROOT, 'test', 'pc', 'programs', `${name}.asm`)]);
+  assert.strictEqual(nasm.status, 0, nasm.stderr?.toString());
+  return img;
+}
+
+/** The image under QEMU until it leaves through isa-debug-exit: its COM1 output and how long it took. */
+function timedQemu(img: string): { serial: string; ms: number } {
+  const t = Date.now();
+  const q = spawnSync(QEMU, ['-drive', `format=raw,file=${img},if=floppy`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-serial', 'stdio', '-display', 'none', '-no-reboot'], { timeout: 90000 });
+  return { serial: q.stdout.toString(), ms: Date.now() - t };
+}
 
 describe('CLI: clocks, recordings and input', function () {
   this.timeout(120000);
@@ -79,20 +96,45 @@ describe('CLI: clocks, recordings and input', function () {
   it('a guest polling INT 1Ah then sleeping through INT 15h AH=86h: fast is not slower than QEMU, the ticks are right', () => {
     requireNasm();
     requireQemu();
-    const img = tmp.file('clock-poll.img');
-    const nasm = spawnSync('nasm', ['-f', 'bin', '-o', img, path.join(ROOT, 'test', 'pc', 'programs', 'clock-poll.asm')]);
-    assert.strictEqual(nasm.status, 0, nasm.stderr?.toString());
-    let t = Date.now();
-    const q = spawnSync(QEMU, ['-drive', `format=raw,file=${img},if=floppy`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-      '-serial', 'stdio', '-display', 'none', '-no-reboot'], { timeout: 90000 });
-    const qemuMs = Date.now() - t;
-    assert.match(q.stdout.toString(), /^PS/, 'QEMU ran the program');
-    t = Date.now();
+    const img = assembleProgram('clock-poll');
+    const q = timedQemu(img);
+    const qemuMs = q.ms;
+    assert.match(q.serial, /^PS/, 'QEMU ran the program');
+    const t = Date.now();
     const b = runCli(['run', img, '--serial', '-', '--quiet']);
     const oursMs = Date.now() - t;
     // 45 polled ticks + 2.5 s of sleeps (45.5 ticks) = 0x59 ticks of guest time, the same on every run.
     assert.strictEqual(b.stdout, 'PS59\n', b.stderr);
     console.log(`      clock-poll: QEMU ${qemuMs} ms, bootvisor run (fast) ${oursMs} ms`);
+    assert.ok(oursMs <= qemuMs, `bootvisor run took ${oursMs} ms, QEMU ${qemuMs} ms`);
+  });
+
+  it('a delay loop polling the PIT counter: skipped deterministically, the ticks QEMU counts, not slower than QEMU', () => {
+    requireNasm();
+    requireQemu();
+    const img = assembleProgram('pit-delay');
+    const q = timedQemu(img);
+    const qemuMs = q.ms;
+    const qm = /^T([0-9A-F]{2})$/m.exec(q.serial);
+    assert.ok(qm, `QEMU ran the program: ${q.serial}`);
+    const qemuTicks = parseInt(qm[1], 16);
+    const counts: number[] = [];
+    let oursMs = 0;
+    for (let i = 0; i < 2; i++) {
+      const report = tmp.file(`pit-delay-${i}.json`);
+      const t = Date.now();
+      const b = runCli(['run', img, '--serial', '-', '--quiet', '--report', report]);
+      oursMs = Date.now() - t;
+      // 40 x 60000 counts at 1.193182 MHz = 2.011 s = 36.6 ticks, from a tick: 36 whole ticks (0x24).
+      assert.strictEqual(b.stdout, 'T24\n', b.stderr);
+      counts.push((JSON.parse(fs.readFileSync(report, 'utf8')) as { stop: { instructions: number } }).stop.instructions);
+    }
+    console.log(`      pit-delay: QEMU ${qemuMs} ms (${qemuTicks} ticks), bootvisor run (fast) ${oursMs} ms (36 ticks), ${counts[0]} instructions`);
+    assert.strictEqual(counts[0], counts[1], 'the same instruction count on every run');
+    // Interpreted without the skip, 2 s of guest time is 201 M instructions at 10 ns each.
+    assert.ok(counts[0] < 10_000_000, `${counts[0]} instructions`);
+    // QEMU's PIT follows the host's clock, and its polls are slower than a PC's under load: it can only count more.
+    assert.ok(qemuTicks >= 36 && qemuTicks <= 36 + 8, `QEMU counted ${qemuTicks} ticks`);
     assert.ok(oursMs <= qemuMs, `bootvisor run took ${oursMs} ms, QEMU ${qemuMs} ms`);
   });
 });

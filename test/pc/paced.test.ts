@@ -50,6 +50,30 @@ describe('paced clock: a PC\'s pace, deterministic underneath', function () {
     assert.ok(Math.abs(rate - 18.2065) / 18.2065 <= 0.05 || lagging, `${rate.toFixed(2)} ticks per second`);
   });
 
+  it('RDTSC follows guest time: a 250 ms INT 15h AH=86h sleep moves it by 250 ms worth, the same on every run and clock', async () => {
+    const image = lab.sector(
+      'xor ax, ax\nmov ds, ax\nsti\nrdtsc\nmov [0x600], eax\nmov [0x604], edx\n' +
+        'mov ah, 0x86\nmov cx, 0x0003\nmov dx, 0xD090\nint 0x15\n' + // 250,000 us
+        'rdtsc\nmov [0x608], eax\nmov [0x60c], edx\ncli\nhlt',
+    );
+    const delta = (m: BootvisorMachine): bigint => {
+      const b = Buffer.from(m.readMemory(0x600, 16, 'physical'));
+      return b.readBigUInt64LE(8) - b.readBigUInt64LE(0);
+    };
+    const deltas: bigint[] = [];
+    for (const clock of ['fast', 'fast', 'paced'] as const) {
+      const m = machine(image, clock);
+      const stop = await m.run();
+      assert.strictEqual(stop.reason, 'hlt-cli');
+      assert.ok(stop.instructions < 100_000, `the sleep is skipped, not executed (${stop.instructions} instructions)`);
+      deltas.push(delta(m));
+    }
+    // 1 tick per 10 ns of guest time (the instruction's length): 250 ms is 25,000,000 ticks; the BIOS looks at
+    // the deadline at its own timer events, so the wake may come up to one PIT period (55 ms) later.
+    assert.ok(deltas[0] >= 25_000_000n && deltas[0] <= 25_000_000n + 5_500_000n, `RDTSC moved ${deltas[0]}`);
+    assert.deepStrictEqual(deltas, [deltas[0], deltas[0], deltas[0]], 'the same on every run, fast or paced');
+  });
+
   it('fast: the same frame loop skips its waits (polls of INT 1Ah and of the BDA tick, INT 15h, HLT)', async () => {
     const src = fs.readFileSync(path.join(ROOT, 'test', 'pc', 'programs', 'tick-waits.asm'), 'utf8');
     const m = machine(lab.sector(src.replace(/^times 510[\s\S]*$/m, '')), 'fast');

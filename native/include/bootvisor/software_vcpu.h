@@ -67,6 +67,10 @@ class SoftwareVcpu : public Vcpu {
   // The A20 gate (a machine setting: port 0x92, the keyboard controller, BIOS INT 15h).
   virtual void setA20(bool on) = 0;
   virtual bool a20() const = 0;
+
+  // Moves the time-stamp counter forward by `ticks` (the machine's clock skipped idle time). RDTSC is the
+  // instruction count plus these; a backend whose counter is the hardware's ignores it.
+  virtual void advanceTsc(uint64_t ticks) {}
 };
 
 std::unique_ptr<SoftwareVcpu> createSoftwareVcpu(GuestMemory& mem, ExitHandler& io);

@@ -179,6 +179,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   std::vector<FaultLink> faultChain() const override;
 
   void setA20(bool on) override { cpu_.setA20(on); }
+  void advanceTsc(uint64_t ticks) override { cpu_.tscOffset += ticks; }
   bool a20() const override { return cpu_.a20(); }
 
  private:

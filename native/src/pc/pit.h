@@ -28,6 +28,11 @@ class Pit : public PortDevice, public Snapshottable {
   bool output(int channel) const;
   // Channel 0's period in ns (for tests and the BIOS), 0 when not periodic.
   uint64_t periodNs(int channel) const;
+  // A whole value has been read from the channel: no latched count or status is waiting, no MSB is due.
+  bool readDone(int channel) const {
+    const Channel& c = ch_[channel];
+    return !c.countLatched && !c.statusLatched && c.readState != 4;
+  }
 
  private:
   struct Channel {

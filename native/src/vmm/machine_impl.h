@@ -29,6 +29,7 @@
 #include "vmm/input_log.h"
 #include "vmm/io_bus.h"
 #include "vmm/pacer.h"
+#include "vmm/pit_poll.h"
 #include "vmm/poll_detector.h"
 #include "vmm/spin_probe.h"
 #include "vmm/snapshot_store.h"
@@ -66,6 +67,11 @@ struct Machine::Impl : public ExitHandler {
   class SoftwareVcpu* soft();
   uint64_t instructions() const;
   void resyncCount();  // after the vCPU's counter moved without us (restore, vCPU swap)
+  // RDTSC follows guest time: 1 tick per kNsPerInstruction, so skipped idle time moves it too. The skipped
+  // ticks (now / kNsPerInstruction - instructions) are folded into the vCPU's TSC before it runs.
+  uint64_t skippedTicks() const { return clock->now() / kNsPerInstruction - instructions(); }
+  void syncTsc();
+  uint64_t tscSkipped = 0;  // skippedTicks() as last folded in
 
   // run_loop.cpp
   StopRecord run(const RunLimits& limits, bool step);
@@ -153,6 +159,8 @@ struct Machine::Impl : public ExitHandler {
   bool idleSent = false;  // onIdle went out and nothing has happened since
   PollDetector polls;
   SpinProbe spin;
+  PitPoll pitPoll;
+  uint64_t pitSkipTo = 0;  // a PIT poll's read asked to move guest time here (done after the slice)
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

@@ -110,6 +110,14 @@ IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, ui
     unhandledPort(port, false, rip);
   }
   if (__builtin_expect(portBreaks, 0)) portBreak(port, size, value, false);
+  if (port >= wiring::kPit && port <= wiring::kPit + 2 && pitPoll.active() && virtualTime() &&
+      pit->readDone(port - wiring::kPit)) {
+    uint64_t now = clock->now(), to = pitPoll.skipAfterRead(instructions(), now);
+    if (to > now) {
+      pitSkipTo = to;
+      return IoAction::Yield;  // the clock moves between slices, where the budget is recomputed
+    }
+  }
   // Yield after a new event too, so that it is located with the CS of the instruction that caused it.
   if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;  // deliver the new interrupt promptly
@@ -407,6 +415,13 @@ bool Machine::Impl::waitWhileHalted(bool step, bool returnWhenIdle) {
   return true;
 }
 
+void Machine::Impl::syncTsc() {
+  uint64_t skipped = skippedTicks();
+  if (skipped == tscSkipped) return;
+  if (SoftwareVcpu* s = soft()) s->advanceTsc(skipped - tscSkipped);
+  tscSkipped = skipped;
+}
+
 void Machine::Impl::timeBiosCall(BiosService s, uint8_t ah, const CpuState& st) {
   uint64_t next = clock->nextDeadline(), now = clock->now();
   uint64_t done = now + Bios::costNs(s);
@@ -429,19 +444,23 @@ bool Machine::Impl::probeSpin() {
   CpuState st;
   vcpu->getState(st);
   if (!spin.active()) {
-    // Only a loop that an interrupt can end is worth skipping for; paging would need a walk for the bytes.
-    if ((st.crs[CR_CR0] & cr0::PG) || !(st.gprs[GPR_RFLAGS] & flags::IF) || pic.pending()) {
+    // Paging would need a walk for the bytes. A spin is worth skipping only when an interrupt can end it; a
+    // PIT poll ends by itself.
+    if (st.crs[CR_CR0] & cr0::PG) {
       spin.stop(count);
       return false;
     }
-    spin.start(st);
+    spin.start(st, (st.gprs[GPR_RFLAGS] & flags::IF) && !pic.pending());
   }
   uint8_t bytes[15];
   uint64_t at = (st.segs[SEG_CS].base + st.gprs[GPR_RIP]) & 0xFFFFFFFFull;
-  if (!mem.read(at, bytes, sizeof bytes) || !SpinProbe::readsOnly(bytes, sizeof bytes)) {
+  SpinProbe::Effect effect = SpinProbe::Effect::Other;
+  if (mem.read(at, bytes, sizeof bytes)) effect = SpinProbe::effectOf(bytes, sizeof bytes, st);
+  if (effect == SpinProbe::Effect::Other) {
     spin.stop(count);
     return false;
   }
+  spin.note(effect);
   return true;
 }
 
@@ -464,6 +483,9 @@ void Machine::Impl::probed(const Exit& e, uint64_t before) {
       if (next != kNever) clock->advanceTo(next);
       break;
     }
+    case SpinProbe::Verdict::PitPoll:
+      pitPoll.confirm(count, spin.steps());
+      break;
     case SpinProbe::Verdict::NoSpin: break;
   }
   spin.stop(count);
@@ -597,9 +619,15 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     }
     if (budget == 0) budget = 1;
 
+    if (virtualTime()) syncTsc();
     const uint64_t before = instructions();
     Exit e = vcpu->run(budget);
     if (probing) probed(e, before);
+    if (pitSkipTo) {
+      uint64_t next = clock->nextDeadline();
+      clock->advanceTo(pitSkipTo < next ? pitSkipTo : next);  // a timer due meanwhile fires at its own time
+      pitSkipTo = 0;
+    }
     flushOutput(false);
 
     switch (e.reason) {

@@ -6,7 +6,7 @@
 namespace bv {
 
 namespace {
-constexpr uint32_t kFormat = 2;
+constexpr uint32_t kFormat = 3;
 }
 
 uint32_t Machine::snapshot() {
@@ -14,6 +14,7 @@ uint32_t Machine::snapshot() {
   SnapshotWriter w;
   w.section("machine");
   w.u32(kFormat);
+  if (m.virtualTime()) m.syncTsc();  // the TSC saved holds the time skipped so far
   CpuState st;
   m.vcpu->getState(st);
   w.pod(st);
@@ -23,6 +24,7 @@ uint32_t Machine::snapshot() {
   w.u64(m.input.cursor());  // the log itself outlives snapshots; where in it this state stands
   m.polls.save(w);
   m.spin.save(w);
+  m.pitPoll.save(w);
   m.clock->save(w);
   m.pic.save(w);
   m.pit->save(w);
@@ -63,6 +65,8 @@ bool Machine::restore(uint32_t id, std::string& error) {
   uint64_t cursor = r.u64();
   m.polls.load(r);
   m.spin.load(r);
+  m.pitPoll.load(r);
+  m.pitSkipTo = 0;
   m.vcpu->setState(st);
   m.countBase = count;
   m.vcpuBase = m.vcpu->instructionCount();
@@ -86,6 +90,7 @@ bool Machine::restore(uint32_t id, std::string& error) {
   }
   // Inputs logged after this state are replayed at their stamps as execution passes them again.
   m.input.seek(size_t(cursor));
+  m.tscSkipped = m.virtualTime() ? m.skippedTicks() : 0;
   m.idleSent = false;
   m.biosCall = false;
   m.stopPending = false;

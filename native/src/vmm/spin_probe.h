@@ -1,9 +1,10 @@
 // A guest spinning on memory that only an interrupt can change (`wait: mov ax,[0x46c] / cmp ax,bx / je wait`)
 // is waiting for time to pass. Every kPeriod instructions the run loop single-steps up to kSteps instructions;
-// if they only read (moves into registers, compares, tests, jumps) and the registers come back to where they
-// started, nothing but an interrupt can end the loop, so guest time skips to the next timer event. Decided from
-// the instruction stream alone (the probe points are instruction counts, its state is in snapshots), so replays
-// skip at the same points.
+// if they only read memory and compute in registers (calls, pushes and pops included, as long as the stack
+// comes back) and the registers come back to where they started, nothing but an interrupt can end the loop,
+// so guest time skips to the next timer event. A loop that also reads the PIT's counters (a delay timed with
+// the 8254) is a PIT poll instead (vmm/pit_poll.h). Decided from the instruction stream alone (the probe
+// points are instruction counts, its state is in snapshots), so replays skip at the same points.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -16,36 +17,53 @@ namespace bv {
 class SpinProbe {
  public:
   static constexpr uint64_t kPeriod = 1u << 16;
-  static constexpr uint32_t kSteps = 24;
-  enum class Verdict { Continue, Spin, NoSpin };
+  static constexpr uint32_t kSteps = 32;
+  enum class Verdict { Continue, Spin, PitPoll, NoSpin };
+  // What one instruction can change: nothing but flags (Reads), registers, the stack below SP, the PIT's
+  // latches and read position (PitIo: a counter read or a latch command), or anything (Other).
+  enum class Effect { Reads, Registers, Stack, PitIo, Other };
 
   bool active() const { return active_; }
   uint64_t nextAt() const { return nextAt_; }
-  void start(const CpuState& st) {
+  // `spinnable`: an interrupt can end the loop (IF set, none pending), so a spin may skip to it.
+  void start(const CpuState& st, bool spinnable) {
     active_ = true;
     steps_ = 0;
+    sawPit_ = false;
+    spinnable_ = spinnable;
     start_ = capture(st);
   }
   void stop(uint64_t count) {
     active_ = false;
     nextAt_ = count + kPeriod;
   }
+  void note(Effect e) { sawPit_ |= e == Effect::PitIo; }
+  uint32_t steps() const { return steps_; }
   // After one more instruction: the state it left.
   Verdict stepped(const CpuState& after) {
-    if (capture(after) == start_) return Verdict::Spin;
-    return ++steps_ >= kSteps ? Verdict::NoSpin : Verdict::Continue;
+    ++steps_;
+    Regs now = capture(after);
+    // Back at the loop's head with the same stack: one whole turn of the loop has been seen.
+    bool head = now[8] == start_[8] && now[4] == start_[4] && now[11] == start_[11] && now[12] == start_[12];  // RIP, RSP, CS, SS
+    if (head && sawPit_) return Verdict::PitPoll;
+    if (now == start_) return spinnable_ ? Verdict::Spin : Verdict::NoSpin;
+    return steps_ >= kSteps ? Verdict::NoSpin : Verdict::Continue;
   }
-  // The instruction at `bytes` (up to 15) reads at most: it cannot change memory, ports or the stack.
-  static bool readsOnly(const uint8_t* bytes, size_t n);
+  // The instruction at `bytes` (up to 15), about to run in state `st`.
+  static Effect effectOf(const uint8_t* bytes, size_t n, const CpuState& st);
 
   void save(SnapshotWriter& w) const {
     w.boolean(active_);
+    w.boolean(sawPit_);
+    w.boolean(spinnable_);
     w.u32(steps_);
     w.u64(nextAt_);
     for (uint64_t v : start_) w.u64(v);
   }
   void load(SnapshotReader& r) {
     active_ = r.boolean();
+    sawPit_ = r.boolean();
+    spinnable_ = r.boolean();
     steps_ = r.u32();
     nextAt_ = r.u64();
     for (uint64_t& v : start_) v = r.u64();
@@ -61,7 +79,7 @@ class SpinProbe {
     for (int s = 0; s < 6; ++s) r[10 + s] = st.segs[s].selector;
     return r;
   }
-  bool active_ = false;
+  bool active_ = false, sawPit_ = false, spinnable_ = false;
   uint32_t steps_ = 0;
   uint64_t nextAt_ = kPeriod;
   Regs start_{};
