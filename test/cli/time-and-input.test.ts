@@ -133,8 +133,9 @@ describe('CLI: clocks, recordings and input', function () {
     assert.strictEqual(counts[0], counts[1], 'the same instruction count on every run');
     // Interpreted without the skip, 2 s of guest time is 201 M instructions at 10 ns each.
     assert.ok(counts[0] < 10_000_000, `${counts[0]} instructions`);
-    // QEMU's PIT follows the host's clock, and its polls are slower than a PC's under load: it can only count more.
-    assert.ok(qemuTicks >= 36 && qemuTicks <= 36 + 8, `QEMU counted ${qemuTicks} ticks`);
+    // QEMU's PIT follows the host's clock and its loop turns are slow under load (38-50 ticks measured at load
+    // 8-10): it can only count more, never fewer than the 36 the delays take.
+    assert.ok(qemuTicks >= 36, `QEMU counted ${qemuTicks} ticks`);
     assert.ok(oursMs <= qemuMs, `bootvisor run took ${oursMs} ms, QEMU ${qemuMs} ms`);
   });
 });
