@@ -120,9 +120,15 @@ main:
     mov bl, 16
     call text_mix
 
-    ; Mode 3, palettes reprogrammed: all 16 registers (AX=1002h), DAC entries one (1010h) and a block (1012h)
-    ; at a time, colour paging (1013h) and one register (1000h). (QEMU's screendump right after AX=1002h is
-    ; all black, whatever follows; after the calls below it shows the palette, so the screen is taken here.)
+    ; Mode 3, palettes reprogrammed: all 16 registers and the overscan (AX=1002h), then DAC entries one (1010h)
+    ; and a block (1012h) at a time, colour paging (1013h) and one register (1000h).
+    ; SeaBIOS resets the attribute controller's flip-flop by reading 3DAh even in mode 7, where the VGA (and
+    ; QEMU) answers only at 3BAh, and its attribute calls (AX=1003h above) leave the flip-flop at "data": its
+    ; next mode set then writes every attribute register shifted by one, index for data, and leaves colour
+    ; select 08h (DAC 80h-BFh, all black). Reading 3BAh here, as a program leaving mode 7 might, puts the
+    ; flip-flop back at "index" so mode 3 starts as it should.
+    mov dx, 0x3ba
+    in al, dx
     mov al, 3
     mov bl, 16
     call set_text
@@ -130,6 +136,7 @@ main:
     mov ax, 0x1002
     mov dx, attr_table
     int 0x10
+    call show
     mov ax, 0x1010
     mov bx, 0x0005
     mov dh, 63
