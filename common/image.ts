@@ -2,7 +2,7 @@
 // native machine checks again; these checks come first so the user sees the file's name and a fix.
 import * as fs from 'fs';
 
-import { checkInputFile, readInputFile } from './input-file';
+import { checkInputFile } from './input-file';
 import { MAX_DISK_BYTES, SECTOR_SIZE } from './limits';
 
 export { SECTOR_SIZE };
@@ -92,14 +92,4 @@ export function inspectImage(file: string, options: ImageCheckOptions = {}): { s
   }
   checkImageHead(size, head, file, options, MAX_MAPPED_IMAGE_BYTES);
   return { size, head };
-}
-
-/**
- * Reads and checks an image file. A path that is not a readable regular file of at most MAX_IMAGE_BYTES
- * throws InputFileError (common/input-file.ts); a file whose content cannot boot throws ImageError.
- */
-export function readImage(file: string, options: ImageCheckOptions = {}): Uint8Array {
-  const image = readInputFile(file, 'a disk image', MAX_IMAGE_BYTES);
-  checkImage(image, file, options);
-  return image;
 }

@@ -81,7 +81,11 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
   }
   const program = path.resolve(cwd, args.program);
   if (!fs.existsSync(program)) fail(`"program" ${program} does not exist.`);
-  if (!fs.statSync(program).isFile()) fail(`"program" ${program} is a folder; give a .asm file or a disk image.`);
+  const st = fs.statSync(program);
+  if (!st.isFile()) {
+    const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+    fail(`"program" ${program} is ${what}; give a .asm file or a disk image.`);
+  }
   const kind = SOURCE_EXT.test(program) ? 'source' : 'image';
 
   const assembler: AssemblerSpec = { command: process.env.BOOTVISOR_NASM ?? 'nasm' };

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { describeStop, runBounded } from '../common/bounded-process';
-import { readImage } from '../common/image';
+import { inspectImage } from '../common/image';
 import { readInputFile } from '../common/input-file';
 import { MAX_LISTING_BYTES, MAX_SOURCE_BYTES, NASM_DEFAULT_TIMEOUT_MS, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from '../common/limits';
 import { ListingMap } from '../common/listing';
@@ -18,7 +18,9 @@ import type { MultibootModule } from '../common/multiboot-boot';
 import type { MultibootKernel } from '../common/multiboot';
 
 export interface LoadedProgram {
-  image: Uint8Array;
+  /** The bytes to boot when they are not a user's file (assembled into a temp folder, a kernel); else absent. */
+  image?: Uint8Array;
+  /** The file booted: a user's disk image is mapped from here (as `bootvisor run` does), never read whole. */
   imagePath: string;
   listingPath?: string;
   listing?: ListingMap;
@@ -124,7 +126,9 @@ export async function loadProgram(config: LaunchConfig, options: LoadOptions = {
   if (config.cmdline !== undefined || config.modules) {
     throw new ProgramError(`"${config.cmdline !== undefined ? 'cmdline' : 'modules'}" is for multiboot kernels; ${path.basename(config.program)} is not one (not an ELF).`);
   }
-  const image = readImage(config.program, { requireSignature: false });
+  // Checked from its size and first sector; the machine maps the file (copy-on-write, never written), so a
+  // 2 GiB image costs host memory only for what the guest reads, as under `bootvisor run`.
+  inspectImage(config.program, { requireSignature: false });
   let listingPath = config.listing;
   if (!listingPath) {
     const guess = config.program.replace(/\.[^.]*$/, '.lst');
@@ -133,7 +137,7 @@ export async function loadProgram(config: LaunchConfig, options: LoadOptions = {
   const mainFile = listingPath ? findMainSource(listingPath, config.program) : undefined;
   const warnings: string[] = [];
   if (!listingPath) warnings.push(`No listing for ${path.basename(config.program)}: source breakpoints are unavailable. Assemble with \`nasm -l\` and set "listing".`);
-  return withListing({ image, imagePath: config.program, listingPath, warnings, dispose: () => undefined }, mainFile);
+  return withListing({ imagePath: config.program, listingPath, warnings, dispose: () => undefined }, mainFile);
 }
 
 /** The listing does not name its source: take the .asm beside the listing or the image with the same name. */

@@ -246,7 +246,15 @@ export class BootvisorSession extends LoggingDebugSession {
               modules: kernel.modules,
             }).machine
         : () =>
-            createMachine({ image: program.image, memoryMiB: config.memoryMiB, backend: config.backend, bootDrive: config.bootDrive, clock: config.clock, requireSignature: true });
+            createMachine({
+              image: program.image,
+              imagePath: program.image ? undefined : program.imagePath,
+              memoryMiB: config.memoryMiB,
+              backend: config.backend,
+              bootDrive: config.bootDrive,
+              clock: config.clock,
+              requireSignature: true,
+            });
       const machine = create();
       this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
       this.backend = machine.backend;
