@@ -20,8 +20,12 @@ export interface RunIo {
   stderr: NodeJS.WritableStream;
 }
 
-/** Keys are typed one at a time, this far apart (host time), so the guest's 16-key buffer never overflows. */
-const KEY_INTERVAL_MS = 8;
+/**
+ * Keys are typed one at a time, this far apart in guest time (or as soon as the guest waits for one), so the
+ * guest's 16-key buffer never overflows; `{after}` looks at the screen this often. Guest time, so a run with
+ * keys is the same run on every host.
+ */
+const KEY_INTERVAL_NS = 8_000_000;
 /** Expectations look at most at this much of the serial output's tail. */
 const SERIAL_WINDOW = 1 << 20;
 
@@ -351,13 +355,15 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       finishIfMatched();
     };
 
-    // Keys go one at a time: when the guest waits for one (idle), or every KEY_INTERVAL_MS of host time.
-    // Waits and triggers hold the script until guest time has passed or the text has appeared.
+    // Keys go one at a time: when the guest waits for one (idle), or every KEY_INTERVAL_NS of guest time (the
+    // machine runs in slices that end there). Waits and triggers hold the script until guest time has passed
+    // or the text has appeared. Every decision is taken where the guest stands still (a slice's end, or an idle
+    // guest whose time a fast clock freezes), so the keys land at the same instructions on every run.
     const script = o.keys ? (require('./keys') as typeof import('./keys')).parseKeyScript(o.keys) : [];
     let serialSeen = '';
     let waitUntilNs: number | undefined;
     const typeNext = (idleNow = false): void => {
-      while (script.length && m.running) {
+      while (script.length) {
         const s = script[0];
         if (s.kind === 'wait') {
           waitUntilNs ??= m.virtualTimeNs() + s.ns;
@@ -389,7 +395,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     // Idle comes after the output before it was flushed: the latest screen is there to be checked.
     m.on('idle', () => {
       checkScreen();
-      typeNext(true);
+      if (m.running) typeNext(true);
     });
     m.on('event', (e) => (tally ??= new (reportBuilder().EventTally)()).add(e));
     if (o.expectScreen) m.on('screen', checkScreen);
@@ -416,10 +422,19 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
 
     if (replay) m.loadInputLog(replay.inputs);
     if (serialIn && serialIn.length) m.sendSerial(serialIn);
-    const running = m.run({ maxInstructions: o.maxInstructions ?? replay?.end.instructions });
-    if (o.keys) {
-      const typer = setInterval(() => typeNext(), KEY_INTERVAL_MS);
-      timers.push(typer);
+    const budget = o.maxInstructions ?? replay?.end.instructions;
+    const running = script.length ? runTyping() : m.run({ maxInstructions: budget });
+    async function runTyping(): Promise<StopEvent> {
+      const first = m.instructionCount();
+      for (;;) {
+        const now = m.virtualTimeNs();
+        const head = script[0];
+        const untilNs = head?.kind === 'wait' ? Math.min((waitUntilNs ??= now + head.ns), now + KEY_INTERVAL_NS) : head ? now + KEY_INTERVAL_NS : undefined;
+        const left = budget === undefined ? undefined : budget - (m.instructionCount() - first);
+        const s = await m.run({ maxInstructions: left, untilNs });
+        if (s.reason !== 'instruction-limit' || untilNs === undefined || ending || m.virtualTimeNs() < untilNs) return s;
+        typeNext();
+      }
     }
     let stop: StopEvent;
     try {

@@ -237,8 +237,12 @@ export interface Machine {
   /** Why this backend was chosen, and why the others were not usable. */
   readonly backendNote: string;
 
-  /** Runs on the native thread until the next stop; resolves with it. */
-  run(options?: { maxInstructions?: number }): Promise<StopEvent>;
+  /**
+   * Runs on the native thread until the next stop; resolves with it. `maxInstructions` and `untilNs` (a guest
+   * time, as virtualTimeNs gives, reached at the first instruction boundary at or past it) stop it with
+   * 'instruction-limit'.
+   */
+  run(options?: { maxInstructions?: number; untilNs?: number }): Promise<StopEvent>;
   /** Stops a running guest; the pending run() resolves with reason 'pause'. */
   pause(): void;
   /** Executes exactly one instruction (an INT or a fault counts as one), synchronously; never blocks: a guest only the host can wake (waiting for a key) gives a pause with `idle` and runs nothing. */

@@ -35,7 +35,7 @@ export interface NativeMachine {
   readonly bootDrive: number;
   readonly bootDriveReason: string;
   readonly running: boolean;
-  run(maxInstructions: number): Promise<unknown>;
+  run(maxInstructions: number, untilNs?: number): Promise<unknown>;
   pause(): void;
   step(): unknown;
   getRegisters(): unknown;

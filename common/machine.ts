@@ -104,9 +104,9 @@ class NativeBackedMachine implements BootvisorMachine {
     }
   }
 
-  run(options: { maxInstructions?: number } = {}): Promise<StopEvent> {
+  run(options: { maxInstructions?: number; untilNs?: number } = {}): Promise<StopEvent> {
     try {
-      return this.native.run(options.maxInstructions ?? 0) as Promise<StopEvent>;
+      return this.native.run(options.maxInstructions ?? 0, options.untilNs) as Promise<StopEvent>;
     } catch (e) {
       return Promise.reject(e);
     }

@@ -3,11 +3,11 @@
 // drawn just before the guest idles, and the issue's clock-polling program and a PIT-timed delay loop timed
 // against QEMU in the same test.
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { exampleImg, exampleNames, requireNasm, ROOT, runCli, tempDir } from './harness';
+import { exampleImg, exampleNames, requireNasm, ROOT, runCli, runCliAsync, tempDir } from './harness';
 import { QEMU, requireQemu } from '../pc/qemu';
 
 const tmp = tempDir('bootvisor-time-');
@@ -83,6 +83,32 @@ describe('CLI: clocks, recordings and input', function () {
     assert.strictEqual(bad.status, 64);
     assert.match(bad.stderr, /unknown key \{hyper\}/);
     assert.match(runCli(['run', program('key-words.asm'), '--keys', '{wait soon}']).stderr, /\{wait 500ms\}/);
+  });
+
+  it('--keys with waits is the same run on every run, however busy the host (waits and key gaps in guest time)', async () => {
+    requireNasm();
+    const args = ['run', program('key-times.asm'), '--keys', 'a{wait 500ms}b{wait 1s}cd{wait 2s}q', '--serial', '-', '--quiet', '--guest-exit', 'verbatim'];
+    const once = async (i: number, busy: boolean): Promise<{ out: string; instructions: number }> => {
+      const report = tmp.file(`key-times-${i}.json`);
+      // A busy host: two processes spinning beside the run, so host timing differs from the quiet runs.
+      const hogs = busy ? [0, 1].map(() => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+      try {
+        const r = await runCliAsync([...args, '--report', report]);
+        assert.strictEqual(r.status, 0, r.stderr);
+        return { out: r.stdout, instructions: (JSON.parse(fs.readFileSync(report, 'utf8')) as { stop: { instructions: number } }).stop.instructions };
+      } finally {
+        for (const h of hogs) h.kill();
+      }
+    };
+    const runs = [await once(0, false), await once(1, true), await once(2, false)];
+    console.log(`      key-times: ${runs[0].out} (${runs[0].instructions} instructions)`);
+    assert.deepStrictEqual(runs.slice(1), [runs[0], runs[0]], 'the same serial output and instruction count');
+    const ticks = [...runs[0].out.matchAll(/([a-z])([0-9A-F]{2}) /g)].map((m) => [m[1], parseInt(m[2], 16)] as const);
+    assert.deepStrictEqual(ticks.map((t) => t[0]), ['a', 'b', 'c', 'd']);
+    // 500 ms is 9.1 ticks and 1 s 18.2; the guest sees the wait end at its next tick.
+    assert.ok(ticks[1][1] - ticks[0][1] >= 9 && ticks[1][1] - ticks[0][1] <= 11, runs[0].out);
+    assert.ok(ticks[2][1] - ticks[1][1] >= 18 && ticks[2][1] - ticks[1][1] <= 20, runs[0].out);
+    assert.ok(ticks[3][1] - ticks[2][1] <= 1, `the next key comes one key gap (8 ms) later: ${runs[0].out}`);
   });
 
   it('--expect-screen sees text drawn just before the guest waits for a key (3 runs in 3)', () => {

@@ -118,6 +118,9 @@ struct SystemBreaks {
 
 struct RunLimits {
   uint64_t maxInstructions = 0;  // 0: no limit
+  // Guest time (virtualTimeNs) to stop at, with InstructionLimit, at the first instruction boundary at or past
+  // it (0: none). Deterministic: drivers that act at guest times (a key script's waits) use it.
+  uint64_t untilNs = 0;
   // When only the host can wake the guest (a key for INT 16h, nothing else scheduled): return a Pause stop
   // ("idle") instead of waiting for input. For drivers with no host on the other side (the fuzzer).
   bool returnWhenIdle = false;

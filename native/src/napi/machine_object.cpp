@@ -70,7 +70,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   void onPacing(bool keepingUp) override;
   void wake();  // with outbox_->mu held
 
-  void vcpuThread(uint64_t maxInstructions);
+  void vcpuThread(uint64_t maxInstructions, uint64_t untilNs);
   bool alive(Napi::Env env);  // throws when disposed
   void shutdown();            // stop, join, release; safe to call twice
 
@@ -313,11 +313,12 @@ void MachineObject::onPacing(bool keepingUp) {
   wake();
 }
 
-void MachineObject::vcpuThread(uint64_t maxInstructions) {
+void MachineObject::vcpuThread(uint64_t maxInstructions, uint64_t untilNs) {
   const uint64_t start = machine_->instructionCount();
   StopRecord stop;
   for (;;) {
     RunLimits limits;
+    limits.untilNs = untilNs;
     if (maxInstructions) {
       uint64_t done = machine_->instructionCount() - start;
       limits.maxInstructions = done < maxInstructions ? maxInstructions - done : 1;
@@ -424,8 +425,11 @@ Napi::Value MachineObject::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!alive(env)) return env.Undefined();
   if (jsRunning_) return throwError(env, "the machine is already running; wait for run() to settle or pause() it");
-  uint64_t max = 0;
+  uint64_t max = 0, until = 0;
   if (info.Length() > 0 && !info[0].IsUndefined() && !uintArg(info, 0, "maxInstructions", 9007199254740991.0, max)) {
+    return env.Undefined();
+  }
+  if (info.Length() > 1 && !info[1].IsUndefined() && !uintArg(info, 1, "untilNs", 9007199254740991.0, until)) {
     return env.Undefined();
   }
   if (thread_.joinable()) thread_.join();
@@ -439,7 +443,7 @@ Napi::Value MachineObject::Run(const Napi::CallbackInfo& info) {
   }
   Ref();  // not collected while the vCPU thread uses it
   tsfn_.Ref(env);
-  thread_ = std::thread([this, max] { vcpuThread(max); });
+  thread_ = std::thread([this, max, until] { vcpuThread(max, until); });
   return promise;
 }
 

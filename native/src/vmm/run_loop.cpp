@@ -582,6 +582,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     uint64_t done = instructions() - start;
     if (limits.maxInstructions && done >= limits.maxInstructions)
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
+    if (limits.untilNs && clock->now() >= limits.untilNs) return finish(makeStop(StopReason::InstructionLimit));
     if (halted) {
       // A step under the real clock waits for the host's time, but not for long: it is a synchronous call.
       bool stepWaited = step && clockMode == ClockMode::Real && Clock::hostNs() - hostStart > kStepRealWaitNs;
@@ -610,6 +611,10 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       if (e->at > count && e->at - count < budget) budget = e->at - count;
     }
     if (limits.maxInstructions && limits.maxInstructions - done < budget) budget = limits.maxInstructions - done;
+    if (limits.untilNs && virtualTime()) {
+      uint64_t n = (limits.untilNs - clock->now() + kNsPerInstruction - 1) / kNsPerInstruction;
+      if (n < budget) budget = n;
+    }
     bool probing = virtualTime() && probeSpin();
     if (probing) {
       budget = 1;
