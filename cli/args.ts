@@ -28,6 +28,8 @@ export interface RunOptions {
   expectScreen?: RegExp;
   screen?: string;
   screenshot?: string;
+  /** Screenshots at guest times (--screenshot-at TIME:FILE.png, repeatable), in the order given. */
+  screenshotsAt?: { ns: number; file: string }[];
   report?: string;
   bootDrive?: number;
   requireSignature: boolean;
@@ -70,6 +72,7 @@ Options:
   --expect-screen REGEX       succeed as soon as the text screen matches REGEX
   --screen FILE.txt|-         write the final text screen as text
   --screenshot FILE.png       write the final screen as a PNG (text or graphics modes)
+  --screenshot-at TIME:FILE.png  the screen at TIME of guest time (500ms, 3s) as a PNG; repeatable
   --report FILE.json          write the run's exit report (why it stopped, faults, VM exits per line)
   --boot-drive floppy|hdd|N   boot drive number (default: from the image size; 0x00 floppy, 0x80 disk)
   --no-signature-check        boot a first sector that does not end in 0x55 0xAA
@@ -121,6 +124,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--expect-screen': 'REGEX',
   '--screen': 'FILE.txt|-',
   '--screenshot': 'FILE.png',
+  '--screenshot-at': 'TIME:FILE.png',
   '--report': 'FILE.json',
   '--boot-drive': 'floppy|hdd|N',
   '--clock': 'fast|paced|real',
@@ -162,6 +166,16 @@ function parseNumber(option: string, value: string, what: string, min: number, m
     throw usage(`${option} ${JSON.stringify(value)}: expected ${what} from ${min} to ${max}`);
   }
   return n;
+}
+
+/** `500ms:a.png`, `3s:b.png`, `1.5s:c.png`: a guest time (as --keys' waits) and a PNG file. */
+function parseScreenshotAt(value: string): { ns: number; file: string } {
+  const m = /^(\d+(?:\.\d+)?)(ms|s):(.+)$/.exec(value);
+  if (!m) throw usage(`--screenshot-at ${JSON.stringify(value)}: write it as TIME:FILE.png, the time in guest ms or s (500ms:boot.png, 3s:game.png)`);
+  const ns = Math.round(Number(m[1]) * (m[2] === 's' ? 1e9 : 1e6));
+  if (!Number.isSafeInteger(ns)) throw usage(`--screenshot-at ${JSON.stringify(value)}: the time is too large`);
+  if (m[3] === '-') throw usage('--screenshot-at needs a file name: binary output does not go to the terminal');
+  return { ns, file: m[3] };
 }
 
 function parseRegex(option: string, value: string): RegExp {
@@ -243,6 +257,10 @@ export function parseArgs(argv: readonly string[]): Command {
     if (value === undefined) {
       if (i + 1 >= rest.length) throw usage(`${arg} needs a value: ${arg} ${what}`);
       value = rest[++i];
+    }
+    if (arg === '--screenshot-at') {
+      (o.screenshotsAt ??= []).push(parseScreenshotAt(value));
+      continue;
     }
     if (arg === '--module') {
       if (value === '' || value === '-') throw usage('--module needs a file name');

@@ -185,6 +185,7 @@ function checkOutputs(o: RunOptions): void {
     ['--debugcon', o.debugcon],
     ['--screen', o.screen],
     ['--screenshot', o.screenshot],
+    ...(o.screenshotsAt ?? []).map((s): [string, string] => ['--screenshot-at', s.file]),
     ['--report', o.report],
     ['--record', o.record],
   ];
@@ -423,18 +424,31 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     if (replay) m.loadInputLog(replay.inputs);
     if (serialIn && serialIn.length) m.sendSerial(serialIn);
     const budget = o.maxInstructions ?? replay?.end.instructions;
-    const running = script.length ? runTyping() : m.run({ maxInstructions: budget });
-    async function runTyping(): Promise<StopEvent> {
+    // Screenshots at guest times: the machine stops at each (the first instruction boundary at or past it).
+    const shots = [...(o.screenshotsAt ?? [])].sort((a, b) => a.ns - b.ns);
+    const takeShots = (): void => {
+      while (shots.length && m.virtualTimeNs() >= shots[0].ns) writeScreenshot('--screenshot-at', shots.shift()!.file);
+    };
+    const running = script.length || shots.length ? runSliced() : m.run({ maxInstructions: budget });
+    async function runSliced(): Promise<StopEvent> {
       const first = m.instructionCount();
       for (;;) {
         const now = m.virtualTimeNs();
         const head = script[0];
-        const untilNs = head?.kind === 'wait' ? Math.min((waitUntilNs ??= now + head.ns), now + KEY_INTERVAL_NS) : head ? now + KEY_INTERVAL_NS : undefined;
+        let untilNs = head?.kind === 'wait' ? Math.min((waitUntilNs ??= now + head.ns), now + KEY_INTERVAL_NS) : head ? now + KEY_INTERVAL_NS : undefined;
+        if (shots.length) untilNs = Math.min(untilNs ?? Infinity, shots[0].ns);
         const left = budget === undefined ? undefined : budget - (m.instructionCount() - first);
         const s = await m.run({ maxInstructions: left, untilNs });
         if (s.reason !== 'instruction-limit' || untilNs === undefined || ending || m.virtualTimeNs() < untilNs) return s;
+        takeShots();
         typeNext();
       }
+    }
+    function writeScreenshot(option: string, file: string): void {
+      const { renderFrame } = require('../common/screen-render') as typeof import('../common/screen-render');
+      const img = renderFrame(m.screenFrame());
+      const { encodePng } = require('../common/png') as typeof import('../common/png');
+      writeOutput(option, file, encodePng(img.width, img.height, img.rgba), io);
     }
     let stop: StopEvent;
     try {
@@ -497,11 +511,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       if (t.lines.length === 0) say(`the screen is in graphics mode ${t.mode.toString(16)}h: --screen has no text to write (try --screenshot)`);
       writeOutput('--screen', o.screen, t.lines.length ? screenAsText(m) : '', io);
     }
-    if (o.screenshot) {
-      const { renderFrame } = require('../common/screen-render') as typeof import('../common/screen-render');
-      const img = renderFrame(m.screenFrame());
-      const { encodePng } = require('../common/png') as typeof import('../common/png');
-      writeOutput('--screenshot', o.screenshot, encodePng(img.width, img.height, img.rgba), io);
+    if (o.screenshot) writeScreenshot('--screenshot', o.screenshot);
+    for (const s of shots) {
+      say(`--screenshot-at ${s.ns / 1e6} ms: the run stopped at ${(m.virtualTimeNs() / 1e6).toFixed(1)} ms of guest time, before it; ${s.file} not written`);
     }
     if (o.report) {
       const report = reportBuilder().buildExitReport({

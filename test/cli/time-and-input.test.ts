@@ -111,6 +111,34 @@ describe('CLI: clocks, recordings and input', function () {
     assert.ok(ticks[3][1] - ticks[2][1] <= 1, `the next key comes one key gap (8 ms) later: ${runs[0].out}`);
   });
 
+  it('--screenshot-at TIME:FILE: the screen at that guest time, as the final screen of a run that stops there shows it', () => {
+    requireNasm();
+    const src = program('timed-digits.asm');
+    const shot = (name: string): Buffer => fs.readFileSync(tmp.file(name));
+    for (const i of [0, 1]) {
+      const r = runCli(['run', src, '--screenshot-at', `1.1s:${tmp.file(`at-1.1s-${i}.png`)}`, '--screenshot-at', `600ms:${tmp.file(`at-600ms-${i}.png`)}`,
+        '--screenshot-at', `9s:${tmp.file('at-9s.png')}`, '--screenshot', tmp.file(`final-${i}.png`), '--quiet']);
+      assert.strictEqual(r.status, 0, r.stderr);
+      // Past the end of the run: said, not written.
+      assert.match(r.stderr, /--screenshot-at 9000 ms: the run stopped at 2250\.\d ms of guest time, before it; .*at-9s\.png not written/);
+      assert.ok(!fs.existsSync(tmp.file('at-9s.png')));
+    }
+    // The same program built to draw 5 digits (0-1 s) and 3 (0-500 ms) and halt: its final screen is the other dump.
+    for (const [count, at] of [[5, '1.1s'], [3, '600ms']] as const) {
+      const img = tmp.file(`digits-${count}.img`);
+      const nasm = spawnSync('nasm', [`-DCOUNT=${count}`, '-f', 'bin', '-o', img, src]);
+      assert.strictEqual(nasm.status, 0, nasm.stderr?.toString());
+      const r = runCli(['run', img, '--screenshot', tmp.file(`digits-${count}.png`), '--screen', tmp.file(`digits-${count}.txt`), '--quiet']);
+      assert.strictEqual(r.status, 0, r.stderr);
+      assert.strictEqual(fs.readFileSync(tmp.file(`digits-${count}.txt`), 'utf8').split('\n')[0].trimEnd(), '01234'.slice(0, count));
+      assert.ok(shot(`at-${at}-0.png`).equals(shot(`digits-${count}.png`)), `--screenshot-at ${at} shows what the ${count}-digit build's final screen shows`);
+      assert.ok(shot(`at-${at}-0.png`).equals(shot(`at-${at}-1.png`)), `--screenshot-at ${at} is the same on every run`);
+    }
+    assert.ok(!shot('at-1.1s-0.png').equals(shot('final-0.png')), 'the final screen has all ten digits');
+    assert.strictEqual(runCli(['run', src, '--screenshot-at', '3:x.png']).status, 64);
+    assert.match(runCli(['run', src, '--screenshot-at', '3s:-']).stderr, /needs a file name/);
+  });
+
   it('--expect-screen sees text drawn just before the guest waits for a key (3 runs in 3)', () => {
     requireNasm();
     for (let i = 0; i < 3; i++) {
