@@ -1,7 +1,8 @@
 // The screen, pixel for pixel against QEMU: one program (vga-diff/screens.asm) draws every mode the BIOS sets
 // (text modes 0, 1, 2, 3 and 7, mode 3 with the 8x14 and 8x8 fonts; CGA 4, 5, 6; 13h) with default and
 // reprogrammed palettes, one screen at a time, in one QEMU boot and one Bootvisor run; another
-// (vga-diff/planar.asm) draws the planar modes 0Dh, 0Eh, 10h and 12h through the VGA's registers and INT 10h.
+// (vga-diff/planar.asm) draws the planar modes 0Dh, 0Eh, 0Fh, 10h, 11h and 12h through the VGA's registers and
+// INT 10h.
 // QEMU's screendump and Bootvisor's frame drawn by common/screen-render.ts must be the same size and the same
 // pixels.
 //
@@ -225,7 +226,8 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
   });
 });
 
-const PLANAR_MODES = ['0Dh (320x200)', '0Eh (640x200)', '10h (640x350)', '12h (640x480)'];
+const PLANAR_MODES = ['0Dh (320x200)', '0Eh (640x200)', '10h (640x350)', '12h (640x480)', '0Fh (640x350 monochrome)',
+  '11h (640x480, two colours)'];
 const PLANAR_SCREENS: string[] = PLANAR_MODES.flatMap((m) => [
   `mode ${m}: write mode 0, one plane at a time through the map mask`,
   `mode ${m}: write mode 2 fills under a bit mask, latches loaded by reads`,
@@ -233,6 +235,7 @@ const PLANAR_SCREENS: string[] = PLANAR_MODES.flatMap((m) => [
   `mode ${m}: set/reset lines under a one-bit mask; rotate with XOR, AND, OR; write mode 3; read mode 1; read map select`,
   `mode ${m}: INT 10h AH=0Ch/0Dh pixels, and XOR`,
   `mode ${m}: INT 10h teletype (scrolling) and AH=13h in the program's font`,
+  `mode ${m}: palette through INT 10h (AX=1002h, 1000h, 1010h, 1012h)`,
   `mode ${m}: attribute controller, DAC, CRTC start address and offset through the ports`,
 ]);
 

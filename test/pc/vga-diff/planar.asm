@@ -1,9 +1,11 @@
-; The 16-colour planar modes (0Dh, 0Eh, 10h, 12h) drawn the way demos and toy OSes draw them, one screen at a
+; The planar modes (0Dh, 0Eh, 10h, 12h in 16 colours; 0Fh monochrome, 11h in two colours) drawn the way demos
+; and toy OSes draw them, one screen at a
 ; time for test/pc/vga-diff.test.ts to compare QEMU's screendump with Bootvisor's frame pixel for pixel. In each
 ; mode: write mode 0 with the map mask; write mode 2 fills under a bit mask; latched copies (write mode 1);
 ; set/reset lines under a bit mask, rotate and the logical functions, read mode 1 (colour compare) and read map
 ; select; INT 10h AH=0Ch/0Dh pixels (and XOR); INT 10h teletype and AH=13h with scrolling in a font of the
-; program's own (AX=1121h, so both BIOSes draw the same glyphs); the attribute controller, the DAC and the
+; program's own (AX=1121h, so both BIOSes draw the same glyphs); the palette through INT 10h; the attribute
+; controller, the DAC and the
 ; CRTC's start address and offset programmed through the ports. Before each screen it prints "Snn" on COM1
 ; and waits for a key.
 bits 16
@@ -82,6 +84,7 @@ main:
     call screen_lines
     call screen_bios_pixels
     call screen_teletype
+    call screen_bios_palette
     call screen_ports
     pop si
     jmp .mode
@@ -456,13 +459,41 @@ screen_teletype:
     call show
     ret
 
+; The palette through INT 10h over a fresh map-mask picture: all 16 registers and the overscan (AX=1002h), one
+; register (AX=1000h), one DAC entry (AX=1010h) and a block of 16 (AX=1012h).
+screen_bios_palette:
+    call draw_mapmask
+    push es
+    push ds
+    pop es
+    mov ax, 0x1002
+    mov dx, planar_attrs
+    int 0x10
+    mov ax, 0x1000
+    mov bx, 0x2a05
+    int 0x10
+    mov ax, 0x1010
+    mov bx, 0x0007
+    mov dh, 60
+    mov cx, 0x0c30
+    int 0x10
+    mov ax, 0x1012
+    mov bx, 0x0030
+    mov cx, 16
+    mov dx, planar_dac
+    int 0x10
+    pop es
+    call show
+    ret
+
 ; The attribute controller through port 3C0h (3DAh read first to reset its flip-flop): palette registers
 ; 1-15 rotated, colour plane enable 0Bh, then mode control bit 7 with colour select 1 (palette bits 4-5 from
 ; it); DAC entries 0-63 rewritten through 3C8h/3C9h; the CRTC's start address 8 rows down and its offset
 ; 4 words longer, over a fresh map-mask picture.
 screen_ports:
     call draw_mapmask
-    mov dx, 0x3da
+    mov dx, [0x463]             ; the CRTC's port: 3D4h, or 3B4h in mode 0Fh (3Dxh is then not decoded)
+    add dx, 6
     in al, dx
     mov dx, 0x3c0
     mov cx, 1
@@ -511,7 +542,7 @@ screen_ports:
     mov ax, [bpr]
     shl ax, 3
     mov bx, ax
-    mov dx, 0x3d4
+    mov dx, [0x463]
     mov al, 0x0c
     mov ah, bh
     out dx, ax
@@ -541,8 +572,21 @@ modes:
     db 0x12
     dw 80, 480
     db 16, 30
+    db 0x0f
+    dw 80, 350
+    db 14, 25
+    db 0x11
+    dw 80, 480
+    db 16, 30
     db 0
 msg_done: db 'DONE', 10, 0
+planar_attrs: db 0x00, 0x3c, 0x02, 0x30, 0x07, 0x3e, 0x14, 0x38, 0x01, 0x31, 0x0a, 0x3b, 0x24, 0x35, 0x1e, 0x3f, 0x09
+planar_dac:
+%assign i 0
+%rep 16
+    db 63 - i * 4, (i * 13) & 63, i * 4
+%assign i i + 1
+%endrep
 msg_string: db 'AH=13h in a planar mode'
 msg_len equ $ - msg_string
 mode: db 0

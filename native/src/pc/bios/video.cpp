@@ -340,7 +340,7 @@ bool videoSetMode(BiosEnv& env, uint8_t al) {
   mem.write16(bda::kPageStart, 0);
   for (int p = 0; p < 8; ++p) mem.write16(bda::kCursor + 2u * p, 0);
   mem.write8(bda::kPage, 0);
-  mem.write16(bda::kCrtcBase, mode == 0x07 ? 0x3B4 : 0x3D4);
+  mem.write16(bda::kCrtcBase, mode == 0x07 || mode == 0x0F ? 0x3B4 : 0x3D4);
   mem.write8(bda::kModeCtl, m.graphics ? 0x0E : 0x29);
   mem.write8(bda::kPalette, env.vga.cgaColorSelect());
   mem.write8(bda::kRows, uint8_t(m.rows - 1));
