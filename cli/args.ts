@@ -42,6 +42,8 @@ export interface RunOptions {
   cmdline?: string;
   /** Files handed to a multiboot kernel as modules, in order (--module, repeatable). */
   modules?: string[];
+  /** Wait for gdb on this TCP port (127.0.0.1) before the guest runs; it drives the run. */
+  gdb?: number;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
@@ -83,6 +85,7 @@ Options:
   --guest-exit qemu|verbatim  how a guest's write of V to port 0xF4 becomes the exit status (default qemu)
   --cmdline TEXT              a multiboot kernel's command line (after the kernel's name, as GRUB gives it)
   --module FILE               hand FILE to a multiboot kernel as a module (repeat for more, in order)
+  --gdb PORT                  wait for gdb (target remote :PORT, on 127.0.0.1) before the first instruction
   --quiet                     say nothing unless something went wrong
   -h, --help                  show this help
 
@@ -131,6 +134,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--guest-exit': 'qemu|verbatim',
   '--cmdline': 'TEXT',
   '--module': 'FILE',
+  '--gdb': 'PORT',
 };
 const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
 
@@ -325,6 +329,9 @@ export function parseArgs(argv: readonly string[]): Command {
         break;
       case '--cmdline':
         o.cmdline = value;
+        break;
+      case '--gdb':
+        o.gdb = parseNumber(arg, value, 'a TCP port', 0, 65535, true);
         break;
       case '--guest-exit':
         if (value !== 'qemu' && value !== 'verbatim') throw usage(`--guest-exit ${JSON.stringify(value)}: expected qemu or verbatim`);

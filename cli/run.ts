@@ -413,10 +413,12 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         }, left),
       );
     }
+    let shutdownGdb: (() => void) | undefined;
     const onSigint = (): void => {
       if (!ending) {
         ending = 'interrupted';
         m.pause();
+        shutdownGdb?.();
       }
     };
     process.once('SIGINT', onSigint);
@@ -429,7 +431,12 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const takeShots = (): void => {
       while (shots.length && m.virtualTimeNs() >= shots[0].ns) writeScreenshot('--screenshot-at', shots.shift()!.file);
     };
-    const running = script.length || shots.length ? runSliced() : m.run({ maxInstructions: budget });
+    const running = o.gdb !== undefined ? underGdb() : script.length || shots.length ? runSliced() : m.run({ maxInstructions: budget });
+    async function underGdb(): Promise<StopEvent> {
+      const r = await runUnderGdb(o, o.gdb!, m, say, () => ending !== undefined, (stub) => (shutdownGdb = () => stub.shutdown()));
+      if (r.interrupted && !ending) ending = 'interrupted';
+      return r.stop;
+    }
     async function runSliced(): Promise<StopEvent> {
       const first = m.instructionCount();
       for (;;) {
@@ -550,6 +557,45 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     loaded.assembled?.remove();
     for (const s of sinks) s.close();
     machine?.dispose();
+  }
+}
+
+/**
+ * --gdb: the guest waits for gdb, which drives it; the run's stop is where gdb's session ended it. gdb's
+ * detach lets the guest run on to its own end; kill or a closed connection end the run as Ctrl-C does.
+ */
+async function runUnderGdb(
+  o: RunOptions,
+  port: number,
+  m: BootvisorMachine,
+  say: (line: string) => void,
+  ending: () => boolean,
+  started: (stub: import('../common/gdb-stub').GdbStub) => void,
+): Promise<{ stop: StopEvent; interrupted: boolean }> {
+  const { GdbStub } = require('../common/gdb-stub') as typeof import('../common/gdb-stub');
+  const stub = new GdbStub(m, { port, log: (line) => !o.quiet && say(line), isEnding: () => ending() });
+  let bound: number;
+  try {
+    bound = await stub.listen();
+  } catch (e) {
+    throw new CliError(ExitStatus.unavailable, (e as Error).message);
+  }
+  started(stub);
+  say(`waiting for gdb on 127.0.0.1:${bound} (gdb: target remote :${bound})`);
+  const end = await stub.session();
+  const here = (): StopEvent => {
+    const r = m.getRegisters();
+    return { reason: 'pause', cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: m.instructionCount() };
+  };
+  switch (end.kind) {
+    case 'stopped':
+      return { stop: end.stop, interrupted: false };
+    case 'detached':
+      if (!o.quiet) say('gdb detached: the guest runs on');
+      return { stop: await m.run({ maxInstructions: o.maxInstructions }), interrupted: false };
+    default:
+      if (!o.quiet) say(end.kind === 'killed' ? 'gdb killed the run' : 'gdb went away: the run ends');
+      return { stop: here(), interrupted: true };
   }
 }
 
