@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { CodeServer } from './code_server';
-import { Workbench } from './workbench';
+import { patient, Workbench } from './workbench';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const artifacts = path.join(repo, 'test-artifacts', 'e2e');
@@ -44,7 +44,7 @@ let runDir: string;
 let failures = 0;
 
 describe('Bootvisor in VS Code (code-server + Chromium)', function () {
-  this.timeout(240_000);
+  this.timeout(patient(240_000));
 
   before(async function () {
     const executable = process.env.BOOTVISOR_E2E_CODE_SERVER;
@@ -110,7 +110,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The text layer is not enough: the canvas must show the glyphs too.
     assert.ok((await workbench.litPixels()) > 100, 'the guest screen canvas stayed black');
     // COM1 went to the serial terminal, and the status bar names the backend.
-    await waitFor(async () => ((await workbench.terminalText()).includes('Hello from Bootvisor!') ? true : undefined), 20_000,
+    await waitFor(async () => ((await workbench.terminalText()).includes('Hello from Bootvisor!') ? true : undefined), patient(20_000),
       'the serial terminal never showed the greeting');
     assert.match(await workbench.statusBarItem('Bootvisor'), /software|kvm|nvmm/);
     await workbench.screenshot('1-guest-screen');
@@ -122,15 +122,15 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('hello/hello.asm');
     const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    if (!(await glyph.waitFor({ timeout: 8_000 }).then(() => true, () => false))) {
+    if (!(await glyph.waitFor({ timeout: patient(8_000) }).then(() => true, () => false))) {
       // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
       // view, so no breakpoint was set. A person would click again; so does the test (only then).
       await workbench.clickGutter(line);
-      await glyph.waitFor({ timeout: 10_000 });
+      await glyph.waitFor({ timeout: patient(10_000) });
     }
     await workbench.page.keyboard.press('F5');
     const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
-    await stopped.waitFor({ timeout: 60_000 });
+    await stopped.waitFor({ timeout: patient(60_000) });
     // The stopped-line highlight sits on the breakpoint's line.
     const number = workbench.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
     const [highlight, expected] = [await stopped.boundingBox(), await number.boundingBox()];
@@ -138,26 +138,39 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const rows = await waitFor(async () => {
       const found = await workbench.variables();
       return found.some((r) => /\bax\b/i.test(r)) ? found : undefined;
-    }, 30_000, 'the Variables view never showed ax');
+    }, patient(30_000), 'the Variables view never showed ax');
     // The list is virtual (only the rows in view exist), so check the first registers of the compact view
     // (16-bit code: ax..ip as 4 hex digits, then cs:ip ss:sp ds es on one line).
     for (const name of ['ax', 'bx', 'cx']) {
       assert.ok(rows.some((r) => new RegExp(`\\b${name}\\s*[=:]\\s*0x[0-9a-f]{4}\\b`, 'i').test(r)), `no ${name} value in Variables: ${rows.join(' | ')}`);
     }
     // The screen's toolbar knows the guest is stopped, so its button offers Resume.
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), 10_000, 'the guest screen does not show the stop');
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), patient(10_000), 'the guest screen does not show the stop');
     await workbench.screenshot('2-breakpoint-registers');
     // Single steps redraw the screen too: stepping over the first teletype call puts the "H" on it.
-    const before = await workbench.waitForScreenText(/^/, 5_000);
+    const before = await workbench.waitForScreenText(/^/, patient(5_000));
     assert.doesNotMatch(before, /H/, 'the greeting is on screen before the loop ran');
     let shown = false;
     for (let i = 0; i < 12 && !shown; i++) {
       await workbench.page.keyboard.press('F10');
       await workbench.page.waitForTimeout(400);
-      await stopped.waitFor({ timeout: 10_000 });
-      shown = /^H/.test(await workbench.waitForScreenText(/^/, 5_000));
+      await stopped.waitFor({ timeout: patient(10_000) });
+      shown = /^H/.test(await workbench.waitForScreenText(/^/, patient(5_000)));
     }
     assert.ok(shown, 'stepping over int 0x10 did not show its character on the guest screen');
+    // The compact register view marks what a step changed ("ax = 0x0148 (was 0x0E48)"). The next lines
+    // (mov ah, 0x01; xor dx, dx; int 0x14; jmp; lodsb) change AX or SI within a few steps; those rows are at
+    // the top of the view, where the virtual list surely draws them.
+    const changed = /\b(ax|bx|cx|dx|si)\s*[=:]\s*0x[0-9a-f]{4} \(was 0x[0-9a-f]{4}\)/i;
+    let marked = false;
+    for (let i = 0; i < 5 && !marked; i++) {
+      await workbench.page.keyboard.press('F10');
+      await workbench.page.waitForTimeout(400);
+      await stopped.waitFor();
+      marked = await waitFor(async () => ((await workbench.variables()).some((r) => changed.test(r)) ? true : undefined), patient(5_000), '').catch(() => false);
+    }
+    assert.ok(marked, `no register marked as changed by a step: ${(await workbench.variables()).join(' | ')}`);
+    await workbench.screenshot('2-register-changes');
     await workbench.stopDebugging();
     await workbench.command('Remove All Breakpoints');
   });
@@ -170,7 +183,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.page.keyboard.press('F5');
     // The session stops on the fault (the "Triple fault" exception breakpoint is on by default)...
     const widget = workbench.page.locator('.exception-widget').first();
-    await waitFor(async () => ((await widget.isVisible()) ? true : undefined), 60_000, 'the session did not stop on the triple fault');
+    await waitFor(async () => ((await widget.isVisible()) ? true : undefined), patient(60_000), 'the session did not stop on the triple fault');
     assert.match(await widget.innerText(), /triple fault/i);
     await workbench.screenshot('3-triple-fault-stop');
     // ...and once it ends, its exit report puts the fault in Problems at the faulting line.
@@ -180,7 +193,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const rows = await waitFor(async () => {
       const found = await workbench.problems();
       return found.some(isFault) ? found : undefined;
-    }, 60_000, 'no triple fault in the Problems panel');
+    }, patient(60_000), 'no triple fault in the Problems panel');
     const row = rows.find(isFault)!;
     assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the triple fault is not at line ${line}: ${row}`);
     await workbench.screenshot('3-problems-triple-fault');
@@ -200,7 +213,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
   it('5. keys typed into the guest screen reach the guest, and the echo example echoes them', async function () {
     // Twenty keys, each waited for until its echo is drawn: under load a key can take seconds.
-    this.timeout(480_000);
+    this.timeout(patient(480_000));
     await workbench.page.mouse.move(10, 450);
     await workbench.openFile('echo/echo.asm');
     await workbench.focusEditor();
@@ -211,7 +224,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // Shift held for the capital, as a person types it: the guest's BIOS sees Shift's make and break codes.
     await workbench.page.keyboard.press('Shift+KeyH');
     await workbench.page.keyboard.type('i there', { delay: 40 });
-    const text = await workbench.waitForScreenText('Type something: Hi there', 30_000);
+    const text = await workbench.waitForScreenText('Type something: Hi there', patient(30_000));
     assert.match(text, /Type something: Hi there/);
     await workbench.screenshot('5-keys-echoed');
     // The screen keeps plain keys to the guest: F1 here does not open VS Code's Command Palette.
@@ -221,13 +234,13 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
     // The toolbar: Pause stops the guest (the debugger sees the stop), Resume lets it run and read keys again.
     await frame.locator('#pause').click();
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), 20_000, 'Pause did not stop the guest');
-    await workbench.page.locator('.debug-call-stack .monaco-list-row').first().waitFor({ timeout: 20_000 });
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), patient(20_000), 'Pause did not stop the guest');
+    await workbench.page.locator('.debug-call-stack .monaco-list-row').first().waitFor({ timeout: patient(20_000) });
     await frame.locator('#pause').click();
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? undefined : true), 20_000, 'Resume did not restart the guest');
+    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? undefined : true), patient(20_000), 'Resume did not restart the guest');
     await frame.locator('#screen').click();
     await workbench.page.keyboard.press('Shift+Digit1');
-    await workbench.waitForScreenText('Type something: Hi there!', 20_000);
+    await workbench.waitForScreenText('Type something: Hi there!', patient(20_000));
 
     // Ctrl chords are VS Code's (Ctrl+1, Ctrl+A) unless the screen grabs the keyboard; grabbed, they are the
     // guest's: the echo example prints Ctrl+A's ASCII 1 (a smiling face in CP437).
@@ -239,7 +252,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await grab.click();
     assert.equal(await grab.getAttribute('aria-pressed'), 'true');
     await workbench.page.keyboard.press('Control+KeyA');
-    await workbench.waitForScreenText('Type something: Hi there!\u263A', 20_000);
+    await workbench.waitForScreenText('Type something: Hi there!\u263A', patient(20_000));
     await workbench.page.keyboard.press('Control+Alt+KeyG');
     assert.equal(await grab.getAttribute('aria-pressed'), 'false', 'Ctrl+Alt+G did not let go of the keyboard');
 
@@ -248,7 +261,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const sorted = [...latencies].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
     console.log(`      key to screen: p50 ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} keys (load ${os.loadavg()[0].toFixed(2)})`);
-    await workbench.waitForScreenText('Hi there!\u263Aabcdefghijklmnopqrst', 20_000);
+    await workbench.waitForScreenText('Hi there!\u263Aabcdefghijklmnopqrst', patient(20_000));
 
     // Screenshot saves the screen as a PNG of the guest's own size: VS Code's save dialog proposes
     // guest-screen-<time>.png in the workspace, and the person accepts it.
@@ -256,12 +269,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.deepEqual(saved(), []);
     await frame.locator('#screenshot').click();
     const input = workbench.page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 15_000 });
-    await waitFor(async () => (/guest-screen-.*\.png$/.test(await input.inputValue()) ? true : undefined), 15_000, 'the save dialog proposed no file name');
+    await input.waitFor({ timeout: patient(15_000) });
+    await waitFor(async () => (/guest-screen-.*\.png$/.test(await input.inputValue()) ? true : undefined), patient(15_000), 'the save dialog proposed no file name');
     await workbench.page.waitForTimeout(500);
     await workbench.page.keyboard.press('Enter');
-    const target = path.join(workspace, await waitFor(async () => saved()[0], 20_000, 'no screenshot was saved in the workspace'));
-    await waitFor(async () => (fs.statSync(target).size > 0 ? true : undefined), 10_000, `${target} stayed empty`);
+    const target = path.join(workspace, await waitFor(async () => saved()[0], patient(20_000), 'no screenshot was saved in the workspace'));
+    await waitFor(async () => (fs.statSync(target).size > 0 ? true : undefined), patient(10_000), `${target} stayed empty`);
     const png = PNG.sync.read(fs.readFileSync(target));
     const canvas = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
     assert.deepEqual([png.width, png.height], canvas, 'the PNG is not the size of the guest screen');
@@ -269,9 +282,9 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // Reset boots the guest again: the prompt comes back without what was typed.
     await frame.locator('#reset').click();
     await waitFor(async () => {
-      const now = await workbench.waitForScreenText('Type something:', 20_000);
+      const now = await workbench.waitForScreenText('Type something:', patient(20_000));
       return now.includes('Hi there') ? undefined : true;
-    }, 30_000, 'Reset did not reboot the guest');
+    }, patient(30_000), 'Reset did not reboot the guest');
   });
 
   it('6. mode 13h graphics reach the screen in their colours', async function () {
@@ -288,7 +301,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         return [c.width, c.height, seen.size];
       })()`);
       return found[0] === 320 && found[1] === 200 && found[2] >= 16 ? found : undefined;
-    }, 60_000, 'the guest screen never showed a 320x200 picture in many colours');
+    }, patient(60_000), 'the guest screen never showed a 320x200 picture in many colours');
     assert.ok(colours[2] >= 16);
     await workbench.screenshot('6-mode13h');
   });
@@ -302,7 +315,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const rows = await waitFor(async () => {
       const found = await workbench.problems();
       return found.some(isPort) ? found : undefined;
-    }, 60_000, 'the unhandled port never reached the Problems panel');
+    }, patient(60_000), 'the unhandled port never reached the Problems panel');
     const row = rows.find(isPort)!;
     assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the unhandled port is not at line ${line}: ${row}`);
     await workbench.screenshot('7-run-headless-problems');
@@ -322,7 +335,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await waitFor(async () => {
       const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
       return position.startsWith(`Ln ${line},`) ? true : undefined;
-    }, 20_000, `Open listing did not go to line ${line}`);
+    }, patient(20_000), `Open listing did not go to line ${line}`);
   });
 
   it('9. "Boot this file" in the Explorer boots a disk image, which has no text editor', async function () {
@@ -330,23 +343,23 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // Opening the file revealed it in the Explorer; a right click there offers Bootvisor's command.
     await workbench.page.keyboard.press('Control+Shift+E');
     const item = workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'mode13h.img' }).first();
-    await item.waitFor({ timeout: 15_000 });
+    await item.waitFor({ timeout: patient(15_000) });
     await item.click({ button: 'right' });
     const menuItem = workbench.page.locator('.context-view .action-label', { hasText: 'Boot this file' }).first();
     // VS Code's menus act on a click that follows the pointer into the item.
     await menuItem.hover();
     await workbench.page.waitForTimeout(200);
     await menuItem.click();
-    await workbench.page.locator('.context-view .action-label').first().waitFor({ state: 'hidden', timeout: 10_000 });
-    await waitFor(async () => (/Session ended|No guest/i.test(await workbench.screenStatus()) ? undefined : true), 30_000,
+    await workbench.page.locator('.context-view .action-label').first().waitFor({ state: 'hidden', timeout: patient(10_000) });
+    await waitFor(async () => (/Session ended|No guest/i.test(await workbench.screenStatus()) ? undefined : true), patient(30_000),
       'no session started for the image');
     const frame = await workbench.screenFrame();
     await waitFor(async () => {
       const size = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
       return size[0] === 320 && size[1] === 200 ? true : undefined;
-    }, 60_000, 'the image did not boot to its 320x200 picture');
+    }, patient(60_000), 'the image did not boot to its 320x200 picture');
     // The session is the image's: its serial terminal is named after it.
-    await workbench.page.getByText('COM1: Boot mode13h.img').first().waitFor({ timeout: 15_000 });
+    await workbench.page.getByText('COM1: Boot mode13h.img').first().waitFor({ timeout: patient(15_000) });
   });
 
   it('10. F5 on an open disk image boots it, with no debugger picker', async function () {
@@ -360,12 +373,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         if (text.includes('hello.img')) return text;
       }
       return undefined;
-    }, 15_000, 'hello.img did not open in the disk image view');
+    }, patient(15_000), 'hello.img did not open in the disk image view');
     const size = fs.statSync(path.join(workspace, 'hello', 'hello.img')).size;
     assert.match(facts, new RegExp(`${size.toLocaleString('en-US')} bytes`), facts);
     assert.match(facts, /Boot signature\s+present/, facts);
     await workbench.page.keyboard.press('F5');
-    await workbench.page.getByText('COM1: Boot hello.img').first().waitFor({ timeout: 30_000 });
+    await workbench.page.getByText('COM1: Boot hello.img').first().waitFor({ timeout: patient(30_000) });
     assert.equal(await workbench.page.locator('.quick-input-widget').isVisible(), false, 'F5 opened a picker');
     // The image is hello.asm's, assembled: it greets on the guest screen as the source does.
     await workbench.waitForScreenText('Hello from Bootvisor!');
@@ -376,9 +389,9 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   async function gutterBreakpoint(line: number): Promise<void> {
     const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    if (!(await glyph.waitFor({ timeout: 8_000 }).then(() => true, () => false))) {
+    if (!(await glyph.waitFor({ timeout: patient(8_000) }).then(() => true, () => false))) {
       await workbench.clickGutter(line);
-      await glyph.waitFor({ timeout: 10_000 });
+      await glyph.waitFor({ timeout: patient(10_000) });
     }
   }
 
@@ -388,10 +401,10 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const input = workbench.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15_000 });
+    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: patient(15_000) });
     await workbench.page.keyboard.press('Enter');
     // The command's own input box replaces the palette's: wait until its text is no longer the command's.
-    await waitFor(async () => ((await input.inputValue().catch(() => '>')).startsWith('>') ? undefined : true), 15_000, `${title} asked for nothing`);
+    await waitFor(async () => ((await input.inputValue().catch(() => '>')).startsWith('>') ? undefined : true), patient(15_000), `${title} asked for nothing`);
     await input.fill(answer);
     await workbench.page.keyboard.press('Enter');
   }
@@ -401,21 +414,21 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('hello/hello.asm');
     await gutterBreakpoint(line);
     await workbench.page.keyboard.press('F5');
-    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: patient(60_000) });
     await commandWithInput('Bootvisor: Show memory', 'greeting');
     const frame = await waitFor(async () => {
       for (const f of workbench.page.frames()) {
         if (!f.isDetached() && (await f.$('#dump').catch(() => null))) return f;
       }
       return undefined;
-    }, 30_000, 'the memory view did not open');
+    }, patient(30_000), 'the memory view did not open');
     const ascii = async () => (await frame.locator('td.ascii').allInnerTexts().catch(() => [] as string[])).join('');
-    await waitFor(async () => ((await ascii()).includes('Hello from Bootvisor!') ? true : undefined), 30_000, 'the memory view does not show the greeting');
+    await waitFor(async () => ((await ascii()).includes('Hello from Bootvisor!') ? true : undefined), patient(30_000), 'the memory view does not show the greeting');
     // The byte at the label is outlined; typing over it writes the guest's memory.
     await frame.locator('td.target').first().click();
     await workbench.page.keyboard.type('4A');
     await workbench.page.keyboard.press('Enter');
-    await waitFor(async () => ((await ascii()).includes('Jello from Bootvisor!') ? true : undefined), 20_000, 'the edited byte did not reach the guest');
+    await waitFor(async () => ((await ascii()).includes('Jello from Bootvisor!') ? true : undefined), patient(20_000), 'the edited byte did not reach the guest');
     await workbench.screenshot('11-memory-view');
     await workbench.stopDebugging();
     await workbench.command('Remove All Breakpoints');
@@ -426,13 +439,13 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('protected/protected.asm');
     await gutterBreakpoint(line);
     await workbench.page.keyboard.press('F5');
-    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 60_000 });
+    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: patient(60_000) });
     await workbench.command('Open Disassembly View');
     const rows = workbench.page.locator('.disassembly-view .monaco-list-row');
     const text = await waitFor(async () => {
       const all = (await rows.allInnerTexts().catch(() => [] as string[])).map((r) => r.replace(/\s+/g, ' '));
       return all.some((r) => /mov esi, 0x/.test(r)) && all.some((r) => /mov cr0, eax/.test(r)) ? all : undefined;
-    }, 30_000, 'the Disassembly view does not show the code around the switch');
+    }, patient(30_000), 'the Disassembly view does not show the code around the switch');
     assert.ok(text.some((r) => /jmp (far )?(0x)?8:0x/.test(r)), `the far jump is not decoded as 16-bit code: ${text.join(' | ')}`);
     assert.ok(!text.some((r) => /\?\?/.test(r)), `code that ran shows as ??: ${text.join(' | ')}`);
     await workbench.screenshot('12-disassembly-mode-switch');
@@ -448,15 +461,15 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.focusEditor();
     await workbench.page.keyboard.press('F5');
     const dialog = workbench.page.locator('.monaco-dialog-box');
-    await dialog.waitFor({ timeout: 60_000 });
+    await dialog.waitFor({ timeout: patient(60_000) });
     assert.match(await dialog.innerText(), /broken\.asm:4: error/);
     await workbench.screenshot('13-failed-launch');
     await dialog.locator('.monaco-button', { hasText: 'Go to broken.asm:4' }).first().click();
     await waitFor(async () => {
       const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
       return position.startsWith('Ln 4,') ? true : undefined;
-    }, 20_000, 'the "Go to" button did not open line 4');
-    await waitFor(async () => (/Launch failed/.test(await workbench.screenStatus()) ? true : undefined), 20_000, 'the guest screen still says starting');
+    }, patient(20_000), 'the "Go to" button did not open line 4');
+    await waitFor(async () => (/Launch failed/.test(await workbench.screenStatus()) ? true : undefined), patient(20_000), 'the guest screen still says starting');
     assert.equal(await workbench.page.locator('.statusbar-item', { hasText: 'starting' }).count(), 0, 'the status bar still says starting');
   });
 
@@ -470,7 +483,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       await workbench.focusEditor();
       await workbench.page.keyboard.press('F5');
       const dialog = workbench.page.locator('.monaco-dialog-box');
-      await dialog.waitFor({ timeout: 60_000 });
+      await dialog.waitFor({ timeout: patient(60_000) });
       assert.match(await dialog.innerText(), /no-such-nasm/);
       await workbench.screenshot('14-settings-nasm-path');
     } finally {

@@ -6,6 +6,16 @@ import { chromium, type Browser, type Frame, type Locator, type Page } from 'pla
 
 export const CHROMIUM = process.env.BOOTVISOR_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * A limit on waiting for a condition, stretched for a loaded machine: every wait here polls for what a person
+ * would see and returns as soon as it is there, so a generous limit costs a passing run nothing and only
+ * decides how long a real failure takes to report. BOOTVISOR_E2E_PATIENCE (default 3) multiplies them all.
+ */
+export function patient(ms: number): number {
+  const factor = Number(process.env.BOOTVISOR_E2E_PATIENCE ?? 3);
+  return ms * (Number.isFinite(factor) && factor >= 1 ? factor : 3);
+}
+
 export class Workbench {
   private constructor(
     private readonly browser: Browser,
@@ -22,11 +32,13 @@ export class Workbench {
         '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Playwright's own waits (a locator's click, waitFor without a limit) get the same patience.
+    page.setDefaultTimeout(patient(30_000));
     fs.mkdirSync(artifacts, { recursive: true });
     const workbench = new Workbench(browser, page, artifacts);
     await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: patient(60_000) });
+    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: patient(60_000) });
     return workbench;
   }
 
@@ -48,35 +60,44 @@ export class Workbench {
     // Some focus targets (a binary file's placeholder) swallow keys: then click the title bar's command
     // center, which opens the same box.
     await this.page.keyboard.press('F1');
-    if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) {
+    if (!(await input.waitFor({ timeout: patient(3_000) }).then(() => true, () => false))) {
       await this.page.locator('.command-center .action-item').first().click();
     }
     await input.waitFor();
     await input.fill(`>${title}`);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: patient(15_000) });
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: patient(10_000) }).catch(() => undefined);
   }
 
   /** Opens a workspace file through Quick Open and waits for its editor tab to be the active one. */
   async openFile(relative: string): Promise<void> {
-    // From the first editor group, so the file opens there and not beside the guest screen.
-    await this.page.keyboard.press('Control+1');
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    // A focused webview (the disk image view) may keep the keys: then the title bar's search box opens the
-    // same Quick Open, as a person would click it.
-    if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) {
-      await this.page.locator('.command-center .action-item').first().click();
+    const name = path.basename(relative);
+    const tab = this.page.locator(`.tab.active[data-resource-name="${name}"]`);
+    // Under load Quick Open can still be filling its list when Enter comes, and open nothing or another
+    // file: wait for the file's own row to be the selected one, and try again (as a person would) if no tab
+    // for it became active.
+    for (let attempt = 1; ; attempt++) {
+      // From the first editor group, so the file opens there and not beside the guest screen.
+      await this.page.keyboard.press('Control+1');
+      await this.page.keyboard.press('Control+P');
+      const input = this.page.locator('.quick-input-widget input');
+      // A focused webview (the disk image view) may keep the keys: then the title bar's search box opens the
+      // same Quick Open, as a person would click it.
+      if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) {
+        await this.page.locator('.command-center .action-item').first().click();
+      }
+      await input.waitFor({ state: 'visible' });
+      await input.fill(relative);
+      // The first search of a session indexes the folder: slow on a loaded machine.
+      const row = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first();
+      const listed = await row.waitFor({ timeout: patient(45_000) }).then(() => true, () => false);
+      if (listed) await this.page.keyboard.press('Enter');
+      if (listed && (await tab.waitFor({ timeout: patient(15_000) }).then(() => true, () => false))) break;
+      if (attempt === 3) throw new Error(`Quick Open did not open ${relative} in 3 attempts`);
+      await this.page.keyboard.press('Escape');
     }
-    await input.waitFor({ state: 'visible' });
-    await input.fill(relative);
-    // The first search of a session indexes the folder: slow on a loaded machine.
-    await this.page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 45_000 });
-    await this.page.waitForTimeout(300);
-    await this.page.keyboard.press('Enter');
-    await this.page.locator(`.tab.active[data-resource-name="${path.basename(relative)}"]`).waitFor({ timeout: 15_000 });
     // A disk image opens in Bootvisor's disk image view (a webview), other binaries in a placeholder.
     if (!/\.(img|bin)$/i.test(relative)) await this.editor().locator('.view-lines').waitFor();
   }
@@ -129,7 +150,7 @@ export class Workbench {
       if (!box || Math.abs(box.y - lineTop) > 4) continue;
       await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
       const hover = this.page.locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .rendered-markdown').first();
-      await hover.waitFor({ timeout: 15_000 });
+      await hover.waitFor({ timeout: patient(15_000) });
       await this.page.waitForTimeout(500);
       return (await this.page.locator('.monaco-hover:not(.hidden)').first().innerText()).trim();
     }
@@ -162,7 +183,7 @@ export class Workbench {
   }
 
   /** The frame holding the guest screen webview, once it exists. */
-  async screenFrame(timeout = 60_000): Promise<Frame> {
+  async screenFrame(timeout = patient(60_000)): Promise<Frame> {
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
       await this.failOnDialog();
@@ -177,7 +198,7 @@ export class Workbench {
   }
 
   /** Waits until the guest screen's text contains `text`; returns the whole screen text. */
-  async waitForScreenText(text: string | RegExp, timeout = 60_000): Promise<string> {
+  async waitForScreenText(text: string | RegExp, timeout = patient(60_000)): Promise<string> {
     const deadline = Date.now() + timeout;
     let last = '';
     while (Date.now() < deadline) {
@@ -207,7 +228,7 @@ export class Workbench {
    * screen's page to the first animation frame whose canvas differs from the one on screen at the keydown.
    * The screen must have the focus, and each key must change the picture (a guest that echoes it).
    */
-  async keyLatencies(keys: string[], timeoutPerKey = 10_000): Promise<number[]> {
+  async keyLatencies(keys: string[], timeoutPerKey = patient(10_000)): Promise<number[]> {
     const frame = await this.screenFrame();
     // Strings, because this file is compiled without the DOM's types; they run inside the webview.
     await frame.evaluate(`(() => {
@@ -243,14 +264,14 @@ export class Workbench {
     const panel = this.page.locator('.markers-panel');
     // The key toggles the panel: press it only when the panel is not already showing.
     if (!(await panel.isVisible().catch(() => false))) await this.page.keyboard.press('Control+Shift+M');
-    await panel.waitFor({ timeout: 15_000 });
+    await panel.waitFor({ timeout: patient(15_000) });
     return panel.locator('.monaco-list-row').allInnerTexts();
   }
 
   /** Rows of the Variables view, as `name = value` or `name: value` text. */
   async variables(): Promise<string[]> {
     const view = this.page.locator('.debug-variables');
-    await view.waitFor({ timeout: 30_000 });
+    await view.waitFor({ timeout: patient(30_000) });
     return view.locator('.monaco-list-row').allInnerTexts();
   }
 
@@ -268,12 +289,12 @@ export class Workbench {
   /** The text of the status bar item whose accessible label mentions `label`. */
   async statusBarItem(label: string): Promise<string> {
     const item = this.page.locator(`#workbench\\.parts\\.statusbar .statusbar-item[aria-label*="${label}"]`).first();
-    await item.waitFor({ timeout: 15_000 });
+    await item.waitFor({ timeout: patient(15_000) });
     return (await item.innerText()).trim();
   }
 
   /** Waits until no debug session runs (its toolbar is gone). */
-  async waitForNoSession(timeout = 30_000): Promise<void> {
+  async waitForNoSession(timeout = patient(30_000)): Promise<void> {
     await this.page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout });
   }
 
