@@ -20,6 +20,8 @@ export interface GdbStubOptions {
    * program exited. Returns true when the stop is such an ending.
    */
   isEnding?: (stop: StopEvent) => boolean;
+  /** Each stop gdb is told of (a front end showing the machine refreshes its view). */
+  onStop?: (stop: StopEvent) => void;
 }
 
 /** Packets at most this long are accepted (gdb sends far less); a longer one is dropped. */
@@ -410,6 +412,7 @@ export class GdbStub {
 
   /** The stop reply; also a console line when the CPU changed mode since gdb read the description. */
   private reportStop(stop: StopEvent): void {
+    this.options.onStop?.(stop);
     const mode = cpuMode(this.machine.getRegisters());
     if (this.modeAtConnect && gdbArchitecture(mode) !== gdbArchitecture(this.modeAtConnect)) {
       this.send('O' + Buffer.from(`Bootvisor: the CPU is in ${mode} mode now: set architecture ${gdbArchitecture(mode)}\n`, 'latin1').toString('hex'));

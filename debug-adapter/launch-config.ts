@@ -21,6 +21,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   cwd?: unknown;
   cmdline?: unknown;
   modules?: unknown;
+  gdbPort?: unknown;
 }
 
 export interface AssemblerSpec {
@@ -48,6 +49,8 @@ export interface LaunchConfig {
   cmdline?: string;
   /** Module files for a multiboot kernel, absolute, in order. */
   modules?: string[];
+  /** gdb drives the guest through a stub on this port (0: any free one); VS Code shows screen and COM1. */
+  gdbPort?: number;
 }
 
 /**
@@ -170,5 +173,13 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     modules = (args.modules as string[]).map((m) => path.resolve(cwd, m));
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules };
+  let gdbPort: number | undefined;
+  if (args.gdbPort !== undefined) {
+    if (typeof args.gdbPort !== 'number' || !Number.isInteger(args.gdbPort) || args.gdbPort < 0 || args.gdbPort > 65535) {
+      fail(`"gdbPort" is the TCP port gdb attaches to (target remote :PORT), 0-65535; 0 picks a free one (got ${JSON.stringify(args.gdbPort)}).`);
+    }
+    gdbPort = args.gdbPort;
+  }
+
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort };
 }

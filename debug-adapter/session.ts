@@ -42,6 +42,7 @@ import { ExpressionError } from '../common/expression';
 import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { createMultibootMachine } from '../common/multiboot-boot';
+import { GdbStub } from '../common/gdb-stub';
 import { outputProblem } from '../common/input-file';
 import { EventTally, instructionBehindStop } from '../common/exit-report-builder';
 import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
@@ -63,6 +64,8 @@ const THREAD_ID = 1;
 
 /** After the session has ended (terminated event), the client disconnects; if it never does, the adapter goes anyway. */
 const EXIT_AFTER_END_MS = 5000;
+/** Requests that run or stop the guest: gdb's while it is attached (launch attribute gdbPort). */
+const GDB_DRIVES = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'pause', 'goto', 'restart']);
 
 /** Error ids (the DAP `id` of error responses), so clients and tests can tell failures apart. */
 export const ERR = {
@@ -119,6 +122,8 @@ export class BootvisorSession extends LoggingDebugSession {
   private runtime?: Runtime;
   private config?: LaunchConfig;
   private program?: LoadedProgram;
+  /** The gdb stub driving the guest (launch attribute gdbPort), while gdb is attached or awaited. */
+  private gdb?: { port: number; stub: GdbStub };
   private configurationDone?: () => void;
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
   private serialFile?: number;
@@ -141,6 +146,9 @@ export class BootvisorSession extends LoggingDebugSession {
   protected dispatchRequest(request: DebugProtocol.Request): void {
     try {
       checkArguments(request);
+      if (this.gdb && GDB_DRIVES.has(request.command)) {
+        throw new RequestError(ERR.request, `gdb is attached (port ${this.gdb.port}) and drives the guest: continue, step and pause in gdb, or detach there to hand it back.`);
+      }
       super.dispatchRequest(request);
     } catch (e) {
       this.failRequest(request, e);
@@ -282,7 +290,43 @@ export class BootvisorSession extends LoggingDebugSession {
     this.sendEvent(new InitializedEvent());
     await Promise.race([this.configured, new Promise((r) => setTimeout(r, 5000))]);
     this.sendResponse(response);
+    if (this.config.gdbPort !== undefined && !this.noDebug) {
+      void this.underGdb(this.config.gdbPort);
+      return;
+    }
     this.runtime.start(this.config.stopOnEntry && !this.noDebug);
+  }
+
+  /** `gdbPort`: the guest waits for gdb, which drives it until it detaches (then VS Code does) or it ends. */
+  private async underGdb(port: number): Promise<void> {
+    const rt = this.rt();
+    const stub = new GdbStub(rt.currentMachine, {
+      port,
+      log: (line) => this.sendEvent(new OutputEvent(`Bootvisor: ${line}\n`, 'console')),
+      onStop: () => this.sendEvent(new StoppedEvent('pause', THREAD_ID, 'stopped by gdb')),
+    });
+    let bound: number;
+    try {
+      bound = await stub.listen();
+    } catch (e) {
+      this.sendEvent(new OutputEvent(`Bootvisor: ${(e as Error).message}; VS Code drives the guest instead.\n`, 'stderr'));
+      rt.start(true);
+      return;
+    }
+    this.gdb = { port: bound, stub };
+    this.sendEvent(new OutputEvent(`Bootvisor: waiting for gdb on 127.0.0.1:${bound} (gdb: target remote :${bound}); it drives the guest, VS Code shows its screen and COM1.\n`, 'console'));
+    const end = await stub.session();
+    this.gdb = undefined;
+    if (end.kind === 'stopped') {
+      const stop = end.stop;
+      this.guestEnded({ stop, exitCode: stop.exitCode, message: stop.reason === 'guest-exit' ? `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).` : `The run ended under gdb (${stop.reason}).` });
+    } else if (end.kind === 'detached') {
+      this.sendEvent(new OutputEvent('Bootvisor: gdb detached; the guest runs on under VS Code.\n', 'console'));
+      rt.continue();
+    } else {
+      this.sendEvent(new OutputEvent(`Bootvisor: gdb ${end.kind === 'killed' ? 'killed the run' : 'went away'}; VS Code drives the guest again.\n`, 'console'));
+      this.sendEvent(new StoppedEvent('pause', THREAD_ID, 'gdb left'));
+    }
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse): void {
@@ -435,6 +479,7 @@ export class BootvisorSession extends LoggingDebugSession {
   private guestShutDown = false;
 
   private shutdownGuest(): void {
+    this.gdb?.stub.shutdown();
     if (this.guestShutDown) return;
     this.guestShutDown = true;
     this.launching.abort();

@@ -2,18 +2,14 @@
 // function, read variables and parameters, next/step, a hardware watchpoint), a boot sector in real mode
 // (i8086 disassembly at the linear CS:IP) and across its switch to protected mode; and Ctrl-C, raw.
 import * as assert from 'assert';
-import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
 import { buildKernel, kernelDir } from '../kernels/build';
+import { gdbBatch as gdb, requireGdb } from '../kernels/gdb-batch';
 import { CLI, EXAMPLES } from './harness';
-
-function requireGdb(): void {
-  const r = spawnSync('gdb', ['--version']);
-  if (r.error) throw new Error('gdb is not installed: run scripts/install-test-deps.sh (or sudo apt-get install gdb)');
-}
 
 interface Stubbed {
   port: number;
@@ -38,24 +34,6 @@ function startStub(args: string[]): Promise<Stubbed> {
       }
     });
     child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
-  });
-}
-
-/** gdb -batch with these commands against the stub; its whole output. Bounded by a generous host limit. */
-function gdb(port: number, commands: string[], file?: string): Promise<string> {
-  const args = ['-batch', '-nx', '-ex', 'set confirm off', '-ex', `target remote :${port}`, ...commands.flatMap((c) => ['-ex', c])];
-  if (file) args.push(file);
-  return new Promise((resolve, reject) => {
-    const child = spawn('gdb', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
   });
 }
 

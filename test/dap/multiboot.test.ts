@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { buildKernel } from '../kernels/build';
+import { gdbBatch, requireGdb } from '../kernels/gdb-batch';
 import { eachTestSession } from './dap-session';
 
 function symbol(elf: string, name: string): number {
@@ -47,6 +48,29 @@ describe('debugging a multiboot kernel', function () {
     const console = s.outputs.join('');
     assert.match(console, /cmdline \[bare\.elf from launch\.json\]/);
     assert.match(console, /\[mod\.txt\] 12 bytes, page-aligned: yes, after the kernel: yes, first line: module text/);
+    assert.match(console, /bye/);
+  });
+
+  it('"gdbPort": gdb drives the guest (VS Code\'s continue is refused meanwhile), and its detach hands the guest back', async () => {
+    requireGdb();
+    const s = session();
+    const elf = buildKernel(s.cwd, 'bare', ['bare.c'], '-O0');
+    await s.launch({ program: 'bare.elf', gdbPort: 0 });
+    let port: number | undefined;
+    for (let i = 0; i < 200 && port === undefined; i++) {
+      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(s.outputs.join(''));
+      if (m) port = Number(m[1]);
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(port, s.outputs.join(''));
+    await assert.rejects(s.dc.continueRequest({ threadId: 1 }), /gdb is attached \(port \d+\) and drives the guest/);
+    const ended = s.dc.waitForEvent('terminated', 60000);
+    const out = await gdbBatch(port, ['break kmain', 'continue', 'print/x magic', 'detach'], elf);
+    assert.match(out, /Breakpoint 1, kmain \(magic=732803074/, out);
+    assert.match(out, /\$1 = 0x2badb002/, out);
+    await ended;
+    const console = s.outputs.join('');
+    assert.match(console, /gdb detached; the guest runs on under VS Code/);
     assert.match(console, /bye/);
   });
 
