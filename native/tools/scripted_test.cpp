@@ -297,6 +297,17 @@ void testKvmExits() {
   check(!o.returnToCaller && r.mmio.data[0] == 0xAB && h.log.back() == "mmio read 0xfee00000",
         "kvm exits: MMIO beyond RAM goes to the handler");
 
+  // Device memory (the VGA's planes): inside RAM's range, but every access belongs to the handler.
+  mem.setDevice(0xA0000, 0x10000, true);
+  r.mmio.phys_addr = 0xA0010; r.mmio.len = 1; r.mmio.is_write = 1; r.mmio.data[0] = 0x5A;
+  o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
+  const bool devWrite = !o.returnToCaller && h.log.back() == "mmio write 0xa0010=0x5a" && mem.read8(0xA0010) == 0;
+  r.mmio.is_write = 0; r.mmio.data[0] = 0;
+  o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
+  check(devWrite && !o.returnToCaller && r.mmio.data[0] == 0xAB && h.log.back() == "mmio read 0xa0010",
+        "kvm exits: reads and writes of device pages go to the handler, not to RAM", h.log.back());
+  mem.setDevice(0xA0000, 0x10000, false);
+
   r.exit_reason = KVM_EXIT_DEBUG;
   r.debug.arch.exception = 3; r.debug.arch.pc = 0x7C12; r.debug.arch.dr6 = 0;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
