@@ -2,11 +2,13 @@
 // references it measures in the same run. To add a suite, add a line to SUITES.
 import { cpuBench } from './cpu';
 import { dapBench } from './dap';
+import { keyLatencyBench } from './key-latency';
 import { startupBench } from './startup';
 
 const SUITES: { name: string; run: () => Promise<void> }[] = [
   { name: 'cpu', run: cpuBench },
   { name: 'dap', run: dapBench },
+  { name: 'keys', run: keyLatencyBench },
   { name: 'startup', run: startupBench },
 ];
 

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import {
   KEYS_REQUEST, RESET_REQUEST, SCREEN_FRAME_REQUEST, SERIAL_INPUT_REQUEST,
-  type KeysRequestArgs, type ScreenFrameArgs, type ScreenFrameBody, type SerialInputArgs, type StatusEventBody,
+  type KeysRequestArgs, type ScreenFrameArgs, type ScreenFrameBody, type ScreenFrameEventBody, type SerialInputArgs, type StatusEventBody,
 } from '../common/dap-protocol';
 import type { ScreenFrame } from '../common/api';
 import { encodeFrame, ScreenState } from '../common/screen-wire';
@@ -103,6 +103,22 @@ export class GuestSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * A frame the adapter pushed as the guest changed the screen: applied at once (no request between a key and
+   * its pixels). One built on another frame than the one held, or arriving while a request is out, is
+   * covered by asking for the screen instead.
+   */
+  onPushedFrame(body: ScreenFrameEventBody): void {
+    if (this.state === 'ended') return;
+    const { baseGeneration, ...frame } = body;
+    if (this.refreshing || (baseGeneration !== undefined && baseGeneration !== this.screen.generation)) {
+      this.refreshScreen();
+      return;
+    }
+    if (this.screen.apply(frame)) this.frameEmitter.fire(frame);
+    else this.refreshScreen();
+  }
+
   onStatus(status: StatusEventBody): void {
     // Only the speed: whether the guest runs is told by stopped/continued events, which a late status must not undo.
     this.status = status;
@@ -154,7 +170,7 @@ export class GuestSession implements vscode.Disposable {
    */
   private async fetchFrame(): Promise<ScreenFrameBody | undefined> {
     const ask = (sinceGeneration: number | undefined): Thenable<ScreenFrameBody | undefined> =>
-      this.session.customRequest(SCREEN_FRAME_REQUEST, { sinceGeneration } satisfies ScreenFrameArgs).then(
+      this.session.customRequest(SCREEN_FRAME_REQUEST, { sinceGeneration, push: true } satisfies ScreenFrameArgs).then(
         (body) => body as ScreenFrameBody,
         () => undefined,
       );

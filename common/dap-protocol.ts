@@ -26,6 +26,8 @@ export const SCREEN_FRAME_REQUEST = 'bootvisor/screenFrame';
 export interface ScreenFrameArgs {
   /** The generation the client holds (from its last frame); absent: a whole frame. */
   sinceGeneration?: number;
+  /** From now on, push every change as a SCREEN_FRAME_EVENT (built on the frames sent before). */
+  push?: boolean;
 }
 export type { ScreenFrameBody } from './screen-wire';
 
@@ -49,6 +51,15 @@ export const RESET_REQUEST = 'bootvisor/reset';
 
 /** Custom event: the screen changed (coalesced); the client asks for it with SCREEN_REQUEST. */
 export const SCREEN_CHANGED_EVENT = 'bootvisor/screenChanged';
+
+/**
+ * Custom event, beside SCREEN_CHANGED_EVENT: the frame itself, pushed as soon as the guest changed the screen
+ * (no request on the way from a key to the pixels), once the client asked for it (ScreenFrameArgs.push).
+ * Only what changed since `baseGeneration`, the generation of the frame the adapter last sent (event or
+ * SCREEN_FRAME_REQUEST's answer); a client holding another one asks for a whole frame instead.
+ */
+export const SCREEN_FRAME_EVENT = 'bootvisor/frame';
+export type ScreenFrameEventBody = import('./screen-wire').ScreenFrameBody & { baseGeneration?: number };
 
 /** Custom event: bytes the guest sent to COM1. */
 export const SERIAL_EVENT = 'bootvisor/serial';

@@ -123,15 +123,18 @@ export class ScreenState {
     let pixels: Uint8Array | undefined;
     if (body.kind === 'graphics') {
       const rect = fromBase64(body.pixels ?? '');
-      if (!body.dirty) pixels = rect.length === body.width * body.height ? rect : undefined;
-      else if (sameShape && before?.pixels && rect.length === body.dirty.width * body.dirty.height) {
-        const whole = before.pixels;
-        const d = body.dirty;
-        for (let y = 0; y < d.height; y++) whole.set(rect.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * body.width + d.x);
-        pixels = whole;
+      const d = body.dirty;
+      // A change of mode comes as a "change" that covers the whole picture: it is a whole frame.
+      if (!d || (d.x === 0 && d.y === 0 && d.width === body.width && d.height === body.height)) {
+        pixels = rect.length === body.width * body.height ? rect : undefined;
+      } else if (sameShape && before?.pixels && rect.length === d.width * d.height) {
+        const all = before.pixels;
+        for (let y = 0; y < d.height; y++) all.set(rect.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * body.width + d.x);
+        pixels = all;
       }
       if (!pixels) return undefined;
-    } else if (body.dirty && !sameShape) return undefined;
+    }
+    // Text frames carry every cell, so one applies after a change of mode too.
     const cells = body.cells !== undefined ? bytesToCells(fromBase64(body.cells)) : sameShape ? before?.cells : undefined;
     if (body.kind === 'text' && !cells) return undefined;
     const { cells: _c, font: _f, palette: _p, pixels: _x, lines, ...rest } = body;

@@ -28,6 +28,8 @@ import {
   KeysRequestArgs,
   RESET_REQUEST,
   SCREEN_CHANGED_EVENT,
+  SCREEN_FRAME_EVENT,
+  type ScreenFrameEventBody,
   SCREEN_FRAME_REQUEST,
   SCREEN_REQUEST,
   ScreenFrameArgs,
@@ -354,11 +356,36 @@ export class BootvisorSession extends LoggingDebugSession {
       else this.writeSerialFile(bytes);
     });
     rt.on('debugcon', (bytes) => this.sendEvent(new OutputEvent(Buffer.from(bytes).toString('latin1'), 'stdout')));
-    rt.on('screen', () => this.sendEvent(new Event(SCREEN_CHANGED_EVENT)));
+    rt.on('screen', () => {
+      this.sendEvent(new Event(SCREEN_CHANGED_EVENT));
+      this.pushFrame();
+    });
     const backend = rt.currentMachine.backend;
     const clock = this.config?.clock;
     rt.on('status', (s) => this.sendEvent(new Event(STATUS_EVENT, { backend, clock, ...s })));
     rt.on('ended', (end) => this.guestEnded(end));
+  }
+
+  /** The generation of the last frame the client was sent: pushed frames carry only what changed since. */
+  private sentGeneration: number | undefined;
+
+  /** The client asked for pushed frames (ScreenFrameArgs.push). */
+  private pushFrames = false;
+
+  private pushFrame(): void {
+    const m = this.runtime?.currentMachine;
+    if (!m || !this.pushFrames) return;
+    const base = this.sentGeneration;
+    let frame;
+    try {
+      frame = m.screenFrame(base);
+    } catch {
+      return; // the machine is going away: the session's end says the rest
+    }
+    if (frame.generation === base) return;
+    this.sentGeneration = frame.generation;
+    const body: ScreenFrameEventBody = { ...encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined), baseGeneration: base };
+    this.sendEvent(new Event(SCREEN_FRAME_EVENT, body));
   }
 
   private guestEnded(end: GuestEnd): void {
@@ -972,9 +999,11 @@ export class BootvisorSession extends LoggingDebugSession {
         }
         case SCREEN_FRAME_REQUEST: {
           const since = ((args ?? {}) as ScreenFrameArgs).sinceGeneration;
+          if (((args ?? {}) as ScreenFrameArgs).push === true) this.pushFrames = true;
           if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) throw new RequestError(ERR.request, 'sinceGeneration must be a generation from an earlier frame (a whole number).');
           const m = this.machine();
           const frame = m.screenFrame(since);
+          this.sentGeneration = frame.generation;
           response.body = encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined);
           break;
         }

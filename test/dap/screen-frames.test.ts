@@ -9,6 +9,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ScreenRenderer, renderFrame } from '../../common/screen-render';
 import { ScreenState, type ScreenFrameBody } from '../../common/screen-wire';
+import type { ScreenFrameEventBody } from '../../common/dap-protocol';
 import { PROGRAMS, REPO } from './nasm-fixture';
 
 const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
@@ -106,5 +107,38 @@ describe('debug adapter: screen frames', function () {
     assert.strictEqual(change.body.palette, undefined, 'the palette did not change, so it does not travel');
     console.log(`      one pixel plotted: a ${d.width}x${d.height} rectangle, ${change.bytes} bytes of JSON`);
     await sameAsWhole(state, renderer, change.body);
+  });
+
+  it('pushes each change as a frame event, built on the frame sent before: applied in order, they draw what a whole frame draws', async () => {
+    const pushed: ScreenFrameEventBody[] = [];
+    dc.on('bootvisor/frame', (e: DebugProtocol.Event) => pushed.push(e.body as ScreenFrameEventBody));
+    await launch(PLOT);
+    const state = new ScreenState();
+    const renderer = new ScreenRenderer();
+    renderer.render(state.apply((await dc.customRequest('bootvisor/screenFrame', { push: true })).body as ScreenFrameBody)!);
+    let held = 0;
+    let drawn: ReturnType<ScreenRenderer['render']> | undefined;
+    const drain = (): void => {
+      for (; held < pushed.length; held++) {
+        const { baseGeneration, ...body } = pushed[held];
+        assert.strictEqual(baseGeneration, state.generation, `frame ${held} builds on the one before it`);
+        const applied = state.apply(body);
+        assert.ok(applied, `frame ${held} applies`);
+        drawn = renderer.render(applied!);
+      }
+    };
+    const until = async (what: string, ok: () => boolean): Promise<void> => {
+      for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.ok(ok(), what);
+    };
+    // No request: the frames come by themselves as the guest draws.
+    await until('mode 13h filled with colour 1, pushed', () => (drain(), state.frame?.kind === 'graphics' && !!state.frame.pixels?.every((p) => p === 1)));
+    const before = pushed.length;
+    await dc.customRequest('bootvisor/keys', { text: 'A' });
+    await until('the plotted pixel, pushed', () => (drain(), state.frame?.pixels?.[100 * 320 + 65] !== 1));
+    const change = pushed.slice(before).find((f) => f.dirty && f.dirty.width > 0);
+    assert.ok(change && change.dirty!.width * change.dirty!.height < (320 * 200) / 4, `a key's change travels as a small rectangle: ${JSON.stringify(change?.dirty)}`);
+    const whole = renderFrame(new ScreenState().apply((await frame()).body)!);
+    assert.ok(drawn && Buffer.from(drawn.rgba).equals(Buffer.from(whole.rgba)), 'drawn from the pushed frames, the picture differs from a whole frame');
   });
 });
