@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # npm run fuzz [-- TARGET...]: runs fuzz targets for FUZZ_SECONDS each (default 60) and prints, per target,
-# executions, executions per second and coverage. Targets (default: pc napi):
+# executions and executions per second, with the load average; for pc also per CPU second (the rate per
+# core, which a loaded host does not halve) and coverage. Targets (default: all four):
 #   pc    native/tools/fuzz_pc.cpp, the whole PC (vCPU, devices, BIOS, snapshots, debugger calls) built from
 #         the VMM's sources (not the addon) under libFuzzer + AddressSanitizer + UBSan (Debian's clang). A
 #         crash, hang (> 10 s for one input), sanitizer report or broken invariant stops it with the
 #         reproducer in build/fuzz/ (rerun: build/fuzz/fuzz_pc FILE).
 #   napi  scripts/fuzz-napi.js: random calls with random arguments on the addon's surface, in a child Node.
-# Other targets add a case below and a line to `all`.
+#   dap, lsp  test/fuzz/protocol-fuzz.ts: the debug adapter (with a guest launched) and the language server
+#         fed random and mutated messages, probed after each input (needs `npx tsc -b` first).
+# Other targets add a case below and a name to `all`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(pc napi)
+all=(pc napi dap lsp)
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all[@]}")
 
 find_clang() {
   for c in clang++ clang++-16 clang++-15 clang++-14; do
@@ -38,6 +42,13 @@ need_clang() {
       exit 1
     }
   fi
+}
+
+# "N exec per CPU second (user+sys), load average L": the rate per core, which a loaded host does not halve.
+cpuRate() {  # EXECUTIONS FILE-WITH-"user sys"
+  local load
+  load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+  awk -v n="$1" -v load="$load" '{ t = $1 + $2; printf "%d exec per CPU second (%.1f s user+sys), load average %s", (t > 0 ? n / t : 0), t, load }' "$2"
 }
 
 # The VMM's sources as the addon lists them, without the N-API binding; objects are kept between runs.
@@ -77,40 +88,59 @@ run_pc() {
   fi
   set +e
   # One input may run for at most 4,000 guest instructions; -timeout catches a run that never returns.
-  nice "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$out/" -print_final_stats=1 "$corpus" >"$log" 2>&1
+  # -entropic=0: entropic scheduling counts every feature of every run in a 4 MiB table, a fifth of the time
+  # of a target that covers thousands of edges per input. -detect_leaks=0: a leak check after every input
+  # that allocated more than it freed (the machines' first-seen tallies do) scans the whole heap, another
+  # fifth; LeakSanitizer still checks at exit.
+  local TIMEFORMAT='%U %S'
+  { time nice "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -entropic=0 -detect_leaks=0 -artifact_prefix="$out/" -print_final_stats=1 "$corpus" >"$log" 2>&1; } 2>"$out/fuzz-pc.cpu"
   status=$?
   set -e
-  local runs rate cov
+  local runs rate cov cpu
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+  cpu=$(cpuRate "${runs:-0}" "$out/fuzz-pc.cpu")
   if [[ $status -ne 0 ]]; then
     grep -E 'ERROR|SUMMARY|runtime error|fuzz_pc:|Test unit written' "$log" | head -20 >&2
     echo "fuzz pc: FAILED after ${runs:-?} executions (log: $log)" >&2
     exit "$status"
   fi
-  echo "fuzz pc: ${runs:-0} executions in ${seconds} s, ${rate:-0} exec/s, coverage ${cov:-?} (edges, features); no crash, hang, sanitizer report or broken invariant"
+  echo "fuzz pc: ${runs:-0} executions in ${seconds} s, ${rate:-0} exec/s, coverage ${cov:-?} (edges, features); ${cpu}; no crash, hang, sanitizer report or broken invariant"
 }
 
-run_napi() {
-  local log=$out/fuzz-napi.log status
+# A fuzzer in Node: NAME COMMAND...; its own last line, and the load average beside it (no per-CPU rate:
+# the machines' and servers' own threads and processes burn CPU time that is not the fuzzer's).
+run_node() {
+  local name=$1 log=$out/fuzz-$1.log status
+  shift
   set +e
-  nice node scripts/fuzz-napi.js "$seconds" >"$log" 2>&1
+  FUZZ_SECONDS=$seconds nice "$@" >"$log" 2>&1
   status=$?
   set -e
   if [[ $status -ne 0 ]]; then
     tail -20 "$log" >&2
-    echo "fuzz napi: FAILED (status $status, log: $log)" >&2
+    echo "fuzz $name: FAILED (status $status, log: $log)" >&2
     exit 1
   fi
-  tail -1 "$log"
+  echo "$(grep "^fuzz $name:" "$log" | tail -1); load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+}
+
+# The debug adapter's or the language server's message handling.
+run_protocol() {  # dap|lsp
+  if [[ ! -f out/test/fuzz/protocol-fuzz.js ]]; then
+    echo "fuzz $1: out/test/fuzz/protocol-fuzz.js is missing: compile the TypeScript first (npx tsc -b)" >&2
+    exit 1
+  fi
+  run_node "$1" node out/test/fuzz/protocol-fuzz.js "$1"
 }
 
 for t in "${targets[@]}"; do
   case $t in
     pc) run_pc ;;
-    napi) run_napi ;;
-    *) echo "fuzz: unknown target $t (pc, napi)" >&2; exit 64 ;;
+    napi) run_node napi node scripts/fuzz-napi.js "$seconds" ;;
+    dap | lsp) run_protocol "$t" ;;
+    *) echo "fuzz: unknown target $t (${all[*]})" >&2; exit 64 ;;
   esac
 done

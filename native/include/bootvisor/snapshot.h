@@ -37,6 +37,8 @@ class SnapshotWriter {
   }
   const std::vector<uint8_t>& data() const { return buf_; }
   std::vector<uint8_t> take() { return std::move(buf_); }
+  // One allocation of about the right size instead of a dozen doublings (each a fresh large block).
+  void reserve(size_t n) { buf_.reserve(n); }
 
  private:
   std::vector<uint8_t> buf_;

@@ -281,15 +281,32 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
     return;
   }
   uint64_t from = gpa >= 14 ? gpa - 14 : 0;
+  const uint64_t end = gpa + len < mem_.size() ? gpa + len : mem_.size();
   for (uint64_t a = from; a < gpa + len; ++a) {
+    // A valid decoded instruction has the bits of all its bytes set: where a word of them is clear, none
+    // starts in those 64 bytes (a page written back by a snapshot restore skips most of its 4,096 slots).
+    if (a < end && codeBits_[a >> 6] == 0) {
+      a |= 63;
+      continue;
+    }
     CacheSlot& s = cache_[cacheIndex(uint32_t(a))];
     if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) {
       s.mode = 0xFF;
       ++cpu_.codeGen;
     }
   }
-  // No valid decoded instruction covers the written bytes any more.
-  for (uint64_t a = gpa; a < gpa + len && a < mem_.size(); ++a) codeBits_[a >> 6] &= ~(1ull << (a & 63));
+  // No valid decoded instruction covers the written bytes any more. Whole words at once, and only words
+  // with bits set are written (the bitmap's untouched pages stay unallocated).
+  for (uint64_t a = gpa; a < end;) {
+    uint64_t& w = codeBits_[a >> 6];
+    if ((a & 63) == 0 && end - a >= 64) {
+      if (w) w = 0;
+      a += 64;
+    } else {
+      w &= ~(1ull << (a & 63));
+      ++a;
+    }
+  }
 }
 
 void SoftwareVcpuImpl::rewatch() {

@@ -40,6 +40,7 @@ uint32_t SnapshotStore::take(GuestMemory& mem, std::vector<uint8_t> state) {
     s.pages.push_back(p);
   }
   bytes_ += state.size();
+  lastStateBytes_ = state.size();
   s.state = std::move(state);
   return id;
 }

@@ -27,6 +27,7 @@ class SnapshotStore {
   const std::vector<uint8_t>* restore(uint32_t id, GuestMemory& mem);
   void drop(uint32_t id, GuestMemory& mem);
   size_t bytes() const { return bytes_; }
+  size_t lastStateBytes() const { return lastStateBytes_; }  // the newest state blob's size, to reserve for the next
   bool has(uint32_t id) const { return snaps_.count(id) != 0; }
 
   // For tests that bound the store by counts rather than host time.
@@ -53,6 +54,7 @@ class SnapshotStore {
   size_t bytes_ = 0;
   size_t versionCount_ = 0;
   size_t lastRestorePages_ = 0;
+  size_t lastStateBytes_ = 0;
 };
 
 }  // namespace bv

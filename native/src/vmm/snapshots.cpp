@@ -12,6 +12,7 @@ constexpr uint32_t kFormat = 3;
 uint32_t Machine::snapshot() {
   Impl& m = *impl_;
   SnapshotWriter w;
+  w.reserve(m.snapshots.lastStateBytes() + 4096);  // the disk's written sectors may have grown a little
   w.section("machine");
   w.u32(kFormat);
   if (m.virtualTime()) m.syncTsc();  // the TSC saved holds the time skipped so far
