@@ -62,6 +62,7 @@ describe('cli hostile input', function () {
         assert.match(stderr, /interrupted while nasm assembled .*runaway\.asm; nasm was stopped/);
       } else {
         assert.strictEqual(status, 128 + (signal === 'SIGTERM' ? 15 : 1), stderr);
+        assert.match(stderr, new RegExp(`bootvisor: ended by ${signal}; nasm \\(if it ran\\) was stopped`));
       }
       await clean();
     });
