@@ -1,8 +1,8 @@
 // A short run of `npm run fuzz` (scripts/fuzz.sh): the whole-PC libFuzzer target (native/tools/fuzz_pc.cpp:
 // random code, port I/O, IRQs, BIOS calls with random registers and buffers, snapshots and restores, the
-// debugger's calls) and the N-API surface fuzzer (scripts/fuzz-napi.js). Nothing may crash, hang, trip
-// ASan/UBSan or break an invariant (the BIOS ROM changes only through the debugger). The PC target needs clang
-// with libFuzzer; the test says so when it skips that part.
+// debugger's calls), the N-API surface fuzzer (scripts/fuzz-napi.js) and a protocol fuzzer (test/fuzz/).
+// Nothing may crash, hang, trip ASan/UBSan or break an invariant (the BIOS ROM changes only through the
+// debugger). The PC target needs clang with libFuzzer; the test says so when it skips that part.
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -50,5 +50,12 @@ describe('fuzzing (npm run fuzz)', function () {
     const m = /^fuzz napi: (\d+) calls on (\d+) machines/m.exec(out);
     assert.ok(m, `no figures in the output:\n${out}`);
     assert.ok(Number(m[1]) > 100 && Number(m[2]) > 0, out);
+  });
+
+  it('runs the language server\'s protocol fuzzer too, with its figures and the load average', () => {
+    const out = fuzz('lsp', 2);
+    const m = /^fuzz lsp: (\d+) executions in [\d.]+ s \(([\d.]+) exec\/s, .*every probe answered; load average [\d.]+/m.exec(out);
+    assert.ok(m, `no figures in the output:\n${out}`);
+    assert.ok(Number(m[1]) > 0, out);
   });
 });
