@@ -44,6 +44,8 @@ export interface RunOptions {
   modules?: string[];
   /** Wait for gdb on this TCP port (127.0.0.1) before the guest runs; it drives the run. */
   gdb?: number;
+  /** An ELF whose symbols and DWARF lines name the code (a kernel's own are used without it). */
+  symbols?: string;
 }
 
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; options: RunOptions };
@@ -85,6 +87,7 @@ Options:
   --guest-exit qemu|verbatim  how a guest's write of V to port 0xF4 becomes the exit status (default qemu)
   --cmdline TEXT              a multiboot kernel's command line (after the kernel's name, as GRUB gives it)
   --module FILE               hand FILE to a multiboot kernel as a module (repeat for more, in order)
+  --symbols FILE.elf          name stops by this ELF's functions and C lines (a kernel's own are used anyway)
   --gdb PORT                  wait for gdb (target remote :PORT, on 127.0.0.1) before the first instruction
   --quiet                     say nothing unless something went wrong
   -h, --help                  show this help
@@ -135,6 +138,7 @@ const VALUE_OPTIONS: Record<string, string> = {
   '--cmdline': 'TEXT',
   '--module': 'FILE',
   '--gdb': 'PORT',
+  '--symbols': 'FILE.elf',
 };
 const FLAG_OPTIONS = new Set(['--no-signature-check', '--stop-on-unhandled-port', '--quiet', '--help', '-h']);
 
@@ -329,6 +333,10 @@ export function parseArgs(argv: readonly string[]): Command {
         break;
       case '--cmdline':
         o.cmdline = value;
+        break;
+      case '--symbols':
+        if (value === '' || value === '-') throw usage('--symbols needs an ELF file');
+        o.symbols = value;
         break;
       case '--gdb':
         o.gdb = parseNumber(arg, value, 'a TCP port', 0, 65535, true);

@@ -270,6 +270,27 @@ function kernelLine(input: string, p: MultibootPlacement): string {
   return `loading ${input} as a multiboot kernel: ${hex(p.kernelStart)}-${hex(p.kernelEnd)}, entry ${hex(p.entry)}${mods}, information at ${hex(p.infoAddress)}`;
 }
 
+/**
+ * Stops named by an ELF's functions and DWARF lines: the kernel's own, or --symbols'. HLT, OUT and a port
+ * nobody serves stop past their instruction: the byte before is inside it.
+ */
+function elfLocator(o: RunOptions, loaded: Loaded, stop: StopEvent): Locator | undefined {
+  if (!loaded.kernel && !o.symbols) return undefined;
+  const { ElfDebugInfo } = require('../common/elf-debug-info') as typeof import('../common/elf-debug-info');
+  let info: import('../common/elf-debug-info').ElfDebugInfo;
+  try {
+    info = o.symbols ? ElfDebugInfo.fromFile(o.symbols) : new ElfDebugInfo(loaded.kernel!.bytes);
+  } catch (e) {
+    throw new CliError(ExitStatus.noInput, `--symbols ${o.symbols}: ${(e as Error).message}`);
+  }
+  const after = stop.reason === 'hlt-cli' || stop.reason === 'guest-exit' || stop.reason === 'unhandled-port';
+  return (linear) => {
+    const place = info.placeOf(after && linear === stop.linear ? linear - 1 : linear);
+    if (!place || (!place.file && !place.symbol)) return undefined;
+    return { file: place.file ?? o.symbols ?? o.input, line: place.line ?? 0, text: place.symbol };
+  };
+}
+
 /** One byte of guest memory, or undefined where there is none. */
 function peek(m: BootvisorMachine, linear: number): number | undefined {
   try {
@@ -475,7 +496,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     let stopSource: number | undefined;
     const stopSourceLinear = (): number =>
       (stopSource ??= reportBuilder().instructionBehindStop(stop, loadSources()?.listing, (linear) => peek(m, linear)));
-    const locate: Locator = (linear) => loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
+    const elfPlace = elfLocator(o, loaded, stop);
+    const locate: Locator = (linear) => elfPlace?.(linear) ?? loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
 
     const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
       .filter(Boolean)

@@ -1,0 +1,266 @@
+// DWARF line tables (.debug_line, versions 2 to 5, 32-bit DWARF) as gcc, clang and nasm -F dwarf write them:
+// the rows of every sequence, and the two questions a debugger asks of them: which source line an address
+// is on, and which addresses start a source line. No DWARF reader on npm reads native ELF (the one VS Code
+// ships is for WebAssembly), so this is ours; test/cli/dwarf-line.test.ts checks it against binutils'
+// addr2line on gcc's DWARF 4 and 5 and nasm's. Malformed input ends a unit early; nothing throws out.
+
+export interface LineRow {
+  address: number;
+  /** The source file: its directory joined to its name, as the compiler recorded them. */
+  file: string;
+  line: number;
+  column: number;
+  isStmt: boolean;
+  /** The address just past a sequence (no code of its own). */
+  endSequence: boolean;
+}
+
+class Reader {
+  at: number;
+  constructor(
+    readonly b: Uint8Array,
+    at = 0,
+  ) {
+    this.at = at;
+  }
+  get done(): boolean {
+    return this.at >= this.b.length;
+  }
+  u8(): number {
+    if (this.at >= this.b.length) throw new RangeError('past the end');
+    return this.b[this.at++];
+  }
+  u16(): number {
+    return this.u8() | (this.u8() << 8);
+  }
+  u32(): number {
+    return (this.u16() | (this.u16() << 16)) >>> 0;
+  }
+  uleb(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.u8();
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (!(byte & 0x80)) return result;
+    }
+    return result;
+  }
+  sleb(): number {
+    let result = 0;
+    let scale = 1;
+    let byte = 0;
+    for (let i = 0; i < 10; i++) {
+      byte = this.u8();
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (!(byte & 0x80)) break;
+    }
+    return byte & 0x40 ? result - scale : result;
+  }
+  cstr(): string {
+    const start = this.at;
+    while (this.at < this.b.length && this.b[this.at] !== 0) this.at++;
+    const s = Buffer.from(this.b.buffer, this.b.byteOffset + start, this.at - start).toString('utf8');
+    this.at++;
+    return s;
+  }
+  skip(n: number): void {
+    this.at += n;
+  }
+}
+
+const join = (dir: string, name: string): string => (name.startsWith('/') || !dir ? name : `${dir.replace(/\/$/, '')}/${name}`);
+
+function strAt(section: Uint8Array, offset: number): string {
+  return offset < section.length ? new Reader(section, offset).cstr() : '';
+}
+
+/** DWARF 5 entry formats: (content type, form) pairs; returns the path and directory index of one entry. */
+function readEntry(r: Reader, formats: [number, number][], strs: { line: Uint8Array; str: Uint8Array }): { path: string; dir: number } {
+  let p = '';
+  let dir = 0;
+  for (const [content, form] of formats) {
+    let value: number | string = 0;
+    switch (form) {
+      case 0x08: value = r.cstr(); break; // string
+      case 0x1f: value = strAt(strs.line, r.u32()); break; // line_strp
+      case 0x0e: value = strAt(strs.str, r.u32()); break; // strp
+      case 0x0f: value = r.uleb(); break; // udata
+      case 0x0b: value = r.u8(); break; // data1
+      case 0x05: value = r.u16(); break; // data2
+      case 0x06: value = r.u32(); break; // data4
+      case 0x07: r.skip(8); break; // data8
+      case 0x1e: r.skip(16); break; // data16 (MD5)
+      case 0x09: r.skip(r.uleb()); break; // block
+      default: throw new RangeError(`form 0x${form.toString(16)} in a line table header`);
+    }
+    if (content === 1) p = String(value);
+    if (content === 2) dir = Number(value);
+  }
+  return { path: p, dir };
+}
+
+/** Every row of every unit in a .debug_line section. */
+export function readLineRows(debugLine: Uint8Array, debugLineStr: Uint8Array = new Uint8Array(0), debugStr: Uint8Array = new Uint8Array(0)): LineRow[] {
+  const rows: LineRow[] = [];
+  let unit = 0;
+  while (unit + 4 <= debugLine.length) {
+    const r = new Reader(debugLine, unit);
+    const length = r.u32();
+    if (length === 0xffffffff || length < 2) break; // 64-bit DWARF: not from a 32-bit kernel
+    const end = Math.min(debugLine.length, unit + 4 + length);
+    try {
+      readUnit(new Reader(debugLine.subarray(0, end), r.at), rows, { line: debugLineStr, str: debugStr });
+    } catch {
+      // A broken unit: what it produced so far stays.
+    }
+    unit = unit + 4 + length;
+  }
+  return rows;
+}
+
+function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uint8Array }): void {
+  const version = r.u16();
+  if (version < 2 || version > 5) return;
+  if (version >= 5) r.skip(2); // address_size, segment_selector_size
+  const headerLength = r.u32();
+  const programStart = r.at + headerLength;
+  const minInst = r.u8();
+  if (version >= 4) r.u8(); // maximum_operations_per_instruction (VLIW only)
+  const defaultIsStmt = r.u8() !== 0;
+  const lineBase = (r.u8() << 24) >> 24;
+  const lineRange = r.u8();
+  const opcodeBase = r.u8();
+  if (lineRange === 0) return;
+  const opLengths = [0];
+  for (let i = 1; i < opcodeBase; i++) opLengths.push(r.u8());
+  const dirs: string[] = [];
+  const files: string[] = [];
+  if (version >= 5) {
+    const dirFormats: [number, number][] = [];
+    for (let n = r.u8(); n > 0; n--) dirFormats.push([r.uleb(), r.uleb()]);
+    for (let n = r.uleb(); n > 0; n--) dirs.push(readEntry(r, dirFormats, strs).path);
+    const fileFormats: [number, number][] = [];
+    for (let n = r.u8(); n > 0; n--) fileFormats.push([r.uleb(), r.uleb()]);
+    for (let n = r.uleb(); n > 0; n--) {
+      const e = readEntry(r, fileFormats, strs);
+      files.push(join(dirs[e.dir] ?? '', e.path));
+    }
+  } else {
+    dirs.push(''); // index 0: the compilation directory, which v2-4 do not repeat here
+    for (let d = r.cstr(); d; d = r.cstr()) dirs.push(d);
+    files.push(''); // file numbers start at 1
+    for (let f = r.cstr(); f; f = r.cstr()) {
+      const dir = r.uleb();
+      r.uleb();
+      r.uleb();
+      files.push(join(dirs[dir] ?? '', f));
+    }
+  }
+  r.at = programStart;
+  let address = 0;
+  let file = 1;
+  let line = 1;
+  let column = 0;
+  let isStmt = defaultIsStmt;
+  const reset = (): void => {
+    address = 0;
+    file = 1;
+    line = 1;
+    column = 0;
+    isStmt = defaultIsStmt;
+  };
+  const emit = (endSequence = false): void => {
+    rows.push({ address: address >>> 0, file: files[file] ?? `file ${file}`, line, column, isStmt, endSequence });
+  };
+  while (!r.done) {
+    const op = r.u8();
+    if (op >= opcodeBase) {
+      const adjusted = op - opcodeBase;
+      address += Math.floor(adjusted / lineRange) * minInst;
+      line += lineBase + (adjusted % lineRange);
+      emit();
+      continue;
+    }
+    switch (op) {
+      case 0: {
+        const len = r.uleb();
+        const next = r.at + len;
+        const sub = len > 0 ? r.u8() : 0;
+        if (sub === 1) {
+          emit(true);
+          reset();
+        } else if (sub === 2) address = r.u32();
+        else if (sub === 3 && version < 5) {
+          const f = r.cstr();
+          const dir = r.uleb();
+          files.push(join(dirs[dir] ?? '', f));
+        }
+        r.at = next;
+        break;
+      }
+      case 1: emit(); break;
+      case 2: address += r.uleb() * minInst; break;
+      case 3: line += r.sleb(); break;
+      case 4: file = r.uleb(); break;
+      case 5: column = r.uleb(); break;
+      case 6: isStmt = !isStmt; break;
+      case 7: break;
+      case 8: address += Math.floor((255 - opcodeBase) / lineRange) * minInst; break;
+      case 9: address += r.u16(); break;
+      case 10: case 11: break;
+      case 12: r.uleb(); break;
+      default:
+        for (let i = 0; i < opLengths[op]; i++) r.uleb();
+    }
+  }
+}
+
+/** Address to line and line to addresses over the rows of a program. */
+export class LineTable {
+  /** Rows that start code, sorted by address; an end-of-sequence row closes the range before it. */
+  private readonly sorted: LineRow[];
+
+  constructor(readonly rows: LineRow[]) {
+    this.sorted = [...rows].sort((a, b) => a.address - b.address || Number(b.endSequence) - Number(a.endSequence));
+  }
+
+  /** The line an address is on: the last row at or below it in its sequence (none for line 0: code no line owns). */
+  lineAt(address: number): LineRow | undefined {
+    let lo = 0;
+    let hi = this.sorted.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid].address <= address) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    const row = this.sorted[best];
+    return row.endSequence || row.line === 0 ? undefined : row;
+  }
+
+  /** The files the table names. */
+  files(): string[] {
+    return [...new Set(this.rows.map((r) => r.file))];
+  }
+
+  /**
+   * Where a breakpoint on `file:line` goes: the statement rows of that line (several for code a compiler
+   * duplicated), else those of the next line that has code, with the line they are on. `file` matches by
+   * its whole path or, failing that, by its name.
+   */
+  addressesOf(file: string, line: number): { line: number; addresses: number[] } | undefined {
+    const base = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
+    let mine = this.rows.filter((r) => r.file === file && !r.endSequence && r.isStmt);
+    if (mine.length === 0) mine = this.rows.filter((r) => base(r.file) === base(file) && !r.endSequence && r.isStmt);
+    const lines = [...new Set(mine.map((r) => r.line))].filter((l) => l >= line).sort((a, b) => a - b);
+    if (lines.length === 0) return undefined;
+    const at = lines[0];
+    return { line: at, addresses: [...new Set(mine.filter((r) => r.line === at).map((r) => r.address))].sort((a, b) => a - b) };
+  }
+}

@@ -1,0 +1,46 @@
+// What an ELF kernel's own debug information says about an address: its function (symbol table) and its
+// source line (DWARF .debug_line). For `bootvisor run kernel.elf`, and for `--symbols kernel.elf` when a boot
+// sector loads the kernel's raw binary at the addresses it was linked for (the os-tutorial pattern).
+import { LineTable, readLineRows } from './dwarf-line';
+import { ElfSymbols } from './elf-symbols';
+import { readInputFile } from './input-file';
+import { MAX_KERNEL_BYTES } from './limits';
+
+export interface CodePlace {
+  /** The source file as the compiler recorded it (absolute when it was compiled with an absolute path). */
+  file?: string;
+  line?: number;
+  /** `kmain+0x12` */
+  symbol?: string;
+}
+
+export class ElfDebugInfo {
+  readonly symbols: ElfSymbols;
+  readonly lines: LineTable;
+
+  constructor(bytes: Uint8Array) {
+    this.symbols = new ElfSymbols(bytes);
+    this.lines = new LineTable(readLineRows(this.symbols.section('.debug_line'), this.symbols.section('.debug_line_str'), this.symbols.section('.debug_str')));
+  }
+
+  /** Reads `file` within the kernel bound (an InputFileError when it is not a readable regular file). */
+  static fromFile(file: string): ElfDebugInfo {
+    return new ElfDebugInfo(readInputFile(file, 'an ELF with symbols', MAX_KERNEL_BYTES));
+  }
+
+  /** Whether there is anything to say (symbols or lines). */
+  get empty(): boolean {
+    return this.symbols.symbols.length === 0 && this.lines.rows.length === 0;
+  }
+
+  placeOf(address: number): CodePlace | undefined {
+    const row = this.lines.lineAt(address);
+    const sym = this.symbols.symbolAt(address);
+    if (!row && !sym) return undefined;
+    return {
+      file: row?.file,
+      line: row?.line,
+      symbol: sym ? (sym.offset ? `${sym.symbol.name}+0x${sym.offset.toString(16)}` : sym.symbol.name) : undefined,
+    };
+  }
+}
