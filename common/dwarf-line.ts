@@ -218,6 +218,21 @@ function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uin
   }
 }
 
+/** The index of the last item at or below `address` in items sorted by address, or -1. */
+export function lastAtOrBelow(items: { address: number }[], address: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid].address <= address) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
 /** Address to line and line to addresses over the rows of a program. */
 export class LineTable {
   /** Rows that start code, sorted by address; an end-of-sequence row closes the range before it. */
@@ -229,16 +244,7 @@ export class LineTable {
 
   /** The line an address is on: the last row at or below it in its sequence (none for line 0: code no line owns). */
   lineAt(address: number): LineRow | undefined {
-    let lo = 0;
-    let hi = this.sorted.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sorted[mid].address <= address) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(this.sorted, address);
     if (best < 0) return undefined;
     const row = this.sorted[best];
     return row.endSequence || row.line === 0 ? undefined : row;

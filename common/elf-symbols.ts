@@ -1,6 +1,7 @@
 // A 32-bit little-endian ELF's sections and symbol table, read with bounds checks: what the debugger and the
 // CLI need to name an address (`kmain+0x12`) and to find the DWARF sections (common/dwarf-line.ts). A
 // malformed file gives fewer sections or symbols, never an exception past the reader.
+import { lastAtOrBelow } from './dwarf-line';
 
 export interface ElfSection {
   name: string;
@@ -84,16 +85,7 @@ export class ElfSymbols {
 
   /** The symbol an address is in (a function's or object's extent, else the nearest label below it). */
   symbolAt(address: number): { symbol: ElfSymbol; offset: number } | undefined {
-    let lo = 0;
-    let hi = this.symbols.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.symbols[mid].address <= address) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    const best = lastAtOrBelow(this.symbols, address);
     // Prefer a sized symbol that contains it among those at the same address.
     for (let i = best; i >= 0 && i > best - 8; i--) {
       const s = this.symbols[i];
