@@ -89,7 +89,25 @@ Vga::Vga(GuestMemory& memory, Clock& clock)
   mapWindow();
 }
 
-void Vga::mapWindow() { mem_.setDevice(kWindow, kPlaneSize, mode_->mode != 0x13); }
+void Vga::mapWindow() { mem_.setDevice(kWindow, kPlaneSize, mode_->mode != 0x13 || unchained()); }
+
+// Mode 13h keeps its pixels in guest RAM while chain-4 is on (CPU address a is plane a & 3 at offset a >> 2, as
+// QEMU lays it out, so a picture drawn chained shows unchanged unchained);
+// turning chain-4 off ("mode X") moves them into the planes and makes A0000 device memory, turning it on moves
+// them back.
+void Vga::setChained(bool chained) {
+  uint8_t* ram = mem_.data() + kWindow;
+  if (!mem_.contains(kWindow, kPlaneSize)) return;
+  if (chained) {
+    for (uint32_t a = 0; a < kPlaneSize; ++a) ram[a] = plane(int(a & 3))[a >> 2];
+    mapWindow();
+    mem_.noteWrite(kWindow, kPlaneSize);
+  } else {
+    for (uint32_t a = 0; a < kPlaneSize; ++a) plane(int(a & 3))[a >> 2] = ram[a];
+    planesInUse_ = true;
+    mapWindow();
+  }
+}
 
 void Vga::setDac(int i, uint8_t r, uint8_t g, uint8_t b) {
   dac_[i & 255][0] = r & 0x3F, dac_[i & 255][1] = g & 0x3F, dac_[i & 255][2] = b & 0x3F;
@@ -265,7 +283,13 @@ void Vga::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       break;
     case kOfsMiscWrite: misc_ = v; break;
     case kOfsSeqIndex: seqIndex_ = v; break;
-    case kOfsSeqData: if (seqIndex_ < sizeof seq_) seq_[seqIndex_] = v; break;
+    case kOfsSeqData:
+      if (seqIndex_ < sizeof seq_) {
+        const bool wasUnchained = unchained();
+        seq_[seqIndex_] = v;
+        if (unchained() != wasUnchained) setChained(!unchained());
+      }
+      break;
     case kOfsDacMask: dacMask_ = v; break;
     case kOfsDacReadIndex: dacRead_ = v, dacComponent_ = 0, dacReading_ = true; break;
     case kOfsDacWriteIndex: dacWrite_ = v, dacComponent_ = 0, dacReading_ = false; break;

@@ -2,8 +2,8 @@
 // registers at 0x3B0-0x3DF (offsets from 0x3B0), text modes at B8000 (B0000 for mode 7), CGA graphics at
 // B8000, mode 13h at A0000, the 16-colour planar modes (0Dh, 0Eh, 10h, 12h) at A0000, the attribute
 // controller and the DAC. Text, CGA and mode 13h video memory is plain guest RAM, so the guest writes it at
-// full speed and the frame builder reads it. The four 64 KiB planes are held here: outside mode 13h,
-// A0000-AFFFF is device memory whose every access goes through the graphics controller (vga_memory.cpp:
+// full speed and the frame builder reads it. The four 64 KiB planes are held here: outside mode 13h with
+// chain-4 on, A0000-AFFFF is device memory whose every access goes through the graphics controller (vga_memory.cpp:
 // latches, write modes 0-3, read modes 0-1, map mask, bit mask); plane 2 is also the character generator. The mode is the one the BIOS set (INT 10h AH=00h); what the
 // CRTC, sequencer and attribute controller say (start address, cursor, offset, character height and width,
 // palettes) is honoured whoever programs them.
@@ -95,6 +95,8 @@ class Vga : public PortDevice, public Snapshottable {
   // Device memory at A0000-AFFFF (vga_memory.cpp): every guest byte read or written there, offset from A0000.
   static constexpr uint32_t kWindow = 0xA0000;
   bool planar() const { return mode_->bpp == 4; }
+  // Mode 13h with chain-4 turned off through the sequencer ("mode X"): 256 colours from the four planes.
+  bool unchained() const { return mode_->mode == 0x13 && !(seq_[4] & 0x08); }
   uint8_t memRead(uint32_t offset);
   void memWrite(uint32_t offset, uint8_t v);
   // The BIOS's pixels in planar modes (INT 10h AH=0Ch/0Dh): straight into the planes, registers untouched.
@@ -106,7 +108,8 @@ class Vga : public PortDevice, public Snapshottable {
 
  private:
   void loadDefaultRegisters();
-  void mapWindow();  // A0000-AFFFF device memory in every mode but 13h
+  void mapWindow();  // A0000-AFFFF device memory in every mode but 13h with chain-4 on
+  void setChained(bool chained);
   uint8_t* plane(int i) { return planes_.data() + size_t(i & 3) * kPlaneSize; }
 
   GuestMemory& mem_;

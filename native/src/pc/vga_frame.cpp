@@ -1,6 +1,8 @@
 // The screen as the VGA shows it, before colours become RGB: text cells with the font and the cursor, or one
 // palette index per pixel, and the palette. The renderer (common/screen-render.ts) turns it into pixels; the
 // webview and --screenshot both use that one renderer.
+#include <algorithm>
+
 #include "bootvisor/machine.h"
 #include "pc/vga.h"
 
@@ -40,6 +42,21 @@ void Vga::buildFrame(ScreenFrame& f) const {
         }
       }
       for (int i = 0; i < 16; ++i) putRgb(f.palette, dac_[dacIndexOf(uint8_t(i))]);
+      return;
+    }
+    if (unchained()) {
+      // Mode X: pixel x from plane x & 3, a row every offset-register words from the start address; the height
+      // from the CRTC's vertical display end over the scan lines per row (320x240 variants reprogram it).
+      const uint32_t stride = uint32_t(crtc_[0x13]) * 2, start = startAddress();
+      const int end = crtc_[0x12] | ((crtc_[0x07] & 0x02) << 7) | ((crtc_[0x07] & 0x40) << 3);
+      const int lines = ((crtc_[0x09] & 0x1F) + 1) * (crtc_[0x09] & 0x80 ? 2 : 1);
+      f.height = std::max(1, std::min(480, (end + 1) / lines));
+      f.pixels.assign(size_t(f.width) * f.height, 0);
+      px = f.pixels.data();
+      for (int y = 0; y < f.height; ++y)
+        for (int x = 0; x < f.width; ++x)
+          *px++ = planes_[size_t(x & 3) * kPlaneSize + ((start + uint32_t(y) * stride + uint32_t(x >> 2)) & 0xFFFF)];
+      for (int i = 0; i < 256; ++i) putRgb(f.palette, dac_[i & dacMask_]);
       return;
     }
     const uint8_t* ram = mem_.data();

@@ -134,10 +134,13 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
     return IoAction::Yield;
   }
   bool before = pic.pending();
+  const uint32_t devices = mem.deviceGeneration();
   if (!bus.write(port, size, value)) unhandledPort(port, true, rip);
   if (__builtin_expect(portBreaks, 0)) portBreak(port, size, value, true);
   if (resetPending) resetRip = rip;
   if (stopPending || resetPending || !pendingEvents.empty()) return IoAction::Yield;
+  // Memory became device memory or RAM (the VGA's chain-4 bit): the vCPU must drop cached translations first.
+  if (mem.deviceGeneration() != devices) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;
   return IoAction::Continue;
 }

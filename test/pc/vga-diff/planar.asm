@@ -89,6 +89,7 @@ main:
     pop si
     jmp .mode
 .done:
+    call mode_x
     mov si, msg_done
     call puts
     cli
@@ -100,14 +101,19 @@ screen_mapmask:
     call draw_mapmask
     jmp show
 
-draw_mapmask:
-    xor cx, cx                  ; plane
-.plane:
+; The sequencer's map mask: plane CL only.
+map_plane:
     mov dx, 0x3c4
     mov al, 2
     mov ah, 1
     shl ah, cl
     out dx, ax
+    ret
+
+draw_mapmask:
+    xor cx, cx                  ; plane
+.plane:
+    call map_plane
     xor di, di
     mov bx, cx
     shl bx, 1
@@ -557,6 +563,90 @@ screen_ports:
     out dx, ax
     call show
     ret
+
+; Mode X: mode 13h with chain-4 off (sequencer memory mode 06h), the CRTC in byte mode (underline 00h, mode
+; control E3h). Every plane through the map mask (a byte of plane p at offset o: (o + 64 p + o / 80) & 0xFF) on
+; rows 0-99 and 200-247, rows 100-199 as drawn before unchaining (they move into the planes; nothing shown is
+; memory the program never wrote, which the BIOSes' mode sets clear differently); then the top 100 lines copied over the bottom
+; 100 with write mode 1 and the start address 8 lines down; then 320x240 (the vertical timing of the 480-line
+; modes, start address 0).
+mode_x:
+    mov ax, 0x0013
+    int 0x10
+    mov ax, 0xa000
+    mov es, ax
+    xor di, di
+.chained:
+    mov ax, di
+    xor al, ah
+    stosb
+    cmp di, 64000
+    jb .chained
+    seq 4, 0x06
+    mov dx, 0x3d4
+    mov ax, 0x0014
+    out dx, ax
+    mov ax, 0xe317
+    out dx, ax
+    xor cx, cx                  ; plane
+.plane:
+    call map_plane
+    xor di, di
+.byte:
+    mov ax, di
+    xor dx, dx
+    mov bx, 80
+    div bx
+    add ax, di
+    mov bl, cl
+    shl bl, 6
+    add al, bl
+    stosb
+    cmp di, 80 * 100
+    jne .next
+    mov di, 80 * 200            ; rows 100-199 keep what was drawn chained; 200-247 are shown later
+.next:
+    cmp di, 80 * 248
+    jb .byte
+    inc cx
+    cmp cx, 4
+    jb .plane
+    seq 2, 0x0f
+    call show
+    push ds
+    gc 5, 0x41
+    mov si, 80 * 0
+    mov di, 80 * 100
+    mov cx, 80 * 100
+    push es
+    pop ds
+    rep movsb
+    pop ds
+    gc 5, 0x40
+    mov dx, 0x3d4
+    mov ax, 0x020c              ; start address 0280h: 8 lines of 80 bytes
+    out dx, ax
+    mov ax, 0x800d
+    out dx, ax
+    call show
+    ; 320x240: misc 0E3h and the CRTC's vertical timing for 480 lines, registers 0-7 unprotected first.
+    mov dx, 0x3c2
+    mov al, 0xe3
+    out dx, al
+    mov dx, 0x3d4
+    mov ax, 0x2c11
+    out dx, ax
+    mov si, x240
+    mov cx, x240_count
+.crtc:
+    lodsw
+    out dx, ax
+    loop .crtc
+    call show
+    ret
+
+x240: dw 0x0d06, 0x3e07, 0x4109, 0xea10, 0xac11, 0xdf12, 0xe715, 0x0616, 0x000c, 0x000d
+x240_count equ ($ - x240) / 2
 
 ; mode, bytes per row, lines, character height, text rows
 modes:
