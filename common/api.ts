@@ -247,6 +247,12 @@ export interface Machine {
   pause(): void;
   /** Executes exactly one instruction (an INT or a fault counts as one), synchronously; never blocks: a guest only the host can wake (waiting for a key) gives a pause with `idle` and runs nothing. */
   step(): StopEvent;
+  /**
+   * Runs up to maxInstructions on this thread and returns the stop; null when the budget ran out or where the
+   * run would wait for the host (pacing, a halted guest, input): run() goes on from there. For a continue that
+   * usually ends close by.
+   */
+  runSync?(maxInstructions: number): StopEvent | null;
   readonly running: boolean;
 
   getRegisters(): Registers;

@@ -38,7 +38,9 @@ export interface NativeMachine {
   run(maxInstructions: number, untilNs?: number): Promise<unknown>;
   pause(): void;
   step(): unknown;
+  runSync(maxInstructions: number): unknown;
   getRegisters(): unknown;
+  registersInto?(out: Float64Array): void;
   setRegisters(regs: object): void;
   readMemory(address: number, length: number, physical: boolean): Uint8Array;
   writeMemory(address: number, data: Uint8Array, physical: boolean): void;

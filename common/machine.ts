@@ -14,6 +14,7 @@ import type {
   RunEvent,
   ScreenFrame,
   ScreenText,
+  SegmentRegister,
   StopEvent,
   SystemBreaks,
   WatchAccess,
@@ -59,6 +60,8 @@ const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'fast' } as const;
 class NativeBackedMachine implements BootvisorMachine {
   private readonly emitter = new EventEmitter();
   private disposed = false;
+  /** registersInto's layout (native/src/napi/js_convert.cpp registersToArray): 59 numbers. */
+  private readonly packed = new Float64Array(64);
 
   constructor(private readonly native: NativeMachine) {
     // A guest can print faster than a listener can be added; no warning about "possible leaks" for tests
@@ -117,9 +120,26 @@ class NativeBackedMachine implements BootvisorMachine {
   step(): StopEvent {
     return this.native.step() as StopEvent;
   }
+  runSync(maxInstructions: number): StopEvent | null {
+    return this.native.runSync(maxInstructions) as StopEvent | null;
+  }
 
   getRegisters(): Registers {
-    return this.native.getRegisters() as Registers;
+    if (!this.native.registersInto) return this.native.getRegisters() as Registers;
+    // The debugger reads the registers several times per step: one typed-array fill and an object literal
+    // here cost a few microseconds, where the native object built property by property cost about 25.
+    const r = this.packed;
+    this.native.registersInto(r);
+    const seg = (k: number): SegmentRegister => ({ selector: r[k], base: r[k + 1], limit: r[k + 2], attrib: r[k + 3] });
+    return {
+      eax: r[0], ecx: r[1], edx: r[2], ebx: r[3], esp: r[4], ebp: r[5], esi: r[6], edi: r[7],
+      eip: r[8], eflags: r[9],
+      es: seg(10), cs: seg(14), ss: seg(18), ds: seg(22), fs: seg(26), gs: seg(30), ldtr: seg(34), tr: seg(38),
+      gdtr: { base: r[42], limit: r[43] }, idtr: { base: r[44], limit: r[45] },
+      cr0: r[46], cr2: r[47], cr3: r[48], cr4: r[49], efer: r[50],
+      dr: [r[51], r[52], r[53], r[54], r[55], r[56]],
+      halted: r[57] !== 0, intShadow: r[58] !== 0,
+    };
   }
   setRegisters(regs: Partial<Registers>): void {
     this.native.setRegisters(regs);

@@ -63,6 +63,43 @@ describe('facade: the Machine over the native binding', function () {
     assert.deepStrictEqual(m.history(2).map((x) => x.linear), [0x7c00, 0x7c03]);
   });
 
+  it('runSync stops at a breakpoint close by on the calling thread, or says null where run() must go on', () => {
+    const m = make(sector('mov cx, 3\nl: dec cx\njnz l\nagain: inc eax\njmp again'));
+    m.setRegisters({ eflags: 0x2 });
+    const id = m.addBreakpoint(0x7c03); // dec cx
+    const s = m.runSync!(1000);
+    assert.deepStrictEqual([s?.reason, s?.breakpointId, s?.linear, s?.instructions], ['breakpoint', id, 0x7c03, 1]);
+    m.removeBreakpoint(id);
+    // The budget spent: exactly that many instructions ran, and nothing says where it stopped.
+    assert.strictEqual(m.runSync!(500), null);
+    assert.strictEqual(m.instructionCount(), 501);
+    // A halted guest under the paced clock would wait for the wall clock: runSync stops before the wait.
+    const paced = createMachine({ image: sector('sti\nhlt\njmp $'), backend: 'software', clock: 'paced' });
+    try {
+      assert.strictEqual(paced.runSync!(1_000_000), null);
+      const r = paced.getRegisters();
+      assert.deepStrictEqual([r.eip, r.halted], [0x7c02, true], 'in the HLT');
+      const count = paced.instructionCount();
+      // The next timer tick is the wall clock's business: had it waited for it, the handler would have run.
+      assert.strictEqual(paced.runSync!(1_000_000), null);
+      assert.strictEqual(paced.instructionCount(), count);
+    } finally {
+      paced.dispose();
+    }
+  });
+
+  it('reads back every register it was given (the packed register layout)', () => {
+    const m = make(spin());
+    const gprs = { eax: 0x11111111, ecx: 0x22222222, edx: 0x33333333, ebx: 0x44444444, esp: 0x5556, ebp: 0x66666666, esi: 0x77777777, edi: 0x88888888 };
+    m.setRegisters({ ...gprs, eip: 0x7c10, eflags: 0x2 | 0x40, cr2: 0xabcd0000, dr: [1, 2, 3, 4, 0xffff0ff0, 0x400] });
+    m.setRegisters({ ds: { selector: 0x1234, base: 0x12340, limit: 0xffff, attrib: 0x93 }, fs: { selector: 0x40, base: 0x400, limit: 0xffff, attrib: 0x93 } });
+    const r = m.getRegisters();
+    assert.deepStrictEqual({ eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi }, gprs);
+    assert.deepStrictEqual([r.eip, r.eflags & 0x40, r.cr2, r.dr], [0x7c10, 0x40, 0xabcd0000, [1, 2, 3, 4, 0xffff0ff0, 0x400]]);
+    assert.deepStrictEqual([r.ds.selector, r.ds.base, r.fs.selector, r.fs.base, r.cs.selector, r.ss.limit], [0x1234, 0x12340, 0x40, 0x400, 0, 0xffff]);
+    assert.deepStrictEqual([r.idtr.limit, r.halted, r.intShadow, typeof r.gdtr.base, typeof r.tr.attrib, r.efer], [0x3ff, false, false, 'number', 'number', 0]);
+  });
+
   it('stops at breakpoints with their id, and goes on from them', async () => {
     const m = make(sector('mov cx, 3\nl: dec cx\njnz l\ncli\nhlt'));
     const id = m.addBreakpoint(0x7c03); // dec cx

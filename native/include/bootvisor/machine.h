@@ -124,6 +124,9 @@ struct RunLimits {
   // When only the host can wake the guest (a key for INT 16h, nothing else scheduled): return a Pause stop
   // ("idle") instead of waiting for input. For drivers with no host on the other side (the fuzzer).
   bool returnWhenIdle = false;
+  // Never wait for the host's clock (pacing, a halted guest under the paced or real clock): return a Pause
+  // stop instead, before the wait. For a short run on a thread that must not block (runSync).
+  bool neverWait = false;
 };
 
 struct ScreenText {

@@ -54,7 +54,7 @@ class SoftwareVcpu : public Vcpu {
   virtual void discardCaughtException() = 0;
 
   // The last N executed instructions, oldest first (N = setHistorySize, default 64; 0 turns it off).
-  virtual std::vector<InsnRecord> history() const = 0;
+  virtual std::vector<InsnRecord> history(size_t newest = SIZE_MAX) const = 0;  // at most the newest N
   virtual void setHistorySize(size_t n) = 0;
 
   // The chain of the last fault (cleared when a new, unrelated fault starts a chain).

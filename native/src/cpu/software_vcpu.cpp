@@ -166,7 +166,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     cpu_.codeMode = cpu_.currentCodeMode();  // a switch is measured from where the guest stands now
   }
 
-  std::vector<InsnRecord> history() const override;
+  std::vector<InsnRecord> history(size_t newest) const override;
   void setHistorySize(size_t n) override {
     size_t cap = 1;
     while (cap < n) cap <<= 1;
@@ -773,9 +773,10 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   }
 }
 
-std::vector<InsnRecord> SoftwareVcpuImpl::history() const {
+std::vector<InsnRecord> SoftwareVcpuImpl::history(size_t newest) const {
   std::vector<InsnRecord> out;
-  size_t n = size_t(std::min<uint64_t>(histPos_, histLimit_));
+  // Each entry is decoded again here: a debugger after a step asks for one, not the whole ring.
+  size_t n = size_t(std::min<uint64_t>(std::min<uint64_t>(histPos_, histLimit_), newest));
   out.reserve(n);
   const size_t mask = history_.size() - 1;
   for (size_t k = 0; k < n; ++k) {

@@ -47,7 +47,7 @@ std::vector<HistoryEntry> debugHistory(Machine& m, size_t count) {
   std::vector<HistoryEntry> out;
   SoftwareVcpu* s = softwareVcpu(m, nullptr, "history");
   if (!s) return out;
-  std::vector<InsnRecord> all = s->history();
+  std::vector<InsnRecord> all = s->history(count);
   size_t from = all.size() > count ? all.size() - count : 0;
   for (size_t i = from; i < all.size(); i++) {
     out.push_back({all[i].cs, all[i].eip, all[i].linear, all[i].code32, all[i].bytes});

@@ -226,6 +226,28 @@ Napi::Object registersToJs(Napi::Env env, const CpuState& s) {
   return o;
 }
 
+void registersToArray(const CpuState& s, double* out) {
+  size_t k = 0;
+  for (int i = 0; i < 8; i++) out[k++] = static_cast<double>(s.gprs[i] & 0xFFFFFFFFu);
+  out[k++] = static_cast<double>(s.gprs[GPR_RIP] & 0xFFFFFFFFu);
+  out[k++] = static_cast<double>(s.gprs[GPR_RFLAGS] & 0xFFFFFFFFu);
+  for (int i : {0, 1, 2, 3, 4, 5, int(SEG_LDT), int(SEG_TR)}) {
+    out[k++] = s.segs[i].selector;
+    out[k++] = static_cast<double>(s.segs[i].base);
+    out[k++] = static_cast<double>(s.segs[i].limit);
+    out[k++] = packAttrib(s.segs[i].attrib);
+  }
+  for (int i : {int(SEG_GDT), int(SEG_IDT)}) {
+    out[k++] = static_cast<double>(s.segs[i].base);
+    out[k++] = static_cast<double>(s.segs[i].limit);
+  }
+  for (int i : {int(CR_CR0), int(CR_CR2), int(CR_CR3), int(CR_CR4)}) out[k++] = static_cast<double>(s.crs[i] & 0xFFFFFFFFu);
+  out[k++] = static_cast<double>(s.msrs[MSR_EFER] & 0xFFFFFFFFu);
+  for (int i = 0; i < DR_COUNT; i++) out[k++] = static_cast<double>(s.drs[i] & 0xFFFFFFFFu);
+  out[k++] = s.halted ? 1 : 0;
+  out[k++] = s.intr.int_shadow ? 1 : 0;
+}
+
 bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s) {
   uint64_t n = 0;
   bool present = false;

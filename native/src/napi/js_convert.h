@@ -13,6 +13,10 @@ namespace bv::napi {
 
 Napi::Object stopToJs(Napi::Env env, const StopRecord& stop);
 Napi::Object registersToJs(Napi::Env env, const CpuState& s);
+// The same registers as numbers in a fixed order (common/machine.ts REGISTER_LAYOUT), for a caller that builds
+// the object itself: one typed-array write instead of some seventy property sets through N-API.
+constexpr size_t kPackedRegisters = 59;
+void registersToArray(const CpuState& s, double* out);
 // Applies the fields present in a Partial<Registers> onto s.
 bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s);
 Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t);

@@ -64,7 +64,9 @@ class HybridVcpu final : public SoftwareVcpu {
   // Hardware cannot stop on MOV CRn, LGDT, INT n or CS loads: while any is armed the guest runs on the
   // software vCPU (without one, they are not available: the machine says so).
   void setSystemBreaks(uint8_t kinds) override;
-  std::vector<InsnRecord> history() const override { return sw_ ? sw_->history() : std::vector<InsnRecord>{}; }
+  std::vector<InsnRecord> history(size_t newest = SIZE_MAX) const override {
+    return sw_ ? sw_->history(newest) : std::vector<InsnRecord>{};
+  }
   void setHistorySize(size_t n) override { if (sw_) sw_->setHistorySize(n); }
   // After a triple fault the software vCPU did not reproduce, one link saying so (and why).
   std::vector<FaultLink> faultChain() const override;

@@ -587,6 +587,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (limits.untilNs && clock->now() >= limits.untilNs) return finish(makeStop(StopReason::InstructionLimit));
     if (halted) {
+      if (limits.neverWait && clockMode != ClockMode::Fast) return finish(makeStop(StopReason::Pause));
       // A step under the real clock waits for the host's time, but not for long: it is a synchronous call.
       bool stepWaited = step && clockMode == ClockMode::Real && Clock::hostNs() - hostStart > kStepRealWaitNs;
       if (stepWaited || !waitWhileHalted(step, limits.returnWhenIdle)) {
@@ -601,7 +602,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
 
     uint64_t budget = virtualTime() ? kSliceInstructions : kRealSliceInstructions;
     if (virtualTime()) {
-      if (clockMode == ClockMode::Paced) pace();
+      if (clockMode == ClockMode::Paced && !limits.neverWait) pace();
       uint64_t now = clock->now(), d = clock->nextDeadline();
       if (d != kNever) {
         uint64_t n = d > now ? (d - now + kNsPerInstruction - 1) / kNsPerInstruction : 1;
