@@ -21,12 +21,18 @@ export interface ExecutedAt {
 
 export class ExecutedModes {
   private readonly at = new Map<number, ExecutedAt>();
+  /** The instruction count at the last gather: only what ran since then is read again (one entry after a step). */
+  private gatheredAt = -1;
 
   /** Reads the machine's recent history; harmless on a backend without one. */
   gather(machine: Machine): void {
     let entries: HistoryEntry[];
     try {
-      entries = machine.history(HISTORY_PER_STOP);
+      const now = machine.instructionCount();
+      const fresh = this.gatheredAt >= 0 && now >= this.gatheredAt ? Math.min(HISTORY_PER_STOP, now - this.gatheredAt) : HISTORY_PER_STOP;
+      this.gatheredAt = now;
+      if (fresh === 0) return;
+      entries = machine.history(fresh);
     } catch {
       return;
     }
@@ -58,5 +64,6 @@ export class ExecutedModes {
 
   clear(): void {
     this.at.clear();
+    this.gatheredAt = -1;
   }
 }

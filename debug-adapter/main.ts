@@ -7,6 +7,7 @@ import { DebugSession, OutputEvent } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 
 import { exitOnSignals } from '../common/scratch';
+import { BatchedOutput } from './batched-output';
 import { dapFramer } from './dap-input';
 import { BootvisorSession } from './session';
 
@@ -24,7 +25,9 @@ function serveStdio(): void {
   const session = new BootvisorSession();
   // The session reads nothing itself: its input stream only tells it when the client has gone.
   const closed = new PassThrough();
-  session.start(closed, process.stdout);
+  const output = new BatchedOutput(process.stdout);
+  process.on('exit', () => output.flush());
+  session.start(closed, output);
   process.stdout.on('error', () => {
     log('the client stopped reading; exiting');
     process.exit(0);

@@ -17,6 +17,9 @@ import * as path from 'path';
 
 /** Instructions per run() chunk: between chunks the history takes a snapshot and the status is updated. */
 const CHUNK = 2_000_000;
+/** A run first tries this many instructions on the adapter's thread (about 0.1 ms): a breakpoint close by then
+ * stops it without a thread start and a hop through the event queue, which cost more than the run. */
+const SYNC_SLICE = 20_000;
 
 export type StopKind = 'entry' | 'step' | 'breakpoint' | 'pause' | 'exception' | 'data breakpoint' | 'goto' | 'function breakpoint' | 'instruction breakpoint';
 
@@ -374,9 +377,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const temp = plan ? this.machine.addBreakpoint(plan.returnLinear) : undefined;
     try {
       // The machine runs the instruction under a breakpoint it resumes from, so no step-off is needed.
+      let near = this.machine.runSync?.(SYNC_SLICE) ?? null;
       for (;;) {
         if (this.pauseRequested) return { reason: 'pause', description: 'Paused' };
-        const stop = await this.machine.run({ maxInstructions: CHUNK });
+        const stop = near ?? (await this.machine.run({ maxInstructions: CHUNK }));
+        near = null;
         this.lastStop = stop;
         if (stop.reason === 'instruction-limit') {
           this.history.record();
