@@ -22,6 +22,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   cmdline?: unknown;
   modules?: unknown;
   gdbPort?: unknown;
+  replay?: unknown;
 }
 
 export interface AssemblerSpec {
@@ -51,6 +52,8 @@ export interface LaunchConfig {
   modules?: string[];
   /** gdb drives the guest through a stub on this port (0: any free one); VS Code shows screen and COM1. */
   gdbPort?: number;
+  /** A recording (`bootvisor run --record`) whose inputs the guest receives again, at their instructions. */
+  replay?: string;
 }
 
 /**
@@ -181,5 +184,11 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     gdbPort = args.gdbPort;
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort };
+  let replay: string | undefined;
+  if (args.replay !== undefined) {
+    if (typeof args.replay !== 'string' || !args.replay) fail('"replay" is a recording made by `bootvisor run IMAGE --record FILE.bvrec`: its path.');
+    replay = path.resolve(cwd, args.replay as string);
+  }
+
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort, replay };
 }

@@ -45,9 +45,11 @@ import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { createMultibootMachine } from '../common/multiboot-boot';
 import { GdbStub } from '../common/gdb-stub';
-import { outputProblem } from '../common/input-file';
+import { outputProblem, readInputFile } from '../common/input-file';
+import { MAX_IMAGE_BYTES } from '../common/image';
+import { parseRecording, type Recording } from '../common/recording';
 import { EventTally, instructionBehindStop } from '../common/exit-report-builder';
-import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
+import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_INPUT_FILE_BYTES, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
@@ -57,7 +59,7 @@ import { consoleCommand } from './console-commands';
 import { DataWatches, registerWatchRefusal } from './data-watches';
 import { LaunchArguments, LaunchConfig, LaunchConfigError, validateLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference, readWhatIsReadable } from './memory';
-import { loadProgram, LoadedProgram } from './program';
+import { loadProgram, LoadedProgram, ProgramError } from './program';
 import { writeReport } from './report';
 import { GuestEnd, hexAddr, Runtime } from './runtime';
 import { callStack } from './stack';
@@ -117,6 +119,24 @@ const COMPLETION_REGISTERS = [
 class RequestError extends Error {
   constructor(readonly id: number, message: string) {
     super(message);
+  }
+}
+
+
+/** The `replay` launch attribute's recording, checked against the program about to boot. */
+function readReplay(file: string, program: LoadedProgram): Recording {
+  let text: string;
+  let image: Uint8Array;
+  try {
+    text = readInputFile(file, 'a recording', MAX_INPUT_FILE_BYTES).toString('utf8');
+    image = program.image ?? readInputFile(program.imagePath, 'a disk image', MAX_IMAGE_BYTES);
+  } catch (e) {
+    throw new ProgramError(`"replay" ${file}: cannot read it (${(e as Error).message})`);
+  }
+  try {
+    return parseRecording(text, image);
+  } catch (e) {
+    throw new ProgramError(`"replay" ${file}: ${(e as Error).message}`);
   }
 }
 
@@ -246,7 +266,11 @@ export class BootvisorSession extends LoggingDebugSession {
       this.program = await this.assembleWithProgress(this.config);
       for (const w of this.program.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
       const program = this.program;
-      const config = this.config;
+      const recording = this.config.replay ? readReplay(this.config.replay, program) : undefined;
+      // The settings that decide execution come from the recording, as under `bootvisor run --replay`.
+      const config = recording
+        ? { ...this.config, memoryMiB: recording.settings.memoryMiB ?? this.config.memoryMiB, bootDrive: recording.settings.bootDrive ?? this.config.bootDrive }
+        : this.config;
       const kernel = program.kernel;
       const create = kernel
         ? () =>
@@ -267,6 +291,10 @@ export class BootvisorSession extends LoggingDebugSession {
             });
       const machine = create();
       this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
+      if (recording) {
+        machine.loadInputLog(recording.inputs);
+        this.sendEvent(new OutputEvent(`Bootvisor: replaying ${recording.inputs.length} recorded inputs from ${path.basename(config.replay!)} (the recorded run stopped at instruction ${recording.end.instructions}: ${recording.end.reason}); inputs typed now start a new timeline\n`, 'console'));
+      }
       this.backend = machine.backend;
       this.runtime = new Runtime(machine, program.listing, create);
       this.wire(this.runtime);

@@ -1,0 +1,62 @@
+// The `replay` launch attribute: a run recorded by `bootvisor run --record` is played again under the debugger,
+// its keys delivered at the very instructions they came, so the guest does under the debugger exactly what it
+// did in the recorded run (the same COM1 output, the same end).
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { REPO } from './nasm-fixture';
+import { requireNasm, runCli } from '../cli/harness';
+
+const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
+const KEY_TIMES = path.join(REPO, 'test/cli/programs/key-times.asm');
+
+describe('debug adapter: replaying a recording', function () {
+  this.timeout(60000);
+  let dc: DebugClient;
+  let cwd: string;
+
+  beforeEach(async () => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-dap-replay-'));
+    dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd }, true);
+    await dc.start();
+  });
+
+  afterEach(async () => {
+    await dc.stop().catch(() => undefined);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  });
+
+  async function launch(extra: Record<string, unknown>): Promise<void> {
+    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
+    await Promise.all([dc.launchRequest({ program: KEY_TIMES, cwd, ...extra } as DebugProtocol.LaunchRequestArguments), configured]);
+  }
+
+  it('plays the recorded keys at their instructions: the same COM1 output and exit as the recorded run', async () => {
+    requireNasm();
+    const recording = path.join(cwd, 'run.bvrec');
+    const recorded = runCli(['run', KEY_TIMES, '--keys', 'ab{wait 300ms}c{wait 1s}q', '--record', recording, '--serial', '-', '--quiet', '--guest-exit', 'verbatim']);
+    assert.strictEqual(recorded.status, 0, recorded.stderr);
+    assert.match(recorded.stdout, /^a.. b.. c.. $/);
+    const serialFile = path.join(cwd, 'com1.txt');
+    const exited = dc.waitForEvent('exited', 30000) as Promise<DebugProtocol.ExitedEvent>;
+    await launch({ replay: recording, clock: 'fast', serial: { file: serialFile } });
+    await exited;
+    assert.strictEqual(fs.readFileSync(serialFile, 'latin1'), recorded.stdout, 'the guest saw each key at the same guest time');
+  });
+
+  it('refuses a recording of another image, saying so', async () => {
+    requireNasm();
+    const recording = path.join(cwd, 'other.bvrec');
+    const r = runCli(['run', path.join(REPO, 'examples/hello/hello.img'), '--record', recording, '--quiet']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await assert.rejects(
+      dc.launchRequest({ program: KEY_TIMES, cwd, replay: recording } as DebugProtocol.LaunchRequestArguments),
+      /"replay" .*other\.bvrec: it was recorded with another image \(hello\.img/,
+    );
+  });
+});
