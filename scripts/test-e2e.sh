@@ -3,13 +3,17 @@
 # code-server 4.100.3 and Debian's Chromium, packages the .vsix (scripts/package.sh), installs it into a
 # private code-server and drives the workbench with playwright-core (test/e2e/*.e2e.ts). Screenshots of each
 # step land in test-artifacts/e2e/; with --update-docs, a passing run also copies them to docs/screenshots/.
+# With --plain-vsce the .vsix is the one plain `npx vsce package` makes in this checkout (vscode:prepublish
+# and .vscodeignore: unbundled out/, build/Release, production dependencies) instead of scripts/package.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 update_docs=0
+plain_vsce=0
 for arg in "$@"; do
   case $arg in
     --update-docs) update_docs=1 ;;
-    *) echo "test-e2e: unknown option $arg (known: --update-docs)" >&2; exit 2 ;;
+    --plain-vsce) plain_vsce=1 ;;
+    *) echo "test-e2e: unknown option $arg (known: --update-docs, --plain-vsce)" >&2; exit 2 ;;
   esac
 done
 start=$(date +%s)
@@ -19,7 +23,14 @@ command -v nasm >/dev/null || {
   echo "test-e2e: nasm is missing; run scripts/install-test-deps.sh (or apt-get install nasm)" >&2
   exit 1
 }
-vsix=$(BOOTVISOR_PACKAGE_OUT="$PWD/.cache/bootvisor-e2e.vsix" bash scripts/package.sh)
+if ((plain_vsce)); then
+  vsix=$PWD/.cache/bootvisor-e2e-plain.vsix
+  mkdir -p .cache
+  npx vsce package --out "$vsix" </dev/null >.cache/e2e-vsce.log 2>&1 || { cat .cache/e2e-vsce.log >&2; exit 1; }
+  grep -E 'WARNING|DONE' .cache/e2e-vsce.log >&2 || true
+else
+  vsix=$(BOOTVISOR_PACKAGE_OUT="$PWD/.cache/bootvisor-e2e.vsix" bash scripts/package.sh)
+fi
 npx tsc -b test
 BOOTVISOR_E2E_CODE_SERVER=$code_server BOOTVISOR_E2E_VSIX=$vsix \
   npx mocha --no-config --reporter test/reporter.js --timeout 240000 'out/test/e2e/*.e2e.js'

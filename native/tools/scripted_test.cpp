@@ -543,6 +543,24 @@ void testHybridSoftwareFallback() {
         "hybrid: a read watchpoint runs the guest on the software vCPU, and says why", g.v->mode());
 }
 
+// mov eax, cr0; mov cr0, eax; out 0xE9, al; hlt
+const std::vector<uint8_t> kProgramCr0 = {0x0F, 0x20, 0xC0, 0x0F, 0x22, 0xC0, 0xE6, 0xE9, 0xF4};
+
+void testHybridSystemBreaks() {
+  Rig g(kvmLike(), kProgramCr0);
+  g.v->setSystemBreaks(SB_CONTROL_REGISTER);
+  Exit e = g.v->run(1000);
+  CpuState s = g.state();
+  check(e.reason == ExitReason::SystemEvent && e.u.sys.kind == SystemEvent::ControlRegister && e.u.sys.which == 0 &&
+            s.gprs[GPR_RIP] == 0x7C06 && g.v->mode().rfind("software: system-event", 0) == 0 && g.hw->executed == 0,
+        "hybrid: an armed system-event break runs the guest on the software vCPU and stops after MOV CR0",
+        std::string(e.reasonName()) + ", mode " + g.v->mode());
+  g.v->setSystemBreaks(0);
+  e = g.v->run(1000);
+  check(e.reason == ExitReason::Halted && g.hw->executed > 0 && g.io.e9.size() == 1,
+        "hybrid: disarmed, the guest goes back to the hardware vCPU", std::string(e.reasonName()) + ", mode " + g.v->mode());
+}
+
 }  // namespace
 
 int main() {
@@ -570,6 +588,7 @@ int main() {
     testHybridPause();
     testHybridInterrupts();
     testHybridSoftwareFallback();
+    testHybridSystemBreaks();
   }
   std::printf("scripted_test: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;

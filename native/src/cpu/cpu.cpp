@@ -45,12 +45,14 @@ void Cpu::setSeg(int s, const Seg& v) {
   seg[s] = g;
   if (s == SEG_CS) {
     ++codeGen;
-    if (__builtin_expect(sysBreaks & SB_MODE_SWITCH, 0)) {
-      const uint8_t now = currentCodeMode();
-      if (now != codeMode) systemEvent(SystemEvent::ModeSwitch, 0, codeMode, now, g.sel);
-      codeMode = now;
-    }
+    if (__builtin_expect(sysBreaks & SB_MODE_SWITCH, 0)) noteCodeMode();
   }
+}
+
+void Cpu::noteCodeMode() {
+  const uint8_t now = currentCodeMode();
+  if (now != codeMode) systemEvent(SystemEvent::ModeSwitch, 0, codeMode, now, seg[SEG_CS].sel);
+  codeMode = now;
 }
 
 uint8_t Cpu::currentCodeMode() const {

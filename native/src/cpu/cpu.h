@@ -233,6 +233,8 @@ class Cpu {
   uint8_t sysBreaks = 0;
   uint8_t codeMode = MODE_REAL;  // the mode the last CS load left, kept while SB_MODE_SWITCH is armed
   uint8_t currentCodeMode() const;
+  // A CS load with SB_MODE_SWITCH armed: reports a change of mode since the last one.
+  __attribute__((cold, noinline)) void noteCodeMode();
   // Stops the run after this instruction with Exit::SystemEvent (a mode switch yields to any other event).
   __attribute__((cold, noinline)) void systemEvent(SystemEvent kind, uint8_t which, uint32_t a, uint32_t b,
                                                    uint32_t c = 0, uint32_t d = 0);

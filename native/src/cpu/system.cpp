@@ -94,11 +94,10 @@ void group7(Cpu& c, const Insn& i) {
       if (!rd<2>(c, i.seg, off, limit) || !rd<4>(c, i.seg, (off + 2) & i.amask, base)) return;
       if (!i.op32) base &= 0x00FFFFFF;
       TableReg& t = i.reg == 2 ? c.gdtr : c.idtr;
-      const TableReg old = t;
+      if (__builtin_expect(c.sysBreaks & SB_DESCRIPTOR_TABLE, 0))
+        c.systemEvent(SystemEvent::DescriptorTable, i.reg == 2 ? 0 : 1, base, limit, t.base, t.limit);
       t.base = base;
       t.limit = uint16_t(limit);
-      if (__builtin_expect(c.sysBreaks & SB_DESCRIPTOR_TABLE, 0))
-        c.systemEvent(SystemEvent::DescriptorTable, i.reg == 2 ? 0 : 1, t.base, t.limit, old.base, old.limit);
       return;
     }
     case 4:  // SMSW
@@ -175,32 +174,37 @@ void movCr(Cpu& c, const Insn& i) {
     return;
   }
   uint32_t v = c.gpr[i.rm];
-  uint32_t old;
+  // The system-event break (the debugger's, rarely armed) reports old -> new once the write is done.
+  const bool report = __builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0);
   switch (i.reg) {
-    case 0:
+    case 0: {
       if ((v & cr0::PG) && !(v & cr0::PE)) {
         c.raise(VEC_GP, 0, "CR0.PG set without CR0.PE");
         return;
       }
-      old = c.cr0;
+      if (!report) return c.setCr0(v);
+      const uint32_t old = c.cr0;
       c.setCr0(v);
-      v = c.cr0;
-      break;
+      return c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
+    }
     case 2: c.cr2 = v; return;
-    case 3:
-      old = c.cr3;
+    case 3: {
+      if (!report) return c.setCr3(v);
+      const uint32_t old = c.cr3;
       c.setCr3(v);
-      break;
-    default:
+      return c.systemEvent(SystemEvent::ControlRegister, 3, old, v);
+    }
+    default: {
       if (v & ~0x000000BFu & ~(1u << 9) & ~(1u << 10)) {  // VME PVI TSD DE PSE PGE PCE (+OSFXSR/OSXMMEXCPT)
         c.raise(VEC_GP, 0, "CR4 value 0x%08X sets reserved or unsupported bits", v);
         return;
       }
-      old = c.cr4;
+      if (!report) return c.setCr4(v);
+      const uint32_t old = c.cr4;
       c.setCr4(v);
-      break;
+      return c.systemEvent(SystemEvent::ControlRegister, 4, old, v);
+    }
   }
-  if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, uint8_t(i.reg), old, v);
 }
 
 void movDr(Cpu& c, const Insn& i) {
