@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { Machine } from '../common/api';
 import { Node, parseExpression } from '../common/expression';
 import type { ListingMap } from '../common/listing';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
 
 export interface BreakpointSpec {
   condition?: string;
@@ -54,7 +55,12 @@ export class BreakpointTable {
   /** linear address -> native breakpoint id and how many of ours use it */
   private readonly native = new Map<number, { id: number; users: number }>();
 
-  constructor(private machine: Machine | undefined, private listing: ListingMap | undefined) {}
+  constructor(
+    private machine: Machine | undefined,
+    private listing: ListingMap | undefined,
+    /** A kernel's DWARF lines: breakpoints on the C (and nasm -F dwarf) sources the listing does not know. */
+    private elf?: ElfDebugInfo,
+  ) {}
 
   /** After a reset: the new machine gets the same breakpoints. */
   attach(machine: Machine): void {
@@ -122,7 +128,14 @@ export class BreakpointTable {
       const bp = this.make('source', spec);
       bp.file = key;
       bp.line = spec.line;
-      if (bp.address !== -2) {
+      const dwarf = bp.address !== -2 && !this.listing?.hasFile(key) ? this.elf?.lines.addressesOf(key, spec.line) : undefined;
+      if (dwarf) {
+        this.install(bp, dwarf.addresses);
+        if (dwarf.line !== spec.line) {
+          bp.line = dwarf.line;
+          bp.message = `Line ${spec.line} has no code; the breakpoint moved to line ${dwarf.line}, the next line with code (DWARF line table).`;
+        }
+      } else if (bp.address !== -2) {
         if (!this.listing) {
           bp.message = 'No listing for this program, so source lines cannot be mapped to addresses (launch a .asm program, or set "listing" for an image).';
         } else if (!this.listing.hasFile(key)) {

@@ -170,7 +170,7 @@ function loadKernel(config: LaunchConfig): LoadedProgram | undefined {
     image: bytes,
     imagePath: config.program,
     sources: [],
-    warnings: [`${path.basename(config.program)} is a multiboot kernel: instruction breakpoints and the Disassembly view work; C source lines need its DWARF, which this adapter does not read yet.`],
+    warnings: [`${path.basename(config.program)} is a multiboot kernel: breakpoints on its C lines and its call stack come from its DWARF line table and symbols; stepping is by instruction, and C variables are not shown yet.`],
     dispose: () => undefined,
     kernel: { kernel, modules, cmdline: config.cmdline },
   };

@@ -2,6 +2,7 @@
 // exception filters, reverse execution. It knows nothing of the protocol: the session turns its typed
 // events into DAP events.
 import { EventEmitter } from 'events';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
 import type { Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
 import { evaluate, formatValue, renderLogMessage } from '../common/expression';
 import type { ListingMap } from '../common/listing';
@@ -74,9 +75,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     private machine: Machine,
     readonly listing: ListingMap | undefined,
     private readonly createMachine: () => Machine,
+    /** A multiboot kernel's symbols and DWARF lines (C source breakpoints and frames). */
+    readonly elf?: ElfDebugInfo,
   ) {
     super();
-    this.breakpoints = new BreakpointTable(machine, listing);
+    this.breakpoints = new BreakpointTable(machine, listing, elf);
     const self = this;
     this.variables = new VariableStore({
       get machine() {

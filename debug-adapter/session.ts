@@ -45,6 +45,7 @@ import { encodeFrame } from '../common/screen-wire';
 import { createMachine, type ExitCount, type MachineExtras } from '../common/machine';
 import { createMultibootMachine } from '../common/multiboot-boot';
 import { GdbStub } from '../common/gdb-stub';
+import { ElfDebugInfo } from '../common/elf-debug-info';
 import { outputProblem, readInputFile } from '../common/input-file';
 import { MAX_IMAGE_BYTES } from '../common/image';
 import { parseRecording, type Recording } from '../common/recording';
@@ -296,7 +297,7 @@ export class BootvisorSession extends LoggingDebugSession {
         this.sendEvent(new OutputEvent(`Bootvisor: replaying ${recording.inputs.length} recorded inputs from ${path.basename(config.replay!)} (the recorded run stopped at instruction ${recording.end.instructions}: ${recording.end.reason}); inputs typed now start a new timeline\n`, 'console'));
       }
       this.backend = machine.backend;
-      this.runtime = new Runtime(machine, program.listing, create);
+      this.runtime = new Runtime(machine, program.listing, create, kernel && program.image ? new ElfDebugInfo(program.image) : undefined);
       this.wire(this.runtime);
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
       this.serialFile = serial;
@@ -802,7 +803,7 @@ export class BootvisorSession extends LoggingDebugSession {
   protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      const frames = callStack(rt.currentMachine, rt.registers(), rt.listing);
+      const frames = callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf);
       const site = rt.faultSite();
       if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
         // Stopped by a hang: show the HLT, not the instruction after it that will never run.

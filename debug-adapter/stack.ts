@@ -6,6 +6,7 @@ import type { Machine, Registers } from '../common/api';
 import { decodeOne } from '../common/disasm';
 import { hex } from '../common/expression';
 import type { ListingMap } from '../common/listing';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { biosFrame, CodeContext, contextOf } from './bios-frames';
 import { readWhatIsReadable } from './memory';
 import { codeBitness } from './registers';
@@ -23,7 +24,7 @@ const SCAN_BYTES = 256;
 /** BIOS frames followed at most (an IRQ taken while a service waits is two). */
 const MAX_BIOS_FRAMES = 4;
 
-export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32): Frame[] {
+export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32, elf?: ElfDebugInfo): Frame[] {
   const bits = codeBitness(regs);
   // A caller's frame is shown at its CALL (the return address is already the next line), as gdb does.
   const frame = (linear: number, cs: number, ip: number, caller = false): Frame => {
@@ -31,6 +32,8 @@ export function callStack(machine: Machine, regs: Registers, listing: ListingMap
     // Only addresses in the program get its labels: a ROM address is not `start+0xf62a0`.
     const label = loc ? listing?.symbolize(caller ? linear - 1 : linear) : undefined;
     const where = `${hex(cs, 4)}:${hex(ip, bits === 32 ? 8 : 4)}`;
+    const place = !loc ? elf?.placeOf(caller ? linear - 1 : linear) : undefined;
+    if (place) return { linear, cs, ip, name: place.symbol ? `${place.symbol} (${where})` : where, file: place.file, line: place.line };
     return { linear, cs, ip, name: label ? `${label} (${where})` : where, file: loc?.file, line: loc?.line };
   };
   const frames: Frame[] = [];

@@ -6,7 +6,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { buildKernel } from '../kernels/build';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 import { gdbBatch, requireGdb } from '../kernels/gdb-batch';
 import { eachTestSession } from './dap-session';
 
@@ -72,6 +73,35 @@ describe('debugging a multiboot kernel', function () {
     const console = s.outputs.join('');
     assert.match(console, /gdb detached; the guest runs on under VS Code/);
     assert.match(console, /bye/);
+  });
+
+  it('takes breakpoints on C lines from the kernel\'s DWARF (moved past a line with no code) and shows the C line in the call stack', async () => {
+    const s = session();
+    const elf = buildKernel(s.cwd, 'bare', ['bare.c'], '-O0');
+    const source = path.join(KERNEL_SOURCES, 'bare.c');
+    const lines = fs.readFileSync(source, 'utf8').split('\n');
+    const hello = lines.findIndex((l) => l.includes('kputs("Hello from a multiboot kernel')) + 1;
+    const blank = lines.findIndex((l) => l.includes('kputs(magic == 0x2BADB002')) + 2; // the empty line after it
+    assert.strictEqual(lines[blank - 1].trim(), '', 'an empty line');
+    let set: DebugProtocol.SetBreakpointsResponse | undefined;
+    const stopped = s.expectStop('breakpoint');
+    await s.launch({ program: elf }, async (dc) => {
+      set = await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: hello }, { line: blank }] });
+    });
+    const [exact, moved] = set!.body.breakpoints;
+    assert.ok(exact.verified, exact.message);
+    assert.strictEqual(exact.line, hello);
+    assert.ok(moved.verified, moved.message);
+    assert.ok(moved.line! > blank);
+    assert.match(moved.message ?? '', /has no code; the breakpoint moved to line \d+/);
+    await stopped;
+    const frames = await s.frames();
+    assert.strictEqual(frames[0].source?.path, source);
+    assert.strictEqual(frames[0].line, hello);
+    assert.match(frames[0].name, /^kmain\+0x[0-9a-f]+ \(0008:0010/);
+    assert.ok(frames.some((f) => /_start/.test(f.name) && f.source?.path?.endsWith('entry.asm')), frames.map((f) => f.name).join(' | '));
+    await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+    assert.strictEqual((await s.frames())[0].line, moved.line);
   });
 
   it('fails the launch of a broken kernel with what is wrong', async () => {
