@@ -236,7 +236,7 @@ const PLANAR_SCREENS: string[] = PLANAR_MODES.flatMap((m) => [
   `mode ${m}: INT 10h AH=0Ch/0Dh pixels, and XOR`,
   `mode ${m}: INT 10h teletype (scrolling) and AH=13h in the program's font`,
   `mode ${m}: palette through INT 10h (AX=1002h, 1000h, 1010h, 1012h)`,
-  `mode ${m}: attribute controller, DAC, CRTC start address and offset through the ports`,
+  `mode ${m}: attribute controller, DAC, CRTC start address, offset and line compare (split screen) through the ports`,
 ]).concat([
   'mode X (13h unchained): every plane through the map mask, over pixels drawn while chained',
   'mode X: latched copy (write mode 1), start address 8 lines down',

@@ -198,7 +198,7 @@ void Vga::loadDefaultRegisters() {
   crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1 : planar200 ? 0xC0
                                            : planar ? 0x40 : 0x41) : 0x40 | (mode_->charHeight - 1));
   crtc_[0x13] = uint8_t(mode_->graphics ? (m == 0x0D ? 0x14 : 0x28) : mode_->columns / 2);
-  crtc_[0x12] = 0x8F, crtc_[0x07] = 0x1F;
+  crtc_[0x12] = 0x8F, crtc_[0x07] = 0x1F, crtc_[0x18] = 0xFF;  // line compare: no split screen
   if (mode_->graphics) crtc_[0x0A] = 0x20;  // no cursor in graphics modes
   else if (m == 0x07) crtc_[0x0A] = 0x0B, crtc_[0x0B] = 0x0C;
   else crtc_[0x0A] = 0x0D, crtc_[0x0B] = 0x0E;

@@ -110,6 +110,7 @@ class Vga : public PortDevice, public Snapshottable {
   void loadDefaultRegisters();
   void mapWindow();  // A0000-AFFFF device memory in every mode but 13h with chain-4 on
   void setChained(bool chained);
+  int splitRow() const;  // vga_frame.cpp
   uint8_t* plane(int i) { return planes_.data() + size_t(i & 3) * kPlaneSize; }
 
   GuestMemory& mem_;

@@ -18,6 +18,14 @@ void putRgb(std::vector<uint8_t>& palette, const uint8_t* c) {
 }
 }  // namespace
 
+// The CRTC's line compare (split screen): the scan line after which the picture starts again from address 0,
+// as the first pixel row wholly below it.
+int Vga::splitRow() const {
+  const int line = crtc_[0x18] | ((crtc_[0x07] & 0x10) << 4) | ((crtc_[0x09] & 0x40) << 3);
+  const int perRow = ((crtc_[0x09] & 0x1F) + 1) * (crtc_[0x09] & 0x80 ? 2 : 1);
+  return line / perRow + 1;
+}
+
 void Vga::buildFrame(ScreenFrame& f) const {
   const VgaModeInfo& m = *mode_;
   f = ScreenFrame();
@@ -32,9 +40,11 @@ void Vga::buildFrame(ScreenFrame& f) const {
       // the colour plane enable register masks the 4-bit colour before the palette.
       const uint32_t stride = uint32_t(crtc_[0x13]) * 2, start = startAddress();
       const uint8_t enable = attr_[0x12] & 0x0F;
+      const int split = splitRow();
       for (int y = 0; y < m.height; ++y) {
+        const uint32_t row = y < split ? start + uint32_t(y) * stride : uint32_t(y - split) * stride;
         for (int x = 0; x < m.width; ++x) {
-          const uint32_t at = (start + uint32_t(y) * stride + uint32_t(x >> 3)) & 0xFFFF;
+          const uint32_t at = (row + uint32_t(x >> 3)) & 0xFFFF;
           const int bit = 7 - (x & 7);
           uint8_t c = 0;
           for (int i = 0; i < 4; ++i) c = uint8_t(c | (((planes_[size_t(i) * kPlaneSize + at] >> bit) & 1) << i));
@@ -53,9 +63,11 @@ void Vga::buildFrame(ScreenFrame& f) const {
       f.height = std::max(1, std::min(480, (end + 1) / lines));
       f.pixels.assign(size_t(f.width) * f.height, 0);
       px = f.pixels.data();
-      for (int y = 0; y < f.height; ++y)
-        for (int x = 0; x < f.width; ++x)
-          *px++ = planes_[size_t(x & 3) * kPlaneSize + ((start + uint32_t(y) * stride + uint32_t(x >> 2)) & 0xFFFF)];
+      const int split = splitRow();
+      for (int y = 0; y < f.height; ++y) {
+        const uint32_t row = y < split ? start + uint32_t(y) * stride : uint32_t(y - split) * stride;
+        for (int x = 0; x < f.width; ++x) *px++ = planes_[size_t(x & 3) * kPlaneSize + ((row + uint32_t(x >> 2)) & 0xFFFF)];
+      }
       for (int i = 0; i < 256; ++i) putRgb(f.palette, dac_[i & dacMask_]);
       return;
     }

@@ -494,8 +494,8 @@ screen_bios_palette:
 
 ; The attribute controller through port 3C0h (3DAh read first to reset its flip-flop): palette registers
 ; 1-15 rotated, colour plane enable 0Bh, then mode control bit 7 with colour select 1 (palette bits 4-5 from
-; it); DAC entries 0-63 rewritten through 3C8h/3C9h; the CRTC's start address 8 rows down and its offset
-; 4 words longer, over a fresh map-mask picture.
+; it); DAC entries 0-63 rewritten through 3C8h/3C9h; the CRTC's start address 8 rows down, its offset 4 words
+; longer and a split screen (line compare), over a fresh map-mask picture.
 screen_ports:
     call draw_mapmask
     mov dx, [0x463]             ; the CRTC's port: 3D4h, or 3B4h in mode 0Fh (3Dxh is then not decoded)
@@ -561,6 +561,23 @@ screen_ports:
     mov ah, al
     mov al, 0x13
     out dx, ax
+    ; Line compare 101 (bits 8 and 9 in registers 7 and 9 cleared): below scan line 101 the picture starts
+    ; again at address 0 (a split screen; odd, so a double-scanned row is never cut in two).
+    mov ax, 0x6518
+    out dx, ax
+    mov al, 0x07
+    out dx, al
+    inc dx
+    in al, dx
+    and al, ~0x10
+    out dx, al
+    dec dx
+    mov al, 0x09
+    out dx, al
+    inc dx
+    in al, dx
+    and al, ~0x40
+    out dx, al
     call show
     ret
 
