@@ -40,7 +40,8 @@ function value(depth = 0) {
     case 8: return Array.from({ length: int(6) }, () => value(depth + 1));
     case 9: {
       const o = {};
-      for (const k of ['eax', 'eip', 'cs', 'cr0', 'eflags', 'ss', 'esp', 'gdtr', 'selector', 'base', 'limit', 'attrib']) if (rand() < 0.3) o[k] = value(depth + 1);
+      for (const k of ['eax', 'eip', 'cs', 'cr0', 'eflags', 'ss', 'esp', 'gdtr', 'selector', 'base', 'limit', 'attrib',
+        'controlRegisters', 'gdt', 'modeSwitch', 'interrupts', 'vector', 'ah', 'irqLines', 'ports', 'first', 'last']) if (rand() < 0.3) o[k] = value(depth + 1);
       return o;
     }
     default: return () => 0;
@@ -48,7 +49,7 @@ function value(depth = 0) {
 }
 
 const METHODS = ['run', 'pause', 'step', 'getRegisters', 'setRegisters', 'readMemory', 'writeMemory', 'translate', 'addBreakpoint',
-  'removeBreakpoint', 'addWatchpoint', 'removeWatchpoint', 'setCatchExceptions', 'history', 'instructionCount', 'virtualTimeNs',
+  'removeBreakpoint', 'addWatchpoint', 'removeWatchpoint', 'setCatchExceptions', 'setSystemBreaks', 'history', 'instructionCount', 'virtualTimeNs',
   'snapshot', 'restore', 'dropSnapshot', 'snapshotBytes', 'snapshotCounts', 'sendScanCodes', 'typeText', 'sendSerial', 'screenText', 'screenImage',
   'exitProfile', 'portRead', 'portWrite', 'clockStep', 'irqLevel'];
 
