@@ -33,6 +33,20 @@ export class ElfDebugInfo {
     return this.symbols.symbols.length === 0 && this.lines.rows.length === 0;
   }
 
+  /**
+   * Where a breakpoint on a function by name goes, as gdb puts it: past the prologue, at the first line-table
+   * row inside the function whose line differs from the opening one (the function's start without lines).
+   */
+  functionEntry(name: string): { address: number; file?: string; line?: number } | undefined {
+    const sym = this.symbols.symbols.find((s) => s.name === name && s.kind === 'function');
+    if (!sym) return undefined;
+    const inside = this.lines.rows
+      .filter((r) => !r.endSequence && r.isStmt && r.address >= sym.address && r.address < sym.address + Math.max(sym.size, 1))
+      .sort((a, b) => a.address - b.address);
+    const body = inside.find((r) => r.line !== inside[0].line && r.address > sym.address) ?? inside[0];
+    return body ? { address: body.address, file: body.file, line: body.line } : { address: sym.address };
+  }
+
   placeOf(address: number): CodePlace | undefined {
     const row = this.lines.lineAt(address);
     const sym = this.symbols.symbolAt(address);

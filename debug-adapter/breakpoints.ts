@@ -166,7 +166,12 @@ export class BreakpointTable {
       const bp = this.make('function', spec);
       if (bp.address === -2) return bp;
       const label = this.listing?.label(spec.name.trim());
-      if (!this.listing) bp.message = 'No listing for this program, so labels are unknown.';
+      const fn = !label ? this.elf?.functionEntry(spec.name.trim()) : undefined;
+      if (fn) {
+        this.install(bp, fn.address);
+        bp.file = fn.file;
+        bp.line = fn.line;
+      } else if (!this.listing) bp.message = 'No listing for this program, so labels are unknown.';
       else if (!label) bp.message = `No label "${spec.name}" in the listing (local labels are written parent.local).`;
       else {
         this.install(bp, label.address);

@@ -23,6 +23,7 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   modules?: unknown;
   gdbPort?: unknown;
   replay?: unknown;
+  symbols?: unknown;
 }
 
 export interface AssemblerSpec {
@@ -54,6 +55,8 @@ export interface LaunchConfig {
   gdbPort?: number;
   /** A recording (`bootvisor run --record`) whose inputs the guest receives again, at their instructions. */
   replay?: string;
+  /** An ELF whose symbols and DWARF lines describe code the program loads (the os-tutorial pattern). */
+  symbols?: string;
 }
 
 /**
@@ -190,5 +193,12 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     replay = path.resolve(cwd, args.replay as string);
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort, replay };
+  let symbols: string | undefined;
+  if (args.symbols !== undefined) {
+    if (typeof args.symbols !== 'string' || !args.symbols) fail('"symbols" is the kernel ELF (with -g) whose code the boot sector loads: a path.');
+    symbols = path.resolve(cwd, args.symbols);
+    if (!fs.existsSync(symbols)) fail(`"symbols" ${symbols} does not exist.`);
+  }
+
+  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort, replay, symbols };
 }

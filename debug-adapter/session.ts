@@ -297,7 +297,7 @@ export class BootvisorSession extends LoggingDebugSession {
         this.sendEvent(new OutputEvent(`Bootvisor: replaying ${recording.inputs.length} recorded inputs from ${path.basename(config.replay!)} (the recorded run stopped at instruction ${recording.end.instructions}: ${recording.end.reason}); inputs typed now start a new timeline\n`, 'console'));
       }
       this.backend = machine.backend;
-      this.runtime = new Runtime(machine, program.listing, create, kernel && program.image ? new ElfDebugInfo(program.image) : undefined);
+      this.runtime = new Runtime(machine, program.listing, create, kernel && program.image ? new ElfDebugInfo(program.image) : config.symbols ? ElfDebugInfo.fromFile(config.symbols) : undefined);
       this.wire(this.runtime);
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
       this.serialFile = serial;

@@ -14,7 +14,7 @@ describe('launch configuration', () => {
     assert.strictEqual(debuggerContribution.program, './out/debug-adapter/main.js');
     assert.ok(fs.existsSync(path.join(REPO, debuggerContribution.program)), 'the adapter is built where package.json says');
     const props = Object.keys(debuggerContribution.configurationAttributes.launch.properties).sort();
-    assert.deepStrictEqual(props, ['assembler', 'backend', 'bootDrive', 'clock', 'cmdline', 'cwd', 'gdbPort', 'listing', 'memory', 'modules', 'program', 'replay', 'serial', 'stopOnEntry', 'trace']);
+    assert.deepStrictEqual(props, ['assembler', 'backend', 'bootDrive', 'clock', 'cmdline', 'cwd', 'gdbPort', 'listing', 'memory', 'modules', 'program', 'replay', 'serial', 'stopOnEntry', 'symbols', 'trace']);
     // Every enum value the schema offers is one the adapter takes.
     for (const backend of debuggerContribution.configurationAttributes.launch.properties.backend.enum) {
       assert.strictEqual(validateLaunch({ program: steps, backend }).backend, backend);

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, buildTutorialImage, KERNEL_SOURCES } from '../kernels/build';
 import { gdbBatch, requireGdb } from '../kernels/gdb-batch';
 import { eachTestSession } from './dap-session';
 
@@ -102,6 +102,34 @@ describe('debugging a multiboot kernel', function () {
     assert.ok(frames.some((f) => /_start/.test(f.name) && f.source?.path?.endsWith('entry.asm')), frames.map((f) => f.name).join(' | '));
     await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
     assert.strictEqual((await s.frames())[0].line, moved.line);
+  });
+
+  it('"symbols": the os-tutorial pattern (a boot sector loading the flat binary) breaks on a C function by name and on a C line', async () => {
+    const s = session();
+    const { image, elf } = buildTutorialImage(s.cwd, ['crash.c']);
+    const source = path.join(KERNEL_SOURCES, 'crash.c');
+    const lines = fs.readFileSync(source, 'utf8').split('\n');
+    const divideLine = lines.findIndex((l) => l.includes('return x / divisor;')) + 1;
+    const printLine = lines.findIndex((l) => l.includes('kputs("about to divide')) + 1;
+    let fn: DebugProtocol.SetFunctionBreakpointsResponse | undefined;
+    let src: DebugProtocol.SetBreakpointsResponse | undefined;
+    const stopped = s.expectStop('breakpoint');
+    await s.launch({ program: image, symbols: elf }, async (dc) => {
+      fn = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'divide' }] });
+      src = await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: printLine }] });
+    });
+    assert.ok(fn!.body.breakpoints[0].verified, fn!.body.breakpoints[0].message);
+    assert.strictEqual(fn!.body.breakpoints[0].line, divideLine, 'past the prologue, at the first statement');
+    assert.ok(src!.body.breakpoints[0].verified, src!.body.breakpoints[0].message);
+    await stopped;
+    let frames = await s.frames();
+    assert.strictEqual(frames[0].line, printLine);
+    assert.match(frames[0].name, /^kmain\+0x[0-9a-f]+ \(0008:0000/);
+    await s.resume('function breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+    frames = await s.frames();
+    assert.strictEqual(frames[0].source?.path, source);
+    assert.strictEqual(frames[0].line, divideLine);
+    assert.match(frames[0].name, /^divide\+0x[0-9a-f]+/);
   });
 
   it('fails the launch of a broken kernel with what is wrong', async () => {
