@@ -190,6 +190,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * clears it; then stepping back goes one instruction at a time.
    */
   private trail: number[] = [];
+  /** Counts act() calls, so a late status announcement knows whether its action is still the one running. */
+  private actions = 0;
 
   /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
   private act(body: () => Promise<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
@@ -205,9 +207,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.pauseRequested = false;
     this.variables.resumed();
     if (kind === 'run') this.trail = [];
-    // Steps take microseconds: only runs are worth telling the status bar about.
-    const announce = kind === 'run';
-    if (announce) this.emit('status', { running: true, instructionsPerSecond: 0 });
+    // Steps take microseconds: only runs are worth telling the status bar about, and only those still going
+    // after this turn of the event loop (a continue that runSync ends at a breakpoint close by sends none:
+    // two messages fewer in its round trip).
+    let announced = false;
+    const action = ++this.actions;
+    if (kind === 'run') {
+      setImmediate(() => {
+        if (!this.busy || this.actions !== action || this.disposed) return;
+        announced = true;
+        this.emit('status', { running: true, instructionsPerSecond: 0 });
+      });
+    }
     void (async () => {
       let outcome: Outcome;
       try {
@@ -223,7 +234,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (this.disposed) return; // the session ended while the guest ran
       this.executed.gather(this.machine);
       this.watches.stopped(this.machine);
-      if (announce) this.emit('status', { running: false, instructionsPerSecond: 0 });
+      if (announced) this.emit('status', { running: false, instructionsPerSecond: 0 });
       if ('end' in outcome) this.end(outcome.end);
       else this.emit('stopped', outcome);
     })();
