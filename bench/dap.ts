@@ -28,43 +28,47 @@ function loopLine(): number {
   return fs.readFileSync(SOURCE, 'utf8').split('\n').findIndex((l) => l.startsWith('.loop:')) + 1;
 }
 
-export async function bootvisor(): Promise<{ step: number; cont: number }> {
+/** One debugger under test: a step, a continue to the breakpoint, and setting that breakpoint. */
+interface Debuggee {
+  step(): Promise<void>;
+  cont(): Promise<void>;
+  breakAtLoop(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openBootvisor(): Promise<Debuggee> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-bench-dap-'));
   const dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd });
   await dc.start();
-  try {
-    await dc.initializeRequest({ adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true });
-    const entry = dc.waitForEvent('stopped');
-    await Promise.all([
-      dc.launchRequest({ program: SOURCE, stopOnEntry: true, cwd } as DebugProtocol.LaunchRequestArguments),
-      dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
-    ]);
-    await entry;
-    const step: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
-      const t0 = now();
+  await dc.initializeRequest({ adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true });
+  const entry = dc.waitForEvent('stopped');
+  await Promise.all([
+    dc.launchRequest({ program: SOURCE, stopOnEntry: true, cwd } as DebugProtocol.LaunchRequestArguments),
+    dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
+  ]);
+  await entry;
+  return {
+    async step() {
       const stopped = dc.waitForEvent('stopped');
       await dc.stepInRequest({ threadId: 1 });
       await stopped;
-      step.push(now() - t0);
-    }
-    await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: loopLine() + 1 }] });
-    const cont: number[] = [];
-    for (let i = 0; i < CONTINUES; i++) {
-      const t0 = now();
+    },
+    async cont() {
       const stopped = dc.waitForEvent('stopped');
       await dc.continueRequest({ threadId: 1 });
       await stopped;
-      cont.push(now() - t0);
-    }
-    return { step: median(step), cont: median(cont) };
-  } finally {
-    await dc.stop().catch(() => undefined);
-    fs.rmSync(cwd, { recursive: true, force: true });
-  }
+    },
+    async breakAtLoop() {
+      await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: loopLine() + 1 }] });
+    },
+    async close() {
+      await dc.stop().catch(() => undefined);
+      fs.rmSync(cwd, { recursive: true, force: true });
+    },
+  };
 }
 
-export async function qemu(image: string): Promise<{ step: number; cont: number }> {
+async function openQemu(image: string): Promise<Debuggee> {
   const port = await freePort();
   const bin = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
   const child: ChildProcess = spawn(
@@ -74,32 +78,46 @@ export async function qemu(image: string): Promise<{ step: number; cont: number 
   );
   try {
     const gdb = await GdbRemote.connect(port);
-    try {
-      await gdb.request('Z0,7c00,1');
-      await gdb.request('c'); // through SeaBIOS to the boot sector
-      await gdb.request('z0,7c00,1');
-      const step: number[] = [];
-      for (let i = 0; i < STEPS; i++) {
-        const t0 = now();
+    await gdb.request('Z0,7c00,1');
+    await gdb.request('c'); // through SeaBIOS to the boot sector
+    await gdb.request('z0,7c00,1');
+    return {
+      async step() {
         const reply = await gdb.request('s');
-        step.push(now() - t0);
         if (!/^[ST]/.test(reply)) throw new Error(`QEMU answered a step with ${reply}`);
-      }
-      // The same breakpoint as the adapter's: the first instruction of .loop, at 0x7C03.
-      await gdb.request('Z0,7c03,1');
-      const cont: number[] = [];
-      for (let i = 0; i < CONTINUES; i++) {
-        const t0 = now();
+      },
+      async cont() {
         await gdb.request('c');
-        cont.push(now() - t0);
-      }
-      return { step: median(step), cont: median(cont) };
-    } finally {
-      gdb.close();
-    }
-  } finally {
+      },
+      // The same breakpoint as the adapter's: the first instruction of .loop, at 0x7C03.
+      async breakAtLoop() {
+        await gdb.request('Z0,7c03,1');
+      },
+      async close() {
+        gdb.close();
+        child.kill('SIGKILL');
+      },
+    };
+  } catch (e) {
     child.kill('SIGKILL');
+    throw e;
   }
+}
+
+type Timings = { step: number[]; cont: number[] };
+
+/** Each step and each continue alternates between the debuggers, so a change in the machine's load touches both alike. */
+async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
+  const out: Timings[] = targets.map(() => ({ step: [], cont: [] }));
+  const timed = async (f: () => Promise<void>): Promise<number> => {
+    const t0 = now();
+    await f();
+    return now() - t0;
+  };
+  for (let i = 0; i < STEPS; i++) for (let k = 0; k < targets.length; k++) out[k].step.push(await timed(() => targets[k].step()));
+  for (const t of targets) await t.breakAtLoop();
+  for (let i = 0; i < CONTINUES; i++) for (let k = 0; k < targets.length; k++) out[k].cont.push(await timed(() => targets[k].cont()));
+  return out;
 }
 
 export async function dapBench(): Promise<void> {
@@ -108,24 +126,25 @@ export async function dapBench(): Promise<void> {
   const image = path.join(dir, 'loop.img');
   const asm = spawnSync('nasm', ['-f', 'bin', '-o', image, SOURCE], { encoding: 'utf8' });
   if (asm.status !== 0) throw new Error(`nasm could not assemble ${SOURCE}: ${asm.stderr || asm.error?.message}`);
+  const targets: Debuggee[] = [];
   try {
-    const bv = await bootvisor();
-    const rows: [string, { step: number; cont: number } | string][] = [['Bootvisor adapter (DAP, software vCPU)', bv]];
+    targets.push(await openBootvisor());
+    let qemuNote = '';
     try {
-      rows.push(['QEMU gdbstub (TCG)', await qemu(image)]);
+      targets.push(await openQemu(image));
     } catch (e) {
-      rows.push(['QEMU gdbstub (TCG)', `not measured: ${e instanceof Error ? e.message : e}`]);
+      qemuNote = `not measured: ${e instanceof Error ? e.message : e}`;
     }
-    console.log(`debugger round trips (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${loadAverage()}):`);
-    for (const [label, r] of rows) {
-      if (typeof r === 'string') console.log(`  ${label.padEnd(40)} ${r}`);
-      else console.log(`  ${label.padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms`);
-    }
-    const q = rows[1][1];
-    if (typeof q !== 'string') {
-      console.log(`  ratio Bootvisor/QEMU: step ${(bv.step / q.step).toFixed(2)}x, continue ${(bv.cont / q.cont).toFixed(2)}x (target: both below 1.00x)`);
-    }
+    const before = loadAverage();
+    const t = await interleaved(targets);
+    const rows = t.map((x) => ({ step: median(x.step), cont: median(x.cont) }));
+    console.log(`debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}):`);
+    const labels = ['Bootvisor adapter (DAP, software vCPU)', 'QEMU gdbstub (TCG)'];
+    rows.forEach((r, k) => console.log(`  ${labels[k].padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms`));
+    if (qemuNote) console.log(`  ${labels[1].padEnd(40)} ${qemuNote}`);
+    else console.log(`  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x)`);
   } finally {
+    for (const t of targets) await t.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
