@@ -76,8 +76,10 @@ async function openQemu(image: string): Promise<Debuggee> {
     ['-accel', 'tcg', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-m', '32', '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-drive', `file=${image},format=raw,if=floppy,readonly=on`],
     { stdio: 'ignore' },
   );
+  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`${bin} could not be started (${e.message})`))));
+  failed.catch(() => undefined);
   try {
-    const gdb = await GdbRemote.connect(port);
+    const gdb = await Promise.race([GdbRemote.connect(port), failed]);
     await gdb.request('Z0,7c00,1');
     await gdb.request('c'); // through SeaBIOS to the boot sector
     await gdb.request('z0,7c00,1');
