@@ -1,7 +1,8 @@
 // Debugger round trips: the median time of one instruction step, and of a continue that runs to a
 // breakpoint, through the Bootvisor debug adapter (DebugClient over stdio, as VS Code talks to it), and the
 // same two through QEMU's gdbstub (qemu-system-i386 -S -gdb, spoken to by a small gdb-remote client here;
-// no gdb needed), measured in this run. Target (issue 16): both faster than QEMU's.
+// no gdb needed), interleaved in this run (each step and continue alternates between the two, so a change in
+// the machine's load touches both alike). Target (issue 16): both faster than QEMU's.
 import { spawn, spawnSync, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
