@@ -2,8 +2,8 @@
 # npm run fuzz [-- TARGET...]: runs fuzz targets for FUZZ_SECONDS each (default 60) and prints, per target,
 # executions and executions per second, with the load average; for pc also per CPU second (the rate per
 # core, which a loaded host does not halve) and coverage. Targets (default: all four):
-#   pc    native/tools/fuzz_pc.cpp, the whole PC (vCPU, devices, BIOS, snapshots, debugger calls) built from
-#         the VMM's sources (not the addon) under libFuzzer + AddressSanitizer + UBSan (Debian's clang). A
+#   pc    native/tools/fuzz_pc.cpp, the whole PC (vCPU, devices, BIOS, snapshots, debugger calls): the VMM
+#         core built by scripts/build-core.sh under libFuzzer + AddressSanitizer + UBSan (Debian's clang). A
 #         crash, hang (> 10 s for one input), sanitizer report or broken invariant stops it with the
 #         reproducer in build/fuzz/ (rerun: build/fuzz/fuzz_pc FILE).
 #   napi  scripts/fuzz-napi.js: random calls with random arguments on the addon's surface, in a child Node.
@@ -51,30 +51,17 @@ cpuRate() {  # EXECUTIONS FILE-WITH-"user sys"
   awk -v n="$1" -v load="$load" '{ t = $1 + $2; printf "%d exec per CPU second (%.1f s user+sys), load average %s", (t > 0 ? n / t : 0), t, load }' "$2"
 }
 
-# The VMM's sources as the addon lists them, without the N-API binding; objects are kept between runs.
+# The VMM core instrumented for libFuzzer and the sanitizers (scripts/build-core.sh: the addon's list of
+# sources, objects kept between runs), and the target linked against it.
 build_pc() {
   need_clang
-  local flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
-    -Inative/include -Inative/src)
-  local defs objs=() todo=() s o
-  read -ra defs <<<"$(node native/sources.js --defines | tr ' ' '\n' | sed -n 's/^./-D&/p' | tr '\n' ' ')"
-  mkdir -p "$out/obj"
-  for s in $(node native/sources.js | tr ' ' '\n' | grep -v '^native/src/napi/'); do
-    o="$out/obj/$(echo "$s" | tr '/' '_' | sed 's/\.cpp$/.o/')"
-    objs+=("$o")
-    if [[ ! -f $o || $s -nt $o || -n $(find native/include native/src -name '*.h' -newer "$o" -print -quit) ]]; then
-      todo+=("$s:$o")
-    fi
-  done
-  if [[ ${#todo[@]} -gt 0 ]]; then
-    echo "fuzz: compiling ${#todo[@]} VMM sources with $cxx (ASan, UBSan)" >&2
-    printf '%s\n' "${todo[@]}" | nice xargs -P 2 -I{} bash -c 'src=${1%%:*}; obj=${1##*:}; shift; "$@" -c "$src" -o "$obj"' _ {} \
-      "$cxx" "${flags[@]}" "${defs[@]}"
-  fi
+  local flags=(-std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined)
+  local lib
+  lib=$(bash scripts/build-core.sh "$out/core" "$cxx" "${flags[@]}")
   binary=$out/fuzz_pc
-  if [[ ! -x $binary || native/tools/fuzz_pc.cpp -nt $binary || -n $(find "${objs[@]}" -newer "$binary" -print -quit) ]]; then
+  if [[ ! -x $binary || native/tools/fuzz_pc.cpp -nt $binary || $lib -nt $binary ]]; then
     nice "$cxx" -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-      -Inative/include -Inative/src native/tools/fuzz_pc.cpp "${objs[@]}" -o "$binary" -lpthread $(node native/sources.js --libs)
+      -Inative/include -Inative/src native/tools/fuzz_pc.cpp "$lib" -o "$binary" -lpthread $(node native/sources.js --libs)
   fi
 }
 
