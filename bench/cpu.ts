@@ -167,7 +167,6 @@ interface SoftCpuLike {
 
 function bareRate(w: Workload, dir: string): number {
   if (!w.bare) throw new Error('the bare SoftCpu has no BIOS');
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const addon = require('node-gyp-build')(ROOT) as { SoftCpu?: new (bytes: number) => SoftCpuLike };
   if (!addon.SoftCpu) throw new Error('the addon has no SoftCpu: rebuild it with scripts/build-native.sh');
   const image = fs.readFileSync(assemble(path.join(WORKLOADS, w.file), Math.round(w.bare * SCALE), dir));

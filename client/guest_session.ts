@@ -9,6 +9,14 @@ import {
 import type { ScreenFrame } from '../common/api';
 import { encodeFrame, ScreenState } from '../common/screen-wire';
 
+/** The parts of a DAP message's body the session reads (stopped events, launch errors). */
+interface AdapterMessageBody {
+  threadId?: unknown;
+  description?: unknown;
+  reason?: unknown;
+  error?: { format?: unknown };
+}
+
 export type GuestState = 'running' | 'paused' | 'ended';
 
 /**
@@ -80,7 +88,7 @@ export class GuestSession implements vscode.Disposable {
   }
 
   /** Every message the adapter sends, seen through a DebugAdapterTracker. */
-  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; message?: string; body?: any }): void {
+  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; message?: string; body?: AdapterMessageBody }): void {
     if (message.type === 'event' && message.event === 'stopped') {
       if (typeof message.body?.threadId === 'number') this.threadId = message.body.threadId;
       this.stopDescription = String(message.body?.description ?? message.body?.reason ?? '');

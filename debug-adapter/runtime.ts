@@ -80,10 +80,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   ) {
     super();
     this.breakpoints = new BreakpointTable(machine, listing, elf);
-    const self = this;
+    const current = (): Machine => this.machine;
     this.variables = new VariableStore({
       get machine() {
-        return self.machine;
+        return current();
       },
       registers: () => this.machine.getRegisters(),
       changed: () => this.guestChanged(),

@@ -58,7 +58,7 @@ import { SYSTEM_EVENTS_FILTER } from './system-events';
 import { assemblyFailure } from './launch-failure';
 import { consoleCommand } from './console-commands';
 import { DataWatches, registerWatchRefusal } from './data-watches';
-import { LaunchArguments, LaunchConfig, LaunchConfigError, validateLaunch } from './launch-config';
+import { LaunchArguments, LaunchConfig, validateLaunch } from './launch-config';
 import { memoryReference, parseMemoryReference, readWhatIsReadable } from './memory';
 import { loadProgram, LoadedProgram, ProgramError } from './program';
 import { writeReport } from './report';

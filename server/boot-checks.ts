@@ -107,11 +107,11 @@ export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer |
   }
 
   // 4. Far jump into protected mode whose target is still assembled as 16-bit code.
-  findings.push(...protectedModeChecks(file, lineText));
+  findings.push(...protectedModeChecks(file));
   return findings;
 }
 
-function protectedModeChecks(file: ParsedFile, lineText: string[]): Finding[] {
+function protectedModeChecks(file: ParsedFile): Finding[] {
   const findings: Finding[] = [];
   file.lines.forEach((lexed, line) => {
     if (lexed.op?.name !== 'mov' || !/^\s*cr0\s*,/i.test(lexed.operands)) return;

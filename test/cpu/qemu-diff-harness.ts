@@ -226,7 +226,6 @@ let addonCache: Addon | undefined;
 export function loadAddon(): Addon | string {
   if (addonCache) return addonCache;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const a = require('node-gyp-build')(repoRoot) as Partial<Addon>;
     if (typeof a.SoftCpu !== 'function') return 'the addon has no SoftCpu class yet: rebuild it with scripts/build-native.sh';
     addonCache = a as Addon;

@@ -3,9 +3,6 @@
 // the history ring, the fault chain of a triple fault, self-modifying code, A20, segment limits,
 // determinism, and clear errors on bad input.
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { assemble as nasmAssemble } from '../../common/nasm';
 import { createSoftCpu, SoftCpu } from '../../common/soft-cpu';

@@ -36,7 +36,6 @@ function line(file: string, text: string): number {
 /** Is the native machine usable? The DAP tests need it; say so plainly when it is not built. */
 function nativeProblem(): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createMachine } = require('../../common/machine') as typeof import('../../common/machine');
     const image = new Uint8Array(512);
     image[510] = 0x55;

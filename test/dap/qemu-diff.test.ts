@@ -21,7 +21,6 @@ const FLAG_MASK = 0x3fffff & ~0x10 & ~0x10000 & ~0x2;
 
 function nativeProblem(): string | undefined {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createMachine } = require('../../common/machine') as typeof import('../../common/machine');
     const image = new Uint8Array(512);
     image.set([0x55, 0xaa], 510);

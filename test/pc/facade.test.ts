@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { StopEvent } from '../../common/api';
-import { createMachine, type BootvisorMachine } from '../../common/machine';
+import { createMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
 import { exampleImg, requireNasm, ROOT, tempDir } from '../cli/harness';
 import { sectorBench } from './sector';

@@ -180,8 +180,11 @@ bool selectData(Insn& i) {
   const int v = i.op32 ? 4 : 2;
   const bool m = i.mod != 3;
   const uint16_t op = i.op;
+// NAME is a template's name, which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PICK(NAME, s) \
   ((s) == 1 ? (m ? NAME<1, true> : NAME<1, false>) : (s) == 2 ? (m ? NAME<2, true> : NAME<2, false>) : (m ? NAME<4, true> : NAME<4, false>))
+// NOLINTEND(bugprone-macro-parentheses)
   switch (op) {
     case 0x88: i.fn = PICK(movEG, 1); return true;
     case 0x89: i.fn = PICK(movEG, v); return true;

@@ -32,7 +32,7 @@ struct Row {
 
 constexpr Row kRows[] = {
 #define OP(first, last, modrm, imm, immRegs, lockRegs, groups, mnemonic) \
-  {first, last, modrm != 0, IMM_##imm, immRegs, lockRegs, groups, mnemonic},
+  {first, last, (modrm) != 0, IMM_##imm, immRegs, lockRegs, groups, mnemonic},
 #include "cpu/opcodes.def"
 #undef OP
 };

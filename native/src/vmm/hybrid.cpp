@@ -217,7 +217,7 @@ void HybridVcpu::reprogram() {
     if (!hw_->protectPage(w.first << PAGE_SHIFT, w.second)) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "the hypervisor cannot protect page 0x%llx as needed",
-                    static_cast<unsigned long long>(w.first << PAGE_SHIFT));
+                    static_cast<unsigned long long>(w.first) << PAGE_SHIFT);
       if (sw_) softwareReason_ = buf;
       continue;
     }
