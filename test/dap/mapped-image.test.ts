@@ -4,7 +4,6 @@
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
 
 import { requireNasm, tempDir } from '../cli/harness';
 import { writeBigImage } from '../pc/big-image';
