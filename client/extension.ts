@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SCREEN_FRAME_EVENT, SERIAL_EVENT, STATUS_EVENT, type ScreenFrameEventBody, type SerialEventBody, type StatusEventBody } from '../common/dap-protocol';
+import { SCREEN_CHANGED_EVENT, SCREEN_FRAME_EVENT, SERIAL_EVENT, STATUS_EVENT, type ScreenFrameEventBody, type SerialEventBody, type StatusEventBody } from '../common/dap-protocol';
 import { activeFile, isBootable } from './active_file';
 import { AdapterProcessFactory } from './debug_adapter_factory';
 import { BootConfigurationProvider, DEBUG_TYPE, bootConfiguration } from './debug_configuration';
@@ -106,6 +106,9 @@ export function activate(context: vscode.ExtensionContext): void {
       const entry = guests.get(event.session.id);
       if (!entry) return;
       switch (event.event) {
+        case SCREEN_CHANGED_EVENT:
+          entry.guest.onScreenChanged();
+          break;
         case SCREEN_FRAME_EVENT:
           entry.guest.onPushedFrame(event.body as ScreenFrameEventBody);
           break;

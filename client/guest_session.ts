@@ -37,6 +37,8 @@ export class GuestSession implements vscode.Disposable {
   /** Why the launch failed (nasm rejected the program...), when it did: the session never ran a guest. */
   private launchFailure = '';
   private refreshing = false;
+  /** The adapter answered a frame request with push set: from then on it sends every change by itself. */
+  private pushing = false;
   private refreshAgain = false;
   private lastFetch = 0;
   private readonly frameEmitter = new vscode.EventEmitter<ScreenFrameBody>();
@@ -116,6 +118,11 @@ export class GuestSession implements vscode.Disposable {
    * its pixels). One built on another frame than the one held, or arriving while a request is out, is
    * covered by asking for the screen instead.
    */
+  onScreenChanged(): void {
+    // Until the adapter has answered a frame request (which asks it to push), changes are fetched.
+    if (!this.pushing) this.refreshScreen();
+  }
+
   onPushedFrame(body: ScreenFrameEventBody): void {
     if (this.state === 'ended') return;
     const { baseGeneration, ...frame } = body;
@@ -186,6 +193,7 @@ export class GuestSession implements vscode.Disposable {
     const since = this.screen.generation;
     const frame = await ask(since);
     if (!frame) return undefined;
+    this.pushing = true;
     if (this.screen.apply(frame)) return frame;
     if (since === undefined) return undefined;
     this.screen.forget();
