@@ -39,6 +39,7 @@ import {
   SERIAL_INPUT_REQUEST,
   SerialInputArgs,
   STATUS_EVENT,
+  type StatusEventBody,
 } from '../common/dap-protocol';
 import { ExpressionError } from '../common/expression';
 import { encodeFrame } from '../common/screen-wire';
@@ -325,6 +326,8 @@ export class BootvisorSession extends LoggingDebugSession {
       void this.underGdb(this.config.gdbPort);
       return;
     }
+    // The backend is known now: a guest that halts before the first speed report still names it.
+    this.sendEvent(new Event(STATUS_EVENT, { backend: this.runtime.currentMachine.backend, clock: this.config.clock, running: true, instructionsPerSecond: 0 } satisfies StatusEventBody));
     this.runtime.start(this.config.stopOnEntry && !this.noDebug);
   }
 

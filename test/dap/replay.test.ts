@@ -42,10 +42,14 @@ describe('debug adapter: replaying a recording', function () {
     assert.strictEqual(recorded.status, 0, recorded.stderr);
     assert.match(recorded.stdout, /^a.. b.. c.. $/);
     const serialFile = path.join(cwd, 'com1.txt');
+    const statuses: { backend: string }[] = [];
+    dc.on('bootvisor/status', (e: DebugProtocol.Event) => statuses.push(e.body));
     const exited = dc.waitForEvent('exited', 30000) as Promise<DebugProtocol.ExitedEvent>;
     await launch({ replay: recording, clock: 'fast', serial: { file: serialFile } });
     await exited;
     assert.strictEqual(fs.readFileSync(serialFile, 'latin1'), recorded.stdout, 'the guest saw each key at the same guest time');
+    // A guest done before the first speed report still had its backend named (the status bar shows it).
+    assert.ok(statuses.some((s) => s.backend === 'software'), JSON.stringify(statuses));
   });
 
   it('refuses a recording of another image, saying so', async () => {
