@@ -63,8 +63,8 @@ done
 flags=(-std=c++17 -O2 -Wall -Wno-unused-parameter -pthread)
 ((host == 0)) && flags+=(-static)
 # The static binaries are kept in the cache under a hash of every VMM source, so a re-run skips the build.
-key=$( (printf '%s\n' "${flags[*]}"; find native/src native/include native/tools -type f \( -name '*.cpp' -o -name '*.h' \) \
-  -not -path '*/napi/*' | sort | xargs cat) | sha1sum | cut -c1-16)
+key=$( (printf '%s\n' "${flags[*]}"; cat $(node native/sources.js core --nested) native/tools/kvm_*.cpp
+  find native/src native/include native/tools -name '*.h' | sort | xargs cat) | sha1sum | cut -c1-16)
 built="$cache/bin-$key"
 machine=1
 if [[ -x $built/kvm_driver && -x $built/kvm_machine ]]; then
