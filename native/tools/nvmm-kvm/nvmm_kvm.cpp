@@ -388,7 +388,9 @@ int nvmm_machine_create(struct nvmm_machine* mach) {
   gMachines[id] = m;
   std::memset(mach, 0, sizeof *mach);
   mach->machid = id;
-  mach->pages = static_cast<nvmm_comm_page**>(std::calloc(kMaxVcpus, sizeof(nvmm_comm_page*)));
+  // An array of pointers, one per vCPU: sizeof a pointer is meant.
+  mach->pages = static_cast<nvmm_comm_page**>(
+      std::calloc(kMaxVcpus, sizeof(nvmm_comm_page*)));  // NOLINT(bugprone-sizeof-expression)
   mach->areas = m;
   return 0;
 }
