@@ -89,7 +89,7 @@ for img in examples/*/*.img; do [[ -f $img ]] && cp "$img" "$work/examples/"; do
 if ((host == 1)); then
   rc=0
   "$work/kvm_driver" "$work/programs" $bench || rc=1
-  if ((machine)); then "$work/kvm_machine" "$work"/examples/*.img "$work/programs/watch.img" || rc=1; fi
+  if ((machine)); then "$work/kvm_machine" "$work"/examples/*.img "$work/programs/planar.img" "$work/programs/watch.img" || rc=1; fi
   exit $rc
 fi
 
@@ -130,7 +130,7 @@ bench=""
 /kvm_driver /programs $bench
 echo "nested: driver exit $?"
 if [ -x /kvm_machine ]; then
-  /kvm_machine /examples/*.img /programs/watch.img
+  /kvm_machine /examples/*.img /programs/planar.img /programs/watch.img
   echo "nested: machine exit $?"
 fi
 /bin/busybox poweroff -f

@@ -360,8 +360,9 @@ class NvmmVcpu final : public HardwareVcpu {
     if (!self) return;
     const unsigned size = static_cast<unsigned>(m->size > 8 ? 8 : m->size);
     uint64_t v = 0;
-    if (self->mem_.contains(m->gpa, size)) {
-      // RAM reached through an assist (a ROM write being skipped): reads see RAM, writes are dropped.
+    if (self->mem_.contains(m->gpa, size) && !self->mem_.isDevice(m->gpa)) {
+      // RAM reached through an assist (a ROM write being skipped): reads see RAM, writes are dropped. Device
+      // pages (the VGA's planes) lie inside guest memory too, but their accesses belong to the device.
       if (!m->write) self->mem_.read(m->gpa, m->data, size);
       return;
     }
