@@ -38,10 +38,41 @@ interface Workload {
 }
 
 const WORKLOAD_LIST: Workload[] = [
-  { id: 'a', label: '(a) register+memory loop', file: 'loop.asm', ours: [1_000_000, 21_000_000], bare: 10_000_000, qemu: [10_000_000, 110_000_000], bochs: [100_000, 5_100_000] },
-  { id: 'b', label: '(b) variables beside code', file: 'bootvars.asm', ours: [1_000_000, 21_000_000], bare: 10_000_000, qemu: [100_000, 1_100_000], bochs: [100_000, 600_000] },
-  { id: 'c', label: '(c) boot sector mix', file: 'bootmix.asm', ours: [10_000, 310_000], qemu: [2_000, 12_000], bochs: [2_000, 12_000] },
-  { id: 'd', label: '(d) INT 1Ah AH=00h calls', file: 'biostick.asm', ours: [10_000, 1_010_000], qemu: [2_000, 22_000], bochs: [2_000, 52_000], perCall: true },
+  {
+    id: 'a',
+    label: '(a) register+memory loop',
+    file: 'loop.asm',
+    ours: [1_000_000, 21_000_000],
+    bare: 10_000_000,
+    qemu: [10_000_000, 110_000_000],
+    bochs: [100_000, 5_100_000],
+  },
+  {
+    id: 'b',
+    label: '(b) variables beside code',
+    file: 'bootvars.asm',
+    ours: [1_000_000, 21_000_000],
+    bare: 10_000_000,
+    qemu: [100_000, 1_100_000],
+    bochs: [100_000, 600_000],
+  },
+  {
+    id: 'c',
+    label: '(c) boot sector mix',
+    file: 'bootmix.asm',
+    ours: [10_000, 310_000],
+    qemu: [2_000, 12_000],
+    bochs: [2_000, 12_000],
+  },
+  {
+    id: 'd',
+    label: '(d) INT 1Ah AH=00h calls',
+    file: 'biostick.asm',
+    ours: [10_000, 1_010_000],
+    qemu: [2_000, 22_000],
+    bochs: [2_000, 52_000],
+    perCall: true,
+  },
 ];
 
 const CLI = path.join(ROOT, 'out', 'cli', 'main.js');
@@ -56,7 +87,11 @@ function perIteration(file: string): number {
 
 function assemble(file: string, iterations: number, dir: string): string {
   const out = path.join(dir, `${path.basename(file, '.asm')}-${iterations}.img`);
-  const r = spawnSync('nasm', ['-f', 'bin', '-I', WORKLOADS + path.sep, `-DITERATIONS=${iterations}`, '-o', out, file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'nasm',
+    ['-f', 'bin', '-I', WORKLOADS + path.sep, `-DITERATIONS=${iterations}`, '-o', out, file],
+    { encoding: 'utf8' },
+  );
   if (r.error) throw new Error('nasm is not installed: run scripts/install-test-deps.sh');
   if (r.status !== 0) throw new Error(`nasm failed on ${file}: ${r.stderr}`);
   return out;
@@ -76,7 +111,13 @@ const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 export const TIME_BASIS = GNU_TIME ? 'host CPU time (user+sys)' : 'wall time (no /usr/bin/time)';
 
 /** Seconds the process took: CPU time (user + system) under GNU time, else wall time. */
-function timeProcess(cmd: string, args: string[], cwd: string, timeoutMs: number, wantStatus?: number): Promise<number> {
+function timeProcess(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  wantStatus?: number,
+): Promise<number> {
   const cpuFile = path.join(cwd, `cpu-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
   if (GNU_TIME) {
     args = ['-f', '%U %S', '-o', cpuFile, cmd, ...args];
@@ -112,30 +153,59 @@ function timeProcess(cmd: string, args: string[], cwd: string, timeoutMs: number
 
 // The product as users run it: a fresh `bootvisor run` process, the guest's exit port ending it with status 0.
 async function bootvisorSeconds(image: string, dir: string): Promise<number> {
-  return timeProcess(process.execPath, [CLI, 'run', floppy(image), '--boot-drive', 'floppy', '--quiet', '--guest-exit', 'verbatim'], dir, 300_000, 0);
+  return timeProcess(
+    process.execPath,
+    [CLI, 'run', floppy(image), '--boot-drive', 'floppy', '--quiet', '--guest-exit', 'verbatim'],
+    dir,
+    300_000,
+    0,
+  );
 }
 
 async function qemuSeconds(image: string, dir: string): Promise<number> {
-  return timeProcess(QEMU, ['-accel', 'tcg', '-cpu', 'pentium', '-display', 'none', '-nodefaults', '-no-reboot',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-drive', `file=${floppy(image)},format=raw,if=floppy`], dir, 300_000);
+  return timeProcess(
+    QEMU,
+    [
+      '-accel',
+      'tcg',
+      '-cpu',
+      'pentium',
+      '-display',
+      'none',
+      '-nodefaults',
+      '-no-reboot',
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-drive',
+      `file=${floppy(image)},format=raw,if=floppy`,
+    ],
+    dir,
+    300_000,
+  );
 }
 
 async function bochsSeconds(image: string, dir: string): Promise<number> {
   const rc = path.join(dir, 'bochsrc');
-  fs.writeFileSync(rc, [
-    'megs: 32',
-    'romimage: file=/usr/share/bochs/BIOS-bochs-latest',
-    'vgaromimage: file=/usr/share/vgabios/vgabios.bin',
-    `floppya: 1_44=${floppy(image)}, status=inserted`,
-    'boot: floppy',
-    'display_library: term',
-    `log: ${path.join(dir, 'bochs.log')}`,
-    'panic: action=fatal', 'error: action=ignore', 'info: action=ignore', 'debug: action=ignore',
-    'speaker: enabled=0',
-    'cpu: model=pentium',
-    '',
-  ].join('\n'));
-  fs.writeFileSync(path.join(dir, 'commands'), 'c\n');  // Debian's Bochs has its debugger built in
+  fs.writeFileSync(
+    rc,
+    [
+      'megs: 32',
+      'romimage: file=/usr/share/bochs/BIOS-bochs-latest',
+      'vgaromimage: file=/usr/share/vgabios/vgabios.bin',
+      `floppya: 1_44=${floppy(image)}, status=inserted`,
+      'boot: floppy',
+      'display_library: term',
+      `log: ${path.join(dir, 'bochs.log')}`,
+      'panic: action=fatal',
+      'error: action=ignore',
+      'info: action=ignore',
+      'debug: action=ignore',
+      'speaker: enabled=0',
+      'cpu: model=pentium',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(dir, 'commands'), 'c\n'); // Debian's Bochs has its debugger built in
   const bin = spawnSync('bochs-bin', ['--help'], { stdio: 'ignore' }).error ? 'bochs' : 'bochs-bin';
   const t = await timeProcess(bin, ['-q', '-f', rc, '-rc', 'commands'], dir, 300_000);
   const log = fs.existsSync(path.join(dir, 'bochs.log')) ? fs.readFileSync(path.join(dir, 'bochs.log'), 'latin1') : '';
@@ -144,7 +214,12 @@ async function bochsSeconds(image: string, dir: string): Promise<number> {
 }
 
 /** Instructions per second from two runs (difference cancels BIOS boot and emulator start-up). */
-async function referenceRate(w: Workload, counts: [number, number], run: (img: string, dir: string) => Promise<number>, dir: string): Promise<number> {
+async function referenceRate(
+  w: Workload,
+  counts: [number, number],
+  run: (img: string, dir: string) => Promise<number>,
+  dir: string,
+): Promise<number> {
   const file = path.join(WORKLOADS, w.file);
   const [lo, hi] = counts.map((c) => Math.round(c * SCALE));
   const best = async (img: string): Promise<number> => {
@@ -155,7 +230,8 @@ async function referenceRate(w: Workload, counts: [number, number], run: (img: s
   const tLo = await best(assemble(file, lo, dir));
   const tHi = await best(assemble(file, hi, dir));
   const dt = tHi - tLo;
-  if (dt <= 0.01) throw new Error(`the two runs took ${tLo.toFixed(3)} s and ${tHi.toFixed(3)} s: too close to measure`);
+  if (dt <= 0.01)
+    throw new Error(`the two runs took ${tLo.toFixed(3)} s and ${tHi.toFixed(3)} s: too close to measure`);
   return ((hi - lo) * perIteration(file)) / dt;
 }
 
@@ -212,37 +288,65 @@ async function attempt(f: () => Promise<number> | number): Promise<number | stri
 }
 
 export function loadAverage(): string {
-  return `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`;
+  return `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} CPUs`;
 }
 
 export async function cpuBench(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build with npx tsc -b`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-bench-cpu-'));
   try {
-    console.log(`guest instructions per second through \`bootvisor run\`, by ${TIME_BASIS}, best of ${REPEAT}, each from two runs (${loadAverage()}):`);
-    console.log(`  ${'workload'.padEnd(28)}${'bootvisor run'.padStart(16)}${'QEMU TCG'.padStart(16)}${'Bochs'.padStart(16)}   run/QEMU  run/Bochs`);
+    console.log(
+      `guest instructions per second through \`bootvisor run\`, by ${TIME_BASIS}, best of ${REPEAT}, each from two runs (${loadAverage()}):`,
+    );
+    console.log(
+      `  ${'workload'.padEnd(28)}${'bootvisor run'.padStart(16)}${'QEMU TCG'.padStart(16)}${'Bochs'.padStart(16)}   run/QEMU  run/Bochs`,
+    );
     const notes: string[] = [];
-    const results: Record<string, { bv: number | string; bare?: number | string; q: number | string; b: number | string }> = {};
+    const results: Record<
+      string,
+      { bv: number | string; bare?: number | string; q: number | string; b: number | string }
+    > = {};
     for (const w of WORKLOAD_LIST) {
       const bv = await attempt(() => referenceRate(w, w.ours, bootvisorSeconds, dir));
       const bare = w.bare ? await attempt(() => bareRate(w, dir)) : undefined;
       const q = await attempt(() => referenceRate(w, w.qemu, qemuSeconds, dir));
       const b = await attempt(() => referenceRate(w, w.bochs, bochsSeconds, dir));
-      for (const [who, r] of [['bootvisor run', bv], ['bare SoftCpu', bare], ['QEMU', q], ['Bochs', b]] as const)
+      for (const [who, r] of [
+        ['bootvisor run', bv],
+        ['bare SoftCpu', bare],
+        ['QEMU', q],
+        ['Bochs', b],
+      ] as const)
         if (typeof r === 'string') notes.push(`${w.label}, ${who}: not measured: ${r}`);
       results[w.id] = { bv, bare, q, b };
-      console.log(`  ${w.label.padEnd(28)}${fmt(bv, w).padStart(16)}${fmt(q, w).padStart(16)}${fmt(b, w).padStart(16)}   ${ratio(bv, q).padStart(8)}  ${ratio(bv, b).padStart(9)}`);
+      console.log(
+        `  ${w.label.padEnd(28)}${fmt(bv, w).padStart(16)}${fmt(q, w).padStart(16)}${fmt(b, w).padStart(16)}   ${ratio(bv, q).padStart(8)}  ${ratio(bv, b).padStart(9)}`,
+      );
       if (bare !== undefined)
-        console.log(`  ${'  bare SoftCpu (no machine)'.padEnd(28)}${fmt(bare, w).padStart(16)}   bootvisor run / bare SoftCpu: ${ratio(bv, bare)}`);
+        console.log(
+          `  ${'  bare SoftCpu (no machine)'.padEnd(28)}${fmt(bare, w).padStart(16)}   bootvisor run / bare SoftCpu: ${ratio(bv, bare)}`,
+        );
     }
     console.log(`  (${loadAverage()} at the end)`);
     const { a, b, d } = results;
-    const verdict = (x: number | string | undefined, y: number | string | undefined, f: (x: number, y: number) => boolean): string =>
-      typeof x === 'number' && typeof y === 'number' ? (f(x, y) ? 'met' : 'NOT met') : 'not measured';
-    console.log(`  target (a) >= 3x Bochs through bootvisor run: ${ratio(a.bv, a.b)} ${verdict(a.bv, a.b, (x, y) => x >= 3 * y)}`);
+    const verdict = (
+      x: number | string | undefined,
+      y: number | string | undefined,
+      f: (x: number, y: number) => boolean,
+    ): string => (typeof x === 'number' && typeof y === 'number' ? (f(x, y) ? 'met' : 'NOT met') : 'not measured');
+    console.log(
+      `  target (a) >= 3x Bochs through bootvisor run: ${ratio(a.bv, a.b)} ${verdict(a.bv, a.b, (x, y) => x >= 3 * y)}`,
+    );
     console.log(`  target (b) >= 10x QEMU TCG: ${ratio(b.bv, b.q)} ${verdict(b.bv, b.q, (x, y) => x >= 10 * y)}`);
-    console.log(`  target bootvisor run within 10 % of the bare SoftCpu: (a) ${ratio(a.bv, a.bare)} ${verdict(a.bv, a.bare, (x, y) => x >= 0.9 * y)}, (b) ${ratio(b.bv, b.bare)} ${verdict(b.bv, b.bare, (x, y) => x >= 0.9 * y)}`);
-    console.log(`  target a BIOS call (d) under 1 us: ${fmt(d.bv, WORKLOAD_LIST[3])} ${verdict(d.bv, 0, (x) => x >= 1e6 * perIteration(path.join(WORKLOADS, 'biostick.asm')))}`);
+    console.log(
+      `  target bootvisor run within 10 % of the bare SoftCpu: (a) ${ratio(a.bv, a.bare)} ${verdict(a.bv, a.bare, (x, y) => x >= 0.9 * y)}, (b) ${ratio(b.bv, b.bare)} ${verdict(b.bv, b.bare, (x, y) => x >= 0.9 * y)}`,
+    );
+    console.log(
+      `  target a BIOS call (d) under 1 us: ${fmt(d.bv, WORKLOAD_LIST[3])} ${verdict(d.bv, 0, (x) => x >= 1e6 * perIteration(path.join(WORKLOADS, 'biostick.asm')))}`,
+    );
     for (const n of notes) console.log(`  ${n}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

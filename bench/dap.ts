@@ -26,7 +26,12 @@ function median(xs: number[]): number {
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function loopLine(): number {
-  return fs.readFileSync(SOURCE, 'utf8').split('\n').findIndex((l) => l.startsWith('.loop:')) + 1;
+  return (
+    fs
+      .readFileSync(SOURCE, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith('.loop:')) + 1
+  );
 }
 
 /** One debugger under test: a step, a continue to the breakpoint, and setting that breakpoint. */
@@ -74,10 +79,28 @@ async function openQemu(image: string): Promise<Debuggee> {
   const bin = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
   const child: ChildProcess = spawn(
     bin,
-    ['-accel', 'tcg', '-display', 'none', '-monitor', 'none', '-serial', 'none', '-m', '32', '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-drive', `file=${image},format=raw,if=floppy,readonly=on`],
+    [
+      '-accel',
+      'tcg',
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-serial',
+      'none',
+      '-m',
+      '32',
+      '-S',
+      '-gdb',
+      `tcp:127.0.0.1:${port}`,
+      '-drive',
+      `file=${image},format=raw,if=floppy,readonly=on`,
+    ],
     { stdio: 'ignore' },
   );
-  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`${bin} could not be started (${e.message})`))));
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (e) => reject(new Error(`${bin} could not be started (${e.message})`))),
+  );
   failed.catch(() => undefined);
   try {
     const gdb = await Promise.race([GdbRemote.connect(port), failed]);
@@ -117,9 +140,11 @@ async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
     await f();
     return now() - t0;
   };
-  for (let i = 0; i < STEPS; i++) for (let k = 0; k < targets.length; k++) out[k].step.push(await timed(() => targets[k].step()));
+  for (let i = 0; i < STEPS; i++)
+    for (let k = 0; k < targets.length; k++) out[k].step.push(await timed(() => targets[k].step()));
   for (const t of targets) await t.breakAtLoop();
-  for (let i = 0; i < CONTINUES; i++) for (let k = 0; k < targets.length; k++) out[k].cont.push(await timed(() => targets[k].cont()));
+  for (let i = 0; i < CONTINUES; i++)
+    for (let k = 0; k < targets.length; k++) out[k].cont.push(await timed(() => targets[k].cont()));
   return out;
 }
 
@@ -141,11 +166,20 @@ export async function dapBench(): Promise<void> {
     const before = loadAverage();
     const t = await interleaved(targets);
     const rows = t.map((x) => ({ step: median(x.step), cont: median(x.cont) }));
-    console.log(`debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}):`);
+    console.log(
+      `debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}):`,
+    );
     const labels = ['Bootvisor adapter (DAP, software vCPU)', 'QEMU gdbstub (TCG)'];
-    rows.forEach((r, k) => console.log(`  ${labels[k].padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms`));
+    rows.forEach((r, k) =>
+      console.log(
+        `  ${labels[k].padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms`,
+      ),
+    );
     if (qemuNote) console.log(`  ${labels[1].padEnd(40)} ${qemuNote}`);
-    else console.log(`  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x)`);
+    else
+      console.log(
+        `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x)`,
+      );
   } finally {
     for (const t of targets) await t.close();
     fs.rmSync(dir, { recursive: true, force: true });

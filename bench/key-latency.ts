@@ -9,7 +9,11 @@ import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import {
-  KEYS_REQUEST, SCREEN_CHANGED_EVENT, SCREEN_FRAME_EVENT, SCREEN_FRAME_REQUEST, type ScreenFrameEventBody,
+  KEYS_REQUEST,
+  SCREEN_CHANGED_EVENT,
+  SCREEN_FRAME_EVENT,
+  SCREEN_FRAME_REQUEST,
+  type ScreenFrameEventBody,
 } from '../common/dap-protocol';
 import { loadAverage } from './cpu';
 
@@ -66,7 +70,10 @@ export async function keyLatencies(way: 'event' | 'request', keys = KEYS): Promi
       seen(((await dc.customRequest(SCREEN_FRAME_REQUEST, { push: true })).body as { lines?: string[] }).lines);
     } else {
       dc.on(SCREEN_CHANGED_EVENT, () => {
-        void dc.customRequest(SCREEN_FRAME_REQUEST, {}).then((r) => seen((r.body as { lines?: string[] }).lines), () => undefined);
+        void dc.customRequest(SCREEN_FRAME_REQUEST, {}).then(
+          (r) => seen((r.body as { lines?: string[] }).lines),
+          () => undefined,
+        );
       });
     }
     const subscribe = (check: () => void): (() => void) => {
@@ -113,12 +120,16 @@ export async function keyLatencyBench(): Promise<void> {
     ['frame pushed as an event (bootvisor/frame)', await keyLatencies('event')],
     ['screenChanged, then a screenFrame request', await keyLatencies('request')],
   ];
-  console.log(`key press to the frame showing it, through the debug adapter (${KEYS} keys each; ${load} before, ${loadAverage()} after):`);
+  console.log(
+    `key press to the frame showing it, through the debug adapter (${KEYS} keys each; ${load} before, ${loadAverage()} after):`,
+  );
   for (const [label, { ms, missed }] of rows) {
     const lost = missed ? `   ${missed} key(s) shown by no frame within ${WAIT_MS / 1000} s` : '';
-    console.log(`  ${label.padEnd(46)} p50 ${percentile(ms, 50).toFixed(1)} ms   p95 ${percentile(ms, 95).toFixed(1)} ms   max ${Math.max(...ms).toFixed(1)} ms${lost}`);
+    console.log(
+      `  ${label.padEnd(46)} p50 ${percentile(ms, 50).toFixed(1)} ms   p95 ${percentile(ms, 95).toFixed(1)} ms   max ${Math.max(...ms).toFixed(1)} ms${lost}`,
+    );
   }
-  console.log('  (target: p95 under 50 ms; the webview adds VS Code\'s message passing, measured by the e2e suite)');
+  console.log("  (target: p95 under 50 ms; the webview adds VS Code's message passing, measured by the e2e suite)");
 }
 
 if (require.main === module) {

@@ -38,13 +38,20 @@ function main(): void {
     process.exitCode = 1;
     return;
   }
-  const setup = host ? 'this machine\'s /dev/kvm' : 'nested: Linux 6.1 KVM (kvm_amd) inside QEMU TCG -cpu max';
+  const setup = host ? "this machine's /dev/kvm" : 'nested: Linux 6.1 KVM (kvm_amd) inside QEMU TCG -cpu max';
   console.log(`KVM vs software vCPU (${setup}; total ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  for (const f of figures) console.log(`  ${f.name.padEnd(44)} ${f.value.toExponential(3).padStart(10)} ${f.unit}${f.detail ? `  (${f.detail})` : ''}`);
+  for (const f of figures)
+    console.log(
+      `  ${f.name.padEnd(44)} ${f.value.toExponential(3).padStart(10)} ${f.unit}${f.detail ? `  (${f.detail})` : ''}`,
+    );
   const get = (n: string): number | undefined => figures.find((f) => f.name === n)?.value;
   const ratio = (a?: number, b?: number): string => (a && b ? (a / b).toFixed(2) : 'n/a');
-  console.log(`  exits/s, kvm / software:             ${ratio(get('kvm_port_io_exits_per_second'), get('software_port_io_exits_per_second'))}`);
-  console.log(`  instructions/s, kvm / software:      ${ratio(get('kvm_compute_instructions_per_second'), get('software_compute_instructions_per_second'))}`);
+  console.log(
+    `  exits/s, kvm / software:             ${ratio(get('kvm_port_io_exits_per_second'), get('software_port_io_exits_per_second'))}`,
+  );
+  console.log(
+    `  instructions/s, kvm / software:      ${ratio(get('kvm_compute_instructions_per_second'), get('software_compute_instructions_per_second'))}`,
+  );
 }
 
 main();

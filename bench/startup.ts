@@ -64,8 +64,20 @@ export async function startupBench(): Promise<void> {
       run: () => timeOnce(process.execPath, [cli, 'run', IMAGE, '--serial', '-', '--timeout', '10', '--quiet']),
     },
   ];
-  const qemuArgs = ['-accel', 'tcg', '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-m', '32',
-    '-drive', `file=${IMAGE},format=raw,if=floppy,readonly=on`];
+  const qemuArgs = [
+    '-accel',
+    'tcg',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-m',
+    '32',
+    '-drive',
+    `file=${IMAGE},format=raw,if=floppy,readonly=on`,
+  ];
   try {
     await timeOnce(qemu, qemuArgs);
     variants.push({ label: `${path.basename(qemu)} -accel tcg (SeaBIOS)`, run: () => timeOnce(qemu, qemuArgs) });
@@ -74,16 +86,21 @@ export async function startupBench(): Promise<void> {
   }
   const rows = await measureInterleaved(variants);
   const floor = rows[0].ms;
-  console.log(`start-up to the first serial byte, ${RUNS} runs each, interleaved (examples/hello/hello.img; ${loadAverage()})`);
+  console.log(
+    `start-up to the first serial byte, ${RUNS} runs each, interleaved (examples/hello/hello.img; ${loadAverage()})`,
+  );
   console.log(`  ${''.padEnd(36)} ${'median'.padStart(8)}    ${'min'.padStart(8)}`);
   for (const r of rows) {
-    const extra = r === rows[0] ? '' : `  (+${(r.ms - floor).toFixed(1)} ms over bare node, ${(r.ms / floor).toFixed(2)}x)`;
+    const extra =
+      r === rows[0] ? '' : `  (+${(r.ms - floor).toFixed(1)} ms over bare node, ${(r.ms / floor).toFixed(2)}x)`;
     console.log(`  ${r.label.padEnd(36)} ${r.ms.toFixed(1).padStart(8)} ms ${r.min.toFixed(1).padStart(8)} ms${extra}`);
   }
   const bv = rows[1].ms;
   const q = rows[2]?.ms;
   if (q !== undefined) console.log(`  bootvisor / qemu: ${(bv / q).toFixed(2)}x (median)`);
-  console.log(`  target: below QEMU and within 30 ms of bare node: ${bv - floor <= 30 && (q === undefined || bv < q) ? 'met' : 'not met'}`);
+  console.log(
+    `  target: below QEMU and within 30 ms of bare node: ${bv - floor <= 30 && (q === undefined || bv < q) ? 'met' : 'not met'}`,
+  );
 }
 
 if (require.main === module) {

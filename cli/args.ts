@@ -179,7 +179,10 @@ function parseNumber(option: string, value: string, what: string, min: number, m
 /** `500ms:a.png`, `3s:b.png`, `1.5s:c.png`: a guest time (as --keys' waits) and a PNG file. */
 function parseScreenshotAt(value: string): { ns: number; file: string } {
   const m = /^(\d+(?:\.\d+)?)(ms|s):(.+)$/.exec(value);
-  if (!m) throw usage(`--screenshot-at ${JSON.stringify(value)}: write it as TIME:FILE.png, the time in guest ms or s (500ms:boot.png, 3s:game.png)`);
+  if (!m)
+    throw usage(
+      `--screenshot-at ${JSON.stringify(value)}: write it as TIME:FILE.png, the time in guest ms or s (500ms:boot.png, 3s:game.png)`,
+    );
   const ns = Math.round(Number(m[1]) * (m[2] === 's' ? 1e9 : 1e6));
   if (!Number.isSafeInteger(ns)) throw usage(`--screenshot-at ${JSON.stringify(value)}: the time is too large`);
   if (m[3] === '-') throw usage('--screenshot-at needs a file name: binary output does not go to the terminal');
@@ -201,7 +204,9 @@ function parseBootDrive(value: string): number {
   const n = parseNumber('--boot-drive', value, 'floppy, hdd or a drive number', 0, 0xff, true);
   if (!(BOOT_DRIVES as readonly number[]).includes(n)) {
     const hex = (d: number): string => '0x' + d.toString(16).padStart(2, '0');
-    throw usage(`--boot-drive ${JSON.stringify(value)}: Bootvisor boots from ${BOOT_DRIVES.map(hex).join(' (floppy) or ')} (hard disk); say floppy or hdd`);
+    throw usage(
+      `--boot-drive ${JSON.stringify(value)}: Bootvisor boots from ${BOOT_DRIVES.map(hex).join(' (floppy) or ')} (hard disk); say floppy or hdd`,
+    );
   }
   return n;
 }
@@ -232,13 +237,15 @@ export function parseArgs(argv: readonly string[]): Command {
     let value: string | undefined;
     if (arg === '--') {
       for (const extra of rest.slice(i + 1)) {
-        if (input !== undefined) throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(extra)}`);
+        if (input !== undefined)
+          throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(extra)}`);
         input = extra;
       }
       break;
     }
     if (!arg.startsWith('-') || arg === '-') {
-      if (input !== undefined) throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(arg)}`);
+      if (input !== undefined)
+        throw usage(`one image at a time: got ${JSON.stringify(input)} and ${JSON.stringify(arg)}`);
       input = arg;
       continue;
     }
@@ -296,7 +303,17 @@ export function parseArgs(argv: readonly string[]): Command {
         if ((arg === '--screenshot' || arg === '--report') && value === '-') {
           throw usage(`${arg} needs a file name: binary or JSON output does not go to the terminal`);
         }
-        o[arg === '--serial' ? 'serial' : arg === '--debugcon' ? 'debugcon' : arg === '--screen' ? 'screen' : arg === '--screenshot' ? 'screenshot' : 'report'] = value;
+        o[
+          arg === '--serial'
+            ? 'serial'
+            : arg === '--debugcon'
+              ? 'debugcon'
+              : arg === '--screen'
+                ? 'screen'
+                : arg === '--screenshot'
+                  ? 'screenshot'
+                  : 'report'
+        ] = value;
         break;
       case '--timeout':
         o.timeout = parseNumber(arg, value, 'seconds', 0.001, 86400, false);
@@ -306,7 +323,7 @@ export function parseArgs(argv: readonly string[]): Command {
         break;
       case '--keys':
         o.keys = decodeKeys(value);
-        parseKeyScript(o.keys);  // refused now, not after the boot
+        parseKeyScript(o.keys); // refused now, not after the boot
         break;
       case '--serial-in':
       case '--record':
@@ -342,7 +359,8 @@ export function parseArgs(argv: readonly string[]): Command {
         o.gdb = parseNumber(arg, value, 'a TCP port', 0, 65535, true);
         break;
       case '--guest-exit':
-        if (value !== 'qemu' && value !== 'verbatim') throw usage(`--guest-exit ${JSON.stringify(value)}: expected qemu or verbatim`);
+        if (value !== 'qemu' && value !== 'verbatim')
+          throw usage(`--guest-exit ${JSON.stringify(value)}: expected qemu or verbatim`);
         o.guestExit = value;
         break;
     }
@@ -351,7 +369,9 @@ export function parseArgs(argv: readonly string[]): Command {
   o.input = input;
   const stdoutUsers = (['serial', 'debugcon', 'screen'] as const).filter((k) => o[k] === '-');
   if (stdoutUsers.length > 1) {
-    throw usage(`only one stream can go to standard output; ${stdoutUsers.map((k) => `--${k}`).join(' and ')} both say -`);
+    throw usage(
+      `only one stream can go to standard output; ${stdoutUsers.map((k) => `--${k}`).join(' and ')} both say -`,
+    );
   }
   if (o.replay && (o.keys !== undefined || o.serialIn !== undefined)) {
     throw usage('--replay takes its input from the recording: leave out --keys and --serial-in');

@@ -15,7 +15,8 @@ export interface KernelInput {
 /** Whether `file` (already checked to be a readable regular file) is a kernel rather than a disk image. */
 export function isKernelFile(file: string): boolean {
   const { readPrefix } = require('../common/image') as typeof import('../common/image');
-  const { looksLikeKernel, MULTIBOOT_SEARCH_BYTES } = require('../common/multiboot') as typeof import('../common/multiboot');
+  const { looksLikeKernel, MULTIBOOT_SEARCH_BYTES } =
+    require('../common/multiboot') as typeof import('../common/multiboot');
   const fs = require('fs') as typeof import('fs');
   try {
     const size = fs.statSync(file).size;
@@ -30,14 +31,16 @@ function readBounded(file: string, what: string, max: number): Uint8Array {
   try {
     return readInputFile(file, what, max);
   } catch (e) {
-    if (e instanceof InputFileError) throw new CliError(e.problem === 'too-large' ? ExitStatus.badImage : ExitStatus.noInput, e.message);
+    if (e instanceof InputFileError)
+      throw new CliError(e.problem === 'too-large' ? ExitStatus.badImage : ExitStatus.noInput, e.message);
     throw e;
   }
 }
 
 export function readKernelInput(file: string, moduleFiles: string[]): KernelInput {
   const { MAX_KERNEL_BYTES, MAX_MODULE_BYTES } = require('../common/limits') as typeof import('../common/limits');
-  const { parseMultibootKernel, MultibootError } = require('../common/multiboot') as typeof import('../common/multiboot');
+  const { parseMultibootKernel, MultibootError } =
+    require('../common/multiboot') as typeof import('../common/multiboot');
   const bytes = readBounded(file, 'a kernel', MAX_KERNEL_BYTES);
   let kernel: MultibootKernel;
   try {

@@ -7,7 +7,9 @@ import { CliError, ExitStatus } from './exit-codes';
 
 // A hang-up or a kill ends the run through process.exit, so nasm is stopped and temp folders go; Ctrl-C is
 // the run's own (it pauses the guest and reports, status 130).
-exitOnSignals(['SIGINT'], (signal) => process.stderr.write(`bootvisor: ended by ${signal}; nasm (if it ran) was stopped and temporary folders removed\n`));
+exitOnSignals(['SIGINT'], (signal) =>
+  process.stderr.write(`bootvisor: ended by ${signal}; nasm (if it ran) was stopped and temporary folders removed\n`),
+);
 
 async function main(argv: string[]): Promise<number> {
   try {

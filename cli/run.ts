@@ -66,15 +66,23 @@ async function assembleInput(o: RunOptions, deadline: Deadline, signal: AbortSig
     if (e instanceof nasm.NasmMissingError) throw new CliError(ExitStatus.nasmMissing, e.message);
     if (e instanceof nasm.AssemblyError) throw new CliError(ExitStatus.assembly, e.message);
     if (e instanceof nasm.AssemblerStoppedError) {
-      if (e.reason === 'aborted') throw new CliError(ExitStatus.interrupted, `interrupted while nasm assembled ${o.input}; nasm was stopped`);
-      if (e.reason === 'timeout') throw new CliError(ExitStatus.timeout, `--timeout ${o.timeout} s ran out while nasm assembled ${o.input}; nasm was stopped`);
+      if (e.reason === 'aborted')
+        throw new CliError(ExitStatus.interrupted, `interrupted while nasm assembled ${o.input}; nasm was stopped`);
+      if (e.reason === 'timeout')
+        throw new CliError(
+          ExitStatus.timeout,
+          `--timeout ${o.timeout} s ran out while nasm assembled ${o.input}; nasm was stopped`,
+        );
       throw new CliError(ExitStatus.assembly, e.message);
     }
     throw inputFailure(e) ?? new CliError(ExitStatus.noInput, (e as Error).message);
   }
   const { checkImage, ImageError } = require('../common/image') as typeof import('../common/image');
   try {
-    checkImage(assembled.image, `the image assembled from ${o.input}`, { requireSignature: o.requireSignature, waiveHint: WAIVE_HINT });
+    checkImage(assembled.image, `the image assembled from ${o.input}`, {
+      requireSignature: o.requireSignature,
+      waiveHint: WAIVE_HINT,
+    });
   } catch (e) {
     assembled.remove();
     if (e instanceof ImageError) throw new CliError(ExitStatus.badImage, e.message);
@@ -90,10 +98,16 @@ async function loadInput(o: RunOptions, deadline: Deadline, signal: AbortSignal)
   const kernelInput = require('./kernel-input') as typeof import('./kernel-input');
   if (kernelInput.isKernelFile(o.input)) return { kernel: kernelInput.readKernelInput(o.input, o.modules ?? []) };
   if (/\.elf$/i.test(o.input) && fs.existsSync(o.input) && fs.statSync(o.input).isFile()) {
-    throw new CliError(ExitStatus.badImage, `${o.input} is not an ELF file (it does not start with 7F 45 4C 46 "\\x7fELF"): is it the kernel the linker wrote?`);
+    throw new CliError(
+      ExitStatus.badImage,
+      `${o.input} is not an ELF file (it does not start with 7F 45 4C 46 "\\x7fELF"): is it the kernel the linker wrote?`,
+    );
   }
   if (o.cmdline !== undefined || o.modules) {
-    throw new CliError(ExitStatus.usage, `${o.cmdline !== undefined ? '--cmdline' : '--module'} is for multiboot kernels; ${o.input} is not one (no ELF, no multiboot header with load addresses)`);
+    throw new CliError(
+      ExitStatus.usage,
+      `${o.cmdline !== undefined ? '--cmdline' : '--module'} is for multiboot kernels; ${o.input} is not one (no ELF, no multiboot header with load addresses)`,
+    );
   }
   const { inspectImage, ImageError } = require('../common/image') as typeof import('../common/image');
   try {
@@ -214,7 +228,9 @@ function readSerialIn(source: string): Uint8Array {
   const { readInputFile, readStdinBounded } = require('../common/input-file') as typeof import('../common/input-file');
   const { MAX_INPUT_FILE_BYTES } = require('../common/limits') as typeof import('../common/limits');
   try {
-    return source === '-' ? readStdinBounded(MAX_INPUT_FILE_BYTES) : readInputFile(source, 'a --serial-in file', MAX_INPUT_FILE_BYTES);
+    return source === '-'
+      ? readStdinBounded(MAX_INPUT_FILE_BYTES)
+      : readInputFile(source, 'a --serial-in file', MAX_INPUT_FILE_BYTES);
   } catch (e) {
     throw new CliError(ExitStatus.noInput, `--serial-in ${source}: cannot read it (${(e as Error).message})`);
   }
@@ -238,7 +254,8 @@ function createMachineOrExplain(o: RunOptions, loaded: Loaded): BootvisorMachine
   } catch (e) {
     const message = (e as Error).message;
     const unavailable = o.backend !== 'software' || /addon|backend|kvm|nvmm/i.test(message);
-    const hint = o.backend === 'kvm' || o.backend === 'nvmm' ? '; --backend auto picks what works here, software always does' : '';
+    const hint =
+      o.backend === 'kvm' || o.backend === 'nvmm' ? '; --backend auto picks what works here, software always does' : '';
     throw new CliError(unavailable ? ExitStatus.unavailable : ExitStatus.badImage, message + hint);
   }
 }
@@ -266,7 +283,9 @@ function createKernelMachine(o: RunOptions, loaded: Loaded, k: KernelInput): Boo
 /** The first thing a kernel run says: where it went. */
 function kernelLine(input: string, p: MultibootPlacement): string {
   const hex = (n: number): string => '0x' + n.toString(16).toUpperCase();
-  const mods = p.modules.length ? `, ${p.modules.length} module${p.modules.length > 1 ? 's' : ''} from ${hex(p.modules[0].start)}` : '';
+  const mods = p.modules.length
+    ? `, ${p.modules.length} module${p.modules.length > 1 ? 's' : ''} from ${hex(p.modules[0].start)}`
+    : '';
   return `loading ${input} as a multiboot kernel: ${hex(p.kernelStart)}-${hex(p.kernelEnd)}, entry ${hex(p.entry)}${mods}, information at ${hex(p.infoAddress)}`;
 }
 
@@ -320,7 +339,9 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
   const say = (line: string): void => void io.stderr.write(`bootvisor: ${line}\n`);
   checkOutputs(o);
   const started = Date.now();
-  const deadline: Deadline = { left: () => (o.timeout === undefined ? undefined : Math.max(1, o.timeout * 1000 - (Date.now() - started))) };
+  const deadline: Deadline = {
+    left: () => (o.timeout === undefined ? undefined : Math.max(1, o.timeout * 1000 - (Date.now() - started))),
+  };
   // Ctrl-C while nasm runs stops nasm; once the guest runs, it pauses the guest (below).
   const assembly = new AbortController();
   const stopAssembly = (): void => assembly.abort();
@@ -341,7 +362,12 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       throw e;
     }
     // The settings that decide execution come from the recording.
-    o = { ...o, memoryMiB: replay.settings.memoryMiB, bootDrive: replay.settings.bootDrive, requireSignature: replay.settings.requireSignature };
+    o = {
+      ...o,
+      memoryMiB: replay.settings.memoryMiB,
+      bootDrive: replay.settings.bootDrive,
+      requireSignature: replay.settings.requireSignature,
+    };
   }
   const serialIn = o.serialIn !== undefined ? readSerialIn(o.serialIn) : undefined;
   const sinks: Sink[] = [];
@@ -364,7 +390,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     let serialMatched = !o.expectSerial;
     let screenMatched = !o.expectScreen;
     let ending: 'timeout' | 'interrupted' | 'matched' | undefined;
-    const allMatched = (): boolean => (o.expectSerial !== undefined || o.expectScreen !== undefined) && serialMatched && screenMatched;
+    const allMatched = (): boolean =>
+      (o.expectSerial !== undefined || o.expectScreen !== undefined) && serialMatched && screenMatched;
     const finishIfMatched = (): void => {
       if (!ending && allMatched()) {
         ending = 'matched';
@@ -452,9 +479,21 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const takeShots = (): void => {
       while (shots.length && m.virtualTimeNs() >= shots[0].ns) writeScreenshot('--screenshot-at', shots.shift()!.file);
     };
-    const running = o.gdb !== undefined ? underGdb() : script.length || shots.length ? runSliced() : m.run({ maxInstructions: budget });
+    const running =
+      o.gdb !== undefined
+        ? underGdb()
+        : script.length || shots.length
+          ? runSliced()
+          : m.run({ maxInstructions: budget });
     async function underGdb(): Promise<StopEvent> {
-      const r = await runUnderGdb(o, o.gdb!, m, say, () => ending !== undefined, (stub) => (shutdownGdb = () => stub.shutdown()));
+      const r = await runUnderGdb(
+        o,
+        o.gdb!,
+        m,
+        say,
+        () => ending !== undefined,
+        (stub) => (shutdownGdb = () => stub.shutdown()),
+      );
       if (r.interrupted && !ending) ending = 'interrupted';
       return r.stop;
     }
@@ -463,11 +502,17 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       for (;;) {
         const now = m.virtualTimeNs();
         const head = script[0];
-        let untilNs = head?.kind === 'wait' ? Math.min((waitUntilNs ??= now + head.ns), now + KEY_INTERVAL_NS) : head ? now + KEY_INTERVAL_NS : undefined;
+        let untilNs =
+          head?.kind === 'wait'
+            ? Math.min((waitUntilNs ??= now + head.ns), now + KEY_INTERVAL_NS)
+            : head
+              ? now + KEY_INTERVAL_NS
+              : undefined;
         if (shots.length) untilNs = Math.min(untilNs ?? Infinity, shots[0].ns);
         const left = budget === undefined ? undefined : budget - (m.instructionCount() - first);
         const s = await m.run({ maxInstructions: left, untilNs });
-        if (s.reason !== 'instruction-limit' || untilNs === undefined || ending || m.virtualTimeNs() < untilNs) return s;
+        if (s.reason !== 'instruction-limit' || untilNs === undefined || ending || m.virtualTimeNs() < untilNs)
+          return s;
         takeShots();
         typeNext();
       }
@@ -497,9 +542,13 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const stopSourceLinear = (): number =>
       (stopSource ??= reportBuilder().instructionBehindStop(stop, loadSources()?.listing, (linear) => peek(m, linear)));
     const elfPlace = elfLocator(o, loaded, stop);
-    const locate: Locator = (linear) => elfPlace?.(linear) ?? loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
+    const locate: Locator = (linear) =>
+      elfPlace?.(linear) ?? loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
 
-    const matchedWhat = [o.expectSerial && `--expect-serial ${o.expectSerial}`, o.expectScreen && `--expect-screen ${o.expectScreen}`]
+    const matchedWhat = [
+      o.expectSerial && `--expect-serial ${o.expectSerial}`,
+      o.expectScreen && `--expect-screen ${o.expectScreen}`,
+    ]
       .filter(Boolean)
       .join(' and ');
     const end: Ending =
@@ -517,15 +566,17 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       sources = loaded.kernel
         ? undefined
         : loaded.assembled
-        ? src.sourcesOfAssembly(o.input, loaded.assembled)
-        : await src.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), siblingAssemblyTimeout(deadline));
+          ? src.sourcesOfAssembly(o.input, loaded.assembled)
+          : await src.sourcesOfImage(o.input, loaded.image ?? imagePrefix(o.input), siblingAssemblyTimeout(deadline));
     }
     const { describeEnding, describeEvents } = require('./stop-message') as typeof import('./stop-message');
     const lines = !o.quiet || status !== ExitStatus.ok || o.report ? describeEnding(end, locate) : [];
     const expectations = o.expectSerial || o.expectScreen;
     if (!o.quiet || status !== ExitStatus.ok) {
       if (replay && stop.instructions === replay.end.instructions) {
-        say(`replayed ${replay.inputs.length} inputs to the recorded end (instruction ${stop.instructions}, where the recording stopped: ${replay.end.reason})`);
+        say(
+          `replayed ${replay.inputs.length} inputs to the recorded end (instruction ${stop.instructions}, where the recording stopped: ${replay.end.reason})`,
+        );
       }
       for (const line of lines) say(line);
       if (expectations && status === ExitStatus.expectationFailed) {
@@ -537,12 +588,15 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
 
     if (o.screen) {
       const t = m.screenText();
-      if (t.lines.length === 0) say(`the screen is in graphics mode ${t.mode.toString(16)}h: --screen has no text to write (try --screenshot)`);
+      if (t.lines.length === 0)
+        say(`the screen is in graphics mode ${t.mode.toString(16)}h: --screen has no text to write (try --screenshot)`);
       writeOutput('--screen', o.screen, t.lines.length ? screenAsText(m) : '', io);
     }
     if (o.screenshot) writeScreenshot('--screenshot', o.screenshot);
     for (const s of shots) {
-      say(`--screenshot-at ${s.ns / 1e6} ms: the run stopped at ${(m.virtualTimeNs() / 1e6).toFixed(1)} ms of guest time, before it; ${s.file} not written`);
+      say(
+        `--screenshot-at ${s.ns / 1e6} ms: the run stopped at ${(m.virtualTimeNs() / 1e6).toFixed(1)} ms of guest time, before it; ${s.file} not written`,
+      );
     }
     if (o.report) {
       const report = reportBuilder().buildExitReport({
@@ -563,7 +617,11 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       rec.writeRecording(o.record, {
         format: rec.RECORDING_FORMAT,
         version: 1,
-        image: { sha256: rec.sha256(imageBytes(loaded)), bytes: imageBytes(loaded).length, name: path.basename(o.input) },
+        image: {
+          sha256: rec.sha256(imageBytes(loaded)),
+          bytes: imageBytes(loaded).length,
+          name: path.basename(o.input),
+        },
         settings: {
           clock: o.clock === 'paced' ? 'paced' : 'fast',
           memoryMiB: o.memoryMiB,
@@ -607,7 +665,13 @@ async function runUnderGdb(
   const end = await stub.session();
   const here = (): StopEvent => {
     const r = m.getRegisters();
-    return { reason: 'pause', cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: m.instructionCount() };
+    return {
+      reason: 'pause',
+      cs: r.cs.selector,
+      eip: r.eip,
+      linear: (r.cs.base + r.eip) >>> 0,
+      instructions: m.instructionCount(),
+    };
   };
   switch (end.kind) {
     case 'stopped':
@@ -629,7 +693,8 @@ function siblingAssemblyTimeout(deadline: Deadline): number | undefined {
 
 export function exitStatus(end: Ending, o: RunOptions): number {
   const expectations = o.expectSerial !== undefined || o.expectScreen !== undefined;
-  const crashed = end.kind === 'stop' && ['triple-fault', 'exception', 'error', 'unhandled-port'].includes(end.stop.reason);
+  const crashed =
+    end.kind === 'stop' && ['triple-fault', 'exception', 'error', 'unhandled-port'].includes(end.stop.reason);
   switch (end.kind) {
     case 'matched':
       return ExitStatus.ok;

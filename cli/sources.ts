@@ -60,7 +60,11 @@ export function sourcesOfAssembly(source: string, assembled: Assembled): Sources
 }
 
 /** The sources of an image, when `NAME.asm` sits beside `NAME.img` and assembles to the same bytes. */
-export async function sourcesOfImage(imagePath: string, image: Uint8Array, timeoutMs: number | undefined): Promise<Sources | undefined> {
+export async function sourcesOfImage(
+  imagePath: string,
+  image: Uint8Array,
+  timeoutMs: number | undefined,
+): Promise<Sources | undefined> {
   const asm = imagePath.replace(/\.[^./\\]*$/, '') + '.asm';
   if (asm === imagePath || !fs.existsSync(asm)) return undefined;
   let assembled: Assembled;

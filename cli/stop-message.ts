@@ -100,7 +100,9 @@ export function describeEnding(ending: Ending, locate: Locator): string[] {
       if (s.message && /\bPIC\b/.test(s.message)) return [`the guest halted ${at} after ${count}: ${s.message}`];
       return [`the guest halted with interrupts disabled ${at} after ${count}: nothing can wake it (a clean stop)`];
     case 'guest-exit':
-      return [`the guest wrote ${hex(guestExitValue(s.exitCode ?? 1), 2)}h to the exit port 0xF4 ${at}: ${guestExitWords(s.exitCode ?? 1, ending.guestExit ?? 'qemu')}`];
+      return [
+        `the guest wrote ${hex(guestExitValue(s.exitCode ?? 1), 2)}h to the exit port 0xF4 ${at}: ${guestExitWords(s.exitCode ?? 1, ending.guestExit ?? 'qemu')}`,
+      ];
     case 'triple-fault': {
       const lines = [`triple fault: the CPU shut down ${at} after ${count}`];
       if (s.exception?.chain.length) lines.push(...chainLines(s.exception.chain, locate));

@@ -9,16 +9,29 @@ export const DEBUG_TYPE = 'bootvisor';
 
 export function bootConfiguration(file: vscode.Uri): vscode.DebugConfiguration {
   return withDefaults(vscode.workspace.getWorkspaceFolder(file), {
-    type: DEBUG_TYPE, request: 'launch', name: `Boot ${path.basename(file.fsPath)}`, program: file.fsPath,
+    type: DEBUG_TYPE,
+    request: 'launch',
+    name: `Boot ${path.basename(file.fsPath)}`,
+    program: file.fsPath,
   });
 }
 
 export function initialConfigurations(): vscode.DebugConfiguration[] {
   return [
-    { type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file', program: '${file}', cwd: '${workspaceFolder}' },
     {
-      type: DEBUG_TYPE, request: 'launch', name: 'Boot the current file, stop at its first instruction',
-      program: '${file}', cwd: '${workspaceFolder}', stopOnEntry: true,
+      type: DEBUG_TYPE,
+      request: 'launch',
+      name: 'Boot the current file',
+      program: '${file}',
+      cwd: '${workspaceFolder}',
+    },
+    {
+      type: DEBUG_TYPE,
+      request: 'launch',
+      name: 'Boot the current file, stop at its first instruction',
+      program: '${file}',
+      cwd: '${workspaceFolder}',
+      stopOnEntry: true,
     },
   ];
 }
@@ -28,7 +41,10 @@ export class BootConfigurationProvider implements vscode.DebugConfigurationProvi
     return initialConfigurations();
   }
 
-  resolveDebugConfiguration(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
+  resolveDebugConfiguration(
+    folder: vscode.WorkspaceFolder | undefined,
+    config: vscode.DebugConfiguration,
+  ): vscode.DebugConfiguration | undefined {
     const empty = !config.type && !config.request && !config.name;
     if (empty || !config.program) {
       const file = activeFile();
@@ -51,11 +67,18 @@ export class BootConfigurationProvider implements vscode.DebugConfigurationProvi
  * there, where the language server looks for it) and COM1 in the integrated terminal rather than mixed into
  * the Debug Console with port 0xE9's output.
  */
-function withDefaults(folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+function withDefaults(
+  folder: vscode.WorkspaceFolder | undefined,
+  config: vscode.DebugConfiguration,
+): vscode.DebugConfiguration {
   const resolved = { ...config };
   if (resolved.cwd === undefined) {
-    const program = typeof resolved.program === 'string' && !resolved.program.includes('${') ? vscode.Uri.file(resolved.program) : undefined;
-    const home = folder ?? (program && vscode.workspace.getWorkspaceFolder(program)) ?? vscode.workspace.workspaceFolders?.[0];
+    const program =
+      typeof resolved.program === 'string' && !resolved.program.includes('${')
+        ? vscode.Uri.file(resolved.program)
+        : undefined;
+    const home =
+      folder ?? (program && vscode.workspace.getWorkspaceFolder(program)) ?? vscode.workspace.workspaceFolders?.[0];
     if (home) resolved.cwd = home.uri.fsPath;
     else if (program) resolved.cwd = path.dirname(program.fsPath);
   }

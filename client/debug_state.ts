@@ -32,7 +32,12 @@ export function registersFromVariables(rows: Variable[]): Registers {
   const segment = (name: string): SegmentRegister => {
     const row = rows.find((r) => r.name.toLowerCase() === name);
     return row
-      ? { selector: firstHex(row.value) ?? 0, base: field(row.value, 'base'), limit: field(row.value, 'limit'), attrib: 0 }
+      ? {
+          selector: firstHex(row.value) ?? 0,
+          base: field(row.value, 'base'),
+          limit: field(row.value, 'limit'),
+          attrib: 0,
+        }
       : { selector: 0, base: 0, limit: 0, attrib: 0 };
   };
   const table = (name: string): { base: number; limit: number } => {
@@ -40,12 +45,31 @@ export function registersFromVariables(rows: Variable[]): Registers {
     return { base: row ? field(row.value, 'base') : 0, limit: row ? field(row.value, 'limit') : 0 };
   };
   return {
-    eax: value('eax'), ecx: value('ecx'), edx: value('edx'), ebx: value('ebx'),
-    esp: value('esp'), ebp: value('ebp'), esi: value('esi'), edi: value('edi'),
-    eip: value('eip'), eflags: value('eflags'),
-    es: segment('es'), cs: segment('cs'), ss: segment('ss'), ds: segment('ds'), fs: segment('fs'), gs: segment('gs'),
-    gdtr: table('gdtr'), idtr: table('idtr'), ldtr: segment('ldtr'), tr: segment('tr'),
-    cr0: value('cr0'), cr2: value('cr2'), cr3: value('cr3'), cr4: value('cr4'), efer: value('efer'),
+    eax: value('eax'),
+    ecx: value('ecx'),
+    edx: value('edx'),
+    ebx: value('ebx'),
+    esp: value('esp'),
+    ebp: value('ebp'),
+    esi: value('esi'),
+    edi: value('edi'),
+    eip: value('eip'),
+    eflags: value('eflags'),
+    es: segment('es'),
+    cs: segment('cs'),
+    ss: segment('ss'),
+    ds: segment('ds'),
+    fs: segment('fs'),
+    gs: segment('gs'),
+    gdtr: table('gdtr'),
+    idtr: table('idtr'),
+    ldtr: segment('ldtr'),
+    tr: segment('tr'),
+    cr0: value('cr0'),
+    cr2: value('cr2'),
+    cr3: value('cr3'),
+    cr4: value('cr4'),
+    efer: value('efer'),
     dr: ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'].map(value),
     halted: false,
     intShadow: false,
@@ -59,7 +83,9 @@ export interface DapRequester {
 
 /** Reads the cheap scopes of the top frame (registers, flags, segments), not the expensive ones (GDT, IDT). */
 export async function readRegisters(session: DapRequester, threadId: number): Promise<Registers | undefined> {
-  const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as { stackFrames?: { id: number }[] };
+  const trace = (await session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+    stackFrames?: { id: number }[];
+  };
   const frame = trace.stackFrames?.[0];
   if (!frame) return undefined;
   const { scopes } = (await session.customRequest('scopes', { frameId: frame.id })) as {
@@ -67,7 +93,9 @@ export async function readRegisters(session: DapRequester, threadId: number): Pr
   };
   const rows: Variable[] = [];
   for (const scope of scopes.filter((s) => !s.expensive && s.variablesReference > 0)) {
-    const { variables } = (await session.customRequest('variables', { variablesReference: scope.variablesReference })) as { variables: Variable[] };
+    const { variables } = (await session.customRequest('variables', {
+      variablesReference: scope.variablesReference,
+    })) as { variables: Variable[] };
     rows.push(...variables);
   }
   return rows.some((r) => r.name.toLowerCase() === 'eip') ? registersFromVariables(rows) : undefined;

@@ -4,7 +4,15 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SCREEN_CHANGED_EVENT, SCREEN_FRAME_EVENT, SERIAL_EVENT, STATUS_EVENT, type ScreenFrameEventBody, type SerialEventBody, type StatusEventBody } from '../common/dap-protocol';
+import {
+  SCREEN_CHANGED_EVENT,
+  SCREEN_FRAME_EVENT,
+  SERIAL_EVENT,
+  STATUS_EVENT,
+  type ScreenFrameEventBody,
+  type SerialEventBody,
+  type StatusEventBody,
+} from '../common/dap-protocol';
 import { activeFile, isBootable } from './active_file';
 import { AdapterProcessFactory } from './debug_adapter_factory';
 import { BootConfigurationProvider, DEBUG_TYPE, bootConfiguration } from './debug_configuration';
@@ -35,8 +43,11 @@ export function activate(context: vscode.ExtensionContext): void {
   let endedSerial: SerialTerminal | undefined;
   // The server runs nasm on the files it checks: not in a folder the user has not trusted (Restricted Mode).
   const startServer = () => {
-    languageClient = fs.existsSync(entries.languageServer) ? startLanguageClient(entries.languageServer, log) : undefined;
-    if (!languageClient) log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
+    languageClient = fs.existsSync(entries.languageServer)
+      ? startLanguageClient(entries.languageServer, log)
+      : undefined;
+    if (!languageClient)
+      log.appendLine(`No language server at ${entries.languageServer}: NASM diagnostics and hovers are off.`);
   };
   if (vscode.workspace.isTrusted) startServer();
   else {
@@ -89,7 +100,6 @@ export function activate(context: vscode.ExtensionContext): void {
       },
     }),
     vscode.tasks.registerTaskProvider(TASK_TYPE, tasks),
-
 
     vscode.debug.onDidTerminateDebugSession((session) => {
       const entry = guests.get(session.id);
@@ -161,20 +171,27 @@ export function activate(context: vscode.ExtensionContext): void {
       const session = vscode.debug.activeDebugSession;
       const entry = session ? guests.get(session.id) : [...guests.values()].pop();
       if (entry) entry.serial.show(false);
-      else void vscode.window.showInformationMessage('Bootvisor: no guest is running; press F5 on a .asm or .img file first.');
+      else
+        void vscode.window.showInformationMessage(
+          'Bootvisor: no guest is running; press F5 on a .asm or .img file first.',
+        );
     }),
     vscode.commands.registerCommand('bootvisor.screenshot', async (target?: unknown) => {
-      const uri = target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined;
+      const uri =
+        target instanceof vscode.Uri ? target : typeof target === 'string' ? vscode.Uri.file(target) : undefined;
       return (await screen.screenshot(uri))?.fsPath;
     }),
     vscode.commands.registerCommand('bootvisor.openListing', (address?: unknown) => {
-      const session = vscode.debug.activeDebugSession?.type === DEBUG_TYPE ? vscode.debug.activeDebugSession : undefined;
+      const session =
+        vscode.debug.activeDebugSession?.type === DEBUG_TYPE ? vscode.debug.activeDebugSession : undefined;
       return openListing(session, typeof address === 'string' || typeof address === 'number' ? address : undefined);
     }),
     vscode.commands.registerCommand('bootvisor.runHeadless', async (uri?: unknown) => {
       const file = fileArgument(uri);
       if (!file || !isBootable(file)) {
-        void vscode.window.showErrorMessage('Bootvisor: open a NASM source (.asm) or a disk image (.img) to run it headless.');
+        void vscode.window.showErrorMessage(
+          'Bootvisor: open a NASM source (.asm) or a disk image (.img) to run it headless.',
+        );
         return;
       }
       await vscode.tasks.executeTask(tasks.taskFor(file));
@@ -183,8 +200,13 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 /** The adapter's process factory; VS Code refuses it unless the manifest contributes the debugger. */
-function registerAdapter(context: vscode.ExtensionContext, adapterMain: string, log: vscode.OutputChannel): vscode.Disposable[] {
-  const debuggers = (context.extension.packageJSON as { contributes?: { debuggers?: { type?: string }[] } }).contributes?.debuggers;
+function registerAdapter(
+  context: vscode.ExtensionContext,
+  adapterMain: string,
+  log: vscode.OutputChannel,
+): vscode.Disposable[] {
+  const debuggers = (context.extension.packageJSON as { contributes?: { debuggers?: { type?: string }[] } }).contributes
+    ?.debuggers;
   if (!debuggers?.some((d) => d.type === DEBUG_TYPE)) {
     log.appendLine(`This build's package.json contributes no '${DEBUG_TYPE}' debugger: F5 cannot boot anything.`);
     return [];

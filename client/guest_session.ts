@@ -3,8 +3,16 @@
 // lives elsewhere; this class only talks DAP through vscode.DebugSession.
 import * as vscode from 'vscode';
 import {
-  KEYS_REQUEST, RESET_REQUEST, SCREEN_FRAME_REQUEST, SERIAL_INPUT_REQUEST,
-  type KeysRequestArgs, type ScreenFrameArgs, type ScreenFrameBody, type ScreenFrameEventBody, type SerialInputArgs, type StatusEventBody,
+  KEYS_REQUEST,
+  RESET_REQUEST,
+  SCREEN_FRAME_REQUEST,
+  SERIAL_INPUT_REQUEST,
+  type KeysRequestArgs,
+  type ScreenFrameArgs,
+  type ScreenFrameBody,
+  type ScreenFrameEventBody,
+  type SerialInputArgs,
+  type StatusEventBody,
 } from '../common/dap-protocol';
 import type { ScreenFrame } from '../common/api';
 import { encodeFrame, ScreenState } from '../common/screen-wire';
@@ -90,7 +98,14 @@ export class GuestSession implements vscode.Disposable {
   }
 
   /** Every message the adapter sends, seen through a DebugAdapterTracker. */
-  onAdapterMessage(message: { type?: string; event?: string; command?: string; success?: boolean; message?: string; body?: AdapterMessageBody }): void {
+  onAdapterMessage(message: {
+    type?: string;
+    event?: string;
+    command?: string;
+    success?: boolean;
+    message?: string;
+    body?: AdapterMessageBody;
+  }): void {
     if (message.type === 'event' && message.event === 'stopped') {
       if (typeof message.body?.threadId === 'number') this.threadId = message.body.threadId;
       this.stopDescription = String(message.body?.description ?? message.body?.reason ?? '');
@@ -106,7 +121,9 @@ export class GuestSession implements vscode.Disposable {
       this.setState('ended');
     } else if (message.type === 'response' && message.command === 'launch' && message.success === false) {
       // No `terminated` may follow a failed launch: without this the toolbar and status bar stay at "starting".
-      this.launchFailure = String(message.body?.error?.format ?? message.message ?? 'the adapter gave no reason').split('\n')[0];
+      this.launchFailure = String(message.body?.error?.format ?? message.message ?? 'the adapter gave no reason').split(
+        '\n',
+      )[0];
       this.setState('ended');
     } else if (message.type === 'response' && message.success && RESUMING_REQUESTS.has(message.command ?? '')) {
       this.setState('running');
@@ -208,7 +225,9 @@ export class GuestSession implements vscode.Disposable {
 
   async sendSerial(data: Uint8Array): Promise<void> {
     if (this.state === 'ended') return;
-    await this.session.customRequest(SERIAL_INPUT_REQUEST, { data: Buffer.from(data).toString('base64') } satisfies SerialInputArgs);
+    await this.session.customRequest(SERIAL_INPUT_REQUEST, {
+      data: Buffer.from(data).toString('base64'),
+    } satisfies SerialInputArgs);
   }
 
   async pause(): Promise<void> {

@@ -41,10 +41,27 @@ export class HeadlessRunTasks implements vscode.TaskProvider {
     const cwd = folder ?? path.dirname(definition.program);
     const extra = definition.args ?? [];
     // A guest that waits forever (for a key, say) would keep the task running forever: give it a limit.
-    const limit = extra.some((a) => a === '--timeout' || a === '--max-instructions') ? [] : ['--timeout', String(DEFAULT_TIMEOUT_SECONDS)];
-    const args = [this.cliMain, 'run', definition.program, '--report', path.join(cwd, WORKSPACE_REPORT_PATH), ...limit, ...extra];
+    const limit = extra.some((a) => a === '--timeout' || a === '--max-instructions')
+      ? []
+      : ['--timeout', String(DEFAULT_TIMEOUT_SECONDS)];
+    const args = [
+      this.cliMain,
+      'run',
+      definition.program,
+      '--report',
+      path.join(cwd, WORKSPACE_REPORT_PATH),
+      ...limit,
+      ...extra,
+    ];
     const execution = new vscode.ProcessExecution(runtime.command, args, { cwd, env: runtime.env });
-    const task = new vscode.Task(definition, scope, `run ${path.basename(definition.program)}`, 'bootvisor', execution, []);
+    const task = new vscode.Task(
+      definition,
+      scope,
+      `run ${path.basename(definition.program)}`,
+      'bootvisor',
+      execution,
+      [],
+    );
     task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, clear: true };
     return task;
   }

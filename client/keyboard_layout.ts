@@ -5,8 +5,16 @@
 import { scanCodesFor } from './scancodes';
 
 const ROWS: [string, string, string[]][] = [
-  ['`1234567890-=', '~!@#$%^&*()_+', ['Backquote', ...'1234567890'.split('').map((d) => `Digit${d}`), 'Minus', 'Equal']],
-  ['qwertyuiop[]\\', 'QWERTYUIOP{}|', [...'QWERTYUIOP'.split('').map((k) => `Key${k}`), 'BracketLeft', 'BracketRight', 'Backslash']],
+  [
+    '`1234567890-=',
+    '~!@#$%^&*()_+',
+    ['Backquote', ...'1234567890'.split('').map((d) => `Digit${d}`), 'Minus', 'Equal'],
+  ],
+  [
+    'qwertyuiop[]\\',
+    'QWERTYUIOP{}|',
+    [...'QWERTYUIOP'.split('').map((k) => `Key${k}`), 'BracketLeft', 'BracketRight', 'Backslash'],
+  ],
   ["asdfghjkl;'", 'ASDFGHJKL:"', [...'ASDFGHJKL'.split('').map((k) => `Key${k}`), 'Semicolon', 'Quote']],
   ['zxcvbnm,./', 'ZXCVBNM<>?', [...'ZXCVBNM'.split('').map((k) => `Key${k}`), 'Comma', 'Period', 'Slash']],
   [' ', ' ', ['Space']],

@@ -1,7 +1,12 @@
 // Starts the Bootvisor language server (stdio) for NASM sources: diagnostics from the last run's exit
 // report, hovers on BIOS calls and ports, symbols.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import type { ServerOptions as BootvisorServerOptions } from '../common/lsp-protocol';
 import { readSettings } from './settings';
 
@@ -9,7 +14,11 @@ export function startLanguageClient(serverMain: string, log: vscode.OutputChanne
   // `module` makes the client fork the extension host's own Node, so no `node` on PATH is needed.
   const serverOptions: ServerOptions = {
     run: { module: serverMain, transport: TransportKind.stdio },
-    debug: { module: serverMain, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    debug: {
+      module: serverMain,
+      transport: TransportKind.stdio,
+      options: { execArgv: ['--nolazy', '--inspect=6019'] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'nasm' }],

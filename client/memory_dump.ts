@@ -61,7 +61,10 @@ export class MemoryDump {
 
   async write(address: number, value: number): Promise<void> {
     if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new Error(`a byte is 00 to FF, not ${value}`);
-    await this.dap.customRequest('writeMemory', { memoryReference: `0x${address.toString(16)}`, data: Buffer.from([value]).toString('base64') });
+    await this.dap.customRequest('writeMemory', {
+      memoryReference: `0x${address.toString(16)}`,
+      data: Buffer.from([value]).toString('base64'),
+    });
     await this.read(false);
   }
 
@@ -76,16 +79,23 @@ export class MemoryDump {
   }
 
   private async evaluate(expression: string): Promise<number> {
-    const body = (await this.dap.customRequest('evaluate', { expression, context: 'watch' })) as { result: string; memoryReference?: string };
+    const body = (await this.dap.customRequest('evaluate', { expression, context: 'watch' })) as {
+      result: string;
+      memoryReference?: string;
+    };
     const n = Number(body.memoryReference ?? body.result);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`"${expression}" is ${body.result}, not an address`);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+      throw new Error(`"${expression}" is ${body.result}, not an address`);
     return n;
   }
 
   private async read(atStop: boolean): Promise<void> {
     let data = new Uint8Array(0);
     try {
-      const body = (await this.dap.customRequest('readMemory', { memoryReference: `0x${this.base.toString(16)}`, count: DUMP_BYTES })) as { data?: string };
+      const body = (await this.dap.customRequest('readMemory', {
+        memoryReference: `0x${this.base.toString(16)}`,
+        count: DUMP_BYTES,
+      })) as { data?: string };
       data = new Uint8Array(Buffer.from(body.data ?? '', 'base64'));
     } catch (e) {
       this.problem = e instanceof Error ? e.message : String(e);
@@ -116,7 +126,9 @@ export function renderRows(rows: DumpRow[], target: number): string {
         .map((b, i) => {
           const a = row.address + i;
           const cls = ['b', row.changed[i] ? 'changed' : '', a === target ? 'target' : ''].filter(Boolean).join(' ');
-          return b === undefined ? `<td class="${cls} unreadable">??</td>` : `<td class="${cls}" data-a="${a}" tabindex="0">${hex(b, 2)}</td>`;
+          return b === undefined
+            ? `<td class="${cls} unreadable">??</td>`
+            : `<td class="${cls}" data-a="${a}" tabindex="0">${hex(b, 2)}</td>`;
         })
         .join('');
       const ascii = row.bytes

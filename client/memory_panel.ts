@@ -25,7 +25,12 @@ export class MemoryPanel implements vscode.Disposable {
   /** Opens the view (or brings it forward) on this session, at `expression` when given. */
   async show(guest: GuestSession | undefined, expression?: string): Promise<void> {
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel(MemoryPanel.viewType, 'Guest memory', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, { enableScripts: true, retainContextWhenHidden: true });
+      this.panel = vscode.window.createWebviewPanel(
+        MemoryPanel.viewType,
+        'Guest memory',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+        { enableScripts: true, retainContextWhenHidden: true },
+      );
       this.panel.webview.html = this.html();
       this.panel.webview.onDidReceiveMessage((m: MemoryViewMessage) => void this.onMessage(m));
       this.panel.onDidDispose(() => {
@@ -87,7 +92,13 @@ export class MemoryPanel implements vscode.Disposable {
       type: 'render',
       expression: dump?.expression ?? '',
       rows: dump && state === 'paused' ? renderRows(dump.rows(), dump.target) : '',
-      status: !this.guest ? 'No guest: start a Bootvisor debug session.' : state === 'paused' ? status || `${dump!.expression} = 0x${dump!.target.toString(16).toUpperCase()}` : state === 'ended' ? 'The session has ended.' : 'Running: the view updates when the guest stops.',
+      status: !this.guest
+        ? 'No guest: start a Bootvisor debug session.'
+        : state === 'paused'
+          ? status || `${dump!.expression} = 0x${dump!.target.toString(16).toUpperCase()}`
+          : state === 'ended'
+            ? 'The session has ended.'
+            : 'Running: the view updates when the guest stops.',
     });
   }
 
@@ -180,7 +191,9 @@ export class MemoryPanel implements vscode.Disposable {
 /** The expression a command argument names: a string, or a Variables-view item (a register as seg:reg, so the view follows it). */
 export function memoryExpressionOf(target: unknown): string | undefined {
   if (typeof target === 'string' && target.trim()) return target.trim();
-  const variable = (target as { variable?: { name?: string; evaluateName?: string; memoryReference?: string } } | undefined)?.variable;
+  const variable = (
+    target as { variable?: { name?: string; evaluateName?: string; memoryReference?: string } } | undefined
+  )?.variable;
   if (!variable) return undefined;
   const name = (variable.name ?? '').toLowerCase();
   if (/^e?(ax|bx|cx|dx|si|di)$/.test(name)) return `ds:${name}`;

@@ -47,10 +47,17 @@ export async function newBootSector(): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   const target = folder
     ? await freeName(folder.uri)
-    : await vscode.window.showSaveDialog({ filters: { 'NASM source': ['asm'] }, saveLabel: 'Create boot sector', title: 'New boot sector' });
+    : await vscode.window.showSaveDialog({
+        filters: { 'NASM source': ['asm'] },
+        saveLabel: 'Create boot sector',
+        title: 'New boot sector',
+      });
   if (!target) return undefined;
   await vscode.workspace.fs.writeFile(target, Buffer.from(TEMPLATE, 'utf8'));
   await vscode.window.showTextDocument(target);
-  void vscode.window.setStatusBarMessage(`Bootvisor: ${path.basename(target.fsPath)} created; press F5 to boot it`, 8000);
+  void vscode.window.setStatusBarMessage(
+    `Bootvisor: ${path.basename(target.fsPath)} created; press F5 to boot it`,
+    8000,
+  );
   return target;
 }

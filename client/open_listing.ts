@@ -40,13 +40,18 @@ export async function openListing(session: vscode.DebugSession | undefined, give
       ? await vscode.window.showInputBox({
           title: 'Bootvisor: Open listing',
           prompt: 'A guest address: linear hex (7C1A, 0x7c1a) or segment:offset (0000:7C1A)',
-          validateInput: (value) => (parseAddress(value) === undefined ? 'Not an address: use hex (7C1A) or segment:offset (0000:7C1A).' : undefined),
+          validateInput: (value) =>
+            parseAddress(value) === undefined
+              ? 'Not an address: use hex (7C1A) or segment:offset (0000:7C1A).'
+              : undefined,
         })
       : String(given);
   if (text === undefined) return;
   const address = typeof given === 'number' ? given : parseAddress(text);
   if (address === undefined) {
-    void vscode.window.showErrorMessage(`Bootvisor: "${text}" is not an address; use hex (7C1A) or segment:offset (0000:7C1A).`);
+    void vscode.window.showErrorMessage(
+      `Bootvisor: "${text}" is not an address; use hex (7C1A) or segment:offset (0000:7C1A).`,
+    );
     return;
   }
   let found: SourceLine | undefined;
@@ -56,13 +61,17 @@ export async function openListing(session: vscode.DebugSession | undefined, give
     } else {
       const source = activeFile();
       if (!source || !/\.(asm|nasm|inc)$/i.test(source.fsPath)) {
-        void vscode.window.showErrorMessage('Bootvisor: start a session (F5) or open the .asm the image was assembled from, then try again.');
+        void vscode.window.showErrorMessage(
+          'Bootvisor: start a session (F5) or open the .asm the image was assembled from, then try again.',
+        );
         return;
       }
       found = await fromSource(source, address);
     }
   } catch (error) {
-    void vscode.window.showErrorMessage(`Bootvisor: could not read the listing: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(
+      `Bootvisor: could not read the listing: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return;
   }
   if (!found) {
@@ -70,6 +79,8 @@ export async function openListing(session: vscode.DebugSession | undefined, give
     return;
   }
   const position = new vscode.Position(found.line - 1, 0);
-  const editor = await vscode.window.showTextDocument(vscode.Uri.file(found.file), { selection: new vscode.Range(position, position) });
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(found.file), {
+    selection: new vscode.Range(position, position),
+  });
   editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }

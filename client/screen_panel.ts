@@ -19,7 +19,10 @@ export class ScreenPanel implements vscode.Disposable {
   /** Keys sent as a typed character (keyboardLayout "characters"): their release was sent with them. */
   private readonly typedKeys = new Set<string>();
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly log: vscode.OutputChannel) {}
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.OutputChannel,
+  ) {}
 
   get attached(): GuestSession | undefined {
     return this.guest;
@@ -67,7 +70,9 @@ export class ScreenPanel implements vscode.Disposable {
   async screenshot(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const frame = this.guest?.screenFrame;
     if (!frame) {
-      void vscode.window.showWarningMessage('Bootvisor: there is no guest screen to save yet. Boot a file first (F5 on a .asm or .img).');
+      void vscode.window.showWarningMessage(
+        'Bootvisor: there is no guest screen to save yet. Boot a file first (F5 on a .asm or .img).',
+      );
       return undefined;
     }
     return saveScreenshot(frame, target);
@@ -83,7 +88,10 @@ export class ScreenPanel implements vscode.Disposable {
   }
 
   private postSettings(): void {
-    void this.panel?.webview.postMessage({ type: 'settings', scale: readSettings().screenScale } satisfies BvSettingsMessage);
+    void this.panel?.webview.postMessage({
+      type: 'settings',
+      scale: readSettings().screenScale,
+    } satisfies BvSettingsMessage);
   }
 
   private postState(): void {
@@ -110,13 +118,18 @@ export class ScreenPanel implements vscode.Disposable {
         return;
       case 'key': {
         if (!message.down && this.typedKeys.delete(message.code)) return;
-        const typed = message.down && message.key?.length === 1 && readSettings().keyboardLayout === 'characters' ? typeCharacter(message.key, message.shift ?? false) : undefined;
+        const typed =
+          message.down && message.key?.length === 1 && readSettings().keyboardLayout === 'characters'
+            ? typeCharacter(message.key, message.shift ?? false)
+            : undefined;
         if (typed) this.typedKeys.add(message.code);
         const codes = typed ?? scanCodesFor(message.code, message.down);
         if (!guest || !codes) return;
         this.keyQueue = this.keyQueue
           .then(() => guest.sendScanCodes(codes))
-          .catch((error: unknown) => this.log.appendLine(`keys ${codes.map((c) => c.toString(16)).join(' ')}: ${String(error)}`));
+          .catch((error: unknown) =>
+            this.log.appendLine(`keys ${codes.map((c) => c.toString(16)).join(' ')}: ${String(error)}`),
+          );
         return;
       }
       case 'pause':

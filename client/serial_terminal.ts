@@ -13,7 +13,10 @@ export class SerialTerminal implements vscode.Pseudoterminal, vscode.Disposable 
   /** Whether the last byte written was a CR, so a CR LF pair is not turned into CR CR LF. */
   private lastWasCr = false;
 
-  constructor(private readonly guest: GuestSession, private readonly name: string) {}
+  constructor(
+    private readonly guest: GuestSession,
+    private readonly name: string,
+  ) {}
 
   open(): void {
     this.opened = true;
@@ -45,7 +48,11 @@ export class SerialTerminal implements vscode.Pseudoterminal, vscode.Disposable 
   }
 
   show(preserveFocus: boolean): void {
-    this.terminal ??= vscode.window.createTerminal({ name: this.name, pty: this, iconPath: new vscode.ThemeIcon('plug') });
+    this.terminal ??= vscode.window.createTerminal({
+      name: this.name,
+      pty: this,
+      iconPath: new vscode.ThemeIcon('plug'),
+    });
     this.terminal.show(preserveFocus);
   }
 

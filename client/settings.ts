@@ -35,7 +35,10 @@ function screenScale(value: string | undefined): BootvisorSettings['screenScale'
 }
 
 /** The settings as launch attributes, for those the configuration leaves out. */
-export function applySettings(config: vscode.DebugConfiguration, scope?: vscode.ConfigurationScope): vscode.DebugConfiguration {
+export function applySettings(
+  config: vscode.DebugConfiguration,
+  scope?: vscode.ConfigurationScope,
+): vscode.DebugConfiguration {
   const s = readSettings(scope);
   const resolved = { ...config };
   if (resolved.assembler === undefined && s.nasmPath) resolved.assembler = s.nasmPath;

@@ -33,9 +33,11 @@ export class StatusBar implements vscode.Disposable {
     this.item.backgroundColor = behind ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip =
       `Bootvisor: ${guest.describe()}` +
-      (behind ? '\nThis host cannot keep the guest at a PC\'s pace: its clock runs slower than a real PC\'s.' : '') +
+      (behind ? "\nThis host cannot keep the guest at a PC's pace: its clock runs slower than a real PC's." : '') +
       '\nClick to show the guest screen';
-    this.item.accessibilityInformation = { label: `Bootvisor ${backend} backend, ${speed}${behind ? ', slower than a PC' : ''}` };
+    this.item.accessibilityInformation = {
+      label: `Bootvisor ${backend} backend, ${speed}${behind ? ', slower than a PC' : ''}`,
+    };
     this.item.show();
   }
 

@@ -58,11 +58,31 @@ export interface TableRegister {
 }
 
 export interface Registers {
-  eax: number; ecx: number; edx: number; ebx: number; esp: number; ebp: number; esi: number; edi: number;
-  eip: number; eflags: number;
-  es: SegmentRegister; cs: SegmentRegister; ss: SegmentRegister; ds: SegmentRegister; fs: SegmentRegister; gs: SegmentRegister;
-  gdtr: TableRegister; idtr: TableRegister; ldtr: SegmentRegister; tr: SegmentRegister;
-  cr0: number; cr2: number; cr3: number; cr4: number; efer: number;
+  eax: number;
+  ecx: number;
+  edx: number;
+  ebx: number;
+  esp: number;
+  ebp: number;
+  esi: number;
+  edi: number;
+  eip: number;
+  eflags: number;
+  es: SegmentRegister;
+  cs: SegmentRegister;
+  ss: SegmentRegister;
+  ds: SegmentRegister;
+  fs: SegmentRegister;
+  gs: SegmentRegister;
+  gdtr: TableRegister;
+  idtr: TableRegister;
+  ldtr: SegmentRegister;
+  tr: SegmentRegister;
+  cr0: number;
+  cr2: number;
+  cr3: number;
+  cr4: number;
+  efer: number;
   /** DR0-DR3, DR6, DR7 */
   dr: number[];
   halted: boolean;
@@ -90,13 +110,13 @@ export type StopReason =
   | 'breakpoint'
   | 'watchpoint'
   | 'pause'
-  | 'exception'       // a vector the debugger asked to catch (before delivery)
-  | 'triple-fault'    // shutdown
-  | 'hlt-cli'         // HLT with interrupts disabled: the guest can never wake
-  | 'guest-exit'      // the isa-debug-exit port 0xF4
+  | 'exception' // a vector the debugger asked to catch (before delivery)
+  | 'triple-fault' // shutdown
+  | 'hlt-cli' // HLT with interrupts disabled: the guest can never wake
+  | 'guest-exit' // the isa-debug-exit port 0xF4
   | 'instruction-limit'
   | 'unhandled-port'
-  | 'system-event'    // a system event setSystemBreaks armed, just after it happened
+  | 'system-event' // a system event setSystemBreaks armed, just after it happened
   | 'error';
 
 /**
@@ -119,7 +139,8 @@ export interface SystemBreaks {
   ports?: { first: number; last: number }[];
 }
 
-export type SystemEventKind = 'control-register' | 'descriptor-table' | 'mode-switch' | 'task-switch' | 'interrupt' | 'irq' | 'port';
+export type SystemEventKind =
+  'control-register' | 'descriptor-table' | 'mode-switch' | 'task-switch' | 'interrupt' | 'irq' | 'port';
 
 export interface StopEvent {
   reason: StopReason;
@@ -130,7 +151,14 @@ export interface StopEvent {
   instructions: number;
   breakpointId?: number;
   watch?: { address: number; size: number; access: 'read' | 'write' };
-  exception?: { vector: number; name: string; errorCode?: number; cr2?: number; chain: FaultStep[]; explanation: string };
+  exception?: {
+    vector: number;
+    name: string;
+    errorCode?: number;
+    cr2?: number;
+    chain: FaultStep[];
+    explanation: string;
+  };
   /** guest-exit: the process exit status QEMU's isa-debug-exit would give, (value << 1) | 1. */
   exitCode?: number;
   port?: number;

@@ -70,7 +70,9 @@ function locateProgram(
   extraDirs: string[] = [],
 ): { path: string } | { problem: NodeJS.ErrnoException } {
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).concat(extraDirs);
-  const candidates = command.includes('/') ? [path.resolve(cwd ?? '.', command)] : dirs.map((d) => path.join(d, command));
+  const candidates = command.includes('/')
+    ? [path.resolve(cwd ?? '.', command)]
+    : dirs.map((d) => path.join(d, command));
   let problem: NodeJS.ErrnoException | undefined;
   for (const c of candidates) {
     try {
@@ -121,7 +123,9 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
     const guard = findTimeoutProgram();
     // The guard's deadline is a little after ours: normally we stop the helper first and say why.
     const guardSeconds = String(Math.ceil(options.timeoutMs / 1000) + 2);
-    const [command, args] = guard ? [guard, ['-s', 'KILL', guardSeconds, options.command, ...options.args]] : [options.command, options.args];
+    const [command, args] = guard
+      ? [guard, ['-s', 'KILL', guardSeconds, options.command, ...options.args]]
+      : [options.command, options.args];
     const child = spawn(command, args, {
       cwd: options.cwd,
       // Its own process group: one kill reaches whatever it starts (a custom assembler may be a script).

@@ -58,7 +58,8 @@ function classify(instr: Instruction): DecodedInstruction['kind'] {
     case FlowControl.ConditionalBranch:
       return 'jump';
   }
-  if (instr.isStringInstruction && (instr.hasRepPrefix || instr.hasRepePrefix || instr.hasRepnePrefix)) return 'rep-string';
+  if (instr.isStringInstruction && (instr.hasRepPrefix || instr.hasRepePrefix || instr.hasRepnePrefix))
+    return 'rep-string';
   return 'other';
 }
 
@@ -66,7 +67,12 @@ function classify(instr: Instruction): DecodedInstruction['kind'] {
  * Decodes up to `count` instructions from `bytes`, the first at code offset `offset`. Stops early when the
  * bytes run out in the middle of an instruction.
  */
-export function disassemble(bytes: Uint8Array, offset: number, bitness: Bitness, count = Infinity): DecodedInstruction[] {
+export function disassemble(
+  bytes: Uint8Array,
+  offset: number,
+  bitness: Bitness,
+  count = Infinity,
+): DecodedInstruction[] {
   const out: DecodedInstruction[] = [];
   const decoder = new Decoder(bitness, bytes, DecoderOptions.None);
   const mask = bitness === 16 ? 0xffff : 0xffffffff;
@@ -81,7 +87,13 @@ export function disassemble(bytes: Uint8Array, offset: number, bitness: Bitness,
         if (invalid && position + length >= bytes.length && bytes.length - position < 15) break; // truncated, not bad
         const kind = invalid ? 'other' : classify(instr);
         const target =
-          !invalid && (instr.isCallNear || instr.isJmpShortOrNear || instr.isJccShortOrNear || instr.isLoop || instr.isLoopcc || instr.isJcxShort)
+          !invalid &&
+          (instr.isCallNear ||
+            instr.isJmpShortOrNear ||
+            instr.isJccShortOrNear ||
+            instr.isLoop ||
+            instr.isLoopcc ||
+            instr.isJcxShort)
             ? Number(instr.nearBranchTarget) & mask
             : undefined;
         out.push({
@@ -89,7 +101,7 @@ export function disassemble(bytes: Uint8Array, offset: number, bitness: Bitness,
           length,
           bytes: bytes.slice(position, position + length),
           text: invalid ? '(bad)' : nasmFormatter().format(instr),
-          mnemonic: invalid ? '(bad)' : MNEMONIC_NAMES.get(instr.mnemonic) ?? '?',
+          mnemonic: invalid ? '(bad)' : (MNEMONIC_NAMES.get(instr.mnemonic) ?? '?'),
           invalid,
           kind,
           nextOffset: (offset + position + length) & mask,

@@ -71,30 +71,56 @@ class Reader {
   }
 }
 
-const join = (dir: string, name: string): string => (name.startsWith('/') || !dir ? name : `${dir.replace(/\/$/, '')}/${name}`);
+const join = (dir: string, name: string): string =>
+  name.startsWith('/') || !dir ? name : `${dir.replace(/\/$/, '')}/${name}`;
 
 function strAt(section: Uint8Array, offset: number): string {
   return offset < section.length ? new Reader(section, offset).cstr() : '';
 }
 
 /** DWARF 5 entry formats: (content type, form) pairs; returns the path and directory index of one entry. */
-function readEntry(r: Reader, formats: [number, number][], strs: { line: Uint8Array; str: Uint8Array }): { path: string; dir: number } {
+function readEntry(
+  r: Reader,
+  formats: [number, number][],
+  strs: { line: Uint8Array; str: Uint8Array },
+): { path: string; dir: number } {
   let p = '';
   let dir = 0;
   for (const [content, form] of formats) {
     let value: number | string = 0;
     switch (form) {
-      case 0x08: value = r.cstr(); break; // string
-      case 0x1f: value = strAt(strs.line, r.u32()); break; // line_strp
-      case 0x0e: value = strAt(strs.str, r.u32()); break; // strp
-      case 0x0f: value = r.uleb(); break; // udata
-      case 0x0b: value = r.u8(); break; // data1
-      case 0x05: value = r.u16(); break; // data2
-      case 0x06: value = r.u32(); break; // data4
-      case 0x07: r.skip(8); break; // data8
-      case 0x1e: r.skip(16); break; // data16 (MD5)
-      case 0x09: r.skip(r.uleb()); break; // block
-      default: throw new RangeError(`form 0x${form.toString(16)} in a line table header`);
+      case 0x08:
+        value = r.cstr();
+        break; // string
+      case 0x1f:
+        value = strAt(strs.line, r.u32());
+        break; // line_strp
+      case 0x0e:
+        value = strAt(strs.str, r.u32());
+        break; // strp
+      case 0x0f:
+        value = r.uleb();
+        break; // udata
+      case 0x0b:
+        value = r.u8();
+        break; // data1
+      case 0x05:
+        value = r.u16();
+        break; // data2
+      case 0x06:
+        value = r.u32();
+        break; // data4
+      case 0x07:
+        r.skip(8);
+        break; // data8
+      case 0x1e:
+        r.skip(16);
+        break; // data16 (MD5)
+      case 0x09:
+        r.skip(r.uleb());
+        break; // block
+      default:
+        throw new RangeError(`form 0x${form.toString(16)} in a line table header`);
     }
     if (content === 1) p = String(value);
     if (content === 2) dir = Number(value);
@@ -103,7 +129,11 @@ function readEntry(r: Reader, formats: [number, number][], strs: { line: Uint8Ar
 }
 
 /** Every row of every unit in a .debug_line section. */
-export function readLineRows(debugLine: Uint8Array, debugLineStr: Uint8Array = new Uint8Array(0), debugStr: Uint8Array = new Uint8Array(0)): LineRow[] {
+export function readLineRows(
+  debugLine: Uint8Array,
+  debugLineStr: Uint8Array = new Uint8Array(0),
+  debugStr: Uint8Array = new Uint8Array(0),
+): LineRow[] {
   const rows: LineRow[] = [];
   let unit = 0;
   while (unit + 4 <= debugLine.length) {
@@ -201,17 +231,38 @@ function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uin
         r.at = next;
         break;
       }
-      case 1: emit(); break;
-      case 2: address += r.uleb() * minInst; break;
-      case 3: line += r.sleb(); break;
-      case 4: file = r.uleb(); break;
-      case 5: column = r.uleb(); break;
-      case 6: isStmt = !isStmt; break;
-      case 7: break;
-      case 8: address += Math.floor((255 - opcodeBase) / lineRange) * minInst; break;
-      case 9: address += r.u16(); break;
-      case 10: case 11: break;
-      case 12: r.uleb(); break;
+      case 1:
+        emit();
+        break;
+      case 2:
+        address += r.uleb() * minInst;
+        break;
+      case 3:
+        line += r.sleb();
+        break;
+      case 4:
+        file = r.uleb();
+        break;
+      case 5:
+        column = r.uleb();
+        break;
+      case 6:
+        isStmt = !isStmt;
+        break;
+      case 7:
+        break;
+      case 8:
+        address += Math.floor((255 - opcodeBase) / lineRange) * minInst;
+        break;
+      case 9:
+        address += r.u16();
+        break;
+      case 10:
+      case 11:
+        break;
+      case 12:
+        r.uleb();
+        break;
       default:
         for (let i = 0; i < opLengths[op]; i++) r.uleb();
     }
@@ -267,6 +318,9 @@ export class LineTable {
     const lines = [...new Set(mine.map((r) => r.line))].filter((l) => l >= line).sort((a, b) => a - b);
     if (lines.length === 0) return undefined;
     const at = lines[0];
-    return { line: at, addresses: [...new Set(mine.filter((r) => r.line === at).map((r) => r.address))].sort((a, b) => a - b) };
+    return {
+      line: at,
+      addresses: [...new Set(mine.filter((r) => r.line === at).map((r) => r.address))].sort((a, b) => a - b),
+    };
   }
 }

@@ -20,7 +20,13 @@ export class ElfDebugInfo {
 
   constructor(bytes: Uint8Array) {
     this.symbols = new ElfSymbols(bytes);
-    this.lines = new LineTable(readLineRows(this.symbols.section('.debug_line'), this.symbols.section('.debug_line_str'), this.symbols.section('.debug_str')));
+    this.lines = new LineTable(
+      readLineRows(
+        this.symbols.section('.debug_line'),
+        this.symbols.section('.debug_line_str'),
+        this.symbols.section('.debug_str'),
+      ),
+    );
   }
 
   /** Reads `file` within the kernel bound (an InputFileError when it is not a readable regular file). */
@@ -41,7 +47,10 @@ export class ElfDebugInfo {
     const sym = this.symbols.symbols.find((s) => s.name === name && s.kind === 'function');
     if (!sym) return undefined;
     const inside = this.lines.rows
-      .filter((r) => !r.endSequence && r.isStmt && r.address >= sym.address && r.address < sym.address + Math.max(sym.size, 1))
+      .filter(
+        (r) =>
+          !r.endSequence && r.isStmt && r.address >= sym.address && r.address < sym.address + Math.max(sym.size, 1),
+      )
       .sort((a, b) => a.address - b.address);
     const body = inside.find((r) => r.line !== inside[0].line && r.address > sym.address) ?? inside[0];
     return body ? { address: body.address, file: body.file, line: body.line } : { address: sym.address };

@@ -56,13 +56,15 @@ export class ElfSymbols {
     });
     const names = raw[shstrndx];
     for (const s of raw) {
-      const name = names && names.offset + s.nameOffset < bytes.length ? cString(bytes, names.offset + s.nameOffset) : '';
+      const name =
+        names && names.offset + s.nameOffset < bytes.length ? cString(bytes, names.offset + s.nameOffset) : '';
       const inFile = s.type === SHT_NOBITS || s.offset + s.size <= bytes.length;
       this.sections.push({ name, type: s.type, address: s.address, offset: s.offset, size: inFile ? s.size : 0 });
     }
     const symtab = raw.find((s) => s.type === SHT_SYMTAB);
     const strtab = symtab ? raw[symtab.link] : undefined;
-    if (!symtab || !strtab || symtab.offset + symtab.size > bytes.length || strtab.offset + strtab.size > bytes.length) return;
+    if (!symtab || !strtab || symtab.offset + symtab.size > bytes.length || strtab.offset + strtab.size > bytes.length)
+      return;
     const count = Math.min(Math.floor(symtab.size / 16), MAX_SYMBOLS);
     for (let i = 1; i < count; i++) {
       const at = symtab.offset + i * 16;
@@ -72,7 +74,12 @@ export class ElfSymbols {
       if (nameOffset === 0 || nameOffset >= strtab.size || shndx === 0) continue;
       const kind = type === 2 ? 'function' : type === 1 ? 'object' : type === 0 ? 'other' : undefined;
       if (!kind) continue; // sections, files
-      this.symbols.push({ name: cString(bytes, strtab.offset + nameOffset), address: v.getUint32(at + 4, true), size: v.getUint32(at + 8, true), kind });
+      this.symbols.push({
+        name: cString(bytes, strtab.offset + nameOffset),
+        address: v.getUint32(at + 4, true),
+        size: v.getUint32(at + 8, true),
+        kind,
+      });
     }
     this.symbols.sort((a, b) => a.address - b.address);
   }

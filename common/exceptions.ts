@@ -9,7 +9,11 @@ let table: readonly ExceptionRow[] | undefined;
 
 /** Vectors 0-31, indexed by vector. */
 export function exceptionTable(): readonly ExceptionRow[] {
-  table ??= Object.freeze(loadBinding().exceptionTable().map((r) => Object.freeze({ ...r })));
+  table ??= Object.freeze(
+    loadBinding()
+      .exceptionTable()
+      .map((r) => Object.freeze({ ...r })),
+  );
   return table;
 }
 

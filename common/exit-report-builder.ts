@@ -121,12 +121,21 @@ export function stopRecord(
   const final = stopExit(stop);
   if (!final) return undefined;
   const record = recordOf(final.kind, final.message, stop, source, 1);
-  if (stop.exception) record.chain = locate ? stop.exception.chain.map((step) => ({ ...step, source: locate(step.linear) })) : stop.exception.chain;
+  if (stop.exception)
+    record.chain = locate
+      ? stop.exception.chain.map((step) => ({ ...step, source: locate(step.linear) }))
+      : stop.exception.chain;
   if (stop.port !== undefined) record.port = stop.port;
   return record;
 }
 
-function recordOf(kind: ExitKind, message: string, at: { linear: number; cs: number; eip: number }, source: SourceLocation | undefined, count: number): ExitRecord {
+function recordOf(
+  kind: ExitKind,
+  message: string,
+  at: { linear: number; cs: number; eip: number },
+  source: SourceLocation | undefined,
+  count: number,
+): ExitRecord {
   return { kind, severity: EXIT_SEVERITY[kind], message, linear: at.linear, cs: at.cs, eip: at.eip, source, count };
 }
 
@@ -162,7 +171,11 @@ export function buildExitReport(input: ExitReportInput): ExitReport {
  * VM exits per source line, most first. The profile keys on the instruction pointer alone: boot-sector code
  * runs at CS base 0 or flat, so rip is the linear address; otherwise the final CS base is the best guess.
  */
-function profileByLine(profile: ExitCount[], csBase: number, locate: (linear: number) => SourceLocation | undefined): ExitReport['profile'] {
+function profileByLine(
+  profile: ExitCount[],
+  csBase: number,
+  locate: (linear: number) => SourceLocation | undefined,
+): ExitReport['profile'] {
   const perLine = new Map<string, { source: SourceLocation; exits: number; ports: Set<number> }>();
   for (const p of profile) {
     const source = locate(p.rip) ?? locate(p.rip + csBase);

@@ -42,7 +42,12 @@ const SEGMENTS = new Set(['cs', 'ds', 'es', 'fs', 'gs', 'ss']);
 export function parseNumber(text: string): number | undefined {
   const t = text.trim().replace(/_/g, '');
   let m: RegExpExecArray | null;
-  if ((m = /^0[xh]([0-9a-f]+)$/i.exec(t)) || (m = /^\$([0-9a-f]+)$/i.exec(t)) || (m = /^([0-9][0-9a-f]*)[hx]$/i.exec(t))) return parseInt(m[1], 16);
+  if (
+    (m = /^0[xh]([0-9a-f]+)$/i.exec(t)) ||
+    (m = /^\$([0-9a-f]+)$/i.exec(t)) ||
+    (m = /^([0-9][0-9a-f]*)[hx]$/i.exec(t))
+  )
+    return parseInt(m[1], 16);
   if ((m = /^0[by]([01]+)$/i.exec(t)) || (m = /^([01]+)[by]$/i.exec(t))) return parseInt(m[1], 2);
   if ((m = /^0[oq]([0-7]+)$/i.exec(t)) || (m = /^([0-7]+)[oq]$/i.exec(t))) return parseInt(m[1], 8);
   if ((m = /^0[dt]([0-9]+)$/i.exec(t)) || (m = /^([0-9]+)[dt]?$/i.exec(t))) return parseInt(m[1], 10);
@@ -60,7 +65,35 @@ interface Token {
   pos: number;
 }
 
-const OPERATORS = ['==', '!=', '<=', '>=', '<<', '>>', '&&', '||', '<>', '+', '-', '*', '/', '%', '&', '|', '^', '~', '!', '<', '>', '(', ')', '[', ']', ':', '='];
+const OPERATORS = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '<<',
+  '>>',
+  '&&',
+  '||',
+  '<>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '~',
+  '!',
+  '<',
+  '>',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  '=',
+];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -72,7 +105,10 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const rest = text.slice(i);
-    let m = /^(?:0[xh][0-9a-f_]+|\$[0-9a-f_]+|[0-9][0-9a-f_]*[hx]|0[by][01_]+|0[oq][0-7_]+|0[dt][0-9_]+|[0-9][0-9_]*[a-z]?)(?![\w.])/i.exec(rest);
+    let m =
+      /^(?:0[xh][0-9a-f_]+|\$[0-9a-f_]+|[0-9][0-9a-f_]*[hx]|0[by][01_]+|0[oq][0-7_]+|0[dt][0-9_]+|[0-9][0-9_]*[a-z]?)(?![\w.])/i.exec(
+        rest,
+      );
     if (m && /^[0-9$]/.test(rest) && !(rest[0] === '$' && !/^\$[0-9a-f]/i.test(rest))) {
       tokens.push({ kind: 'num', text: m[0], pos: i });
       i += m[0].length;
@@ -99,7 +135,18 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-const BINARY_LEVELS: string[][] = [['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!=', '<>', '='], ['<', '<=', '>', '>='], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+const BINARY_LEVELS: string[][] = [
+  ['||'],
+  ['&&'],
+  ['|'],
+  ['^'],
+  ['&'],
+  ['==', '!=', '<>', '='],
+  ['<', '<=', '>', '>='],
+  ['<<', '>>'],
+  ['+', '-'],
+  ['*', '/', '%'],
+];
 
 /** Parses an expression; throws ExpressionError saying where and what was expected. */
 export function parseExpression(text: string): Node {
@@ -165,7 +212,8 @@ export function parseExpression(text: string): Node {
     if (t.kind === 'num') {
       p++;
       const value = parseNumber(t.text);
-      if (value === undefined) throw new ExpressionError(`'${t.text}' is not a number NASM would read (column ${t.pos + 1})`);
+      if (value === undefined)
+        throw new ExpressionError(`'${t.text}' is not a number NASM would read (column ${t.pos + 1})`);
       return { kind: 'num', value };
     }
     if (t.kind === 'op' && t.text === '(') {
@@ -224,10 +272,14 @@ function evaluateNode(node: Node, ctx: EvalContext): Value {
     case 'unary': {
       const v = evaluateNode(node.arg, ctx).value;
       switch (node.op) {
-        case '-': return { value: -v };
-        case '+': return { value: v };
-        case '~': return { value: ~v >>> 0 };
-        default: return { value: v ? 0 : 1 };
+        case '-':
+          return { value: -v };
+        case '+':
+          return { value: v };
+        case '~':
+          return { value: ~v >>> 0 };
+        default:
+          return { value: v ? 0 : 1 };
       }
     }
     case 'binary': {
@@ -236,30 +288,48 @@ function evaluateNode(node: Node, ctx: EvalContext): Value {
       if (node.op === '||') return { value: a || evaluateNode(node.right, ctx).value ? 1 : 0 };
       const b = evaluateNode(node.right, ctx).value;
       switch (node.op) {
-        case '+': return { value: a + b };
-        case '-': return { value: a - b };
-        case '*': return { value: a * b };
+        case '+':
+          return { value: a + b };
+        case '-':
+          return { value: a - b };
+        case '*':
+          return { value: a * b };
         case '/':
         case '%':
           if (b === 0) throw new ExpressionError('division by zero');
           return { value: node.op === '/' ? Math.trunc(a / b) : a % b };
-        case '&': return { value: (a & b) >>> 0 };
-        case '|': return { value: (a | b) >>> 0 };
-        case '^': return { value: (a ^ b) >>> 0 };
-        case '<<': return { value: (a << b) >>> 0 };
-        case '>>': return { value: a >>> b };
-        case '==': return { value: a === b ? 1 : 0 };
-        case '!=': return { value: a !== b ? 1 : 0 };
-        case '<': return { value: a < b ? 1 : 0 };
-        case '<=': return { value: a <= b ? 1 : 0 };
-        case '>': return { value: a > b ? 1 : 0 };
-        default: return { value: a >= b ? 1 : 0 };
+        case '&':
+          return { value: (a & b) >>> 0 };
+        case '|':
+          return { value: (a | b) >>> 0 };
+        case '^':
+          return { value: (a ^ b) >>> 0 };
+        case '<<':
+          return { value: (a << b) >>> 0 };
+        case '>>':
+          return { value: a >>> b };
+        case '==':
+          return { value: a === b ? 1 : 0 };
+        case '!=':
+          return { value: a !== b ? 1 : 0 };
+        case '<':
+          return { value: a < b ? 1 : 0 };
+        case '<=':
+          return { value: a <= b ? 1 : 0 };
+        case '>':
+          return { value: a > b ? 1 : 0 };
+        default:
+          return { value: a >= b ? 1 : 0 };
       }
     }
     case 'far': {
       const seg = segmentOf(node.segment, ctx);
       const offset = evaluateNode(node.offset, ctx).value >>> 0;
-      return { value: (seg.base + offset) >>> 0, address: (seg.base + offset) >>> 0, far: { segment: seg.selector, offset } };
+      return {
+        value: (seg.base + offset) >>> 0,
+        address: (seg.base + offset) >>> 0,
+        far: { segment: seg.selector, offset },
+      };
     }
     case 'mem': {
       const segNode: Node = node.segment ?? { kind: 'ident', name: usesStackSegment(node.offset) ? 'ss' : 'ds' };

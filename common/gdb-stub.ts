@@ -5,10 +5,19 @@
 import * as net from 'net';
 
 import type { Machine, StopEvent, WatchAccess } from './api';
-import { cpuMode, gdbArchitecture, REGISTERS, registerValue, registerWrite, targetXml, type CpuMode } from './gdb-target';
+import {
+  cpuMode,
+  gdbArchitecture,
+  REGISTERS,
+  registerValue,
+  registerWrite,
+  targetXml,
+  type CpuMode,
+} from './gdb-target';
 
 /** Why the stub's session ended. */
-export type GdbEnd = { kind: 'detached' } | { kind: 'killed' } | { kind: 'disconnected' } | { kind: 'stopped'; stop: StopEvent };
+export type GdbEnd =
+  { kind: 'detached' } | { kind: 'killed' } | { kind: 'disconnected' } | { kind: 'stopped'; stop: StopEvent };
 
 export interface GdbStubOptions {
   port: number;
@@ -72,7 +81,9 @@ export class GdbStub {
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       const server = net.createServer((s) => this.accept(s));
-      server.once('error', (e) => reject(new Error(`--gdb ${this.options.port}: cannot listen (${(e as Error).message})`)));
+      server.once('error', (e) =>
+        reject(new Error(`--gdb ${this.options.port}: cannot listen (${(e as Error).message})`)),
+      );
       server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
         this.server = server;
         resolve((server.address() as net.AddressInfo).port);
@@ -158,7 +169,9 @@ export class GdbStub {
       this.input = this.input.slice(hash + 3);
       if (!this.noAck) this.socket?.write(sum.toLowerCase() === checksum(payload) ? '+' : '-');
       // Packets are handled one after another (a continue answers only when the guest stops).
-      this.queue = this.queue.then(() => this.handle(payload)).catch((e) => this.options.log?.(`gdb stub: ${(e as Error).message}`));
+      this.queue = this.queue
+        .then(() => this.handle(payload))
+        .catch((e) => this.options.log?.(`gdb stub: ${(e as Error).message}`));
     }
   }
 
@@ -226,7 +239,10 @@ export class GdbStub {
       return 'OK';
     }
     if (p.startsWith('qXfer:features:read:target.xml:')) {
-      const [offset, length] = p.slice('qXfer:features:read:target.xml:'.length).split(',').map((x) => parseInt(x, 16));
+      const [offset, length] = p
+        .slice('qXfer:features:read:target.xml:'.length)
+        .split(',')
+        .map((x) => parseInt(x, 16));
       const mode = cpuMode(this.machine.getRegisters());
       this.modeAtConnect ??= mode;
       const xml = targetXml(mode);
@@ -263,7 +279,9 @@ export class GdbStub {
 
   private allRegisters(): string {
     const r = this.machine.getRegisters();
-    return REGISTERS.map((spec) => (spec.bits === 80 ? '00'.repeat(10) : le32(registerValue(r, spec.name) ?? 0))).join('');
+    return REGISTERS.map((spec) => (spec.bits === 80 ? '00'.repeat(10) : le32(registerValue(r, spec.name) ?? 0))).join(
+      '',
+    );
   }
 
   private writeRegister(n: number, hex: string): string {
@@ -343,7 +361,8 @@ export class GdbStub {
       }
       return 'OK';
     }
-    const access: WatchAccess | undefined = type === '2' ? 'write' : type === '3' ? 'read' : type === '4' ? 'access' : undefined;
+    const access: WatchAccess | undefined =
+      type === '2' ? 'write' : type === '3' ? 'read' : type === '4' ? 'access' : undefined;
     if (!access || !(kind >= 1 && kind <= 4096)) return '';
     const wkey = `${key},${kind}`;
     if (insert) {
@@ -370,14 +389,24 @@ export class GdbStub {
       const s = m.step();
       if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.reportStop(s);
       const executed = m.history(1)[0];
-      if (attempt < MAX_HIDDEN_INTERRUPTS && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear) {
+      if (
+        attempt < MAX_HIDDEN_INTERRUPTS &&
+        executed &&
+        executed.linear !== beforeLinear &&
+        s.linear !== beforeLinear
+      ) {
         // An interrupt was delivered instead of the instruction: run until it comes back, then step again.
         const back = m.addBreakpoint(beforeLinear);
         try {
           this.running = true;
           for (;;) {
             const stop = await m.run();
-            if (stop.reason === 'breakpoint' && stop.linear === beforeLinear && (m.getRegisters().esp >>> 0) === (before.esp >>> 0)) break;
+            if (
+              stop.reason === 'breakpoint' &&
+              stop.linear === beforeLinear &&
+              m.getRegisters().esp >>> 0 === before.esp >>> 0
+            )
+              break;
             if (stop.reason !== 'breakpoint' || this.userBreakpointAt(stop.linear)) return this.reportStop(stop);
           }
         } finally {
@@ -415,7 +444,13 @@ export class GdbStub {
     this.options.onStop?.(stop);
     const mode = cpuMode(this.machine.getRegisters());
     if (this.modeAtConnect && gdbArchitecture(mode) !== gdbArchitecture(this.modeAtConnect)) {
-      this.send('O' + Buffer.from(`Bootvisor: the CPU is in ${mode} mode now: set architecture ${gdbArchitecture(mode)}\n`, 'latin1').toString('hex'));
+      this.send(
+        'O' +
+          Buffer.from(
+            `Bootvisor: the CPU is in ${mode} mode now: set architecture ${gdbArchitecture(mode)}\n`,
+            'latin1',
+          ).toString('hex'),
+      );
       this.modeAtConnect = mode;
     }
     switch (stop.reason) {
@@ -439,11 +474,25 @@ export class GdbStub {
       case 'triple-fault':
       case 'exception':
       case 'error':
-        this.options.log?.(`gdb stub: the guest stopped: ${stop.exception?.explanation ?? stop.message ?? stop.reason}`);
-        this.send('O' + Buffer.from(`Bootvisor: ${stop.exception?.explanation ?? stop.message ?? stop.reason}\n`, 'latin1').toString('hex'));
+        this.options.log?.(
+          `gdb stub: the guest stopped: ${stop.exception?.explanation ?? stop.message ?? stop.reason}`,
+        );
+        this.send(
+          'O' +
+            Buffer.from(
+              `Bootvisor: ${stop.exception?.explanation ?? stop.message ?? stop.reason}\n`,
+              'latin1',
+            ).toString('hex'),
+        );
         return this.send(stop.reason === 'exception' && stop.exception?.vector === 6 ? 'T04thread:1;' : 'T0bthread:1;');
       case 'hlt-cli':
-        this.send('O' + Buffer.from('Bootvisor: the guest halted with interrupts off (cli; hlt): it cannot go on\n', 'latin1').toString('hex'));
+        this.send(
+          'O' +
+            Buffer.from(
+              'Bootvisor: the guest halted with interrupts off (cli; hlt): it cannot go on\n',
+              'latin1',
+            ).toString('hex'),
+        );
         return this.send('T05thread:1;');
       default:
         return this.send('T05thread:1;');

@@ -33,20 +33,63 @@ const X87_CONTROL = ['fctrl', 'fstat', 'ftag', 'fiseg', 'fioff', 'foseg', 'fooff
 
 /** Registers in gdb's order: i386 core (0-31), then Bootvisor's system registers. */
 export const REGISTERS: RegisterSpec[] = [
-  ...GPRS.map((name) => ({ name, bits: 32 as const, type: name === 'esp' || name === 'ebp' ? 'data_ptr' : 'int32', feature: 'core' as const })),
+  ...GPRS.map((name) => ({
+    name,
+    bits: 32 as const,
+    type: name === 'esp' || name === 'ebp' ? 'data_ptr' : 'int32',
+    feature: 'core' as const,
+  })),
   { name: 'eip', bits: 32, type: 'code_ptr', feature: 'core' },
   { name: 'eflags', bits: 32, type: 'i386_eflags', feature: 'core' },
   ...SEGMENTS.map((name) => ({ name, bits: 32 as const, type: 'int32', feature: 'core' as const })),
-  ...[...Array(8).keys()].map((i) => ({ name: `st${i}`, bits: 80 as const, type: 'i387_ext', feature: 'core' as const })),
+  ...[...Array(8).keys()].map((i) => ({
+    name: `st${i}`,
+    bits: 80 as const,
+    type: 'i387_ext',
+    feature: 'core' as const,
+  })),
   ...X87_CONTROL.map((name) => ({ name, bits: 32 as const, type: 'int', group: 'float', feature: 'core' as const })),
-  ...['cr0', 'cr2', 'cr3', 'cr4'].map((name) => ({ name, bits: 32 as const, type: 'int32', group: 'system', feature: 'system' as const })),
-  ...SEGMENTS.map((s) => ({ name: `${s}_base`, bits: 32 as const, type: 'data_ptr', group: 'system', feature: 'system' as const })),
-  ...['gdtr_base', 'gdtr_limit', 'idtr_base', 'idtr_limit'].map((name) => ({ name, bits: 32 as const, type: 'int32', group: 'system', feature: 'system' as const })),
+  ...['cr0', 'cr2', 'cr3', 'cr4'].map((name) => ({
+    name,
+    bits: 32 as const,
+    type: 'int32',
+    group: 'system',
+    feature: 'system' as const,
+  })),
+  ...SEGMENTS.map((s) => ({
+    name: `${s}_base`,
+    bits: 32 as const,
+    type: 'data_ptr',
+    group: 'system',
+    feature: 'system' as const,
+  })),
+  ...['gdtr_base', 'gdtr_limit', 'idtr_base', 'idtr_limit'].map((name) => ({
+    name,
+    bits: 32 as const,
+    type: 'int32',
+    group: 'system',
+    feature: 'system' as const,
+  })),
 ];
 
 const EFLAGS_FLAGS = [
-  ['CF', 0], ['', 1], ['PF', 2], ['AF', 4], ['ZF', 6], ['SF', 7], ['TF', 8], ['IF', 9], ['DF', 10], ['OF', 11],
-  ['NT', 14], ['RF', 16], ['VM', 17], ['AC', 18], ['VIF', 19], ['VIP', 20], ['ID', 21],
+  ['CF', 0],
+  ['', 1],
+  ['PF', 2],
+  ['AF', 4],
+  ['ZF', 6],
+  ['SF', 7],
+  ['TF', 8],
+  ['IF', 9],
+  ['DF', 10],
+  ['OF', 11],
+  ['NT', 14],
+  ['RF', 16],
+  ['VM', 17],
+  ['AC', 18],
+  ['VIF', 19],
+  ['VIP', 20],
+  ['ID', 21],
 ] as const;
 
 /** The target description for a mode (gdb reads it when it connects). */
@@ -54,9 +97,13 @@ export function targetXml(mode: CpuMode): string {
   const reg = (r: RegisterSpec, regnum?: number): string =>
     `<reg name="${r.name}" bitsize="${r.bits}" type="${r.type}"${r.group ? ` group="${r.group}"` : ''}${regnum !== undefined ? ` regnum="${regnum}"` : ''}/>`;
   const flags = EFLAGS_FLAGS.map(([n, b]) => `<field name="${n}" start="${b}" end="${b}"/>`).join('');
-  const core = REGISTERS.filter((r) => r.feature === 'core').map((r) => reg(r)).join('\n');
+  const core = REGISTERS.filter((r) => r.feature === 'core')
+    .map((r) => reg(r))
+    .join('\n');
   const firstSystem = REGISTERS.findIndex((r) => r.feature === 'system');
-  const system = REGISTERS.filter((r) => r.feature === 'system').map((r, i) => reg(r, i === 0 ? firstSystem : undefined)).join('\n');
+  const system = REGISTERS.filter((r) => r.feature === 'system')
+    .map((r, i) => reg(r, i === 0 ? firstSystem : undefined))
+    .join('\n');
   return (
     '<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n<target version="1.0">\n' +
     `<architecture>${gdbArchitecture(mode)}</architecture>\n` +
@@ -71,7 +118,8 @@ const isReal = (r: Registers): boolean => cpuMode(r) === 'real' || cpuMode(r) ==
 export function registerValue(r: Registers, name: string): number | undefined {
   if ((GPRS as readonly string[]).includes(name)) return r[name as (typeof GPRS)[number]] >>> 0;
   if ((SEGMENTS as readonly string[]).includes(name)) return r[name as (typeof SEGMENTS)[number]].selector;
-  if (name.endsWith('_base') && (SEGMENTS as readonly string[]).includes(name.slice(0, 2))) return r[name.slice(0, 2) as (typeof SEGMENTS)[number]].base >>> 0;
+  if (name.endsWith('_base') && (SEGMENTS as readonly string[]).includes(name.slice(0, 2)))
+    return r[name.slice(0, 2) as (typeof SEGMENTS)[number]].base >>> 0;
   switch (name) {
     case 'eip':
       return (r.cs.base + r.eip) >>> 0;
@@ -108,7 +156,8 @@ export function registerWrite(r: Registers, name: string, value: number): Partia
   if ((SEGMENTS as readonly string[]).includes(name)) {
     const seg = r[name as (typeof SEGMENTS)[number]];
     if ((value & 0xffff) === seg.selector) return undefined;
-    if (!isReal(r)) return `${name} cannot be changed from gdb in protected mode (its descriptor would have to be loaded)`;
+    if (!isReal(r))
+      return `${name} cannot be changed from gdb in protected mode (its descriptor would have to be loaded)`;
     const changed: SegmentRegister = { ...seg, selector: value & 0xffff, base: (value & 0xffff) << 4 };
     return { [name]: changed };
   }

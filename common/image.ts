@@ -34,7 +34,13 @@ export function checkImage(image: Uint8Array, name: string, options: ImageCheckO
 }
 
 /** The same checks from an image's size and its first sector alone. */
-function checkImageHead(size: number, head: Uint8Array, name: string, options: ImageCheckOptions, max = MAX_IMAGE_BYTES): void {
+function checkImageHead(
+  size: number,
+  head: Uint8Array,
+  name: string,
+  options: ImageCheckOptions,
+  max = MAX_IMAGE_BYTES,
+): void {
   if (size === 0) {
     throw new ImageError(`${name} is empty (0 bytes): a boot image holds at least one 512-byte sector.`);
   }

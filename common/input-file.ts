@@ -29,7 +29,13 @@ export function kindOf(stat: fs.Stats): string {
 }
 
 const sizeInWords = (n: number): string =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} bytes`;
+  n >= 2 ** 30
+    ? `${(n / 2 ** 30).toFixed(1)} GiB`
+    : n >= 2 ** 20
+      ? `${(n / 2 ** 20).toFixed(1)} MiB`
+      : n >= 1024
+        ? `${(n / 1024).toFixed(0)} KiB`
+        : `${n} bytes`;
 
 /** The message of a failed open or stat, for the user. */
 export function openProblem(file: string, e: unknown): InputFileError {
@@ -41,7 +47,11 @@ export function openProblem(file: string, e: unknown): InputFileError {
     case 'EPERM':
       return new InputFileError('unreadable', file, `${file}: permission denied.`);
     case 'ENAMETOOLONG':
-      return new InputFileError('unreadable', file, `${file.slice(0, 60)}...: the path is too long (${file.length} characters) for this system.`);
+      return new InputFileError(
+        'unreadable',
+        file,
+        `${file.slice(0, 60)}...: the path is too long (${file.length} characters) for this system.`,
+      );
     case 'ENOTDIR':
       return new InputFileError('missing', file, `${file}: a part of the path is not a folder.`);
     case 'ELOOP':
@@ -73,13 +83,21 @@ function openChecked(file: string, what: string, maxBytes: number): { fd: number
   }
   if (stat.size > maxBytes) {
     fs.closeSync(fd);
-    throw new InputFileError('too-large', file, `${file} is ${sizeInWords(stat.size)}; ${what} can be at most ${sizeInWords(maxBytes)}.`);
+    throw new InputFileError(
+      'too-large',
+      file,
+      `${file} is ${sizeInWords(stat.size)}; ${what} can be at most ${sizeInWords(maxBytes)}.`,
+    );
   }
   return { fd, size: stat.size };
 }
 
 function notAFile(file: string, what: string, kind: string): InputFileError {
-  return new InputFileError('not-a-file', file, `${file} is ${kind}, not a regular file: ${what} must be a regular file.`);
+  return new InputFileError(
+    'not-a-file',
+    file,
+    `${file} is ${kind}, not a regular file: ${what} must be a regular file.`,
+  );
 }
 
 /** Checks that `file` is a regular file of at most `maxBytes` (before handing it to another program). */

@@ -110,7 +110,8 @@ export class ListingMap {
 
   private read(text: string, options: ListingOptions): void {
     const mainFile = path.resolve(options.mainFile);
-    const resolve = options.resolveInclude ?? ((name: string, from: string) => defaultResolve(name, from, options.includeDirs ?? []));
+    const resolve =
+      options.resolveInclude ?? ((name: string, from: string) => defaultResolve(name, from, options.includeDirs ?? []));
     const stack: Frame[] = [{ kind: 'file', file: mainFile, line: 0 }];
     let previous: { level: number; text: string; file: string; line: number } | undefined;
     const pendingLabels: { name: string; file: string; line: number }[] = [];
@@ -176,7 +177,8 @@ export class ListingMap {
           strucEnd = 0;
         } else {
           const field = LABEL_RE.exec(code) ?? BARE_LABEL_RE.exec(code);
-          if (field && m[2]) this.constants.set(field[1].startsWith('.') ? inStruc + field[1] : field[1], parseInt(m[2], 16));
+          if (field && m[2])
+            this.constants.set(field[1].startsWith('.') ? inStruc + field[1] : field[1], parseInt(m[2], 16));
           if (m[2]) strucEnd = Math.max(strucEnd, parseInt(m[2], 16) + byteCount(bytesField));
         }
         continue;
@@ -191,7 +193,10 @@ export class ListingMap {
         if (org) {
           const v = parseNumber(org[1]);
           if (v !== undefined) this.org = v;
-          else this.warnings.push(`${path.basename(file)}:${line}: org ${org[1]} is not a plain number; labels assume org 0`);
+          else
+            this.warnings.push(
+              `${path.basename(file)}:${line}: org ${org[1]} is not a plain number; labels assume org 0`,
+            );
         }
         const section = SECTION_RE.exec(code);
         if (section) {
@@ -221,7 +226,17 @@ export class ListingMap {
         continue;
       }
       const data = DATA_RE.test(code.replace(/(["'`])(?:(?!\1).)*\1/g, '""'));
-      const entry: ListingEntry = { file, line, offset, address: this.loadAddress + offset, length, text: source.trim(), instance, bits, data };
+      const entry: ListingEntry = {
+        file,
+        line,
+        offset,
+        address: this.loadAddress + offset,
+        length,
+        text: source.trim(),
+        instance,
+        bits,
+        data,
+      };
       this.entries.push(entry);
       imageEnd = Math.max(imageEnd, offset + length);
     }
@@ -334,7 +349,11 @@ export class ListingMap {
 }
 
 function defaultResolve(name: string, fromFile: string, includeDirs: string[]): string {
-  const candidates = [path.resolve(path.dirname(fromFile), name), path.resolve(name), ...includeDirs.map((d) => path.resolve(d, name))];
+  const candidates = [
+    path.resolve(path.dirname(fromFile), name),
+    path.resolve(name),
+    ...includeDirs.map((d) => path.resolve(d, name)),
+  ];
   return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
 }
 

@@ -88,7 +88,9 @@ export class MessageFramer {
       const keep = Math.min(this.buf.length, HEADER_NAME.length - 1);
       const dropped = this.buf.length - keep;
       if (dropped > 0 && this.buf.subarray(0, dropped).some((b) => b !== 0x0d && b !== 0x0a && b !== 0x20)) {
-        this.sink.problem({ message: `skipped ${dropped} byte(s) that are not a DAP message (no Content-Length header)` });
+        this.sink.problem({
+          message: `skipped ${dropped} byte(s) that are not a DAP message (no Content-Length header)`,
+        });
       }
       this.buf = this.buf.subarray(dropped);
       return false;
@@ -96,14 +98,18 @@ export class MessageFramer {
     if (at > 0) {
       const junk = this.buf.subarray(0, at);
       if (junk.some((b) => b !== 0x0d && b !== 0x0a && b !== 0x20)) {
-        this.sink.problem({ message: `skipped ${at} byte(s) before a Content-Length header (a body longer than its Content-Length, or junk)` });
+        this.sink.problem({
+          message: `skipped ${at} byte(s) before a Content-Length header (a body longer than its Content-Length, or junk)`,
+        });
       }
       this.buf = this.buf.subarray(at);
     }
     const end = this.buf.indexOf(HEADER_END);
     if (end < 0) {
       if (this.buf.length > MAX_HEADER_BYTES) {
-        this.sink.problem({ message: `a header of more than ${MAX_HEADER_BYTES} bytes without its blank line: skipped` });
+        this.sink.problem({
+          message: `a header of more than ${MAX_HEADER_BYTES} bytes without its blank line: skipped`,
+        });
         this.buf = this.buf.subarray(HEADER_NAME.length);
         return true;
       }
@@ -117,7 +123,9 @@ export class MessageFramer {
       if (m) length = /^\d{1,12}$/.test(m[1]) ? Number(m[1]) : NaN;
     }
     if (length === undefined || Number.isNaN(length)) {
-      this.sink.problem({ message: `a header with a Content-Length that is not a whole number (${JSON.stringify(header.slice(0, 80))}): skipped up to the next header` });
+      this.sink.problem({
+        message: `a header with a Content-Length that is not a whole number (${JSON.stringify(header.slice(0, 80))}): skipped up to the next header`,
+      });
       return true;
     }
     if (length > this.maxBody) {
@@ -142,9 +150,11 @@ export class MessageFramer {
     const found = findHeader(joined);
     const take = found >= 0 ? Math.max(0, found - carry.length) : window.length;
     const part = window.subarray(0, take);
-    if (s.head.length < SALVAGE_BYTES) s.head = Buffer.concat([s.head, part.subarray(0, SALVAGE_BYTES - s.head.length)]);
+    if (s.head.length < SALVAGE_BYTES)
+      s.head = Buffer.concat([s.head, part.subarray(0, SALVAGE_BYTES - s.head.length)]);
     s.tail = Buffer.concat([s.tail, part]).subarray(-SALVAGE_BYTES);
-    const salvaged = (): RequestIdentity | undefined => this.sink.identify(`${s.head.toString('utf8')} ${s.tail.toString('utf8')}`);
+    const salvaged = (): RequestIdentity | undefined =>
+      this.sink.identify(`${s.head.toString('utf8')} ${s.tail.toString('utf8')}`);
     if (found >= 0) {
       this.buf = Buffer.concat([joined.subarray(found), this.buf.subarray(window.length)]);
       this.skipping = undefined;
@@ -173,8 +183,14 @@ export class MessageFramer {
     // A Content-Length longer than the message: the JSON ends early and the next header follows it. Take
     // the message, and read on from where it ended (the bytes taken from the next message go back).
     const end = jsonEnd(bytes);
-    if (end > 0 && end < bytes.length && bytes.subarray(end).some((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)) {
-      this.sink.problem({ message: `Content-Length ${bytes.length} is longer than its message (${end} bytes): reading resumes after the message` });
+    if (
+      end > 0 &&
+      end < bytes.length &&
+      bytes.subarray(end).some((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09)
+    ) {
+      this.sink.problem({
+        message: `Content-Length ${bytes.length} is longer than its message (${end} bytes): reading resumes after the message`,
+      });
       this.buf = Buffer.concat([bytes.subarray(end), this.buf]);
       bytes = bytes.subarray(0, end);
     }
@@ -190,12 +206,18 @@ export class MessageFramer {
     try {
       msg = JSON.parse(text);
     } catch (e) {
-      this.sink.problem({ message: `a message that is not JSON${notUtf8 ? ' (nor UTF-8)' : ''} was ignored: ${(e as Error).message}`, request: this.sink.identify(text) });
+      this.sink.problem({
+        message: `a message that is not JSON${notUtf8 ? ' (nor UTF-8)' : ''} was ignored: ${(e as Error).message}`,
+        request: this.sink.identify(text),
+      });
       return;
     }
     const isObject = typeof msg === 'object' && msg !== null && !Array.isArray(msg);
     if (notUtf8) {
-      this.sink.problem({ message: 'a message that is not valid UTF-8 was ignored', request: isObject ? this.sink.identify(text, msg as Record<string, unknown>) : undefined });
+      this.sink.problem({
+        message: 'a message that is not valid UTF-8 was ignored',
+        request: isObject ? this.sink.identify(text, msg as Record<string, unknown>) : undefined,
+      });
       return;
     }
     if (!isObject) {
@@ -216,7 +238,9 @@ export class MessageFramer {
     if (end <= 0) return false;
     const declared = this.want;
     this.want = -1;
-    this.sink.problem({ message: `Content-Length ${declared} is longer than its message (${end} bytes) and another header follows: reading resumes there` });
+    this.sink.problem({
+      message: `Content-Length ${declared} is longer than its message (${end} bytes) and another header follows: reading resumes there`,
+    });
     const body = this.buf.subarray(0, end);
     this.buf = this.buf.subarray(header);
     this.body(body);
@@ -248,7 +272,11 @@ export function jsonEnd(b: Buffer): number {
 }
 
 /** A request's identity from damaged text, by the names `seq`/`command` (DAP) or `id`/`method` (LSP). */
-export function salvageIdentity(text: string, idKey: 'seq' | 'id', nameKey: 'command' | 'method'): RequestIdentity | undefined {
+export function salvageIdentity(
+  text: string,
+  idKey: 'seq' | 'id',
+  nameKey: 'command' | 'method',
+): RequestIdentity | undefined {
   const id = new RegExp(`"${idKey}"\\s*:\\s*(\\d{1,15}|"[^"\\\\]{1,64}")`).exec(text);
   const name = new RegExp(`"${nameKey}"\\s*:\\s*"([A-Za-z0-9_/.$-]{1,64})"`).exec(text);
   if (!id) return undefined;

@@ -62,12 +62,15 @@ const DATA_ATTRIB = 0x3 | 0x10 | 0x80 | 0x400 | 0x800; // type 0011 (read/write,
  */
 export function resetSector(): Uint8Array {
   const code = [
-    0xfc, 0x31, 0xc0, 0x8e, 0xd8, 0xbe, 0x1a, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x09, 0xb4, 0x0e, 0xbb, 0x07, 0x00, 0xcd, 0x10,
-    0xeb, 0xf2, 0xfa, 0xf4, 0xeb, 0xfc,
+    0xfc, 0x31, 0xc0, 0x8e, 0xd8, 0xbe, 0x1a, 0x7c, 0xac, 0x84, 0xc0, 0x74, 0x09, 0xb4, 0x0e, 0xbb, 0x07, 0x00, 0xcd,
+    0x10, 0xeb, 0xf2, 0xfa, 0xf4, 0xeb, 0xfc,
   ];
   const sector = new Uint8Array(512);
   sector.set(code);
-  sector.set(Buffer.from('The multiboot kernel was reset; Bootvisor loads it only at power-on.\r\n\0', 'latin1'), code.length);
+  sector.set(
+    Buffer.from('The multiboot kernel was reset; Bootvisor loads it only at power-on.\r\n\0', 'latin1'),
+    code.length,
+  );
   sector[510] = 0x55;
   sector[511] = 0xaa;
   return sector;
@@ -83,7 +86,8 @@ interface Range {
 
 /** Why [start, end) cannot hold guest code or data, or undefined when it lies in usable RAM. */
 function placementProblem(start: number, end: number, usable: Range[], ramBytes: number): string | undefined {
-  if (end > ramBytes) return `it ends at ${hex(end)}, beyond the guest's ${ramBytes >> 20} MiB of RAM (give it more with --memory, or the launch attribute memory)`;
+  if (end > ramBytes)
+    return `it ends at ${hex(end)}, beyond the guest's ${ramBytes >> 20} MiB of RAM (give it more with --memory, or the launch attribute memory)`;
   if (start < BIOS_DATA_END) return `it overlaps the real-mode interrupt table and BIOS data area (0x0-0x4FF)`;
   if (!usable.some((r) => start >= r.start && end <= r.end)) {
     return `it overlaps memory the firmware reserves (the EBDA, video memory and the BIOS ROM at 0x9FC00-0xFFFFF): link it at 1 MiB (0x100000) or above`;
@@ -102,7 +106,11 @@ function memorySizes(map: { base: number; length: number; type: number }[]): { l
  * Loads the kernel and its modules into a freshly created machine and sets the CPU as a Multiboot loader
  * leaves it. Throws MultibootError (for the user) when the kernel or a module does not fit in RAM.
  */
-export function bootMultiboot(m: BootvisorMachine, kernel: MultibootKernel, options: MultibootBootOptions): MultibootPlacement {
+export function bootMultiboot(
+  m: BootvisorMachine,
+  kernel: MultibootKernel,
+  options: MultibootBootOptions,
+): MultibootPlacement {
   const map = m.memoryMap();
   const usable: Range[] = map.filter((e) => e.type === 1).map((e) => ({ start: e.base, end: e.base + e.length }));
   const ramBytes = Math.max(...map.map((e) => e.base + e.length));
@@ -110,27 +118,37 @@ export function bootMultiboot(m: BootvisorMachine, kernel: MultibootKernel, opti
 
   for (const s of kernel.segments) {
     const problem = placementProblem(s.address, s.address + s.memorySize, usable, ramBytes);
-    if (problem) throw new MultibootError(`${name}: the segment at ${hex(s.address)}-${hex(s.address + s.memorySize)} cannot be loaded: ${problem}.`);
+    if (problem)
+      throw new MultibootError(
+        `${name}: the segment at ${hex(s.address)}-${hex(s.address + s.memorySize)} cannot be loaded: ${problem}.`,
+      );
   }
   const kernelStart = Math.min(...kernel.segments.map((s) => s.address));
   const kernelEnd = Math.max(...kernel.segments.map((s) => s.address + s.memorySize));
 
   const moduleList = options.modules ?? [];
-  if (moduleList.length > MAX_MODULES) throw new MultibootError(`${moduleList.length} modules; at most ${MAX_MODULES} are passed to a kernel.`);
+  if (moduleList.length > MAX_MODULES)
+    throw new MultibootError(`${moduleList.length} modules; at most ${MAX_MODULES} are passed to a kernel.`);
   const modules: MultibootPlacement['modules'] = [];
   let next = alignUp(Math.max(kernelEnd, 0x100000), PAGE);
   for (const mod of moduleList) {
     const start = next;
     const end = start + mod.data.length;
     const problem = placementProblem(start, Math.max(end, start + 1), usable, ramBytes);
-    if (problem) throw new MultibootError(`module ${mod.name} (${mod.data.length} bytes) does not fit after the kernel at ${hex(start)}: ${problem}.`);
+    if (problem)
+      throw new MultibootError(
+        `module ${mod.name} (${mod.data.length} bytes) does not fit after the kernel at ${hex(start)}: ${problem}.`,
+      );
     modules.push({ start, end, name: mod.name });
     next = alignUp(end, PAGE);
   }
 
   const cmdline = options.cmdline === undefined ? `${name} ` : `${name} ${options.cmdline}`;
   const cmdBytes = Buffer.from(cmdline + '\0', 'utf8');
-  if (cmdBytes.length > MAX_CMDLINE_BYTES) throw new MultibootError(`the command line is ${cmdBytes.length} bytes; at most ${MAX_CMDLINE_BYTES} are passed to a kernel.`);
+  if (cmdBytes.length > MAX_CMDLINE_BYTES)
+    throw new MultibootError(
+      `the command line is ${cmdBytes.length} bytes; at most ${MAX_CMDLINE_BYTES} are passed to a kernel.`,
+    );
 
   // The information block: GDT, structure, module list, memory map, strings; one contiguous piece.
   const gdtBytes = GDT.length * 4;
@@ -158,7 +176,10 @@ export function bootMultiboot(m: BootvisorMachine, kernel: MultibootKernel, opti
   if (overlapsKernel(base) || placementProblem(base, base + blockSize, usable, ramBytes)) {
     base = next;
     const problem = placementProblem(base, base + blockSize, usable, ramBytes);
-    if (problem) throw new MultibootError(`the multiboot information (${blockSize} bytes) does not fit at ${hex(base)}: ${problem}.`);
+    if (problem)
+      throw new MultibootError(
+        `the multiboot information (${blockSize} bytes) does not fit at ${hex(base)}: ${problem}.`,
+      );
   }
 
   const block = new Uint8Array(blockSize);

@@ -90,7 +90,7 @@ function findHeader(bytes: Uint8Array, name: string): Header {
     if (view.getUint32(at, true) !== MULTIBOOT_HEADER_MAGIC) continue;
     const flags = view.getUint32(at + 4, true);
     const checksum = view.getUint32(at + 8, true);
-    if (((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0) === 0) return { offset: at, flags };
+    if ((MULTIBOOT_HEADER_MAGIC + flags + checksum) >>> 0 === 0) return { offset: at, flags };
     badChecksumAt ??= at;
   }
   if (badChecksumAt !== undefined) {
@@ -112,7 +112,7 @@ function checkFlags(flags: number, name: string): void {
   if (unknown & FLAG_VIDEO_MODE) {
     throw new MultibootError(
       `${name}: the multiboot header asks for a video mode (flag bit 2); Bootvisor's loader offers VGA text mode only. ` +
-        'Clear bit 2 of the header\'s flags (and set up the display yourself).',
+        "Clear bit 2 of the header's flags (and set up the display yourself).",
     );
   }
   if (unknown) {
@@ -141,7 +141,8 @@ export function parseMultibootKernel(bytes: Uint8Array, name: string): Multiboot
 }
 
 function checkElfIdentity(bytes: Uint8Array, name: string): void {
-  if (bytes.length < 52) throw new MultibootError(`${name}: an ELF file cut short (${bytes.length} bytes; its header alone is 52).`);
+  if (bytes.length < 52)
+    throw new MultibootError(`${name}: an ELF file cut short (${bytes.length} bytes; its header alone is 52).`);
   if (bytes[4] === ELFCLASS64) {
     throw new MultibootError(
       `${name} is a 64-bit ELF; Multiboot v1 loads 32-bit kernels. Build with \`gcc -m32\` (and \`ld -m elf_i386\`), ` +
@@ -149,11 +150,14 @@ function checkElfIdentity(bytes: Uint8Array, name: string): void {
     );
   }
   if (bytes[4] !== ELFCLASS32) throw new MultibootError(`${name}: ELF class ${bytes[4]} is neither 32- nor 64-bit.`);
-  if (bytes[5] !== ELFDATA2LSB) throw new MultibootError(`${name} is a big-endian ELF: an x86 kernel is little-endian.`);
+  if (bytes[5] !== ELFDATA2LSB)
+    throw new MultibootError(`${name} is a big-endian ELF: an x86 kernel is little-endian.`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const machine = view.getUint16(18, true);
   if (machine !== EM_386) {
-    throw new MultibootError(`${name} is an ELF for machine ${machine}${machine === 62 ? ' (x86-64)' : ''}, not i386 (3): build it with \`gcc -m32\`.`);
+    throw new MultibootError(
+      `${name} is an ELF for machine ${machine}${machine === 62 ? ' (x86-64)' : ''}, not i386 (3): build it with \`gcc -m32\`.`,
+    );
   }
   const type = view.getUint16(16, true);
   if (type !== ET_EXEC) {
@@ -171,10 +175,14 @@ function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKe
   const phentsize = view.getUint16(42, true);
   const phnum = view.getUint16(44, true);
   if (phnum === 0) throw new MultibootError(`${name}: the ELF has no program headers, so nothing to load.`);
-  if (phnum > MAX_PROGRAM_HEADERS) throw new MultibootError(`${name}: ${phnum} program headers; at most ${MAX_PROGRAM_HEADERS} are read.`);
-  if (phentsize < 32) throw new MultibootError(`${name}: program header entries of ${phentsize} bytes (an ELF32 one is 32).`);
+  if (phnum > MAX_PROGRAM_HEADERS)
+    throw new MultibootError(`${name}: ${phnum} program headers; at most ${MAX_PROGRAM_HEADERS} are read.`);
+  if (phentsize < 32)
+    throw new MultibootError(`${name}: program header entries of ${phentsize} bytes (an ELF32 one is 32).`);
   if (phoff + phnum * phentsize > bytes.length) {
-    throw new MultibootError(`${name}: the program headers (${phnum} at offset ${hex(phoff)}) run past the end of the file (${bytes.length} bytes).`);
+    throw new MultibootError(
+      `${name}: the program headers (${phnum} at offset ${hex(phoff)}) run past the end of the file (${bytes.length} bytes).`,
+    );
   }
   const segments: LoadSegment[] = [];
   let entry: number | undefined;
@@ -187,43 +195,75 @@ function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKe
     const filesz = view.getUint32(at + 16, true);
     const memsz = view.getUint32(at + 20, true);
     if (memsz === 0) continue;
-    if (filesz > memsz) throw new MultibootError(`${name}: segment ${i} has more bytes in the file (${filesz}) than in memory (${memsz}).`);
+    if (filesz > memsz)
+      throw new MultibootError(
+        `${name}: segment ${i} has more bytes in the file (${filesz}) than in memory (${memsz}).`,
+      );
     if (offset + filesz > bytes.length) {
-      throw new MultibootError(`${name}: segment ${i} (${filesz} bytes at file offset ${hex(offset)}) runs past the end of the file (${bytes.length} bytes); is the file cut short?`);
+      throw new MultibootError(
+        `${name}: segment ${i} (${filesz} bytes at file offset ${hex(offset)}) runs past the end of the file (${bytes.length} bytes); is the file cut short?`,
+      );
     }
-    if (paddr + memsz > 2 ** 32) throw new MultibootError(`${name}: segment ${i} at ${hex(paddr)} (${memsz} bytes) wraps past 4 GiB.`);
+    if (paddr + memsz > 2 ** 32)
+      throw new MultibootError(`${name}: segment ${i} at ${hex(paddr)} (${memsz} bytes) wraps past 4 GiB.`);
     segments.push({ address: paddr, data: bytes.subarray(offset, offset + filesz), memorySize: memsz });
     // Higher-half kernels link at virtual addresses and load at physical ones: the entry is where it loads.
-    if (entry === undefined && entryVirtual >= vaddr && entryVirtual - vaddr < memsz) entry = paddr + (entryVirtual - vaddr);
+    if (entry === undefined && entryVirtual >= vaddr && entryVirtual - vaddr < memsz)
+      entry = paddr + (entryVirtual - vaddr);
   }
   if (segments.length === 0) throw new MultibootError(`${name}: the ELF has no loadable (PT_LOAD) segment.`);
   checkOverlaps(segments, name);
   if (entry === undefined) {
-    throw new MultibootError(`${name}: the entry point ${hex(entryVirtual)} is in none of the loaded segments (is \`ENTRY(...)\` in the linker script right?).`);
+    throw new MultibootError(
+      `${name}: the entry point ${hex(entryVirtual)} is in none of the loaded segments (is \`ENTRY(...)\` in the linker script right?).`,
+    );
   }
   return { entry, segments, flags: header.flags, headerOffset: header.offset, layout: 'elf' };
 }
 
 function aoutKludge(bytes: Uint8Array, header: Header, name: string): MultibootKernel {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (header.offset + 32 > bytes.length) throw new MultibootError(`${name}: the multiboot header's address fields (flag bit 16) run past the end of the file.`);
-  const [headerAddr, loadAddr, loadEndAddr, bssEndAddr, entryAddr] = [12, 16, 20, 24, 28].map((o) => view.getUint32(header.offset + o, true));
-  if (loadAddr > headerAddr) throw new MultibootError(`${name}: the header's load_addr ${hex(loadAddr)} is above header_addr ${hex(headerAddr)}.`);
+  if (header.offset + 32 > bytes.length)
+    throw new MultibootError(
+      `${name}: the multiboot header's address fields (flag bit 16) run past the end of the file.`,
+    );
+  const [headerAddr, loadAddr, loadEndAddr, bssEndAddr, entryAddr] = [12, 16, 20, 24, 28].map((o) =>
+    view.getUint32(header.offset + o, true),
+  );
+  if (loadAddr > headerAddr)
+    throw new MultibootError(
+      `${name}: the header's load_addr ${hex(loadAddr)} is above header_addr ${hex(headerAddr)}.`,
+    );
   const fileStart = header.offset - (headerAddr - loadAddr);
-  if (fileStart < 0) throw new MultibootError(`${name}: header_addr - load_addr (${hex(headerAddr - loadAddr)}) is more than the header's offset in the file (${hex(header.offset)}).`);
+  if (fileStart < 0)
+    throw new MultibootError(
+      `${name}: header_addr - load_addr (${hex(headerAddr - loadAddr)}) is more than the header's offset in the file (${hex(header.offset)}).`,
+    );
   const loadEnd = loadEndAddr === 0 ? loadAddr + (bytes.length - fileStart) : loadEndAddr;
-  if (loadEnd < loadAddr) throw new MultibootError(`${name}: the header's load_end_addr ${hex(loadEndAddr)} is below load_addr ${hex(loadAddr)}.`);
+  if (loadEnd < loadAddr)
+    throw new MultibootError(
+      `${name}: the header's load_end_addr ${hex(loadEndAddr)} is below load_addr ${hex(loadAddr)}.`,
+    );
   const fileBytes = loadEnd - loadAddr;
   if (fileStart + fileBytes > bytes.length) {
-    throw new MultibootError(`${name}: load_addr..load_end_addr is ${fileBytes} bytes, but the file has only ${bytes.length - fileStart} from the load start.`);
+    throw new MultibootError(
+      `${name}: load_addr..load_end_addr is ${fileBytes} bytes, but the file has only ${bytes.length - fileStart} from the load start.`,
+    );
   }
   const memEnd = bssEndAddr === 0 ? loadEnd : bssEndAddr;
-  if (memEnd < loadEnd) throw new MultibootError(`${name}: the header's bss_end_addr ${hex(bssEndAddr)} is below load_end_addr ${hex(loadEnd)}.`);
+  if (memEnd < loadEnd)
+    throw new MultibootError(
+      `${name}: the header's bss_end_addr ${hex(bssEndAddr)} is below load_end_addr ${hex(loadEnd)}.`,
+    );
   if (memEnd > 2 ** 32) throw new MultibootError(`${name}: the kernel would end past 4 GiB.`);
   if (entryAddr < loadAddr || entryAddr >= memEnd) {
-    throw new MultibootError(`${name}: the header's entry_addr ${hex(entryAddr)} is outside what it loads (${hex(loadAddr)}-${hex(memEnd)}).`);
+    throw new MultibootError(
+      `${name}: the header's entry_addr ${hex(entryAddr)} is outside what it loads (${hex(loadAddr)}-${hex(memEnd)}).`,
+    );
   }
-  const segments = [{ address: loadAddr, data: bytes.subarray(fileStart, fileStart + fileBytes), memorySize: memEnd - loadAddr }];
+  const segments = [
+    { address: loadAddr, data: bytes.subarray(fileStart, fileStart + fileBytes), memorySize: memEnd - loadAddr },
+  ];
   return { entry: entryAddr, segments, flags: header.flags, headerOffset: header.offset, layout: 'aout-kludge' };
 }
 

@@ -8,7 +8,13 @@ import * as path from 'path';
 
 import { describeStop, runBounded } from './bounded-process';
 import { checkInputFile, readInputFile } from './input-file';
-import { MAX_LISTING_BYTES, MAX_SOURCE_BYTES, NASM_DEFAULT_TIMEOUT_MS, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from './limits';
+import {
+  MAX_LISTING_BYTES,
+  MAX_SOURCE_BYTES,
+  NASM_DEFAULT_TIMEOUT_MS,
+  NASM_MAX_IMAGE_BYTES,
+  NASM_MAX_MESSAGE_BYTES,
+} from './limits';
 import { makeScratchDir } from './scratch';
 
 export const NASM_INSTALL_HINT =
@@ -85,7 +91,9 @@ export interface AssembleOptions {
 export function parseNasmDiagnostics(output: string): AssemblyDiagnostic[] {
   const out: AssemblyDiagnostic[] = [];
   for (const raw of output.split(/\r?\n/)) {
-    const m = /^(.*?):(\d+): (error|warning|fatal|panic): (.*)$/.exec(raw) ?? /^nasm: (error|warning|fatal|panic): (.*)$/.exec(raw);
+    const m =
+      /^(.*?):(\d+): (error|warning|fatal|panic): (.*)$/.exec(raw) ??
+      /^nasm: (error|warning|fatal|panic): (.*)$/.exec(raw);
     if (!m) continue;
     if (m.length === 5) {
       out.push({ file: m[1], line: Number(m[2]), severity: m[3] === 'warning' ? 'warning' : 'error', message: m[4] });
@@ -194,7 +202,10 @@ export function assemble(source: string, options: Omit<AssembleOptions, 'signal'
     p.scratch.remove();
     if (error.code === 'ENOENT') throw new NasmMissingError(p.nasm);
     if (error.code === 'ETIMEDOUT') {
-      throw new AssemblerStoppedError('timeout', `${source}: nasm did not finish within ${(timeoutMs / 1000).toFixed(1)} s and was stopped`);
+      throw new AssemblerStoppedError(
+        'timeout',
+        `${source}: nasm did not finish within ${(timeoutMs / 1000).toFixed(1)} s and was stopped`,
+      );
     }
     throw new Error(`could not run ${p.nasm}: ${error.message}`);
   }

@@ -34,10 +34,12 @@ export function parseRecording(text: string, image: Uint8Array): Recording {
   } catch (e) {
     throw new RecordingError(`not a recording (${(e as Error).message})`);
   }
-  if (!r || r.format !== RECORDING_FORMAT || r.version !== 1) throw new RecordingError(`not a version 1 ${RECORDING_FORMAT}`);
+  if (!r || r.format !== RECORDING_FORMAT || r.version !== 1)
+    throw new RecordingError(`not a version 1 ${RECORDING_FORMAT}`);
   if (!r.image || typeof r.image.sha256 !== 'string') throw new RecordingError('it names no image');
   if (!r.end || !isCount(r.end.instructions)) throw new RecordingError('it has no end');
-  if (!r.settings || (r.settings.clock !== 'fast' && r.settings.clock !== 'paced')) throw new RecordingError('its clock is not fast or paced');
+  if (!r.settings || (r.settings.clock !== 'fast' && r.settings.clock !== 'paced'))
+    throw new RecordingError('its clock is not fast or paced');
   if (!Array.isArray(r.inputs) || !r.inputs.every((e) => e && isCount(e.at) && KINDS.has(e.kind))) {
     throw new RecordingError('its inputs are malformed');
   }

@@ -95,7 +95,14 @@ function drawPixels(frame: ScreenFrame, palette: Uint8Array, out: RenderedScreen
   }
 }
 
-function drawText(frame: ScreenFrame, font: Uint8Array, palette: Uint8Array, out: RenderedScreen, area: Rect, blinkOn: boolean): void {
+function drawText(
+  frame: ScreenFrame,
+  font: Uint8Array,
+  palette: Uint8Array,
+  out: RenderedScreen,
+  area: Rect,
+  blinkOn: boolean,
+): void {
   const columns = frame.columns ?? 0;
   const cw = frame.cellWidth ?? 9;
   const ch = frame.cellHeight ?? 16;
@@ -129,7 +136,7 @@ function drawText(frame: ScreenFrame, font: Uint8Array, palette: Uint8Array, out
         curTo = Math.min(cursor.endLine, ch - 1);
       }
       for (let y = 0; y < ch; y++) {
-        const bits = hideGlyph ? 0 : font[glyph + y] ?? 0;
+        const bits = hideGlyph ? 0 : (font[glyph + y] ?? 0);
         const solid = y >= curFrom && y <= curTo;
         let o = ((r * ch + y) * out.width + c * cw) * 4;
         for (let x = 0; x < dots; x++) {

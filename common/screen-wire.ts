@@ -114,7 +114,8 @@ export class ScreenState {
    */
   apply(body: ScreenFrameBody): ScreenFrame | undefined {
     const before = this.whole;
-    const sameShape = before && before.width === body.width && before.height === body.height && before.kind === body.kind;
+    const sameShape =
+      before && before.width === body.width && before.height === body.height && before.kind === body.kind;
     const font = body.font !== undefined ? fromBase64(body.font) : undefined;
     const palette = body.palette !== undefined ? fromBase64(body.palette) : undefined;
     const keptFont = font ?? before?.font;
@@ -129,13 +130,15 @@ export class ScreenState {
         pixels = rect.length === body.width * body.height ? rect : undefined;
       } else if (sameShape && before?.pixels && rect.length === d.width * d.height) {
         const all = before.pixels;
-        for (let y = 0; y < d.height; y++) all.set(rect.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * body.width + d.x);
+        for (let y = 0; y < d.height; y++)
+          all.set(rect.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * body.width + d.x);
         pixels = all;
       }
       if (!pixels) return undefined;
     }
     // Text frames carry every cell, so one applies after a change of mode too.
-    const cells = body.cells !== undefined ? bytesToCells(fromBase64(body.cells)) : sameShape ? before?.cells : undefined;
+    const cells =
+      body.cells !== undefined ? bytesToCells(fromBase64(body.cells)) : sameShape ? before?.cells : undefined;
     if (body.kind === 'text' && !cells) return undefined;
     const { cells: _c, font: _f, palette: _p, pixels: _x, lines, ...rest } = body;
     this.whole = { ...rest, cells, pixels, font: keptFont, palette: keptPalette, dirty: undefined };

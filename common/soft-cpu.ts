@@ -6,29 +6,48 @@ import { packageRoot } from './binding';
 import type { FaultStep, Registers, SegmentRegister, TableRegister } from './api';
 
 export type SoftExitReason =
-  | 'none' | 'io' | 'memory' | 'halted' | 'shutdown' | 'invalid' | 'stopped' | 'interrupt window' | 'exception' | 'debug';
+  'none' | 'io' | 'memory' | 'halted' | 'shutdown' | 'invalid' | 'stopped' | 'interrupt window' | 'exception' | 'debug';
 
 export interface SoftExit {
   reason: SoftExitReason;
   /** Instructions retired by this run. */
   instructions: number;
   // io
-  in?: boolean; port?: number; size?: number; value?: number;
+  in?: boolean;
+  port?: number;
+  size?: number;
+  value?: number;
   // memory
-  gpa?: number; access?: number | string;
+  gpa?: number;
+  access?: number | string;
   // exception
-  vector?: number; hasError?: boolean; errorCode?: number; cr2?: number;
+  vector?: number;
+  hasError?: boolean;
+  errorCode?: number;
+  cr2?: number;
   // debug
-  kind?: 'breakpoint' | 'watchpoint' | 'step'; id?: number; address?: number;
+  kind?: 'breakpoint' | 'watchpoint' | 'step';
+  id?: number;
+  address?: number;
 }
 
-export interface SoftHistoryEntry { linear: number; cs: number; eip: number; bytes: number[] }
+export interface SoftHistoryEntry {
+  linear: number;
+  cs: number;
+  eip: number;
+  bytes: number[];
+}
 
 /** Registers to set: any subset; a segment may be a bare selector (real-mode load: base = selector * 16). */
 export type SoftRegistersIn = Partial<Omit<Registers, 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs' | 'gdtr' | 'idtr'>> & {
-  es?: number | Partial<SegmentRegister>; cs?: number | Partial<SegmentRegister>; ss?: number | Partial<SegmentRegister>;
-  ds?: number | Partial<SegmentRegister>; fs?: number | Partial<SegmentRegister>; gs?: number | Partial<SegmentRegister>;
-  gdtr?: Partial<TableRegister>; idtr?: Partial<TableRegister>;
+  es?: number | Partial<SegmentRegister>;
+  cs?: number | Partial<SegmentRegister>;
+  ss?: number | Partial<SegmentRegister>;
+  ds?: number | Partial<SegmentRegister>;
+  fs?: number | Partial<SegmentRegister>;
+  gs?: number | Partial<SegmentRegister>;
+  gdtr?: Partial<TableRegister>;
+  idtr?: Partial<TableRegister>;
 };
 
 export interface SoftCpu {
@@ -55,7 +74,9 @@ export interface SoftCpu {
   instructionCount(): number;
 }
 
-interface SoftCpuAddon { SoftCpu?: new (memoryBytes: number) => SoftCpu }
+interface SoftCpuAddon {
+  SoftCpu?: new (memoryBytes: number) => SoftCpu;
+}
 
 let addon: SoftCpuAddon | undefined;
 

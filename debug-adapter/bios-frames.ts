@@ -24,7 +24,16 @@ const IRQ_PUSHED: Record<number, (offset: number) => number> = {
   1: (o) => (o >= 3 && o <= 7 ? 2 : 0), // out; push ax; mov al,20h; out 20h,al; pop ax; iret
 };
 const IRQ_NAMES = ['timer tick', 'keyboard'];
-const EXCEPTION_NAMES = ['#DE divide error', '#DB debug', 'NMI', '#BP breakpoint', '#OF overflow', '#BR bound range', '#UD invalid opcode', '#NM no FPU'];
+const EXCEPTION_NAMES = [
+  '#DE divide error',
+  '#DB debug',
+  'NMI',
+  '#BP breakpoint',
+  '#OF overflow',
+  '#BR bound range',
+  '#UD invalid opcode',
+  '#NM no FPU',
+];
 /** The ROM's shared IRET, where every vector nobody hooked points. */
 const DEFAULT_IRET = 0xe200;
 
@@ -45,7 +54,13 @@ export interface BiosFrame {
 }
 
 export function contextOf(regs: Registers): CodeContext {
-  return { cs: regs.cs.selector, csBase: regs.cs.base >>> 0, ip: regs.eip & 0xffff, sp: regs.esp & 0xffff, ssBase: regs.ss.base >>> 0 };
+  return {
+    cs: regs.cs.selector,
+    csBase: regs.cs.base >>> 0,
+    ip: regs.eip & 0xffff,
+    sp: regs.esp & 0xffff,
+    ssBase: regs.ss.base >>> 0,
+  };
 }
 
 /** A BIOS frame when `at` runs in the ROM's stubs (real mode only: the ROM's code is 16-bit). */
@@ -63,7 +78,11 @@ export function biosFrame(machine: Machine, regs: Registers, at: CodeContext): B
     const selector = known?.ax !== undefined ? `AX=${hex(ax, 4)}h` : `AH=${hex(ah, 2)}h`;
     // The stub is `out; iret; sti; hlt; jmp` and a service that must wait sends IP into the loop.
     const waiting = offset >= 3;
-    const what = waiting ? (service.vector === 0x16 ? 'waiting for a key' : `waiting${known ? `: ${known.name}` : ''}`) : known?.name ?? 'unknown service';
+    const what = waiting
+      ? service.vector === 0x16
+        ? 'waiting for a key'
+        : `waiting${known ? `: ${known.name}` : ''}`
+      : (known?.name ?? 'unknown service');
     name = `BIOS INT ${hex(service.vector, 2)}h ${selector} (${what})`;
   } else if (service && 'irq' in service) {
     name = `BIOS IRQ ${service.irq} handler (${IRQ_NAMES[service.irq]})`;

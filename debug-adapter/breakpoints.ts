@@ -34,16 +34,25 @@ export interface Breakpoint {
 /** VS Code's hit conditions: "5" or ">=5" (from the 5th hit on), ">5", "==5", "%3" (every third). */
 export function parseHitCondition(text: string): (hits: number) => boolean {
   const m = /^\s*(>=|>|==|=|<=|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new Error(`hit count "${text}" is not understood: use a number (stop from that hit on), ">N", "==N" or "%N" (every Nth hit)`);
+  if (!m)
+    throw new Error(
+      `hit count "${text}" is not understood: use a number (stop from that hit on), ">N", "==N" or "%N" (every Nth hit)`,
+    );
   const n = Number(m[2]);
   switch (m[1]) {
-    case '>': return (h) => h > n;
+    case '>':
+      return (h) => h > n;
     case '==':
-    case '=': return (h) => h === n;
-    case '<': return (h) => h < n;
-    case '<=': return (h) => h <= n;
-    case '%': return (h) => n > 0 && h % n === 0;
-    default: return (h) => h >= n;
+    case '=':
+      return (h) => h === n;
+    case '<':
+      return (h) => h < n;
+    case '<=':
+      return (h) => h <= n;
+    case '%':
+      return (h) => n > 0 && h % n === 0;
+    default:
+      return (h) => h >= n;
   }
 }
 
@@ -82,7 +91,15 @@ export class BreakpointTable {
   }
 
   private make(kind: Breakpoint['kind'], spec: BreakpointSpec): Breakpoint {
-    const bp: Breakpoint = { id: this.nextId++, kind, address: -1, addresses: [], verified: false, hits: 0, logMessage: spec.logMessage };
+    const bp: Breakpoint = {
+      id: this.nextId++,
+      kind,
+      address: -1,
+      addresses: [],
+      verified: false,
+      hits: 0,
+      logMessage: spec.logMessage,
+    };
     try {
       if (spec.condition?.trim()) bp.condition = parseExpression(spec.condition);
       if (spec.hitCondition?.trim()) bp.hitCondition = parseHitCondition(spec.hitCondition);
@@ -128,7 +145,8 @@ export class BreakpointTable {
       const bp = this.make('source', spec);
       bp.file = key;
       bp.line = spec.line;
-      const dwarf = bp.address !== -2 && !this.listing?.hasFile(key) ? this.elf?.lines.addressesOf(key, spec.line) : undefined;
+      const dwarf =
+        bp.address !== -2 && !this.listing?.hasFile(key) ? this.elf?.lines.addressesOf(key, spec.line) : undefined;
       if (dwarf) {
         this.install(bp, dwarf.addresses);
         if (dwarf.line !== spec.line) {
@@ -137,7 +155,8 @@ export class BreakpointTable {
         }
       } else if (bp.address !== -2) {
         if (!this.listing) {
-          bp.message = 'No listing for this program, so source lines cannot be mapped to addresses (launch a .asm program, or set "listing" for an image).';
+          bp.message =
+            'No listing for this program, so source lines cannot be mapped to addresses (launch a .asm program, or set "listing" for an image).';
         } else if (!this.listing.hasFile(key)) {
           bp.message = `${path.basename(key)} is not part of the program that is running (the listing does not mention it).`;
         } else {
@@ -188,7 +207,8 @@ export class BreakpointTable {
     this.instructions = specs.map((spec) => {
       const bp = this.make('instruction', spec);
       if (bp.address === -2) return bp;
-      if (!Number.isFinite(spec.address) || spec.address < 0 || spec.address > 0xffffffff) bp.message = `Address ${spec.address} is not a 32-bit linear address.`;
+      if (!Number.isFinite(spec.address) || spec.address < 0 || spec.address > 0xffffffff)
+        bp.message = `Address ${spec.address} is not a 32-bit linear address.`;
       else {
         this.install(bp, spec.address);
         const loc = this.listing?.locate(spec.address);

@@ -29,7 +29,10 @@ export class ExecutedModes {
     let entries: HistoryEntry[];
     try {
       const now = machine.instructionCount();
-      const fresh = this.gatheredAt >= 0 && now >= this.gatheredAt ? Math.min(HISTORY_PER_STOP, now - this.gatheredAt) : HISTORY_PER_STOP;
+      const fresh =
+        this.gatheredAt >= 0 && now >= this.gatheredAt
+          ? Math.min(HISTORY_PER_STOP, now - this.gatheredAt)
+          : HISTORY_PER_STOP;
       this.gatheredAt = now;
       if (fresh === 0) return;
       entries = machine.history(fresh);

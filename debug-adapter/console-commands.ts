@@ -24,7 +24,8 @@ export function consoleCommand(rt: Runtime, text: string): string | undefined {
   const t = text.trim();
   let m: RegExpExecArray | null;
   // `x + 1` stays an expression: after a bare x, an operator is no address.
-  if ((m = /^x(?:\/(\d*)([xducsi]?)([bhwg]?))?\s+([^\s+\-*/&|^=<>!%].*)$/i.exec(t))) return examine(rt, Number(m[1] || 1), (m[2] || 'x').toLowerCase(), (m[3] || 'b').toLowerCase(), m[4]);
+  if ((m = /^x(?:\/(\d*)([xducsi]?)([bhwg]?))?\s+([^\s+\-*/&|^=<>!%].*)$/i.exec(t)))
+    return examine(rt, Number(m[1] || 1), (m[2] || 'x').toLowerCase(), (m[3] || 'b').toLowerCase(), m[4]);
   if (/^(r|regs|info\s+registers)$/i.test(t)) return generalRegisters(rt.registers());
   if (/^sreg$/i.test(t)) return segmentRegisters(rt.registers());
   if (/^creg$/i.test(t)) return controlRegisters(rt.registers());
@@ -33,7 +34,11 @@ export function consoleCommand(rt: Runtime, text: string): string | undefined {
   if ((m = /^page\s+(.+)$/i.exec(t))) {
     const linear = addressOf(rt, m[1]);
     const walk = rt.currentMachine.translate(linear);
-    return [`page walk of 0x${hex(linear, 8)}:`, ...walk.steps.map((s) => `  ${s}`), walk.physical !== undefined ? `-> physical 0x${hex(walk.physical, 8)}` : '-> not mapped'].join('\n');
+    return [
+      `page walk of 0x${hex(linear, 8)}:`,
+      ...walk.steps.map((s) => `  ${s}`),
+      walk.physical !== undefined ? `-> physical 0x${hex(walk.physical, 8)}` : '-> not mapped',
+    ].join('\n');
   }
   if (/^(help|\?)$/i.test(t)) return CONSOLE_HELP;
   return undefined;
@@ -68,7 +73,9 @@ function examine(rt: Runtime, count: number, format: string, unitName: string, e
       const { data } = readWhatIsReadable(machine, at, 256);
       const end = data.indexOf(0);
       const bytes = data.subarray(0, end < 0 ? data.length : end);
-      out.push(`${label(at)} "${[...bytes].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 ? String.fromCharCode(b) : `\\x${hex(b, 2)}`)).join('')}"${end < 0 ? '...' : ''}`);
+      out.push(
+        `${label(at)} "${[...bytes].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x22 ? String.fromCharCode(b) : `\\x${hex(b, 2)}`)).join('')}"${end < 0 ? '...' : ''}`,
+      );
       at += bytes.length + 1;
     }
     return out.join('\n');
@@ -86,7 +93,10 @@ function examine(rt: Runtime, count: number, format: string, unitName: string, e
     }
     lines.push(`${label(start + k * unit)} ${cells.join(' ')}`);
   }
-  if (unreadable) lines.push(`(${unreadable} byte${unreadable === 1 ? '' : 's'} from 0x${hex(start + data.length, 5)} cannot be read)`);
+  if (unreadable)
+    lines.push(
+      `(${unreadable} byte${unreadable === 1 ? '' : 's'} from 0x${hex(start + data.length, 5)} cannot be read)`,
+    );
   return lines.join('\n');
 }
 
@@ -100,14 +110,19 @@ function formatUnit(v: bigint, unit: number, format: string): string {
     case 'c':
       return v >= 0x20n && v < 0x7fn ? `'${String.fromCharCode(Number(v))}'` : `0x${v.toString(16).padStart(2, '0')}`;
     default:
-      return `0x${v.toString(16).toUpperCase().padStart(unit * 2, '0')}`;
+      return `0x${v
+        .toString(16)
+        .toUpperCase()
+        .padStart(unit * 2, '0')}`;
   }
 }
 
 function generalRegisters(r: Registers): string {
   const w = (n: number) => hex(n & 0xffff, 4);
   const d = (n: number) => hex(n, 8);
-  const flags = FLAGS.filter(([, bit]) => bit <= 11).map(([name, bit]) => ((r.eflags >>> bit) & 1 ? name : name.toLowerCase())).join(' ');
+  const flags = FLAGS.filter(([, bit]) => bit <= 11)
+    .map(([name, bit]) => ((r.eflags >>> bit) & 1 ? name : name.toLowerCase()))
+    .join(' ');
   return [
     `ax ${w(r.eax)}  bx ${w(r.ebx)}  cx ${w(r.ecx)}  dx ${w(r.edx)}  si ${w(r.esi)}  di ${w(r.edi)}  bp ${w(r.ebp)}  sp ${w(r.esp)}`,
     `cs:ip ${w(r.cs.selector)}:${w(r.eip)}  ss:sp ${w(r.ss.selector)}:${w(r.esp)}  ds ${w(r.ds.selector)}  es ${w(r.es.selector)}  fs ${w(r.fs.selector)}  gs ${w(r.gs.selector)}`,
@@ -119,8 +134,14 @@ function generalRegisters(r: Registers): string {
 
 function segmentRegisters(r: Registers): string {
   return (['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'] as const)
-    .map((n) => `${n.padEnd(4)} 0x${hex(r[n].selector, 4)}  base 0x${hex(r[n].base, 8)}  limit 0x${hex(r[n].limit, 8)}  attrib 0x${hex(r[n].attrib, 4)}`)
-    .concat([`gdtr base 0x${hex(r.gdtr.base, 8)}  limit 0x${hex(r.gdtr.limit, 4)}`, `idtr base 0x${hex(r.idtr.base, 8)}  limit 0x${hex(r.idtr.limit, 4)}`])
+    .map(
+      (n) =>
+        `${n.padEnd(4)} 0x${hex(r[n].selector, 4)}  base 0x${hex(r[n].base, 8)}  limit 0x${hex(r[n].limit, 8)}  attrib 0x${hex(r[n].attrib, 4)}`,
+    )
+    .concat([
+      `gdtr base 0x${hex(r.gdtr.base, 8)}  limit 0x${hex(r.gdtr.limit, 4)}`,
+      `idtr base 0x${hex(r.idtr.base, 8)}  limit 0x${hex(r.idtr.limit, 4)}`,
+    ])
     .join('\n');
 }
 
@@ -138,7 +159,10 @@ function scopeLines(rt: Runtime, name: string): string {
   const vars = rt.variables.variables(scope.variablesReference);
   const r = rt.registers();
   const table = name === 'GDT' ? r.gdtr : r.idtr;
-  return [`${name} at 0x${hex(table.base, 8)}, limit 0x${hex(table.limit, 4)}:`, ...vars.map((v) => `  ${v.name}  ${v.value}`)].join('\n');
+  return [
+    `${name} at 0x${hex(table.base, 8)}, limit 0x${hex(table.limit, 4)}:`,
+    ...vars.map((v) => `  ${v.name}  ${v.value}`),
+  ].join('\n');
 }
 
 /** The task register's TSS: 32-bit (type 9/11) or 16-bit (1/3) layout. */
@@ -155,14 +179,42 @@ function tss(machine: Machine, r: Registers): string {
   };
   if (type === 1 || type === 3) {
     const f = (name: string, off: number) => `${name} ${at(off, 2)}`;
-    return [head, [f('link', 0), f('sp0', 2), f('ss0', 4), f('sp1', 6), f('ss1', 8), f('sp2', 10), f('ss2', 12)].join('  '),
-      [f('ip', 14), f('flags', 16), f('ax', 18), f('cx', 20), f('dx', 22), f('bx', 24), f('sp', 26), f('bp', 28), f('si', 30), f('di', 32)].join('  '),
-      [f('es', 34), f('cs', 36), f('ss', 38), f('ds', 40), f('ldt', 42)].join('  ')].join('\n');
+    return [
+      head,
+      [f('link', 0), f('sp0', 2), f('ss0', 4), f('sp1', 6), f('ss1', 8), f('sp2', 10), f('ss2', 12)].join('  '),
+      [
+        f('ip', 14),
+        f('flags', 16),
+        f('ax', 18),
+        f('cx', 20),
+        f('dx', 22),
+        f('bx', 24),
+        f('sp', 26),
+        f('bp', 28),
+        f('si', 30),
+        f('di', 32),
+      ].join('  '),
+      [f('es', 34), f('cs', 36), f('ss', 38), f('ds', 40), f('ldt', 42)].join('  '),
+    ].join('\n');
   }
   const d = (name: string, off: number) => `${name} ${at(off, 4)}`;
   const s = (name: string, off: number) => `${name} ${at(off, 2)}`;
-  return [head, [s('link', 0), d('esp0', 4), s('ss0', 8), d('esp1', 12), s('ss1', 16), d('esp2', 20), s('ss2', 24)].join('  '),
+  return [
+    head,
+    [s('link', 0), d('esp0', 4), s('ss0', 8), d('esp1', 12), s('ss1', 16), d('esp2', 20), s('ss2', 24)].join('  '),
     [d('cr3', 28), d('eip', 32), d('eflags', 36)].join('  '),
-    [d('eax', 40), d('ecx', 44), d('edx', 48), d('ebx', 52), d('esp', 56), d('ebp', 60), d('esi', 64), d('edi', 68)].join('  '),
-    [s('es', 72), s('cs', 76), s('ss', 80), s('ds', 84), s('fs', 88), s('gs', 92), s('ldt', 96), s('iomap', 102)].join('  ')].join('\n');
+    [
+      d('eax', 40),
+      d('ecx', 44),
+      d('edx', 48),
+      d('ebx', 52),
+      d('esp', 56),
+      d('ebp', 60),
+      d('esi', 64),
+      d('edi', 68),
+    ].join('  '),
+    [s('es', 72), s('cs', 76), s('ss', 80), s('ds', 84), s('fs', 88), s('gs', 92), s('ldt', 96), s('iomap', 102)].join(
+      '  ',
+    ),
+  ].join('\n');
 }

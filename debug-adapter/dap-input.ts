@@ -11,7 +11,10 @@ export interface DapInputSink {
 }
 
 function identify(text: string, parsed?: Record<string, unknown>): RequestIdentity | undefined {
-  if (parsed) return Number.isSafeInteger(parsed.seq) && typeof parsed.command === 'string' ? { id: parsed.seq as number, name: parsed.command } : undefined;
+  if (parsed)
+    return Number.isSafeInteger(parsed.seq) && typeof parsed.command === 'string'
+      ? { id: parsed.seq as number, name: parsed.command }
+      : undefined;
   const found = salvageIdentity(text, 'seq', 'command');
   return found && typeof found.id === 'number' ? found : undefined;
 }
@@ -24,10 +27,16 @@ export function dapFramer(sink: DapInputSink): MessageFramer {
       const request = identify('', m);
       if (m.type === 'request') {
         if (!request) {
-          sink.refused('a request without a whole-number "seq" and a string "command" was ignored', identify(body.toString('utf8')));
+          sink.refused(
+            'a request without a whole-number "seq" and a string "command" was ignored',
+            identify(body.toString('utf8')),
+          );
           return;
         }
-        if (m.arguments !== undefined && (typeof m.arguments !== 'object' || m.arguments === null || Array.isArray(m.arguments))) {
+        if (
+          m.arguments !== undefined &&
+          (typeof m.arguments !== 'object' || m.arguments === null || Array.isArray(m.arguments))
+        ) {
           sink.refused(`"${request.name}": "arguments" must be an object`, request);
           return;
         }
@@ -38,7 +47,10 @@ export function dapFramer(sink: DapInputSink): MessageFramer {
         sink.message(m as { type: string; seq: number });
         return;
       }
-      sink.refused(`a message of type ${JSON.stringify(m.type)} was ignored: a debug adapter takes requests (and responses to its own requests)`, request);
+      sink.refused(
+        `a message of type ${JSON.stringify(m.type)} was ignored: a debug adapter takes requests (and responses to its own requests)`,
+        request,
+      );
     },
   });
 }

@@ -29,7 +29,11 @@ export interface WatchSpec {
   label: string;
 }
 
-const ACCESS_WORDS: Record<WatchKind, string> = { read: 'reads of', write: 'writes to', access: 'reads of and writes to' };
+const ACCESS_WORDS: Record<WatchKind, string> = {
+  read: 'reads of',
+  write: 'writes to',
+  access: 'reads of and writes to',
+};
 
 /** The watched bytes as a little-endian number for 1, 2 and 4 bytes, else as hex bytes. */
 export function formatWatched(bytes: Uint8Array | undefined): string {
@@ -61,14 +65,23 @@ export class DataWatches {
     this.list = specs.map((s) => {
       const kept = old.find((w) => w.address === s.address && w.size === s.size);
       const before = kept?.before ?? read(machine, s.address, s.size);
-      return { ...s, id: this.nextId++, nativeId: machine.addWatchpoint(s.address, s.size, s.access), before, previous: kept?.previous };
+      return {
+        ...s,
+        id: this.nextId++,
+        nativeId: machine.addWatchpoint(s.address, s.size, s.access),
+        before,
+        previous: kept?.previous,
+      };
     });
     return this.list;
   }
 
   /** The same watches on a new machine (reset). */
   reattach(machine: Machine): void {
-    this.set(machine, this.list.map(({ address, size, access, label }) => ({ address, size, access, label })));
+    this.set(
+      machine,
+      this.list.map(({ address, size, access, label }) => ({ address, size, access, label })),
+    );
   }
 
   /** What the user sees in the Breakpoints view for a watch. */
@@ -79,14 +92,20 @@ export class DataWatches {
   /** The stop's words and the watches it hit; the values move on to what memory holds now. */
   hit(machine: Machine, stop: StopEvent): { text: string; ids: number[] } {
     const w = stop.watch;
-    const hits = w ? this.list.filter((x) => x.address < w.address + Math.max(1, w.size) && w.address < x.address + x.size) : [];
+    const hits = w
+      ? this.list.filter((x) => x.address < w.address + Math.max(1, w.size) && w.address < x.address + x.size)
+      : [];
     // The machine may report the access without its width: then it is the watched range's.
-    const size = w && w.size > 0 ? w.size : hits[0]?.size ?? 0;
-    let text = w ? `${w.access} of ${size} byte${size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}` : 'watched memory accessed';
+    const size = w && w.size > 0 ? w.size : (hits[0]?.size ?? 0);
+    let text = w
+      ? `${w.access} of ${size} byte${size === 1 ? '' : 's'} at ${hexAddr(w.address)}${hits[0] ? ` (${hits[0].label})` : ''}`
+      : 'watched memory accessed';
     const first = hits[0];
     if (first) {
       const now = read(machine, first.address, first.size);
-      text += same(first.before, now) ? `: ${formatWatched(now)} (unchanged)` : `: ${formatWatched(first.before)} -> ${formatWatched(now)}`;
+      text += same(first.before, now)
+        ? `: ${formatWatched(now)} (unchanged)`
+        : `: ${formatWatched(first.before)} -> ${formatWatched(now)}`;
     }
     return { text, ids: hits.map((h) => h.id) };
   }
@@ -121,8 +140,10 @@ export function registerWatchRefusal(regs: Registers, name: string): string | un
   if (readRegister(regs, key) === undefined) return undefined;
   const upper = key.toUpperCase();
   const pointer = /^e?(si|di|bx)$/.test(key) ? `ds:${key}` : /^e?(sp|bp)$/.test(key) ? `ss:${key}` : undefined;
-  return `${upper} is a register, and data breakpoints watch memory: Bootvisor cannot stop when a register changes. ` +
-    `Use a conditional breakpoint (\`${key} != 0x1234\`) instead${pointer ? `, or watch the memory it points at: add \`word [${pointer}]\` to the Watch view and break on its value change there` : ''}.`;
+  return (
+    `${upper} is a register, and data breakpoints watch memory: Bootvisor cannot stop when a register changes. ` +
+    `Use a conditional breakpoint (\`${key} != 0x1234\`) instead${pointer ? `, or watch the memory it points at: add \`word [${pointer}]\` to the Watch view and break on its value change there` : ''}.`
+  );
 }
 
 function read(machine: Machine, address: number, size: number): Uint8Array | undefined {

@@ -83,7 +83,7 @@ class Decoder {
     const ran = this.k.executed?.get(linear);
     const seg = segmentFor(this.k.regs, linear);
     const cur = linear === this.current;
-    const ip = cur ? this.k.regs.eip : ran?.ip ?? ((linear - seg.base) >>> 0);
+    const ip = cur ? this.k.regs.eip : (ran?.ip ?? (linear - seg.base) >>> 0);
     const ins: DecodedInstruction | undefined = decodeOne(data, ip, bits);
     if (!ins) return undefined;
     return {
@@ -103,7 +103,10 @@ class Decoder {
     const { data } = readWhatIsReadable(this.k.machine, linear, end - linear);
     if (data.length === 0) return undefined;
     const source = entry.text.replace(/^[A-Za-z._?$@][\w.?$@#~]*:\s*/, '').replace(/\s*;.*$/, '');
-    const text = linear === entry.address && data.length === entry.length ? source : `db ${[...data.subarray(0, DATA_BYTES_SHOWN)].map((b) => `0x${hex(b, 2)}`).join(', ')}${data.length > DATA_BYTES_SHOWN ? ', ...' : ''}`;
+    const text =
+      linear === entry.address && data.length === entry.length
+        ? source
+        : `db ${[...data.subarray(0, DATA_BYTES_SHOWN)].map((b) => `0x${hex(b, 2)}`).join(', ')}${data.length > DATA_BYTES_SHOWN ? ', ...' : ''}`;
     return { linear, length: data.length, bytes: data, text, bits: toBitness(entry.bits), invalid: false };
   }
 
@@ -227,8 +230,10 @@ export function disassembleRequest(
     const label = listing?.symbolize(i.linear);
     const seg = segmentFor(regs, i.linear);
     const selector = i.cs ?? seg.selector;
-    const offset = i.ip ?? ((i.linear - seg.base) >>> 0);
-    const bytes = [...i.bytes.subarray(0, DATA_BYTES_SHOWN)].map((b) => hex(b, 2)).join(' ') + (i.bytes.length > DATA_BYTES_SHOWN ? ' ...' : '');
+    const offset = i.ip ?? (i.linear - seg.base) >>> 0;
+    const bytes =
+      [...i.bytes.subarray(0, DATA_BYTES_SHOWN)].map((b) => hex(b, 2)).join(' ') +
+      (i.bytes.length > DATA_BYTES_SHOWN ? ' ...' : '');
     out.push({
       address: memoryReference(i.linear),
       instructionBytes: bytes,

@@ -23,7 +23,9 @@ export function evalContext(machine: Machine, listing: ListingMap | undefined): 
       try {
         return readUint(machine, linear, size);
       } catch {
-        throw new Error(`memory at 0x${linear.toString(16).toUpperCase()} (${size} bytes) cannot be read: it is outside guest RAM or not mapped`);
+        throw new Error(
+          `memory at 0x${linear.toString(16).toUpperCase()} (${size} bytes) cannot be read: it is outside guest RAM or not mapped`,
+        );
       }
     },
   };

@@ -37,7 +37,10 @@ function describeStep(s: FaultStep, where: (linear: number) => string | undefine
 }
 
 /** The chain in words: "#GP at 0000:7C10 (boot.asm:12): ... -> #DF ... -> shutdown". */
-export function explainStop(stop: StopEvent, where: (linear: number) => string | undefined): { id: string; description: string; details: string[] } {
+export function explainStop(
+  stop: StopEvent,
+  where: (linear: number) => string | undefined,
+): { id: string; description: string; details: string[] } {
   const at = where(stop.linear);
   const place = `${hex(stop.cs)}:${hex(stop.eip)}${at ? ` (${at})` : ''}`;
   switch (stop.reason) {
@@ -45,7 +48,11 @@ export function explainStop(stop: StopEvent, where: (linear: number) => string |
       const chain = stop.exception?.chain ?? [];
       const details = chain.map((s) => describeStep(s, where));
       const words = stop.exception?.explanation || stop.message || 'the CPU shut down';
-      return { id: 'triple fault', description: `Triple fault: ${words}${chain.length ? `\n${details.join('\n  then ')}` : ''}`, details };
+      return {
+        id: 'triple fault',
+        description: `Triple fault: ${words}${chain.length ? `\n${details.join('\n  then ')}` : ''}`,
+        details,
+      };
     }
     case 'hlt-cli':
       return {
@@ -60,12 +67,25 @@ export function explainStop(stop: StopEvent, where: (linear: number) => string |
       const cr2 = e?.cr2 !== undefined && e.vector === 14 ? `, CR2=0x${hex(e.cr2, 8)}` : '';
       const details = (e?.chain ?? []).map((s) => describeStep(s, where));
       const why = e?.explanation ? `: ${e.explanation}` : '';
-      return { id: name, description: `${name} at ${place}${code}${cr2}${why}${details.length ? `\n${details.join('\n  then ')}` : ''}`, details };
+      return {
+        id: name,
+        description: `${name} at ${place}${code}${cr2}${why}${details.length ? `\n${details.join('\n  then ')}` : ''}`,
+        details,
+      };
     }
     case 'system-event':
-      return { id: `system event (${stop.systemEvent ?? '?'})`, description: `System event at ${place}: ${stop.message ?? stop.systemEvent ?? ''}`, details: [] };
+      return {
+        id: `system event (${stop.systemEvent ?? '?'})`,
+        description: `System event at ${place}: ${stop.message ?? stop.systemEvent ?? ''}`,
+        details: [],
+      };
     case 'unhandled-port':
-      return { id: 'unhandled port', description: `Access to port 0x${hex(stop.port ?? 0)} that no device serves, at ${place}. ${stop.message ?? ''}`.trim(), details: [] };
+      return {
+        id: 'unhandled port',
+        description:
+          `Access to port 0x${hex(stop.port ?? 0)} that no device serves, at ${place}. ${stop.message ?? ''}`.trim(),
+        details: [],
+      };
     default:
       return { id: stop.reason, description: stop.message ?? stop.reason, details: [] };
   }

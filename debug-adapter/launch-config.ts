@@ -86,13 +86,21 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
     if (!fs.existsSync(cwd) || !fs.statSync(cwd).isDirectory()) fail(`"cwd" ${cwd} is not an existing folder.`);
   }
   if (typeof args.program !== 'string' || !args.program) {
-    fail('"program" is missing: give the .asm boot sector to assemble and boot, or a disk image (.img), e.g. "program": "${file}".');
+    fail(
+      '"program" is missing: give the .asm boot sector to assemble and boot, or a disk image (.img), e.g. "program": "${file}".',
+    );
   }
   const program = path.resolve(cwd, args.program);
   if (!fs.existsSync(program)) fail(`"program" ${program} does not exist.`);
   const st = fs.statSync(program);
   if (!st.isFile()) {
-    const what = st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a regular file';
+    const what = st.isDirectory()
+      ? 'a folder'
+      : st.isFIFO()
+        ? 'a FIFO'
+        : st.isCharacterDevice() || st.isBlockDevice()
+          ? 'a device'
+          : 'not a regular file';
     fail(`"program" ${program} is ${what}; give a .asm file or a disk image.`);
   }
   const kind = SOURCE_EXT.test(program) ? 'source' : 'image';
@@ -108,45 +116,64 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
       const o = a as { command: string; args?: unknown };
       assembler.command = o.command;
       if (o.args !== undefined) {
-        if (!Array.isArray(o.args) || !o.args.every((x) => typeof x === 'string')) fail('"assembler.args" must be an array of strings.');
+        if (!Array.isArray(o.args) || !o.args.every((x) => typeof x === 'string'))
+          fail('"assembler.args" must be an array of strings.');
         assembler.args = o.args as string[];
       }
-    } else fail('"assembler" must be a command ("nasm"), a command line array (["nasm", "-f", "bin", "-o", "${output}", "-l", "${listing}", "${program}"]) or { "command", "args" }.');
+    } else
+      fail(
+        '"assembler" must be a command ("nasm"), a command line array (["nasm", "-f", "bin", "-o", "${output}", "-l", "${listing}", "${program}"]) or { "command", "args" }.',
+      );
     if (assembler.args && !assembler.args.some((x) => x.includes('${output}'))) {
-      fail('"assembler" arguments must name the output image with ${output} (and the listing with ${listing} for source breakpoints).');
+      fail(
+        '"assembler" arguments must name the output image with ${output} (and the listing with ${listing} for source breakpoints).',
+      );
     }
   }
 
   let listing: string | undefined;
   if (args.listing !== undefined) {
-    if (typeof args.listing !== 'string' || !args.listing) fail('"listing" must be the path of a `nasm -l` listing (a string).');
+    if (typeof args.listing !== 'string' || !args.listing)
+      fail('"listing" must be the path of a `nasm -l` listing (a string).');
     listing = path.resolve(cwd, args.listing);
-    if (!fs.existsSync(listing)) fail(`"listing" ${listing} does not exist; assemble with \`nasm -l\` to make one, or leave "listing" out.`);
+    if (!fs.existsSync(listing))
+      fail(`"listing" ${listing} does not exist; assemble with \`nasm -l\` to make one, or leave "listing" out.`);
     if (kind === 'source') fail('"listing" is for prebuilt images; for a .asm program the adapter makes its own.');
   }
 
   let backend: BackendName = 'software';
   if (args.backend !== undefined) {
     if (typeof args.backend !== 'string' || !BACKENDS.includes(args.backend as BackendName)) {
-      fail(`"backend" must be one of ${BACKENDS.map((b) => `"${b}"`).join(', ')} (got ${JSON.stringify(args.backend)}).`);
+      fail(
+        `"backend" must be one of ${BACKENDS.map((b) => `"${b}"`).join(', ')} (got ${JSON.stringify(args.backend)}).`,
+      );
     }
     backend = args.backend as BackendName;
   }
 
   let memoryMiB: number = MEMORY_MIB.default;
   if (args.memory !== undefined) {
-    if (typeof args.memory !== 'number' || !Number.isInteger(args.memory) || args.memory < MEMORY_MIB.min || args.memory > MEMORY_MIB.max) {
-      fail(`"memory" is guest RAM in MiB, a whole number from ${MEMORY_MIB.min} to ${MEMORY_MIB.max} (got ${JSON.stringify(args.memory)}).`);
+    if (
+      typeof args.memory !== 'number' ||
+      !Number.isInteger(args.memory) ||
+      args.memory < MEMORY_MIB.min ||
+      args.memory > MEMORY_MIB.max
+    ) {
+      fail(
+        `"memory" is guest RAM in MiB, a whole number from ${MEMORY_MIB.min} to ${MEMORY_MIB.max} (got ${JSON.stringify(args.memory)}).`,
+      );
     }
     memoryMiB = args.memory;
   }
 
-  if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean') fail('"stopOnEntry" must be true or false.');
+  if (args.stopOnEntry !== undefined && typeof args.stopOnEntry !== 'boolean')
+    fail('"stopOnEntry" must be true or false.');
 
   let bootDrive: number | undefined;
   if (args.bootDrive !== undefined) {
     const d = typeof args.bootDrive === 'string' ? Number(args.bootDrive) : args.bootDrive;
-    if (!(BOOT_DRIVES as readonly unknown[]).includes(d)) fail(`"bootDrive" must be 0 (floppy, 0x00) or 128 (hard disk, 0x80) (got ${JSON.stringify(args.bootDrive)}).`);
+    if (!(BOOT_DRIVES as readonly unknown[]).includes(d))
+      fail(`"bootDrive" must be 0 (floppy, 0x00) or 128 (hard disk, 0x80) (got ${JSON.stringify(args.bootDrive)}).`);
     bootDrive = d as number;
   }
 
@@ -162,7 +189,8 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
   if (args.serial !== undefined) {
     const s = args.serial;
     if (s === 'debugConsole' || s === 'terminal' || s === 'none') serial = s;
-    else if (s && typeof s === 'object' && typeof (s as { file?: unknown }).file === 'string') serial = { file: path.resolve(cwd, (s as { file: string }).file) };
+    else if (s && typeof s === 'object' && typeof (s as { file?: unknown }).file === 'string')
+      serial = { file: path.resolve(cwd, (s as { file: string }).file) };
     else fail('"serial" must be "debugConsole", "terminal", "none" or { "file": "path" }.');
   }
 
@@ -181,24 +209,50 @@ export function validateLaunch(args: LaunchArguments): LaunchConfig {
 
   let gdbPort: number | undefined;
   if (args.gdbPort !== undefined) {
-    if (typeof args.gdbPort !== 'number' || !Number.isInteger(args.gdbPort) || args.gdbPort < 0 || args.gdbPort > 65535) {
-      fail(`"gdbPort" is the TCP port gdb attaches to (target remote :PORT), 0-65535; 0 picks a free one (got ${JSON.stringify(args.gdbPort)}).`);
+    if (
+      typeof args.gdbPort !== 'number' ||
+      !Number.isInteger(args.gdbPort) ||
+      args.gdbPort < 0 ||
+      args.gdbPort > 65535
+    ) {
+      fail(
+        `"gdbPort" is the TCP port gdb attaches to (target remote :PORT), 0-65535; 0 picks a free one (got ${JSON.stringify(args.gdbPort)}).`,
+      );
     }
     gdbPort = args.gdbPort;
   }
 
   let replay: string | undefined;
   if (args.replay !== undefined) {
-    if (typeof args.replay !== 'string' || !args.replay) fail('"replay" is a recording made by `bootvisor run IMAGE --record FILE.bvrec`: its path.');
+    if (typeof args.replay !== 'string' || !args.replay)
+      fail('"replay" is a recording made by `bootvisor run IMAGE --record FILE.bvrec`: its path.');
     replay = path.resolve(cwd, args.replay as string);
   }
 
   let symbols: string | undefined;
   if (args.symbols !== undefined) {
-    if (typeof args.symbols !== 'string' || !args.symbols) fail('"symbols" is the kernel ELF (with -g) whose code the boot sector loads: a path.');
+    if (typeof args.symbols !== 'string' || !args.symbols)
+      fail('"symbols" is the kernel ELF (with -g) whose code the boot sector loads: a path.');
     symbols = path.resolve(cwd, args.symbols);
     if (!fs.existsSync(symbols)) fail(`"symbols" ${symbols} does not exist.`);
   }
 
-  return { program, kind, assembler, listing, backend, memoryMiB, stopOnEntry: args.stopOnEntry === true, bootDrive, clock, serial, cwd, cmdline, modules, gdbPort, replay, symbols };
+  return {
+    program,
+    kind,
+    assembler,
+    listing,
+    backend,
+    memoryMiB,
+    stopOnEntry: args.stopOnEntry === true,
+    bootDrive,
+    clock,
+    serial,
+    cwd,
+    cmdline,
+    modules,
+    gdbPort,
+    replay,
+    symbols,
+  };
 }

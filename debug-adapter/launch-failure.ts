@@ -16,15 +16,26 @@ export interface LaunchFailure {
 export function assemblyFailure(e: AssemblyError, id: number, clientLine: (line: number) => number): LaunchFailure {
   const errors = e.diagnostics.filter((d) => d.severity === 'error');
   const first = errors.find((d) => d.line > 0) ?? e.diagnostics.find((d) => d.line > 0);
-  const format = (first ? `${path.basename(first.file)}:${first.line}: ${first.severity}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}` : e.message).replace(/[{}]/g, '');
-  const message: DebugProtocol.Message = { id, format: `nasm could not assemble ${path.basename(e.source)}: ${format}`, showUser: true };
+  const format = (
+    first
+      ? `${path.basename(first.file)}:${first.line}: ${first.severity}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''}`
+      : e.message
+  ).replace(/[{}]/g, '');
+  const message: DebugProtocol.Message = {
+    id,
+    format: `nasm could not assemble ${path.basename(e.source)}: ${format}`,
+    showUser: true,
+  };
   if (first) {
     message.url = sourceLineUrl(path.resolve(first.file), clientLine(first.line));
     message.urlLabel = `Go to ${path.basename(first.file)}:${first.line}`;
   }
   const output: DebugProtocol.OutputEvent[] = e.diagnostics.length
     ? e.diagnostics.map((d) => {
-        const o = new OutputEvent(`${path.basename(d.file)}:${d.line}: ${d.severity}: ${d.message}\n`, 'stderr') as DebugProtocol.OutputEvent;
+        const o = new OutputEvent(
+          `${path.basename(d.file)}:${d.line}: ${d.severity}: ${d.message}\n`,
+          'stderr',
+        ) as DebugProtocol.OutputEvent;
         if (d.line > 0) {
           o.body.source = new Source(path.basename(d.file), path.resolve(d.file));
           o.body.line = clientLine(d.line);

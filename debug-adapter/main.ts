@@ -37,13 +37,22 @@ function serveStdio(): void {
       try {
         session.handleMessage(msg as unknown as DebugProtocol.ProtocolMessage);
       } catch (e) {
-        log(`handling ${JSON.stringify((msg as { command?: unknown }).command ?? msg.type)} failed: ${e instanceof Error ? e.stack : String(e)}`);
+        log(
+          `handling ${JSON.stringify((msg as { command?: unknown }).command ?? msg.type)} failed: ${e instanceof Error ? e.stack : String(e)}`,
+        );
       }
     },
     refused: (message, request) => {
       log(message);
       if (request && typeof request.id === 'number') {
-        const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: request.id, command: request.name, success: false, message };
+        const response: DebugProtocol.Response = {
+          type: 'response',
+          seq: 0,
+          request_seq: request.id,
+          command: request.name,
+          success: false,
+          message,
+        };
         session.sendResponse(response);
       } else {
         session.sendEvent(new OutputEvent(`Bootvisor debug adapter: ${message}\n`, 'console'));

@@ -18,12 +18,19 @@ export function parseMemoryReference(ref: string, offset = 0): number {
   else if (/^\d+$/.test(t)) n = Number(t);
   else throw new Error(`"${ref}" is not a memory reference (expected a linear address such as 0x7C00)`);
   const a = n + offset;
-  if (!Number.isFinite(a) || a < 0 || a > 0xffffffff) throw new Error(`address ${memoryReference(n)}${offset ? ` + ${offset}` : ''} is outside the 32-bit linear address space`);
+  if (!Number.isFinite(a) || a < 0 || a > 0xffffffff)
+    throw new Error(
+      `address ${memoryReference(n)}${offset ? ` + ${offset}` : ''} is outside the 32-bit linear address space`,
+    );
   return a;
 }
 
 /** Reads what can be read: the readable prefix and how many bytes after it could not be. */
-export function readWhatIsReadable(machine: Machine, address: number, count: number): { data: Uint8Array; unreadable: number } {
+export function readWhatIsReadable(
+  machine: Machine,
+  address: number,
+  count: number,
+): { data: Uint8Array; unreadable: number } {
   const length = Math.min(count, MAX_READ, 0x100000000 - address);
   try {
     return { data: machine.readMemory(address, length), unreadable: count - length };
@@ -82,7 +89,8 @@ export function readDescriptorTable(machine: Machine, base: number, limit: numbe
   const bytes = machine.readMemory(base, count * 8);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Descriptor[] = [];
-  for (let i = 0; i < count; i++) out.push(decodeDescriptor(view.getUint32(i * 8, true), view.getUint32(i * 8 + 4, true), i));
+  for (let i = 0; i < count; i++)
+    out.push(decodeDescriptor(view.getUint32(i * 8, true), view.getUint32(i * 8 + 4, true), i));
   return out;
 }
 
@@ -91,7 +99,10 @@ export function selectorBase(machine: Machine, regs: Registers, selector: number
   if (isRealMode(regs) || regs.eflags & (1 << 17)) return (selector & 0xffff) * 16;
   const table = selector & 4 ? regs.ldtr : regs.gdtr;
   const index = selector >> 3;
-  if (index * 8 + 7 > table.limit) throw new Error(`selector 0x${selector.toString(16)} is beyond the ${selector & 4 ? 'LDT' : 'GDT'} limit 0x${table.limit.toString(16)}`);
+  if (index * 8 + 7 > table.limit)
+    throw new Error(
+      `selector 0x${selector.toString(16)} is beyond the ${selector & 4 ? 'LDT' : 'GDT'} limit 0x${table.limit.toString(16)}`,
+    );
   const lo = readUint(machine, table.base + index * 8, 4);
   const hi = readUint(machine, table.base + index * 8 + 4, 4);
   return decodeDescriptor(lo, hi, index).base;

@@ -9,7 +9,13 @@ import * as path from 'path';
 import { describeStop, runBounded } from '../common/bounded-process';
 import { inspectImage } from '../common/image';
 import { readInputFile } from '../common/input-file';
-import { MAX_LISTING_BYTES, MAX_SOURCE_BYTES, NASM_DEFAULT_TIMEOUT_MS, NASM_MAX_IMAGE_BYTES, NASM_MAX_MESSAGE_BYTES } from '../common/limits';
+import {
+  MAX_LISTING_BYTES,
+  MAX_SOURCE_BYTES,
+  NASM_DEFAULT_TIMEOUT_MS,
+  NASM_MAX_IMAGE_BYTES,
+  NASM_MAX_MESSAGE_BYTES,
+} from '../common/limits';
 import { ListingMap } from '../common/listing';
 import { assembleAsync, AssemblerStoppedError, AssemblyError, parseNasmDiagnostics } from '../common/nasm';
 import { makeScratchDir } from '../common/scratch';
@@ -45,7 +51,10 @@ export class ProgramError extends Error {}
 
 function sha256(file: string): string {
   try {
-    return crypto.createHash('sha256').update(readInputFile(file, 'a NASM source', MAX_SOURCE_BYTES)).digest('hex');
+    return crypto
+      .createHash('sha256')
+      .update(readInputFile(file, 'a NASM source', MAX_SOURCE_BYTES))
+      .digest('hex');
   } catch {
     return '';
   }
@@ -65,7 +74,12 @@ async function runCustomAssembler(config: LaunchConfig, options: LoadOptions): P
     const base = path.basename(config.program).replace(/\.[^.]*$/, '');
     const output = path.join(scratch.dir, `${base}.img`);
     const listingPath = path.join(scratch.dir, `${base}.lst`);
-    const args = config.assembler.args!.map((a) => a.replace(/\$\{program\}/g, config.program).replace(/\$\{output\}/g, output).replace(/\$\{listing\}/g, listingPath));
+    const args = config.assembler.args!.map((a) =>
+      a
+        .replace(/\$\{program\}/g, config.program)
+        .replace(/\$\{output\}/g, output)
+        .replace(/\$\{listing\}/g, listingPath),
+    );
     const r = await runBounded({
       command: config.assembler.command,
       args,
@@ -80,12 +94,22 @@ async function runCustomAssembler(config: LaunchConfig, options: LoadOptions): P
       onProgress: options.onProgress,
     });
     if (r.spawnError) {
-      throw new ProgramError(`Could not run the assembler "${config.assembler.command}": ${r.spawnError.message}. Check "assembler" in launch.json.`);
+      throw new ProgramError(
+        `Could not run the assembler "${config.assembler.command}": ${r.spawnError.message}. Check "assembler" in launch.json.`,
+      );
     }
-    if (r.stopped) throw new AssemblerStoppedError(r.stopped, `${config.program}: ${describeStop(config.assembler.command, r, NASM_DEFAULT_TIMEOUT_MS)}`);
+    if (r.stopped)
+      throw new AssemblerStoppedError(
+        r.stopped,
+        `${config.program}: ${describeStop(config.assembler.command, r, NASM_DEFAULT_TIMEOUT_MS)}`,
+      );
     const out = r.output;
     if (r.status !== 0 || !fs.existsSync(output)) {
-      throw new AssemblyError(config.program, parseNasmDiagnostics(out), out || `${config.assembler.command} exited with status ${r.status}`);
+      throw new AssemblyError(
+        config.program,
+        parseNasmDiagnostics(out),
+        out || `${config.assembler.command} exited with status ${r.status}`,
+      );
     }
     return withListing(
       {
@@ -105,7 +129,11 @@ async function runCustomAssembler(config: LaunchConfig, options: LoadOptions): P
 export async function loadProgram(config: LaunchConfig, options: LoadOptions = {}): Promise<LoadedProgram> {
   if (config.kind === 'source') {
     if (config.assembler.args) return runCustomAssembler(config, options);
-    const built = await assembleAsync(config.program, { nasm: config.assembler.command, signal: options.signal, onProgress: options.onProgress });
+    const built = await assembleAsync(config.program, {
+      nasm: config.assembler.command,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
     try {
       return withListing(
         {
@@ -124,7 +152,9 @@ export async function loadProgram(config: LaunchConfig, options: LoadOptions = {
   const kernel = loadKernel(config);
   if (kernel) return kernel;
   if (config.cmdline !== undefined || config.modules) {
-    throw new ProgramError(`"${config.cmdline !== undefined ? 'cmdline' : 'modules'}" is for multiboot kernels; ${path.basename(config.program)} is not one (not an ELF).`);
+    throw new ProgramError(
+      `"${config.cmdline !== undefined ? 'cmdline' : 'modules'}" is for multiboot kernels; ${path.basename(config.program)} is not one (not an ELF).`,
+    );
   }
   // Checked from its size and first sector; the machine maps the file (copy-on-write, never written), so a
   // 2 GiB image costs host memory only for what the guest reads, as under `bootvisor run`.
@@ -136,7 +166,10 @@ export async function loadProgram(config: LaunchConfig, options: LoadOptions = {
   }
   const mainFile = listingPath ? findMainSource(listingPath, config.program) : undefined;
   const warnings: string[] = [];
-  if (!listingPath) warnings.push(`No listing for ${path.basename(config.program)}: source breakpoints are unavailable. Assemble with \`nasm -l\` and set "listing".`);
+  if (!listingPath)
+    warnings.push(
+      `No listing for ${path.basename(config.program)}: source breakpoints are unavailable. Assemble with \`nasm -l\` and set "listing".`,
+    );
   return withListing({ imagePath: config.program, listingPath, warnings, dispose: () => undefined }, mainFile);
 }
 
@@ -153,10 +186,12 @@ function findMainSource(listingPath: string, imagePath: string): string {
 
 /** A multiboot kernel (an ELF, or a flat binary with the header's addresses), read and checked; else undefined. */
 function loadKernel(config: LaunchConfig): LoadedProgram | undefined {
-  const { looksLikeKernel, parseMultibootKernel, MultibootError, MULTIBOOT_SEARCH_BYTES } = require('../common/multiboot') as typeof import('../common/multiboot');
+  const { looksLikeKernel, parseMultibootKernel, MultibootError, MULTIBOOT_SEARCH_BYTES } =
+    require('../common/multiboot') as typeof import('../common/multiboot');
   const { readPrefix } = require('../common/image') as typeof import('../common/image');
   const { MAX_KERNEL_BYTES, MAX_MODULE_BYTES } = require('../common/limits') as typeof import('../common/limits');
-  if (!looksLikeKernel(readPrefix(config.program, MULTIBOOT_SEARCH_BYTES), fs.statSync(config.program).size)) return undefined;
+  if (!looksLikeKernel(readPrefix(config.program, MULTIBOOT_SEARCH_BYTES), fs.statSync(config.program).size))
+    return undefined;
   const bytes = readInputFile(config.program, 'a kernel', MAX_KERNEL_BYTES);
   let kernel: MultibootKernel;
   try {
@@ -165,12 +200,17 @@ function loadKernel(config: LaunchConfig): LoadedProgram | undefined {
     if (e instanceof MultibootError) throw new ProgramError(e.message);
     throw e;
   }
-  const modules = (config.modules ?? []).map((file) => ({ name: path.relative(config.cwd, file) || file, data: readInputFile(file, 'a module', MAX_MODULE_BYTES) }));
+  const modules = (config.modules ?? []).map((file) => ({
+    name: path.relative(config.cwd, file) || file,
+    data: readInputFile(file, 'a module', MAX_MODULE_BYTES),
+  }));
   return {
     image: bytes,
     imagePath: config.program,
     sources: [],
-    warnings: [`${path.basename(config.program)} is a multiboot kernel: breakpoints on its C lines and its call stack come from its DWARF line table and symbols; stepping is by instruction, and C variables are not shown yet.`],
+    warnings: [
+      `${path.basename(config.program)} is a multiboot kernel: breakpoints on its C lines and its call stack come from its DWARF line table and symbols; stepping is by instruction, and C variables are not shown yet.`,
+    ],
     dispose: () => undefined,
     kernel: { kernel, modules, cmdline: config.cmdline },
   };

@@ -20,7 +20,12 @@ export function compactNames(regs: Registers): string[] {
 const changedHint: DebugProtocol.VariablePresentationHint = { kind: 'data', attributes: ['changed'] };
 
 /** One general register of the compact view, marked when it differs from the last stop. */
-export function compactRegister(regs: Registers, previous: Registers | undefined, name: string, memoryReference?: string): Variable {
+export function compactRegister(
+  regs: Registers,
+  previous: Registers | undefined,
+  name: string,
+  memoryReference?: string,
+): Variable {
   const width = name.startsWith('e') ? 8 : 4;
   const value = readRegister(regs, name)!;
   const before = previous ? readRegister(previous, name) : undefined;
@@ -46,7 +51,12 @@ export function segmentLine(regs: Registers, previous: Registers | undefined): V
     [`ss:${sp}`, (r) => `${hex(r.ss.selector, 4)}:${hex(readRegister(r, sp)!, sp === 'esp' ? 8 : 4)}`],
     ['ds', (r) => hex(r.ds.selector, 4)],
     ['es', (r) => hex(r.es.selector, 4)],
-    ...(wide ? ([['fs', (r: Registers) => hex(r.fs.selector, 4)], ['gs', (r: Registers) => hex(r.gs.selector, 4)]] as [string, (r: Registers) => string][]) : []),
+    ...(wide
+      ? ([
+          ['fs', (r: Registers) => hex(r.fs.selector, 4)],
+          ['gs', (r: Registers) => hex(r.gs.selector, 4)],
+        ] as [string, (r: Registers) => string][])
+      : []),
   ];
   let anyChanged = false;
   const values = parts.map(([, show]) => {
@@ -67,7 +77,9 @@ export function segmentLine(regs: Registers, previous: Registers | undefined): V
 export function flagsLine(regs: Registers, previous: Registers | undefined): Variable {
   const wide = codeBitness(regs) === 32;
   const set = FLAGS.filter(([, bit]) => regs.eflags & (1 << bit)).map(([n]) => n);
-  const flipped = previous ? FLAGS.filter(([, bit]) => ((regs.eflags ^ previous.eflags) >>> bit) & 1).map(([n]) => n) : [];
+  const flipped = previous
+    ? FLAGS.filter(([, bit]) => ((regs.eflags ^ previous.eflags) >>> bit) & 1).map(([n]) => n)
+    : [];
   return {
     name: wide ? 'eflags' : 'flags',
     value: `0x${hex(wide ? regs.eflags : regs.eflags & 0xffff, wide ? 8 : 4)} [${set.join(' ')}]${flipped.length ? ` (changed: ${flipped.join(' ')})` : ''}`,

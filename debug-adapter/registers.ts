@@ -27,9 +27,38 @@ export const FLAGS: [string, number, string][] = [
   ['ID', 21, 'CPUID available'],
 ];
 
-export const CR0_BITS: [string, number][] = [['PE', 0], ['MP', 1], ['EM', 2], ['TS', 3], ['ET', 4], ['NE', 5], ['WP', 16], ['AM', 18], ['NW', 29], ['CD', 30], ['PG', 31]];
-export const CR4_BITS: [string, number][] = [['VME', 0], ['PVI', 1], ['TSD', 2], ['DE', 3], ['PSE', 4], ['PAE', 5], ['MCE', 6], ['PGE', 7], ['PCE', 8], ['OSFXSR', 9], ['OSXMMEXCPT', 10]];
-export const EFER_BITS: [string, number][] = [['SCE', 0], ['LME', 8], ['LMA', 10], ['NXE', 11]];
+export const CR0_BITS: [string, number][] = [
+  ['PE', 0],
+  ['MP', 1],
+  ['EM', 2],
+  ['TS', 3],
+  ['ET', 4],
+  ['NE', 5],
+  ['WP', 16],
+  ['AM', 18],
+  ['NW', 29],
+  ['CD', 30],
+  ['PG', 31],
+];
+export const CR4_BITS: [string, number][] = [
+  ['VME', 0],
+  ['PVI', 1],
+  ['TSD', 2],
+  ['DE', 3],
+  ['PSE', 4],
+  ['PAE', 5],
+  ['MCE', 6],
+  ['PGE', 7],
+  ['PCE', 8],
+  ['OSFXSR', 9],
+  ['OSXMMEXCPT', 10],
+];
+export const EFER_BITS: [string, number][] = [
+  ['SCE', 0],
+  ['LME', 8],
+  ['LMA', 10],
+  ['NXE', 11],
+];
 
 interface View {
   reg: General | 'eip' | 'eflags';
@@ -38,10 +67,12 @@ interface View {
 }
 
 function view(name: string): View | undefined {
-  if ((GENERAL as readonly string[]).includes(name) || name === 'eip' || name === 'eflags') return { reg: name as General, shift: 0, mask: 0xffffffff };
+  if ((GENERAL as readonly string[]).includes(name) || name === 'eip' || name === 'eflags')
+    return { reg: name as General, shift: 0, mask: 0xffffffff };
   if (name === 'ip') return { reg: 'eip', shift: 0, mask: 0xffff };
   if (name === 'flags') return { reg: 'eflags', shift: 0, mask: 0xffff };
-  if (['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp'].includes(name)) return { reg: `e${name}` as General, shift: 0, mask: 0xffff };
+  if (['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp'].includes(name))
+    return { reg: `e${name}` as General, shift: 0, mask: 0xffff };
   const m = /^([abcd])([lh])$/.exec(name);
   if (m) return { reg: `e${m[1]}x` as General, shift: m[2] === 'h' ? 8 : 0, mask: 0xff };
   return undefined;
@@ -76,8 +107,13 @@ export function writeRegister(regs: Registers, name: string, value: number): Par
     const seg = regs[name as Segment];
     if (value < 0 || value > 0xffff) throw new Error(`a selector is 16 bits (0 to 0xFFFF)`);
     const realMode = (regs.cr0 & 1) === 0 || (regs.eflags & (1 << 17)) !== 0;
-    const next: SegmentRegister = realMode ? { ...seg, selector: value, base: value * 16 } : { ...seg, selector: value };
-    if (!realMode) throw new Error('in protected mode a selector is loaded with its descriptor; change it in the guest (mov) instead');
+    const next: SegmentRegister = realMode
+      ? { ...seg, selector: value, base: value * 16 }
+      : { ...seg, selector: value };
+    if (!realMode)
+      throw new Error(
+        'in protected mode a selector is loaded with its descriptor; change it in the guest (mov) instead',
+      );
     return { [name]: next } as Partial<Registers>;
   }
   const bit = flagBit(name);
@@ -85,7 +121,8 @@ export function writeRegister(regs: Registers, name: string, value: number): Par
     if (value !== 0 && value !== 1) throw new Error(`a flag is 0 or 1`);
     return { eflags: value ? (regs.eflags | (1 << bit)) >>> 0 : (regs.eflags & ~(1 << bit)) >>> 0 };
   }
-  if (name === 'cr0' || name === 'cr2' || name === 'cr3' || name === 'cr4' || name === 'efer') return { [name]: value >>> 0 } as Partial<Registers>;
+  if (name === 'cr0' || name === 'cr2' || name === 'cr3' || name === 'cr4' || name === 'efer')
+    return { [name]: value >>> 0 } as Partial<Registers>;
   throw new Error(`"${name}" is not a register that can be set here`);
 }
 
@@ -120,7 +157,23 @@ export function describeAttributes(attrib: number, system = false): string {
 
 export function systemType(type: number): string {
   return (
-    ['reserved', '16-bit TSS (available)', 'LDT', '16-bit TSS (busy)', '16-bit call gate', 'task gate', '16-bit interrupt gate', '16-bit trap gate',
-      'reserved', '32-bit TSS (available)', 'reserved', '32-bit TSS (busy)', '32-bit call gate', 'reserved', '32-bit interrupt gate', '32-bit trap gate'][type] ?? 'reserved'
+    [
+      'reserved',
+      '16-bit TSS (available)',
+      'LDT',
+      '16-bit TSS (busy)',
+      '16-bit call gate',
+      'task gate',
+      '16-bit interrupt gate',
+      '16-bit trap gate',
+      'reserved',
+      '32-bit TSS (available)',
+      'reserved',
+      '32-bit TSS (busy)',
+      '32-bit call gate',
+      'reserved',
+      '32-bit interrupt gate',
+      '32-bit trap gate',
+    ][type] ?? 'reserved'
   );
 }

@@ -32,11 +32,13 @@ export interface ReplayHooks {
 /** How a replay ended: at its target, before the recorded history, or stopped by the user on the way. */
 export type ReplayEnd = 'ok' | 'start' | 'interrupted';
 
-
 export class History {
   private snapshots: Snapshot[] = [];
 
-  constructor(private readonly machine: Machine, private readonly hooks: ReplayHooks) {}
+  constructor(
+    private readonly machine: Machine,
+    private readonly hooks: ReplayHooks,
+  ) {}
 
   /** The oldest instruction count we can go back to. */
   get oldest(): number | undefined {
@@ -117,7 +119,10 @@ export class History {
       if (onStop && stop.instructions < target) onStop(stop);
       if (['triple-fault', 'hlt-cli', 'guest-exit', 'error'].includes(stop.reason)) return true;
       // A breakpoint, watchpoint or caught exception stopped the run short: move on by one instruction.
-      if (this.machine.instructionCount() < target && (stop.reason === 'breakpoint' || stop.reason === 'watchpoint' || stop.reason === 'exception')) {
+      if (
+        this.machine.instructionCount() < target &&
+        (stop.reason === 'breakpoint' || stop.reason === 'watchpoint' || stop.reason === 'exception')
+      ) {
         if (this.hooks.interrupted()) return false;
         const s = await this.machine.run({ maxInstructions: 1 });
         if (s.reason === 'watchpoint' && onStop && s.instructions < target) onStop(s);

@@ -22,7 +22,16 @@ const CHUNK = 2_000_000;
  * stops it without a thread start and a hop through the event queue, which cost more than the run. */
 const SYNC_SLICE = 20_000;
 
-export type StopKind = 'entry' | 'step' | 'breakpoint' | 'pause' | 'exception' | 'data breakpoint' | 'goto' | 'function breakpoint' | 'instruction breakpoint';
+export type StopKind =
+  | 'entry'
+  | 'step'
+  | 'breakpoint'
+  | 'pause'
+  | 'exception'
+  | 'data breakpoint'
+  | 'goto'
+  | 'function breakpoint'
+  | 'instruction breakpoint';
 
 export interface RuntimeStop {
   reason: StopKind;
@@ -109,7 +118,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private newHistory(): History {
     return new History(this.machine, {
-      wouldStop: (stop) => (stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint'),
+      wouldStop: (stop) =>
+        stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint',
       mute: (on) => (this.muted = on),
       note: (text) => this.emit('output', `${text}\n`, 'console'),
       interrupted: () => this.pauseRequested || this.disposed,
@@ -134,7 +144,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private entryStop(): StopEvent {
     const r = this.machine.getRegisters();
-    return { reason: 'entry', cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: this.machine.instructionCount() };
+    return {
+      reason: 'entry',
+      cs: r.cs.selector,
+      eip: r.eip,
+      linear: (r.cs.base + r.eip) >>> 0,
+      instructions: this.machine.instructionCount(),
+    };
   }
 
   registers(): Registers {
@@ -151,7 +167,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   jumpTo(linear: number): void {
     const r = this.machine.getRegisters();
     const offset = linear - r.cs.base;
-    if (offset < 0 || offset > r.cs.limit) throw new Error(`${hexAddr(linear)} is outside the current code segment (base ${hexAddr(r.cs.base)}, limit 0x${r.cs.limit.toString(16)})`);
+    if (offset < 0 || offset > r.cs.limit)
+      throw new Error(
+        `${hexAddr(linear)} is outside the current code segment (base ${hexAddr(r.cs.base)}, limit 0x${r.cs.limit.toString(16)})`,
+      );
     this.machine.setRegisters({ eip: offset >>> 0 });
     this.guestChanged();
     this.variables.reset();
@@ -225,7 +244,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         this.history.record();
         const from = this.machine.instructionCount();
         outcome = await body();
-        if (kind === 'step' && 'reason' in outcome && outcome.reason === 'step' && this.machine.instructionCount() > from) this.trail.push(from);
+        if (
+          kind === 'step' &&
+          'reason' in outcome &&
+          outcome.reason === 'step' &&
+          this.machine.instructionCount() > from
+        )
+          this.trail.push(from);
       } catch (e) {
         this.emit('output', `Bootvisor: ${e instanceof Error ? e.message : String(e)}\n`, 'stderr');
         outcome = { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
@@ -241,14 +266,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   start(stopOnEntry: boolean): void {
-    if (stopOnEntry) this.emit('stopped', { reason: 'entry', description: 'Stopped at the boot sector entry (0000:7C00)' });
+    if (stopOnEntry)
+      this.emit('stopped', { reason: 'entry', description: 'Stopped at the boot sector entry (0000:7C00)' });
     else this.continue();
   }
 
   continue(): void {
     if (this.lastStop.reason === 'triple-fault' || this.lastStop.reason === 'hlt-cli') {
       const stop = this.lastStop;
-      this.act(async () => ({ end: { stop, message: stop.reason === 'triple-fault' ? 'The CPU shut down (triple fault); the guest cannot go on.' : 'The guest halted with interrupts disabled; it cannot go on.' } }));
+      this.act(async () => ({
+        end: {
+          stop,
+          message:
+            stop.reason === 'triple-fault'
+              ? 'The CPU shut down (triple fault); the guest cannot go on.'
+              : 'The guest halted with interrupts disabled; it cannot go on.',
+        },
+      }));
       return;
     }
     this.act(() => this.runLoop());
@@ -320,19 +354,29 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       if (stop === 'start') {
         this.syncLastStop('step');
-        return { reason: 'step', description: 'Reached the start of the recorded history (no breakpoint on the way back)' };
+        return {
+          reason: 'step',
+          description: 'Reached the start of the recorded history (no breakpoint on the way back)',
+        };
       }
       this.lastStop = stop;
       this.decided = { count: stop.instructions, linear: stop.linear };
       if (stop.reason === 'watchpoint') return this.classify(stop) as RuntimeStop;
-      return { reason: 'breakpoint', description: `Breakpoint (going backwards) at ${this.where(stop.linear) ?? hexAddr(stop.linear)}`, hitBreakpointIds: this.breakpoints.at(stop.linear).map((b) => b.id) };
+      return {
+        reason: 'breakpoint',
+        description: `Breakpoint (going backwards) at ${this.where(stop.linear) ?? hexAddr(stop.linear)}`,
+        hitBreakpointIds: this.breakpoints.at(stop.linear).map((b) => b.id),
+      };
     });
   }
 
   /** A replay stopped by the user stands at a real point of the past; the way back or forward goes on from there. */
   private replayInterrupted(): RuntimeStop {
     this.trail = [];
-    return { reason: 'pause', description: `Paused while going back, at instruction ${this.machine.instructionCount()}` };
+    return {
+      reason: 'pause',
+      description: `Paused while going back, at instruction ${this.machine.instructionCount()}`,
+    };
   }
 
   pause(): void {
@@ -342,7 +386,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private syncLastStop(reason: StopEvent['reason']): void {
     const r = this.machine.getRegisters();
-    this.lastStop = { reason, cs: r.cs.selector, eip: r.eip, linear: (r.cs.base + r.eip) >>> 0, instructions: this.machine.instructionCount() };
+    this.lastStop = {
+      reason,
+      cs: r.cs.selector,
+      eip: r.eip,
+      linear: (r.cs.base + r.eip) >>> 0,
+      instructions: this.machine.instructionCount(),
+    };
   }
 
   /**
@@ -356,7 +406,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const beforeLinear = (before.cs.base + before.eip) >>> 0;
       const s = this.machine.step();
       this.lastStop = s;
-      if (s.idle) return { reason: 'pause', description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step' };
+      if (s.idle)
+        return {
+          reason: 'pause',
+          description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step',
+        };
       if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
       let executed: { linear: number } | undefined;
       try {
@@ -405,7 +459,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         if (stop.reason === 'breakpoint') {
           const regs = this.machine.getRegisters();
           if (plan && planReached(plan, regs)) return { reason: 'step', description: 'Stepped over' };
-          const already = this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
+          const already =
+            this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
           if (!already) {
             this.decided = { count: stop.instructions, linear: stop.linear };
             const d = this.breakpointDecision(stop.linear);
@@ -452,7 +507,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         try {
           if (!evaluate(bp.condition, evalContext(this.machine, this.listing)).value) continue;
         } catch (e) {
-          this.emit('output', `Breakpoint condition at ${this.where(linear) ?? hexAddr(linear)} failed: ${e instanceof Error ? e.message : e}; stopping.\n`, 'stderr');
+          this.emit(
+            'output',
+            `Breakpoint condition at ${this.where(linear) ?? hexAddr(linear)} failed: ${e instanceof Error ? e.message : e}; stopping.\n`,
+            'stderr',
+          );
           hit.push(bp.id);
           continue;
         }
@@ -468,7 +527,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     if (hit.length === 0) return undefined;
     const kinds = this.breakpoints.all().filter((b) => hit.includes(b.id));
-    const reason: StopKind = kinds.every((k) => k.kind === 'function') ? 'function breakpoint' : kinds.every((k) => k.kind === 'instruction') ? 'instruction breakpoint' : 'breakpoint';
+    const reason: StopKind = kinds.every((k) => k.kind === 'function')
+      ? 'function breakpoint'
+      : kinds.every((k) => k.kind === 'instruction')
+        ? 'instruction breakpoint'
+        : 'breakpoint';
     return { reason, description: `Breakpoint at ${this.where(linear) ?? hexAddr(linear)}`, hitBreakpointIds: hit };
   }
 
@@ -495,10 +558,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       case 'entry':
         return { reason: 'entry', description: 'Entry' };
       case 'breakpoint':
-        return { reason: 'breakpoint', description: `Breakpoint at ${this.where(stop.linear) ?? hexAddr(stop.linear)}` };
+        return {
+          reason: 'breakpoint',
+          description: `Breakpoint at ${this.where(stop.linear) ?? hexAddr(stop.linear)}`,
+        };
       case 'watchpoint': {
         const hit = this.watches.hit(this.machine, stop);
-        return { reason: 'data breakpoint', description: `Data breakpoint: ${hit.text}`, text: hit.text, hitBreakpointIds: hit.ids };
+        return {
+          reason: 'data breakpoint',
+          description: `Data breakpoint: ${hit.text}`,
+          text: hit.text,
+          hitBreakpointIds: hit.ids,
+        };
       }
       case 'exception':
       case 'unhandled-port':
@@ -515,7 +586,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         return { end: { stop, message: e.description } };
       }
       case 'guest-exit':
-        return { end: { stop, exitCode: stop.exitCode, message: `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).` } };
+        return {
+          end: {
+            stop,
+            exitCode: stop.exitCode,
+            message: `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).`,
+          },
+        };
       case 'instruction-limit':
         return { reason: 'pause', description: 'Paused' };
     }
@@ -545,7 +622,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   faultSite(stop: StopEvent = this.lastStop): StopEvent {
     if (stop.reason !== 'hlt-cli' || stop.linear === 0) return stop;
     try {
-      if (this.machine.readMemory(stop.linear - 1, 1)[0] === 0xf4) return { ...stop, linear: stop.linear - 1, eip: stop.eip - 1 };
+      if (this.machine.readMemory(stop.linear - 1, 1)[0] === 0xf4)
+        return { ...stop, linear: stop.linear - 1, eip: stop.eip - 1 };
     } catch {
       /* unreadable: keep the CPU's view */
     }

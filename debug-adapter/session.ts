@@ -51,7 +51,13 @@ import { outputProblem, readInputFile } from '../common/input-file';
 import { MAX_IMAGE_BYTES } from '../common/image';
 import { parseRecording, type Recording } from '../common/recording';
 import { EventTally, instructionBehindStop } from '../common/exit-report-builder';
-import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET, MAX_INPUT_FILE_BYTES, MAX_MEMORY_REQUEST_BYTES, MAX_SOURCE_LINES_PER_REQUEST } from '../common/limits';
+import {
+  MAX_DISASSEMBLE_INSTRUCTIONS,
+  MAX_DISASSEMBLE_OFFSET,
+  MAX_INPUT_FILE_BYTES,
+  MAX_MEMORY_REQUEST_BYTES,
+  MAX_SOURCE_LINES_PER_REQUEST,
+} from '../common/limits';
 import { AssemblyError } from '../common/nasm';
 import { disassembleRequest } from './disassembly';
 import { exceptionFilters, settingsFromFilters } from './exception-filters';
@@ -71,7 +77,17 @@ const THREAD_ID = 1;
 /** After the session has ended (terminated event), the client disconnects; if it never does, the adapter goes anyway. */
 const EXIT_AFTER_END_MS = 5000;
 /** Requests that run or stop the guest: gdb's while it is attached (launch attribute gdbPort). */
-const GDB_DRIVES = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'pause', 'goto', 'restart']);
+const GDB_DRIVES = new Set([
+  'continue',
+  'next',
+  'stepIn',
+  'stepOut',
+  'stepBack',
+  'reverseContinue',
+  'pause',
+  'goto',
+  'restart',
+]);
 
 /** Error ids (the DAP `id` of error responses), so clients and tests can tell failures apart. */
 export const ERR = {
@@ -93,11 +109,24 @@ const REQUIRED: Record<string, [string, 'string' | 'number' | 'object' | 'array'
   setDataBreakpoints: [['breakpoints', 'array']],
   dataBreakpointInfo: [['name', 'string']],
   variables: [['variablesReference', 'number']],
-  setVariable: [['variablesReference', 'number'], ['name', 'string'], ['value', 'string']],
+  setVariable: [
+    ['variablesReference', 'number'],
+    ['name', 'string'],
+    ['value', 'string'],
+  ],
   evaluate: [['expression', 'string']],
-  readMemory: [['memoryReference', 'string'], ['count', 'number']],
-  writeMemory: [['memoryReference', 'string'], ['data', 'string']],
-  disassemble: [['memoryReference', 'string'], ['instructionCount', 'number']],
+  readMemory: [
+    ['memoryReference', 'string'],
+    ['count', 'number'],
+  ],
+  writeMemory: [
+    ['memoryReference', 'string'],
+    ['data', 'string'],
+  ],
+  disassemble: [
+    ['memoryReference', 'string'],
+    ['instructionCount', 'number'],
+  ],
   stackTrace: [['threadId', 'number']],
 };
 
@@ -107,23 +136,77 @@ function checkArguments(request: DebugProtocol.Request): void {
   const args = (request.arguments ?? {}) as Record<string, unknown>;
   for (const [name, type] of need) {
     const v = args[name];
-    const ok = type === 'array' ? Array.isArray(v) : type === 'object' ? typeof v === 'object' && v !== null : typeof v === type && (type !== 'number' || Number.isFinite(v));
-    if (!ok) throw new RequestError(ERR.request, `"${request.command}" needs the argument "${name}" (${type === 'array' ? 'an array' : type === 'object' ? 'an object' : `a ${type}`}); got ${v === undefined ? 'nothing' : JSON.stringify(v)}.`);
+    const ok =
+      type === 'array'
+        ? Array.isArray(v)
+        : type === 'object'
+          ? typeof v === 'object' && v !== null
+          : typeof v === type && (type !== 'number' || Number.isFinite(v));
+    if (!ok)
+      throw new RequestError(
+        ERR.request,
+        `"${request.command}" needs the argument "${name}" (${type === 'array' ? 'an array' : type === 'object' ? 'an object' : `a ${type}`}); got ${v === undefined ? 'nothing' : JSON.stringify(v)}.`,
+      );
   }
 }
 
 const COMPLETION_REGISTERS = [
-  'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'esp', 'eip', 'eflags', 'ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp', 'ip',
-  'al', 'ah', 'bl', 'bh', 'cl', 'ch', 'dl', 'dh', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4',
-  'cf', 'pf', 'af', 'zf', 'sf', 'tf', 'if', 'df', 'of',
+  'eax',
+  'ebx',
+  'ecx',
+  'edx',
+  'esi',
+  'edi',
+  'ebp',
+  'esp',
+  'eip',
+  'eflags',
+  'ax',
+  'bx',
+  'cx',
+  'dx',
+  'si',
+  'di',
+  'bp',
+  'sp',
+  'ip',
+  'al',
+  'ah',
+  'bl',
+  'bh',
+  'cl',
+  'ch',
+  'dl',
+  'dh',
+  'cs',
+  'ds',
+  'es',
+  'fs',
+  'gs',
+  'ss',
+  'cr0',
+  'cr2',
+  'cr3',
+  'cr4',
+  'cf',
+  'pf',
+  'af',
+  'zf',
+  'sf',
+  'tf',
+  'if',
+  'df',
+  'of',
 ];
 
 class RequestError extends Error {
-  constructor(readonly id: number, message: string) {
+  constructor(
+    readonly id: number,
+    message: string,
+  ) {
     super(message);
   }
 }
-
 
 /** The `replay` launch attribute's recording, checked against the program about to boot. */
 function readReplay(file: string, program: LoadedProgram): Recording {
@@ -171,7 +254,10 @@ export class BootvisorSession extends LoggingDebugSession {
     try {
       checkArguments(request);
       if (this.gdb && GDB_DRIVES.has(request.command)) {
-        throw new RequestError(ERR.request, `gdb is attached (port ${this.gdb.port}) and drives the guest: continue, step and pause in gdb, or detach there to hand it back.`);
+        throw new RequestError(
+          ERR.request,
+          `gdb is attached (port ${this.gdb.port}) and drives the guest: continue, step and pause in gdb, or detach there to hand it back.`,
+        );
       }
       super.dispatchRequest(request);
     } catch (e) {
@@ -180,16 +266,36 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   private failRequest(request: DebugProtocol.Request, e: unknown): void {
-    const response: DebugProtocol.Response = { type: 'response', seq: 0, request_seq: request.seq, command: request.command, success: false };
+    const response: DebugProtocol.Response = {
+      type: 'response',
+      seq: 0,
+      request_seq: request.seq,
+      command: request.command,
+      success: false,
+    };
     const id = e instanceof RequestError ? e.id : e instanceof ExpressionError ? ERR.evaluate : ERR.request;
     const message = e instanceof Error ? e.message : String(e);
-    if (!(e instanceof RequestError) && !(e instanceof ExpressionError)) logger.error(`${request.command}: ${e instanceof Error ? e.stack : message}`);
-    this.sendErrorResponse(response, { id, format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')), showUser: request.command === 'launch' });
+    if (!(e instanceof RequestError) && !(e instanceof ExpressionError))
+      logger.error(`${request.command}: ${e instanceof Error ? e.stack : message}`);
+    this.sendErrorResponse(response, {
+      id,
+      format: message.replace(/[{}]/g, (c) => (c === '{' ? '(' : ')')),
+      showUser: request.command === 'launch',
+    });
   }
 
   /** Runs a request's body; a throw or a rejected promise becomes the error response to that request. */
   private handle(response: DebugProtocol.Response, body: () => void | Promise<void>): void {
-    const fail = (e: unknown) => this.failRequest({ type: 'request', seq: response.request_seq, command: response.command, arguments: undefined } as DebugProtocol.Request, e);
+    const fail = (e: unknown) =>
+      this.failRequest(
+        {
+          type: 'request',
+          seq: response.request_seq,
+          command: response.command,
+          arguments: undefined,
+        } as DebugProtocol.Request,
+        e,
+      );
     try {
       const r = body();
       if (r instanceof Promise) r.catch(fail);
@@ -216,7 +322,10 @@ export class BootvisorSession extends LoggingDebugSession {
 
   // ---- lifecycle ----
 
-  protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+  protected initializeRequest(
+    response: DebugProtocol.InitializeResponse,
+    args: DebugProtocol.InitializeRequestArguments,
+  ): void {
     response.body = {
       supportsConfigurationDoneRequest: true,
       supportsConditionalBreakpoints: true,
@@ -252,9 +361,16 @@ export class BootvisorSession extends LoggingDebugSession {
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     // `trace`: every DAP message after this one, in the Debug Console (true) or a file (a path).
     const trace = (args as { trace?: unknown }).trace;
-    logger.setup(trace === true || typeof trace === 'string' ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, typeof trace === 'string' && trace ? trace : false);
+    logger.setup(
+      trace === true || typeof trace === 'string' ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop,
+      typeof trace === 'string' && trace ? trace : false,
+    );
     if (this.runtime) {
-      this.sendErrorResponse(response, { id: ERR.launch, format: 'This session already runs a guest; start another debug session for another program.', showUser: true });
+      this.sendErrorResponse(response, {
+        id: ERR.launch,
+        format: 'This session already runs a guest; start another debug session for another program.',
+        showUser: true,
+      });
       return;
     }
     this.noDebug = args.noDebug === true;
@@ -271,16 +387,24 @@ export class BootvisorSession extends LoggingDebugSession {
       const recording = this.config.replay ? readReplay(this.config.replay, program) : undefined;
       // The settings that decide execution come from the recording, as under `bootvisor run --replay`.
       const config = recording
-        ? { ...this.config, memoryMiB: recording.settings.memoryMiB ?? this.config.memoryMiB, bootDrive: recording.settings.bootDrive ?? this.config.bootDrive }
+        ? {
+            ...this.config,
+            memoryMiB: recording.settings.memoryMiB ?? this.config.memoryMiB,
+            bootDrive: recording.settings.bootDrive ?? this.config.bootDrive,
+          }
         : this.config;
       const kernel = program.kernel;
       const create = kernel
         ? () =>
-            createMultibootMachine({ memoryMiB: config.memoryMiB, backend: config.backend, clock: config.clock }, kernel.kernel, {
-              kernelName: path.relative(config.cwd, config.program) || config.program,
-              cmdline: kernel.cmdline,
-              modules: kernel.modules,
-            }).machine
+            createMultibootMachine(
+              { memoryMiB: config.memoryMiB, backend: config.backend, clock: config.clock },
+              kernel.kernel,
+              {
+                kernelName: path.relative(config.cwd, config.program) || config.program,
+                cmdline: kernel.cmdline,
+                modules: kernel.modules,
+              },
+            ).machine
         : () =>
             createMachine({
               image: program.image,
@@ -292,13 +416,32 @@ export class BootvisorSession extends LoggingDebugSession {
               requireSignature: true,
             });
       const machine = create();
-      this.sendEvent(new OutputEvent(`Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`, 'console'));
+      this.sendEvent(
+        new OutputEvent(
+          `Bootvisor: ${path.basename(config.program)} on the ${machine.backend} backend (${machine.backendNote})\n`,
+          'console',
+        ),
+      );
       if (recording) {
         machine.loadInputLog(recording.inputs);
-        this.sendEvent(new OutputEvent(`Bootvisor: replaying ${recording.inputs.length} recorded inputs from ${path.basename(config.replay!)} (the recorded run stopped at instruction ${recording.end.instructions}: ${recording.end.reason}); inputs typed now start a new timeline\n`, 'console'));
+        this.sendEvent(
+          new OutputEvent(
+            `Bootvisor: replaying ${recording.inputs.length} recorded inputs from ${path.basename(config.replay!)} (the recorded run stopped at instruction ${recording.end.instructions}: ${recording.end.reason}); inputs typed now start a new timeline\n`,
+            'console',
+          ),
+        );
       }
       this.backend = machine.backend;
-      this.runtime = new Runtime(machine, program.listing, create, kernel && program.image ? new ElfDebugInfo(program.image) : config.symbols ? ElfDebugInfo.fromFile(config.symbols) : undefined);
+      this.runtime = new Runtime(
+        machine,
+        program.listing,
+        create,
+        kernel && program.image
+          ? new ElfDebugInfo(program.image)
+          : config.symbols
+            ? ElfDebugInfo.fromFile(config.symbols)
+            : undefined,
+      );
       this.wire(this.runtime);
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
       this.serialFile = serial;
@@ -327,7 +470,14 @@ export class BootvisorSession extends LoggingDebugSession {
       return;
     }
     // The backend is known now: a guest that halts before the first speed report still names it.
-    this.sendEvent(new Event(STATUS_EVENT, { backend: this.runtime.currentMachine.backend, clock: this.config.clock, running: true, instructionsPerSecond: 0 } satisfies StatusEventBody));
+    this.sendEvent(
+      new Event(STATUS_EVENT, {
+        backend: this.runtime.currentMachine.backend,
+        clock: this.config.clock,
+        running: true,
+        instructionsPerSecond: 0,
+      } satisfies StatusEventBody),
+    );
     this.runtime.start(this.config.stopOnEntry && !this.noDebug);
   }
 
@@ -343,28 +493,51 @@ export class BootvisorSession extends LoggingDebugSession {
     try {
       bound = await stub.listen();
     } catch (e) {
-      this.sendEvent(new OutputEvent(`Bootvisor: ${(e as Error).message}; VS Code drives the guest instead.\n`, 'stderr'));
+      this.sendEvent(
+        new OutputEvent(`Bootvisor: ${(e as Error).message}; VS Code drives the guest instead.\n`, 'stderr'),
+      );
       rt.start(true);
       return;
     }
     this.gdb = { port: bound, stub };
-    this.sendEvent(new OutputEvent(`Bootvisor: waiting for gdb on 127.0.0.1:${bound} (gdb: target remote :${bound}); it drives the guest, VS Code shows its screen and COM1.\n`, 'console'));
+    this.sendEvent(
+      new OutputEvent(
+        `Bootvisor: waiting for gdb on 127.0.0.1:${bound} (gdb: target remote :${bound}); it drives the guest, VS Code shows its screen and COM1.\n`,
+        'console',
+      ),
+    );
     const end = await stub.session();
     this.gdb = undefined;
     if (end.kind === 'stopped') {
       const stop = end.stop;
-      this.guestEnded({ stop, exitCode: stop.exitCode, message: stop.reason === 'guest-exit' ? `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).` : `The run ended under gdb (${stop.reason}).` });
+      this.guestEnded({
+        stop,
+        exitCode: stop.exitCode,
+        message:
+          stop.reason === 'guest-exit'
+            ? `The guest exited with status ${stop.exitCode ?? 0} (port 0xF4).`
+            : `The run ended under gdb (${stop.reason}).`,
+      });
     } else if (end.kind === 'detached') {
       this.sendEvent(new OutputEvent('Bootvisor: gdb detached; the guest runs on under VS Code.\n', 'console'));
       rt.continue();
     } else {
-      this.sendEvent(new OutputEvent(`Bootvisor: gdb ${end.kind === 'killed' ? 'killed the run' : 'went away'}; VS Code drives the guest again.\n`, 'console'));
+      this.sendEvent(
+        new OutputEvent(
+          `Bootvisor: gdb ${end.kind === 'killed' ? 'killed the run' : 'went away'}; VS Code drives the guest again.\n`,
+          'console',
+        ),
+      );
       this.sendEvent(new StoppedEvent('pause', THREAD_ID, 'gdb left'));
     }
   }
 
   protected attachRequest(response: DebugProtocol.AttachResponse): void {
-    this.sendErrorResponse(response, { id: ERR.launch, format: 'Bootvisor starts its own virtual machine: use a "launch" configuration, not "attach".', showUser: true });
+    this.sendErrorResponse(response, {
+      id: ERR.launch,
+      format: 'Bootvisor starts its own virtual machine: use a "launch" configuration, not "attach".',
+      showUser: true,
+    });
   }
 
   protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
@@ -416,7 +589,10 @@ export class BootvisorSession extends LoggingDebugSession {
     }
     if (frame.generation === base) return;
     this.sentGeneration = frame.generation;
-    const body: ScreenFrameEventBody = { ...encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined), baseGeneration: base };
+    const body: ScreenFrameEventBody = {
+      ...encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined),
+      baseGeneration: base,
+    };
     this.sendEvent(new Event(SCREEN_FRAME_EVENT, body));
   }
 
@@ -459,7 +635,9 @@ export class BootvisorSession extends LoggingDebugSession {
       });
       logger.log(`exit report: ${file}`);
     } catch (e) {
-      this.sendEvent(new OutputEvent(`Could not write the exit report: ${e instanceof Error ? e.message : e}\n`, 'stderr'));
+      this.sendEvent(
+        new OutputEvent(`Could not write the exit report: ${e instanceof Error ? e.message : e}\n`, 'stderr'),
+      );
     }
   }
 
@@ -506,7 +684,12 @@ export class BootvisorSession extends LoggingDebugSession {
       fs.writeSync(this.serialFile, bytes);
     } catch (e) {
       const file = typeof this.config?.serial === 'object' ? this.config.serial.file : 'the serial file';
-      this.sendEvent(new OutputEvent(`Bootvisor: cannot write the serial output to ${file} (${(e as Error).message}); it is no longer written.\n`, 'stderr'));
+      this.sendEvent(
+        new OutputEvent(
+          `Bootvisor: cannot write the serial output to ${file} (${(e as Error).message}); it is no longer written.\n`,
+          'stderr',
+        ),
+      );
       this.closeSerial(this.serialFile);
       this.serialFile = undefined;
     }
@@ -520,7 +703,10 @@ export class BootvisorSession extends LoggingDebugSession {
       if (elapsedMs < 500) return;
       const seconds = `${(elapsedMs / 1000).toFixed(0)} s`;
       if (!this.clientSupports.progress) {
-        if (!shown || elapsedMs % 5000 < 250) this.sendEvent(new OutputEvent(`Bootvisor: assembling ${path.basename(config.program)} (${seconds})...\n`, 'console'));
+        if (!shown || elapsedMs % 5000 < 250)
+          this.sendEvent(
+            new OutputEvent(`Bootvisor: assembling ${path.basename(config.program)} (${seconds})...\n`, 'console'),
+          );
       } else if (!shown) {
         this.sendEvent(new ProgressStartEvent(progressId, `Assembling ${path.basename(config.program)}`, undefined));
       } else {
@@ -575,18 +761,31 @@ export class BootvisorSession extends LoggingDebugSession {
   /** Run Without Debugging: the guest runs to its end; breakpoints of any kind are answered, not set. */
   private noDebugBreakpoints(response: DebugProtocol.Response, count: number): boolean {
     if (!this.noDebug) return false;
-    response.body = { breakpoints: Array.from({ length: count }, () => ({ verified: false, message: 'Running without debugging: breakpoints are off.' })) };
+    response.body = {
+      breakpoints: Array.from({ length: count }, () => ({
+        verified: false,
+        message: 'Running without debugging: breakpoints are off.',
+      })),
+    };
     this.sendResponse(response);
     return true;
   }
 
-  protected setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+  protected setBreakPointsRequest(
+    response: DebugProtocol.SetBreakpointsResponse,
+    args: DebugProtocol.SetBreakpointsArguments,
+  ): void {
     this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints?.length ?? 0)) return;
       const file = args.source.path ?? args.source.name ?? '';
       const bps = this.rt().breakpoints.setSourceBreakpoints(
         file,
-        (args.breakpoints ?? []).map((b) => ({ line: this.convertClientLineToDebugger(b.line), condition: b.condition, hitCondition: b.hitCondition, logMessage: b.logMessage })),
+        (args.breakpoints ?? []).map((b) => ({
+          line: this.convertClientLineToDebugger(b.line),
+          condition: b.condition,
+          hitCondition: b.hitCondition,
+          logMessage: b.logMessage,
+        })),
       );
       response.body = {
         breakpoints: bps.map((b) => ({
@@ -603,23 +802,32 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected breakpointLocationsRequest(response: DebugProtocol.BreakpointLocationsResponse, args: DebugProtocol.BreakpointLocationsArguments): void {
+  protected breakpointLocationsRequest(
+    response: DebugProtocol.BreakpointLocationsResponse,
+    args: DebugProtocol.BreakpointLocationsArguments,
+  ): void {
     this.handle(response, () => {
       const listing = this.rt().listing;
       const file = args.source.path ?? '';
       const lines: DebugProtocol.BreakpointLocation[] = [];
       // A source has far fewer lines than this: a range beyond it (endLine 1e308) must not spin.
       const last = Math.min(args.endLine ?? args.line, args.line + MAX_SOURCE_LINES_PER_REQUEST);
-      for (let l = args.line; l <= last; l++) if (listing && listing.addressOfLine(file, this.convertClientLineToDebugger(l)) >= 0) lines.push({ line: l });
+      for (let l = args.line; l <= last; l++)
+        if (listing && listing.addressOfLine(file, this.convertClientLineToDebugger(l)) >= 0) lines.push({ line: l });
       response.body = { breakpoints: lines };
       this.sendResponse(response);
     });
   }
 
-  protected setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
+  protected setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
     this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
-      const bps = this.rt().breakpoints.setFunctionBreakpoints(args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })));
+      const bps = this.rt().breakpoints.setFunctionBreakpoints(
+        args.breakpoints.map((b) => ({ name: b.name, condition: b.condition, hitCondition: b.hitCondition })),
+      );
       response.body = {
         breakpoints: bps.map((b) => ({
           id: b.id,
@@ -634,7 +842,10 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): void {
+  protected setInstructionBreakpointsRequest(
+    response: DebugProtocol.SetInstructionBreakpointsResponse,
+    args: DebugProtocol.SetInstructionBreakpointsArguments,
+  ): void {
     this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
@@ -647,12 +858,23 @@ export class BootvisorSession extends LoggingDebugSession {
         return { address, condition: b.condition, hitCondition: b.hitCondition };
       });
       const bps = this.rt().breakpoints.setInstructionBreakpoints(specs);
-      response.body = { breakpoints: bps.map((b) => ({ id: b.id, verified: b.verified, message: b.message, instructionReference: b.verified ? memoryReference(b.address) : undefined, line: b.line })) };
+      response.body = {
+        breakpoints: bps.map((b) => ({
+          id: b.id,
+          verified: b.verified,
+          message: b.message,
+          instructionReference: b.verified ? memoryReference(b.address) : undefined,
+          line: b.line,
+        })),
+      };
       this.sendResponse(response);
     });
   }
 
-  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
+  protected setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
     this.handle(response, () => {
       const { settings, results } = settingsFromFilters(args.filters ?? [], args.filterOptions ?? []);
       if (!this.noDebug) {
@@ -684,7 +906,10 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): void {
+  protected dataBreakpointInfoRequest(
+    response: DebugProtocol.DataBreakpointInfoResponse,
+    args: DebugProtocol.DataBreakpointInfoArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
       let address: number | undefined;
@@ -719,27 +944,46 @@ export class BootvisorSession extends LoggingDebugSession {
         label = args.name;
       }
       if (address === undefined) {
-        response.body = { dataId: null, description: `"${args.name}" does not name memory: use a label, [address], a register holding an address, or an address.` };
+        response.body = {
+          dataId: null,
+          description: `"${args.name}" does not name memory: use a label, [address], a register holding an address, or an address.`,
+        };
       } else {
-        response.body = { dataId: `${address}:${size}:${encodeURIComponent(label)}`, description: `${label}: ${size} byte(s) at ${hexAddr(address)}`, accessTypes: ['read', 'write', 'readWrite'], canPersist: false };
+        response.body = {
+          dataId: `${address}:${size}:${encodeURIComponent(label)}`,
+          description: `${label}: ${size} byte(s) at ${hexAddr(address)}`,
+          accessTypes: ['read', 'write', 'readWrite'],
+          canPersist: false,
+        };
       }
       this.sendResponse(response);
     });
   }
 
-  protected setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): void {
+  protected setDataBreakpointsRequest(
+    response: DebugProtocol.SetDataBreakpointsResponse,
+    args: DebugProtocol.SetDataBreakpointsArguments,
+  ): void {
     this.handle(response, () => {
       if (this.noDebugBreakpoints(response, args.breakpoints.length)) return;
       const specs = args.breakpoints.map((b) => {
         const [a, s, l] = b.dataId.split(':');
         const address = Number(a);
         const size = Number(s);
-        if (!Number.isInteger(address) || !Number.isInteger(size) || size < 1) throw new RequestError(ERR.memory, `data breakpoint id "${b.dataId}" is not one the adapter gave out`);
+        if (!Number.isInteger(address) || !Number.isInteger(size) || size < 1)
+          throw new RequestError(ERR.memory, `data breakpoint id "${b.dataId}" is not one the adapter gave out`);
         const access = b.accessType === 'read' ? 'read' : b.accessType === 'readWrite' ? 'access' : 'write';
-        return { address, size, access: access as 'read' | 'write' | 'access', label: decodeURIComponent(l ?? '') || hexAddr(address) };
+        return {
+          address,
+          size,
+          access: access as 'read' | 'write' | 'access',
+          label: decodeURIComponent(l ?? '') || hexAddr(address),
+        };
       });
       const watches = this.rt().setDataWatches(specs);
-      response.body = { breakpoints: watches.map((w) => ({ id: w.id, verified: true, message: DataWatches.describe(w) })) };
+      response.body = {
+        breakpoints: watches.map((w) => ({ id: w.id, verified: true, message: DataWatches.describe(w) })),
+      };
       this.sendResponse(response);
     });
   }
@@ -803,7 +1047,10 @@ export class BootvisorSession extends LoggingDebugSession {
 
   // ---- state ----
 
-  protected stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): void {
+  protected stackTraceRequest(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
       const frames = callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf);
@@ -817,7 +1064,13 @@ export class BootvisorSession extends LoggingDebugSession {
       const slice = frames.slice(start, args.levels ? start + args.levels : undefined);
       response.body = {
         stackFrames: slice.map((f, i) => {
-          const sf = new StackFrame(start + i, f.name, f.file ? new Source(path.basename(f.file), f.file) : undefined, f.line !== undefined ? this.convertDebuggerLineToClient(f.line) : 0, 1) as DebugProtocol.StackFrame;
+          const sf = new StackFrame(
+            start + i,
+            f.name,
+            f.file ? new Source(path.basename(f.file), f.file) : undefined,
+            f.line !== undefined ? this.convertDebuggerLineToClient(f.line) : 0,
+            1,
+          ) as DebugProtocol.StackFrame;
           sf.instructionPointerReference = memoryReference(f.linear);
           if (!f.file) sf.presentationHint = 'subtle';
           return sf;
@@ -830,7 +1083,11 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse): void {
     this.handle(response, () => {
-      response.body = { scopes: this.stopped().variables.scopes().map((s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s)) };
+      response.body = {
+        scopes: this.stopped()
+          .variables.scopes()
+          .map((s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s)),
+      };
       this.sendResponse(response);
     });
   }
@@ -838,16 +1095,27 @@ export class BootvisorSession extends LoggingDebugSession {
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
+      if (!rt.variables.has(args.variablesReference))
+        throw new RequestError(
+          ERR.variables,
+          `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`,
+        );
       response.body = { variables: rt.variables.variables(args.variablesReference) };
       this.sendResponse(response);
     });
   }
 
-  protected setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): void {
+  protected setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      if (!rt.variables.has(args.variablesReference)) throw new RequestError(ERR.variables, `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`);
+      if (!rt.variables.has(args.variablesReference))
+        throw new RequestError(
+          ERR.variables,
+          `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`,
+        );
       let v: DebugProtocol.Variable;
       try {
         v = rt.variables.setVariable(args.variablesReference, args.name, args.value);
@@ -885,7 +1153,11 @@ export class BootvisorSession extends LoggingDebugSession {
         throw new RequestError(ERR.evaluate, `${args.expression}: ${e instanceof Error ? e.message : e}`);
       }
       let result = value.text;
-      if (args.context === 'hover' && /^[A-Za-z_.?][\w.?$@#~]*$/.test(args.expression) && rt.listing?.label(args.expression)) {
+      if (
+        args.context === 'hover' &&
+        /^[A-Za-z_.?][\w.?$@#~]*$/.test(args.expression) &&
+        rt.listing?.label(args.expression)
+      ) {
         // Hovering a label: its address, and what is stored there.
         try {
           result = `${value.text} (word [${args.expression}] = ${rt.evaluateText(`word [${args.expression}]`).text})`;
@@ -893,19 +1165,36 @@ export class BootvisorSession extends LoggingDebugSession {
           /* unreadable: the address alone */
         }
       }
-      response.body = { result, variablesReference: 0, memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined };
+      response.body = {
+        result,
+        variablesReference: 0,
+        memoryReference: value.address !== undefined ? memoryReference(value.address) : undefined,
+      };
       this.sendResponse(response);
     });
   }
 
   /** "Jump to Cursor": the line's address, if the current code segment reaches it. */
-  protected gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+  protected gotoTargetsRequest(
+    response: DebugProtocol.GotoTargetsResponse,
+    args: DebugProtocol.GotoTargetsArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
       const file = args.source.path ?? '';
       const address = rt.listing?.addressOfLine(file, this.convertClientLineToDebugger(args.line)) ?? -1;
-      if (address < 0) throw new RequestError(ERR.request, `Line ${args.line} of ${path.basename(file)} has no code to jump to.`);
-      response.body = { targets: [{ id: address, label: `${hexAddr(address)}`, line: args.line, instructionPointerReference: memoryReference(address) }] };
+      if (address < 0)
+        throw new RequestError(ERR.request, `Line ${args.line} of ${path.basename(file)} has no code to jump to.`);
+      response.body = {
+        targets: [
+          {
+            id: address,
+            label: `${hexAddr(address)}`,
+            line: args.line,
+            instructionPointerReference: memoryReference(address),
+          },
+        ],
+      };
       this.sendResponse(response);
     });
   }
@@ -930,7 +1219,10 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   /** Debug Console completion: registers, labels and constants that start with the word being typed. */
-  protected completionsRequest(response: DebugProtocol.CompletionsResponse, args: DebugProtocol.CompletionsArguments): void {
+  protected completionsRequest(
+    response: DebugProtocol.CompletionsResponse,
+    args: DebugProtocol.CompletionsArguments,
+  ): void {
     this.handle(response, () => {
       const before = (args.text ?? '').slice(0, Math.max(0, (args.column ?? 1) - 1));
       const word = /[A-Za-z_.?$@][\w.?$@#~]*$/.exec(before)?.[0] ?? '';
@@ -942,13 +1234,18 @@ export class BootvisorSession extends LoggingDebugSession {
         ...['byte', 'word', 'dword'].map((label) => ({ label, type: 'keyword' as const })),
       ];
       response.body = {
-        targets: names.filter((n) => n.label.toLowerCase().startsWith(word.toLowerCase())).map((n) => ({ ...n, start: before.length - word.length, length: word.length })),
+        targets: names
+          .filter((n) => n.label.toLowerCase().startsWith(word.toLowerCase()))
+          .map((n) => ({ ...n, start: before.length - word.length, length: word.length })),
       };
       this.sendResponse(response);
     });
   }
 
-  protected readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
+  protected readMemoryRequest(
+    response: DebugProtocol.ReadMemoryResponse,
+    args: DebugProtocol.ReadMemoryArguments,
+  ): void {
     this.handle(response, () => {
       const machine = this.stopped().currentMachine;
       let address: number;
@@ -958,16 +1255,30 @@ export class BootvisorSession extends LoggingDebugSession {
         throw new RequestError(ERR.memory, e instanceof Error ? e.message : String(e));
       }
       // Larger reads are answered in part (DAP allows fewer bytes than asked): the client reads on from there.
-      const { data, unreadable } = readWhatIsReadable(machine, address, Math.max(0, Math.min(args.count, MAX_MEMORY_REQUEST_BYTES)));
+      const { data, unreadable } = readWhatIsReadable(
+        machine,
+        address,
+        Math.max(0, Math.min(args.count, MAX_MEMORY_REQUEST_BYTES)),
+      );
       if (data.length === 0 && args.count > 0) {
-        throw new RequestError(ERR.memory, `Memory at ${hexAddr(address)} cannot be read: it is outside guest RAM or not mapped by the guest's page tables.`);
+        throw new RequestError(
+          ERR.memory,
+          `Memory at ${hexAddr(address)} cannot be read: it is outside guest RAM or not mapped by the guest's page tables.`,
+        );
       }
-      response.body = { address: memoryReference(address), data: Buffer.from(data).toString('base64'), unreadableBytes: unreadable || undefined };
+      response.body = {
+        address: memoryReference(address),
+        data: Buffer.from(data).toString('base64'),
+        unreadableBytes: unreadable || undefined,
+      };
       this.sendResponse(response);
     });
   }
 
-  protected writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
+  protected writeMemoryRequest(
+    response: DebugProtocol.WriteMemoryResponse,
+    args: DebugProtocol.WriteMemoryArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
@@ -982,16 +1293,25 @@ export class BootvisorSession extends LoggingDebugSession {
       try {
         rt.currentMachine.writeMemory(address, data);
       } catch (e) {
-        throw new RequestError(ERR.memory, `Cannot write ${data.length} byte(s) at ${hexAddr(address)}: ${e instanceof Error ? e.message : e}`);
+        throw new RequestError(
+          ERR.memory,
+          `Cannot write ${data.length} byte(s) at ${hexAddr(address)}: ${e instanceof Error ? e.message : e}`,
+        );
       }
       rt.guestChanged();
       response.body = { bytesWritten: data.length };
       this.sendResponse(response);
-      if (this.clientSupports.memory) this.sendEvent(new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: data.length }));
+      if (this.clientSupports.memory)
+        this.sendEvent(
+          new Event('memory', { memoryReference: args.memoryReference, offset: args.offset ?? 0, count: data.length }),
+        );
     });
   }
 
-  protected disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): void {
+  protected disassembleRequest(
+    response: DebugProtocol.DisassembleResponse,
+    args: DebugProtocol.DisassembleArguments,
+  ): void {
     this.handle(response, () => {
       const rt = this.stopped();
       const address = parseMemoryReference(args.memoryReference, args.offset ?? 0);
@@ -1003,9 +1323,22 @@ export class BootvisorSession extends LoggingDebugSession {
         );
       }
       if (args.instructionCount > MAX_DISASSEMBLE_INSTRUCTIONS) {
-        throw new RequestError(ERR.request, `instructionCount ${args.instructionCount} is refused: at most ${MAX_DISASSEMBLE_INSTRUCTIONS} instructions per request.`);
+        throw new RequestError(
+          ERR.request,
+          `instructionCount ${args.instructionCount} is refused: at most ${MAX_DISASSEMBLE_INSTRUCTIONS} instructions per request.`,
+        );
       }
-      response.body = { instructions: disassembleRequest(rt.currentMachine, rt.registers(), rt.listing, address, args.instructionOffset ?? 0, args.instructionCount, rt.executed) };
+      response.body = {
+        instructions: disassembleRequest(
+          rt.currentMachine,
+          rt.registers(),
+          rt.listing,
+          address,
+          args.instructionOffset ?? 0,
+          args.instructionCount,
+          rt.executed,
+        ),
+      };
       this.sendResponse(response);
     });
   }
@@ -1024,7 +1357,12 @@ export class BootvisorSession extends LoggingDebugSession {
             body = { mode: t.mode, width: t.columns, height: t.rows, lines: t.lines, cursor: t.cursor };
           } else {
             const img = m.screenImage();
-            body = { mode: m.screenText().mode, width: img.width, height: img.height, rgba: Buffer.from(img.rgba).toString('base64') };
+            body = {
+              mode: m.screenText().mode,
+              width: img.width,
+              height: img.height,
+              rgba: Buffer.from(img.rgba).toString('base64'),
+            };
           }
           response.body = body;
           break;
@@ -1032,7 +1370,11 @@ export class BootvisorSession extends LoggingDebugSession {
         case SCREEN_FRAME_REQUEST: {
           const since = ((args ?? {}) as ScreenFrameArgs).sinceGeneration;
           if (((args ?? {}) as ScreenFrameArgs).push === true) this.pushFrames = true;
-          if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0)) throw new RequestError(ERR.request, 'sinceGeneration must be a generation from an earlier frame (a whole number).');
+          if (since !== undefined && !(Number.isSafeInteger(since) && since >= 0))
+            throw new RequestError(
+              ERR.request,
+              'sinceGeneration must be a generation from an earlier frame (a whole number).',
+            );
           const m = this.machine();
           const frame = m.screenFrame(since);
           this.sentGeneration = frame.generation;
@@ -1041,7 +1383,10 @@ export class BootvisorSession extends LoggingDebugSession {
         }
         case KEYS_REQUEST: {
           const a = (args ?? {}) as KeysRequestArgs;
-          if (a.scanCodes !== undefined && (!Array.isArray(a.scanCodes) || !a.scanCodes.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xff))) {
+          if (
+            a.scanCodes !== undefined &&
+            (!Array.isArray(a.scanCodes) || !a.scanCodes.every((c) => Number.isInteger(c) && c >= 0 && c <= 0xff))
+          ) {
             throw new RequestError(ERR.request, 'scanCodes must be an array of bytes (0-255).');
           }
           if (a.scanCodes?.length) this.machine().sendScanCodes(a.scanCodes);

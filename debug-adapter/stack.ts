@@ -24,7 +24,13 @@ const SCAN_BYTES = 256;
 /** BIOS frames followed at most (an IRQ taken while a service waits is two). */
 const MAX_BIOS_FRAMES = 4;
 
-export function callStack(machine: Machine, regs: Registers, listing: ListingMap | undefined, max = 32, elf?: ElfDebugInfo): Frame[] {
+export function callStack(
+  machine: Machine,
+  regs: Registers,
+  listing: ListingMap | undefined,
+  max = 32,
+  elf?: ElfDebugInfo,
+): Frame[] {
   const bits = codeBitness(regs);
   // A caller's frame is shown at its CALL (the return address is already the next line), as gdb does.
   const frame = (linear: number, cs: number, ip: number, caller = false): Frame => {
@@ -33,7 +39,15 @@ export function callStack(machine: Machine, regs: Registers, listing: ListingMap
     const label = loc ? listing?.symbolize(caller ? linear - 1 : linear) : undefined;
     const where = `${hex(cs, 4)}:${hex(ip, bits === 32 ? 8 : 4)}`;
     const place = !loc ? elf?.placeOf(caller ? linear - 1 : linear) : undefined;
-    if (place) return { linear, cs, ip, name: place.symbol ? `${place.symbol} (${where})` : where, file: place.file, line: place.line };
+    if (place)
+      return {
+        linear,
+        cs,
+        ip,
+        name: place.symbol ? `${place.symbol} (${where})` : where,
+        file: place.file,
+        line: place.line,
+      };
     return { linear, cs, ip, name: label ? `${label} (${where})` : where, file: loc?.file, line: loc?.line };
   };
   const frames: Frame[] = [];
@@ -51,14 +65,22 @@ export function callStack(machine: Machine, regs: Registers, listing: ListingMap
     callerOfBios = bios.callerIsInt;
   }
   // The guest's own frame: after a BIOS frame, the INT that called it (or the instruction an IRQ interrupted).
-  if (callerOfBios) frames.push(frame((at.csBase + ip - 2) >>> 0, at.cs, (ip - 2) & 0xffff)); // the `int n` itself
+  if (callerOfBios)
+    frames.push(frame((at.csBase + ip - 2) >>> 0, at.cs, (ip - 2) & 0xffff)); // the `int n` itself
   else frames.push(frame((at.csBase + ip) >>> 0, at.cs, ip));
   const width = bits === 32 && callerOfBios === undefined ? 4 : 2;
   const { data } = readWhatIsReadable(machine, (at.ssBase + sp) >>> 0, SCAN_BYTES);
   for (let off = 0; off + width <= data.length && frames.length < max; off += width) {
-    const ret = width === 2 ? data[off] | (data[off + 1] << 8) : (data[off] | (data[off + 1] << 8) | (data[off + 2] << 16) | (data[off + 3] << 24)) >>> 0;
+    const ret =
+      width === 2
+        ? data[off] | (data[off + 1] << 8)
+        : (data[off] | (data[off + 1] << 8) | (data[off + 2] << 16) | (data[off + 3] << 24)) >>> 0;
     const linear = (at.csBase + ret) >>> 0;
-    if (listing ? isListedCall(machine, listing, linear, at.csBase, width) : isDirectCall(machine, linear, at.csBase, width)) {
+    if (
+      listing
+        ? isListedCall(machine, listing, linear, at.csBase, width)
+        : isDirectCall(machine, linear, at.csBase, width)
+    ) {
       frames.push(frame(linear, at.cs, ret, true));
     }
   }

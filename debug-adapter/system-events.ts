@@ -13,7 +13,8 @@ export function systemEventsFilter(): DebugProtocol.ExceptionBreakpointsFilter {
   return {
     filter: SYSTEM_EVENTS_FILTER,
     label: 'System events...',
-    description: 'Stop just after a CR write, LGDT/LIDT, a mode or task switch, an INT n, an IRQ or port I/O. Edit the condition to choose which.',
+    description:
+      'Stop just after a CR write, LGDT/LIDT, a mode or task switch, an INT n, an IRQ or port I/O. Edit the condition to choose which.',
     default: false,
     supportsCondition: true,
     conditionDescription: `e.g. "cr0, lgdt, mode, int 0x10 ah=0x0e, irq 1, port 0x60-0x64"; empty: ${DEFAULT_CONDITION}`,
@@ -23,22 +24,36 @@ export function systemEventsFilter(): DebugProtocol.ExceptionBreakpointsFilter {
 function number(word: string, what: string, max: number): number {
   const m = /^(?:0x([0-9a-f]+)|([0-9a-f]+)h|(\d+))$/i.exec(word);
   const n = m ? (m[1] ? parseInt(m[1], 16) : m[2] ? parseInt(m[2], 16) : Number(m[3])) : NaN;
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`"${word}" is not ${what} (0 to 0x${max.toString(16).toUpperCase()})`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new Error(`"${word}" is not ${what} (0 to 0x${max.toString(16).toUpperCase()})`);
   return n;
 }
 
 /** The condition as SystemBreaks; throws naming the part it does not understand. */
 export function parseSystemEvents(condition: string | undefined): SystemBreaks {
   const text = (condition ?? '').trim() || DEFAULT_CONDITION;
-  const out: Required<SystemBreaks> = { controlRegisters: [], gdt: false, idt: false, modeSwitch: false, taskSwitch: false, interrupts: [], irqLines: [], ports: [] };
-  for (const item of text.split(/[,;]+/).map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+  const out: Required<SystemBreaks> = {
+    controlRegisters: [],
+    gdt: false,
+    idt: false,
+    modeSwitch: false,
+    taskSwitch: false,
+    interrupts: [],
+    irqLines: [],
+    ports: [],
+  };
+  for (const item of text
+    .split(/[,;]+/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean)) {
     const [word, ...rest] = item.split(/\s+/);
     const args = rest.join(' ');
     switch (word) {
       case 'cr0':
       case 'cr3':
       case 'cr4':
-        if (!out.controlRegisters.includes(Number(word[2]) as 0 | 3 | 4)) out.controlRegisters.push(Number(word[2]) as 0 | 3 | 4);
+        if (!out.controlRegisters.includes(Number(word[2]) as 0 | 3 | 4))
+          out.controlRegisters.push(Number(word[2]) as 0 | 3 | 4);
         break;
       case 'cr':
         out.controlRegisters = [0, 3, 4];
@@ -61,7 +76,10 @@ export function parseSystemEvents(condition: string | undefined): SystemBreaks {
         // "int", "int 0x10", "int 0x10 ah=0x0e", "int 21h ah=4ch"
         const m = /^(\S+)?(?:\s+ah\s*=\s*(\S+))?$/.exec(args);
         if (!m) throw new Error(`"${item}": write int, int 0x10 or int 0x10 ah=0x0e`);
-        out.interrupts.push({ vector: m[1] ? number(m[1], 'an interrupt vector', 0xff) : undefined, ah: m[2] ? number(m[2], 'an AH value', 0xff) : undefined });
+        out.interrupts.push({
+          vector: m[1] ? number(m[1], 'an interrupt vector', 0xff) : undefined,
+          ah: m[2] ? number(m[2], 'an AH value', 0xff) : undefined,
+        });
         break;
       }
       case 'irq': {
@@ -80,7 +98,9 @@ export function parseSystemEvents(condition: string | undefined): SystemBreaks {
         break;
       }
       default:
-        throw new Error(`"${word}" is not a system event: use cr0 cr3 cr4 lgdt lidt mode task, int [vector [ah=N]], irq [lines], port first[-last]`);
+        throw new Error(
+          `"${word}" is not a system event: use cr0 cr3 cr4 lgdt lidt mode task, int [vector [ah=N]], irq [lines], port first[-last]`,
+        );
     }
   }
   return out;
@@ -95,8 +115,13 @@ export function describeSystemBreaks(b: SystemBreaks): string {
   if (b.modeSwitch) parts.push('mode switches');
   if (b.taskSwitch) parts.push('task switches');
   const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
-  for (const i of b.interrupts ?? []) parts.push(i.vector === undefined ? 'every INT n' : `INT ${hex(i.vector)}${i.ah !== undefined ? ` AH=${hex(i.ah)}` : ''}`);
-  if (b.irqLines?.length) parts.push(b.irqLines.length === 16 ? 'every IRQ' : `IRQ ${[...b.irqLines].sort((x, y) => x - y).join(', ')}`);
-  for (const p of b.ports ?? []) parts.push(p.first === p.last ? `port ${hex(p.first)}` : `ports ${hex(p.first)}-${hex(p.last)}`);
+  for (const i of b.interrupts ?? [])
+    parts.push(
+      i.vector === undefined ? 'every INT n' : `INT ${hex(i.vector)}${i.ah !== undefined ? ` AH=${hex(i.ah)}` : ''}`,
+    );
+  if (b.irqLines?.length)
+    parts.push(b.irqLines.length === 16 ? 'every IRQ' : `IRQ ${[...b.irqLines].sort((x, y) => x - y).join(', ')}`);
+  for (const p of b.ports ?? [])
+    parts.push(p.first === p.last ? `port ${hex(p.first)}` : `ports ${hex(p.first)}-${hex(p.last)}`);
   return `Stops on ${parts.join(', ')}`;
 }

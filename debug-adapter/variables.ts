@@ -6,7 +6,17 @@ import type { Machine, Registers, SegmentRegister } from '../common/api';
 import { hex, parseNumber } from '../common/expression';
 import { Descriptor, memoryReference, readDescriptorTable, readUint } from './memory';
 import { compactNames, compactRegister, flagsLine, segmentLine } from './register-view';
-import { CR0_BITS, CR4_BITS, describeAttributes, EFER_BITS, FLAGS, readRegister, SEGMENTS, systemType, writeRegister } from './registers';
+import {
+  CR0_BITS,
+  CR4_BITS,
+  describeAttributes,
+  EFER_BITS,
+  FLAGS,
+  readRegister,
+  SEGMENTS,
+  systemType,
+  writeRegister,
+} from './registers';
 
 type Variable = DebugProtocol.Variable;
 
@@ -69,8 +79,18 @@ export class VariableStore {
   scopes(): DebugProtocol.Scope[] {
     const regs = this.access.registers();
     const scopes: DebugProtocol.Scope[] = [
-      { name: 'Registers', presentationHint: 'registers', variablesReference: this.add(this.compact()), expensive: false },
-      { name: 'General registers', presentationHint: 'registers', variablesReference: this.add(this.general()), expensive: false },
+      {
+        name: 'Registers',
+        presentationHint: 'registers',
+        variablesReference: this.add(this.compact()),
+        expensive: false,
+      },
+      {
+        name: 'General registers',
+        presentationHint: 'registers',
+        variablesReference: this.add(this.general()),
+        expensive: false,
+      },
       { name: 'Segment registers', variablesReference: this.add(this.segments()), expensive: false },
       { name: 'Flags', variablesReference: this.add(this.flags()), expensive: false },
       { name: 'Control and system registers', variablesReference: this.add(this.system()), expensive: false },
@@ -78,9 +98,14 @@ export class VariableStore {
       { name: 'IDT', variablesReference: this.add(this.idt()), expensive: true },
     ];
     if (this.access.watched?.().length) {
-      scopes.splice(2, 0, { name: 'Data breakpoints', variablesReference: this.add({ children: () => this.access.watched?.() ?? [] }), expensive: false });
+      scopes.splice(2, 0, {
+        name: 'Data breakpoints',
+        variablesReference: this.add({ children: () => this.access.watched?.() ?? [] }),
+        expensive: false,
+      });
     }
-    if (regs.cr0 & 0x80000000) scopes.push({ name: 'Page walk', variablesReference: this.add(this.pageWalk()), expensive: true });
+    if (regs.cr0 & 0x80000000)
+      scopes.push({ name: 'Page walk', variablesReference: this.add(this.pageWalk()), expensive: true });
     return scopes;
   }
 
@@ -111,7 +136,12 @@ export class VariableStore {
     const variable = (name: string): Variable => {
       const regs = this.access.registers();
       const segment = name.includes('sp') || name.includes('bp') ? regs.ss : name.includes('ip') ? regs.cs : regs.ds;
-      return compactRegister(regs, this.previous, name, memoryReference(this.access.linear(segment, readRegister(regs, name)!)));
+      return compactRegister(
+        regs,
+        this.previous,
+        name,
+        memoryReference(this.access.linear(segment, readRegister(regs, name)!)),
+      );
     };
     return {
       children: () => {
@@ -123,7 +153,17 @@ export class VariableStore {
   }
 
   private general(): Container {
-    const views: Record<string, string[]> = { eax: ['ax', 'ah', 'al'], ebx: ['bx', 'bh', 'bl'], ecx: ['cx', 'ch', 'cl'], edx: ['dx', 'dh', 'dl'], esi: ['si'], edi: ['di'], ebp: ['bp'], esp: ['sp'], eip: ['ip'] };
+    const views: Record<string, string[]> = {
+      eax: ['ax', 'ah', 'al'],
+      ebx: ['bx', 'bh', 'bl'],
+      ecx: ['cx', 'ch', 'cl'],
+      edx: ['dx', 'dh', 'dl'],
+      esi: ['si'],
+      edi: ['di'],
+      ebp: ['bp'],
+      esp: ['sp'],
+      eip: ['ip'],
+    };
     const variable = (name: string): Variable => {
       const regs = this.access.registers();
       const v = readRegister(regs, name)!;
@@ -135,7 +175,9 @@ export class VariableStore {
         name,
         value: `0x${hex(v, width)}`,
         type: width === 8 ? 'dword' : width === 4 ? 'word' : 'byte',
-        variablesReference: children ? this.add({ children: () => children.map(variable), set: (n, val) => this.setAndRead(n, val, variable) }) : 0,
+        variablesReference: children
+          ? this.add({ children: () => children.map(variable), set: (n, val) => this.setAndRead(n, val, variable) })
+          : 0,
         memoryReference: pointer !== undefined ? memoryReference(pointer) : undefined,
       };
     };
@@ -175,7 +217,8 @@ export class VariableStore {
       return { name, value: String((regs.eflags >>> flag[1]) & 1), type: flag[2], variablesReference: 0 };
     };
     return {
-      children: () => ['eflags', ...FLAGS.slice(0, 9).map(([n]) => n), 'IOPL', ...FLAGS.slice(9).map(([n]) => n)].map(variable),
+      children: () =>
+        ['eflags', ...FLAGS.slice(0, 9).map(([n]) => n), 'IOPL', ...FLAGS.slice(9).map(([n]) => n)].map(variable),
       set: (name, value) => {
         if (name === 'IOPL') {
           const regs = this.access.registers();
@@ -190,24 +233,72 @@ export class VariableStore {
   }
 
   private system(): Container {
-    const bits = (value: number, table: [string, number][]) => table.filter(([, b]) => (value >>> b) & 1).map(([n]) => n).join(' ') || 'none';
+    const bits = (value: number, table: [string, number][]) =>
+      table
+        .filter(([, b]) => (value >>> b) & 1)
+        .map(([n]) => n)
+        .join(' ') || 'none';
     const bitChildren = (name: 'cr0' | 'cr4' | 'efer', table: [string, number][]) =>
       this.add({
-        children: () => table.map(([n, b]) => ({ name: n, value: String((this.access.registers()[name] >>> b) & 1), variablesReference: 0 })),
+        children: () =>
+          table.map(([n, b]) => ({
+            name: n,
+            value: String((this.access.registers()[name] >>> b) & 1),
+            variablesReference: 0,
+          })),
       });
-    const table = (name: string, t: { base: number; limit: number }): Variable => ({ name, value: `base ${h8(t.base)}, limit ${h4(t.limit)}`, variablesReference: 0, memoryReference: memoryReference(t.base) });
+    const table = (name: string, t: { base: number; limit: number }): Variable => ({
+      name,
+      value: `base ${h8(t.base)}, limit ${h4(t.limit)}`,
+      variablesReference: 0,
+      memoryReference: memoryReference(t.base),
+    });
     const variable = (name: string): Variable => {
       const r = this.access.registers();
       switch (name) {
-        case 'cr0': return { name, value: `${h8(r.cr0)} [${bits(r.cr0, CR0_BITS)}]`, variablesReference: bitChildren('cr0', CR0_BITS) };
-        case 'cr2': return { name, value: `${h8(r.cr2)} (last page-fault address)`, variablesReference: 0, memoryReference: memoryReference(r.cr2) };
-        case 'cr3': return { name, value: `${h8(r.cr3)} (page directory at ${h8(r.cr3 & 0xfffff000)})`, variablesReference: 0 };
-        case 'cr4': return { name, value: `${h8(r.cr4)} [${bits(r.cr4, CR4_BITS)}]`, variablesReference: bitChildren('cr4', CR4_BITS) };
-        case 'efer': return { name, value: `${h8(r.efer)} [${bits(r.efer, EFER_BITS)}]`, variablesReference: bitChildren('efer', EFER_BITS) };
-        case 'gdtr': return table(name, r.gdtr);
-        case 'idtr': return table(name, r.idtr);
-        case 'ldtr': return { name, value: `${h4(r.ldtr.selector)} (base ${h8(r.ldtr.base)}, limit ${h8(r.ldtr.limit)})`, variablesReference: this.add({ children: () => segmentChildren(r.ldtr, true) }) };
-        case 'tr': return { name, value: `${h4(r.tr.selector)} (base ${h8(r.tr.base)}, limit ${h8(r.tr.limit)})`, variablesReference: this.add({ children: () => segmentChildren(r.tr, true) }) };
+        case 'cr0':
+          return {
+            name,
+            value: `${h8(r.cr0)} [${bits(r.cr0, CR0_BITS)}]`,
+            variablesReference: bitChildren('cr0', CR0_BITS),
+          };
+        case 'cr2':
+          return {
+            name,
+            value: `${h8(r.cr2)} (last page-fault address)`,
+            variablesReference: 0,
+            memoryReference: memoryReference(r.cr2),
+          };
+        case 'cr3':
+          return { name, value: `${h8(r.cr3)} (page directory at ${h8(r.cr3 & 0xfffff000)})`, variablesReference: 0 };
+        case 'cr4':
+          return {
+            name,
+            value: `${h8(r.cr4)} [${bits(r.cr4, CR4_BITS)}]`,
+            variablesReference: bitChildren('cr4', CR4_BITS),
+          };
+        case 'efer':
+          return {
+            name,
+            value: `${h8(r.efer)} [${bits(r.efer, EFER_BITS)}]`,
+            variablesReference: bitChildren('efer', EFER_BITS),
+          };
+        case 'gdtr':
+          return table(name, r.gdtr);
+        case 'idtr':
+          return table(name, r.idtr);
+        case 'ldtr':
+          return {
+            name,
+            value: `${h4(r.ldtr.selector)} (base ${h8(r.ldtr.base)}, limit ${h8(r.ldtr.limit)})`,
+            variablesReference: this.add({ children: () => segmentChildren(r.ldtr, true) }),
+          };
+        case 'tr':
+          return {
+            name,
+            value: `${h4(r.tr.selector)} (base ${h8(r.tr.base)}, limit ${h8(r.tr.limit)})`,
+            variablesReference: this.add({ children: () => segmentChildren(r.tr, true) }),
+          };
         default: {
           const i = ['dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'].indexOf(name);
           return { name, value: h8(r.dr[i] ?? 0), variablesReference: 0 };
@@ -215,9 +306,27 @@ export class VariableStore {
       }
     };
     return {
-      children: () => ['cr0', 'cr2', 'cr3', 'cr4', 'efer', 'gdtr', 'idtr', 'ldtr', 'tr', 'dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7'].map(variable),
+      children: () =>
+        [
+          'cr0',
+          'cr2',
+          'cr3',
+          'cr4',
+          'efer',
+          'gdtr',
+          'idtr',
+          'ldtr',
+          'tr',
+          'dr0',
+          'dr1',
+          'dr2',
+          'dr3',
+          'dr6',
+          'dr7',
+        ].map(variable),
       set: (name, value) => {
-        if (!['cr0', 'cr2', 'cr3', 'cr4', 'efer'].includes(name)) throw new Error(`${name} cannot be set from the debugger; load it in the guest`);
+        if (!['cr0', 'cr2', 'cr3', 'cr4', 'efer'].includes(name))
+          throw new Error(`${name} cannot be set from the debugger; load it in the guest`);
         this.setRegister(name, value);
         return variable(name);
       },
@@ -228,16 +337,34 @@ export class VariableStore {
     return {
       children: () => {
         const r = this.access.registers();
-        if (r.gdtr.limit < 7) return [{ name: 'GDT', value: `empty (GDTR base ${h8(r.gdtr.base)}, limit ${h4(r.gdtr.limit)})`, variablesReference: 0 }];
+        if (r.gdtr.limit < 7)
+          return [
+            {
+              name: 'GDT',
+              value: `empty (GDTR base ${h8(r.gdtr.base)}, limit ${h4(r.gdtr.limit)})`,
+              variablesReference: 0,
+            },
+          ];
         let entries: Descriptor[];
         try {
           entries = readDescriptorTable(this.access.machine, r.gdtr.base, r.gdtr.limit, 64);
         } catch (e) {
-          return [{ name: 'GDT', value: `unreadable at ${h8(r.gdtr.base)}: ${e instanceof Error ? e.message : e}`, variablesReference: 0 }];
+          return [
+            {
+              name: 'GDT',
+              value: `unreadable at ${h8(r.gdtr.base)}: ${e instanceof Error ? e.message : e}`,
+              variablesReference: 0,
+            },
+          ];
         }
         return entries.map((d) => ({
           name: `${h4(d.selector)}`,
-          value: d.index === 0 ? 'null descriptor' : (d.attrib & 0x80) === 0 && d.raw[0] === 0 && d.raw[1] === 0 ? 'empty' : `base ${h8(d.base)}, limit ${h8(d.limit)}: ${describeAttributes(d.attrib, true)}`,
+          value:
+            d.index === 0
+              ? 'null descriptor'
+              : (d.attrib & 0x80) === 0 && d.raw[0] === 0 && d.raw[1] === 0
+                ? 'empty'
+                : `base ${h8(d.base)}, limit ${h8(d.limit)}: ${describeAttributes(d.attrib, true)}`,
           variablesReference: 0,
           memoryReference: memoryReference(r.gdtr.base + d.index * 8),
         }));
@@ -258,12 +385,24 @@ export class VariableStore {
             for (let v = 0; v < Math.min(count, 64); v++) {
               const off = readUint(m, r.idtr.base + v * 4, 2);
               const seg = readUint(m, r.idtr.base + v * 4 + 2, 2);
-              out.push({ name: `int ${h2(v)}`, value: `${hex(seg, 4)}:${hex(off, 4)}`, variablesReference: 0, memoryReference: memoryReference(seg * 16 + off) });
+              out.push({
+                name: `int ${h2(v)}`,
+                value: `${hex(seg, 4)}:${hex(off, 4)}`,
+                variablesReference: 0,
+                memoryReference: memoryReference(seg * 16 + off),
+              });
             }
             return out;
           }
           const count = Math.min(256, Math.floor((r.idtr.limit + 1) / 8));
-          if (count === 0) return [{ name: 'IDT', value: `empty (limit ${h4(r.idtr.limit)}): any interrupt or exception triple-faults`, variablesReference: 0 }];
+          if (count === 0)
+            return [
+              {
+                name: 'IDT',
+                value: `empty (limit ${h4(r.idtr.limit)}): any interrupt or exception triple-faults`,
+                variablesReference: 0,
+              },
+            ];
           const out: Variable[] = [];
           for (let v = 0; v < count; v++) {
             const lo = readUint(m, r.idtr.base + v * 8, 4);
@@ -274,13 +413,21 @@ export class VariableStore {
             const offset = ((hi & 0xffff0000) | (lo & 0xffff)) >>> 0;
             out.push({
               name: `int ${h2(v)}`,
-              value: present ? `${systemType(type)} -> ${hex(selector, 4)}:${hex(offset, 8)}, DPL ${(hi >>> 13) & 3}` : 'not present',
+              value: present
+                ? `${systemType(type)} -> ${hex(selector, 4)}:${hex(offset, 8)}, DPL ${(hi >>> 13) & 3}`
+                : 'not present',
               variablesReference: 0,
             });
           }
           return out;
         } catch (e) {
-          return [{ name: 'IDT', value: `unreadable at ${h8(r.idtr.base)}: ${e instanceof Error ? e.message : e}`, variablesReference: 0 }];
+          return [
+            {
+              name: 'IDT',
+              value: `unreadable at ${h8(r.idtr.base)}: ${e instanceof Error ? e.message : e}`,
+              variablesReference: 0,
+            },
+          ];
         }
       },
     };
@@ -290,7 +437,10 @@ export class VariableStore {
     return {
       children: () => {
         const r = this.access.registers();
-        const places: [string, number][] = [['CS:EIP', this.access.linear(r.cs, r.eip)], ['SS:ESP', this.access.linear(r.ss, r.esp)]];
+        const places: [string, number][] = [
+          ['CS:EIP', this.access.linear(r.cs, r.eip)],
+          ['SS:ESP', this.access.linear(r.ss, r.esp)],
+        ];
         return places.map(([name, linear]) => this.walkVariable(`${name} ${h8(linear)}`, linear));
       },
     };
@@ -301,14 +451,20 @@ export class VariableStore {
     return {
       name,
       value: walk.physical !== undefined ? `physical ${h8(walk.physical)}` : 'does not translate',
-      variablesReference: this.add({ children: () => walk.steps.map((s, i) => ({ name: `${i + 1}`, value: s, variablesReference: 0 })) }),
+      variablesReference: this.add({
+        children: () => walk.steps.map((s, i) => ({ name: `${i + 1}`, value: s, variablesReference: 0 })),
+      }),
     };
   }
 }
 
 function segmentChildren(s: SegmentRegister, system = false): Variable[] {
   return [
-    { name: 'selector', value: `${h4(s.selector)} (index ${s.selector >> 3}, ${s.selector & 4 ? 'LDT' : 'GDT'}, RPL ${s.selector & 3})`, variablesReference: 0 },
+    {
+      name: 'selector',
+      value: `${h4(s.selector)} (index ${s.selector >> 3}, ${s.selector & 4 ? 'LDT' : 'GDT'}, RPL ${s.selector & 3})`,
+      variablesReference: 0,
+    },
     { name: 'base', value: h8(s.base), variablesReference: 0, memoryReference: memoryReference(s.base) },
     { name: 'limit', value: h8(s.limit), variablesReference: 0 },
     { name: 'attributes', value: `${h4(s.attrib)}: ${describeAttributes(s.attrib, system)}`, variablesReference: 0 },

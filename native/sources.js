@@ -45,7 +45,13 @@ function sources(part) {
   if (part === 'napi') return all.filter(isNapi);
   if (part !== 'core') return all;
   const core = all.filter((f) => !isNapi(f));
-  return nested ? core.concat(walk(path.join(__dirname, 'tools', 'nvmm-kvm')).map(relative).sort()) : core;
+  return nested
+    ? core.concat(
+        walk(path.join(__dirname, 'tools', 'nvmm-kvm'))
+          .map(relative)
+          .sort(),
+      )
+    : core;
 }
 
 if (args.includes('--defines')) {

@@ -51,9 +51,11 @@ function violations(root) {
     lines.forEach((line, i) => {
       const m = /^\s*#\s*include\s*"([^"]+)"/.exec(line);
       if (!m) return;
-      const to = m[1].includes('/') ? layerOfInclude(m[1]) : layer;  // "x.h" is a sibling
+      const to = m[1].includes('/') ? layerOfInclude(m[1]) : layer; // "x.h" is a sibling
       if (to !== layer && !allowed[layer].includes(to)) {
-        out.push(`${rel}:${i + 1}: ${layer}/ may not include "${m[1]}" (${layer} -> ${allowed[layer].join(', ') || 'nothing'})`);
+        out.push(
+          `${rel}:${i + 1}: ${layer}/ may not include "${m[1]}" (${layer} -> ${allowed[layer].join(', ') || 'nothing'})`,
+        );
       }
     });
   }

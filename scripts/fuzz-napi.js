@@ -27,37 +27,150 @@ const { loadBinding } = require(path.join(__dirname, '..', 'out', 'common', 'bin
 const { Machine } = loadBinding();
 const hello = fs.readFileSync(path.join(__dirname, '..', 'examples', 'hello', 'hello.img'));
 
-const NUMBERS = [0, 1, -1, 2, 3, 4, 7, 8, 16, 0x7c00, 0xffff, 0x10000, 0xf0000, 0xfffff, 0x100000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1,
-  2 ** 32, 2 ** 53, -(2 ** 31), 1e300, -1e300, 0.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER];
+const NUMBERS = [
+  0,
+  1,
+  -1,
+  2,
+  3,
+  4,
+  7,
+  8,
+  16,
+  0x7c00,
+  0xffff,
+  0x10000,
+  0xf0000,
+  0xfffff,
+  0x100000,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53,
+  -(2 ** 31),
+  1e300,
+  -1e300,
+  0.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  Number.MAX_SAFE_INTEGER,
+];
 function value(depth = 0) {
   switch (int(depth > 1 ? 6 : 11)) {
-    case 0: case 1: case 2: return pick(NUMBERS) + (rand() < 0.3 ? int(64) : 0);
-    case 3: return undefined;
-    case 4: return pick(['', 'a', 'virtual', 'real', 'software', 'kvm', 'auto', 'read', 'write', 'access', 'linear', 'physical', '\u0000', 'x'.repeat(int(5000))]);
-    case 5: return rand() < 0.5;
-    case 6: return null;
-    case 7: return new Uint8Array(pick([0, 1, 2, 16, 512, 4096, 70000])).map(() => int(256));
-    case 8: return Array.from({ length: int(6) }, () => value(depth + 1));
+    case 0:
+    case 1:
+    case 2:
+      return pick(NUMBERS) + (rand() < 0.3 ? int(64) : 0);
+    case 3:
+      return undefined;
+    case 4:
+      return pick([
+        '',
+        'a',
+        'virtual',
+        'real',
+        'software',
+        'kvm',
+        'auto',
+        'read',
+        'write',
+        'access',
+        'linear',
+        'physical',
+        '\u0000',
+        'x'.repeat(int(5000)),
+      ]);
+    case 5:
+      return rand() < 0.5;
+    case 6:
+      return null;
+    case 7:
+      return new Uint8Array(pick([0, 1, 2, 16, 512, 4096, 70000])).map(() => int(256));
+    case 8:
+      return Array.from({ length: int(6) }, () => value(depth + 1));
     case 9: {
       const o = {};
-      for (const k of ['eax', 'eip', 'cs', 'cr0', 'eflags', 'ss', 'esp', 'gdtr', 'selector', 'base', 'limit', 'attrib',
-        'controlRegisters', 'gdt', 'modeSwitch', 'interrupts', 'vector', 'ah', 'irqLines', 'ports', 'first', 'last']) if (rand() < 0.3) o[k] = value(depth + 1);
+      for (const k of [
+        'eax',
+        'eip',
+        'cs',
+        'cr0',
+        'eflags',
+        'ss',
+        'esp',
+        'gdtr',
+        'selector',
+        'base',
+        'limit',
+        'attrib',
+        'controlRegisters',
+        'gdt',
+        'modeSwitch',
+        'interrupts',
+        'vector',
+        'ah',
+        'irqLines',
+        'ports',
+        'first',
+        'last',
+      ])
+        if (rand() < 0.3) o[k] = value(depth + 1);
       return o;
     }
-    default: return () => 0;
+    default:
+      return () => 0;
   }
 }
 
-const METHODS = ['run', 'pause', 'step', 'getRegisters', 'setRegisters', 'readMemory', 'writeMemory', 'translate', 'addBreakpoint',
-  'removeBreakpoint', 'addWatchpoint', 'removeWatchpoint', 'setCatchExceptions', 'setSystemBreaks', 'history', 'instructionCount', 'virtualTimeNs',
-  'snapshot', 'restore', 'dropSnapshot', 'snapshotBytes', 'snapshotCounts', 'sendScanCodes', 'typeText', 'sendSerial', 'screenText', 'screenImage',
-  'exitProfile', 'portRead', 'portWrite', 'clockStep', 'irqLevel'];
+const METHODS = [
+  'run',
+  'pause',
+  'step',
+  'getRegisters',
+  'setRegisters',
+  'readMemory',
+  'writeMemory',
+  'translate',
+  'addBreakpoint',
+  'removeBreakpoint',
+  'addWatchpoint',
+  'removeWatchpoint',
+  'setCatchExceptions',
+  'setSystemBreaks',
+  'history',
+  'instructionCount',
+  'virtualTimeNs',
+  'snapshot',
+  'restore',
+  'dropSnapshot',
+  'snapshotBytes',
+  'snapshotCounts',
+  'sendScanCodes',
+  'typeText',
+  'sendSerial',
+  'screenText',
+  'screenImage',
+  'exitProfile',
+  'portRead',
+  'portWrite',
+  'clockStep',
+  'irqLevel',
+];
 
 function config() {
-  const c = { image: rand() < 0.9 ? hello : value(), memoryMiB: rand() < 0.7 ? pick([1, 2, 4, 32]) : value(), backend: rand() < 0.8 ? 'software' : value() };
+  const c = {
+    image: rand() < 0.9 ? hello : value(),
+    memoryMiB: rand() < 0.7 ? pick([1, 2, 4, 32]) : value(),
+    backend: rand() < 0.8 ? 'software' : value(),
+  };
   if (rand() < 0.3) c.bootDrive = value();
   if (rand() < 0.2) c.clock = value();
-  if (rand() < 0.1) { delete c.image; c.imagePath = value(); }
+  if (rand() < 0.1) {
+    delete c.image;
+    c.imagePath = value();
+  }
   return c;
 }
 
@@ -111,7 +224,9 @@ async function main() {
       }
     }
   }
-  console.log(`fuzz napi: ${calls} calls on ${machines} machines in ${seconds} s, ${Math.round(calls / seconds)} calls/s (seed ${firstSeed}); no crash, abort or non-Error throw`);
+  console.log(
+    `fuzz napi: ${calls} calls on ${machines} machines in ${seconds} s, ${Math.round(calls / seconds)} calls/s (seed ${firstSeed}); no crash, abort or non-Error throw`,
+  );
 }
 
 main().catch((e) => {

@@ -84,14 +84,20 @@ export async function assemble(text: string, documentPath: string, options: Asse
     if (run.spawnError) {
       const code = run.spawnError.code;
       if (code === 'ENOENT' || code === 'EACCES') {
-        return { ok: false, missingNasm: true, detail: `${options.nasmPath}: ${code === 'ENOENT' ? 'not found' : 'not executable'}` };
+        return {
+          ok: false,
+          missingNasm: true,
+          detail: `${options.nasmPath}: ${code === 'ENOENT' ? 'not found' : 'not executable'}`,
+        };
       }
       return { ok: false, missingNasm: false, detail: `nasm failed to run (${code ?? run.spawnError.message})` };
     }
-    if (run.stopped === 'aborted' || options.signal?.aborted) return { ok: false, missingNasm: false, detail: 'cancelled' };
+    if (run.stopped === 'aborted' || options.signal?.aborted)
+      return { ok: false, missingNasm: false, detail: 'cancelled' };
     if (run.stopped) return { ok: false, missingNasm: false, detail: describeStop('nasm', run, timeoutMs)! };
     const messages = parseNasmMessages(run.output, source, src, dir);
-    const readIf = (p: string, max: number): Buffer | undefined => (fs.existsSync(p) ? readInputFile(p, 'nasm output', max) : undefined);
+    const readIf = (p: string, max: number): Buffer | undefined =>
+      fs.existsSync(p) ? readInputFile(p, 'nasm output', max) : undefined;
     const bin = run.status === 0 ? readIf(image, NASM_MAX_IMAGE_BYTES) : undefined;
     const lst = readIf(listing, MAX_LISTING_BYTES);
     return { ok: true, messages, image: bin, listing: lst?.toString('latin1'), format };
@@ -107,7 +113,12 @@ export function parseNasmMessages(stderr: string, tempSource: string, cwd: strin
     const m = /^(.*?):(\d+): (error|warning|fatal|panic|info|note): (.*)$/.exec(text);
     if (m) {
       const severity = m[3] === 'warning' ? 'warning' : m[3] === 'info' || m[3] === 'note' ? 'information' : 'error';
-      out.push({ file: fileOf(m[1], tempSource, cwd, userDir), line: Math.max(0, Number(m[2]) - 1), severity, message: m[4] });
+      out.push({
+        file: fileOf(m[1], tempSource, cwd, userDir),
+        line: Math.max(0, Number(m[2]) - 1),
+        severity,
+        message: m[4],
+      });
       continue;
     }
     const ctx = /^(.*?):(\d+): \.\.\. (.*)$/.exec(text);
@@ -116,7 +127,8 @@ export function parseNasmMessages(stderr: string, tempSource: string, cwd: strin
       continue;
     }
     const bare = /^nasm: (error|warning|fatal): (.*)$/.exec(text);
-    if (bare) out.push({ file: null, line: 0, severity: bare[1] === 'warning' ? 'warning' : 'error', message: bare[2] });
+    if (bare)
+      out.push({ file: null, line: 0, severity: bare[1] === 'warning' ? 'warning' : 'error', message: bare[2] });
   }
   return out;
 }

@@ -41,25 +41,38 @@ export function isBootSector(file: ParsedFile, text: string, included?: Included
   return org === 0x7c00 || PADDING.test(all) || SIGNATURE.test(all);
 }
 
-export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer | undefined, listing: string | undefined, included?: IncludedContext): Finding[] {
+export function bootSectorChecks(
+  file: ParsedFile,
+  text: string,
+  image: Buffer | undefined,
+  listing: string | undefined,
+  included?: IncludedContext,
+): Finding[] {
   if (!isBootSector(file, text, included)) return [];
   const findings: Finding[] = [];
   const lineText = text.split(/\r?\n/);
-  const paddingLine = lineText.findIndex((l) => PADDING.test(l.slice(0, l.indexOf(';') < 0 ? l.length : l.indexOf(';'))));
+  const paddingLine = lineText.findIndex((l) =>
+    PADDING.test(l.slice(0, l.indexOf(';') < 0 ? l.length : l.indexOf(';'))),
+  );
   const addresses = listing ? listingAddresses(listing) : new Map<number, number>();
 
   // 1. Code and data over 510 bytes: measured where the padding starts (nasm only says "TIMES value is negative").
   if (paddingLine >= 0 && addresses.size > 0) {
     const size = addressAtOrAfter(addresses, paddingLine);
     if (size !== undefined && size > 510) {
-      const crossing = [...addresses.entries()].filter(([l, a]) => l < paddingLine && a < 510).sort((x, y) => y[1] - x[1])[0];
+      const crossing = [...addresses.entries()]
+        .filter(([l, a]) => l < paddingLine && a < 510)
+        .sort((x, y) => y[1] - x[1])[0];
       findings.push({
         ...spanOfLine(lineText, paddingLine),
         severity: 'error',
         code: 'boot-sector-too-big',
-        message: `Code and data take ${size} bytes, ${size - 510} more than the 510 a boot sector holds before its 0x55AA signature. ` +
+        message:
+          `Code and data take ${size} bytes, ${size - 510} more than the 510 a boot sector holds before its 0x55AA signature. ` +
           'Move code to a second stage loaded with INT 13h, or make it smaller.',
-        related: crossing ? [{ line: crossing[0], message: `byte 510 is passed in this line (it starts at offset ${crossing[1]})` }] : undefined,
+        related: crossing
+          ? [{ line: crossing[0], message: `byte 510 is passed in this line (it starts at offset ${crossing[1]})` }]
+          : undefined,
       });
     }
   }
@@ -71,7 +84,8 @@ export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer |
       ...spanOfLine(lineText, wrongOrder),
       severity: 'error',
       code: 'boot-signature-byte-order',
-      message: '`dw 0x55AA` stores the bytes AA 55 (x86 is little-endian); the signature must be the bytes 55 AA: write `dw 0xAA55`.',
+      message:
+        '`dw 0x55AA` stores the bytes AA 55 (x86 is little-endian); the signature must be the bytes 55 AA: write `dw 0xAA55`.',
     });
   } else if (image && (image.length < 512 || image[510] !== 0x55 || image[511] !== 0xaa)) {
     const last = lastCodeLine(file);
@@ -79,14 +93,22 @@ export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer |
       ...spanOfLine(lineText, last),
       severity: 'error',
       code: 'boot-signature-missing',
-      message: `The 0x55AA boot signature is missing (bytes 510-511 ${image.length < 512 ? `do not exist: the image is ${image.length} bytes` : `are ${hex2(image[510])} ${hex2(image[511])}`}); ` +
+      message:
+        `The 0x55AA boot signature is missing (bytes 510-511 ${image.length < 512 ? `do not exist: the image is ${image.length} bytes` : `are ${hex2(image[510])} ${hex2(image[511])}`}); ` +
         'the BIOS will not boot this sector. End it with `times 510-($-$$) db 0` and `dw 0xAA55`.',
     });
   }
 
   // 3. Absolute addresses without `org 0x7C00` (and without the DS = 0x07C0 alternative).
-  if (!file.org && included?.org === undefined && !/\b(0x0?7c0|0?7c0h)\b/i.test(text) && !/\b(0x0?7c0|0?7c0h)\b/i.test(included?.text ?? '')) {
-    const labels = new Set(file.defs.filter((d) => d.kind === 'label' || d.kind === 'data' || d.kind === 'local').map((d) => d.name));
+  if (
+    !file.org &&
+    included?.org === undefined &&
+    !/\b(0x0?7c0|0?7c0h)\b/i.test(text) &&
+    !/\b(0x0?7c0|0?7c0h)\b/i.test(included?.text ?? '')
+  ) {
+    const labels = new Set(
+      file.defs.filter((d) => d.kind === 'label' || d.kind === 'data' || d.kind === 'local').map((d) => d.name),
+    );
     for (const use of file.uses) {
       const lexed = file.lines[use.line];
       const op = lexed.op?.name ?? '';
@@ -99,7 +121,8 @@ export function bootSectorChecks(file: ParsedFile, text: string, image: Buffer |
         end: use.end,
         severity: 'warning',
         code: 'boot-missing-org',
-        message: `\`${lineText[use.line].slice(use.start, use.end)}\` is used as an absolute address, but the file has no \`org 0x7C00\`: ` +
+        message:
+          `\`${lineText[use.line].slice(use.start, use.end)}\` is used as an absolute address, but the file has no \`org 0x7C00\`: ` +
           'nasm counts addresses from 0 while the BIOS loads the sector at 0x7C00. Add `org 0x7C00` at the top (or load DS with 0x07C0).',
       });
       break;
@@ -123,7 +146,9 @@ function protectedModeChecks(file: ParsedFile): Finding[] {
     for (let next = line + 1; next < Math.min(file.lines.length, line + 12); next++) {
       const jump = file.lines[next];
       if (jump.op?.name !== 'jmp') continue;
-      const m = /^(?:\s*(?:dword|word|far)\s+)*([^:\s]+)\s*:\s*([A-Za-z_.?][\w.?$#@~]*)\s*$/i.exec(jump.operands.trim());
+      const m = /^(?:\s*(?:dword|word|far)\s+)*([^:\s]+)\s*:\s*([A-Za-z_.?][\w.?$#@~]*)\s*$/i.exec(
+        jump.operands.trim(),
+      );
       if (!m) return;
       const target = file.defs.find((d) => d.name === m[2] || d.written === m[2]);
       if (!target) return;
@@ -135,7 +160,8 @@ function protectedModeChecks(file: ParsedFile): Finding[] {
           end: target.end,
           severity: 'error',
           code: 'pm-code-assembled-16bit',
-          message: `\`${target.written}\` is where the far jump after setting CR0.PE lands (line ${next + 1}), so it runs as ` +
+          message:
+            `\`${target.written}\` is where the far jump after setting CR0.PE lands (line ${next + 1}), so it runs as ` +
             `${selector !== undefined ? `selector ${selector.toString(16).toUpperCase()}h's` : "the new CS's"} code (32-bit in a usual GDT), ` +
             'but it is assembled as 16-bit code: put `bits 32` before it.',
           related: [

@@ -3,14 +3,33 @@
 // module singletons) and never lets an error escape a handler: a bad file costs one message, not the server.
 import * as path from 'path';
 import {
-  CodeLens, Connection, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeWatchedFilesNotification,
-  InitializeParams, InitializeResult, InlayHint, Location, MessageType, Position, Range, TextDocuments, TextDocumentSyncKind,
+  CodeLens,
+  Connection,
+  Diagnostic,
+  DiagnosticRelatedInformation,
+  DiagnosticSeverity,
+  DidChangeWatchedFilesNotification,
+  InitializeParams,
+  InitializeResult,
+  InlayHint,
+  Location,
+  MessageType,
+  Position,
+  Range,
+  TextDocuments,
+  TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath, pathToFileURL } from 'url';
 import type { Registers } from '../common/api';
 import { WORKSPACE_REPORT_PATH } from '../common/exit-report';
-import { DEBUG_STATE_NOTIFICATION, DebugStateParams, EXIT_REPORT_NOTIFICATION, ExitReportParams, ServerOptions } from '../common/lsp-protocol';
+import {
+  DEBUG_STATE_NOTIFICATION,
+  DebugStateParams,
+  EXIT_REPORT_NOTIFICATION,
+  ExitReportParams,
+  ServerOptions,
+} from '../common/lsp-protocol';
 import { removeAllScratch } from '../common/scratch';
 import { assemble, NasmMessage } from './assembler';
 import { bootSectorChecks, Finding } from './boot-checks';
@@ -32,7 +51,10 @@ export class BootvisorServer {
   private readonly reports: ReportStore;
   private readonly navigation: Navigation;
   private folders: string[] = [];
-  private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = { nasmPath: process.env.BOOTVISOR_NASM || 'nasm', debounceMs: 400 };
+  private options: Required<Pick<ServerOptions, 'nasmPath' | 'debounceMs'>> & ServerOptions = {
+    nasmPath: process.env.BOOTVISOR_NASM || 'nasm',
+    debounceMs: 400,
+  };
   private timers = new Map<string, NodeJS.Timeout>();
   private generation = new Map<string, number>();
   /** Assembly diagnostics: assembled document -> target file -> diagnostics (a document's assembly may speak of its includes). */
@@ -44,7 +66,12 @@ export class BootvisorServer {
   private toldOnce = new Set<string>();
   /** The nasm run of each document, if one is going: a newer check or the server's end stops it. */
   private running = new Map<string, AbortController>();
-  private capabilities = { codeLensRefresh: false, inlayHintRefresh: false, watchedFilesDynamic: false, workspaceFolders: false };
+  private capabilities = {
+    codeLensRefresh: false,
+    inlayHintRefresh: false,
+    watchedFilesDynamic: false,
+    workspaceFolders: false,
+  };
 
   constructor(private readonly connection: Connection) {
     this.index = new FileIndex({ get: (file) => this.openText(file) }, []);
@@ -57,7 +84,12 @@ export class BootvisorServer {
     });
     this.reports = new ReportStore(
       (current) => this.guard('report', () => this.onReport(current)),
-      (problem) => this.tellOnce(`report:${problem.origin}:${problem.message}`, MessageType.Warning, `Bootvisor: the run report ${problem.origin} ${problem.message}.`),
+      (problem) =>
+        this.tellOnce(
+          `report:${problem.origin}:${problem.message}`,
+          MessageType.Warning,
+          `Bootvisor: the run report ${problem.origin} ${problem.message}.`,
+        ),
     );
   }
 
@@ -72,29 +104,48 @@ export class BootvisorServer {
     c.onExit(() => this.abortAll());
     process.on('exit', () => this.abortAll());
     this.documents.onDidOpen((e) => this.guard('open', () => this.schedule(e.document, 0)));
-    this.documents.onDidChangeContent((e) => this.guard('change', () => this.schedule(e.document, this.options.debounceMs)));
+    this.documents.onDidChangeContent((e) =>
+      this.guard('change', () => this.schedule(e.document, this.options.debounceMs)),
+    );
     this.documents.onDidClose((e) => this.guard('close', () => this.onClose(e.document)));
-    c.onDidChangeWatchedFiles((p) => this.guard('watched files', () => {
-      for (const change of p.changes) {
-        const file = this.toPath(change.uri);
-        if (!file) continue;
-        this.index.invalidate(file);
-        if (/\.(asm|nasm|inc|s|mac|i)$/i.test(file)) this.recheckIncluders(file);
-        if (file.endsWith(path.join('.bootvisor', 'last-run.json')) || this.reportFiles().includes(file)) this.reports.loadFile(file, this.folders);
-      }
-    }));
-    c.onNotification(EXIT_REPORT_NOTIFICATION, (p: ExitReportParams) => this.guard('exit report', () => {
-      const bases = [...(p?.baseDirectory ? [p.baseDirectory] : []), ...this.folders];
-      this.reports.accept(p?.report, bases, 'sent by the client');
-    }));
-    c.onNotification(DEBUG_STATE_NOTIFICATION, (p: DebugStateParams) => this.guard('debug state', () => {
-      this.registers = p?.registers ?? null;
-      this.registersNote = p?.description;
-    }));
+    c.onDidChangeWatchedFiles((p) =>
+      this.guard('watched files', () => {
+        for (const change of p.changes) {
+          const file = this.toPath(change.uri);
+          if (!file) continue;
+          this.index.invalidate(file);
+          if (/\.(asm|nasm|inc|s|mac|i)$/i.test(file)) this.recheckIncluders(file);
+          if (file.endsWith(path.join('.bootvisor', 'last-run.json')) || this.reportFiles().includes(file))
+            this.reports.loadFile(file, this.folders);
+        }
+      }),
+    );
+    c.onNotification(EXIT_REPORT_NOTIFICATION, (p: ExitReportParams) =>
+      this.guard('exit report', () => {
+        const bases = [...(p?.baseDirectory ? [p.baseDirectory] : []), ...this.folders];
+        this.reports.accept(p?.report, bases, 'sent by the client');
+      }),
+    );
+    c.onNotification(DEBUG_STATE_NOTIFICATION, (p: DebugStateParams) =>
+      this.guard('debug state', () => {
+        this.registers = p?.registers ?? null;
+        this.registersNote = p?.description;
+      }),
+    );
     c.onHover((p) => this.guard('hover', () => this.navigation.hover(p.textDocument.uri, p.position), null));
-    c.onDefinition((p) => this.guard('definition', () => this.navigation.definition(p.textDocument.uri, p.position), []));
-    c.onReferences((p) => this.guard('references', () => this.navigation.references(p.textDocument.uri, p.position, p.context.includeDeclaration), []));
-    c.onDocumentSymbol((p) => this.guard('document symbols', () => this.navigation.documentSymbols(p.textDocument.uri), []));
+    c.onDefinition((p) =>
+      this.guard('definition', () => this.navigation.definition(p.textDocument.uri, p.position), []),
+    );
+    c.onReferences((p) =>
+      this.guard(
+        'references',
+        () => this.navigation.references(p.textDocument.uri, p.position, p.context.includeDeclaration),
+        [],
+      ),
+    );
+    c.onDocumentSymbol((p) =>
+      this.guard('document symbols', () => this.navigation.documentSymbols(p.textDocument.uri), []),
+    );
     c.onWorkspaceSymbol((p) => this.guard('workspace symbols', () => this.navigation.workspaceSymbols(p.query), []));
     c.onCodeLens((p) => this.guard('code lens', () => this.codeLenses(p.textDocument.uri), []));
     c.languages.inlayHint.on((p) => this.guard('inlay hints', () => this.inlayHints(p.textDocument.uri, p.range), []));
@@ -108,9 +159,13 @@ export class BootvisorServer {
     const opts = (params.initializationOptions ?? {}) as ServerOptions;
     if (typeof opts.nasmPath === 'string' && opts.nasmPath) this.options.nasmPath = opts.nasmPath;
     if (typeof opts.debounceMs === 'number' && opts.debounceMs >= 0) this.options.debounceMs = opts.debounceMs;
-    if (typeof opts.nasmTimeoutMs === 'number' && opts.nasmTimeoutMs > 0) this.options.nasmTimeoutMs = opts.nasmTimeoutMs;
-    if (Array.isArray(opts.reportFiles)) this.options.reportFiles = opts.reportFiles.filter((f) => typeof f === 'string');
-    const folders = params.workspaceFolders?.map((f) => this.toPath(f.uri)) ?? [params.rootUri ? this.toPath(params.rootUri) : undefined];
+    if (typeof opts.nasmTimeoutMs === 'number' && opts.nasmTimeoutMs > 0)
+      this.options.nasmTimeoutMs = opts.nasmTimeoutMs;
+    if (Array.isArray(opts.reportFiles))
+      this.options.reportFiles = opts.reportFiles.filter((f) => typeof f === 'string');
+    const folders = params.workspaceFolders?.map((f) => this.toPath(f.uri)) ?? [
+      params.rootUri ? this.toPath(params.rootUri) : undefined,
+    ];
     this.folders = folders.filter((f): f is string => typeof f === 'string');
     this.index.setFolders(this.folders);
     const ws = params.capabilities.workspace;
@@ -126,7 +181,9 @@ export class BootvisorServer {
         referencesProvider: true,
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
-        workspace: params.capabilities.workspace?.workspaceFolders ? { workspaceFolders: { supported: true, changeNotifications: true } } : undefined,
+        workspace: params.capabilities.workspace?.workspaceFolders
+          ? { workspaceFolders: { supported: true, changeNotifications: true } }
+          : undefined,
         codeLensProvider: { resolveProvider: false },
         inlayHintProvider: true,
       },
@@ -136,26 +193,35 @@ export class BootvisorServer {
 
   private initialized(): void {
     if (this.capabilities.watchedFilesDynamic) {
-      void this.connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: `**/${WORKSPACE_REPORT_PATH}` }, { globPattern: '**/*.{asm,inc,nasm,s,mac}' },
-          ...this.reportFiles().map((f) => ({ globPattern: f }))],
-      }).catch(() => undefined);
+      void this.connection.client
+        .register(DidChangeWatchedFilesNotification.type, {
+          watchers: [
+            { globPattern: `**/${WORKSPACE_REPORT_PATH}` },
+            { globPattern: '**/*.{asm,inc,nasm,s,mac}' },
+            ...this.reportFiles().map((f) => ({ globPattern: f })),
+          ],
+        })
+        .catch(() => undefined);
     }
     // Our own watch as well: clients without file watching, and files outside the workspace, still count.
     this.reports.watch(this.reportFiles(), this.folders);
     if (this.capabilities.workspaceFolders) {
-      this.connection.workspace.onDidChangeWorkspaceFolders((e) => this.guard('workspace folders', () => {
-        const removed = new Set(e.removed.map((f) => this.toPath(f.uri)));
-        const added = e.added.map((f) => this.toPath(f.uri)).filter((f): f is string => f !== undefined);
-        this.folders = [...this.folders.filter((f) => !removed.has(f)), ...added];
-        this.index.setFolders(this.folders);
-        this.reports.watch(this.reportFiles(), this.folders);
-      }));
+      this.connection.workspace.onDidChangeWorkspaceFolders((e) =>
+        this.guard('workspace folders', () => {
+          const removed = new Set(e.removed.map((f) => this.toPath(f.uri)));
+          const added = e.added.map((f) => this.toPath(f.uri)).filter((f): f is string => f !== undefined);
+          this.folders = [...this.folders.filter((f) => !removed.has(f)), ...added];
+          this.index.setFolders(this.folders);
+          this.reports.watch(this.reportFiles(), this.folders);
+        }),
+      );
     }
   }
 
   private reportFiles(): string[] {
-    const extra = (this.options.reportFiles ?? []).map((f) => (path.isAbsolute(f) ? f : path.resolve(this.folders[0] ?? process.cwd(), f)));
+    const extra = (this.options.reportFiles ?? []).map((f) =>
+      path.isAbsolute(f) ? f : path.resolve(this.folders[0] ?? process.cwd(), f),
+    );
     return [...ReportStore.defaultPaths(this.folders), ...extra];
   }
 
@@ -216,7 +282,10 @@ export class BootvisorServer {
   }
 
   private openFiles(): string[] {
-    return this.documents.all().map((d) => this.toPath(d.uri)).filter((p): p is string => p !== undefined);
+    return this.documents
+      .all()
+      .map((d) => this.toPath(d.uri))
+      .filter((p): p is string => p !== undefined);
   }
 
   // ---- assembly diagnostics ----------------------------------------------------------------------------------
@@ -224,10 +293,15 @@ export class BootvisorServer {
   private schedule(doc: TextDocument, delay: number): void {
     const uri = doc.uri;
     clearTimeout(this.timers.get(uri));
-    this.timers.set(uri, setTimeout(() => {
-      this.timers.delete(uri);
-      void this.check(uri).catch((e) => this.connection.console.error(`bootvisor-lsp: checking ${uri} failed: ${(e as Error).stack ?? e}`));
-    }, delay));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void this.check(uri).catch((e) =>
+          this.connection.console.error(`bootvisor-lsp: checking ${uri} failed: ${(e as Error).stack ?? e}`),
+        );
+      }, delay),
+    );
   }
 
   private onClose(doc: TextDocument): void {
@@ -247,7 +321,9 @@ export class BootvisorServer {
     const gen = (this.generation.get(uri) ?? 0) + 1;
     this.generation.set(uri, gen);
     const text = doc.getText();
-    const file = this.toPath(uri) ?? path.join(this.folders[0] ?? process.cwd(), path.basename(uri.replace(/[?#].*$/, '')) || 'untitled.asm');
+    const file =
+      this.toPath(uri) ??
+      path.join(this.folders[0] ?? process.cwd(), path.basename(uri.replace(/[?#].*$/, '')) || 'untitled.asm');
     const own = new Map<string, Diagnostic[]>([[uri, []]]);
     const mine = own.get(uri)!;
     const setResult = () => {
@@ -257,20 +333,30 @@ export class BootvisorServer {
       this.publishAll();
     };
 
-    if (Buffer.byteLength(text) > MAX_PARSE_BYTES || (Buffer.byteLength(text) > MAX_ASSEMBLE_BYTES)) {
+    if (Buffer.byteLength(text) > MAX_PARSE_BYTES || Buffer.byteLength(text) > MAX_ASSEMBLE_BYTES) {
       const mb = (Buffer.byteLength(text) / (1 << 20)).toFixed(1);
-      const limit = Buffer.byteLength(text) > MAX_PARSE_BYTES ? `${MAX_PARSE_BYTES >> 20} MiB: symbols, hover and checks are off` : `${MAX_ASSEMBLE_BYTES >> 10} KiB: it is not assembled as you type (symbols and hover still work)`;
+      const limit =
+        Buffer.byteLength(text) > MAX_PARSE_BYTES
+          ? `${MAX_PARSE_BYTES >> 20} MiB: symbols, hover and checks are off`
+          : `${MAX_ASSEMBLE_BYTES >> 10} KiB: it is not assembled as you type (symbols and hover still work)`;
       mine.push(this.fileNotice(`This file is ${mb} MiB, more than ${limit}.`, 'file-too-large'));
       return setResult();
     }
     if (text.includes('\u0000')) {
-      mine.push(this.fileNotice('This file holds binary data, not NASM source: Bootvisor does not check it.', 'not-nasm'));
+      mine.push(
+        this.fileNotice('This file holds binary data, not NASM source: Bootvisor does not check it.', 'not-nasm'),
+      );
       return setResult();
     }
     const live = this.index.parsed(file) ?? parseNasm(text);
     if (live.foreignLines >= 3 && live.foreignLines > live.codeLines) {
-      mine.push(this.fileNotice('This does not look like NASM source (GAS/AT&T syntax or another language?): Bootvisor does not assemble it. ' +
-        'If it is NASM, check the first lines that fail to parse.', 'not-nasm'));
+      mine.push(
+        this.fileNotice(
+          'This does not look like NASM source (GAS/AT&T syntax or another language?): Bootvisor does not assemble it. ' +
+            'If it is NASM, check the first lines that fail to parse.',
+          'not-nasm',
+        ),
+      );
       return setResult();
     }
     const includers = this.index.includers(file, this.openFiles());
@@ -284,17 +370,28 @@ export class BootvisorServer {
       const main = includers[0];
       const mainText = main !== undefined ? this.index.text(main) : undefined;
       if (main === undefined || mainText === undefined) return setResult();
-      const result = await assemble(mainText, main, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(main), signal: this.nasmSignal(uri) });
+      const result = await assemble(mainText, main, {
+        nasmPath: this.options.nasmPath,
+        timeoutMs: this.options.nasmTimeoutMs,
+        overlay: this.overlayFor(main),
+        signal: this.nasmSignal(uri),
+      });
       if (this.generation.get(uri) !== gen) return;
       if (result.ok) {
-        for (const m of result.messages) if (m.file === file) mine.push(this.nasmDiagnostic(m, text.split(/\r?\n/)[m.line] ?? ''));
+        for (const m of result.messages)
+          if (m.file === file) mine.push(this.nasmDiagnostic(m, text.split(/\r?\n/)[m.line] ?? ''));
       } else if (result.missingNasm) {
         this.tellMissingNasm(result.detail);
       }
       return setResult();
     }
 
-    const result = await assemble(text, file, { nasmPath: this.options.nasmPath, timeoutMs: this.options.nasmTimeoutMs, overlay: this.overlayFor(file), signal: this.nasmSignal(uri) });
+    const result = await assemble(text, file, {
+      nasmPath: this.options.nasmPath,
+      timeoutMs: this.options.nasmTimeoutMs,
+      overlay: this.overlayFor(file),
+      signal: this.nasmSignal(uri),
+    });
     if (this.generation.get(uri) !== gen) return;
     if (!result.ok) {
       if (result.missingNasm) {
@@ -306,12 +403,16 @@ export class BootvisorServer {
     }
     for (const m of result.messages) {
       const target = m.file === null ? uri : this.toUri(m.file);
-      const lineText = m.file === null ? doc.getText(Range.create(m.line, 0, m.line + 1, 0)) : (this.index.text(m.file) ?? '').split(/\r?\n/)[m.line] ?? '';
+      const lineText =
+        m.file === null
+          ? doc.getText(Range.create(m.line, 0, m.line + 1, 0))
+          : ((this.index.text(m.file) ?? '').split(/\r?\n/)[m.line] ?? '');
       if (!own.has(target)) own.set(target, []);
       own.get(target)!.push(this.nasmDiagnostic(m, lineText));
     }
     if (result.format === 'bin') {
-      for (const f of bootSectorChecks(live, text, result.image, result.listing, this.includedContext(file))) mine.push(this.findingToDiagnostic(f, uri));
+      for (const f of bootSectorChecks(live, text, result.image, result.listing, this.includedContext(file)))
+        mine.push(this.findingToDiagnostic(f, uri));
     }
     setResult();
   }
@@ -337,16 +438,24 @@ export class BootvisorServer {
   private nasmDiagnostic(m: NasmMessage, lineText: string): Diagnostic {
     return {
       range: this.lineRange(lineText, m.line),
-      severity: m.severity === 'error' ? DiagnosticSeverity.Error : m.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      severity:
+        m.severity === 'error'
+          ? DiagnosticSeverity.Error
+          : m.severity === 'warning'
+            ? DiagnosticSeverity.Warning
+            : DiagnosticSeverity.Information,
       source: NASM_SOURCE,
       message: m.message,
     };
   }
 
   private tellMissingNasm(detail: string): void {
-    this.tellOnce('missing-nasm', MessageType.Error,
+    this.tellOnce(
+      'missing-nasm',
+      MessageType.Error,
       `Bootvisor cannot check NASM files as you type: nasm was not found (${detail}). Install it (e.g. \`apt-get install nasm\`, \`brew install nasm\`) ` +
-      'or set BOOTVISOR_NASM to its path (as for `bootvisor run`). Symbols, hover and run diagnostics still work.');
+        'or set BOOTVISOR_NASM to its path (as for `bootvisor run`). Symbols, hover and run diagnostics still work.',
+    );
   }
 
   /** A source changed on disk: the open files that include it are checked again. */
@@ -364,11 +473,18 @@ export class BootvisorServer {
   private findingToDiagnostic(f: Finding, uri: string): Diagnostic {
     return {
       range: Range.create(f.line, f.start, f.line, f.end),
-      severity: f.severity === 'error' ? DiagnosticSeverity.Error : f.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      severity:
+        f.severity === 'error'
+          ? DiagnosticSeverity.Error
+          : f.severity === 'warning'
+            ? DiagnosticSeverity.Warning
+            : DiagnosticSeverity.Information,
       source: SOURCE,
       code: f.code,
       message: f.message,
-      relatedInformation: f.related?.map((r) => DiagnosticRelatedInformation.create(Location.create(uri, Range.create(r.line, 0, r.line, 0)), r.message)),
+      relatedInformation: f.related?.map((r) =>
+        DiagnosticRelatedInformation.create(Location.create(uri, Range.create(r.line, 0, r.line, 0)), r.message),
+      ),
     };
   }
 
@@ -385,8 +501,10 @@ export class BootvisorServer {
   private onReport(_current: CurrentReport | undefined): void {
     this.refreshExitDiagnostics();
     this.publishAll();
-    if (this.capabilities.codeLensRefresh) void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-    if (this.capabilities.inlayHintRefresh) void this.connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
+    if (this.capabilities.codeLensRefresh)
+      void this.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (this.capabilities.inlayHintRefresh)
+      void this.connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
   }
 
   private resolveReportPath(current: CurrentReport, file: string): string | undefined {
@@ -425,13 +543,24 @@ export class BootvisorServer {
     const lineText = this.index.text(f.file)?.split(/\r?\n/)[f.line] ?? '';
     return {
       range: this.lineRange(lineText, f.line),
-      severity: f.severity === 'error' ? DiagnosticSeverity.Error : f.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+      severity:
+        f.severity === 'error'
+          ? DiagnosticSeverity.Error
+          : f.severity === 'warning'
+            ? DiagnosticSeverity.Warning
+            : DiagnosticSeverity.Information,
       source: typeof origin === 'string' && origin ? origin.slice(0, 80) : `${SOURCE} run`,
       code: f.code,
       message: f.message,
-      relatedInformation: f.related.length > 0
-        ? f.related.map((r) => DiagnosticRelatedInformation.create(Location.create(this.toUri(r.file), Range.create(r.line, 0, r.line, 0)), r.message))
-        : undefined,
+      relatedInformation:
+        f.related.length > 0
+          ? f.related.map((r) =>
+              DiagnosticRelatedInformation.create(
+                Location.create(this.toUri(r.file), Range.create(r.line, 0, r.line, 0)),
+                r.message,
+              ),
+            )
+          : undefined,
     };
   }
 
@@ -470,7 +599,10 @@ export class BootvisorServer {
   }
 
   private codeLenses(uri: string): CodeLens[] {
-    return this.profileFor(uri).map((p) => ({ range: Range.create(p.line, 0, p.line, 0), command: { title: this.profileLabel(uri, p), command: '' } }));
+    return this.profileFor(uri).map((p) => ({
+      range: Range.create(p.line, 0, p.line, 0),
+      command: { title: this.profileLabel(uri, p), command: '' },
+    }));
   }
 
   private inlayHints(uri: string, range: Range): InlayHint[] {
@@ -479,7 +611,12 @@ export class BootvisorServer {
       .filter((p) => p.line >= range.start.line && p.line <= range.end.line)
       .map((p) => {
         const lineText = doc?.getText(Range.create(p.line, 0, p.line + 1, 0)).replace(/\r?\n$/, '') ?? '';
-        return { position: Position.create(p.line, lineText.length), label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`, paddingLeft: true, tooltip: this.profileLabel(uri, p) };
+        return {
+          position: Position.create(p.line, lineText.length),
+          label: `${p.exits} exit${p.exits === 1 ? '' : 's'}`,
+          paddingLeft: true,
+          tooltip: this.profileLabel(uri, p),
+        };
       });
   }
 }

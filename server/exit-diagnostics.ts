@@ -2,7 +2,14 @@
 // for a triple fault, an unhandled exception, HLT with interrupts off, an unserved port, unbacked memory, or
 // the stack running into code. Pure: paths and current file hashes come from the caller.
 import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
-import { EXIT_SEVERITY, type ExitKind, type ExitRecord, type ExitReport, type ExitSeverity, type SourceLocation } from '../common/exit-report';
+import {
+  EXIT_SEVERITY,
+  type ExitKind,
+  type ExitRecord,
+  type ExitReport,
+  type ExitSeverity,
+  type SourceLocation,
+} from '../common/exit-report';
 import { stopRecord } from '../common/exit-report-builder';
 import { hex, lookupPort } from '../common/reference/ports';
 import { commentStart } from './nasm-lexer';
@@ -32,7 +39,8 @@ export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[
   const stop = report.stop;
   // The stop itself is an exit worth showing when the run's record list does not already carry it (a report
   // written by hand or by another tool: the builder always puts the stop first).
-  const final = stop && (stop.reason === 'triple-fault' || stop.reason === 'hlt-cli') ? stopRecord(stop, stop.source) : undefined;
+  const final =
+    stop && (stop.reason === 'triple-fault' || stop.reason === 'hlt-cli') ? stopRecord(stop, stop.source) : undefined;
   if (final && !records.some((r) => r.kind === final.kind)) records.push(final);
   const findings: ExitFinding[] = [];
   const seen = new Set<string>();
@@ -59,11 +67,14 @@ export function exitFindings(report: ExitReport, ctx: ExitContext): ExitFinding[
       for (const step of record.chain ?? []) {
         const at = locate(step.source, ctx) ?? place;
         const written = step.source ? ctx.lineText(at.file, at.line) : undefined;
-        const instruction = (written !== undefined ? written.slice(0, commentStart(written)).trim() || undefined : undefined) ?? disassemble(step.bytes);
+        const instruction =
+          (written !== undefined ? written.slice(0, commentStart(written)).trim() || undefined : undefined) ??
+          disassemble(step.bytes);
         finding.related.push({
           file: at.file,
           line: at.line,
-          message: `${step.name}${step.vector >= 0 && step.vector < 32 ? ` (vector ${step.vector})` : ''} at ${hex(step.cs, 4)}:${hex(step.eip, 4)}` +
+          message:
+            `${step.name}${step.vector >= 0 && step.vector < 32 ? ` (vector ${step.vector})` : ''} at ${hex(step.cs, 4)}:${hex(step.eip, 4)}` +
             `${instruction ? ` in \`${instruction}\`` : ''}${step.reason ? `: ${step.reason}` : ''}`,
         });
       }
@@ -98,12 +109,23 @@ export function messageFor(record: ExitRecord): string {
       if (/\bPIC\b/.test(record.message)) return `Execution ended here: ${record.message}`;
       return 'Execution ended here: HLT with interrupts disabled, the CPU can never wake';
     case 'unhandled-port': {
-      const direction = /\bwrite|\bout\b/i.test(record.message) ? 'write' : /\bread|\bin\b/i.test(record.message) ? 'read' : undefined;
+      const direction = /\bwrite|\bout\b/i.test(record.message)
+        ? 'write'
+        : /\bread|\bin\b/i.test(record.message)
+          ? 'read'
+          : undefined;
       const what = direction === 'write' ? 'Write to' : direction === 'read' ? 'Read from' : 'I/O to';
-      const effect = direction === 'write' ? 'the write is dropped' : direction === 'read' ? 'the read returns 0xFF' : 'reads return 0xFF, writes are dropped';
+      const effect =
+        direction === 'write'
+          ? 'the write is dropped'
+          : direction === 'read'
+            ? 'the read returns 0xFF'
+            : 'reads return 0xFF, writes are dropped';
       if (record.port === undefined) return `${what} a port no device of the VM serves (${effect})${times}`;
       const info = lookupPort(record.port);
-      const usual = info ? `on a PC it is usually ${info.name} [${info.device}]` : 'nothing standard lives there on a PC';
+      const usual = info
+        ? `on a PC it is usually ${info.name} [${info.device}]`
+        : 'nothing standard lives there on a PC';
       return `${what} port ${hex(record.port, 2)}, which no device of the VM serves (${effect}); ${usual}${times}`;
     }
     case 'unmapped-memory':

@@ -28,7 +28,10 @@ export class FileIndex {
   private cache = new Map<string, Entry>();
   private workspaceFiles: string[] | undefined;
 
-  constructor(private readonly open: OpenText, private folders: string[]) {}
+  constructor(
+    private readonly open: OpenText,
+    private folders: string[],
+  ) {}
 
   setFolders(folders: string[]): void {
     this.folders = folders;
@@ -117,7 +120,9 @@ export class FileIndex {
   /** `file`, everything it includes (transitively), every file that includes it (transitively) and what those include. */
   unit(file: string, extraOpen: string[]): string[] {
     const includesOf = (f: string): string[] =>
-      (this.parsed(f)?.includes ?? []).map((inc) => this.resolveInclude(f, inc.path)).filter((p): p is string => p !== undefined);
+      (this.parsed(f)?.includes ?? [])
+        .map((inc) => this.resolveInclude(f, inc.path))
+        .filter((p): p is string => p !== undefined);
     const includers = new Map<string, string[]>();
     for (const f of this.allFiles(extraOpen)) {
       for (const inc of includesOf(f)) {

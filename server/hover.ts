@@ -72,8 +72,17 @@ export function hoverAt(ctx: HoverContext): HoverResult | undefined {
     const found = ctx.findDefinition(w.text);
     if (found) {
       const d = found.def;
-      const what = { label: 'label', data: 'data label', local: 'local label', macro: 'macro', equ: 'constant (equ)', define: 'preprocessor define' }[d.kind];
-      parts.push(`**${d.name}**: ${what} defined at ${found.where}${d.value !== undefined ? `\n\n\`\`\`nasm\n${d.written} ${d.kind === 'equ' ? 'equ ' : ''}${d.value}\n\`\`\`` : ''}`);
+      const what = {
+        label: 'label',
+        data: 'data label',
+        local: 'local label',
+        macro: 'macro',
+        equ: 'constant (equ)',
+        define: 'preprocessor define',
+      }[d.kind];
+      parts.push(
+        `**${d.name}**: ${what} defined at ${found.where}${d.value !== undefined ? `\n\n\`\`\`nasm\n${d.written} ${d.kind === 'equ' ? 'equ ' : ''}${d.value}\n\`\`\`` : ''}`,
+      );
     }
   }
   if (parts.length === 0) return undefined;
@@ -93,9 +102,18 @@ function biosHover(ctx: HoverContext): string | undefined {
     return `${title}\n\n${selector}: **${service.name}**\n\n${service.detail}`;
   }
   const all = biosServicesOf(vector);
-  if (all.length === 0) return vec ? title : `**INT ${hex(vector)}**: not a BIOS service vector (under Bootvisor it goes through the IVT entry at ${hex(vector * 4, 4)})`;
-  const why = known.ah === undefined ? 'AH is not set just before this line' : `AH=${hex(known.ah)} is not a known service of this vector`;
-  return `${title}\n\n${why}; services by AH:\n\n${all.slice(0, 16).map((s) => `- ${s.ax !== undefined ? `AX=${hex(s.ax, 4)}` : `AH=${hex(s.ah ?? 0)}`}: ${s.name}`).join('\n')}`;
+  if (all.length === 0)
+    return vec
+      ? title
+      : `**INT ${hex(vector)}**: not a BIOS service vector (under Bootvisor it goes through the IVT entry at ${hex(vector * 4, 4)})`;
+  const why =
+    known.ah === undefined
+      ? 'AH is not set just before this line'
+      : `AH=${hex(known.ah)} is not a known service of this vector`;
+  return `${title}\n\n${why}; services by AH:\n\n${all
+    .slice(0, 16)
+    .map((s) => `- ${s.ax !== undefined ? `AX=${hex(s.ax, 4)}` : `AH=${hex(s.ah ?? 0)}`}: ${s.name}`)
+    .join('\n')}`;
 }
 
 function portHover(ctx: HoverContext, op: 'in' | 'out'): string | undefined {
@@ -117,7 +135,18 @@ function portHover(ctx: HoverContext, op: 'in' | 'out'): string | undefined {
   return `**Port ${hex(port, 2)}**${how}: ${info.name}\n\n${info.device}`;
 }
 
-const FLAG_BITS: [number, string][] = [[0, 'CF'], [2, 'PF'], [4, 'AF'], [6, 'ZF'], [7, 'SF'], [8, 'TF'], [9, 'IF'], [10, 'DF'], [11, 'OF'], [17, 'VM']];
+const FLAG_BITS: [number, string][] = [
+  [0, 'CF'],
+  [2, 'PF'],
+  [4, 'AF'],
+  [6, 'ZF'],
+  [7, 'SF'],
+  [8, 'TF'],
+  [9, 'IF'],
+  [10, 'DF'],
+  [11, 'OF'],
+  [17, 'VM'],
+];
 
 function registerHover(reg: string, regs: Registers | null | undefined, note?: string): string | undefined {
   if (!regs) return undefined;
@@ -133,7 +162,8 @@ function registerHover(reg: string, regs: Registers | null | undefined, note?: s
   else if (m8) {
     const v = gp(`e${m8[1]}x` as 'eax');
     text = show(m8[2] === 'l' ? v & 0xff : (v >> 8) & 0xff, 2);
-  } else if (reg === 'ip' || reg === 'eip') text = show(reg === 'ip' ? regs.eip & 0xffff : regs.eip, reg === 'ip' ? 4 : 8);
+  } else if (reg === 'ip' || reg === 'eip')
+    text = show(reg === 'ip' ? regs.eip & 0xffff : regs.eip, reg === 'ip' ? 4 : 8);
   else if (['cs', 'ds', 'es', 'fs', 'gs', 'ss'].includes(reg)) {
     const s = regs[reg as 'cs'] as SegmentRegister;
     text = `${hex(s.selector, 4)} (base ${hex(s.base >>> 0, 8)}, limit ${hex(s.limit >>> 0, 8)})`;

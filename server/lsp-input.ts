@@ -9,10 +9,14 @@ export interface LspInputSink {
   refused(message: string, request?: RequestIdentity): void;
 }
 
-const isId = (v: unknown): v is number | string => (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v.length <= 256);
+const isId = (v: unknown): v is number | string =>
+  (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v.length <= 256);
 
 function identify(text: string, parsed?: Record<string, unknown>): RequestIdentity | undefined {
-  if (parsed) return isId(parsed.id) ? { id: parsed.id, name: typeof parsed.method === 'string' ? parsed.method : 'unknown' } : undefined;
+  if (parsed)
+    return isId(parsed.id)
+      ? { id: parsed.id, name: typeof parsed.method === 'string' ? parsed.method : 'unknown' }
+      : undefined;
   return salvageIdentity(text, 'id', 'method');
 }
 

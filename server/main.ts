@@ -3,12 +3,20 @@
 // Over stdio the client's bytes go through our own framing (common/message-framing.ts, lsp-input.ts) first,
 // so malformed input is answered or logged and skipped, never a reason to stop listening.
 import { PassThrough } from 'stream';
-import { Connection, createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import {
+  Connection,
+  createConnection,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver/node';
 import { exitOnSignals } from '../common/scratch';
 import { BootvisorServer } from './bootvisor-server';
 import { lspFramer } from './lsp-input';
 
-const otherTransport = process.argv.some((a) => a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'));
+const otherTransport = process.argv.some(
+  (a) => a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'),
+);
 const log = (text: string): void => void process.stderr.write(`bootvisor-lsp: ${text}\n`);
 
 function stdioConnection(): Connection {
@@ -22,7 +30,12 @@ function stdioConnection(): Connection {
     refused: (message, request) => {
       log(message);
       // JSON-RPC's "invalid request" (or "parse error" when the text was not JSON).
-      if (request) void writer.write({ jsonrpc: '2.0', id: request.id, error: { code: /not JSON/.test(message) ? -32700 : -32600, message } } as never);
+      if (request)
+        void writer.write({
+          jsonrpc: '2.0',
+          id: request.id,
+          error: { code: /not JSON/.test(message) ? -32700 : -32600, message },
+        } as never);
     },
   });
   process.stdin.on('data', (chunk: Buffer) => framer.push(chunk));
@@ -38,7 +51,9 @@ function stdioConnection(): Connection {
 const connection: Connection = otherTransport ? createConnection(ProposedFeatures.all) : stdioConnection();
 // The server outlives any single bad request: log and carry on.
 process.on('uncaughtException', (e) => connection.console.error(`bootvisor-lsp: uncaught: ${e.stack ?? e}`));
-process.on('unhandledRejection', (e) => connection.console.error(`bootvisor-lsp: unhandled rejection: ${String((e as Error)?.stack ?? e)}`));
+process.on('unhandledRejection', (e) =>
+  connection.console.error(`bootvisor-lsp: unhandled rejection: ${String((e as Error)?.stack ?? e)}`),
+);
 // A plain kill still runs the 'exit' handlers (which stop nasm and remove its temporary folders).
 exitOnSignals();
 new BootvisorServer(connection).listen();

@@ -64,7 +64,8 @@ export function parseNumber(text: string): number | undefined {
   return undefined;
 }
 
-const GAS_HINTS = /(^\s*\.(globl|global|section|text|data|byte|word|long|ascii|asciz|code16|code32|intel_syntax|att_syntax|org|fill|space)\b)|%(e?[abcd]x|[abcd][lh]|e?[sd]i|e?[sb]p)\b|\$0x/;
+const GAS_HINTS =
+  /(^\s*\.(globl|global|section|text|data|byte|word|long|ascii|asciz|code16|code32|intel_syntax|att_syntax|org|fill|space)\b)|%(e?[abcd]x|[abcd][lh]|e?[sd]i|e?[sb]p)\b|\$0x/;
 
 export function parseNasm(text: string): ParsedFile {
   const rawLines = text.split(/\r?\n/);
@@ -105,7 +106,15 @@ export function parseNasm(text: string): ParsedFile {
     if (op === '%macro' || op === '%imacro') {
       const name = lexed.identifiers[0];
       if (name) {
-        file.defs.push({ name: name.text, written: name.text, kind: 'macro', line, start: name.start, end: name.end, lastLine: line });
+        file.defs.push({
+          name: name.text,
+          written: name.text,
+          kind: 'macro',
+          line,
+          start: name.start,
+          end: name.end,
+          lastLine: line,
+        });
       }
       inMacro = true;
       return;
@@ -124,11 +133,27 @@ export function parseNasm(text: string): ParsedFile {
       }
       return;
     }
-    if (op === '%define' || op === '%xdefine' || op === '%assign' || op === '%idefine' || op === '%ixdefine' || op === '%iassign') {
+    if (
+      op === '%define' ||
+      op === '%xdefine' ||
+      op === '%assign' ||
+      op === '%idefine' ||
+      op === '%ixdefine' ||
+      op === '%iassign'
+    ) {
       const [name, ...rest] = lexed.identifiers;
       if (name && name.start === lexed.operandsStart) {
         const value = lexed.operands.slice(name.end - lexed.operandsStart).trim();
-        file.defs.push({ name: name.text, written: name.text, kind: 'define', line, start: name.start, end: name.end, lastLine: line, value });
+        file.defs.push({
+          name: name.text,
+          written: name.text,
+          kind: 'define',
+          line,
+          start: name.start,
+          end: name.end,
+          lastLine: line,
+          value,
+        });
       }
       for (const id of rest) file.uses.push({ name: resolveName(id.text, parent), line, start: id.start, end: id.end });
       return;
@@ -137,7 +162,15 @@ export function parseNasm(text: string): ParsedFile {
     if (op === 'struc' && lexed.identifiers[0]) {
       // `struc point` ... `.x resw 1` ... `endstruc` defines point.x: the structure is the fields' parent.
       const name = lexed.identifiers[0];
-      const def: SymbolDef = { name: name.text, written: name.text, kind: 'data', line, start: name.start, end: name.end, lastLine: line };
+      const def: SymbolDef = {
+        name: name.text,
+        written: name.text,
+        kind: 'data',
+        line,
+        start: name.start,
+        end: name.end,
+        lastLine: line,
+      };
       file.defs.push(def);
       close(lastTop, line - 1);
       close(lastLocal, line - 1);
@@ -150,7 +183,13 @@ export function parseNasm(text: string): ParsedFile {
     if (label && !inMacro && !label.text.startsWith('..@') && !label.text.startsWith('%%')) {
       const isEqu = op === 'equ';
       const isLocal = label.text.startsWith('.') && !label.text.startsWith('..');
-      const kind: SymbolKindName = isEqu ? 'equ' : isLocal ? 'local' : op !== undefined && isDataDirective(op) ? 'data' : 'label';
+      const kind: SymbolKindName = isEqu
+        ? 'equ'
+        : isLocal
+          ? 'local'
+          : op !== undefined && isDataDirective(op)
+            ? 'data'
+            : 'label';
       const def: SymbolDef = {
         name: isLocal ? parent + label.text : label.text,
         written: label.text,

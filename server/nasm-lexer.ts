@@ -23,29 +23,192 @@ export interface LexedLine {
   bracketDirective?: boolean;
 }
 
-const DATA_DIRECTIVES = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz', 'resb', 'resw', 'resd', 'resq', 'rest', 'reso', 'resy', 'resz', 'incbin', 'times', 'equ']);
-const DIRECTIVES = new Set([
-  ...DATA_DIRECTIVES, 'bits', 'use16', 'use32', 'use64', 'org', 'section', 'segment', 'absolute', 'global', 'extern', 'common', 'static',
-  'cpu', 'float', 'default', 'align', 'alignb', 'struc', 'endstruc', 'istruc', 'at', 'iend', 'warning', 'required', 'sectalign',
+const DATA_DIRECTIVES = new Set([
+  'db',
+  'dw',
+  'dd',
+  'dq',
+  'dt',
+  'do',
+  'dy',
+  'dz',
+  'resb',
+  'resw',
+  'resd',
+  'resq',
+  'rest',
+  'reso',
+  'resy',
+  'resz',
+  'incbin',
+  'times',
+  'equ',
 ]);
-const PREFIXES = new Set(['rep', 'repe', 'repz', 'repne', 'repnz', 'lock', 'o16', 'o32', 'o64', 'a16', 'a32', 'a64', 'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'xacquire', 'xrelease', 'bnd']);
+const DIRECTIVES = new Set([
+  ...DATA_DIRECTIVES,
+  'bits',
+  'use16',
+  'use32',
+  'use64',
+  'org',
+  'section',
+  'segment',
+  'absolute',
+  'global',
+  'extern',
+  'common',
+  'static',
+  'cpu',
+  'float',
+  'default',
+  'align',
+  'alignb',
+  'struc',
+  'endstruc',
+  'istruc',
+  'at',
+  'iend',
+  'warning',
+  'required',
+  'sectalign',
+]);
+const PREFIXES = new Set([
+  'rep',
+  'repe',
+  'repz',
+  'repne',
+  'repnz',
+  'lock',
+  'o16',
+  'o32',
+  'o64',
+  'a16',
+  'a32',
+  'a64',
+  'cs',
+  'ds',
+  'es',
+  'fs',
+  'gs',
+  'ss',
+  'xacquire',
+  'xrelease',
+  'bnd',
+]);
 export const REGISTERS = new Set([
-  'al', 'ah', 'ax', 'eax', 'rax', 'bl', 'bh', 'bx', 'ebx', 'rbx', 'cl', 'ch', 'cx', 'ecx', 'rcx', 'dl', 'dh', 'dx', 'edx', 'rdx',
-  'si', 'esi', 'rsi', 'sil', 'di', 'edi', 'rdi', 'dil', 'bp', 'ebp', 'rbp', 'bpl', 'sp', 'esp', 'rsp', 'spl', 'ip', 'eip', 'rip',
-  'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'cr0', 'cr2', 'cr3', 'cr4', 'cr8', 'dr0', 'dr1', 'dr2', 'dr3', 'dr6', 'dr7',
-  'st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7', 'flags', 'eflags',
+  'al',
+  'ah',
+  'ax',
+  'eax',
+  'rax',
+  'bl',
+  'bh',
+  'bx',
+  'ebx',
+  'rbx',
+  'cl',
+  'ch',
+  'cx',
+  'ecx',
+  'rcx',
+  'dl',
+  'dh',
+  'dx',
+  'edx',
+  'rdx',
+  'si',
+  'esi',
+  'rsi',
+  'sil',
+  'di',
+  'edi',
+  'rdi',
+  'dil',
+  'bp',
+  'ebp',
+  'rbp',
+  'bpl',
+  'sp',
+  'esp',
+  'rsp',
+  'spl',
+  'ip',
+  'eip',
+  'rip',
+  'cs',
+  'ds',
+  'es',
+  'fs',
+  'gs',
+  'ss',
+  'cr0',
+  'cr2',
+  'cr3',
+  'cr4',
+  'cr8',
+  'dr0',
+  'dr1',
+  'dr2',
+  'dr3',
+  'dr6',
+  'dr7',
+  'st0',
+  'st1',
+  'st2',
+  'st3',
+  'st4',
+  'st5',
+  'st6',
+  'st7',
+  'flags',
+  'eflags',
   ...Array.from({ length: 8 }, (_, i) => [`r${i + 8}`, `r${i + 8}d`, `r${i + 8}w`, `r${i + 8}b`, `mm${i}`]).flat(),
   ...Array.from({ length: 16 }, (_, i) => [`xmm${i}`, `ymm${i}`]).flat(),
 ]);
-const KEYWORDS = new Set(['byte', 'word', 'dword', 'qword', 'tword', 'oword', 'yword', 'zword', 'far', 'near', 'short', 'strict', 'rel', 'abs', 'seg', 'wrt', 'nosplit', 'to', 'ptr']);
+const KEYWORDS = new Set([
+  'byte',
+  'word',
+  'dword',
+  'qword',
+  'tword',
+  'oword',
+  'yword',
+  'zword',
+  'far',
+  'near',
+  'short',
+  'strict',
+  'rel',
+  'abs',
+  'seg',
+  'wrt',
+  'nosplit',
+  'to',
+  'ptr',
+]);
 
 let mnemonics: Set<string> | undefined;
 /** Every x86 mnemonic iced-x86 knows, plus NASM's aliases (jz, setnae...). */
 export function isMnemonic(word: string): boolean {
   if (!mnemonics) {
     mnemonics = new Set(knownMnemonics());
-    for (const name of Object.keys(Mnemonic)) if (Number.isNaN(Number(name)) && name !== 'INVALID') mnemonics.add(name.toLowerCase());
-    for (const extra of ['retn', 'pushaw', 'popaw', 'pushfw', 'popfw', 'iretw', 'int1', 'icebp', 'sal', 'xlatb', 'jmpe', 'salc']) mnemonics.add(extra);
+    for (const name of Object.keys(Mnemonic))
+      if (Number.isNaN(Number(name)) && name !== 'INVALID') mnemonics.add(name.toLowerCase());
+    for (const extra of [
+      'retn',
+      'pushaw',
+      'popaw',
+      'pushfw',
+      'popfw',
+      'iretw',
+      'int1',
+      'icebp',
+      'sal',
+      'xlatb',
+      'jmpe',
+      'salc',
+    ])
+      mnemonics.add(extra);
   }
   return mnemonics.has(word.toLowerCase());
 }
@@ -110,7 +273,15 @@ export function scanIdentifiers(text: string, offset: number): Span[] {
         wordStart++;
       }
       const lower = word.toLowerCase();
-      if (word === '$' || word === '$$' || REGISTERS.has(lower) || KEYWORDS.has(lower) || DATA_DIRECTIVES.has(lower) || /^\.+$/.test(word)) continue;
+      if (
+        word === '$' ||
+        word === '$$' ||
+        REGISTERS.has(lower) ||
+        KEYWORDS.has(lower) ||
+        DATA_DIRECTIVES.has(lower) ||
+        /^\.+$/.test(word)
+      )
+        continue;
       if (isMnemonic(lower)) continue; // `times 4 nop`: no label can be named like an instruction
       out.push({ text: word, start: offset + wordStart, end: offset + i });
       continue;
@@ -163,12 +334,24 @@ export function lexLine(raw: string, macroNames?: ReadonlySet<string>): LexedLin
   } else if (/^\s*%\+/.test(code.slice(pos))) {
     // `exc_stub_ %+ v:` pastes tokens: what it defines is known only after expansion.
     return result;
-  } else if (!first.text.startsWith('%') && !isMnemonic(first.text) && !isDirective(first.text) && !PREFIXES.has(first.text.toLowerCase()) && !macroNames?.has(first.text)) {
+  } else if (
+    !first.text.startsWith('%') &&
+    !isMnemonic(first.text) &&
+    !isDirective(first.text) &&
+    !PREFIXES.has(first.text.toLowerCase()) &&
+    !macroNames?.has(first.text)
+  ) {
     // NASM accepts a label without a colon when an instruction or directive follows it (`msg db 'hi'`). A word
     // alone on a line is read as a macro call (maybe from an include): nasm warns about orphan labels anyway.
     const save = pos;
     const next = readWord();
-    if (next && (isMnemonic(next.text) || (isDirective(next.text) && next.text !== '%') || PREFIXES.has(next.text.toLowerCase()) || macroNames?.has(next.text))) {
+    if (
+      next &&
+      (isMnemonic(next.text) ||
+        (isDirective(next.text) && next.text !== '%') ||
+        PREFIXES.has(next.text.toLowerCase()) ||
+        macroNames?.has(next.text))
+    ) {
       result.label = { ...first, colon: false };
       first = next;
     } else {
@@ -191,7 +374,11 @@ export function lexLine(raw: string, macroNames?: ReadonlySet<string>): LexedLin
     result.operandsStart = pos;
     result.operands = code.slice(pos);
     // Section names, CPU levels and messages are not symbols.
-    if (!/^(%include|%error|%warning|%fatal|%pragma|%line|section|segment|cpu|default|warning|float)$/.test(result.op.name)) {
+    if (
+      !/^(%include|%error|%warning|%fatal|%pragma|%line|section|segment|cpu|default|warning|float)$/.test(
+        result.op.name,
+      )
+    ) {
       result.identifiers = scanIdentifiers(result.operands, pos);
     }
   }

@@ -27,7 +27,10 @@ export class Navigation {
   }
 
   /** The name under the cursor, resolved (`.loop` -> `print.loop`), if it is a symbol-shaped word. */
-  private nameAt(ctx: { parsed: ParsedFile; text: string }, pos: Position): { name: string; written: string } | undefined {
+  private nameAt(
+    ctx: { parsed: ParsedFile; text: string },
+    pos: Position,
+  ): { name: string; written: string } | undefined {
     const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
     const w = wordAt(lineText, pos.character);
     if (!w) return undefined;
@@ -58,24 +61,32 @@ export class Navigation {
         const d = defs[0];
         return d ? { def: d.def, where: `${path.basename(d.file)}:${d.def.line + 1}` } : undefined;
       },
-      constant: (name) => this.findDefs(ctx.file, name).find((d) => d.def.kind === 'equ' || d.def.kind === 'define')?.def.value,
+      constant: (name) =>
+        this.findDefs(ctx.file, name).find((d) => d.def.kind === 'equ' || d.def.kind === 'define')?.def.value,
     });
     if (!result) return null;
-    return { contents: { kind: 'markdown' as const, value: result.markdown }, range: Range.create(pos.line, result.start, pos.line, result.end) };
+    return {
+      contents: { kind: 'markdown' as const, value: result.markdown },
+      range: Range.create(pos.line, result.start, pos.line, result.end),
+    };
   }
 
   definition(uri: string, pos: Position): Location[] {
     const ctx = this.docContext(uri);
     if (!ctx) return [];
     const lineText = ctx.text.split(/\r?\n/)[pos.line] ?? '';
-    const inc = ctx.parsed.includes.find((i) => i.line === pos.line && pos.character >= i.start - 1 && pos.character <= i.end + 1);
+    const inc = ctx.parsed.includes.find(
+      (i) => i.line === pos.line && pos.character >= i.start - 1 && pos.character <= i.end + 1,
+    );
     if (inc) {
       const target = this.host.index.resolveInclude(ctx.file, inc.path);
       if (target) return [Location.create(this.host.toUri(target), Range.create(0, 0, 0, 0))];
     }
     const n = this.nameAt(ctx, pos);
     if (!n || !lineText) return [];
-    return this.findDefs(ctx.file, n.name).map(({ file, def }) => Location.create(this.host.toUri(file), Range.create(def.line, def.start, def.line, def.end)));
+    return this.findDefs(ctx.file, n.name).map(({ file, def }) =>
+      Location.create(this.host.toUri(file), Range.create(def.line, def.start, def.line, def.end)),
+    );
   }
 
   references(uri: string, pos: Position, includeDeclaration: boolean): Location[] {
@@ -88,8 +99,11 @@ export class Navigation {
       const parsed = this.host.index.parsed(f);
       if (!parsed) continue;
       const u = this.host.toUri(f);
-      if (includeDeclaration) for (const d of parsed.defs) if (d.name === n.name) out.push(Location.create(u, Range.create(d.line, d.start, d.line, d.end)));
-      for (const use of parsed.uses) if (use.name === n.name) out.push(Location.create(u, Range.create(use.line, use.start, use.line, use.end)));
+      if (includeDeclaration)
+        for (const d of parsed.defs)
+          if (d.name === n.name) out.push(Location.create(u, Range.create(d.line, d.start, d.line, d.end)));
+      for (const use of parsed.uses)
+        if (use.name === n.name) out.push(Location.create(u, Range.create(use.line, use.start, use.line, use.end)));
     }
     return out;
   }
@@ -138,23 +152,35 @@ export class Navigation {
 
 function kindOf(kind: SymbolKindName): SymbolKind {
   switch (kind) {
-    case 'label': return SymbolKind.Function;
-    case 'local': return SymbolKind.Key;
-    case 'data': return SymbolKind.Variable;
-    case 'macro': return SymbolKind.Method;
-    case 'equ': return SymbolKind.Constant;
-    case 'define': return SymbolKind.Constant;
+    case 'label':
+      return SymbolKind.Function;
+    case 'local':
+      return SymbolKind.Key;
+    case 'data':
+      return SymbolKind.Variable;
+    case 'macro':
+      return SymbolKind.Method;
+    case 'equ':
+      return SymbolKind.Constant;
+    case 'define':
+      return SymbolKind.Constant;
   }
 }
 
 function detailOf(d: SymbolDef): string {
   switch (d.kind) {
-    case 'equ': return `equ ${d.value ?? ''}`;
-    case 'define': return `%define ${d.value ?? ''}`;
-    case 'macro': return 'macro';
-    case 'data': return 'data';
-    case 'local': return 'local label';
-    default: return 'label';
+    case 'equ':
+      return `equ ${d.value ?? ''}`;
+    case 'define':
+      return `%define ${d.value ?? ''}`;
+    case 'macro':
+      return 'macro';
+    case 'data':
+      return 'data';
+    case 'local':
+      return 'local label';
+    default:
+      return 'label';
   }
 }
 

@@ -25,7 +25,8 @@ export function biosCallOf(file: ParsedFile | undefined, p: ProfileLine, lookup?
   const known = registersBefore(file, p.line, lookup);
   const service = lookupBiosService(vector, known.ah, word(known.al, known.ah));
   const h = (n: number, digits: number) => `${n.toString(16).toUpperCase().padStart(digits, '0')}h`;
-  const selector = service?.ax !== undefined ? ` AX=${h(service.ax, 4)}` : known.ah !== undefined ? ` AH=${h(known.ah, 2)}` : '';
+  const selector =
+    service?.ax !== undefined ? ` AX=${h(service.ax, 4)}` : known.ah !== undefined ? ` AH=${h(known.ah, 2)}` : '';
   return `int ${hex(vector)}${selector}${service ? ` (${service.name})` : ''}`;
 }
 
@@ -34,6 +35,12 @@ export function profileLabel(file: ParsedFile | undefined, p: ProfileLine, looku
   const exits = `${p.exits} VM exit${p.exits === 1 ? '' : 's'}`;
   const bios = biosCallOf(file, p, lookup);
   const ports = p.ports.filter((x) => x !== BIOS_CALL_PORT);
-  const portText = ports.length > 0 ? ` (port${ports.length > 1 ? 's' : ''} ${ports.slice(0, 4).map((x) => hex(x, 2)).join(', ')}${ports.length > 4 ? ', ...' : ''})` : '';
+  const portText =
+    ports.length > 0
+      ? ` (port${ports.length > 1 ? 's' : ''} ${ports
+          .slice(0, 4)
+          .map((x) => hex(x, 2))
+          .join(', ')}${ports.length > 4 ? ', ...' : ''})`
+      : '';
   return bios ? `${bios}: ${exits} in the last run${portText}` : `${exits} in the last run${portText}`;
 }

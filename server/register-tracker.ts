@@ -67,12 +67,21 @@ export function registersBefore(file: ParsedFile, line: number, lookup?: Constan
   return regs;
 }
 
-function apply(regs: KnownRegisters, r: 'a' | 'd', op: string, dst: string, src: string, file: ParsedFile, lookup?: ConstantLookup): void {
+function apply(
+  regs: KnownRegisters,
+  r: 'a' | 'd',
+  op: string,
+  dst: string,
+  src: string,
+  file: ParsedFile,
+  lookup?: ConstantLookup,
+): void {
   const lo = `${r}l` as 'al' | 'dl';
   const hi = `${r}h` as 'ah' | 'dh';
   const full = [`${r}x`, `e${r}x`];
   const srcReg = src.toLowerCase();
-  if (!(full.includes(dst) || dst === lo || dst === hi || (op === 'xchg' && [...full, lo, hi].includes(srcReg)))) return;
+  if (!(full.includes(dst) || dst === lo || dst === hi || (op === 'xchg' && [...full, lo, hi].includes(srcReg))))
+    return;
   const value = evaluate(src, file, lookup);
   const setWord = (v: number | undefined) => {
     regs[lo] = v === undefined ? undefined : v & 0xff;

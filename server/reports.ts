@@ -52,7 +52,10 @@ export class ReportStore {
     try {
       report = JSON.parse(raw);
     } catch (e) {
-      this.onProblem({ origin: file, message: `is not valid JSON (${(e as Error).message}); it is ignored until it is rewritten` });
+      this.onProblem({
+        origin: file,
+        message: `is not valid JSON (${(e as Error).message}); it is ignored until it is rewritten`,
+      });
       return;
     }
     const dir = path.dirname(file);
@@ -96,7 +99,8 @@ export class ReportStore {
 function validate(report: unknown): string | undefined {
   if (typeof report !== 'object' || report === null) return 'is not an exit report (expected a JSON object)';
   const r = report as Partial<ExitReport>;
-  if (r.version !== EXIT_REPORT_VERSION) return `has version ${String(r.version)}; this server reads version ${EXIT_REPORT_VERSION} (update Bootvisor)`;
+  if (r.version !== EXIT_REPORT_VERSION)
+    return `has version ${String(r.version)}; this server reads version ${EXIT_REPORT_VERSION} (update Bootvisor)`;
   if (typeof r.finishedAt !== 'string') return 'has no finishedAt time';
   if (!Array.isArray(r.exits)) return 'has no exits list';
   if (r.profile !== undefined && !Array.isArray(r.profile)) return 'has a profile that is not a list';

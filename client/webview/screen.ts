@@ -63,7 +63,11 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
       canvas.height = picture.height;
     }
     if (picture.width > 0 && picture.height > 0) {
-      const image = new ImageData(new Uint8ClampedArray(picture.rgba.buffer as ArrayBuffer, picture.rgba.byteOffset, picture.rgba.length), picture.width, picture.height);
+      const image = new ImageData(
+        new Uint8ClampedArray(picture.rgba.buffer as ArrayBuffer, picture.rgba.byteOffset, picture.rgba.length),
+        picture.width,
+        picture.height,
+      );
       const d = !resized && !body.font && !body.palette ? body.dirty : undefined;
       if (d) context.putImageData(image, 0, 0, d.x, d.y, d.width, d.height);
       else context.putImageData(image, 0, 0);
@@ -82,7 +86,8 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
 
   function fit(): void {
     const room = stage.getBoundingClientRect();
-    let width = room.width, height = width / aspect;
+    let width = room.width,
+      height = width / aspect;
     if (scale !== 'fit') {
       height = canvas.height * scale;
       width = height * aspect;
@@ -128,7 +133,16 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
    * window that grabs the keyboard, until Ctrl+Alt+G, the toolbar button or a click elsewhere lets go.
    */
   let grabbed = false;
-  const COMMAND_KEYS = new Set(['ControlLeft', 'ControlRight', 'AltLeft', 'AltRight', 'MetaLeft', 'MetaRight', 'OSLeft', 'OSRight']);
+  const COMMAND_KEYS = new Set([
+    'ControlLeft',
+    'ControlRight',
+    'AltLeft',
+    'AltRight',
+    'MetaLeft',
+    'MetaRight',
+    'OSLeft',
+    'OSRight',
+  ]);
 
   function forGuest(event: KeyboardEvent): boolean {
     if (grabbed) return true;

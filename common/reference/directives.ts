@@ -11,7 +11,8 @@ const DIRECTIVES: Record<string, string> = {
   resw: 'Reserves uninitialized words.',
   resd: 'Reserves uninitialized doublewords.',
   resq: 'Reserves uninitialized quadwords.',
-  times: 'Repeats the instruction or data N times; `times 510-($-$$) db 0` pads a boot sector to byte 510 ($ is here, $$ the section start).',
+  times:
+    'Repeats the instruction or data N times; `times 510-($-$$) db 0` pads a boot sector to byte 510 ($ is here, $$ the section start).',
   equ: 'Defines a constant: `NAME equ value`, evaluated once, takes no space.',
   incbin: 'Includes a binary file verbatim (searched like %include: the current folder, then -I paths).',
   org: 'Sets the address the output is assumed to be loaded at (`org 0x7C00` for a boot sector): labels count from it. `-f bin` only.',
@@ -32,7 +33,8 @@ const DIRECTIVES: Record<string, string> = {
   '%define': 'Defines a single-line macro (text substitution, expanded where used).',
   '%xdefine': 'Defines a single-line macro, expanding its body now.',
   '%assign': 'Defines a numeric single-line macro, evaluated now (handy as a counter in %rep).',
-  '%macro': 'Starts a multi-line macro: `%macro NAME nparams` ... `%endmacro`; %1, %2 are the arguments, %%label is local to each expansion.',
+  '%macro':
+    'Starts a multi-line macro: `%macro NAME nparams` ... `%endmacro`; %1, %2 are the arguments, %%label is local to each expansion.',
   '%endmacro': 'Ends a multi-line macro.',
   '%rep': 'Repeats the lines up to %endrep N times (at most 1,000,000 unless %pragma says otherwise).',
   '%endrep': 'Ends a %rep block.',

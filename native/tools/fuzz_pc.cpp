@@ -32,15 +32,30 @@ namespace {
 using namespace bv;
 
 constexpr size_t kHeaderBytes = 64;
-constexpr uint64_t kRunBudget = 4000;      // instructions per input, over all its runs: many short inputs find more
+constexpr uint64_t kRunBudget = 4000;  // instructions per input, over all its runs: many short inputs find more
 constexpr int kMaxOps = 96;
-constexpr int kRecreateEvery = 20000;     // executions: machines keep per-address tallies (the exit profile)
+constexpr int kRecreateEvery = 20000;  // executions: machines keep per-address tallies (the exit profile)
 constexpr uint32_t kRomBase = 0xF0000, kRomSize = 0x10000;
 constexpr uint32_t kGdt = 0x1000, kCallStub = 0x0600;
 
 enum Op : uint8_t {
-  kCode, kRun, kPortOut, kPortIn, kKeys, kSerial, kBiosCall, kSnapshot, kRestore, kClock, kRegisters,
-  kBreakpoint, kDebugMemory, kType, kScreen, kStep, kOpCount
+  kCode,
+  kRun,
+  kPortOut,
+  kPortIn,
+  kKeys,
+  kSerial,
+  kBiosCall,
+  kSnapshot,
+  kRestore,
+  kClock,
+  kRegisters,
+  kBreakpoint,
+  kDebugMemory,
+  kType,
+  kScreen,
+  kStep,
+  kOpCount
 };
 
 // Reads the input front to back; past its end every read gives 0.
@@ -56,7 +71,7 @@ struct Reader {
 std::vector<uint8_t> diskImage(int kind) {
   std::vector<uint8_t> img(kind == 0 ? 1474560 : kind == 1 ? 4u << 20 : 512, 0);
   for (size_t i = 512; i < img.size(); i += 512) img[i] = uint8_t(i >> 9);  // sectors tell themselves apart
-  const uint8_t boot[] = {0xFA, 0xF4};  // cli; hlt
+  const uint8_t boot[] = {0xFA, 0xF4};                                      // cli; hlt
   std::memcpy(img.data(), boot, sizeof boot);
   if (kind == 1) {
     uint8_t* e = &img[446];
@@ -152,7 +167,8 @@ void applyHeader(Machine& m, Reader in) {
 
 // INT n with random registers and buffers, from a stub in low RAM: `int n; cli; hlt`.
 void biosCall(Machine& m, Reader& in, uint64_t& budget) {
-  static const uint8_t kVectors[] = {0x10, 0x10, 0x10, 0x13, 0x13, 0x13, 0x15, 0x15, 0x16, 0x1A, 0x11, 0x12, 0x14, 0x17};
+  static const uint8_t kVectors[] = {0x10, 0x10, 0x10, 0x13, 0x13, 0x13, 0x15,
+                                     0x15, 0x16, 0x1A, 0x11, 0x12, 0x14, 0x17};
   uint8_t v = kVectors[in.u8() % sizeof kVectors];
   const uint8_t stub[] = {0xCD, v, 0xFA, 0xF4};
   m.writePhysical(kCallStub, stub, sizeof stub);

@@ -38,7 +38,8 @@ int passed = 0, failed = 0, skipped = 0;
 void check(bool ok, const std::string& name, const std::string& detail = {}) {
   if (ok) {
     ++passed;
-    std::printf("ok - %s%s%s\n", name.c_str(), detail.empty() ? "" : " ", detail.empty() ? "" : ("(" + detail + ")").c_str());
+    std::printf("ok - %s%s%s\n", name.c_str(), detail.empty() ? "" : " ",
+                detail.empty() ? "" : ("(" + detail + ")").c_str());
   } else {
     ++failed;
     std::printf("not ok - %s: %s\n", name.c_str(), detail.c_str());
@@ -70,10 +71,16 @@ struct TestHandler : ExitHandler {
     if (port == 0xE9) e9 += char(value);
     else if (port == 0x3F8) serial += char(value);
     else if (port == 0x80) ++port80;
-    else if (port == 0xF4) { exitCode = int(value); return IoAction::Yield; }
+    else if (port == 0xF4) {
+      exitCode = int(value);
+      return IoAction::Yield;
+    }
     return IoAction::Continue;
   }
-  IoAction mmioRead(uint64_t, unsigned, uint64_t& value, uint64_t) override { value = ~0ull; return IoAction::Continue; }
+  IoAction mmioRead(uint64_t, unsigned, uint64_t& value, uint64_t) override {
+    value = ~0ull;
+    return IoAction::Continue;
+  }
   IoAction mmioWrite(uint64_t, unsigned, uint64_t, uint64_t) override { return IoAction::Continue; }
 };
 
@@ -104,7 +111,8 @@ std::unique_ptr<SoftwareVcpu> makeSoftware(GuestMemory& mem, ExitHandler& h) {
 #if defined(BV_WITH_SOFTWARE)
   return createSoftwareVcpu(mem, h);
 #else
-  (void)mem; (void)h;
+  (void)mem;
+  (void)h;
   return nullptr;
 #endif
 }
@@ -140,8 +148,8 @@ std::unique_ptr<Guest> boot(const std::string& name, Backend b) {
       g->vcpu = std::move(hw);
     } else {
       GuestMemory* mem = &g->mem;
-      g->vcpu = std::make_unique<HybridVcpu>(std::move(hw), [mem](ExitHandler& h) { return makeSoftware(*mem, h); },
-                                             g->mem, g->h);
+      g->vcpu = std::make_unique<HybridVcpu>(
+          std::move(hw), [mem](ExitHandler& h) { return makeSoftware(*mem, h); }, g->mem, g->h);
     }
   }
   if (g->vcpu) load(*g, program(name));
@@ -161,7 +169,8 @@ Exit runToEnd(Vcpu& v, int maxExits = 100000) {
     }
     if (e.reason == ExitReason::Invalid) {
       if (auto* hw = dynamic_cast<HardwareVcpu*>(&v)) std::printf("# invalid exit: %s\n", hw->errorMessage().c_str());
-      if (auto* hy = dynamic_cast<HybridVcpu*>(&v)) std::printf("# invalid exit: %s\n", hy->hardware().errorMessage().c_str());
+      if (auto* hy = dynamic_cast<HybridVcpu*>(&v))
+        std::printf("# invalid exit: %s\n", hy->hardware().errorMessage().c_str());
     }
     return e;
   }
@@ -196,7 +205,10 @@ size_t find(const std::vector<uint8_t>& img, std::initializer_list<uint8_t> pat)
 
 void testBoot() {
   auto g = boot("hello", Backend::Kvm);
-  if (!g->vcpu) { check(false, on("create"), g->why); return; }
+  if (!g->vcpu) {
+    check(false, on("create"), g->why);
+    return;
+  }
   Exit e = runToEnd(*g->vcpu);
   CpuState s = stateOf(*g->vcpu);
   check(e.reason == ExitReason::Halted, on("hello halts"), e.reasonName());
@@ -227,7 +239,8 @@ void testProtectedMode() {
   check(e.reason == ExitReason::Halted && g->h.e9 == "PM\n", on("protected mode"), e.reasonName());
   check((s.crs[CR_CR0] & 1) && s.segs[SEG_CS].selector == 8 && s.segs[SEG_CS].attrib.def == 1 &&
             s.segs[SEG_DS].limit == 0xFFFFFFFF && s.segs[SEG_DS].attrib.g == 1,
-        on("segment caches read back"), "cs=" + hex(s.segs[SEG_CS].selector) + " ds.limit=" + hex(s.segs[SEG_DS].limit));
+        on("segment caches read back"),
+        "cs=" + hex(s.segs[SEG_CS].selector) + " ds.limit=" + hex(s.segs[SEG_DS].limit));
   check(g->mem.read32(0x20000) == 0xCAFE0000 && g->mem.read32(0x20000 + 255 * 4) == 0xCAFE00FF, on("32-bit stores"));
   // Round trip through CpuState: set what we read, read again, compare.
   g->vcpu->setState(s);
@@ -253,14 +266,18 @@ void testSingleStep() {
   auto g = boot("hello", Backend::Kvm);
   if (!g->vcpu) return;
   auto* hw = static_cast<HardwareVcpu*>(g->vcpu.get());
-  if (!hw->setGuestDebug(true, {})) { check(false, "kvm: KVM_SET_GUEST_DEBUG single-step"); return; }
+  if (!hw->setGuestDebug(true, {})) {
+    check(false, "kvm: KVM_SET_GUEST_DEBUG single-step");
+    return;
+  }
   const uint64_t want[] = {0x7C02, 0x7C04, 0x7C06, 0x7C09, 0x7C0A, 0x7C0C, 0x7C0E, 0x7C10, 0x7C09, 0x7C0A};
   std::string got;
   bool ok = true;
   int steps = 0;
   for (uint64_t w : want) {
     Exit e;
-    do e = g->vcpu->run(1000); while (e.reason == ExitReason::None);  // a time slice may end first
+    do e = g->vcpu->run(1000);
+    while (e.reason == ExitReason::None);  // a time slice may end first
     CpuState s = stateOf(*g->vcpu);
     got += hex(s.gprs[GPR_RIP]) + " ";
     ok &= e.reason == ExitReason::Debug && e.u.debug.kind == DebugKind::Step && s.gprs[GPR_RIP] == w;
@@ -286,7 +303,8 @@ void testHardwareBreakpoint() {
   const uint64_t at = 0x7C00 + find(program("hello"), {0xBA, 0xF8, 0x03});  // mov dx, 0x3F8
   bool set = hw->setGuestDebug(false, {at});
   Exit e;
-  do e = g->vcpu->run(10000000); while (e.reason == ExitReason::None);
+  do e = g->vcpu->run(10000000);
+  while (e.reason == ExitReason::None);
   CpuState s = stateOf(*g->vcpu);
   check(set && e.reason == ExitReason::Debug && e.u.debug.kind == DebugKind::Breakpoint && e.u.debug.address == at &&
             s.gprs[GPR_RIP] == at && g->h.serial.empty() && g->h.e9 == "hello from the guest\n",
@@ -307,7 +325,8 @@ void testPause() {
     v->requestStop();
   });
   Exit e;
-  do e = v->run(1000000000); while (e.reason == ExitReason::None);
+  do e = v->run(1000000000);
+  while (e.reason == ExitReason::None);
   auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - asked).count();
   t.join();
   CpuState s = stateOf(*v);
@@ -367,7 +386,8 @@ void testHybridWatch() {
   CpuState s = stateOf(h);
   check(e.reason == ExitReason::Halted && hits == 6 && trail == "012345" && (s.gprs[GPR_RAX] & 0xFFFF) == 5 &&
             g->h.e9 == ".....",
-        "hybrid on " + gHw + ": write watchpoint through write-protected memory", std::to_string(hits) + " hits, values " + trail);
+        "hybrid on " + gHw + ": write watchpoint through write-protected memory",
+        std::to_string(hits) + " hits, values " + trail);
 }
 
 void testHybridBreakpoints(int count) {
@@ -398,10 +418,11 @@ void testHybridBreakpoints(int count) {
             hitsAt.size() == want && hidden,
         std::string("hybrid on " + gHw + ": ") + std::to_string(count) + " breakpoints" +
             (count <= h.hardware().hardwareBreakpointSlots() ? " (debug registers)"
-             : h.hardware().breakpointOpcode() == 0xCC ? " (INT3 patches)" : " (HLT patches)"),
+             : h.hardware().breakpointOpcode() == 0xCC       ? " (INT3 patches)"
+                                                             : " (HLT patches)"),
         std::to_string(hitsAt.size()) + " stops of " + std::to_string(want) + ", last exit " + e.reasonName() +
-            ", mode " + h.mode() +
-            ", software steps " + std::to_string(h.counters().softwareSteps) + ", output '" + g->h.e9 + "'");
+            ", mode " + h.mode() + ", software steps " + std::to_string(h.counters().softwareSteps) + ", output '" +
+            g->h.e9 + "'");
 }
 
 void testHybridStep() {
@@ -412,7 +433,8 @@ void testHybridStep() {
   const uint64_t pm = 0x7C00 + find(img, {0x66, 0xB8, 0x10, 0x00});  // mov ax, 0x10 in 32-bit code
   h.addBreakpoint(pm, false);
   Exit e;
-  do e = h.run(10000000); while (e.reason == ExitReason::None);
+  do e = h.run(10000000);
+  while (e.reason == ExitReason::None);
   h.setSingleStep(true);
   std::string trail;
   bool ok = e.reason == ExitReason::Debug;
@@ -472,7 +494,8 @@ void compareWithSoftware(const std::string& name, Backend hw = Backend::Kvm) {
       break;
     }
   }
-  check(same && diff.empty(), (hw == Backend::Kvm ? gHw : "hybrid on " + gHw) + " vs software: " + name, diff.empty() ? std::string(ek.reasonName()) : diff);
+  check(same && diff.empty(), (hw == Backend::Kvm ? gHw : "hybrid on " + gHw) + " vs software: " + name,
+        diff.empty() ? std::string(ek.reasonName()) : diff);
 }
 
 double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }

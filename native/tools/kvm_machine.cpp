@@ -10,11 +10,11 @@
 // far above what any of them needs, and hitting it is a failure that says so.
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,8 +167,9 @@ void compare(const std::string& path, const std::string& hw, const Run& s) {
   if (k.reason != StopReason::Pause && k.eip != s.eip) {
     diff += " eip " + std::to_string(k.eip) + "/" + std::to_string(s.eip) + " (" + k.message + ")";
   }
-  check(k.backend == hw && diff.empty(), "machine on " + hw + " vs software: " + name,
-        diff.empty() ? std::string(stopReasonName(k.reason)) + (k.message.empty() ? "" : " (" + k.message + ")") : diff);
+  check(
+      k.backend == hw && diff.empty(), "machine on " + hw + " vs software: " + name,
+      diff.empty() ? std::string(stopReasonName(k.reason)) + (k.message.empty() ? "" : " (" + k.message + ")") : diff);
 }
 
 // The debugger's path: breakpoints, steps and watchpoints through Machine and the hybrid's SoftwareVcpu API.
@@ -178,9 +179,15 @@ void debugOn(const std::string& path, const std::string& hw) {
   cfg.backend = hw;
   std::string error;
   auto m = Machine::create(cfg, error);
-  if (!m) { check(false, "machine on " + hw + ": debugging", error); return; }
+  if (!m) {
+    check(false, "machine on " + hw + ": debugging", error);
+    return;
+  }
   SoftwareVcpu* dbg = m->softwareVcpu();
-  if (!dbg) { check(false, "machine on " + hw + ": the hybrid serves the debug API"); return; }
+  if (!dbg) {
+    check(false, "machine on " + hw + ": the hybrid serves the debug API");
+    return;
+  }
   const int bp = dbg->addBreakpoint(0x7C00, false);
   StopRecord s;
   {
@@ -190,7 +197,8 @@ void debugOn(const std::string& path, const std::string& hw) {
   const bool atBoot = s.reason == StopReason::Breakpoint && s.linear == 0x7C00 && s.breakpointId == bp;
   StopRecord a = m->step();
   StopRecord b = m->step();
-  check(atBoot && a.reason == StopReason::Step && b.reason == StopReason::Step && a.linear > 0x7C00 && b.linear > a.linear,
+  check(atBoot && a.reason == StopReason::Step && b.reason == StopReason::Step && a.linear > 0x7C00 &&
+            b.linear > a.linear,
         "machine on " + hw + ": breakpoint at 0x7C00, then two single steps",
         std::string(stopReasonName(s.reason)) + " at " + std::to_string(s.linear) + ", steps to " +
             std::to_string(a.linear) + ", " + std::to_string(b.linear));
@@ -209,7 +217,10 @@ void watchBoth(const std::string& path, const std::string& hw) {
     cfg.backend = backends[k];
     std::string error;
     auto m = Machine::create(cfg, error);
-    if (!m) { check(false, "machine: watchpoint program", error); return; }
+    if (!m) {
+      check(false, "machine: watchpoint program", error);
+      return;
+    }
     SoftwareVcpu* dbg = m->softwareVcpu();
     const int wp = dbg ? dbg->addWatchpoint(0x5000, 2, ACCESS_WRITE, true) : -1;
     Stopper stopper(*m, kSafetyNet);
@@ -249,7 +260,8 @@ int main(int argc, char** argv) {
           // Known: through the whole Machine this outlasts the safety net on nvmm-over-KVM under load (each
           // stop re-protects pages, and every re-mapping is a KVM memslot change under TCG); the same watchpoint
           // path passes in kvm_driver ("hybrid on nvmm: write watchpoint").
-          std::printf("skip - machine on nvmm vs software: write watchpoint stops: too slow on the shim, see kvm_driver\n");
+          std::printf(
+              "skip - machine on nvmm vs software: write watchpoint stops: too slow on the shim, see kvm_driver\n");
           ++skipped;
           continue;
         }

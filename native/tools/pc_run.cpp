@@ -7,6 +7,7 @@
 // The image is given to the Machine by path (mapped when large), as the addon does for files.
 // Prints: serial and debugcon output (prefixed lines), the stop (reason, CS:EIP, instructions, exit code),
 // and with --screen the text screen.
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -14,7 +15,6 @@
 #include <iterator>
 #include <string>
 #include <thread>
-#include <chrono>
 
 #include "bootvisor/machine.h"
 #include "bootvisor/software_vcpu.h"
@@ -109,9 +109,11 @@ int main(int argc, char** argv) {
       snapNs += std::chrono::duration<double, std::nano>(t2 - t1).count();
       ++n;
     } while (s.reason == StopReason::InstructionLimit && m->instructionCount() - start < max);
-    std::printf("snapshots: %u, every %llu instructions (%.2f ms of guest time): %.1f us each, run %.1f us per slice, "
-                "%zu bytes held\n", n, static_cast<unsigned long long>(snapEvery), snapEvery * 1e-5, snapNs / n / 1000,
-                runNs / n / 1000, m->snapshotBytes());
+    std::printf(
+        "snapshots: %u, every %llu instructions (%.2f ms of guest time): %.1f us each, run %.1f us per slice, "
+        "%zu bytes held\n",
+        n, static_cast<unsigned long long>(snapEvery), snapEvery * 1e-5, snapNs / n / 1000, runNs / n / 1000,
+        m->snapshotBytes());
   } else if (snapTest) {
     // Run half, snapshot, run to the end; restore and run again: both ends must agree.
     s = m->run(RunLimits{max / 2});
@@ -127,8 +129,8 @@ int main(int argc, char** argv) {
     p.serial = serialAtSnap;
     StopRecord b = m->run(RunLimits{max - max / 2});
     ScreenText tb = m->screenText();
-    bool same = a.reason == b.reason && a.eip == b.eip && a.instructions == b.instructions &&
-                serialA == p.serial && ta.lines == tb.lines;
+    bool same = a.reason == b.reason && a.eip == b.eip && a.instructions == b.instructions && serialA == p.serial &&
+                ta.lines == tb.lines;
     std::printf("snapshot: %s (%zu bytes held)\n", same ? "replay identical" : "replay DIFFERS", m->snapshotBytes());
     s = b;
   } else {

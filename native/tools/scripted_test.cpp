@@ -49,12 +49,18 @@ std::string hex(uint64_t v) {
 
 struct Console : ExitHandler {
   std::string e9;
-  IoAction portIn(uint16_t, unsigned, uint32_t& v, uint64_t) override { v = 0xFF; return IoAction::Continue; }
+  IoAction portIn(uint16_t, unsigned, uint32_t& v, uint64_t) override {
+    v = 0xFF;
+    return IoAction::Continue;
+  }
   IoAction portOut(uint16_t port, unsigned, uint32_t v, uint64_t) override {
     if (port == 0xE9) e9 += char(v);
     return IoAction::Continue;
   }
-  IoAction mmioRead(uint64_t, unsigned, uint64_t& v, uint64_t) override { v = ~0ull; return IoAction::Continue; }
+  IoAction mmioRead(uint64_t, unsigned, uint64_t& v, uint64_t) override {
+    v = ~0ull;
+    return IoAction::Continue;
+  }
   IoAction mmioWrite(uint64_t, unsigned, uint64_t, uint64_t) override { return IoAction::Continue; }
 };
 
@@ -70,7 +76,8 @@ std::unique_ptr<SoftwareVcpu> makeSoftware(GuestMemory& mem, ExitHandler& h) {
 #if defined(BV_WITH_SOFTWARE)
   return createSoftwareVcpu(mem, h);
 #else
-  (void)mem; (void)h;
+  (void)mem;
+  (void)h;
   return nullptr;
 #endif
 }
@@ -95,7 +102,8 @@ struct Rig {
     auto s = std::make_unique<ScriptedVcpu>(mem, io, p);
     hw = s.get();
     GuestMemory* m = &mem;
-    v = std::make_unique<HybridVcpu>(std::move(s), [m](ExitHandler& h) { return makeSoftware(*m, h); }, mem, io);
+    v = std::make_unique<HybridVcpu>(
+        std::move(s), [m](ExitHandler& h) { return makeSoftware(*m, h); }, mem, io);
     mem.write(at, code.data(), code.size());
     v->setState(bootState(0x80));
   }
@@ -108,8 +116,8 @@ struct Rig {
 
 // 7C00 mov al,'A' / 7C02 out 0E9h,al / 7C04 inc ax / 7C05 mov [2000h],al / 7C08 mov al,[7C02h] /
 // 7C0B out 0E9h,al / 7C0D hlt. The guest reads its own OUT opcode (0xE6) back and prints it.
-const std::vector<uint8_t> kProgramA = {0xB0, 'A', 0xE6, 0xE9, 0x40, 0xA2, 0x00, 0x20,
-                                        0xA0, 0x02, 0x7C, 0xE6, 0xE9, 0xF4};
+const std::vector<uint8_t> kProgramA = {0xB0, 'A',  0xE6, 0xE9, 0x40, 0xA2, 0x00,
+                                        0x20, 0xA0, 0x02, 0x7C, 0xE6, 0xE9, 0xF4};
 
 // ---- state conversion and exit translation (KVM structures exist on Linux only)
 
@@ -148,13 +156,35 @@ CpuState randomState(std::mt19937_64& r) {
 
 bool sameState(const CpuState& a, const CpuState& b, std::string& why) {
   for (int i = 0; i < SEG_COUNT; ++i) {
-    if (std::memcmp(&a.segs[i], &b.segs[i], sizeof(SegState)) != 0) { why = "segment " + std::to_string(i); return false; }
+    if (std::memcmp(&a.segs[i], &b.segs[i], sizeof(SegState)) != 0) {
+      why = "segment " + std::to_string(i);
+      return false;
+    }
   }
-  for (int i = 0; i < GPR_COUNT; ++i) if (a.gprs[i] != b.gprs[i]) { why = "gpr " + std::to_string(i); return false; }
-  for (int i = 0; i < CR_COUNT; ++i) if (a.crs[i] != b.crs[i]) { why = "cr " + std::to_string(i); return false; }
-  for (int i = 0; i < DR_COUNT; ++i) if (a.drs[i] != b.drs[i]) { why = "dr " + std::to_string(i); return false; }
-  for (int i = 0; i < MSR_COUNT; ++i) if (a.msrs[i] != b.msrs[i]) { why = "msr " + std::to_string(i); return false; }
-  if (a.intr.int_shadow != b.intr.int_shadow) { why = "interrupt shadow"; return false; }
+  for (int i = 0; i < GPR_COUNT; ++i)
+    if (a.gprs[i] != b.gprs[i]) {
+      why = "gpr " + std::to_string(i);
+      return false;
+    }
+  for (int i = 0; i < CR_COUNT; ++i)
+    if (a.crs[i] != b.crs[i]) {
+      why = "cr " + std::to_string(i);
+      return false;
+    }
+  for (int i = 0; i < DR_COUNT; ++i)
+    if (a.drs[i] != b.drs[i]) {
+      why = "dr " + std::to_string(i);
+      return false;
+    }
+  for (int i = 0; i < MSR_COUNT; ++i)
+    if (a.msrs[i] != b.msrs[i]) {
+      why = "msr " + std::to_string(i);
+      return false;
+    }
+  if (a.intr.int_shadow != b.intr.int_shadow) {
+    why = "interrupt shadow";
+    return false;
+  }
   return true;
 }
 
@@ -175,25 +205,56 @@ void testKvmRoundTrip() {
 
   // The other way: what KVM reports for a real-mode and a long-mode guest survives a trip through CpuState.
   KvmRegisterSet k;
-  k.regs.rax = 0x1122334455667788; k.regs.rbx = 2; k.regs.rcx = 3; k.regs.rdx = 4; k.regs.rsi = 5;
-  k.regs.rdi = 6; k.regs.rsp = 7; k.regs.rbp = 8; k.regs.r8 = 9; k.regs.r15 = 16; k.regs.rip = 0xFFF0;
+  k.regs.rax = 0x1122334455667788;
+  k.regs.rbx = 2;
+  k.regs.rcx = 3;
+  k.regs.rdx = 4;
+  k.regs.rsi = 5;
+  k.regs.rdi = 6;
+  k.regs.rsp = 7;
+  k.regs.rbp = 8;
+  k.regs.r8 = 9;
+  k.regs.r15 = 16;
+  k.regs.rip = 0xFFF0;
   k.regs.rflags = 0x246;
   kvm_segment cs{};
-  cs.base = 0xFFFF0000; cs.limit = 0xFFFF; cs.selector = 0xF000; cs.type = 11; cs.present = 1; cs.s = 1;
+  cs.base = 0xFFFF0000;
+  cs.limit = 0xFFFF;
+  cs.selector = 0xF000;
+  cs.type = 11;
+  cs.present = 1;
+  cs.s = 1;
   k.sregs.cs = cs;
   kvm_segment data{};
-  data.limit = 0xFFFFFFFF; data.type = 3; data.present = 1; data.s = 1; data.db = 1; data.g = 1; data.selector = 0x10;
+  data.limit = 0xFFFFFFFF;
+  data.type = 3;
+  data.present = 1;
+  data.s = 1;
+  data.db = 1;
+  data.g = 1;
+  data.selector = 0x10;
   k.sregs.ds = k.sregs.es = k.sregs.ss = data;
   kvm_segment unusable{};
   unusable.unusable = 1;
   k.sregs.fs = k.sregs.gs = k.sregs.ldt = unusable;
   kvm_segment tr{};
-  tr.type = 11; tr.present = 1; tr.limit = 0x67; tr.base = 0x5000; tr.selector = 0x28;
+  tr.type = 11;
+  tr.present = 1;
+  tr.limit = 0x67;
+  tr.base = 0x5000;
+  tr.selector = 0x28;
   k.sregs.tr = tr;
-  k.sregs.gdt.base = 0x1000; k.sregs.gdt.limit = 0x37;
-  k.sregs.idt.base = 0x2000; k.sregs.idt.limit = 0x7FF;
-  k.sregs.cr0 = 0x80000011; k.sregs.cr3 = 0x9000; k.sregs.cr4 = 0x20; k.sregs.efer = 0x500;
-  k.debugregs.db[0] = 0x7C00; k.debugregs.dr6 = 0xFFFF0FF0; k.debugregs.dr7 = 0x401;
+  k.sregs.gdt.base = 0x1000;
+  k.sregs.gdt.limit = 0x37;
+  k.sregs.idt.base = 0x2000;
+  k.sregs.idt.limit = 0x7FF;
+  k.sregs.cr0 = 0x80000011;
+  k.sregs.cr3 = 0x9000;
+  k.sregs.cr4 = 0x20;
+  k.sregs.efer = 0x500;
+  k.debugregs.db[0] = 0x7C00;
+  k.debugregs.dr6 = 0xFFFF0FF0;
+  k.debugregs.dr7 = 0x401;
   k.events.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
   prepareKvmMsrs(k.msrs);
   for (int i = 0; i < kKvmMsrCount; ++i) k.msrs.entries[i].data = 0x100 + i;
@@ -260,7 +321,11 @@ void testKvmExits() {
   kvm_run& r = f.run();
 
   r.exit_reason = KVM_EXIT_IO;
-  r.io.direction = KVM_EXIT_IO_OUT; r.io.size = 2; r.io.port = 0x3F8; r.io.count = 3; r.io.data_offset = 4096;
+  r.io.direction = KVM_EXIT_IO_OUT;
+  r.io.size = 2;
+  r.io.port = 0x3F8;
+  r.io.count = 3;
+  r.io.data_offset = 4096;
   const uint16_t words[3] = {0x11, 0x22, 0x33};
   std::memcpy(f.bytes + 4096, words, 6);
   KvmExitOutcome o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0x7C00);
@@ -269,50 +334,70 @@ void testKvmExits() {
 
   h.log.clear();
   h.action = IoAction::Yield;
-  r.io.direction = KVM_EXIT_IO_IN; r.io.size = 1; r.io.port = 0x60; r.io.count = 1;
+  r.io.direction = KVM_EXIT_IO_IN;
+  r.io.size = 1;
+  r.io.port = 0x60;
+  r.io.count = 1;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0x7C00);
   check(o.returnToCaller && o.exit.reason == ExitReason::Io && o.exit.u.io.in && f.bytes[4096] == 0x60,
         "kvm exits: IN fills the data area; Yield returns an Io exit after completion");
   h.action = IoAction::Continue;
 
-  r.io.data_offset = 8190; r.io.count = 4;
+  r.io.data_offset = 8190;
+  r.io.count = 4;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0x7C00);
-  check(o.exit.reason == ExitReason::Invalid && !o.error.empty(), "kvm exits: an IO data area outside kvm_run is refused",
-        o.error);
+  check(o.exit.reason == ExitReason::Invalid && !o.error.empty(),
+        "kvm exits: an IO data area outside kvm_run is refused", o.error);
 
   r.exit_reason = KVM_EXIT_MMIO;
-  r.mmio.phys_addr = 0xF1234; r.mmio.len = 1; r.mmio.is_write = 1; r.mmio.data[0] = 0x55;
+  r.mmio.phys_addr = 0xF1234;
+  r.mmio.len = 1;
+  r.mmio.is_write = 1;
+  r.mmio.data[0] = 0x55;
   const uint8_t romBefore = mem.read8(0xF1234);
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   check(!o.returnToCaller && mem.read8(0xF1234) == romBefore, "kvm exits: a write to the BIOS ROM is dropped");
 
-  r.mmio.phys_addr = 0x2010; r.mmio.len = 2; r.mmio.data[0] = 0x34; r.mmio.data[1] = 0x12;
+  r.mmio.phys_addr = 0x2010;
+  r.mmio.len = 2;
+  r.mmio.data[0] = 0x34;
+  r.mmio.data[1] = 0x12;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   check(o.returnToCaller && o.exit.reason == ExitReason::Memory && o.exit.u.mem.gpa == 0x2010 &&
             mem.read16(0x2010) == 0x1234 && (mem.pageFlag(0x2010) & PAGE_DIRTY_SNAPSHOT),
         "kvm exits: a write to a watched page lands in RAM (marked dirty) and is reported");
 
-  r.mmio.phys_addr = 0xFEE00000; r.mmio.len = 4; r.mmio.is_write = 0;
+  r.mmio.phys_addr = 0xFEE00000;
+  r.mmio.len = 4;
+  r.mmio.is_write = 0;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   check(!o.returnToCaller && r.mmio.data[0] == 0xAB && h.log.back() == "mmio read 0xfee00000",
         "kvm exits: MMIO beyond RAM goes to the handler");
 
   // Device memory (the VGA's planes): inside RAM's range, but every access belongs to the handler.
   mem.setDevice(0xA0000, 0x10000, true);
-  r.mmio.phys_addr = 0xA0010; r.mmio.len = 1; r.mmio.is_write = 1; r.mmio.data[0] = 0x5A;
+  r.mmio.phys_addr = 0xA0010;
+  r.mmio.len = 1;
+  r.mmio.is_write = 1;
+  r.mmio.data[0] = 0x5A;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   const bool devWrite = !o.returnToCaller && h.log.back() == "mmio write 0xa0010=0x5a" && mem.read8(0xA0010) == 0;
-  r.mmio.is_write = 0; r.mmio.data[0] = 0;
+  r.mmio.is_write = 0;
+  r.mmio.data[0] = 0;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   check(devWrite && !o.returnToCaller && r.mmio.data[0] == 0xAB && h.log.back() == "mmio read 0xa0010",
         "kvm exits: reads and writes of device pages go to the handler, not to RAM", h.log.back());
   mem.setDevice(0xA0000, 0x10000, false);
 
   r.exit_reason = KVM_EXIT_DEBUG;
-  r.debug.arch.exception = 3; r.debug.arch.pc = 0x7C12; r.debug.arch.dr6 = 0;
+  r.debug.arch.exception = 3;
+  r.debug.arch.pc = 0x7C12;
+  r.debug.arch.dr6 = 0;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
-  bool bp = o.exit.reason == ExitReason::Debug && o.exit.u.debug.kind == DebugKind::Breakpoint && o.exit.u.debug.address == 0x7C12;
-  r.debug.arch.exception = 1; r.debug.arch.dr6 = 0xFFFF4FF0;
+  bool bp = o.exit.reason == ExitReason::Debug && o.exit.u.debug.kind == DebugKind::Breakpoint &&
+            o.exit.u.debug.address == 0x7C12;
+  r.debug.arch.exception = 1;
+  r.debug.arch.dr6 = 0xFFFF4FF0;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
   bool step = o.exit.u.debug.kind == DebugKind::Step;
   r.debug.arch.dr6 = 0xFFFF0FF2;
@@ -329,7 +414,8 @@ void testKvmExits() {
   r.exit_reason = KVM_EXIT_FAIL_ENTRY;
   r.fail_entry.hardware_entry_failure_reason = 0x21;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
-  bool fe = o.exit.reason == ExitReason::Invalid && o.exit.u.invalid.hwcode == 0x21 && o.error.find("0x21") != std::string::npos;
+  bool fe = o.exit.reason == ExitReason::Invalid && o.exit.u.invalid.hwcode == 0x21 &&
+            o.error.find("0x21") != std::string::npos;
   r.exit_reason = KVM_EXIT_INTERNAL_ERROR;
   r.internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
   o = translateKvmExit(r, sizeof f.bytes, mem, allowed, h, 0);
@@ -383,7 +469,9 @@ void testHybridBreakpoint(ScriptedProfile p, int count) {
   }
   std::string trail;
   for (uint64_t h : hits) trail += hex(h) + " ";
-  const std::string how = count <= p.debugRegisters ? "debug registers" : p.breakpointOpcode == 0xCC ? "INT3 patches" : "HLT patches";
+  const std::string how = count <= p.debugRegisters    ? "debug registers"
+                          : p.breakpointOpcode == 0xCC ? "INT3 patches"
+                                                       : "HLT patches";
   const bool guestSawOriginal = g.io.e9 == std::string("B") + char(0xE6) || g.io.e9 == std::string("A") + char(0xE6);
   check(e.reason == ExitReason::Halted && hits == bps && hidden && g.io.e9.size() == 2 && g.io.e9[0] == 'A' &&
             (guestSawOriginal || p.breakpointOpcode == 0xCC) && g.mem.read8(0x2000) == 'B',
@@ -443,8 +531,8 @@ void testHybridStep(ScriptedProfile p) {
   }
   g.v->setSingleStep(false);
   Exit e = g.v->run(1000);
-  check(ok && e.reason == ExitReason::Halted && g.io.e9 == std::string("A") + char(0xE6) &&
-            g.hw->executed == 1 && g.v->counters().softwareSteps == 6,
+  check(ok && e.reason == ExitReason::Halted && g.io.e9 == std::string("A") + char(0xE6) && g.hw->executed == 1 &&
+            g.v->counters().softwareSteps == 6,
         std::string(p.name) + ": single-steps run on the software vCPU, then the hardware takes the state back",
         trail + "hardware ran " + std::to_string(g.hw->executed));
 }
@@ -481,8 +569,9 @@ void testHybridTripleFault(ScriptedProfile p, bool hardwareGivesUp) {
   const ShutdownReport& r = g.v->lastShutdown();
   const auto chain = g.v->faultChain();
   check(e.reason == ExitReason::Shutdown && r.reproduced && g.io.e9 == "T" && !chain.empty(),
-        std::string(p.name) + (hardwareGivesUp ? ": hardware that gives up hands over to the software vCPU"
-                                               : ": a triple fault is re-run from the checkpoint on the software vCPU") +
+        std::string(p.name) +
+            (hardwareGivesUp ? ": hardware that gives up hands over to the software vCPU"
+                             : ": a triple fault is re-run from the checkpoint on the software vCPU") +
             ", output not repeated",
         r.text + "; chain of " + std::to_string(chain.size()));
 }
@@ -516,7 +605,8 @@ void testHybridPause() {
     v->requestStop();
   });
   Exit e;
-  do e = v->run(100000000000ull); while (e.reason == ExitReason::None);
+  do e = v->run(100000000000ull);
+  while (e.reason == ExitReason::None);
   t.join();
   check(e.reason == ExitReason::Stopped, "hybrid: a pause from another thread stops the hardware vCPU", e.reasonName());
 }
@@ -558,7 +648,8 @@ void testHybridSystemBreaks() {
   g.v->setSystemBreaks(0);
   e = g.v->run(1000);
   check(e.reason == ExitReason::Halted && g.hw->executed > 0 && g.io.e9.size() == 1,
-        "hybrid: disarmed, the guest goes back to the hardware vCPU", std::string(e.reasonName()) + ", mode " + g.v->mode());
+        "hybrid: disarmed, the guest goes back to the hardware vCPU",
+        std::string(e.reasonName()) + ", mode " + g.v->mode());
 }
 
 }  // namespace

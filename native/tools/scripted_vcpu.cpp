@@ -5,7 +5,10 @@
 namespace bv {
 
 ScriptedVcpu::ScriptedVcpu(GuestMemory& mem, ExitHandler& h, ScriptedProfile p)
-    : mem_(mem), h_(h), profile_(p), st_(bootState(0x80)),
+    : mem_(mem),
+      h_(h),
+      profile_(p),
+      st_(bootState(0x80)),
       pageAllowed_(mem.size() >> PAGE_SHIFT, ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC) {}
 
 bool ScriptedVcpu::setGuestDebug(bool singleStep, const std::vector<uint64_t>& bps) {
@@ -49,7 +52,10 @@ Exit ScriptedVcpu::run(uint64_t maxInstructions) {
     return e;
   };
   for (uint64_t n = 0; n < maxInstructions; ++n) {
-    if (stop_.exchange(false)) { e.reason = ExitReason::Stopped; return e; }
+    if (stop_.exchange(false)) {
+      e.reason = ExitReason::Stopped;
+      return e;
+    }
     uint64_t& rip = st_.gprs[GPR_RIP];
     const uint64_t lin = st_.segs[SEG_CS].base + rip;
     if (std::find(drs_.begin(), drs_.end(), lin) != drs_.end()) {  // a debug register fires before execution
@@ -72,7 +78,10 @@ Exit ScriptedVcpu::run(uint64_t maxInstructions) {
     ++executed;
     switch (op) {
       case 0x90: rip += 1; break;
-      case 0x40: ax = (ax & ~0xFFFFull) | uint16_t(ax + 1); rip += 1; break;
+      case 0x40:
+        ax = (ax & ~0xFFFFull) | uint16_t(ax + 1);
+        rip += 1;
+        break;
       case 0xEB: rip += 2 + int8_t(b1); break;
       case 0xF4:
         rip += 1;
@@ -126,7 +135,10 @@ Exit ScriptedVcpu::run(uint64_t maxInstructions) {
         rip += 3;
         break;
       }
-      case 0xB0: ax = (ax & ~0xFFull) | b1; rip += 2; break;  // mov al, imm8
+      case 0xB0:
+        ax = (ax & ~0xFFull) | b1;
+        rip += 2;
+        break;    // mov al, imm8
       case 0xF1:  // stands for a fault only the hardware sees (the software vCPU runs ICEBP through the IVT)
         e.reason = ExitReason::Shutdown;
         return e;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "bootvisor/memory.h"
 #include "backends/backend.h"
+#include "bootvisor/memory.h"
 
 namespace bv {
 
@@ -46,9 +46,9 @@ class ScriptedVcpu final : public HardwareVcpu {
 
   // What the tests look at.
   std::vector<uint8_t> injected;
-  uint64_t executed = 0;           // instructions run "in hardware"
-  uint64_t patchedBytesSeen = 0;   // reads of guest memory (by the guest) that saw a breakpoint opcode
-  bool failOnUnknown = false;      // an unknown opcode: Invalid (KVM giving up) instead of Shutdown
+  uint64_t executed = 0;          // instructions run "in hardware"
+  uint64_t patchedBytesSeen = 0;  // reads of guest memory (by the guest) that saw a breakpoint opcode
+  bool failOnUnknown = false;     // an unknown opcode: Invalid (KVM giving up) instead of Shutdown
 
  private:
   uint8_t allowed(uint64_t gpa) const;

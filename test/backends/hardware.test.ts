@@ -11,7 +11,7 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 interface Check {
   status: 'ok' | 'not ok' | 'skip';
-  text: string;  // "<group>: <what>[: <detail>]"
+  text: string; // "<group>: <what>[: <detail>]"
 }
 
 function parseChecks(stdout: string): Check[] {
@@ -38,7 +38,8 @@ describe('hardware backends without a hypervisor (native/tools/scripted_test.cpp
     const run = spawnSync(bin, [], { cwd: repoRoot, encoding: 'utf8', timeout: 120000 });
     checks = parseChecks(run.stdout ?? '');
     summary = /scripted_test: .*/.exec(run.stdout ?? '')?.[0] ?? '';
-    if (!summary) failure = `scripted_test did not finish (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`;
+    if (!summary)
+      failure = `scripted_test did not finish (status ${run.status}, signal ${run.signal}):\n${run.stdout}\n${run.stderr}`;
   });
 
   it('builds and runs to the end', function () {
@@ -51,10 +52,20 @@ describe('hardware backends without a hypervisor (native/tools/scripted_test.cpp
   const hybridLeftOut = /^hybrid: built without/;
   const groups: [string, RegExp, number, RegExp][] = [
     ['KVM state conversion round trips', /^kvm state:/, 3, kvmLeftOut],
-    ['KVM exit translation (IO, string IO, MMIO, ROM, watched pages, debug, window, errors)', /^kvm exits:/, 9, kvmLeftOut],
+    [
+      'KVM exit translation (IO, string IO, MMIO, ROM, watched pages, debug, window, errors)',
+      /^kvm exits:/,
+      9,
+      kvmLeftOut,
+    ],
     ['breakpoint patching hides the patched bytes', /^patches:/, 1, /^$/],
     ['the hybrid on a KVM-like backend (debug registers, INT3, completed writes)', /^scripted-kvm:/, 8, hybridLeftOut],
-    ['the hybrid on an NVMM-like backend (HLT patches, execute-only pages, software-completed writes)', /^scripted-nvmm:/, 8, hybridLeftOut],
+    [
+      'the hybrid on an NVMM-like backend (HLT patches, execute-only pages, software-completed writes)',
+      /^scripted-nvmm:/,
+      8,
+      hybridLeftOut,
+    ],
     ['the hybrid: pause, interrupts, software fallback', /^hybrid: /, 3, hybridLeftOut],
   ];
   for (const [title, re, min, leftOut] of groups) {
@@ -67,7 +78,10 @@ describe('hardware backends without a hypervisor (native/tools/scripted_test.cpp
       }
       const mine = checks.filter((c) => re.test(c.text) && c.status !== 'skip');
       const bad = mine.filter((c) => c.status === 'not ok');
-      assert.deepStrictEqual(bad.map((c) => c.text), []);
+      assert.deepStrictEqual(
+        bad.map((c) => c.text),
+        [],
+      );
       assert.ok(mine.length >= min, `expected at least ${min} checks, ran ${mine.length}`);
     });
   }
@@ -76,11 +90,24 @@ describe('hardware backends without a hypervisor (native/tools/scripted_test.cpp
 describe('NVMM backend (native/src/backends/nvmm_*.cpp)', function () {
   this.timeout(120000);
   it('compiles against the stand-in <nvmm.h> (syntax only; the real header lives on NetBSD)', function () {
-    const files = ['nvmm_state.cpp', 'nvmm_vcpu.cpp', 'select.cpp'].map((f) => path.join('native', 'src', 'backends', f));
+    const files = ['nvmm_state.cpp', 'nvmm_vcpu.cpp', 'select.cpp'].map((f) =>
+      path.join('native', 'src', 'backends', f),
+    );
     const r = spawnSync(
       'g++',
-      ['-std=c++17', '-fsyntax-only', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-DBV_HAVE_NVMM=1',
-        '-Inative/tools/nvmm-stub', '-Inative/include', '-Inative/src', ...files],
+      [
+        '-std=c++17',
+        '-fsyntax-only',
+        '-Wall',
+        '-Wextra',
+        '-Wno-unused-parameter',
+        '-Werror',
+        '-DBV_HAVE_NVMM=1',
+        '-Inative/tools/nvmm-stub',
+        '-Inative/include',
+        '-Inative/src',
+        ...files,
+      ],
       { cwd: repoRoot, encoding: 'utf8' },
     );
     assert.strictEqual(r.status, 0, r.stderr);
@@ -88,12 +115,25 @@ describe('NVMM backend (native/src/backends/nvmm_*.cpp)', function () {
   it('has its test-only libnvmm over KVM (native/tools/nvmm-kvm) compiling against the same header', function () {
     if (process.platform !== 'linux') this.skip();
     const dir = path.join('native', 'tools', 'nvmm-kvm');
-    const files = fs.readdirSync(path.join(repoRoot, dir)).filter((f) => f.endsWith('.cpp')).map((f) => path.join(dir, f));
+    const files = fs
+      .readdirSync(path.join(repoRoot, dir))
+      .filter((f) => f.endsWith('.cpp'))
+      .map((f) => path.join(dir, f));
     assert.ok(files.length >= 3, files.join(' '));
     const r = spawnSync(
       'g++',
-      ['-std=c++17', '-fsyntax-only', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-Inative/tools/nvmm-stub',
-        '-Inative/include', '-Inative/src', ...files],
+      [
+        '-std=c++17',
+        '-fsyntax-only',
+        '-Wall',
+        '-Wextra',
+        '-Wno-unused-parameter',
+        '-Werror',
+        '-Inative/tools/nvmm-stub',
+        '-Inative/include',
+        '-Inative/src',
+        ...files,
+      ],
       { cwd: repoRoot, encoding: 'utf8' },
     );
     assert.strictEqual(r.status, 0, r.stderr);
@@ -131,7 +171,10 @@ describe('backend choice through the facade (native/src/backends/select.cpp)', f
   it('an explicitly requested backend that cannot be used is an error saying why, never a fallback', function () {
     const hasNvmm = ['/usr/include/nvmm.h', '/usr/pkg/include/nvmm.h'].some((f) => fs.existsSync(f));
     if (hasNvmm) this.skip();
-    assert.throws(() => createMachine({ image, backend: 'nvmm' }), /nvmm backend was asked for but cannot be used: nvmm: not built in/);
+    assert.throws(
+      () => createMachine({ image, backend: 'nvmm' }),
+      /nvmm backend was asked for but cannot be used: nvmm: not built in/,
+    );
   });
 
   it('kvm, where /dev/kvm is missing or closed, explains what to do', function () {
@@ -151,6 +194,9 @@ describe('backend choice through the facade (native/src/backends/select.cpp)', f
       }
       return;
     }
-    assert.throws(() => createMachine({ image, backend: 'kvm' }), /kvm backend was asked for but cannot be used: kvm: (no \/dev\/kvm|no permission)/);
+    assert.throws(
+      () => createMachine({ image, backend: 'kvm' }),
+      /kvm backend was asked for but cannot be used: kvm: (no \/dev\/kvm|no permission)/,
+    );
   });
 });

@@ -36,18 +36,61 @@ describe('cli arguments', () => {
 
   it('parses every option, in both --opt value and --opt=value forms', () => {
     const o = options(
-      'boot.asm', '--backend', 'kvm', '--memory=64', '--serial', '-', '--debugcon', 'dbg.txt', '--timeout', '2.5',
-      '--max-instructions', '0x1000', '--keys', 'ab\\n', '--expect-serial', 'Hello.*!', '--expect-screen=OK',
-      '--screen', 's.txt', '--screenshot', 's.png', '--report', 'r.json', '--boot-drive', 'hdd',
-      '--no-signature-check', '--clock', 'real', '--stop-on-unhandled-port', '--quiet', '--guest-exit', 'verbatim',
+      'boot.asm',
+      '--backend',
+      'kvm',
+      '--memory=64',
+      '--serial',
+      '-',
+      '--debugcon',
+      'dbg.txt',
+      '--timeout',
+      '2.5',
+      '--max-instructions',
+      '0x1000',
+      '--keys',
+      'ab\\n',
+      '--expect-serial',
+      'Hello.*!',
+      '--expect-screen=OK',
+      '--screen',
+      's.txt',
+      '--screenshot',
+      's.png',
+      '--report',
+      'r.json',
+      '--boot-drive',
+      'hdd',
+      '--no-signature-check',
+      '--clock',
+      'real',
+      '--stop-on-unhandled-port',
+      '--quiet',
+      '--guest-exit',
+      'verbatim',
     );
     assert.deepStrictEqual(
       { ...o, expectSerial: String(o.expectSerial), expectScreen: String(o.expectScreen) },
       {
-        input: 'boot.asm', backend: 'kvm', memoryMiB: 64, serial: '-', debugcon: 'dbg.txt', timeout: 2.5,
-        maxInstructions: 4096, keys: 'ab\n', expectSerial: '/Hello.*!/m', expectScreen: '/OK/m', screen: 's.txt',
-        screenshot: 's.png', report: 'r.json', bootDrive: 0x80, requireSignature: false, clock: 'real',
-        stopOnUnhandledPort: true, quiet: true, guestExit: 'verbatim',
+        input: 'boot.asm',
+        backend: 'kvm',
+        memoryMiB: 64,
+        serial: '-',
+        debugcon: 'dbg.txt',
+        timeout: 2.5,
+        maxInstructions: 4096,
+        keys: 'ab\n',
+        expectSerial: '/Hello.*!/m',
+        expectScreen: '/OK/m',
+        screen: 's.txt',
+        screenshot: 's.png',
+        report: 'r.json',
+        bootDrive: 0x80,
+        requireSignature: false,
+        clock: 'real',
+        stopOnUnhandledPort: true,
+        quiet: true,
+        guestExit: 'verbatim',
       },
     );
   });
@@ -62,7 +105,10 @@ describe('cli arguments', () => {
     assert.strictEqual(options('a.img', '--boot-drive', '0x80').bootDrive, 0x80);
     assert.strictEqual(options('a.img', '--boot-drive', '128').bootDrive, 128);
     // Only the drives the machine boots from (common/limits.ts BOOT_DRIVES): a usage error, not a bad image.
-    refused(['run', 'a.img', '--boot-drive', '0xff'], /--boot-drive "0xff": Bootvisor boots from 0x00 \(floppy\) or 0x80 \(hard disk\)/);
+    refused(
+      ['run', 'a.img', '--boot-drive', '0xff'],
+      /--boot-drive "0xff": Bootvisor boots from 0x00 \(floppy\) or 0x80 \(hard disk\)/,
+    );
   });
 
   it('decodes --keys escapes', () => {
@@ -90,14 +136,23 @@ describe('cli arguments', () => {
     refused(['run', 'a.img', '--memory', 'lots'], /--memory "lots"/);
     refused(['run', 'a.img', '--timeout', '-1'], /--timeout "-1": expected seconds/);
     refused(['run', 'a.img', '--max-instructions', '0'], /--max-instructions "0"/);
-    refused(['run', 'a.img', '--expect-serial', '(unclosed'], /--expect-serial "\(unclosed" is not a valid regular expression/);
+    refused(
+      ['run', 'a.img', '--expect-serial', '(unclosed'],
+      /--expect-serial "\(unclosed" is not a valid regular expression/,
+    );
     refused(['run', 'a.img', '--expect-screen', '[z-a]'], /--expect-screen .* is not a valid regular expression/);
     refused(['run', 'a.img', '--keys', 'a\\q'], /unknown escape \\q/);
     refused(['run', 'a.img', '--keys', '\\x4'], /\\x needs two hex digits/);
     refused(['run', 'a.img', '--boot-drive', 'tape'], /--boot-drive "tape"/);
     refused(['run', 'a.img', '--boot-drive', '256'], /--boot-drive "256"/);
-    assert.strictEqual((parseArgs(['run', 'a.img', '--clock', 'virtual']) as { options: { clock: string } }).options.clock, 'fast');
-    assert.strictEqual((parseArgs(['run', 'a.img', '--clock', 'paced']) as { options: { clock: string } }).options.clock, 'paced');
+    assert.strictEqual(
+      (parseArgs(['run', 'a.img', '--clock', 'virtual']) as { options: { clock: string } }).options.clock,
+      'fast',
+    );
+    assert.strictEqual(
+      (parseArgs(['run', 'a.img', '--clock', 'paced']) as { options: { clock: string } }).options.clock,
+      'paced',
+    );
     refused(['run', 'a.img', '--clock', 'slow'], /--clock "slow": expected fast, paced or real/);
     refused(['run', 'a.img', '--serial', '-', '--screen', '-'], /only one stream can go to standard output/);
     refused(['run', 'a.img', '--screenshot', '-'], /--screenshot needs a file name/);

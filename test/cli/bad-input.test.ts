@@ -29,7 +29,10 @@ describe('cli bad input', function () {
     const f = image('short.img', new Uint8Array(100));
     const r = runCli(['run', f]);
     assert.strictEqual(r.status, ExitStatus.badImage);
-    assert.match(r.stderr, /short\.img is 100 bytes, not a whole number of 512-byte sectors\. End a boot sector with `times 510-\(\$-\$\$\) db 0` and `dw 0xaa55`/);
+    assert.match(
+      r.stderr,
+      /short\.img is 100 bytes, not a whole number of 512-byte sectors\. End a boot sector with `times 510-\(\$-\$\$\) db 0` and `dw 0xaa55`/,
+    );
   });
 
   it('refuses an image that is not whole sectors, saying the size to pad to', () => {

@@ -23,7 +23,10 @@ describe('bootvisor run: the boot drive, failed disk calls, hangs', function () 
       /^bootvisor: booting .*hello\.img as a hard disk \(DL=80h\): no partition table, BPB or floppy size, so the first hard disk, as qemu-system-i386 IMAGE boots it \(--boot-drive floppy to change\)$/,
     );
     const forced = runCli(['run', exampleImg('hello'), '--boot-drive', 'floppy']);
-    assert.match(forced.stderr.split('\n')[0], /^bootvisor: booting .*hello\.img as a floppy \(DL=00h\), as --boot-drive asked$/);
+    assert.match(
+      forced.stderr.split('\n')[0],
+      /^bootvisor: booting .*hello\.img as a floppy \(DL=00h\), as --boot-drive asked$/,
+    );
     assert.strictEqual(runCli(['run', exampleImg('hello'), '--quiet']).stderr, '', '--quiet says nothing');
   });
 
@@ -33,7 +36,10 @@ describe('bootvisor run: the boot drive, failed disk calls, hangs', function () 
     const r = runCli(['run', DISK_ERROR, '--report', report]);
     assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
     const lines = r.stderr.split('\n');
-    assert.match(lines[0], /^bootvisor: booting .*disk-error\.asm as a floppy \(DL=00h\): it is the size of a 1\.44 MB floppy \(--boot-drive hdd to change\)$/);
+    assert.match(
+      lines[0],
+      /^bootvisor: booting .*disk-error\.asm as a floppy \(DL=00h\): it is the size of a 1\.44 MB floppy \(--boot-drive hdd to change\)$/,
+    );
     const event = lines.find((l) => l.includes('disk-error:'));
     assert.ok(event, r.stderr);
     assert.match(
@@ -55,6 +61,9 @@ describe('bootvisor run: the boot drive, failed disk calls, hangs', function () 
     requireNasm();
     const r = runCli(['run', path.join(ROOT, 'test', 'pc', 'programs', 'masked-hlt.asm'), '--timeout', '60']);
     assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
-    assert.match(r.stderr, /^bootvisor: the guest halted at 0000:7C[0-9A-F]{2} \(.*masked-hlt\.asm:\d+: hlt\) after \d+ instructions: HLT with interrupts enabled, but the PIC lets no IRQ through \(masks FFh\/FFh, in service 00h\/00h\): the guest can never wake up$/m);
+    assert.match(
+      r.stderr,
+      /^bootvisor: the guest halted at 0000:7C[0-9A-F]{2} \(.*masked-hlt\.asm:\d+: hlt\) after \d+ instructions: HLT with interrupts enabled, but the PIC lets no IRQ through \(masks FFh\/FFh, in service 00h\/00h\): the guest can never wake up$/m,
+    );
   });
 });

@@ -11,7 +11,11 @@ import { buildKernel, buildTutorialImage, KERNEL_SOURCES, kernelDir } from '../k
 import { runCli } from './harness';
 
 const base = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
-const lineOf = (file: string, text: string): number => fs.readFileSync(`${KERNEL_SOURCES}/${file}`, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+const lineOf = (file: string, text: string): number =>
+  fs
+    .readFileSync(`${KERNEL_SOURCES}/${file}`, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text)) + 1;
 
 describe('ELF symbols and DWARF lines', function () {
   this.timeout(120000);
@@ -22,22 +26,35 @@ describe('ELF symbols and DWARF lines', function () {
   const builds: { name: string; sources: string[]; opt: string; cc?: 'gcc' | 'clang'; flags: string[] }[] = [
     { name: 'bare-O0-dwarf4', sources: ['bare.c'], opt: '-O0', flags: ['-gdwarf-4'] },
     { name: 'irq-O2-dwarf5', sources: ['irq.c', 'cpu.c', 'isr.asm'], opt: '-O2', flags: ['-gdwarf-5'] },
-    { name: 'paging-O1-clang', sources: ['paging.c', 'cpu.c', 'isr.asm'], opt: '-O1', cc: 'clang', flags: ['-gdwarf-4'] },
+    {
+      name: 'paging-O1-clang',
+      sources: ['paging.c', 'cpu.c', 'isr.asm'],
+      opt: '-O1',
+      cc: 'clang',
+      flags: ['-gdwarf-4'],
+    },
   ];
   for (const b of builds) {
     it(`${b.name}: every row's address is on the line addr2line says, and every function where nm says`, () => {
-      if (b.cc === 'clang' && spawnSync('clang', ['--version']).error) throw new Error('clang is not installed: scripts/install-test-deps.sh');
+      if (b.cc === 'clang' && spawnSync('clang', ['--version']).error)
+        throw new Error('clang is not installed: scripts/install-test-deps.sh');
       const elf = buildKernel(k.dir, b.name, b.sources, b.opt, { cc: b.cc, flags: b.flags });
       const info = new ElfDebugInfo(fs.readFileSync(elf));
       const files = info.lines.files().map(base);
       for (const src of [...b.sources, 'entry.asm', 'kernel.c']) assert.ok(files.includes(src), `${src} in ${files}`);
       const addresses = [...new Set(info.lines.rows.filter((r) => !r.endSequence).map((r) => r.address))];
       assert.ok(addresses.length > 100, `${addresses.length} addresses`);
-      const theirs = execFileSync('addr2line', ['-e', elf, ...addresses.map((a) => '0x' + a.toString(16))], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n');
+      const theirs = execFileSync('addr2line', ['-e', elf, ...addresses.map((a) => '0x' + a.toString(16))], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      })
+        .trim()
+        .split('\n');
       addresses.forEach((a, i) => {
         const row = info.lines.lineAt(a);
         const want = theirs[i].replace(/ \(discriminator \d+\)$/, '');
-        if (want.endsWith(':?') || want.endsWith(':0')) assert.strictEqual(row, undefined, `0x${a.toString(16)}: addr2line ${want}`);
+        if (want.endsWith(':?') || want.endsWith(':0'))
+          assert.strictEqual(row, undefined, `0x${a.toString(16)}: addr2line ${want}`);
         else assert.strictEqual(`${base(row!.file)}:${row!.line}`, base(want), `0x${a.toString(16)}`);
       });
       const nm = execFileSync('nm', [elf], { encoding: 'utf8' });
@@ -58,12 +75,15 @@ describe('ELF symbols and DWARF lines', function () {
     });
   }
 
-  it('bootvisor run names a multiboot kernel\'s triple fault by C line and function', () => {
+  it("bootvisor run names a multiboot kernel's triple fault by C line and function", () => {
     const elf = buildKernel(k.dir, 'crash', ['crash.c'], '-O0');
     const r = runCli(['run', elf, '--timeout', '60']);
     assert.strictEqual(r.status, 2, r.stderr);
     const line = lineOf('crash.c', 'return x / divisor;');
-    assert.match(r.stderr, new RegExp(`triple fault: the CPU shut down at 0008:[0-9A-F]{8} \\(.*crash\\.c:${line}: divide\\+0x[0-9a-f]+\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(`triple fault: the CPU shut down at 0008:[0-9A-F]{8} \\(.*crash\\.c:${line}: divide\\+0x[0-9a-f]+\\)`),
+    );
     assert.match(r.stderr, new RegExp(`#DE at 0008:[0-9A-F]{8} \\(.*crash\\.c:${line}: divide\\+0x[0-9a-f]+\\) \\[F7`));
   });
 

@@ -19,7 +19,10 @@ describe('examples', () => {
     it(`${name}.img is byte-identical to what nasm makes of ${name}.asm`, () => {
       requireNasm();
       const shipped = exampleImg(name);
-      assert.ok(fs.existsSync(shipped), `examples/${name}/${name}.img is missing: nasm -f bin -o ${name}.img ${name}.asm`);
+      assert.ok(
+        fs.existsSync(shipped),
+        `examples/${name}/${name}.img is missing: nasm -f bin -o ${name}.img ${name}.asm`,
+      );
       const a = assemble(exampleAsm(name));
       try {
         assert.ok(

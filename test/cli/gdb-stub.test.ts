@@ -20,7 +20,9 @@ interface Stubbed {
 
 /** Starts `bootvisor run ARGS --gdb 0` and resolves once it listens, with the port it chose. */
 function startStub(args: string[]): Promise<Stubbed> {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--gdb', '0', '--timeout', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', ...args, '--gdb', '0', '--timeout', '120'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   return new Promise((resolve, reject) => {
@@ -51,7 +53,23 @@ describe('bootvisor run --gdb: the real gdb attached', function () {
     const s = await startStub([elf, '--serial', path.join(k.dir, 'serial.txt')]);
     const out = await gdb(
       s.port,
-      ['info registers eip', 'break kmain', 'continue', 'print/x magic', 'print initialised', 'print/x mb->flags', 'next', 'next', 'step', 'bt 1', 'finish', 'stepi', 'x/i $pc', 'info registers cs', 'detach'],
+      [
+        'info registers eip',
+        'break kmain',
+        'continue',
+        'print/x magic',
+        'print initialised',
+        'print/x mb->flags',
+        'next',
+        'next',
+        'step',
+        'bt 1',
+        'finish',
+        'stepi',
+        'x/i $pc',
+        'info registers cs',
+        'detach',
+      ],
       elf,
     );
     assert.match(out, /eip\s+0x100010\s+0x100010 <_start>/, out);
@@ -61,7 +79,11 @@ describe('bootvisor run --gdb: the real gdb attached', function () {
     assert.match(out, /\$3 = 0x24d/);
     assert.match(out, /kputs\("Hello from a multiboot kernel\\n"\);/, 'next reached the kputs line');
     assert.match(out, /#0 {2}kputs \(s=0x[0-9a-f]+ "Hello from a multiboot kernel\\n"\) at .*kernel\.c/, out);
-    assert.match(out, /0x[0-9a-f]+ in kmain \(magic=732803074, mb=0x9018\) at .*bare\.c:23/, 'finish returned to kmain');
+    assert.match(
+      out,
+      /0x[0-9a-f]+ in kmain \(magic=732803074, mb=0x9018\) at .*bare\.c:23/,
+      'finish returned to kmain',
+    );
     assert.match(out, /=> 0x10[0-9a-f]{4} <kmain\+\d+>:/);
     assert.match(out, /cs\s+0x8\s+8/);
     assert.strictEqual(await s.exited, 33, s.stderr());

@@ -38,7 +38,10 @@ describe('unhandled exceptions and the exit profile (bootvisor run)', function (
     assert.strictEqual(r.stdout, 'before=01\n', 'stops at the ud2, never reaches the next line');
     const line = linesOf(asm, 'ud2')[0];
     assert.ok(r.stderr.includes(`exc-ud.asm:${line}: ud2`), r.stderr);
-    assert.match(r.stderr, /invalid opcode 0F 0B at 0000:7C[0-9A-F]{2}; vector 6 still points at the BIOS's default handler/);
+    assert.match(
+      r.stderr,
+      /invalid opcode 0F 0B at 0000:7C[0-9A-F]{2}; vector 6 still points at the BIOS's default handler/,
+    );
     const rep = JSON.parse(fs.readFileSync(report, 'utf8')) as ExitReport;
     const rec = rep.exits.find((e) => e.kind === 'invalid-opcode');
     assert.ok(rec, JSON.stringify(rep.exits));

@@ -15,7 +15,10 @@ export interface CliResult {
   stdoutBytes: Buffer;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     env: options.env ?? process.env,
     cwd: options.cwd ?? ROOT,
@@ -41,7 +44,12 @@ export function runCliAsync(args: string[], options: { cwd?: string } = {}): Pro
     child.on('error', reject);
     child.on('close', (status) => {
       const stdoutBytes = Buffer.concat(out);
-      resolve({ status: status ?? -1, stdout: stdoutBytes.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), stdoutBytes });
+      resolve({
+        status: status ?? -1,
+        stdout: stdoutBytes.toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        stdoutBytes,
+      });
     });
   });
 }
@@ -66,5 +74,6 @@ export const exampleImg = (name: string): string => path.join(EXAMPLES, name, `$
 /** nasm must be installed for these tests (npm test installs it); fail loudly rather than skip. */
 export function requireNasm(): void {
   const r = spawnSync('nasm', ['-v']);
-  if (r.error) throw new Error('nasm is not installed: run scripts/install-test-deps.sh (or sudo apt-get install nasm)');
+  if (r.error)
+    throw new Error('nasm is not installed: run scripts/install-test-deps.sh (or sudo apt-get install nasm)');
 }

@@ -53,8 +53,12 @@ describe('cli hostile input', function () {
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       // Signal once nasm is running: its output goes into the sandbox.
-      for (let i = 0; i < 400 && box.processes().filter((p) => /nasm/.test(p)).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(box.processes().some((p) => /nasm/.test(p)), 'nasm started');
+      for (let i = 0; i < 400 && box.processes().filter((p) => /nasm/.test(p)).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.ok(
+        box.processes().some((p) => /nasm/.test(p)),
+        'nasm started',
+      );
       child.kill(signal);
       const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
       if (signal === 'SIGINT') {
@@ -72,12 +76,21 @@ describe('cli hostile input', function () {
     const cases: [string, RegExp][] = [
       ['/dev/zero', /\/dev\/zero is a character device, not a regular file: a disk image must be a regular file\./],
       ['/dev/urandom', /\/dev\/urandom is a character device, not a regular file/],
-      [fifo('pipe.img'), /pipe\.img is a FIFO \(named pipe\), not a regular file: a disk image must be a regular file\./],
-      [fifo('pipe.asm'), /pipe\.asm is a FIFO \(named pipe\), not a regular file: a NASM source must be a regular file\./],
+      [
+        fifo('pipe.img'),
+        /pipe\.img is a FIFO \(named pipe\), not a regular file: a disk image must be a regular file\./,
+      ],
+      [
+        fifo('pipe.asm'),
+        /pipe\.asm is a FIFO \(named pipe\), not a regular file: a NASM source must be a regular file\./,
+      ],
       [work, /is a directory, not a regular file: a disk image must be a regular file\./],
     ];
     fs.mkdirSync(path.join(work, 'x.asm'));
-    cases.push([path.join(work, 'x.asm'), /x\.asm is a directory, not a regular file: a NASM source must be a regular file\./]);
+    cases.push([
+      path.join(work, 'x.asm'),
+      /x\.asm is a directory, not a regular file: a NASM source must be a regular file\./,
+    ]);
     for (const [input, message] of cases) {
       const r = run(['run', input, '--timeout', '30']);
       assert.strictEqual(r.status, ExitStatus.noInput, `${input}: ${r.stderr}`);
@@ -109,7 +122,10 @@ describe('cli hostile input', function () {
   it('a full disk behind --serial ends the run with 73 and a message, no stack trace', async () => {
     const r = run(['run', exampleImg('hello'), '--serial', '/dev/full', '--timeout', '30']);
     assert.strictEqual(r.status, ExitStatus.cantCreate, r.stderr);
-    assert.match(r.stderr, /--serial \/dev\/full: cannot write the guest's output \(ENOSPC[^)]*\); the run was stopped/);
+    assert.match(
+      r.stderr,
+      /--serial \/dev\/full: cannot write the guest's output \(ENOSPC[^)]*\); the run was stopped/,
+    );
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
     await clean();
   });
@@ -119,7 +135,10 @@ describe('cli hostile input', function () {
       const f = fifo(`out-${option.slice(2)}`);
       const r = run(['run', exampleImg('hello'), option, f, '--timeout', '30']);
       assert.strictEqual(r.status, ExitStatus.cantCreate, r.stderr);
-      assert.match(r.stderr, new RegExp(`${option} .*out-${option.slice(2)} is a FIFO \\(named pipe\\): name a regular file`));
+      assert.match(
+        r.stderr,
+        new RegExp(`${option} .*out-${option.slice(2)} is a FIFO \\(named pipe\\): name a regular file`),
+      );
     }
     await clean();
   });
@@ -129,7 +148,10 @@ describe('cli hostile input', function () {
     const report = path.join(work, 'report.json');
     const r = run(['run', exampleAsm('triple-fault'), '--report', report]);
     assert.strictEqual(r.status, ExitStatus.guestCrash, r.stderr);
-    const parsed = JSON.parse(fs.readFileSync(report, 'utf8')) as { stop: { source?: { line: number } }; listing?: string };
+    const parsed = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      stop: { source?: { line: number } };
+      listing?: string;
+    };
     assert.ok(parsed.stop.source && parsed.stop.source.line > 0);
     assert.strictEqual(parsed.listing, undefined);
     // An image with its .asm beside it: the sibling is assembled for source lines, and removed too.

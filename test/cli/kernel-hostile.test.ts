@@ -37,13 +37,19 @@ describe('hostile kernel files', function () {
       // Mostly the headers (ELF, program headers, multiboot header at 0x1000), sometimes anywhere.
       for (let n = 1 + Math.floor(r() * 8); n > 0; n--) {
         const region = r();
-        const at = region < 0.4 ? Math.floor(r() * 0x100) : region < 0.7 ? 0x1000 + Math.floor(r() * 48) : Math.floor(r() * b.length);
+        const at =
+          region < 0.4
+            ? Math.floor(r() * 0x100)
+            : region < 0.7
+              ? 0x1000 + Math.floor(r() * 48)
+              : Math.floor(r() * b.length);
         b[at] = Math.floor(r() * 256);
       }
       const cut = r() < 0.1 ? b.subarray(0, Math.floor(r() * b.length)) : b;
       try {
         const kernel = parseMultibootKernel(cut, `seed ${seed}`);
-        for (const s of kernel.segments) assert.ok(s.data.length <= s.memorySize && s.address + s.memorySize <= 2 ** 32, `seed ${seed}`);
+        for (const s of kernel.segments)
+          assert.ok(s.data.length <= s.memorySize && s.address + s.memorySize <= 2 ** 32, `seed ${seed}`);
       } catch (e) {
         assert.ok(e instanceof MultibootError, `seed ${seed}: ${(e as Error).stack}`);
         assert.ok((e as Error).message.length > 20, `seed ${seed}: a message`);

@@ -41,4 +41,5 @@ export function sandbox(): Sandbox {
 }
 
 /** A NASM source nasm cannot finish in any reasonable time (10^9 lines through nested %rep). */
-export const RUNAWAY_ASM = 'bits 16\norg 0x7c00\n%rep 1000\n%rep 1000000\nnop\n%endrep\n%endrep\ntimes 510-($-$$) db 0\ndw 0xaa55\n';
+export const RUNAWAY_ASM =
+  'bits 16\norg 0x7c00\n%rep 1000\n%rep 1000000\nnop\n%endrep\n%endrep\ntimes 510-($-$$) db 0\ndw 0xaa55\n';

@@ -10,12 +10,23 @@ import { ROOT } from './harness';
 
 describe('limits stated once', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    contributes: { debuggers: { configurationAttributes: { launch: { properties: Record<string, { minimum?: number; maximum?: number; default?: unknown; enum?: unknown[] }> } } }[] };
+    contributes: {
+      debuggers: {
+        configurationAttributes: {
+          launch: {
+            properties: Record<string, { minimum?: number; maximum?: number; default?: unknown; enum?: unknown[] }>;
+          };
+        };
+      }[];
+    };
   };
   const props = pkg.contributes.debuggers[0].configurationAttributes.launch.properties;
 
   it('the launch schema has the memory range, default and boot drives of common/limits.ts', () => {
-    assert.deepStrictEqual([props.memory.minimum, props.memory.maximum, props.memory.default], [MEMORY_MIB.min, MEMORY_MIB.max, MEMORY_MIB.default]);
+    assert.deepStrictEqual(
+      [props.memory.minimum, props.memory.maximum, props.memory.default],
+      [MEMORY_MIB.min, MEMORY_MIB.max, MEMORY_MIB.default],
+    );
     assert.deepStrictEqual(props.bootDrive.enum, [...BOOT_DRIVES]);
   });
 
@@ -30,7 +41,10 @@ describe('limits stated once', () => {
     image[511] = 0xaa;
     createMachine({ image, memoryMiB: MEMORY_MIB.min }).dispose();
     for (const bad of [MEMORY_MIB.min - 1, MEMORY_MIB.max + 1]) {
-      assert.throws(() => createMachine({ image, memoryMiB: bad }), new RegExp(`from ${MEMORY_MIB.min} to ${MEMORY_MIB.max}`));
+      assert.throws(
+        () => createMachine({ image, memoryMiB: bad }),
+        new RegExp(`from ${MEMORY_MIB.min} to ${MEMORY_MIB.max}`),
+      );
     }
   });
 });

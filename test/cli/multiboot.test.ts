@@ -29,22 +29,46 @@ describe('bootvisor run: multiboot kernels', function () {
   it('the Bare Bones kernel prints the same as under QEMU -kernel, command line and modules included', async () => {
     const args = { cmdline: 'hello world --verbose', modules: ['first.txt', 'second.txt'] };
     const [ours, qemu] = await Promise.all([
-      runCliAsync(['run', 'bare.elf', '--serial', '-', '--cmdline', args.cmdline, '--module', 'first.txt', '--module', 'second.txt', '--timeout', '60'], { cwd: k.dir }),
+      runCliAsync(
+        [
+          'run',
+          'bare.elf',
+          '--serial',
+          '-',
+          '--cmdline',
+          args.cmdline,
+          '--module',
+          'first.txt',
+          '--module',
+          'second.txt',
+          '--timeout',
+          '60',
+        ],
+        { cwd: k.dir },
+      ),
       runKernelInQemu('bare.elf', { cwd: k.dir, ...args }),
     ]);
     assert.match(ours.stdout, /magic 0x2BADB002 ok\n/);
     assert.match(ours.stdout, /cmdline \[bare\.elf hello world --verbose\]\n/);
-    assert.match(ours.stdout, /\[first\.txt\] 30 bytes, page-aligned: yes, after the kernel: yes, first line: first module line\n/);
+    assert.match(
+      ours.stdout,
+      /\[first\.txt\] 30 bytes, page-aligned: yes, after the kernel: yes, first line: first module line\n/,
+    );
     assert.match(ours.stdout, /bye\n$/);
     assert.strictEqual(ours.stdout, qemu.serial, 'COM1 output, Bootvisor then QEMU');
     assert.strictEqual(ours.status, 33, ours.stderr);
     assert.strictEqual(qemu.status, 33);
-    assert.match(ours.stderr, /loading bare\.elf as a multiboot kernel: 0x100000-0x1[0-9A-F]{5}, entry 0x1[0-9A-F]{5}, 2 modules from 0x1[0-9A-F]{2}000, information at 0x9018/);
+    assert.match(
+      ours.stderr,
+      /loading bare\.elf as a multiboot kernel: 0x100000-0x1[0-9A-F]{5}, entry 0x1[0-9A-F]{5}, 2 modules from 0x1[0-9A-F]{2}000, information at 0x9018/,
+    );
   });
 
   it('with no --cmdline the command line is the kernel name and a space, as QEMU gives it; the VGA screen shows the text', async () => {
     const [ours, qemu] = await Promise.all([
-      runCliAsync(['run', bare, '--serial', '-', '--screen', path.join(k.dir, 'screen.txt'), '--timeout', '60'], { cwd: k.dir }),
+      runCliAsync(['run', bare, '--serial', '-', '--screen', path.join(k.dir, 'screen.txt'), '--timeout', '60'], {
+        cwd: k.dir,
+      }),
       runKernelInQemu(bare, { cwd: k.dir }),
     ]);
     assert.match(ours.stdout, new RegExp(`cmdline \\[${bare.replace(/[.\\/]/g, '\\$&')} \\]`));
@@ -55,14 +79,27 @@ describe('bootvisor run: multiboot kernels', function () {
   });
 
   const KERNELS: { name: string; sources: string[]; expect: RegExp }[] = [
-    { name: 'irq', sources: ['irq.c', 'cpu.c', 'isr.asm'], expect: /#BP: INT3 trapped[^]*#UD at the ud2[^]*timer: 5 ticks on IRQ0\nkeyboard: IRQ1 brought 0x0000001E and 0x0000009E\nbye\n$/ },
-    { name: 'paging', sources: ['paging.c', 'cpu.c', 'isr.asm'], expect: /the 4 MiB page reads: written through 0xC0000000\nPTE of 0xC0000000: accessed yes, dirty yes\n#PF at 0xD0001234, error code 0x00000002[^]*store landed: 0xFEEDF00D\nbye\n$/ },
+    {
+      name: 'irq',
+      sources: ['irq.c', 'cpu.c', 'isr.asm'],
+      expect:
+        /#BP: INT3 trapped[^]*#UD at the ud2[^]*timer: 5 ticks on IRQ0\nkeyboard: IRQ1 brought 0x0000001E and 0x0000009E\nbye\n$/,
+    },
+    {
+      name: 'paging',
+      sources: ['paging.c', 'cpu.c', 'isr.asm'],
+      expect:
+        /the 4 MiB page reads: written through 0xC0000000\nPTE of 0xC0000000: accessed yes, dirty yes\n#PF at 0xD0001234, error code 0x00000002[^]*store landed: 0xFEEDF00D\nbye\n$/,
+    },
   ];
   for (const kernel of KERNELS) {
     for (const opt of ['-O0', '-O2']) {
       it(`the ${kernel.name} kernel at ${opt} prints the same as under QEMU -kernel`, async () => {
         const elf = buildKernel(k.dir, `${kernel.name}${opt}`, kernel.sources, opt);
-        const [ours, qemu] = await Promise.all([runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']), runKernelInQemu(elf, { cwd: k.dir })]);
+        const [ours, qemu] = await Promise.all([
+          runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']),
+          runKernelInQemu(elf, { cwd: k.dir }),
+        ]);
         assert.match(ours.stdout, kernel.expect, ours.stderr);
         assert.strictEqual(ours.stdout, qemu.serial, 'COM1 output, Bootvisor then QEMU');
         assert.strictEqual(ours.status, 33);
@@ -73,7 +110,10 @@ describe('bootvisor run: multiboot kernels', function () {
 
   it('an a.out-kludge kernel (a flat binary whose header gives the addresses) loads as under QEMU', async () => {
     const flat = assembleFlat(k.dir, 'aout.asm');
-    const [ours, qemu] = await Promise.all([runCliAsync(['run', flat, '--serial', '-', '--timeout', '60']), runKernelInQemu(flat, { cwd: k.dir })]);
+    const [ours, qemu] = await Promise.all([
+      runCliAsync(['run', flat, '--serial', '-', '--timeout', '60']),
+      runKernelInQemu(flat, { cwd: k.dir }),
+    ]);
     assert.strictEqual(ours.stdout, 'a.out kludge kernel: magic ok\nbss zeroed\n');
     assert.strictEqual(ours.stdout, qemu.serial);
     assert.strictEqual(ours.status, 33);
@@ -83,7 +123,11 @@ describe('bootvisor run: multiboot kernels', function () {
     const bytes = fs.readFileSync(bare);
     const kernel = parseMultibootKernel(bytes, 'bare.elf');
     const mod = new TextEncoder().encode('module bytes');
-    const { machine: m, placement } = createMultibootMachine({ memoryMiB: 64 }, kernel, { kernelName: 'bare.elf', cmdline: 'a=1', modules: [{ name: 'm.bin', data: mod }] });
+    const { machine: m, placement } = createMultibootMachine({ memoryMiB: 64 }, kernel, {
+      kernelName: 'bare.elf',
+      cmdline: 'a=1',
+      modules: [{ name: 'm.bin', data: mod }],
+    });
     try {
       const r = m.getRegisters();
       assert.strictEqual(r.eax, 0x2badb002);
@@ -100,7 +144,10 @@ describe('bootvisor run: multiboot kernels', function () {
       assert.strictEqual(r.ds.attrib & 0xa, 0x2, 'DS is writable data');
       assert.ok(m.portRead(0x92) & 2, 'A20 on');
       const u32 = (a: number): number => new DataView(m.readMemory(a, 4, 'physical').buffer).getUint32(0, true);
-      const str = (a: number): string => Buffer.from(m.readMemory(a, 64, 'physical')).toString('latin1').split('\0')[0];
+      const str = (a: number): string =>
+        Buffer.from(m.readMemory(a, 64, 'physical'))
+          .toString('latin1')
+          .split('\0')[0];
       const mbi = placement.infoAddress;
       assert.strictEqual(u32(mbi) & 0x24d, 0x24d, 'flags: memory, cmdline, modules, mmap, loader name');
       const map = m.memoryMap();
@@ -154,21 +201,42 @@ describe('bootvisor run: multiboot kernels', function () {
       assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
     };
 
-    it('a 64-bit ELF', () => refused(mutate('x64.elf', (b) => (b[4] = 2)), /64-bit ELF; Multiboot v1 loads 32-bit kernels.*-m32/));
-    it('an ELF for another machine', () => refused(mutate('arm.elf', (_b, v) => v.setUint16(18, 40, true)), /machine 40, not i386/));
-    it('a relocatable object', () => refused(mutate('obj.elf', (_b, v) => v.setUint16(16, 1, true)), /relocatable object: link it/));
+    it('a 64-bit ELF', () =>
+      refused(
+        mutate('x64.elf', (b) => (b[4] = 2)),
+        /64-bit ELF; Multiboot v1 loads 32-bit kernels.*-m32/,
+      ));
+    it('an ELF for another machine', () =>
+      refused(
+        mutate('arm.elf', (_b, v) => v.setUint16(18, 40, true)),
+        /machine 40, not i386/,
+      ));
+    it('a relocatable object', () =>
+      refused(
+        mutate('obj.elf', (_b, v) => v.setUint16(16, 1, true)),
+        /relocatable object: link it/,
+      ));
     it('no multiboot header in the first 8 KiB', () =>
-      refused(mutate('nohdr.elf', (b) => b.writeUInt32LE(0, headerAt(b))), /no multiboot header \(magic 0x1BADB002, 32-bit aligned\) in the first 8192 bytes/));
+      refused(
+        mutate('nohdr.elf', (b) => b.writeUInt32LE(0, headerAt(b))),
+        /no multiboot header \(magic 0x1BADB002, 32-bit aligned\) in the first 8192 bytes/,
+      ));
     it('a bad checksum', () =>
-      refused(mutate('sum.elf', (b) => b.writeUInt32LE(0x12345678, headerAt(b) + 8)), /multiboot header at offset 0x1000 has a bad checksum: 0x12345678/));
+      refused(
+        mutate('sum.elf', (b) => b.writeUInt32LE(0x12345678, headerAt(b) + 8)),
+        /multiboot header at offset 0x1000 has a bad checksum: 0x12345678/,
+      ));
     const withFlags = (flags: number) => (b: Buffer) => {
       const at = headerAt(b);
       b.writeUInt32LE(flags, at + 4);
-      b.writeUInt32LE((-(0x1badb002 + flags)) >>> 0, at + 8);
+      b.writeUInt32LE(-(0x1badb002 + flags) >>> 0, at + 8);
     };
-    it('a video mode asked for (flag bit 2)', () => refused(mutate('video.elf', withFlags(0x7)), /asks for a video mode \(flag bit 2\)/));
-    it('a requirement the spec does not define (flag bit 5)', () => refused(mutate('bit5.elf', withFlags(0x23)), /set bit 5, requirements Multiboot 0\.6\.96 does not define/));
-    it('a segment beyond RAM', () => refused(bare, /beyond the guest's 1 MiB of RAM \(give it more with --memory/, ['--memory', '1']));
+    it('a video mode asked for (flag bit 2)', () =>
+      refused(mutate('video.elf', withFlags(0x7)), /asks for a video mode \(flag bit 2\)/));
+    it('a requirement the spec does not define (flag bit 5)', () =>
+      refused(mutate('bit5.elf', withFlags(0x23)), /set bit 5, requirements Multiboot 0\.6\.96 does not define/));
+    it('a segment beyond RAM', () =>
+      refused(bare, /beyond the guest's 1 MiB of RAM \(give it more with --memory/, ['--memory', '1']));
     it('a segment over the BIOS', () =>
       refused(
         mutate('bios.elf', (b, v) => {
@@ -189,7 +257,12 @@ describe('bootvisor run: multiboot kernels', function () {
       refused(file, /text\.elf is not an ELF file/);
     });
     it('--cmdline and --module on a disk image are a usage error', () => {
-      const r = runCli(['run', path.join(__dirname, '..', '..', '..', 'examples', 'hello', 'hello.img'), '--cmdline', 'x']);
+      const r = runCli([
+        'run',
+        path.join(__dirname, '..', '..', '..', 'examples', 'hello', 'hello.img'),
+        '--cmdline',
+        'x',
+      ]);
       assert.strictEqual(r.status, 64);
       assert.match(r.stderr, /--cmdline is for multiboot kernels/);
     });

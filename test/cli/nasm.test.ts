@@ -6,8 +6,8 @@ import { parseNasmDiagnostics } from '../../common/nasm';
 describe('nasm diagnostics', () => {
   it('reads errors and warnings with file and line', () => {
     const out = [
-      "boot.asm:3: error: invalid combination of opcode and operands",
-      "lib/io.inc:12: warning: byte data exceeds bounds [-w+number-overflow]",
+      'boot.asm:3: error: invalid combination of opcode and operands',
+      'lib/io.inc:12: warning: byte data exceeds bounds [-w+number-overflow]',
       "nasm: fatal: unable to open input file `x.asm' No such file or directory",
     ].join('\n');
     assert.deepStrictEqual(parseNasmDiagnostics(out), [

@@ -13,7 +13,10 @@ import { CLI, exampleAsm, exampleImg, requireNasm, ROOT, runCli, runCliAsync, te
 
 /** The 1-based line of `file` whose trimmed text starts with `start`. */
 function lineOf(file: string, start: string): number {
-  const i = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.trim().startsWith(start));
+  const i = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.trim().startsWith(start));
   assert.ok(i >= 0, `no line starting with ${start} in ${file}`);
   return i + 1;
 }
@@ -59,14 +62,30 @@ describe('bootvisor run', function () {
   });
 
   it('types --keys into the echo example', () => {
-    const r = runCli(['run', exampleImg('echo'), '--keys', 'hello\\nworld', '--expect-serial', 'hello\\r\\nworld', '--serial', '-']);
+    const r = runCli([
+      'run',
+      exampleImg('echo'),
+      '--keys',
+      'hello\\nworld',
+      '--expect-serial',
+      'hello\\r\\nworld',
+      '--serial',
+      '-',
+    ]);
     assert.strictEqual(r.status, ExitStatus.ok, r.stderr);
     assert.strictEqual(r.stdout, 'Type something: hello\r\nworld');
   });
 
   it('types the --keys escapes as the keys they name (Escape, Tab, \\xNN)', () => {
     requireNasm();
-    const r = runCli(['run', path.join(ROOT, 'test', 'pc', 'programs', 'int16.asm'), '--keys', '\\e\\t\\x41', '--debugcon', '-']);
+    const r = runCli([
+      'run',
+      path.join(ROOT, 'test', 'pc', 'programs', 'int16.asm'),
+      '--keys',
+      '\\e\\t\\x41',
+      '--debugcon',
+      '-',
+    ]);
     assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr); // it leaves through port 0xF4 with 0: QEMU's 1 is reserved
     assert.match(r.stdout, /^key1=011B$/m, 'Escape: scan code 01h, ASCII 1Bh');
     assert.match(r.stdout, /^key2=0F09$/m, 'Tab');
@@ -98,7 +117,10 @@ describe('bootvisor run', function () {
     const line = lineOf(exampleAsm('triple-fault'), 'div cx');
     assert.match(r.stderr, /triple fault: the CPU shut down at 0000:7C[0-9A-F]{2}/);
     assert.ok(r.stderr.includes(`triple-fault.asm:${line}: div cx`), r.stderr);
-    assert.ok(r.stderr.includes(`(examples/triple-fault/triple-fault.asm:${line}: div cx) [F7 F1]: divide by zero`), r.stderr);
+    assert.ok(
+      r.stderr.includes(`(examples/triple-fault/triple-fault.asm:${line}: div cx) [F7 F1]: divide by zero`),
+      r.stderr,
+    );
     assert.match(r.stderr, /^bootvisor: {3}#DE at 0000:7C[0-9A-F]{2} \(/m);
     assert.match(r.stderr, /-> #DF/);
   });
@@ -107,20 +129,32 @@ describe('bootvisor run', function () {
     requireNasm();
     const exitWith = (value: number): string => {
       const f = tmp.file(`exit-${value}.asm`);
-      fs.writeFileSync(f, `bits 16\norg 0x7c00\n  mov al, ${value}\n  out 0xf4, al\n  jmp $\n  times 510-($-$$) db 0\n  dw 0xaa55\n`);
+      fs.writeFileSync(
+        f,
+        `bits 16\norg 0x7c00\n  mov al, ${value}\n  out 0xf4, al\n  jmp $\n  times 510-($-$$) db 0\n  dw 0xaa55\n`,
+      );
       return f;
     };
     // 0x10: QEMU's (0x10 << 1) | 1 = 33, which Bootvisor never uses itself.
     let r = runCli(['run', exitWith(0x10)]);
     assert.strictEqual(r.status, 33, r.stderr);
-    assert.match(r.stderr, /the guest wrote 10h to the exit port 0xF4 at 0000:7C04 \(.*exit-16\.asm:4: out 0xf4, al\): exit status 33 \(as QEMU's isa-debug-exit\)/);
+    assert.match(
+      r.stderr,
+      /the guest wrote 10h to the exit port 0xF4 at 0000:7C04 \(.*exit-16\.asm:4: out 0xf4, al\): exit status 33 \(as QEMU's isa-debug-exit\)/,
+    );
     // 0x20: QEMU would give 65, Bootvisor's "unusable image"; 0x80: 257 does not fit. Both give 4 and say why.
     r = runCli(['run', exitWith(0x20)]);
     assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr);
-    assert.match(r.stderr, /wrote 20h to the exit port 0xF4 .*: exit status 4: QEMU's status \(32 << 1\) \| 1 = 65 is one of Bootvisor's own; --guest-exit verbatim gives 32/);
+    assert.match(
+      r.stderr,
+      /wrote 20h to the exit port 0xF4 .*: exit status 4: QEMU's status \(32 << 1\) \| 1 = 65 is one of Bootvisor's own; --guest-exit verbatim gives 32/,
+    );
     r = runCli(['run', exitWith(0x80)]);
     assert.strictEqual(r.status, ExitStatus.guestExitReserved, r.stderr);
-    assert.match(r.stderr, /exit status 4: QEMU's status \(128 << 1\) \| 1 = 257 does not fit in 8 bits; --guest-exit verbatim gives 128/);
+    assert.match(
+      r.stderr,
+      /exit status 4: QEMU's status \(128 << 1\) \| 1 = 257 does not fit in 8 bits; --guest-exit verbatim gives 128/,
+    );
     // verbatim: the value itself.
     r = runCli(['run', exitWith(0x20), '--guest-exit', 'verbatim']);
     assert.strictEqual(r.status, 0x20, r.stderr);
@@ -172,7 +206,10 @@ describe('bootvisor run', function () {
     const lit = (px: number[][]): number[][] => px.filter((p) => p.some((c) => c > 40));
     const h = lit(cell(0, 0));
     assert.ok(h.length > 10, 'the H has pixels');
-    assert.ok(h.every((p) => p.every((c) => Math.abs(c - 0xaa) <= 2)), 'in light grey (attribute 07h)');
+    assert.ok(
+      h.every((p) => p.every((c) => Math.abs(c - 0xaa) <= 2)),
+      'in light grey (attribute 07h)',
+    );
     assert.strictEqual(lit(cell(0, 5)).length, 0, 'the space after Hello is blank');
     assert.strictEqual(lit(cell(10, 40)).length, 0, 'the rest of the screen is black');
     assert.notDeepStrictEqual(lit(cell(0, 0)), lit(cell(0, 1)), 'H and e differ');
@@ -201,7 +238,10 @@ describe('bootvisor run', function () {
     assert.strictEqual(report.stop.reason, 'triple-fault');
     assert.deepStrictEqual(report.stop.source, { file: asm, line });
     assert.strictEqual(report.listing, undefined, 'the report carries source lines, not a temp listing');
-    assert.deepStrictEqual(report.sources.map((s) => s.file), [asm]);
+    assert.deepStrictEqual(
+      report.sources.map((s) => s.file),
+      [asm],
+    );
     assert.match(report.sources[0].sha256, /^[0-9a-f]{64}$/);
     const tf = report.exits.find((e) => e.kind === 'triple-fault');
     assert.ok(tf, JSON.stringify(report.exits));
@@ -273,7 +313,10 @@ describe('bootvisor run', function () {
   });
 
   it('stops quietly when the reader of standard output goes away', () => {
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" run "${exampleImg('echo')}" --serial - --timeout 5 --keys "${'a'.repeat(200)}" | head -c 5; exit \${PIPESTATUS[0]}`]);
+    const r = spawnSync('bash', [
+      '-c',
+      `"${process.execPath}" "${CLI}" run "${exampleImg('echo')}" --serial - --timeout 5 --keys "${'a'.repeat(200)}" | head -c 5; exit \${PIPESTATUS[0]}`,
+    ]);
     assert.strictEqual(r.stdout.toString(), 'Type ');
     assert.strictEqual(r.status, ExitStatus.brokenPipe, r.stderr.toString());
     assert.doesNotMatch(r.stderr.toString(), /EPIPE|Error/);
@@ -283,7 +326,12 @@ describe('bootvisor run', function () {
     const r = runCli(['run', exampleImg('unhandled-port'), '--stop-on-unhandled-port']);
     assert.strictEqual(r.status, ExitStatus.guestCrash, r.stderr);
     const line = lineOf(exampleAsm('unhandled-port'), 'in al, dx');
-    assert.match(r.stderr, new RegExp(`stopped: port 0x5A5A is served by no device at 0000:7C[0-9A-F]{2} \\(.*unhandled-port\\.asm:${line}: in al, dx\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `stopped: port 0x5A5A is served by no device at 0000:7C[0-9A-F]{2} \\(.*unhandled-port\\.asm:${line}: in al, dx\\)`,
+      ),
+    );
   });
 
   it('refuses an output file it cannot create with 73', () => {

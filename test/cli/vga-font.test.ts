@@ -68,11 +68,16 @@ describe('VGA fonts shipped in the ROM', function () {
       assert.strictEqual(r.status, 0, r.stderr);
       return PNG.sync.read(fs.readFileSync(file));
     });
-    for (const s of shots.slice(1)) assert.ok(Buffer.from(s.data).equals(Buffer.from(shots[0].data)), 'a host font changed the picture');
+    for (const s of shots.slice(1))
+      assert.ok(Buffer.from(s.data).equals(Buffer.from(shots[0].data)), 'a host font changed the picture');
     // Row 0 says "Hello from Bootvisor!".
     [...'Hello from Bootvisor!'].forEach((ch, col) => {
       const code = ch.charCodeAt(0);
-      assert.deepStrictEqual(cellBits(shots[0], 0, col), [...font16.subarray(code * 16, code * 16 + 16)], `glyph of ${ch}`);
+      assert.deepStrictEqual(
+        cellBits(shots[0], 0, col),
+        [...font16.subarray(code * 16, code * 16 + 16)],
+        `glyph of ${ch}`,
+      );
     });
   });
 });

@@ -42,12 +42,19 @@ function immediateOf(insn: Instruction, mask: number): { imm?: number; imm2?: nu
 function refusedAtRunTime(d: Ours): boolean {
   const reg = (d.modrm >> 3) & 7;
   const registerForm = d.hasModrm && d.modrm >> 6 === 3;
-  const memoryOnly = [0x62, 0x8d, 0xc4, 0xc5, 0x1b2, 0x1b4, 0x1b5, 0x1c7].includes(d.opcode) || (d.opcode === 0xff && (reg === 3 || reg === 5));
+  const memoryOnly =
+    [0x62, 0x8d, 0xc4, 0xc5, 0x1b2, 0x1b4, 0x1b5, 0x1c7].includes(d.opcode) ||
+    (d.opcode === 0xff && (reg === 3 || reg === 5));
   if (registerForm && memoryOnly) return true;
   if ((d.opcode === 0x8c || d.opcode === 0x8e) && reg > 5) return true;
   if (d.opcode === 0x8e && reg === 1) return true; // MOV CS, r/m
   if (d.opcode === 0x1c7 && reg !== 1) return true;
-  return (d.opcode >= 0x120 && d.opcode <= 0x123) || d.opcode === 0x100 || d.opcode === 0x101 || (d.opcode >= 0xd8 && d.opcode <= 0xdf);
+  return (
+    (d.opcode >= 0x120 && d.opcode <= 0x123) ||
+    d.opcode === 0x100 ||
+    d.opcode === 0x101 ||
+    (d.opcode >= 0xd8 && d.opcode <= 0xdf)
+  );
 }
 
 function hex(bytes: Uint8Array): string {
@@ -82,18 +89,24 @@ describe('decoder agrees with iced-x86 (native/src/cpu/opcodes.def)', function (
         if (kind === OpKind.Memory) {
           hasMemory = true;
           const theirs = Number(insn.memoryDisplacement & BigInt(addrMask));
-          if (((ours.disp & addrMask) >>> 0) !== theirs) {
-            problems.push(`${where}: displacement 0x${(ours.disp >>> 0).toString(16)}, iced-x86 0x${theirs.toString(16)}`);
+          if ((ours.disp & addrMask) >>> 0 !== theirs) {
+            problems.push(
+              `${where}: displacement 0x${(ours.disp >>> 0).toString(16)}, iced-x86 0x${theirs.toString(16)}`,
+            );
           }
         } else if (kind === OpKind.NearBranch16 || kind === OpKind.NearBranch32) {
           const target = Number(insn.nearBranchTarget & BigInt(opMask));
           if (((ours.length + ours.imm) & opMask) >>> 0 !== target) {
-            problems.push(`${where}: branch target 0x${((ours.length + ours.imm) & opMask).toString(16)}, iced-x86 0x${target.toString(16)}`);
+            problems.push(
+              `${where}: branch target 0x${((ours.length + ours.imm) & opMask).toString(16)}, iced-x86 0x${target.toString(16)}`,
+            );
           }
         } else if (kind === OpKind.FarBranch16 || kind === OpKind.FarBranch32) {
           const off = kind === OpKind.FarBranch16 ? insn.farBranch16 : insn.farBranch32;
           if (ours.imm >>> 0 !== off || ours.imm2 !== insn.farBranchSelector) {
-            problems.push(`${where}: far pointer ${ours.imm2.toString(16)}:${ours.imm.toString(16)}, iced-x86 ${insn.farBranchSelector.toString(16)}:${off.toString(16)}`);
+            problems.push(
+              `${where}: far pointer ${ours.imm2.toString(16)}:${ours.imm.toString(16)}, iced-x86 ${insn.farBranchSelector.toString(16)}:${off.toString(16)}`,
+            );
           }
         }
       }
@@ -106,10 +119,11 @@ describe('decoder agrees with iced-x86 (native/src/cpu/opcodes.def)', function (
       const { imm, imm2 } = immediateOf(insn, opMask);
       // D0-D3 shift by an implicit 1 or CL: iced-x86 shows the 1 as an immediate the bytes do not hold.
       const implicit = ours.opcode >= 0xd0 && ours.opcode <= 0xd3;
-      if (imm !== undefined && !implicit && ((ours.imm & opMask) >>> 0) !== imm) {
+      if (imm !== undefined && !implicit && (ours.imm & opMask) >>> 0 !== imm) {
         problems.push(`${where}: immediate 0x${(ours.imm >>> 0).toString(16)}, iced-x86 0x${imm.toString(16)}`);
       }
-      if (imm2 !== undefined && ours.imm2 !== imm2) problems.push(`${where}: second immediate ${ours.imm2}, iced-x86 ${imm2}`);
+      if (imm2 !== undefined && ours.imm2 !== imm2)
+        problems.push(`${where}: second immediate ${ours.imm2}, iced-x86 ${imm2}`);
     } finally {
       insn.free();
       decoder.free();
@@ -135,14 +149,21 @@ describe('decoder agrees with iced-x86 (native/src/cpu/opcodes.def)', function (
           }
         }
       }
-      assert.ok(compared > 5000, `only ${compared} forms compared: the binding's decodeInstruction or the table is broken`);
+      assert.ok(
+        compared > 5000,
+        `only ${compared} forms compared: the binding's decodeInstruction or the table is broken`,
+      );
       assert.deepStrictEqual(problems.slice(0, 40), [], `${problems.length} disagreements`);
     });
   }
 
   it('refuses what the vCPU does not implement and LOCK where it cannot lock', function () {
     const d = (...b: number[]): Ours => decode(Uint8Array.from([...b, ...TAIL]), false);
-    assert.deepStrictEqual([d(0x0f, 0x0b).valid, d(0x0f, 0x0b).length], [true, 2], 'UD2 is an instruction (that raises #UD)');
+    assert.deepStrictEqual(
+      [d(0x0f, 0x0b).valid, d(0x0f, 0x0b).length],
+      [true, 2],
+      'UD2 is an instruction (that raises #UD)',
+    );
     assert.strictEqual(d(0xf0, 0x01, 0x07).valid, true, 'lock add [bx], ax');
     assert.strictEqual(d(0xf0, 0x01, 0xc0).valid, false, 'lock add ax, ax: register destination');
     assert.strictEqual(d(0xf0, 0x39, 0x07).valid, false, 'lock cmp: not read-modify-write');

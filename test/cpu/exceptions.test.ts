@@ -15,11 +15,24 @@ describe('CPU exception table', function () {
 
   it('agrees with the SDM on names, classes and error codes', function () {
     const want: [number, string, string, boolean][] = [
-      [0, '#DE', 'fault', false], [1, '#DB', 'fault or trap', false], [2, 'NMI', 'interrupt', false],
-      [3, '#BP', 'trap', false], [4, '#OF', 'trap', false], [5, '#BR', 'fault', false], [6, '#UD', 'fault', false],
-      [7, '#NM', 'fault', false], [8, '#DF', 'abort', true], [10, '#TS', 'fault', true], [11, '#NP', 'fault', true],
-      [12, '#SS', 'fault', true], [13, '#GP', 'fault', true], [14, '#PF', 'fault', true], [16, '#MF', 'fault', false],
-      [17, '#AC', 'fault', true], [18, '#MC', 'abort', false], [19, '#XM', 'fault', false],
+      [0, '#DE', 'fault', false],
+      [1, '#DB', 'fault or trap', false],
+      [2, 'NMI', 'interrupt', false],
+      [3, '#BP', 'trap', false],
+      [4, '#OF', 'trap', false],
+      [5, '#BR', 'fault', false],
+      [6, '#UD', 'fault', false],
+      [7, '#NM', 'fault', false],
+      [8, '#DF', 'abort', true],
+      [10, '#TS', 'fault', true],
+      [11, '#NP', 'fault', true],
+      [12, '#SS', 'fault', true],
+      [13, '#GP', 'fault', true],
+      [14, '#PF', 'fault', true],
+      [16, '#MF', 'fault', false],
+      [17, '#AC', 'fault', true],
+      [18, '#MC', 'abort', false],
+      [19, '#XM', 'fault', false],
     ];
     for (const [v, mnemonic, kind, errorCode] of want) {
       const r = exceptionRow(v)!;
@@ -42,14 +55,19 @@ describe('CPU exception table', function () {
     assert.strictEqual(secondFault(13, 14), 'serial', '#PF while delivering #GP is handled serially');
     assert.strictEqual(secondFault(6, 13), 'serial', 'a benign first exception never doubles');
     assert.strictEqual(secondFault(13, 6), 'serial');
-    for (const v of [0, 6, 13, 14]) assert.strictEqual(secondFault(8, v), 'triple fault', `vector ${v} while delivering #DF`);
+    for (const v of [0, 6, 13, 14])
+      assert.strictEqual(secondFault(8, v), 'triple fault', `vector ${v} while delivering #DF`);
   });
 
   it('gives the debugger its names and filters', function () {
     assert.strictEqual(vectorName(13), '#GP');
     assert.strictEqual(vectorName(0x40), 'vector 0x40');
     const catchable = catchableVectors();
-    assert.deepStrictEqual(parseVectorCondition(''), catchable.map(([v]) => v), 'no condition: every catchable vector');
+    assert.deepStrictEqual(
+      parseVectorCondition(''),
+      catchable.map(([v]) => v),
+      'no condition: every catchable vector',
+    );
     assert.deepStrictEqual(parseVectorCondition('#GP, pf 6'), [6, 13, 14]);
     for (const [v, mnemonic, name] of catchable) {
       assert.deepStrictEqual([mnemonic, name], [exceptionRow(v)!.mnemonic, exceptionRow(v)!.name]);

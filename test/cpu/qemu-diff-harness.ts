@@ -53,14 +53,25 @@ export function listPrograms(dir = programsDir): Program[] {
       const ref = head.map((l) => /^;\s*reference:\s*(\w+)/.exec(l)).find((m) => m);
       const reference = (ref ? ref[1] : 'qemu') as Reference;
       if (reference !== 'qemu' && reference !== 'bochs') throw new Error(`${f}: unknown reference "${reference}"`);
-      const chainReasons = head.map((l) => /^;\s*chain:\s*(.*\S)/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => m[1]);
-      return { name: f.replace(/\.asm$/, ''), file, reference, expectShutdown: head.some((l) => /^;\s*expect:\s*shutdown/.test(l)), chainReasons };
+      const chainReasons = head
+        .map((l) => /^;\s*chain:\s*(.*\S)/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => m[1]);
+      return {
+        name: f.replace(/\.asm$/, ''),
+        file,
+        reference,
+        expectShutdown: head.some((l) => /^;\s*expect:\s*shutdown/.test(l)),
+        chainReasons,
+      };
     });
 }
 
 export function toolMissing(cmd: string, args: string[] = ['--version']): string | undefined {
   const r = spawnSync(cmd, args, { stdio: 'ignore' });
-  return r.error ? `${cmd} is not installed: run scripts/install-test-deps.sh (Debian packages nasm, qemu-system-x86, bochs, bochs-term, vgabios)` : undefined;
+  return r.error
+    ? `${cmd} is not installed: run scripts/install-test-deps.sh (Debian packages nasm, qemu-system-x86, bochs, bochs-term, vgabios)`
+    : undefined;
 }
 
 /** Assembles a program; throws with nasm's messages when it does not assemble. */
@@ -90,7 +101,12 @@ function floppyImage(img: Buffer, dir: string): string {
   return file;
 }
 
-function runProcess(cmd: string, args: string[], timeoutMs: number, cwd: string): Promise<{ code: number | null; timedOut: boolean; stdout: string; error?: string }> {
+function runProcess(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  cwd: string,
+): Promise<{ code: number | null; timedOut: boolean; stdout: string; error?: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
     let stdout = '';
@@ -121,9 +137,25 @@ export async function runQemu(img: Buffer, timeoutMs = 20000): Promise<RunResult
     const debugcon = path.join(dir, 'debugcon.txt');
     const r = await runProcess(
       QEMU,
-      ['-accel', 'tcg', '-cpu', QEMU_CPU, '-display', 'none', '-debugcon', `file:${debugcon}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-drive', `file=${floppy},format=raw,if=floppy`, '-nodefaults', '-no-reboot'],
-      timeoutMs, dir);
+      [
+        '-accel',
+        'tcg',
+        '-cpu',
+        QEMU_CPU,
+        '-display',
+        'none',
+        '-debugcon',
+        `file:${debugcon}`,
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        '-drive',
+        `file=${floppy},format=raw,if=floppy`,
+        '-nodefaults',
+        '-no-reboot',
+      ],
+      timeoutMs,
+      dir,
+    );
     if (r.error) return { lines: [], end: 'error', detail: `${QEMU} could not be started: ${r.error}` };
     const text = fs.existsSync(debugcon) ? fs.readFileSync(debugcon, 'latin1') : '';
     const { lines, ended } = extractLines(text);
@@ -132,7 +164,7 @@ export async function runQemu(img: Buffer, timeoutMs = 20000): Promise<RunResult
     if (r.code === 1 && ended) return { lines, end: 'exit', detail: 'out 0xF4' };
     if (r.code === 0) return { lines, end: 'shutdown', detail: 'triple fault (QEMU -no-reboot)' };
     return { lines, end: 'error', detail: `QEMU exited with status ${r.code}` };
-  }  finally {
+  } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -145,8 +177,12 @@ export function bochsMissing(): string | undefined {
   if (spawnSync('bochs', ['--help'], { stdio: 'ignore' }).error) return toolMissing('bochs');
   const rom = '/usr/share/bochs/BIOS-bochs-latest';
   const vga = '/usr/share/vgabios/vgabios.bin';
-  for (const f of [rom, vga]) if (!fs.existsSync(f)) return `${f} is missing: run scripts/install-test-deps.sh (Debian bochsbios, vgabios)`;
-  if (!fs.existsSync('/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so') && !fs.existsSync('/usr/lib/bochs/plugins/libbx_term_gui.so'))
+  for (const f of [rom, vga])
+    if (!fs.existsSync(f)) return `${f} is missing: run scripts/install-test-deps.sh (Debian bochsbios, vgabios)`;
+  if (
+    !fs.existsSync('/usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so') &&
+    !fs.existsSync('/usr/lib/bochs/plugins/libbx_term_gui.so')
+  )
     return "Bochs's term display is missing: run scripts/install-test-deps.sh (Debian bochs-term)";
   return undefined;
 }
@@ -161,31 +197,35 @@ export async function runBochs(img: Buffer, timeoutMs = 30000, extraConfig = '')
   try {
     const floppy = floppyImage(img, dir);
     const log = path.join(dir, 'bochs.log');
-    fs.writeFileSync(path.join(dir, 'bochsrc'), [
-      'megs: 32',
-      'romimage: file=/usr/share/bochs/BIOS-bochs-latest',
-      'vgaromimage: file=/usr/share/vgabios/vgabios.bin',
-      `floppya: 1_44=${floppy}, status=inserted`,
-      'boot: floppy',
-      'display_library: term',
-      'port_e9_hack: enabled=1',
-      `log: ${log}`,
-      'panic: action=fatal',
-      'error: action=ignore',
-      'info: action=ignore',
-      'debug: action=ignore',
-      'speaker: enabled=0',
-      `cpu: model=${BOCHS_CPU}, reset_on_triple_fault=0`,
-      extraConfig,
-      '',
-    ].join('\n'));
-    fs.writeFileSync(path.join(dir, 'commands'), 'c\n');  // Debian's Bochs has the debugger built in: continue
+    fs.writeFileSync(
+      path.join(dir, 'bochsrc'),
+      [
+        'megs: 32',
+        'romimage: file=/usr/share/bochs/BIOS-bochs-latest',
+        'vgaromimage: file=/usr/share/vgabios/vgabios.bin',
+        `floppya: 1_44=${floppy}, status=inserted`,
+        'boot: floppy',
+        'display_library: term',
+        'port_e9_hack: enabled=1',
+        `log: ${log}`,
+        'panic: action=fatal',
+        'error: action=ignore',
+        'info: action=ignore',
+        'debug: action=ignore',
+        'speaker: enabled=0',
+        `cpu: model=${BOCHS_CPU}, reset_on_triple_fault=0`,
+        extraConfig,
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(dir, 'commands'), 'c\n'); // Debian's Bochs has the debugger built in: continue
     const r = await runProcess(bochsBinary(), ['-q', '-f', 'bochsrc', '-rc', 'commands'], timeoutMs, dir);
     if (r.error) return { lines: [], end: 'error', detail: `Bochs could not be started: ${r.error}` };
     const { lines, ended } = extractLines(r.stdout);
     const logText = fs.existsSync(log) ? fs.readFileSync(log, 'latin1') : '';
     if (ended) return { lines, end: 'exit', detail: 'out 0xF4 + shutdown port' };
-    if (/exception with no resolution/.test(logText)) return { lines, end: 'shutdown', detail: 'triple fault (Bochs panic)' };
+    if (/exception with no resolution/.test(logText))
+      return { lines, end: 'shutdown', detail: 'triple fault (Bochs panic)' };
     if (r.timedOut) return { lines, end: 'timeout', detail: `Bochs did not finish within ${timeoutMs} ms` };
     const panic = /PANIC<< (.*)/.exec(logText);
     return { lines, end: 'error', detail: panic ? `Bochs: ${panic[1]}` : `Bochs exited with status ${r.code}` };
@@ -227,7 +267,8 @@ export function loadAddon(): Addon | string {
   if (addonCache) return addonCache;
   try {
     const a = require('node-gyp-build')(repoRoot) as Partial<Addon>;
-    if (typeof a.SoftCpu !== 'function') return 'the addon has no SoftCpu class yet: rebuild it with scripts/build-native.sh';
+    if (typeof a.SoftCpu !== 'function')
+      return 'the addon has no SoftCpu class yet: rebuild it with scripts/build-native.sh';
     addonCache = a as Addon;
     return addonCache;
   } catch (e) {
@@ -239,7 +280,19 @@ export function loadAddon(): Addon | string {
 export function bootCpu(addon: Addon, img: Buffer, memoryBytes = 32 << 20): SoftCpuLike {
   const cpu = new addon.SoftCpu(memoryBytes);
   cpu.writeMemory(0x7c00, new Uint8Array(img));
-  cpu.setState({ eip: 0x7c00, cs: 0, ds: 0, es: 0, ss: 0, fs: 0, gs: 0, esp: 0x7c00, edx: 0, eflags: 0x202, idtr: { base: 0, limit: 0x3ff } });
+  cpu.setState({
+    eip: 0x7c00,
+    cs: 0,
+    ds: 0,
+    es: 0,
+    ss: 0,
+    fs: 0,
+    gs: 0,
+    esp: 0x7c00,
+    edx: 0,
+    eflags: 0x202,
+    idtr: { base: 0, limit: 0x3ff },
+  });
   return cpu;
 }
 
@@ -275,7 +328,13 @@ export function runBootvisor(img: Buffer, budget = 200_000_000): BootvisorResult
     break;
   }
   const { lines } = extractLines(Buffer.from(cpu.takeOutput(0xe9)).toString('latin1'));
-  return { lines, end, detail, instructions: cpu.instructionCount(), chain: end === 'shutdown' ? cpu.faultChain() : [] };
+  return {
+    lines,
+    end,
+    detail,
+    instructions: cpu.instructionCount(),
+    chain: end === 'shutdown' ? cpu.faultChain() : [],
+  };
 }
 
 /** Undefined when equal; otherwise the first difference with a little context. */
@@ -283,7 +342,10 @@ export function diffLines(reference: string[], ours: string[], refName: string):
   const n = Math.max(reference.length, ours.length);
   for (let i = 0; i < n; i++) {
     if (reference[i] === ours[i]) continue;
-    const ctx = reference.slice(Math.max(0, i - 2), i).map((l) => `    ${l}`).join('\n');
+    const ctx = reference
+      .slice(Math.max(0, i - 2), i)
+      .map((l) => `    ${l}`)
+      .join('\n');
     return `line ${i + 1} differs\n${ctx}\n  ${refName.padEnd(9)}: ${reference[i] ?? '(no more lines)'}\n  bootvisor: ${ours[i] ?? '(no more lines)'}`;
   }
   return undefined;

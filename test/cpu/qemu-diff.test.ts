@@ -4,7 +4,18 @@
 // Bootvisor must explain the fault chain in words.
 import * as assert from 'assert';
 
-import { assemble, bochsMissing, diffLines, listPrograms, loadAddon, QEMU, runBochs, runBootvisor, runQemu, toolMissing } from './qemu-diff-harness';
+import {
+  assemble,
+  bochsMissing,
+  diffLines,
+  listPrograms,
+  loadAddon,
+  QEMU,
+  runBochs,
+  runBootvisor,
+  runQemu,
+  toolMissing,
+} from './qemu-diff-harness';
 
 describe('software vCPU vs QEMU/Bochs (test/cpu/programs)', function () {
   this.timeout(90000);
@@ -18,8 +29,14 @@ describe('software vCPU vs QEMU/Bochs (test/cpu/programs)', function () {
   });
 
   it('has programs for both references', () => {
-    assert.ok(programs.some((p) => p.reference === 'qemu'), 'no QEMU-referenced program found');
-    assert.ok(programs.some((p) => p.reference === 'bochs'), 'no Bochs-referenced program found');
+    assert.ok(
+      programs.some((p) => p.reference === 'qemu'),
+      'no QEMU-referenced program found',
+    );
+    assert.ok(
+      programs.some((p) => p.reference === 'bochs'),
+      'no Bochs-referenced program found',
+    );
   });
 
   for (const p of programs) {
@@ -39,9 +56,13 @@ describe('software vCPU vs QEMU/Bochs (test/cpu/programs)', function () {
       assert.strictEqual(ours.end, want, `Bootvisor did not end by ${want}: ${ours.detail}`);
       if (p.expectShutdown) {
         assert.ok(ours.chain.length >= 3, `a triple fault has at least three links, got ${JSON.stringify(ours.chain)}`);
-        for (const link of ours.chain) assert.ok(link.reason.length > 0, `a link without a reason: ${JSON.stringify(link)}`);
+        for (const link of ours.chain)
+          assert.ok(link.reason.length > 0, `a link without a reason: ${JSON.stringify(link)}`);
         for (const words of p.chainReasons)
-          assert.ok(ours.chain.some((l) => l.reason.includes(words)), `no link of the fault chain says "${words}":\n${ours.chain.map((l) => `  ${l.name}: ${l.reason}`).join('\n')}`);
+          assert.ok(
+            ours.chain.some((l) => l.reason.includes(words)),
+            `no link of the fault chain says "${words}":\n${ours.chain.map((l) => `  ${l.name}: ${l.reason}`).join('\n')}`,
+          );
       }
     });
   }

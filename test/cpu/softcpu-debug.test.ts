@@ -125,9 +125,12 @@ describe('software vCPU: debug API', function () {
   it('keeps the last N instructions with their bytes', function () {
     const cpu = boot('dbg-count.asm');
     cpu.setHistorySize(4);
-    cpu.run(7);  // ... mov cx,5 ; inc [counter] ; loop
+    cpu.run(7); // ... mov cx,5 ; inc [counter] ; loop
     const h = cpu.history();
-    assert.deepStrictEqual(h.map((x) => x.linear), [0x7c06, 0x7c09, 0x7c20, 0x7c23]);
+    assert.deepStrictEqual(
+      h.map((x) => x.linear),
+      [0x7c06, 0x7c09, 0x7c20, 0x7c23],
+    );
     assert.deepStrictEqual(h[2].bytes, [0xb9, 0x05, 0x00]);
     assert.deepStrictEqual(h[3].bytes, [0xff, 0x06, 0x00, 0x7d]);
   });
@@ -137,7 +140,10 @@ describe('software vCPU: debug API', function () {
     const e = cpu.run(1000);
     assert.strictEqual(e.reason, 'shutdown');
     const chain = cpu.faultChain();
-    assert.deepStrictEqual(chain.map((s) => s.name), ['#DE', '#GP', '#DF', '#GP', 'shutdown']);
+    assert.deepStrictEqual(
+      chain.map((s) => s.name),
+      ['#DE', '#GP', '#DF', '#GP', 'shutdown'],
+    );
     assert.strictEqual(chain[0].eip, 0x7c0b);
     assert.deepStrictEqual(chain[0].bytes.slice(0, 2), [0xf6, 0xf1]);
     assert.match(chain[1].reason, /IVT limit 0x0000 is below vector 0x00/);
@@ -154,7 +160,7 @@ describe('software vCPU: debug API', function () {
   it('drops decoded code written from the host side', function () {
     const cpu = boot('dbg-count.asm');
     cpu.run(7);
-    cpu.writeMemory(0x7c20, Uint8Array.of(0xb9, 0x02, 0x00));  // mov cx, 2 instead of 5
+    cpu.writeMemory(0x7c20, Uint8Array.of(0xb9, 0x02, 0x00)); // mov cx, 2 instead of 5
     cpu.setState({ eip: 0x7c20 });
     cpu.writeMemory(0x7d00, Uint8Array.of(0, 0));
     assert.strictEqual(cpu.run(10000).port, 0xf4);
@@ -222,7 +228,7 @@ describe('software vCPU: debug API', function () {
     const run = (instrumented: boolean) => {
       const cpu = boot('rm-basics.asm');
       cpu.setHistorySize(instrumented ? 16 : 0);
-      if (instrumented) cpu.addBreakpoint(0xfffff0, true);  // never hit; forces the checked path
+      if (instrumented) cpu.addBreakpoint(0xfffff0, true); // never hit; forces the checked path
       const e = cpu.run(1e6);
       const st = cpu.getState();
       return JSON.stringify([e, st, text(cpu.takeOutput(0xe9)), [...cpu.readMemory(0x7c00, 0x1000)]]);

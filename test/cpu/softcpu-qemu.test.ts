@@ -27,9 +27,21 @@ export function assembleProgram(name: string): Buffer {
 export function runOnSoftCpu(image: Buffer, budget = 50_000_000): { output: string; exit: string } {
   const cpu = createSoftCpu(32 * 1024 * 1024);
   cpu.writeMemory(0x7c00, image);
-  cpu.setState({ cs: 0, ds: 0, es: 0, ss: 0, fs: 0, gs: 0, eip: 0x7c00, esp: 0x7c00, eflags: 0x2, idtr: { base: 0, limit: 0x3ff } });
+  cpu.setState({
+    cs: 0,
+    ds: 0,
+    es: 0,
+    ss: 0,
+    fs: 0,
+    gs: 0,
+    eip: 0x7c00,
+    esp: 0x7c00,
+    eflags: 0x2,
+    idtr: { base: 0, limit: 0x3ff },
+  });
   const exit = cpu.run(budget);
-  const why = exit.reason === 'io' && exit.port === 0xf4 ? 'exit-port' : `${exit.reason} (${JSON.stringify(cpu.faultChain())})`;
+  const why =
+    exit.reason === 'io' && exit.port === 0xf4 ? 'exit-port' : `${exit.reason} (${JSON.stringify(cpu.faultChain())})`;
   return { output: Buffer.from(cpu.takeOutput(0xe9)).toString('latin1'), exit: why };
 }
 
@@ -51,7 +63,8 @@ describe('software vCPU: real-mode programs against QEMU', function () {
       const q = await runInQemu(floppy, { minMs: 10000, quietMs: 3000, maxMs: 30000 });
       const theirs = q.debugcon.toString('latin1');
       assert.match(theirs, /@@END/, `QEMU did not finish the program: ${theirs}`);
-      const a = ours.output.split('\n'), b = theirs.split('\n');
+      const a = ours.output.split('\n'),
+        b = theirs.split('\n');
       const diffs = a.map((l, i) => (l !== b[i] ? `ours: ${l}  qemu: ${b[i]}` : '')).filter((d) => d);
       assert.deepStrictEqual(diffs, [], 'lines differ from QEMU');
       assert.strictEqual(a.length, b.length);

@@ -6,7 +6,9 @@ import { newVectorCpu, runVectorFile, vectorFiles } from './vectors-lib';
 function main(): number {
   const dir = process.argv[2];
   if (!dir) {
-    console.error('usage: npm run vectors -- DIR   (a folder of SingleStepTests .jsonl.gz files, e.g. ../shared/singlestep/80286)');
+    console.error(
+      'usage: npm run vectors -- DIR   (a folder of SingleStepTests .jsonl.gz files, e.g. ../shared/singlestep/80286)',
+    );
     return 2;
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -19,7 +21,9 @@ function main(): number {
     return 2;
   }
   const cpu = newVectorCpu();
-  let passed = 0, failed = 0, excluded = 0;
+  let passed = 0,
+    failed = 0,
+    excluded = 0;
   const excludedBy: Record<string, number> = {};
   for (const f of files) {
     const r = runVectorFile(cpu, f);
@@ -29,7 +33,9 @@ function main(): number {
     for (const [why, n] of Object.entries(r.excludedBy)) excludedBy[why] = (excludedBy[why] ?? 0) + n;
     const total = r.passed + r.failed;
     const pct = total ? ((100 * r.passed) / total).toFixed(1) : '-';
-    console.log(`${r.form.padEnd(6)} ${String(r.passed).padStart(4)}/${String(total).padEnd(4)} ${pct.padStart(5)}%${r.excluded ? `  (${r.excluded} excluded)` : ''}`);
+    console.log(
+      `${r.form.padEnd(6)} ${String(r.passed).padStart(4)}/${String(total).padEnd(4)} ${pct.padStart(5)}%${r.excluded ? `  (${r.excluded} excluded)` : ''}`,
+    );
     for (const why of r.failures) console.log(`    ${why}`);
   }
   if (excluded) {

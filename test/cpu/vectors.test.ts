@@ -28,7 +28,8 @@ describe('software vCPU: 80286 hardware vectors', function () {
     if (!fs.existsSync(DIR)) this.skip();
     const cpu = newVectorCpu();
     const failures: string[] = [];
-    let passed = 0, excluded = 0;
+    let passed = 0,
+      excluded = 0;
     for (const f of vectorFiles(DIR)) {
       const r = runVectorFile(cpu, f, 2);
       passed += r.passed;

@@ -42,12 +42,19 @@ describe('BIOS frames and failed launches', function () {
     await s.dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, pathFormat: 'path' });
     // The whole error response (DebugClient.send keeps only its message).
     const response = await new Promise<DebugProtocol.Response>((resolve) => {
-      (s.dc as unknown as { doSend(c: string, a: unknown, done: (r: DebugProtocol.Response) => void): void }).doSend('launch', { program: broken, cwd: s.cwd }, resolve);
+      (s.dc as unknown as { doSend(c: string, a: unknown, done: (r: DebugProtocol.Response) => void): void }).doSend(
+        'launch',
+        { program: broken, cwd: s.cwd },
+        resolve,
+      );
     });
     assert.strictEqual(response.success, false);
     const error = (response as DebugProtocol.ErrorResponse).body.error!;
     assert.match(error.format, /broken\.asm:4: error: symbol `nowhere' not defined/);
-    assert.strictEqual(error.url, `command:bootvisor.openSourceLine?${encodeURIComponent(JSON.stringify([broken, 4]))}`);
+    assert.strictEqual(
+      error.url,
+      `command:bootvisor.openSourceLine?${encodeURIComponent(JSON.stringify([broken, 4]))}`,
+    );
     assert.strictEqual(error.urlLabel, 'Go to broken.asm:4');
     const linked = outputs.find((o) => o.body.source?.path === broken);
     assert.ok(linked, outputs.map((o) => o.body.output).join(''));
@@ -69,7 +76,9 @@ describe('BIOS frames and failed launches', function () {
   it('names the exit report after the debug session, so Problems labels its entries with it', async () => {
     const s = session();
     const ended = s.dc.waitForEvent('terminated', 20000);
-    await s.launch({ program: path.join(REPO, 'examples/hang/hang.asm'), name: 'Boot hang.asm' }, (dc) => dc.setExceptionBreakpointsRequest({ filters: [] }));
+    await s.launch({ program: path.join(REPO, 'examples/hang/hang.asm'), name: 'Boot hang.asm' }, (dc) =>
+      dc.setExceptionBreakpointsRequest({ filters: [] }),
+    );
     await ended;
     const report = JSON.parse(fs.readFileSync(path.join(s.cwd, WORKSPACE_REPORT_PATH), 'utf8'));
     assert.strictEqual(report.origin, 'Boot hang.asm');

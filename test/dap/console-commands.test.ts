@@ -13,7 +13,8 @@ describe('Debug Console commands', function () {
   it('examines memory (x/NFU), prints registers, the GDT, IDT and TSS, and walks pages', async () => {
     const s = session();
     await s.launchTo(PROTECTED, 'mov [edi], ax');
-    const repl = async (expression: string) => (await s.dc.evaluateRequest({ expression, frameId: 0, context: 'repl' })).body.result;
+    const repl = async (expression: string) =>
+      (await s.dc.evaluateRequest({ expression, frameId: 0, context: 'repl' })).body.result;
     assert.match(await repl('x/4xb 0x7c00'), /^0x07C00 <start>: 0x31 0xC0 0x8E 0xD8$/);
     assert.match(await repl('x/2xw 0x7c00'), /^0x07C00 <start>: 0xD88EC031 0x/);
     assert.match(await repl('x/s real_msg'), /<real_msg>: "Real mode: switching to protected mode\.\.\."$/);

@@ -39,27 +39,44 @@ export class DapSession {
   }
 
   /** initialize, launch, `configure` (breakpoints), configurationDone; resolves with the launch response. */
-  async launch(args: Record<string, unknown>, configure?: (dc: DebugClient) => Promise<unknown>): Promise<DebugProtocol.LaunchResponse> {
+  async launch(
+    args: Record<string, unknown>,
+    configure?: (dc: DebugClient) => Promise<unknown>,
+  ): Promise<DebugProtocol.LaunchResponse> {
     const dc = this.dc;
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(async () => {
       if (configure) await configure(dc);
       await dc.configurationDoneRequest();
     });
-    const [response] = await Promise.all([dc.launchRequest({ cwd: this.cwd, serial: 'debugConsole', ...args } as DebugProtocol.LaunchRequestArguments), configured]);
+    const [response] = await Promise.all([
+      dc.launchRequest({ cwd: this.cwd, serial: 'debugConsole', ...args } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
     return response as DebugProtocol.LaunchResponse;
   }
 
   async expectStop(reason: string): Promise<DebugProtocol.StoppedEvent> {
     const e = (await this.dc.waitForEvent('stopped', 20000)) as DebugProtocol.StoppedEvent;
-    assert.strictEqual(e.body.reason, reason, `stopped for ${e.body.reason} (${e.body.description}), expected ${reason}`);
+    assert.strictEqual(
+      e.body.reason,
+      reason,
+      `stopped for ${e.body.reason} (${e.body.description}), expected ${reason}`,
+    );
     return e;
   }
 
   /** Launches stopped at `text`'s line of `file`. */
   async launchTo(file: string, text: string, args: Record<string, unknown> = {}): Promise<DebugProtocol.StoppedEvent> {
     const stopped = this.expectStop('breakpoint');
-    await this.launch({ program: file, ...args }, (dc) => dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: lineOf(file, text) }] }));
+    await this.launch({ program: file, ...args }, (dc) =>
+      dc.setBreakpointsRequest({ source: { path: file }, breakpoints: [{ line: lineOf(file, text) }] }),
+    );
     return stopped;
   }
 

@@ -17,15 +17,26 @@ describe('data breakpoints with values', function () {
     await s.launch({ program: STEPS, stopOnEntry: true });
     await entry;
     const info = await s.dc.dataBreakpointInfoRequest({ name: 'word [counter]', frameId: 0 });
-    const set = await s.dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
-    assert.strictEqual(set.body.breakpoints[0].message, 'Stops on writes to word [counter]: 2 bytes at 0x07C42 (now 0x0000)');
+    const set = await s.dc.setDataBreakpointsRequest({
+      breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }],
+    });
+    assert.strictEqual(
+      set.body.breakpoints[0].message,
+      'Stops on writes to word [counter]: 2 bytes at 0x07C42 (now 0x0000)',
+    );
     const e = await s.resume('data breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
-    assert.strictEqual(e.body.description, 'Data breakpoint: write of 2 bytes at 0x07C42 (word [counter]): 0x0000 -> 0x0001');
+    assert.strictEqual(
+      e.body.description,
+      'Data breakpoint: write of 2 bytes at 0x07C42 (word [counter]): 0x0000 -> 0x0001',
+    );
     const scopes = (await s.dc.scopesRequest({ frameId: 0 })).body.scopes;
     const watched = scopes.find((x) => x.name === 'Data breakpoints');
     assert.ok(watched, scopes.map((x) => x.name).join(', '));
     const vars = (await s.dc.variablesRequest({ variablesReference: watched.variablesReference })).body.variables;
-    assert.deepStrictEqual(vars.map((v) => [v.name, v.value, v.memoryReference]), [['word [counter]', '0x0001 (was 0x0000)', '0x7C42']]);
+    assert.deepStrictEqual(
+      vars.map((v) => [v.name, v.value, v.memoryReference]),
+      [['word [counter]', '0x0001 (was 0x0000)', '0x7C42']],
+    );
 
     const general = scopes.find((x) => x.name === 'General registers')!.variablesReference;
     const refused = await s.dc.dataBreakpointInfoRequest({ variablesReference: general, name: 'esi' });

@@ -21,12 +21,28 @@ describe('disassembly (iced-x86, NASM syntax)', () => {
   });
 
   it('decodes 32-bit code, REP strings, IRET and bad bytes', () => {
-    const bytes = new Uint8Array([0xb8, 0x78, 0x56, 0x34, 0x12, 0xf3, 0xa5, 0xcf, 0x0f, 0x04, ...new Array(16).fill(0x90)]);
+    const bytes = new Uint8Array([
+      0xb8,
+      0x78,
+      0x56,
+      0x34,
+      0x12,
+      0xf3,
+      0xa5,
+      0xcf,
+      0x0f,
+      0x04,
+      ...new Array(16).fill(0x90),
+    ]);
     const code = disassemble(bytes, 0x1000, 32);
     assert.strictEqual(code[0].text, 'mov eax, 0x12345678');
     assert.strictEqual(code[1].kind, 'rep-string');
     assert.strictEqual(code[2].kind, 'iret');
     assert.ok(code[3].invalid);
-    assert.strictEqual(disassemble(new Uint8Array([0x66, 0xb8, 0x01]), 0, 16).length, 0, 'a truncated instruction is left out');
+    assert.strictEqual(
+      disassemble(new Uint8Array([0x66, 0xb8, 0x01]), 0, 16).length,
+      0,
+      'a truncated instruction is left out',
+    );
   });
 });

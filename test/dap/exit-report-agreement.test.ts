@@ -67,7 +67,11 @@ describe('exit reports: the CLI and the debug adapter agree on the same run', fu
       const program = path.join(PROGRAMS, name);
       const fromCli = cliReport(program, dir);
       const fromAdapter = await adapterReport(program);
-      for (const kind of kinds) assert.ok(fromCli.exits.some((x) => x.kind === kind), `${kind} in ${JSON.stringify(fromCli.exits)}`);
+      for (const kind of kinds)
+        assert.ok(
+          fromCli.exits.some((x) => x.kind === kind),
+          `${kind} in ${JSON.stringify(fromCli.exits)}`,
+        );
       assert.ok(fromAdapter.origin, 'the adapter names its session');
       assert.deepStrictEqual(comparable(fromAdapter), comparable(fromCli));
     });

@@ -1,9 +1,31 @@
 import * as assert from 'assert';
-import { evaluate, EvalContext, ExpressionError, formatValue, parseExpression, parseNumber, renderLogMessage } from '../../common/expression';
+import {
+  evaluate,
+  EvalContext,
+  ExpressionError,
+  formatValue,
+  parseExpression,
+  parseNumber,
+  renderLogMessage,
+} from '../../common/expression';
 
 // A context over plain data: real-mode segments, a small memory.
 function context(): EvalContext & { memory: Uint8Array } {
-  const regs: Record<string, number> = { eax: 0x12345678, ebx: 0x10, ecx: 3, edx: 0, esi: 0x20, edi: 0x100, ebp: 0x7bf0, esp: 0x7be0, eip: 0x7c05, ds: 0, es: 0x1000, ss: 0, cs: 0 };
+  const regs: Record<string, number> = {
+    eax: 0x12345678,
+    ebx: 0x10,
+    ecx: 3,
+    edx: 0,
+    esi: 0x20,
+    edi: 0x100,
+    ebp: 0x7bf0,
+    esp: 0x7be0,
+    eip: 0x7c05,
+    ds: 0,
+    es: 0x1000,
+    ss: 0,
+    cs: 0,
+  };
   const memory = new Uint8Array(0x20000);
   const reg = (n: string): number | undefined => {
     if (n in regs) return regs[n];
@@ -17,7 +39,7 @@ function context(): EvalContext & { memory: Uint8Array } {
   return {
     memory,
     register: reg,
-    symbol: (n) => ({ msg: 0x7c40, buf: 0x500 } as Record<string, number>)[n],
+    symbol: (n) => (({ msg: 0x7c40, buf: 0x500 }) as Record<string, number>)[n],
     segmentBase: (s) => (typeof s === 'string' ? regs[s] : s) * 16,
     readMemory: (a, size) => {
       if (a + size > memory.length) throw new Error(`0x${a.toString(16)} is outside guest memory`);
@@ -80,7 +102,10 @@ describe('expressions', () => {
   });
 
   it('rejects bad syntax with where and what', () => {
-    assert.throws(() => parseExpression('ax +'), (e: Error) => e instanceof ExpressionError && /at the end/.test(e.message));
+    assert.throws(
+      () => parseExpression('ax +'),
+      (e: Error) => e instanceof ExpressionError && /at the end/.test(e.message),
+    );
     assert.throws(() => parseExpression('[ax'), /expected '\]'/);
     assert.throws(() => parseExpression('ax # 1'), /unexpected '#' at column 4/);
     assert.throws(() => parseExpression(''), /empty/);

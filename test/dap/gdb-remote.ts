@@ -45,7 +45,10 @@ export class GdbRemote {
     let sum = 0;
     for (const c of data) sum = (sum + c.charCodeAt(0)) & 0xff;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`QEMU did not answer "${data}" within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`QEMU did not answer "${data}" within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       this.waiter = (p) => {
         clearTimeout(timer);
         resolve(p);
@@ -57,7 +60,24 @@ export class GdbRemote {
   /** i386 'g' layout: eax ecx edx ebx esp ebp esi edi eip eflags cs ss ds es fs gs, little-endian. */
   async registers(): Promise<Record<string, number>> {
     const hex = await this.request('g');
-    const names = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'eip', 'eflags', 'cs', 'ss', 'ds', 'es', 'fs', 'gs'];
+    const names = [
+      'eax',
+      'ecx',
+      'edx',
+      'ebx',
+      'esp',
+      'ebp',
+      'esi',
+      'edi',
+      'eip',
+      'eflags',
+      'cs',
+      'ss',
+      'ds',
+      'es',
+      'fs',
+      'gs',
+    ];
     const out: Record<string, number> = {};
     names.forEach((n, i) => (out[n] = Buffer.from(hex.slice(i * 8, i * 8 + 8), 'hex').readUInt32LE(0)));
     return out;
@@ -97,8 +117,32 @@ export async function freePort(): Promise<number> {
 export async function startQemu(image: string): Promise<{ gdb: GdbRemote; child: ChildProcess }> {
   const port = await freePort();
   const bin = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
-  const child = spawn(bin, ['-accel', 'tcg', '-display', 'none', '-monitor', 'none', '-serial', 'null', '-m', '32', '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-drive', `file=${image},format=raw,if=floppy,readonly=on`], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`${bin} could not start (${e.message}); run scripts/install-test-deps.sh`))));
+  const child = spawn(
+    bin,
+    [
+      '-accel',
+      'tcg',
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-serial',
+      'null',
+      '-m',
+      '32',
+      '-S',
+      '-gdb',
+      `tcp:127.0.0.1:${port}`,
+      '-drive',
+      `file=${image},format=raw,if=floppy,readonly=on`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (e) =>
+      reject(new Error(`${bin} could not start (${e.message}); run scripts/install-test-deps.sh`)),
+    ),
+  );
   const gdb = await Promise.race([GdbRemote.connect(port), failed]);
   return { gdb, child };
 }

@@ -37,9 +37,24 @@ describe('debug adapter against a hostile client', function () {
   }
 
   async function launched(args: Record<string, unknown>): Promise<DapMessage> {
-    assert.strictEqual((await dap.request('initialize', { adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsProgressReporting: true })).success, true);
+    assert.strictEqual(
+      (
+        await dap.request('initialize', {
+          adapterID: 'bootvisor',
+          pathFormat: 'path',
+          linesStartAt1: true,
+          columnsStartAt1: true,
+          supportsProgressReporting: true,
+        })
+      ).success,
+      true,
+    );
     const seq = dap.send('launch', { cwd: box.tmp, ...args });
-    const first = await dap.waitFor((m) => (m.type === 'event' && m.event === 'initialized') || (m.type === 'response' && m.request_seq === seq), 30000, 'initialized or the launch response');
+    const first = await dap.waitFor(
+      (m) => (m.type === 'event' && m.event === 'initialized') || (m.type === 'response' && m.request_seq === seq),
+      30000,
+      'initialized or the launch response',
+    );
     if (first.type === 'response') return first;
     await dap.request('configurationDone');
     return dap.response(seq, 30000);
@@ -47,22 +62,63 @@ describe('debug adapter against a hostile client', function () {
 
   it('answers, logs and resynchronises on every kind of malformed frame and body, and never goes deaf', async () => {
     const cases: { name: string; bytes: Buffer; answers?: number; log: RegExp }[] = [
-      { name: 'malformed JSON', bytes: frame('{"seq": 101, "type": "request", "command": "threads", '), answers: 101, log: /not JSON/ },
+      {
+        name: 'malformed JSON',
+        bytes: frame('{"seq": 101, "type": "request", "command": "threads", '),
+        answers: 101,
+        log: /not JSON/,
+      },
       { name: 'null', bytes: frame('null'), log: /not a JSON object/ },
       { name: 'an array', bytes: frame('[1,2]'), log: /not a JSON object/ },
-      { name: 'a request without a command', bytes: frame('{"seq": 102, "type": "request"}'), answers: 102, log: /without a whole-number "seq" and a string "command"/ },
-      { name: 'too short a Content-Length', bytes: frame('{"seq": 103, "type": "request", "command": "threads"}', 20), answers: 103, log: /not JSON/ },
+      {
+        name: 'a request without a command',
+        bytes: frame('{"seq": 102, "type": "request"}'),
+        answers: 102,
+        log: /without a whole-number "seq" and a string "command"/,
+      },
+      {
+        name: 'too short a Content-Length',
+        bytes: frame('{"seq": 103, "type": "request", "command": "threads"}', 20),
+        answers: 103,
+        log: /not JSON/,
+      },
       {
         name: 'invalid UTF-8',
-        bytes: frame(Buffer.concat([Buffer.from('{"seq": 104, "type": "request", "command": "evaluate", "arguments": {"expression": "'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}}')])),
+        bytes: frame(
+          Buffer.concat([
+            Buffer.from('{"seq": 104, "type": "request", "command": "evaluate", "arguments": {"expression": "'),
+            Buffer.from([0xff, 0xfe, 0xc3]),
+            Buffer.from('"}}'),
+          ]),
+        ),
         answers: 104,
         log: /not valid UTF-8/,
       },
       { name: 'a negative Content-Length', bytes: frame('{"seq": 105}', -12), log: /not a whole number/ },
-      { name: 'no Content-Length', bytes: Buffer.from('Content-Type: application/json\r\n\r\n{"seq": 106, "type": "request", "command": "threads"}'), log: /skipped \d+ byte/ },
-      { name: 'a huge Content-Length', bytes: frame('{"seq": 107, "type": "request", "command": "threads"}', 99999999999), answers: 107, log: /over the limit/ },
-      { name: 'random bytes', bytes: Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)), log: /skipped \d+ byte/ },
-      { name: 'arguments that are not an object', bytes: frame('{"seq": 108, "type": "request", "command": "threads", "arguments": 5}'), answers: 108, log: /"arguments" must be an object/ },
+      {
+        name: 'no Content-Length',
+        bytes: Buffer.from(
+          'Content-Type: application/json\r\n\r\n{"seq": 106, "type": "request", "command": "threads"}',
+        ),
+        log: /skipped \d+ byte/,
+      },
+      {
+        name: 'a huge Content-Length',
+        bytes: frame('{"seq": 107, "type": "request", "command": "threads"}', 99999999999),
+        answers: 107,
+        log: /over the limit/,
+      },
+      {
+        name: 'random bytes',
+        bytes: Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff)),
+        log: /skipped \d+ byte/,
+      },
+      {
+        name: 'arguments that are not an object',
+        bytes: frame('{"seq": 108, "type": "request", "command": "threads", "arguments": 5}'),
+        answers: 108,
+        log: /"arguments" must be an object/,
+      },
     ];
     for (const c of cases) {
       const logged = dap.stderr.length;
@@ -88,10 +144,24 @@ describe('debug adapter against a hostile client', function () {
     const src = path.join(box.tmp, '..', `${path.basename(box.tmp)}-runaway.asm`);
     fs.writeFileSync(src, RUNAWAY_ASM);
     try {
-      assert.strictEqual((await dap.request('initialize', { adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsProgressReporting: true })).success, true);
+      assert.strictEqual(
+        (
+          await dap.request('initialize', {
+            adapterID: 'bootvisor',
+            pathFormat: 'path',
+            linesStartAt1: true,
+            columnsStartAt1: true,
+            supportsProgressReporting: true,
+          })
+        ).success,
+        true,
+      );
       const launch = dap.send('launch', { program: src, cwd: box.tmp });
       await dap.waitFor((m) => m.type === 'event' && m.event === 'progressStart', 30000, 'a progressStart event');
-      assert.ok(box.processes().some((p) => /nasm/.test(p)), 'nasm runs');
+      assert.ok(
+        box.processes().some((p) => /nasm/.test(p)),
+        'nasm runs',
+      );
       await serving();
       const bye = await dap.request('disconnect', {});
       assert.strictEqual(bye.success, true);
@@ -133,7 +203,10 @@ describe('debug adapter against a hostile client', function () {
     fs.writeFileSync(image, sector);
     const r = await launched({ program: image, listing: '/dev/zero' });
     assert.strictEqual(r.success, false, JSON.stringify(r));
-    assert.match(r.message ?? '', /\/dev\/zero is a character device, not a regular file: a nasm listing must be a regular file/);
+    assert.match(
+      r.message ?? '',
+      /\/dev\/zero is a character device, not a regular file: a nasm listing must be a regular file/,
+    );
   });
 
   it('answers requests for unbounded work in bounded time: clamps, pages or refuses with a reason', async () => {
@@ -141,16 +214,31 @@ describe('debug adapter against a hostile client', function () {
     assert.strictEqual(r.success, true, JSON.stringify(r));
     await dap.waitFor((m) => m.type === 'event' && m.event === 'stopped', 30000, 'the stop on entry');
 
-    const dis = await dap.request('disassemble', { memoryReference: '0x7c00', instructionOffset: 3e6, instructionCount: 50 }, 10000);
+    const dis = await dap.request(
+      'disassemble',
+      { memoryReference: '0x7c00', instructionOffset: 3e6, instructionCount: 50 },
+      10000,
+    );
     assert.strictEqual(dis.success, false);
-    assert.match(dis.message ?? '', /instructionOffset 3000000 is refused: disassembly starts at most 4096 instructions from its reference/);
-    const near = await dap.request('disassemble', { memoryReference: '0x7c00', instructionOffset: -200, instructionCount: 400 }, 10000);
+    assert.match(
+      dis.message ?? '',
+      /instructionOffset 3000000 is refused: disassembly starts at most 4096 instructions from its reference/,
+    );
+    const near = await dap.request(
+      'disassemble',
+      { memoryReference: '0x7c00', instructionOffset: -200, instructionCount: 400 },
+      10000,
+    );
     assert.strictEqual(near.success, true);
     assert.strictEqual((near.body!.instructions as unknown[]).length, 400);
 
     const read = await dap.request('readMemory', { memoryReference: '0x0', count: 1e9 }, 10000);
     assert.strictEqual(read.success, true);
-    assert.strictEqual(Buffer.from(read.body!.data as string, 'base64').length, 1 << 20, 'a huge read is answered in part');
+    assert.strictEqual(
+      Buffer.from(read.body!.data as string, 'base64').length,
+      1 << 20,
+      'a huge read is answered in part',
+    );
 
     const big = Buffer.alloc(2 << 20).toString('base64');
     const write = await dap.request('writeMemory', { memoryReference: '0x100000', data: big }, 10000);
@@ -161,7 +249,9 @@ describe('debug adapter against a hostile client', function () {
     assert.strictEqual(refused.success, false);
     assert.match(refused.message ?? '', /over the limit of \d+ bytes and was not read/);
 
-    const breakpoints = Array.from({ length: 20000 }, (_, i) => ({ instructionReference: `0x${(0x100000 + i).toString(16)}` }));
+    const breakpoints = Array.from({ length: 20000 }, (_, i) => ({
+      instructionReference: `0x${(0x100000 + i).toString(16)}`,
+    }));
     const set = await dap.request('setInstructionBreakpoints', { breakpoints }, 30000);
     assert.strictEqual(set.success, true);
     const reset = await dap.request('bootvisor/reset', {}, 30000);

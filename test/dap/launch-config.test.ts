@@ -12,9 +12,29 @@ describe('launch configuration', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
     const debuggerContribution = pkg.contributes.debuggers.find((d: { type: string }) => d.type === 'bootvisor');
     assert.strictEqual(debuggerContribution.program, './out/debug-adapter/main.js');
-    assert.ok(fs.existsSync(path.join(REPO, debuggerContribution.program)), 'the adapter is built where package.json says');
+    assert.ok(
+      fs.existsSync(path.join(REPO, debuggerContribution.program)),
+      'the adapter is built where package.json says',
+    );
     const props = Object.keys(debuggerContribution.configurationAttributes.launch.properties).sort();
-    assert.deepStrictEqual(props, ['assembler', 'backend', 'bootDrive', 'clock', 'cmdline', 'cwd', 'gdbPort', 'listing', 'memory', 'modules', 'program', 'replay', 'serial', 'stopOnEntry', 'symbols', 'trace']);
+    assert.deepStrictEqual(props, [
+      'assembler',
+      'backend',
+      'bootDrive',
+      'clock',
+      'cmdline',
+      'cwd',
+      'gdbPort',
+      'listing',
+      'memory',
+      'modules',
+      'program',
+      'replay',
+      'serial',
+      'stopOnEntry',
+      'symbols',
+      'trace',
+    ]);
     // Every enum value the schema offers is one the adapter takes.
     for (const backend of debuggerContribution.configurationAttributes.launch.properties.backend.enum) {
       assert.strictEqual(validateLaunch({ program: steps, backend }).backend, backend);
@@ -32,7 +52,14 @@ describe('launch configuration', () => {
   });
 
   it('normalises a good configuration', () => {
-    const c = validateLaunch({ program: 'steps.asm', cwd: PROGRAMS, memory: 64, stopOnEntry: true, serial: { file: 'out.txt' }, assembler: ['nasm', '-o', '${output}', '${program}'] });
+    const c = validateLaunch({
+      program: 'steps.asm',
+      cwd: PROGRAMS,
+      memory: 64,
+      stopOnEntry: true,
+      serial: { file: 'out.txt' },
+      assembler: ['nasm', '-o', '${output}', '${program}'],
+    });
     assert.strictEqual(c.program, steps);
     assert.strictEqual(c.kind, 'source');
     assert.strictEqual(c.memoryMiB, 64);
@@ -61,7 +88,12 @@ describe('launch configuration', () => {
         [{ program: steps, assembler: ['nasm', '${program}'] }, /must name the output image with \$\{output\}/],
         [{ program: steps, cwd: path.join(dir, 'missing') }, /"cwd" .* is not an existing folder/],
       ];
-      for (const [args, message] of bad) assert.throws(() => validateLaunch(args), (e: Error) => e instanceof LaunchConfigError && message.test(e.message), JSON.stringify(args));
+      for (const [args, message] of bad)
+        assert.throws(
+          () => validateLaunch(args),
+          (e: Error) => e instanceof LaunchConfigError && message.test(e.message),
+          JSON.stringify(args),
+        );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

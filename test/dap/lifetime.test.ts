@@ -51,9 +51,17 @@ describe('debug adapter lifetime and replay interruption', function () {
   }
 
   async function launch(program: string): Promise<void> {
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
-    await Promise.all([dc.launchRequest({ program, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments), configured]);
+    await Promise.all([
+      dc.launchRequest({ program, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
   }
 
   /** Runs the countdown to its HLT (recording 50 M instructions of history) and starts going back over it. */
@@ -73,7 +81,9 @@ describe('debug adapter lifetime and replay interruption', function () {
     await dc.pauseRequest({ threadId: 1 });
     const e = (await stopped) as DebugProtocol.StoppedEvent;
     const ms = performance.now() - t0;
-    console.log(`      pause during a replay: stopped event after ${ms.toFixed(1)} ms (load ${os.loadavg()[0].toFixed(2)})`);
+    console.log(
+      `      pause during a replay: stopped event after ${ms.toFixed(1)} ms (load ${os.loadavg()[0].toFixed(2)})`,
+    );
     assert.strictEqual(e.body.reason, 'pause', e.body.description);
     // Generous for a loaded machine; a replay that ignores pause runs on for hundreds of ms or for ever.
     assert.ok(ms < 250, `pause took ${ms.toFixed(1)} ms`);

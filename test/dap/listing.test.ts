@@ -11,7 +11,11 @@ describe('listing map (nasm -l)', () => {
   const image = fs.readFileSync(built.image);
   const main = built.source;
   const serial = path.join(PROGRAMS, 'serial.inc');
-  const lineOf = (file: string, text: string) => fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1;
+  const lineOf = (file: string, text: string) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
 
   after(() => fs.rmSync(built.dir, { recursive: true, force: true }));
 
@@ -81,8 +85,13 @@ describe('listing map (nasm -l)', () => {
       assert.strictEqual(m.constants.get('point.y'), 2);
       assert.strictEqual(m.constants.get('point_size'), 4);
       assert.strictEqual(m.entryAt(0x7c00)!.text, 'cli', 'struc fields are not code at 0x7C00');
-      for (const [name, value] of readMapSymbols(rep.map)) if (!name.startsWith('point') && !name.startsWith('..@')) assert.strictEqual(m.label(name)?.value, value, name);
-      assert.deepStrictEqual(map.addressesOfLine(main, lineOf(main, "SERIAL_OUT 'Y'")), [map.addressOfLine(main, lineOf(main, "SERIAL_OUT 'Y'"))], 'a macro invocation is one instance');
+      for (const [name, value] of readMapSymbols(rep.map))
+        if (!name.startsWith('point') && !name.startsWith('..@')) assert.strictEqual(m.label(name)?.value, value, name);
+      assert.deepStrictEqual(
+        map.addressesOfLine(main, lineOf(main, "SERIAL_OUT 'Y'")),
+        [map.addressOfLine(main, lineOf(main, "SERIAL_OUT 'Y'"))],
+        'a macro invocation is one instance',
+      );
     } finally {
       fs.rmSync(rep.dir, { recursive: true, force: true });
     }

@@ -34,7 +34,11 @@ describe('debug adapter: a disk image is mapped, not read', function () {
     const fifo = tmp.file('pipe.img');
     execFileSync('mkfifo', [fifo]);
     fs.mkdirSync(tmp.file('folder.img'));
-    for (const [program, what] of [['/dev/zero', 'a device'], [fifo, 'a FIFO'], [tmp.file('folder.img'), 'a folder']]) {
+    for (const [program, what] of [
+      ['/dev/zero', 'a device'],
+      [fifo, 'a FIFO'],
+      [tmp.file('folder.img'), 'a folder'],
+    ]) {
       dap = new RawDap();
       await dap.request('initialize', { adapterID: 'bootvisor', pathFormat: 'path' });
       const r = await dap.request('launch', { cwd: tmp.dir, program }, 10000);
@@ -51,14 +55,28 @@ describe('debug adapter: a disk image is mapped, not read', function () {
     const big = writeBigImage(file);
 
     dap = new RawDap();
-    assert.strictEqual((await dap.request('initialize', { adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true })).success, true);
+    assert.strictEqual(
+      (
+        await dap.request('initialize', {
+          adapterID: 'bootvisor',
+          pathFormat: 'path',
+          linesStartAt1: true,
+          columnsStartAt1: true,
+        })
+      ).success,
+      true,
+    );
     const launch = dap.send('launch', { cwd: tmp.dir, program: file, serial: 'debugConsole' });
     await dap.waitFor((m) => m.type === 'event' && m.event === 'initialized', 60000, 'initialized');
     await dap.request('configurationDone');
     const launched = await dap.response(launch, 60000);
     assert.strictEqual(launched.success, true, JSON.stringify(launched));
     // Port 0xE9 comes out as stdout output: CF clear, the last sector's first byte, the guest's write read back.
-    const text = () => dap!.messages.filter((m) => m.type === 'event' && m.event === 'output' && m.body?.category === 'stdout').map((m) => String(m.body!.output)).join('');
+    const text = () =>
+      dap!.messages
+        .filter((m) => m.type === 'event' && m.event === 'output' && m.body?.category === 'stdout')
+        .map((m) => String(m.body!.output))
+        .join('');
     await dap.waitFor(() => text().length >= 3, 60000, 'three bytes on port 0xE9');
     assert.strictEqual(text(), '\x00ZW');
     const peak = peakRssMiB(dap.child.pid!);

@@ -17,7 +17,9 @@ describe('memory view', function () {
     const entry = s.expectStop('entry');
     await s.launch({ program: STEPS, stopOnEntry: true });
     await entry;
-    const dump = new MemoryDump({ customRequest: (command, args) => s.dc.customRequest(command, args).then((r) => r.body) });
+    const dump = new MemoryDump({
+      customRequest: (command, args) => s.dc.customRequest(command, args).then((r) => r.body),
+    });
 
     await dump.show('ss:sp');
     for (let k = 0; k < 5; k++) await s.resume('step', (dc) => dc.stepInRequest({ threadId: 1 })); // past mov sp, 0x7c00
@@ -29,10 +31,16 @@ describe('memory view', function () {
     await dump.show('counter');
     assert.strictEqual(dump.target, counter);
     await dump.stopped();
-    await s.dc.setBreakpointsRequest({ source: { path: STEPS }, breakpoints: [{ line: lineOf(STEPS, 'mov al, [flag]') }] });
+    await s.dc.setBreakpointsRequest({
+      source: { path: STEPS },
+      breakpoints: [{ line: lineOf(STEPS, 'mov al, [flag]') }],
+    });
     await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
     await dump.stopped();
-    const changed = dump.rows().flatMap((r) => r.bytes.map((_, i) => (r.changed[i] ? r.address + i : -1))).filter((a) => a >= 0);
+    const changed = dump
+      .rows()
+      .flatMap((r) => r.bytes.map((_, i) => (r.changed[i] ? r.address + i : -1)))
+      .filter((a) => a >= 0);
     assert.deepStrictEqual(changed, [counter], 'inc word [counter] changed one byte, and only it is marked');
     const html = renderRows(dump.rows(), dump.target);
     assert.match(html, new RegExp(`<td class="b changed target" data-a="${counter}" tabindex="0">01</td>`));

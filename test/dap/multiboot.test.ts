@@ -28,7 +28,13 @@ describe('debugging a multiboot kernel', function () {
     const elf = buildKernel(s.cwd, 'bare', ['bare.c']);
     fs.writeFileSync(path.join(s.cwd, 'mod.txt'), 'module text\n');
     const entry = s.expectStop('entry');
-    await s.launch({ program: 'bare.elf', stopOnEntry: true, cmdline: 'from launch.json', modules: ['mod.txt'], serial: 'debugConsole' });
+    await s.launch({
+      program: 'bare.elf',
+      stopOnEntry: true,
+      cmdline: 'from launch.json',
+      modules: ['mod.txt'],
+      serial: 'debugConsole',
+    });
     await entry;
     const frames = await s.frames();
     assert.match(frames[0].name, /0008:0010/, frames[0].name);
@@ -36,7 +42,9 @@ describe('debugging a multiboot kernel', function () {
     assert.match(eax.body.result, /2BADB002/i);
 
     const kmain = symbol(elf, 'kmain');
-    const set = await s.dc.customRequest('setInstructionBreakpoints', { breakpoints: [{ instructionReference: '0x' + kmain.toString(16) }] });
+    const set = await s.dc.customRequest('setInstructionBreakpoints', {
+      breakpoints: [{ instructionReference: '0x' + kmain.toString(16) }],
+    });
     assert.ok(set.body.breakpoints[0].verified);
     await s.resume('instruction breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
     const eip = await s.evaluate('eip');
@@ -75,7 +83,7 @@ describe('debugging a multiboot kernel', function () {
     assert.match(console, /bye/);
   });
 
-  it('takes breakpoints on C lines from the kernel\'s DWARF (moved past a line with no code) and shows the C line in the call stack', async () => {
+  it("takes breakpoints on C lines from the kernel's DWARF (moved past a line with no code) and shows the C line in the call stack", async () => {
     const s = session();
     const elf = buildKernel(s.cwd, 'bare', ['bare.c'], '-O0');
     const source = path.join(KERNEL_SOURCES, 'bare.c');
@@ -86,7 +94,10 @@ describe('debugging a multiboot kernel', function () {
     let set: DebugProtocol.SetBreakpointsResponse | undefined;
     const stopped = s.expectStop('breakpoint');
     await s.launch({ program: elf }, async (dc) => {
-      set = await dc.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line: hello }, { line: blank }] });
+      set = await dc.setBreakpointsRequest({
+        source: { path: source },
+        breakpoints: [{ line: hello }, { line: blank }],
+      });
     });
     const [exact, moved] = set!.body.breakpoints;
     assert.ok(exact.verified, exact.message);
@@ -99,7 +110,10 @@ describe('debugging a multiboot kernel', function () {
     assert.strictEqual(frames[0].source?.path, source);
     assert.strictEqual(frames[0].line, hello);
     assert.match(frames[0].name, /^kmain\+0x[0-9a-f]+ \(0008:0010/);
-    assert.ok(frames.some((f) => /_start/.test(f.name) && f.source?.path?.endsWith('entry.asm')), frames.map((f) => f.name).join(' | '));
+    assert.ok(
+      frames.some((f) => /_start/.test(f.name) && f.source?.path?.endsWith('entry.asm')),
+      frames.map((f) => f.name).join(' | '),
+    );
     await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
     assert.strictEqual((await s.frames())[0].line, moved.line);
   });
@@ -139,6 +153,9 @@ describe('debugging a multiboot kernel', function () {
     bytes[4] = 2; // ELFCLASS64
     fs.writeFileSync(path.join(s.cwd, 'x64.elf'), bytes);
     await s.dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, pathFormat: 'path' });
-    await assert.rejects(s.dc.launchRequest({ program: 'x64.elf', cwd: s.cwd } as never), /64-bit ELF; Multiboot v1 loads 32-bit kernels/);
+    await assert.rejects(
+      s.dc.launchRequest({ program: 'x64.elf', cwd: s.cwd } as never),
+      /64-bit ELF; Multiboot v1 loads 32-bit kernels/,
+    );
   });
 });

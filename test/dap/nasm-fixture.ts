@@ -23,8 +23,15 @@ export function buildProgram(name: string): Built {
   const image = path.join(dir, `${name}.img`);
   const listing = path.join(dir, `${name}.lst`);
   const map = path.join(dir, `${name}.map`);
-  const r = spawnSync('nasm', ['-f', 'bin', '--before', `[map symbols ${map}]`, '-I', PROGRAMS + path.sep, '-o', image, '-l', listing, source], { encoding: 'utf8' });
-  if (r.error) throw new Error(`nasm is needed for these tests and could not run (${r.error.message}); run scripts/install-test-deps.sh`);
+  const r = spawnSync(
+    'nasm',
+    ['-f', 'bin', '--before', `[map symbols ${map}]`, '-I', PROGRAMS + path.sep, '-o', image, '-l', listing, source],
+    { encoding: 'utf8' },
+  );
+  if (r.error)
+    throw new Error(
+      `nasm is needed for these tests and could not run (${r.error.message}); run scripts/install-test-deps.sh`,
+    );
   if (r.status !== 0) throw new Error(`nasm failed on ${source}:\n${r.stderr}`);
   return { source, image, listing, map, dir };
 }

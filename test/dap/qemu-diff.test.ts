@@ -68,7 +68,12 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
     await dc.initializeRequest({ adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true });
     const entry = dc.waitForEvent('stopped');
     await Promise.all([
-      dc.launchRequest({ program: PAGING, stopOnEntry: true, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments),
+      dc.launchRequest({
+        program: PAGING,
+        stopOnEntry: true,
+        cwd,
+        serial: 'none',
+      } as DebugProtocol.LaunchRequestArguments),
       dc.waitForEvent('initialized').then(() => dc!.configurationDoneRequest()),
     ]);
     await entry;
@@ -79,8 +84,10 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
     const ours = async (): Promise<Record<string, number>> => {
       const s = await scopes();
       const out: Record<string, number> = {};
-      for (const v of (await client.variablesRequest({ variablesReference: s[1].variablesReference })).body.variables) out[v.name] = Number(v.value);
-      for (const v of (await client.variablesRequest({ variablesReference: s[2].variablesReference })).body.variables) out[v.name] = Number(v.value.split(' ')[0]);
+      for (const v of (await client.variablesRequest({ variablesReference: s[1].variablesReference })).body.variables)
+        out[v.name] = Number(v.value);
+      for (const v of (await client.variablesRequest({ variablesReference: s[2].variablesReference })).body.variables)
+        out[v.name] = Number(v.value.split(' ')[0]);
       const flags = (await client.variablesRequest({ variablesReference: s[3].variablesReference })).body.variables;
       out.eflags = Number(flags.find((v) => v.name === 'eflags')!.value.split(' ')[0]);
       return out;
@@ -97,7 +104,12 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
     }
     await gdb.setRegisters(qemuValues);
     const q0 = await gdb.registers();
-    for (const seg of ['ds', 'es', 'ss']) await client.setVariableRequest({ variablesReference: (await scopes())[2].variablesReference, name: seg, value: String(q0[seg]) });
+    for (const seg of ['ds', 'es', 'ss'])
+      await client.setVariableRequest({
+        variablesReference: (await scopes())[2].variablesReference,
+        name: seg,
+        value: String(q0[seg]),
+      });
 
     let steps = 0;
     for (; steps < 6000; steps++) {
@@ -106,8 +118,17 @@ describe('debug adapter stepping against QEMU (gdbstub)', function () {
       const pc = (await client.stackTraceRequest({ threadId: 1 })).body.stackFrames[0].instructionPointerReference!;
       const ins = (await client.disassembleRequest({ memoryReference: pc, instructionCount: 2 })).body!.instructions;
       const where = `after ${steps} steps, at ${pc} (${ins[0].instruction})`;
-      for (const r of [...GENERAL, 'eip', ...SEGMENTS]) assert.strictEqual(a[r] >>> 0, b[r] >>> 0, `${r} differs ${where}: ours 0x${a[r].toString(16)}, QEMU 0x${b[r].toString(16)}`);
-      assert.strictEqual(a.eflags & FLAG_MASK, b.eflags & FLAG_MASK, `eflags differ ${where}: ours 0x${a.eflags.toString(16)}, QEMU 0x${b.eflags.toString(16)}`);
+      for (const r of [...GENERAL, 'eip', ...SEGMENTS])
+        assert.strictEqual(
+          a[r] >>> 0,
+          b[r] >>> 0,
+          `${r} differs ${where}: ours 0x${a[r].toString(16)}, QEMU 0x${b[r].toString(16)}`,
+        );
+      assert.strictEqual(
+        a.eflags & FLAG_MASK,
+        b.eflags & FLAG_MASK,
+        `eflags differ ${where}: ours 0x${a.eflags.toString(16)}, QEMU 0x${b.eflags.toString(16)}`,
+      );
       if (ins[0].instruction === 'hlt') break;
 
       const stopped = client.waitForEvent('stopped');

@@ -45,7 +45,12 @@ export class FramedPeer<T = Record<string, unknown>> {
   private buf: Buffer = Buffer.alloc(0);
   private waiters: (() => void)[] = [];
 
-  constructor(script: string, args: string[], env: NodeJS.ProcessEnv, private readonly keep = Infinity) {
+  constructor(
+    script: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    private readonly keep = Infinity,
+  ) {
     this.child = spawn(process.execPath, [script, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (b: Buffer) => this.read(b));
     this.child.stderr!.on('data', (b: Buffer) => {
@@ -144,7 +149,10 @@ export class RawDap extends FramedPeer<DapMessage> {
   async waitFor(pred: (m: DapMessage) => boolean, ms: number, what: string): Promise<DapMessage> {
     const i = await this.indexOf(pred, ms);
     if (i >= 0) return this.messages[i];
-    if (this.exited) throw new Error(`the adapter exited (${JSON.stringify(this.exited)}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`);
+    if (this.exited)
+      throw new Error(
+        `the adapter exited (${JSON.stringify(this.exited)}) while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`,
+      );
     throw new Error(`no ${what} within ${ms} ms; stderr: ${this.stderr.slice(-2000)}`);
   }
 
@@ -152,7 +160,8 @@ export class RawDap extends FramedPeer<DapMessage> {
   async logged(pattern: RegExp, from: number, ms = 5000): Promise<void> {
     const until = Date.now() + ms;
     while (!pattern.test(this.stderr.slice(from))) {
-      if (Date.now() > until) throw new Error(`the log does not say ${pattern}: ${this.stderr.slice(from, from + 2000)}`);
+      if (Date.now() > until)
+        throw new Error(`the log does not say ${pattern}: ${this.stderr.slice(from, from + 2000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

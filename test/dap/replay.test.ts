@@ -30,15 +30,35 @@ describe('debug adapter: replaying a recording', function () {
   });
 
   async function launch(extra: Record<string, unknown>): Promise<void> {
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
-    await Promise.all([dc.launchRequest({ program: KEY_TIMES, cwd, ...extra } as DebugProtocol.LaunchRequestArguments), configured]);
+    await Promise.all([
+      dc.launchRequest({ program: KEY_TIMES, cwd, ...extra } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
   }
 
   it('plays the recorded keys at their instructions: the same COM1 output and exit as the recorded run', async () => {
     requireNasm();
     const recording = path.join(cwd, 'run.bvrec');
-    const recorded = runCli(['run', KEY_TIMES, '--keys', 'ab{wait 300ms}c{wait 1s}q', '--record', recording, '--serial', '-', '--quiet', '--guest-exit', 'verbatim']);
+    const recorded = runCli([
+      'run',
+      KEY_TIMES,
+      '--keys',
+      'ab{wait 300ms}c{wait 1s}q',
+      '--record',
+      recording,
+      '--serial',
+      '-',
+      '--quiet',
+      '--guest-exit',
+      'verbatim',
+    ]);
     assert.strictEqual(recorded.status, 0, recorded.stderr);
     assert.match(recorded.stdout, /^a.. b.. c.. $/);
     const serialFile = path.join(cwd, 'com1.txt');
@@ -47,9 +67,16 @@ describe('debug adapter: replaying a recording', function () {
     const exited = dc.waitForEvent('exited', 30000) as Promise<DebugProtocol.ExitedEvent>;
     await launch({ replay: recording, clock: 'fast', serial: { file: serialFile } });
     await exited;
-    assert.strictEqual(fs.readFileSync(serialFile, 'latin1'), recorded.stdout, 'the guest saw each key at the same guest time');
+    assert.strictEqual(
+      fs.readFileSync(serialFile, 'latin1'),
+      recorded.stdout,
+      'the guest saw each key at the same guest time',
+    );
     // A guest done before the first speed report still had its backend named (the status bar shows it).
-    assert.ok(statuses.some((s) => s.backend === 'software'), JSON.stringify(statuses));
+    assert.ok(
+      statuses.some((s) => s.backend === 'software'),
+      JSON.stringify(statuses),
+    );
   });
 
   it('refuses a recording of another image, saying so', async () => {
@@ -57,7 +84,12 @@ describe('debug adapter: replaying a recording', function () {
     const recording = path.join(cwd, 'other.bvrec');
     const r = runCli(['run', path.join(REPO, 'examples/hello/hello.img'), '--record', recording, '--quiet']);
     assert.strictEqual(r.status, 0, r.stderr);
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     await assert.rejects(
       dc.launchRequest({ program: KEY_TIMES, cwd, replay: recording } as DebugProtocol.LaunchRequestArguments),
       /"replay" .*other\.bvrec: it was recorded with another image \(hello\.img/,

@@ -33,9 +33,17 @@ describe('debug adapter: screen frames', function () {
   });
 
   async function launch(program: string): Promise<void> {
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
-    await Promise.all([dc.launchRequest({ program, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments), configured]);
+    await Promise.all([
+      dc.launchRequest({ program, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
   }
 
   async function frame(sinceGeneration?: number): Promise<{ body: ScreenFrameBody; bytes: number }> {
@@ -44,7 +52,10 @@ describe('debug adapter: screen frames', function () {
   }
 
   /** Polls until `ok` holds for a frame (since `since`, or whole). */
-  async function frameUntil(ok: (f: ScreenFrameBody) => boolean, since?: number): Promise<{ body: ScreenFrameBody; bytes: number }> {
+  async function frameUntil(
+    ok: (f: ScreenFrameBody) => boolean,
+    since?: number,
+  ): Promise<{ body: ScreenFrameBody; bytes: number }> {
     for (let i = 0; i < 400; i++) {
       const f = await frame(since);
       if (ok(f.body)) return f;
@@ -62,7 +73,10 @@ describe('debug adapter: screen frames', function () {
     const whole = renderFrame(fresh);
     assert.strictEqual(picture.width, whole.width);
     assert.strictEqual(picture.height, whole.height);
-    assert.ok(Buffer.from(picture.rgba).equals(Buffer.from(whole.rgba)), 'drawn from the changes, the picture differs from a whole frame');
+    assert.ok(
+      Buffer.from(picture.rgba).equals(Buffer.from(whole.rgba)),
+      'drawn from the changes, the picture differs from a whole frame',
+    );
   }
 
   it('sends a text screen as its cells (a few KB), then only what changed', async () => {
@@ -72,13 +86,18 @@ describe('debug adapter: screen frames', function () {
     assert.strictEqual(body.kind, 'text');
     assert.ok(body.font && body.palette && body.cells, 'a whole frame has the font, the palette and the cells');
     assert.strictEqual(Buffer.from(body.cells!, 'base64').length, (body.columns ?? 0) * (body.rows ?? 0) * 2);
-    console.log(`      whole 80x25 text frame: ${first.bytes} bytes of JSON (an RGBA image: ${body.width * body.height * 4} bytes before base64)`);
+    console.log(
+      `      whole 80x25 text frame: ${first.bytes} bytes of JSON (an RGBA image: ${body.width * body.height * 4} bytes before base64)`,
+    );
     const state = new ScreenState();
     const renderer = new ScreenRenderer();
     renderer.render(state.apply(body)!);
 
     await dc.customRequest('bootvisor/keys', { text: 'x' });
-    const change = await frameUntil((f) => (f.lines ?? []).some((l) => l.includes('Type something: x')), body.generation);
+    const change = await frameUntil(
+      (f) => (f.lines ?? []).some((l) => l.includes('Type something: x')),
+      body.generation,
+    );
     assert.strictEqual(change.body.font, undefined, 'the font did not change, so it does not travel');
     assert.strictEqual(change.body.palette, undefined, 'nor the palette');
     assert.ok(change.bytes < 12_000, `a change in text mode is small: ${change.bytes} bytes`);
@@ -88,7 +107,9 @@ describe('debug adapter: screen frames', function () {
 
   it('sends graphics as the palette indices of the rectangle that changed', async () => {
     await launch(PLOT);
-    const first = await frameUntil((f) => f.kind === 'graphics' && f.mode === 0x13 && Buffer.from(f.pixels ?? '', 'base64').every((p) => p === 1));
+    const first = await frameUntil(
+      (f) => f.kind === 'graphics' && f.mode === 0x13 && Buffer.from(f.pixels ?? '', 'base64').every((p) => p === 1),
+    );
     const body = first.body;
     assert.strictEqual(body.width, 320);
     assert.strictEqual(body.height, 200);
@@ -101,8 +122,14 @@ describe('debug adapter: screen frames', function () {
     await dc.customRequest('bootvisor/keys', { text: 'A' });
     const change = await frameUntil((f) => !!f.dirty && f.dirty.width > 0, body.generation);
     const d = change.body.dirty!;
-    assert.ok(d.x <= 65 && 65 < d.x + d.width && d.y <= 100 && 100 < d.y + d.height, `the dirty rectangle ${JSON.stringify(d)} holds the pixel plotted at (65, 100)`);
-    assert.ok(d.width * d.height < 320 * 200 / 4, `a one-pixel change sends a small rectangle, not the screen: ${JSON.stringify(d)}`);
+    assert.ok(
+      d.x <= 65 && 65 < d.x + d.width && d.y <= 100 && 100 < d.y + d.height,
+      `the dirty rectangle ${JSON.stringify(d)} holds the pixel plotted at (65, 100)`,
+    );
+    assert.ok(
+      d.width * d.height < (320 * 200) / 4,
+      `a one-pixel change sends a small rectangle, not the screen: ${JSON.stringify(d)}`,
+    );
     assert.strictEqual(Buffer.from(change.body.pixels!, 'base64').length, d.width * d.height);
     assert.strictEqual(change.body.palette, undefined, 'the palette did not change, so it does not travel');
     console.log(`      one pixel plotted: a ${d.width}x${d.height} rectangle, ${change.bytes} bytes of JSON`);
@@ -115,7 +142,9 @@ describe('debug adapter: screen frames', function () {
     await launch(PLOT);
     const state = new ScreenState();
     const renderer = new ScreenRenderer();
-    renderer.render(state.apply((await dc.customRequest('bootvisor/screenFrame', { push: true })).body as ScreenFrameBody)!);
+    renderer.render(
+      state.apply((await dc.customRequest('bootvisor/screenFrame', { push: true })).body as ScreenFrameBody)!,
+    );
     let held = 0;
     let drawn: ReturnType<ScreenRenderer['render']> | undefined;
     const drain = (): void => {
@@ -132,13 +161,22 @@ describe('debug adapter: screen frames', function () {
       assert.ok(ok(), what);
     };
     // No request: the frames come by themselves as the guest draws.
-    await until('mode 13h filled with colour 1, pushed', () => (drain(), state.frame?.kind === 'graphics' && !!state.frame.pixels?.every((p) => p === 1)));
+    await until(
+      'mode 13h filled with colour 1, pushed',
+      () => (drain(), state.frame?.kind === 'graphics' && !!state.frame.pixels?.every((p) => p === 1)),
+    );
     const before = pushed.length;
     await dc.customRequest('bootvisor/keys', { text: 'A' });
     await until('the plotted pixel, pushed', () => (drain(), state.frame?.pixels?.[100 * 320 + 65] !== 1));
     const change = pushed.slice(before).find((f) => f.dirty && f.dirty.width > 0);
-    assert.ok(change && change.dirty!.width * change.dirty!.height < (320 * 200) / 4, `a key's change travels as a small rectangle: ${JSON.stringify(change?.dirty)}`);
+    assert.ok(
+      change && change.dirty!.width * change.dirty!.height < (320 * 200) / 4,
+      `a key's change travels as a small rectangle: ${JSON.stringify(change?.dirty)}`,
+    );
     const whole = renderFrame(new ScreenState().apply((await frame()).body)!);
-    assert.ok(drawn && Buffer.from(drawn.rgba).equals(Buffer.from(whole.rgba)), 'drawn from the pushed frames, the picture differs from a whole frame');
+    assert.ok(
+      drawn && Buffer.from(drawn.rgba).equals(Buffer.from(whole.rgba)),
+      'drawn from the pushed frames, the picture differs from a whole frame',
+    );
   });
 });

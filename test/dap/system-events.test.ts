@@ -16,12 +16,30 @@ describe('system-event breakpoints', function () {
   this.timeout(60000);
 
   it('reads the condition: CRs, tables, mode, task, INT n with AH, IRQ lines, port ranges; refuses the rest', () => {
-    assert.deepStrictEqual(parseSystemEvents('cr0, lgdt, mode, int 0x10 ah=0eh, int 21h, irq 1 12, port 0x60-0x64, port 0x3f8'), {
-      controlRegisters: [0], gdt: true, idt: false, modeSwitch: true, taskSwitch: false,
-      interrupts: [{ vector: 0x10, ah: 0x0e }, { vector: 0x21, ah: undefined }], irqLines: [1, 12], ports: [{ first: 0x60, last: 0x64 }, { first: 0x3f8, last: 0x3f8 }],
-    });
+    assert.deepStrictEqual(
+      parseSystemEvents('cr0, lgdt, mode, int 0x10 ah=0eh, int 21h, irq 1 12, port 0x60-0x64, port 0x3f8'),
+      {
+        controlRegisters: [0],
+        gdt: true,
+        idt: false,
+        modeSwitch: true,
+        taskSwitch: false,
+        interrupts: [
+          { vector: 0x10, ah: 0x0e },
+          { vector: 0x21, ah: undefined },
+        ],
+        irqLines: [1, 12],
+        ports: [
+          { first: 0x60, last: 0x64 },
+          { first: 0x3f8, last: 0x3f8 },
+        ],
+      },
+    );
     const all = parseSystemEvents('');
-    assert.deepStrictEqual([all.controlRegisters, all.gdt, all.idt, all.modeSwitch, all.taskSwitch, all.interrupts, all.irqLines], [[0, 3, 4], true, true, true, true, [], []]);
+    assert.deepStrictEqual(
+      [all.controlRegisters, all.gdt, all.idt, all.modeSwitch, all.taskSwitch, all.interrupts, all.irqLines],
+      [[0, 3, 4], true, true, true, true, [], []],
+    );
     assert.strictEqual(parseSystemEvents('irq').irqLines?.length, 16);
     assert.throws(() => parseSystemEvents('cr2'), /"cr2" is not a system event/);
     assert.throws(() => parseSystemEvents('irq 16'), /"16" is not an IRQ line/);
@@ -34,7 +52,10 @@ describe('system-event breakpoints', function () {
       assert.throws(() => m.setSystemBreaks({ irqLines: [16] }), /IRQ lines 0 to 15/);
       assert.throws(() => m.setSystemBreaks({ controlRegisters: [2 as 0] }), /0, 3 or 4/);
       assert.throws(() => m.setSystemBreaks({ ports: [{ first: 0x64, last: 0x60 }] }), /first <= last/);
-      assert.throws(() => m.setSystemBreaks({ interrupts: [{ vector: 256 }] }), /vector must be an integer from 0 to 255/);
+      assert.throws(
+        () => m.setSystemBreaks({ interrupts: [{ vector: 256 }] }),
+        /vector must be an integer from 0 to 255/,
+      );
       m.setSystemBreaks({ controlRegisters: [0], modeSwitch: true });
       const first = await m.run();
       assert.strictEqual(first.reason, 'system-event');
@@ -54,7 +75,10 @@ describe('system-event breakpoints', function () {
       let message: string | undefined;
       const first = s.expectStop('exception');
       await s.launch({ program: PROGRAM }, async (dc) => {
-        const r = await dc.setExceptionBreakpointsRequest({ filters: ['hang'], filterOptions: [{ filterId: 'system-events', condition }] });
+        const r = await dc.setExceptionBreakpointsRequest({
+          filters: ['hang'],
+          filterOptions: [{ filterId: 'system-events', condition }],
+        });
         message = r.body?.breakpoints?.[1]?.message;
         assert.strictEqual(r.body?.breakpoints?.[1]?.verified, true, message);
       });
@@ -79,7 +103,10 @@ describe('system-event breakpoints', function () {
       const seen = await stops(session(), '');
       const at = (text: string) => lineOf(PROGRAM, text);
       const expected: [RegExp, number][] = [
-        [/LGDT: GDT base 0x00007C[0-9A-F]{2}, limit 0x0037 \(7 descriptors\); was base 0x00000000, limit 0xFFFF/, at('lidt [idt_descriptor]')],
+        [
+          /LGDT: GDT base 0x00007C[0-9A-F]{2}, limit 0x0037 \(7 descriptors\); was base 0x00000000, limit 0xFFFF/,
+          at('lidt [idt_descriptor]'),
+        ],
         [/LIDT: IDT base 0x00008000, limit 0x0187 \(49 gates\)/, at('mov eax, cr0')],
         [/CR0 0x60000010 -> 0x60000011 \(set PE\)/, at('jmp 0x08:pm32')],
         [/mode switch: real mode -> 32-bit protected mode \(CS = 0x0008\)/, at('pm32:') + 1],
@@ -89,12 +116,13 @@ describe('system-event breakpoints', function () {
         [/mode switch: 32-bit protected mode -> 16-bit protected mode \(CS = 0x0018\)/, at('pm16:') + 1],
         [/CR0 0x60000019 -> 0x60000018 \(cleared PE\)/, at('jmp 0:real_again')],
         [/mode switch: 16-bit protected mode -> real mode \(CS = 0x0000\)/, at('real_again:') + 1],
-        [/^Hang/, at('    hlt', )],
+        [/^Hang/, at('    hlt')],
       ];
       assert.strictEqual(seen.length, expected.length, seen.map(([d]) => d).join('\n'));
       expected.forEach(([pattern, line], i) => {
         assert.match(seen[i][0], pattern, `stop ${i + 1}`);
-        if (i < expected.length - 1) assert.strictEqual(seen[i][1], line, `stop ${i + 1} (${seen[i][0]}) on line ${seen[i][1]}, expected ${line}`);
+        if (i < expected.length - 1)
+          assert.strictEqual(seen[i][1], line, `stop ${i + 1} (${seen[i][0]}) on line ${seen[i][1]}, expected ${line}`);
       });
     });
 
@@ -105,13 +133,16 @@ describe('system-event breakpoints', function () {
       const int10 = index(/INT 0x10 \(AH=0x0E\) from 0000:7C[0-9A-F]{2}/);
       const out = index(/OUT 0x00E9 <- 0x50 \(byte\)/);
       const inp = index(/IN 0x0061 -> 0x[0-9A-F]{2} \(byte\)/);
-      const int30 = index(/INT 0x30 \(AH=0x[0-9A-F]{2}\) from 0008:00007C[0-9A-F]{2}|INT 0x30 \(AH=0x[0-9A-F]{2}\) from 0008:7C[0-9A-F]{2}/);
+      const int30 = index(
+        /INT 0x30 \(AH=0x[0-9A-F]{2}\) from 0008:00007C[0-9A-F]{2}|INT 0x30 \(AH=0x[0-9A-F]{2}\) from 0008:7C[0-9A-F]{2}/,
+      );
       const irq = index(/IRQ 0 \(timer\) delivered as vector 0x08/);
       assert.ok(int10 >= 0 && out > int10 && inp > out && int30 > inp && irq >= 0, texts.join('\n'));
       assert.strictEqual(seen[out][1], lineOf(PROGRAM, 'in al, 0x61'), 'the port stop is after the OUT');
       assert.strictEqual(seen[int30][1], lineOf(PROGRAM, 'iret'), 'the INT stop is at the handler');
       // Only what was asked: the BIOS's own INT 1Ch from its timer handler, other IRQs, other ports do not stop.
-      for (const t of texts.slice(0, -1)) assert.match(t, /INT 0x10 \(AH=0x0E\)|INT 0x30|IRQ 0 |OUT 0x00E9|IN 0x0061/, t);
+      for (const t of texts.slice(0, -1))
+        assert.match(t, /INT 0x10 \(AH=0x0E\)|INT 0x30|IRQ 0 |OUT 0x00E9|IN 0x0061/, t);
     });
   });
 });

@@ -11,7 +11,11 @@ import { PROGRAMS, REPO } from './nasm-fixture';
 
 const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
 const KEYCOUNT = path.join(PROGRAMS, 'keycount.asm');
-const ECHO_LINE = fs.readFileSync(KEYCOUNT, 'utf8').split('\n').findIndex((l) => l.includes('; echo AL')) + 1;
+const ECHO_LINE =
+  fs
+    .readFileSync(KEYCOUNT, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes('; echo AL')) + 1;
 
 describe('debug adapter: step back across typed keys', function () {
   this.timeout(60000);
@@ -61,9 +65,22 @@ describe('debug adapter: step back across typed keys', function () {
   }
 
   it('steps back and reverse-continues across typed keys; going on, the guest counts every key once', async () => {
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
-    await Promise.all([dc.launchRequest({ program: KEYCOUNT, cwd, serial: 'none', clock: 'fast' } as DebugProtocol.LaunchRequestArguments), configured]);
+    await Promise.all([
+      dc.launchRequest({
+        program: KEYCOUNT,
+        cwd,
+        serial: 'none',
+        clock: 'fast',
+      } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
 
     // Typed one at a time, each echoed before the next, as a person types.
     for (const key of 'abc') {

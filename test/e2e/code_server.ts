@@ -50,10 +50,22 @@ export class CodeServer {
   /** Installs the .vsix the way a user would (copying an unpacked folder is ignored by code-server). */
   installExtension(): void {
     fs.mkdirSync(path.join(this.userDataDir, 'User'), { recursive: true });
-    fs.writeFileSync(path.join(this.userDataDir, 'User', 'settings.json'), JSON.stringify(this.options.settings, null, 2));
+    fs.writeFileSync(
+      path.join(this.userDataDir, 'User', 'settings.json'),
+      JSON.stringify(this.options.settings, null, 2),
+    );
     const result = spawnSync(
       process.execPath,
-      [this.script, '--install-extension', this.options.vsix, '--force', '--extensions-dir', this.extensionsDir, '--user-data-dir', this.userDataDir],
+      [
+        this.script,
+        '--install-extension',
+        this.options.vsix,
+        '--force',
+        '--extensions-dir',
+        this.extensionsDir,
+        '--user-data-dir',
+        this.userDataDir,
+      ],
       { env: this.env, encoding: 'utf8', timeout: 120_000 },
     );
     if (result.status !== 0) {
@@ -67,8 +79,19 @@ export class CodeServer {
     this.process = spawn(
       process.execPath,
       [
-        this.script, '--bind-addr', `127.0.0.1:${this.port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-        '--disable-workspace-trust', '--user-data-dir', this.userDataDir, '--extensions-dir', this.extensionsDir, workspace,
+        this.script,
+        '--bind-addr',
+        `127.0.0.1:${this.port}`,
+        '--auth',
+        'none',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        this.userDataDir,
+        '--extensions-dir',
+        this.extensionsDir,
+        workspace,
       ],
       // Its own process group, so that stop() can end the helpers it spawns with it.
       { env: this.env, detached: true, stdio: ['ignore', log, log] },
@@ -76,7 +99,8 @@ export class CodeServer {
     fs.closeSync(log);
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.process.exitCode !== null) throw new Error(`code-server exited with ${this.process.exitCode}; see ${this.logFile}`);
+      if (this.process.exitCode !== null)
+        throw new Error(`code-server exited with ${this.process.exitCode}; see ${this.logFile}`);
       try {
         const response = await fetch(`${this.url}/healthz`);
         if (response.ok) return;
@@ -125,7 +149,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -31,17 +31,27 @@ describe('client: registers of a stopped guest, for the language server', functi
   it('reads them from the Variables scopes at a breakpoint', async () => {
     const lines = fs.readFileSync(HELLO, 'utf8').split('\n');
     const line = lines.findIndex((l) => /^\s*mov si, greeting/.test(l)) + 1;
-    await dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' });
+    await dc.initializeRequest({
+      adapterID: 'bootvisor',
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: 'path',
+    });
     const configured = dc.waitForEvent('initialized').then(async () => {
       await dc.setBreakpointsRequest({ source: { path: HELLO }, breakpoints: [{ line }] });
       await dc.configurationDoneRequest();
     });
     const stopped = dc.waitForEvent('stopped', 20_000) as Promise<DebugProtocol.StoppedEvent>;
-    await Promise.all([dc.launchRequest({ program: HELLO, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments), configured]);
+    await Promise.all([
+      dc.launchRequest({ program: HELLO, cwd, serial: 'none' } as DebugProtocol.LaunchRequestArguments),
+      configured,
+    ]);
     const stop = await stopped;
     assert.equal(stop.body.reason, 'breakpoint');
 
-    const session = { customRequest: (command: string, args?: unknown) => dc.customRequest(command, args).then((r) => r.body) };
+    const session = {
+      customRequest: (command: string, args?: unknown) => dc.customRequest(command, args).then((r) => r.body),
+    };
     const registers = await readRegisters(session, stop.body.threadId ?? 1);
     assert.ok(registers, 'no registers read');
     const frame = (await dc.stackTraceRequest({ threadId: stop.body.threadId ?? 1 })).body.stackFrames[0];

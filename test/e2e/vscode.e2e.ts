@@ -16,7 +16,10 @@ const artifacts = path.join(repo, 'test-artifacts', 'e2e');
 
 /** The 1-based line of the first source line matching `pattern` (so the test follows edits to the example). */
 function lineOf(file: string, pattern: RegExp): number {
-  const index = fs.readFileSync(file, 'utf8').split(/\r?\n/).findIndex((l) => pattern.test(l));
+  const index = fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .findIndex((l) => pattern.test(l));
   assert.ok(index >= 0, `${file} has no line matching ${pattern}`);
   return index + 1;
 }
@@ -25,7 +28,22 @@ function lineOf(file: string, pattern: RegExp): number {
 function bareToolsPath(runDir: string): string {
   const dir = path.join(runDir, 'bin');
   fs.mkdirSync(dir, { recursive: true });
-  for (const tool of ['sh', 'bash', 'nasm', 'env', 'cat', 'ls', 'uname', 'ps', 'grep', 'sed', 'rm', 'mkdir', 'id', 'rg']) {
+  for (const tool of [
+    'sh',
+    'bash',
+    'nasm',
+    'env',
+    'cat',
+    'ls',
+    'uname',
+    'ps',
+    'grep',
+    'sed',
+    'rm',
+    'mkdir',
+    'id',
+    'rg',
+  ]) {
     for (const base of ['/usr/bin', '/bin', '/usr/local/bin']) {
       const found = path.join(base, tool);
       if (fs.existsSync(found)) {
@@ -50,7 +68,9 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const executable = process.env.BOOTVISOR_E2E_CODE_SERVER;
     const vsix = process.env.BOOTVISOR_E2E_VSIX;
     if (!executable || !vsix) {
-      throw new Error('BOOTVISOR_E2E_CODE_SERVER and BOOTVISOR_E2E_VSIX are not set: run this suite with `npm run test:e2e`.');
+      throw new Error(
+        'BOOTVISOR_E2E_CODE_SERVER and BOOTVISOR_E2E_VSIX are not set: run this suite with `npm run test:e2e`.',
+      );
     }
     runDir = path.join(repo, '.test-tmp', 'e2e', `run-${process.pid}`);
     fs.rmSync(runDir, { recursive: true, force: true });
@@ -95,7 +115,9 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') failures++;
     if (this.currentTest?.state === 'failed' && workbench) {
-      await workbench.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+      await workbench
+        .screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`)
+        .catch(() => undefined);
     }
     await workbench?.dismissDialogs().catch(() => undefined);
     await workbench?.stopDebugging().catch(() => undefined);
@@ -110,8 +132,11 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The text layer is not enough: the canvas must show the glyphs too.
     assert.ok((await workbench.litPixels()) > 100, 'the guest screen canvas stayed black');
     // COM1 went to the serial terminal, and the status bar names the backend.
-    await waitFor(async () => ((await workbench.terminalText()).includes('Hello from Bootvisor!') ? true : undefined), patient(20_000),
-      'the serial terminal never showed the greeting');
+    await waitFor(
+      async () => ((await workbench.terminalText()).includes('Hello from Bootvisor!') ? true : undefined),
+      patient(20_000),
+      'the serial terminal never showed the greeting',
+    );
     assert.match(await workbench.statusBarItem('Bootvisor'), /software|kvm|nvmm/);
     await workbench.screenshot('1-guest-screen');
   });
@@ -122,7 +147,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('hello/hello.asm');
     const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    if (!(await glyph.waitFor({ timeout: patient(8_000) }).then(() => true, () => false))) {
+    if (
+      !(await glyph.waitFor({ timeout: patient(8_000) }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
       // view, so no breakpoint was set. A person would click again; so does the test (only then).
       await workbench.clickGutter(line);
@@ -132,20 +162,37 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
     await stopped.waitFor({ timeout: patient(60_000) });
     // The stopped-line highlight sits on the breakpoint's line.
-    const number = workbench.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const number = workbench
+      .editor()
+      .locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) })
+      .first();
     const [highlight, expected] = [await stopped.boundingBox(), await number.boundingBox()];
-    assert.ok(highlight && expected && Math.abs(highlight.y - expected.y) < 4, `the session stopped elsewhere than line ${line}`);
-    const rows = await waitFor(async () => {
-      const found = await workbench.variables();
-      return found.some((r) => /\bax\b/i.test(r)) ? found : undefined;
-    }, patient(30_000), 'the Variables view never showed ax');
+    assert.ok(
+      highlight && expected && Math.abs(highlight.y - expected.y) < 4,
+      `the session stopped elsewhere than line ${line}`,
+    );
+    const rows = await waitFor(
+      async () => {
+        const found = await workbench.variables();
+        return found.some((r) => /\bax\b/i.test(r)) ? found : undefined;
+      },
+      patient(30_000),
+      'the Variables view never showed ax',
+    );
     // The list is virtual (only the rows in view exist), so check the first registers of the compact view
     // (16-bit code: ax..ip as 4 hex digits, then cs:ip ss:sp ds es on one line).
     for (const name of ['ax', 'bx', 'cx']) {
-      assert.ok(rows.some((r) => new RegExp(`\\b${name}\\s*[=:]\\s*0x[0-9a-f]{4}\\b`, 'i').test(r)), `no ${name} value in Variables: ${rows.join(' | ')}`);
+      assert.ok(
+        rows.some((r) => new RegExp(`\\b${name}\\s*[=:]\\s*0x[0-9a-f]{4}\\b`, 'i').test(r)),
+        `no ${name} value in Variables: ${rows.join(' | ')}`,
+      );
     }
     // The screen's toolbar knows the guest is stopped, so its button offers Resume.
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), patient(10_000), 'the guest screen does not show the stop');
+    await waitFor(
+      async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined),
+      patient(10_000),
+      'the guest screen does not show the stop',
+    );
     await workbench.screenshot('2-breakpoint-registers');
     // Single steps redraw the screen too: stepping over the first teletype call puts the "H" on it.
     const before = await workbench.waitForScreenText(/^/, patient(5_000));
@@ -167,7 +214,11 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       await workbench.page.keyboard.press('F10');
       await workbench.page.waitForTimeout(400);
       await stopped.waitFor();
-      marked = await waitFor(async () => ((await workbench.variables()).some((r) => changed.test(r)) ? true : undefined), patient(5_000), '').catch(() => false);
+      marked = await waitFor(
+        async () => ((await workbench.variables()).some((r) => changed.test(r)) ? true : undefined),
+        patient(5_000),
+        '',
+      ).catch(() => false);
     }
     assert.ok(marked, `no register marked as changed by a step: ${(await workbench.variables()).join(' | ')}`);
     await workbench.screenshot('2-register-changes');
@@ -183,17 +234,25 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.page.keyboard.press('F5');
     // The session stops on the fault (the "Triple fault" exception breakpoint is on by default)...
     const widget = workbench.page.locator('.exception-widget').first();
-    await waitFor(async () => ((await widget.isVisible()) ? true : undefined), patient(60_000), 'the session did not stop on the triple fault');
+    await waitFor(
+      async () => ((await widget.isVisible()) ? true : undefined),
+      patient(60_000),
+      'the session did not stop on the triple fault',
+    );
     assert.match(await widget.innerText(), /triple fault/i);
     await workbench.screenshot('3-triple-fault-stop');
     // ...and once it ends, its exit report puts the fault in Problems at the faulting line.
     await workbench.stopDebugging();
     // A marker's row carries its position ("[Ln 28, Col 5]"); the file's own row above it does not.
     const isFault = (r: string): boolean => /triple fault/i.test(r) && /\[Ln \d+/.test(r);
-    const rows = await waitFor(async () => {
-      const found = await workbench.problems();
-      return found.some(isFault) ? found : undefined;
-    }, patient(60_000), 'no triple fault in the Problems panel');
+    const rows = await waitFor(
+      async () => {
+        const found = await workbench.problems();
+        return found.some(isFault) ? found : undefined;
+      },
+      patient(60_000),
+      'no triple fault in the Problems panel',
+    );
     const row = rows.find(isFault)!;
     assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the triple fault is not at line ${line}: ${row}`);
     await workbench.screenshot('3-problems-triple-fault');
@@ -230,14 +289,29 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The screen keeps plain keys to the guest: F1 here does not open VS Code's Command Palette.
     await workbench.page.keyboard.press('F1');
     await workbench.page.waitForTimeout(1_000);
-    assert.equal(await workbench.page.locator('.quick-input-widget input').isVisible(), false, 'F1 in the guest screen reached VS Code');
+    assert.equal(
+      await workbench.page.locator('.quick-input-widget input').isVisible(),
+      false,
+      'F1 in the guest screen reached VS Code',
+    );
 
     // The toolbar: Pause stops the guest (the debugger sees the stop), Resume lets it run and read keys again.
     await frame.locator('#pause').click();
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined), patient(20_000), 'Pause did not stop the guest');
-    await workbench.page.locator('.debug-call-stack .monaco-list-row').first().waitFor({ timeout: patient(20_000) });
+    await waitFor(
+      async () => (/paused/i.test(await workbench.screenStatus()) ? true : undefined),
+      patient(20_000),
+      'Pause did not stop the guest',
+    );
+    await workbench.page
+      .locator('.debug-call-stack .monaco-list-row')
+      .first()
+      .waitFor({ timeout: patient(20_000) });
     await frame.locator('#pause').click();
-    await waitFor(async () => (/paused/i.test(await workbench.screenStatus()) ? undefined : true), patient(20_000), 'Resume did not restart the guest');
+    await waitFor(
+      async () => (/paused/i.test(await workbench.screenStatus()) ? undefined : true),
+      patient(20_000),
+      'Resume did not restart the guest',
+    );
     await frame.locator('#screen').click();
     await workbench.page.keyboard.press('Shift+Digit1');
     await workbench.waitForScreenText('Type something: Hi there!', patient(20_000));
@@ -248,7 +322,11 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.equal(await grab.getAttribute('aria-pressed'), 'false');
     await workbench.page.keyboard.press('Control+KeyA');
     await workbench.page.waitForTimeout(1_000);
-    assert.doesNotMatch(await workbench.waitForScreenText('Hi there!'), /\u263A/, 'Ctrl+A reached the guest without a grab');
+    assert.doesNotMatch(
+      await workbench.waitForScreenText('Hi there!'),
+      /\u263A/,
+      'Ctrl+A reached the guest without a grab',
+    );
     await grab.click();
     assert.equal(await grab.getAttribute('aria-pressed'), 'true');
     await workbench.page.keyboard.press('Control+KeyA');
@@ -260,7 +338,9 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const latencies = await workbench.keyLatencies([...'abcdefghijklmnopqrst'].map((c) => `Key${c.toUpperCase()}`));
     const sorted = [...latencies].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-    console.log(`      key to screen: p50 ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} keys (load ${os.loadavg()[0].toFixed(2)})`);
+    console.log(
+      `      key to screen: p50 ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} keys (load ${os.loadavg()[0].toFixed(2)})`,
+    );
     await workbench.waitForScreenText('Hi there!\u263Aabcdefghijklmnopqrst', patient(20_000));
 
     // Screenshot saves the screen as a PNG of the guest's own size: VS Code's save dialog proposes
@@ -270,21 +350,38 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await frame.locator('#screenshot').click();
     const input = workbench.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: patient(15_000) });
-    await waitFor(async () => (/guest-screen-.*\.png$/.test(await input.inputValue()) ? true : undefined), patient(15_000), 'the save dialog proposed no file name');
+    await waitFor(
+      async () => (/guest-screen-.*\.png$/.test(await input.inputValue()) ? true : undefined),
+      patient(15_000),
+      'the save dialog proposed no file name',
+    );
     await workbench.page.waitForTimeout(500);
     await workbench.page.keyboard.press('Enter');
-    const target = path.join(workspace, await waitFor(async () => saved()[0], patient(20_000), 'no screenshot was saved in the workspace'));
-    await waitFor(async () => (fs.statSync(target).size > 0 ? true : undefined), patient(10_000), `${target} stayed empty`);
+    const target = path.join(
+      workspace,
+      await waitFor(async () => saved()[0], patient(20_000), 'no screenshot was saved in the workspace'),
+    );
+    await waitFor(
+      async () => (fs.statSync(target).size > 0 ? true : undefined),
+      patient(10_000),
+      `${target} stayed empty`,
+    );
     const png = PNG.sync.read(fs.readFileSync(target));
-    const canvas = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
+    const canvas = await frame.evaluate<[number, number]>(
+      `(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`,
+    );
     assert.deepEqual([png.width, png.height], canvas, 'the PNG is not the size of the guest screen');
 
     // Reset boots the guest again: the prompt comes back without what was typed.
     await frame.locator('#reset').click();
-    await waitFor(async () => {
-      const now = await workbench.waitForScreenText('Type something:', patient(20_000));
-      return now.includes('Hi there') ? undefined : true;
-    }, patient(30_000), 'Reset did not reboot the guest');
+    await waitFor(
+      async () => {
+        const now = await workbench.waitForScreenText('Type something:', patient(20_000));
+        return now.includes('Hi there') ? undefined : true;
+      },
+      patient(30_000),
+      'Reset did not reboot the guest',
+    );
   });
 
   it('6. mode 13h graphics reach the screen in their colours', async function () {
@@ -292,16 +389,20 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.focusEditor();
     await workbench.page.keyboard.press('F5');
     const frame = await workbench.screenFrame();
-    const colours = await waitFor(async () => {
-      const found = await frame.evaluate<[number, number, number]>(`(() => {
+    const colours = await waitFor(
+      async () => {
+        const found = await frame.evaluate<[number, number, number]>(`(() => {
         const c = document.getElementById('screen');
         const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         const seen = new Set();
         for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
         return [c.width, c.height, seen.size];
       })()`);
-      return found[0] === 320 && found[1] === 200 && found[2] >= 16 ? found : undefined;
-    }, patient(60_000), 'the guest screen never showed a 320x200 picture in many colours');
+        return found[0] === 320 && found[1] === 200 && found[2] >= 16 ? found : undefined;
+      },
+      patient(60_000),
+      'the guest screen never showed a 320x200 picture in many colours',
+    );
     assert.ok(colours[2] >= 16);
     await workbench.screenshot('6-mode13h');
   });
@@ -312,10 +413,14 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('unhandled-port/unhandled-port.asm');
     await workbench.command('Bootvisor: Run headless');
     const isPort = (r: string): boolean => /0x5A5A/i.test(r) && /\[Ln \d+/.test(r);
-    const rows = await waitFor(async () => {
-      const found = await workbench.problems();
-      return found.some(isPort) ? found : undefined;
-    }, patient(60_000), 'the unhandled port never reached the Problems panel');
+    const rows = await waitFor(
+      async () => {
+        const found = await workbench.problems();
+        return found.some(isPort) ? found : undefined;
+      },
+      patient(60_000),
+      'the unhandled port never reached the Problems panel',
+    );
     const row = rows.find(isPort)!;
     assert.match(row, new RegExp(`\\[Ln ${line}\\b`), `the unhandled port is not at line ${line}: ${row}`);
     await workbench.screenshot('7-run-headless-problems');
@@ -332,10 +437,17 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     // The address the report gave for the `in` (0000:7C12), as a person copies it from the Problems panel.
     await input.fill('0000:7C12');
     await workbench.page.keyboard.press('Enter');
-    await waitFor(async () => {
-      const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
-      return position.startsWith(`Ln ${line},`) ? true : undefined;
-    }, patient(20_000), `Open listing did not go to line ${line}`);
+    await waitFor(
+      async () => {
+        const position = await workbench.page
+          .locator('#status\\.editor\\.selection')
+          .innerText()
+          .catch(() => '');
+        return position.startsWith(`Ln ${line},`) ? true : undefined;
+      },
+      patient(20_000),
+      `Open listing did not go to line ${line}`,
+    );
   });
 
   it('9. "Boot this file" in the Explorer boots a disk image, which has no text editor', async function () {
@@ -350,35 +462,61 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await menuItem.hover();
     await workbench.page.waitForTimeout(200);
     await menuItem.click();
-    await workbench.page.locator('.context-view .action-label').first().waitFor({ state: 'hidden', timeout: patient(10_000) });
-    await waitFor(async () => (/Session ended|No guest/i.test(await workbench.screenStatus()) ? undefined : true), patient(30_000),
-      'no session started for the image');
+    await workbench.page
+      .locator('.context-view .action-label')
+      .first()
+      .waitFor({ state: 'hidden', timeout: patient(10_000) });
+    await waitFor(
+      async () => (/Session ended|No guest/i.test(await workbench.screenStatus()) ? undefined : true),
+      patient(30_000),
+      'no session started for the image',
+    );
     const frame = await workbench.screenFrame();
-    await waitFor(async () => {
-      const size = await frame.evaluate<[number, number]>(`(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`);
-      return size[0] === 320 && size[1] === 200 ? true : undefined;
-    }, patient(60_000), 'the image did not boot to its 320x200 picture');
+    await waitFor(
+      async () => {
+        const size = await frame.evaluate<[number, number]>(
+          `(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`,
+        );
+        return size[0] === 320 && size[1] === 200 ? true : undefined;
+      },
+      patient(60_000),
+      'the image did not boot to its 320x200 picture',
+    );
     // The session is the image's: its serial terminal is named after it.
-    await workbench.page.getByText('COM1: Boot mode13h.img').first().waitFor({ timeout: patient(15_000) });
+    await workbench.page
+      .getByText('COM1: Boot mode13h.img')
+      .first()
+      .waitFor({ timeout: patient(15_000) });
   });
 
   it('10. F5 on an open disk image boots it, with no debugger picker', async function () {
     await workbench.stopDebugging();
     await workbench.openFile('hello/hello.img');
     // The image opens in Bootvisor's disk image view (not the binary placeholder), which states its facts.
-    const facts = await waitFor(async () => {
-      for (const frame of workbench.page.frames()) {
-        if (frame.isDetached() || !(await frame.$('#boot').catch(() => null))) continue;
-        const text = (await frame.locator('body').innerText().catch(() => '')) ?? '';
-        if (text.includes('hello.img')) return text;
-      }
-      return undefined;
-    }, patient(15_000), 'hello.img did not open in the disk image view');
+    const facts = await waitFor(
+      async () => {
+        for (const frame of workbench.page.frames()) {
+          if (frame.isDetached() || !(await frame.$('#boot').catch(() => null))) continue;
+          const text =
+            (await frame
+              .locator('body')
+              .innerText()
+              .catch(() => '')) ?? '';
+          if (text.includes('hello.img')) return text;
+        }
+        return undefined;
+      },
+      patient(15_000),
+      'hello.img did not open in the disk image view',
+    );
     const size = fs.statSync(path.join(workspace, 'hello', 'hello.img')).size;
     assert.match(facts, new RegExp(`${size.toLocaleString('en-US')} bytes`), facts);
     assert.match(facts, /Boot signature\s+present/, facts);
     await workbench.page.keyboard.press('F5');
-    await workbench.page.getByText('COM1: Boot hello.img').first().waitFor({ timeout: patient(30_000) });
+    await workbench.page
+      .getByText('COM1: Boot hello.img')
+      .first()
+      .waitFor({ timeout: patient(30_000) });
     assert.equal(await workbench.page.locator('.quick-input-widget').isVisible(), false, 'F5 opened a picker');
     // The image is hello.asm's, assembled: it greets on the guest screen as the source does.
     await workbench.waitForScreenText('Hello from Bootvisor!');
@@ -389,7 +527,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   async function gutterBreakpoint(line: number): Promise<void> {
     const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    if (!(await glyph.waitFor({ timeout: patient(8_000) }).then(() => true, () => false))) {
+    if (
+      !(await glyph.waitFor({ timeout: patient(8_000) }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await workbench.clickGutter(line);
       await glyph.waitFor({ timeout: patient(10_000) });
     }
@@ -401,10 +544,17 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const input = workbench.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(`>${title}`);
-    await workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: patient(15_000) });
+    await workbench.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: title })
+      .first()
+      .waitFor({ timeout: patient(15_000) });
     await workbench.page.keyboard.press('Enter');
     // The command's own input box replaces the palette's: wait until its text is no longer the command's.
-    await waitFor(async () => ((await input.inputValue().catch(() => '>')).startsWith('>') ? undefined : true), patient(15_000), `${title} asked for nothing`);
+    await waitFor(
+      async () => ((await input.inputValue().catch(() => '>')).startsWith('>') ? undefined : true),
+      patient(15_000),
+      `${title} asked for nothing`,
+    );
     await input.fill(answer);
     await workbench.page.keyboard.press('Enter');
   }
@@ -414,21 +564,43 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('hello/hello.asm');
     await gutterBreakpoint(line);
     await workbench.page.keyboard.press('F5');
-    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: patient(60_000) });
+    await workbench
+      .editor()
+      .locator('.debug-top-stack-frame-line')
+      .first()
+      .waitFor({ timeout: patient(60_000) });
     await commandWithInput('Bootvisor: Show memory', 'greeting');
-    const frame = await waitFor(async () => {
-      for (const f of workbench.page.frames()) {
-        if (!f.isDetached() && (await f.$('#dump').catch(() => null))) return f;
-      }
-      return undefined;
-    }, patient(30_000), 'the memory view did not open');
-    const ascii = async () => (await frame.locator('td.ascii').allInnerTexts().catch(() => [] as string[])).join('');
-    await waitFor(async () => ((await ascii()).includes('Hello from Bootvisor!') ? true : undefined), patient(30_000), 'the memory view does not show the greeting');
+    const frame = await waitFor(
+      async () => {
+        for (const f of workbench.page.frames()) {
+          if (!f.isDetached() && (await f.$('#dump').catch(() => null))) return f;
+        }
+        return undefined;
+      },
+      patient(30_000),
+      'the memory view did not open',
+    );
+    const ascii = async () =>
+      (
+        await frame
+          .locator('td.ascii')
+          .allInnerTexts()
+          .catch(() => [] as string[])
+      ).join('');
+    await waitFor(
+      async () => ((await ascii()).includes('Hello from Bootvisor!') ? true : undefined),
+      patient(30_000),
+      'the memory view does not show the greeting',
+    );
     // The byte at the label is outlined; typing over it writes the guest's memory.
     await frame.locator('td.target').first().click();
     await workbench.page.keyboard.type('4A');
     await workbench.page.keyboard.press('Enter');
-    await waitFor(async () => ((await ascii()).includes('Jello from Bootvisor!') ? true : undefined), patient(20_000), 'the edited byte did not reach the guest');
+    await waitFor(
+      async () => ((await ascii()).includes('Jello from Bootvisor!') ? true : undefined),
+      patient(20_000),
+      'the edited byte did not reach the guest',
+    );
     await workbench.screenshot('11-memory-view');
     await workbench.stopDebugging();
     await workbench.command('Remove All Breakpoints');
@@ -439,14 +611,25 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.openFile('protected/protected.asm');
     await gutterBreakpoint(line);
     await workbench.page.keyboard.press('F5');
-    await workbench.editor().locator('.debug-top-stack-frame-line').first().waitFor({ timeout: patient(60_000) });
+    await workbench
+      .editor()
+      .locator('.debug-top-stack-frame-line')
+      .first()
+      .waitFor({ timeout: patient(60_000) });
     await workbench.command('Open Disassembly View');
     const rows = workbench.page.locator('.disassembly-view .monaco-list-row');
-    const text = await waitFor(async () => {
-      const all = (await rows.allInnerTexts().catch(() => [] as string[])).map((r) => r.replace(/\s+/g, ' '));
-      return all.some((r) => /mov esi, 0x/.test(r)) && all.some((r) => /mov cr0, eax/.test(r)) ? all : undefined;
-    }, patient(30_000), 'the Disassembly view does not show the code around the switch');
-    assert.ok(text.some((r) => /jmp (far )?(0x)?8:0x/.test(r)), `the far jump is not decoded as 16-bit code: ${text.join(' | ')}`);
+    const text = await waitFor(
+      async () => {
+        const all = (await rows.allInnerTexts().catch(() => [] as string[])).map((r) => r.replace(/\s+/g, ' '));
+        return all.some((r) => /mov esi, 0x/.test(r)) && all.some((r) => /mov cr0, eax/.test(r)) ? all : undefined;
+      },
+      patient(30_000),
+      'the Disassembly view does not show the code around the switch',
+    );
+    assert.ok(
+      text.some((r) => /jmp (far )?(0x)?8:0x/.test(r)),
+      `the far jump is not decoded as 16-bit code: ${text.join(' | ')}`,
+    );
     assert.ok(!text.some((r) => /\?\?/.test(r)), `code that ran shows as ??: ${text.join(' | ')}`);
     await workbench.screenshot('12-disassembly-mode-switch');
     await workbench.stopDebugging();
@@ -455,7 +638,10 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
   it('13. a launch nasm refuses offers "Go to" its line, and the status bar and guest screen do not stay at starting', async function () {
     fs.mkdirSync(path.join(workspace, 'broken'), { recursive: true });
-    fs.writeFileSync(path.join(workspace, 'broken', 'broken.asm'), 'org 0x7c00\nstart:\n    mov ax, 1\n    jmp nowhere\n');
+    fs.writeFileSync(
+      path.join(workspace, 'broken', 'broken.asm'),
+      'org 0x7c00\nstart:\n    mov ax, 1\n    jmp nowhere\n',
+    );
     await workbench.openFile('broken/broken.asm');
     await workbench.goToLine(1);
     await workbench.focusEditor();
@@ -465,12 +651,27 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.match(await dialog.innerText(), /broken\.asm:4: error/);
     await workbench.screenshot('13-failed-launch');
     await dialog.locator('.monaco-button', { hasText: 'Go to broken.asm:4' }).first().click();
-    await waitFor(async () => {
-      const position = await workbench.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
-      return position.startsWith('Ln 4,') ? true : undefined;
-    }, patient(20_000), 'the "Go to" button did not open line 4');
-    await waitFor(async () => (/Launch failed/.test(await workbench.screenStatus()) ? true : undefined), patient(20_000), 'the guest screen still says starting');
-    assert.equal(await workbench.page.locator('.statusbar-item', { hasText: 'starting' }).count(), 0, 'the status bar still says starting');
+    await waitFor(
+      async () => {
+        const position = await workbench.page
+          .locator('#status\\.editor\\.selection')
+          .innerText()
+          .catch(() => '');
+        return position.startsWith('Ln 4,') ? true : undefined;
+      },
+      patient(20_000),
+      'the "Go to" button did not open line 4',
+    );
+    await waitFor(
+      async () => (/Launch failed/.test(await workbench.screenStatus()) ? true : undefined),
+      patient(20_000),
+      'the guest screen still says starting',
+    );
+    assert.equal(
+      await workbench.page.locator('.statusbar-item', { hasText: 'starting' }).count(),
+      0,
+      'the status bar still says starting',
+    );
   });
 
   it('14. the settings reach the debugger: bootvisor.nasmPath is the nasm that boots .asm files', async function () {

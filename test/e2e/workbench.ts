@@ -24,12 +24,20 @@ export class Workbench {
   ) {}
 
   static async open(url: string, folder: string, artifacts: string): Promise<Workbench> {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run scripts/test-e2e.sh, which installs Debian's chromium`);
+    if (!fs.existsSync(CHROMIUM))
+      throw new Error(`no Chromium at ${CHROMIUM}: run scripts/test-e2e.sh, which installs Debian's chromium`);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     // Playwright's own waits (a locator's click, waitFor without a limit) get the same patience.
@@ -60,7 +68,12 @@ export class Workbench {
     // Some focus targets (a binary file's placeholder) swallow keys: then click the title bar's command
     // center, which opens the same box.
     await this.page.keyboard.press('F1');
-    if (!(await input.waitFor({ timeout: patient(3_000) }).then(() => true, () => false))) {
+    if (
+      !(await input.waitFor({ timeout: patient(3_000) }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await this.page.locator('.command-center .action-item').first().click();
     }
     await input.waitFor();
@@ -68,7 +81,10 @@ export class Workbench {
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: patient(15_000) });
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: patient(10_000) }).catch(() => undefined);
+    await this.page
+      .locator('.quick-input-widget')
+      .waitFor({ state: 'hidden', timeout: patient(10_000) })
+      .catch(() => undefined);
   }
 
   /** Opens a workspace file through Quick Open and waits for its editor tab to be the active one. */
@@ -85,16 +101,31 @@ export class Workbench {
       const input = this.page.locator('.quick-input-widget input');
       // A focused webview (the disk image view) may keep the keys: then the title bar's search box opens the
       // same Quick Open, as a person would click it.
-      if (!(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) {
+      if (
+        !(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        ))
+      ) {
         await this.page.locator('.command-center .action-item').first().click();
       }
       await input.waitFor({ state: 'visible' });
       await input.fill(relative);
       // The first search of a session indexes the folder: slow on a loaded machine.
       const row = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first();
-      const listed = await row.waitFor({ timeout: patient(45_000) }).then(() => true, () => false);
+      const listed = await row.waitFor({ timeout: patient(45_000) }).then(
+        () => true,
+        () => false,
+      );
       if (listed) await this.page.keyboard.press('Enter');
-      if (listed && (await tab.waitFor({ timeout: patient(15_000) }).then(() => true, () => false))) break;
+      if (
+        listed &&
+        (await tab.waitFor({ timeout: patient(15_000) }).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break;
       if (attempt === 3) throw new Error(`Quick Open did not open ${relative} in 3 attempts`);
       await this.page.keyboard.press('Escape');
     }
@@ -128,7 +159,9 @@ export class Workbench {
   /** Clicks the gutter left of a line number, where a person clicks to set a breakpoint. */
   async clickGutter(line: number): Promise<void> {
     await this.goToLine(line);
-    const number = this.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const number = this.editor()
+      .locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) })
+      .first();
     const box = await number.boundingBox();
     if (!box) throw new Error(`line ${line} has no line number on screen`);
     const margin = await this.editor().locator('.margin[role="presentation"]').first().boundingBox();
@@ -149,7 +182,9 @@ export class Workbench {
       const box = await spans.nth(i).boundingBox();
       if (!box || Math.abs(box.y - lineTop) > 4) continue;
       await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      const hover = this.page.locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .rendered-markdown').first();
+      const hover = this.page
+        .locator('.monaco-hover:not(.hidden) .hover-contents, .monaco-hover:not(.hidden) .rendered-markdown')
+        .first();
       await hover.waitFor({ timeout: patient(15_000) });
       await this.page.waitForTimeout(500);
       return (await this.page.locator('.monaco-hover:not(.hidden)').first().innerText()).trim();
@@ -158,7 +193,9 @@ export class Workbench {
   }
 
   private async lineTop(line: number): Promise<number> {
-    const number = this.editor().locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+    const number = this.editor()
+      .locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) })
+      .first();
     const box = await number.boundingBox();
     if (!box) throw new Error(`line ${line} is not on screen`);
     return box.y;
@@ -175,7 +212,15 @@ export class Workbench {
 
   /** Closes modal dialogs and notifications, so one step's failure does not block the next. */
   async dismissDialogs(): Promise<void> {
-    for (let i = 0; i < 3 && (await this.page.locator('.monaco-dialog-box').isVisible().catch(() => false)); i++) {
+    for (
+      let i = 0;
+      i < 3 &&
+      (await this.page
+        .locator('.monaco-dialog-box')
+        .isVisible()
+        .catch(() => false));
+      i++
+    ) {
       await this.page.keyboard.press('Escape');
       await this.page.waitForTimeout(200);
     }
@@ -203,7 +248,11 @@ export class Workbench {
     let last = '';
     while (Date.now() < deadline) {
       const frame = await this.screenFrame(Math.max(1, deadline - Date.now()));
-      last = (await frame.locator('#screen-text').textContent().catch(() => '')) ?? '';
+      last =
+        (await frame
+          .locator('#screen-text')
+          .textContent()
+          .catch(() => '')) ?? '';
       if (typeof text === 'string' ? last.includes(text) : text.test(last)) return last;
       await this.page.waitForTimeout(250);
     }
@@ -252,7 +301,8 @@ export class Workbench {
       await this.page.keyboard.press(keys[i]);
       const deadline = Date.now() + timeoutPerKey;
       while ((await frame.evaluate<number>('window.__bvLatency.done.length')) <= i) {
-        if (Date.now() > deadline) throw new Error(`key ${keys[i]} (number ${i + 1}) changed no pixel within ${timeoutPerKey} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`key ${keys[i]} (number ${i + 1}) changed no pixel within ${timeoutPerKey} ms`);
         await this.page.waitForTimeout(5);
       }
     }
@@ -283,7 +333,13 @@ export class Workbench {
 
   /** What the integrated terminal shows (it renders to the DOM here: there is no GPU). */
   async terminalText(): Promise<string> {
-    return (await this.page.locator('.terminal-wrapper.active .xterm-rows, .xterm-rows').first().innerText().catch(() => '')) ?? '';
+    return (
+      (await this.page
+        .locator('.terminal-wrapper.active .xterm-rows, .xterm-rows')
+        .first()
+        .innerText()
+        .catch(() => '')) ?? ''
+    );
   }
 
   /** The text of the status bar item whose accessible label mentions `label`. */

@@ -21,12 +21,17 @@ async function main(): Promise<number> {
       process.stderr.write(`fuzz ${name}: FAILED: ${r.failure.message}\nreproducer: ${r.failure.reproducer}\n`);
       status = 1;
     }
-    process.stdout.write(`fuzz ${name}: ${r.executions} executions in ${r.seconds.toFixed(1)} s (${rate.toFixed(1)} exec/s, seed ${seed}, ${r.restarts} deliberate restarts)${r.failure ? ' FAILED' : ', every probe answered'}\n`);
+    process.stdout.write(
+      `fuzz ${name}: ${r.executions} executions in ${r.seconds.toFixed(1)} s (${rate.toFixed(1)} exec/s, seed ${seed}, ${r.restarts} deliberate restarts)${r.failure ? ' FAILED' : ', every probe answered'}\n`,
+    );
   }
   return status;
 }
 
-main().then((s) => process.exit(s), (e) => {
-  process.stderr.write(`fuzz: ${e instanceof Error ? e.stack : String(e)}\n`);
-  process.exit(1);
-});
+main().then(
+  (s) => process.exit(s),
+  (e) => {
+    process.stderr.write(`fuzz: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);

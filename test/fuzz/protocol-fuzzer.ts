@@ -47,24 +47,37 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 /** Values that break careless handlers. */
 function hostileValue(rng: Rng, depth = 0): Json {
   switch (rng.below(14)) {
-    case 0: return null;
-    case 1: return -1;
-    case 2: return 1e308;
-    case 3: return 2 ** 53 + 1;
-    case 4: return 3e6;
-    case 5: return '';
-    case 6: return 'x'.repeat(rng.below(20000));
-    case 7: return [];
-    case 8: return {};
-    case 9: return depth < 3 ? [hostileValue(rng, depth + 1), hostileValue(rng, depth + 1)] : 0;
-    case 10: return true;
-    case 11: return '0x' + rng.next().toString(16);
+    case 0:
+      return null;
+    case 1:
+      return -1;
+    case 2:
+      return 1e308;
+    case 3:
+      return 2 ** 53 + 1;
+    case 4:
+      return 3e6;
+    case 5:
+      return '';
+    case 6:
+      return 'x'.repeat(rng.below(20000));
+    case 7:
+      return [];
+    case 8:
+      return {};
+    case 9:
+      return depth < 3 ? [hostileValue(rng, depth + 1), hostileValue(rng, depth + 1)] : 0;
+    case 10:
+      return true;
+    case 11:
+      return '0x' + rng.next().toString(16);
     case 12: {
       let v: Json = 1;
       for (let i = 0; i < 200; i++) v = [v];
       return v;
     }
-    default: return rng.below(0x10000) - 0x8000;
+    default:
+      return rng.below(0x10000) - 0x8000;
   }
 }
 
@@ -85,7 +98,8 @@ function mutateJson(rng: Rng, message: Json): Json {
   for (let n = 1 + rng.below(3); n > 0 && all.length > 0; n--) {
     const p = rng.pick(all);
     let parent = copy as Record<string | number, Json> | undefined;
-    for (const k of p.slice(0, -1)) parent = parent && typeof parent === 'object' ? (parent[k] as Record<string | number, Json>) : undefined;
+    for (const k of p.slice(0, -1))
+      parent = parent && typeof parent === 'object' ? (parent[k] as Record<string | number, Json>) : undefined;
     if (!parent || typeof parent !== 'object') continue;
     const key = p[p.length - 1];
     if (rng.below(4) === 0 && !Array.isArray(parent)) delete parent[key];
@@ -94,7 +108,8 @@ function mutateJson(rng: Rng, message: Json): Json {
   return copy;
 }
 
-const frame = (body: Buffer, length: number | string = body.length): Buffer => Buffer.concat([Buffer.from(`Content-Length: ${length}\r\n\r\n`), body]);
+const frame = (body: Buffer, length: number | string = body.length): Buffer =>
+  Buffer.concat([Buffer.from(`Content-Length: ${length}\r\n\r\n`), body]);
 
 /** One fuzz input: the bytes to send, built from the corpus by one of the mutation kinds. */
 function makeInput(rng: Rng, corpus: Json[]): Buffer {
@@ -113,7 +128,16 @@ function makeInput(rng: Rng, corpus: Json[]): Buffer {
       return frame(b);
     }
     case 5: {
-      const lengths: (number | string)[] = [base.length - 1 - rng.below(20), base.length + 1 + rng.below(20), -5, 0, '1e3', 'abc', 99999999999, ''];
+      const lengths: (number | string)[] = [
+        base.length - 1 - rng.below(20),
+        base.length + 1 + rng.below(20),
+        -5,
+        0,
+        '1e3',
+        'abc',
+        99999999999,
+        '',
+      ];
       return frame(base, rng.pick(lengths));
     }
     case 6:
@@ -124,7 +148,11 @@ function makeInput(rng: Rng, corpus: Json[]): Buffer {
       return frame(Buffer.concat([base.subarray(0, at), Buffer.from([0xc3, 0x28, 0xff]), base.subarray(at)]));
     }
     default:
-      return Buffer.concat([frame(base), rng.bytes(rng.below(40)), frame(Buffer.from(JSON.stringify(mutateJson(rng, rng.pick(corpus)))))]);
+      return Buffer.concat([
+        frame(base),
+        rng.bytes(rng.below(40)),
+        frame(Buffer.from(JSON.stringify(mutateJson(rng, rng.pick(corpus))))),
+      ]);
   }
 }
 
@@ -171,9 +199,20 @@ export const dapTarget: ProtocolTarget = {
   name: 'dap',
   async start(env, workDir) {
     const peer = new Peer(ADAPTER, [], env);
-    peer.sendJson({ seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true } });
-    peer.sendJson({ seq: 2, type: 'request', command: 'launch', arguments: { program: STEPS, stopOnEntry: true, cwd: workDir, serial: 'none' } });
-    if (!(await peer.waitFor((f) => f.event === 'initialized', 60000))) throw new Error(`the adapter did not launch: ${peer.stderr}`);
+    peer.sendJson({
+      seq: 1,
+      type: 'request',
+      command: 'initialize',
+      arguments: { adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true },
+    });
+    peer.sendJson({
+      seq: 2,
+      type: 'request',
+      command: 'launch',
+      arguments: { program: STEPS, stopOnEntry: true, cwd: workDir, serial: 'none' },
+    });
+    if (!(await peer.waitFor((f) => f.event === 'initialized', 60000)))
+      throw new Error(`the adapter did not launch: ${peer.stderr}`);
     peer.sendJson({ seq: 3, type: 'request', command: 'configurationDone' });
     await peer.waitFor((f) => f.event === 'stopped', 60000);
     return peer;
@@ -190,14 +229,50 @@ export const dapTarget: ProtocolTarget = {
     { seq: 13, type: 'request', command: 'variables', arguments: { variablesReference: 1, start: 0, count: 10 } },
     { seq: 14, type: 'request', command: 'evaluate', arguments: { expression: 'word [es:di+2]', context: 'watch' } },
     { seq: 15, type: 'request', command: 'readMemory', arguments: { memoryReference: '0x7c00', offset: 0, count: 64 } },
-    { seq: 16, type: 'request', command: 'writeMemory', arguments: { memoryReference: '0x9000', offset: 0, data: 'AAECAw==' } },
-    { seq: 17, type: 'request', command: 'disassemble', arguments: { memoryReference: '0x7c00', instructionOffset: -10, instructionCount: 20, resolveSymbols: true } },
-    { seq: 18, type: 'request', command: 'setBreakpoints', arguments: { source: { path: STEPS }, breakpoints: [{ line: 5, condition: 'ax == 1' }, { line: 7, hitCondition: '>2' }] } },
-    { seq: 19, type: 'request', command: 'setInstructionBreakpoints', arguments: { breakpoints: [{ instructionReference: '0x7c05', offset: 0 }] } },
+    {
+      seq: 16,
+      type: 'request',
+      command: 'writeMemory',
+      arguments: { memoryReference: '0x9000', offset: 0, data: 'AAECAw==' },
+    },
+    {
+      seq: 17,
+      type: 'request',
+      command: 'disassemble',
+      arguments: { memoryReference: '0x7c00', instructionOffset: -10, instructionCount: 20, resolveSymbols: true },
+    },
+    {
+      seq: 18,
+      type: 'request',
+      command: 'setBreakpoints',
+      arguments: {
+        source: { path: STEPS },
+        breakpoints: [
+          { line: 5, condition: 'ax == 1' },
+          { line: 7, hitCondition: '>2' },
+        ],
+      },
+    },
+    {
+      seq: 19,
+      type: 'request',
+      command: 'setInstructionBreakpoints',
+      arguments: { breakpoints: [{ instructionReference: '0x7c05', offset: 0 }] },
+    },
     { seq: 20, type: 'request', command: 'setFunctionBreakpoints', arguments: { breakpoints: [{ name: 'start' }] } },
     { seq: 21, type: 'request', command: 'dataBreakpointInfo', arguments: { name: '[0x500]', variablesReference: 0 } },
-    { seq: 22, type: 'request', command: 'setDataBreakpoints', arguments: { breakpoints: [{ dataId: '0x500:2', accessType: 'write' }] } },
-    { seq: 23, type: 'request', command: 'setVariable', arguments: { variablesReference: 1, name: 'ax', value: '0x1234' } },
+    {
+      seq: 22,
+      type: 'request',
+      command: 'setDataBreakpoints',
+      arguments: { breakpoints: [{ dataId: '0x500:2', accessType: 'write' }] },
+    },
+    {
+      seq: 23,
+      type: 'request',
+      command: 'setVariable',
+      arguments: { variablesReference: 1, name: 'ax', value: '0x1234' },
+    },
     { seq: 24, type: 'request', command: 'next', arguments: { threadId: 1, granularity: 'instruction' } },
     { seq: 25, type: 'request', command: 'stepBack', arguments: { threadId: 1 } },
     { seq: 26, type: 'request', command: 'completions', arguments: { text: 'a', column: 2 } },
@@ -207,7 +282,12 @@ export const dapTarget: ProtocolTarget = {
     { seq: 30, type: 'request', command: 'exceptionInfo', arguments: { threadId: 1 } },
     { seq: 31, type: 'request', command: 'setExceptionBreakpoints', arguments: { filters: ['triple-fault'] } },
     { seq: 32, type: 'request', command: 'loadedSources' },
-    { seq: 33, type: 'request', command: 'breakpointLocations', arguments: { source: { path: STEPS }, line: 1, endLine: 40 } },
+    {
+      seq: 33,
+      type: 'request',
+      command: 'breakpointLocations',
+      arguments: { source: { path: STEPS }, line: 1, endLine: 40 },
+    },
   ],
   mayEnd: /disconnect|terminate/,
 };
@@ -218,8 +298,20 @@ export const lspTarget: ProtocolTarget = {
     const peer = new Peer(SERVER, ['--stdio'], env);
     const root = pathToFileURL(workDir).toString();
     // A long debounce: the fuzzing is of message handling, not of nasm (which has its own tests).
-    peer.sendJson({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { processId: null, rootUri: root, workspaceFolders: [{ uri: root, name: 'ws' }], capabilities: {}, initializationOptions: { debounceMs: 600000 } } });
-    if (!(await peer.waitFor((f) => f.id === 'init', 60000))) throw new Error(`the server did not initialize: ${peer.stderr}`);
+    peer.sendJson({
+      jsonrpc: '2.0',
+      id: 'init',
+      method: 'initialize',
+      params: {
+        processId: null,
+        rootUri: root,
+        workspaceFolders: [{ uri: root, name: 'ws' }],
+        capabilities: {},
+        initializationOptions: { debounceMs: 600000 },
+      },
+    });
+    if (!(await peer.waitFor((f) => f.id === 'init', 60000)))
+      throw new Error(`the server did not initialize: ${peer.stderr}`);
     peer.sendJson({ jsonrpc: '2.0', method: 'initialized', params: {} });
     return peer;
   },
@@ -233,16 +325,52 @@ export const lspTarget: ProtocolTarget = {
     const text = fs.existsSync(LSP_DOC) ? fs.readFileSync(LSP_DOC, 'utf8') : 'mov ax, 1\n';
     const pos = { line: 3, character: 4 };
     return [
-      { jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri, languageId: 'nasm', version: 1, text } } },
-      { jsonrpc: '2.0', method: 'textDocument/didChange', params: { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: pos, end: pos }, text: 'int 0x10\n' }] } },
+      {
+        jsonrpc: '2.0',
+        method: 'textDocument/didOpen',
+        params: { textDocument: { uri, languageId: 'nasm', version: 1, text } },
+      },
+      {
+        jsonrpc: '2.0',
+        method: 'textDocument/didChange',
+        params: {
+          textDocument: { uri, version: 2 },
+          contentChanges: [{ range: { start: pos, end: pos }, text: 'int 0x10\n' }],
+        },
+      },
       { jsonrpc: '2.0', id: 1, method: 'textDocument/hover', params: { textDocument: { uri }, position: pos } },
       { jsonrpc: '2.0', id: 2, method: 'textDocument/definition', params: { textDocument: { uri }, position: pos } },
-      { jsonrpc: '2.0', id: 3, method: 'textDocument/references', params: { textDocument: { uri }, position: pos, context: { includeDeclaration: true } } },
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'textDocument/references',
+        params: { textDocument: { uri }, position: pos, context: { includeDeclaration: true } },
+      },
       { jsonrpc: '2.0', id: 4, method: 'textDocument/documentSymbol', params: { textDocument: { uri } } },
       { jsonrpc: '2.0', id: 5, method: 'textDocument/codeLens', params: { textDocument: { uri } } },
-      { jsonrpc: '2.0', id: 6, method: 'textDocument/inlayHint', params: { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } } } },
+      {
+        jsonrpc: '2.0',
+        id: 6,
+        method: 'textDocument/inlayHint',
+        params: { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } } },
+      },
       { jsonrpc: '2.0', id: 7, method: 'workspace/symbol', params: { query: 'start' } },
-      { jsonrpc: '2.0', method: 'bootvisor/exitReport', params: { report: { version: 1, finishedAt: '2026-01-01T00:00:00Z', image: LSP_DOC, sources: [], backend: 'software', stop: { reason: 'hlt-cli', linear: 0x7c00, cs: 0, eip: 0x7c00, instructions: 1 }, exits: [], profile: [] } } },
+      {
+        jsonrpc: '2.0',
+        method: 'bootvisor/exitReport',
+        params: {
+          report: {
+            version: 1,
+            finishedAt: '2026-01-01T00:00:00Z',
+            image: LSP_DOC,
+            sources: [],
+            backend: 'software',
+            stop: { reason: 'hlt-cli', linear: 0x7c00, cs: 0, eip: 0x7c00, instructions: 1 },
+            exits: [],
+            profile: [],
+          },
+        },
+      },
       { jsonrpc: '2.0', method: 'bootvisor/debugState', params: { registers: { eax: 1, ax: 1 } } },
       { jsonrpc: '2.0', method: 'workspace/didChangeWatchedFiles', params: { changes: [{ uri, type: 2 }] } },
       { jsonrpc: '2.0', method: 'textDocument/didClose', params: { textDocument: { uri } } },

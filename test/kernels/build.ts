@@ -8,17 +8,32 @@ import * as path from 'path';
 
 export const KERNEL_SOURCES = path.resolve(__dirname, '..', '..', '..', 'test', 'kernels');
 
-const CFLAGS = ['-m32', '-ffreestanding', '-nostdlib', '-fno-pie', '-fno-stack-protector', '-fno-asynchronous-unwind-tables', '-Wall', '-Wextra', '-Wno-array-bounds', '-g'];
+const CFLAGS = [
+  '-m32',
+  '-ffreestanding',
+  '-nostdlib',
+  '-fno-pie',
+  '-fno-stack-protector',
+  '-fno-asynchronous-unwind-tables',
+  '-Wall',
+  '-Wextra',
+  '-Wno-array-bounds',
+  '-g',
+];
 
 function tool(command: string, args: string[], what: string): void {
   const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.error) {
     const pkg = command === 'nasm' ? 'nasm' : command === 'ld' || command === 'objcopy' ? 'binutils' : command;
-    throw new Error(`${command} is not installed, so the test kernels cannot be built: scripts/install-test-deps.sh (or sudo apt-get install ${pkg})`);
+    throw new Error(
+      `${command} is not installed, so the test kernels cannot be built: scripts/install-test-deps.sh (or sudo apt-get install ${pkg})`,
+    );
   }
   if (r.status !== 0) {
     const m32 = /gnu\/stubs-32|cannot find -lgcc|unrecognized.*-m32|bits\/libc-header-start/.test(r.stderr);
-    throw new Error(`${what} failed${m32 ? ' (the compiler has no 32-bit support here: install gcc-multilib)' : ''}:\n${r.stderr}`);
+    throw new Error(
+      `${what} failed${m32 ? ' (the compiler has no 32-bit support here: install gcc-multilib)' : ''}:\n${r.stderr}`,
+    );
   }
 }
 
@@ -32,7 +47,13 @@ export function kernelDir(): { dir: string; remove(): void } {
  * Links NAME.elf in `dir` from entry.asm, kernel.c and the given C (and nasm) sources of test/kernels, at
  * -O level `opt`. Returns the ELF's path.
  */
-export function buildKernel(dir: string, name: string, sources: string[], opt = '-O2', options: { cc?: 'gcc' | 'clang'; flags?: string[] } = {}): string {
+export function buildKernel(
+  dir: string,
+  name: string,
+  sources: string[],
+  opt = '-O2',
+  options: { cc?: 'gcc' | 'clang'; flags?: string[] } = {},
+): string {
   const cc = options.cc ?? 'gcc';
   const cflags = cc === 'clang' ? [...CFLAGS.filter((f) => f !== '-Wno-array-bounds'), '--target=i386-elf'] : CFLAGS;
   const objects: string[] = [];
@@ -62,20 +83,29 @@ export function assembleFlat(dir: string, source: string): string {
  */
 export function buildTutorialImage(dir: string, sources: string[], opt = '-O0'): { image: string; elf: string } {
   const objects = [path.join(dir, 'tutorial-entry.o')];
-  tool('nasm', ['-f', 'elf32', path.join(KERNEL_SOURCES, 'tutorial-entry.asm'), '-o', objects[0]], 'nasm tutorial-entry.asm');
+  tool(
+    'nasm',
+    ['-f', 'elf32', path.join(KERNEL_SOURCES, 'tutorial-entry.asm'), '-o', objects[0]],
+    'nasm tutorial-entry.asm',
+  );
   for (const src of ['kernel.c', ...sources]) {
     const object = path.join(dir, `tutorial-${src.replace(/\.c$/, '')}.o`);
     tool('gcc', [...CFLAGS, opt, '-c', path.join(KERNEL_SOURCES, src), '-o', object], `gcc ${src}`);
     objects.push(object);
   }
   const elf = path.join(dir, 'tutorial-kernel.elf');
-  tool('ld', ['-m', 'elf_i386', '-T', path.join(KERNEL_SOURCES, 'tutorial.ld'), '-o', elf, ...objects], 'ld tutorial-kernel.elf');
+  tool(
+    'ld',
+    ['-m', 'elf_i386', '-T', path.join(KERNEL_SOURCES, 'tutorial.ld'), '-o', elf, ...objects],
+    'ld tutorial-kernel.elf',
+  );
   const bin = path.join(dir, 'tutorial-kernel.bin');
   tool('objcopy', ['-O', 'binary', elf, bin], 'objcopy');
   const boot = path.join(dir, 'tutorial-boot.bin');
   tool('nasm', ['-f', 'bin', path.join(KERNEL_SOURCES, 'tutorial-boot.asm'), '-o', boot], 'nasm tutorial-boot.asm');
   const kernel = fs.readFileSync(bin);
-  if (kernel.length > 16 * 512) throw new Error(`the tutorial kernel is ${kernel.length} bytes; the boot sector loads 16 sectors`);
+  if (kernel.length > 16 * 512)
+    throw new Error(`the tutorial kernel is ${kernel.length} bytes; the boot sector loads 16 sectors`);
   const image = Buffer.alloc(1474560);
   fs.readFileSync(boot).copy(image, 0);
   kernel.copy(image, 512);

@@ -8,7 +8,15 @@ export function requireGdb(): void {
 
 /** gdb -batch with these commands against the stub at `port`; its whole output. Bounded by a generous host limit. */
 export function gdbBatch(port: number, commands: string[], file?: string): Promise<string> {
-  const args = ['-batch', '-nx', '-ex', 'set confirm off', '-ex', `target remote :${port}`, ...commands.flatMap((c) => ['-ex', c])];
+  const args = [
+    '-batch',
+    '-nx',
+    '-ex',
+    'set confirm off',
+    '-ex',
+    `target remote :${port}`,
+    ...commands.flatMap((c) => ['-ex', c]),
+  ];
   if (file) args.push(file);
   return new Promise((resolve, reject) => {
     const child = spawn('gdb', args, { stdio: ['ignore', 'pipe', 'pipe'] });

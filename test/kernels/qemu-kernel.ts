@@ -25,9 +25,23 @@ export function runKernelInQemu(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-qemu-kernel-'));
   const serialFile = path.join(dir, 'serial.txt');
   const args = [
-    '-accel', 'tcg', '-display', 'none', '-no-reboot', '-action', 'reboot=shutdown,shutdown=poweroff',
-    '-m', String(options.memoryMiB ?? 32), '-serial', `file:${serialFile}`, '-monitor', 'none',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', kernel,
+    '-accel',
+    'tcg',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-action',
+    'reboot=shutdown,shutdown=poweroff',
+    '-m',
+    String(options.memoryMiB ?? 32),
+    '-serial',
+    `file:${serialFile}`,
+    '-monitor',
+    'none',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-kernel',
+    kernel,
   ];
   if (options.cmdline !== undefined) args.push('-append', options.cmdline);
   if (options.modules?.length) args.push('-initrd', options.modules.join(','));
@@ -45,7 +59,12 @@ export function runKernelInQemu(
       clearTimeout(timer);
       const serial = fs.existsSync(serialFile) ? fs.readFileSync(serialFile, 'latin1') : '';
       fs.rmSync(dir, { recursive: true, force: true });
-      if (status === null) reject(new Error(`QEMU did not finish within ${options.limitMs ?? 60000} ms (COM1 so far: ${JSON.stringify(serial)})`));
+      if (status === null)
+        reject(
+          new Error(
+            `QEMU did not finish within ${options.limitMs ?? 60000} ms (COM1 so far: ${JSON.stringify(serial)})`,
+          ),
+        );
       else if (serial === '' && stderr) reject(new Error(`QEMU failed (status ${status}): ${stderr.trim()}`));
       else resolve({ serial, status });
     });

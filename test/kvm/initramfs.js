@@ -33,7 +33,8 @@ function main() {
   for (const e of spec) {
     const name = e.path.replace(/^\/+/, '');
     if (e.type === 'dir') parts.push(entry(ino++, name, 0o040000 | (e.mode ?? 0o755), Buffer.alloc(0)));
-    else if (e.type === 'chardev') parts.push(entry(ino++, name, 0o020000 | (e.mode ?? 0o600), Buffer.alloc(0), e.major, e.minor));
+    else if (e.type === 'chardev')
+      parts.push(entry(ino++, name, 0o020000 | (e.mode ?? 0o600), Buffer.alloc(0), e.major, e.minor));
     else if (e.type === 'file') parts.push(entry(ino++, name, 0o100000 | (e.mode ?? 0o644), fs.readFileSync(e.src)));
     else throw new Error(`unknown entry type ${e.type} for ${e.path}`);
   }

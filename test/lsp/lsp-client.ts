@@ -6,8 +6,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  createProtocolConnection, Diagnostic, InitializeRequest, ProtocolConnection, PublishDiagnosticsParams, ShowMessageParams,
-  StreamMessageReader, StreamMessageWriter,
+  createProtocolConnection,
+  Diagnostic,
+  InitializeRequest,
+  ProtocolConnection,
+  PublishDiagnosticsParams,
+  ShowMessageParams,
+  StreamMessageReader,
+  StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import type { ServerOptions } from '../../common/lsp-protocol';
 
@@ -25,8 +31,14 @@ export class LspClient {
   private readonly waiters: (() => void)[] = [];
   private exited = false;
 
-  private constructor(readonly child: ChildProcess, readonly root: string) {
-    this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  private constructor(
+    readonly child: ChildProcess,
+    readonly root: string,
+  ) {
+    this.connection = createProtocolConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.publishCount.set(p.uri, (this.publishCount.get(p.uri) ?? 0) + 1);
@@ -48,7 +60,11 @@ export class LspClient {
   }
 
   /** Starts the server on a workspace folder (a fresh temp copy unless `root` is given). */
-  static async start(root: string, options: ServerOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<LspClient> {
+  static async start(
+    root: string,
+    options: ServerOptions = {},
+    env: NodeJS.ProcessEnv = process.env,
+  ): Promise<LspClient> {
     const child = spawn(process.execPath, [SERVER, '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stderr!.on('data', () => undefined);
     const client = new LspClient(child, root);
@@ -57,7 +73,12 @@ export class LspClient {
       rootUri: pathToFileURL(root).toString(),
       workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: 'ws' }],
       capabilities: {
-        workspace: { didChangeWatchedFiles: { dynamicRegistration: true }, codeLens: { refreshSupport: true }, inlayHint: { refreshSupport: true }, workspaceFolders: true },
+        workspace: {
+          didChangeWatchedFiles: { dynamicRegistration: true },
+          codeLens: { refreshSupport: true },
+          inlayHint: { refreshSupport: true },
+          workspaceFolders: true,
+        },
         textDocument: { publishDiagnostics: { relatedInformation: true }, hover: { contentFormat: ['markdown'] } },
       },
       initializationOptions: { debounceMs: 50, ...options },
@@ -82,7 +103,10 @@ export class LspClient {
       if (v !== undefined && v !== false) return v;
       if (this.exited) throw new Error(`the server exited while waiting for ${what}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}; diagnostics: ${JSON.stringify([...this.diagnostics])}`);
+      if (left <= 0)
+        throw new Error(
+          `timed out after ${ms} ms waiting for ${what}; diagnostics: ${JSON.stringify([...this.diagnostics])}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 250));
         this.waiters.push(() => {
@@ -100,16 +124,25 @@ export class LspClient {
   open(file: string, text?: string, version = 1): string {
     const uri = this.uri(file);
     const content = text ?? fs.readFileSync(path.resolve(this.root, file), 'utf8');
-    void this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'nasm', version, text: content } });
+    void this.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'nasm', version, text: content },
+    });
     return uri;
   }
 
   change(file: string, text: string, version: number): void {
-    void this.connection.sendNotification('textDocument/didChange', { textDocument: { uri: this.uri(file), version }, contentChanges: [{ text }] });
+    void this.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: this.uri(file), version },
+      contentChanges: [{ text }],
+    });
   }
 
   /** The diagnostics of a file once they satisfy `ok`. */
-  async diagnosticsOf(file: string, ok: (d: Diagnostic[]) => boolean, what = `diagnostics of ${file}`): Promise<Diagnostic[]> {
+  async diagnosticsOf(
+    file: string,
+    ok: (d: Diagnostic[]) => boolean,
+    what = `diagnostics of ${file}`,
+  ): Promise<Diagnostic[]> {
     const uri = this.uri(file);
     return this.until(what, () => {
       const d = this.diagnostics.get(uri);
@@ -148,7 +181,12 @@ export function removeWorkspace(root: string): void {
 }
 
 /** Position of the `nth` occurrence of `needle` in a file's text (0-based line and character). */
-export function positionOf(text: string, needle: string, nth = 0, offsetInNeedle = 0): { line: number; character: number } {
+export function positionOf(
+  text: string,
+  needle: string,
+  nth = 0,
+  offsetInNeedle = 0,
+): { line: number; character: number } {
   let index = -1;
   for (let i = 0; i <= nth; i++) {
     index = text.indexOf(needle, index + 1);

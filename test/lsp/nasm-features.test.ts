@@ -18,7 +18,10 @@ describe('lsp: NASM language features', function () {
   let libUri: string;
 
   const hoverAt = async (uri: string, text: string, needle: string, nth = 0, offset = 0): Promise<string> => {
-    const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, needle, nth, offset) });
+    const h = await client.request<Hover | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: positionOf(text, needle, nth, offset),
+    });
     if (!h) return '';
     const c = h.contents as { value: string };
     return c.value;
@@ -38,7 +41,9 @@ describe('lsp: NASM language features', function () {
   });
 
   it('document symbols: labels with their local labels, macros, equs, data', async () => {
-    const libSyms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: libUri } });
+    const libSyms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', {
+      textDocument: { uri: libUri },
+    });
     const flat = libSyms.map((s) => [s.name, s.kind, (s.children ?? []).map((c) => c.name)]);
     assert.deepStrictEqual(flat, [
       ['COM1_PORT', SymbolKind.Constant, []],
@@ -48,15 +53,36 @@ describe('lsp: NASM language features', function () {
     ]);
     const ps = libSyms[3];
     assert.deepStrictEqual([ps.range.start.line, ps.range.end.line], [10, 19], 'print_string spans its body');
-    const helloSyms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: helloUri } });
-    assert.deepStrictEqual(helloSyms.map((s) => [s.name, s.kind]), [['start', SymbolKind.Function], ['greeting', SymbolKind.Variable]]);
-    assert.deepStrictEqual(helloSyms[0].children?.map((c) => c.name), ['.halt']);
+    const helloSyms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', {
+      textDocument: { uri: helloUri },
+    });
+    assert.deepStrictEqual(
+      helloSyms.map((s) => [s.name, s.kind]),
+      [
+        ['start', SymbolKind.Function],
+        ['greeting', SymbolKind.Variable],
+      ],
+    );
+    assert.deepStrictEqual(
+      helloSyms[0].children?.map((c) => c.name),
+      ['.halt'],
+    );
   });
 
   it('workspace symbols: every file of the folder, matched by query', async () => {
     const all = await client.request<SymbolInformation[]>('workspace/symbol', { query: '' });
     const names = all.map((s) => s.name);
-    for (const n of ['start', 'greeting', 'print_string', 'print_string.next', 'COM1_PORT', 'PUTC', 'protected', 'gdt_desc']) assert.ok(names.includes(n), `${n} in ${names}`);
+    for (const n of [
+      'start',
+      'greeting',
+      'print_string',
+      'print_string.next',
+      'COM1_PORT',
+      'PUTC',
+      'protected',
+      'gdt_desc',
+    ])
+      assert.ok(names.includes(n), `${n} in ${names}`);
     const q = await client.request<SymbolInformation[]>('workspace/symbol', { query: 'prstr' });
     assert.deepStrictEqual(q.map((s) => s.name).sort(), ['print_string', 'print_string.done', 'print_string.next']);
     assert.strictEqual(q.find((s) => s.name === 'print_string')!.location.uri, libUri);
@@ -64,25 +90,44 @@ describe('lsp: NASM language features', function () {
 
   it('go to definition across %include (label, equ, macro, local label, the include itself)', async () => {
     const def = async (uri: string, text: string, needle: string, nth = 0) =>
-      (await client.request<Location[]>('textDocument/definition', { textDocument: { uri }, position: positionOf(text, needle, nth, 1) }))
-        .map((l) => [path.basename(new URL(l.uri).pathname), l.range.start.line]);
+      (
+        await client.request<Location[]>('textDocument/definition', {
+          textDocument: { uri },
+          position: positionOf(text, needle, nth, 1),
+        })
+      ).map((l) => [path.basename(new URL(l.uri).pathname), l.range.start.line]);
     assert.deepStrictEqual(await def(helloUri, hello, 'print_string'), [['lib.inc', 10]]);
     assert.deepStrictEqual(await def(helloUri, hello, 'COM1_PORT'), [['lib.inc', 1]]);
     assert.deepStrictEqual(await def(helloUri, hello, 'PUTC'), [['lib.inc', 4]]);
     assert.deepStrictEqual(await def(helloUri, hello, 'lib.inc'), [['lib.inc', 0]]);
     assert.deepStrictEqual(await def(helloUri, hello, '.halt', 1), [['hello.asm', 17]]);
-    assert.deepStrictEqual(await def(libUri, lib, '.next', 1), [['lib.inc', 12]], '`jmp .next` goes to print_string.next');
+    assert.deepStrictEqual(
+      await def(libUri, lib, '.next', 1),
+      [['lib.inc', 12]],
+      '`jmp .next` goes to print_string.next',
+    );
   });
 
   it('find references across %include', async () => {
     const refs = await client.request<Location[]>('textDocument/references', {
-      textDocument: { uri: libUri }, position: positionOf(lib, 'print_string', 0, 2), context: { includeDeclaration: true },
+      textDocument: { uri: libUri },
+      position: positionOf(lib, 'print_string', 0, 2),
+      context: { includeDeclaration: true },
     });
-    assert.deepStrictEqual(refs.map((l) => [path.basename(new URL(l.uri).pathname), l.range.start.line]).sort(), [['hello.asm', 10], ['lib.inc', 10]]);
+    assert.deepStrictEqual(refs.map((l) => [path.basename(new URL(l.uri).pathname), l.range.start.line]).sort(), [
+      ['hello.asm', 10],
+      ['lib.inc', 10],
+    ]);
     const teletype = await client.request<Location[]>('textDocument/references', {
-      textDocument: { uri: libUri }, position: positionOf(lib, 'TELETYPE', 0, 1), context: { includeDeclaration: false },
+      textDocument: { uri: libUri },
+      position: positionOf(lib, 'TELETYPE', 0, 1),
+      context: { includeDeclaration: false },
     });
-    assert.deepStrictEqual(teletype.map((l) => l.range.start.line), [5], 'used once, in PUTC');
+    assert.deepStrictEqual(
+      teletype.map((l) => l.range.start.line),
+      [5],
+      'used once, in PUTC',
+    );
   });
 
   it('hover on an instruction: what it does and the flags it affects', async () => {
@@ -99,12 +144,16 @@ describe('lsp: NASM language features', function () {
     const intLib = await hoverAt(libUri, lib, 'int 0x10', 1);
     assert.match(intLib, /INT 0x10\*\*: video services/);
     assert.match(intLib, /AH=0x0E: \*\*teletype output\*\*/, 'mov ah, 0x0E survives lodsb/test/jz before the int');
-    const text = 'org 0x7C00\nVIDEO equ 0x10\n    mov ah, 0x00\n    mov al, 0x13\n    int VIDEO\n    mov ax, 0xE820\n    int 0x15\n    int 0x16\n';
+    const text =
+      'org 0x7C00\nVIDEO equ 0x10\n    mov ah, 0x00\n    mov al, 0x13\n    int VIDEO\n    mov ax, 0xE820\n    int 0x15\n    int 0x16\n';
     const uri = client.open('bios.asm', text);
     await new Promise((r) => setTimeout(r, 100));
     assert.match(await hoverAt(uri, text, 'int VIDEO', 0, 5), /AH=0x00: \*\*set video mode\*\*/);
     assert.match(await hoverAt(uri, text, 'int 0x15'), /AX=0xE820: \*\*query system address map\*\*/);
-    assert.match(await hoverAt(uri, text, 'int 0x16'), /AH is not set just before this line; services by AH:[\s\S]*AH=0x00: read key/);
+    assert.match(
+      await hoverAt(uri, text, 'int 0x16'),
+      /AH is not set just before this line; services by AH:[\s\S]*AH=0x00: read key/,
+    );
   });
 
   it('hover on in/out: what the port is, immediate or from DX', async () => {
@@ -117,23 +166,64 @@ describe('lsp: NASM language features', function () {
     assert.strictEqual(await hoverAt(helloUri, hello, 'mov dx, COM1_PORT', 0, 5), '', 'no session, no value');
     const seg = (selector: number) => ({ selector, base: selector * 16, limit: 0xffff, attrib: 0x93 });
     const regs: Registers = {
-      eax: 0x1234abcd, ecx: 0, edx: 0x3f8, ebx: 0, esp: 0x7c00, ebp: 0, esi: 0x7c30, edi: 0, eip: 0x7c10, eflags: 0x246,
-      es: seg(0), cs: seg(0), ss: seg(0), ds: seg(0x07c0), fs: seg(0), gs: seg(0),
-      gdtr: { base: 0, limit: 0 }, idtr: { base: 0, limit: 0x3ff }, ldtr: seg(0), tr: seg(0),
-      cr0: 0x10, cr2: 0, cr3: 0, cr4: 0, efer: 0, dr: [0, 0, 0, 0, 0, 0], halted: false, intShadow: false,
+      eax: 0x1234abcd,
+      ecx: 0,
+      edx: 0x3f8,
+      ebx: 0,
+      esp: 0x7c00,
+      ebp: 0,
+      esi: 0x7c30,
+      edi: 0,
+      eip: 0x7c10,
+      eflags: 0x246,
+      es: seg(0),
+      cs: seg(0),
+      ss: seg(0),
+      ds: seg(0x07c0),
+      fs: seg(0),
+      gs: seg(0),
+      gdtr: { base: 0, limit: 0 },
+      idtr: { base: 0, limit: 0x3ff },
+      ldtr: seg(0),
+      tr: seg(0),
+      cr0: 0x10,
+      cr2: 0,
+      cr3: 0,
+      cr4: 0,
+      efer: 0,
+      dr: [0, 0, 0, 0, 0, 0],
+      halted: false,
+      intShadow: false,
     };
-    void client.connection.sendNotification(DEBUG_STATE_NOTIFICATION, { registers: regs, description: 'stopped at hello.asm:13' });
+    void client.connection.sendNotification(DEBUG_STATE_NOTIFICATION, {
+      registers: regs,
+      description: 'stopped at hello.asm:13',
+    });
     await new Promise((r) => setTimeout(r, 100));
-    assert.match(await hoverAt(helloUri, hello, 'mov dx, COM1_PORT', 0, 5), /\*\*DX\*\* = 0x03F8 \(1016\) \(stopped at hello.asm:13\)/);
+    assert.match(
+      await hoverAt(helloUri, hello, 'mov dx, COM1_PORT', 0, 5),
+      /\*\*DX\*\* = 0x03F8 \(1016\) \(stopped at hello.asm:13\)/,
+    );
     assert.match(await hoverAt(helloUri, hello, "mov al, '!'", 0, 5), /\*\*AL\*\* = 0xCD \(205\)/);
     assert.match(await hoverAt(helloUri, hello, 'mov ds, ax', 0, 5), /\*\*DS\*\* = 0x07C0 \(base 0x00007C00/);
     void client.connection.sendNotification(DEBUG_STATE_NOTIFICATION, { registers: null });
     await new Promise((r) => setTimeout(r, 100));
-    assert.strictEqual(await hoverAt(helloUri, hello, 'mov dx, COM1_PORT', 0, 5), '', 'session resumed: no stale value');
+    assert.strictEqual(
+      await hoverAt(helloUri, hello, 'mov dx, COM1_PORT', 0, 5),
+      '',
+      'session resumed: no stale value',
+    );
   });
 
-  it('hover on a symbol: where it is defined, with an equ\'s value', async () => {
-    assert.match(await hoverAt(helloUri, hello, 'COM1_PORT', 0, 2), /\*\*COM1_PORT\*\*: constant \(equ\) defined at lib.inc:2[\s\S]*COM1_PORT equ 0x3F8/);
-    assert.match(await hoverAt(helloUri, hello, 'PUTC', 0, 1), /\*\*PUTC\*\*: macro defined at lib.inc:5/, 'a macro call');
+  it("hover on a symbol: where it is defined, with an equ's value", async () => {
+    assert.match(
+      await hoverAt(helloUri, hello, 'COM1_PORT', 0, 2),
+      /\*\*COM1_PORT\*\*: constant \(equ\) defined at lib.inc:2[\s\S]*COM1_PORT equ 0x3F8/,
+    );
+    assert.match(
+      await hoverAt(helloUri, hello, 'PUTC', 0, 1),
+      /\*\*PUTC\*\*: macro defined at lib.inc:5/,
+      'a macro call',
+    );
   });
 });

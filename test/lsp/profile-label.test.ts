@@ -21,12 +21,25 @@ describe('lsp: exit profile labels', () => {
   const constants = (name: string) => (name === 'TELETYPE' ? '0x0e' : undefined);
 
   it('names the BIOS service an int line calls, and hides port 0xEF', () => {
-    assert.strictEqual(profileLabel(file, { line: 5, exits: 23, ports: [0xef] }, constants), 'int 0x10 AH=0Eh (teletype output): 23 VM exits in the last run');
-    assert.strictEqual(profileLabel(file, { line: 7, exits: 2, ports: [0xef] }, constants), 'int 0x15 AX=E820h (query system address map): 2 VM exits in the last run');
-    assert.strictEqual(profileLabel(file, { line: 8, exits: 1, ports: [0xef] }, constants), 'int 0x16: 1 VM exit in the last run', 'AX is unknown after another BIOS call');
+    assert.strictEqual(
+      profileLabel(file, { line: 5, exits: 23, ports: [0xef] }, constants),
+      'int 0x10 AH=0Eh (teletype output): 23 VM exits in the last run',
+    );
+    assert.strictEqual(
+      profileLabel(file, { line: 7, exits: 2, ports: [0xef] }, constants),
+      'int 0x15 AX=E820h (query system address map): 2 VM exits in the last run',
+    );
+    assert.strictEqual(
+      profileLabel(file, { line: 8, exits: 1, ports: [0xef] }, constants),
+      'int 0x16: 1 VM exit in the last run',
+      'AX is unknown after another BIOS call',
+    );
   });
 
   it('keeps real ports as ports', () => {
-    assert.strictEqual(profileLabel(file, { line: 9, exits: 5, ports: [0x80] }, constants), '5 VM exits in the last run (port 0x80)');
+    assert.strictEqual(
+      profileLabel(file, { line: 9, exits: 5, ports: [0x80] }, constants),
+      '5 VM exits in the last run (port 0x80)',
+    );
   });
 });

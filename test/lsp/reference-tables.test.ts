@@ -9,9 +9,47 @@ import { describePort, lookupPort } from '../../common/reference/ports';
 
 describe('lsp: reference tables', () => {
   it('describes only real mnemonics', () => {
-    const iced = new Set(Object.keys(Mnemonic).filter((k) => Number.isNaN(Number(k))).map((k) => k.toLowerCase()));
-    const aliases = new Set(['sal', 'xlat', 'xlatb', 'repe', 'repz', 'repne', 'repnz', 'rep', 'lock', 'jnae', 'jc', 'jnb', 'jnc', 'jz', 'jnz', 'jna', 'jnbe',
-      'jpe', 'jpo', 'jnge', 'jnl', 'jng', 'jnle', 'pushad', 'popad', 'pushfd', 'popfd', 'iretd', 'int3', 'loope', 'loopne', 'retf', 'cwde', 'cdq']);
+    const iced = new Set(
+      Object.keys(Mnemonic)
+        .filter((k) => Number.isNaN(Number(k)))
+        .map((k) => k.toLowerCase()),
+    );
+    const aliases = new Set([
+      'sal',
+      'xlat',
+      'xlatb',
+      'repe',
+      'repz',
+      'repne',
+      'repnz',
+      'rep',
+      'lock',
+      'jnae',
+      'jc',
+      'jnb',
+      'jnc',
+      'jz',
+      'jnz',
+      'jna',
+      'jnbe',
+      'jpe',
+      'jpo',
+      'jnge',
+      'jnl',
+      'jng',
+      'jnle',
+      'pushad',
+      'popad',
+      'pushfd',
+      'popfd',
+      'iretd',
+      'int3',
+      'loope',
+      'loopne',
+      'retf',
+      'cwde',
+      'cdq',
+    ]);
     const unknown = knownMnemonics().filter((m) => !iced.has(m) && !aliases.has(m) && !/^(set|cmov)n?[a-z]+$/.test(m));
     assert.deepStrictEqual(unknown, []);
   });

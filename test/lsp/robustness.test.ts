@@ -29,7 +29,7 @@ describe('lsp: robustness', function () {
       removeWorkspace(root);
     });
 
-    it('a file in another assembler\'s syntax gets one clear diagnostic, however often it changes', async () => {
+    it("a file in another assembler's syntax gets one clear diagnostic, however often it changes", async () => {
       const text = fs.readFileSync(path.join(root, 'gas-syntax.s'), 'utf8');
       client.open('gas-syntax.s', text);
       for (let v = 2; v < 8; v++) client.change('gas-syntax.s', text + `    nop # edit ${v}\n`, v);
@@ -59,7 +59,9 @@ describe('lsp: robustness', function () {
       await settle();
       assert.strictEqual(client.diagnostics.get(client.uri('huge.asm'))!.length, 1);
       assert.match(d[0].message, /is \d+\.\d MiB, more than 512 KiB: it is not assembled as you type/);
-      const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: client.uri('huge.asm') } });
+      const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', {
+        textDocument: { uri: client.uri('huge.asm') },
+      });
       assert.strictEqual(syms.length, 60000);
     });
 
@@ -67,33 +69,70 @@ describe('lsp: robustness', function () {
       const file = path.join(root, WORKSPACE_REPORT_PATH);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, '{ "version": 1, "finishedAt": ');
-      await client.until('a warning about the report', () => client.messages.find((m) => /not valid JSON/.test(m.message)));
+      await client.until('a warning about the report', () =>
+        client.messages.find((m) => /not valid JSON/.test(m.message)),
+      );
       await settle(1600);
       assert.strictEqual(client.messages.filter((m) => /not valid JSON/.test(m.message)).length, 1);
       assert.strictEqual(client.messages.find((m) => /not valid JSON/.test(m.message))!.type, MessageType.Warning);
       fs.writeFileSync(file, JSON.stringify({ version: 99, finishedAt: 'x', exits: [] }));
-      await client.until('a version warning', () => client.messages.find((m) => /version 99; this server reads version 1/.test(m.message)));
-      fs.writeFileSync(file, JSON.stringify(faultyReport(root, new Date().toISOString(), [{
-        kind: 'hlt-cli', severity: 'information', message: '', linear: 0, cs: 0, eip: 0, source: { file: 'faulty.asm', line: 17 }, count: 1,
-      }])));
+      await client.until('a version warning', () =>
+        client.messages.find((m) => /version 99; this server reads version 1/.test(m.message)),
+      );
+      fs.writeFileSync(
+        file,
+        JSON.stringify(
+          faultyReport(root, new Date().toISOString(), [
+            {
+              kind: 'hlt-cli',
+              severity: 'information',
+              message: '',
+              linear: 0,
+              cs: 0,
+              eip: 0,
+              source: { file: 'faulty.asm', line: 17 },
+              count: 1,
+            },
+          ]),
+        ),
+      );
       await client.diagnosticsOf('faulty.asm', (list) => list.some((x) => /Execution ended here/.test(x.message)));
     });
 
     it('junk notifications and requests on odd documents leave the server running', async () => {
       void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, { report: 'not a report' });
       void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, null);
-      void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, { report: { version: 1, finishedAt: '2099-01-01T00:00:00Z', exits: [{ kind: 'bogus', source: { file: 42 } }], profile: [null, { source: null }] } });
+      void client.connection.sendNotification(EXIT_REPORT_NOTIFICATION, {
+        report: {
+          version: 1,
+          finishedAt: '2099-01-01T00:00:00Z',
+          exits: [{ kind: 'bogus', source: { file: 42 } }],
+          profile: [null, { source: null }],
+        },
+      });
       void client.connection.sendNotification(DEBUG_STATE_NOTIFICATION, { registers: { eax: 'x' } });
       void client.connection.sendNotification(DEBUG_STATE_NOTIFICATION, 17);
-      await client.request('textDocument/hover', { textDocument: { uri: 'untitled:Untitled-1' }, position: { line: 0, character: 0 } });
-      await client.request('textDocument/hover', { textDocument: { uri: client.uri('nowhere.asm') }, position: { line: 999, character: 999 } });
+      await client.request('textDocument/hover', {
+        textDocument: { uri: 'untitled:Untitled-1' },
+        position: { line: 0, character: 0 },
+      });
+      await client.request('textDocument/hover', {
+        textDocument: { uri: client.uri('nowhere.asm') },
+        position: { line: 999, character: 999 },
+      });
       await client.request('textDocument/codeLens', { textDocument: { uri: client.uri('faulty.asm') } });
-      await client.request('textDocument/inlayHint', { textDocument: { uri: client.uri('faulty.asm') }, range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } } });
+      await client.request('textDocument/inlayHint', {
+        textDocument: { uri: client.uri('faulty.asm') },
+        range: { start: { line: 0, character: 0 }, end: { line: 99, character: 0 } },
+      });
       client.open('empty.asm', '');
       await client.diagnosticsOf('empty.asm', () => true);
       const text = fs.readFileSync(path.join(root, 'hello.asm'), 'utf8');
       const uri = client.open('hello.asm', text);
-      const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 7, character: 5 } });
+      const h = await client.request<Hover | null>('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 7, character: 5 },
+      });
       assert.ok(h, 'hover still answers');
       assert.ok(client.alive);
     });
@@ -121,7 +160,10 @@ describe('lsp: robustness', function () {
     it('is stopped with the server', async () => {
       const root = workspaceWith([]);
       const client = await LspClient.start(root, { nasmTimeoutMs: 120000 });
-      const nasmsOfThisTest = () => spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => /nasm/.test(l) && l.includes(root + path.sep));
+      const nasmsOfThisTest = () =>
+        spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+          .stdout.split('\n')
+          .filter((l) => /nasm/.test(l) && l.includes(root + path.sep));
       try {
         client.open('forever.asm', '%assign i 0\n%rep 1000000\n%rep 1000000\n%assign i i+1\n%endrep\n%endrep\n');
         await client.until('nasm running', () => nasmsOfThisTest().length > 0 || undefined);
@@ -154,19 +196,24 @@ describe('lsp: robustness', function () {
         client.change('hello.asm', text + `; edit ${v}\n`, v);
         await settle(80);
       }
-      await client.until('the missing-nasm message', () => client.messages.find((m) => /nasm was not found/.test(m.message)));
+      await client.until('the missing-nasm message', () =>
+        client.messages.find((m) => /nasm was not found/.test(m.message)),
+      );
       await settle(600);
       const missing = client.messages.filter((m) => /nasm/.test(m.message));
       assert.strictEqual(missing.length, 1, JSON.stringify(client.messages));
       assert.strictEqual(missing[0].type, MessageType.Error);
       assert.match(missing[0].message, /Install it .*apt-get install nasm/);
       const syms = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
-      assert.deepStrictEqual(syms.map((s) => s.name), ['start', 'greeting']);
+      assert.deepStrictEqual(
+        syms.map((s) => s.name),
+        ['start', 'greeting'],
+      );
       assert.ok(client.alive);
     });
   });
 
-  describe('reports announced by the client\'s file watcher', () => {
+  describe("reports announced by the client's file watcher", () => {
     it('reads a nested .bootvisor/last-run.json named in workspace/didChangeWatchedFiles', async () => {
       const root = workspaceWith([]);
       fs.mkdirSync(path.join(root, 'os', '.bootvisor'), { recursive: true });
@@ -175,11 +222,22 @@ describe('lsp: robustness', function () {
       try {
         // A debug session whose cwd is os/ leaves its report in os/.bootvisor: only the client's watcher sees it.
         const file = path.join(root, 'os', WORKSPACE_REPORT_PATH);
-        const report = faultyReport(path.join(root, 'os'), new Date().toISOString(), [{
-          kind: 'invalid-opcode', severity: 'error', message: 'bytes FF FF', linear: 0, cs: 0, eip: 0, source: { file: 'faulty.asm', line: 15 }, count: 1,
-        }]);
+        const report = faultyReport(path.join(root, 'os'), new Date().toISOString(), [
+          {
+            kind: 'invalid-opcode',
+            severity: 'error',
+            message: 'bytes FF FF',
+            linear: 0,
+            cs: 0,
+            eip: 0,
+            source: { file: 'faulty.asm', line: 15 },
+            count: 1,
+          },
+        ]);
         fs.writeFileSync(file, JSON.stringify(report));
-        void client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(file).toString(), type: 1 }] });
+        void client.connection.sendNotification('workspace/didChangeWatchedFiles', {
+          changes: [{ uri: pathToFileURL(file).toString(), type: 1 }],
+        });
         const d = await client.diagnosticsOf(path.join('os', 'faulty.asm'), (list) => list.length > 0);
         assert.strictEqual(d[0].range.start.line, 14);
         assert.match(d[0].message, /^Invalid opcode \(#UD\): bytes FF FF/);
@@ -197,16 +255,36 @@ describe('lsp: robustness', function () {
       const client = await LspClient.start(first);
       try {
         fs.mkdirSync(path.join(second, '.bootvisor'));
-        fs.writeFileSync(path.join(second, WORKSPACE_REPORT_PATH), JSON.stringify(faultyReport(second, new Date().toISOString(), [{
-          kind: 'hlt-cli', severity: 'information', message: '', linear: 0, cs: 0, eip: 0, source: { file: 'faulty.asm', line: 17 }, count: 1,
-        }])));
+        fs.writeFileSync(
+          path.join(second, WORKSPACE_REPORT_PATH),
+          JSON.stringify(
+            faultyReport(second, new Date().toISOString(), [
+              {
+                kind: 'hlt-cli',
+                severity: 'information',
+                message: '',
+                linear: 0,
+                cs: 0,
+                eip: 0,
+                source: { file: 'faulty.asm', line: 17 },
+                count: 1,
+              },
+            ]),
+          ),
+        );
         void client.connection.sendNotification('workspace/didChangeWorkspaceFolders', {
           event: { added: [{ uri: pathToFileURL(second).toString(), name: 'second' }], removed: [] },
         });
         const uri = pathToFileURL(path.join(second, 'faulty.asm')).toString();
-        await client.until('the second folder\'s run', () => client.diagnostics.get(uri)?.some((d) => /Execution ended here/.test(d.message)) || undefined);
+        await client.until(
+          "the second folder's run",
+          () => client.diagnostics.get(uri)?.some((d) => /Execution ended here/.test(d.message)) || undefined,
+        );
         const syms = await client.request<{ name: string }[]>('workspace/symbol', { query: 'empty_idt' });
-        assert.deepStrictEqual(syms.map((x) => x.name), ['empty_idt']);
+        assert.deepStrictEqual(
+          syms.map((x) => x.name),
+          ['empty_idt'],
+        );
       } finally {
         await client.stop();
         removeWorkspace(first);
@@ -223,10 +301,19 @@ describe('lsp: robustness', function () {
       const client = await LspClient.start(root, { reportFiles: [reportFile] });
       try {
         await settle(200);
-        const report = faultyReport(root, new Date().toISOString(), [{
-          kind: 'unhandled-port', severity: 'warning', message: '', linear: 0, cs: 0, eip: 0, port: 0x378,
-          source: { file: path.join(root, 'faulty.asm'), line: 9 }, count: 1,
-        }]);
+        const report = faultyReport(root, new Date().toISOString(), [
+          {
+            kind: 'unhandled-port',
+            severity: 'warning',
+            message: '',
+            linear: 0,
+            cs: 0,
+            eip: 0,
+            port: 0x378,
+            source: { file: path.join(root, 'faulty.asm'), line: 9 },
+            count: 1,
+          },
+        ]);
         report.sources = [{ file: path.join(root, 'faulty.asm'), sha256: report.sources[0].sha256 }];
         fs.writeFileSync(reportFile, JSON.stringify(report));
         const d = await client.diagnosticsOf('faulty.asm', (list) => list.length > 0);

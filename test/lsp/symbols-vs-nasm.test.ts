@@ -31,7 +31,11 @@ function nasmSymbols(file: string, tmp: string): Set<string> | undefined {
   const map = path.join(tmp, 'out.map');
   const copy = path.join(tmp, path.basename(file));
   fs.writeFileSync(copy, `[map symbols ${map}]\n` + fs.readFileSync(file, 'utf8'));
-  const r = spawnSync('nasm', ['-f', 'bin', '-o', path.join(tmp, 'out.bin'), '-I', path.dirname(file) + path.sep, copy], { cwd: path.dirname(file), encoding: 'utf8' });
+  const r = spawnSync(
+    'nasm',
+    ['-f', 'bin', '-o', path.join(tmp, 'out.bin'), '-I', path.dirname(file) + path.sep, copy],
+    { cwd: path.dirname(file), encoding: 'utf8' },
+  );
   if (r.status !== 0 || !fs.existsSync(map)) return undefined;
   const names = new Set<string>();
   for (const line of fs.readFileSync(map, 'utf8').split('\n')) {
@@ -59,7 +63,7 @@ function ourSymbols(file: string): { names: Set<string>; text: string } {
   return { names, text };
 }
 
-describe('lsp: symbols agree with nasm\'s map file', function () {
+describe("lsp: symbols agree with nasm's map file", function () {
   this.timeout(60000);
   const files = programs();
   let tmp: string;
@@ -79,7 +83,10 @@ describe('lsp: symbols agree with nasm\'s map file', function () {
       const { names: ours, text } = ourSymbols(file);
       // Names made by the preprocessor (`exc_stub_ %+ v` in a %rep, ..@ macro-locals) are written nowhere: only
       // nasm can know them.
-      const written = (n: string) => new RegExp(`(^|[^\\w.])${(n.includes('.', 1) ? n.slice(n.indexOf('.', 1)) : n).replace(/[.$?]/g, '\\$&')}\\b`).test(text);
+      const written = (n: string) =>
+        new RegExp(
+          `(^|[^\\w.])${(n.includes('.', 1) ? n.slice(n.indexOf('.', 1)) : n).replace(/[.$?]/g, '\\$&')}\\b`,
+        ).test(text);
       const relevant = [...theirs!].filter((n) => !n.startsWith('..@') && written(n));
       assert.deepStrictEqual([...ours].filter((n) => !theirs!.has(n)).sort(), [], 'symbols nasm does not know');
       assert.deepStrictEqual(relevant.filter((n) => !ours.has(n)).sort(), [], 'symbols the server missed');

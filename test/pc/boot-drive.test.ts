@@ -85,14 +85,49 @@ describe('PC: the boot drive from what the image is, and failed disk calls as ev
   });
 
   const cases: { what: string; make: () => Buffer; drive: number; reason: RegExp }[] = [
-    { what: 'a bare 512-byte boot sector: the first hard disk, as QEMU', make: () => sector, drive: 0x80, reason: /no partition table, BPB or floppy size.*qemu-system-i386/ },
-    { what: 'a 1.44 MB image', make: () => padded(sector, 1440 * KiB), drive: 0x00, reason: /size of a 1\.44 MB floppy/ },
+    {
+      what: 'a bare 512-byte boot sector: the first hard disk, as QEMU',
+      make: () => sector,
+      drive: 0x80,
+      reason: /no partition table, BPB or floppy size.*qemu-system-i386/,
+    },
+    {
+      what: 'a 1.44 MB image',
+      make: () => padded(sector, 1440 * KiB),
+      drive: 0x00,
+      reason: /size of a 1\.44 MB floppy/,
+    },
     { what: 'a 720 KB image', make: () => padded(sector, 720 * KiB), drive: 0x00, reason: /size of a 720 KB floppy/ },
-    { what: 'a 2.88 MB image', make: () => padded(sector, 2880 * KiB), drive: 0x00, reason: /size of a 2\.88 MB floppy/ },
-    { what: 'a 10 MiB image without partition table', make: () => padded(sector, 10 << 20), drive: 0x80, reason: /no partition table/ },
-    { what: 'a lone sector with a 1.44 MB floppy BPB', make: () => withBpb(sector, 2880, 0xf0), drive: 0x00, reason: /BPB describes a 1\.44 MB floppy \(media descriptor F0h\)/ },
-    { what: 'a 1.44 MB image with a hard-disk BPB (media F8h)', make: () => padded(withBpb(sector, 2880, 0xf8, 63), 1440 * KiB), drive: 0x80, reason: /BPB describes a hard disk/ },
-    { what: 'a 1.44 MB image with a partition table', make: () => padded(withPartition(sector, 63, 2000), 1440 * KiB), drive: 0x80, reason: /partition table/ },
+    {
+      what: 'a 2.88 MB image',
+      make: () => padded(sector, 2880 * KiB),
+      drive: 0x00,
+      reason: /size of a 2\.88 MB floppy/,
+    },
+    {
+      what: 'a 10 MiB image without partition table',
+      make: () => padded(sector, 10 << 20),
+      drive: 0x80,
+      reason: /no partition table/,
+    },
+    {
+      what: 'a lone sector with a 1.44 MB floppy BPB',
+      make: () => withBpb(sector, 2880, 0xf0),
+      drive: 0x00,
+      reason: /BPB describes a 1\.44 MB floppy \(media descriptor F0h\)/,
+    },
+    {
+      what: 'a 1.44 MB image with a hard-disk BPB (media F8h)',
+      make: () => padded(withBpb(sector, 2880, 0xf8, 63), 1440 * KiB),
+      drive: 0x80,
+      reason: /BPB describes a hard disk/,
+    },
+    {
+      what: 'a 1.44 MB image with a partition table',
+      make: () => padded(withPartition(sector, 63, 2000), 1440 * KiB),
+      drive: 0x80,
+      reason: /partition table/,
+    },
   ];
   for (const c of cases) {
     it(`${c.what} boots with DL=${c.drive.toString(16).padStart(2, '0')}h`, async () => {
@@ -125,7 +160,10 @@ describe('PC: the boot drive from what the image is, and failed disk calls as ev
   it('the same read on a hard-disk boot succeeds, with no event', async () => {
     const r = await bootImage(sector);
     assert.strictEqual(r.lines[1], '00');
-    assert.deepStrictEqual(r.events.filter((e) => e.kind === 'disk-error'), []);
+    assert.deepStrictEqual(
+      r.events.filter((e) => e.kind === 'disk-error'),
+      [],
+    );
   });
 
   it('a read past the end of the disk says where the disk ends', async () => {
@@ -139,6 +177,9 @@ describe('PC: the boot drive from what the image is, and failed disk calls as ev
     assert.strictEqual(r.lines[1], '01');
     const disk = r.events.filter((e) => e.kind === 'disk-error');
     assert.strictEqual(disk.length, 1);
-    assert.match(disk[0].message, /^INT 13h AH=02h from drive 00h failed: sector not found: C\/H\/S 80\/0\/1 is outside the disk's 80 cylinders, 2 heads, 9 sectors per track$/);
+    assert.match(
+      disk[0].message,
+      /^INT 13h AH=02h from drive 00h failed: sector not found: C\/H\/S 80\/0\/1 is outside the disk's 80 cylinders, 2 heads, 9 sectors per track$/,
+    );
   });
 });

@@ -40,7 +40,10 @@ describe('examples boot on Bootvisor', function () {
       assert.strictEqual(t.lines[1].trim(), '');
       assert.deepStrictEqual([t.cursor.row, t.cursor.column], [1, 0]);
       const hlt = addressOf('hello', /^hlt/);
-      assert.ok([hlt, hlt + 1].includes(r.stop.linear), `stopped at the hlt or just past it: ${r.stop.linear.toString(16)}`);
+      assert.ok(
+        [hlt, hlt + 1].includes(r.stop.linear),
+        `stopped at the hlt or just past it: ${r.stop.linear.toString(16)}`,
+      );
     } finally {
       r.machine.dispose();
     }
@@ -87,8 +90,14 @@ describe('examples boot on Bootvisor', function () {
       assert.strictEqual(chain[0].name, '#DE');
       assert.strictEqual(chain[0].linear, div);
       assert.deepStrictEqual(chain[0].bytes.slice(0, 2), [0xf7, 0xf1], 'div cx');
-      assert.ok(chain.some((s) => s.name === '#DF'), 'a double fault on the way');
-      assert.ok(chain.every((s) => s.reason.length > 0), 'every step says why');
+      assert.ok(
+        chain.some((s) => s.name === '#DF'),
+        'a double fault on the way',
+      );
+      assert.ok(
+        chain.every((s) => s.reason.length > 0),
+        'every step says why',
+      );
       assert.strictEqual(r.machine.screenText().lines[0].trimEnd(), 'About to divide by zero with an empty IDT...');
     } finally {
       r.machine.dispose();
@@ -100,7 +109,10 @@ describe('examples boot on Bootvisor', function () {
     assert.strictEqual(r.stop.reason, 'hlt-cli');
     assert.strictEqual(r.serial.toString('latin1'), 'Halting with interrupts disabled.\r\n');
     const hlt = addressOf('hang', /^hlt/);
-    assert.ok([hlt, hlt + 1].includes(r.stop.linear), `stopped at the hlt or just past it: ${r.stop.linear.toString(16)}`);
+    assert.ok(
+      [hlt, hlt + 1].includes(r.stop.linear),
+      `stopped at the hlt or just past it: ${r.stop.linear.toString(16)}`,
+    );
   });
 
   it('unhandled-port: reads 0xFF and the access is reported at the in instruction', async () => {
@@ -145,7 +157,10 @@ describe('examples boot on Bootvisor', function () {
       };
       const dac = (v: number): number => Math.round((v * 255) / 63);
       const near = (got: number[], want: number[], what: string): void =>
-        assert.ok(got.every((g, i) => Math.abs(g - want[i]) <= 4), `${what}: ${got} vs ${want}`);
+        assert.ok(
+          got.every((g, i) => Math.abs(g - want[i]) <= 4),
+          `${what}: ${got} vs ${want}`,
+        );
       for (const y of [0, 37, 120, 199]) {
         const i = y >> 2;
         near(pixel(5, y), [dac(i + 13), dac(i >> 1), dac(49 - i)], `band at row ${y}`);

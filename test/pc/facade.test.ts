@@ -60,7 +60,10 @@ describe('facade: the Machine over the native binding', function () {
     m.step();
     assert.strictEqual(m.getRegisters().ebx & 0xffff, 0x1234);
     assert.strictEqual(m.instructionCount(), 2);
-    assert.deepStrictEqual(m.history(2).map((x) => x.linear), [0x7c00, 0x7c03]);
+    assert.deepStrictEqual(
+      m.history(2).map((x) => x.linear),
+      [0x7c00, 0x7c03],
+    );
   });
 
   it('runSync stops at a breakpoint close by on the calling thread, or says null where run() must go on', () => {
@@ -90,14 +93,38 @@ describe('facade: the Machine over the native binding', function () {
 
   it('reads back every register it was given (the packed register layout)', () => {
     const m = make(spin());
-    const gprs = { eax: 0x11111111, ecx: 0x22222222, edx: 0x33333333, ebx: 0x44444444, esp: 0x5556, ebp: 0x66666666, esi: 0x77777777, edi: 0x88888888 };
+    const gprs = {
+      eax: 0x11111111,
+      ecx: 0x22222222,
+      edx: 0x33333333,
+      ebx: 0x44444444,
+      esp: 0x5556,
+      ebp: 0x66666666,
+      esi: 0x77777777,
+      edi: 0x88888888,
+    };
     m.setRegisters({ ...gprs, eip: 0x7c10, eflags: 0x2 | 0x40, cr2: 0xabcd0000, dr: [1, 2, 3, 4, 0xffff0ff0, 0x400] });
-    m.setRegisters({ ds: { selector: 0x1234, base: 0x12340, limit: 0xffff, attrib: 0x93 }, fs: { selector: 0x40, base: 0x400, limit: 0xffff, attrib: 0x93 } });
+    m.setRegisters({
+      ds: { selector: 0x1234, base: 0x12340, limit: 0xffff, attrib: 0x93 },
+      fs: { selector: 0x40, base: 0x400, limit: 0xffff, attrib: 0x93 },
+    });
     const r = m.getRegisters();
-    assert.deepStrictEqual({ eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi }, gprs);
-    assert.deepStrictEqual([r.eip, r.eflags & 0x40, r.cr2, r.dr], [0x7c10, 0x40, 0xabcd0000, [1, 2, 3, 4, 0xffff0ff0, 0x400]]);
-    assert.deepStrictEqual([r.ds.selector, r.ds.base, r.fs.selector, r.fs.base, r.cs.selector, r.ss.limit], [0x1234, 0x12340, 0x40, 0x400, 0, 0xffff]);
-    assert.deepStrictEqual([r.idtr.limit, r.halted, r.intShadow, typeof r.gdtr.base, typeof r.tr.attrib, r.efer], [0x3ff, false, false, 'number', 'number', 0]);
+    assert.deepStrictEqual(
+      { eax: r.eax, ecx: r.ecx, edx: r.edx, ebx: r.ebx, esp: r.esp, ebp: r.ebp, esi: r.esi, edi: r.edi },
+      gprs,
+    );
+    assert.deepStrictEqual(
+      [r.eip, r.eflags & 0x40, r.cr2, r.dr],
+      [0x7c10, 0x40, 0xabcd0000, [1, 2, 3, 4, 0xffff0ff0, 0x400]],
+    );
+    assert.deepStrictEqual(
+      [r.ds.selector, r.ds.base, r.fs.selector, r.fs.base, r.cs.selector, r.ss.limit],
+      [0x1234, 0x12340, 0x40, 0x400, 0, 0xffff],
+    );
+    assert.deepStrictEqual(
+      [r.idtr.limit, r.halted, r.intShadow, typeof r.gdtr.base, typeof r.tr.attrib, r.efer],
+      [0x3ff, false, false, 'number', 'number', 0],
+    );
   });
 
   it('stops at breakpoints with their id, and goes on from them', async () => {
@@ -132,7 +159,10 @@ describe('facade: the Machine over the native binding', function () {
     assert.deepStrictEqual([...m.readMemory(s.linear, 2)], [0xf7, 0xf1], 'at the div');
     const h = m.history(3);
     assert.strictEqual(h.length, 3);
-    assert.ok(h.every((x) => x.linear >= 0x7c00 && x.linear <= s.linear), `history holds what ran before: ${JSON.stringify(h)}`);
+    assert.ok(
+      h.every((x) => x.linear >= 0x7c00 && x.linear <= s.linear),
+      `history holds what ran before: ${JSON.stringify(h)}`,
+    );
   });
 
   it('restores a snapshot: registers and memory come back', async () => {
@@ -155,7 +185,10 @@ describe('facade: the Machine over the native binding', function () {
     const m = make(spin());
     m.writeMemory(0x1000, new Uint8Array([1, 2, 3]), 'physical');
     assert.deepStrictEqual([...m.readMemory(0x1000, 3, 'physical')], [1, 2, 3]);
-    assert.throws(() => m.readMemory(64 << 20, 4, 'physical'), /cannot read 4 bytes at physical 0x4000000: beyond guest RAM \(32 MiB\)/);
+    assert.throws(
+      () => m.readMemory(64 << 20, 4, 'physical'),
+      /cannot read 4 bytes at physical 0x4000000: beyond guest RAM \(32 MiB\)/,
+    );
     assert.throws(() => m.writeMemory((32 << 20) - 1, new Uint8Array(2), 'physical'), /nothing was written/);
     assert.throws(() => m.readMemory(-1, 1), /address must be an integer/);
     assert.throws(() => m.readMemory(0, 1e12), /length must be an integer from 0 to 0x4000000/);
@@ -173,7 +206,9 @@ describe('facade: the Machine over the native binding', function () {
   });
 
   it('delivers COM1 input to the guest', async () => {
-    const m = make(sector('mov dx, 0x3fd\nw: in al, dx\ntest al, 1\njz w\nmov dx, 0x3f8\nin al, dx\nout 0xe9, al\ncli\nhlt'));
+    const m = make(
+      sector('mov dx, 0x3fd\nw: in al, dx\ntest al, 1\njz w\nmov dx, 0x3f8\nin al, dx\nout 0xe9, al\ncli\nhlt'),
+    );
     const out: number[] = [];
     m.on('debugcon', (b) => out.push(...b));
     m.sendSerial(new Uint8Array([0x51]));
@@ -255,7 +290,10 @@ describe('facade: the Machine over the native binding', function () {
     const r = spawnSync(process.execPath, ['-e', script], { timeout: 60000, encoding: 'utf8' });
     tmp.remove();
     assert.strictEqual(r.status, 0, `exit status ${r.status} ${r.signal ?? ''} (a step blocked?): ${r.stderr}`);
-    const res = JSON.parse(r.stdout) as Record<string, { idle: number; steps: number; maxMs: number; typed: number; inBios: number; idleReason?: string; bad?: string }>;
+    const res = JSON.parse(r.stdout) as Record<
+      string,
+      { idle: number; steps: number; maxMs: number; typed: number; inBios: number; idleReason?: string; bad?: string }
+    >;
     for (const clock of ['fast', 'real']) {
       const c = res[clock];
       assert.ok(c.idle > 300, `${clock}: once in the key wait, every step says idle (${JSON.stringify(c)})`);
@@ -268,7 +306,11 @@ describe('facade: the Machine over the native binding', function () {
     assert.strictEqual(res.paced.idle, 0, JSON.stringify(res.paced));
     assert.ok(res.paced.inBios > 300, `paced: the steps stay in the BIOS's wait (${JSON.stringify(res.paced)})`);
     assert.ok(res.paced.maxMs < 3000, `paced: one step took ${res.paced.maxMs} ms`);
-    for (const clock of ['fast', 'paced', 'real']) assert.ok(res[clock].typed >= 0, `${clock}: the typed key reaches the guest by steps (${JSON.stringify(res[clock])})`);
+    for (const clock of ['fast', 'paced', 'real'])
+      assert.ok(
+        res[clock].typed >= 0,
+        `${clock}: the typed key reaches the guest by steps (${JSON.stringify(res[clock])})`,
+      );
   });
 
   it('lets a process exit cleanly with machines never disposed, collected, or still running', () => {
@@ -289,7 +331,10 @@ describe('facade: the Machine over the native binding', function () {
 
   it('refuses bad configurations with what to change', () => {
     assert.throws(() => createMachine({ image: new Uint8Array(0) }), /empty|0 bytes/i);
-    assert.throws(() => createMachine({ image: spin(), memoryMiB: 0 }), /memoryMiB must be a whole number of MiB from 1 to 3072/);
+    assert.throws(
+      () => createMachine({ image: spin(), memoryMiB: 0 }),
+      /memoryMiB must be a whole number of MiB from 1 to 3072/,
+    );
     assert.throws(() => createMachine({ image: spin(), bootDrive: 300 }), /bootDrive must be 0x00-0xFF/);
     assert.throws(() => createMachine({ image: 'x' as unknown as Uint8Array }), /config\.image must be a Uint8Array/);
   });

@@ -35,7 +35,9 @@ describe('fuzzing (npm run fuzz)', function () {
 
   it('the whole PC survives 3 s of random code, I/O, IRQs, BIOS calls and snapshots, and reports its figures', function () {
     if (!clangWithFuzzer()) {
-      console.log('      skipped: clang with libFuzzer is not installed (Debian: clang libclang-rt-14-dev); npm run fuzz installs it');
+      console.log(
+        '      skipped: clang with libFuzzer is not installed (Debian: clang libclang-rt-14-dev); npm run fuzz installs it',
+      );
       this.skip();
     }
     const out = fuzz('pc', 3);
@@ -52,9 +54,12 @@ describe('fuzzing (npm run fuzz)', function () {
     assert.ok(Number(m[1]) > 100 && Number(m[2]) > 0, out);
   });
 
-  it('runs the language server\'s protocol fuzzer too, with its figures and the load average', () => {
+  it("runs the language server's protocol fuzzer too, with its figures and the load average", () => {
     const out = fuzz('lsp', 2);
-    const m = /^fuzz lsp: (\d+) executions in [\d.]+ s \(([\d.]+) exec\/s, .*every probe answered; load average [\d.]+/m.exec(out);
+    const m =
+      /^fuzz lsp: (\d+) executions in [\d.]+ s \(([\d.]+) exec\/s, .*every probe answered; load average [\d.]+/m.exec(
+        out,
+      );
     assert.ok(m, `no figures in the output:\n${out}`);
     assert.ok(Number(m[1]) > 0, out);
   });

@@ -32,7 +32,10 @@ describe('PC: hostile guests', function () {
   it('`sti; hlt` with every IRQ masked stops at once as a hang, naming the masks', async () => {
     const r = await boot(image('masked-hlt'), { maxInstructions: 50_000_000 });
     assert.strictEqual(r.stop.reason, 'hlt-cli');
-    assert.match(r.stop.message ?? '', /^HLT with interrupts enabled, but the PIC lets no IRQ through \(masks FFh\/FFh, in service 00h\/00h\): the guest can never wake up$/);
+    assert.match(
+      r.stop.message ?? '',
+      /^HLT with interrupts enabled, but the PIC lets no IRQ through \(masks FFh\/FFh, in service 00h\/00h\): the guest can never wake up$/,
+    );
     assert.ok(r.stop.instructions < 1000, `stopped at the HLT, after ${r.stop.instructions} instructions`);
     assert.deepStrictEqual(results(r.debugcon), [['start', '01']]);
   });
@@ -40,7 +43,10 @@ describe('PC: hostile guests', function () {
   it('`sti; hlt` inside an IRQ0 handler that never sent EOI is a hang too (IRQ0 in service shuts out the rest)', async () => {
     const r = await boot(image('no-eoi-hlt'), { maxInstructions: 50_000_000 });
     assert.strictEqual(r.stop.reason, 'hlt-cli');
-    assert.match(r.stop.message ?? '', /in service 01h\/00h: an IRQ handler that never sent EOI shuts out the lines below it\)/);
+    assert.match(
+      r.stop.message ?? '',
+      /in service 01h\/00h: an IRQ handler that never sent EOI shuts out the lines below it\)/,
+    );
     assert.deepStrictEqual(results(r.debugcon), [['in_irq0', '01']]);
   });
 });

@@ -63,7 +63,10 @@ describe('input log: stamped inputs, replay after restore, new timelines', funct
     const { serial } = await typeSession(m, ['a', 'b']);
     assert.strictEqual(serial, 'ab');
     const log = m.inputLog();
-    assert.deepStrictEqual(log.map((e) => e.kind), ['keys', 'keys']);
+    assert.deepStrictEqual(
+      log.map((e) => e.kind),
+      ['keys', 'keys'],
+    );
     assert.deepStrictEqual(log[0].data, [0x1e, 0x9e], 'make and break of A');
     assert.ok(log[0].at > 0 && log[1].at > log[0].at, `stamps grow: ${log.map((e) => e.at).join(', ')}`);
   });
@@ -112,7 +115,7 @@ describe('input log: stamped inputs, replay after restore, new timelines', funct
     await m.run({ maxInstructions: log[1].at - 1 });
     let serial = '';
     m.on('serial', (b) => (serial += Buffer.from(b).toString('latin1')));
-    m.typeText('9');  // before the run: taken at its first instruction, ahead of the pending keys
+    m.typeText('9'); // before the run: taken at its first instruction, ahead of the pending keys
     const running = m.run();
     await idle(m);
     m.pause();

@@ -46,20 +46,31 @@ describe('PC: host memory follows what the guest touches', function () {
     assert.ok(r.anonGrowthMiB < 48, `3 GiB guest: ${r.anonGrowthMiB.toFixed(1)} MiB of host memory`);
   });
 
-  it('a 2 GiB image by path: its last sector read, the guest\'s write kept in the VM, the file untouched', () => {
+  it("a 2 GiB image by path: its last sector read, the guest's write kept in the VM, the file untouched", () => {
     const file = tmp.file('big.img');
     const big = writeBigImage(file);
 
     const r = measure(`{ imagePath: ${JSON.stringify(file)}, memoryMiB: 32 }`);
     assert.strictEqual(r.reason, 'hlt-cli');
-    assert.deepStrictEqual(r.debugcon, [0, 'Z'.charCodeAt(0), 'W'.charCodeAt(0)], 'CF clear, the last sector, the write read back');
+    assert.deepStrictEqual(
+      r.debugcon,
+      [0, 'Z'.charCodeAt(0), 'W'.charCodeAt(0)],
+      'CF clear, the last sector, the write read back',
+    );
     assert.strictEqual(r.drive, 0x80);
     assert.ok(r.anonGrowthMiB < 48, `2 GiB image: ${r.anonGrowthMiB.toFixed(1)} MiB of host memory`);
     big.assertUntouched();
 
     // The CLI maps it too (it reads the first sector only), and says which drive it booted as first.
-    const cli = spawnSync(process.execPath, [CLI, 'run', file, '--debugcon', '-'], { encoding: 'latin1', timeout: 60000 });
+    const cli = spawnSync(process.execPath, [CLI, 'run', file, '--debugcon', '-'], {
+      encoding: 'latin1',
+      timeout: 60000,
+    });
     assert.strictEqual(cli.status, 0, cli.stderr);
     assert.strictEqual(cli.stdout, '\x00ZW');
-    assert.match(cli.stderr.split('\n')[0], /^bootvisor: booting .*big\.img as a hard disk \(DL=80h\): no partition table, BPB or floppy size/);
-  });});
+    assert.match(
+      cli.stderr.split('\n')[0],
+      /^bootvisor: booting .*big\.img as a hard disk \(DL=80h\): no partition table, BPB or floppy size/,
+    );
+  });
+});

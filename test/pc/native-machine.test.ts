@@ -28,7 +28,13 @@ function pcRun(image: string, args: string[] = []): PcRun {
     const l = r.stdout.split('\n').find((x) => x.startsWith(prefix));
     return l === undefined ? '' : l.slice(prefix.length);
   };
-  return { status: r.status, stdout: r.stdout, debugcon: line('debugcon: '), serial: line('serial: '), stop: line('stop: ') };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    debugcon: line('debugcon: '),
+    serial: line('serial: '),
+    stop: line('stop: '),
+  };
 }
 
 function assembleTo(dir: string, name: string, source: string): string {
@@ -46,7 +52,10 @@ describe('the PC, natively (pc_run)', function () {
 
   before(function () {
     requireNasm();
-    assert.ok(fs.existsSync(PC_RUN), `${PC_RUN} is missing: build the native part (npm install, or scripts/build-native.sh)`);
+    assert.ok(
+      fs.existsSync(PC_RUN),
+      `${PC_RUN} is missing: build the native part (npm install, or scripts/build-native.sh)`,
+    );
     tmp = tempDir('bootvisor-pc-');
   });
   after(() => tmp?.remove());

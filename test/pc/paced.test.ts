@@ -24,7 +24,7 @@ const ticks = (m: BootvisorMachine): number => {
   return b[0] | (b[1] << 8) | (b[2] << 16);
 };
 
-describe('paced clock: a PC\'s pace, deterministic underneath', function () {
+describe("paced clock: a PC's pace, deterministic underneath", function () {
   this.timeout(60000);
   after(() => {
     for (const m of machines) m.dispose();
@@ -46,7 +46,9 @@ describe('paced clock: a PC\'s pace, deterministic underneath', function () {
     m.pause();
     await running;
     const rate = (t2 - t1) / ((w2 - w1) / 1000);
-    console.log(`      paced: ${rate.toFixed(2)} ticks/s over ${w2 - w1} ms${lagging ? ' (the host fell behind)' : ''}`);
+    console.log(
+      `      paced: ${rate.toFixed(2)} ticks/s over ${w2 - w1} ms${lagging ? ' (the host fell behind)' : ''}`,
+    );
     assert.ok(Math.abs(rate - 18.2065) / 18.2065 <= 0.05 || lagging, `${rate.toFixed(2)} ticks per second`);
   });
 

@@ -35,7 +35,18 @@ const SPECS: Spec[] = [
   {
     name: 'int10-text',
     what: 'INT 10h text: mode, teletype, cursor, char+attribute, write string, scroll',
-    expect: { mode: '03', cols: '50', page: '00', cursor: '0002', readchar: '1E58', cursor2: '0205', cursor3: '0405', shape: '0607', cell_1_5: '1E58', cell_3_0: '0748' },
+    expect: {
+      mode: '03',
+      cols: '50',
+      page: '00',
+      cursor: '0002',
+      readchar: '1E58',
+      cursor2: '0205',
+      cursor3: '0405',
+      shape: '0607',
+      cell_1_5: '1E58',
+      cell_3_0: '0748',
+    },
     sameAsQemu: 'all',
     screen: true,
     check: (_r, screen) => {
@@ -47,20 +58,56 @@ const SPECS: Spec[] = [
   {
     name: 'int10-graphics',
     what: 'INT 10h graphics: mode 13h pixels, the DAC by INT 10h and by port, CGA mode 04h',
-    expect: { mode: '13', cols: '28', pixel: '05', vram: '05', red: '0A', green: '14', blue: '1E', port_rg: '0201', port_b: '03', mode4: '04', cga: '30' },
+    expect: {
+      mode: '13',
+      cols: '28',
+      pixel: '05',
+      vram: '05',
+      red: '0A',
+      green: '14',
+      blue: '1E',
+      port_rg: '0201',
+      port_b: '03',
+      mode4: '04',
+      cga: '30',
+    },
     sameAsQemu: 'all',
   },
   {
     name: 'int13-chs',
     what: 'INT 13h CHS: reset, parameters, read, write and read back, status, a bad sector',
-    expect: { drive: '00', reset_cf: '00', params_cf: '00', params_cx: '4F12', params_dh: '01', read_cf: '00', read_al: '01', data: '54434553', write_cf: '00', readback_cf: '00', readback: '12345678', status: '00', bad_cf: '01' },
+    expect: {
+      drive: '00',
+      reset_cf: '00',
+      params_cf: '00',
+      params_cx: '4F12',
+      params_dh: '01',
+      read_cf: '00',
+      read_al: '01',
+      data: '54434553',
+      write_cf: '00',
+      readback_cf: '00',
+      readback: '12345678',
+      status: '00',
+      bad_cf: '01',
+    },
     sameAsQemu: 'all',
     padFloppy: true,
   },
   {
     name: 'int13-lba',
     what: 'INT 13h extensions on a hard disk: 41h, 42h, 43h, 48h',
-    expect: { drive: '80', ext_cf: '00', ext_bx: 'AA55', lba_cf: '00', data: '5341424C', write_cf: '00', readback: 'CAFEF00D', p48_cf: '00', bytes_per_sector: '0200' },
+    expect: {
+      drive: '80',
+      ext_cf: '00',
+      ext_bx: 'AA55',
+      lba_cf: '00',
+      data: '5341424C',
+      write_cf: '00',
+      readback: 'CAFEF00D',
+      p48_cf: '00',
+      bytes_per_sector: '0200',
+    },
     sameAsQemu: 'all',
     bootDrive: 0x80,
     qemuDrive: 'ide',
@@ -83,7 +130,15 @@ const SPECS: Spec[] = [
   {
     name: 'int1a',
     what: 'INT 1Ah: ticks advance while halted; RTC time and date (virtual clock starts 2026-01-01 00:00)',
-    expect: { ticks_hi: '0000', advanced: '01', time_cf: '00', hour_min: '0000', date_cf: '00', century_year: '2026', month_day: '0101' },
+    expect: {
+      ticks_hi: '0000',
+      advanced: '01',
+      time_cf: '00',
+      hour_min: '0000',
+      date_cf: '00',
+      century_year: '2026',
+      month_day: '0101',
+    },
     sameAsQemu: ['advanced', 'time_cf', 'date_cf'],
   },
   {
@@ -97,8 +152,14 @@ const SPECS: Spec[] = [
       const types = (r.get('e820_type') ?? []).map((h) => parseInt(h, 16));
       assert.ok(bases.length >= 2, 'at least two E820 entries');
       const usable = bases.map((b, i) => ({ b, l: lens[i], t: types[i] })).filter((e) => e.t === 1);
-      assert.ok(usable.some((e) => e.b === 0 && e.l >= 0x9f000 && e.l <= 0xa0000), 'usable low memory from 0');
-      assert.ok(usable.some((e) => e.b === 0x100000 && e.l >= 30 << 20), 'usable memory from 1 MiB (32 MiB guest)');
+      assert.ok(
+        usable.some((e) => e.b === 0 && e.l >= 0x9f000 && e.l <= 0xa0000),
+        'usable low memory from 0',
+      );
+      assert.ok(
+        usable.some((e) => e.b === 0x100000 && e.l >= 30 << 20),
+        'usable memory from 1 MiB (32 MiB guest)',
+      );
       const ext = parseInt(r.get('ext_kb')![0], 16);
       assert.ok(ext >= 0x7800 && ext <= 0x7c00, `INT 15h 88h: ${ext} KiB above 1 MiB`);
       const e801 = parseInt(r.get('e801_ax')![0], 16);
@@ -115,7 +176,19 @@ const SPECS: Spec[] = [
   {
     name: 'bda',
     what: 'BIOS data area: video mode, columns, rows, cursor, CRTC port, COM1, keyboard buffer, memory, ticks',
-    expect: { mode: '03', cols: '0050', rows: '18', cursor: '0304', crtc: '03D4', com1: '03F8', kb_start: '001E', kb_end: '003E', kb_empty: '01', base_kb: /^0(27F|280)$/, ticks_move: '01' },
+    expect: {
+      mode: '03',
+      cols: '0050',
+      rows: '18',
+      cursor: '0304',
+      crtc: '03D4',
+      com1: '03F8',
+      kb_start: '001E',
+      kb_end: '003E',
+      kb_empty: '01',
+      base_kb: /^0(27F|280)$/,
+      ticks_move: '01',
+    },
     sameAsQemu: ['mode', 'cols', 'rows', 'cursor', 'crtc', 'com1', 'kb_start', 'kb_end', 'kb_empty', 'ticks_move'],
   },
   {
@@ -139,7 +212,17 @@ const SPECS: Spec[] = [
   {
     name: 'cmos',
     what: 'CMOS/RTC: status registers, date registers, periodic interrupt on IRQ8',
-    expect: { reg_a: '26', reg_b: '02', reg_d: '80', year: '26', month: '01', day: '01', century: '20', irq8_seen: '01', reg_c: 'C0' },
+    expect: {
+      reg_a: '26',
+      reg_b: '02',
+      reg_d: '80',
+      year: '26',
+      month: '01',
+      day: '01',
+      century: '20',
+      irq8_seen: '01',
+      reg_c: 'C0',
+    },
     sameAsQemu: ['reg_a', 'reg_b', 'reg_d', 'century', 'irq8_seen', 'reg_c'],
   },
   {
@@ -221,7 +304,11 @@ describe('PC: BIOS services and devices, one program each (test/pc/programs)', f
         r.machine.dispose();
       }
       const out = r.debugcon.toString('latin1');
-      assert.strictEqual(r.stop.reason, 'guest-exit', `the program should leave through port 0xF4; it stopped with ${r.stop.reason} ${r.stop.message ?? ''}\n${out}`);
+      assert.strictEqual(
+        r.stop.reason,
+        'guest-exit',
+        `the program should leave through port 0xF4; it stopped with ${r.stop.reason} ${r.stop.message ?? ''}\n${out}`,
+      );
       const pairs = results(r.debugcon);
       const got = grouped(pairs);
       for (const [k, want] of Object.entries(spec.expect)) {
@@ -245,7 +332,11 @@ describe('PC: BIOS services and devices, one program each (test/pc/programs)', f
         const qGot = grouped(results(q.debugcon));
         const names = spec.sameAsQemu === 'all' ? [...got.keys()] : spec.sameAsQemu;
         for (const k of names) {
-          assert.deepStrictEqual(got.get(k), qGot.get(k), `${k}: Bootvisor and QEMU disagree\nBootvisor:\n${out}\nQEMU:\n${q.debugcon.toString('latin1')}`);
+          assert.deepStrictEqual(
+            got.get(k),
+            qGot.get(k),
+            `${k}: Bootvisor and QEMU disagree\nBootvisor:\n${out}\nQEMU:\n${q.debugcon.toString('latin1')}`,
+          );
         }
         if (spec.serial !== undefined) assert.strictEqual(q.serial.toString('latin1'), spec.serial, 'QEMU serial');
       }

@@ -29,7 +29,10 @@ function samePicture(
       const t = (Math.floor((y * theirs.height) / 200) * theirs.width + Math.floor((x * theirs.width) / 320)) * 3;
       const a = [ours.rgba[o], ours.rgba[o + 1], ours.rgba[o + 2]];
       const b = [theirs.rgb[t], theirs.rgb[t + 1], theirs.rgb[t + 2]];
-      assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 4), `pixel (${x}, ${y}): Bootvisor ${a}, QEMU ${b}`);
+      assert.ok(
+        a.every((v, i) => Math.abs(v - b[i]) <= 4),
+        `pixel (${x}, ${y}): Bootvisor ${a}, QEMU ${b}`,
+      );
     }
   }
 }

@@ -32,7 +32,9 @@ export function readPpm(data: Buffer): { width: number; height: number; rgb: Buf
 export function requireQemu(): void {
   const r = spawnSync(QEMU, ['--version']);
   if (r.error) {
-    throw new Error(`${QEMU} is not installed: run scripts/install-test-deps.sh (or sudo apt-get install qemu-system-x86)`);
+    throw new Error(
+      `${QEMU} is not installed: run scripts/install-test-deps.sh (or sudo apt-get install qemu-system-x86)`,
+    );
   }
 }
 
@@ -82,10 +84,25 @@ export async function runInQemu(
   const child = spawn(
     QEMU,
     [
-      '-accel', 'tcg', '-display', 'none', '-no-reboot', '-action', 'reboot=shutdown,shutdown=pause',
-      '-m', '32', '-serial', `file:${serialFile}`, '-monitor', 'stdio', '-debugcon', `file:${debugconFile}`,
-      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-      '-drive', `file=${image},format=raw,if=${options.drive ?? 'floppy'},snapshot=on`,
+      '-accel',
+      'tcg',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-action',
+      'reboot=shutdown,shutdown=pause',
+      '-m',
+      '32',
+      '-serial',
+      `file:${serialFile}`,
+      '-monitor',
+      'stdio',
+      '-debugcon',
+      `file:${debugconFile}`,
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-drive',
+      `file=${image},format=raw,if=${options.drive ?? 'floppy'},snapshot=on`,
     ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   );
@@ -104,7 +121,8 @@ export async function runInQemu(
   const serialSize = (): number =>
     [serialFile, debugconFile].reduce((n, f) => n + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
   const read = (f: string): Buffer => (fs.existsSync(f) ? fs.readFileSync(f) : Buffer.alloc(0));
-  const arrived = (): boolean => !options.until || options.until({ serial: read(serialFile), debugcon: read(debugconFile) });
+  const arrived = (): boolean =>
+    !options.until || options.until({ serial: read(serialFile), debugcon: read(debugconFile) });
   const waitQuiet = async (since: number, least: number, expect: boolean): Promise<void> => {
     let last = serialSize();
     let lastChange = Date.now();
@@ -132,7 +150,8 @@ export async function runInQemu(
     let screen: string[] = [];
     if (!exited) {
       monitor(`pmemsave 0xb8000 4000 "${screenFile}"`);
-      for (let i = 0; i < 40 && !(fs.existsSync(screenFile) && fs.statSync(screenFile).size === 4000); i++) await sleep(25);
+      for (let i = 0; i < 40 && !(fs.existsSync(screenFile) && fs.statSync(screenFile).size === 4000); i++)
+        await sleep(25);
       if (fs.existsSync(screenFile)) screen = textRows(fs.readFileSync(screenFile));
       if (options.screendump) {
         monitor(`screendump "${dumpFile}"`);
@@ -174,8 +193,19 @@ export class QemuSession {
     this.child = spawn(
       QEMU,
       [
-        '-accel', 'tcg', '-display', 'none', '-no-reboot', '-m', '32', '-serial', `file:${this.serialFile}`,
-        '-monitor', 'stdio', '-drive', `file=${image},format=raw,if=${drive},snapshot=on`,
+        '-accel',
+        'tcg',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-m',
+        '32',
+        '-serial',
+        `file:${this.serialFile}`,
+        '-monitor',
+        'stdio',
+        '-drive',
+        `file=${image},format=raw,if=${drive},snapshot=on`,
       ],
       { stdio: ['pipe', 'ignore', 'ignore'] },
     );
@@ -206,7 +236,8 @@ export class QemuSession {
     for (let i = 0; i < 400; i++) {
       await sleep(20);
       const size = fs.existsSync(file) ? fs.statSync(file).size : 0;
-      const m = size > 15 ? /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(fs.readFileSync(file).subarray(0, 40).toString('latin1')) : null;
+      const m =
+        size > 15 ? /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(fs.readFileSync(file).subarray(0, 40).toString('latin1')) : null;
       if (m && size >= m[0].length + Number(m[1]) * Number(m[2]) * 3 && size === last) {
         const ppm = readPpm(fs.readFileSync(file));
         fs.rmSync(file);

@@ -35,7 +35,10 @@ describe('warm reset', function () {
     const img = image('reset-loop');
     const r = await boot(img);
     assert.strictEqual(r.stop.reason, 'error', JSON.stringify(r.stop));
-    assert.match(r.stop.message ?? '', /reset the machine 6 times within 1 s of virtual time .*keyboard controller.*reset loop/);
+    assert.match(
+      r.stop.message ?? '',
+      /reset the machine 6 times within 1 s of virtual time .*keyboard controller.*reset loop/,
+    );
     assert.strictEqual(results(r.debugcon).length, 6, 'five reboots after the first boot, then the stop');
     const at = r.stop.linear - 0x7c00;
     assert.deepStrictEqual([img[at], img[at + 1]], [0xe6, 0x64], 'the stop names the `out 0x64, al` that reset');

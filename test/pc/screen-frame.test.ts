@@ -57,15 +57,24 @@ describe('screen frame: generations, font, palette, dirty rectangles and the ren
     const f = m.screenFrame();
     assert.strictEqual(f.kind, 'text');
     assert.strictEqual(f.mode, 3);
-    assert.deepStrictEqual([f.columns, f.rows, f.cellWidth, f.cellHeight, f.width, f.height], [80, 25, 9, 16, 720, 400]);
+    assert.deepStrictEqual(
+      [f.columns, f.rows, f.cellWidth, f.cellHeight, f.width, f.height],
+      [80, 25, 9, 16, 720, 400],
+    );
     assert.strictEqual(f.displayAspect, 4 / 3);
     assert.strictEqual(f.cells?.length, 80 * 25);
     assert.strictEqual(f.cells?.[2 * 80 + 3], 0x1e41);
     assert.strictEqual(f.font?.length, 256 * 16);
     assert.strictEqual(f.palette?.length, 16 * 3);
-    assert.deepStrictEqual([...f.palette!.subarray(0, 6)], [0, 0, 0, 0, 0, 0xa8], 'black, then blue as QEMU widens 2Ah');
+    assert.deepStrictEqual(
+      [...f.palette!.subarray(0, 6)],
+      [0, 0, 0, 0, 0, 0xa8],
+      'black, then blue as QEMU widens 2Ah',
+    );
     assert.deepStrictEqual([...f.palette!.subarray(45, 48)], [255, 255, 255], 'colour 15 is white');
-    assert.ok(f.cursor && typeof f.cursor.visible === 'boolean' && f.cursor.startLine === 13 && f.cursor.endLine === 14);
+    assert.ok(
+      f.cursor && typeof f.cursor.visible === 'boolean' && f.cursor.startLine === 13 && f.cursor.endLine === 14,
+    );
     assert.strictEqual(f.blink, true, 'the BIOS leaves blinking on');
     assert.ok(f.generation > 0);
   });
@@ -101,7 +110,10 @@ describe('screen frame: generations, font, palette, dirty rectangles and the ren
     const renderer = new ScreenRenderer();
     const f = m.screenFrame();
     assert.strictEqual(f.kind, 'graphics');
-    assert.deepStrictEqual([f.mode, f.width, f.height, f.pixels?.length, f.palette?.length], [0x13, 320, 200, 64000, 768]);
+    assert.deepStrictEqual(
+      [f.mode, f.width, f.height, f.pixels?.length, f.palette?.length],
+      [0x13, 320, 200, 64000, 768],
+    );
     assert.strictEqual(f.pixels?.[320 * 7 + 5], 40);
     renderer.render(f);
     await toHlt(m);

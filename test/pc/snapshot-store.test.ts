@@ -47,7 +47,8 @@ describe('snapshot store: dropped snapshots keep nothing', function () {
     assert.ok(most <= 8, `a restore looked at ${most} pages (${restorePages.slice(0, 10).join(', ')} ...)`);
     assert.strictEqual(restorePages[499], restorePages[1], 'the 500th restore costs what the 2nd did');
     m.restore(base);
-    for (const p of [0x100, 0x106, 0x200, 0x204, 0x300]) assert.strictEqual(byte(m, p), 0, `page 0x${p.toString(16)} back to zero`);
+    for (const p of [0x100, 0x106, 0x200, 0x204, 0x300])
+      assert.strictEqual(byte(m, p), 0, `page 0x${p.toString(16)} back to zero`);
   });
 
   it('dropping the newest snapshot keeps later snapshots and restores right', () => {

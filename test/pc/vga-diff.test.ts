@@ -28,7 +28,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The screens in the program's order. */
 const SCREENS: string[] = [
-  ...Array.from({ length: 33 }, (_, i) => `mode 3, 8x16: characters and attributes ${i * 2000}-${Math.min(65535, i * 2000 + 1999)}`),
+  ...Array.from(
+    { length: 33 },
+    (_, i) => `mode 3, 8x16: characters and attributes ${i * 2000}-${Math.min(65535, i * 2000 + 1999)}`,
+  ),
   'mode 3, 8x14 font (28 rows)',
   'mode 3, 8x8 font (50 rows)',
   'mode 0 (40x25)',
@@ -98,7 +101,8 @@ function differences(shot: Shot, limit = 5): { count: number; examples: string[]
         if (count++ < limit) examples.push(`(${x}, ${y}): Bootvisor ${a.join(',')}, QEMU ${b.join(',')}`);
         else if (count === limit + 1) {
           const colours = new Set<string>();
-          for (let i = 0; i < qemu.rgb.length && colours.size <= 16; i += 3) colours.add(qemu.rgb.subarray(i, i + 3).join(','));
+          for (let i = 0; i < qemu.rgb.length && colours.size <= 16; i += 3)
+            colours.add(qemu.rgb.subarray(i, i + 3).join(','));
           examples.push(`QEMU's colours: ${[...colours].join(' ')}`);
         }
       }
@@ -130,8 +134,13 @@ async function qemuScreens(q: QemuSession, names: string[], from: number): Promi
 }
 
 /** The same screens in Bootvisor (its frame, drawn by the shared renderer) beside QEMU's; `look` sees the machine first. */
-async function ourScreens(image: Buffer, names: string[], from: number, qemu: Shot['qemu'][],
-  look: (m: BootvisorMachine) => void = () => undefined): Promise<Shot[]> {
+async function ourScreens(
+  image: Buffer,
+  names: string[],
+  from: number,
+  qemu: Shot['qemu'][],
+  look: (m: BootvisorMachine) => void = () => undefined,
+): Promise<Shot[]> {
   const shots: Shot[] = [];
   const m = createMachine({ image, backend: 'software' });
   try {
@@ -175,10 +184,14 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
     let qemu: Shot['qemu'][];
     let fontsEnd = 0;
     try {
-      const s = await q.waitSerial((b) => {
-        const i = b.indexOf('FONTS:');
-        return i >= 0 && b.length >= i + 6 + FONT_BYTES;
-      }, 120000, 'fonts on COM1');
+      const s = await q.waitSerial(
+        (b) => {
+          const i = b.indexOf('FONTS:');
+          return i >= 0 && b.length >= i + 6 + FONT_BYTES;
+        },
+        120000,
+        'fonts on COM1',
+      );
       const start = s.indexOf('FONTS:') + 6;
       qemuFonts = Buffer.from(s.subarray(start, start + FONT_BYTES));
       fontsEnd = start + FONT_BYTES;
@@ -190,11 +203,16 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
     // Bootvisor, with QEMU's fonts on the disk.
     Buffer.from('BVFONT16').copy(image, FONT_LBA * 512);
     qemuFonts.copy(image, FONT_LBA * 512 + 8);
-    shots.push(...(await ourScreens(image, SCREENS, fontsEnd, qemu, (m) => {
-      // The ROM's 8x16, 8x14 and 8x8 (F000:A000, F000:B800, F000:B000), in the order the program sends QEMU's.
-      ourFonts = Buffer.concat([m.readMemory(0xfa000, 4096, 'physical'), m.readMemory(0xfb800, 3584, 'physical'),
-        m.readMemory(0xfb000, 2048, 'physical')]);
-    })));
+    shots.push(
+      ...(await ourScreens(image, SCREENS, fontsEnd, qemu, (m) => {
+        // The ROM's 8x16, 8x14 and 8x8 (F000:A000, F000:B800, F000:B000), in the order the program sends QEMU's.
+        ourFonts = Buffer.concat([
+          m.readMemory(0xfa000, 4096, 'physical'),
+          m.readMemory(0xfb800, 3584, 'physical'),
+          m.readMemory(0xfb000, 2048, 'physical'),
+        ]);
+      })),
+    );
   });
   after(() => tmp.remove());
 
@@ -209,7 +227,7 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
     });
   }
 
-  it('says how our shipped fonts differ from QEMU\'s VGA BIOS fonts', () => {
+  it("says how our shipped fonts differ from QEMU's VGA BIOS fonts", () => {
     let at = 0;
     for (const height of [16, 14, 8]) {
       const differ: string[] = [];
@@ -219,15 +237,26 @@ describe('differential: every BIOS video mode, pixel for pixel against QEMU', fu
           differ.push(c.toString(16).toUpperCase().padStart(2, '0'));
         }
       }
-      console.log(`    our 8x${height} font differs from QEMU's in ${differ.length} of 256 glyphs: ${differ.join(' ')}`);
-      assert.ok(differ.length < 64, `8x${height}: both are the IBM VGA BIOS's CP437 glyphs, with a few redrawn in QEMU's`);
+      console.log(
+        `    our 8x${height} font differs from QEMU's in ${differ.length} of 256 glyphs: ${differ.join(' ')}`,
+      );
+      assert.ok(
+        differ.length < 64,
+        `8x${height}: both are the IBM VGA BIOS's CP437 glyphs, with a few redrawn in QEMU's`,
+      );
       at += 256 * height;
     }
   });
 });
 
-const PLANAR_MODES = ['0Dh (320x200)', '0Eh (640x200)', '10h (640x350)', '12h (640x480)', '0Fh (640x350 monochrome)',
-  '11h (640x480, two colours)'];
+const PLANAR_MODES = [
+  '0Dh (320x200)',
+  '0Eh (640x200)',
+  '10h (640x350)',
+  '12h (640x480)',
+  '0Fh (640x350 monochrome)',
+  '11h (640x480, two colours)',
+];
 const PLANAR_SCREENS: string[] = PLANAR_MODES.flatMap((m) => [
   `mode ${m}: write mode 0, one plane at a time through the map mask`,
   `mode ${m}: write mode 2 fills under a bit mask, latches loaded by reads`,
@@ -277,7 +306,8 @@ describe('differential: the planar modes through their registers, pixel for pixe
   it('every planar screen shows more than one colour (the program drew something)', () => {
     for (const s of shots) {
       const seen = new Set<string>();
-      for (let i = 0; i < s.ours.rgba.length && seen.size < 3; i += 4) seen.add(`${s.ours.rgba[i]},${s.ours.rgba[i + 1]},${s.ours.rgba[i + 2]}`);
+      for (let i = 0; i < s.ours.rgba.length && seen.size < 3; i += 4)
+        seen.add(`${s.ours.rgba[i]},${s.ours.rgba[i + 1]},${s.ours.rgba[i + 2]}`);
       assert.ok(seen.size >= 2, `${s.name}: one colour only`);
     }
   });

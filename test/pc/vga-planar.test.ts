@@ -77,7 +77,10 @@ describe('VGA planes: snapshots, registers, latches and the A0000 window', funct
     await toHlt(m);
     const third = pixels(m);
     // AAh under bit mask 0Fh into plane 1 only; the masked-off left half from the latches (a read of black).
-    assert.deepStrictEqual([0, 1, 2, 3, 4, 5, 6, 7].map((x) => at(third, x, 60)), [0, 0, 0, 0, 2, 0, 2, 0]);
+    assert.deepStrictEqual(
+      [0, 1, 2, 3, 4, 5, 6, 7].map((x) => at(third, x, 60)),
+      [0, 0, 0, 0, 2, 0, 2, 0],
+    );
 
     m.restore(snap);
     assert.ok(pixels(m).equals(first), 'the planes as at the snapshot');
@@ -87,7 +90,8 @@ describe('VGA planes: snapshots, registers, latches and the A0000 window', funct
   });
 
   it('in text mode, a font written through plane 2 (sequencer and graphics controller poked) is the one shown', async () => {
-    const m = bench.make(bench.sector(`
+    const m = bench.make(
+      bench.sector(`
       cli
       mov ax, 0x0003
       int 0x10
@@ -123,16 +127,26 @@ describe('VGA planes: snapshots, registers, latches and the A0000 window', funct
       out dx, ax
       mov ax, 0x0e06
       out dx, ax
-      hlt`));
+      hlt`),
+    );
     await toHlt(m);
     const f = m.screenFrame();
     assert.strictEqual(f.kind, 'text');
-    assert.deepStrictEqual([...f.font!.subarray(0x41 * 16, 0x42 * 16)], new Array(16).fill(0x81), "'A' is the font written");
-    assert.strictEqual(m.readMemory(0x600, 1, 'physical')[0], f.font![0x42 * 16 + 4], "'B' read back through read map select");
+    assert.deepStrictEqual(
+      [...f.font!.subarray(0x41 * 16, 0x42 * 16)],
+      new Array(16).fill(0x81),
+      "'A' is the font written",
+    );
+    assert.strictEqual(
+      m.readMemory(0x600, 1, 'physical')[0],
+      f.font![0x42 * 16 + 4],
+      "'B' read back through read map select",
+    );
   });
 
   it('mode 13h keeps A0000 as RAM; in CGA and text modes the window is not decoded (reads FFh)', async () => {
-    const m = bench.make(bench.sector(`
+    const m = bench.make(
+      bench.sector(`
       cli
       mov ax, 0x0013
       int 0x10
@@ -146,7 +160,8 @@ describe('VGA planes: snapshots, registers, latches and the A0000 window', funct
       mov byte [es:5], 0x37
       mov al, [es:5]
       mov [0x601], al
-      hlt`));
+      hlt`),
+    );
     await toHlt(m);
     assert.deepStrictEqual([...m.readMemory(0x600, 2, 'physical')], [0x37, 0xff]);
   });

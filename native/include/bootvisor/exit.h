@@ -31,7 +31,12 @@ enum class SystemEvent : uint8_t { ControlRegister, DescriptorTable, ModeSwitch,
 enum CodeMode : uint8_t { MODE_REAL = 0, MODE_V86 = 1, MODE_PM16 = 2, MODE_PM32 = 3 };
 // SoftwareVcpu::setSystemBreaks's bits: which kinds of SystemEvent exits are armed.
 enum SystemBreakBits : uint8_t {
-  SB_CONTROL_REGISTER = 1, SB_DESCRIPTOR_TABLE = 2, SB_MODE_SWITCH = 4, SB_TASK_SWITCH = 8, SB_INTERRUPT = 16, SB_IRQ = 32,
+  SB_CONTROL_REGISTER = 1,
+  SB_DESCRIPTOR_TABLE = 2,
+  SB_MODE_SWITCH = 4,
+  SB_TASK_SWITCH = 8,
+  SB_INTERRUPT = 16,
+  SB_IRQ = 32,
 };
 
 enum class DebugKind : uint8_t { Breakpoint, Watchpoint, Step };
@@ -41,13 +46,40 @@ enum AccessKind : uint8_t { ACCESS_READ = 1, ACCESS_WRITE = 2, ACCESS_EXEC = 4 }
 struct Exit {
   ExitReason reason = ExitReason::None;
   union {
-    struct { bool in; uint16_t port; uint8_t size; uint32_t value; } io;
-    struct { uint8_t access; uint8_t size; uint64_t gpa; uint64_t value; } mem;
-    struct { uint8_t vector; bool has_error; uint32_t error; uint64_t cr2; } exception;
+    struct {
+      bool in;
+      uint16_t port;
+      uint8_t size;
+      uint32_t value;
+    } io;
+    struct {
+      uint8_t access;
+      uint8_t size;
+      uint64_t gpa;
+      uint64_t value;
+    } mem;
+    struct {
+      uint8_t vector;
+      bool has_error;
+      uint32_t error;
+      uint64_t cr2;
+    } exception;
     // size: bytes of the access that hit a watchpoint (0 for breakpoints and steps)
-    struct { DebugKind kind; uint8_t access; int id; uint64_t address; uint8_t size; } debug;
-    struct { uint64_t hwcode; } invalid;
-    struct { SystemEvent kind; uint8_t which; uint32_t a, b, c, d; } sys;
+    struct {
+      DebugKind kind;
+      uint8_t access;
+      int id;
+      uint64_t address;
+      uint8_t size;
+    } debug;
+    struct {
+      uint64_t hwcode;
+    } invalid;
+    struct {
+      SystemEvent kind;
+      uint8_t which;
+      uint32_t a, b, c, d;
+    } sys;
   } u = {};
   const char* reasonName() const;
 };

@@ -12,7 +12,7 @@ enum class InputKind : uint8_t {
   Reset,   // the host pressed reset
   Pace,    // a paced wait was cut short by an input: guest time moved to timeNs (no data)
 };
-const char* inputKindName(InputKind k);           // "keys", "serial", "reset", "pace"
+const char* inputKindName(InputKind k);  // "keys", "serial", "reset", "pace"
 bool inputKindFromName(const char* s, InputKind& out);
 
 struct InputEvent {

@@ -19,9 +19,9 @@ namespace bv {
 enum class ClockMode : uint8_t {
   // Guest time derived from the instruction count (10 ns per instruction), idle time skipped
   // deterministically (HLT, BIOS waits, a guest polling the clock): runs are deterministic.
-  Fast,     // as fast as the host can
-  Paced,    // the same guest time, slept to the wall clock (a PC's pace)
-  Real,     // the host's monotonic clock (also used whenever the backend cannot count instructions)
+  Fast,            // as fast as the host can
+  Paced,           // the same guest time, slept to the wall clock (a PC's pace)
+  Real,            // the host's monotonic clock (also used whenever the backend cannot count instructions)
   Virtual = Fast,  // the former name
 };
 
@@ -32,13 +32,13 @@ struct MachineConfig {
   int bootDrive = -1;                  // 0x00 floppy, 0x80 hard disk; -1 picks from what the image is
   bool requireSignature = true;        // refuse a boot sector without 0x55AA
   ClockMode clock = ClockMode::Fast;
-  bool stopOnUnhandledPort = false;    // stop with UnhandledPort instead of reading 0xFF
-  std::string backend = "software";    // "software", "kvm", "nvmm" or "auto" (see createVcpu)
+  bool stopOnUnhandledPort = false;       // stop with UnhandledPort instead of reading 0xFF
+  std::string backend = "software";       // "software", "kvm", "nvmm" or "auto" (see createVcpu)
   uint64_t rtcEpochSeconds = 1767225600;  // the RTC's time at power-on in Virtual mode (2026-01-01 00:00 UTC)
 };
 
 enum class StopReason : uint8_t {
-  Step,              // step() finished its instruction
+  Step,  // step() finished its instruction
   Breakpoint,
   Watchpoint,
   Pause,             // requestStop()
@@ -86,12 +86,12 @@ struct StopRecord {
     std::vector<FaultStep> chain;
     std::string explanation;
   } exception;
-  int exitCode = 0;    // GuestExit: (value << 1) | 1, as QEMU's isa-debug-exit
-  uint16_t port = 0;   // UnhandledPort
+  int exitCode = 0;   // GuestExit: (value << 1) | 1, as QEMU's isa-debug-exit
+  uint16_t port = 0;  // UnhandledPort
   // SystemEvent: "control-register", "descriptor-table", "mode-switch", "task-switch", "interrupt", "irq" or
   // "port"; the message says what happened ("CR0 0x00000010 -> 0x00000011 (set PE)").
   std::string systemEvent;
-  std::string message; // Error, HltCli, UnhandledPort, TripleFault: what happened in words
+  std::string message;  // Error, HltCli, UnhandledPort, TripleFault: what happened in words
   // Pause only: the guest waits for something only the host can bring (a key, serial bytes) and the run was
   // asked to return then (RunLimits::returnWhenIdle, every step()); no instruction ran since.
   bool idle = false;
@@ -100,7 +100,7 @@ struct StopRecord {
 // What the debugger's system-event breaks stop on. The vCPU reports the kinds armed (one flag test in the
 // handlers concerned when none is); the machine applies the rest (which CR, vector and AH, IRQ line, port).
 struct SystemBreaks {
-  uint8_t controlRegisters = 0;  // bit n: writes to CRn (n = 0, 3, 4; LMSW and CLTS write CR0)
+  uint8_t controlRegisters = 0;   // bit n: writes to CRn (n = 0, 3, 4; LMSW and CLTS write CR0)
   bool gdt = false, idt = false;  // LGDT, LIDT
   bool modeSwitch = false;        // a CS load that changes real / virtual-8086 / 16-bit / 32-bit protected
   bool taskSwitch = false;
@@ -301,8 +301,8 @@ class Machine {
   // A qtest-like harness for device tests: port access as the guest would see it, virtual time, IRQ lines.
   uint32_t portRead(uint16_t port, unsigned size);
   void portWrite(uint16_t port, unsigned size, uint32_t value);
-  void clockStep(uint64_t ns);  // advance virtual time (fires due timers)
-  bool irqLevel(int irq) const; // the line into the PIC (0-15)
+  void clockStep(uint64_t ns);   // advance virtual time (fires due timers)
+  bool irqLevel(int irq) const;  // the line into the PIC (0-15)
 
   struct Impl;
 

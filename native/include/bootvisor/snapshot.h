@@ -50,10 +50,26 @@ class SnapshotReader {
  public:
   SnapshotReader(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
   explicit SnapshotReader(const std::vector<uint8_t>& v) : SnapshotReader(v.data(), v.size()) {}
-  uint8_t u8() { uint8_t v = 0; bytes(&v, 1); return v; }
-  uint16_t u16() { uint16_t v = 0; bytes(&v, 2); return v; }
-  uint32_t u32() { uint32_t v = 0; bytes(&v, 4); return v; }
-  uint64_t u64() { uint64_t v = 0; bytes(&v, 8); return v; }
+  uint8_t u8() {
+    uint8_t v = 0;
+    bytes(&v, 1);
+    return v;
+  }
+  uint16_t u16() {
+    uint16_t v = 0;
+    bytes(&v, 2);
+    return v;
+  }
+  uint32_t u32() {
+    uint32_t v = 0;
+    bytes(&v, 4);
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    bytes(&v, 8);
+    return v;
+  }
   bool boolean() { return u8() != 0; }
   void bytes(void* dst, size_t n) {
     if (failed_ || size_t(end_ - p_) < n) {

@@ -22,7 +22,7 @@ struct InsnRecord {
 // One link of the chain of events that led to a fault ("#GP -> #DF -> shutdown").
 struct FaultLink {
   uint8_t vector = 0;
-  std::string name;       // "#GP", "#DF", "shutdown"
+  std::string name;  // "#GP", "#DF", "shutdown"
   bool hasError = false;
   uint32_t error = 0;
   uint16_t cs = 0;

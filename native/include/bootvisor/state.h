@@ -5,17 +5,55 @@
 
 namespace bv {
 
-enum SegIndex : int { SEG_ES = 0, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_GDT, SEG_IDT, SEG_LDT, SEG_TR, SEG_COUNT };
+enum SegIndex : int {
+  SEG_ES = 0,
+  SEG_CS,
+  SEG_SS,
+  SEG_DS,
+  SEG_FS,
+  SEG_GS,
+  SEG_GDT,
+  SEG_IDT,
+  SEG_LDT,
+  SEG_TR,
+  SEG_COUNT
+};
 enum GprIndex : int {
-  GPR_RAX = 0, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-  GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
-  GPR_RIP = 16, GPR_RFLAGS = 17, GPR_COUNT = 18
+  GPR_RAX = 0,
+  GPR_RCX,
+  GPR_RDX,
+  GPR_RBX,
+  GPR_RSP,
+  GPR_RBP,
+  GPR_RSI,
+  GPR_RDI,
+  GPR_R8,
+  GPR_R9,
+  GPR_R10,
+  GPR_R11,
+  GPR_R12,
+  GPR_R13,
+  GPR_R14,
+  GPR_R15,
+  GPR_RIP = 16,
+  GPR_RFLAGS = 17,
+  GPR_COUNT = 18
 };
 enum CrIndex : int { CR_CR0 = 0, CR_CR2, CR_CR3, CR_CR4, CR_CR8, CR_XCR0, CR_COUNT };
 enum DrIndex : int { DR_DR0 = 0, DR_DR1, DR_DR2, DR_DR3, DR_DR6, DR_DR7, DR_COUNT };
 enum MsrIndex : int {
-  MSR_EFER = 0, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK, MSR_KERNELGSBASE,
-  MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_PAT, MSR_TSC, MSR_COUNT
+  MSR_EFER = 0,
+  MSR_STAR,
+  MSR_LSTAR,
+  MSR_CSTAR,
+  MSR_SFMASK,
+  MSR_KERNELGSBASE,
+  MSR_SYSENTER_CS,
+  MSR_SYSENTER_ESP,
+  MSR_SYSENTER_EIP,
+  MSR_PAT,
+  MSR_TSC,
+  MSR_COUNT
 };
 
 // Descriptor attributes as NVMM packs them (type:4 s:1 dpl:2 p:1 avl:1 l:1 def:1 g:1).
@@ -57,15 +95,15 @@ struct CpuState {
 
 // RFLAGS bits the monitor and the debugger name.
 namespace flags {
-constexpr uint32_t CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7, TF = 1u << 8,
-                   IF = 1u << 9, DF = 1u << 10, OF = 1u << 11, IOPL = 3u << 12, NT = 1u << 14, RF = 1u << 16,
-                   VM = 1u << 17, AC = 1u << 18, ID = 1u << 21;
+constexpr uint32_t CF = 1u << 0, PF = 1u << 2, AF = 1u << 4, ZF = 1u << 6, SF = 1u << 7, TF = 1u << 8, IF = 1u << 9,
+                   DF = 1u << 10, OF = 1u << 11, IOPL = 3u << 12, NT = 1u << 14, RF = 1u << 16, VM = 1u << 17,
+                   AC = 1u << 18, ID = 1u << 21;
 }
 
 // CR0 bits.
 namespace cr0 {
-constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 1u << 4, NE = 1u << 5,
-                   WP = 1u << 16, AM = 1u << 18, NW = 1u << 29, CD = 1u << 30, PG = 1u << 31;
+constexpr uint32_t PE = 1u << 0, MP = 1u << 1, EM = 1u << 2, TS = 1u << 3, ET = 1u << 4, NE = 1u << 5, WP = 1u << 16,
+                   AM = 1u << 18, NW = 1u << 29, CD = 1u << 30, PG = 1u << 31;
 }
 
 // The state real PC BIOSes leave when they jump to a boot sector at 0000:7C00.

@@ -116,7 +116,10 @@ KvmExitOutcome handle_debug(kvm_run& run) {
   } else if (d.dr6 & 0xF) {
     o.exit.u.debug.kind = DebugKind::Breakpoint;
     for (int i = 0; i < 4; ++i) {
-      if (d.dr6 & (1u << i)) { o.exit.u.debug.id = i; break; }
+      if (d.dr6 & (1u << i)) {
+        o.exit.u.debug.id = i;
+        break;
+      }
     }
   } else if (d.dr6 & kDr6SingleStep) {
     o.exit.u.debug.kind = DebugKind::Step;

@@ -14,10 +14,10 @@
 namespace bv {
 
 struct KvmExitOutcome {
-  bool returnToCaller = false;  // false: re-enter KVM_RUN
-  bool needsCompletion = false; // an IO/MMIO exit: KVM finishes the instruction on the next KVM_RUN
+  bool returnToCaller = false;   // false: re-enter KVM_RUN
+  bool needsCompletion = false;  // an IO/MMIO exit: KVM finishes the instruction on the next KVM_RUN
   Exit exit;
-  std::string error;            // Invalid: what went wrong in words
+  std::string error;  // Invalid: what went wrong in words
 };
 
 // pageAllowed: the ACCESS_* bits the hybrid left on each RAM page (empty: everything allowed). runSize: the

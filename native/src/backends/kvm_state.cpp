@@ -41,10 +41,22 @@ void stateToKvm(const CpuState& in, KvmRegisterSet& out) {
   // (NVMM: RAX RCX RDX RBX; kvm_regs: rax rbx rcx rdx), so every field is named.
   kvm_regs& r = out.regs;
   const uint64_t* g = in.gprs;
-  r.rax = g[GPR_RAX]; r.rbx = g[GPR_RBX]; r.rcx = g[GPR_RCX]; r.rdx = g[GPR_RDX];
-  r.rsi = g[GPR_RSI]; r.rdi = g[GPR_RDI]; r.rsp = g[GPR_RSP]; r.rbp = g[GPR_RBP];
-  r.r8 = g[GPR_R8]; r.r9 = g[GPR_R9]; r.r10 = g[GPR_R10]; r.r11 = g[GPR_R11];
-  r.r12 = g[GPR_R12]; r.r13 = g[GPR_R13]; r.r14 = g[GPR_R14]; r.r15 = g[GPR_R15];
+  r.rax = g[GPR_RAX];
+  r.rbx = g[GPR_RBX];
+  r.rcx = g[GPR_RCX];
+  r.rdx = g[GPR_RDX];
+  r.rsi = g[GPR_RSI];
+  r.rdi = g[GPR_RDI];
+  r.rsp = g[GPR_RSP];
+  r.rbp = g[GPR_RBP];
+  r.r8 = g[GPR_R8];
+  r.r9 = g[GPR_R9];
+  r.r10 = g[GPR_R10];
+  r.r11 = g[GPR_R11];
+  r.r12 = g[GPR_R12];
+  r.r13 = g[GPR_R13];
+  r.r14 = g[GPR_R14];
+  r.r15 = g[GPR_R15];
   r.rip = g[GPR_RIP];
   r.rflags = g[GPR_RFLAGS] | 2;  // bit 1 is always one; KVM refuses entry otherwise
 
@@ -91,10 +103,22 @@ void stateToKvm(const CpuState& in, KvmRegisterSet& out) {
 void stateFromKvm(const KvmRegisterSet& in, CpuState& out) {
   const kvm_regs& r = in.regs;
   uint64_t* g = out.gprs;
-  g[GPR_RAX] = r.rax; g[GPR_RBX] = r.rbx; g[GPR_RCX] = r.rcx; g[GPR_RDX] = r.rdx;
-  g[GPR_RSI] = r.rsi; g[GPR_RDI] = r.rdi; g[GPR_RSP] = r.rsp; g[GPR_RBP] = r.rbp;
-  g[GPR_R8] = r.r8; g[GPR_R9] = r.r9; g[GPR_R10] = r.r10; g[GPR_R11] = r.r11;
-  g[GPR_R12] = r.r12; g[GPR_R13] = r.r13; g[GPR_R14] = r.r14; g[GPR_R15] = r.r15;
+  g[GPR_RAX] = r.rax;
+  g[GPR_RBX] = r.rbx;
+  g[GPR_RCX] = r.rcx;
+  g[GPR_RDX] = r.rdx;
+  g[GPR_RSI] = r.rsi;
+  g[GPR_RDI] = r.rdi;
+  g[GPR_RSP] = r.rsp;
+  g[GPR_RBP] = r.rbp;
+  g[GPR_R8] = r.r8;
+  g[GPR_R9] = r.r9;
+  g[GPR_R10] = r.r10;
+  g[GPR_R11] = r.r11;
+  g[GPR_R12] = r.r12;
+  g[GPR_R13] = r.r13;
+  g[GPR_R14] = r.r14;
+  g[GPR_R15] = r.r15;
   g[GPR_RIP] = r.rip;
   g[GPR_RFLAGS] = r.rflags;
 

@@ -48,11 +48,17 @@ class Fd {
  public:
   Fd() = default;
   explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) close(fd_); }
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  Fd& operator=(Fd&& o) noexcept { std::swap(fd_, o.fd_); return *this; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd_, o.fd_);
+    return *this;
+  }
   int get() const { return fd_; }
+
  private:
   int fd_ = -1;
 };
@@ -61,7 +67,8 @@ bool cpuHasVirtualization() {
   std::ifstream f("/proc/cpuinfo");
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind("flags", 0) == 0) return line.find(" vmx") != std::string::npos || line.find(" svm") != std::string::npos;
+    if (line.rfind("flags", 0) == 0)
+      return line.find(" vmx") != std::string::npos || line.find(" svm") != std::string::npos;
   }
   return true;  // cannot tell: do not blame the CPU
 }
@@ -128,16 +135,21 @@ DebugSupport probeGuestDebug(int kvmFd) {
   if (page == MAP_FAILED) return d;
   auto* mem = static_cast<uint8_t*>(page);
   // IVT[3] -> 0000:0200 (HLT), code at 0x100: nop; int3; hlt.
-  mem[12] = 0x00; mem[13] = 0x02; mem[14] = 0; mem[15] = 0;
-  mem[0x100] = 0x90; mem[0x101] = 0xCC; mem[0x102] = 0xF4;
+  mem[12] = 0x00;
+  mem[13] = 0x02;
+  mem[14] = 0;
+  mem[15] = 0;
+  mem[0x100] = 0x90;
+  mem[0x101] = 0xCC;
+  mem[0x102] = 0xF4;
   mem[0x200] = 0xF4;
   kvm_userspace_memory_region r{};
   r.memory_size = PAGE_SIZE;
   r.userspace_addr = reinterpret_cast<uint64_t>(page);
   Fd vcpu(ioctl(vm.get(), KVM_SET_USER_MEMORY_REGION, &r) == 0 ? ioctl(vm.get(), KVM_CREATE_VCPU, 0) : -1);
   int size = ioctl(kvmFd, KVM_GET_VCPU_MMAP_SIZE, 0);
-  void* rp = vcpu.get() >= 0 && size > 0 ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.get(), 0)
-                                          : MAP_FAILED;
+  void* rp =
+      vcpu.get() >= 0 && size > 0 ? mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu.get(), 0) : MAP_FAILED;
   if (rp != MAP_FAILED) {
     auto* run = static_cast<kvm_run*>(rp);
     auto attempt = [&](uint32_t control, uint64_t dr0) {
@@ -256,8 +268,14 @@ class KvmVcpu final : public HardwareVcpu {
         if (errno == EINTR || errno == EAGAIN) {
           eatSignals();
           run_->immediate_exit = 0;
-          if (stop_.exchange(false)) { ex.reason = ExitReason::Stopped; break; }
-          if (timerExpired()) { ex.reason = ExitReason::None; break; }
+          if (stop_.exchange(false)) {
+            ex.reason = ExitReason::Stopped;
+            break;
+          }
+          if (timerExpired()) {
+            ex.reason = ExitReason::None;
+            break;
+          }
           continue;
         }
         fail(ex, std::string("KVM_RUN failed: ") + std::strerror(errno));
@@ -399,8 +417,7 @@ class KvmVcpu final : public HardwareVcpu {
     sigemptyset(&kick);
     sigaddset(&kick, kickSignal());
     timespec zero{};
-    while (sigtimedwait(&kick, nullptr, &zero) > 0) {
-    }
+    while (sigtimedwait(&kick, nullptr, &zero) > 0) {}
   }
 
   // KVM finishes an IO/MMIO instruction only when KVM_RUN is entered again; immediate_exit makes that entry
@@ -548,7 +565,7 @@ class KvmVcpu final : public HardwareVcpu {
     const pid_t tid = static_cast<pid_t>(gettid());
     if (!timerArmed_ || timerTid_ != tid) {
       if (timerArmed_) timer_delete(timer_);
-      sigevent sev {};
+      sigevent sev{};
       sev.sigev_notify = SIGEV_THREAD_ID;
       sev.sigev_signo = kickSignal();
       sev._sigev_un._tid = tid;
@@ -556,19 +573,19 @@ class KvmVcpu final : public HardwareVcpu {
       timerTid_ = tid;
       if (!timerArmed_) return;
     }
-    itimerspec its {};
+    itimerspec its{};
     its.it_value.tv_sec = ns / 1000000000;
     its.it_value.tv_nsec = ns % 1000000000;
     timer_settime(timer_, 0, &its, nullptr);
   }
   void disarmTimer() {
     if (!timerArmed_) return;
-    itimerspec its {};
+    itimerspec its{};
     timer_settime(timer_, 0, &its, nullptr);
   }
   bool timerExpired() {
     if (!timerArmed_) return false;
-    itimerspec its {};
+    itimerspec its{};
     timer_gettime(timer_, &its);
     return its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0;
   }

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "backends/backend.h"
 #include "bootvisor/memory.h"
 #include "bootvisor/vcpu.h"
-#include "backends/backend.h"
 
 namespace bv {
 

@@ -79,7 +79,8 @@ class NvmmVcpu final : public HardwareVcpu {
     }
     if (nvmm_machine_create(&mach_) != 0) return std::string("nvmm_machine_create failed: ") + std::strerror(errno);
     haveMachine_ = true;
-    if (nvmm_vcpu_create(&mach_, 0, &vcpu_) != 0) return std::string("nvmm_vcpu_create failed: ") + std::strerror(errno);
+    if (nvmm_vcpu_create(&mach_, 0, &vcpu_) != 0)
+      return std::string("nvmm_vcpu_create failed: ") + std::strerror(errno);
     haveVcpu_ = true;
     nvmm_assist_callbacks cbs{};
     cbs.io = &NvmmVcpu::onIo;
@@ -126,8 +127,14 @@ class NvmmVcpu final : public HardwareVcpu {
     running_.store(true);
     armSlice(maxInstructions);
     for (;;) {
-      if (stop_.exchange(false)) { ex.reason = ExitReason::Stopped; break; }
-      if (sliceOver_.exchange(false)) { ex.reason = ExitReason::None; break; }
+      if (stop_.exchange(false)) {
+        ex.reason = ExitReason::Stopped;
+        break;
+      }
+      if (sliceOver_.exchange(false)) {
+        ex.reason = ExitReason::None;
+        break;
+      }
       if (nvmm_vcpu_run(&mach_, &vcpu_) != 0) {
         if (errno == EINTR) continue;
         fail(ex, std::string("nvmm_vcpu_run failed: ") + std::strerror(errno));
@@ -234,15 +241,10 @@ class NvmmVcpu final : public HardwareVcpu {
       case NVMM_VCPU_EXIT_HALTED:
         ex.reason = ExitReason::Halted;  // RIP is already past the HLT
         return true;
-      case NVMM_VCPU_EXIT_SHUTDOWN:
-        ex.reason = ExitReason::Shutdown;
-        return true;
-      case NVMM_VCPU_EXIT_INT_READY:
-        ex.reason = ExitReason::InterruptWindow;
-        return true;
+      case NVMM_VCPU_EXIT_SHUTDOWN: ex.reason = ExitReason::Shutdown; return true;
+      case NVMM_VCPU_EXIT_INT_READY: ex.reason = ExitReason::InterruptWindow; return true;
       case NVMM_VCPU_EXIT_NMI_READY:
-      case NVMM_VCPU_EXIT_TPR_CHANGED:
-        return false;
+      case NVMM_VCPU_EXIT_TPR_CHANGED: return false;
       case NVMM_VCPU_EXIT_RDMSR:
       case NVMM_VCPU_EXIT_WRMSR: {
         // MSRs NVMM does not handle in the kernel read as zero and ignore writes, as on QEMU.
@@ -300,7 +302,8 @@ class NvmmVcpu final : public HardwareVcpu {
     if (x.u.mem.prot & PROT_WRITE) access = ACCESS_WRITE;
     else if (x.u.mem.prot & PROT_EXEC) access = ACCESS_EXEC;
     if (mem_.contains(gpa, 1) && !mem_.isDevice(gpa)) {
-      if ((mem_.pageFlag(gpa) & PAGE_ROM) && access == ACCESS_WRITE && (pageAllowed_[gpa >> PAGE_SHIFT] & ACCESS_WRITE)) {
+      if ((mem_.pageFlag(gpa) & PAGE_ROM) && access == ACCESS_WRITE &&
+          (pageAllowed_[gpa >> PAGE_SHIFT] & ACCESS_WRITE)) {
         // A write to the BIOS ROM: skip the instruction through the assist, dropping the data.
         romWrite_ = true;
         const int r = nvmm_assist_mem(&mach_, &vcpu_);
@@ -318,7 +321,8 @@ class NvmmVcpu final : public HardwareVcpu {
     yield_ = false;
     nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS);  // preloaded by the kernel after MEMORY exits
     if (nvmm_assist_mem(&mach_, &vcpu_) != 0) {
-      fail(ex, std::string("libnvmm could not emulate the memory access at 0x") + hex(gpa) + ": " + std::strerror(errno));
+      fail(ex,
+           std::string("libnvmm could not emulate the memory access at 0x") + hex(gpa) + ": " + std::strerror(errno));
       return true;
     }
     if (!yield_) return false;

@@ -22,7 +22,8 @@ bool kvmHasHardware() {
   std::ifstream f("/proc/cpuinfo");
   std::string line;
   while (std::getline(f, line)) {
-    if (line.rfind("flags", 0) == 0) return line.find(" vmx") != std::string::npos || line.find(" svm") != std::string::npos;
+    if (line.rfind("flags", 0) == 0)
+      return line.find(" vmx") != std::string::npos || line.find(" svm") != std::string::npos;
   }
   return true;
 }
@@ -78,12 +79,14 @@ std::unique_ptr<Vcpu> selectBackendVcpu(const std::string& backend, GuestMemory&
       note = "the " + backend + " backend was asked for but cannot be used: " + why;
       return nullptr;
     }
-    note = backend + ", as asked (the software vCPU steps, explains triple faults, and takes over what the "
-                     "hardware cannot do)";
+    note = backend +
+           ", as asked (the software vCPU steps, explains triple faults, and takes over what the "
+           "hardware cannot do)";
 #if defined(BV_HAVE_KVM)
     if (backend == "kvm" && !kvmHasHardware()) {
-      note += "; note: this /dev/kvm has no VMX/SVM behind it, so 16- and 32-bit code is emulated by KVM and may "
-              "run slower than the software vCPU";
+      note +=
+          "; note: this /dev/kvm has no VMX/SVM behind it, so 16- and 32-bit code is emulated by KVM and may "
+          "run slower than the software vCPU";
     }
 #endif
     return wrap(std::move(hw));
@@ -97,8 +100,9 @@ std::unique_ptr<Vcpu> selectBackendVcpu(const std::string& backend, GuestMemory&
     std::string why = backendUnavailableReason(name);
 #if defined(BV_HAVE_KVM)
     if (why.empty() && std::string(name) == "kvm" && !kvmHasHardware()) {
-      why = "kvm: /dev/kvm has no VMX/SVM behind it (a paravirtual KVM): real-mode code would be emulated, "
-            "slower than the software vCPU";
+      why =
+          "kvm: /dev/kvm has no VMX/SVM behind it (a paravirtual KVM): real-mode code would be emulated, "
+          "slower than the software vCPU";
     }
 #endif
     std::unique_ptr<HardwareVcpu> hw = why.empty() ? createHardware(name, memory, handler, why) : nullptr;

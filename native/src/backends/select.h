@@ -1,15 +1,15 @@
 // Which vCPU backend to use: "software", "kvm", "nvmm", or "auto" (nvmm, then kvm, then software). A hardware
 // backend is handed to the caller's wrap (the machine wraps it in vmm/hybrid.h's HybridVcpu, so stepping,
-// breakpoints, watchpoints and triple-fault explanations work on it; a backend knows nothing of the hybrid). An explicitly requested backend that cannot be used is an error that says why,
-// never a silent fallback.
+// breakpoints, watchpoints and triple-fault explanations work on it; a backend knows nothing of the hybrid). An
+// explicitly requested backend that cannot be used is an error that says why, never a silent fallback.
 #pragma once
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "backends/backend.h"
 #include "bootvisor/memory.h"
 #include "bootvisor/vcpu.h"
-#include "backends/backend.h"
 
 namespace bv {
 

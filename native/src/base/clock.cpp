@@ -12,9 +12,9 @@ Clock::Clock(Counter counter) : counter_(std::move(counter)) {
 }
 
 uint64_t Clock::hostNs() {
-  return uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count());
+  return uint64_t(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 uint64_t Clock::now() const {

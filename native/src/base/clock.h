@@ -51,7 +51,7 @@ class Clock {
     Callback cb;
   };
   Counter counter_;
-  uint64_t base_ = 0;       // now() at the moment countBase_ / hostBase_ were taken
+  uint64_t base_ = 0;  // now() at the moment countBase_ / hostBase_ were taken
   uint64_t countBase_ = 0;
   uint64_t hostBase_ = 0;
   std::vector<Timer> timers_;

@@ -38,9 +38,8 @@ struct FloppyFormat {
   uint8_t type;
 };
 const FloppyFormat kFloppies[] = {
-    {160, 40, 1, 8, 1},   {180, 40, 1, 9, 1},   {320, 40, 2, 8, 1},    {360, 40, 2, 9, 1},
-    {720, 80, 2, 9, 3},   {1200, 80, 2, 15, 2}, {1440, 80, 2, 18, 4},  {1680, 80, 2, 21, 4},
-    {1720, 82, 2, 21, 4}, {2880, 80, 2, 36, 5},
+    {160, 40, 1, 8, 1},   {180, 40, 1, 9, 1},   {320, 40, 2, 8, 1},   {360, 40, 2, 9, 1},   {720, 80, 2, 9, 3},
+    {1200, 80, 2, 15, 2}, {1440, 80, 2, 18, 4}, {1680, 80, 2, 21, 4}, {1720, 82, 2, 21, 4}, {2880, 80, 2, 36, 5},
 };
 constexpr uint64_t k144 = 1440 * 1024;
 
@@ -88,8 +87,8 @@ bool parseBpb(const uint8_t* b, uint8_t& media, uint32_t& totalSectors, uint32_t
   uint16_t bytesPerSector = uint16_t(b[11] | (b[12] << 8)), reserved = uint16_t(b[14] | (b[15] << 8));
   uint8_t cluster = b[13], fats = b[16];
   media = b[21];
-  if (bytesPerSector != 512 || cluster == 0 || (cluster & (cluster - 1)) || reserved == 0 || fats < 1 ||
-      fats > 2 || media < 0xF0)
+  if (bytesPerSector != 512 || cluster == 0 || (cluster & (cluster - 1)) || reserved == 0 || fats < 1 || fats > 2 ||
+      media < 0xF0)
     return false;
   uint16_t small = uint16_t(b[19] | (b[20] << 8));
   std::memcpy(&totalSectors, b + 32, 4);

@@ -37,8 +37,7 @@ class DiskImage {
  public:
   // bootDrive: 0x00, 0x80 or -1 to choose from what the image is. Guest writes stay in memory (written()),
   // the bytes (and the file behind them) are never written.
-  static ImageError open(std::shared_ptr<const ImageBytes> bytes, int bootDrive, bool requireSignature,
-                         DiskImage& out);
+  static ImageError open(std::shared_ptr<const ImageBytes> bytes, int bootDrive, bool requireSignature, DiskImage& out);
   static ImageError open(const std::vector<uint8_t>& bytes, int bootDrive, bool requireSignature, DiskImage& out) {
     return open(imageFromBytes(bytes), bootDrive, requireSignature, out);
   }

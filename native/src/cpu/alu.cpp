@@ -82,7 +82,9 @@ void testEI(Cpu& c, const Insn& i) {
   testFlags<S>(c, a, i.imm);
 }
 template <int S>
-void testAI(Cpu& c, const Insn& i) { testFlags<S>(c, getReg<S>(c, 0), i.imm); }
+void testAI(Cpu& c, const Insn& i) {
+  testFlags<S>(c, getReg<S>(c, 0), i.imm);
+}
 
 // INC/DEC: the flags of ADD/SUB 1, with CF unchanged (CF is never lazy, so it is kept as it is).
 template <int S>
@@ -198,21 +200,29 @@ void cmpxchg8b(Cpu& c, const Insn& i) {
 
 using Picker = Handler (*)(int size, bool mem);
 
-#define SIZE_MEM_PICK(NAME, ...)                                                  \
-  [](int s, bool m) -> Handler {                                                  \
+#define SIZE_MEM_PICK(NAME, ...)                                                   \
+  [](int s, bool m) -> Handler {                                                   \
     if (s == 1) return m ? NAME<__VA_ARGS__ 1, true> : NAME<__VA_ARGS__ 1, false>; \
     if (s == 2) return m ? NAME<__VA_ARGS__ 2, true> : NAME<__VA_ARGS__ 2, false>; \
     return m ? NAME<__VA_ARGS__ 4, true> : NAME<__VA_ARGS__ 4, false>;             \
   }
 
 template <int OP>
-Handler pickEG(int s, bool m) { return SIZE_MEM_PICK(aluEG, OP, )(s, m); }
+Handler pickEG(int s, bool m) {
+  return SIZE_MEM_PICK(aluEG, OP, )(s, m);
+}
 template <int OP>
-Handler pickGE(int s, bool m) { return SIZE_MEM_PICK(aluGE, OP, )(s, m); }
+Handler pickGE(int s, bool m) {
+  return SIZE_MEM_PICK(aluGE, OP, )(s, m);
+}
 template <int OP>
-Handler pickEI(int s, bool m) { return SIZE_MEM_PICK(aluEI, OP, )(s, m); }
+Handler pickEI(int s, bool m) {
+  return SIZE_MEM_PICK(aluEI, OP, )(s, m);
+}
 template <int OP>
-Handler pickAI(int s, bool) { return s == 1 ? aluAI<OP, 1> : s == 2 ? aluAI<OP, 2> : aluAI<OP, 4>; }
+Handler pickAI(int s, bool) {
+  return s == 1 ? aluAI<OP, 1> : s == 2 ? aluAI<OP, 2> : aluAI<OP, 4>;
+}
 
 const Picker kEG[8] = {pickEG<0>, pickEG<1>, pickEG<2>, pickEG<3>, pickEG<4>, pickEG<5>, pickEG<6>, pickEG<7>};
 const Picker kGE[8] = {pickGE<0>, pickGE<1>, pickGE<2>, pickGE<3>, pickGE<4>, pickGE<5>, pickGE<6>, pickGE<7>};
@@ -229,26 +239,41 @@ bool selectAlu(Insn& i) {
   if (op < 0x40 && (op & 7) < 6) {
     int aop = op >> 3;
     switch (op & 7) {
-      case 0: case 1: i.fn = kEG[aop](s, m); return true;
-      case 2: case 3: i.fn = kGE[aop](s, m); return true;
+      case 0:
+      case 1: i.fn = kEG[aop](s, m); return true;
+      case 2:
+      case 3: i.fn = kGE[aop](s, m); return true;
       default: i.fn = kAI[aop](s, false); return true;
     }
   }
   switch (op) {
-    case 0x80: case 0x82: i.fn = kEI[i.reg](1, m); return true;
-    case 0x81: case 0x83: i.fn = kEI[i.reg](v, m); return true;
-    case 0x84: case 0x85: i.fn = SIZE_MEM_PICK(testEG, )(s, m); return true;
-    case 0xA8: case 0xA9: i.fn = s == 1 ? testAI<1> : s == 2 ? testAI<2> : testAI<4>; return true;
-    case 0xF6: case 0xF7:
+    case 0x80:
+    case 0x82: i.fn = kEI[i.reg](1, m); return true;
+    case 0x81:
+    case 0x83: i.fn = kEI[i.reg](v, m); return true;
+    case 0x84:
+    case 0x85: i.fn = SIZE_MEM_PICK(testEG, )(s, m); return true;
+    case 0xA8:
+    case 0xA9: i.fn = s == 1 ? testAI<1> : s == 2 ? testAI<2> : testAI<4>; return true;
+    case 0xF6:
+    case 0xF7:
       switch (i.reg) {
-        case 0: case 1: i.fn = SIZE_MEM_PICK(testEI, )(s, m); return true;
+        case 0:
+        case 1: i.fn = SIZE_MEM_PICK(testEI, )(s, m); return true;
         case 2: i.fn = SIZE_MEM_PICK(notE, )(s, m); return true;
         case 3: i.fn = SIZE_MEM_PICK(negE, )(s, m); return true;
         default: return false;
       }
-    case 0xFE: case 0xFF:
-      if (i.reg == 0) { i.fn = SIZE_MEM_PICK(incdecE, false, )(s, m); return true; }
-      if (i.reg == 1) { i.fn = SIZE_MEM_PICK(incdecE, true, )(s, m); return true; }
+    case 0xFE:
+    case 0xFF:
+      if (i.reg == 0) {
+        i.fn = SIZE_MEM_PICK(incdecE, false, )(s, m);
+        return true;
+      }
+      if (i.reg == 1) {
+        i.fn = SIZE_MEM_PICK(incdecE, true, )(s, m);
+        return true;
+      }
       return false;
     case 0x1B0: i.fn = cmpxchg<1>; return true;
     case 0x1B1: i.fn = v == 4 ? cmpxchg<4> : cmpxchg<2>; return true;
@@ -257,8 +282,14 @@ bool selectAlu(Insn& i) {
     case 0x1C7: i.fn = cmpxchg8b; return true;
     default: break;
   }
-  if (op >= 0x40 && op <= 0x47) { i.fn = v == 4 ? incdecReg<4, false> : incdecReg<2, false>; return true; }
-  if (op >= 0x48 && op <= 0x4F) { i.fn = v == 4 ? incdecReg<4, true> : incdecReg<2, true>; return true; }
+  if (op >= 0x40 && op <= 0x47) {
+    i.fn = v == 4 ? incdecReg<4, false> : incdecReg<2, false>;
+    return true;
+  }
+  if (op >= 0x48 && op <= 0x4F) {
+    i.fn = v == 4 ? incdecReg<4, true> : incdecReg<2, true>;
+    return true;
+  }
   return false;
 }
 

@@ -50,7 +50,9 @@ void bscan(Cpu& c, const Insn& i) {
 }
 
 template <int OP, bool IMM>
-Handler pick(bool o32) { return o32 ? bt<4, OP, IMM> : bt<2, OP, IMM>; }
+Handler pick(bool o32) {
+  return o32 ? bt<4, OP, IMM> : bt<2, OP, IMM>;
+}
 
 }  // namespace
 

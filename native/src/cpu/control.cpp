@@ -140,8 +140,7 @@ void bound(Cpu& c, const Insn& i) {
   if (!rd<S>(c, i.seg, off, lo) || !rd<S>(c, i.seg, (off + S) & i.amask, hi)) return;
   auto sx = [](uint32_t v) -> int32_t { return S == 2 ? int32_t(int16_t(v)) : int32_t(v); };
   int32_t idx = sx(getReg<S>(c, i.reg));
-  if (idx < sx(lo) || idx > sx(hi))
-    c.raise(VEC_BR, 0, "BOUND: index %d is outside [%d, %d]", idx, sx(lo), sx(hi));
+  if (idx < sx(lo) || idx > sx(hi)) c.raise(VEC_BR, 0, "BOUND: index %d is outside [%d, %d]", idx, sx(lo), sx(hi));
 }
 
 }  // namespace
@@ -149,15 +148,23 @@ void bound(Cpu& c, const Insn& i) {
 bool selectControl(Insn& i) {
   const uint16_t op = i.op;
   const bool o32 = i.op32;
-  if ((op >= 0x70 && op <= 0x7F) || (op >= 0x180 && op <= 0x18F)) { i.fn = kJcc[op & 0xF]; return true; }
+  if ((op >= 0x70 && op <= 0x7F) || (op >= 0x180 && op <= 0x18F)) {
+    i.fn = kJcc[op & 0xF];
+    return true;
+  }
   switch (op) {
-    case 0xEB: case 0xE9: i.fn = jmpRel; return true;
+    case 0xEB:
+    case 0xE9: i.fn = jmpRel; return true;
     case 0xE8: i.fn = callRel; return true;
-    case 0xC2: case 0xC3: i.fn = retNear; return true;
-    case 0xCA: case 0xCB: i.fn = retFar; return true;
+    case 0xC2:
+    case 0xC3: i.fn = retNear; return true;
+    case 0xCA:
+    case 0xCB: i.fn = retFar; return true;
     case 0xEA: i.fn = jmpFar; return true;
     case 0x9A: i.fn = callFar; return true;
-    case 0xE0: case 0xE1: case 0xE2: i.fn = loop; return true;
+    case 0xE0:
+    case 0xE1:
+    case 0xE2: i.fn = loop; return true;
     case 0xE3: i.fn = jcxz; return true;
     case 0xCC: i.fn = int3; return true;
     case 0xCD: i.fn = intN; return true;

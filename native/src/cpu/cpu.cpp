@@ -82,14 +82,9 @@ void Cpu::materialize() const {
   x ^= x >> 1;
   if (!(x & 1)) f |= 0x04;  // PF: even number of ones in the low byte
   switch (lzOp_ & LZ_KIND) {
-    case LZ_ADD:
-      f |= ((a ^ b ^ r) & 0x10) | (((a ^ r) & (b ^ r) & sign) ? 0x800u : 0);
-      break;
-    case LZ_SUB:
-      f |= ((a ^ b ^ r) & 0x10) | (((a ^ b) & (a ^ r) & sign) ? 0x800u : 0);
-      break;
-    default:
-      break;
+    case LZ_ADD: f |= ((a ^ b ^ r) & 0x10) | (((a ^ r) & (b ^ r) & sign) ? 0x800u : 0); break;
+    case LZ_SUB: f |= ((a ^ b ^ r) & 0x10) | (((a ^ b) & (a ^ r) & sign) ? 0x800u : 0); break;
+    default: break;
   }
   const uint32_t lazy = (lzOp_ & LZ_OF_EXACT) ? (kLazyFlags & ~0x800u) : kLazyFlags;  // a rotate set OF
   flags_ = (flags_ & ~lazy) | (f & lazy);
@@ -321,8 +316,7 @@ bool Cpu::slowWrite(uint32_t lin, unsigned size, uint32_t v, bool isSys) {
   if ((lin & 0xFFF) > 0x1000 - size) {
     // Both pages must be writable before any byte is written (a #PF on the second page leaves memory alone).
     uint32_t pa;
-    if (!translate(lin, ACCESS_WRITE, pa, isSys) || !translate(lin + size - 1, ACCESS_WRITE, pa, isSys))
-      return false;
+    if (!translate(lin, ACCESS_WRITE, pa, isSys) || !translate(lin + size - 1, ACCESS_WRITE, pa, isSys)) return false;
     for (unsigned i = 0; i < size; ++i)
       if (!slowWrite(lin + i, 1, (v >> (8 * i)) & 0xFF, isSys)) return false;
     return true;
@@ -417,9 +411,7 @@ bool Cpu::pop(bool op32, uint32_t& v) {
   return true;
 }
 
-SystemOps& Cpu::sys() {
-  return protectedMode() ? protectedModeOps() : realModeOps();
-}
+SystemOps& Cpu::sys() { return protectedMode() ? protectedModeOps() : realModeOps(); }
 
 bool Cpu::portIn(uint16_t port, unsigned size, uint32_t& v) {
   uint32_t val = size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;

@@ -29,8 +29,22 @@ namespace bv::cpu {
 class SystemOps;
 
 enum Vector : uint8_t {
-  VEC_DE = 0, VEC_DB = 1, VEC_NMI = 2, VEC_BP = 3, VEC_OF = 4, VEC_BR = 5, VEC_UD = 6, VEC_NM = 7,
-  VEC_DF = 8, VEC_TS = 10, VEC_NP = 11, VEC_SS = 12, VEC_GP = 13, VEC_PF = 14, VEC_MF = 16, VEC_AC = 17,
+  VEC_DE = 0,
+  VEC_DB = 1,
+  VEC_NMI = 2,
+  VEC_BP = 3,
+  VEC_OF = 4,
+  VEC_BR = 5,
+  VEC_UD = 6,
+  VEC_NM = 7,
+  VEC_DF = 8,
+  VEC_TS = 10,
+  VEC_NP = 11,
+  VEC_SS = 12,
+  VEC_GP = 13,
+  VEC_PF = 14,
+  VEC_MF = 16,
+  VEC_AC = 17,
 };
 // Their names, classes and error codes: bootvisor/exceptions.h.
 
@@ -46,8 +60,8 @@ enum class IntKind : uint8_t {
 
 // Attribute bits in NVMM's packing (state.h SegAttrib): type:4 s:1 dpl:2 p:1 avl:1 l:1 def:1 g:1.
 namespace attr {
-constexpr uint16_t TYPE = 0xF, S = 1u << 4, DPL_SHIFT = 5, DPL = 3u << 5, P = 1u << 7, AVL = 1u << 8,
-                   L = 1u << 9, DEF = 1u << 10, G = 1u << 11;
+constexpr uint16_t TYPE = 0xF, S = 1u << 4, DPL_SHIFT = 5, DPL = 3u << 5, P = 1u << 7, AVL = 1u << 8, L = 1u << 9,
+                   DEF = 1u << 10, G = 1u << 11;
 // Type bits (with S=1): code = 8, conforming/expand-down = 4, readable/writable = 2, accessed = 1.
 constexpr uint16_t T_CODE = 8, T_CONF_EXPDOWN = 4, T_RW = 2, T_ACCESSED = 1;
 }  // namespace attr
@@ -55,7 +69,7 @@ constexpr uint16_t T_CODE = 8, T_CONF_EXPDOWN = 4, T_RW = 2, T_ACCESSED = 1;
 // One segment register with its hidden descriptor cache.
 struct Seg {
   uint16_t sel = 0;
-  uint16_t attr = 0;   // see namespace attr
+  uint16_t attr = 0;  // see namespace attr
   uint32_t base = 0;
   uint32_t limit = 0;  // byte-granular (already scaled by G)
   // Derived by Cpu::setSeg for the fast path (do not set by hand):
@@ -77,12 +91,12 @@ struct TableReg {
 // What pm/'s page walk found. On failure the walker has set CR2 and raised #PF (ok = false).
 struct PageWalk {
   bool ok = false;
-  uint32_t phys = 0;        // physical address of the linear address walked
-  bool writable = false;    // a write at the privilege walked is allowed (U/S, R/W, CR0.WP applied)
-  bool user = false;        // user-accessible
-  bool global = false;      // G bit with CR4.PGE
-  bool dirtySet = false;    // D is set (a write may use a cached translation without another walk)
-  bool large = false;       // 4 MiB page
+  uint32_t phys = 0;      // physical address of the linear address walked
+  bool writable = false;  // a write at the privilege walked is allowed (U/S, R/W, CR0.WP applied)
+  bool user = false;      // user-accessible
+  bool global = false;    // G bit with CR4.PGE
+  bool dirtySet = false;  // D is set (a write may use a cached translation without another walk)
+  bool large = false;     // 4 MiB page
 };
 
 // One link of the chain of events that led to a fault, in words.
@@ -109,7 +123,7 @@ class Cpu {
   // ---- Architectural state [pm] ----
   uint32_t gpr[8] = {};  // EAX ECX EDX EBX ESP EBP ESI EDI
   uint32_t eip = 0;
-  Seg seg[6];            // ES CS SS DS FS GS (SEG_ES.. from state.h)
+  Seg seg[6];  // ES CS SS DS FS GS (SEG_ES.. from state.h)
   Seg ldtr, tr;
   TableReg gdtr, idtr;
   uint32_t cr0 = 0x60000010, cr2 = 0, cr3 = 0, cr4 = 0;
@@ -165,8 +179,7 @@ class Cpu {
   // Records a pending fault and returns false, so handlers can `return cpu.raise(...)`. The reason is
   // printf-style, in words; a null format gives a default reason. The run loop delivers it (with the #DF
   // and triple-fault rules) after the handler returns.
-  bool raise(uint8_t vector, uint32_t error = 0, const char* fmt = nullptr, ...)
-      __attribute__((format(printf, 4, 5)));
+  bool raise(uint8_t vector, uint32_t error = 0, const char* fmt = nullptr, ...) __attribute__((format(printf, 4, 5)));
   bool faultPending() const { return pending_.active; }
 
   // ---- Memory through segmentation [pm may use] ----
@@ -177,7 +190,7 @@ class Cpu {
   bool write8(int s, uint32_t off, uint8_t v);
   bool write16(int s, uint32_t off, uint16_t v);
   bool write32(int s, uint32_t off, uint32_t v);
-  bool readN(int s, uint32_t off, unsigned size, uint32_t& v);   // size 1, 2 or 4
+  bool readN(int s, uint32_t off, unsigned size, uint32_t& v);  // size 1, 2 or 4
   bool writeN(int s, uint32_t off, unsigned size, uint32_t v);
   // Checks limit/type for [off, off+size) without accessing (for read-modify-write and multi-part ops).
   bool checkSeg(int s, uint32_t off, unsigned size, bool write);
@@ -198,7 +211,10 @@ class Cpu {
   bool push(bool op32, uint32_t v) { return op32 ? push32(v) : push16(uint16_t(v)); }
   bool pop(bool op32, uint32_t& v);
   uint32_t sp() const { return stack32() ? gpr[4] : (gpr[4] & 0xFFFF); }
-  void setSp(uint32_t v) { if (stack32()) gpr[4] = v; else gpr[4] = (gpr[4] & 0xFFFF0000u) | (v & 0xFFFF); }
+  void setSp(uint32_t v) {
+    if (stack32()) gpr[4] = v;
+    else gpr[4] = (gpr[4] & 0xFFFF0000u) | (v & 0xFFFF);
+  }
 
   // ---- System operations: pm/'s when CR0.PE is set and it registered, else real mode. [pm] ----
   SystemOps& sys();
@@ -210,13 +226,13 @@ class Cpu {
   // ---- For the run loop (software_vcpu.cpp) and handlers; pm/ need not use these ----
   GuestMemory& mem;
   ExitHandler& io;
-  uint32_t insnEip = 0;      // EIP of the executing instruction (faults restart here)
-  uint32_t insnEsp = 0;      // ESP before it (restored on a fault)
-  bool yield = false;        // an I/O handler asked to stop after this instruction
-  Exit yieldExit;            // the Io/Memory exit to return then
-  bool intShadow = false;    // no interrupt before the next instruction (STI, MOV SS, POP SS)
+  uint32_t insnEip = 0;    // EIP of the executing instruction (faults restart here)
+  uint32_t insnEsp = 0;    // ESP before it (restored on a fault)
+  bool yield = false;      // an I/O handler asked to stop after this instruction
+  Exit yieldExit;          // the Io/Memory exit to return then
+  bool intShadow = false;  // no interrupt before the next instruction (STI, MOV SS, POP SS)
   bool halted = false;
-  bool stopAfter = false;    // stop the run after this instruction (port 0xF4, watchpoint hit)
+  bool stopAfter = false;  // stop the run after this instruction (port 0xF4, watchpoint hit)
   Exit stopExit;
   uint64_t icount = 0;
   // Nonzero when the run loop must look after an instruction: set with a pending fault, an I/O yield,
@@ -226,7 +242,7 @@ class Cpu {
   // loop's cached successor of an instruction is valid only within one generation. The software vCPU also
   // bumps it whenever a decoded-instruction slot is refilled or dropped, so a link needs no other check.
   uint32_t codeGen = 0;
-  uint64_t tscOffset = 0;    // RDTSC = icount + tscOffset (deterministic)
+  uint64_t tscOffset = 0;  // RDTSC = icount + tscOffset (deterministic)
 
   // System-event breaks the debugger armed (SB_* of exit.h). The hooks sit in the handlers of the few
   // instructions concerned (MOV CRn, LGDT, INT n, CS loads, task switches), each behind one test of this byte.
@@ -243,8 +259,8 @@ class Cpu {
     bool active = false;
     uint8_t vector = 0;
     uint32_t error = 0;
-    bool trap = false;                    // INT3/INTO/ICEBP: EIP stays after the instruction
-    IntKind kind = IntKind::Exception;    // how to deliver it
+    bool trap = false;                  // INT3/INTO/ICEBP: EIP stays after the instruction
+    IntKind kind = IntKind::Exception;  // how to deliver it
     std::string reason;
   } pending_;
   std::vector<FaultRecord> chain;  // fault chain of the last fault (newest last)
@@ -310,7 +326,12 @@ class Cpu {
     const uint8_t* p = ram_ + e.physPage + (lin & 0xFFF);
     switch (size) {
       case 1: v = *p; break;
-      case 2: { uint16_t t; std::memcpy(&t, p, 2); v = t; break; }
+      case 2: {
+        uint16_t t;
+        std::memcpy(&t, p, 2);
+        v = t;
+        break;
+      }
       default: std::memcpy(&v, p, 4); break;
     }
     return true;
@@ -345,7 +366,7 @@ class Cpu {
   }
   // CF and the non-arithmetic flags as they are (never lazy): for the TF and CF tests of the hot paths.
   uint32_t rawFlags() const { return flags_; }
-  static constexpr uint32_t kLazyFlags = 0x8D4;  // OF SF ZF AF PF (CF is always kept exact)
+  static constexpr uint32_t kLazyFlags = 0x8D4;               // OF SF ZF AF PF (CF is always kept exact)
   enum : uint8_t { LZ_ADD = 8, LZ_SUB = 16, LZ_LOGIC = 24 };  // | operand size (1, 2, 4)
   enum : uint8_t { LZ_KIND = 0x38, LZ_OF_EXACT = 0x40 };      // | LZ_OF_EXACT: OF in flags_ is exact
   // Sets CF and OF exactly, SF ZF AF PF untouched (lazy or not): rotates, which need not materialize.

@@ -37,14 +37,18 @@ void movEI(Cpu& c, const Insn& i) {
   else setReg<S>(c, i.rm, i.imm);
 }
 template <int S>
-void movRI(Cpu& c, const Insn& i) { setReg<S>(c, i.op & 7, i.imm); }
+void movRI(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.op & 7, i.imm);
+}
 template <int S>
 void movAO(Cpu& c, const Insn& i) {  // A0/A1: accumulator <- moffs
   uint32_t v;
   if (rd<S>(c, i.seg, i.disp & i.amask, v)) setReg<S>(c, 0, v);
 }
 template <int S>
-void movOA(Cpu& c, const Insn& i) { wr<S>(c, i.seg, i.disp & i.amask, getReg<S>(c, 0)); }
+void movOA(Cpu& c, const Insn& i) {
+  wr<S>(c, i.seg, i.disp & i.amask, getReg<S>(c, 0));
+}
 
 void movESreg(Cpu& c, const Insn& i) {
   if (i.reg > 5) {
@@ -182,16 +186,24 @@ bool selectData(Insn& i) {
   const uint16_t op = i.op;
 // NAME is a template's name, which parentheses would break.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define PICK(NAME, s) \
-  ((s) == 1 ? (m ? NAME<1, true> : NAME<1, false>) : (s) == 2 ? (m ? NAME<2, true> : NAME<2, false>) : (m ? NAME<4, true> : NAME<4, false>))
-// NOLINTEND(bugprone-macro-parentheses)
+#define PICK(NAME, s)                                \
+  ((s) == 1   ? (m ? NAME<1, true> : NAME<1, false>) \
+   : (s) == 2 ? (m ? NAME<2, true> : NAME<2, false>) \
+              : (m ? NAME<4, true> : NAME<4, false>))
+  // NOLINTEND(bugprone-macro-parentheses)
   switch (op) {
     case 0x88: i.fn = PICK(movEG, 1); return true;
     case 0x89: i.fn = PICK(movEG, v); return true;
     case 0x8A: i.fn = PICK(movGE, 1); return true;
     case 0x8B: i.fn = PICK(movGE, v); return true;
-    case 0xC6: if (i.reg) return false; i.fn = PICK(movEI, 1); return true;
-    case 0xC7: if (i.reg) return false; i.fn = PICK(movEI, v); return true;
+    case 0xC6:
+      if (i.reg) return false;
+      i.fn = PICK(movEI, 1);
+      return true;
+    case 0xC7:
+      if (i.reg) return false;
+      i.fn = PICK(movEI, v);
+      return true;
     case 0x8C: i.fn = movESreg; return true;
     case 0x8E: i.fn = movSregE; return true;
     case 0x8D: i.fn = v == 4 ? lea<4> : lea<2>; return true;
@@ -207,7 +219,11 @@ bool selectData(Insn& i) {
     case 0x9E: i.fn = sahf; return true;
     case 0x9F: i.fn = lahf; return true;
     case 0xD7: i.fn = xlat; return true;
-    case 0xC4: case 0xC5: case 0x1B2: case 0x1B4: case 0x1B5: i.fn = v == 4 ? loadFar<4> : loadFar<2>; return true;
+    case 0xC4:
+    case 0xC5:
+    case 0x1B2:
+    case 0x1B4:
+    case 0x1B5: i.fn = v == 4 ? loadFar<4> : loadFar<2>; return true;
     case 0x1B6: i.fn = v == 4 ? movx<4, 1, false> : movx<2, 1, false>; return true;
     case 0x1B7: i.fn = v == 4 ? movx<4, 2, false> : movx<2, 2, false>; return true;
     case 0x1BE: i.fn = v == 4 ? movx<4, 1, true> : movx<2, 1, true>; return true;
@@ -215,13 +231,34 @@ bool selectData(Insn& i) {
     default: break;
   }
 #undef PICK
-  if (op >= 0x91 && op <= 0x97) { i.fn = v == 4 ? xchgRA<4> : xchgRA<2>; return true; }
-  if (op >= 0xB0 && op <= 0xB7) { i.fn = movRI<1>; return true; }
-  if (op >= 0xB8 && op <= 0xBF) { i.fn = v == 4 ? movRI<4> : movRI<2>; return true; }
-  if (op >= 0x1C8 && op <= 0x1CF) { i.fn = bswap; return true; }
-  if (op >= 0x140 && op <= 0x14F) { i.fn = v == 4 ? cmov<4> : cmov<2>; return true; }
-  if (op >= 0x190 && op <= 0x19F) { i.fn = setcc; return true; }
-  if (op >= 0x118 && op <= 0x11F) { i.fn = hintNop; return true; }
+  if (op >= 0x91 && op <= 0x97) {
+    i.fn = v == 4 ? xchgRA<4> : xchgRA<2>;
+    return true;
+  }
+  if (op >= 0xB0 && op <= 0xB7) {
+    i.fn = movRI<1>;
+    return true;
+  }
+  if (op >= 0xB8 && op <= 0xBF) {
+    i.fn = v == 4 ? movRI<4> : movRI<2>;
+    return true;
+  }
+  if (op >= 0x1C8 && op <= 0x1CF) {
+    i.fn = bswap;
+    return true;
+  }
+  if (op >= 0x140 && op <= 0x14F) {
+    i.fn = v == 4 ? cmov<4> : cmov<2>;
+    return true;
+  }
+  if (op >= 0x190 && op <= 0x19F) {
+    i.fn = setcc;
+    return true;
+  }
+  if (op >= 0x118 && op <= 0x11F) {
+    i.fn = hintNop;
+    return true;
+  }
   return false;
 }
 

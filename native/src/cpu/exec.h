@@ -13,20 +13,35 @@ namespace bv::cpu {
 using namespace bv::flags;
 constexpr uint32_t OSZAPC = OF | SF | ZF | AF | PF | CF;
 
-template <int S> struct Width;
-template <> struct Width<1> { static constexpr uint32_t mask = 0xFF, sign = 0x80; static constexpr int bits = 8; };
-template <> struct Width<2> { static constexpr uint32_t mask = 0xFFFF, sign = 0x8000; static constexpr int bits = 16; };
-template <> struct Width<4> { static constexpr uint32_t mask = 0xFFFFFFFF, sign = 0x80000000; static constexpr int bits = 32; };
+template <int S>
+struct Width;
+template <>
+struct Width<1> {
+  static constexpr uint32_t mask = 0xFF, sign = 0x80;
+  static constexpr int bits = 8;
+};
+template <>
+struct Width<2> {
+  static constexpr uint32_t mask = 0xFFFF, sign = 0x8000;
+  static constexpr int bits = 16;
+};
+template <>
+struct Width<4> {
+  static constexpr uint32_t mask = 0xFFFFFFFF, sign = 0x80000000;
+  static constexpr int bits = 32;
+};
 
 extern const std::array<uint8_t, 256> kParity;  // PF bit for a byte
 
 // ---- Registers ----
-template <int S> inline uint32_t getReg(const Cpu& c, int r) {
+template <int S>
+inline uint32_t getReg(const Cpu& c, int r) {
   if constexpr (S == 1) return r < 4 ? (c.gpr[r] & 0xFF) : ((c.gpr[r - 4] >> 8) & 0xFF);
   else if constexpr (S == 2) return c.gpr[r] & 0xFFFF;
   else return c.gpr[r];
 }
-template <int S> inline void setReg(Cpu& c, int r, uint32_t v) {
+template <int S>
+inline void setReg(Cpu& c, int r, uint32_t v) {
   if constexpr (S == 1) {
     if (r < 4) c.gpr[r] = (c.gpr[r] & ~0xFFu) | (v & 0xFF);
     else c.gpr[r - 4] = (c.gpr[r - 4] & ~0xFF00u) | ((v & 0xFF) << 8);
@@ -53,7 +68,8 @@ inline uint32_t ea(const Cpu& c, const Insn& i) {
   return a & i.amask;
 }
 
-template <int S> inline bool rd(Cpu& c, int s, uint32_t off, uint32_t& v) {
+template <int S>
+inline bool rd(Cpu& c, int s, uint32_t off, uint32_t& v) {
   const Seg& g = c.seg[s];
   uint32_t end = off + (S - 1);
   if (g.canRead && off >= g.lo && end <= g.hi && end >= off) {
@@ -63,7 +79,8 @@ template <int S> inline bool rd(Cpu& c, int s, uint32_t off, uint32_t& v) {
   }
   return c.readN(s, off, S, v);  // raises the fault
 }
-template <int S> inline bool wr(Cpu& c, int s, uint32_t off, uint32_t v) {
+template <int S>
+inline bool wr(Cpu& c, int s, uint32_t off, uint32_t v) {
   const Seg& g = c.seg[s];
   uint32_t end = off + (S - 1);
   if (g.canWrite && off >= g.lo && end <= g.hi && end >= off) {
@@ -74,31 +91,42 @@ template <int S> inline bool wr(Cpu& c, int s, uint32_t off, uint32_t v) {
   return c.writeN(s, off, S, v);
 }
 // Read for read-modify-write: the write permission is checked first, as the CPU does.
-template <int S> inline bool rdRmw(Cpu& c, int s, uint32_t off, uint32_t& v) {
+template <int S>
+inline bool rdRmw(Cpu& c, int s, uint32_t off, uint32_t& v) {
   const Seg& g = c.seg[s];
   if (!g.canWrite) return c.checkSeg(s, off, S, true);
   return rd<S>(c, s, off, v);
 }
 
 // The E operand (ModRM r/m): register or memory.
-template <int S> inline bool readE(Cpu& c, const Insn& i, uint32_t& v) {
-  if (i.mod == 3) { v = getReg<S>(c, i.rm); return true; }
+template <int S>
+inline bool readE(Cpu& c, const Insn& i, uint32_t& v) {
+  if (i.mod == 3) {
+    v = getReg<S>(c, i.rm);
+    return true;
+  }
   return rd<S>(c, i.seg, ea(c, i), v);
 }
-template <int S> inline bool writeE(Cpu& c, const Insn& i, uint32_t v) {
-  if (i.mod == 3) { setReg<S>(c, i.rm, v); return true; }
+template <int S>
+inline bool writeE(Cpu& c, const Insn& i, uint32_t v) {
+  if (i.mod == 3) {
+    setReg<S>(c, i.rm, v);
+    return true;
+  }
   return wr<S>(c, i.seg, ea(c, i), v);
 }
 
 // ---- Flags ----
 inline void setFlagsOSZAPC(Cpu& c, uint32_t f) { c.setOSZAPC(f); }
 
-template <int S> inline uint32_t szp(uint32_t r) {
+template <int S>
+inline uint32_t szp(uint32_t r) {
   r &= Width<S>::mask;
   return (r == 0 ? ZF : 0) | ((r & Width<S>::sign) ? SF : 0) | kParity[r & 0xFF];
 }
 
-template <int S> inline uint32_t addFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
+template <int S>
+inline uint32_t addFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
   constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
   uint32_t r = (a + b + cin) & m;
   bool cf;
@@ -107,7 +135,8 @@ template <int S> inline uint32_t addFlags(uint32_t a, uint32_t b, uint32_t cin, 
   f = szp<S>(r) | (cf ? CF : 0) | (((a ^ r) & (b ^ r) & sg) ? OF : 0) | ((a ^ b ^ r) & AF);
   return r;
 }
-template <int S> inline uint32_t subFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
+template <int S>
+inline uint32_t subFlags(uint32_t a, uint32_t b, uint32_t cin, uint32_t& f) {
   constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
   uint32_t r = (a - b - cin) & m;
   bool cf = cin ? (a <= b) : (a < b);
@@ -117,7 +146,8 @@ template <int S> inline uint32_t subFlags(uint32_t a, uint32_t b, uint32_t cin, 
 
 // The eight ALU operations of opcodes 00-3F and group 1, by index (ADD OR ADC SBB AND SUB XOR CMP).
 // ADD, SUB, CMP and the logic ops leave OF SF ZF AF PF lazy (Cpu::setLazy); ADC and SBB set them exactly.
-template <int S> inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
+template <int S>
+inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
   constexpr uint32_t m = Width<S>::mask;
   a &= m;
   b &= m;
@@ -127,7 +157,8 @@ template <int S> inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
       r = (a + b) & m;
       c.setLazy(Cpu::LZ_ADD | S, r, a, b, r < a);
       return r;
-    case 5: case 7:
+    case 5:
+    case 7:
       r = (a - b) & m;
       c.setLazy(Cpu::LZ_SUB | S, r, a, b, a < b);
       return r;
@@ -183,7 +214,8 @@ inline bool ioAllowed(Cpu& c, uint16_t port, unsigned size) {
   if (!c.protectedMode()) return true;
   if (!(c.eflags() & VM) && c.cpl <= iopl(c)) return true;
   if (c.sys().ioPermitted(c, port, size)) return true;
-  if (!c.faultPending()) c.raise(VEC_GP, 0, "I/O to port 0x%04X is not permitted at CPL %u (IOPL %u)", port, c.cpl, iopl(c));
+  if (!c.faultPending())
+    c.raise(VEC_GP, 0, "I/O to port 0x%04X is not permitted at CPL %u (IOPL %u)", port, c.cpl, iopl(c));
   return false;
 }
 inline bool needCpl0(Cpu& c, const char* what) {
@@ -195,16 +227,16 @@ void opUndefined(Cpu& c, const Insn& i);
 void opBadLock(Cpu& c, const Insn& i);  // LOCK on an instruction that cannot be locked
 
 // Each instruction-group file claims the opcodes it implements (decode time only).
-bool selectAlu(Insn& i);       // alu.cpp: 00-3F ALU, 80-85, INC/DEC, NEG/NOT, TEST, CMPXCHG, XADD
-bool selectShift(Insn& i);     // shift.cpp: C0 C1 D0-D3, SHLD/SHRD
-bool selectMulDiv(Insn& i);    // muldiv.cpp: F6/F7 MUL..IDIV, IMUL forms
-bool selectBcd(Insn& i);       // bcd.cpp: DAA DAS AAA AAS AAM AAD SALC
-bool selectData(Insn& i);      // data.cpp: MOV, XCHG, LEA, MOVZX/SX, CBW.., segment loads, XLAT, BSWAP, CMOV, SETcc
-bool selectStack(Insn& i);     // stack.cpp: PUSH/POP forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE
-bool selectControl(Insn& i);   // control.cpp: jumps, calls, returns, loops, INT/INTO/IRET, BOUND
-bool selectString(Insn& i);    // string.cpp: MOVS CMPS STOS LODS SCAS INS OUTS
-bool selectIo(Insn& i);        // io.cpp: IN OUT
-bool selectSystem(Insn& i);    // system.cpp: flags ops, HLT, 0F 00/01, MOV CR/DR, CPUID, RDTSC, MSR, ESC
-bool selectBits(Insn& i);      // bits.cpp: BT BTS BTR BTC, BSF BSR
+bool selectAlu(Insn& i);      // alu.cpp: 00-3F ALU, 80-85, INC/DEC, NEG/NOT, TEST, CMPXCHG, XADD
+bool selectShift(Insn& i);    // shift.cpp: C0 C1 D0-D3, SHLD/SHRD
+bool selectMulDiv(Insn& i);   // muldiv.cpp: F6/F7 MUL..IDIV, IMUL forms
+bool selectBcd(Insn& i);      // bcd.cpp: DAA DAS AAA AAS AAM AAD SALC
+bool selectData(Insn& i);     // data.cpp: MOV, XCHG, LEA, MOVZX/SX, CBW.., segment loads, XLAT, BSWAP, CMOV, SETcc
+bool selectStack(Insn& i);    // stack.cpp: PUSH/POP forms, PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE
+bool selectControl(Insn& i);  // control.cpp: jumps, calls, returns, loops, INT/INTO/IRET, BOUND
+bool selectString(Insn& i);   // string.cpp: MOVS CMPS STOS LODS SCAS INS OUTS
+bool selectIo(Insn& i);       // io.cpp: IN OUT
+bool selectSystem(Insn& i);   // system.cpp: flags ops, HLT, 0F 00/01, MOV CR/DR, CPUID, RDTSC, MSR, ESC
+bool selectBits(Insn& i);     // bits.cpp: BT BTS BTR BTC, BSF BSR
 
 }  // namespace bv::cpu

@@ -16,17 +16,17 @@ constexpr uint8_t kNoReg = 8;
 struct Insn {
   Handler fn = nullptr;
   uint32_t disp = 0;
-  uint32_t imm = 0;        // first immediate (sign-extended at decode where the form says so)
-  uint32_t imm2 = 0;       // second immediate: far pointer selector, ENTER nesting level
-  uint32_t amask = 0xFFFF; // address-size mask for effective addresses and string registers
-  uint32_t ipMask = 0xFFFF; // 16- or 32-bit code: how EIP wraps
-  uint16_t op = 0;         // 0x00-0xFF, or 0x100 | second byte for 0F xx
+  uint32_t imm = 0;          // first immediate (sign-extended at decode where the form says so)
+  uint32_t imm2 = 0;         // second immediate: far pointer selector, ENTER nesting level
+  uint32_t amask = 0xFFFF;   // address-size mask for effective addresses and string registers
+  uint32_t ipMask = 0xFFFF;  // 16- or 32-bit code: how EIP wraps
+  uint16_t op = 0;           // 0x00-0xFF, or 0x100 | second byte for 0F xx
   uint8_t len = 0;
   uint8_t modrm = 0, mod = 0, reg = 0, rm = 0;
-  uint8_t seg = 3;         // segment of the memory operand (override, or DS/SS by the base register)
+  uint8_t seg = 3;  // segment of the memory operand (override, or DS/SS by the base register)
   uint8_t base = kNoReg, index = kNoReg, scale = 0;
   bool op32 = false, a32 = false, lock = false, segOverride = false;
-  uint8_t rep = 0;         // 0, 0xF3 (REP/REPE), 0xF2 (REPNE)
+  uint8_t rep = 0;  // 0, 0xF3 (REP/REPE), 0xF2 (REPNE)
   uint8_t bytes[15] = {};
 };
 
@@ -62,16 +62,35 @@ bool decodeInsn(Insn& d, bool code32, Fetch fetch) {
   for (;;) {
     if (!next(b)) return fail();
     switch (b) {
-      case 0x26: d.seg = 0; d.segOverride = true; continue;
-      case 0x2E: d.seg = 1; d.segOverride = true; continue;
-      case 0x36: d.seg = 2; d.segOverride = true; continue;
-      case 0x3E: d.seg = 3; d.segOverride = true; continue;
-      case 0x64: d.seg = 4; d.segOverride = true; continue;
-      case 0x65: d.seg = 5; d.segOverride = true; continue;
+      case 0x26:
+        d.seg = 0;
+        d.segOverride = true;
+        continue;
+      case 0x2E:
+        d.seg = 1;
+        d.segOverride = true;
+        continue;
+      case 0x36:
+        d.seg = 2;
+        d.segOverride = true;
+        continue;
+      case 0x3E:
+        d.seg = 3;
+        d.segOverride = true;
+        continue;
+      case 0x64:
+        d.seg = 4;
+        d.segOverride = true;
+        continue;
+      case 0x65:
+        d.seg = 5;
+        d.segOverride = true;
+        continue;
       case 0x66: op32 = !code32; continue;
       case 0x67: a32 = !code32; continue;
       case 0xF0: d.lock = true; continue;
-      case 0xF2: case 0xF3: d.rep = b; continue;
+      case 0xF2:
+      case 0xF3: d.rep = b; continue;
       default: break;
     }
     break;

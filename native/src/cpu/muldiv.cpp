@@ -47,8 +47,7 @@ void mulDiv(Cpu& c, const Insn& i) {
       c.raise(VEC_DE, 0, "divide by zero");
       return;
     }
-    uint64_t dividend = S == 1 ? (c.gpr[0] & 0xFFFF)
-                               : (uint64_t(getReg<S>(c, 2)) << bits) | getReg<S>(c, 0);
+    uint64_t dividend = S == 1 ? (c.gpr[0] & 0xFFFF) : (uint64_t(getReg<S>(c, 2)) << bits) | getReg<S>(c, 0);
     uint64_t q, r;
     if constexpr (OP == 6) {
       q = dividend / src;
@@ -108,7 +107,8 @@ bool selectMulDiv(Insn& i) {
   const int v = i.op32 ? 4 : 2;
   const bool m = i.mod != 3;
   switch (i.op) {
-    case 0xF6: case 0xF7: {
+    case 0xF6:
+    case 0xF7: {
       int s = i.op == 0xF6 ? 1 : v;
       switch (i.reg) {
         case 4: i.fn = pick<4>(s, m); return true;
@@ -118,7 +118,8 @@ bool selectMulDiv(Insn& i) {
         default: return false;
       }
     }
-    case 0x69: case 0x6B: i.fn = v == 4 ? imulG<4, true> : imulG<2, true>; return true;
+    case 0x69:
+    case 0x6B: i.fn = v == 4 ? imulG<4, true> : imulG<2, true>; return true;
     case 0x1AF: i.fn = v == 4 ? imulG<4, false> : imulG<2, false>; return true;
     default: return false;
   }

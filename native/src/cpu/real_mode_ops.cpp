@@ -10,23 +10,24 @@ class RealModeOps final : public SystemOps {
  public:
   bool loadSegment(Cpu& cpu, int seg, uint16_t sel) override {
     if (cpu.protectedMode() && !(cpu.eflags() & flags::VM))
-      return cpu.raise(VEC_GP, sel & 0xFFFC, "protected-mode segment load of 0x%04X without protected-mode support", sel);
+      return cpu.raise(VEC_GP, sel & 0xFFFC, "protected-mode segment load of 0x%04X without protected-mode support",
+                       sel);
     cpu.setSegReal(seg, sel);
     return true;
   }
 
   bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool, uint32_t) override {
     if (cpu.protectedMode())
-      return cpu.raise(VEC_GP, vector * 8 + 2, "protected-mode interrupt delivery of vector 0x%02X is not available", vector);
+      return cpu.raise(VEC_GP, vector * 8 + 2, "protected-mode interrupt delivery of vector 0x%02X is not available",
+                       vector);
     uint32_t entry = uint32_t(vector) * 4;
     if (entry + 3 > cpu.idtr.limit)
-      return cpu.raise(VEC_GP, 0, "IVT limit 0x%04X is below vector 0x%02X's entry at 0x%03X", cpu.idtr.limit,
-                       vector, entry);
+      return cpu.raise(VEC_GP, 0, "IVT limit 0x%04X is below vector 0x%02X's entry at 0x%03X", cpu.idtr.limit, vector,
+                       entry);
     uint32_t vec;
     if (!cpu.readLin(cpu.idtr.base + entry, 4, vec, true)) return false;
     uint32_t fl = cpu.eflags();
-    if (!cpu.push16(uint16_t(fl)) || !cpu.push16(cpu.seg[SEG_CS].sel) || !cpu.push16(uint16_t(cpu.eip)))
-      return false;
+    if (!cpu.push16(uint16_t(fl)) || !cpu.push16(cpu.seg[SEG_CS].sel) || !cpu.push16(uint16_t(cpu.eip))) return false;
     cpu.setEflags(fl & ~(flags::IF | flags::TF | flags::AC | flags::RF));
     cpu.setSegReal(SEG_CS, uint16_t(vec >> 16));
     cpu.eip = vec & 0xFFFF;

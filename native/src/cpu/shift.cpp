@@ -35,9 +35,7 @@ uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
   uint32_t fl = c.flagsRef();
   uint32_t cf = fl & CF;
   uint32_t r = a, newFlags = fl;
-  auto setCO = [&](bool carry, bool of) {
-    newFlags = (newFlags & ~(CF | OF)) | (carry ? CF : 0) | (of ? OF : 0);
-  };
+  auto setCO = [&](bool carry, bool of) { newFlags = (newFlags & ~(CF | OF)) | (carry ? CF : 0) | (of ? OF : 0); };
   switch (op) {
     case 2: {  // RCL
       unsigned n = count % (bits + 1);
@@ -59,7 +57,8 @@ uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
       setCO(carry, (((r ^ (r << 1)) & sg) != 0));
       break;
     }
-    case 4: case 6: {  // SHL/SAL
+    case 4:
+    case 6: {  // SHL/SAL
       uint64_t wide = uint64_t(a) << count;
       r = uint32_t(wide) & m;
       bool carry = (wide >> bits) & 1;

@@ -209,8 +209,8 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
     uint32_t esp0, flags0;
     const Insn* in;
   };
-  Linked runLinked(CacheSlot*& prev, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos,
-                   uint32_t stopFlags, LinkedStop& st);
+  Linked runLinked(CacheSlot*& prev, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos, uint32_t stopFlags,
+                   LinkedStop& st);
   // A DR0-DR3 instruction breakpoint at lin (unless RF): raises the #DB fault with DR6's B0-B3 and says true.
   bool guestExecBreak(uint32_t lin, uint32_t flags0) {
     if (!cpu_.drExec || (flags0 & flags::RF)) return false;
@@ -456,13 +456,14 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
     const bool pm2 = cpu_.protectedMode();
     const char* firstName = exceptionInfo(vector).mnemonic;
     const char* secondName = exceptionInfo(second.vector).mnemonic;
-    std::string why = second.reason.empty() ? std::string(secondName) + " while delivering " + firstName : second.reason;
+    std::string why =
+        second.reason.empty() ? std::string(secondName) + " while delivering " + firstName : second.reason;
     recordFault(second.vector, pm2 && exceptionInfo(second.vector).errorCode, second.error,
                 std::string("while delivering ") + firstName + ": " + why, false);
     const SecondFault next = kind == IntKind::Exception ? secondFault(vector, second.vector) : SecondFault::Serial;
     if (next == SecondFault::TripleFault) {
-      recordFault(0xFF, false, 0, std::string("triple fault: ") + secondName +
-                                      " while delivering #DF; the processor shuts down", true);
+      recordFault(0xFF, false, 0,
+                  std::string("triple fault: ") + secondName + " while delivering #DF; the processor shuts down", true);
       out = Exit{};
       out.reason = ExitReason::Shutdown;
       return true;
@@ -486,9 +487,10 @@ bool SoftwareVcpuImpl::deliver(uint8_t vector, IntKind kind, uint32_t error, Exi
 // before an instruction whose link does not hold, or when a flag of stopFlags is set (Broken; TF always, IF
 // too while an interrupt or window waits for it, so a CLI'd guest with IRQ0 pending stays here), at chunkEnd,
 // or after one that set Cpu::events (Event: st says what the run loop's post-instruction step needs).
-__attribute__((noinline)) SoftwareVcpuImpl::Linked
-SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& posRef,
-                            uint32_t stopFlags, LinkedStop& st) {
+__attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runLinked(CacheSlot*& prevRef, uint64_t chunkEnd,
+                                                                               HistEntry* buf, size_t mask,
+                                                                               uint64_t& posRef, uint32_t stopFlags,
+                                                                               LinkedStop& st) {
   // Few values live across the handler call, so all of them fit in callee-saved registers: ESP at the start
   // goes to Cpu::insnEsp at once, EFLAGS.TF is known clear, and the instruction count lives in the Cpu.
   Cpu& c = cpu_;
@@ -625,7 +627,8 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       const Insn* in;
       // An interrupt or window that waits for IF=1 while IF=0 (interrupts off) needs no look per instruction:
       // the linked runner stops as soon as IF is set.
-      if (__builtin_expect(!slow && prev != nullptr && (!attention || (!cpu_.halted && !(cpu_.rawFlags() & flags::IF))), 1)) {
+      if (__builtin_expect(!slow && prev != nullptr && (!attention || (!cpu_.halted && !(cpu_.rawFlags() & flags::IF))),
+                           1)) {
         LinkedStop st;
         const uint32_t stopFlags = attention ? flags::TF | flags::IF : flags::TF;
         // With the history off the linked runner writes to a one-entry sink instead of testing a flag.
@@ -682,7 +685,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
             cpu_.icount++;
             cpu_.events = 0;
             cpu_.insnEsp = esp0;
-              prev = nullptr;
+            prev = nullptr;
             if (handleFault(ex)) return ex;
             continue;
           }
@@ -705,7 +708,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
             cpu_.icount++;
             cpu_.events = 0;
             cpu_.insnEsp = esp0;
-              prev = nullptr;
+            prev = nullptr;
             if (handleFault(ex)) return ex;
             continue;
           }
@@ -830,8 +833,8 @@ std::vector<FaultLink> SoftwareVcpuImpl::faultChain() const {
 Seg toSeg(const SegState& s) {
   Seg g;
   g.sel = s.selector;
-  g.attr = uint16_t(s.attrib.type | (s.attrib.s << 4) | (s.attrib.dpl << 5) | (s.attrib.p << 7) |
-                    (s.attrib.avl << 8) | (s.attrib.l << 9) | (s.attrib.def << 10) | (s.attrib.g << 11));
+  g.attr = uint16_t(s.attrib.type | (s.attrib.s << 4) | (s.attrib.dpl << 5) | (s.attrib.p << 7) | (s.attrib.avl << 8) |
+                    (s.attrib.l << 9) | (s.attrib.def << 10) | (s.attrib.g << 11));
   g.base = uint32_t(s.base);
   g.limit = s.limit;
   return g;

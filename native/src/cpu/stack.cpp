@@ -9,7 +9,9 @@ bool loadSegReg(Cpu& c, int s, uint16_t sel);  // data.cpp
 namespace {
 
 template <int S>
-void pushR(Cpu& c, const Insn& i) { c.push(S == 4, getReg<S>(c, i.op & 7)); }
+void pushR(Cpu& c, const Insn& i) {
+  c.push(S == 4, getReg<S>(c, i.op & 7));
+}
 
 template <int S>
 void popR(Cpu& c, const Insn& i) {
@@ -19,11 +21,15 @@ void popR(Cpu& c, const Insn& i) {
 
 int sregOf(uint16_t op) {
   switch (op) {
-    case 0x06: case 0x07: return SEG_ES;
+    case 0x06:
+    case 0x07: return SEG_ES;
     case 0x0E: return SEG_CS;
-    case 0x16: case 0x17: return SEG_SS;
-    case 0x1E: case 0x1F: return SEG_DS;
-    case 0x1A0: case 0x1A1: return SEG_FS;
+    case 0x16:
+    case 0x17: return SEG_SS;
+    case 0x1E:
+    case 0x1F: return SEG_DS;
+    case 0x1A0:
+    case 0x1A1: return SEG_FS;
     default: return SEG_GS;
   }
 }
@@ -136,14 +142,36 @@ void leave(Cpu& c, const Insn& i) {
 bool selectStack(Insn& i) {
   const bool o32 = i.op32;
   const uint16_t op = i.op;
-  if (op >= 0x50 && op <= 0x57) { i.fn = o32 ? pushR<4> : pushR<2>; return true; }
-  if (op >= 0x58 && op <= 0x5F) { i.fn = o32 ? popR<4> : popR<2>; return true; }
+  if (op >= 0x50 && op <= 0x57) {
+    i.fn = o32 ? pushR<4> : pushR<2>;
+    return true;
+  }
+  if (op >= 0x58 && op <= 0x5F) {
+    i.fn = o32 ? popR<4> : popR<2>;
+    return true;
+  }
   switch (op) {
-    case 0x06: case 0x0E: case 0x16: case 0x1E: case 0x1A0: case 0x1A8: i.fn = pushS; return true;
-    case 0x07: case 0x17: case 0x1F: case 0x1A1: case 0x1A9: i.fn = popS; return true;
-    case 0x68: case 0x6A: i.fn = pushI; return true;
-    case 0x8F: if (i.reg != 0) return false; i.fn = o32 ? popE<4> : popE<2>; return true;
-    case 0xFF: if (i.reg != 6) return false; i.fn = o32 ? pushE<4> : pushE<2>; return true;
+    case 0x06:
+    case 0x0E:
+    case 0x16:
+    case 0x1E:
+    case 0x1A0:
+    case 0x1A8: i.fn = pushS; return true;
+    case 0x07:
+    case 0x17:
+    case 0x1F:
+    case 0x1A1:
+    case 0x1A9: i.fn = popS; return true;
+    case 0x68:
+    case 0x6A: i.fn = pushI; return true;
+    case 0x8F:
+      if (i.reg != 0) return false;
+      i.fn = o32 ? popE<4> : popE<2>;
+      return true;
+    case 0xFF:
+      if (i.reg != 6) return false;
+      i.fn = o32 ? pushE<4> : pushE<2>;
+      return true;
     case 0x60: i.fn = o32 ? pusha<4> : pusha<2>; return true;
     case 0x61: i.fn = o32 ? popa<4> : popa<2>; return true;
     case 0x9C: i.fn = pushf; return true;

@@ -48,7 +48,8 @@ void strop(Cpu& c, const Insn& i) {
       c.portOut(uint16_t(c.gpr[2]), S, a);
     }
     if constexpr (K == MOVS || K == CMPS || K == LODS || K == OUTS) c.gpr[6] = (c.gpr[6] & ~am) | ((si + delta) & am);
-    if constexpr (K == MOVS || K == CMPS || K == STOS || K == SCAS || K == INS) c.gpr[7] = (c.gpr[7] & ~am) | ((di + delta) & am);
+    if constexpr (K == MOVS || K == CMPS || K == STOS || K == SCAS || K == INS)
+      c.gpr[7] = (c.gpr[7] & ~am) | ((di + delta) & am);
     if (!rep) return;
     count = (count - 1) & am;
     c.gpr[1] = (c.gpr[1] & ~am) | count;
@@ -66,7 +67,9 @@ void strop(Cpu& c, const Insn& i) {
 }
 
 template <int K>
-Handler pick(int s) { return s == 1 ? strop<1, K> : s == 2 ? strop<2, K> : strop<4, K>; }
+Handler pick(int s) {
+  return s == 1 ? strop<1, K> : s == 2 ? strop<2, K> : strop<4, K>;
+}
 
 }  // namespace
 
@@ -74,13 +77,20 @@ bool selectString(Insn& i) {
   const int v = i.op32 ? 4 : 2;
   const int s = (i.op & 1) ? v : 1;
   switch (i.op) {
-    case 0xA4: case 0xA5: i.fn = pick<MOVS>(s); return true;
-    case 0xA6: case 0xA7: i.fn = pick<CMPS>(s); return true;
-    case 0xAA: case 0xAB: i.fn = pick<STOS>(s); return true;
-    case 0xAC: case 0xAD: i.fn = pick<LODS>(s); return true;
-    case 0xAE: case 0xAF: i.fn = pick<SCAS>(s); return true;
-    case 0x6C: case 0x6D: i.fn = pick<INS>(s); return true;
-    case 0x6E: case 0x6F: i.fn = pick<OUTS>(s); return true;
+    case 0xA4:
+    case 0xA5: i.fn = pick<MOVS>(s); return true;
+    case 0xA6:
+    case 0xA7: i.fn = pick<CMPS>(s); return true;
+    case 0xAA:
+    case 0xAB: i.fn = pick<STOS>(s); return true;
+    case 0xAC:
+    case 0xAD: i.fn = pick<LODS>(s); return true;
+    case 0xAE:
+    case 0xAF: i.fn = pick<SCAS>(s); return true;
+    case 0x6C:
+    case 0x6D: i.fn = pick<INS>(s); return true;
+    case 0x6E:
+    case 0x6F: i.fn = pick<OUTS>(s); return true;
     default: return false;
   }
 }

@@ -58,7 +58,8 @@ void group6(Cpu& c, const Insn& i) {
     return;
   }
   switch (i.reg) {
-    case 0: case 1: {
+    case 0:
+    case 1: {
       uint16_t sel = i.reg == 0 ? c.ldtr.sel : c.tr.sel;
       if (i.mod == 3) setRegV(c, i.rm, i.op32 ? 4 : 2, sel);
       else wr<2>(c, i.seg, ea(c, i), sel);
@@ -70,16 +71,25 @@ void group6(Cpu& c, const Insn& i) {
   if (!readE<2>(c, i, sel)) return;
   bool ok = false;
   switch (i.reg) {
-    case 2: if (needCpl0(c, "LLDT")) c.sys().lldt(c, uint16_t(sel)); return;
-    case 3: if (needCpl0(c, "LTR")) c.sys().ltr(c, uint16_t(sel)); return;
-    case 4: if (c.sys().verr(c, uint16_t(sel), ok)) c.setFlag(ZF, ok); return;
-    default: if (c.sys().verw(c, uint16_t(sel), ok)) c.setFlag(ZF, ok); return;
+    case 2:
+      if (needCpl0(c, "LLDT")) c.sys().lldt(c, uint16_t(sel));
+      return;
+    case 3:
+      if (needCpl0(c, "LTR")) c.sys().ltr(c, uint16_t(sel));
+      return;
+    case 4:
+      if (c.sys().verr(c, uint16_t(sel), ok)) c.setFlag(ZF, ok);
+      return;
+    default:
+      if (c.sys().verw(c, uint16_t(sel), ok)) c.setFlag(ZF, ok);
+      return;
   }
 }
 
 void group7(Cpu& c, const Insn& i) {
   switch (i.reg) {
-    case 0: case 1: {  // SGDT / SIDT
+    case 0:
+    case 1: {  // SGDT / SIDT
       if (i.mod == 3) break;
       const TableReg& t = i.reg == 0 ? c.gdtr : c.idtr;
       uint32_t off = ea(c, i);
@@ -87,7 +97,8 @@ void group7(Cpu& c, const Insn& i) {
       if (wr<2>(c, i.seg, off, t.limit)) wr<4>(c, i.seg, (off + 2) & i.amask, t.base);
       return;
     }
-    case 2: case 3: {  // LGDT / LIDT
+    case 2:
+    case 3: {  // LGDT / LIDT
       if (i.mod == 3) break;
       if (!needCpl0(c, i.reg == 2 ? "LGDT" : "LIDT")) return;
       uint32_t off = ea(c, i), limit, base;
@@ -111,7 +122,8 @@ void group7(Cpu& c, const Insn& i) {
       uint32_t n = (c.cr0 & ~0xEu) | (v & 0xF) | (c.cr0 & cr0::PE);
       const uint32_t old = c.cr0;
       c.setCr0(n);
-      if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
+      if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0))
+        c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
       return;
     }
     case 7:  // INVLPG
@@ -158,7 +170,8 @@ void clts(Cpu& c, const Insn&) {
   if (!needCpl0(c, "CLTS")) return;
   const uint32_t old = c.cr0;
   c.cr0 &= ~cr0::TS;
-  if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0)) c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
+  if (__builtin_expect(c.sysBreaks & SB_CONTROL_REGISTER, 0))
+    c.systemEvent(SystemEvent::ControlRegister, 0, old, c.cr0);
 }
 
 void movCr(Cpu& c, const Insn& i) {
@@ -267,7 +280,9 @@ void rdmsr(Cpu& c, const Insn&) {
   switch (n) {
     case 0x10: v = c.icount + c.tscOffset; break;
     case 0xC0000080: v = c.efer; break;
-    case 0x174: case 0x175: case 0x176: v = c.sysenter[n - 0x174]; break;
+    case 0x174:
+    case 0x175:
+    case 0x176: v = c.sysenter[n - 0x174]; break;
     default: c.raise(VEC_GP, 0, "RDMSR of unsupported MSR 0x%08X", n); return;
   }
   c.gpr[0] = uint32_t(v);
@@ -287,7 +302,9 @@ void wrmsr(Cpu& c, const Insn&) {
       }
       c.efer = v;
       return;
-    case 0x174: case 0x175: case 0x176: c.sysenter[n - 0x174] = v; return;
+    case 0x174:
+    case 0x175:
+    case 0x176: c.sysenter[n - 0x174] = v; return;
     default: c.raise(VEC_GP, 0, "WRMSR of unsupported MSR 0x%08X", n); return;
   }
 }
@@ -299,7 +316,10 @@ void ud2(Cpu& c, const Insn&) { c.raise(VEC_UD, 0, "UD2"); }
 
 bool selectSystem(Insn& i) {
   const uint16_t op = i.op;
-  if (op >= 0xD8 && op <= 0xDF) { i.fn = esc; return true; }
+  if (op >= 0xD8 && op <= 0xDF) {
+    i.fn = esc;
+    return true;
+  }
   switch (op) {
     case 0xF5: i.fn = cmc; return true;
     case 0xF8: i.fn = clc; return true;
@@ -313,12 +333,16 @@ bool selectSystem(Insn& i) {
     case 0x63: i.fn = arpl; return true;
     case 0x100: i.fn = group6; return true;
     case 0x101: i.fn = group7; return true;
-    case 0x102: case 0x103: i.fn = larLsl; return true;
+    case 0x102:
+    case 0x103: i.fn = larLsl; return true;
     case 0x106: i.fn = clts; return true;
-    case 0x108: case 0x109: i.fn = nopCpl0; return true;
+    case 0x108:
+    case 0x109: i.fn = nopCpl0; return true;
     case 0x10B: i.fn = ud2; return true;
-    case 0x120: case 0x122: i.fn = movCr; return true;
-    case 0x121: case 0x123: i.fn = movDr; return true;
+    case 0x120:
+    case 0x122: i.fn = movCr; return true;
+    case 0x121:
+    case 0x123: i.fn = movDr; return true;
     case 0x130: i.fn = wrmsr; return true;
     case 0x131: i.fn = rdtsc; return true;
     case 0x132: i.fn = rdmsr; return true;

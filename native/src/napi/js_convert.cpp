@@ -77,7 +77,8 @@ bool optionalNumber(Napi::Env env, const Napi::Object& o, const char* key, doubl
   }
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d < 0 || d > max || std::floor(d) != d) {
-    throwRangeError(env, std::string("registers.") + key + " must be an integer from 0 to " + hex(static_cast<uint64_t>(max)));
+    throwRangeError(
+        env, std::string("registers.") + key + " must be an integer from 0 to " + hex(static_cast<uint64_t>(max)));
     return false;
   }
   out = static_cast<uint64_t>(d);
@@ -241,7 +242,8 @@ void registersToArray(const CpuState& s, double* out) {
     out[k++] = static_cast<double>(s.segs[i].base);
     out[k++] = static_cast<double>(s.segs[i].limit);
   }
-  for (int i : {int(CR_CR0), int(CR_CR2), int(CR_CR3), int(CR_CR4)}) out[k++] = static_cast<double>(s.crs[i] & 0xFFFFFFFFu);
+  for (int i : {int(CR_CR0), int(CR_CR2), int(CR_CR3), int(CR_CR4)})
+    out[k++] = static_cast<double>(s.crs[i] & 0xFFFFFFFFu);
   out[k++] = static_cast<double>(s.msrs[MSR_EFER] & 0xFFFFFFFFu);
   for (int i = 0; i < DR_COUNT; i++) out[k++] = static_cast<double>(s.drs[i] & 0xFFFFFFFFu);
   out[k++] = s.halted ? 1 : 0;
@@ -495,7 +497,8 @@ bool machineConfigFromJs(Napi::Env env, const Napi::Value& v, MachineConfig& out
   if (!drive.IsUndefined()) {
     double d = drive.IsNumber() ? drive.As<Napi::Number>().DoubleValue() : -2;
     if (!(d == -1 || (d >= 0 && d <= 0xFF)) || std::floor(d) != d) {
-      throwRangeError(env, "config.bootDrive must be 0x00-0xFF (0x00 floppy, 0x80 hard disk), or -1 to choose from the image size");
+      throwRangeError(
+          env, "config.bootDrive must be 0x00-0xFF (0x00 floppy, 0x80 hard disk), or -1 to choose from the image size");
       return false;
     }
     out.bootDrive = static_cast<int>(d);
@@ -553,7 +556,8 @@ bool systemBreaksFromJs(Napi::Env env, const Napi::Value& v, SystemBreaks& out) 
     return true;
   };
   Napi::Array crs, ints, irqs, ports;
-  if (!array("controlRegisters", crs) || !array("interrupts", ints) || !array("irqLines", irqs) || !array("ports", ports))
+  if (!array("controlRegisters", crs) || !array("interrupts", ints) || !array("irqLines", irqs) ||
+      !array("ports", ports))
     return false;
   for (uint32_t i = 0; i < crs.Length(); i++) {
     Napi::Value x = crs.Get(i);

@@ -153,54 +153,53 @@ MachineObject::Park::~Park() {
 }
 
 void MachineObject::Init(Napi::Env env, Napi::Object exports) {
-  Napi::Function cls = DefineClass(
-      env, "Machine",
-      {
-          InstanceAccessor<&MachineObject::Backend>("backend"),
-          InstanceAccessor<&MachineObject::BackendNote>("backendNote"),
-          InstanceAccessor<&MachineObject::BootDrive>("bootDrive"),
-          InstanceAccessor<&MachineObject::BootDriveReason>("bootDriveReason"),
-          InstanceAccessor<&MachineObject::Running>("running"),
-          InstanceMethod<&MachineObject::Run>("run"),
-          InstanceMethod<&MachineObject::Pause>("pause"),
-          InstanceMethod<&MachineObject::Step>("step"),
-          InstanceMethod<&MachineObject::RegistersInto>("registersInto"),
-          InstanceMethod<&MachineObject::RunSync>("runSync"),
-          InstanceMethod<&MachineObject::GetRegisters>("getRegisters"),
-          InstanceMethod<&MachineObject::SetRegisters>("setRegisters"),
-          InstanceMethod<&MachineObject::ReadMemory>("readMemory"),
-          InstanceMethod<&MachineObject::WriteMemory>("writeMemory"),
-          InstanceMethod<&MachineObject::Translate>("translate"),
-          InstanceMethod<&MachineObject::AddBreakpoint>("addBreakpoint"),
-          InstanceMethod<&MachineObject::RemoveBreakpoint>("removeBreakpoint"),
-          InstanceMethod<&MachineObject::AddWatchpoint>("addWatchpoint"),
-          InstanceMethod<&MachineObject::RemoveWatchpoint>("removeWatchpoint"),
-          InstanceMethod<&MachineObject::SetCatchExceptions>("setCatchExceptions"),
-          InstanceMethod<&MachineObject::SetSystemBreaks>("setSystemBreaks"),
-          InstanceMethod<&MachineObject::History>("history"),
-          InstanceMethod<&MachineObject::InstructionCount>("instructionCount"),
-          InstanceMethod<&MachineObject::VirtualTimeNs>("virtualTimeNs"),
-          InstanceMethod<&MachineObject::Snapshot>("snapshot"),
-          InstanceMethod<&MachineObject::Restore>("restore"),
-          InstanceMethod<&MachineObject::DropSnapshot>("dropSnapshot"),
-          InstanceMethod<&MachineObject::SnapshotBytes>("snapshotBytes"),
-          InstanceMethod<&MachineObject::SnapshotCountsJs>("snapshotCounts"),
-          InstanceMethod<&MachineObject::SendScanCodes>("sendScanCodes"),
-          InstanceMethod<&MachineObject::TypeText>("typeText"),
-          InstanceMethod<&MachineObject::SendSerial>("sendSerial"),
-          InstanceMethod<&MachineObject::SendReset>("sendReset"),
-          InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
-          InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
-          InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
-          InstanceMethod<&MachineObject::ScreenFrameJs>("screenFrame"),
-          InstanceMethod<&MachineObject::ExitProfile>("exitProfile"),
-          InstanceMethod<&MachineObject::PortRead>("portRead"),
-          InstanceMethod<&MachineObject::PortWrite>("portWrite"),
-          InstanceMethod<&MachineObject::ClockStep>("clockStep"),
-          InstanceMethod<&MachineObject::IrqLevel>("irqLevel"),
-          InstanceMethod<&MachineObject::MemoryMap>("memoryMap"),
-          InstanceMethod<&MachineObject::Dispose>("dispose"),
-      });
+  Napi::Function cls = DefineClass(env, "Machine",
+                                   {
+                                       InstanceAccessor<&MachineObject::Backend>("backend"),
+                                       InstanceAccessor<&MachineObject::BackendNote>("backendNote"),
+                                       InstanceAccessor<&MachineObject::BootDrive>("bootDrive"),
+                                       InstanceAccessor<&MachineObject::BootDriveReason>("bootDriveReason"),
+                                       InstanceAccessor<&MachineObject::Running>("running"),
+                                       InstanceMethod<&MachineObject::Run>("run"),
+                                       InstanceMethod<&MachineObject::Pause>("pause"),
+                                       InstanceMethod<&MachineObject::Step>("step"),
+                                       InstanceMethod<&MachineObject::RegistersInto>("registersInto"),
+                                       InstanceMethod<&MachineObject::RunSync>("runSync"),
+                                       InstanceMethod<&MachineObject::GetRegisters>("getRegisters"),
+                                       InstanceMethod<&MachineObject::SetRegisters>("setRegisters"),
+                                       InstanceMethod<&MachineObject::ReadMemory>("readMemory"),
+                                       InstanceMethod<&MachineObject::WriteMemory>("writeMemory"),
+                                       InstanceMethod<&MachineObject::Translate>("translate"),
+                                       InstanceMethod<&MachineObject::AddBreakpoint>("addBreakpoint"),
+                                       InstanceMethod<&MachineObject::RemoveBreakpoint>("removeBreakpoint"),
+                                       InstanceMethod<&MachineObject::AddWatchpoint>("addWatchpoint"),
+                                       InstanceMethod<&MachineObject::RemoveWatchpoint>("removeWatchpoint"),
+                                       InstanceMethod<&MachineObject::SetCatchExceptions>("setCatchExceptions"),
+                                       InstanceMethod<&MachineObject::SetSystemBreaks>("setSystemBreaks"),
+                                       InstanceMethod<&MachineObject::History>("history"),
+                                       InstanceMethod<&MachineObject::InstructionCount>("instructionCount"),
+                                       InstanceMethod<&MachineObject::VirtualTimeNs>("virtualTimeNs"),
+                                       InstanceMethod<&MachineObject::Snapshot>("snapshot"),
+                                       InstanceMethod<&MachineObject::Restore>("restore"),
+                                       InstanceMethod<&MachineObject::DropSnapshot>("dropSnapshot"),
+                                       InstanceMethod<&MachineObject::SnapshotBytes>("snapshotBytes"),
+                                       InstanceMethod<&MachineObject::SnapshotCountsJs>("snapshotCounts"),
+                                       InstanceMethod<&MachineObject::SendScanCodes>("sendScanCodes"),
+                                       InstanceMethod<&MachineObject::TypeText>("typeText"),
+                                       InstanceMethod<&MachineObject::SendSerial>("sendSerial"),
+                                       InstanceMethod<&MachineObject::SendReset>("sendReset"),
+                                       InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
+                                       InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
+                                       InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
+                                       InstanceMethod<&MachineObject::ScreenFrameJs>("screenFrame"),
+                                       InstanceMethod<&MachineObject::ExitProfile>("exitProfile"),
+                                       InstanceMethod<&MachineObject::PortRead>("portRead"),
+                                       InstanceMethod<&MachineObject::PortWrite>("portWrite"),
+                                       InstanceMethod<&MachineObject::ClockStep>("clockStep"),
+                                       InstanceMethod<&MachineObject::IrqLevel>("irqLevel"),
+                                       InstanceMethod<&MachineObject::MemoryMap>("memoryMap"),
+                                       InstanceMethod<&MachineObject::Dispose>("dispose"),
+                                   });
   exports.Set("Machine", cls);
 }
 
@@ -508,9 +507,11 @@ Napi::Value MachineObject::GetRegisters(const Napi::CallbackInfo& info) {
 Napi::Value MachineObject::RegistersInto(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!alive(env)) return env.Undefined();
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+  if (info.Length() < 1 || !info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[0].As<Napi::Float64Array>().ElementLength() < kPackedRegisters) {
-    return throwTypeError(env, "registersInto(out): a Float64Array of at least " + std::to_string(kPackedRegisters) + " elements");
+    return throwTypeError(
+        env, "registersInto(out): a Float64Array of at least " + std::to_string(kPackedRegisters) + " elements");
   }
   Park park(*this);
   CpuState s;
@@ -522,7 +523,8 @@ Napi::Value MachineObject::RegistersInto(const Napi::CallbackInfo& info) {
 Napi::Value MachineObject::SetRegisters(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!alive(env)) return env.Undefined();
-  if (info.Length() < 1 || !info[0].IsObject()) return throwTypeError(env, "setRegisters(registers): an object of registers to change");
+  if (info.Length() < 1 || !info[0].IsObject())
+    return throwTypeError(env, "setRegisters(registers): an object of registers to change");
   Park park(*this);
   CpuState s;
   machine_->getState(s);
@@ -540,12 +542,14 @@ Napi::Value MachineObject::ReadMemory(const Napi::CallbackInfo& info) {
   bool physical = info.Length() > 2 && info[2].ToBoolean();
   Napi::Uint8Array out = Napi::Uint8Array::New(env, length);
   Park park(*this);
-  bool ok = physical ? machine_->readPhysical(address, out.Data(), length) : machine_->readLinear(address, out.Data(), length);
+  bool ok = physical ? machine_->readPhysical(address, out.Data(), length)
+                     : machine_->readLinear(address, out.Data(), length);
   if (!ok) {
-    return throwRangeError(env, std::string("cannot read ") + std::to_string(length) + " bytes at " +
-                                    (physical ? "physical " : "linear ") + hex(address) +
-                                    (physical ? ": beyond guest RAM (" + std::to_string(machine_->memory().size() >> 20) + " MiB)"
-                                              : ": not mapped (beyond RAM, or a page not present)"));
+    return throwRangeError(
+        env, std::string("cannot read ") + std::to_string(length) + " bytes at " +
+                 (physical ? "physical " : "linear ") + hex(address) +
+                 (physical ? ": beyond guest RAM (" + std::to_string(machine_->memory().size() >> 20) + " MiB)"
+                           : ": not mapped (beyond RAM, or a page not present)"));
   }
   return out;
 }
@@ -617,7 +621,10 @@ Napi::Value MachineObject::AddWatchpoint(const Napi::CallbackInfo& info) {
   if (!uintArg(info, 1, "length", 65536.0, length)) return env.Undefined();
   if (length == 0) return throwRangeError(env, "a watchpoint covers at least one byte");
   std::string access = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
-  uint8_t kind = access == "read" ? ACCESS_READ : access == "write" ? ACCESS_WRITE : access == "access" ? (ACCESS_READ | ACCESS_WRITE) : 0;
+  uint8_t kind = access == "read"     ? ACCESS_READ
+                 : access == "write"  ? ACCESS_WRITE
+                 : access == "access" ? (ACCESS_READ | ACCESS_WRITE)
+                                      : 0;
   if (!kind) return throwTypeError(env, "the watchpoint access must be 'read', 'write' or 'access'");
   Park park(*this);
   std::string error;
@@ -639,13 +646,15 @@ Napi::Value MachineObject::RemoveWatchpoint(const Napi::CallbackInfo& info) {
 Napi::Value MachineObject::SetCatchExceptions(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!alive(env)) return env.Undefined();
-  if (info.Length() < 1 || !info[0].IsArray()) return throwTypeError(env, "setCatchExceptions(vectors): an array of vectors 0-31");
+  if (info.Length() < 1 || !info[0].IsArray())
+    return throwTypeError(env, "setCatchExceptions(vectors): an array of vectors 0-31");
   Napi::Array a = info[0].As<Napi::Array>();
   uint32_t mask = 0;
   for (uint32_t i = 0; i < a.Length(); i++) {
     Napi::Value v = a.Get(i);
     double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 0 && d <= 31) || static_cast<int>(d) != d) return throwRangeError(env, "exception vectors are integers from 0 to 31");
+    if (!(d >= 0 && d <= 31) || static_cast<int>(d) != d)
+      return throwRangeError(env, "exception vectors are integers from 0 to 31");
     mask |= 1u << static_cast<int>(d);
   }
   Park park(*this);

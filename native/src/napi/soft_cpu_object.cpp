@@ -44,22 +44,27 @@ bool isNum(const Napi::Value& v) { return v.IsNumber(); }
 class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
  public:
   static void Init(Napi::Env env, Napi::Object exports) {
-    Napi::Function ctor = DefineClass(
-        env, "SoftCpu",
-        {InstanceMethod<&SoftCpu::SetState>("setState"), InstanceMethod<&SoftCpu::GetState>("getState"),
-         InstanceMethod<&SoftCpu::WriteMemory>("writeMemory"), InstanceMethod<&SoftCpu::ReadMemory>("readMemory"),
-         InstanceMethod<&SoftCpu::Run>("run"), InstanceMethod<&SoftCpu::RunAsync>("runAsync"),
-         InstanceMethod<&SoftCpu::RequestStop>("requestStop"),
-         InstanceMethod<&SoftCpu::SetPortValue>("setPortValue"), InstanceMethod<&SoftCpu::TakeOutput>("takeOutput"),
-         InstanceMethod<&SoftCpu::AddBreakpoint>("addBreakpoint"),
-         InstanceMethod<&SoftCpu::RemoveBreakpoint>("removeBreakpoint"),
-         InstanceMethod<&SoftCpu::AddWatchpoint>("addWatchpoint"),
-         InstanceMethod<&SoftCpu::RemoveWatchpoint>("removeWatchpoint"),
-         InstanceMethod<&SoftCpu::CatchException>("catchException"),
-         InstanceMethod<&SoftCpu::History>("history"), InstanceMethod<&SoftCpu::SetHistorySize>("setHistorySize"),
-         InstanceMethod<&SoftCpu::FaultChain>("faultChain"), InstanceMethod<&SoftCpu::SetA20>("setA20"),
-         InstanceMethod<&SoftCpu::InjectInterrupt>("injectInterrupt"),
-         InstanceMethod<&SoftCpu::InstructionCount>("instructionCount")});
+    Napi::Function ctor = DefineClass(env, "SoftCpu",
+                                      {InstanceMethod<&SoftCpu::SetState>("setState"),
+                                       InstanceMethod<&SoftCpu::GetState>("getState"),
+                                       InstanceMethod<&SoftCpu::WriteMemory>("writeMemory"),
+                                       InstanceMethod<&SoftCpu::ReadMemory>("readMemory"),
+                                       InstanceMethod<&SoftCpu::Run>("run"),
+                                       InstanceMethod<&SoftCpu::RunAsync>("runAsync"),
+                                       InstanceMethod<&SoftCpu::RequestStop>("requestStop"),
+                                       InstanceMethod<&SoftCpu::SetPortValue>("setPortValue"),
+                                       InstanceMethod<&SoftCpu::TakeOutput>("takeOutput"),
+                                       InstanceMethod<&SoftCpu::AddBreakpoint>("addBreakpoint"),
+                                       InstanceMethod<&SoftCpu::RemoveBreakpoint>("removeBreakpoint"),
+                                       InstanceMethod<&SoftCpu::AddWatchpoint>("addWatchpoint"),
+                                       InstanceMethod<&SoftCpu::RemoveWatchpoint>("removeWatchpoint"),
+                                       InstanceMethod<&SoftCpu::CatchException>("catchException"),
+                                       InstanceMethod<&SoftCpu::History>("history"),
+                                       InstanceMethod<&SoftCpu::SetHistorySize>("setHistorySize"),
+                                       InstanceMethod<&SoftCpu::FaultChain>("faultChain"),
+                                       InstanceMethod<&SoftCpu::SetA20>("setA20"),
+                                       InstanceMethod<&SoftCpu::InjectInterrupt>("injectInterrupt"),
+                                       InstanceMethod<&SoftCpu::InstructionCount>("instructionCount")});
     exports.Set("SoftCpu", ctor);
   }
 
@@ -114,7 +119,8 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
     }
     if (!v.IsObject()) return false;
     Napi::Object o = v.As<Napi::Object>();
-    if (o.Has("selector") && isNum(o.Get("selector"))) s.selector = uint16_t(o.Get("selector").As<Napi::Number>().Uint32Value());
+    if (o.Has("selector") && isNum(o.Get("selector")))
+      s.selector = uint16_t(o.Get("selector").As<Napi::Number>().Uint32Value());
     if (o.Has("base") && isNum(o.Get("base"))) s.base = o.Get("base").As<Napi::Number>().Uint32Value();
     if (o.Has("limit") && isNum(o.Get("limit"))) s.limit = o.Get("limit").As<Napi::Number>().Uint32Value();
     if (o.Has("attrib") && isNum(o.Get("attrib"))) {
@@ -178,9 +184,11 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
     cpu_->getState(st);
     static const char* const gprNames[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
     for (int i = 0; i < 8; ++i)
-      if (o.Has(gprNames[i]) && isNum(o.Get(gprNames[i]))) st.gprs[i] = o.Get(gprNames[i]).As<Napi::Number>().Uint32Value();
+      if (o.Has(gprNames[i]) && isNum(o.Get(gprNames[i])))
+        st.gprs[i] = o.Get(gprNames[i]).As<Napi::Number>().Uint32Value();
     if (o.Has("eip") && isNum(o.Get("eip"))) st.gprs[GPR_RIP] = o.Get("eip").As<Napi::Number>().Uint32Value();
-    if (o.Has("eflags") && isNum(o.Get("eflags"))) st.gprs[GPR_RFLAGS] = o.Get("eflags").As<Napi::Number>().Uint32Value();
+    if (o.Has("eflags") && isNum(o.Get("eflags")))
+      st.gprs[GPR_RFLAGS] = o.Get("eflags").As<Napi::Number>().Uint32Value();
     static const char* const segNames[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
     for (int i = 0; i < 6; ++i)
       if (o.Has(segNames[i]) && !segFromJs(o.Get(segNames[i]), st.segs[i])) {
@@ -198,7 +206,8 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
       if (r.Has("base") && isNum(r.Get("base"))) s.base = r.Get("base").As<Napi::Number>().Uint32Value();
       if (r.Has("limit") && isNum(r.Get("limit"))) s.limit = r.Get("limit").As<Napi::Number>().Uint32Value();
     }
-    static const std::pair<const char*, int> crs[4] = {{"cr0", CR_CR0}, {"cr2", CR_CR2}, {"cr3", CR_CR3}, {"cr4", CR_CR4}};
+    static const std::pair<const char*, int> crs[4] = {
+        {"cr0", CR_CR0}, {"cr2", CR_CR2}, {"cr3", CR_CR3}, {"cr4", CR_CR4}};
     for (auto& [n, idx] : crs)
       if (o.Has(n) && isNum(o.Get(n))) st.crs[idx] = o.Get(n).As<Napi::Number>().Uint32Value();
     if (o.Has("efer") && isNum(o.Get("efer"))) st.msrs[MSR_EFER] = o.Get("efer").As<Napi::Number>().Uint32Value();
@@ -208,7 +217,8 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
         if (isNum(dr.Get(i))) st.drs[i] = dr.Get(i).As<Napi::Number>().Uint32Value();
     }
     if (o.Has("halted") && o.Get("halted").IsBoolean()) st.halted = o.Get("halted").As<Napi::Boolean>();
-    if (o.Has("intShadow") && o.Get("intShadow").IsBoolean()) st.intr.int_shadow = o.Get("intShadow").As<Napi::Boolean>();
+    if (o.Has("intShadow") && o.Get("intShadow").IsBoolean())
+      st.intr.int_shadow = o.Get("intShadow").As<Napi::Boolean>();
     cpu_->setState(st);
     return env.Undefined();
   }
@@ -223,8 +233,8 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
     double addr = info[0].As<Napi::Number>().DoubleValue();
     Napi::Uint8Array data = info[1].As<Napi::Uint8Array>();
     if (addr < 0 || !mem_->write(uint64_t(addr), data.Data(), data.ByteLength())) {
-      Napi::RangeError::New(env, "writeMemory: the range is outside guest RAM (" + std::to_string(mem_->size()) +
-                                     " bytes)")
+      Napi::RangeError::New(env,
+                            "writeMemory: the range is outside guest RAM (" + std::to_string(mem_->size()) + " bytes)")
           .ThrowAsJavaScriptException();
     }
     return env.Undefined();
@@ -279,8 +289,7 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
         o.Set("access", e.u.debug.access == ACCESS_WRITE ? "write" : e.u.debug.access == ACCESS_READ ? "read" : "exec");
         if (e.u.debug.kind == DebugKind::Watchpoint) o.Set("size", e.u.debug.size);  // bytes of the access
         break;
-      default:
-        break;
+      default: break;
     }
     return o;
   }
@@ -404,14 +413,19 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
       return env.Undefined();
     }
     std::string a = info[2].As<Napi::String>();
-    uint8_t access = a == "read" ? ACCESS_READ : a == "write" ? ACCESS_WRITE : a == "access" ? (ACCESS_READ | ACCESS_WRITE) : 0;
+    uint8_t access = a == "read"     ? ACCESS_READ
+                     : a == "write"  ? ACCESS_WRITE
+                     : a == "access" ? (ACCESS_READ | ACCESS_WRITE)
+                                     : 0;
     if (!access) {
-      Napi::TypeError::New(env, "addWatchpoint: access must be 'read', 'write' or 'access'").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "addWatchpoint: access must be 'read', 'write' or 'access'")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
     bool phys = info.Length() > 3 && info[3].ToBoolean();
-    return Napi::Number::New(env, cpu_->addWatchpoint(uint64_t(info[0].As<Napi::Number>().DoubleValue()),
-                                                      uint64_t(info[1].As<Napi::Number>().DoubleValue()), access, phys));
+    return Napi::Number::New(env,
+                             cpu_->addWatchpoint(uint64_t(info[0].As<Napi::Number>().DoubleValue()),
+                                                 uint64_t(info[1].As<Napi::Number>().DoubleValue()), access, phys));
   }
 
   Napi::Value RemoveWatchpoint(const Napi::CallbackInfo& info) {

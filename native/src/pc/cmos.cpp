@@ -189,13 +189,17 @@ void Cmos::portWrite(uint16_t offset, unsigned size, uint32_t value) {
     return;
   }
   switch (i) {
-    case kRegA: ram_[kRegA] = v & 0x7F; schedule(); break;
+    case kRegA:
+      ram_[kRegA] = v & 0x7F;
+      schedule();
+      break;
     case kRegB:
       ram_[kRegB] = v;
       updateIrq();
       schedule();
       break;
-    case kRegC: case kRegD: break;  // read-only
+    case kRegC:
+    case kRegD: break;  // read-only
     default: ram_[i] = v;
   }
 }

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <functional>
 
-#include "bootvisor/device.h"
 #include "base/clock.h"
+#include "bootvisor/device.h"
 
 namespace bv {
 
@@ -44,9 +44,9 @@ class Cmos : public PortDevice, public Snapshottable {
   int timer_;
   uint8_t ram_[128] = {};
   uint8_t index_ = 0;
-  int64_t offset_ = 0;        // seconds the guest moved the clock by
-  uint64_t nextPeriodic_ = 0; // virtual ns of the next periodic flag
-  int64_t lastSecond_ = 0;    // for the update-ended flag
+  int64_t offset_ = 0;         // seconds the guest moved the clock by
+  uint64_t nextPeriodic_ = 0;  // virtual ns of the next periodic flag
+  int64_t lastSecond_ = 0;     // for the update-ended flag
 };
 
 }  // namespace bv

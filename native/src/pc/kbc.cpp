@@ -90,15 +90,32 @@ void Kbc::keyboardCommand(uint8_t v) {
     return;
   }
   switch (v) {
-    case 0xED: case 0xF0: case 0xF3:
+    case 0xED:
+    case 0xF0:
+    case 0xF3:
       kbdCmd_ = v;
       reply(kAck);
       break;
     case 0xEE: reply(0xEE); break;  // echo
-    case 0xF2: reply(kAck); reply(0xAB); reply(0x41); break;  // identify (MF2, translated)
-    case 0xF4: kbdEnabled_ = true; reply(kAck); break;
-    case 0xF5: kbdEnabled_ = false; queue_.clear(); reply(kAck); break;
-    case 0xF6: scanSet_ = 2; leds_ = 0; reply(kAck); break;
+    case 0xF2:
+      reply(kAck);
+      reply(0xAB);
+      reply(0x41);
+      break;  // identify (MF2, translated)
+    case 0xF4:
+      kbdEnabled_ = true;
+      reply(kAck);
+      break;
+    case 0xF5:
+      kbdEnabled_ = false;
+      queue_.clear();
+      reply(kAck);
+      break;
+    case 0xF6:
+      scanSet_ = 2;
+      leds_ = 0;
+      reply(kAck);
+      break;
     case 0xFF:
       queue_.clear();
       kbdEnabled_ = true;
@@ -117,23 +134,35 @@ void Kbc::portWrite(uint16_t offset, unsigned size, uint32_t value) {
     pendingCmd_ = 0;
     switch (v) {
       case kCmdReadCcb: deliver(ccb_, false); break;
-      case kCmdWriteCcb: case kCmdWriteOutput: case kCmdWriteKbdOut: case kCmdWriteAuxOut: case kCmdWriteAux:
-        pendingCmd_ = v;
-        break;
+      case kCmdWriteCcb:
+      case kCmdWriteOutput:
+      case kCmdWriteKbdOut:
+      case kCmdWriteAuxOut:
+      case kCmdWriteAux: pendingCmd_ = v; break;
       case kCmdAuxDisable: ccb_ |= 0x20; break;
       case kCmdAuxEnable: ccb_ &= ~0x20; break;
       case kCmdAuxTest: deliver(0x00, false); break;
-      case kCmdSelfTest: status_ |= kStatSystem; deliver(0x55, false); break;
+      case kCmdSelfTest:
+        status_ |= kStatSystem;
+        deliver(0x55, false);
+        break;
       case kCmdKbdTest: deliver(0x00, false); break;
       case kCmdKbdDisable: ccb_ |= kCcbKbdDisabled; break;
-      case kCmdKbdEnable: ccb_ &= ~kCcbKbdDisabled; refill(); break;
+      case kCmdKbdEnable:
+        ccb_ &= ~kCcbKbdDisabled;
+        refill();
+        break;
       case kCmdReadInput: deliver(0x80, false); break;  // keyboard not inhibited
       case kCmdReadOutput:
         outputPort_ = uint8_t((outputPort_ & ~0x02) | (w_.a20 && w_.a20() ? 0x02 : 0));
         deliver(outputPort_, false);
         break;
-      case kCmdDisableA20: if (w_.setA20) w_.setA20(false); break;
-      case kCmdEnableA20: if (w_.setA20) w_.setA20(true); break;
+      case kCmdDisableA20:
+        if (w_.setA20) w_.setA20(false);
+        break;
+      case kCmdEnableA20:
+        if (w_.setA20) w_.setA20(true);
+        break;
       case kCmdReadTest: deliver(0x00, false); break;
       default:
         // 0xF0-0xFF pulse output port lines; bit 0 low is the CPU reset.

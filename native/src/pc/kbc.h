@@ -8,8 +8,8 @@
 #include <deque>
 #include <functional>
 
-#include "bootvisor/device.h"
 #include "base/clock.h"
+#include "bootvisor/device.h"
 
 namespace bv {
 
@@ -18,9 +18,9 @@ class Kbc : public PortDevice, public Snapshottable {
   struct Wiring {
     std::function<void(bool)> irq1;
     std::function<void(bool)> irq12;
-    std::function<bool()> a20;            // output port bit 1
+    std::function<bool()> a20;  // output port bit 1
     std::function<void(bool)> setA20;
-    std::function<void()> reset;          // command 0xFE or output port bit 0 cleared
+    std::function<void()> reset;  // command 0xFE or output port bit 0 cleared
   };
   Kbc(Clock& clock, Wiring wiring);
   const char* deviceName() const override { return "i8042"; }
@@ -38,7 +38,10 @@ class Kbc : public PortDevice, public Snapshottable {
   void deliver(uint8_t byte, bool aux);
   void updateIrq();
   void keyboardCommand(uint8_t v);
-  void reply(uint8_t b) { queue_.push_back(b); refill(); }
+  void reply(uint8_t b) {
+    queue_.push_back(b);
+    refill();
+  }
 
   Clock& clock_;
   Wiring w_;

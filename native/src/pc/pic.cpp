@@ -5,10 +5,10 @@
 namespace bv {
 
 namespace {
-constexpr uint8_t kIcw1Init = 0x10;   // command bit 4: ICW1
-constexpr uint8_t kIcw1Icw4 = 0x01;   // ICW4 follows
+constexpr uint8_t kIcw1Init = 0x10;  // command bit 4: ICW1
+constexpr uint8_t kIcw1Icw4 = 0x01;  // ICW4 follows
 constexpr uint8_t kIcw1Single = 0x02;
-constexpr uint8_t kOcw3Select = 0x08; // command bit 3 (with bit 4 clear): OCW3, else OCW2
+constexpr uint8_t kOcw3Select = 0x08;  // command bit 3 (with bit 4 clear): OCW3, else OCW2
 constexpr uint8_t kOcw3ReadReg = 0x02;
 constexpr uint8_t kOcw3ReadIsr = 0x01;
 constexpr uint8_t kOcw3Poll = 0x04;
@@ -149,8 +149,7 @@ void Pic8259::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       icw4_ = v;
       initStep_ = 0;
       return;
-    default:
-      imr_ = v;
+    default: imr_ = v;
   }
 }
 

@@ -21,7 +21,7 @@ class Pic8259 : public PortDevice, public Snapshottable {
   int highestPending() const;  // IR line that would interrupt now, or -1
   // Lines that would interrupt if raised now: unmasked and not blocked by a line in service.
   uint8_t openLines() const;
-  int acknowledge();           // INTA: the IR line being serviced (moved IRR -> ISR), or 7 if spurious
+  int acknowledge();  // INTA: the IR line being serviced (moved IRR -> ISR), or 7 if spurious
   uint8_t vectorBase() const { return icw2_ & 0xF8; }
   bool autoEoi() const { return icw4_ & 2; }
   uint8_t irr() const { return irr_; }
@@ -42,14 +42,14 @@ class Pic8259 : public PortDevice, public Snapshottable {
   uint8_t icw2_ = 0;   // vector base
   uint8_t icw3_ = 0;
   uint8_t icw4_ = 0;
-  uint8_t initStep_ = 0;   // 0 ready; 2..4 expecting ICW2..ICW4
+  uint8_t initStep_ = 0;  // 0 ready; 2..4 expecting ICW2..ICW4
   bool expectIcw4_ = false;
   bool single_ = false;
-  bool readIsr_ = false;   // OCW3 RR/RIS: command port reads ISR instead of IRR
-  bool poll_ = false;      // OCW3 P: next command read is a poll
+  bool readIsr_ = false;  // OCW3 RR/RIS: command port reads ISR instead of IRR
+  bool poll_ = false;     // OCW3 P: next command read is a poll
   bool specialMask_ = false;
   bool rotateAutoEoi_ = false;
-  uint8_t lowest_ = 7;     // lowest-priority line (rotation)
+  uint8_t lowest_ = 7;  // lowest-priority line (rotation)
 };
 
 // The master/slave pair as the machine sees it: IRQ 0-15 in, one vector out.

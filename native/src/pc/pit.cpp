@@ -5,13 +5,15 @@
 namespace bv {
 
 namespace {
-constexpr uint8_t kCmdReadBack = 3;       // select-counter field value 3
+constexpr uint8_t kCmdReadBack = 3;  // select-counter field value 3
 constexpr uint8_t kReadBackNoCount = 0x20;
 constexpr uint8_t kReadBackNoStatus = 0x10;
 
 // ticks <-> ns without overflowing for centuries of guest time
 uint64_t nsToTicks(uint64_t ns) { return ns / 1000000000ull * kPitHz + (ns % 1000000000ull) * kPitHz / 1000000000ull; }
-uint64_t ticksToNs(uint64_t t) { return t / kPitHz * 1000000000ull + ((t % kPitHz) * 1000000000ull + kPitHz - 1) / kPitHz; }
+uint64_t ticksToNs(uint64_t t) {
+  return t / kPitHz * 1000000000ull + ((t % kPitHz) * 1000000000ull + kPitHz - 1) / kPitHz;
+}
 }  // namespace
 
 Pit::Pit(Clock& clock, std::function<void(bool)> irq0) : clock_(clock), irq0_(std::move(irq0)) {
@@ -30,7 +32,10 @@ uint32_t Pit::currentCount(const Channel& c) const {
   uint64_t d = ticksSince(c, clock_.now());
   uint32_t n = c.count;
   switch (c.mode) {
-    case 0: case 1: case 4: case 5: return uint32_t((n - d) & 0xFFFF);
+    case 0:
+    case 1:
+    case 4:
+    case 5: return uint32_t((n - d) & 0xFFFF);
     case 3: return uint32_t(n - ((2 * d) % n));  // counts down by two, twice per period
     default: return uint32_t(n - (d % n));
   }
@@ -43,7 +48,8 @@ bool Pit::outAt(const Channel& c, uint64_t d) {
     case 1: return d < n;
     case 2: return (d % n) == 0 && d != 0;
     case 3: return (d % n) < ((n + 1) >> 1);
-    case 4: case 5: return d == n;
+    case 4:
+    case 5: return d == n;
     default: return false;
   }
 }
@@ -51,7 +57,8 @@ bool Pit::outAt(const Channel& c, uint64_t d) {
 int64_t Pit::nextEdge(const Channel& c, uint64_t d) {
   uint64_t n = c.count;
   switch (c.mode) {
-    case 0: case 1: return d < n ? int64_t(n) : -1;
+    case 0:
+    case 1: return d < n ? int64_t(n) : -1;
     case 2: {
       uint64_t base = (d / n) * n;
       return int64_t((d - base) == 0 && d != 0 ? base + 1 : base + n);
@@ -60,7 +67,8 @@ int64_t Pit::nextEdge(const Channel& c, uint64_t d) {
       uint64_t base = (d / n) * n, half = (n + 1) >> 1;
       return int64_t((d - base) < half ? base + half : base + n);
     }
-    case 4: case 5:
+    case 4:
+    case 5:
       if (d < n) return int64_t(n);
       if (d == n) return int64_t(n + 1);
       return -1;
@@ -176,8 +184,14 @@ void Pit::portWrite(uint16_t offset, unsigned size, uint32_t value) {
   switch (c.writeState) {
     case 1: loadCount(offset, v); break;
     case 2: loadCount(offset, uint32_t(v) << 8); break;
-    case 3: c.writeLatch = v; c.writeState = 4; break;
-    default: loadCount(offset, c.writeLatch | (uint32_t(v) << 8)); c.writeState = 3; break;
+    case 3:
+      c.writeLatch = v;
+      c.writeState = 4;
+      break;
+    default:
+      loadCount(offset, c.writeLatch | (uint32_t(v) << 8));
+      c.writeState = 3;
+      break;
   }
 }
 

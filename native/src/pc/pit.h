@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <functional>
 
-#include "bootvisor/device.h"
 #include "base/clock.h"
+#include "bootvisor/device.h"
 
 namespace bv {
 
@@ -41,14 +41,14 @@ class Pit : public PortDevice, public Snapshottable {
     uint8_t countLatched = 0;   // 0 none, else access mode of the pending latched read
     bool statusLatched = false;
     uint8_t status = 0;
-    uint8_t rwMode = 3;         // 1 LSB, 2 MSB, 3 LSB then MSB
-    uint8_t readState = 3;      // position in a two-byte read/write
+    uint8_t rwMode = 3;     // 1 LSB, 2 MSB, 3 LSB then MSB
+    uint8_t readState = 3;  // position in a two-byte read/write
     uint8_t writeState = 3;
     uint8_t writeLatch = 0;
     uint8_t mode = 3;
     bool bcd = false;
     bool gate = true;
-    uint64_t loadTime = 0;      // virtual ns when the count was loaded (or the gate triggered)
+    uint64_t loadTime = 0;  // virtual ns when the count was loaded (or the gate triggered)
   };
   uint64_t ticksSince(const Channel& c, uint64_t now) const;
   uint32_t currentCount(const Channel& c) const;

@@ -112,7 +112,10 @@ void Uart::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       updateIrq();
       return;
     case kOfsLcr: lcr_ = v; return;
-    case kOfsMcr: mcr_ = v & 0x1F; updateIrq(); return;
+    case kOfsMcr:
+      mcr_ = v & 0x1F;
+      updateIrq();
+      return;
     case kOfsScr: scr_ = v; return;
     default: return;
   }

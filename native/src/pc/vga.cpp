@@ -15,17 +15,17 @@ constexpr uint16_t kOfsCrtcIndexMono = 0x04, kOfsCrtcDataMono = 0x05, kOfsStatus
                    kOfsMiscRead = 0x1C, kOfsGcIndex = 0x1E, kOfsGcData = 0x1F, kOfsCrtcIndex = 0x24,
                    kOfsCrtcData = 0x25, kOfsCgaMode = 0x28, kOfsCgaColor = 0x29, kOfsStatus = 0x2A;
 constexpr uint8_t kStatusDisplayDisabled = 0x01, kStatusVretrace = 0x08;
-constexpr uint64_t kFrameNs = 14268000;    // 70.086 Hz, 400-line modes
-constexpr uint64_t kVretraceNs = 63555;    // two lines of vertical sync
-constexpr uint64_t kVblankNs = 1430000;    // blanking as programs see it through bit 0
+constexpr uint64_t kFrameNs = 14268000;  // 70.086 Hz, 400-line modes
+constexpr uint64_t kVretraceNs = 63555;  // two lines of vertical sync
+constexpr uint64_t kVblankNs = 1430000;  // blanking as programs see it through bit 0
 constexpr uint64_t kLineNs = 31778;
 constexpr uint64_t kHblankNs = 6356;
 
 const VgaModeInfo kModes[] = {
-    {0x00, false, 40, 25, 0, 0, 0, 0xB8000, 16},   {0x01, false, 40, 25, 0, 0, 0, 0xB8000, 16},
-    {0x02, false, 80, 25, 0, 0, 0, 0xB8000, 16},   {0x03, false, 80, 25, 0, 0, 0, 0xB8000, 16},
-    {0x04, true, 40, 25, 320, 200, 2, 0xB8000, 8}, {0x05, true, 40, 25, 320, 200, 2, 0xB8000, 8},
-    {0x06, true, 80, 25, 640, 200, 1, 0xB8000, 8}, {0x07, false, 80, 25, 0, 0, 0, 0xB0000, 16},
+    {0x00, false, 40, 25, 0, 0, 0, 0xB8000, 16},    {0x01, false, 40, 25, 0, 0, 0, 0xB8000, 16},
+    {0x02, false, 80, 25, 0, 0, 0, 0xB8000, 16},    {0x03, false, 80, 25, 0, 0, 0, 0xB8000, 16},
+    {0x04, true, 40, 25, 320, 200, 2, 0xB8000, 8},  {0x05, true, 40, 25, 320, 200, 2, 0xB8000, 8},
+    {0x06, true, 80, 25, 640, 200, 1, 0xB8000, 8},  {0x07, false, 80, 25, 0, 0, 0, 0xB0000, 16},
     {0x0D, true, 40, 25, 320, 200, 4, 0xA0000, 8},  {0x0E, true, 80, 25, 640, 200, 4, 0xA0000, 8},
     {0x0F, true, 80, 25, 640, 350, 4, 0xA0000, 14}, {0x10, true, 80, 25, 640, 350, 4, 0xA0000, 14},
     {0x11, true, 80, 30, 640, 480, 4, 0xA0000, 16}, {0x12, true, 80, 30, 640, 480, 4, 0xA0000, 16},
@@ -51,30 +51,32 @@ void monoColor(int i, uint8_t* c) {
 
 // The attribute controller as the BIOS programs it per mode: 16 palette registers, then mode control,
 // overscan, colour plane enable, horizontal panning, colour select.
-struct AttrSet { uint8_t r[0x15]; };
-const AttrSet kAttrText = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D,
-                            0x3E, 0x3F, 0x0C, 0x00, 0x0F, 0x08, 0x00}};
-const AttrSet kAttrMono = {{0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x10, 0x18, 0x18, 0x18, 0x18, 0x18,
-                            0x18, 0x18, 0x0E, 0x00, 0x0F, 0x08, 0x00}};
+struct AttrSet {
+  uint8_t r[0x15];
+};
+const AttrSet kAttrText = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A,
+                            0x3B, 0x3C, 0x3D, 0x3E, 0x3F, 0x0C, 0x00, 0x0F, 0x08, 0x00}};
+const AttrSet kAttrMono = {{0x00, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x08, 0x10, 0x18, 0x18,
+                            0x18, 0x18, 0x18, 0x18, 0x18, 0x0E, 0x00, 0x0F, 0x08, 0x00}};
 // Mode 4/5: palette 1 at high intensity (cyan, magenta, white), as IBM's and SeaBIOS's BIOSes start it.
-const AttrSet kAttrCga4 = {{0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
-                            0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00}};
-const AttrSet kAttrCga6 = {{0x00, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,
-                            0x17, 0x17, 0x01, 0x00, 0x01, 0x00, 0x00}};
+const AttrSet kAttrCga4 = {{0x00, 0x13, 0x15, 0x17, 0x02, 0x04, 0x06, 0x07, 0x10, 0x11, 0x12,
+                            0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x03, 0x00, 0x00}};
+const AttrSet kAttrCga6 = {{0x00, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,
+                            0x17, 0x17, 0x17, 0x17, 0x17, 0x01, 0x00, 0x01, 0x00, 0x00}};
 // The 16-colour planar modes: 200-line ones the CGA's colours (8-15 the intense ones), 350/480-line ones the
 // EGA's text palette.
-const AttrSet kAttrPlanar200 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11, 0x12, 0x13, 0x14,
-                                 0x15, 0x16, 0x17, 0x01, 0x00, 0x0F, 0x00, 0x00}};
-const AttrSet kAttrPlanar = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D,
-                              0x3E, 0x3F, 0x01, 0x00, 0x0F, 0x00, 0x00}};
+const AttrSet kAttrPlanar200 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x10, 0x11, 0x12,
+                                 0x13, 0x14, 0x15, 0x16, 0x17, 0x01, 0x00, 0x0F, 0x00, 0x00}};
+const AttrSet kAttrPlanar = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14, 0x07, 0x38, 0x39, 0x3A,
+                              0x3B, 0x3C, 0x3D, 0x3E, 0x3F, 0x01, 0x00, 0x0F, 0x00, 0x00}};
 // Mode 0Fh (monochrome 640x350: black, grey, intense, as the VGA BIOS sets it: plane 0 shown) and 11h (640x480
 // in two colours: every odd colour white).
-const AttrSet kAttrMono350 = {{0x00, 0x08, 0x00, 0x00, 0x18, 0x18, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x18,
-                               0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00}};
-const AttrSet kAttrTwo480 = {{0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F,
-                              0x00, 0x3F, 0x01, 0x00, 0x0F, 0x00, 0x00}};
-const AttrSet kAttr256 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D,
-                           0x0E, 0x0F, 0x41, 0x00, 0x0F, 0x00, 0x00}};
+const AttrSet kAttrMono350 = {{0x00, 0x08, 0x00, 0x00, 0x18, 0x18, 0x00, 0x00, 0x00, 0x08, 0x00,
+                               0x00, 0x00, 0x18, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00}};
+const AttrSet kAttrTwo480 = {{0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x00,
+                              0x3F, 0x00, 0x3F, 0x00, 0x3F, 0x01, 0x00, 0x0F, 0x00, 0x00}};
+const AttrSet kAttr256 = {{0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A,
+                           0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x41, 0x00, 0x0F, 0x00, 0x00}};
 }  // namespace
 
 const VgaModeInfo* vgaModeInfo(uint8_t mode) {
@@ -142,9 +144,15 @@ void Vga::loadFont(int block, int first, int count, int height, const uint8_t* g
 void Vga::loadDefaultRegisters() {
   const uint8_t m = mode_->mode;
   const bool planar200 = m == 0x0D || m == 0x0E, planar = mode_->bpp == 4;
-  const AttrSet& a = m == 0x07 ? kAttrMono : m == 0x04 || m == 0x05 ? kAttrCga4 : m == 0x06 ? kAttrCga6
-                   : m == 0x13 ? kAttr256 : m == 0x0F ? kAttrMono350 : m == 0x11 ? kAttrTwo480
-                   : planar200 ? kAttrPlanar200 : planar ? kAttrPlanar : kAttrText;
+  const AttrSet& a = m == 0x07                ? kAttrMono
+                     : m == 0x04 || m == 0x05 ? kAttrCga4
+                     : m == 0x06              ? kAttrCga6
+                     : m == 0x13              ? kAttr256
+                     : m == 0x0F              ? kAttrMono350
+                     : m == 0x11              ? kAttrTwo480
+                     : planar200              ? kAttrPlanar200
+                     : planar                 ? kAttrPlanar
+                                              : kAttrText;
   std::memcpy(attr_, a.r, sizeof attr_);
   std::memset(dac_, 0, sizeof dac_);
   if (m == 0x13) {
@@ -163,12 +171,12 @@ void Vga::loadDefaultRegisters() {
         for (int h = 0; h < 24; ++h) {
           int seg = h / 4, k = h % 4, r, g, b;
           switch (seg) {
-            case 0: r = step[k], g = lo, b = hi; break;      // blue -> magenta
-            case 1: r = hi, g = lo, b = step[4 - k]; break;  // magenta -> red
-            case 2: r = hi, g = step[k], b = lo; break;      // red -> yellow
-            case 3: r = step[4 - k], g = hi, b = lo; break;  // yellow -> green
-            case 4: r = lo, g = hi, b = step[k]; break;      // green -> cyan
-            default: r = lo, g = step[4 - k], b = hi; break; // cyan -> blue
+            case 0: r = step[k], g = lo, b = hi; break;       // blue -> magenta
+            case 1: r = hi, g = lo, b = step[4 - k]; break;   // magenta -> red
+            case 2: r = hi, g = step[k], b = lo; break;       // red -> yellow
+            case 3: r = step[4 - k], g = hi, b = lo; break;   // yellow -> green
+            case 4: r = lo, g = hi, b = step[k]; break;       // green -> cyan
+            default: r = lo, g = step[4 - k], b = hi; break;  // cyan -> blue
           }
           setDac(idx++, uint8_t(r), uint8_t(g), uint8_t(b));
         }
@@ -194,12 +202,16 @@ void Vga::loadDefaultRegisters() {
   gc_[6] = mode_->graphics ? (m == 0x13 || planar ? 0x05 : 0x0D) : (m == 0x07 ? 0x0A : 0x0E);
   gc_[7] = 0x0F, gc_[8] = 0xFF;
   std::memset(crtc_, 0, sizeof crtc_);
-  crtc_[0x01] = uint8_t((mode_->graphics ? mode_->width / (m == 0x13 || (mode_->width == 320 && !planar) ? 4 : 8) : mode_->columns) - 1);
-  crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1 : planar200 ? 0xC0
-                                           : planar ? 0x40 : 0x41) : 0x40 | (mode_->charHeight - 1));
+  crtc_[0x01] = uint8_t(
+      (mode_->graphics ? mode_->width / (m == 0x13 || (mode_->width == 320 && !planar) ? 4 : 8) : mode_->columns) - 1);
+  crtc_[0x09] = uint8_t(mode_->graphics ? (m == 0x06 || m == 0x04 || m == 0x05 ? 0xC1
+                                           : planar200                         ? 0xC0
+                                           : planar                            ? 0x40
+                                                                               : 0x41)
+                                        : 0x40 | (mode_->charHeight - 1));
   crtc_[0x13] = uint8_t(mode_->graphics ? (m == 0x0D ? 0x14 : 0x28) : mode_->columns / 2);
   crtc_[0x12] = 0x8F, crtc_[0x07] = 0x1F, crtc_[0x18] = 0xFF;  // line compare: no split screen
-  if (mode_->graphics) crtc_[0x0A] = 0x20;  // no cursor in graphics modes
+  if (mode_->graphics) crtc_[0x0A] = 0x20;                     // no cursor in graphics modes
   else if (m == 0x07) crtc_[0x0A] = 0x0B, crtc_[0x0B] = 0x0C;
   else crtc_[0x0A] = 0x0D, crtc_[0x0B] = 0x0E;
   misc_ = m == 0x07 ? 0x66 : m == 0x0F ? 0xA2 : 0x67;
@@ -234,9 +246,12 @@ bool Vga::retrace() const { return clock_.now() % kFrameNs >= kFrameNs - kVretra
 
 uint32_t Vga::portRead(uint16_t offset, unsigned size) {
   switch (offset) {
-    case kOfsCrtcIndexMono: case kOfsCrtcIndex: return crtcIndex_;
-    case kOfsCrtcDataMono: case kOfsCrtcData: return crtcIndex_ < sizeof crtc_ ? crtc_[crtcIndex_] : 0xFF;
-    case kOfsStatusMono: case kOfsStatus: {
+    case kOfsCrtcIndexMono:
+    case kOfsCrtcIndex: return crtcIndex_;
+    case kOfsCrtcDataMono:
+    case kOfsCrtcData: return crtcIndex_ < sizeof crtc_ ? crtc_[crtcIndex_] : 0xFF;
+    case kOfsStatusMono:
+    case kOfsStatus: {
       attrFlipFlop_ = false;
       uint64_t t = clock_.now();
       uint64_t inFrame = t % kFrameNs;
@@ -269,8 +284,10 @@ uint32_t Vga::portRead(uint16_t offset, unsigned size) {
 void Vga::portWrite(uint16_t offset, unsigned size, uint32_t value) {
   uint8_t v = uint8_t(value);
   switch (offset) {
-    case kOfsCrtcIndexMono: case kOfsCrtcIndex: crtcIndex_ = v; break;
-    case kOfsCrtcDataMono: case kOfsCrtcData:
+    case kOfsCrtcIndexMono:
+    case kOfsCrtcIndex: crtcIndex_ = v; break;
+    case kOfsCrtcDataMono:
+    case kOfsCrtcData:
       if (crtcIndex_ < sizeof crtc_) crtc_[crtcIndex_] = v;
       break;
     case kOfsAttr:
@@ -298,7 +315,9 @@ void Vga::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       if (++dacComponent_ == 3) dacComponent_ = 0, ++dacWrite_;
       break;
     case kOfsGcIndex: gcIndex_ = v; break;
-    case kOfsGcData: if (gcIndex_ < sizeof gc_) gc_[gcIndex_] = v; break;
+    case kOfsGcData:
+      if (gcIndex_ < sizeof gc_) gc_[gcIndex_] = v;
+      break;
     case kOfsCgaMode: cgaMode_ = v; break;
     case kOfsCgaColor: cgaColor_ = v; break;
     default: break;
@@ -315,8 +334,19 @@ void Vga::save(SnapshotWriter& w) const {
   w.bytes(gc_, sizeof gc_);
   w.bytes(attr_, sizeof attr_);
   w.bytes(dac_, sizeof dac_);
-  uint8_t b[] = {crtcIndex_, seqIndex_, gcIndex_, attrIndex_, misc_, dacWrite_, dacRead_, dacComponent_,
-                 dacMask_, cgaMode_, cgaColor_, uint8_t(attrFlipFlop_), uint8_t(dacReading_)};
+  uint8_t b[] = {crtcIndex_,
+                 seqIndex_,
+                 gcIndex_,
+                 attrIndex_,
+                 misc_,
+                 dacWrite_,
+                 dacRead_,
+                 dacComponent_,
+                 dacMask_,
+                 cgaMode_,
+                 cgaColor_,
+                 uint8_t(attrFlipFlop_),
+                 uint8_t(dacReading_)};
   w.bytes(b, sizeof b);
   w.bytes(latch_, sizeof latch_);
   w.boolean(planesInUse_);

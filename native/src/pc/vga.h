@@ -4,17 +4,17 @@
 // controller and the DAC. Text, CGA and mode 13h video memory is plain guest RAM, so the guest writes it at
 // full speed and the frame builder reads it. The four 64 KiB planes are held here: outside mode 13h with
 // chain-4 on, A0000-AFFFF is device memory whose every access goes through the graphics controller (vga_memory.cpp:
-// latches, write modes 0-3, read modes 0-1, map mask, bit mask); plane 2 is also the character generator. The mode is the one the BIOS set (INT 10h AH=00h); what the
-// CRTC, sequencer and attribute controller say (start address, cursor, offset, character height and width,
-// palettes) is honoured whoever programs them.
+// latches, write modes 0-3, read modes 0-1, map mask, bit mask); plane 2 is also the character generator. The mode is
+// the one the BIOS set (INT 10h AH=00h); what the CRTC, sequencer and attribute controller say (start address, cursor,
+// offset, character height and width, palettes) is honoured whoever programs them.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "bootvisor/device.h"
 #include "bootvisor/memory.h"
-#include "base/clock.h"
 
 namespace bv {
 
@@ -70,7 +70,9 @@ class Vga : public PortDevice, public Snapshottable {
   uint8_t attrPalette(int i) const { return attr_[i & 15]; }
   void setAttrPalette(int i, uint8_t v) { attr_[i & 15] = v & 0x3F; }
   uint8_t attrReg(int i) const { return i < int(sizeof attr_) ? attr_[i] : 0; }
-  void setAttrReg(int i, uint8_t v) { if (i < int(sizeof attr_)) attr_[i] = v; }
+  void setAttrReg(int i, uint8_t v) {
+    if (i < int(sizeof attr_)) attr_[i] = v;
+  }
   uint8_t overscan() const { return attr_[0x11]; }
   void setOverscan(uint8_t v) { attr_[0x11] = v; }
   void setBlink(bool on) { attr_[0x10] = uint8_t(on ? (attr_[0x10] | 0x08) : (attr_[0x10] & ~0x08)); }

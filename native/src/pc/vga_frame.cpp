@@ -66,7 +66,8 @@ void Vga::buildFrame(ScreenFrame& f) const {
       const int split = splitRow();
       for (int y = 0; y < f.height; ++y) {
         const uint32_t row = y < split ? start + uint32_t(y) * stride : uint32_t(y - split) * stride;
-        for (int x = 0; x < f.width; ++x) *px++ = planes_[size_t(x & 3) * kPlaneSize + ((row + uint32_t(x >> 2)) & 0xFFFF)];
+        for (int x = 0; x < f.width; ++x)
+          *px++ = planes_[size_t(x & 3) * kPlaneSize + ((row + uint32_t(x >> 2)) & 0xFFFF)];
       }
       for (int i = 0; i < 256; ++i) putRgb(f.palette, dac_[i & dacMask_]);
       return;

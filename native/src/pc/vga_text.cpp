@@ -16,7 +16,8 @@ void renderText(const Vga& vga, const GuestMemory& mem, ScreenText& out) {
   int cur = int(vga.cursorAddress()) - int(vga.startAddress());
   out.cursorRow = cur >= 0 ? cur / stride : 0;
   out.cursorColumn = cur >= 0 ? cur % stride : 0;
-  out.cursorVisible = !m.graphics && vga.cursorVisible() && cur >= 0 && out.cursorRow < out.rows && out.cursorColumn < out.columns;
+  out.cursorVisible =
+      !m.graphics && vga.cursorVisible() && cur >= 0 && out.cursorRow < out.rows && out.cursorColumn < out.columns;
   if (m.graphics) return;
   for (int r = 0; r < out.rows; ++r) {
     std::string line;

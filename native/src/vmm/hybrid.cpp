@@ -29,10 +29,12 @@ class HybridVcpu::ReplayHandler final : public ExitHandler {
   ExitHandler& inner_;
 };
 
-HybridVcpu::HybridVcpu(std::unique_ptr<HardwareVcpu> hardware, const SoftwareFactory& software,
-                       GuestMemory& memory, ExitHandler& handler)
-    : hw_(std::move(hardware)), replayHandler_(std::make_unique<ReplayHandler>(handler)),
-      sw_(software ? software(*replayHandler_) : nullptr), mem_(memory) {}
+HybridVcpu::HybridVcpu(std::unique_ptr<HardwareVcpu> hardware, const SoftwareFactory& software, GuestMemory& memory,
+                       ExitHandler& handler)
+    : hw_(std::move(hardware)),
+      replayHandler_(std::make_unique<ReplayHandler>(handler)),
+      sw_(software ? software(*replayHandler_) : nullptr),
+      mem_(memory) {}
 
 HybridVcpu::~HybridVcpu() = default;
 
@@ -134,9 +136,7 @@ std::vector<FaultLink> HybridVcpu::faultChain() const {
   return sw_ ? sw_->faultChain() : std::vector<FaultLink>{};
 }
 
-std::string HybridVcpu::mode() const {
-  return softwareReason_.empty() ? "hardware" : "software: " + softwareReason_;
-}
+std::string HybridVcpu::mode() const { return softwareReason_.empty() ? "hardware" : "software: " + softwareReason_; }
 
 int HybridVcpu::breakpointAt(uint64_t linear) const {
   for (const Breakpoint& b : bps_) {
@@ -149,11 +149,17 @@ void HybridVcpu::mapSoftwareIds(Exit& e) const {
   if (e.reason != ExitReason::Debug) return;
   if (e.u.debug.kind == DebugKind::Breakpoint) {
     for (const Breakpoint& b : bps_) {
-      if (b.swId == e.u.debug.id) { e.u.debug.id = b.id; return; }
+      if (b.swId == e.u.debug.id) {
+        e.u.debug.id = b.id;
+        return;
+      }
     }
   } else if (e.u.debug.kind == DebugKind::Watchpoint) {
     for (const Watchpoint& w : watches_) {
-      if (w.swId == e.u.debug.id) { e.u.debug.id = w.id; return; }
+      if (w.swId == e.u.debug.id) {
+        e.u.debug.id = w.id;
+        return;
+      }
     }
   }
 }
@@ -167,7 +173,8 @@ void HybridVcpu::reprogram() {
 
   // What the hardware cannot do at all.
   if (caughtVectors_) softwareReason_ = "exceptions are caught before delivery";
-  if (systemBreaks_) softwareReason_ = "system-event breakpoints are armed (CR writes, LGDT/LIDT, INT n, mode and task switches, IRQs)";
+  if (systemBreaks_)
+    softwareReason_ = "system-event breakpoints are armed (CR writes, LGDT/LIDT, INT n, mode and task switches, IRQs)";
   for (const Watchpoint& w : watches_) {
     if (w.access & ACCESS_READ) softwareReason_ = "a read watchpoint (reads of RAM never exit on hardware)";
     else if (paging) softwareReason_ = "a watchpoint while the guest has paging on";
@@ -182,8 +189,8 @@ void HybridVcpu::reprogram() {
   }
   std::sort(linear.begin(), linear.end());
   linear.erase(std::unique(linear.begin(), linear.end()), linear.end());
-  const bool inRegisters = static_cast<int>(linear.size()) <= hw_->hardwareBreakpointSlots() &&
-                           hw_->setGuestDebug(false, linear);
+  const bool inRegisters =
+      static_cast<int>(linear.size()) <= hw_->hardwareBreakpointSlots() && hw_->setGuestDebug(false, linear);
   patcher_.set({});
   if (inRegisters || linear.empty()) {
     hw_->enableSoftwareBreakpoints(false);
@@ -201,7 +208,10 @@ void HybridVcpu::reprogram() {
   std::vector<std::pair<uint64_t, uint8_t>> want;
   auto restrict = [&](uint64_t page, uint8_t allowed) {
     for (auto& w : want) {
-      if (w.first == page) { w.second &= allowed; return; }
+      if (w.first == page) {
+        w.second &= allowed;
+        return;
+      }
     }
     want.push_back({page, static_cast<uint8_t>((ACCESS_READ | ACCESS_WRITE | ACCESS_EXEC) & allowed)});
   };
@@ -423,9 +433,7 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
         if (checkWatch(e.u.mem.gpa, e.u.mem.size, e.u.mem.access, hit)) return hit;
         continue;
       }
-      case ExitReason::Stopped:
-        stop_.store(false);
-        return e;
+      case ExitReason::Stopped: stop_.store(false); return e;
       case ExitReason::Invalid: {
         // KVM gives up on some instructions it would have to emulate (event delivery through an empty IDT,
         // real mode on Intel without unrestricted guest): the software vCPU carries on from the same state.
@@ -444,11 +452,8 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
         }
         continue;
       }
-      case ExitReason::Shutdown:
-        explainShutdown();
-        return e;
-      default:
-        return e;
+      case ExitReason::Shutdown: explainShutdown(); return e;
+      default: return e;
     }
   }
 }
@@ -484,10 +489,22 @@ void HybridVcpu::explainShutdown() {
     Exit e = sw_->run(chunk);
     const uint64_t did = sw_->instructionCount() - before;
     ran += did ? did : chunk;  // a vCPU that counts nothing still spends its chunk: the loop ends
-    if (e.reason == ExitReason::Shutdown) { reproduced = true; break; }
-    if (e.reason == ExitReason::Halted) { why = "the re-run halted instead (it depends on interrupts or device timing)"; break; }
-    if (e.reason == ExitReason::Invalid) { why = "the software vCPU could not go on"; break; }
-    if (e.reason == ExitReason::Stopped) { why = "the re-run was paused"; break; }
+    if (e.reason == ExitReason::Shutdown) {
+      reproduced = true;
+      break;
+    }
+    if (e.reason == ExitReason::Halted) {
+      why = "the re-run halted instead (it depends on interrupts or device timing)";
+      break;
+    }
+    if (e.reason == ExitReason::Invalid) {
+      why = "the software vCPU could not go on";
+      break;
+    }
+    if (e.reason == ExitReason::Stopped) {
+      why = "the re-run was paused";
+      break;
+    }
   }
   replayHandler_->replaying = false;
   const uint64_t counted = sw_->instructionCount() - startCount;

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "backends/backend.h"
 #include "bootvisor/software_vcpu.h"
 #include "bootvisor/vcpu.h"
 #include "vmm/hybrid_patch.h"
-#include "backends/backend.h"
 
 namespace bv {
 
@@ -60,14 +60,18 @@ class HybridVcpu final : public SoftwareVcpu {
   bool removeWatchpoint(int id) override;
   void clearWatchpoints() override;
   void setCatchException(uint8_t vector, bool on) override;
-  void discardCaughtException() override { if (sw_) sw_->discardCaughtException(); }
+  void discardCaughtException() override {
+    if (sw_) sw_->discardCaughtException();
+  }
   // Hardware cannot stop on MOV CRn, LGDT, INT n or CS loads: while any is armed the guest runs on the
   // software vCPU (without one, they are not available: the machine says so).
   void setSystemBreaks(uint8_t kinds) override;
   std::vector<InsnRecord> history(size_t newest = SIZE_MAX) const override {
     return sw_ ? sw_->history(newest) : std::vector<InsnRecord>{};
   }
-  void setHistorySize(size_t n) override { if (sw_) sw_->setHistorySize(n); }
+  void setHistorySize(size_t n) override {
+    if (sw_) sw_->setHistorySize(n);
+  }
   // After a triple fault the software vCPU did not reproduce, one link saying so (and why).
   std::vector<FaultLink> faultChain() const override;
   void setA20(bool on) override;
@@ -99,8 +103,20 @@ class HybridVcpu final : public SoftwareVcpu {
 
  private:
   class ReplayHandler;
-  struct Breakpoint { int id; uint64_t address; bool physical; int swId; };
-  struct Watchpoint { int id; uint64_t address; uint64_t length; uint8_t access; bool physical; int swId; };
+  struct Breakpoint {
+    int id;
+    uint64_t address;
+    bool physical;
+    int swId;
+  };
+  struct Watchpoint {
+    int id;
+    uint64_t address;
+    uint64_t length;
+    uint8_t access;
+    bool physical;
+    int swId;
+  };
   struct Checkpoint {
     bool valid = false;
     CpuState state;
@@ -113,8 +129,8 @@ class HybridVcpu final : public SoftwareVcpu {
   static uint64_t linearRip(const CpuState& s) { return s.segs[SEG_CS].base + s.gprs[GPR_RIP]; }
   int breakpointAt(uint64_t linear) const;
   void mapSoftwareIds(Exit& e) const;  // the software vCPU's breakpoint/watchpoint ids -> ours
-  void reprogram();   // breakpoints and watchpoints -> debug registers, patches, page protection
-  void syncDirty();   // pages the hardware wrote -> GuestMemory (dirty flags, decoded code dropped)
+  void reprogram();                    // breakpoints and watchpoints -> debug registers, patches, page protection
+  void syncDirty();                    // pages the hardware wrote -> GuestMemory (dirty flags, decoded code dropped)
   void toSoftware();
   void toHardware();
   Exit stepSoftware();

@@ -12,7 +12,10 @@ namespace bv {
 
 class BreakpointPatcher {
  public:
-  void set(std::vector<uint64_t> gpas) { patches_.clear(); for (uint64_t g : gpas) patches_.push_back({g, 0, false}); }
+  void set(std::vector<uint64_t> gpas) {
+    patches_.clear();
+    for (uint64_t g : gpas) patches_.push_back({g, 0, false});
+  }
   bool empty() const { return patches_.empty(); }
   bool contains(uint64_t gpa) const;
   const std::vector<uint64_t> pages() const;

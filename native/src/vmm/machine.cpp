@@ -74,8 +74,8 @@ void Machine::Impl::setA20(bool on) {
 
 bool Machine::Impl::init(std::string& error) {
   if (cfg.memoryBytes < kMinMemory || cfg.memoryBytes > kMaxMemory) {
-    error = "guest memory must be between 1 MiB and 3072 MiB (asked for " +
-            std::to_string(cfg.memoryBytes >> 20) + " MiB)";
+    error =
+        "guest memory must be between 1 MiB and 3072 MiB (asked for " + std::to_string(cfg.memoryBytes >> 20) + " MiB)";
     return false;
   }
   if (!mem.data()) {
@@ -155,7 +155,15 @@ void Machine::Impl::wireDevices() {
   bus.ignore(kPostCode);
   bus.ignore(0xED);  // another delay port
 
-  BiosEnv env{mem, disk, *vga, *uart, *cmos, *kbc, pic, *pit, *clock,
+  BiosEnv env{mem,
+              disk,
+              *vga,
+              *uart,
+              *cmos,
+              *kbc,
+              pic,
+              *pit,
+              *clock,
               [this](uint16_t port) {
                 uint32_t v = 0xFF;
                 bus.read(port, 1, v);

@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/disk_image.h"
 #include "bootvisor/machine.h"
 #include "pc/a20.h"
 #include "pc/bios/bios.h"
@@ -24,26 +26,25 @@
 #include "pc/speaker.h"
 #include "pc/uart.h"
 #include "pc/vga.h"
-#include "base/clock.h"
-#include "base/disk_image.h"
 #include "vmm/input_log.h"
 #include "vmm/io_bus.h"
 #include "vmm/pacer.h"
 #include "vmm/pit_poll.h"
 #include "vmm/poll_detector.h"
-#include "vmm/spin_probe.h"
 #include "vmm/snapshot_store.h"
+#include "vmm/spin_probe.h"
 
 namespace bv {
 
 // The PC/AT's wiring.
 namespace wiring {
 constexpr uint16_t kPicMaster = 0x20, kPicSlave = 0xA0, kPit = 0x40, kKbc = 0x60, kPort61 = 0x61, kCmos = 0x70,
-                   kPort92 = 0x92, kVga = 0x3B0, kVgaLength = 0x30, kCom1 = 0x3F8, kDebugCon = 0xE9,
-                   kExitPort = 0xF4, kPostCode = 0x80;
+                   kPort92 = 0x92, kVga = 0x3B0, kVgaLength = 0x30, kCom1 = 0x3F8, kDebugCon = 0xE9, kExitPort = 0xF4,
+                   kPostCode = 0x80;
 constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 12;
 // The lines some device can raise: a HLT with all of them shut out at the PIC never wakes.
-constexpr uint16_t kWiredIrqs = (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse);
+constexpr uint16_t kWiredIrqs =
+    (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse);
 }  // namespace wiring
 
 struct Machine::Impl : public ExitHandler {
@@ -133,10 +134,10 @@ struct Machine::Impl : public ExitHandler {
   std::unique_ptr<Bios> bios;
 
   // Instruction count: the machine's own (it rewinds with snapshots), from the vCPU's counter.
-  uint64_t countBase = 0;       // machine count at vcpuBase
+  uint64_t countBase = 0;  // machine count at vcpuBase
   uint64_t vcpuBase = 0;
-  bool a20 = true;              // SeaBIOS leaves A20 on when it boots the guest
-  bool halted = false;          // the guest is in HLT with IF=1, waiting for an interrupt
+  bool a20 = true;      // SeaBIOS leaves A20 on when it boots the guest
+  bool halted = false;  // the guest is in HLT with IF=1, waiting for an interrupt
 
   // Requests from inside an exit handler, acted on when run() returns to the loop.
   bool biosCall = false;
@@ -166,7 +167,7 @@ struct Machine::Impl : public ExitHandler {
   MachineListener* listener = nullptr;
   std::vector<uint8_t> outSerial, outDebugcon;
   uint64_t lastScreenNotifyNs = 0;
-  std::vector<RunEvent> pendingEvents;      // from inside handlers: CS filled in after the slice
+  std::vector<RunEvent> pendingEvents;                    // from inside handlers: CS filled in after the slice
   std::set<std::tuple<int, int64_t, uint64_t>> reported;  // (event kind, port/page/..., where) already told about
   bool firstReport(RunEventKind kind, int64_t what, uint64_t where);
   size_t eventsSent = 0;

@@ -13,13 +13,13 @@
 namespace bv {
 
 namespace {
-constexpr uint64_t kSliceInstructions = 2000000;     // virtual time: flush output at least every 20 ms of guest time
-constexpr uint64_t kRealSliceInstructions = 50000;   // host time: look at the clock often
-constexpr uint64_t kScreenNotifyNs = 16000000;       // at most one screen event per 16 ms of host time
+constexpr uint64_t kSliceInstructions = 2000000;    // virtual time: flush output at least every 20 ms of guest time
+constexpr uint64_t kRealSliceInstructions = 50000;  // host time: look at the clock often
+constexpr uint64_t kScreenNotifyNs = 16000000;      // at most one screen event per 16 ms of host time
 constexpr size_t kMaxReportedEvents = 256;
-constexpr uint64_t kIdleWaitNs = 20000000;         // host waits: look at stops and input this often
-constexpr uint64_t kPaceSlackNs = 2000000;          // paced: sleep once the guest is this far ahead
-constexpr uint64_t kStepRealWaitNs = 100000000;     // the real clock: how long a step waits for a halted guest
+constexpr uint64_t kIdleWaitNs = 20000000;       // host waits: look at stops and input this often
+constexpr uint64_t kPaceSlackNs = 2000000;       // paced: sleep once the guest is this far ahead
+constexpr uint64_t kStepRealWaitNs = 100000000;  // the real clock: how long a step waits for a halted guest
 
 std::string hex(uint64_t v, int width) {
   char b[32];
@@ -79,16 +79,16 @@ void Machine::Impl::unhandledPort(uint16_t port, bool write, uint64_t rip) {
     stopPending = true;
     pendingStop = makeStop(StopReason::UnhandledPort);
     pendingStop.port = port;
-    pendingStop.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) +
-                          ", which no device serves";
+    pendingStop.message =
+        std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) + ", which no device serves";
   }
   if (!firstReport(RunEventKind::UnhandledPort, port, rip)) return;
   RunEvent e;
   e.kind = RunEventKind::UnhandledPort;
   e.eip = uint32_t(rip);
   e.port = port;
-  e.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) +
-              ", which no device serves (" + (write ? "ignored" : "read as 0xFF") + ")";
+  e.message = std::string(write ? "write to" : "read from") + " port 0x" + hex(port, 4) + ", which no device serves (" +
+              (write ? "ignored" : "read as 0xFF") + ")";
   pendingEvents.push_back(std::move(e));
 }
 
@@ -267,7 +267,8 @@ void Machine::Impl::applyInputs() {
 
 bool Machine::Impl::hostWait(uint64_t ns) {
   std::unique_lock<std::mutex> lock(inboxMu);
-  return inboxCv.wait_for(lock, std::chrono::nanoseconds(ns), [&] { return inboxReady.load() || stopRequested.load(); });
+  return inboxCv.wait_for(lock, std::chrono::nanoseconds(ns),
+                          [&] { return inboxReady.load() || stopRequested.load(); });
 }
 
 void Machine::Impl::pace() {
@@ -486,9 +487,7 @@ void Machine::Impl::probed(const Exit& e, uint64_t before) {
       if (next != kNever) clock->advanceTo(next);
       break;
     }
-    case SpinProbe::Verdict::PitPoll:
-      pitPoll.confirm(count, spin.steps());
-      break;
+    case SpinProbe::Verdict::PitPoll: pitPoll.confirm(count, spin.steps()); break;
     case SpinProbe::Verdict::NoSpin: break;
   }
   spin.stop(count);
@@ -519,10 +518,9 @@ bool Machine::Impl::unhandledException(BiosService svc, CpuState& st, StopRecord
   if (!describeUnhandledException(mem, st, vector, u)) return false;
   uint16_t ivtOff = mem.read16(uint64_t(vector) * 4), ivtSeg = mem.read16(uint64_t(vector) * 4 + 2);
   bool stillDefault = ivtSeg == kBiosSegment && ivtOff == biosStubOffset(svc);
-  std::string why = stillDefault
-                        ? "vector " + std::to_string(vector) + " still points at the BIOS's default handler"
-                        : "the guest's handler for vector " + std::to_string(vector) +
-                              " passed it on to the BIOS's default handler";
+  std::string why = stillDefault ? "vector " + std::to_string(vector) + " still points at the BIOS's default handler"
+                                 : "the guest's handler for vector " + std::to_string(vector) +
+                                       " passed it on to the BIOS's default handler";
   stop = makeStop(StopReason::Exception);
   stop.exception.vector = vector;
   FaultStep f;
@@ -593,8 +591,8 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       if (stepWaited || !waitWhileHalted(step, limits.returnWhenIdle)) {
         StopRecord idle = makeStop(StopReason::Pause);
         idle.idle = true;
-        idle.message = stepWaited ? "idle: the guest sleeps until a timer fires in real time"
-                                  : "idle: the guest waits for input";
+        idle.message =
+            stepWaited ? "idle: the guest sleeps until a timer fires in real time" : "idle: the guest waits for input";
         return finish(idle);
       }
       continue;
@@ -647,8 +645,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         break;
       }
       case ExitReason::Memory:
-      case ExitReason::InterruptWindow:
-        break;
+      case ExitReason::InterruptWindow: break;
       case ExitReason::Io:
         if (biosCall) {
           biosCall = false;
@@ -707,7 +704,8 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       }
       case ExitReason::Invalid: {
         StopRecord s = makeStop(StopReason::Error);
-        s.message = std::string("the ") + vcpu->name() + " vCPU could not go on (code 0x" + hex(e.u.invalid.hwcode, 1) + ")";
+        s.message =
+            std::string("the ") + vcpu->name() + " vCPU could not go on (code 0x" + hex(e.u.invalid.hwcode, 1) + ")";
         return finish(s);
       }
       case ExitReason::Stopped:
@@ -743,9 +741,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
             s.watch.access = e.u.debug.access;
             s.watch.size = e.u.debug.size;
             break;
-          case DebugKind::Step:
-            s = makeStop(StopReason::Step);
-            break;
+          case DebugKind::Step: s = makeStop(StopReason::Step); break;
         }
         return finish(s);
       }

@@ -34,7 +34,8 @@ void changedRect(const ScreenFrame& a, const ScreenFrame& b, ScreenFrame& out) {
         if (a.cells[size_t(r) * a.columns + c] != b.cells[size_t(r) * a.columns + c])
           grow(c * a.cellWidth, r * a.cellHeight, a.cellWidth, a.cellHeight);
     if (a.cursorVisible != b.cursorVisible || a.cursorRow != b.cursorRow || a.cursorColumn != b.cursorColumn ||
-        a.cursorStart != b.cursorStart || a.cursorEnd != b.cursorEnd || a.blink != b.blink || a.lineGraphics != b.lineGraphics) {
+        a.cursorStart != b.cursorStart || a.cursorEnd != b.cursorEnd || a.blink != b.blink ||
+        a.lineGraphics != b.lineGraphics) {
       grow(a.cursorColumn * a.cellWidth, a.cursorRow * a.cellHeight, a.cellWidth, a.cellHeight);
       grow(b.cursorColumn * b.cellWidth, b.cursorRow * b.cellHeight, b.cellWidth, b.cellHeight);
       if (a.blink != b.blink || a.lineGraphics != b.lineGraphics) grow(0, 0, a.width, a.height);

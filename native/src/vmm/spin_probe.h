@@ -44,7 +44,8 @@ class SpinProbe {
     ++steps_;
     Regs now = capture(after);
     // Back at the loop's head with the same stack: one whole turn of the loop has been seen.
-    bool head = now[8] == start_[8] && now[4] == start_[4] && now[11] == start_[11] && now[12] == start_[12];  // RIP, RSP, CS, SS
+    bool head = now[8] == start_[8] && now[4] == start_[4] && now[11] == start_[11] &&
+                now[12] == start_[12];  // RIP, RSP, CS, SS
     if (head && sawPit_) return Verdict::PitPoll;
     if (now == start_) return spinnable_ ? Verdict::Spin : Verdict::NoSpin;
     return steps_ >= kSteps ? Verdict::NoSpin : Verdict::Continue;

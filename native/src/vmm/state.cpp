@@ -1,5 +1,5 @@
-#include "bootvisor/exit.h"
 #include "bootvisor/state.h"
+#include "bootvisor/exit.h"
 
 namespace bv {
 

@@ -21,9 +21,9 @@ struct BitName {
   int bit;
   const char* name;
 };
-constexpr BitName kCr0Bits[] = {{0, "PE"}, {1, "MP"}, {2, "EM"}, {3, "TS"}, {4, "ET"}, {5, "NE"},
+constexpr BitName kCr0Bits[] = {{0, "PE"},  {1, "MP"},  {2, "EM"},  {3, "TS"},  {4, "ET"}, {5, "NE"},
                                 {16, "WP"}, {18, "AM"}, {29, "NW"}, {30, "CD"}, {31, "PG"}};
-constexpr BitName kCr4Bits[] = {{0, "VME"}, {1, "PVI"}, {2, "TSD"}, {3, "DE"}, {4, "PSE"}, {5, "PAE"},
+constexpr BitName kCr4Bits[] = {{0, "VME"}, {1, "PVI"}, {2, "TSD"}, {3, "DE"},     {4, "PSE"},        {5, "PAE"},
                                 {6, "MCE"}, {7, "PGE"}, {8, "PCE"}, {9, "OSFXSR"}, {10, "OSXMMEXCPT"}};
 
 template <size_t N>
@@ -52,8 +52,9 @@ const char* modeName(uint32_t mode) {
 }
 
 const char* irqName(int line) {
-  static const char* const names[16] = {"timer", "keyboard", "cascade", "COM2", "COM1", "LPT2", "floppy", "LPT1",
-                                        "RTC", "free", "free", "free", "PS/2 mouse", "FPU", "primary ATA", "secondary ATA"};
+  static const char* const names[16] = {"timer",      "keyboard", "cascade",     "COM2",         "COM1", "LPT2",
+                                        "floppy",     "LPT1",     "RTC",         "free",         "free", "free",
+                                        "PS/2 mouse", "FPU",      "primary ATA", "secondary ATA"};
   return line >= 0 && line < 16 ? names[line] : "?";
 }
 
@@ -116,9 +117,9 @@ bool Machine::Impl::systemEventStop(const Exit& e, StopRecord& stop) {
       if (!(gdt ? b.gdt : b.idt)) return false;
       kind = "descriptor-table";
       const unsigned entries = (x.b + 1) / 8;
-      words = std::string(gdt ? "LGDT: GDT" : "LIDT: IDT") + " base " + hexText(x.a, 8) + ", limit " +
-              hexText(x.b, 4) + " (" + std::to_string(entries) + (gdt ? " descriptors" : " gates") + "); was base " +
-              hexText(x.c, 8) + ", limit " + hexText(x.d, 4);
+      words = std::string(gdt ? "LGDT: GDT" : "LIDT: IDT") + " base " + hexText(x.a, 8) + ", limit " + hexText(x.b, 4) +
+              " (" + std::to_string(entries) + (gdt ? " descriptors" : " gates") + "); was base " + hexText(x.c, 8) +
+              ", limit " + hexText(x.d, 4);
       break;
     }
     case SystemEvent::ModeSwitch:
@@ -129,7 +130,8 @@ bool Machine::Impl::systemEventStop(const Exit& e, StopRecord& stop) {
     case SystemEvent::TaskSwitch:
       if (!b.taskSwitch) return false;
       kind = "task-switch";
-      words = std::string("task switch by ") + taskSource(x.which) + ": TR " + hexText(x.a, 4) + " -> " + hexText(x.b, 4);
+      words =
+          std::string("task switch by ") + taskSource(x.which) + ": TR " + hexText(x.a, 4) + " -> " + hexText(x.b, 4);
       break;
     case SystemEvent::Interrupt: {
       const int ah = int((x.a >> 8) & 0xFF);

@@ -15,8 +15,8 @@ std::unique_ptr<Vcpu> createVcpu(const std::string& backend, GuestMemory& memory
   }
   GuestMemory* mem = &memory;
   auto wrap = [mem, &handler](std::unique_ptr<HardwareVcpu> hw) -> std::unique_ptr<Vcpu> {
-    return std::make_unique<HybridVcpu>(std::move(hw), [mem](ExitHandler& h) { return createSoftwareVcpu(*mem, h); },
-                                        *mem, handler);
+    return std::make_unique<HybridVcpu>(
+        std::move(hw), [mem](ExitHandler& h) { return createSoftwareVcpu(*mem, h); }, *mem, handler);
   };
   return selectBackendVcpu(backend, memory, handler, wrap, whyNot);  // kvm, nvmm, auto
 }

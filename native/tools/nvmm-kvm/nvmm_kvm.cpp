@@ -610,14 +610,13 @@ int nvmm_vcpu_run(struct nvmm_machine* mach, struct nvmm_vcpu* vcpu) {
 #if NVMM_USER_VERSION >= 2
 int nvmm_vcpu_stop(struct nvmm_vcpu* vcpu) {
   // Async-signal-safe: called from signal handlers (QEMU and the backend do).
-  nvmm_comm_page* c = reinterpret_cast<nvmm_comm_page*>(reinterpret_cast<char*>(vcpu->state) -
-                                                        offsetof(nvmm_comm_page, state));
+  nvmm_comm_page* c =
+      reinterpret_cast<nvmm_comm_page*>(reinterpret_cast<char*>(vcpu->state) - offsetof(nvmm_comm_page, state));
   c->stop = 1;
   Machine* m = nullptr;
   for (uint32_t i = 0; i < kMaxMachines && !m; ++i) {
     Machine* cand = gMachines[i];
-    if (cand && vcpu->cpuid < cand->vcpus.size() && cand->vcpus[vcpu->cpuid] &&
-        cand->vcpus[vcpu->cpuid]->comm == c) {
+    if (cand && vcpu->cpuid < cand->vcpus.size() && cand->vcpus[vcpu->cpuid] && cand->vcpus[vcpu->cpuid]->comm == c) {
       m = cand;
     }
   }
@@ -676,8 +675,8 @@ int nvmm_hva_unmap(struct nvmm_machine* mach, uintptr_t hva, size_t size) {
 int nvmm_gpa_map(struct nvmm_machine* mach, uintptr_t hva, gpaddr_t gpa, size_t size, int prot) {
   Machine* m = machineOf(mach);
   if (!m) return fail(ENOENT);
-  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) || size == 0 || !aligned(hva) || !aligned(gpa) ||
-      !aligned(size) || gpa + size > kMaxRam || gpa + size < gpa) {
+  if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) || size == 0 || !aligned(hva) || !aligned(gpa) || !aligned(size) ||
+      gpa + size > kMaxRam || gpa + size < gpa) {
     return fail(EINVAL);
   }
   const HvaRange* range = nullptr;

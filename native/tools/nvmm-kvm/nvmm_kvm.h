@@ -44,9 +44,9 @@ struct Vcpu {
   nvmm_comm_page* comm = nullptr;
   nvmm_vcpu_exit* exit = nullptr;
   Pending pending = Pending::None;
-  kvm_regs preRegs{};    // the state at the exit: before the pending instruction
+  kvm_regs preRegs{};  // the state at the exit: before the pending instruction
   kvm_sregs preSregs{};
-  kvm_regs postRegs{};   // Pending::Write: the state after the instruction, and its write
+  kvm_regs postRegs{};  // Pending::Write: the state after the instruction, and its write
   kvm_sregs postSregs{};
   uint64_t writeGpa = 0;
   uint32_t writeLen = 0;

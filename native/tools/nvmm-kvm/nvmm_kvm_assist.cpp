@@ -32,9 +32,11 @@ Prefixes scanPrefixes(const uint8_t* b, size_t n, bool longMode) {
       case 0x3E: p.seg = NVMM_X64_SEG_DS; continue;
       case 0x64: p.seg = NVMM_X64_SEG_FS; continue;
       case 0x65: p.seg = NVMM_X64_SEG_GS; continue;
-      case 0xF2: case 0xF3: p.rep = true; continue;
+      case 0xF2:
+      case 0xF3: p.rep = true; continue;
       case 0x67: p.addressSize = true; continue;
-      case 0x66: case 0xF0: continue;
+      case 0x66:
+      case 0xF0: continue;
       default: break;
     }
     if (longMode && (b[p.len] & 0xF0) == 0x40) continue;  // REX
@@ -54,10 +56,14 @@ bool libnvmmDecodes(const uint8_t* b, size_t n, bool longMode) {
   const uint8_t op = b[p.len];
   const int reg = p.len + 1 < n ? (b[p.len + 1] >> 3) & 7 : -1;
   switch (op) {
-    case 0x80: case 0x81: case 0x83: return reg == 1 || reg == 4 || reg == 6 || reg == 7;  // OR AND XOR CMP
-    case 0xF6: case 0xF7: return reg == 0 || reg == 1;                                     // TEST
-    case 0xC6: case 0xC7: return reg == 0;                                                 // MOV
-    case 0x0F: return p.len + 1 < n && (b[p.len + 1] == 0xB6 || b[p.len + 1] == 0xB7);    // MOVZX
+    case 0x80:
+    case 0x81:
+    case 0x83: return reg == 1 || reg == 4 || reg == 6 || reg == 7;  // OR AND XOR CMP
+    case 0xF6:
+    case 0xF7: return reg == 0 || reg == 1;  // TEST
+    case 0xC6:
+    case 0xC7: return reg == 0;                                                         // MOV
+    case 0x0F: return p.len + 1 < n && (b[p.len + 1] == 0xB6 || b[p.len + 1] == 0xB7);  // MOVZX
     default: break;
   }
   return (op >= 0x08 && op <= 0x0B) || (op >= 0x20 && op <= 0x23) || (op >= 0x28 && op <= 0x2B) ||
@@ -114,7 +120,10 @@ bool finishPending(Vcpu& v, nvmm_machine* mach, nvmm_vcpu* vcpu, bool withCallba
   }
   bool ok = true;
   for (int round = 0; v.pending != Pending::None; ++round) {
-    if (round >= kMaxRounds) { ok = false; break; }
+    if (round >= kMaxRounds) {
+      ok = false;
+      break;
+    }
     if (v.pending == Pending::Io) {
       uint8_t* data = reinterpret_cast<uint8_t*>(run) + run->io.data_offset;
       const bool in = run->io.direction == KVM_EXIT_IO_IN;

@@ -36,7 +36,7 @@ kvm_segment* kvmSeg(kvm_sregs& s, int i) {
 
 __u64* gprSlot(kvm_regs& r, int i) {
   __u64* order[NVMM_X64_NGPR] = {&r.rax, &r.rcx, &r.rdx, &r.rbx, &r.rsp, &r.rbp, &r.rsi, &r.rdi, &r.r8,
-                                     &r.r9,  &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15, &r.rip, &r.rflags};
+                                 &r.r9,  &r.r10, &r.r11, &r.r12, &r.r13, &r.r14, &r.r15, &r.rip, &r.rflags};
   return order[i];
 }
 
@@ -143,7 +143,8 @@ bool readState(Vcpu& v, uint64_t flags, nvmm_x64_state& s) {
     s.intr.int_shadow = e.interrupt.shadow ? 1 : 0;
     s.intr.int_window_exiting = v.windowExiting ? 1 : 0;
     s.intr.nmi_window_exiting = 0;
-    s.intr.evt_pending = (e.exception.injected || e.exception.pending || e.interrupt.injected || e.nmi.injected) ? 1 : 0;
+    s.intr.evt_pending =
+        (e.exception.injected || e.exception.pending || e.interrupt.injected || e.nmi.injected) ? 1 : 0;
   }
   if (flags & NVMM_X64_STATE_FPU) {
     kvm_fpu f{};

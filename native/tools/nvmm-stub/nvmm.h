@@ -228,26 +228,26 @@ struct nvmm_machine;
 struct nvmm_vcpu;
 
 struct nvmm_io {
-  struct nvmm_machine *mach;
-  struct nvmm_vcpu *vcpu;
+  struct nvmm_machine* mach;
+  struct nvmm_vcpu* vcpu;
   uint16_t port;
   bool in;
   size_t size;
-  uint8_t *data;
+  uint8_t* data;
 };
 
 struct nvmm_mem {
-  struct nvmm_machine *mach;
-  struct nvmm_vcpu *vcpu;
+  struct nvmm_machine* mach;
+  struct nvmm_vcpu* vcpu;
   gpaddr_t gpa;
   bool write;
   size_t size;
-  uint8_t *data;
+  uint8_t* data;
 };
 
 struct nvmm_assist_callbacks {
-  void (*io)(struct nvmm_io *);
-  void (*mem)(struct nvmm_mem *);
+  void (*io)(struct nvmm_io*);
+  void (*mem)(struct nvmm_mem*);
 };
 
 #define NVMM_VCPU_CONF_CALLBACKS 0
@@ -274,17 +274,17 @@ struct nvmm_capability {
 
 struct nvmm_machine {
   nvmm_machid_t machid;
-  struct nvmm_comm_page **pages;
-  void *areas;
+  struct nvmm_comm_page** pages;
+  void* areas;
 };
 
 struct nvmm_vcpu {
   nvmm_cpuid_t cpuid;
   struct nvmm_assist_callbacks cbs;
-  struct nvmm_vcpu_state *state;
-  struct nvmm_vcpu_event *event;
-  struct nvmm_vcpu_exit *exit;
-  volatile int *stop;
+  struct nvmm_vcpu_state* state;
+  struct nvmm_vcpu_event* event;
+  struct nvmm_vcpu_exit* exit;
+  volatile int* stop;
 };
 
 #ifdef __cplusplus
@@ -293,26 +293,26 @@ extern "C" {
 
 int nvmm_init(void);
 int nvmm_root_init(void);
-int nvmm_capability(struct nvmm_capability *);
-int nvmm_machine_create(struct nvmm_machine *);
-int nvmm_machine_destroy(struct nvmm_machine *);
-int nvmm_machine_configure(struct nvmm_machine *, uint64_t, void *);
-int nvmm_vcpu_create(struct nvmm_machine *, nvmm_cpuid_t, struct nvmm_vcpu *);
-int nvmm_vcpu_destroy(struct nvmm_machine *, struct nvmm_vcpu *);
-int nvmm_vcpu_configure(struct nvmm_machine *, struct nvmm_vcpu *, uint64_t, void *);
-int nvmm_vcpu_getstate(struct nvmm_machine *, struct nvmm_vcpu *, uint64_t);
-int nvmm_vcpu_setstate(struct nvmm_machine *, struct nvmm_vcpu *, uint64_t);
-int nvmm_vcpu_inject(struct nvmm_machine *, struct nvmm_vcpu *);
-int nvmm_vcpu_run(struct nvmm_machine *, struct nvmm_vcpu *);
-int nvmm_vcpu_stop(struct nvmm_vcpu *);
-int nvmm_hva_map(struct nvmm_machine *, uintptr_t, size_t);
-int nvmm_hva_unmap(struct nvmm_machine *, uintptr_t, size_t);
-int nvmm_gpa_map(struct nvmm_machine *, uintptr_t, gpaddr_t, size_t, int);
-int nvmm_gpa_unmap(struct nvmm_machine *, uintptr_t, gpaddr_t, size_t);
-int nvmm_gva_to_gpa(struct nvmm_machine *, struct nvmm_vcpu *, gvaddr_t, gpaddr_t *, nvmm_prot_t *);
-int nvmm_gpa_to_hva(struct nvmm_machine *, gpaddr_t, uintptr_t *, nvmm_prot_t *);
-int nvmm_assist_io(struct nvmm_machine *, struct nvmm_vcpu *);
-int nvmm_assist_mem(struct nvmm_machine *, struct nvmm_vcpu *);
+int nvmm_capability(struct nvmm_capability*);
+int nvmm_machine_create(struct nvmm_machine*);
+int nvmm_machine_destroy(struct nvmm_machine*);
+int nvmm_machine_configure(struct nvmm_machine*, uint64_t, void*);
+int nvmm_vcpu_create(struct nvmm_machine*, nvmm_cpuid_t, struct nvmm_vcpu*);
+int nvmm_vcpu_destroy(struct nvmm_machine*, struct nvmm_vcpu*);
+int nvmm_vcpu_configure(struct nvmm_machine*, struct nvmm_vcpu*, uint64_t, void*);
+int nvmm_vcpu_getstate(struct nvmm_machine*, struct nvmm_vcpu*, uint64_t);
+int nvmm_vcpu_setstate(struct nvmm_machine*, struct nvmm_vcpu*, uint64_t);
+int nvmm_vcpu_inject(struct nvmm_machine*, struct nvmm_vcpu*);
+int nvmm_vcpu_run(struct nvmm_machine*, struct nvmm_vcpu*);
+int nvmm_vcpu_stop(struct nvmm_vcpu*);
+int nvmm_hva_map(struct nvmm_machine*, uintptr_t, size_t);
+int nvmm_hva_unmap(struct nvmm_machine*, uintptr_t, size_t);
+int nvmm_gpa_map(struct nvmm_machine*, uintptr_t, gpaddr_t, size_t, int);
+int nvmm_gpa_unmap(struct nvmm_machine*, uintptr_t, gpaddr_t, size_t);
+int nvmm_gva_to_gpa(struct nvmm_machine*, struct nvmm_vcpu*, gvaddr_t, gpaddr_t*, nvmm_prot_t*);
+int nvmm_gpa_to_hva(struct nvmm_machine*, gpaddr_t, uintptr_t*, nvmm_prot_t*);
+int nvmm_assist_io(struct nvmm_machine*, struct nvmm_vcpu*);
+int nvmm_assist_mem(struct nvmm_machine*, struct nvmm_vcpu*);
 
 #ifdef __cplusplus
 }

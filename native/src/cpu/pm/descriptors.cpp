@@ -8,21 +8,29 @@ namespace bv::cpu::pm {
 
 SelText selText(uint16_t sel) {
   SelText t;
-  if ((sel & 0xFFFC) == 0)
-    std::snprintf(t.s, sizeof t.s, "the null selector 0x%04X", sel);
-  else if ((sel & 3) == 0 && !(sel & 4))
-    std::snprintf(t.s, sizeof t.s, "GDT entry 0x%02X", sel & 0xFFF8);
+  if ((sel & 0xFFFC) == 0) std::snprintf(t.s, sizeof t.s, "the null selector 0x%04X", sel);
+  else if ((sel & 3) == 0 && !(sel & 4)) std::snprintf(t.s, sizeof t.s, "GDT entry 0x%02X", sel & 0xFFF8);
   else
     std::snprintf(t.s, sizeof t.s, "%s entry 0x%02X (selector 0x%04X)", (sel & 4) ? "LDT" : "GDT", sel & 0xFFF8, sel);
   return t;
 }
 
 const char* sysTypeName(uint8_t type) {
-  static const char* const names[16] = {"reserved system type 0", "16-bit TSS",     "LDT",
-                                        "busy 16-bit TSS",         "16-bit call gate", "task gate",
-                                        "16-bit interrupt gate",   "16-bit trap gate", "reserved system type 8",
-                                        "32-bit TSS",              "reserved system type 10", "busy 32-bit TSS",
-                                        "32-bit call gate",        "reserved system type 13", "32-bit interrupt gate",
+  static const char* const names[16] = {"reserved system type 0",
+                                        "16-bit TSS",
+                                        "LDT",
+                                        "busy 16-bit TSS",
+                                        "16-bit call gate",
+                                        "task gate",
+                                        "16-bit interrupt gate",
+                                        "16-bit trap gate",
+                                        "reserved system type 8",
+                                        "32-bit TSS",
+                                        "reserved system type 10",
+                                        "busy 32-bit TSS",
+                                        "32-bit call gate",
+                                        "reserved system type 13",
+                                        "32-bit interrupt gate",
                                         "32-bit trap gate"};
   return names[type & 0xF];
 }

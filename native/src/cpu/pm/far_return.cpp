@@ -19,7 +19,8 @@ bool returnTo(Cpu& cpu, uint16_t sel, uint32_t eip, const NewStack& cur, unsigne
   if (!fetchDescriptor(cpu, sel, d, VEC_GP, 0, what)) return false;
   if (!d.code()) return cpu.raise(VEC_GP, err, "%s to %s, which is not a code segment", what, selText(sel).s);
   if (rpl < cpu.cpl)
-    return cpu.raise(VEC_GP, err, "%s to %s with RPL %u, more privileged than CPL %u", what, selText(sel).s, rpl, cpu.cpl);
+    return cpu.raise(VEC_GP, err, "%s to %s with RPL %u, more privileged than CPL %u", what, selText(sel).s, rpl,
+                     cpu.cpl);
   if (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl)
     return cpu.raise(VEC_GP, err, "%s to %s: its DPL %u does not fit RPL %u", what, selText(sel).s, d.dpl(), rpl);
   if (!d.present()) return cpu.raise(VEC_NP, err, "%s to %s, which is not present", what, selText(sel).s);
@@ -33,7 +34,8 @@ bool returnTo(Cpu& cpu, uint16_t sel, uint32_t eip, const NewStack& cur, unsigne
   }
   // Outer privilege: SS:ESP follow the frame (and the released parameters, for RETF).
   uint32_t esp, ss;
-  if (!cur.read(cpu, frameBytes + popBytes, sz, esp) || !cur.read(cpu, frameBytes + popBytes + sz, sz, ss)) return false;
+  if (!cur.read(cpu, frameBytes + popBytes, sz, esp) || !cur.read(cpu, frameBytes + popBytes + sz, sz, ss))
+    return false;
   ss &= 0xFFFF;
   const uint16_t ssErr = ss & 0xFFFC;
   if ((ss & 0xFFFC) == 0) return cpu.raise(VEC_GP, 0, "%s to ring %u with the null selector as SS", what, rpl);
@@ -42,7 +44,8 @@ bool returnTo(Cpu& cpu, uint16_t sel, uint32_t eip, const NewStack& cur, unsigne
   if ((ss & 3) != rpl || sd.dpl() != rpl || !sd.writable())
     return cpu.raise(VEC_GP, ssErr, "%s to ring %u: the stack %s is not a writable data segment of that privilege",
                      what, rpl, selText(uint16_t(ss)).s);
-  if (!sd.present()) return cpu.raise(VEC_SS, ssErr, "%s to ring %u: the stack %s is not present", what, rpl, selText(uint16_t(ss)).s);
+  if (!sd.present())
+    return cpu.raise(VEC_SS, ssErr, "%s to ring %u: the stack %s is not present", what, rpl, selText(uint16_t(ss)).s);
   if (!markAccessed(cpu, uint16_t(ss), sd)) return false;
   if (newFlags) cpu.setEflags(*newFlags);
   loadCs(cpu, sel, d, rpl);
@@ -75,7 +78,8 @@ bool iret(Cpu& cpu, bool op32) {
   if (fl & flags::NT) {
     // Return from a nested task: the back link in the current TSS.
     uint32_t link;
-    if (cpu.tr.limit < 1) return cpu.raise(VEC_TS, cpu.tr.sel & 0xFFFC, "IRET with NT set, but the TSS has no back link");
+    if (cpu.tr.limit < 1)
+      return cpu.raise(VEC_TS, cpu.tr.sel & 0xFFFC, "IRET with NT set, but the TSS has no back link");
     if (!cpu.readLin(cpu.tr.base, 2, link, true)) return false;
     return taskSwitch(cpu, uint16_t(link), TaskSwitchSource::Iret);
   }

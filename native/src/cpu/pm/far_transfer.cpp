@@ -11,7 +11,8 @@ bool checkDirectCode(Cpu& cpu, uint16_t sel, const Descriptor& d, const char* wh
   const uint16_t err = sel & 0xFFFC;
   if (d.conforming()) {
     if (d.dpl() > cpu.cpl)
-      return cpu.raise(VEC_GP, err, "%s to conforming %s of DPL %u from CPL %u", what, selText(sel).s, d.dpl(), cpu.cpl);
+      return cpu.raise(VEC_GP, err, "%s to conforming %s of DPL %u from CPL %u", what, selText(sel).s, d.dpl(),
+                       cpu.cpl);
   } else if ((sel & 3) > cpu.cpl || d.dpl() != cpu.cpl) {
     return cpu.raise(VEC_GP, err, "%s to %s: DPL %u / RPL %u do not match CPL %u (use a call gate to change privilege)",
                      what, selText(sel).s, d.dpl(), sel & 3, cpu.cpl);
@@ -26,7 +27,8 @@ bool openCallGate(Cpu& cpu, uint16_t gateSel, const Descriptor& gate, Descriptor
   if (gate.dpl() < cpu.cpl || gate.dpl() < (gateSel & 3))
     return cpu.raise(VEC_GP, err, "%s through call gate %s of DPL %u from CPL %u / RPL %u", what, selText(gateSel).s,
                      gate.dpl(), cpu.cpl, gateSel & 3);
-  if (!gate.present()) return cpu.raise(VEC_NP, err, "%s through call gate %s, which is not present", what, selText(gateSel).s);
+  if (!gate.present())
+    return cpu.raise(VEC_NP, err, "%s through call gate %s, which is not present", what, selText(gateSel).s);
   const uint16_t sel = gate.gateSelector();
   if ((sel & 0xFFFC) == 0) return cpu.raise(VEC_GP, 0, "call gate %s names the null selector", selText(gateSel).s);
   if (!fetchDescriptor(cpu, sel, cs, VEC_GP, 0, "call gate target")) return false;
@@ -34,7 +36,8 @@ bool openCallGate(Cpu& cpu, uint16_t gateSel, const Descriptor& gate, Descriptor
     return cpu.raise(VEC_GP, sel & 0xFFFC, "call gate %s leads to %s, which is %s", selText(gateSel).s, selText(sel).s,
                      cs.code() ? "less privileged than the caller" : "not a code segment");
   if (!cs.present())
-    return cpu.raise(VEC_NP, sel & 0xFFFC, "call gate %s leads to %s, which is not present", selText(gateSel).s, selText(sel).s);
+    return cpu.raise(VEC_NP, sel & 0xFFFC, "call gate %s leads to %s, which is not present", selText(gateSel).s,
+                     selText(sel).s);
   return true;
 }
 
@@ -61,7 +64,8 @@ bool farJump(Cpu& cpu, uint16_t sel, uint32_t offset, bool op32) {
         if (!openCallGate(cpu, sel, d, cs, "far JMP")) return false;
         const uint16_t target = d.gateSelector();
         if (!cs.conforming() && cs.dpl() != cpu.cpl)
-          return cpu.raise(VEC_GP, target & 0xFFFC, "far JMP through call gate %s cannot change privilege (target DPL %u, CPL %u)",
+          return cpu.raise(VEC_GP, target & 0xFFFC,
+                           "far JMP through call gate %s cannot change privilege (target DPL %u, CPL %u)",
                            selText(sel).s, cs.dpl(), cpu.cpl);
         uint32_t off = d.type() == kCallGate32 ? d.gateOffset() : (d.gateOffset() & 0xFFFF);
         if (!checkCodeOffset(cpu, off, cs, "far JMP") || !markAccessed(cpu, target, cs)) return false;
@@ -76,10 +80,10 @@ bool farJump(Cpu& cpu, uint16_t sel, uint32_t offset, bool op32) {
           return cpu.raise(VEC_GP, sel & 0xFFFC, "far JMP to %s (%s) of DPL %u from CPL %u", selText(sel).s,
                            sysTypeName(d.type()), d.dpl(), cpu.cpl);
         if (!d.present())
-          return cpu.raise(VEC_NP, sel & 0xFFFC, "far JMP to %s (%s), which is not present", selText(sel).s, sysTypeName(d.type()));
+          return cpu.raise(VEC_NP, sel & 0xFFFC, "far JMP to %s (%s), which is not present", selText(sel).s,
+                           sysTypeName(d.type()));
         return taskSwitch(cpu, d.type() == kTaskGate ? d.gateSelector() : sel, TaskSwitchSource::Jmp);
-      default:
-        break;
+      default: break;
     }
   }
   return cpu.raise(VEC_GP, sel & 0xFFFC, "far JMP to %s: a %s is not a valid target", selText(sel).s,
@@ -143,7 +147,8 @@ bool farCall(Cpu& cpu, uint16_t sel, uint32_t offset, bool op32, uint32_t return
       return cpu.raise(VEC_GP, sel & 0xFFFC, "far CALL to %s (%s) of DPL %u from CPL %u", selText(sel).s,
                        sysTypeName(d.type()), d.dpl(), cpu.cpl);
     if (!d.present())
-      return cpu.raise(VEC_NP, sel & 0xFFFC, "far CALL to %s (%s), which is not present", selText(sel).s, sysTypeName(d.type()));
+      return cpu.raise(VEC_NP, sel & 0xFFFC, "far CALL to %s (%s), which is not present", selText(sel).s,
+                       sysTypeName(d.type()));
     cpu.eip = returnEip;  // the outgoing task resumes after the CALL
     return taskSwitch(cpu, d.type() == kTaskGate ? d.gateSelector() : sel, TaskSwitchSource::Call);
   }

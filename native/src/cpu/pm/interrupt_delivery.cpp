@@ -15,17 +15,17 @@ bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool hasError, uin
     return cpu.raise(VEC_GP, 0, "INT 0x%02X in virtual-8086 mode with IOPL %u (below 3) goes to the #GP handler",
                      vector, (cpu.eflags() >> 12) & 3);
   if (uint32_t(vector) * 8 + 7 > cpu.idtr.limit)
-    return cpu.raise(VEC_GP, idtErr, "IDT limit 0x%04X is below vector 0x%02X's descriptor (at 0x%03X)",
-                     cpu.idtr.limit, vector, vector * 8);
+    return cpu.raise(VEC_GP, idtErr, "IDT limit 0x%04X is below vector 0x%02X's descriptor (at 0x%03X)", cpu.idtr.limit,
+                     vector, vector * 8);
   Descriptor gate;
   if (!cpu.readLin(cpu.idtr.base + vector * 8u, 4, gate.lo, true) ||
       !cpu.readLin(cpu.idtr.base + vector * 8u + 4, 4, gate.hi, true))
     return false;
   const uint8_t gt = gate.type();
-  if (gate.segment() || !(gt == kTaskGate || gt == kIntGate16 || gt == kTrapGate16 || gt == kIntGate32 ||
-                          gt == kTrapGate32))
-    return cpu.raise(VEC_GP, idtErr, "IDT entry of vector 0x%02X is not an interrupt, trap or task gate (%s)",
-                     vector, gate.segment() ? "a code/data descriptor" : sysTypeName(gt));
+  if (gate.segment() ||
+      !(gt == kTaskGate || gt == kIntGate16 || gt == kTrapGate16 || gt == kIntGate32 || gt == kTrapGate32))
+    return cpu.raise(VEC_GP, idtErr, "IDT entry of vector 0x%02X is not an interrupt, trap or task gate (%s)", vector,
+                     gate.segment() ? "a code/data descriptor" : sysTypeName(gt));
   if (software && gate.dpl() < cpu.cpl)
     return cpu.raise(VEC_GP, idtErr, "INT 0x%02X from CPL %u through a gate of DPL %u", vector, cpu.cpl, gate.dpl());
   if (!gate.present()) return cpu.raise(VEC_NP, idtErr, "the IDT gate of vector 0x%02X is not present", vector);
@@ -46,8 +46,8 @@ bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool hasError, uin
   Descriptor cs;
   if (!fetchDescriptor(cpu, sel, cs, VEC_GP, ext, "interrupt gate target")) return false;
   if (!cs.code() || cs.dpl() > cpu.cpl)
-    return cpu.raise(VEC_GP, selErr, "the IDT gate of vector 0x%02X leads to %s, which is %s", vector,
-                     selText(sel).s, cs.code() ? "less privileged than the interrupted code" : "not a code segment");
+    return cpu.raise(VEC_GP, selErr, "the IDT gate of vector 0x%02X leads to %s, which is %s", vector, selText(sel).s,
+                     cs.code() ? "less privileged than the interrupted code" : "not a code segment");
   if (!cs.present())
     return cpu.raise(VEC_NP, selErr, "the code segment of vector 0x%02X's handler, %s, is not present", vector,
                      selText(sel).s);
@@ -55,8 +55,8 @@ bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool hasError, uin
   const unsigned sz = gate32 ? 4 : 2;
   uint32_t offset = gate32 ? gate.gateOffset() : (gate.gateOffset() & 0xFFFF);
   if (offset > cs.limit())
-    return cpu.raise(VEC_GP, ext, "vector 0x%02X's handler offset 0x%X is beyond its code segment limit 0x%X",
-                     vector, offset, cs.limit());
+    return cpu.raise(VEC_GP, ext, "vector 0x%02X's handler offset 0x%X is beyond its code segment limit 0x%X", vector,
+                     offset, cs.limit());
 
   const uint32_t oldFlags = cpu.eflags();
   const uint16_t oldCs = cpu.seg[SEG_CS].sel;
@@ -66,7 +66,8 @@ bool deliverInterrupt(Cpu& cpu, uint8_t vector, IntKind kind, bool hasError, uin
   NewStack st;
   if (inner || v86) {
     if (v86 && cs.dpl() != 0)
-      return cpu.raise(VEC_GP, selErr, "an interrupt from virtual-8086 mode must go to a ring-0 non-conforming handler (%s has DPL %u)",
+      return cpu.raise(VEC_GP, selErr,
+                       "an interrupt from virtual-8086 mode must go to a ring-0 non-conforming handler (%s has DPL %u)",
                        selText(sel).s, cs.dpl());
     newCpl = cs.dpl();
     if (!stackFromTss(cpu, newCpl, ext, st)) return false;

@@ -13,7 +13,8 @@ constexpr uint32_t kP = 1, kRW = 2, kUS = 4, kA = 0x20, kD = 0x40, kPS = 0x80, k
 constexpr uint32_t kCr4Pse = 0x10, kCr4Pge = 0x80;
 constexpr uint32_t kErrP = 1, kErrW = 2, kErrU = 4;
 
-__attribute__((format(printf, 4, 5))) PageWalk pageFault(Cpu& cpu, uint32_t linear, uint32_t error, const char* fmt, ...) {
+__attribute__((format(printf, 4, 5))) PageWalk pageFault(Cpu& cpu, uint32_t linear, uint32_t error, const char* fmt,
+                                                         ...) {
   cpu.cr2 = linear;
   char reason[200];
   va_list ap;
@@ -49,8 +50,7 @@ PageWalk pageWalk(Cpu& cpu, uint32_t linear, uint8_t access, bool user) {
   const uint32_t pdi = linear >> 22, pti = (linear >> 12) & 0x3FF;
   const uint32_t pdeAddr = (cpu.cr3 & 0xFFFFF000u) | (pdi << 2);
   uint32_t pde = cpu.readPhys32(pdeAddr);
-  if (!(pde & kP))
-    return pageFault(cpu, linear, errBase, "page 0x%08X not present (PDE %u)", linear & ~0xFFFu, pdi);
+  if (!(pde & kP)) return pageFault(cpu, linear, errBase, "page 0x%08X not present (PDE %u)", linear & ~0xFFFu, pdi);
 
   PageWalk w;
   if ((pde & kPS) && (cpu.cr4 & kCr4Pse)) {

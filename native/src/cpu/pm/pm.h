@@ -37,8 +37,18 @@ struct Descriptor {
 
 // System descriptor types (S = 0).
 enum SysType : uint8_t {
-  kTss16Avail = 1, kLdt = 2, kTss16Busy = 3, kCallGate16 = 4, kTaskGate = 5, kIntGate16 = 6, kTrapGate16 = 7,
-  kTss32Avail = 9, kTss32Busy = 11, kCallGate32 = 12, kIntGate32 = 14, kTrapGate32 = 15,
+  kTss16Avail = 1,
+  kLdt = 2,
+  kTss16Busy = 3,
+  kCallGate16 = 4,
+  kTaskGate = 5,
+  kIntGate16 = 6,
+  kTrapGate16 = 7,
+  kTss32Avail = 9,
+  kTss32Busy = 11,
+  kCallGate32 = 12,
+  kIntGate32 = 14,
+  kTrapGate32 = 15,
 };
 
 // "GDT entry 0x10", "LDT entry 0x08 (selector 0x000F)", "the null selector": for fault reasons.

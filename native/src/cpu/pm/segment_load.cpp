@@ -32,16 +32,15 @@ bool loadSegment(Cpu& cpu, int seg, uint16_t sel) {
                        d.segment() ? (d.code() ? "code segment" : "read-only data segment") : sysTypeName(d.type()));
     if (d.dpl() != cpu.cpl)
       return cpu.raise(VEC_GP, err, "loading SS with %s: its DPL %u is not CPL %u", selText(sel).s, d.dpl(), cpu.cpl);
-    if (!d.present())
-      return cpu.raise(VEC_SS, err, "loading SS with %s: the segment is not present", selText(sel).s);
+    if (!d.present()) return cpu.raise(VEC_SS, err, "loading SS with %s: the segment is not present", selText(sel).s);
   } else {
     if (!d.segment() || !d.readable())
       return cpu.raise(VEC_GP, err, "loading %s with %s: a %s cannot be read through a data segment register",
                        kSegName[seg], selText(sel).s,
                        d.segment() ? "execute-only code segment" : sysTypeName(d.type()));
     if (!d.conforming() && (rpl > d.dpl() || cpu.cpl > d.dpl()))
-      return cpu.raise(VEC_GP, err, "loading %s with %s: DPL %u is more privileged than CPL %u / RPL %u",
-                       kSegName[seg], selText(sel).s, d.dpl(), cpu.cpl, rpl);
+      return cpu.raise(VEC_GP, err, "loading %s with %s: DPL %u is more privileged than CPL %u / RPL %u", kSegName[seg],
+                       selText(sel).s, d.dpl(), cpu.cpl, rpl);
     if (!d.present())
       return cpu.raise(VEC_NP, err, "loading %s with %s: the segment is not present", kSegName[seg], selText(sel).s);
   }

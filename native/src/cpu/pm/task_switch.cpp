@@ -31,7 +31,8 @@ bool loadTaskSegment(Cpu& cpu, int s, uint16_t sel, uint32_t ext) {
   else if (s == SEG_SS) ok = d.writable() && d.dpl() == cpu.cpl && rpl == cpu.cpl;
   else ok = d.segment() && d.readable() && (d.conforming() || (d.dpl() >= cpu.cpl && d.dpl() >= rpl));
   if (!ok) return cpu.raise(VEC_TS, err, "%s, %s, has the wrong type or privilege", what, selText(sel).s);
-  if (!d.present()) return cpu.raise(s == SEG_SS ? VEC_SS : VEC_NP, err, "%s, %s, is not present", what, selText(sel).s);
+  if (!d.present())
+    return cpu.raise(s == SEG_SS ? VEC_SS : VEC_NP, err, "%s, %s, is not present", what, selText(sel).s);
   if (!markAccessed(cpu, sel, d)) return false;
   cpu.setSeg(s, toSeg(sel, d));
   return true;
@@ -44,7 +45,8 @@ bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext);
 bool taskSwitch(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
   const uint16_t from = cpu.tr.sel;
   if (!switchTask(cpu, sel, src, ext)) return false;
-  if (__builtin_expect(cpu.sysBreaks & SB_TASK_SWITCH, 0)) cpu.systemEvent(SystemEvent::TaskSwitch, uint8_t(src), from, sel);
+  if (__builtin_expect(cpu.sysBreaks & SB_TASK_SWITCH, 0))
+    cpu.systemEvent(SystemEvent::TaskSwitch, uint8_t(src), from, sel);
   return true;
 }
 
@@ -53,7 +55,9 @@ namespace {
 bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
   const uint16_t err = uint16_t((sel & 0xFFFC) | ext);
   const bool nesting = src == TaskSwitchSource::Call || src == TaskSwitchSource::Interrupt;
-  if (sel & 4) return cpu.raise(src == TaskSwitchSource::Iret ? VEC_TS : VEC_GP, err, "task switch to %s: a TSS must be in the GDT", selText(sel).s);
+  if (sel & 4)
+    return cpu.raise(src == TaskSwitchSource::Iret ? VEC_TS : VEC_GP, err,
+                     "task switch to %s: a TSS must be in the GDT", selText(sel).s);
   Descriptor nd;
   if (!fetchDescriptor(cpu, sel, nd, src == TaskSwitchSource::Iret ? VEC_TS : VEC_GP, ext, "task switch")) return false;
   const uint8_t want = src == TaskSwitchSource::Iret ? kTss32Busy : kTss32Avail;
@@ -68,7 +72,8 @@ bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
   if (nd.limit() < kTss32MinLimit)
     return cpu.raise(VEC_TS, err, "task switch to %s: TSS limit 0x%X is below 0x67", selText(sel).s, nd.limit());
   if (!cpu.tr.present() || cpu.tr.limit < kTss32MinLimit || !(cpu.tr.attr & 8))
-    return cpu.raise(VEC_TS, (cpu.tr.sel & 0xFFFC) | ext, "task switch from a missing or 16-bit TSS (TR = 0x%04X)", cpu.tr.sel);
+    return cpu.raise(VEC_TS, (cpu.tr.sel & 0xFFFC) | ext, "task switch from a missing or 16-bit TSS (TR = 0x%04X)",
+                     cpu.tr.sel);
 
   // Read the whole incoming TSS first: a page fault here leaves everything untouched.
   const uint32_t nb = nd.base();
@@ -123,10 +128,12 @@ bool switchTask(Cpu& cpu, uint16_t sel, TaskSwitchSource src, uint32_t ext) {
     cpu.ldtr = nullSeg(ldt);
   } else {
     Descriptor ld;
-    if (ldt & 4) return cpu.raise(VEC_TS, (ldt & 0xFFFC) | ext, "the new task's LDT selector 0x%04X points into an LDT", ldt);
+    if (ldt & 4)
+      return cpu.raise(VEC_TS, (ldt & 0xFFFC) | ext, "the new task's LDT selector 0x%04X points into an LDT", ldt);
     if (!fetchDescriptor(cpu, ldt, ld, VEC_TS, ext, "the new task's LDT")) return false;
     if (ld.segment() || ld.type() != kLdt || !ld.present())
-      return cpu.raise(VEC_TS, (ldt & 0xFFFC) | ext, "the new task's LDT, %s, is not a present LDT descriptor", selText(ldt).s);
+      return cpu.raise(VEC_TS, (ldt & 0xFFFC) | ext, "the new task's LDT, %s, is not a present LDT descriptor",
+                       selText(ldt).s);
     cpu.ldtr = toSeg(ldt, ld);
   }
   if (nflags & flags::VM) return true;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/disk_image.h"
 #include "bootvisor/device.h"
 #include "bootvisor/memory.h"
 #include "bootvisor/state.h"
@@ -21,8 +23,6 @@
 #include "pc/pit.h"
 #include "pc/uart.h"
 #include "pc/vga.h"
-#include "base/clock.h"
-#include "base/disk_image.h"
 
 namespace bv {
 
@@ -52,10 +52,29 @@ struct BiosEnv {
 };
 
 enum class BiosService : uint8_t {
-  Int10, Int11, Int12, Int13, Int14, Int15, Int16, Int17, Int18, Int19, Int1A, Irq0, Irq1,
+  Int10,
+  Int11,
+  Int12,
+  Int13,
+  Int14,
+  Int15,
+  Int16,
+  Int17,
+  Int18,
+  Int19,
+  Int1A,
+  Irq0,
+  Irq1,
   // Default handlers of the CPU exception vectors 0-7 (Exc0 + vector): a guest that never hooked them
   // would IRET back onto the faulting instruction forever, so the monitor stops the run instead.
-  Exc0, Exc1, Exc2, Exc3, Exc4, Exc5, Exc6, Exc7,
+  Exc0,
+  Exc1,
+  Exc2,
+  Exc3,
+  Exc4,
+  Exc5,
+  Exc6,
+  Exc7,
   Count
 };
 constexpr bool isExceptionService(BiosService s) { return s >= BiosService::Exc0 && s <= BiosService::Exc7; }
@@ -64,12 +83,12 @@ constexpr uint8_t exceptionVectorOf(BiosService s) { return uint8_t(unsigned(s) 
 // An unhandled real-mode exception that reached its default handler, seen from the IRET frame.
 struct UnhandledException {
   uint8_t vector = 0;
-  uint16_t cs = 0, ip = 0;        // the CS:IP the CPU pushed (the faulting instruction, or the next for INT3/INTO)
+  uint16_t cs = 0, ip = 0;  // the CS:IP the CPU pushed (the faulting instruction, or the next for INT3/INTO)
   uint16_t flags = 0;
-  uint16_t insnIp = 0;            // where the instruction that raised it starts
-  std::vector<uint8_t> bytes;     // that instruction
-  std::string name;               // "#UD"
-  std::string reason;             // in words, with the bytes and the address
+  uint16_t insnIp = 0;         // where the instruction that raised it starts
+  std::vector<uint8_t> bytes;  // that instruction
+  std::string name;            // "#UD"
+  std::string reason;          // in words, with the bytes and the address
 };
 // Reads the frame of an Exc stub's call; false when the monitor should let the stub IRET (the vector is one the
 // PC also uses for a software service, e.g. INT 5 print screen, and the frame says it was an `int 5`).
@@ -146,15 +165,15 @@ void biosKeyboard(BiosCall& c);
 void biosKeyboardIrq(BiosCall& c);
 void biosTime(BiosCall& c);
 void biosTimerIrq(BiosCall& c);
-void biosSystem(BiosCall& c);   // INT 15h
+void biosSystem(BiosCall& c);  // INT 15h
 // The memory map INT 15h E820h reports, also handed to multiboot kernels (one source for both).
 struct E820Entry {
   uint64_t base, length;
   uint32_t type;  // 1 usable, 2 reserved
 };
 std::vector<E820Entry> memoryMap(const GuestMemory& m);
-void biosEquipment(BiosCall& c);  // INT 11h
-void biosMemorySize(BiosCall& c); // INT 12h
+void biosEquipment(BiosCall& c);          // INT 11h
+void biosMemorySize(BiosCall& c);         // INT 12h
 void biosBoot(BiosCall& c, bool failed);  // INT 19h (boot again) / INT 18h (no bootable disk)
 
 // Video helpers the other services use (teletype for INT 18h messages).
@@ -198,25 +217,25 @@ constexpr uint32_t kCom1 = 0x400, kEbdaSeg = 0x40E, kEquipment = 0x410, kMemKiB 
                    kShift2 = 0x418, kKbdHead = 0x41A, kKbdTail = 0x41C, kKbdBuf = 0x41E, kFloppyStatus = 0x441,
                    kVideoMode = 0x449, kColumns = 0x44A, kPageSize = 0x44C, kPageStart = 0x44E, kCursor = 0x450,
                    kCursorShape = 0x460, kPage = 0x462, kCrtcBase = 0x463, kModeCtl = 0x465, kPalette = 0x466,
-                   kTicks = 0x46C, kMidnight = 0x470, kDiskStatus = 0x474, kHardDisks = 0x475,
-                   kComTimeout = 0x47C, kKbdStart = 0x480, kKbdEnd = 0x482, kRows = 0x484, kCharHeight = 0x485,
-                   kVideoCtl = 0x487, kVideoSwitches = 0x488, kVgaFlags = 0x489, kDcc = 0x48A,
-                   kKbdStatus = 0x496, kLeds = 0x497, kWaitFlag = 0x4A0;
+                   kTicks = 0x46C, kMidnight = 0x470, kDiskStatus = 0x474, kHardDisks = 0x475, kComTimeout = 0x47C,
+                   kKbdStart = 0x480, kKbdEnd = 0x482, kRows = 0x484, kCharHeight = 0x485, kVideoCtl = 0x487,
+                   kVideoSwitches = 0x488, kVgaFlags = 0x489, kDcc = 0x48A, kKbdStatus = 0x496, kLeds = 0x497,
+                   kWaitFlag = 0x4A0;
 }  // namespace bda
 
 // Fixed places in the ROM (offsets in segment F000).
 namespace rom {
-constexpr uint16_t kStubs = 0xE000;      // one 8-byte stub per BiosService (irq stubs are longer, after)
+constexpr uint16_t kStubs = 0xE000;  // one 8-byte stub per BiosService (irq stubs are longer, after)
 constexpr uint16_t kIret = 0xE200;
 constexpr uint16_t kEoiMaster = 0xE210;
 constexpr uint16_t kEoiSlave = 0xE220;
 constexpr uint16_t kRtcIrq = 0xE230;
-constexpr uint16_t kHltLoop = 0xE250;    // cli; hlt; jmp $-2 (INT 18h: nothing to boot)
+constexpr uint16_t kHltLoop = 0xE250;  // cli; hlt; jmp $-2 (INT 18h: nothing to boot)
 constexpr uint16_t kConfigTable = 0xE6F5;
-constexpr uint16_t kDiskParams = 0xEFC7; // INT 1Eh: the diskette parameter table
-constexpr uint16_t kHdParams = 0xE401;   // INT 41h: fixed disk parameter table
+constexpr uint16_t kDiskParams = 0xEFC7;  // INT 1Eh: the diskette parameter table
+constexpr uint16_t kHdParams = 0xE401;    // INT 41h: fixed disk parameter table
 constexpr uint16_t kFont8x16 = 0xA000;
-constexpr uint16_t kFont8x8 = 0xB000;    // 256 characters; INT 1Fh points at its upper half
+constexpr uint16_t kFont8x8 = 0xB000;  // 256 characters; INT 1Fh points at its upper half
 constexpr uint16_t kFont8x14 = 0xB800;
 constexpr uint16_t kEddParams = 0xE300;  // scratch for nothing; kept free
 constexpr uint16_t kReset = 0xFFF0;

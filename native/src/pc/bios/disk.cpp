@@ -9,8 +9,8 @@
 namespace bv {
 
 namespace {
-constexpr uint8_t kOk = 0x00, kBadCommand = 0x01, kSectorNotFound = 0x04, kDmaBoundary = 0x09,
-                  kBadDap = 0x01, kTimeout = 0x80;  // status codes
+constexpr uint8_t kOk = 0x00, kBadCommand = 0x01, kSectorNotFound = 0x04, kDmaBoundary = 0x09, kBadDap = 0x01,
+                  kTimeout = 0x80;  // status codes
 
 std::string hex(uint64_t v, int width) {
   char b[24];
@@ -52,8 +52,8 @@ void transfer(BiosCall& c, uint64_t lba, uint32_t count, uint64_t buf, bool writ
   }
   std::vector<uint8_t> tmp(size_t(count) * 512);
   if (!bufferOk(c, buf, tmp.size())) {
-    c.failure = "the buffer at 0x" + hex(buf, 5) + " (" + std::to_string(tmp.size()) +
-                " bytes) is not RAM below the BIOS ROM";
+    c.failure =
+        "the buffer at 0x" + hex(buf, 5) + " (" + std::to_string(tmp.size()) + " bytes) is not RAM below the BIOS ROM";
     return;
   }
   if (write) {
@@ -75,8 +75,8 @@ void chsTransfer(BiosCall& c, bool write, bool verify) {
     c.failure = count == 0 ? "AL=0: no sectors to transfer"
                            : "sector not found: C/H/S " + std::to_string(cyl) + "/" + std::to_string(head) + "/" +
                                  std::to_string(sec) + " is outside the disk's " + std::to_string(g.cylinders) +
-                                 " cylinders, " + std::to_string(g.heads) + " heads, " +
-                                 std::to_string(g.sectors) + " sectors per track";
+                                 " cylinders, " + std::to_string(g.heads) + " heads, " + std::to_string(g.sectors) +
+                                 " sectors per track";
     c.setAl(0);
     finish(c, kSectorNotFound);
     return;
@@ -108,7 +108,8 @@ void extTransfer(BiosCall& c, bool write, bool verify) {
   uint16_t off = m.read16(dap + 4), seg = m.read16(dap + 6);
   uint64_t lba = uint64_t(m.read32(dap + 8)) | (uint64_t(m.read32(dap + 12)) << 32);
   uint64_t buf = (uint64_t(seg) << 4) + off;
-  if (size >= 0x18 && off == 0xFFFF && seg == 0xFFFF) buf = uint64_t(m.read32(dap + 16)) | (uint64_t(m.read32(dap + 20)) << 32);
+  if (size >= 0x18 && off == 0xFFFF && seg == 0xFFFF)
+    buf = uint64_t(m.read32(dap + 16)) | (uint64_t(m.read32(dap + 20)) << 32);
   uint32_t done = 0;
   if (count) transfer(c, lba, count, buf, write, verify, done);
   if (done != count && c.failure.empty())
@@ -163,8 +164,7 @@ std::string noSuchDrive(const DiskImage& d, uint8_t dl) {
   std::string why = "no such drive; this image booted as " + kind + " (drive " + hex(d.drive(), 2) + "h";
   if (d.driveChosen()) why += ", because " + d.driveReason();
   why += ")";
-  if (bool(dl & 0x80) != !d.isFloppy())
-    return why + ", try --boot-drive " + (d.isFloppy() ? "hdd" : "floppy");
+  if (bool(dl & 0x80) != !d.isFloppy()) return why + ", try --boot-drive " + (d.isFloppy() ? "hdd" : "floppy");
   return why + ", the only drive there is: use the DL the BIOS passed at boot";
 }
 
@@ -192,7 +192,11 @@ void diskService(BiosCall& c) {
     case 0x03: chsTransfer(c, true, false); break;
     case 0x04: chsTransfer(c, false, true); break;
     case 0x08: driveParams(c); break;
-    case 0x0C: case 0x0D: case 0x10: case 0x11: case 0x14: finish(c, kOk); break;  // seek, reset, ready...
+    case 0x0C:
+    case 0x0D:
+    case 0x10:
+    case 0x11:
+    case 0x14: finish(c, kOk); break;  // seek, reset, ready...
     case 0x15:
       if (d.isFloppy()) {
         c.setAh(0x02);  // floppy with change-line support
@@ -210,8 +214,8 @@ void diskService(BiosCall& c) {
         break;
       }
       c.set16(GPR_RBX, 0xAA55);
-      c.setAh(0x30);                // EDD 3.0
-      c.set16(GPR_RCX, 0x0001);     // the extended disk access functions (42h-44h, 47h, 48h)
+      c.setAh(0x30);             // EDD 3.0
+      c.set16(GPR_RCX, 0x0001);  // the extended disk access functions (42h-44h, 47h, 48h)
       c.setCarry(false);
       break;
     case 0x42: extTransfer(c, false, false); break;

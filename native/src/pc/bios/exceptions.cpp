@@ -50,20 +50,17 @@ unsigned faultingLength(uint8_t vector, const uint8_t* p, unsigned avail) {
       if (op == 0xF6 || op == 0xF7) return withModrm(1);
       if (op == 0xD4) return i + 2;  // AAM imm8
       return 0;
-    case 5:
-      return op == 0x62 ? withModrm(1) : 0;
+    case 5: return op == 0x62 ? withModrm(1) : 0;
     case 6:
       if (op == 0x0F && i + 1 < avail) {
         uint8_t op2 = p[i + 1];
-        if (op2 == 0x0B) return i + 2;                    // UD2
+        if (op2 == 0x0B) return i + 2;                        // UD2
         if (op2 == 0xB9 || op2 == 0xFF) return withModrm(2);  // UD1 / UD0
         return i + 2;
       }
       return i + 1;
-    case 7:
-      return (op >= 0xD8 && op <= 0xDF) || op == 0x9B ? (op == 0x9B ? i + 1 : withModrm(1)) : 0;
-    default:
-      return 0;
+    case 7: return (op >= 0xD8 && op <= 0xDF) || op == 0x9B ? (op == 0x9B ? i + 1 : withModrm(1)) : 0;
+    default: return 0;
   }
 }
 

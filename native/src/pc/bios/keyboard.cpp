@@ -43,9 +43,9 @@ uint16_t translate(uint8_t scan, uint8_t flags, bool extended) {
   bool letter = (ascii | 0x20) >= 'a' && (ascii | 0x20) <= 'z';
   if (letter && (flags & kCapsOn)) ascii = keyAscii(scan, !shift);
   if (extended) {
-    if (scan == 0x1C) return 0xE00D;          // keypad Enter
-    if (scan == 0x35) return 0xE02F;          // keypad /
-    return uint16_t(scan << 8);               // grey arrows, Home, End...: no ASCII
+    if (scan == 0x1C) return 0xE00D;  // keypad Enter
+    if (scan == 0x35) return 0xE02F;  // keypad /
+    return uint16_t(scan << 8);       // grey arrows, Home, End...: no ASCII
   }
   if (flags & kShiftAlt) return uint16_t(scan << 8);
   if (flags & kShiftCtrl) {
@@ -77,13 +77,23 @@ void biosKeyboardIrq(BiosCall& c) {
     m.write8(bda::kShift, flags);
   };
   switch (scan) {
-    case kScanLeftShift: if (!extended) modifier(kShiftLeft); return;  // E0 2A: fake shift, ignored
-    case kScanRightShift: if (!extended) modifier(kShiftRight); return;
+    case kScanLeftShift:
+      if (!extended) modifier(kShiftLeft);
+      return;  // E0 2A: fake shift, ignored
+    case kScanRightShift:
+      if (!extended) modifier(kShiftRight);
+      return;
     case kScanCtrl: modifier(kShiftCtrl); return;
     case kScanAlt: modifier(kShiftAlt); return;
-    case kScanCapsLock: if (!brk) m.write8(bda::kShift, flags ^ kCapsOn); return;
-    case kScanNumLock: if (!brk) m.write8(bda::kShift, flags ^ kNumOn); return;
-    case kScanScrollLock: if (!brk) m.write8(bda::kShift, flags ^ kScrollOn); return;
+    case kScanCapsLock:
+      if (!brk) m.write8(bda::kShift, flags ^ kCapsOn);
+      return;
+    case kScanNumLock:
+      if (!brk) m.write8(bda::kShift, flags ^ kNumOn);
+      return;
+    case kScanScrollLock:
+      if (!brk) m.write8(bda::kShift, flags ^ kScrollOn);
+      return;
     default: break;
   }
   if (brk) return;
@@ -95,7 +105,8 @@ void biosKeyboard(BiosCall& c) {
   GuestMemory& m = c.env.mem;
   uint16_t key;
   switch (c.ah()) {
-    case 0x00: case 0x10:
+    case 0x00:
+    case 0x10:
       if (!peekKey(m, key)) {
         c.block();
         return;
@@ -105,7 +116,8 @@ void biosKeyboard(BiosCall& c) {
       if (c.ah() == 0x00 && (key & 0xFF) == 0xE0) key &= 0xFF00;
       c.setAx(key);
       return;
-    case 0x01: case 0x11:
+    case 0x01:
+    case 0x11:
       if (!peekKey(m, key)) {
         c.setFlag(flags::ZF, true);
         return;

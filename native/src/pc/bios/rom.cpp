@@ -93,10 +93,9 @@ void Bios::install(uint64_t ramBytes) {
   // from them makes progress (single-stepping without a handler just runs on).
   for (int v : {0, 3, 4, 5, 6, 7}) setVector(m, v, stubOffset(BiosService(unsigned(BiosService::Exc0) + v)));
   const std::pair<int, BiosService> services[] = {
-      {0x10, BiosService::Int10}, {0x11, BiosService::Int11}, {0x12, BiosService::Int12},
-      {0x13, BiosService::Int13}, {0x14, BiosService::Int14}, {0x15, BiosService::Int15},
-      {0x16, BiosService::Int16}, {0x17, BiosService::Int17}, {0x18, BiosService::Int18},
-      {0x19, BiosService::Int19}, {0x1A, BiosService::Int1A}};
+      {0x10, BiosService::Int10}, {0x11, BiosService::Int11}, {0x12, BiosService::Int12}, {0x13, BiosService::Int13},
+      {0x14, BiosService::Int14}, {0x15, BiosService::Int15}, {0x16, BiosService::Int16}, {0x17, BiosService::Int17},
+      {0x18, BiosService::Int18}, {0x19, BiosService::Int19}, {0x1A, BiosService::Int1A}};
   for (const auto& s : services) setVector(m, s.first, stubOffset(s.second));
   setVector(m, 0x1E, rom::kDiskParams);
   setVector(m, 0x1F, uint16_t(rom::kFont8x8 + 128 * 8));
@@ -130,9 +129,9 @@ void Bios::install(uint64_t ramBytes) {
   Cmos& c = env_.cmos;
   c.setByte(0x10, uint8_t(floppy ? (env_.disk.geometry().floppyType << 4) : 0));
   c.setByte(0x12, floppy ? 0 : 0xF0);
-  c.setByte(0x19, floppy ? 0 : 47);  // drive 0: user-defined type
+  c.setByte(0x19, floppy ? 0 : 47);                      // drive 0: user-defined type
   c.setByte(0x14, uint8_t(0x06 | (floppy ? 0x01 : 0)));  // floppy, display VGA (00), no FPU
-  c.setByte(0x15, 0x80), c.setByte(0x16, 0x02);  // 640 KiB base memory
+  c.setByte(0x15, 0x80), c.setByte(0x16, 0x02);          // 640 KiB base memory
   uint64_t extKiB = ramBytes > (1u << 20) ? (ramBytes - (1u << 20)) / 1024 : 0;
   uint16_t ext = uint16_t(extKiB > 0xFFFF ? 0xFFFF : extKiB);
   c.setByte(0x17, uint8_t(ext)), c.setByte(0x18, uint8_t(ext >> 8));

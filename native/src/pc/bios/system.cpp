@@ -36,10 +36,22 @@ void biosSystem(BiosCall& c) {
   switch (c.ah()) {
     case 0x24:
       switch (c.al()) {
-        case 0x00: c.env.setA20(false); c.status(0); return;
-        case 0x01: c.env.setA20(true); c.status(0); return;
-        case 0x02: c.setAl(c.env.a20() ? 1 : 0); c.status(0); return;
-        case 0x03: c.set16(GPR_RBX, 0x0003); c.status(0); return;  // keyboard controller and port 92h
+        case 0x00:
+          c.env.setA20(false);
+          c.status(0);
+          return;
+        case 0x01:
+          c.env.setA20(true);
+          c.status(0);
+          return;
+        case 0x02:
+          c.setAl(c.env.a20() ? 1 : 0);
+          c.status(0);
+          return;
+        case 0x03:
+          c.set16(GPR_RBX, 0x0003);
+          c.status(0);
+          return;  // keyboard controller and port 92h
         default: c.status(kUnsupported); return;
       }
     case 0x88: {
@@ -86,7 +98,8 @@ void biosSystem(BiosCall& c) {
       c.status(kUnsupported);
       return;
     case 0x4F: c.setCarry(true); return;  // keyboard intercept: keep the scan code
-    case 0x91: case 0x90: c.setAh(0); return;  // device busy / post: nothing to wait for
+    case 0x91:
+    case 0x90: c.setAh(0); return;  // device busy / post: nothing to wait for
     default: c.status(kUnsupported); return;
   }
 }

@@ -70,9 +70,7 @@ void biosTime(BiosCall& c) {
       cmosWrite(c, 0x07, c.dl());
       c.setCarry(false);
       break;
-    default:
-      c.setCarry(true);
-      break;
+    default: c.setCarry(true); break;
   }
 }
 

@@ -22,8 +22,12 @@ uint32_t textPageSize(int columns, int rows) { return (uint32_t(columns * rows *
 
 Screen screenOf(BiosEnv& env) {
   const VgaModeInfo& m = env.vga.mode();
-  if (m.graphics) return {m, m.mode == 0x13 ? 0xFA00u : m.bpp == 4 ? uint32_t(m.width / 8 * m.height) : 0x4000u, 1,
-                          m.columns, m.rows};
+  if (m.graphics)
+    return {m,
+            m.mode == 0x13 ? 0xFA00u
+            : m.bpp == 4   ? uint32_t(m.width / 8 * m.height)
+                           : 0x4000u,
+            1, m.columns, m.rows};
   // The text grid the BIOS data area says (AH=11h font loads change the rows), kept within the hardware's.
   int columns = std::clamp<int>(env.mem.read16(bda::kColumns), 1, env.vga.textColumns());
   int rows = std::clamp<int>(env.mem.read8(bda::kRows) + 1, 1, env.vga.textRows());
@@ -108,8 +112,9 @@ void drawGlyph(BiosEnv& env, int row, int col, uint8_t ch, uint8_t color) {
       bool on = (bits >> (7 - x)) & 1;
       int px = col * 8 + x, py = row * h + y;
       if (m.bpp == 8) putPixel(env, px, py, on ? color : 0);
-      else if (color & 0x80) { if (on) putPixel(env, px, py, color); }
-      else putPixel(env, px, py, on ? color : 0);
+      else if (color & 0x80) {
+        if (on) putPixel(env, px, py, color);
+      } else putPixel(env, px, py, on ? color : 0);
     }
   }
 }
@@ -142,7 +147,8 @@ void scroll(BiosEnv& env, uint8_t page, int n, uint8_t attr, int r0, int c0, int
       int y = up ? r0 * ch + i : r1 * ch + ch - 1 - i;
       int src = up ? y + lines * ch : y - lines * ch;
       bool inside = up ? src <= r1 * ch + ch - 1 : src >= r0 * ch;
-      for (int x = x0; x <= x1; ++x) putPixel(env, x, y, inside ? getPixel(env, x, src) : (s.m.bpp == 8 ? 0 : attr & 0x7F));
+      for (int x = x0; x <= x1; ++x)
+        putPixel(env, x, y, inside ? getPixel(env, x, src) : (s.m.bpp == 8 ? 0 : attr & 0x7F));
     }
     return;
   }
@@ -188,7 +194,9 @@ void palette(BiosCall& c) {
   Vga& v = c.env.vga;
   GuestMemory& m = c.env.mem;
   switch (c.al()) {
-    case 0x00: if (c.bl() < 16) v.setAttrPalette(c.bl(), c.bh()); break;
+    case 0x00:
+      if (c.bl() < 16) v.setAttrPalette(c.bl(), c.bh());
+      break;
     case 0x01: v.setOverscan(c.bh()); break;
     case 0x02: {
       uint64_t a = c.addr(SEG_ES, c.dx());
@@ -197,7 +205,9 @@ void palette(BiosCall& c) {
       break;
     }
     case 0x03: v.setBlink(c.bl() & 1); break;
-    case 0x04: case 0x05: case 0x06: break;
+    case 0x04:
+    case 0x05:
+    case 0x06: break;
     case 0x07: c.setHigh(GPR_RBX, v.attrPalette(c.bl() & 15)); break;
     case 0x08: c.setHigh(GPR_RBX, v.overscan()); break;
     case 0x09: {
@@ -281,7 +291,8 @@ void fonts(BiosCall& c) {
     if (al & 0x10) setTextCharHeight(env, height);
   };
   switch (al) {
-    case 0x00: case 0x10: {  // user font: ES:BP, CX characters from DX, BH bytes each, block BL
+    case 0x00:
+    case 0x10: {  // user font: ES:BP, CX characters from DX, BH bytes each, block BL
       int height = c.bh() ? c.bh() : 16;
       if (height > 32) break;
       std::vector<uint8_t> glyphs(size_t(c.cx()) * height);
@@ -291,12 +302,18 @@ void fonts(BiosCall& c) {
       if (al & 0x10) setTextCharHeight(env, height);
       break;
     }
-    case 0x01: case 0x11: loadRom(14); break;
-    case 0x02: case 0x12: loadRom(8); break;
-    case 0x04: case 0x14: loadRom(16); break;
+    case 0x01:
+    case 0x11: loadRom(14); break;
+    case 0x02:
+    case 0x12: loadRom(8); break;
+    case 0x04:
+    case 0x14: loadRom(16); break;
     case 0x03: env.vga.setCharMapSelect(c.bl()); break;
     case 0x20: m.write16(0x1F * 4, c.bp()), m.write16(0x1F * 4 + 2, uint16_t(c.st.segs[SEG_ES].selector)); break;
-    case 0x21: case 0x22: case 0x23: case 0x24: {  // graphics font for INT 43h, and the rows it gives
+    case 0x21:
+    case 0x22:
+    case 0x23:
+    case 0x24: {  // graphics font for INT 43h, and the rows it gives
       int height = al == 0x21 ? c.cx() : al == 0x22 ? 14 : al == 0x23 ? 8 : 16;
       if (al == 0x21) m.write16(0x43 * 4, c.bp()), m.write16(0x43 * 4 + 2, uint16_t(c.st.segs[SEG_ES].selector));
       else m.write16(0x43 * 4, romFontOffset(height)), m.write16(0x43 * 4 + 2, kBiosSegment);
@@ -311,10 +328,11 @@ void fonts(BiosCall& c) {
       switch (c.bh()) {
         case 0x00: seg = m.read16(0x1F * 4 + 2), off = m.read16(0x1F * 4); break;
         case 0x01: seg = m.read16(0x43 * 4 + 2), off = m.read16(0x43 * 4); break;
-        case 0x02: case 0x05: off = rom::kFont8x14; break;  // 9x14 alternates: none, the 8x14 serves
+        case 0x02:
+        case 0x05: off = rom::kFont8x14; break;  // 9x14 alternates: none, the 8x14 serves
         case 0x03: off = rom::kFont8x8; break;
         case 0x04: off = uint16_t(rom::kFont8x8 + 128 * 8); break;
-        default: off = rom::kFont8x16; break;                // 8x16, and 9x16 alternates
+        default: off = rom::kFont8x16; break;  // 8x16, and 9x16 alternates
       }
       c.setSeg(SEG_ES, seg);
       c.set16(GPR_RBP, off);
@@ -363,7 +381,9 @@ void videoTeletype(BiosCall& c, uint8_t ch, uint8_t page, uint8_t color) {
   getCursor(env, page, row, col);
   switch (ch) {
     case 0x07: break;  // bell: the speaker is silent here
-    case 0x08: if (col > 0) --col; break;
+    case 0x08:
+      if (col > 0) --col;
+      break;
     case 0x0A: ++row; break;
     case 0x0D: col = 0; break;
     default:
@@ -414,7 +434,8 @@ void biosVideo(BiosCall& c) {
       c.setAx(uint16_t(env.mem.read8(a) | (env.mem.read8(a + 1) << 8)));
       break;
     }
-    case 0x09: case 0x0A: {
+    case 0x09:
+    case 0x0A: {
       int row, col;
       uint8_t page = c.bh() & 7;
       getCursor(env, page, row, col);
