@@ -4,9 +4,11 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
+import { createMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
 import { requireNasm, ROOT } from '../cli/harness';
 import { boot, results } from './boot';
+import { sectorBench } from './sector';
 
 const PROGRAMS = path.join(ROOT, 'test', 'pc', 'programs');
 
@@ -38,6 +40,25 @@ describe('PC: hostile guests', function () {
     );
     assert.ok(r.stop.instructions < 1000, `stopped at the HLT, after ${r.stop.instructions} instructions`);
     assert.deepStrictEqual(results(r.debugcon), [['start', '01']]);
+  });
+
+  it('a guest asleep in `sti; hlt` whose PIC the host then masks stops as a hang instead of running time on forever', async () => {
+    // Found by fuzz_pc: the checks ran at the HLT only, so a sleeper whose wake-up lines were shut out later
+    // (by the host, or a restored device) passed timer after timer in an endless loop that ignored every limit.
+    const lab = sectorBench('bootvisor-hostile-');
+    const m = createMachine({ image: lab.sector('sti\nsleep:\n  hlt\n  jmp sleep'), backend: 'software', clock: 'fast' });
+    try {
+      const first = await m.run({ maxInstructions: 200_000 });
+      assert.strictEqual(first.reason, 'instruction-limit', `${first.reason}: ${first.message ?? ''}`);
+      m.portWrite(0x21, 0xff);
+      m.portWrite(0xa1, 0xff);
+      const r = await m.run({ maxInstructions: 1_000_000 });
+      assert.strictEqual(r.reason, 'hlt-cli', `${r.reason}: ${r.message ?? ''}`);
+      assert.match(r.message ?? '', /masks FFh\/FFh.*the guest can never wake up$/);
+    } finally {
+      m.dispose();
+      lab.dispose();
+    }
   });
 
   it('`sti; hlt` inside an IRQ0 handler that never sent EOI is a hang too (IRQ0 in service shuts out the rest)', async () => {

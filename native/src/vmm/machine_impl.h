@@ -76,6 +76,9 @@ struct Machine::Impl : public ExitHandler {
 
   // run_loop.cpp
   StopRecord run(const RunLimits& limits, bool step);
+  // True, with the stop in s, when no IRQ can end a HLT: interrupts off, or every wired line masked or shut out
+  // by one in service.
+  bool sleepsForever(StopRecord& s);
   StopRecord makeStop(StopReason r);
   void injectPending();
   bool waitWhileHalted(bool step, bool returnWhenIdle = false);  // false: idle, and asked to return then

@@ -547,6 +547,25 @@ bool Machine::Impl::unhandledException(BiosService svc, CpuState& st, StopRecord
   return true;
 }
 
+bool Machine::Impl::sleepsForever(StopRecord& s) {
+  CpuState st;
+  vcpu->getState(st);
+  if (!(st.gprs[GPR_RFLAGS] & flags::IF)) {
+    s = makeStop(StopReason::HltCli);
+    s.message = "HLT with interrupts disabled: the guest can never wake up";
+    return true;
+  }
+  if (pic.canEverInterrupt(wiring::kWiredIrqs)) return false;
+  s = makeStop(StopReason::HltCli);
+  bool inService = pic.master().isr() || pic.slave().isr();
+  s.message = "HLT with interrupts enabled, but the PIC lets no IRQ through (masks " + hex(pic.master().imr(), 2) +
+              "h/" + hex(pic.slave().imr(), 2) + "h, in service " + hex(pic.master().isr(), 2) + "h/" +
+              hex(pic.slave().isr(), 2) + "h" +
+              (inService ? ": an IRQ handler that never sent EOI shuts out the lines below it" : "") +
+              "): the guest can never wake up";
+  return true;
+}
+
 StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
   const uint64_t start = instructions();
   const uint64_t hostStart = Clock::hostNs();
@@ -585,6 +604,10 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (limits.untilNs && clock->now() >= limits.untilNs) return finish(makeStop(StopReason::InstructionLimit));
     if (halted) {
+      // What was checked at the HLT can change while the guest sleeps (the host writes a port or the flags,
+      // a snapshot is restored): with nothing left to wake it, guest time would run on forever.
+      StopRecord never;
+      if (sleepsForever(never)) return finish(never);
       if (limits.neverWait && clockMode != ClockMode::Fast) return finish(makeStop(StopReason::Pause));
       // A step under the real clock waits for the host's time, but not for long: it is a synchronous call.
       bool stepWaited = step && clockMode == ClockMode::Real && Clock::hostNs() - hostStart > kStepRealWaitNs;
@@ -668,23 +691,8 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
         }
         break;
       case ExitReason::Halted: {
-        CpuState st;
-        vcpu->getState(st);
-        if (!(st.gprs[GPR_RFLAGS] & flags::IF)) {
-          StopRecord s = makeStop(StopReason::HltCli);
-          s.message = "HLT with interrupts disabled: the guest can never wake up";
-          return finish(s);
-        }
-        if (!pic.canEverInterrupt(wiring::kWiredIrqs)) {
-          StopRecord s = makeStop(StopReason::HltCli);
-          bool inService = pic.master().isr() || pic.slave().isr();
-          s.message = "HLT with interrupts enabled, but the PIC lets no IRQ through (masks " +
-                      hex(pic.master().imr(), 2) + "h/" + hex(pic.slave().imr(), 2) + "h, in service " +
-                      hex(pic.master().isr(), 2) + "h/" + hex(pic.slave().isr(), 2) + "h" +
-                      (inService ? ": an IRQ handler that never sent EOI shuts out the lines below it" : "") +
-                      "): the guest can never wake up";
-          return finish(s);
-        }
+        StopRecord never;
+        if (sleepsForever(never)) return finish(never);
         halted = true;
         break;
       }
