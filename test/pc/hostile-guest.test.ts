@@ -46,7 +46,11 @@ describe('PC: hostile guests', function () {
     // Found by fuzz_pc: the checks ran at the HLT only, so a sleeper whose wake-up lines were shut out later
     // (by the host, or a restored device) passed timer after timer in an endless loop that ignored every limit.
     const lab = sectorBench('bootvisor-hostile-');
-    const m = createMachine({ image: lab.sector('sti\nsleep:\n  hlt\n  jmp sleep'), backend: 'software', clock: 'fast' });
+    const m = createMachine({
+      image: lab.sector('sti\nsleep:\n  hlt\n  jmp sleep'),
+      backend: 'software',
+      clock: 'fast',
+    });
     try {
       const first = await m.run({ maxInstructions: 200_000 });
       assert.strictEqual(first.reason, 'instruction-limit', `${first.reason}: ${first.message ?? ''}`);
