@@ -3,12 +3,12 @@
 // same two through QEMU's gdbstub (qemu-system-i386 -S -gdb, spoken to by a small gdb-remote client here;
 // no gdb needed), interleaved in this run (each step and continue alternates between the two, so a change in
 // the machine's load touches both alike). Target (issue 16): both faster than QEMU's.
-import { spawn, spawnSync, ChildProcess } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
-import { freePort, GdbRemote } from '../test/dap/gdb-remote';
+import { startQemu } from '../test/dap/gdb-remote';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { loadAverage } from './cpu';
 
@@ -75,35 +75,8 @@ async function openBootvisor(): Promise<Debuggee> {
 }
 
 async function openQemu(image: string): Promise<Debuggee> {
-  const port = await freePort();
-  const bin = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '-accel',
-      'tcg',
-      '-display',
-      'none',
-      '-monitor',
-      'none',
-      '-serial',
-      'none',
-      '-m',
-      '32',
-      '-S',
-      '-gdb',
-      `tcp:127.0.0.1:${port}`,
-      '-drive',
-      `file=${image},format=raw,if=floppy,readonly=on`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const failed = new Promise<never>((_, reject) =>
-    child.once('error', (e) => reject(new Error(`${bin} could not be started (${e.message})`))),
-  );
-  failed.catch(() => undefined);
+  const { gdb, child } = await startQemu(image);
   try {
-    const gdb = await Promise.race([GdbRemote.connect(port), failed]);
     await gdb.request('Z0,7c00,1');
     await gdb.request('c'); // through SeaBIOS to the boot sector
     await gdb.request('z0,7c00,1');

@@ -143,6 +143,12 @@ export async function startQemu(image: string): Promise<{ gdb: GdbRemote; child:
       reject(new Error(`${bin} could not start (${e.message}); run scripts/install-test-deps.sh`)),
     ),
   );
-  const gdb = await Promise.race([GdbRemote.connect(port), failed]);
-  return { gdb, child };
+  failed.catch(() => undefined); // an error after the connection is not this call's to report
+  try {
+    const gdb = await Promise.race([GdbRemote.connect(port), failed]);
+    return { gdb, child };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
 }

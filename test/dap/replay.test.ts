@@ -3,48 +3,28 @@
 // did in the recorded run (the same COM1 output, the same end).
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import { DapSession } from './dap-session';
 import { REPO } from './nasm-fixture';
 import { requireNasm, runCli } from '../cli/harness';
 
-const ADAPTER = path.join(REPO, 'out/debug-adapter/main.js');
 const KEY_TIMES = path.join(REPO, 'test/cli/programs/key-times.asm');
 
 describe('debug adapter: replaying a recording', function () {
   this.timeout(60000);
-  let dc: DebugClient;
-  let cwd: string;
+  let session: DapSession;
 
   beforeEach(async () => {
-    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-dap-replay-'));
-    dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd }, true);
-    await dc.start();
+    session = new DapSession();
+    await session.start();
   });
 
-  afterEach(async () => {
-    await dc.stop().catch(() => undefined);
-    fs.rmSync(cwd, { recursive: true, force: true });
-  });
-
-  async function launch(extra: Record<string, unknown>): Promise<void> {
-    await dc.initializeRequest({
-      adapterID: 'bootvisor',
-      linesStartAt1: true,
-      columnsStartAt1: true,
-      pathFormat: 'path',
-    });
-    const configured = dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest());
-    await Promise.all([
-      dc.launchRequest({ program: KEY_TIMES, cwd, ...extra } as DebugProtocol.LaunchRequestArguments),
-      configured,
-    ]);
-  }
+  afterEach(() => session.stop());
 
   it('plays the recorded keys at their instructions: the same COM1 output and exit as the recorded run', async () => {
     requireNasm();
+    const { dc, cwd } = session;
     const recording = path.join(cwd, 'run.bvrec');
     const recorded = runCli([
       'run',
@@ -65,7 +45,7 @@ describe('debug adapter: replaying a recording', function () {
     const statuses: { backend: string }[] = [];
     dc.on('bootvisor/status', (e: DebugProtocol.Event) => statuses.push(e.body));
     const exited = dc.waitForEvent('exited', 30000) as Promise<DebugProtocol.ExitedEvent>;
-    await launch({ replay: recording, clock: 'fast', serial: { file: serialFile } });
+    await session.launch({ program: KEY_TIMES, replay: recording, clock: 'fast', serial: { file: serialFile } });
     await exited;
     assert.strictEqual(
       fs.readFileSync(serialFile, 'latin1'),
@@ -81,6 +61,7 @@ describe('debug adapter: replaying a recording', function () {
 
   it('refuses a recording of another image, saying so', async () => {
     requireNasm();
+    const { dc, cwd } = session;
     const recording = path.join(cwd, 'other.bvrec');
     const r = runCli(['run', path.join(REPO, 'examples/hello/hello.img'), '--record', recording, '--quiet']);
     assert.strictEqual(r.status, 0, r.stderr);
