@@ -23,6 +23,7 @@ export class ReportStore {
   private current: CurrentReport | undefined;
   private lastRaw = new Map<string, string>();
   private polled: string[] = [];
+  private settle: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly onChange: (current: CurrentReport | undefined) => void,
@@ -88,11 +89,18 @@ export class ReportStore {
       });
       this.loadFile(file, folders);
     }
+    // watchFile takes its first stat asynchronously: a report written between the read above and that stat
+    // is in the baseline and never reported as a change. One more read once the baseline surely exists
+    // (loadFile skips content it has seen).
+    this.settle = setTimeout(() => this.polled.forEach((file) => this.loadFile(file, folders)), 2 * POLL_MS);
+    this.settle.unref();
   }
 
   unwatch(): void {
     for (const file of this.polled) fs.unwatchFile(file);
     this.polled = [];
+    if (this.settle) clearTimeout(this.settle);
+    this.settle = undefined;
   }
 }
 
