@@ -71,6 +71,7 @@ import { loadProgram, LoadedProgram, ProgramError } from './program';
 import { writeReport } from './report';
 import { GuestEnd, hexAddr, Runtime } from './runtime';
 import { callStack } from './stack';
+import { CSupport } from './c-session';
 
 const THREAD_ID = 1;
 
@@ -231,6 +232,8 @@ export class BootvisorSession extends LoggingDebugSession {
   private program?: LoadedProgram;
   /** The gdb stub driving the guest (launch attribute gdbPort), while gdb is attached or awaited. */
   private gdb?: { port: number; stub: GdbStub };
+  /** C debugging through gdb, when the program (or `symbols`) is an ELF with DWARF. */
+  private c?: CSupport;
   private configurationDone?: () => void;
   private readonly configured = new Promise<void>((resolve) => (this.configurationDone = resolve));
   private serialFile?: number;
@@ -443,6 +446,9 @@ export class BootvisorSession extends LoggingDebugSession {
             : undefined,
       );
       this.wire(this.runtime);
+      this.c = CSupport.create(kernel ? config.program : config.symbols, this.runtime, (t) =>
+        this.sendEvent(new OutputEvent(t, 'console')),
+      );
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });
       this.serialFile = serial;
     } catch (e) {
@@ -547,6 +553,7 @@ export class BootvisorSession extends LoggingDebugSession {
 
   private wire(rt: Runtime): void {
     rt.on('stopped', (s) => {
+      this.c?.stopped();
       const e = new StoppedEvent(s.reason, THREAD_ID, s.text) as DebugProtocol.StoppedEvent;
       e.body.description = s.description;
       if (s.hitBreakpointIds?.length) e.body.hitBreakpointIds = s.hitBreakpointIds;
@@ -730,6 +737,7 @@ export class BootvisorSession extends LoggingDebugSession {
     this.launching.abort();
     this.writeExitReport();
     this.runtime?.dispose();
+    this.c?.dispose();
     this.closeSerial(this.serialFile);
     this.serialFile = undefined;
     this.program?.dispose();
@@ -910,12 +918,24 @@ export class BootvisorSession extends LoggingDebugSession {
     response: DebugProtocol.DataBreakpointInfoResponse,
     args: DebugProtocol.DataBreakpointInfoArguments,
   ): void {
-    this.handle(response, () => {
+    this.handle(response, async () => {
       const rt = this.stopped();
       let address: number | undefined;
       let size = args.bytes ?? 2;
       let label = args.name;
-      if (args.asAddress) {
+      let c;
+      try {
+        c = args.asAddress ? undefined : await this.c?.lvalue(args.name, args.frameId, args.variablesReference);
+      } catch (e) {
+        response.body = { dataId: null, description: `${args.name}: ${e instanceof Error ? e.message : e}` };
+        this.sendResponse(response);
+        return;
+      }
+      if (c) {
+        address = c.address;
+        size = c.size;
+        label = c.label;
+      } else if (args.asAddress) {
         address = parseMemoryReference(args.name);
         label = `${args.bytes ?? 1} byte(s) at ${args.name}`;
         size = args.bytes ?? 1;
@@ -1051,9 +1071,10 @@ export class BootvisorSession extends LoggingDebugSession {
     response: DebugProtocol.StackTraceResponse,
     args: DebugProtocol.StackTraceArguments,
   ): void {
-    this.handle(response, () => {
+    this.handle(response, async () => {
       const rt = this.stopped();
-      const frames = callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf);
+      const frames =
+        (await this.c?.callStack()) ?? callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf);
       const site = rt.faultSite();
       if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
         // Stopped by a hang: show the HLT, not the instruction after it that will never run.
@@ -1081,26 +1102,31 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected scopesRequest(response: DebugProtocol.ScopesResponse): void {
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.handle(response, () => {
+      const rt = this.stopped();
+      const c = this.c?.isCFrame(args.frameId) ? this.c.variables.scopes(args.frameId) : [];
       response.body = {
-        scopes: this.stopped()
-          .variables.scopes()
-          .map((s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s)),
+        scopes: [...c, ...rt.variables.scopes()].map((s) =>
+          Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
+        ),
       };
       this.sendResponse(response);
     });
   }
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    this.handle(response, () => {
+    this.handle(response, async () => {
       const rt = this.stopped();
-      if (!rt.variables.has(args.variablesReference))
+      const c = this.c?.variables.has(args.variablesReference) ? this.c.variables : undefined;
+      if (!c && !rt.variables.has(args.variablesReference))
         throw new RequestError(
           ERR.variables,
           `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`,
         );
-      response.body = { variables: rt.variables.variables(args.variablesReference) };
+      response.body = {
+        variables: c ? await c.variables(args.variablesReference) : rt.variables.variables(args.variablesReference),
+      };
       this.sendResponse(response);
     });
   }
@@ -1109,16 +1135,19 @@ export class BootvisorSession extends LoggingDebugSession {
     response: DebugProtocol.SetVariableResponse,
     args: DebugProtocol.SetVariableArguments,
   ): void {
-    this.handle(response, () => {
+    this.handle(response, async () => {
       const rt = this.stopped();
-      if (!rt.variables.has(args.variablesReference))
+      const c = this.c?.variables.has(args.variablesReference) ? this.c.variables : undefined;
+      if (!c && !rt.variables.has(args.variablesReference))
         throw new RequestError(
           ERR.variables,
           `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`,
         );
       let v: DebugProtocol.Variable;
       try {
-        v = rt.variables.setVariable(args.variablesReference, args.name, args.value);
+        v = c
+          ? await c.setVariable(args.variablesReference, args.name, args.value)
+          : rt.variables.setVariable(args.variablesReference, args.name, args.value);
       } catch (e) {
         throw new RequestError(ERR.variables, `Cannot set ${args.name}: ${e instanceof Error ? e.message : e}`);
       }
@@ -1129,11 +1158,22 @@ export class BootvisorSession extends LoggingDebugSession {
   }
 
   protected evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): void {
-    this.handle(response, () => {
+    this.handle(response, async () => {
       const rt = this.stopped();
       const command = args.context === 'repl' ? consoleCommand(rt, args.expression) : undefined;
       if (command !== undefined) {
         response.body = { result: command, variablesReference: 0 };
+        this.sendResponse(response);
+        return;
+      }
+      let c;
+      try {
+        c = await this.c?.evaluate(args.expression, args.frameId);
+      } catch (e) {
+        throw new RequestError(ERR.evaluate, `${args.expression}: ${e instanceof Error ? e.message : e}`);
+      }
+      if (c) {
+        response.body = c;
         this.sendResponse(response);
         return;
       }

@@ -1,0 +1,282 @@
+// C debugging through gdb, as Cortex-Debug does it: gdb reads the kernel's DWARF (types, locations and
+// location lists, call-frame information, gcc's and clang's, DWARF 4 and 5) and reaches the guest through
+// an in-process instance of Bootvisor's own gdb stub on an ephemeral 127.0.0.1 port. gdb is only asked while
+// the guest is stopped, and it never runs the guest: it is told no breakpoints and may not call functions,
+// so it only reads and writes registers and memory. Its caches are flushed before every question, since the
+// guest ran (or was edited) behind its back. Without gdb, the C views say why and everything else works.
+import * as path from 'path';
+import type { Machine } from '../common/api';
+import { GdbStub } from '../common/gdb-stub';
+import { GdbMi, MiError, miQuote, type MiTuple, type MiValue } from './gdb-mi';
+
+/** One frame of gdb's backtrace. */
+export interface GdbFrame {
+  level: number;
+  addr: number;
+  func?: string;
+  /** The source as gdb resolved it (absolute). */
+  file?: string;
+  line?: number;
+}
+
+/** A variable object's view: what gdb's -var-create / -var-list-children say of it. */
+export interface GdbVar {
+  /** The variable object's name in gdb (var3.x). */
+  id: string;
+  /** The name to show (x, [3], *ptr). */
+  exp: string;
+  value: string;
+  type: string;
+  numchild: number;
+}
+
+/** Source files whose frames are C (locals, C expressions); assembly frames keep the NASM views. */
+const C_SOURCE = /\.(c|h|cc|cpp|cxx|hh|hpp|inc)$/i;
+/** At most this many frames are asked of gdb. */
+const MAX_FRAMES = 64;
+/** At most this many children of one variable are listed (a huge array is shown in part). */
+export const MAX_CHILDREN = 1000;
+
+export const isCSource = (file: string | undefined): boolean => !!file && C_SOURCE.test(file);
+
+const str = (v: MiValue | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export class CDebugger {
+  private gdb?: GdbMi;
+  private stub?: GdbStub;
+  private stubMachine?: Machine;
+  private starting?: Promise<GdbMi>;
+  /** Variable objects made since the last stop; deleted before the next stop's questions. */
+  private varobjs: string[] = [];
+  private stale = false;
+  /** Questions go to gdb one whole question at a time (two requests must not both attach it). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    /** The kernel ELF gdb reads (the program, or the `symbols` file). */
+    readonly elfPath: string,
+    private readonly machine: () => Machine,
+    private readonly options: { gdb?: string; timeoutMs?: number } = {},
+  ) {}
+
+  /** The guest runs: what gdb made for this stop (variable objects) goes before the next. */
+  resumed(): void {
+    this.stale = true;
+  }
+
+  /** Why C debugging is unavailable (gdb missing), if it is. */
+  get unavailable(): string | undefined {
+    const f = this.gdb?.failure;
+    return f && /not installed|could not be started/.test(f) ? f : undefined;
+  }
+
+  private async start(): Promise<GdbMi> {
+    const gdb = new GdbMi({
+      gdb: this.options.gdb,
+      timeoutMs: this.options.timeoutMs,
+      args: [
+        // No Python scripts from the ELF's folder, no debuginfod downloads: only the file we were given.
+        '-iex',
+        'set auto-load off',
+        '-iex',
+        'set debuginfod enabled off',
+        this.elfPath,
+      ],
+    });
+    this.gdb = gdb;
+    for (const setting of [
+      'confirm off',
+      'pagination off',
+      'width 0',
+      'height 0',
+      // gdb must never run the guest: an expression calling a function is refused instead.
+      'may-call-functions off',
+      'stack-cache off',
+      'code-cache off',
+      'print pretty off',
+      'print elements 64',
+      'print repeats 16',
+      'charset ASCII',
+    ])
+      await gdb.command(`-gdb-set ${setting}`).catch((e: Error) => {
+        if (!(e instanceof MiError)) throw e; // an old gdb without a setting still works
+      });
+    return gdb;
+  }
+
+  private serial<T>(body: (gdb: GdbMi) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => body(await this.ready()));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** gdb, started, attached to the current machine, with its caches dropped: ready for this stop's questions. */
+  private async ready(): Promise<GdbMi> {
+    if (this.gdb?.failure && !this.unavailable) {
+      // It died or stopped answering: a fresh one next time.
+      this.gdb = undefined;
+      this.stubMachine = undefined;
+      this.stub?.close();
+      this.stub = undefined;
+    }
+    if (this.unavailable) throw new Error(this.unavailable);
+    if (!this.gdb) {
+      this.starting ??= this.start().finally(() => (this.starting = undefined));
+      await this.starting;
+    }
+    const gdb = this.gdb!;
+    const machine = this.machine();
+    if (this.stubMachine !== machine) {
+      // First use, or a reset made a new machine: a stub over it, and gdb attached to that stub.
+      if (this.stub) {
+        await gdb.command('-target-disconnect').catch(() => undefined);
+        this.stub.close();
+      }
+      const stub = new GdbStub(machine, { port: 0 });
+      const port = await stub.listen();
+      this.stub = stub;
+      this.stubMachine = machine;
+      void stub.session();
+      await gdb.command(`-target-select remote 127.0.0.1:${port}`);
+      // C kernels run 32-bit code; a stop in real mode must not make gdb read frames as 16-bit.
+      await gdb.command('-gdb-set architecture i386').catch(() => undefined);
+      this.varobjs = [];
+      this.stale = false;
+    }
+    if (this.stale) {
+      this.stale = false;
+      const old = this.varobjs;
+      this.varobjs = [];
+      for (const v of old) await gdb.command(`-var-delete ${v}`).catch(() => undefined);
+    }
+    await gdb.command('maint flush register-cache');
+    await gdb.command('maint flush dcache').catch(() => undefined);
+    return gdb;
+  }
+
+  /** gdb's backtrace of the stopped guest. */
+  frames(): Promise<GdbFrame[]> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command(`-stack-list-frames 0 ${MAX_FRAMES - 1}`);
+      const list = Array.isArray(r.stack) ? r.stack : [];
+      return list.map((item) => {
+        const f = (item as MiTuple).frame as MiTuple;
+        const line = str(f.line);
+        return {
+          level: Number(str(f.level) ?? 0),
+          addr: parseInt(str(f.addr) ?? '0', 16),
+          func: str(f.func),
+          file: str(f.fullname) ?? str(f.file),
+          line: line !== undefined ? Number(line) : undefined,
+        };
+      });
+    });
+  }
+
+  private static frameArgs(frame: number): string {
+    return `--thread 1 --frame ${Math.max(0, Math.floor(frame))}`;
+  }
+
+  /** The frame's parameters then its locals, as variable objects. */
+  locals(frame: number): Promise<GdbVar[]> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(frame)} --no-values`);
+      const names = (Array.isArray(r.variables) ? r.variables : []).map((v) => v as MiTuple);
+      // Parameters first, as the function declares them (gdb lists them first already; keep that order).
+      const seen = new Set<string>();
+      const out: GdbVar[] = [];
+      for (const v of names) {
+        const name = str(v.name);
+        if (!name || seen.has(name)) continue; // a shadowed name: the innermost is the one in scope
+        seen.add(name);
+        out.push(await this.create(gdb, name, frame, name));
+      }
+      return out;
+    });
+  }
+
+  /** Global and static variables with debug information: [file, name, expression]. */
+  globals(): Promise<{ file: string; name: string; expression: string }[]> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command('-symbol-info-variables');
+      const debug = ((r.symbols as MiTuple | undefined)?.debug ?? []) as MiValue[];
+      const out: { file: string; name: string; expression: string }[] = [];
+      for (const f of debug) {
+        const ft = f as MiTuple;
+        const file = str(ft.fullname) ?? str(ft.filename) ?? '';
+        for (const s of (ft.symbols ?? []) as MiTuple[]) {
+          const name = str(s.name);
+          if (name) out.push({ file, name, expression: name });
+        }
+      }
+      // A name two files use is written file::name, which gdb reads as the one in that file.
+      const count = new Map<string, number>();
+      for (const g of out) count.set(g.name, (count.get(g.name) ?? 0) + 1);
+      for (const g of out) if ((count.get(g.name) ?? 0) > 1) g.expression = `'${path.basename(g.file)}'::${g.name}`;
+      return out.sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  /** A variable object for an expression in a frame (its value, type and how many children it has). */
+  variable(expression: string, frame: number, shown = expression): Promise<GdbVar> {
+    return this.serial((gdb) => this.create(gdb, expression, frame, shown));
+  }
+
+  private async create(gdb: GdbMi, expression: string, frame: number, shown: string): Promise<GdbVar> {
+    const r = await gdb.command(`-var-create ${CDebugger.frameArgs(frame)} - * ${miQuote(expression)}`);
+    const id = str(r.name) ?? '';
+    this.varobjs.push(id);
+    return {
+      id,
+      exp: shown,
+      value: str(r.value) ?? '',
+      type: str(r.type) ?? '',
+      numchild: Number(str(r.numchild) ?? 0),
+    };
+  }
+
+  children(id: string): Promise<GdbVar[]> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command(`-var-list-children --all-values ${id} 0 ${MAX_CHILDREN}`);
+      return ((Array.isArray(r.children) ? r.children : []) as MiTuple[]).map((c) => {
+        const t = c.child as MiTuple;
+        return {
+          id: str(t.name) ?? '',
+          exp: str(t.exp) ?? '',
+          value: str(t.value) ?? '',
+          type: str(t.type) ?? '',
+          numchild: Number(str(t.numchild) ?? 0),
+        };
+      });
+    });
+  }
+
+  /** Assigns a C value (an expression gdb evaluates) to a variable object; its new value. */
+  assign(id: string, value: string): Promise<string> {
+    return this.serial(async (gdb) => str((await gdb.command(`-var-assign ${id} ${miQuote(value)}`)).value) ?? '');
+  }
+
+  /** A C expression's value in a frame, as gdb prints it. */
+  evaluate(expression: string, frame = 0): Promise<string> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command(`-data-evaluate-expression ${CDebugger.frameArgs(frame)} ${miQuote(expression)}`);
+      return str(r.value) ?? '';
+    });
+  }
+
+  /** Where an lvalue lives and how big it is (a data breakpoint on it). */
+  async lvalue(expression: string, frame = 0): Promise<{ address: number; size: number }> {
+    const address = await this.evaluate(`&(${expression})`, frame);
+    const m = /0x([0-9a-f]+)/i.exec(address);
+    if (!m) throw new Error(`${expression} has no address (${address})`);
+    const size = Number(await this.evaluate(`sizeof(${expression})`, frame));
+    return { address: parseInt(m[1], 16), size };
+  }
+
+  dispose(): void {
+    this.gdb?.close('the session ended');
+    this.gdb = undefined;
+    this.stub?.close();
+    this.stub = undefined;
+  }
+}

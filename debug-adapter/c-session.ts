@@ -1,0 +1,151 @@
+// What the DAP session asks of C debugging, in one place so session.ts only calls in: the call stack from
+// gdb's unwinder (DWARF call-frame information, frame pointers as its fallback), the C scopes of a C frame,
+// C expressions for watch, hover and the Debug Console, C lvalues for data breakpoints, and C conditions and
+// logpoints. Each answers undefined when the question is not a C one, and the session does what it did.
+import * as fs from 'fs';
+import type { Registers } from '../common/api';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
+import { hex } from '../common/expression';
+import { CDebugger, isCSource, type GdbFrame } from './c-debugger';
+import { CVariables } from './c-variables';
+import type { Runtime } from './runtime';
+import type { Frame } from './stack';
+
+/** Whether the ELF at `file` carries DWARF type information (.debug_info), which C variables need. */
+function hasDebugInfo(elf: ElfDebugInfo): boolean {
+  try {
+    return elf.symbols.section('.debug_info').length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export class CSupport {
+  readonly engine: CDebugger;
+  readonly variables: CVariables;
+  /** gdb's frames at the last stack trace of this stop (frame ids are their levels). */
+  private frames?: GdbFrame[];
+  private said = new Set<string>();
+
+  private constructor(
+    elfPath: string,
+    private readonly rt: Runtime,
+    private readonly note: (text: string) => void,
+  ) {
+    this.engine = new CDebugger(elfPath, () => rt.currentMachine);
+    this.variables = new CVariables(this.engine, () => rt.guestChanged());
+  }
+
+  /** C support for a session whose program (or `symbols`) is an ELF with DWARF; else undefined. */
+  static create(elfPath: string | undefined, rt: Runtime, note: (text: string) => void): CSupport | undefined {
+    if (!elfPath || !rt.elf || !hasDebugInfo(rt.elf) || !fs.existsSync(elfPath)) return undefined;
+    return new CSupport(elfPath, rt, note);
+  }
+
+  stopped(): void {
+    this.frames = undefined;
+    this.variables.stopped();
+  }
+
+  /** The current instruction is C (or nasm -F dwarf) code of the ELF, in 32-bit protected mode. */
+  private inElfCode(r: Registers): boolean {
+    if (!(r.cr0 & 1) || r.eflags & 0x20000 || !(r.cs.attrib & 0x400)) return false;
+    return !!this.rt.elf?.placeOf((r.cs.base + r.eip) >>> 0)?.file;
+  }
+
+  private sayOnce(text: string): void {
+    if (this.said.has(text)) return;
+    this.said.add(text);
+    this.note(text);
+  }
+
+  /** The call stack by gdb's unwinder, when the guest stopped in the ELF's code; else undefined. */
+  async callStack(): Promise<Frame[] | undefined> {
+    const r = this.rt.registers();
+    if (!this.inElfCode(r)) return undefined;
+    let frames: GdbFrame[];
+    try {
+      frames = await this.engine.frames();
+    } catch (e) {
+      this.sayOnce(`Bootvisor: the C call stack comes from return addresses on the stack: ${(e as Error).message}\n`);
+      return undefined;
+    }
+    if (!frames.length) return undefined;
+    this.frames = frames;
+    const cs = r.cs.selector;
+    return frames.map((f, i) => {
+      // The top frame is where the CPU is; a caller is shown at its CALL (the return address is the next line).
+      const linear = i === 0 ? (r.cs.base + r.eip) >>> 0 : f.addr;
+      const ip = (linear - r.cs.base) >>> 0;
+      const place = this.rt.elf?.placeOf(i === 0 || f.level === frames[i - 1].level ? linear : linear - 1);
+      const where = `${hex(cs, 4)}:${hex(ip, 8)}`;
+      const symbol = place?.symbol ?? f.func;
+      return {
+        linear,
+        cs,
+        ip,
+        name: symbol ? `${symbol} (${where})` : where,
+        file: f.file ?? place?.file,
+        line: f.line ?? place?.line,
+      };
+    });
+  }
+
+  /** Is frame `id` (a level of gdb's stack) C code? */
+  isCFrame(id: number | undefined): boolean {
+    const f = this.frames?.[id ?? 0];
+    if (f) return isCSource(f.file);
+    if ((id ?? 0) !== 0) return false;
+    const r = this.rt.registers();
+    return this.inElfCode(r) && isCSource(this.rt.elf?.placeOf((r.cs.base + r.eip) >>> 0)?.file);
+  }
+
+  /**
+   * A C expression for evaluate (watch, hover, the Debug Console) in a C frame; undefined when the frame is
+   * not C or the expression is one of the adapter's own (a register, `word [x]`) that C does not know.
+   */
+  async evaluate(
+    expression: string,
+    frameId: number | undefined,
+  ): Promise<{ result: string; type: string; variablesReference: number } | undefined> {
+    if (!this.isCFrame(frameId)) return undefined;
+    try {
+      return await this.variables.evaluate(expression, frameId ?? 0);
+    } catch (e) {
+      try {
+        this.rt.evaluateText(expression);
+        return undefined; // not C, but the adapter's expressions know it (eax, byte [esi])
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  /** Address and size of a C lvalue (dataBreakpointInfo), by expression or by a listed variable. */
+  async lvalue(
+    name: string,
+    frameId: number | undefined,
+    variablesReference?: number,
+  ): Promise<{ address: number; size: number; label: string } | undefined> {
+    if (variablesReference && this.variables.owns(variablesReference)) {
+      const p = this.variables.pathOf(variablesReference, name);
+      if (!p) throw new Error(`No C variable "${name}" was listed in that scope.`);
+      return { ...(await this.engine.lvalue(p.path, p.frame)), label: p.path };
+    }
+    if (variablesReference || !this.isCFrame(frameId)) return undefined;
+    try {
+      return { ...(await this.engine.lvalue(name, frameId ?? 0)), label: name };
+    } catch (e) {
+      try {
+        this.rt.evaluateText(name);
+        return undefined;
+      } catch {
+        throw e;
+      }
+    }
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
