@@ -301,6 +301,23 @@ export class LineTable {
     return row.endSequence || row.line === 0 ? undefined : row;
   }
 
+  /**
+   * The line a debugger shows at an address, as gdb does: lineAt's, unless that row is not a statement and
+   * a statement row starts at the same address (-O2 puts several lines at one address, the last often not
+   * a statement: a breakpoint on the statement's line must show that line).
+   */
+  shownAt(address: number): LineRow | undefined {
+    const best = lastAtOrBelow(this.sorted, address);
+    const row = best >= 0 ? this.sorted[best] : undefined;
+    if (!row || row.endSequence || row.isStmt) return this.lineAt(address);
+    for (let i = best - 1; i >= 0 && this.sorted[i].address === row.address; i--) {
+      const r = this.sorted[i];
+      if (r.endSequence) break;
+      if (r.isStmt && r.line !== 0) return r;
+    }
+    return this.lineAt(address);
+  }
+
   /** The files the table names. */
   files(): string[] {
     return [...new Set(this.rows.map((r) => r.file))];

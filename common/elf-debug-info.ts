@@ -56,8 +56,14 @@ export class ElfDebugInfo {
     return body ? { address: body.address, file: body.file, line: body.line } : { address: sym.address };
   }
 
+  /** The source line of an address, for reports and Problems (none where no line owns it). */
+  sourceAt(address: number): { file: string; line: number } | undefined {
+    const row = this.lines.shownAt(address);
+    return row ? { file: row.file, line: row.line } : undefined;
+  }
+
   placeOf(address: number): CodePlace | undefined {
-    const row = this.lines.lineAt(address);
+    const row = this.lines.shownAt(address);
     const sym = this.symbols.symbolAt(address);
     if (!row && !sym) return undefined;
     return {

@@ -155,6 +155,30 @@ export class History {
   }
 
   /**
+   * Replays from the `back`-th newest snapshot before now (0: the newest) up to now, stopping at `addresses`
+   * on the way: `onHit` sees each such stop while the machine stands there. Ends where it began, at now.
+   */
+  async replayWatching(back: number, addresses: number[], onHit: (stop: StopEvent) => void): Promise<ReplayEnd> {
+    const now = this.machine.instructionCount();
+    const starts = this.snapshots.filter((s) => s.count < now);
+    if (back >= starts.length) return 'start';
+    const watch = new Set(addresses);
+    const ids = [...watch].map((a) => this.machine.addBreakpoint(a));
+    this.hooks.mute(true);
+    try {
+      this.machine.restore(starts[starts.length - 1 - back].id);
+      const done = await this.forwardTo(now, (stop) => {
+        if (stop.reason === 'breakpoint' && watch.has(stop.linear)) onHit(stop);
+      });
+      return done ? 'ok' : 'interrupted';
+    } finally {
+      for (const id of ids) this.machine.removeBreakpoint(id);
+      await new Promise((r) => setImmediate(r));
+      this.hooks.mute(false);
+    }
+  }
+
+  /**
    * Back to the most recent place before now where the debugger would have stopped. Resolves with that
    * stop, 'start' after going to the start of the history, or 'interrupted' where the user stopped it.
    */

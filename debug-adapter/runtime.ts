@@ -11,6 +11,8 @@ import { ExecutedModes } from './code-modes';
 import { DataWatch, DataWatches, WatchSpec } from './data-watches';
 import { evalContext } from './evaluation';
 import { DEFAULT_EXCEPTION_SETTINGS, ExceptionSettings, explainStop } from './exceptions';
+import { cWhere } from './c-lines';
+import type { StepMoves } from './c-stepping';
 import { History } from './reverse';
 import { currentInstruction, planReached, planStepOver, StepOverPlan } from './stepping';
 import { VariableStore } from './variables';
@@ -57,7 +59,7 @@ export interface RuntimeEvents {
   ended: [GuestEnd];
 }
 
-type Outcome = RuntimeStop | { end: GuestEnd };
+export type Outcome = RuntimeStop | { end: GuestEnd };
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly breakpoints: BreakpointTable;
@@ -186,7 +188,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   where(linear: number): string | undefined {
     const loc = this.listing?.locate(linear);
     const label = this.listing?.symbolize(linear);
-    if (!loc) return label;
+    if (!loc) return label ?? cWhere(this.elf, linear);
     return `${path.basename(loc.file)}:${loc.line}${label ? `, ${label}` : ''}`;
   }
 
@@ -317,6 +319,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (!start || !('reason' in o) || o.reason !== 'step' || this.pauseRequested || n >= 64) return o;
       if (this.currentLine() !== start) return o;
     }
+  }
+
+  /** A step whose logic lives elsewhere (c-stepping.ts), made of the moves every step is made of. */
+  stepWith(body: (moves: StepMoves) => Promise<Outcome>, kind: 'step' | 'back' = 'step'): void {
+    this.act(
+      () =>
+        body({
+          machine: this.machine,
+          history: this.history,
+          once: () => this.stepOnce(),
+          over: (plan) => this.runLoop(plan),
+          interrupted: () => this.pauseRequested || this.disposed,
+          settle: (reason) => this.syncLastStop(reason),
+        }),
+      kind,
+    );
   }
 
   stepOut(): void {

@@ -72,6 +72,7 @@ import { writeReport } from './report';
 import { GuestEnd, hexAddr, Runtime } from './runtime';
 import { callStack } from './stack';
 import { CSupport } from './c-session';
+import { stepByLine } from './c-stepping';
 
 const THREAD_ID = 1;
 
@@ -626,7 +627,7 @@ export class BootvisorSession extends LoggingDebugSession {
         image: this.config.program,
         listingPath: this.config.listing,
         sources: this.program.sources,
-        locate: (linear) => listing?.locate(linear),
+        locate: (linear) => listing?.locate(linear) ?? rt.elf?.sourceAt(linear),
         backend: this.backend,
         origin: this.sessionName,
         stop: rt.lastStop,
@@ -1025,14 +1026,16 @@ export class BootvisorSession extends LoggingDebugSession {
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
     this.handle(response, () => {
-      this.stopped().stepOver(args.granularity === 'line');
+      const rt = this.stopped();
+      if (!stepByLine(rt, 'over', args.granularity)) rt.stepOver(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
     this.handle(response, () => {
-      this.stopped().stepIn(args.granularity === 'line');
+      const rt = this.stopped();
+      if (!stepByLine(rt, 'in', args.granularity)) rt.stepIn(args.granularity === 'line');
       this.sendResponse(response);
     });
   }
@@ -1044,9 +1047,10 @@ export class BootvisorSession extends LoggingDebugSession {
     });
   }
 
-  protected stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): void {
     this.handle(response, () => {
-      this.stopped().stepBack();
+      const rt = this.stopped();
+      if (!stepByLine(rt, 'back', args.granularity)) rt.stepBack();
       this.sendResponse(response);
     });
   }
