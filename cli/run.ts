@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { StopEvent } from '../common/api';
+import type { SourceLocation } from '../common/exit-report';
 import type { Assembled } from '../common/nasm';
 import type { BootvisorMachine } from '../common/machine';
 import type { RunOptions } from './args';
@@ -542,6 +543,10 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const stopSourceLinear = (): number =>
       (stopSource ??= reportBuilder().instructionBehindStop(stop, loadSources()?.listing, (linear) => peek(m, linear)));
     const elfPlace = elfLocator(o, loaded, stop);
+    const elfSource = (linear: number): SourceLocation | undefined => {
+      const p = elfPlace?.(linear);
+      return p && p.line > 0 ? { file: p.file, line: p.line } : undefined;
+    };
     const locate: Locator = (linear) =>
       elfPlace?.(linear) ?? loadSources()?.locate(linear === stop.linear ? stopSourceLinear() : linear);
 
@@ -603,7 +608,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
         image: path.resolve(o.input),
         listingPath: sources?.listingPath,
         sources: sources?.hashes() ?? [],
-        locate: (linear) => sources?.locate(linear),
+        locate: (linear) => sources?.locate(linear) ?? elfSource(linear),
         backend: m.backend,
         stop,
         stopSourceLinear: stopSourceLinear(),

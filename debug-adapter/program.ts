@@ -209,7 +209,7 @@ function loadKernel(config: LaunchConfig): LoadedProgram | undefined {
     imagePath: config.program,
     sources: [],
     warnings: [
-      `${path.basename(config.program)} is a multiboot kernel: breakpoints on its C lines and its call stack come from its DWARF line table and symbols; stepping is by instruction; C variables, expressions and the call stack come from gdb reading its DWARF (when gdb is installed).`,
+      `${path.basename(config.program)} is a multiboot kernel: breakpoints on its C lines and its call stack come from its DWARF line table and symbols; stepping is by C line (by instruction in the Disassembly view); C variables, expressions and the call stack come from gdb reading its DWARF (when gdb is installed).`,
     ],
     dispose: () => undefined,
     kernel: { kernel, modules, cmdline: config.cmdline },

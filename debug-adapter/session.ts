@@ -1082,7 +1082,7 @@ export class BootvisorSession extends LoggingDebugSession {
       const site = rt.faultSite();
       if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
         // Stopped by a hang: show the HLT, not the instruction after it that will never run.
-        const loc = rt.listing?.locate(site.linear);
+        const loc = rt.listing?.locate(site.linear) ?? rt.elf?.sourceAt(site.linear);
         frames[0] = { ...frames[0], linear: site.linear, ip: site.eip, file: loc?.file, line: loc?.line };
       }
       const start = args.startFrame ?? 0;
