@@ -60,13 +60,38 @@ export function activate(context: vscode.ExtensionContext): void {
   /** The session a command means: the focused one if it is ours, else the last one started. */
   const currentGuest = (): GuestSession | undefined => guestOf(vscode.debug.activeDebugSession) ?? screen.attached;
 
+  /** The adapter's events the extension reads itself: true when it took this one. */
+  const customEvent = (sessionId: string, event: string, body: unknown): boolean => {
+    const entry = guests.get(sessionId);
+    if (!entry) return false;
+    switch (event) {
+      case SCREEN_CHANGED_EVENT:
+        entry.guest.onScreenChanged();
+        return true;
+      case SCREEN_FRAME_EVENT:
+        entry.guest.onPushedFrame(body as ScreenFrameEventBody);
+        return true;
+      case SERIAL_EVENT:
+        entry.serial.write(Buffer.from((body as SerialEventBody).data, 'base64'));
+        return true;
+      case STATUS_EVENT:
+        entry.guest.onStatus(body as StatusEventBody);
+        return true;
+    }
+    return false;
+  };
+  const adapters = new AdapterProcessFactory(entries.debugAdapter, log, (session, adapter) => {
+    startGuest(session);
+    adapter.takeEvents((event, body) => customEvent(session.id, event, body));
+  });
+
   const fileArgument = (uri: unknown): vscode.Uri | undefined => (uri instanceof vscode.Uri ? uri : activeFile());
 
   /** A new Bootvisor session: its guest screen, serial terminal, status and registers for the server. */
   const startGuest = (session: vscode.DebugSession): GuestSession => {
     const existing = guests.get(session.id);
     if (existing) return existing.guest;
-    const guest = new GuestSession(session);
+    const guest = new GuestSession(session, () => adapters.adapterOf(session.id));
     const serial = new SerialTerminal(guest, `COM1: ${session.name}`);
     const listeners = languageClient ? [forwardDebugState(guest, languageClient)] : [];
     guests.set(session.id, { guest, serial, listeners });
@@ -84,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): void {
     memory,
     statusBar,
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new BootConfigurationProvider()),
-    ...registerAdapter(context, entries.debugAdapter, log),
+    ...registerAdapter(context, adapters, log),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
       // The tracker exists before the adapter's first message, unlike onDidStartDebugSession, which can come
       // after the guest already stopped at a breakpoint: so the session's state is followed from here.
@@ -112,24 +137,9 @@ export function activate(context: vscode.ExtensionContext): void {
       endedSerial = entry.serial;
       // The screen keeps showing the last frame; the guest object is dropped when another session attaches.
     }),
-    vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => {
-      const entry = guests.get(event.session.id);
-      if (!entry) return;
-      switch (event.event) {
-        case SCREEN_CHANGED_EVENT:
-          entry.guest.onScreenChanged();
-          break;
-        case SCREEN_FRAME_EVENT:
-          entry.guest.onPushedFrame(event.body as ScreenFrameEventBody);
-          break;
-        case SERIAL_EVENT:
-          entry.serial.write(Buffer.from((event.body as SerialEventBody).data, 'base64'));
-          break;
-        case STATUS_EVENT:
-          entry.guest.onStatus(event.body as StatusEventBody);
-          break;
-      }
-    }),
+    // Custom events come straight from the adapter process (adapters' started callback above); through VS Code
+    // only when VS Code connected to an adapter of its own (a debugServer port).
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((event) => customEvent(event.session.id, event.event, event.body)),
 
     // A disk image opens in Bootvisor's view rather than the binary placeholder, so F5 (bound to that view's
     // id) boots it instead of asking which debugger to use.
@@ -202,7 +212,7 @@ export function activate(context: vscode.ExtensionContext): void {
 /** The adapter's process factory; VS Code refuses it unless the manifest contributes the debugger. */
 function registerAdapter(
   context: vscode.ExtensionContext,
-  adapterMain: string,
+  factory: AdapterProcessFactory,
   log: vscode.OutputChannel,
 ): vscode.Disposable[] {
   const debuggers = (context.extension.packageJSON as { contributes?: { debuggers?: { type?: string }[] } }).contributes
@@ -211,7 +221,7 @@ function registerAdapter(
     log.appendLine(`This build's package.json contributes no '${DEBUG_TYPE}' debugger: F5 cannot boot anything.`);
     return [];
   }
-  return [vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterProcessFactory(adapterMain))];
+  return [vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, factory)];
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -16,6 +16,8 @@ import {
 } from '../common/dap-protocol';
 import type { ScreenFrame } from '../common/api';
 import { encodeFrame, ScreenState } from '../common/screen-wire';
+import { nowMs, type KeyTrace } from '../common/key-trace';
+import type { AdapterProcess } from './adapter_process';
 
 /** The parts of a DAP message's body the session reads (stopped events, launch errors). */
 interface AdapterMessageBody {
@@ -23,6 +25,12 @@ interface AdapterMessageBody {
   description?: unknown;
   reason?: unknown;
   error?: { format?: unknown };
+}
+
+/** A frame for the views, with the way of the key it answers when it is the first frame after one. */
+export interface GuestFrame {
+  frame: ScreenFrameBody;
+  trace?: KeyTrace;
 }
 
 export type GuestState = 'running' | 'paused' | 'ended';
@@ -49,7 +57,9 @@ export class GuestSession implements vscode.Disposable {
   private pushing = false;
   private refreshAgain = false;
   private lastFetch = 0;
-  private readonly frameEmitter = new vscode.EventEmitter<ScreenFrameBody>();
+  private readonly frameEmitter = new vscode.EventEmitter<GuestFrame>();
+  /** The key pressed last, until the first pushed frame after it carries its trace to the view. */
+  private keyTrace: KeyTrace | undefined;
   /** The whole screen as the frames so far built it (for screenshots, and for a view opened later). */
   private readonly screen = new ScreenState();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
@@ -58,7 +68,16 @@ export class GuestSession implements vscode.Disposable {
   /** Running, paused, ended, the speed or the stop reason changed. */
   readonly onStateChange = this.stateEmitter.event;
 
-  constructor(readonly session: vscode.DebugSession) {}
+  constructor(
+    readonly session: vscode.DebugSession,
+    /** The adapter's process, when the extension started it: its own requests go there directly. */
+    private readonly direct: () => AdapterProcess | undefined = () => undefined,
+  ) {}
+
+  /** A custom request straight to the adapter process when there is one, else through VS Code. */
+  private custom(command: string, args: unknown): Thenable<unknown> {
+    return this.direct()?.request(command, args) ?? this.session.customRequest(command, args);
+  }
 
   get guestState(): GuestState {
     return this.state;
@@ -147,8 +166,22 @@ export class GuestSession implements vscode.Disposable {
       this.refreshScreen();
       return;
     }
-    if (this.screen.apply(frame)) this.frameEmitter.fire(frame);
-    else this.refreshScreen();
+    if (!this.screen.apply(frame)) {
+      this.refreshScreen();
+      return;
+    }
+    const { trace: adapter, ...shown } = frame;
+    let trace: KeyTrace | undefined;
+    if (adapter && this.keyTrace) {
+      trace = { ...this.keyTrace, adapter, hostFrameAt: nowMs() };
+      this.keyTrace = undefined;
+    }
+    this.frameEmitter.fire({ frame: shown, trace });
+  }
+
+  /** A key the view sent (keydownAt: the view's own stamp): the next pushed frame carries its trace. */
+  noteKey(keydownAt: number | undefined): void {
+    this.keyTrace = { keydownAt, hostKeyAt: nowMs() };
   }
 
   onStatus(status: StatusEventBody): void {
@@ -182,7 +215,7 @@ export class GuestSession implements vscode.Disposable {
     }
     this.lastFetch = Date.now();
     void this.fetchFrame()
-      .then((frame) => frame && this.frameEmitter.fire(frame))
+      .then((frame) => frame && this.frameEmitter.fire({ frame }))
       .finally(() => {
         this.refreshing = false;
         if (this.refreshAgain) {
@@ -193,7 +226,7 @@ export class GuestSession implements vscode.Disposable {
   }
 
   private finalRefresh(): void {
-    void this.fetchFrame().then((frame) => frame && this.frameEmitter.fire(frame));
+    void this.fetchFrame().then((frame) => frame && this.frameEmitter.fire({ frame }));
   }
 
   /**
@@ -202,7 +235,7 @@ export class GuestSession implements vscode.Disposable {
    */
   private async fetchFrame(): Promise<ScreenFrameBody | undefined> {
     const ask = (sinceGeneration: number | undefined): Thenable<ScreenFrameBody | undefined> =>
-      this.session.customRequest(SCREEN_FRAME_REQUEST, { sinceGeneration, push: true } satisfies ScreenFrameArgs).then(
+      this.custom(SCREEN_FRAME_REQUEST, { sinceGeneration, push: true } satisfies ScreenFrameArgs).then(
         (body) => body as ScreenFrameBody,
         () => undefined,
       );
@@ -220,7 +253,8 @@ export class GuestSession implements vscode.Disposable {
 
   async sendScanCodes(scanCodes: number[]): Promise<void> {
     if (this.state === 'ended' || scanCodes.length === 0) return;
-    await this.session.customRequest(KEYS_REQUEST, { scanCodes } satisfies KeysRequestArgs);
+    if (this.keyTrace && this.keyTrace.keysSentAt === undefined) this.keyTrace.keysSentAt = nowMs();
+    await this.custom(KEYS_REQUEST, { scanCodes } satisfies KeysRequestArgs);
   }
 
   async sendSerial(data: Uint8Array): Promise<void> {

@@ -8,6 +8,8 @@
 interface BvScreenMessage {
   type: 'screen';
   frame?: import('../common/screen-wire').ScreenFrameBody;
+  /** The first frame after a key press: that key's way so far (common/key-trace.ts). */
+  trace?: import('../common/key-trace').KeyTrace;
 }
 
 /** Host to webview: the session's state, for the toolbar. */
@@ -33,8 +35,11 @@ type BvWebviewMessage =
   | { type: 'ready' }
   /** The view could not apply a frame (it missed the one it builds on): send the whole screen. */
   | { type: 'resync' }
-  /** key and shift: what the host's layout typed (KeyboardEvent.key) and whether Shift was held, on key down. */
-  | { type: 'key'; code: string; down: boolean; key?: string; shift?: boolean }
+  /**
+   * key and shift: what the host's layout typed (KeyboardEvent.key) and whether Shift was held, on key down;
+   * t: when the view saw the key go down (common/key-trace.ts).
+   */
+  | { type: 'key'; code: string; down: boolean; key?: string; shift?: boolean; t?: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }

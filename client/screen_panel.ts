@@ -8,6 +8,7 @@ import { readSettings, SETTINGS_SECTION } from './settings';
 import type { ScreenFrameBody } from '../common/dap-protocol';
 import type { GuestSession } from './guest_session';
 import { saveScreenshot } from './screenshot';
+import { nowMs, type KeyTrace } from '../common/key-trace';
 
 export class ScreenPanel implements vscode.Disposable {
   static readonly viewType = 'bootvisor.screen';
@@ -58,7 +59,7 @@ export class ScreenPanel implements vscode.Disposable {
     this.guestListeners.forEach((d) => d.dispose());
     this.guest = guest;
     this.guestListeners = [
-      guest.onFrame((frame) => this.postFrame(frame)),
+      guest.onFrame(({ frame, trace }) => this.postFrame(frame, trace)),
       guest.onStateChange(() => this.postState()),
     ];
     this.postState();
@@ -83,8 +84,9 @@ export class ScreenPanel implements vscode.Disposable {
     this.panel?.dispose();
   }
 
-  private postFrame(frame: ScreenFrameBody | undefined): void {
-    void this.panel?.webview.postMessage({ type: 'screen', frame } satisfies BvScreenMessage);
+  private postFrame(frame: ScreenFrameBody | undefined, trace?: KeyTrace): void {
+    if (trace) trace.postAt = nowMs();
+    void this.panel?.webview.postMessage({ type: 'screen', frame, trace } satisfies BvScreenMessage);
   }
 
   private postSettings(): void {
@@ -125,6 +127,7 @@ export class ScreenPanel implements vscode.Disposable {
         if (typed) this.typedKeys.add(message.code);
         const codes = typed ?? scanCodesFor(message.code, message.down);
         if (!guest || !codes) return;
+        if (message.down) guest.noteKey(message.t);
         this.keyQueue = this.keyQueue
           .then(() => guest.sendScanCodes(codes))
           .catch((error: unknown) =>

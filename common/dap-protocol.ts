@@ -59,7 +59,11 @@ export const SCREEN_CHANGED_EVENT = 'bootvisor/screenChanged';
  * SCREEN_FRAME_REQUEST's answer); a client holding another one asks for a whole frame instead.
  */
 export const SCREEN_FRAME_EVENT = 'bootvisor/frame';
-export type ScreenFrameEventBody = import('./screen-wire').ScreenFrameBody & { baseGeneration?: number };
+export type ScreenFrameEventBody = import('./screen-wire').ScreenFrameBody & {
+  baseGeneration?: number;
+  /** The first frame after a keys request: when the request came, the screen changed and the frame left. */
+  trace?: import('./key-trace').AdapterKeyTrace;
+};
 
 /** Custom event: bytes the guest sent to COM1. */
 export const SERIAL_EVENT = 'bootvisor/serial';

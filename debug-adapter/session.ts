@@ -1,6 +1,7 @@
 // The DAP session: one method per request, each translating between the protocol and the Runtime. Every
 // request is answered, and any error becomes an error response with a message for the user: the adapter
 // never dies of a bad request.
+import { nowMs } from '../common/key-trace';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -585,9 +586,13 @@ export class BootvisorSession extends LoggingDebugSession {
   /** The client asked for pushed frames (ScreenFrameArgs.push). */
   private pushFrames = false;
 
+  /** When the last keys request came, until a pushed frame carries it (the key-to-screen chain's trace). */
+  private keysAt: number | undefined;
+
   private pushFrame(): void {
     const m = this.runtime?.currentMachine;
     if (!m || !this.pushFrames) return;
+    const screenAt = nowMs();
     const base = this.sentGeneration;
     let frame;
     try {
@@ -601,6 +606,8 @@ export class BootvisorSession extends LoggingDebugSession {
       ...encodeFrame(frame, frame.kind === 'text' ? m.screenText().lines : undefined),
       baseGeneration: base,
     };
+    if (this.keysAt !== undefined) body.trace = { keysAt: this.keysAt, screenAt, sentAt: nowMs() };
+    this.keysAt = undefined;
     this.sendEvent(new Event(SCREEN_FRAME_EVENT, body));
   }
 
@@ -1433,6 +1440,8 @@ export class BootvisorSession extends LoggingDebugSession {
           ) {
             throw new RequestError(ERR.request, 'scanCodes must be an array of bytes (0-255).');
           }
+          // A key pressed (a make code: break codes have bit 7 set) starts the chain a pushed frame ends.
+          if (a.scanCodes?.some((c) => c < 0x80) || a.text) this.keysAt = nowMs();
           if (a.scanCodes?.length) this.machine().sendScanCodes(a.scanCodes);
           if (typeof a.text === 'string' && a.text) this.machine().typeText(a.text);
           this.rt().guestChanged();

@@ -4,6 +4,7 @@
 
 import { ScreenRenderer } from '../../common/screen-render';
 import { ScreenState } from '../../common/screen-wire';
+import { nowMs, type KeyTrace } from '../../common/key-trace';
 
 declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): void };
 
@@ -116,10 +117,26 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     held.clear();
   }
 
+  /**
+   * The ways of the last keys from keydown to painted pixels (common/key-trace.ts), newest last: the e2e
+   * suite prints their parts, and anyone can read them in the webview's developer tools.
+   */
+  const keyTraces: KeyTrace[] = [];
+  (window as unknown as { bvKeyTraces: KeyTrace[] }).bvKeyTraces = keyTraces;
+
+  function traced(trace: KeyTrace): void {
+    if (keyTraces.length >= 64) keyTraces.shift();
+    keyTraces.push(trace);
+    requestAnimationFrame(() => (trace.paintAt = nowMs()));
+  }
+
   window.addEventListener('message', (event: MessageEvent<BvHostMessage>) => {
     const message = event.data;
-    if (message.type === 'screen') drawFrame(message.frame);
-    else if (message.type === 'state') setState(message);
+    if (message.type === 'screen') {
+      const messageAt = nowMs();
+      drawFrame(message.frame);
+      if (message.trace) traced({ ...message.trace, messageAt, drawnAt: nowMs() });
+    } else if (message.type === 'state') setState(message);
     else if (message.type === 'settings') {
       scale = message.scale;
       fit();
@@ -174,7 +191,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     event.preventDefault();
     event.stopPropagation();
     held.add(event.code);
-    post({ type: 'key', code: event.code, down: true, key: event.key, shift: event.shiftKey });
+    post({ type: 'key', code: event.code, down: true, key: event.key, shift: event.shiftKey, t: nowMs() });
   });
   canvas.addEventListener('keyup', (event) => {
     // A key goes up where it went down: the guest gets the break code of every make code it got.
