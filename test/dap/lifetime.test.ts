@@ -76,17 +76,29 @@ describe('debug adapter lifetime and replay interruption', function () {
 
   it('pause during a long reverse-continue stops the replay at once', async () => {
     await replaying();
-    const t0 = performance.now();
-    const stopped = dc.waitForEvent('stopped', 10000);
-    await dc.pauseRequest({ threadId: 1 });
-    const e = (await stopped) as DebugProtocol.StoppedEvent;
-    const ms = performance.now() - t0;
+    // Several pauses, each in a replay of its own (the history before each stop is still there to go back
+    // over): one figure is noise on a loaded machine.
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) {
+        await dc.reverseContinueRequest({ threadId: 1 });
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const t0 = performance.now();
+      const stopped = dc.waitForEvent('stopped', 10000);
+      await dc.pauseRequest({ threadId: 1 });
+      const e = (await stopped) as DebugProtocol.StoppedEvent;
+      times.push(performance.now() - t0);
+      assert.strictEqual(e.body.reason, 'pause', e.body.description);
+    }
+    const sorted = [...times].sort((a, b) => a - b);
     console.log(
-      `      pause during a replay: stopped event after ${ms.toFixed(1)} ms (load ${os.loadavg()[0].toFixed(2)})`,
+      `      pause during a replay: stopped event after ${sorted.map((t) => t.toFixed(1)).join(', ')} ms (pause request sent to stopped event received; load ${os.loadavg()[0].toFixed(2)})`,
     );
-    assert.strictEqual(e.body.reason, 'pause', e.body.description);
-    // Generous for a loaded machine; a replay that ignores pause runs on for hundreds of ms or for ever.
-    assert.ok(ms < 250, `pause took ${ms.toFixed(1)} ms`);
+    // The goal is 10 ms; the bound is several times that (no wall-clock assertion under 3x its expected
+    // value on these shared machines), on the median so one descheduled moment does not fail it. A replay that
+    // ignores pause runs on for hundreds of ms (50 M instructions) or for ever.
+    assert.ok(sorted[2] < 100, `the median pause took ${sorted[2].toFixed(1)} ms`);
     // The machine stands at a real point of its past and goes on from there.
     const st = await dc.stackTraceRequest({ threadId: 1 });
     assert.strictEqual(st.body.stackFrames[0].source?.path, COUNTDOWN);
