@@ -9,6 +9,7 @@ import type { Machine, Registers } from '../common/api';
 import { Bitness, DecodedInstruction, decodeOne } from '../common/disasm';
 import { hex } from '../common/expression';
 import { MAX_DISASSEMBLE_INSTRUCTIONS, MAX_DISASSEMBLE_OFFSET } from '../common/limits';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
 import type { ListingEntry, ListingMap } from '../common/listing';
 import type { ExecutedModes } from './code-modes';
 import { memoryReference, readWhatIsReadable } from './memory';
@@ -198,6 +199,7 @@ export function disassembleRequest(
   instructionOffset: number,
   count: number,
   executed?: ExecutedModes,
+  elf?: ElfDebugInfo,
 ): DebugProtocol.DisassembledInstruction[] {
   count = Math.max(0, Math.min(count, MAX_DISASSEMBLE_INSTRUCTIONS));
   const k: CodeKnowledge = { machine, regs, listing, executed };
@@ -226,8 +228,12 @@ export function disassembleRequest(
       next = at + 1;
       continue;
     }
-    const loc = listing?.locate(i.linear);
-    const label = listing?.symbolize(i.linear);
+    // A kernel's C (and nasm -F dwarf) lines where no listing knows the address: VS Code shows the source
+    // line above the instructions it owns.
+    const cPlace = listing?.locate(i.linear) ? undefined : elf?.placeOf(i.linear);
+    const loc =
+      listing?.locate(i.linear) ?? (cPlace?.file && cPlace.line ? { file: cPlace.file, line: cPlace.line } : undefined);
+    const label = listing?.symbolize(i.linear) ?? cPlace?.symbol;
     const seg = segmentFor(regs, i.linear);
     const selector = i.cs ?? seg.selector;
     const offset = i.ip ?? (i.linear - seg.base) >>> 0;

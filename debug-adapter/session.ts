@@ -1388,6 +1388,7 @@ export class BootvisorSession extends LoggingDebugSession {
           args.instructionOffset ?? 0,
           args.instructionCount,
           rt.executed,
+          rt.elf,
         ),
       };
       this.sendResponse(response);

@@ -4,6 +4,7 @@
 // -g -F dwarf) and back; step out returns to the caller; 'instruction' granularity still steps one
 // instruction; step back and reverse-continue go back by C line through the replay machinery.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -13,6 +14,14 @@ import { DapSession, eachTestSession, lineOf } from './dap-session';
 const C = path.join(KERNEL_SOURCES, 'cstep.c');
 const ASM = path.join(KERNEL_SOURCES, 'cstep-asm.asm');
 const at = (text: string): number => lineOf(C, text);
+
+function symbolAddress(elf: string, name: string): number {
+  const line = execFileSync('nm', [elf], { encoding: 'utf8' })
+    .split('\n')
+    .find((l) => l.endsWith(` ${name}`));
+  if (!line) throw new Error(`${name} not in nm ${elf}`);
+  return parseInt(line.split(' ')[0], 16);
+}
 
 async function top(s: DapSession): Promise<DebugProtocol.StackFrame> {
   return (await s.frames())[0];
@@ -160,6 +169,38 @@ describe('stepping by C line', function () {
       await t.stop();
     }
   });
+
+  for (const opt of ['-O0', '-O2']) {
+    it(`gcc ${opt}: the Disassembly view interleaves the C source (location, line and symbol per instruction)`, async () => {
+      const s = session();
+      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+      await s.launchTo(C, '/* call asm */', { program: elf });
+      const f = await top(s);
+      const r = await s.dc.customRequest('disassemble', {
+        memoryReference: f.instructionPointerReference,
+        instructionOffset: -8,
+        instructionCount: 40,
+        resolveSymbols: true,
+      });
+      const list = r.body.instructions as DebugProtocol.DisassembledInstruction[];
+      const here = list.find((i) => i.address === f.instructionPointerReference);
+      assert.ok(here, `the current instruction ${f.instructionPointerReference} is listed`);
+      assert.strictEqual(here.location?.path, C);
+      assert.strictEqual(here.line, f.line);
+      assert.match(here.symbol ?? '', /kmain/);
+      const lines = new Set(list.filter((i) => i.location?.path === C).map((i) => i.line));
+      assert.ok(lines.size >= 3, `several C lines around it: ${[...lines]}`);
+      // The assembly routine's instructions carry its .asm lines.
+      const routine = await s.dc.customRequest('disassemble', {
+        memoryReference: `0x${symbolAddress(elf, 'asm_triple').toString(16)}`,
+        instructionCount: 3,
+      });
+      const first = (routine.body.instructions as DebugProtocol.DisassembledInstruction[])[0];
+      assert.strictEqual(first.location?.path, ASM);
+      assert.strictEqual(first.line, lineOf(ASM, 'mov eax, [esp + 4]'));
+      assert.match(first.symbol ?? '', /asm_triple/);
+    });
+  }
 
   it("-O0: 'instruction' granularity steps one instruction within the C line", async () => {
     const s = session();
