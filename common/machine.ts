@@ -62,6 +62,12 @@ class NativeBackedMachine implements BootvisorMachine {
   private disposed = false;
   /** registersInto's layout (native/src/napi/js_convert.cpp registersToArray): 59 numbers. */
   private readonly packed = new Float64Array(64);
+  /**
+   * The instruction count as the last step() or runSync() reported it, undefined once anything else may
+   * have run: the debugger asks for the count several times per step, and each native call costs
+   * microseconds.
+   */
+  private knownCount: number | undefined;
 
   constructor(private readonly native: NativeMachine) {
     // A guest can print faster than a listener can be added; no warning about "possible leaks" for tests
@@ -108,6 +114,7 @@ class NativeBackedMachine implements BootvisorMachine {
   }
 
   run(options: { maxInstructions?: number; untilNs?: number } = {}): Promise<StopEvent> {
+    this.knownCount = undefined;
     try {
       return this.native.run(options.maxInstructions ?? 0, options.untilNs) as Promise<StopEvent>;
     } catch (e) {
@@ -118,10 +125,16 @@ class NativeBackedMachine implements BootvisorMachine {
     this.native.pause();
   }
   step(): StopEvent {
-    return this.native.step() as StopEvent;
+    this.knownCount = undefined;
+    const s = this.native.step() as StopEvent;
+    this.knownCount = s.instructions;
+    return s;
   }
   runSync(maxInstructions: number): StopEvent | null {
-    return this.native.runSync(maxInstructions) as StopEvent | null;
+    this.knownCount = undefined;
+    const s = this.native.runSync(maxInstructions) as StopEvent | null;
+    this.knownCount = s?.instructions;
+    return s;
   }
 
   getRegisters(): Registers {
@@ -198,13 +211,14 @@ class NativeBackedMachine implements BootvisorMachine {
     return this.native.history(count) as HistoryEntry[];
   }
   instructionCount(): number {
-    return this.native.instructionCount();
+    return this.knownCount ?? this.native.instructionCount();
   }
 
   snapshot(): number {
     return this.native.snapshot();
   }
   restore(id: number): void {
+    this.knownCount = undefined;
     this.native.restore(id);
   }
   dropSnapshot(id: number): void {
@@ -221,12 +235,14 @@ class NativeBackedMachine implements BootvisorMachine {
     this.native.sendSerial(bytes);
   }
   reset(): void {
+    this.knownCount = undefined;
     this.native.sendReset();
   }
   inputLog(): InputEvent[] {
     return this.native.inputLog() as InputEvent[];
   }
   loadInputLog(events: InputEvent[]): void {
+    this.knownCount = undefined;
     this.native.loadInputLog(events);
   }
 
@@ -280,6 +296,7 @@ class NativeBackedMachine implements BootvisorMachine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.knownCount = undefined;
     this.native.dispose();
     this.emitter.removeAllListeners();
   }

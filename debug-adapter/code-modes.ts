@@ -42,6 +42,12 @@ export class ExecutedModes {
     for (const e of entries) this.note(e);
   }
 
+  /** A step's one instruction, already read by the stepper: the next gather() need not read it again. */
+  noteStep(e: HistoryEntry, instructions: number): void {
+    this.note(e);
+    if (this.gatheredAt === instructions - 1) this.gatheredAt = instructions;
+  }
+
   note(e: HistoryEntry): void {
     if (e.bits === undefined || e.bytes.length === 0) return;
     const linear = e.linear >>> 0;

@@ -3,7 +3,7 @@
 // events into DAP events.
 import { EventEmitter } from 'events';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
-import type { Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
+import type { HistoryEntry, Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
 import { evaluate, formatValue, renderLogMessage } from '../common/expression';
 import type { ListingMap } from '../common/listing';
 import { BreakpointTable } from './breakpoints';
@@ -211,6 +211,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * clears it; then stepping back goes one instruction at a time.
    */
   private trail: number[] = [];
+  /** The registers when the current action started, until its first step uses them. */
+  private resumedAt?: { registers: Registers; count: number };
   /** Counts act() calls, so a late status announcement knows whether its action is still the one running. */
   private actions = 0;
 
@@ -226,7 +228,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.busy = true;
     this.pauseRequested = false;
-    this.variables.resumed();
+    this.resumedAt = { registers: this.machine.getRegisters(), count: this.machine.instructionCount() };
+    this.variables.resumed(this.resumedAt.registers);
     if (kind === 'run') this.trail = [];
     // Steps take microseconds: only runs are worth telling the status bar about, and only those still going
     // after this turn of the event loop (a continue that runSync ends at a breakpoint close by sends none:
@@ -420,7 +423,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   private async stepOnce(): Promise<Outcome> {
     for (let attempt = 0; ; attempt++) {
-      const before = this.machine.getRegisters();
+      // The registers act() read for Variables are where the first step starts (one native read fewer).
+      const resumed = this.resumedAt;
+      this.resumedAt = undefined;
+      const before =
+        resumed && resumed.count === this.machine.instructionCount() ? resumed.registers : this.machine.getRegisters();
       const beforeLinear = (before.cs.base + before.eip) >>> 0;
       const s = this.machine.step();
       this.lastStop = s;
@@ -430,12 +437,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step',
         };
       if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
-      let executed: { linear: number } | undefined;
+      let executed: HistoryEntry | undefined;
       try {
         executed = this.machine.history(1)[0];
       } catch {
         executed = undefined; // a backend without history: interrupts are not hidden
       }
+      if (executed) this.executed.noteStep(executed, s.instructions);
       if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear) {
         const o = await this.runLoop({ returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector });
         if (!('reason' in o) || o.reason !== 'step') return o;

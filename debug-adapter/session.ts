@@ -7,7 +7,6 @@ import * as path from 'path';
 import {
   Event,
   InitializedEvent,
-  LoggingDebugSession,
   OutputEvent,
   ProgressEndEvent,
   ProgressStartEvent,
@@ -24,6 +23,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Machine } from '../common/api';
+import { QuietLoggingSession } from './quiet-logging';
 import {
   KEYS_REQUEST,
   KeysRequestArgs,
@@ -228,7 +228,7 @@ function readReplay(file: string, program: LoadedProgram): Recording {
   }
 }
 
-export class BootvisorSession extends LoggingDebugSession {
+export class BootvisorSession extends QuietLoggingSession {
   private runtime?: Runtime;
   private config?: LaunchConfig;
   private program?: LoadedProgram;
@@ -366,6 +366,7 @@ export class BootvisorSession extends LoggingDebugSession {
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     // `trace`: every DAP message after this one, in the Debug Console (true) or a file (a path).
     const trace = (args as { trace?: unknown }).trace;
+    this.tracing = trace === true || typeof trace === 'string';
     logger.setup(
       trace === true || typeof trace === 'string' ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop,
       typeof trace === 'string' && trace ? trace : false,

@@ -61,8 +61,8 @@ export class VariableStore {
   }
 
   /** The guest is about to run: what it holds now is what the next stop's changes are measured against. */
-  resumed(): void {
-    this.previous = this.access.registers();
+  resumed(registers = this.access.registers()): void {
+    this.previous = registers;
     this.reset();
   }
 
