@@ -10,25 +10,53 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const IMAGE = path.join(ROOT, 'examples', 'hello', 'hello.img');
 const RUNS = Number(process.env.BOOTVISOR_BENCH_RUNS) || 7;
 
-/** Milliseconds from spawn until the first byte on stdout (or until exit when `untilExit`). */
-function timeOnce(cmd: string, args: string[], untilExit = false): Promise<number> {
+const PROBE = path.join(__dirname, 'cpu-probe.js');
+
+interface Timing {
+  ms: number;
+  /** CPU milliseconds the process had used by then (Node processes only, through the preloaded probe). */
+  cpuMs?: number;
+}
+
+/**
+ * Milliseconds from spawn until the first byte on stdout (or until exit when `untilExit`). With `probe`,
+ * the Node process preloads cpu-probe.js and the CPU time it reports is waited for too.
+ */
+function timeOnce(cmd: string, args: string[], untilExit = false, probe = false): Promise<Timing> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(cmd, probe ? ['-r', PROBE, ...args] : args, {
+      stdio: ['ignore', 'pipe', probe ? 'pipe' : 'ignore'],
+    });
     let done = false;
-    const finish = (): void => {
-      if (done) return;
+    let ms: number | undefined;
+    let cpuMs: number | undefined;
+    let err = '';
+    const settle = (): void => {
+      if (done || ms === undefined || (probe && cpuMs === undefined)) return;
       done = true;
-      resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+      resolve({ ms, cpuMs });
       if (!untilExit) child.kill('SIGKILL');
     };
+    const finish = (): void => {
+      ms ??= Number(process.hrtime.bigint() - t0) / 1e6;
+      settle();
+    };
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString('latin1');
+      const m = /#cpu-us (\d+)/.exec(err);
+      if (m) {
+        cpuMs = Number(m[1]) / 1000;
+        settle();
+      }
+    });
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
       if (!done) reject(new Error(`${cmd} printed nothing within 20 s`));
     }, 20000);
     child.on('error', reject);
     if (untilExit) child.on('exit', () => finish());
-    else child.stdout.once('data', () => finish());
+    else child.stdout?.once('data', () => finish());
     child.on('close', () => clearTimeout(guard));
   });
 }
@@ -38,18 +66,22 @@ interface Row {
   /** median */
   ms: number;
   min: number;
+  /** median CPU time to the same moment, where measured */
+  cpuMs?: number;
 }
 
 /** Runs the variants in turn, RUNS rounds, so a change in machine load touches them all alike. */
-async function measureInterleaved(variants: { label: string; run: () => Promise<number> }[]): Promise<Row[]> {
-  const times = variants.map(() => [] as number[]);
+async function measureInterleaved(variants: { label: string; run: () => Promise<Timing> }[]): Promise<Row[]> {
+  const times = variants.map(() => [] as Timing[]);
   for (const v of variants) await v.run(); // warm the file cache
   for (let i = 0; i < RUNS; i++) {
     for (let j = 0; j < variants.length; j++) times[j].push(await variants[j].run());
   }
+  const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   return variants.map((v, j) => {
-    const sorted = [...times[j]].sort((x, y) => x - y);
-    return { label: v.label, ms: sorted[Math.floor(sorted.length / 2)], min: sorted[0] };
+    const ms = times[j].map((t) => t.ms);
+    const cpu = times[j].flatMap((t) => (t.cpuMs === undefined ? [] : [t.cpuMs]));
+    return { label: v.label, ms: median(ms), min: Math.min(...ms), cpuMs: cpu.length ? median(cpu) : undefined };
   });
 }
 
@@ -58,10 +90,11 @@ export async function startupBench(): Promise<void> {
   if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build with npx tsc -b`);
   const qemu = process.env.BOOTVISOR_QEMU || 'qemu-system-i386';
   const variants = [
-    { label: 'node -e 0 (floor)', run: () => timeOnce(process.execPath, ['-e', '0'], true) },
+    { label: 'node -e 0 (floor)', run: () => timeOnce(process.execPath, ['-e', '0'], true, true) },
     {
       label: 'bootvisor run hello.img',
-      run: () => timeOnce(process.execPath, [cli, 'run', IMAGE, '--serial', '-', '--timeout', '10', '--quiet']),
+      run: () =>
+        timeOnce(process.execPath, [cli, 'run', IMAGE, '--serial', '-', '--timeout', '10', '--quiet'], false, true),
     },
   ];
   const qemuArgs = [
@@ -89,11 +122,21 @@ export async function startupBench(): Promise<void> {
   console.log(
     `start-up to the first serial byte, ${RUNS} runs each, interleaved (examples/hello/hello.img; ${loadAverage()})`,
   );
-  console.log(`  ${''.padEnd(36)} ${'median'.padStart(8)}    ${'min'.padStart(8)}`);
+  console.log(`  ${''.padEnd(36)} ${'median'.padStart(8)}    ${'min'.padStart(8)}    ${'CPU'.padStart(8)}`);
   for (const r of rows) {
     const extra =
       r === rows[0] ? '' : `  (+${(r.ms - floor).toFixed(1)} ms over bare node, ${(r.ms / floor).toFixed(2)}x)`;
-    console.log(`  ${r.label.padEnd(36)} ${r.ms.toFixed(1).padStart(8)} ms ${r.min.toFixed(1).padStart(8)} ms${extra}`);
+    const cpu = r.cpuMs === undefined ? '-'.padStart(8) + '   ' : `${r.cpuMs.toFixed(1).padStart(8)} ms`;
+    console.log(
+      `  ${r.label.padEnd(36)} ${r.ms.toFixed(1).padStart(8)} ms ${r.min.toFixed(1).padStart(8)} ms ${cpu}${extra}`,
+    );
+  }
+  const cpuFloor = rows[0].cpuMs;
+  const cpuBv = rows[1].cpuMs;
+  if (cpuFloor !== undefined && cpuBv !== undefined) {
+    console.log(
+      `  CPU time to the first byte (the probe's, load-independent): bootvisor +${(cpuBv - cpuFloor).toFixed(1)} ms over bare node`,
+    );
   }
   const bv = rows[1].ms;
   const q = rows[2]?.ms;

@@ -353,11 +353,12 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
   } finally {
     process.removeListener('SIGINT', stopAssembly);
   }
-  const rec = require('./recording') as typeof import('./recording');
+  // Only a replay or a record needs the recording code (and node:crypto, which it loads).
+  const rec = (): typeof import('./recording') => require('./recording');
   let replay: Recording | undefined;
   if (o.replay) {
     try {
-      replay = rec.readRecording(o.replay, imageBytes(loaded));
+      replay = rec().readRecording(o.replay, imageBytes(loaded));
     } catch (e) {
       loaded.assembled?.remove();
       throw e;
@@ -619,11 +620,12 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
       writeOutput('--report', o.report, JSON.stringify(report, null, 2) + '\n', io);
     }
     if (o.record) {
-      rec.writeRecording(o.record, {
-        format: rec.RECORDING_FORMAT,
+      const { writeRecording, RECORDING_FORMAT, sha256 } = rec();
+      writeRecording(o.record, {
+        format: RECORDING_FORMAT,
         version: 1,
         image: {
-          sha256: rec.sha256(imageBytes(loaded)),
+          sha256: sha256(imageBytes(loaded)),
           bytes: imageBytes(loaded).length,
           name: path.basename(o.input),
         },

@@ -1,7 +1,6 @@
 // Running a helper program (nasm, a custom assembler) with bounds: a time limit, a cap on the messages kept,
 // caps on the files it writes, and cancellation. It runs in a process group of its own, so a timeout, an
 // abort or the end of our own process kills it and anything it started: no orphan keeps a core busy.
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -126,6 +125,9 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
     const [command, args] = guard
       ? [guard, ['-s', 'KILL', guardSeconds, options.command, ...options.args]]
       : [options.command, options.args];
+    // node:child_process (and node:net under it) loads on the first spawn: `bootvisor run` of an image
+    // spawns nothing, and its start-up is what the user waits for.
+    const { spawn } = require('child_process') as typeof import('child_process');
     const child = spawn(command, args, {
       cwd: options.cwd,
       // Its own process group: one kill reaches whatever it starts (a custom assembler may be a script).

@@ -2,7 +2,6 @@
 // launch attribute): the machine's input log, the SHA-256 of the image it ran and the settings that decide its
 // execution, as JSON. Loading the log into a fresh machine built with the same settings reproduces the run:
 // the same stop, screen and serial output, on any host.
-import { createHash } from 'crypto';
 
 import type { InputEvent } from './api';
 
@@ -21,7 +20,9 @@ export interface Recording {
 /** What is wrong with a recording, in words for the user. */
 export class RecordingError extends Error {}
 
-export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+// node:crypto is required here, not at the top: loading it costs a start-up that only recordings need.
+export const sha256 = (data: Uint8Array): string =>
+  (require('crypto') as typeof import('crypto')).createHash('sha256').update(data).digest('hex');
 
 const KINDS = new Set(['keys', 'serial', 'reset', 'pace']);
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
