@@ -1,12 +1,21 @@
-// Starting a Multiboot v1 kernel on a machine the way GRUB and QEMU's -kernel do ("Machine state" in the
-// Multiboot 0.6.96 specification): segments at their physical addresses with bss zeroed, modules page-aligned
-// after the kernel, the information structure (memory sizes and the memory map from the firmware's E820 table,
-// the command line, the modules, the loader's name) in low memory as QEMU puts it, A20 on, protected mode
-// with flat 4 GiB segments from a GDT of our own, paging and interrupts off, EAX = 0x2BADB002, EBX = the
-// structure. Nothing here reads files: the caller hands over bytes it read within its bounds.
+// Starting a Multiboot kernel on a machine the way GRUB and QEMU's -kernel do ("Machine state" in the
+// Multiboot 0.6.96 specification, section 3.3 of the Multiboot2 one): segments at their physical addresses
+// with bss zeroed, modules page-aligned after the kernel, the information (memory sizes and the memory map
+// from the firmware's E820 table, the command line, the modules, the loader's name; the framebuffer when
+// asked for) in low memory as QEMU puts it, A20 on, protected mode with flat 4 GiB segments from a GDT of our
+// own, paging and interrupts off, EAX = 0x2BADB002 (Multiboot2: 0x36D76289, with the tagged information of
+// common/multiboot2-info.ts), EBX = the information. Nothing here reads files: the caller hands over bytes it
+// read within its bounds.
 import type { BootvisorMachine } from './machine';
 import type { MachineConfig } from './api';
-import { MULTIBOOT_BOOTLOADER_MAGIC, MultibootError, type MultibootKernel } from './multiboot';
+import {
+  MULTIBOOT_BOOTLOADER_MAGIC,
+  MULTIBOOT_FLAG_VIDEO_MODE,
+  MultibootError,
+  type MultibootKernel,
+} from './multiboot';
+import { MULTIBOOT2_BOOTLOADER_MAGIC } from './multiboot2';
+import { buildMultiboot2Info, EGA_TEXT_FRAMEBUFFER } from './multiboot2-info';
 
 export interface MultibootModule {
   /** The module's string in the information structure (the file as the user named it). */
@@ -24,6 +33,8 @@ export interface MultibootBootOptions {
 
 /** Where everything went, for the first line of a run and for tests. */
 export interface MultibootPlacement {
+  /** The specification the kernel was loaded by (its header's). */
+  version: 1 | 2;
   entry: number;
   infoAddress: number;
   kernelStart: number;
@@ -47,7 +58,9 @@ const MBI_CMDLINE = 1 << 2;
 const MBI_MODULES = 1 << 3;
 const MBI_MMAP = 1 << 6;
 const MBI_LOADER_NAME = 1 << 9;
-const MBI_SIZE = 88; // up to and including the VBE fields (no framebuffer: bit 12 stays clear)
+const MBI_FRAMEBUFFER = 1 << 12;
+const MBI_SIZE = 88; // up to and including the VBE fields
+const MBI_SIZE_WITH_FRAMEBUFFER = 120; // the framebuffer fields (88-115), rounded up to keep what follows aligned
 
 /** Segment descriptors: null, flat 32-bit code (0x08), flat data (0x10), as QEMU's multiboot ROM loads. */
 const GDT = [0, 0, 0x0000ffff, 0x00cf9a00, 0x0000ffff, 0x00cf9200];
@@ -153,7 +166,21 @@ export function bootMultiboot(
   // The information block: GDT, structure, module list, memory map, strings; one contiguous piece.
   const gdtBytes = GDT.length * 4;
   const mbiOffset = gdtBytes;
-  const modsOffset = mbiOffset + MBI_SIZE;
+  const { lowerKiB, upperKiB } = memorySizes(map);
+  const v2 =
+    kernel.version === 2
+      ? buildMultiboot2Info({
+          cmdline: cmdBytes,
+          loaderName: LOADER_NAME,
+          modules: modules.map((mod) => ({ ...mod, name: Buffer.from(mod.name.slice(0, 1024) + '\0', 'utf8') })),
+          lowerKiB,
+          upperKiB,
+          memoryMap: map,
+          loadBase: kernel.multiboot2?.relocatable ? kernelStart : undefined,
+        })
+      : undefined;
+  const video = (kernel.flags & MULTIBOOT_FLAG_VIDEO_MODE) !== 0;
+  const modsOffset = mbiOffset + (video ? MBI_SIZE_WITH_FRAMEBUFFER : MBI_SIZE);
   const mmapOffset = modsOffset + modules.length * 16;
   const mmapLength = map.length * 24;
   let stringsOffset = mmapOffset + mmapLength;
@@ -167,7 +194,8 @@ export function bootMultiboot(
   const cmdOffset = addString(cmdBytes);
   const loaderOffset = addString(Buffer.from(LOADER_NAME + '\0', 'latin1'));
   const moduleStringOffsets = modules.map((mod) => addString(Buffer.from(mod.name.slice(0, 1024) + '\0', 'utf8')));
-  const blockSize = stringsOffset;
+  // Multiboot2's information is self-contained (8-byte aligned after the 24-byte GDT).
+  const blockSize = v2 ? mbiOffset + v2.length : stringsOffset;
 
   // Low memory unless the kernel sits there; else after the modules.
   const overlapsKernel = (start: number): boolean =>
@@ -185,32 +213,47 @@ export function bootMultiboot(
   const block = new Uint8Array(blockSize);
   const view = new DataView(block.buffer);
   GDT.forEach((w, i) => view.setUint32(i * 4, w, true));
-  const { lowerKiB, upperKiB } = memorySizes(map);
-  const mbi = (field: number, value: number): void => view.setUint32(mbiOffset + field, value >>> 0, true);
-  mbi(0, MBI_MEMORY | MBI_CMDLINE | MBI_MODULES | MBI_MMAP | MBI_LOADER_NAME);
-  mbi(4, lowerKiB);
-  mbi(8, upperKiB);
-  mbi(16, base + cmdOffset);
-  mbi(20, modules.length);
-  mbi(24, base + modsOffset);
-  mbi(44, mmapLength);
-  mbi(48, base + mmapOffset);
-  mbi(64, base + loaderOffset);
-  modules.forEach((mod, i) => {
-    const at = modsOffset + i * 16;
-    view.setUint32(at, mod.start, true);
-    view.setUint32(at + 4, mod.end, true);
-    view.setUint32(at + 8, base + moduleStringOffsets[i], true);
-  });
-  map.forEach((e, i) => {
-    // Each entry: size (20, not counting itself), base, length, type.
-    const at = mmapOffset + i * 24;
-    view.setUint32(at, 20, true);
-    view.setBigUint64(at + 4, BigInt(e.base), true);
-    view.setBigUint64(at + 12, BigInt(e.length), true);
-    view.setUint32(at + 20, e.type, true);
-  });
-  for (const s of strings) block.set(s.bytes, s.offset);
+  if (v2) block.set(v2, mbiOffset);
+  else fillMultiboot1(view, block);
+
+  function fillMultiboot1(view: DataView, block: Uint8Array): void {
+    const mbi = (field: number, value: number): void => view.setUint32(mbiOffset + field, value >>> 0, true);
+    mbi(0, MBI_MEMORY | MBI_CMDLINE | MBI_MODULES | MBI_MMAP | MBI_LOADER_NAME | (video ? MBI_FRAMEBUFFER : 0));
+    if (video) {
+      // Flag bit 2 asks for a video mode; what there is, the VGA's 80x25 text, is described as framebuffer
+      // type 2 (EGA text), as GRUB does when it leaves the console in text mode. The kernel must check.
+      const fb = EGA_TEXT_FRAMEBUFFER;
+      view.setBigUint64(mbiOffset + 88, BigInt(fb.address), true);
+      mbi(96, fb.pitch);
+      mbi(100, fb.width);
+      mbi(104, fb.height);
+      view.setUint8(mbiOffset + 108, fb.bpp);
+      view.setUint8(mbiOffset + 109, fb.type);
+    }
+    mbi(4, lowerKiB);
+    mbi(8, upperKiB);
+    mbi(16, base + cmdOffset);
+    mbi(20, modules.length);
+    mbi(24, base + modsOffset);
+    mbi(44, mmapLength);
+    mbi(48, base + mmapOffset);
+    mbi(64, base + loaderOffset);
+    modules.forEach((mod, i) => {
+      const at = modsOffset + i * 16;
+      view.setUint32(at, mod.start, true);
+      view.setUint32(at + 4, mod.end, true);
+      view.setUint32(at + 8, base + moduleStringOffsets[i], true);
+    });
+    map.forEach((e, i) => {
+      // Each entry: size (20, not counting itself), base, length, type.
+      const at = mmapOffset + i * 24;
+      view.setUint32(at, 20, true);
+      view.setBigUint64(at + 4, BigInt(e.base), true);
+      view.setBigUint64(at + 12, BigInt(e.length), true);
+      view.setUint32(at + 20, e.type, true);
+    });
+    for (const s of strings) block.set(s.bytes, s.offset);
+  }
 
   for (const s of kernel.segments) {
     writeInPieces(m, s.address, s.data);
@@ -225,7 +268,7 @@ export function bootMultiboot(
   const flat = (selector: number, attrib: number) => ({ selector, base: 0, limit: 0xffffffff, attrib });
   const data = flat(0x10, DATA_ATTRIB);
   m.setRegisters({
-    eax: MULTIBOOT_BOOTLOADER_MAGIC,
+    eax: v2 ? MULTIBOOT2_BOOTLOADER_MAGIC : MULTIBOOT_BOOTLOADER_MAGIC,
     ebx: base + mbiOffset,
     ecx: 0,
     edx: 0,
@@ -245,7 +288,14 @@ export function bootMultiboot(
     gdtr: { base, limit: gdtBytes - 1 },
     cr0: ((regs.cr0 | 0x1) & ~0x80000000) >>> 0,
   });
-  return { entry: kernel.entry, infoAddress: base + mbiOffset, kernelStart, kernelEnd, modules };
+  return {
+    version: kernel.version ?? 1,
+    entry: kernel.entry,
+    infoAddress: base + mbiOffset,
+    kernelStart,
+    kernelEnd,
+    modules,
+  };
 }
 
 /** The binding takes at most 64 MiB per write; kernels and modules may be larger. */

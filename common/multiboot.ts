@@ -14,7 +14,17 @@ const FLAG_PAGE_ALIGN_MODULES = 1 << 0;
 const FLAG_MEMORY_INFO = 1 << 1;
 const FLAG_VIDEO_MODE = 1 << 2;
 const FLAG_AOUT_KLUDGE = 1 << 16;
-const SUPPORTED_REQUIREMENTS = FLAG_PAGE_ALIGN_MODULES | FLAG_MEMORY_INFO;
+/** Bit 2 is met with the VGA's EGA text mode: the kernel is told so (framebuffer type 2) and must check. */
+const SUPPORTED_REQUIREMENTS = FLAG_PAGE_ALIGN_MODULES | FLAG_MEMORY_INFO | FLAG_VIDEO_MODE;
+export const MULTIBOOT_FLAG_VIDEO_MODE = FLAG_VIDEO_MODE;
+
+import {
+  findMultiboot2Header,
+  MULTIBOOT2_HEADER_MAGIC,
+  MULTIBOOT2_SEARCH_BYTES,
+  parseMultiboot2,
+  type Multiboot2Request,
+} from './multiboot2';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 const ELFCLASS32 = 1;
@@ -51,9 +61,16 @@ export interface MultibootKernel {
   headerOffset: number;
   /** 'elf': program headers; 'aout-kludge': the header's own addresses. */
   layout: 'elf' | 'aout-kludge';
+  /** Which specification's header was found (1 when absent): it decides EAX and the information's format. */
+  version?: 1 | 2;
+  /** A Multiboot2 header's requests (information, console, framebuffer). */
+  multiboot2?: Multiboot2Request;
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).toUpperCase();
+
+/** Thrown by findHeader when the file has no Multiboot v1 magic at all (a Multiboot2 header may be there). */
+class NoMultibootHeader extends MultibootError {}
 
 /** True when the bytes start like an ELF file (whatever its class or machine). */
 export function isElf(bytes: Uint8Array): boolean {
@@ -69,6 +86,7 @@ export function looksLikeKernel(head: Uint8Array, size: number): boolean {
   if (isElf(head)) return true;
   const bootable = size % 512 === 0 && head[510] === 0x55 && head[511] === 0xaa;
   if (bootable) return false;
+  if (findMultiboot2Header(head) >= 0) return true;
   try {
     return (findHeader(head, '').flags & FLAG_AOUT_KLUDGE) !== 0;
   } catch {
@@ -101,34 +119,40 @@ function findHeader(bytes: Uint8Array, name: string): Header {
         `where magic + flags + checksum must be 0 (flags ${hex(flags)} want ${hex(-(MULTIBOOT_HEADER_MAGIC + flags))}).`,
     );
   }
-  throw new MultibootError(
-    `${name}: no multiboot header (magic 0x1BADB002, 32-bit aligned) in the first ${MULTIBOOT_SEARCH_BYTES} bytes. ` +
+  throw new NoMultibootHeader(
+    `${name}: no multiboot header (magic 0x1BADB002, 32-bit aligned) in the first ${MULTIBOOT_SEARCH_BYTES} bytes, ` +
+      `nor a Multiboot2 header (magic 0xE85250D6, 64-bit aligned) in the first ${MULTIBOOT2_SEARCH_BYTES}. ` +
       'Put a .multiboot section first in the linker script (the OSDev Bare Bones way) so the header lands at the start of the file.',
   );
 }
 
 function checkFlags(flags: number, name: string): void {
   const unknown = flags & 0xffff & ~SUPPORTED_REQUIREMENTS;
-  if (unknown & FLAG_VIDEO_MODE) {
-    throw new MultibootError(
-      `${name}: the multiboot header asks for a video mode (flag bit 2); Bootvisor's loader offers VGA text mode only. ` +
-        "Clear bit 2 of the header's flags (and set up the display yourself).",
-    );
-  }
   if (unknown) {
     const bits = [...Array(16).keys()].filter((b) => unknown & (1 << b));
     throw new MultibootError(
       `${name}: the multiboot header's flags ${hex(flags)} set bit${bits.length > 1 ? 's' : ''} ${bits.join(', ')}, ` +
-        'requirements Multiboot 0.6.96 does not define (a loader must refuse them); only bits 0 (page-align modules) and 1 (memory information) are.',
+        'requirements Multiboot 0.6.96 does not define (a loader must refuse them); only bits 0 (page-align modules), 1 (memory information) and 2 (video mode) are.',
     );
   }
 }
 
-/** The load plan of a Multiboot v1 kernel, or a MultibootError saying what is wrong with the file. */
+/**
+ * The load plan of a Multiboot kernel, or a MultibootError saying what is wrong with the file. A file with
+ * both headers loads as Multiboot v1, as QEMU's -kernel loads it; one with only a Multiboot2 header as GRUB's
+ * `multiboot2` command loads it.
+ */
 export function parseMultibootKernel(bytes: Uint8Array, name: string): MultibootKernel {
   const elf = isElf(bytes);
   if (elf) checkElfIdentity(bytes, name);
-  const header = findHeader(bytes, name);
+  let header: Header;
+  try {
+    header = findHeader(bytes, name);
+  } catch (e) {
+    const v2 = e instanceof NoMultibootHeader && bytes.length >= 16 && hasMultiboot2Magic(bytes);
+    if (!v2) throw e;
+    return parseMultiboot2(bytes, name, elf ? () => elfKernel(bytes, { offset: -1, flags: 0 }, name) : undefined);
+  }
   checkFlags(header.flags, name);
   if (header.flags & FLAG_AOUT_KLUDGE) return aoutKludge(bytes, header, name);
   if (!elf) {
@@ -140,12 +164,20 @@ export function parseMultibootKernel(bytes: Uint8Array, name: string): Multiboot
   return elfKernel(bytes, header, name);
 }
 
+/** Whether the magic of a Multiboot2 header (good checksum or not) is in the first 32 KiB. */
+function hasMultiboot2Magic(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 0; at + 16 <= Math.min(bytes.length, MULTIBOOT2_SEARCH_BYTES); at += 8)
+    if (view.getUint32(at, true) === MULTIBOOT2_HEADER_MAGIC) return true;
+  return false;
+}
+
 function checkElfIdentity(bytes: Uint8Array, name: string): void {
   if (bytes.length < 52)
     throw new MultibootError(`${name}: an ELF file cut short (${bytes.length} bytes; its header alone is 52).`);
   if (bytes[4] === ELFCLASS64) {
     throw new MultibootError(
-      `${name} is a 64-bit ELF; Multiboot v1 loads 32-bit kernels. Build with \`gcc -m32\` (and \`ld -m elf_i386\`), ` +
+      `${name} is a 64-bit ELF; Multiboot v1 loads 32-bit kernels (and Bootvisor's Multiboot2 too). Build with \`gcc -m32\` (and \`ld -m elf_i386\`), ` +
         'or convert it with `objcopy -O elf32-i386`.',
     );
   }

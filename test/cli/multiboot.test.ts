@@ -231,8 +231,6 @@ describe('bootvisor run: multiboot kernels', function () {
       b.writeUInt32LE(flags, at + 4);
       b.writeUInt32LE(-(0x1badb002 + flags) >>> 0, at + 8);
     };
-    it('a video mode asked for (flag bit 2)', () =>
-      refused(mutate('video.elf', withFlags(0x7)), /asks for a video mode \(flag bit 2\)/));
     it('a requirement the spec does not define (flag bit 5)', () =>
       refused(mutate('bit5.elf', withFlags(0x23)), /set bit 5, requirements Multiboot 0\.6\.96 does not define/));
     it('a segment beyond RAM', () =>

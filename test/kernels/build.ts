@@ -44,23 +44,28 @@ export function kernelDir(): { dir: string; remove(): void } {
 }
 
 /**
- * Links NAME.elf in `dir` from entry.asm, kernel.c and the given C (and nasm) sources of test/kernels, at
- * -O level `opt`. Returns the ELF's path.
+ * Links NAME.elf in `dir` from entry.asm (or `options.entry`: another header), kernel.c and the given C (and
+ * nasm) sources of test/kernels, at -O level `opt`. Returns the ELF's path.
  */
 export function buildKernel(
   dir: string,
   name: string,
   sources: string[],
   opt = '-O2',
-  options: { cc?: 'gcc' | 'clang'; flags?: string[] } = {},
+  options: { cc?: 'gcc' | 'clang'; flags?: string[]; entry?: string } = {},
 ): string {
   const cc = options.cc ?? 'gcc';
   const cflags = cc === 'clang' ? [...CFLAGS.filter((f) => f !== '-Wno-array-bounds'), '--target=i386-elf'] : CFLAGS;
   const objects: string[] = [];
-  for (const src of ['entry.asm', 'kernel.c', ...sources]) {
+  for (const src of [options.entry ?? 'entry.asm', 'kernel.c', ...sources]) {
     const input = path.join(KERNEL_SOURCES, src);
     const object = path.join(dir, `${name}-${path.basename(src).replace(/\.\w+$/, '')}.o`);
-    if (src.endsWith('.asm')) tool('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', input, '-o', object], `nasm ${src}`);
+    if (src.endsWith('.asm'))
+      tool(
+        'nasm',
+        ['-f', 'elf32', '-g', '-F', 'dwarf', '-i', KERNEL_SOURCES + path.sep, input, '-o', object],
+        `nasm ${src}`,
+      );
     else tool(cc, [...cflags, ...(options.flags ?? []), opt, '-c', input, '-o', object], `${cc} ${src}`);
     objects.push(object);
   }
