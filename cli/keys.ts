@@ -1,14 +1,20 @@
 // The little language of `--keys`: text is typed key by key; `{name}` presses and releases a named key,
 // `{name down}` / `{name up}` hold and release it (`{ctrl down}c{ctrl up}`); `{wait 500ms}` waits that much
 // guest time (or until the guest waits for a key); `{after "login:"}` waits until the text is on the screen
-// or has come out of COM1. `{lbrace}` types a `{`.
+// or has come out of COM1. `{lbrace}` types a `{`. The PS/2 mouse: `{mouse 10,-5}` moves it 10 counts right
+// and 5 up, `{mouse 0,0,l}` moves it (here not at all) with the left button held from then on (`l`, `r`, `m`
+// or several, `-` for none); `{click}`, `{click right}`, `{click middle}` press and release a button.
 import { CliError, ExitStatus } from './exit-codes';
 
 export type KeyStep =
   | { kind: 'text'; text: string }
   | { kind: 'codes'; codes: number[] }
   | { kind: 'wait'; ns: number }
-  | { kind: 'after'; text: string };
+  | { kind: 'after'; text: string }
+  /** buttons: the buttons held from this step on (bit 0 left, 1 right, 2 middle); unset keeps them. */
+  | { kind: 'mouse'; dx: number; dy: number; buttons?: number }
+  /** a button pressed and released where the mouse is */
+  | { kind: 'click'; button: number };
 
 /** Set-1 make codes of the named keys; 0xE0-prefixed ones are marked extended. */
 const NAMED: Readonly<Record<string, { code: number; extended?: boolean }>> = {
@@ -57,6 +63,13 @@ const NAMED: Readonly<Record<string, { code: number; extended?: boolean }>> = {
   f12: { code: 0x58 },
 };
 
+/** Mouse buttons by their letter, as PS/2 packets number them. */
+const BUTTONS = new Map([
+  ['l', 1],
+  ['r', 2],
+  ['m', 4],
+]);
+
 const usage = (message: string): CliError =>
   new CliError(ExitStatus.usage, `--keys: ${message}\nRun \`bootvisor run --help\` for the options.`);
 
@@ -98,6 +111,24 @@ export function parseKeyScript(text: string): KeyStep[] {
       continue;
     }
     if (/^wait\b/.test(inner)) throw usage(`{${inner}}: write the wait as {wait 500ms} or {wait 2s}`);
+    const mouse = /^mouse\s+(-?\d+)\s*,\s*(-?\d+)(?:\s*,\s*([lrm]+|-))?$/i.exec(inner);
+    if (mouse) {
+      const dx = Number(mouse[1]),
+        dy = Number(mouse[2]);
+      if (Math.abs(dx) > 32767 || Math.abs(dy) > 32767) throw usage(`{${inner}}: a move is at most 32767 counts`);
+      const held = mouse[3]?.toLowerCase();
+      const buttons =
+        held === undefined ? undefined : [...BUTTONS].reduce((b, [c, bit]) => (held.includes(c) ? b | bit : b), 0);
+      steps.push({ kind: 'mouse', dx, dy, buttons });
+      continue;
+    }
+    if (/^mouse\b/.test(inner))
+      throw usage(`{${inner}}: write a mouse move as {mouse DX,DY} or {mouse DX,DY,BUTTONS} (l, r, m or -)`);
+    const click = /^click(?:\s+(left|right|middle))?$/i.exec(inner);
+    if (click) {
+      steps.push({ kind: 'click', button: BUTTONS.get((click[1] ?? 'left')[0].toLowerCase())! });
+      continue;
+    }
     const words = inner.toLowerCase().split(/\s+/);
     if (words[0] === 'lbrace' && words.length === 1) {
       steps.push({ kind: 'text', text: '{' });

@@ -413,6 +413,8 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const script = o.keys ? (require('./keys') as typeof import('./keys')).parseKeyScript(o.keys) : [];
     let serialSeen = '';
     let waitUntilNs: number | undefined;
+    /** The mouse buttons the script holds down. */
+    let mouseButtons = 0;
     const typeNext = (idleNow = false): void => {
       while (script.length) {
         const s = script[0];
@@ -423,9 +425,17 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
           waitUntilNs = undefined;
         } else if (s.kind === 'after') {
           if (!serialSeen.includes(s.text) && !m.screenText().lines.join('\n').includes(s.text)) return;
+        } else if (s.kind === 'click') {
+          // Pressed in this slot, released in the next: two packets, as a person's click makes.
+          m.sendMouse(0, 0, mouseButtons | s.button);
+          script[0] = { kind: 'mouse', dx: 0, dy: 0 };
+          return;
         } else {
           if (s.kind === 'text') m.typeText(s.text);
-          else m.sendScanCodes(s.codes);
+          else if (s.kind === 'mouse') {
+            mouseButtons = s.buttons ?? mouseButtons;
+            m.sendMouse(s.dx, s.dy, mouseButtons);
+          } else m.sendScanCodes(s.codes);
           script.shift();
           return;
         }

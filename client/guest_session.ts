@@ -4,10 +4,12 @@
 import * as vscode from 'vscode';
 import {
   KEYS_REQUEST,
+  MOUSE_REQUEST,
   RESET_REQUEST,
   SCREEN_FRAME_REQUEST,
   SERIAL_INPUT_REQUEST,
   type KeysRequestArgs,
+  type MouseRequestArgs,
   type ScreenFrameArgs,
   type ScreenFrameBody,
   type ScreenFrameEventBody,
@@ -255,6 +257,11 @@ export class GuestSession implements vscode.Disposable {
     if (this.state === 'ended' || scanCodes.length === 0) return;
     if (this.keyTrace && this.keyTrace.keysSentAt === undefined) this.keyTrace.keysSentAt = nowMs();
     await this.custom(KEYS_REQUEST, { scanCodes } satisfies KeysRequestArgs);
+  }
+
+  async sendMouse(dx: number, dy: number, buttons: number): Promise<void> {
+    if (this.state === 'ended') return;
+    await this.custom(MOUSE_REQUEST, { dx, dy, buttons } satisfies MouseRequestArgs);
   }
 
   async sendSerial(data: Uint8Array): Promise<void> {

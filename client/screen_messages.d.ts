@@ -40,6 +40,8 @@ type BvWebviewMessage =
    * t: when the view saw the key go down (common/key-trace.ts).
    */
   | { type: 'key'; code: string; down: boolean; key?: string; shift?: boolean; t?: number }
+  /** The PS/2 mouse moved over the screen (dx right, dy down, in guest pixels) with these buttons held. */
+  | { type: 'mouse'; dx: number; dy: number; buttons: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }

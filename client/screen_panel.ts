@@ -135,6 +135,13 @@ export class ScreenPanel implements vscode.Disposable {
           );
         return;
       }
+      case 'mouse':
+        if (!guest) return;
+        // In the keys' queue: a click and the key pressed after it reach the guest in that order.
+        this.keyQueue = this.keyQueue
+          .then(() => guest.sendMouse(message.dx, message.dy, message.buttons))
+          .catch((error: unknown) => this.log.appendLine(`mouse: ${String(error)}`));
+        return;
       case 'pause':
         void guest?.pause().catch((error: unknown) => this.report('pause', error));
         return;

@@ -13,7 +13,7 @@ export type ClockName = 'paced' | 'fast' | 'real' | 'virtual';
  */
 export interface InputEvent {
   at: number;
-  kind: 'keys' | 'serial' | 'reset' | 'pace';
+  kind: 'keys' | 'serial' | 'reset' | 'pace' | 'mouse';
   data?: number[];
   timeNs?: number;
 }
@@ -316,6 +316,11 @@ export interface Machine {
   sendSerial(bytes: Uint8Array): void;
   /** The host presses reset (an input like the others: logged and replayed). */
   reset(): void;
+  /**
+   * The PS/2 mouse moves by dx, dy (right and down, in mouse counts) with these buttons held (bit 0 left, 1
+   * right, 2 middle); logged and replayed like the other inputs.
+   */
+  sendMouse(dx: number, dy: number, buttons: number): void;
 
   /**
    * Every input so far, oldest first (keys, serial, resets, pacing decisions). restore() keeps it: events

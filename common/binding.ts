@@ -63,6 +63,7 @@ export interface NativeMachine {
   typeText(text: string): number;
   sendSerial(bytes: Uint8Array): void;
   sendReset(): void;
+  sendMouse(dx: number, dy: number, buttons: number): void;
   inputLog(): unknown[];
   loadInputLog(events: unknown[]): void;
   screenText(): unknown;

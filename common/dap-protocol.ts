@@ -39,6 +39,15 @@ export interface KeysRequestArgs {
   text?: string;
 }
 
+/** Custom request: the PS/2 mouse moves (dx right, dy down, in mouse counts) with these buttons held. */
+export const MOUSE_REQUEST = 'bootvisor/mouse';
+export interface MouseRequestArgs {
+  dx: number;
+  dy: number;
+  /** bit 0 left, bit 1 right, bit 2 middle */
+  buttons: number;
+}
+
 /** Custom request: bytes to COM1's receiver. */
 export const SERIAL_INPUT_REQUEST = 'bootvisor/serialInput';
 export interface SerialInputArgs {

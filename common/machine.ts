@@ -238,6 +238,9 @@ class NativeBackedMachine implements BootvisorMachine {
     this.knownCount = undefined;
     this.native.sendReset();
   }
+  sendMouse(dx: number, dy: number, buttons: number): void {
+    this.native.sendMouse(dx, dy, buttons);
+  }
   inputLog(): InputEvent[] {
     return this.native.inputLog() as InputEvent[];
   }

@@ -24,7 +24,7 @@ export class RecordingError extends Error {}
 export const sha256 = (data: Uint8Array): string =>
   (require('crypto') as typeof import('crypto')).createHash('sha256').update(data).digest('hex');
 
-const KINDS = new Set(['keys', 'serial', 'reset', 'pace']);
+const KINDS = new Set(['keys', 'serial', 'reset', 'pace', 'mouse']);
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
 /** Parses and checks a recording's text against the image about to run. */

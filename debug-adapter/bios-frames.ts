@@ -17,13 +17,16 @@ const SERVICES: ({ vector: number } | { irq: number } | { exception: number })[]
   { irq: 0 },
   { irq: 1 },
   ...[0, 1, 2, 3, 4, 5, 6, 7].map((exception) => ({ exception })),
+  { irq: 12 },
 ];
 /** Bytes an IRQ stub has pushed by each offset (`push ax` after the monitor call), so the IRET frame is found. */
 const IRQ_PUSHED: Record<number, (offset: number) => number> = {
   0: (o) => (o >= 5 && o <= 9 ? 2 : 0), // out; int 1Ch; push ax; mov al,20h; out 20h,al; pop ax; iret
   1: (o) => (o >= 3 && o <= 7 ? 2 : 0), // out; push ax; mov al,20h; out 20h,al; pop ax; iret
+  // out; ret, called from the ROM's IRQ12 routine after it pushed AX, BX, CX, DX and SI.
+  12: () => 12,
 };
-const IRQ_NAMES = ['timer tick', 'keyboard'];
+const IRQ_NAMES: Record<number, string> = { 0: 'timer tick', 1: 'keyboard', 12: 'mouse' };
 const EXCEPTION_NAMES = [
   '#DE divide error',
   '#DB debug',

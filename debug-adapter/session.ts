@@ -26,7 +26,9 @@ import type { Machine } from '../common/api';
 import { QuietLoggingSession } from './quiet-logging';
 import {
   KEYS_REQUEST,
+  MOUSE_REQUEST,
   KeysRequestArgs,
+  MouseRequestArgs,
   RESET_REQUEST,
   SCREEN_CHANGED_EVENT,
   SCREEN_FRAME_EVENT,
@@ -1446,6 +1448,16 @@ export class BootvisorSession extends QuietLoggingSession {
           if (a.scanCodes?.some((c) => c < 0x80) || a.text) this.keysAt = nowMs();
           if (a.scanCodes?.length) this.machine().sendScanCodes(a.scanCodes);
           if (typeof a.text === 'string' && a.text) this.machine().typeText(a.text);
+          this.rt().guestChanged();
+          break;
+        }
+        case MOUSE_REQUEST: {
+          const a = (args ?? {}) as MouseRequestArgs;
+          const whole = (v: unknown, limit: number) => Number.isInteger(v) && Math.abs(v as number) <= limit;
+          if (!whole(a.dx, 32767) || !whole(a.dy, 32767) || !whole(a.buttons, 7) || a.buttons < 0) {
+            throw new RequestError(ERR.request, 'dx and dy must be whole numbers within ±32767, buttons 0-7.');
+          }
+          this.machine().sendMouse(a.dx, a.dy, a.buttons);
           this.rt().guestChanged();
           break;
         }

@@ -210,6 +210,44 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   });
   canvas.addEventListener('mousedown', () => canvas.focus());
 
+  /**
+   * The guest's PS/2 mouse: moves over the focused screen, in guest pixels (the panel may scale the canvas),
+   * and the buttons (DOM's buttons bits are PS/2's: left 1, right 2, middle 4). Moves are gathered into one
+   * message per animation frame; a button change goes at once, after the moves before it.
+   */
+  let mouseDx = 0,
+    mouseDy = 0,
+    mouseButtons = 0,
+    mouseFrame = 0;
+  const sentMove = { x: 0, y: 0 };
+  function sendMouse(): void {
+    mouseFrame = 0;
+    // Whole counts go; the fractions wait for the next move.
+    const dx = Math.trunc(mouseDx - sentMove.x),
+      dy = Math.trunc(mouseDy - sentMove.y);
+    sentMove.x += dx;
+    sentMove.y += dy;
+    post({ type: 'mouse', dx, dy, buttons: mouseButtons });
+  }
+  canvas.addEventListener('mousemove', (event) => {
+    if (document.activeElement !== canvas || session !== 'running') return;
+    const box = canvas.getBoundingClientRect();
+    mouseDx += (event.movementX * canvas.width) / Math.max(1, box.width);
+    mouseDy += (event.movementY * canvas.height) / Math.max(1, box.height);
+    if (Math.trunc(mouseDx - sentMove.x) || Math.trunc(mouseDy - sentMove.y))
+      mouseFrame ||= requestAnimationFrame(sendMouse);
+  });
+  const buttonsChanged = (event: MouseEvent): void => {
+    if (document.activeElement !== canvas || session !== 'running') return;
+    if ((event.buttons & 7) === mouseButtons) return;
+    mouseButtons = event.buttons & 7;
+    if (mouseFrame) cancelAnimationFrame(mouseFrame);
+    sendMouse();
+  };
+  canvas.addEventListener('mousedown', buttonsChanged);
+  canvas.addEventListener('mouseup', buttonsChanged);
+  canvas.addEventListener('contextmenu', (event) => event.preventDefault());
+
   pauseButton.addEventListener('click', () => post({ type: session === 'paused' ? 'resume' : 'pause' }));
   resetButton.addEventListener('click', () => post({ type: 'reset' }));
   screenshotButton.addEventListener('click', () => post({ type: 'screenshot' }));

@@ -142,7 +142,7 @@ describe('input log: stamped inputs, replay after restore, new timelines', funct
     assert.deepStrictEqual(b.getRegisters(), a.getRegisters());
     assert.deepStrictEqual(b.readMemory(0, 0x8000, 'physical'), a.readMemory(0, 0x8000, 'physical'));
     assert.throws(() => b.loadInputLog([{ at: -1, kind: 'keys' }]), /at must be an instruction count/);
-    assert.throws(() => b.loadInputLog([{ at: 1, kind: 'mouse' as 'keys' }]), /kind must be/);
+    assert.throws(() => b.loadInputLog([{ at: 1, kind: 'joystick' as 'keys' }]), /kind must be/);
     assert.throws(() => b.loadInputLog([{ at: 1, kind: 'keys', data: [300] }]), /bytes/);
   });
 

@@ -71,6 +71,11 @@ export async function runInQemu(
     drive?: 'floppy' | 'ide';
     screendump?: boolean;
     until?: (output: { serial: Buffer; debugcon: Buffer }) => boolean;
+    /**
+     * After the keys: monitor commands (`mouse_move 10 -5`), each 100 ms after the last, and waits until COM1
+     * has shown a text ({ serial: 'ready' }, bounded by maxMs), in order.
+     */
+    script?: (string | { serial: string })[];
   } = {},
 ): Promise<QemuRun> {
   const quietMs = options.quietMs ?? 600;
@@ -139,11 +144,24 @@ export async function runInQemu(
   try {
     const start = Date.now();
     const keys = options.keys ?? [];
-    await waitQuiet(start, minMs, keys.length === 0);
+    await waitQuiet(start, minMs, keys.length === 0 && !options.script?.length);
     if (keys.length && !exited) {
       for (const k of keys) {
         monitor(`sendkey ${k}`);
         await sleep(60);
+      }
+      await waitQuiet(Date.now(), quietMs, true);
+    }
+    if (options.script?.length && !exited) {
+      const since = Date.now();
+      for (const step of options.script) {
+        if (typeof step === 'string') {
+          monitor(step);
+          await sleep(100);
+        } else {
+          while (!exited && Date.now() - since < maxMs && !read(serialFile).toString('latin1').includes(step.serial))
+            await sleep(50);
+        }
       }
       await waitQuiet(Date.now(), quietMs, true);
     }

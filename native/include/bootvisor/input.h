@@ -11,8 +11,10 @@ enum class InputKind : uint8_t {
   Serial,  // bytes received on COM1
   Reset,   // the host pressed reset
   Pace,    // a paced wait was cut short by an input: guest time moved to timeNs (no data)
+  Mouse,   // the PS/2 mouse moved: dx, dy (int16 little-endian, right and down) and the buttons held (bit 0 left,
+           // 1 right, 2 middle)
 };
-const char* inputKindName(InputKind k);  // "keys", "serial", "reset", "pace"
+const char* inputKindName(InputKind k);  // "keys", "serial", "reset", "pace", "mouse"
 bool inputKindFromName(const char* s, InputKind& out);
 
 struct InputEvent {

@@ -253,6 +253,9 @@ class Machine {
   void sendSerial(const std::vector<uint8_t>& bytes);
   // The host presses reset (an input, logged like the others).
   void sendReset();
+  // The PS/2 mouse moves by dx, dy (right and down, clamped to ±32767) with these buttons held (bit 0 left,
+  // 1 right, 2 middle): an input, logged like the others.
+  void sendMouse(int dx, int dy, uint8_t buttons);
 
   // The input log (see vmm/input_log.h): everything sent above, stamped where it took effect. restore()
   // keeps it and re-delivers later events at their stamps. loadInputLog replaces it (a recording); events

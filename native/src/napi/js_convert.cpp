@@ -425,7 +425,7 @@ bool inputLogFromJs(Napi::Env env, const Napi::Value& v, std::vector<InputEvent>
       e.timeNs = static_cast<uint64_t>(t);
     }
     if (!kind.IsString() || !inputKindFromName(kind.As<Napi::String>().Utf8Value().c_str(), e.kind)) {
-      throwRangeError(env, where + ": kind must be 'keys', 'serial', 'reset' or 'pace'");
+      throwRangeError(env, where + ": kind must be 'keys', 'serial', 'reset', 'pace' or 'mouse'");
       return false;
     }
     if (!data.IsUndefined()) {

@@ -5,6 +5,7 @@
 // Promise does not settle). step() and run() are refused while running. No C++ exception crosses N-API.
 #include <napi.h>
 
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -107,6 +108,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value TypeText(const Napi::CallbackInfo& info);
   Napi::Value SendSerial(const Napi::CallbackInfo& info);
   Napi::Value SendReset(const Napi::CallbackInfo& info);
+  Napi::Value SendMouse(const Napi::CallbackInfo& info);
   Napi::Value InputLogJs(const Napi::CallbackInfo& info);
   Napi::Value LoadInputLog(const Napi::CallbackInfo& info);
   Napi::Value ScreenTextJs(const Napi::CallbackInfo& info);
@@ -188,6 +190,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&MachineObject::TypeText>("typeText"),
                                        InstanceMethod<&MachineObject::SendSerial>("sendSerial"),
                                        InstanceMethod<&MachineObject::SendReset>("sendReset"),
+                                       InstanceMethod<&MachineObject::SendMouse>("sendMouse"),
                                        InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
                                        InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
                                        InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
@@ -795,6 +798,21 @@ Napi::Value MachineObject::SendReset(const Napi::CallbackInfo& info) {
   if (!alive(env)) return env.Undefined();
   Park park(*this);
   machine_->sendReset();
+  return env.Undefined();
+}
+
+Napi::Value MachineObject::SendMouse(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  double v[3] = {0, 0, 0};
+  for (int i = 0; i < 3; i++) {
+    v[i] = info.Length() > size_t(i) && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : NAN;
+    if (!(v[i] >= -32767 && v[i] <= 32767) || std::floor(v[i]) != v[i] || (i == 2 && !(v[i] >= 0 && v[i] <= 7))) {
+      return throwRangeError(env, "sendMouse(dx, dy, buttons): whole numbers, |dx|, |dy| <= 32767, buttons 0-7");
+    }
+  }
+  Park park(*this);
+  machine_->sendMouse(int(v[0]), int(v[1]), uint8_t(v[2]));
   return env.Undefined();
 }
 

@@ -12,6 +12,8 @@ constexpr uint8_t kStatAuxData = 0x20;
 constexpr uint8_t kCcbKbdInt = 0x01;
 constexpr uint8_t kCcbAuxInt = 0x02;
 constexpr uint8_t kCcbKbdDisabled = 0x10;
+constexpr uint8_t kCcbAuxDisabled = 0x20;
+constexpr size_t kMaxQueued = 4096;
 constexpr uint64_t kRefillNs = 1000000;  // 1 ms
 
 constexpr uint8_t kCmdReadCcb = 0x20, kCmdWriteCcb = 0x60, kCmdAuxDisable = 0xA7, kCmdAuxEnable = 0xA8,
@@ -42,19 +44,40 @@ void Kbc::deliver(uint8_t byte, bool aux) {
   updateIrq();
 }
 
-// Moves the next queued keyboard byte into the output buffer, unless the buffer is full, the keyboard is
-// disabled by the command byte, or the previous byte was read less than kRefillNs ago.
+// Moves the next queued byte into the output buffer (the keyboard's first, then the mouse's), unless the
+// buffer is full, that device is disabled by the command byte, or the previous byte was read less than
+// kRefillNs ago.
 void Kbc::refill() {
-  if ((status_ & kStatOutFull) || queue_.empty() || refillArmed_ || (ccb_ & kCcbKbdDisabled)) return;
-  uint8_t b = queue_.front();
-  queue_.pop_front();
-  deliver(b, false);
+  if ((status_ & kStatOutFull) || refillArmed_) return;
+  if (!queue_.empty() && !(ccb_ & kCcbKbdDisabled)) {
+    uint8_t b = queue_.front();
+    queue_.pop_front();
+    deliver(b, false);
+  } else if (!auxQueue_.empty() && !(ccb_ & kCcbAuxDisabled)) {
+    uint8_t b = auxQueue_.front();
+    auxQueue_.pop_front();
+    deliver(b, true);
+  }
+}
+
+void Kbc::pushAux(const std::vector<uint8_t>& bytes) {
+  for (uint8_t b : bytes)
+    if (auxQueue_.size() < kMaxQueued) auxQueue_.push_back(b);
+  refill();
+}
+
+void Kbc::mouseMove(int dx, int dy, uint8_t buttons) { pushAux(mouse_.move(dx, dy, buttons)); }
+
+void Kbc::enableAux() {
+  ccb_ = uint8_t((ccb_ & ~kCcbAuxDisabled) | kCcbAuxInt);
+  updateIrq();
+  refill();
 }
 
 void Kbc::pushScanCodes(const uint8_t* codes, size_t n) {
   if (!kbdEnabled_) return;
   // A real keyboard buffers 16 keys; ours keeps what the host types (bounded so a runaway host cannot grow it).
-  for (size_t i = 0; i < n && queue_.size() < 4096; ++i) queue_.push_back(codes[i]);
+  for (size_t i = 0; i < n && queue_.size() < kMaxQueued; ++i) queue_.push_back(codes[i]);
   refill();
 }
 
@@ -65,7 +88,7 @@ uint32_t Kbc::portRead(uint16_t offset, unsigned size) {
   if (status_ & kStatOutFull) {
     status_ &= ~kStatOutFull;
     updateIrq();
-    if (!queue_.empty() && !refillArmed_) {
+    if ((!queue_.empty() || !auxQueue_.empty()) && !refillArmed_) {
       refillArmed_ = true;
       clock_.arm(timer_, clock_.now() + kRefillNs);
     }
@@ -139,8 +162,11 @@ void Kbc::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       case kCmdWriteKbdOut:
       case kCmdWriteAuxOut:
       case kCmdWriteAux: pendingCmd_ = v; break;
-      case kCmdAuxDisable: ccb_ |= 0x20; break;
-      case kCmdAuxEnable: ccb_ &= ~0x20; break;
+      case kCmdAuxDisable: ccb_ |= kCcbAuxDisabled; break;
+      case kCmdAuxEnable:
+        ccb_ &= ~kCcbAuxDisabled;
+        refill();
+        break;
       case kCmdAuxTest: deliver(0x00, false); break;
       case kCmdSelfTest:
         status_ |= kStatSystem;
@@ -189,7 +215,7 @@ void Kbc::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       break;
     case kCmdWriteKbdOut: deliver(v, false); break;
     case kCmdWriteAuxOut: deliver(v, true); break;
-    case kCmdWriteAux: deliver(0xFE, true); break;  // no mouse: resend/error reply
+    case kCmdWriteAux: pushAux(mouse_.command(v)); break;
     default: keyboardCommand(v); break;
   }
 }
@@ -202,6 +228,9 @@ void Kbc::save(SnapshotWriter& w) const {
   w.bytes(b, sizeof b);
   w.boolean(kbdEnabled_);
   w.boolean(refillArmed_);
+  std::vector<uint8_t> aux(auxQueue_.begin(), auxQueue_.end());
+  w.blob(aux);
+  mouse_.save(w);
 }
 
 bool Kbc::load(SnapshotReader& r) {
@@ -214,7 +243,9 @@ bool Kbc::load(SnapshotReader& r) {
   scanSet_ = b[6], leds_ = b[7];
   kbdEnabled_ = r.boolean();
   refillArmed_ = r.boolean();
-  return r.ok();
+  std::vector<uint8_t> aux = r.blob();
+  auxQueue_.assign(aux.begin(), aux.end());
+  return mouse_.load(r) && r.ok();
 }
 
 }  // namespace bv

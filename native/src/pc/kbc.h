@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "bootvisor/device.h"
+#include "pc/ps2_mouse.h"
 
 namespace bv {
 
@@ -30,11 +31,18 @@ class Kbc : public PortDevice, public Snapshottable {
   bool load(SnapshotReader& r) override;
 
   void pushScanCodes(const uint8_t* codes, size_t n);
+  // The host moved the mouse (dx right, dy down) with these buttons held (bit 0 left, 1 right, 2 middle).
+  void mouseMove(int dx, int dy, uint8_t buttons);
+  // The mouse itself, for the BIOS's INT 15h C2xxh services (which talk to it without the output buffer).
+  Ps2Mouse& mouse() { return mouse_; }
+  // Enables the auxiliary port and its interrupt, as the BIOS does when a program enables the mouse.
+  void enableAux();
   size_t queued() const { return queue_.size(); }
   bool outputFull() const { return status_ & 1; }
 
  private:
   void refill();
+  void pushAux(const std::vector<uint8_t>& bytes);
   void deliver(uint8_t byte, bool aux);
   void updateIrq();
   void keyboardCommand(uint8_t v);
@@ -46,7 +54,9 @@ class Kbc : public PortDevice, public Snapshottable {
   Clock& clock_;
   Wiring w_;
   int timer_;
-  std::deque<uint8_t> queue_;  // keyboard -> controller, in order
+  std::deque<uint8_t> queue_;     // keyboard -> controller, in order
+  std::deque<uint8_t> auxQueue_;  // mouse -> controller, in order
+  Ps2Mouse mouse_;
   uint8_t out_ = 0;            // output buffer (kept after a read: reading again returns the same byte)
   uint8_t status_ = 0x1C;      // bit 0 OBF, 2 system flag, 3 last write was a command, 4 not inhibited, 5 aux
   uint8_t ccb_ = 0x45;         // command byte: kbd interrupt, system flag, translation

@@ -11,12 +11,13 @@ const char* inputKindName(InputKind k) {
     case InputKind::Serial: return "serial";
     case InputKind::Reset: return "reset";
     case InputKind::Pace: return "pace";
+    case InputKind::Mouse: return "mouse";
   }
   return "keys";
 }
 
 bool inputKindFromName(const char* s, InputKind& out) {
-  for (InputKind k : {InputKind::Keys, InputKind::Serial, InputKind::Reset, InputKind::Pace}) {
+  for (InputKind k : {InputKind::Keys, InputKind::Serial, InputKind::Reset, InputKind::Pace, InputKind::Mouse}) {
     if (std::strcmp(s, inputKindName(k)) == 0) {
       out = k;
       return true;

@@ -328,6 +328,12 @@ void Machine::sendSerial(const std::vector<uint8_t>& bytes) {
 
 void Machine::sendReset() { post(*impl_, InputKind::Reset, {}); }
 
+void Machine::sendMouse(int dx, int dy, uint8_t buttons) {
+  auto clamp = [](int v) { return uint16_t(int16_t(v < -32767 ? -32767 : v > 32767 ? 32767 : v)); };
+  uint16_t x = clamp(dx), y = clamp(dy);
+  post(*impl_, InputKind::Mouse, {uint8_t(x), uint8_t(x >> 8), uint8_t(y), uint8_t(y >> 8), uint8_t(buttons & 7)});
+}
+
 const std::vector<InputEvent>& Machine::inputLog() const { return impl_->input.events(); }
 
 void Machine::loadInputLog(std::vector<InputEvent> events) {

@@ -241,6 +241,12 @@ void Machine::Impl::deliver(const InputEvent& e) {
       powerOn();
       break;
     case InputKind::Pace: clock->advanceTo(e.timeNs); break;
+    case InputKind::Mouse:  // moves posted together arrive as one event: 5 bytes each
+      for (size_t i = 0; i + 5 <= e.data.size(); i += 5) {
+        const uint8_t* d = e.data.data() + i;
+        kbc->mouseMove(int16_t(d[0] | d[1] << 8), int16_t(d[2] | d[3] << 8), d[4]);
+      }
+      break;
   }
 }
 
@@ -681,7 +687,8 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
               StopRecord stop;
               if (unhandledException(s, st, stop)) return finishAt(stop);
             } else {
-              if (s != BiosService::Irq0 && s != BiosService::Irq1) chargeBiosCallToCaller(st);
+              if (s != BiosService::Irq0 && s != BiosService::Irq1 && s != BiosService::Irq12)
+                chargeBiosCallToCaller(st);
               uint8_t ah = uint8_t(st.gprs[GPR_RAX] >> 8);
               bios->service(s, st);
               if (virtualTime()) timeBiosCall(s, ah, st);

@@ -75,6 +75,7 @@ enum class BiosService : uint8_t {
   Exc5,
   Exc6,
   Exc7,
+  Irq12,  // called (near) from the ROM's IRQ12 routine, which then calls the program's mouse handler
   Count
 };
 constexpr bool isExceptionService(BiosService s) { return s >= BiosService::Exc0 && s <= BiosService::Exc7; }
@@ -166,6 +167,8 @@ void biosKeyboardIrq(BiosCall& c);
 void biosTime(BiosCall& c);
 void biosTimerIrq(BiosCall& c);
 void biosSystem(BiosCall& c);  // INT 15h
+void biosMouse(BiosCall& c);   // INT 15h AH=C2h (pointing device)
+void biosMouseIrq(BiosCall& c);
 // The memory map INT 15h E820h reports, also handed to multiboot kernels (one source for both).
 struct E820Entry {
   uint64_t base, length;
@@ -230,7 +233,8 @@ constexpr uint16_t kIret = 0xE200;
 constexpr uint16_t kEoiMaster = 0xE210;
 constexpr uint16_t kEoiSlave = 0xE220;
 constexpr uint16_t kRtcIrq = 0xE230;
-constexpr uint16_t kHltLoop = 0xE250;  // cli; hlt; jmp $-2 (INT 18h: nothing to boot)
+constexpr uint16_t kHltLoop = 0xE250;   // cli; hlt; jmp $-2 (INT 18h: nothing to boot)
+constexpr uint16_t kMouseIrq = 0xE260;  // IRQ12: collect a packet, call the INT 15h C207h handler
 constexpr uint16_t kConfigTable = 0xE6F5;
 constexpr uint16_t kDiskParams = 0xEFC7;  // INT 1Eh: the diskette parameter table
 constexpr uint16_t kHdParams = 0xE401;    // INT 41h: fixed disk parameter table

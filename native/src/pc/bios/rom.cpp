@@ -46,6 +46,8 @@ void Bios::install(uint64_t ramBytes) {
       put(m, at, {kOutBios[0], kOutBios[1], 0xCD, 0x1C, 0x50, 0xB0, 0x20, 0xE6, 0x20, 0x58, 0xCF});
     } else if (s == BiosService::Irq1) {
       put(m, at, {kOutBios[0], kOutBios[1], 0x50, 0xB0, 0x20, 0xE6, 0x20, 0x58, 0xCF});
+    } else if (s == BiosService::Irq12) {
+      put(m, at, {kOutBios[0], kOutBios[1], 0xC3});  // out; ret (called from rom::kMouseIrq)
     } else {
       put(m, at, {kOutBios[0], kOutBios[1], 0xCF, 0xFB, 0xF4, 0xEB, 0xF9});
     }
@@ -56,6 +58,28 @@ void Bios::install(uint64_t ramBytes) {
   // IRQ8 (RTC): read register C to acknowledge, EOI both PICs.
   put(m, rom::kRtcIrq, {0x50, 0xB0, 0x0C, 0xE6, 0x70, 0xE4, 0x71, 0xB0, 0x20, 0xE6, 0xA0, 0xE6, 0x20, 0x58, 0xCF});
   put(m, rom::kHltLoop, {0xFA, 0xF4, 0xEB, 0xFC});
+  {
+    // IRQ12: the monitor takes the byte; with CF set a packet is complete and a handler installed (AX status,
+    // BX X, CX Y, SI:DX the handler), called as SeaBIOS does: push status, X, Y, 0; far call; drop them.
+    const uint16_t stub = stubOffset(BiosService::Irq12), after = uint16_t(rom::kMouseIrq + 8);
+    const uint16_t rel = uint16_t(stub - after);
+    const uint16_t back = uint16_t(rom::kMouseIrq + 22);
+    uint16_t at = rom::kMouseIrq;
+    auto emit = [&](std::initializer_list<uint8_t> bytes) {
+      put(m, at, bytes);
+      at = uint16_t(at + bytes.size());
+    };
+    emit({0x50, 0x53, 0x51, 0x52, 0x56});                   // push ax, bx, cx, dx, si
+    emit({0xE8, uint8_t(rel), uint8_t(rel >> 8)});          // call the stub
+    emit({0x73, 0x0F});                                     // jnc done
+    emit({0x50, 0x53, 0x51, 0x6A, 0x00});                   // push ax (status), bx (X), cx (Y), 0
+    emit({0x0E, 0x68, uint8_t(back), uint8_t(back >> 8)});  // push cs; push back
+    emit({0x56, 0x52, 0xCB});                               // push si; push dx; retf: into the handler
+    emit({0x83, 0xC4, 0x08});                               // back: add sp, 8
+    emit({0x5E, 0x5A, 0x59, 0x5B});                         // done: pop si, dx, cx, bx
+    emit({0xB0, 0x20, 0xE6, 0xA0, 0xE6, 0x20});             // EOI both PICs
+    emit({0x58, 0xCF});                                     // pop ax; iret
+  }
   put(m, rom::kReset, {0xCD, 0x19, 0xFA, 0xF4});  // a reset boots again (no POST)
   const char date[] = "01/01/26";
   m.write(kRomBase + 0xFFF5, date, 8);
@@ -87,6 +111,7 @@ void Bios::install(uint64_t ramBytes) {
   for (int v = 0x0A; v <= 0x0F; ++v) setVector(m, v, rom::kEoiMaster);
   for (int v = 0x71; v <= 0x77; ++v) setVector(m, v, rom::kEoiSlave);
   setVector(m, 0x70, rom::kRtcIrq);
+  setVector(m, 0x74, rom::kMouseIrq);
   setVector(m, 0x08, stubOffset(BiosService::Irq0));
   setVector(m, 0x09, stubOffset(BiosService::Irq1));
   // Exceptions a guest leaves unhooked stop the run with the reason. #DB and NMI keep the plain IRET: returning
@@ -123,6 +148,7 @@ void Bios::install(uint64_t ramBytes) {
   // EBDA: its size in KiB first.
   std::vector<uint8_t> ebda(1024, 0);
   ebda[0] = 1;
+  ebda[0x27] = 0x02;  // mouse packets of 3 bytes until INT 15h C205h says otherwise
   m.write(uint64_t(kEbdaSegment) << 4, ebda.data(), ebda.size());
 
   // CMOS configuration.
@@ -182,6 +208,7 @@ void Bios::service(BiosService s, CpuState& st) {
     case BiosService::Int1A: biosTime(c); break;
     case BiosService::Irq0: biosTimerIrq(c); break;
     case BiosService::Irq1: biosKeyboardIrq(c); break;
+    case BiosService::Irq12: biosMouseIrq(c); break;
     default: break;
   }
   if (c.blocked) st.gprs[GPR_RIP] = stubOffset(s) + 3;

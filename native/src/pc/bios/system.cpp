@@ -97,6 +97,7 @@ void biosSystem(BiosCall& c) {
       }
       c.status(kUnsupported);
       return;
+    case 0xC2: biosMouse(c); return;
     case 0x4F: c.setCarry(true); return;  // keyboard intercept: keep the scan code
     case 0x91:
     case 0x90: c.setAh(0); return;  // device busy / post: nothing to wait for
