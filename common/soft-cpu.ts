@@ -72,6 +72,8 @@ export interface SoftCpu {
   setA20(on: boolean): void;
   injectInterrupt(vector: number): void;
   instructionCount(): number;
+  /** Whether the block tier runs (BOOTVISOR_BLOCK_TIER=off when the vCPU is made turns it off). */
+  blockTier(): boolean;
 }
 
 interface SoftCpuAddon {

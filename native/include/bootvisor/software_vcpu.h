@@ -71,6 +71,10 @@ class SoftwareVcpu : public Vcpu {
   // Moves the time-stamp counter forward by `ticks` (the machine's clock skipped idle time). RDTSC is the
   // instruction count plus these; a backend whose counter is the hardware's ignores it.
   virtual void advanceTsc(uint64_t ticks) {}
+
+  // True when the block tier runs straight-line blocks of decoded instructions (the default); the
+  // environment variable BOOTVISOR_BLOCK_TIER=off (or 0), read when the vCPU is made, turns it off.
+  virtual bool blockTier() const { return false; }
 };
 
 std::unique_ptr<SoftwareVcpu> createSoftwareVcpu(GuestMemory& mem, ExitHandler& io);

@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
+#include "cpu/block_cache.h"
 #include "cpu/exec.h"
 
 namespace bv {
@@ -94,7 +98,8 @@ class LazyZeroWords {
 class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, private Cpu::CodeWriteHook {
  public:
   SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io)
-      : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2) {
+      : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2), blocks_(mem.size()) {
+    blocksOn_ = blockTierWanted() && blocks_.usable();
     cpu_.watch = this;
     cpu_.codeBits = codeBits_.data();
     cpu_.codeWrite = this;
@@ -121,6 +126,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void injectInterrupt(uint8_t vector) override { irq_ = vector; }
   void requestInterruptWindow(bool on) override { window_ = on; }
   uint64_t instructionCount() const override { return cpu_.icount; }
+  bool blockTier() const override { return blocksOn_; }
 
   int addBreakpoint(uint64_t address, bool physical) override {
     breaks_.push_back({nextId_, address, physical});
@@ -168,8 +174,10 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 
   std::vector<InsnRecord> history(size_t newest) const override;
   void setHistorySize(size_t n) override {
+    // Room for a block's worth beyond the entries reported: the block tier writes a block's entries before
+    // running it, and those past a fault in the middle of it must not overwrite reported ones.
     size_t cap = 1;
-    while (cap < n) cap <<= 1;
+    while (cap < n + BlockCache::kMaxOps) cap <<= 1;
     history_.assign(cap, HistEntry{});
     csLog_.assign(cap + 1, CsLog{});
     csLogPos_ = 0;
@@ -204,11 +212,26 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void invalidate(uint64_t gpa, uint64_t len);
   const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
   bool checkBreak(uint32_t lin, uint32_t phys);
+  // The block tier (block_cache.h): BOOTVISOR_BLOCK_TIER=off (or 0) turns it off for the process.
+  static bool blockTierWanted() {
+    const char* v = std::getenv("BOOTVISOR_BLOCK_TIER");
+    return !(v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0));
+  }
+  Block* enterBlock(uint32_t eip);
+  unsigned breakFree(const Block& b, uint32_t eip, unsigned n) const;
+  void logCs(uint64_t pos) {
+    const Seg& cs = cpu_.seg[SEG_CS];
+    const CsLog* last = csLogPos_ ? &csLog_[(csLogPos_ - 1) % csLog_.size()] : nullptr;
+    if (!last || last->sel != cs.sel || last->base != cs.base || last->code32 != cs.big())
+      csLog_[csLogPos_++ % csLog_.size()] = CsLog{pos, cs.base, cs.sel, cs.big()};
+  }
   enum class Linked { Broken, ChunkEnd, Event };
   struct LinkedStop {
     uint32_t esp0, flags0;
     const Insn* in;
   };
+  template <bool HIST>
+  Linked runBlocks(uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos, uint32_t stopFlags, LinkedStop& st);
   Linked runLinked(CacheSlot*& prev, uint64_t chunkEnd, HistEntry* buf, size_t mask, uint64_t& pos, uint32_t stopFlags,
                    LinkedStop& st);
   // A DR0-DR3 instruction breakpoint at lin (unless RF): raises the #DB fault with DR6's B0-B3 and says true.
@@ -248,6 +271,8 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   std::vector<CacheSlot> cache_;
   LazyZeroWords codeBits_;  // one bit per byte of RAM: 96 MiB for 3 GiB, so only touched pages may cost
   Insn scratch_;
+  BlockCache blocks_;
+  bool blocksOn_ = true;
   std::atomic<bool> stop_{false};
   int irq_ = -1;
   bool window_ = false;
@@ -277,11 +302,32 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
   if (len >= kCacheSize) {
     for (auto& s : cache_) s.mode = 0xFF;
     codeBits_.clear();
-    ++cpu_.codeGen;  // successor links may point at emptied slots
+    blocks_.clear();
+    ++cpu_.codeGen;   // successor links may point at emptied slots
+    cpu_.events = 1;  // a block in progress may be stale: leave it after this instruction
     return;
   }
   uint64_t from = gpa >= 14 ? gpa - 14 : 0;
   const uint64_t end = gpa + len < mem_.size() ? gpa + len : mem_.size();
+  // A page whose written bytes a decoded instruction covers loses its blocks (the bits are exact to the
+  // byte: a store beside code drops nothing), and a block in progress is left after this instruction.
+  for (uint64_t a = gpa; a < end;) {
+    const uint64_t pageEnd = std::min<uint64_t>(end, (a | 0xFFF) + 1);
+    bool hit = false;
+    for (uint64_t x = a; x < pageEnd && !hit;) {
+      const uint64_t upto = std::min<uint64_t>(pageEnd, (x | 63) + 1);
+      const uint64_t w = codeBits_[x >> 6];
+      const unsigned cnt = unsigned(upto - x);
+      hit = w != 0 && (cnt >= 64 || ((w >> (x & 63)) & ((1ull << cnt) - 1)) != 0);
+      x = upto;
+    }
+    if (hit) {
+      blocks_.pageWritten(uint32_t(a >> PAGE_SHIFT));
+      ++cpu_.codeGen;
+      cpu_.events = 1;
+    }
+    a = pageEnd;
+  }
   for (uint64_t a = from; a < gpa + len; ++a) {
     // A valid decoded instruction has the bits of all its bytes set: where a word of them is clear, none
     // starts in those 64 bytes (a page written back by a snapshot restore skips most of its 4,096 slots).
@@ -529,6 +575,150 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runLinked(C
   return r;
 }
 
+// The block at CS:eip, decoded now if need be, when the whole of it lies inside the CS limit (and, in 16-bit
+// code, below 64 KiB, so EIP cannot wrap inside it). Null: the general path runs the next instruction (a
+// translation to fill or fault, code outside RAM, an instruction across a page boundary, the limit).
+Block* SoftwareVcpuImpl::enterBlock(uint32_t eip) {
+  Cpu& c = cpu_;
+  const Seg& cs = c.seg[SEG_CS];
+  uint32_t phys;
+  if (!c.fetchPhys(cs.base + eip, phys)) return nullptr;
+  const uint8_t mode = cs.big() ? 1 : 0;
+  Block* b = blocks_.find(phys, mode);
+  if (!b) {
+    if (!mem_.contains(phys & ~0xFFFu, 0x1000)) return nullptr;
+    bool replaced = false;
+    b = blocks_.build(mem_.data(), phys, mode, replaced);
+    if (replaced) ++c.codeGen;  // links to the slot's old block die
+    if (!b) return nullptr;
+    // Stores into these bytes must find them (Cpu::fastWrite, GuestMemory::noteWrite -> invalidate).
+    mem_.pageFlags()[phys >> PAGE_SHIFT] |= PAGE_CODE;
+    for (uint32_t a = phys; a < phys + b->bytes; ++a) codeBits_[a >> 6] |= 1ull << (a & 63);
+  }
+  const uint64_t last = uint64_t(eip) + b->bytes - 1;
+  if (last > cs.limit || (mode == 0 && last > 0xFFFF)) return nullptr;
+  return b;
+}
+
+// How many of the block's first n instructions run before one with a host breakpoint (0: the first has one).
+unsigned SoftwareVcpuImpl::breakFree(const Block& b, uint32_t eip, unsigned n) const {
+  const uint32_t lin = cpu_.seg[SEG_CS].base + eip;
+  uint32_t off = 0;
+  for (unsigned k = 0; k < n; ++k) {
+    for (const Breakpoint& bp : breaks_)
+      if ((bp.physical ? b.phys + off : lin + off) == bp.address) return k;
+    off += b.ops[k].len;
+  }
+  return n;
+}
+
+// Runs [op, end) from EIP eip, with the per-instruction state that stays exact (the fault-restart EIP and ESP,
+// EIP, the instruction count); stops after an instruction that set Cpu::events. Returns that instruction, or
+// end. Few values live across the handler call, so all stay in callee-saved registers.
+static inline __attribute__((always_inline)) const Insn* runOps(Cpu& c, const Insn* op, const Insn* const end,
+                                                                uint32_t eip) {
+  do {
+    c.insnEip = eip;
+    c.insnEsp = c.gpr[4];
+    eip += op->len;
+    c.eip = eip;
+    op->fn(c, *op);
+    ++c.icount;
+    if (__builtin_expect(c.events, 0)) return op;
+  } while (++op != end);
+  return end;
+}
+
+// The block tier: runs whole blocks (block_cache.h), following the links between them, with TF clear and no
+// guest instruction breakpoints (the caller's conditions, as for runLinked). Per instruction only what stays
+// exact needs doing: the history entry, the fault-restart state, EIP, the count, and one test of Cpu::events
+// (a fault, an I/O yield, a watchpoint, a store into a block's bytes: the block is left after that one).
+// Host breakpoints end a block's run before them. Returns Broken when the general path must run the next
+// instruction (no block there, a flag of stopFlags set, a breakpoint on it), ChunkEnd at chunkEnd, Event as
+// runLinked does.
+template <bool HIST>
+__attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(uint64_t chunkEnd, HistEntry* buf,
+                                                                               size_t mask, uint64_t& posRef,
+                                                                               uint32_t stopFlags, LinkedStop& st) {
+  if (skipBreakOnce_) return Linked::Broken;  // the general path steps off the breakpoint the run starts on
+  Cpu& c = cpu_;
+  uint64_t pos = posRef;
+  if (HIST) logCs(pos);
+  Block* b = nullptr;
+  Linked r;
+  for (;;) {
+    if (c.icount >= chunkEnd) {
+      r = Linked::ChunkEnd;
+      break;
+    }
+    if (c.rawFlags() & stopFlags) {
+      r = Linked::Broken;
+      break;
+    }
+    const uint32_t eip = c.eip;
+    Block* nb;
+    if (b && b->linkEip[0] == eip && b->linkGen[0] == c.codeGen) {
+      nb = b->link[0];
+    } else if (b && b->linkEip[1] == eip && b->linkGen[1] == c.codeGen) {
+      nb = b->link[1];
+    } else {
+      nb = enterBlock(eip);
+      if (!nb) {
+        r = Linked::Broken;
+        break;
+      }
+      if (HIST) logCs(pos);
+      if (b) {
+        const int k = b->linkGen[0] != c.codeGen ? 0 : 1;
+        b->linkEip[k] = eip;
+        b->linkGen[k] = c.codeGen;
+        b->link[k] = nb;
+      }
+    }
+    unsigned n = nb->count;
+    if (n > chunkEnd - c.icount) n = unsigned(chunkEnd - c.icount);
+    if (hasBreaks_ && (n = breakFree(*nb, eip, n)) == 0) {
+      r = Linked::Broken;
+      break;
+    }
+    b = nb;
+    c.intShadow = false;  // an instruction that sets it (STI, MOV SS, POP SS) ends its block
+    const Insn* const first = nb->ops;
+    if (HIST) {
+      // The block's history entries at once (a loop without calls); those past an instruction that leaves
+      // the block early are taken back below (setHistorySize leaves room for them).
+      // An entry is {eip, phys} as one little-endian word: entry k is entry 0 plus Block::histOff[k]. Where
+      // the ring has room for all kMaxOps of them, all are written, two at a time and without a branch.
+      static_assert(sizeof(HistEntry) == 8 && offsetof(HistEntry, eip) == 0, "HistEntry is {eip, phys}");
+      uint64_t* const ring = reinterpret_cast<uint64_t*>(buf);
+      const uint64_t base = uint64_t(eip) | (uint64_t(nb->phys) << 32);
+      const size_t at = pos & mask;
+      if (at + BlockCache::kMaxOps <= mask + 1) {
+        using Pair = uint64_t __attribute__((vector_size(16)));
+        const Pair b2 = {base, base};
+        for (unsigned k = 0; k < BlockCache::kMaxOps; k += 2) {
+          Pair o, v;
+          std::memcpy(&o, nb->histOff + k, sizeof o);
+          v = o + b2;
+          std::memcpy(ring + at + k, &v, sizeof v);
+        }
+      } else {
+        for (unsigned k = 0; k < n; ++k) ring[(pos + k) & mask] = base + nb->histOff[k];
+      }
+    }
+    const Insn* op = runOps(c, first, first + n, eip);
+    if (HIST) pos += uint64_t(op - first) + 1;
+    if (__builtin_expect(op != first + n, 0)) {
+      st = LinkedStop{c.insnEsp, 0, op};
+      posRef = pos;
+      return Linked::Event;
+    }
+    if (HIST) --pos;
+  }
+  posRef = pos;
+  return r;
+}
+
 bool SoftwareVcpuImpl::handleFault(Exit& out) {
   Cpu::Pending p = cpu_.pending_;
   cpu_.pending_.active = false;
@@ -626,14 +816,25 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
       uint32_t esp0, flags0;
       const Insn* in;
       // An interrupt or window that waits for IF=1 while IF=0 (interrupts off) needs no look per instruction:
-      // the linked runner stops as soon as IF is set.
-      if (__builtin_expect(!slow && prev != nullptr && (!attention || (!cpu_.halted && !(cpu_.rawFlags() & flags::IF))),
-                           1)) {
-        LinkedStop st;
-        const uint32_t stopFlags = attention ? flags::TF | flags::IF : flags::TF;
+      // the block tier and the linked runner stop as soon as IF is set.
+      const bool noLookNeeded = !attention || (!cpu_.halted && !(cpu_.rawFlags() & flags::IF));
+      const uint32_t stopFlags = attention ? flags::TF | flags::IF : flags::TF;
+      LinkedStop st;
+      Linked ran = Linked::Broken;
+      bool fast = false;
+      if (__builtin_expect(blocksOn_ && !cpu_.drExec && !(cpu_.rawFlags() & flags::RF) && noLookNeeded, 1)) {
+        ran = hist ? runBlocks<true>(chunkEnd, hs.buf, hs.mask, hs.pos, stopFlags, st)
+                   : runBlocks<false>(chunkEnd, nullptr, 0, sinkPos, stopFlags, st);
+        prev = nullptr;  // the general path below runs the next instruction on its own
+        fast = true;
+      } else if (__builtin_expect(!slow && prev != nullptr && noLookNeeded, 1)) {
         // With the history off the linked runner writes to a one-entry sink instead of testing a flag.
-        switch (hist ? runLinked(prev, chunkEnd, hs.buf, hs.mask, hs.pos, stopFlags, st)
-                     : runLinked(prev, chunkEnd, &histSink, 0, sinkPos, stopFlags, st)) {
+        ran = hist ? runLinked(prev, chunkEnd, hs.buf, hs.mask, hs.pos, stopFlags, st)
+                   : runLinked(prev, chunkEnd, &histSink, 0, sinkPos, stopFlags, st);
+        fast = true;
+      }
+      if (fast) {
+        switch (ran) {
           case Linked::Broken:
             // IF was set: the interrupt or window is looked at before the next instruction.
             if (attention && (cpu_.rawFlags() & flags::IF)) continue;

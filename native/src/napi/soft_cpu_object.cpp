@@ -64,7 +64,8 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
                                        InstanceMethod<&SoftCpu::FaultChain>("faultChain"),
                                        InstanceMethod<&SoftCpu::SetA20>("setA20"),
                                        InstanceMethod<&SoftCpu::InjectInterrupt>("injectInterrupt"),
-                                       InstanceMethod<&SoftCpu::InstructionCount>("instructionCount")});
+                                       InstanceMethod<&SoftCpu::InstructionCount>("instructionCount"),
+                                       InstanceMethod<&SoftCpu::BlockTier>("blockTier")});
     exports.Set("SoftCpu", ctor);
   }
 
@@ -518,6 +519,10 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
 
   Napi::Value InstructionCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), cpu_ ? double(cpu_->instructionCount()) : 0);
+  }
+
+  Napi::Value BlockTier(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), cpu_ && cpu_->blockTier());
   }
 
   std::unique_ptr<GuestMemory> mem_;
