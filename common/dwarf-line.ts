@@ -335,9 +335,25 @@ export class LineTable {
     const lines = [...new Set(mine.map((r) => r.line))].filter((l) => l >= line).sort((a, b) => a - b);
     if (lines.length === 0) return undefined;
     const at = lines[0];
-    return {
-      line: at,
-      addresses: [...new Set(mine.filter((r) => r.line === at).map((r) => r.address))].sort((a, b) => a - b),
-    };
+    // A row that only continues the line (another column of it, DWARF 5's views) is not a new start: a
+    // breakpoint there would hit once per column (a logpoint printing four times per pass). So: the first
+    // statement row of each stretch of rows on the line.
+    const wanted = new Set(mine.filter((r) => r.line === at));
+    const addresses: number[] = [];
+    let inStretch = false;
+    let taken = false;
+    for (const r of this.sorted) {
+      const same = !r.endSequence && r.line === at && (r.file === file || base(r.file) === base(file));
+      if (!same) {
+        inStretch = taken = false;
+        continue;
+      }
+      if (!inStretch) inStretch = true;
+      if (!taken && wanted.has(r)) {
+        addresses.push(r.address);
+        taken = true;
+      }
+    }
+    return { line: at, addresses: [...new Set(addresses)].sort((a, b) => a - b) };
   }
 }
