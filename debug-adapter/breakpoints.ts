@@ -26,6 +26,8 @@ export interface Breakpoint {
   file?: string;
   line?: number;
   condition?: Node;
+  /** The condition as written: a C condition (c-session.ts) when the breakpoint is in C code. */
+  conditionText?: string;
   hitCondition?: (hits: number) => boolean;
   logMessage?: string;
   hits: number;
@@ -100,14 +102,25 @@ export class BreakpointTable {
       hits: 0,
       logMessage: spec.logMessage,
     };
+    if (spec.condition?.trim()) bp.conditionText = spec.condition.trim();
     try {
-      if (spec.condition?.trim()) bp.condition = parseExpression(spec.condition);
+      // A C condition (p->x == 3) is no NASM expression: with a kernel's DWARF it is left to C (at the hit).
+      if (spec.condition?.trim()) bp.condition = this.nasmCondition(spec.condition);
       if (spec.hitCondition?.trim()) bp.hitCondition = parseHitCondition(spec.hitCondition);
     } catch (e) {
       bp.message = `Condition: ${e instanceof Error ? e.message : String(e)}`;
       bp.address = -2; // keeps it unverified below
     }
     return bp;
+  }
+
+  private nasmCondition(text: string): Node | undefined {
+    try {
+      return parseExpression(text);
+    } catch (e) {
+      if (this.elf) return undefined;
+      throw e;
+    }
   }
 
   private install(bp: Breakpoint, addresses: number | number[]): void {

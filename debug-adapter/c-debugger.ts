@@ -266,10 +266,13 @@ export class CDebugger {
 
   /** Where an lvalue lives and how big it is (a data breakpoint on it). */
   async lvalue(expression: string, frame = 0): Promise<{ address: number; size: number }> {
-    const address = await this.evaluate(`&(${expression})`, frame);
+    // `&counter` names the memory it points at, as `counter` does.
+    const pointer = /^\s*&/.test(expression);
+    const address = await this.evaluate(pointer ? expression : `&(${expression})`, frame);
     const m = /0x([0-9a-f]+)/i.exec(address);
     if (!m) throw new Error(`${expression} has no address (${address})`);
-    const size = Number(await this.evaluate(`sizeof(${expression})`, frame));
+    const size = Number(await this.evaluate(pointer ? `sizeof(*(${expression}))` : `sizeof(${expression})`, frame));
+    if (!(size >= 1)) throw new Error(`${expression} has no size gdb knows (${size})`);
     return { address: parseInt(m[1], 16), size };
   }
 

@@ -20,6 +20,16 @@ function hasDebugInfo(elf: ElfDebugInfo): boolean {
   }
 }
 
+/** A C condition's value as gdb prints it (1, 0, 0x0, true, 0 '\\000', 2.5) is true unless it is zero. */
+export function isTrue(value: string): boolean {
+  const m = /^\s*(?:\([^)]*\)\s*)?(-?0x[0-9a-f]+|-?[\d.]+(?:e[-+]?\d+)?|true|false)/i.exec(value);
+  if (!m) return true;
+  const t = m[1].toLowerCase();
+  if (t === 'false') return false;
+  if (t === 'true') return true;
+  return Number(t) !== 0;
+}
+
 export class CSupport {
   readonly engine: CDebugger;
   readonly variables: CVariables;
@@ -34,6 +44,7 @@ export class CSupport {
   ) {
     this.engine = new CDebugger(elfPath, () => rt.currentMachine);
     this.variables = new CVariables(this.engine, () => rt.guestChanged());
+    rt.cBreakpoints = this.breakpointHooks();
   }
 
   /** C support for a session whose program (or `symbols`) is an ELF with DWARF; else undefined. */
@@ -95,7 +106,11 @@ export class CSupport {
   isCFrame(id: number | undefined): boolean {
     const f = this.frames?.[id ?? 0];
     if (f) return isCSource(f.file);
-    if ((id ?? 0) !== 0) return false;
+    return (id ?? 0) === 0 && this.inCCode();
+  }
+
+  /** The CPU is in C code of the ELF now. */
+  private inCCode(): boolean {
     const r = this.rt.registers();
     return this.inElfCode(r) && isCSource(this.rt.elf?.placeOf((r.cs.base + r.eip) >>> 0)?.file);
   }
@@ -119,6 +134,28 @@ export class CSupport {
         throw e;
       }
     }
+  }
+
+  /** The runtime's hooks for C conditions and logpoints (at a hit in C code, in the top frame). */
+  breakpointHooks(): NonNullable<Runtime['cBreakpoints']> {
+    return {
+      applies: () => this.inCCode(),
+      condition: async (text) => isTrue(await this.engine.evaluate(`(${text})`, 0)),
+      log: async (message) => {
+        let out = '';
+        let last = 0;
+        for (const m of message.matchAll(/\{([^{}]+)\}/g)) {
+          out += message.slice(last, m.index);
+          last = (m.index ?? 0) + m[0].length;
+          try {
+            out += await this.engine.evaluate(m[1].trim(), 0);
+          } catch (e) {
+            out += `<${e instanceof Error ? e.message : String(e)}>`;
+          }
+        }
+        return out + message.slice(last);
+      },
+    };
   }
 
   /** Address and size of a C lvalue (dataBreakpointInfo), by expression or by a listed variable. */

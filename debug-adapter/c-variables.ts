@@ -154,7 +154,14 @@ export class CVariables {
     expression: string,
     frame: number,
   ): Promise<{ result: string; type: string; variablesReference: number }> {
-    const v = await this.c.variable(expression, frame);
+    let v: GdbVar;
+    try {
+      v = await this.c.variable(expression, frame);
+    } catch {
+      // -var-create says only "unable to create variable object": gdb's evaluator says why (or has a value).
+      const result = await this.c.evaluate(expression, frame);
+      return { result, type: '', variablesReference: 0 };
+    }
     const value = isAggregate(v) ? await this.summary(expression, frame, v.value) : v.value;
     const dap = this.variable(v, expression, expression, frame, value);
     return { result: value, type: v.type, variablesReference: dap.variablesReference };

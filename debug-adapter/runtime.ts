@@ -77,6 +77,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** The breakpoint stop already decided on (instruction count and address), so it is not counted twice. */
   private decided?: { count: number; linear: number };
   lastStop: StopEvent;
+  /** C conditions and logpoints (c-session.ts): used when a breakpoint is hit in C code. */
+  cBreakpoints?: {
+    applies(): boolean;
+    condition(text: string): Promise<boolean>;
+    log(message: string): Promise<string>;
+  };
   readonly runEvents: RunEvent[] = [];
   private statusAt = { time: Date.now(), count: 0 };
   private lastSpeed = 0;
@@ -454,14 +460,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** After a manual step: are we where the plan ends, or on a breakpoint that stops? */
-  private checkHere(plan?: StepOverPlan): Outcome | undefined {
+  private async checkHere(plan?: StepOverPlan): Promise<Outcome | undefined> {
     const regs = this.machine.getRegisters();
     if (plan && planReached(plan, regs)) return { reason: 'step', description: 'Stepped over' };
     const linear = (regs.cs.base + regs.eip) >>> 0;
     if (this.breakpoints.hasAt(linear)) {
       const count = this.machine.instructionCount();
       this.decided = { count, linear };
-      const d = this.breakpointDecision(linear);
+      const d = await this.breakpointDecision(linear);
       if (d) return d;
     }
     return undefined;
@@ -489,7 +495,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
             this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
           if (!already) {
             this.decided = { count: stop.instructions, linear: stop.linear };
-            const d = this.breakpointDecision(stop.linear);
+            const d = await this.breakpointDecision(stop.linear);
             if (d) return d;
           }
           continue;
@@ -520,18 +526,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       const s = await this.stepOnce();
       if (!('reason' in s) || s.reason !== 'step') return s;
-      const here = this.checkHere();
+      const here = await this.checkHere();
       if (here) return here;
     }
   }
 
   /** Counts a hit on every breakpoint at the address, runs logpoints; a stop when one of them says so. */
-  private breakpointDecision(linear: number): RuntimeStop | undefined {
+  private async breakpointDecision(linear: number): Promise<RuntimeStop | undefined> {
     const hit: number[] = [];
+    const c = this.cBreakpoints?.applies() ? this.cBreakpoints : undefined;
     for (const bp of this.breakpoints.at(linear)) {
-      if (bp.condition) {
+      if (bp.conditionText) {
         try {
-          if (!evaluate(bp.condition, evalContext(this.machine, this.listing)).value) continue;
+          if (c) {
+            if (!(await c.condition(bp.conditionText))) continue;
+          } else if (!bp.condition) throw new Error('it is C, and this is not C code');
+          else if (!evaluate(bp.condition, evalContext(this.machine, this.listing)).value) continue;
         } catch (e) {
           this.emit(
             'output',
@@ -546,7 +556,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (bp.hitCondition && !bp.hitCondition(bp.hits)) continue;
       if (bp.logMessage !== undefined) {
         const ctx = evalContext(this.machine, this.listing);
-        this.emit('output', renderLogMessage(bp.logMessage, (e) => formatValue(evaluate(e, ctx))) + '\n', 'console');
+        const text = c
+          ? await c.log(bp.logMessage)
+          : renderLogMessage(bp.logMessage, (e) => formatValue(evaluate(e, ctx)));
+        this.emit('output', text + '\n', 'console');
         continue;
       }
       hit.push(bp.id);
@@ -565,7 +578,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private breakpointWouldStop(linear: number): boolean {
     return this.breakpoints.at(linear).some((bp) => {
       if (bp.logMessage !== undefined) return false;
-      if (!bp.condition) return true;
+      if (!bp.condition) return true; // no condition, or a C one: replays cannot ask gdb, so they stop
       try {
         return !!evaluate(bp.condition, evalContext(this.machine, this.listing)).value;
       } catch {

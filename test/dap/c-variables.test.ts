@@ -25,10 +25,10 @@ async function children(s: DapSession, v: DebugProtocol.Variable): Promise<Debug
 }
 
 /** Launches the kernel stopped at the line of cvars.c holding `text`. */
-async function stopAt(s: DapSession, elf: string, text: string): Promise<void> {
+async function stopAt(s: DapSession, elf: string, text: string, condition?: string): Promise<void> {
   const stopped = s.expectStop('breakpoint');
   await s.launch({ program: elf }, (dc) =>
-    dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: lineOf(SOURCE, text) }] }),
+    dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: lineOf(SOURCE, text), condition }] }),
   );
   await stopped;
 }
@@ -129,6 +129,126 @@ describe('C variables, expressions and call stack through gdb', function () {
       await ended;
       // put_dec(w.bytes[0] + c + f.mode + kernel_state.bits.count) = 0xDD + 6 + 2 + 3; then counter.
       assert.match(s.outputs.join(''), / 232 42\n/, s.outputs.join(''));
+    });
+
+    it(`${tag}: C conditions and logpoints; watch, evaluate and hover take C expressions in the selected frame`, async () => {
+      const s = session();
+      const elf = build(s);
+      // gdb 13.1 aborts (SIGABRT) reading the split struct p at clang -O2 with DWARF 5: i alone there.
+      const logMessage = b.cc === 'clang' && b.opt === '-O2' ? 'scale {i}: {i * 3 + 4}' : 'scale {i}: {p.x * i + p.y}';
+      const stopped = s.expectStop('breakpoint');
+      await s.launch({ program: elf }, (dc) =>
+        Promise.all([
+          dc.setBreakpointsRequest({
+            source: { path: SOURCE },
+            breakpoints: [{ line: lineOf(SOURCE, 'BREAK loop'), condition: 'i == 3 && ptr->y == 4' }],
+          }),
+        ]).then(() =>
+          dc.setBreakpointsRequest({
+            source: { path: SOURCE },
+            breakpoints: [
+              { line: lineOf(SOURCE, 'BREAK loop'), condition: 'i == 3 && ptr->y == 4' },
+              { line: lineOf(SOURCE, 'BREAK scale'), logMessage },
+            ],
+          }),
+        ),
+      );
+      await stopped;
+      const frames = await s.frames();
+      assert.match(frames[0].name, /^walk/);
+      const ev = async (expression: string, context = 'watch') =>
+        (await s.dc.evaluateRequest({ expression, frameId: frames[0].id, context })).body;
+      assert.strictEqual((await ev('i')).result, '3');
+      assert.strictEqual((await ev('ptr->x * i + (*ptr).y')).result, '13');
+      assert.strictEqual((await ev('table[3]')).result, '13');
+      assert.strictEqual((await ev('(short)-1')).result, '-1');
+      assert.strictEqual((await ev('(unsigned)kernel_state.tag.bytes[3]')).result, '17');
+      assert.strictEqual((await ev('kernel_state.shade')).result, 'GREEN');
+      const deref = await ev('*ptr');
+      assert.strictEqual(deref.result, '{x = 3, y = 4}');
+      assert.strictEqual(deref.type, 'struct point');
+      const members = (await s.dc.variablesRequest({ variablesReference: deref.variablesReference })).body.variables;
+      assert.deepStrictEqual(
+        members.map((v) => `${v.name}=${v.value}`),
+        ['x=3', 'y=4'],
+      );
+      assert.strictEqual((await ev('counter', 'hover')).result, '3');
+      const eax = (await ev('eax', 'repl')).result;
+      assert.strictEqual(parseInt(eax, 16), Number((await ev('$eax')).result), `the adapter's own expressions: ${eax}`);
+      await assert.rejects(ev('no_such_thing'), /No symbol "no_such_thing" in current context/);
+      // The caller's frame: its names, not the callee's (at -O2 its p may live in a register reused since).
+      const inKmain = (expression: string) => s.dc.evaluateRequest({ expression, frameId: frames[1].id });
+      await assert.rejects(inKmain('ptr'), /No symbol "ptr" in current context/);
+      if (b.opt === '-O0') assert.strictEqual((await inKmain('p.y')).body.result, '4');
+
+      await s.dc.setBreakpointsRequest({
+        source: { path: SOURCE },
+        breakpoints: [{ line: lineOf(SOURCE, 'BREAK scale'), logMessage }],
+      });
+      const ended = s.dc.waitForEvent('terminated', 60000);
+      await s.dc.continueRequest({ threadId: 1 });
+      await ended;
+      const logs = s.outputs.join('').match(/scale \d: \d+/g);
+      assert.deepStrictEqual(
+        logs,
+        ['scale 0: 4', 'scale 1: 7', 'scale 2: 10', 'scale 3: 13', 'scale 4: 16'],
+        s.outputs.join(''),
+      );
+    });
+
+    it(`${tag}: data breakpoints on C lvalues (&counter, kernel_state.origin.x, a listed variable)`, async () => {
+      const s = session();
+      const elf = build(s);
+      await stopAt(s, elf, 'BREAK scale');
+      const info = await s.dc.dataBreakpointInfoRequest({ name: '&counter', frameId: 0 });
+      assert.ok(info.body.dataId, info.body.description);
+      assert.match(info.body.description, /4 byte\(s\)/);
+      const field = await s.dc.dataBreakpointInfoRequest({ name: 'kernel_state.origin.x', frameId: 0 });
+      assert.ok(field.body.dataId, field.body.description);
+      const scopes = (await s.dc.scopesRequest({ frameId: 0 })).body.scopes;
+      const globalsRef = scopes.find((x) => x.name === 'Globals')!.variablesReference;
+      await s.dc.variablesRequest({ variablesReference: globalsRef });
+      const listed = await s.dc.dataBreakpointInfoRequest({ name: 'counter', variablesReference: globalsRef });
+      assert.strictEqual(listed.body.dataId, info.body.dataId?.replace('%26', ''), 'the same memory');
+      const bad = await s.dc.dataBreakpointInfoRequest({ name: 'i + 1', frameId: 0 });
+      assert.strictEqual(bad.body.dataId, null);
+
+      await s.dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [] });
+      await s.dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write' }] });
+      await s.resume('data breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+      assert.strictEqual((await s.evaluate('counter')).body.result, '1');
+      await s.dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: field.body.dataId!, accessType: 'write' }] });
+      await s.resume('data breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+      assert.strictEqual(
+        (await s.evaluate('kernel_state.origin.x')).body.result,
+        (await s.evaluate('total')).body.result,
+      );
+      const frames = await s.frames();
+      assert.match(frames[0].name, /^kmain/);
+    });
+
+    it(`${tag}: the call stack from the call-frame information: a recursion, each frame at its C line`, async () => {
+      const s = session();
+      const elf = build(s);
+      await stopAt(s, elf, 'BREAK bottom', 'n == 0');
+      const frames = await s.frames();
+      const names = frames.map((f) => f.name.replace(/[+ ].*/, ''));
+      assert.deepStrictEqual(
+        names.slice(0, 6),
+        ['depth', 'depth', 'depth', 'depth', 'kmain', '_start'],
+        names.join(' | '),
+      );
+      assert.strictEqual(frames[0].line, lineOf(SOURCE, 'BREAK bottom'));
+      for (const f of frames.slice(1, 4)) {
+        assert.strictEqual(f.source?.path, SOURCE);
+        assert.strictEqual(f.line, lineOf(SOURCE, 'int below = depth(n - 1);'));
+      }
+      assert.strictEqual(frames[4].line, lineOf(SOURCE, 'int d = depth(3);'));
+      // Each frame's own n.
+      for (let level = 0; level < 4; level++) {
+        const r = await s.dc.evaluateRequest({ expression: 'n', frameId: frames[level].id });
+        assert.strictEqual(r.body.result, String(level));
+      }
     });
   }
 });
