@@ -264,6 +264,12 @@ export class CDebugger {
     });
   }
 
+  /** The stack pointer of a frame as gdb unwound it. */
+  async frameSp(level: number): Promise<number | undefined> {
+    const m = /0x([0-9a-f]+)/i.exec(await this.evaluate('$sp', level));
+    return m ? parseInt(m[1], 16) : undefined;
+  }
+
   /** Where an lvalue lives and how big it is (a data breakpoint on it). */
   async lvalue(expression: string, frame = 0): Promise<{ address: number; size: number }> {
     // `&counter` names the memory it points at, as `counter` does.

@@ -251,4 +251,32 @@ describe('C variables, expressions and call stack through gdb', function () {
       }
     });
   }
+
+  for (const opt of ['-O0', '-O2']) {
+    it(`gcc ${opt}: the call stack goes through the interrupt frame an IRQ handler runs on to the interrupted C code`, async () => {
+      const s = session();
+      const elf = buildKernel(s.cwd, 'irq', ['irq.c', 'cpu.c', 'isr.asm'], opt);
+      const stopped = s.expectStop('function breakpoint');
+      await s.launch({ program: elf }, (dc) =>
+        dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'on_timer' }] }),
+      );
+      await stopped;
+      const frames = await s.frames();
+      const names = frames.map((f) => f.name.replace(/[+ ].*/, ''));
+      const irq = path.join(KERNEL_SOURCES, 'irq.c');
+      assert.strictEqual(names[0], 'on_timer', names.join(' | '));
+      const marker = names.findIndex((n) => n === '[interrupt:');
+      assert.ok(marker > 0, names.join(' | '));
+      assert.ok(names.slice(0, marker).includes('isr_common'), names.join(' | '));
+      // The interrupted code: kmain's wait for the fifth tick, at its C line, then its caller.
+      const kmain = frames[marker + 1];
+      assert.match(kmain.name, /^kmain/, names.join(' | '));
+      assert.strictEqual(kmain.source?.path, irq);
+      assert.strictEqual(kmain.line, lineOf(irq, 'while (ticks < 5)'));
+      assert.match(frames[marker + 2]?.name ?? '', /^_start/, names.join(' | '));
+      // The handler's own frame still has its C locals.
+      const locals = (await s.dc.scopesRequest({ frameId: frames[0].id })).body.scopes[0];
+      assert.strictEqual(locals.name, 'Locals');
+    });
+  }
 });
