@@ -46,7 +46,8 @@ export class CSupport {
     private readonly rt: Runtime,
     private readonly note: (text: string) => void,
   ) {
-    this.engine = new CDebugger(elfPath, () => rt.currentMachine);
+    // BOOTVISOR_GDB names another gdb (a cross i686-elf-gdb, one outside PATH).
+    this.engine = new CDebugger(elfPath, () => rt.currentMachine, { gdb: process.env.BOOTVISOR_GDB || undefined });
     this.variables = new CVariables(this.engine, () => rt.guestChanged());
     rt.cBreakpoints = this.breakpointHooks();
   }

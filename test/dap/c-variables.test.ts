@@ -280,3 +280,24 @@ describe('C variables, expressions and call stack through gdb', function () {
     });
   }
 });
+
+describe('C variables without gdb', function () {
+  this.timeout(60000);
+  before(() => (process.env.BOOTVISOR_GDB = '/nonexistent/gdb'));
+  after(() => delete process.env.BOOTVISOR_GDB);
+  const session = eachTestSession();
+
+  it('the Locals scope says gdb is missing and how to install it; frames, registers and NASM expressions still work', async () => {
+    const s = session();
+    const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], '-O0');
+    await stopAt(s, elf, 'BREAK scale');
+    const frames = await s.frames();
+    assert.match(frames[0].name, /^scale/);
+    assert.strictEqual(frames[0].line, lineOf(SOURCE, 'BREAK scale'));
+    const locals = await scope(s, 'Locals');
+    assert.strictEqual(locals.length, 1);
+    assert.match(locals[0].value, /gdb is not installed .*apt-get install gdb/);
+    assert.ok((await scope(s, 'General registers')).length > 0);
+    assert.match((await s.evaluate('eip')).body.result, /^0x/i);
+  });
+});
