@@ -3,6 +3,7 @@
 // breakpoints; C conditions and logpoints; the call stack from the DWARF call-frame information. On
 // test/kernels/cvars.c built by gcc at -O0 and -O2 (and clang), DWARF 4 and 5, with a real DAP client.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -251,6 +252,23 @@ describe('C variables, expressions and call stack through gdb', function () {
       }
     });
   }
+
+  it('gcc -O0 without .debug_frame: the call stack falls back to frame pointers', async () => {
+    const s = session();
+    const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], '-O0');
+    const sections = () => spawnSync('objdump', ['-h', elf], { encoding: 'utf8' }).stdout;
+    assert.match(sections(), /\.debug_frame/, 'gcc wrote call-frame information');
+    const r = spawnSync('objcopy', ['--remove-section', '.debug_frame', elf], { encoding: 'utf8' });
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.doesNotMatch(sections(), /\.debug_frame|\.eh_frame/);
+    await stopAt(s, elf, 'BREAK bottom', 'n == 0');
+    const frames = await s.frames();
+    const names = frames.map((f) => f.name.replace(/[+ ].*/, ''));
+    assert.deepStrictEqual(names.slice(0, 5), ['depth', 'depth', 'depth', 'depth', 'kmain'], names.join(' | '));
+    assert.strictEqual(frames[4].line, lineOf(SOURCE, 'int d = depth(3);'));
+    const n = await s.dc.evaluateRequest({ expression: 'n', frameId: frames[2].id });
+    assert.strictEqual(n.body.result, '2');
+  });
 
   for (const opt of ['-O0', '-O2']) {
     it(`gcc ${opt}: the call stack goes through the interrupt frame an IRQ handler runs on to the interrupted C code`, async () => {
