@@ -110,6 +110,13 @@ export class CDebugger {
     return run;
   }
 
+  /** Starts gdb now (it reads the ELF's DWARF meanwhile), so the first stop's questions need only the attach. */
+  warm(): void {
+    if (this.gdb || this.starting) return;
+    this.starting = this.start().finally(() => (this.starting = undefined));
+    this.starting.catch(() => undefined); // said again, with the reason, by the first question
+  }
+
   /** gdb, started, attached to the current machine, with its caches dropped: ready for this stop's questions. */
   private async ready(): Promise<GdbMi> {
     if (this.gdb?.failure && !this.unavailable) {

@@ -50,6 +50,7 @@ export class CSupport {
     this.engine = new CDebugger(elfPath, () => rt.currentMachine, { gdb: process.env.BOOTVISOR_GDB || undefined });
     this.variables = new CVariables(this.engine, () => rt.guestChanged());
     rt.cBreakpoints = this.breakpointHooks();
+    this.engine.warm();
   }
 
   /** C support for a session whose program (or `symbols`) is an ELF with DWARF; else undefined. */
