@@ -244,6 +244,22 @@ bool Vga::setMode(uint8_t mode, bool clear) {
 
 bool Vga::retrace() const { return clock_.now() % kFrameNs >= kFrameNs - kVretraceNs; }
 
+uint64_t Vga::nextStatusChange(uint64_t now) const {
+  const uint64_t inFrame = now % kFrameNs, inLine = now % kLineNs;
+  // The retrace bit: on at kFrameNs - kVretraceNs, off at the frame's end.
+  uint64_t next = now + (inFrame < kFrameNs - kVretraceNs ? kFrameNs - kVretraceNs - inFrame : kFrameNs - inFrame);
+  // The blanking bit: vertical blanking holds it on to the frame's end; otherwise each line's blanking.
+  uint64_t blank;
+  if (inFrame >= kFrameNs - kVblankNs) {
+    blank = now + (kFrameNs - inFrame);
+  } else {
+    blank = now + (inLine < kLineNs - kHblankNs ? kLineNs - kHblankNs - inLine : kLineNs - inLine);
+    const uint64_t vblank = now + (kFrameNs - kVblankNs - inFrame);
+    if (vblank < blank) blank = vblank;
+  }
+  return blank < next ? blank : next;
+}
+
 uint32_t Vga::portRead(uint16_t offset, unsigned size) {
   switch (offset) {
     case kOfsCrtcIndexMono:

@@ -93,6 +93,9 @@ class Vga : public PortDevice, public Snapshottable {
   void setCharMapSelect(uint8_t v) { seq_[3] = v; }
 
   bool retrace() const;  // vertical retrace, from virtual time (70 Hz)
+  // The first guest time after `now` at which input status 1 (3DAh: retrace and blanking bits) can read
+  // differently: a guest polling it can skip there and miss nothing.
+  uint64_t nextStatusChange(uint64_t now) const;
 
   // Device memory at A0000-AFFFF (vga_memory.cpp): every guest byte read or written there, offset from A0000.
   static constexpr uint32_t kWindow = 0xA0000;

@@ -164,7 +164,7 @@ struct Machine::Impl : public ExitHandler {
   PollDetector polls;
   SpinProbe spin;
   PitPoll pitPoll;
-  uint64_t pitSkipTo = 0;  // a PIT poll's read asked to move guest time here (done after the slice)
+  uint64_t pitSkipTo = 0;  // a PIT or VGA status poll's read asked to move guest time here (done after the slice)
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;
