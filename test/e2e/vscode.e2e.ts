@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { CodeServer } from './code_server';
 import { traceParts, type KeyTrace } from '../../common/key-trace';
 import { patient, Workbench } from './workbench';
+import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
 const artifacts = path.join(repo, 'test-artifacts', 'e2e');
@@ -44,6 +45,8 @@ function bareToolsPath(runDir: string): string {
     'mkdir',
     'id',
     'rg',
+    // C variables come from gdb, which a C developer's machine has.
+    'gdb',
   ]) {
     for (const base of ['/usr/bin', '/bin', '/usr/local/bin']) {
       const found = path.join(base, tool);
@@ -146,32 +149,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     const source = path.join(workspace, 'hello', 'hello.asm');
     const line = lineOf(source, /^\s*mov si, greeting/);
     await workbench.openFile('hello/hello.asm');
-    const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
-    await workbench.clickGutter(line);
-    if (
-      !(await glyph.waitFor({ timeout: patient(8_000) }).then(
-        () => true,
-        () => false,
-      ))
-    ) {
-      // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
-      // view, so no breakpoint was set. A person would click again; so does the test (only then).
-      await workbench.clickGutter(line);
-      await glyph.waitFor({ timeout: patient(10_000) });
-    }
+    await gutterBreakpoint(line);
     await workbench.page.keyboard.press('F5');
     const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
     await stopped.waitFor({ timeout: patient(60_000) });
     // The stopped-line highlight sits on the breakpoint's line.
-    const number = workbench
-      .editor()
-      .locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) })
-      .first();
-    const [highlight, expected] = [await stopped.boundingBox(), await number.boundingBox()];
-    assert.ok(
-      highlight && expected && Math.abs(highlight.y - expected.y) < 4,
-      `the session stopped elsewhere than line ${line}`,
-    );
+    assert.ok(await highlightOn(line), `the session stopped elsewhere than line ${line}`);
     const rows = await waitFor(
       async () => {
         const found = await workbench.variables();
@@ -544,9 +527,23 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         () => false,
       ))
     ) {
+      // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
+      // view, so no breakpoint was set. A person would click again; so does the test (only then).
       await workbench.clickGutter(line);
       await glyph.waitFor({ timeout: patient(10_000) });
     }
+  }
+
+  /** Opens `file`, sets a breakpoint on `line` by its gutter, presses F5 and waits for the stop. */
+  async function stopAtGutterBreakpoint(file: string, line: number): Promise<void> {
+    await workbench.openFile(file);
+    await gutterBreakpoint(line);
+    await workbench.page.keyboard.press('F5');
+    await workbench
+      .editor()
+      .locator('.debug-top-stack-frame-line')
+      .first()
+      .waitFor({ timeout: patient(60_000) });
   }
 
   /** Runs a palette command that asks for text, and answers it. */
@@ -572,14 +569,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
   it('11. the memory view shows a label in hex and ASCII, follows it, and edits a byte in place', async function () {
     const line = lineOf(path.join(workspace, 'hello', 'hello.asm'), /^\s*mov si, greeting/);
-    await workbench.openFile('hello/hello.asm');
-    await gutterBreakpoint(line);
-    await workbench.page.keyboard.press('F5');
-    await workbench
-      .editor()
-      .locator('.debug-top-stack-frame-line')
-      .first()
-      .waitFor({ timeout: patient(60_000) });
+    await stopAtGutterBreakpoint('hello/hello.asm', line);
     await commandWithInput('Bootvisor: Show memory', 'greeting');
     const frame = await waitFor(
       async () => {
@@ -619,14 +609,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
   it('12. the Disassembly view decodes both sides of the switch to protected mode', async function () {
     const line = lineOf(path.join(workspace, 'protected', 'protected.asm'), /^\s*mov esi, pm_msg/);
-    await workbench.openFile('protected/protected.asm');
-    await gutterBreakpoint(line);
-    await workbench.page.keyboard.press('F5');
-    await workbench
-      .editor()
-      .locator('.debug-top-stack-frame-line')
-      .first()
-      .waitFor({ timeout: patient(60_000) });
+    await stopAtGutterBreakpoint('protected/protected.asm', line);
     await workbench.command('Open Disassembly View');
     const rows = workbench.page.locator('.disassembly-view .monaco-list-row');
     const text = await waitFor(
@@ -702,7 +685,90 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       fs.rmSync(path.dirname(settings), { recursive: true, force: true });
     }
   });
+
+  it('15. F5 on a C kernel: a gutter breakpoint in a .c file stops there with the C call stack and locals, and F10 steps by C line', async function () {
+    // The kernel is built here (the extension's PATH has no compiler), from a copy of test/kernels in the
+    // workspace, so its DWARF names the .c file the editor shows; launch.json names the ELF.
+    const dir = path.join(workspace, 'ckernel');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const f of ['entry.asm', 'kernel.c', 'kernel.h', 'link.ld', 'cstep.c', 'cstep-asm.asm'])
+      fs.copyFileSync(path.join(KERNEL_SOURCES, f), path.join(dir, f));
+    buildKernel(dir, 'cstep', ['cstep.c', 'cstep-asm.asm'], '-O0', { sourceDir: dir });
+    const launch = path.join(workspace, '.vscode', 'launch.json');
+    fs.mkdirSync(path.dirname(launch), { recursive: true });
+    fs.writeFileSync(
+      launch,
+      JSON.stringify({
+        version: '0.2.0',
+        configurations: [
+          { type: 'bootvisor', request: 'launch', name: 'C kernel', program: '${workspaceFolder}/ckernel/cstep.elf' },
+        ],
+      }),
+    );
+    try {
+      await workbench.page.waitForTimeout(1_500); // the launch.json watcher
+      const source = path.join(dir, 'cstep.c');
+      const line = lineOf(source, /\/\* sum loop \*\//);
+      const next = lineOf(source, /\/\* sum return \*\//);
+      await stopAtGutterBreakpoint('ckernel/cstep.c', line);
+      assert.ok(await highlightOn(line), `the session stopped elsewhere than cstep.c:${line}`);
+      // The call stack: sum_to, called by kmain, each at its C line.
+      const frames = await waitFor(
+        async () => {
+          const rows = await workbench.page.locator('.debug-call-stack .monaco-list-row').allInnerTexts();
+          return rows.some((r) => /sum_to/.test(r)) && rows.some((r) => /kmain/.test(r)) ? rows : undefined;
+        },
+        patient(30_000),
+        'the call stack never showed sum_to and kmain',
+      );
+      assert.match(
+        frames.find((r) => /sum_to/.test(r))!,
+        new RegExp(`cstep\\.c\\s*${line}`),
+      );
+      // Locals (from the kernel's DWARF, through gdb): the loop's s and i, and the parameter n = 3.
+      const rows = await waitFor(
+        async () => {
+          const found = await workbench.variables();
+          return found.some((r) => /^\s*n\s*[=:]\s*3\b/.test(r)) && found.some((r) => /^\s*s\s*[=:]/.test(r))
+            ? found
+            : undefined;
+        },
+        patient(30_000),
+        'the Variables view never showed the locals of sum_to',
+      ).catch(async (e) => {
+        throw new Error(`${(e as Error).message}: ${(await workbench.variables()).join(' | ')}`);
+      });
+      assert.ok(
+        rows.some((r) => /^\s*i\s*[=:]\s*-?\d+/.test(r)),
+        `no local i: ${rows.join(' | ')}`,
+      );
+      await workbench.screenshot('15-c-breakpoint-locals');
+      // F10 steps by C line: the whole loop is one line, so the next stop is the return.
+      await workbench.command('Remove All Breakpoints');
+      await workbench.page.keyboard.press('F10');
+      await waitFor(
+        async () => ((await highlightOn(next)) ? true : undefined),
+        patient(30_000),
+        `F10 did not stop at line ${next}`,
+      );
+      await workbench.screenshot('15-c-step-line');
+      await workbench.stopDebugging();
+    } finally {
+      fs.rmSync(path.dirname(launch), { recursive: true, force: true });
+    }
+  });
 });
+
+/** Whether the stopped-line highlight of the active editor sits on `line`. */
+async function highlightOn(line: number): Promise<boolean> {
+  const stopped = workbench.editor().locator('.debug-top-stack-frame-line').first();
+  const number = workbench
+    .editor()
+    .locator('.margin .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) })
+    .first();
+  const [highlight, expected] = [await stopped.boundingBox(), await number.boundingBox()];
+  return !!highlight && !!expected && Math.abs(highlight.y - expected.y) < 4;
+}
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeout: number, message: string): Promise<T> {
   const deadline = Date.now() + timeout;

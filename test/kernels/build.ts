@@ -45,20 +45,21 @@ export function kernelDir(): { dir: string; remove(): void } {
 
 /**
  * Links NAME.elf in `dir` from entry.asm (or `options.entry`: another header), kernel.c and the given C (and
- * nasm) sources of test/kernels, at -O level `opt`. Returns the ELF's path.
+ * nasm) sources of test/kernels (of `options.sourceDir` when given: a copy in a workspace, so that the DWARF
+ * names the files the user opens), at -O level `opt`. Returns the ELF's path.
  */
 export function buildKernel(
   dir: string,
   name: string,
   sources: string[],
   opt = '-O2',
-  options: { cc?: 'gcc' | 'clang'; flags?: string[]; entry?: string } = {},
+  options: { cc?: 'gcc' | 'clang'; flags?: string[]; entry?: string; sourceDir?: string } = {},
 ): string {
   const cc = options.cc ?? 'gcc';
   const cflags = cc === 'clang' ? [...CFLAGS.filter((f) => f !== '-Wno-array-bounds'), '--target=i386-elf'] : CFLAGS;
   const objects: string[] = [];
   for (const src of [options.entry ?? 'entry.asm', 'kernel.c', ...sources]) {
-    const input = path.join(KERNEL_SOURCES, src);
+    const input = path.join(options.sourceDir ?? KERNEL_SOURCES, src);
     const object = path.join(dir, `${name}-${path.basename(src).replace(/\.\w+$/, '')}.o`);
     if (src.endsWith('.asm'))
       tool(
@@ -70,7 +71,8 @@ export function buildKernel(
     objects.push(object);
   }
   const elf = path.join(dir, `${name}.elf`);
-  tool('ld', ['-m', 'elf_i386', '-T', path.join(KERNEL_SOURCES, 'link.ld'), '-o', elf, ...objects], `ld ${name}.elf`);
+  const ld = path.join(options.sourceDir ?? KERNEL_SOURCES, 'link.ld');
+  tool('ld', ['-m', 'elf_i386', '-T', ld, '-o', elf, ...objects], `ld ${name}.elf`);
   return elf;
 }
 
