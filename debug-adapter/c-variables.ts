@@ -167,6 +167,19 @@ export class CVariables {
     return { result: value, type: v.type, variablesReference: dap.variablesReference };
   }
 
+  /** Assigns a C value to a C lvalue in a frame (setExpression: an edited watch); its new value. */
+  async setExpression(
+    expression: string,
+    value: string,
+    frame: number,
+  ): Promise<{ value: string; type: string; variablesReference: number }> {
+    const target = await this.c.variable(expression, frame);
+    await this.c.assign(target.id, value);
+    this.changed();
+    const r = await this.evaluate(expression, frame);
+    return { value: r.result, type: r.type, variablesReference: r.variablesReference };
+  }
+
   /** The C expression a listed variable stands for (a data breakpoint on it). */
   pathOf(ref: number, name: string): { path: string; frame: number } | undefined {
     const n = this.nodes.get(ref);

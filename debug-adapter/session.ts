@@ -348,6 +348,7 @@ export class BootvisorSession extends QuietLoggingSession {
       supportsSteppingGranularity: true,
       supportsStepBack: true,
       supportsSetVariable: true,
+      supportsSetExpression: true,
       supportsEvaluateForHovers: true,
       supportsExceptionInfoRequest: true,
       supportsTerminateRequest: true,
@@ -1166,6 +1167,28 @@ export class BootvisorSession extends QuietLoggingSession {
         throw new RequestError(ERR.variables, `Cannot set ${args.name}: ${e instanceof Error ? e.message : e}`);
       }
       response.body = { value: v.value, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
+      this.sendResponse(response);
+      if (this.clientSupports.invalidated) this.sendEvent(new Event('invalidated', { areas: ['variables'] }));
+    });
+  }
+
+  /** Editing a watch: C lvalues in a C frame (registers and memory are edited in their scopes). */
+  protected setExpressionRequest(
+    response: DebugProtocol.SetExpressionResponse,
+    args: DebugProtocol.SetExpressionArguments,
+  ): void {
+    this.handle(response, async () => {
+      this.stopped();
+      if (!this.c?.isCFrame(args.frameId))
+        throw new RequestError(
+          ERR.evaluate,
+          `${args.expression}: only C expressions can be assigned here; edit registers in the Registers scopes and memory in the memory view.`,
+        );
+      try {
+        response.body = await this.c.variables.setExpression(args.expression, args.value, args.frameId ?? 0);
+      } catch (e) {
+        throw new RequestError(ERR.evaluate, `Cannot set ${args.expression}: ${e instanceof Error ? e.message : e}`);
+      }
       this.sendResponse(response);
       if (this.clientSupports.invalidated) this.sendEvent(new Event('invalidated', { areas: ['variables'] }));
     });

@@ -125,11 +125,20 @@ describe('C variables, expressions and call stack through gdb', function () {
       await s.dc.variablesRequest({ variablesReference: bitsRef });
       const bf = await s.dc.setVariableRequest({ variablesReference: bitsRef, name: 'count', value: '3' });
       assert.strictEqual(bf.body.value, '3');
+      // An edited watch (setExpression): total is printed next; kmain's p.y is not, but reads back.
+      const total = await s.dc.customRequest('setExpression', { expression: 'total', value: '50', frameId: 0 });
+      assert.strictEqual(total.body.value, '50');
+      const py = await s.dc.customRequest('setExpression', { expression: 'p.y', value: 'p.x * 7', frameId: 0 });
+      assert.strictEqual(py.body.value, '21');
+      await assert.rejects(
+        s.dc.customRequest('setExpression', { expression: 'total + 1', value: '2', frameId: 0 }),
+        /Cannot set total \+ 1/,
+      );
       const ended = s.dc.waitForEvent('terminated', 60000);
       await s.dc.continueRequest({ threadId: 1 });
       await ended;
       // put_dec(w.bytes[0] + c + f.mode + kernel_state.bits.count) = 0xDD + 6 + 2 + 3; then counter.
-      assert.match(s.outputs.join(''), / 232 42\n/, s.outputs.join(''));
+      assert.match(s.outputs.join(''), /50 \d+ 232 42\n/, s.outputs.join(''));
     });
 
     it(`${tag}: C conditions and logpoints; watch, evaluate and hover take C expressions in the selected frame`, async () => {
