@@ -2,7 +2,8 @@
 # The KVM backend tested for real on machines without /dev/kvm (and with it): boots Debian's Linux kernel
 # under QEMU's software emulation with an AMD CPU model that has SVM and nested paging, loads kvm and kvm_amd
 # there, and runs native/tools/kvm_driver (statically linked against the VMM core that scripts/build-core.sh
-# builds from the addon's list of sources, without Node) against the boot sectors in test/kvm/programs. The unchanged NVMM backend is built in too, over
+# builds from the addon's list of sources, without Node) against the boot sectors in test/kvm/programs, and
+# kvm_machine against the examples and the C test kernels (boot plans from test/kvm/kernel-plans.ts). The unchanged NVMM backend is built in too, over
 # libnvmm's API implemented on that KVM (native/tools/nvmm-kvm), and the same checks run on it. Prints the
 # driver's report; exits non-zero when a check failed or the nested run did not complete.
 #
@@ -85,11 +86,18 @@ else
 fi
 mkdir -p "$work/examples"
 for img in examples/*/*.img; do [[ -f $img ]] && cp "$img" "$work/examples/"; done
+# The C test kernels (gcc -m32), as boot plans: what `bootvisor run kernel.elf`'s loader does to a machine,
+# replayed by kvm_machine (no Node in the nested guest). Needs the TypeScript build (npx tsc -b).
+[[ -f out/test/kvm/kernel-plans.js ]] || { say "out/test/kvm/kernel-plans.js is missing: build with npx tsc -b"; exit 1; }
+node out/test/kvm/kernel-plans.js "$work/kernels" || { say "the C test kernels' boot plans could not be made"; exit 1; }
 
 if ((host == 1)); then
   rc=0
   "$work/kvm_driver" "$work/programs" $bench || rc=1
-  if ((machine)); then "$work/kvm_machine" "$work"/examples/*.img "$work/programs/planar.img" "$work/programs/watch.img" || rc=1; fi
+  if ((machine)); then
+    "$work/kvm_machine" "$work"/examples/*.img "$work/programs/planar.img" "$work/programs/watch.img" \
+      "$work"/kernels/*.plan || rc=1
+  fi
   exit $rc
 fi
 
@@ -130,14 +138,14 @@ bench=""
 /kvm_driver /programs $bench
 echo "nested: driver exit $?"
 if [ -x /kvm_machine ]; then
-  /kvm_machine /examples/*.img /programs/planar.img /programs/watch.img
+  /kvm_machine /examples/*.img /programs/planar.img /programs/watch.img /kernels/*.plan
   echo "nested: machine exit $?"
 fi
 /bin/busybox poweroff -f
 INIT
 {
   echo '['
-  for d in bin dev proc lib programs examples; do echo "{\"path\":\"$d\",\"type\":\"dir\"},"; done
+  for d in bin dev proc lib programs examples kernels; do echo "{\"path\":\"$d\",\"type\":\"dir\"},"; done
   echo '{"path":"dev/console","type":"chardev","major":5,"minor":1},'
   echo "{\"path\":\"bin/busybox\",\"type\":\"file\",\"src\":\"$busybox\",\"mode\":493},"
   echo "{\"path\":\"init\",\"type\":\"file\",\"src\":\"$work/init\",\"mode\":493},"
@@ -146,6 +154,7 @@ INIT
   for p in "$work"/examples/*.img; do [[ -f $p ]] && echo "{\"path\":\"examples/$(basename "$p")\",\"type\":\"file\",\"src\":\"$p\"},"; done
   for m in irqbypass kvm ccp kvm-amd; do echo "{\"path\":\"lib/$m.ko\",\"type\":\"file\",\"src\":\"$cache/$m.ko\"},"; done
   for p in "$work"/programs/*.img; do echo "{\"path\":\"programs/$(basename "$p")\",\"type\":\"file\",\"src\":\"$p\"},"; done
+  for p in "$work"/kernels/*.plan; do echo "{\"path\":\"kernels/$(basename "$p")\",\"type\":\"file\",\"src\":\"$p\"},"; done
   echo '{"path":"programs/.keep","type":"dir"}]'
 } >"$work/spec.json"
 node test/kvm/initramfs.js "$work/initrd.cpio" "$work/spec.json"

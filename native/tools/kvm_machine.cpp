@@ -3,7 +3,9 @@
 // the text screen and how it stopped; then debugs one on KVM (a breakpoint, single steps, a watchpoint) through
 // the Machine as the debugger uses it. Built with BV_HAVE_NVMM, it does all of it again on the NVMM backend
 // over libnvmm's API on this KVM (native/tools/nvmm-kvm). Statically linked, it runs inside the nested guest
-// of scripts/test-kvm.sh. Output format as kvm_driver's.
+// of scripts/test-kvm.sh. Output format as kvm_driver's. A `.plan` argument is a C test kernel's boot plan
+// (kvm_boot_plan.h, written by test/kvm/kernel-plans.ts): the kernel boots as `bootvisor run kernel.elf` boots
+// it, on each backend, and COM1, the exit port and the stop are compared the same way.
 //
 // No check depends on the host's speed: every run ends by a guest event (a halt, a breakpoint, a watchpoint,
 // or for a guest that waits for keys forever, the echo of what was typed). The only timer is a safety net
@@ -21,6 +23,7 @@
 
 #include "bootvisor/machine.h"
 #include "bootvisor/software_vcpu.h"
+#include "kvm_boot_plan.h"
 #include "vmm/hybrid.h"
 
 using namespace bv;
@@ -112,14 +115,24 @@ std::string baseName(const std::string& p) {
   return b.substr(0, b.find('.'));
 }
 
+bool isPlan(const std::string& p) { return p.size() > 5 && p.compare(p.size() - 5, 5, ".plan") == 0; }
+
 Run boot(const std::string& path, const std::string& backend) {
   Run r;
   MachineConfig cfg;
-  cfg.image = readFile(path);
+  plan::BootPlan bootPlan;
+  if (isPlan(path)) {
+    if (!plan::readPlan(path, bootPlan, r.error)) return r;
+    cfg.image = bootPlan.image;
+    cfg.bootDrive = 0x80;  // the disk a kernel-booted machine carries (common/multiboot-boot.ts)
+  } else {
+    cfg.image = readFile(path);
+  }
   cfg.backend = backend;
   cfg.clock = ClockMode::Real;  // hardware cannot count instructions; compare like with like
   auto m = Machine::create(cfg, r.error);
   if (!m) return r;
+  if (isPlan(path) && !plan::applyPlan(bootPlan, *m, r.error)) return r;
   r.backend = m->backendName();
   r.note = m->backendNote();
   // The hybrid's triple-fault replay is bounded by guest instructions, so a slow host (the software vCPU under
@@ -164,6 +177,7 @@ void compare(const std::string& path, const std::string& hw, const Run& s) {
   if (k.serial != s.serial) diff += " serial '" + k.serial + "'/'" + s.serial + "'";
   if (k.debugcon != s.debugcon) diff += " debugcon '" + k.debugcon + "'/'" + s.debugcon + "'";
   if (k.screen != s.screen) diff += " screen";
+  if (!s.error.empty()) diff += " software: " + s.error;
   if (k.reason != StopReason::Pause && k.eip != s.eip) {
     diff += " eip " + std::to_string(k.eip) + "/" + std::to_string(s.eip) + " (" + k.message + ")";
   }
@@ -270,6 +284,14 @@ int main(int argc, char** argv) {
       continue;
     }
     const Run software = boot(argv[i], "software");
+    if (isPlan(argv[i])) {
+      // Both backends failing alike is no pass: the kernel must reach its exit on software first.
+      check(software.error.empty() && software.reason == StopReason::GuestExit &&
+                software.serial.find("bye\n") != std::string::npos,
+            "machine on software: kernel " + name + " runs to its exit",
+            software.error.empty() ? std::string(stopReasonName(software.reason)) + " '" + software.serial + "'"
+                                   : software.error);
+    }
     for (const std::string& hw : hardware) {
       if (hw == "nvmm" && name == "planar") {
         // Known, not yet understood: on the nvmm-over-KVM shim, write-mode-0 stores to the VGA's window reach

@@ -69,6 +69,24 @@ struct SegAttrib {
   uint16_t rsvd : 4;
 };
 
+// SegAttrib as one number (type in bits 0-3, s 4, dpl 5-6, p 7, avl 8, l 9, def 10, g 11): the form the
+// debugger's registers (common/api.ts `attrib`) and the nested test's boot plans carry.
+inline uint32_t packSegAttrib(const SegAttrib& a) {
+  return a.type | (a.s << 4) | (a.dpl << 5) | (a.p << 7) | (a.avl << 8) | (a.l << 9) | (a.def << 10) | (a.g << 11);
+}
+inline SegAttrib unpackSegAttrib(uint32_t v) {
+  SegAttrib a = {};
+  a.type = v & 15;
+  a.s = (v >> 4) & 1;
+  a.dpl = (v >> 5) & 3;
+  a.p = (v >> 7) & 1;
+  a.avl = (v >> 8) & 1;
+  a.l = (v >> 9) & 1;
+  a.def = (v >> 10) & 1;
+  a.g = (v >> 11) & 1;
+  return a;
+}
+
 struct SegState {
   uint16_t selector = 0;
   SegAttrib attrib = {};

@@ -13,29 +13,12 @@ const char* const kSegNames[] = {"es", "cs", "ss", "ds", "fs", "gs"};
 const char* const kGprNames[] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 constexpr double kMaxU32 = 4294967295.0;
 
-uint32_t packAttrib(const SegAttrib& a) {
-  return a.type | (a.s << 4) | (a.dpl << 5) | (a.p << 7) | (a.avl << 8) | (a.l << 9) | (a.def << 10) | (a.g << 11);
-}
-
-SegAttrib unpackAttrib(uint32_t v) {
-  SegAttrib a = {};
-  a.type = v & 15;
-  a.s = (v >> 4) & 1;
-  a.dpl = (v >> 5) & 3;
-  a.p = (v >> 7) & 1;
-  a.avl = (v >> 8) & 1;
-  a.l = (v >> 9) & 1;
-  a.def = (v >> 10) & 1;
-  a.g = (v >> 11) & 1;
-  return a;
-}
-
 Napi::Object segToJs(Napi::Env env, const SegState& s) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("selector", s.selector);
   o.Set("base", static_cast<double>(s.base));
   o.Set("limit", static_cast<double>(s.limit));
-  o.Set("attrib", packAttrib(s.attrib));
+  o.Set("attrib", packSegAttrib(s.attrib));
   return o;
 }
 
@@ -100,7 +83,7 @@ bool segFromJs(Napi::Env env, const Napi::Object& regs, const char* key, SegStat
     if (!optionalNumber(env, o, "selector", 0xFFFF, n, present)) return false;
     if (present) s.selector = static_cast<uint16_t>(n);
     if (!optionalNumber(env, o, "attrib", 0xFFF, n, present)) return false;
-    if (present) s.attrib = unpackAttrib(static_cast<uint32_t>(n));
+    if (present) s.attrib = unpackSegAttrib(static_cast<uint32_t>(n));
   }
   if (!optionalNumber(env, o, "base", kMaxU32, n, present)) return false;
   if (present) s.base = n;
@@ -236,7 +219,7 @@ void registersToArray(const CpuState& s, double* out) {
     out[k++] = s.segs[i].selector;
     out[k++] = static_cast<double>(s.segs[i].base);
     out[k++] = static_cast<double>(s.segs[i].limit);
-    out[k++] = packAttrib(s.segs[i].attrib);
+    out[k++] = packSegAttrib(s.segs[i].attrib);
   }
   for (int i : {int(SEG_GDT), int(SEG_IDT)}) {
     out[k++] = static_cast<double>(s.segs[i].base);
