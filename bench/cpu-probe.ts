@@ -1,7 +1,7 @@
 // Preloaded (node -r) by the start-up bench: reports on stderr the CPU time the process has used when it
 // first writes to stdout (the guest's first serial byte), or when it exits having written nothing (the
-// `node -e 0` floor). CPU time, unlike wall time, hardly grows with the machine's load: it says what
-// start-up costs even when the wall-clock figure is dominated by waiting for a core.
+// `node -e 0` floor). CPU time leaves out the waiting for a core that dominates wall time on a loaded machine
+// (it still grows with the load, through shared caches and cores, but far less).
 let reported = false;
 const report = (): void => {
   if (reported) return;

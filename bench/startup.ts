@@ -135,7 +135,7 @@ export async function startupBench(): Promise<void> {
   const cpuBv = rows[1].cpuMs;
   if (cpuFloor !== undefined && cpuBv !== undefined) {
     console.log(
-      `  CPU time to the first byte (the probe's, load-independent): bootvisor +${(cpuBv - cpuFloor).toFixed(1)} ms over bare node`,
+      `  CPU time to the first byte (the probe's; the load inflates it too, less than wall time): bootvisor +${(cpuBv - cpuFloor).toFixed(1)} ms over bare node`,
     );
   }
   const bv = rows[1].ms;
