@@ -141,6 +141,39 @@ describe('stepping by C line', function () {
     });
   }
 
+  for (const opt of ['-O0', '-O2']) {
+    it(`clang ${opt}: step over and step back by line through kmain, step in and out of sum_to`, async () => {
+      const s = session();
+      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc: 'clang' });
+      await s.launchTo(C, '/* call sum_to */', { program: elf });
+      const seen: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        await step(s, 'next');
+        const f = await top(s);
+        assert.match(f.name, /^kmain\b/, `step ${i + 1}: still in kmain (${f.name} line ${f.line})`);
+        seen.push(f.line);
+      }
+      const calls = ['/* call fact */', '/* call asm */', '/* call noline */', '/* after calls */'];
+      assert.deepStrictEqual(seen, calls.map(at), `lines ${seen}`);
+      await step(s, 'stepBack');
+      assert.strictEqual(await where(s), `kmain:cstep.c:${at('/* call noline */')}`);
+      const t = new DapSession();
+      await t.start();
+      try {
+        const elf2 = buildKernel(t.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc: 'clang' });
+        await t.launchTo(C, '/* call sum_to */', { program: elf2 });
+        await step(t, 'stepIn');
+        const inside = await top(t);
+        assert.match(inside.name, /^sum_to\b/, inside.name);
+        assert.ok(inside.line > at('int sum_to(int n)') && inside.line <= at('/* sum return */'), `${inside.line}`);
+        await step(t, 'stepOut');
+        assert.match((await top(t)).name, /^kmain\b/);
+      } finally {
+        await t.stop();
+      }
+    });
+  }
+
   it('-O0: step over a recursive call stays in the same invocation (stack pointer compared), not the deeper one', async () => {
     const s = session();
     const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], '-O0');
