@@ -2,7 +2,7 @@
 // `bootvisor`: the command-line entry. Parses the arguments, runs, and turns every failure into a one-line
 // message on standard error and its exit status. Loads the runner only when there is something to run.
 import { HELP, parseArgs } from './args';
-import { exitOnSignals } from '../common/scratch';
+import { exitOnSignals, sweepStaleScratch } from '../common/scratch';
 import { CliError, ExitStatus } from './exit-codes';
 
 // A hang-up or a kill ends the run through process.exit, so nasm is stopped and temp folders go; Ctrl-C is
@@ -24,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`bootvisor ${pkg.version}\n`);
       return 0;
     }
+    // A run killed outright (SIGKILL) left its nasm folder behind: the next run removes it.
+    sweepStaleScratch('bootvisor-nasm-');
     const { run } = require('./run') as typeof import('./run');
     return await run(command.options, { stdout: process.stdout, stderr: process.stderr });
   } catch (e) {

@@ -10,6 +10,8 @@ export interface BoundedRunOptions {
   cwd?: string;
   /** Kill the process group after this long. */
   timeoutMs: number;
+  /** CPU seconds the program may use (default cpuLimitSeconds(timeoutMs)): what bounds it if we are killed. */
+  cpuSeconds?: number;
   /** Bytes of stdout + stderr kept (the rest is counted and dropped). */
   maxOutputBytes: number;
   /** Files the program writes, each with the size at which it is killed (checked while it runs). */
@@ -26,8 +28,10 @@ export interface BoundedRunResult {
   output: string;
   /** Bytes of output dropped beyond maxOutputBytes. */
   droppedBytes: number;
-  /** Why it was stopped, if it was. */
-  stopped?: 'timeout' | 'aborted' | 'file-too-large';
+  /** Why it was stopped, if it was ('cpu-limit': it used up its CPU time, see cpuLimitSeconds). */
+  stopped?: 'timeout' | 'aborted' | 'file-too-large' | 'cpu-limit';
+  /** The CPU time limit it ran under, in seconds. */
+  cpuSeconds: number;
   /** The file that grew too large (with stopped === 'file-too-large'). */
   oversizedFile?: string;
   /** It could not start (ENOENT: no such program; EACCES: not executable). */
@@ -106,25 +110,52 @@ function fileSize(file: string): number {
   }
 }
 
+/** The CPU seconds a helper may use: a second more than its time limit, which it never reaches while we run. */
+export function cpuLimitSeconds(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 1000) + 1;
+}
+
+let shell: string | null | undefined;
+/**
+ * `command args` under a CPU-time limit (RLIMIT_CPU through the shell's `ulimit -t`, POSIX on Linux and the
+ * BSDs; SIGXCPU ends the program at the limit; a shell without it runs the command unlimited). It bounds a helper that outlives us: a SIGKILL runs no handler,
+ * and a killed timeout(1) guard kills nothing. `exec` keeps the helper's pid, so a kill of the child reaches
+ * it. Core dumps are turned off first: a helper runs in the user's folder, which Bootvisor never writes.
+ * Without a POSIX shell (Windows), or when the command is not there (its spawn error says so), it runs as it is.
+ */
+export function withCpuLimit(command: string, args: string[], cpuSeconds: number, cwd?: string): [string, string[]] {
+  if (shell === undefined) {
+    const found = process.platform === 'win32' ? undefined : locateProgram('sh', undefined, ['/bin', '/usr/bin']);
+    shell = found && 'path' in found ? found.path : null;
+  }
+  if (!shell || 'problem' in locateProgram(command, cwd)) return [command, args];
+  // The soft limit sends SIGXCPU (the status says why); the hard one, a second later, SIGKILL (a program that
+  // ignores SIGXCPU). Hard first: a soft limit above the hard one is refused.
+  const script =
+    'ulimit -c 0 2>/dev/null; ulimit -H -t "$2" 2>/dev/null; ulimit -S -t "$1" 2>/dev/null; shift 2; exec "$@"';
+  const soft = Math.max(1, Math.ceil(cpuSeconds));
+  return [shell, ['-c', script, 'sh', String(soft), String(soft + 1), command, ...args]];
+}
+
 export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult> {
   const started = Date.now();
+  const cpuSeconds = options.cpuSeconds ?? cpuLimitSeconds(options.timeoutMs);
   return new Promise((resolve) => {
     if (options.signal?.aborted) {
-      resolve({ status: null, output: '', droppedBytes: 0, stopped: 'aborted', elapsedMs: 0 });
+      resolve({ status: null, output: '', droppedBytes: 0, stopped: 'aborted', cpuSeconds, elapsedMs: 0 });
       return;
     }
     // Checked first: under the timeout(1) guard a missing program would only be an exit status.
     const located = locateProgram(options.command, options.cwd);
     if ('problem' in located) {
-      resolve({ status: null, output: '', droppedBytes: 0, spawnError: located.problem, elapsedMs: 0 });
+      resolve({ status: null, output: '', droppedBytes: 0, spawnError: located.problem, cpuSeconds, elapsedMs: 0 });
       return;
     }
     const guard = findTimeoutProgram();
     // The guard's deadline is a little after ours: normally we stop the helper first and say why.
     const guardSeconds = String(Math.ceil(options.timeoutMs / 1000) + 2);
-    const [command, args] = guard
-      ? [guard, ['-s', 'KILL', guardSeconds, options.command, ...options.args]]
-      : [options.command, options.args];
+    const limited = withCpuLimit(options.command, options.args, cpuSeconds, options.cwd);
+    const [command, args] = guard ? [guard, ['-s', 'KILL', guardSeconds, limited[0], ...limited[1]]] : limited;
     // node:child_process (and node:net under it) loads on the first spawn: `bootvisor run` of an image
     // spawns nothing, and its start-up is what the user waits for.
     const { spawn } = require('child_process') as typeof import('child_process');
@@ -173,8 +204,9 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (child.pid !== undefined) running.add(child.pid);
 
-    const finish = (status: number | null): void => {
+    const finish = (status: number | null, signal?: NodeJS.Signals | null): void => {
       if (settled) return;
+      if (!stopped && signal === 'SIGXCPU') stopped = 'cpu-limit';
       settled = true;
       clearTimeout(timer);
       clearInterval(ticker);
@@ -191,6 +223,7 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
         stopped,
         oversizedFile,
         spawnError,
+        cpuSeconds,
         elapsedMs: Date.now() - started,
       });
     };
@@ -203,7 +236,7 @@ export function runBounded(options: BoundedRunOptions): Promise<BoundedRunResult
       if (child.pid !== undefined) killGroup(child.pid);
     });
     // 'close' waits for the pipes too: every message is in.
-    child.on('close', (status) => finish(status));
+    child.on('close', (status, signal) => finish(status, signal));
   });
 }
 
@@ -216,6 +249,8 @@ export function describeStop(name: string, r: BoundedRunResult, timeoutMs: numbe
       return `${name} was cancelled`;
     case 'file-too-large':
       return `${name} was stopped: ${r.oversizedFile} grew beyond the limit (a runaway \`times\` or %rep?)`;
+    case 'cpu-limit':
+      return `${name} used up its ${r.cpuSeconds} s of CPU time and was stopped (a runaway %rep or recursive macro?)`;
     default:
       return undefined;
   }

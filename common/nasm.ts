@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-import { describeStop, runBounded } from './bounded-process';
+import { cpuLimitSeconds, describeStop, runBounded, withCpuLimit } from './bounded-process';
 import { checkInputFile, readInputFile } from './input-file';
 import {
   MAX_LISTING_BYTES,
@@ -50,7 +50,7 @@ export class AssemblyError extends Error {
 /** nasm (or a custom assembler) was stopped before it finished: too slow, cancelled, output too large. */
 export class AssemblerStoppedError extends Error {
   constructor(
-    readonly reason: 'timeout' | 'aborted' | 'file-too-large',
+    readonly reason: 'timeout' | 'aborted' | 'file-too-large' | 'cpu-limit',
     message: string,
   ) {
     super(message);
@@ -190,7 +190,9 @@ export async function assembleAsync(source: string, options: AssembleOptions = {
 export function assemble(source: string, options: Omit<AssembleOptions, 'signal' | 'onProgress'> = {}): Assembled {
   const p = prepare(source, options);
   const timeoutMs = options.timeoutMs ?? NASM_DEFAULT_TIMEOUT_MS;
-  const r = spawnSync(p.nasm, p.args, {
+  // Under a CPU limit too: spawnSync kills nasm at the timeout, but not if our own process is killed first.
+  const [command, args] = withCpuLimit(p.nasm, p.args, cpuLimitSeconds(timeoutMs), path.dirname(p.abs));
+  const r = spawnSync(command, args, {
     encoding: 'utf8',
     cwd: path.dirname(p.abs),
     timeout: timeoutMs,

@@ -72,6 +72,35 @@ describe('cli hostile input', function () {
     });
   }
 
+  it('SIGKILL during assembly: nasm dies by its own bounds and the next run sweeps the orphaned temp folder', async () => {
+    // SIGKILL runs no handler: nasm outlives the CLI. Its CPU limit (--timeout + 1 s of CPU, `ulimit -t`) and
+    // the timeout(1) guard (--timeout + 2 s of wall time) end it by themselves; the folder named for the dead
+    // CLI's pid is removed by the next run.
+    requireNasm();
+    const src = path.join(work, 'runaway.asm');
+    fs.writeFileSync(src, RUNAWAY_ASM);
+    const child = spawn(process.execPath, [CLI, 'run', src, '--timeout', '3'], { env: box.env });
+    const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_s, signal) => resolve(signal)));
+    for (let i = 0; i < 400 && !box.processes().some((p) => /nasm/.test(p)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(
+      box.processes().some((p) => /nasm/.test(p)),
+      'nasm started',
+    );
+    child.kill('SIGKILL');
+    assert.strictEqual(await closed, 'SIGKILL');
+    // Its bounds are 4 s of CPU and 5 s of wall time; 60 s leaves room for a loaded machine.
+    const until = Date.now() + 60000;
+    while (box.processes().length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.deepStrictEqual(box.processes(), [], 'nasm ended by itself after its CLI was killed');
+    const stale = box.files();
+    assert.strictEqual(stale.length, 1, `the killed run's folder is left: ${stale.join(', ')}`);
+    assert.match(stale[0], new RegExp(`^bootvisor-nasm-${child.pid}-`));
+    const r = run(['run', exampleImg('hello'), '--timeout', '30']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    await clean();
+  });
+
   it('refuses devices, FIFOs and directories as the image or the source, with 66 and what the path is', async () => {
     const cases: [string, RegExp][] = [
       ['/dev/zero', /\/dev\/zero is a character device, not a regular file: a disk image must be a regular file\./],
