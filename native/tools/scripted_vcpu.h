@@ -31,6 +31,7 @@ class ScriptedVcpu final : public HardwareVcpu {
   void setState(const CpuState& in) override { st_ = in; }
   Exit run(uint64_t maxInstructions) override;
   void requestStop() override { stop_ = true; }
+  bool interruptsEnabled() override { return st_.gprs[GPR_RFLAGS] & flags::IF; }
   bool canInjectInterrupt() override { return (st_.gprs[GPR_RFLAGS] & flags::IF) && !st_.intr.int_shadow; }
   void injectInterrupt(uint8_t vector) override { injected.push_back(vector); }
   void requestInterruptWindow(bool on) override { window_ = on; }

@@ -65,6 +65,62 @@ describe('PC: hostile guests', function () {
     }
   });
 
+  it('a guest asleep with the timer masked and the keyboard open waits for a key: guest time stands still', async () => {
+    // Found while fixing fuzz_pc's hang: the halted wait skipped from one masked PIT edge to the next, so guest
+    // time ran on (days of it per host second) and the run never said idle; a run with a budget of
+    // instructions never returned.
+    const lab = sectorBench('bootvisor-hostile-');
+    const m = createMachine({
+      image: lab.sector('mov al, 0xfd\nout 0x21, al\nsti\nsleep:\n  hlt\n  jmp sleep'),
+      backend: 'software',
+      clock: 'fast',
+    });
+    try {
+      const run = m.run({ untilNs: 1000e9 });
+      await new Promise((r) => setTimeout(r, 500));
+      m.pause();
+      const r = await run;
+      assert.strictEqual(r.reason, 'pause', `${r.reason}: ${r.message ?? ''}`);
+      assert.ok(m.virtualTimeNs() < 1e9, `guest time ran on to ${m.virtualTimeNs() / 1e9} s while it slept`);
+    } finally {
+      m.dispose();
+      lab.dispose();
+    }
+  });
+
+  it('a guest whose only open IRQ is a timer that no longer runs (PIT one-shot spent) stops as a hang', async () => {
+    const lab = sectorBench('bootvisor-hostile-');
+    try {
+      const sector = lab.sector(
+        [
+          'cli',
+          'mov al, 0x30', // channel 0, LSB then MSB, mode 0: one interrupt, then silence
+          'out 0x43, al',
+          'mov al, 0x10',
+          'out 0x40, al',
+          'xor al, al',
+          'out 0x40, al',
+          'mov al, 0xfe', // IRQ0 only
+          'out 0x21, al',
+          'mov al, 0xff',
+          'out 0xa1, al',
+          'sti',
+          'sleep:',
+          '  hlt',
+          '  jmp sleep',
+        ].join('\n'),
+      );
+      const r = await boot(sector, { maxInstructions: 5_000_000 });
+      assert.strictEqual(r.stop.reason, 'hlt-cli', `${r.stop.reason}: ${r.stop.message ?? ''}`);
+      assert.match(
+        r.stop.message ?? '',
+        /^HLT with interrupts enabled, but only timer IRQs get through the PIC and no timer that raises them runs \(masks FEh\/FFh, in service 00h\/00h\): the guest can never wake up$/,
+      );
+    } finally {
+      lab.dispose();
+    }
+  });
+
   it('`sti; hlt` inside an IRQ0 handler that never sent EOI is a hang too (IRQ0 in service shuts out the rest)', async () => {
     const r = await boot(image('no-eoi-hlt'), { maxInstructions: 50_000_000 });
     assert.strictEqual(r.stop.reason, 'hlt-cli');

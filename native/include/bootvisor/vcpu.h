@@ -45,6 +45,8 @@ class Vcpu {
 
   virtual void getState(CpuState& out) = 0;
   virtual void setState(const CpuState& in) = 0;
+  // EFLAGS.IF alone: the run loop asks at every turn of a halted wait, where a whole getState costs too much.
+  virtual bool interruptsEnabled() = 0;
 
   // Runs until an exit. maxInstructions bounds the run where the backend can count (software); hardware
   // backends treat it as a hint and return with None when a monitor timer elapses.

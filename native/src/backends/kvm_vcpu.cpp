@@ -313,6 +313,16 @@ class KvmVcpu final : public HardwareVcpu {
     if (running_.load()) pthread_kill(thread_, kickSignal());
   }
 
+  bool interruptsEnabled() override {
+    if (cacheValid_) return cache_.gprs[GPR_RFLAGS] & flags::IF;
+    kvm_regs regs{};
+    if (ioctl(vcpu_.get(), KVM_GET_REGS, &regs) != 0) {
+      CpuState st;
+      getState(st);
+      return st.gprs[GPR_RFLAGS] & flags::IF;
+    }
+    return regs.rflags & flags::IF;
+  }
   bool canInjectInterrupt() override { return injectable_; }
   void injectInterrupt(uint8_t vector) override {
     if (dirty_) writeState();

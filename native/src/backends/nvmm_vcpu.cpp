@@ -155,6 +155,10 @@ class NvmmVcpu final : public HardwareVcpu {
     kick();
   }
 
+  bool interruptsEnabled() override {
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS);
+    return vcpu_.state->gprs[NVMM_X64_GPR_RFLAGS] & flags::IF;
+  }
   bool canInjectInterrupt() override { return injectable_; }
   void injectInterrupt(uint8_t vector) override {
     vcpu_.event->type = NVMM_VCPU_EVENT_INTR;

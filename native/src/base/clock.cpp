@@ -35,7 +35,7 @@ void Clock::advanceTo(uint64_t t) {
 }
 
 int Clock::addTimer(Callback cb) {
-  timers_.push_back(Timer{kNever, std::move(cb)});
+  timers_.push_back(Timer{kNever, std::move(cb), -1});
   return int(timers_.size() - 1);
 }
 
@@ -45,6 +45,13 @@ void Clock::disarm(int id) { timers_[id].deadline = kNever; }
 uint64_t Clock::nextDeadline() const {
   uint64_t d = kNever;
   for (const auto& t : timers_) d = t.deadline < d ? t.deadline : d;
+  return d;
+}
+
+uint64_t Clock::nextWakeDeadline(uint16_t openIrqs) const {
+  uint64_t d = kNever;
+  for (const auto& t : timers_)
+    if (t.deadline < d && (t.wakeIrq < 0 || ((openIrqs >> t.wakeIrq) & 1))) d = t.deadline;
   return d;
 }
 

@@ -37,6 +37,12 @@ class Clock {
   void disarm(int id);
   bool armed(int id) const { return timers_[id].deadline != kNever; }
   uint64_t nextDeadline() const;
+  // The IRQ line a timer's device raises (set by the machine, which owns the wiring); untagged timers may
+  // wake the guest through any line.
+  void setWakeLine(int id, int irq) { timers_[id].wakeIrq = irq; }
+  // The earliest deadline among timers that could wake a sleeping guest: untagged ones, and those whose line
+  // is set in openIrqs (bit n = IRQ n). kNever when none is armed.
+  uint64_t nextWakeDeadline(uint16_t openIrqs) const;
   // Fires every timer whose deadline has passed, earliest first. Returns how many fired.
   int fireDue();
 
@@ -49,6 +55,7 @@ class Clock {
   struct Timer {
     uint64_t deadline = kNever;
     Callback cb;
+    int wakeIrq = -1;
   };
   Counter counter_;
   uint64_t base_ = 0;  // now() at the moment countBase_ / hostBase_ were taken

@@ -122,6 +122,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   Exit run(uint64_t maxInstructions) override;
   void requestStop() override { stop_.store(true, std::memory_order_relaxed); }
 
+  bool interruptsEnabled() override { return cpu_.flag(flags::IF); }
   bool canInjectInterrupt() override { return cpu_.flag(flags::IF) && !cpu_.intShadow && irq_ < 0; }
   void injectInterrupt(uint8_t vector) override { irq_ = vector; }
   void requestInterruptWindow(bool on) override { window_ = on; }
@@ -258,7 +259,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   // Handles a pending fault: returns true with `out` set when run() must return.
   bool handleFault(Exit& out);
   bool deliver(uint8_t vector, IntKind kind, uint32_t error, Exit& out);
-  void recordFault(uint8_t vector, bool hasError, uint32_t error, const std::string& reason, bool shutdown);
+  void recordFault(uint8_t vector, bool hasError, uint32_t error, std::string reason, bool shutdown);
   // Handlers change the flags only once their stores have succeeded, so a fault restores EIP and ESP only.
   void restoreInsnState() {
     cpu_.eip = cpu_.insnEip;
@@ -455,8 +456,7 @@ const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok)
   return &slot.insn;
 }
 
-void SoftwareVcpuImpl::recordFault(uint8_t vector, bool hasError, uint32_t error, const std::string& reason,
-                                   bool shutdown) {
+void SoftwareVcpuImpl::recordFault(uint8_t vector, bool hasError, uint32_t error, std::string reason, bool shutdown) {
   FaultRecord r;
   r.vector = vector;
   r.hasError = hasError;
@@ -467,7 +467,7 @@ void SoftwareVcpuImpl::recordFault(uint8_t vector, bool hasError, uint32_t error
   r.length = 8;
   readInsnBytes(r.linear, r.bytes, r.length);
   r.shutdown = shutdown;
-  r.reason = reason;
+  r.reason = std::move(reason);
   if (cpu_.chain.size() < 16) cpu_.chain.push_back(std::move(r));
 }
 
@@ -720,14 +720,16 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
 }
 
 bool SoftwareVcpuImpl::handleFault(Exit& out) {
-  Cpu::Pending p = cpu_.pending_;
+  // Moved, not copied: a guest that faults in a loop (the fuzzer's do) pays for its reason string once.
+  Cpu::Pending p = std::move(cpu_.pending_);
   cpu_.pending_.active = false;
+  cpu_.pending_.reason.clear();
   if (!p.trap) restoreInsnState();
   const bool pm = cpu_.protectedMode();  // V86 included: its exceptions push error codes
   cpu_.chain.clear();
-  std::string reason = p.reason.empty() ? std::string(exceptionInfo(p.vector).mnemonic) : p.reason;
   const bool hasError = pm && exceptionInfo(p.vector).errorCode;
-  recordFault(p.vector, hasError && p.kind == IntKind::Exception, p.error, reason, false);
+  recordFault(p.vector, hasError && p.kind == IntKind::Exception, p.error,
+              p.reason.empty() ? std::string(exceptionInfo(p.vector).mnemonic) : p.reason, false);
   if (p.vector < 32 && catch_[p.vector]) {
     caught_ = true;
     caughtFault_ = p;

@@ -27,6 +27,7 @@ class Cmos : public PortDevice, public Snapshottable {
   // Seconds since 1970 as the guest sees the clock now.
   int64_t wallSeconds() const;
   uint64_t periodicNs() const;  // 0 when the rate selects no periodic interrupt
+  int timerId() const { return timer_; }
 
  private:
   uint8_t readRegister(uint8_t index);

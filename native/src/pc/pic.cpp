@@ -187,10 +187,12 @@ bool DualPic::line(int irq) const {
                  : (const_cast<Pic8259&>(slave_).lines() >> (irq - 8)) & 1;
 }
 
-bool DualPic::canEverInterrupt(uint16_t wired) const {
-  if (pending()) return true;
-  uint8_t viaSlave = (slave_.openLines() & uint8_t(wired >> 8)) ? 0x04 : 0;
-  return (master_.openLines() & (uint8_t(wired) | viaSlave)) != 0;
+bool DualPic::canEverInterrupt(uint16_t wired) const { return pending() || (openIrqs() & wired) != 0; }
+
+uint16_t DualPic::openIrqs() const {
+  const uint8_t master = master_.openLines();
+  const uint8_t slave = (master & 0x04) ? slave_.openLines() : 0;
+  return uint16_t(master | (slave << 8));
 }
 
 bool DualPic::pending() const {

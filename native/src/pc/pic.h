@@ -61,6 +61,9 @@ class DualPic : public IrqSink, public Snapshottable {
   // Whether any of the IRQ lines a device drives (bit n = IRQ n) could still reach the CPU: false when the
   // masks and the lines in service (an IRQ handler that never sent EOI) shut them all out.
   bool canEverInterrupt(uint16_t wired) const;
+  // The IRQ lines (bit n = IRQ n) whose rising edge would reach the CPU now: open at their controller and,
+  // for the slave's, at the master's cascade input.
+  uint16_t openIrqs() const;
   // INTA cycle: the vector to deliver (and the state change acknowledging it). Only when pending().
   uint8_t acknowledge();
   bool line(int irq) const;

@@ -28,6 +28,7 @@ class Pit : public PortDevice, public Snapshottable {
   bool output(int channel) const;
   // Channel 0's period in ns (for tests and the BIOS), 0 when not periodic.
   uint64_t periodNs(int channel) const;
+  int timerId() const { return timer_; }  // channel 0's edges
   // A whole value has been read from the channel: no latched count or status is waiting, no MSB is due.
   bool readDone(int channel) const {
     const Channel& c = ch_[channel];

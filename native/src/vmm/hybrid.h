@@ -45,6 +45,7 @@ class HybridVcpu final : public SoftwareVcpu {
   void requestStop() override;
   // Interrupts go to the vCPU that runs next (the state moves there first): an interrupt queued in KVM or
   // NVMM is not part of CpuState and would not follow a handover.
+  bool interruptsEnabled() override { return active().interruptsEnabled(); }
   bool canInjectInterrupt() override { return injectTarget().canInjectInterrupt(); }
   void injectInterrupt(uint8_t vector) override { injectTarget().injectInterrupt(vector); }
   void requestInterruptWindow(bool on) override { injectTarget().requestInterruptWindow(on); }

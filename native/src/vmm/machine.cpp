@@ -129,6 +129,9 @@ void Machine::Impl::wireDevices() {
   kw.reset = [this] { resetPending = "the keyboard controller"; };
   kbc = std::make_unique<Kbc>(*clock, kw);
   cmos = std::make_unique<Cmos>(*clock, irq(kIrqRtc), cfg.rtcEpochSeconds, clockMode == ClockMode::Real);
+  // Which timers can wake a sleeping guest depends on these lines (Machine::Impl::wakeIrqs).
+  clock->setWakeLine(pit->timerId(), kIrqPit);
+  clock->setWakeLine(cmos->timerId(), kIrqRtc);
   vga = std::make_unique<Vga>(mem, *clock);
   uart = std::make_unique<Uart>([this](uint8_t b) { outSerial.push_back(b); }, irq(kIrqCom1));
   debugcon = std::make_unique<DebugCon>([this](uint8_t b) { outDebugcon.push_back(b); });

@@ -45,6 +45,8 @@ constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 1
 // The lines some device can raise: a HLT with all of them shut out at the PIC never wakes.
 constexpr uint16_t kWiredIrqs =
     (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse);
+// The lines the host's input raises (keys, serial bytes, the mouse): while one is open, a sleeper may wake.
+constexpr uint16_t kHostIrqs = (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqMouse);
 }  // namespace wiring
 
 struct Machine::Impl : public ExitHandler {
@@ -76,9 +78,12 @@ struct Machine::Impl : public ExitHandler {
 
   // run_loop.cpp
   StopRecord run(const RunLimits& limits, bool step);
-  // True, with the stop in s, when no IRQ can end a HLT: interrupts off, or every wired line masked or shut out
-  // by one in service.
+  // True, with the stop in s, when nothing can end a HLT: interrupts off, or every wired line masked or shut
+  // out by one in service, or the only open lines are timers' and none of those timers runs.
   bool sleepsForever(StopRecord& s);
+  // The lines a timer could wake a sleeper through: open at the PIC, and low (the RTC's is a level: once
+  // high, it makes no new edge until the guest reads register C, which it cannot do asleep).
+  uint16_t wakeIrqs();
   StopRecord makeStop(StopReason r);
   void injectPending();
   bool waitWhileHalted(bool step, bool returnWhenIdle = false);  // false: idle, and asked to return then

@@ -371,7 +371,9 @@ void Machine::Impl::injectPending() {
 bool Machine::Impl::waitWhileHalted(bool step, bool returnWhenIdle) {
   uint64_t wait = bios->waitDeadline();
   bool keyWait = bios->waitingForKey() && kbc->queued() == 0 && !kbc->outputFull();
-  uint64_t next = clock->nextDeadline();
+  // Only timers that can wake it count: skipping from one masked timer edge to the next would run guest time
+  // on forever (days of it per host second) while the guest waits for a key, and never report idle.
+  uint64_t next = clock->nextWakeDeadline(wakeIrqs());
   if (wait < next) next = wait;
   if (clockMode == ClockMode::Real) {
     if (keyWait || next == kNever) {
@@ -560,22 +562,38 @@ bool Machine::Impl::unhandledException(BiosService svc, CpuState& st, StopRecord
   return true;
 }
 
+uint16_t Machine::Impl::wakeIrqs() {
+  uint16_t open = pic.openIrqs();
+  if (pic.line(wiring::kIrqRtc)) open &= uint16_t(~(1u << wiring::kIrqRtc));
+  return open;
+}
+
+// Asked at the HLT and at every turn of the halted wait (the host may mask the PIC or clear IF between runs,
+// a snapshot may be restored), so it reads IF alone instead of the whole state.
 bool Machine::Impl::sleepsForever(StopRecord& s) {
-  CpuState st;
-  vcpu->getState(st);
-  if (!(st.gprs[GPR_RFLAGS] & flags::IF)) {
+  if (!vcpu->interruptsEnabled()) {
     s = makeStop(StopReason::HltCli);
     s.message = "HLT with interrupts disabled: the guest can never wake up";
     return true;
   }
-  if (pic.canEverInterrupt(wiring::kWiredIrqs)) return false;
+  if (pic.pending()) return false;
+  const uint16_t open = pic.openIrqs();
+  if (open & wiring::kHostIrqs) return false;                       // a key or a serial byte may come
+  if (clock->nextWakeDeadline(wakeIrqs()) != kNever) return false;  // a timer will raise an open line
+  if (bios->waitDeadline() != kNever || bios->waitingForKey()) return false;
   s = makeStop(StopReason::HltCli);
   bool inService = pic.master().isr() || pic.slave().isr();
-  s.message = "HLT with interrupts enabled, but the PIC lets no IRQ through (masks " + hex(pic.master().imr(), 2) +
-              "h/" + hex(pic.slave().imr(), 2) + "h, in service " + hex(pic.master().isr(), 2) + "h/" +
-              hex(pic.slave().isr(), 2) + "h" +
-              (inService ? ": an IRQ handler that never sent EOI shuts out the lines below it" : "") +
-              "): the guest can never wake up";
+  const std::string state = "masks " + hex(pic.master().imr(), 2) + "h/" + hex(pic.slave().imr(), 2) +
+                            "h, in service " + hex(pic.master().isr(), 2) + "h/" + hex(pic.slave().isr(), 2) + "h";
+  if (open & wiring::kWiredIrqs)
+    s.message =
+        "HLT with interrupts enabled, but only timer IRQs get through the PIC and no timer that raises "
+        "them runs (" +
+        state + "): the guest can never wake up";
+  else
+    s.message = "HLT with interrupts enabled, but the PIC lets no IRQ through (" + state +
+                (inService ? ": an IRQ handler that never sent EOI shuts out the lines below it" : "") +
+                "): the guest can never wake up";
   return true;
 }
 
@@ -617,8 +635,10 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       return finish(makeStop(step ? StopReason::Step : StopReason::InstructionLimit));
     if (limits.untilNs && clock->now() >= limits.untilNs) return finish(makeStop(StopReason::InstructionLimit));
     if (halted) {
-      // What was checked at the HLT can change while the guest sleeps (the host writes a port or the flags,
-      // a snapshot is restored): with nothing left to wake it, guest time would run on forever.
+      // What was checked at the HLT can change while the guest sleeps (the host writes a port or the flags
+      // between runs, a snapshot is restored). Asked at every turn, as it is cheap (IF alone, the PIC's
+      // masks, three timers); the hang fuzz_pc found was not this but the wait itself, which skipped from
+      // one masked timer edge to the next forever (waitWhileHalted now counts only timers that can wake).
       StopRecord never;
       if (sleepsForever(never)) return finish(never);
       if (limits.neverWait && clockMode != ClockMode::Fast) return finish(makeStop(StopReason::Pause));
