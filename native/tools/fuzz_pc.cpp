@@ -242,6 +242,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static int executions = 0;
+  // BOOTVISOR_FUZZ_LEAK=1: lose one block on purpose, so a test can see the leak check at exit fail the run.
+  static const bool leak = std::getenv("BOOTVISOR_FUZZ_LEAK") != nullptr;
+  if (leak && executions == 0) {
+    static void* volatile lost;
+    lost = std::malloc(48);
+    lost = nullptr;
+  }
   const bool recreate = ++executions % kRecreateEvery == 0;
   Reader header{data, size < kHeaderBytes ? size : kHeaderBytes};
   Reader in{data + header.n, size - header.n};

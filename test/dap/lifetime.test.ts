@@ -36,6 +36,11 @@ describe('debug adapter lifetime and replay interruption', function () {
     return (dc as unknown as { _adapterProcess: ChildProcess })._adapterProcess;
   }
 
+  /** The adapter's temp folders still there (named for its pid, common/scratch.ts): [] once it has cleaned up. */
+  function scratchLeft(pid: number): string[] {
+    return fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith(`bootvisor-nasm-${pid}-`));
+  }
+
   /** Milliseconds until the adapter process exits, or 'still running' after `limit` ms. */
   function exitWithin(limit: number): Promise<number | 'still running'> {
     const proc = adapterProcess();
@@ -125,12 +130,15 @@ describe('debug adapter lifetime and replay interruption', function () {
     assert.notStrictEqual(await exited, 'still running');
   });
 
-  it('a closed stdin ends the adapter while the guest runs', async () => {
+  it('a closed stdin ends the adapter while the guest runs, with status 0 and no temp folder left', async () => {
     await launch(SPIN);
+    const pid = adapterProcess().pid!;
     await new Promise((r) => setTimeout(r, 100));
     const exited = exitWithin(5000);
     adapterProcess().stdin!.end();
     gone = true;
     assert.notStrictEqual(await exited, 'still running');
+    assert.strictEqual(adapterProcess().exitCode, 0);
+    assert.deepStrictEqual(scratchLeft(pid), []);
   });
 });

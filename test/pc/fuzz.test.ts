@@ -20,12 +20,16 @@ function clangWithFuzzer(): boolean {
   return false;
 }
 
-function fuzz(target: string, seconds: number): string {
-  const r = spawnSync('bash', [path.join(repoRoot, 'scripts', 'fuzz.sh'), target], {
+function runFuzz(target: string, seconds: number, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync('bash', [path.join(repoRoot, 'scripts', 'fuzz.sh'), target], {
     cwd: repoRoot,
-    env: { ...process.env, FUZZ_SECONDS: String(seconds) },
+    env: { ...process.env, FUZZ_SECONDS: String(seconds), ...env },
     encoding: 'utf8',
   });
+}
+
+function fuzz(target: string, seconds: number): string {
+  const r = runFuzz(target, seconds);
   assert.strictEqual(r.status, 0, `fuzzing ${target} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
@@ -45,6 +49,15 @@ describe('fuzzing (npm run fuzz)', function () {
     assert.ok(m, `no figures in the output:\n${out}`);
     assert.ok(Number(m[1]) > 0, 'the fuzz target ran no input');
     assert.ok(Number(m[3]) > 500, `coverage ${m[3]} edges: the seeds did not reach the BIOS and devices`);
+  });
+
+  it('a block the target loses fails the run at exit (the leak check is real, not only per input)', function () {
+    if (!clangWithFuzzer()) this.skip();
+    const r = runFuzz('pc', 1, { BOOTVISOR_FUZZ_LEAK: '1' });
+    assert.notStrictEqual(r.status, 0, `a leak passed:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /ERROR: LeakSanitizer: detected memory leaks/);
+    assert.match(r.stderr, /Direct leak of 48 byte\(s\) in 1 object\(s\)/);
+    assert.match(r.stderr, /^fuzz pc: FAILED after \d+ executions/m);
   });
 
   it('the N-API surface survives 2 s of random calls with random arguments', () => {

@@ -233,11 +233,14 @@ bool Vga::setMode(uint8_t mode, bool clear) {
     planesInUse_ = false;
   }
   if (clear && m->bpp != 4) {
+    // Made once: a guest may set modes in a loop.
+    static const std::vector<uint8_t> blankGraphics(0x10000, 0), blankText = [] {
+      std::vector<uint8_t> t(0x8000);
+      for (size_t i = 0; i < t.size(); i += 2) t[i] = 0x20, t[i + 1] = 0x07;
+      return t;
+    }();
     uint32_t len = m->mode == 0x13 ? 0x10000 : 0x8000;
-    std::vector<uint8_t> fill(len, 0);
-    if (!m->graphics)
-      for (uint32_t i = 0; i < len; i += 2) fill[i] = 0x20, fill[i + 1] = 0x07;
-    mem_.write(m->base, fill.data(), len);
+    mem_.write(m->base, (m->graphics ? blankGraphics : blankText).data(), len);
   }
   return true;
 }

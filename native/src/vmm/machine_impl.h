@@ -181,6 +181,18 @@ struct Machine::Impl : public ExitHandler {
   size_t eventsSent = 0;
 
   std::unordered_map<uint64_t, ExitCount> profile;
+  // The last access past RAM or to the ROM (a string instruction makes one per byte): its instruction, page
+  // and tally. An entry with mmio accesses is never erased, and a map's elements stay put when it grows.
+  struct {
+    uint64_t rip = ~0ull, page = ~0ull;
+    ExitCount* count = nullptr;
+  } lastUnmapped;
+  // The same instruction on the same page again: counted, and reported already (firstReport saw the pair).
+  bool repeatedUnmapped(uint64_t gpa, uint64_t rip) {
+    if (rip != lastUnmapped.rip || (gpa >> PAGE_SHIFT) != lastUnmapped.page) return false;
+    ++lastUnmapped.count->mmio;
+    return true;
+  }
 
   SnapshotStore snapshots;
 };

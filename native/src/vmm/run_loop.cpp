@@ -158,10 +158,12 @@ IoAction Machine::Impl::mmioRead(uint64_t gpa, unsigned size, uint64_t& value, u
     for (unsigned i = 0; i < size; ++i) value |= uint64_t(vga->memRead(uint32_t(gpa + i - Vga::kWindow))) << (8 * i);
     return IoAction::Continue;
   }
+  value = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+  if (repeatedUnmapped(gpa, rip)) return IoAction::Continue;
   ExitCount& pc = profile[rip];
   pc.rip = rip;
   ++pc.mmio;
-  value = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+  lastUnmapped = {rip, gpa >> PAGE_SHIFT, &pc};
   if (firstReport(RunEventKind::UnmappedMemory, int64_t(gpa >> PAGE_SHIFT), rip)) {
     RunEvent e;
     e.kind = RunEventKind::UnmappedMemory;
@@ -179,9 +181,11 @@ IoAction Machine::Impl::mmioWrite(uint64_t gpa, unsigned size, uint64_t value, u
     for (unsigned i = 0; i < size; ++i) vga->memWrite(uint32_t(gpa + i - Vga::kWindow), uint8_t(value >> (8 * i)));
     return IoAction::Continue;
   }
+  if (repeatedUnmapped(gpa, rip)) return IoAction::Continue;
   ExitCount& pc = profile[rip];
   pc.rip = rip;
   ++pc.mmio;
+  lastUnmapped = {rip, gpa >> PAGE_SHIFT, &pc};
   if (firstReport(RunEventKind::UnmappedMemory, int64_t(gpa >> PAGE_SHIFT), rip)) {
     RunEvent e;
     e.kind = RunEventKind::UnmappedMemory;
