@@ -27,6 +27,12 @@
       "dependencies": ["bootvisor_core"]
     },
     {
+      "target_name": "fpu_oracle",
+      "type": "executable",
+      "sources": ["native/tools/fpu_oracle.cpp"],
+      "dependencies": ["bootvisor_core"]
+    },
+    {
       "target_name": "scripted_test",
       "type": "executable",
       "sources": ["native/tools/scripted_test.cpp", "native/tools/scripted_vcpu.cpp"],

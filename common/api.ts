@@ -89,6 +89,21 @@ export interface Registers {
   intShadow: boolean;
 }
 
+/** The x87 FPU (getRegisters().fpu where the backend has one). */
+export interface FpuRegisters {
+  fcw: number;
+  fsw: number;
+  /** The full tag word, two bits per physical register (3 = empty). */
+  ftw: number;
+  fop: number;
+  fip: number;
+  fdp: number;
+  fcs: number;
+  fds: number;
+  /** ST(0)-ST(7), 20 hex digits each: sign and exponent, then the 64-bit significand. */
+  st: string[];
+}
+
 /** One step in the chain of events that led to a fault, e.g. #GP -> #DF -> shutdown. */
 export interface FaultStep {
   vector: number;
@@ -285,6 +300,8 @@ export interface Machine {
 
   getRegisters(): Registers;
   setRegisters(regs: Partial<Registers>): void;
+  /** The x87 registers, where the backend has them. */
+  getFpu?(): FpuRegisters | undefined;
   /** Guest memory by linear (through segmentation-free paging, if on) or physical address; unreadable bytes throw. */
   readMemory(address: number, length: number, space?: 'linear' | 'physical'): Uint8Array;
   writeMemory(address: number, data: Uint8Array, space?: 'linear' | 'physical'): void;

@@ -10,6 +10,7 @@ import type {
   Machine,
   MachineConfig,
   MachineEvents,
+  FpuRegisters,
   Registers,
   RunEvent,
   ScreenFrame,
@@ -135,6 +136,10 @@ class NativeBackedMachine implements BootvisorMachine {
     const s = this.native.runSync(maxInstructions) as StopEvent | null;
     this.knownCount = s?.instructions;
     return s;
+  }
+
+  getFpu(): FpuRegisters | undefined {
+    return (this.native.getRegisters() as { fpu?: FpuRegisters }).fpu;
   }
 
   getRegisters(): Registers {

@@ -4,6 +4,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Machine, Registers, SegmentRegister } from '../common/api';
 import { hex, parseNumber } from '../common/expression';
+import { fpuVariables } from './fpu-view';
 import { Descriptor, memoryReference, readDescriptorTable, readUint } from './memory';
 import { compactNames, compactRegister, flagsLine, segmentLine } from './register-view';
 import {
@@ -104,6 +105,13 @@ export class VariableStore {
         expensive: false,
       });
     }
+    const fpu = this.access.machine.getFpu?.();
+    if (fpu)
+      scopes.push({
+        name: 'FPU',
+        variablesReference: this.add({ children: () => fpuVariables(fpu) }),
+        expensive: false,
+      });
     if (regs.cr0 & 0x80000000)
       scopes.push({ name: 'Page walk', variablesReference: this.add(this.pageWalk()), expensive: true });
     return scopes;

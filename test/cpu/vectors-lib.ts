@@ -138,7 +138,7 @@ export const EXCLUSIONS: {
   ...['D8', 'D9', 'DA', 'DB', 'DC', 'DD', 'DE', 'DF'].map((form) => ({
     form,
     skip: (t: VectorTest) => t.exception?.number === 13,
-    why: 'x87 escape with its memory operand past offset 0xFFFF: the 286 checks the limit with no coprocessor; Bootvisor has no FPU and the escape does not touch memory',
+    why: 'x87 escape with its memory operand past offset 0xFFFF: these vectors come from a 286 with no coprocessor, which checks the limit of every escape; Bootvisor has a 387-class FPU (tested by fpu-diff and fpu-oracle)',
   })),
   {
     form: '9D',

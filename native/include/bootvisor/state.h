@@ -101,6 +101,16 @@ struct IntrState {
   bool evt_pending = false;
 };
 
+// The x87 FPU: control, status (with TOP) and full tag words as FSTENV stores them, the last instruction's
+// opcode and pointers, and the eight registers in ST(i) order (as FXSAVE and KVM's struct kvm_fpu keep them),
+// ten bytes each, little-endian. FNINIT's state by default.
+struct FpuState {
+  uint16_t fcw = 0x037F, fsw = 0, ftw = 0xFFFF, fop = 0;
+  uint32_t fip = 0, fdp = 0;
+  uint16_t fcs = 0, fds = 0;
+  uint8_t st[8][10] = {};
+};
+
 struct CpuState {
   SegState segs[SEG_COUNT];
   uint64_t gprs[GPR_COUNT] = {};
@@ -108,6 +118,7 @@ struct CpuState {
   uint64_t drs[DR_COUNT] = {};
   uint64_t msrs[MSR_COUNT] = {};
   IntrState intr;
+  FpuState fpu;
   bool halted = false;  // waiting in HLT for an interrupt (not part of NVMM's struct; kept by the monitor)
 };
 

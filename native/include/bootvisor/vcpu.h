@@ -27,6 +27,9 @@ class ExitHandler {
   virtual IoAction portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) = 0;
   virtual IoAction mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) = 0;
   virtual IoAction mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) = 0;
+  // The x87's FERR# output (an unmasked x87 exception with CR0.NE = 0): a PC routes it to IRQ13. Software
+  // vCPU only (a hardware backend's FPU is the host's). Yield: an interrupt became pending.
+  virtual IoAction fpuError(bool asserted) { return IoAction::Continue; }
 };
 
 struct VcpuCaps {

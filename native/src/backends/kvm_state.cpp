@@ -98,9 +98,54 @@ void stateToKvm(const CpuState& in, KvmRegisterSet& out) {
   prepareKvmMsrs(out.msrs);
   for (int i = 0; i < kKvmMsrCount; ++i) out.msrs.entries[i].data = in.msrs[MSR_STAR + i];
   out.xcr0 = in.crs[CR_XCR0] ? in.crs[CR_XCR0] : 1;  // x87 state can never be disabled
+  fpuToKvm(in.fpu, out.fpu);
+}
+
+void fpuToKvm(const FpuState& in, kvm_fpu& out) {
+  out.fcw = in.fcw;
+  out.fsw = in.fsw;
+  uint8_t abridged = 0;
+  for (int r = 0; r < 8; ++r)
+    if (((in.ftw >> (2 * r)) & 3) != 3) abridged |= uint8_t(1u << r);
+  out.ftwx = abridged;
+  out.last_opcode = in.fop;
+  out.last_ip = in.fip;
+  out.last_dp = in.fdp;
+  for (int i = 0; i < 8; ++i) {
+    std::memset(out.fpr[i], 0, sizeof out.fpr[i]);
+    std::memcpy(out.fpr[i], in.st[i], 10);
+  }
+}
+
+void fpuFromKvm(const kvm_fpu& in, FpuState& out) {
+  out.fcw = in.fcw;
+  out.fsw = in.fsw;
+  out.fop = in.last_opcode;
+  out.fip = uint32_t(in.last_ip);
+  out.fdp = uint32_t(in.last_dp);
+  out.fcs = out.fds = 0;
+  const unsigned top = (in.fsw >> 11) & 7;
+  uint16_t tw = 0;
+  for (int i = 0; i < 8; ++i) std::memcpy(out.st[i], in.fpr[i], 10);
+  for (unsigned r = 0; r < 8; ++r) {
+    unsigned tag = 3;
+    if (in.ftwx & (1u << r)) {
+      // The full tag from the register's contents: valid, zero or special.
+      const uint8_t* v = out.st[(r - top) & 7];
+      uint64_t sig;
+      uint16_t se;
+      std::memcpy(&sig, v, 8);
+      std::memcpy(&se, v + 8, 2);
+      const unsigned exp = se & 0x7FFF;
+      tag = exp == 0 ? (sig == 0 ? 1 : 2) : (exp == 0x7FFF || !(sig >> 63)) ? 2 : 0;
+    }
+    tw |= uint16_t(tag << (2 * r));
+  }
+  out.ftw = tw;
 }
 
 void stateFromKvm(const KvmRegisterSet& in, CpuState& out) {
+  fpuFromKvm(in.fpu, out.fpu);
   const kvm_regs& r = in.regs;
   uint64_t* g = out.gprs;
   g[GPR_RAX] = r.rax;

@@ -60,7 +60,13 @@ struct KvmRegisterSet {
   kvm_vcpu_events events{};
   KvmMsrBuffer msrs{};
   uint64_t xcr0 = 1;
+  kvm_fpu fpu{};  // the x87 (FXSAVE layout: abridged tag word, registers in ST(i) order); SSE left as it was
 };
+
+// The x87 state both ways (KVM_GET_FPU / KVM_SET_FPU). KVM's layout has no code and data selectors: they are
+// lost in a hand-over to KVM (the offsets travel). The abridged tag word is widened from the registers.
+void fpuToKvm(const FpuState& in, kvm_fpu& out);
+void fpuFromKvm(const kvm_fpu& in, FpuState& out);
 
 // For any segment in NVMM's shape (CpuState's SegState, libnvmm's nvmm_x64_state_seg): same field names.
 template <class Seg>

@@ -518,6 +518,7 @@ class KvmVcpu final : public HardwareVcpu {
     ioctl(vcpu_.get(), KVM_GET_SREGS, &k.sregs);
     ioctl(vcpu_.get(), KVM_GET_DEBUGREGS, &k.debugregs);
     ioctl(vcpu_.get(), KVM_GET_VCPU_EVENTS, &k.events);
+    ioctl(vcpu_.get(), KVM_GET_FPU, &k.fpu);
     prepareKvmMsrs(k.msrs);
     int n = ioctl(vcpu_.get(), kKvmGetMsrs, &k.msrs);
     k.msrs.nmsrs = n < 0 ? 0 : n;
@@ -543,6 +544,7 @@ class KvmVcpu final : public HardwareVcpu {
     // Start from KVM's own structures so fields CpuState does not carry (apic_base, queued events) survive.
     ioctl(vcpu_.get(), KVM_GET_SREGS, &k.sregs);
     ioctl(vcpu_.get(), KVM_GET_VCPU_EVENTS, &k.events);
+    ioctl(vcpu_.get(), KVM_GET_FPU, &k.fpu);  // keeps the SSE half, which CpuState does not carry
     stateToKvm(cache_, k);
     const char* what = nullptr;
     if (ioctl(vcpu_.get(), KVM_SET_SREGS, &k.sregs) != 0) what = "KVM_SET_SREGS";
@@ -550,6 +552,7 @@ class KvmVcpu final : public HardwareVcpu {
     else if (ioctl(vcpu_.get(), KVM_SET_DEBUGREGS, &k.debugregs) != 0) what = "KVM_SET_DEBUGREGS";
     else if (ioctl(vcpu_.get(), KVM_SET_VCPU_EVENTS, &k.events) != 0) what = "KVM_SET_VCPU_EVENTS";
     else if (ioctl(vcpu_.get(), kKvmSetMsrs, &k.msrs) < 0) what = "KVM_SET_MSRS";
+    else if (ioctl(vcpu_.get(), KVM_SET_FPU, &k.fpu) != 0) what = "KVM_SET_FPU";
     if (what) {
       errorMessage_ = std::string(what) + " refused the state: " + std::strerror(errno);
       return false;

@@ -23,6 +23,7 @@
 #include "bootvisor/memory.h"
 #include "bootvisor/state.h"
 #include "bootvisor/vcpu.h"
+#include "cpu/fpu_state.h"
 
 namespace bv::cpu {
 
@@ -136,6 +137,7 @@ class Cpu {
   uint64_t efer = 0;
   uint64_t sysenter[3] = {};  // SYSENTER_CS/ESP/EIP MSRs (kept for RDMSR/WRMSR only)
   uint8_t cpl = 0;
+  Fpu fpu;  // the x87 (fpu_*.cpp)
 
   // EFLAGS. OF SF ZF AF PF may be held lazily (the last ADD/SUB/logic result, see setLazy); these accessors
   // always see the architectural value.

@@ -1092,6 +1092,7 @@ void SoftwareVcpuImpl::getState(CpuState& st) {
   st.intr.int_window_exiting = window_;
   st.intr.evt_pending = irq_ >= 0;
   st.halted = cpu_.halted;
+  cpu_.fpu.save(st.fpu);
 }
 
 void SoftwareVcpuImpl::setState(const CpuState& st) {
@@ -1131,6 +1132,7 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   cpu_.intShadow = st.intr.int_shadow;
   window_ = st.intr.int_window_exiting;
   cpu_.halted = st.halted;
+  cpu_.fpu.load(st.fpu);
   uint8_t cpl = 0;
   if (cpu_.eflags() & flags::VM) cpl = 3;
   else if (cpu_.protectedMode()) cpl = cpu_.seg[SEG_SS].dpl();

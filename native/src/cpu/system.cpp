@@ -1,10 +1,9 @@
 // System instructions: flag ops, HLT, CLI/STI, the 0F 00 / 0F 01 groups, LAR/LSL/ARPL, MOV CR/DR, CLTS,
 // CPUID, RDTSC, RDMSR/WRMSR, x87 escapes and WAIT.
 //
-// x87: there is no FPU. With CR0.EM or CR0.TS set an escape (D8-DF) raises #NM; otherwise it is decoded
-// (memory operand included) and does nothing, as on a 286/386 with no coprocessor fitted. WAIT raises #NM
-// when CR0.TS and CR0.MP are set, else does nothing. CPUID reports FPU = 0.
+// x87: the escapes D8-DF and WAIT go to the FPU's files (fpu_exec.cpp and beside it). CPUID reports FPU = 1.
 #include "cpu/exec.h"
+#include "cpu/fpu.h"
 
 namespace bv::cpu {
 
@@ -40,14 +39,6 @@ void hlt(Cpu& c, const Insn&) {
     c.halted = true;
     c.events = 1;
   }
-}
-
-void esc(Cpu& c, const Insn&) {
-  if (c.cr0 & (cr0::EM | cr0::TS))
-    c.raise(VEC_NM, 0, "x87 instruction with CR0.%s set", (c.cr0 & cr0::EM) ? "EM" : "TS");
-}
-void wait(Cpu& c, const Insn&) {
-  if ((c.cr0 & cr0::TS) && (c.cr0 & cr0::MP)) c.raise(VEC_NM, 0, "WAIT with CR0.TS and CR0.MP set");
 }
 
 bool realOrV86(const Cpu& c) { return !c.protectedMode() || (c.eflags() & VM); }
@@ -253,8 +244,8 @@ void cpuid(Cpu& c, const Insn&) {
     cc = 0x6C65746E;
   } else if (leaf == 1) {
     a = 0x00000543;  // family 5, model 4, stepping 3
-    // No FPU; VME no; DE, PSE, TSC, MSR, CX8, PGE, CMOV.
-    d = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+    // FPU; VME no; DE, PSE, TSC, MSR, CX8, PGE, CMOV (no FXSR: no FXSAVE/FXRSTOR).
+    d = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
   }
   c.gpr[0] = a;
   c.gpr[3] = b;
@@ -317,7 +308,7 @@ void ud2(Cpu& c, const Insn&) { c.raise(VEC_UD, 0, "UD2"); }
 bool selectSystem(Insn& i) {
   const uint16_t op = i.op;
   if (op >= 0xD8 && op <= 0xDF) {
-    i.fn = esc;
+    i.fn = fpuEscape;
     return true;
   }
   switch (op) {
@@ -329,7 +320,7 @@ bool selectSystem(Insn& i) {
     case 0xFC: i.fn = cld; return true;
     case 0xFD: i.fn = std_; return true;
     case 0xF4: i.fn = hlt; return true;
-    case 0x9B: i.fn = wait; return true;
+    case 0x9B: i.fn = fpuWait; return true;
     case 0x63: i.fn = arpl; return true;
     case 0x100: i.fn = group6; return true;
     case 0x101: i.fn = group7; return true;

@@ -187,6 +187,31 @@ Napi::Object stopToJs(Napi::Env env, const StopRecord& stop) {
   return o;
 }
 
+// The x87: its words and pointers as numbers, ST(0)-ST(7) as 20 hex digits each (sign and exponent first).
+Napi::Object fpuToJs(Napi::Env env, const FpuState& f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("fcw", f.fcw);
+  o.Set("fsw", f.fsw);
+  o.Set("ftw", f.ftw);
+  o.Set("fop", f.fop);
+  o.Set("fip", static_cast<double>(f.fip));
+  o.Set("fdp", static_cast<double>(f.fdp));
+  o.Set("fcs", f.fcs);
+  o.Set("fds", f.fds);
+  Napi::Array st = Napi::Array::New(env, 8);
+  static const char kHex[] = "0123456789ABCDEF";
+  for (uint32_t i = 0; i < 8; i++) {
+    std::string h;
+    for (int b = 9; b >= 0; --b) {
+      h += kHex[f.st[i][b] >> 4];
+      h += kHex[f.st[i][b] & 15];
+    }
+    st.Set(i, h);
+  }
+  o.Set("st", st);
+  return o;
+}
+
 Napi::Object registersToJs(Napi::Env env, const CpuState& s) {
   Napi::Object o = Napi::Object::New(env);
   for (int i = 0; i < 8; i++) o.Set(kGprNames[i], static_cast<double>(s.gprs[i] & 0xFFFFFFFFu));
@@ -207,6 +232,7 @@ Napi::Object registersToJs(Napi::Env env, const CpuState& s) {
   o.Set("dr", dr);
   o.Set("halted", s.halted);
   o.Set("intShadow", s.intr.int_shadow);
+  o.Set("fpu", fpuToJs(env, s.fpu));
   return o;
 }
 

@@ -24,6 +24,7 @@ class HybridVcpu::ReplayHandler final : public ExitHandler {
   IoAction mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) override {
     return replaying ? IoAction::Continue : inner_.mmioWrite(gpa, size, value, rip);
   }
+  IoAction fpuError(bool asserted) override { return replaying ? IoAction::Continue : inner_.fpuError(asserted); }
 
  private:
   ExitHandler& inner_;

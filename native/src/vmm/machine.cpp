@@ -141,6 +141,7 @@ void Machine::Impl::wireDevices() {
     pendingStop.exitCode = status;
     pendingStop.message = "the guest wrote to the exit port 0xF4";
   });
+  fpuErrorPort = std::make_unique<FpuErrorPort>([this] { pic.setIrq(kIrqFpu, false); });
   port92 = std::make_unique<FastA20>([this] { return a20; }, [this](bool on) { setA20(on); },
                                      [this] { resetPending = "port 0x92"; });
 
@@ -155,6 +156,7 @@ void Machine::Impl::wireDevices() {
   bus.map(kCom1, 8, uart.get());
   bus.map(kDebugCon, 1, debugcon.get());
   bus.map(kExitPort, 1, exitPort.get());
+  bus.map(kFpuError, 2, fpuErrorPort.get());
   bus.ignore(kPostCode);
   bus.ignore(0xED);  // another delay port
 

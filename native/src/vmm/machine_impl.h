@@ -20,6 +20,7 @@
 #include "pc/cmos.h"
 #include "pc/debugcon.h"
 #include "pc/exitport.h"
+#include "pc/fpu_error.h"
 #include "pc/kbc.h"
 #include "pc/pic.h"
 #include "pc/pit.h"
@@ -40,11 +41,11 @@ namespace bv {
 namespace wiring {
 constexpr uint16_t kPicMaster = 0x20, kPicSlave = 0xA0, kPit = 0x40, kKbc = 0x60, kPort61 = 0x61, kCmos = 0x70,
                    kPort92 = 0x92, kVga = 0x3B0, kVgaLength = 0x30, kCom1 = 0x3F8, kDebugCon = 0xE9, kExitPort = 0xF4,
-                   kPostCode = 0x80;
-constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 12;
+                   kPostCode = 0x80, kFpuError = 0xF0;
+constexpr int kIrqPit = 0, kIrqKbd = 1, kIrqCom1 = 4, kIrqRtc = 8, kIrqMouse = 12, kIrqFpu = 13;
 // The lines some device can raise: a HLT with all of them shut out at the PIC never wakes.
 constexpr uint16_t kWiredIrqs =
-    (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse);
+    (1u << kIrqPit) | (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqRtc) | (1u << kIrqMouse) | (1u << kIrqFpu);
 // The lines the host's input raises (keys, serial bytes, the mouse): while one is open, a sleeper may wake.
 constexpr uint16_t kHostIrqs = (1u << kIrqKbd) | (1u << kIrqCom1) | (1u << kIrqMouse);
 }  // namespace wiring
@@ -58,6 +59,7 @@ struct Machine::Impl : public ExitHandler {
   IoAction portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) override;
   IoAction mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) override;
   IoAction mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) override;
+  IoAction fpuError(bool asserted) override;  // FERR# -> IRQ13 (cleared again by a write to port F0h)
 
   // machine.cpp
   bool init(std::string& error);
@@ -138,6 +140,7 @@ struct Machine::Impl : public ExitHandler {
   std::unique_ptr<Uart> uart;
   std::unique_ptr<DebugCon> debugcon;
   std::unique_ptr<ExitPort> exitPort;
+  std::unique_ptr<FpuErrorPort> fpuErrorPort;
   std::unique_ptr<FastA20> port92;
   std::unique_ptr<Bios> bios;
 

@@ -131,6 +131,12 @@ IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, ui
   return IoAction::Continue;
 }
 
+IoAction Machine::Impl::fpuError(bool asserted) {
+  const bool before = pic.pending();
+  pic.setIrq(wiring::kIrqFpu, asserted);
+  return !before && pic.pending() ? IoAction::Yield : IoAction::Continue;  // deliver IRQ13 promptly
+}
+
 IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) {
   ExitCount& pc = profile[rip];
   pc.rip = rip;

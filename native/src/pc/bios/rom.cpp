@@ -135,8 +135,9 @@ void Bios::install(uint64_t ramBytes) {
   m.write16(bda::kCom1, 0x3F8);
   m.write16(bda::kEbdaSeg, kEbdaSegment);
   bool floppy = env_.disk.isFloppy();
-  // Equipment: floppy present (bit 0), 80x25 colour (bits 4-5 = 10b), one serial port (bits 9-11).
-  m.write16(bda::kEquipment, uint16_t(0x0220 | (floppy ? 0x0001 : 0)));
+  // Equipment: floppy present (bit 0), math coprocessor (bit 1), 80x25 colour (bits 4-5 = 10b), one serial
+  // port (bits 9-11).
+  m.write16(bda::kEquipment, uint16_t(0x0222 | (floppy ? 0x0001 : 0)));
   m.write16(bda::kMemKiB, uint16_t((kEbdaSegment << 4) / 1024));
   m.write16(bda::kKbdHead, 0x1E);
   m.write16(bda::kKbdTail, 0x1E);
@@ -156,7 +157,7 @@ void Bios::install(uint64_t ramBytes) {
   c.setByte(0x10, uint8_t(floppy ? (env_.disk.geometry().floppyType << 4) : 0));
   c.setByte(0x12, floppy ? 0 : 0xF0);
   c.setByte(0x19, floppy ? 0 : 47);                      // drive 0: user-defined type
-  c.setByte(0x14, uint8_t(0x06 | (floppy ? 0x01 : 0)));  // floppy, display VGA (00), no FPU
+  c.setByte(0x14, uint8_t(0x06 | (floppy ? 0x01 : 0)));  // floppy, display VGA (00), FPU (bit 1)
   c.setByte(0x15, 0x80), c.setByte(0x16, 0x02);          // 640 KiB base memory
   uint64_t extKiB = ramBytes > (1u << 20) ? (ramBytes - (1u << 20)) / 1024 : 0;
   uint16_t ext = uint16_t(extKiB > 0xFFFF ? 0xFFFF : extKiB);

@@ -1,0 +1,357 @@
+// The host's own x87 as the oracle for Bootvisor's 80-bit arithmetic (native/src/cpu/fpu_*.cpp): generated
+// operands (random values, values at the edges of the exponent range, denormals, pseudo-denormals,
+// unnormals, zeros, infinities, quiet and signalling NaNs, ties for round-to-nearest) go through every
+// operation under every rounding and precision control, once on the host's FPU (inline assembly with the same
+// control word, every exception masked) and once in software; the result bits and the status word's
+// exception flags, C1 and (for compares and remainders) C0 C2 C3 must agree bit for bit.
+//
+//   fpu_oracle [count] [seed]   count operand pairs per operation and control word (default 2000)
+//   fpu_oracle --table FILE     runs a table of test/cpu/fpu-diff-gen.ts on the host x87 and prints its lines
+// Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
+// non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cpu/fpu_float80.h"
+
+using namespace bv::fpu;
+
+#if defined(__x86_64__) || defined(__i386__)
+
+namespace {
+
+uint64_t rngState = 0x9E3779B97F4A7C15ull;
+uint64_t rnd() {
+  rngState ^= rngState << 13;
+  rngState ^= rngState >> 7;
+  rngState ^= rngState << 17;
+  return rngState;
+}
+
+struct Raw {
+  uint8_t b[10];
+};
+Raw toRaw(F80 a) {
+  Raw r;
+  std::memcpy(r.b, &a.sig, 8);
+  std::memcpy(r.b + 8, &a.se, 2);
+  return r;
+}
+F80 fromRaw(const Raw& r) {
+  F80 a;
+  std::memcpy(&a.sig, r.b, 8);
+  std::memcpy(&a.se, r.b + 8, 2);
+  return a;
+}
+
+// One operand of a random class.
+F80 gen() {
+  const bool s = rnd() & 1;
+  uint64_t m = rnd() | (1ull << 63);
+  switch (rnd() % 24) {
+    case 0: return zero(s);
+    case 1: return infinity(s);
+    case 2: return make(s, kExpMax, (1ull << 63) | (1ull << 62) | (rnd() >> 2));    // QNaN
+    case 3: return make(s, kExpMax, (1ull << 63) | ((rnd() >> 2) | 1));             // SNaN
+    case 4: return make(s, 0, rnd() >> (rnd() % 64));                               // denormal
+    case 5: return make(s, 0, m);                                                   // pseudo-denormal
+    case 6: return make(s, 1 + rnd() % 70, m);                                      // near the bottom
+    case 7: return make(s, kExpMax - 1 - rnd() % 70, m);                            // near the top
+    case 8: return make(s, kBias + rnd() % 64, m & ~((1ull << (rnd() % 64)) - 1));  // integers and halves
+    case 9: return make(s, kBias - 1 + rnd() % 4, (1ull << 63) | (rnd() & 0xFF) << (rnd() % 40));
+    case 10: return make(s, kBias + int(rnd() % 40) - 20, m | ((1ull << 40) - 1));  // long runs of ones
+    case 11: return make(s, kBias + int(rnd() % 40) - 20, (1ull << 63) | (1ull << (rnd() % 63)));
+    case 12: return make(s, 1 + rnd() % 8, m);
+    case 13: {
+      if (rnd() % 4) return make(s, kBias + int(rnd() % 200) - 100, m);
+      return make(s, 1 + rnd() % (kExpMax - 1), m & 0x7FFFFFFFFFFFFFFFull);  // unnormal
+    }
+    default: return make(s, kBias + int(rnd() % 128) - 64, m);
+  }
+}
+
+// A second operand near the first (cancellation, equal exponents, remainders with small quotients).
+F80 genNear(F80 a) {
+  if (rnd() % 3 == 0 || expOf(a) == 0 || expOf(a) >= kExpMax - 70) return gen();
+  F80 b = a;
+  b.se = uint16_t((a.se & 0x8000) ^ ((rnd() & 1) << 15)) | uint16_t(expOf(a) - int(rnd() % 70) + 2);
+  if (rnd() & 1) b.sig ^= rnd() >> (rnd() % 64);
+  b.sig |= 1ull << 63;
+  return b;
+}
+
+enum Op {
+  ADD,
+  SUB,
+  MUL,
+  DIV,
+  SQRT,
+  PREM,
+  PREM1,
+  RNDINT,
+  SCALE,
+  XTRACT,
+  COM,
+  UCOM,
+  TO_F32,
+  TO_F64,
+  FROM_F32,
+  FROM_F64,
+  TO_I16,
+  TO_I32,
+  TO_I64,
+  TO_BCD,
+  OP_COUNT
+};
+const char* const kNames[] = {"fadd",    "fsub",    "fmul",     "fdiv",     "fsqrt",     "fprem",   "fprem1",
+                              "frndint", "fscale",  "fxtract",  "fcom",     "fucom",     "fst m32", "fst m64",
+                              "fld m32", "fld m64", "fist m16", "fist m32", "fistp m64", "fbstp"};
+
+struct Out {
+  Raw r{}, r2{};
+  uint64_t mem = 0;
+  uint8_t bcd[10] = {};
+  uint16_t sw = 0;
+};
+
+#define BIN(insn)                                                     \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n " insn \
+               "\n fnstsw %[sw]\n fstpt %[r]\n fstp %%st(0)\n fninit" \
+               : [r] "=m"(o.r), [sw] "=m"(o.sw)                       \
+               : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw))
+#define UN(insn)                                                                                  \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fstpt %[r]\n fninit" \
+               : [r] "=m"(o.r), [sw] "=m"(o.sw)                                                   \
+               : [a] "m"(ra), [cw] "m"(cw))
+#define STORE(insn, dst)                                                                  \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n " insn " %[d]\n fnstsw %[sw]\n fninit" \
+               : [d] "=m"(dst), [sw] "=m"(o.sw)                                           \
+               : [a] "m"(ra), [cw] "m"(cw))
+
+Out host(Op op, uint16_t cw, F80 a, F80 b, uint64_t bits) {
+  Out o;
+  const Raw ra = toRaw(a), rb = toRaw(b);
+  uint16_t m16 = 0;
+  uint32_t m32 = 0;
+  switch (op) {
+    case ADD: BIN("fadd %%st(1), %%st"); break;
+    case SUB: BIN("fsub %%st(1), %%st"); break;
+    case MUL: BIN("fmul %%st(1), %%st"); break;
+    case DIV: BIN("fdiv %%st(1), %%st"); break;
+    case PREM: BIN("fprem"); break;
+    case PREM1: BIN("fprem1"); break;
+    case SCALE: BIN("fscale"); break;
+    case COM: BIN("fcom %%st(1)"); break;
+    case UCOM: BIN("fucom %%st(1)"); break;
+    case SQRT: UN("fsqrt"); break;
+    case RNDINT: UN("frndint"); break;
+    case XTRACT:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n fxtract\n fnstsw %[sw]\n fstpt %[r]\n fstpt %[r2]\n fninit"
+                   : [r] "=m"(o.r), [r2] "=m"(o.r2), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [cw] "m"(cw));
+      break;
+    case TO_F32:
+      STORE("fsts", m32);
+      o.mem = m32;
+      break;
+    case TO_F64: STORE("fstl", o.mem); break;
+    case TO_I16:
+      STORE("fists", m16);
+      o.mem = m16;
+      break;
+    case TO_I32:
+      STORE("fistl", m32);
+      o.mem = m32;
+      break;
+    case TO_I64: STORE("fistpll", o.mem); break;
+    case TO_BCD: STORE("fbstp", o.bcd); break;
+    case FROM_F32: {
+      const uint32_t v = uint32_t(bits);
+      asm volatile("fninit\n fldcw %[cw]\n flds %[v]\n fnstsw %[sw]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
+                   : [v] "m"(v), [cw] "m"(cw));
+      break;
+    }
+    case FROM_F64:
+      asm volatile("fninit\n fldcw %[cw]\n fldl %[v]\n fnstsw %[sw]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
+                   : [v] "m"(bits), [cw] "m"(cw));
+      break;
+    default: break;
+  }
+  return o;
+}
+
+Out soft(Op op, uint16_t cw, F80 a, F80 b, uint64_t bits) {
+  Out o;
+  Ctx c = Ctx::fromControl(cw);
+  F80 r, r2;
+  uint16_t cc = 0;
+  switch (op) {
+    case ADD: r = add(c, a, b); break;
+    case SUB: r = sub(c, a, b); break;
+    case MUL: r = mul(c, a, b); break;
+    case DIV: r = div(c, a, b); break;
+    case SQRT: r = bv::fpu::sqrt(c, a); break;
+    case PREM:
+    case PREM1: {
+      unsigned q;
+      bool partial;
+      r = rem(c, a, b, op == PREM1, q, partial);
+      c.flags &= ~C1;
+      if (!(c.flags & IE)) {
+        cc = uint16_t((partial ? 0x400 : 0) | ((q & 4) ? 0x100 : 0) | ((q & 2) ? 0x4000 : 0) | ((q & 1) ? 0x200 : 0));
+      }
+      break;
+    }
+    case RNDINT: r = roundToInt(c, a); break;
+    case SCALE: r = scale(c, a, b); break;
+    case XTRACT: {
+      extract(c, a, r2, r);
+      o.r2 = toRaw(r2);
+      break;
+    }
+    case COM:
+    case UCOM: {
+      const unsigned k = compare(c, a, b, op == UCOM);
+      static const uint16_t kCc[4] = {0x100, 0x4000, 0, 0x4500};
+      cc = kCc[k];
+      break;
+    }
+    case TO_F32: o.mem = toF32(c, a); break;
+    case TO_F64: o.mem = toF64(c, a); break;
+    case TO_I16: o.mem = uint16_t(toInt(c, a, 16)); break;
+    case TO_I32: o.mem = uint32_t(toInt(c, a, 32)); break;
+    case TO_I64: o.mem = uint64_t(toInt(c, a, 64)); break;
+    case TO_BCD: toBcd(c, a, o.bcd); break;
+    case FROM_F32: r = fromF32(c, uint32_t(bits)); break;
+    case FROM_F64: r = fromF64(c, bits); break;
+    default: break;
+  }
+  o.r = toRaw(r);
+  o.sw = uint16_t((c.flags & 0x3F) | (c.flags & C1) | cc);
+  return o;
+}
+
+bool same(Op op, const Out& h, const Out& s, uint16_t swMask) {
+  if ((h.sw & swMask) != (s.sw & swMask)) return false;
+  switch (op) {
+    case TO_F32:
+    case TO_F64:
+    case TO_I16:
+    case TO_I32:
+    case TO_I64: return h.mem == s.mem;
+    case TO_BCD: return std::memcmp(h.bcd, s.bcd, 10) == 0;
+    case COM:
+    case UCOM: return true;
+    case XTRACT: return std::memcmp(&h.r, &s.r, 10) == 0 && std::memcmp(&h.r2, &s.r2, 10) == 0;
+    default: return std::memcmp(&h.r, &s.r, 10) == 0;
+  }
+}
+
+std::string hex(F80 a) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%04X:%016llX", a.se, (unsigned long long)a.sig);
+  return b;
+}
+
+// The table format of test/cpu/fpu-diff-gen.ts: op, control word, a, b; 0xFF ends it. One line per entry:
+// the ten result bytes most significant first, the status word's C3-C0 and exception bits.
+int runTable(const char* file) {
+  FILE* fp = std::fopen(file, "rb");
+  if (!fp) {
+    std::fprintf(stderr, "cannot open %s\n", file);
+    return 2;
+  }
+  std::vector<uint8_t> t;
+  int ch;
+  while ((ch = std::fgetc(fp)) != EOF) t.push_back(uint8_t(ch));
+  std::fclose(fp);
+  for (size_t o = 0; o + 23 <= t.size() && t[o] != 0xFF; o += 23) {
+    const Op op = Op(t[o]);
+    if (op >= OP_COUNT) return 2;
+    const uint16_t cw = uint16_t(t[o + 1] | (t[o + 2] << 8));
+    Raw ra, rb;
+    std::memcpy(ra.b, &t[o + 3], 10);
+    std::memcpy(rb.b, &t[o + 13], 10);
+    uint64_t bits;
+    std::memcpy(&bits, &t[o + 3], 8);
+    if (op == FROM_F32) bits &= 0xFFFFFFFFull;
+    const Out h = host(op, cw, fromRaw(ra), fromRaw(rb), bits);
+    uint8_t res[10] = {};
+    switch (op) {
+      case TO_F32: std::memcpy(res, &h.mem, 4); break;
+      case TO_I16: std::memcpy(res, &h.mem, 2); break;
+      case TO_I32: std::memcpy(res, &h.mem, 4); break;
+      case TO_F64:
+      case TO_I64: std::memcpy(res, &h.mem, 8); break;
+      case TO_BCD: std::memcpy(res, h.bcd, 10); break;
+      case COM:
+      case UCOM: break;
+      default: std::memcpy(res, h.r.b, 10); break;
+    }
+    for (int k = 9; k >= 0; --k) std::printf("%02X", res[k]);
+    std::printf(" %04X\n", h.sw & 0x473F);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--table") == 0) return runTable(argv[2]);
+  const long count = argc > 1 ? std::atol(argv[1]) : 2000;
+  if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;
+  const char* only = std::getenv("FPU_ORACLE_OP");
+  long total = 0, bad = 0;
+  for (int op = 0; op < OP_COUNT; ++op) {
+    if (only && std::strcmp(only, kNames[op]) != 0) continue;
+    long n = 0, wrong = 0;
+    int shown = 0;
+    for (unsigned rc = 0; rc < 4; ++rc) {
+      for (unsigned pc : {0u, 2u, 3u}) {
+        const uint16_t cw = uint16_t(0x3F | (pc << 8) | (rc << 10) | 0x40);
+        for (long k = 0; k < count; ++k) {
+          const F80 a = gen(),
+                    b = (op == SUB || op == ADD || op == PREM || op == PREM1 || op == COM) ? genNear(a) : gen();
+          uint64_t bits = rnd();
+          if (op == FROM_F32 || op == FROM_F64) {
+            const unsigned r = unsigned(rnd() % 6);
+            if (op == FROM_F32) bits = r == 0 ? (bits & 0x807FFFFF) : r == 1 ? (bits | 0x7F800000) : bits;
+            else bits = r == 0 ? (bits & 0x800FFFFFFFFFFFFFull) : r == 1 ? (bits | 0x7FF0000000000000ull) : bits;
+            if (r == 2) bits &= 0xFFFFFFFF00000000ull;
+          }
+          const Out h = host(Op(op), cw, a, b, bits), s = soft(Op(op), cw, a, b, bits);
+          uint16_t mask = 0x023F;
+          if (op == COM || op == UCOM || op == PREM || op == PREM1) mask |= 0x4500;
+          ++n;
+          if (!same(Op(op), h, s, mask)) {
+            ++wrong;
+            if (shown++ < 6) {
+              std::printf("  %s cw=%04X a=%s b=%s bits=%016llX: host %s/%016llX sw=%04X, soft %s/%016llX sw=%04X\n",
+                          kNames[op], cw, hex(a).c_str(), hex(b).c_str(), (unsigned long long)bits,
+                          hex(fromRaw(h.r)).c_str(), (unsigned long long)h.mem, h.sw & mask, hex(fromRaw(s.r)).c_str(),
+                          (unsigned long long)s.mem, s.sw & mask);
+            }
+          }
+        }
+      }
+    }
+    std::printf("%-10s %8ld cases %6ld mismatches\n", kNames[op], n, wrong);
+    total += n;
+    bad += wrong;
+  }
+  std::printf("total %ld cases, %ld mismatches\n", total, bad);
+  return bad ? 1 : 0;
+}
+
+#else
+int main() {
+  std::printf("skipped: the host has no x87\n");
+  return 0;
+}
+#endif
