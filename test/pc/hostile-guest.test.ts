@@ -121,6 +121,55 @@ describe('PC: hostile guests', function () {
     }
   });
 
+  it('a restore drops an interrupt injected in another timeline and keeps one injected in its own: the sleeper wakes', async () => {
+    // Found by fuzz_pc (a timeout after some inputs only): a run can end between the PIC's INTA and the vCPU's
+    // delivery. That injection outlived a restore; a sleeper restored there never had its timer's IRQs injected
+    // past it, so guest time ran on from tick to tick forever and every instruction limit was ignored.
+    const lab = sectorBench('bootvisor-hostile-');
+    const m = createMachine({
+      image: lab.sector('sti\nsleep:\n  hlt\n  jmp sleep'),
+      backend: 'software',
+      clock: 'fast',
+    });
+    const ticks = (): number => Buffer.from(m.readMemory(0x46c, 4)).readUInt32LE(0);
+    // Bounded by guest time: the old hang shows as a run that ends there having run (next to) nothing.
+    const wakes = async (what: string): Promise<void> => {
+      const t0 = m.virtualTimeNs(),
+        n0 = ticks(),
+        i0 = m.instructionCount();
+      const r = await m.run({ maxInstructions: 5000, untilNs: t0 + 60e9 });
+      assert.strictEqual(r.reason, 'instruction-limit', `${what}: ${r.reason}: ${r.message ?? ''}`);
+      assert.strictEqual(m.instructionCount() - i0, 5000, `${what}: ran to its instruction limit`);
+      assert.ok(m.virtualTimeNs() < t0 + 60e9, `${what}: guest time ran on to the run's end in time`);
+      assert.ok(ticks() > n0, `${what}: the timer's IRQ0 woke it (BIOS tick count ${n0} -> ${ticks()})`);
+    };
+    try {
+      // Just past the HLT (the vCPU asleep), then asleep in the machine's eyes too: a snapshot of a sleeper.
+      await m.run({ maxInstructions: 100_000 });
+      for (let i = 0; i < 10_000 && m.getRegisters().eip !== 0x7c02; i++) await m.run({ maxInstructions: 1 });
+      assert.strictEqual(m.getRegisters().eip, 0x7c02, 'stopped just past the HLT');
+      m.setRegisters({ halted: true });
+      const asleep = m.snapshot();
+      // Runs that end before the next PIT edge: the wait goes on to the edge; at a rising one the PIC hands IRQ0
+      // over (it is in service from then on) and the run ends before the vCPU delivers it.
+      const i0 = m.instructionCount();
+      for (let i = 0; i < 4 && m.getRegisters().halted; i++) {
+        const r = await m.run({ untilNs: m.virtualTimeNs() + 1 });
+        assert.strictEqual(r.reason, 'instruction-limit', `${r.reason}: ${r.message ?? ''}`);
+      }
+      assert.strictEqual(m.getRegisters().halted, false, 'IRQ0 handed over to the vCPU');
+      assert.strictEqual(m.instructionCount(), i0, 'and not delivered yet');
+      const handedOver = m.snapshot();
+      m.restore(asleep); // the PIC as it was, IRQ0 not in service: the injection must go too
+      await wakes('restored asleep');
+      m.restore(handedOver); // IRQ0 in service: dropping the injection would leave it so (a hang, said as hlt-cli)
+      await wakes('restored with IRQ0 handed over');
+    } finally {
+      m.dispose();
+      lab.dispose();
+    }
+  });
+
   it('`sti; hlt` inside an IRQ0 handler that never sent EOI is a hang too (IRQ0 in service shuts out the rest)', async () => {
     const r = await boot(image('no-eoi-hlt'), { maxInstructions: 50_000_000 });
     assert.strictEqual(r.stop.reason, 'hlt-cli');

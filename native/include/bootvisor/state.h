@@ -99,6 +99,10 @@ struct IntrState {
   bool int_window_exiting = false;  // exit with InterruptWindow as soon as an interrupt could be taken
   bool nmi_window_exiting = false;
   bool evt_pending = false;
+  // An external interrupt the PIC has handed over (INTA done, its IRQ in service) that the vCPU has not
+  // delivered yet: its vector, or -1. Set and read by the software vCPU, so that a snapshot taken in that
+  // instant restores it and a restore elsewhere does not leave an injection from another timeline behind.
+  int16_t irq_vector = -1;
 };
 
 // The x87 FPU: control, status (with TOP) and full tag words as FSTENV stores them, the last instruction's

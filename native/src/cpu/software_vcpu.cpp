@@ -1091,6 +1091,7 @@ void SoftwareVcpuImpl::getState(CpuState& st) {
   st.intr.int_shadow = cpu_.intShadow;
   st.intr.int_window_exiting = window_;
   st.intr.evt_pending = irq_ >= 0;
+  st.intr.irq_vector = int16_t(irq_);
   st.halted = cpu_.halted;
   cpu_.fpu.save(st.fpu);
 }
@@ -1131,6 +1132,9 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   cpu_.tscOffset = st.msrs[MSR_TSC] - cpu_.icount;
   cpu_.intShadow = st.intr.int_shadow;
   window_ = st.intr.int_window_exiting;
+  // The injection belongs to the state: a restore (or a host's setState) must not keep one made in another
+  // timeline, which a halted machine would never deliver and the PIC would keep waking it for, forever.
+  irq_ = st.intr.irq_vector >= 0 && st.intr.irq_vector <= 0xFF ? st.intr.irq_vector : -1;
   cpu_.halted = st.halted;
   cpu_.fpu.load(st.fpu);
   uint8_t cpl = 0;
