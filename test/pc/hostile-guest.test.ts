@@ -18,6 +18,20 @@ function image(name: string): Uint8Array {
   return a.image;
 }
 
+/** NASM lines: the PIC masks given, then `sti; hlt` for good. */
+function sleepWithMasks(master: number, slave: number): string[] {
+  return [
+    `mov al, ${master}`,
+    'out 0x21, al',
+    `mov al, ${slave}`,
+    'out 0xa1, al',
+    'sti',
+    'sleep:',
+    '  hlt',
+    '  jmp sleep',
+  ];
+}
+
 describe('PC: hostile guests', function () {
   this.timeout(30000);
   before(requireNasm);
@@ -100,14 +114,7 @@ describe('PC: hostile guests', function () {
           'out 0x40, al',
           'xor al, al',
           'out 0x40, al',
-          'mov al, 0xfe', // IRQ0 only
-          'out 0x21, al',
-          'mov al, 0xff',
-          'out 0xa1, al',
-          'sti',
-          'sleep:',
-          '  hlt',
-          '  jmp sleep',
+          ...sleepWithMasks(0xfe, 0xff), // IRQ0 only
         ].join('\n'),
       );
       const r = await boot(sector, { maxInstructions: 5_000_000 });
@@ -166,6 +173,52 @@ describe('PC: hostile guests', function () {
       await wakes('restored with IRQ0 handed over');
     } finally {
       m.dispose();
+      lab.dispose();
+    }
+  });
+
+  it('a guest asleep on an RTC interrupt that cannot come (update-ended under SET, an alarm no time matches) is a hang; one that can, wakes it', async () => {
+    // The RTC's timer ran for them, raising nothing: the halted wait skipped from second to second forever (an
+    // hour of guest time in 23 instructions), so a run bounded by instructions alone never returned.
+    const lab = sectorBench('bootvisor-hostile-');
+    const asleep = (regB: number, secondsAlarm: number): Uint8Array =>
+      lab.sector(
+        [
+          'cli',
+          ...[
+            [0x0b, regB],
+            [0x01, secondsAlarm],
+            [0x03, 0xff], // minutes and hours: any
+            [0x05, 0xff],
+          ].flatMap(([reg, value]) => [`mov al, ${reg}`, 'out 0x70, al', `mov al, ${value}`, 'out 0x71, al']),
+          ...sleepWithMasks(0xfb, 0xfe), // IRQ8 only (through the cascade)
+        ].join('\n'),
+      );
+    const cases: [string, number, number, string][] = [
+      ['update-ended interrupt while SET stops updates', 0x90, 0xff, 'hlt-cli'],
+      ['alarm at second 99 (BCD)', 0x20, 0x99, 'hlt-cli'],
+      ['alarm at second 60 (binary)', 0x24, 60, 'hlt-cli'],
+      ['alarm at second 59 (binary): once a minute', 0x24, 59, 'instruction-limit'],
+      ['alarm at any second', 0x20, 0xff, 'instruction-limit'],
+    ];
+    try {
+      for (const [what, regB, alarm, expected] of cases) {
+        const m = createMachine({ image: asleep(regB, alarm), backend: 'software', clock: 'fast' });
+        try {
+          const r = await m.run({ maxInstructions: 300, untilNs: 3600e9 });
+          assert.strictEqual(r.reason, expected, `${what}: ${r.reason}: ${r.message ?? ''}`);
+          if (expected === 'hlt-cli') {
+            assert.match(r.message ?? '', /only timer IRQs get through the PIC and no timer that raises them runs/);
+            assert.ok(m.virtualTimeNs() < 1e9, `${what}: said at the HLT, not after ${m.virtualTimeNs() / 1e9} s`);
+          } else {
+            assert.strictEqual(m.instructionCount(), 300, `${what}: woken again and again, up to its limit`);
+            assert.ok(m.virtualTimeNs() < 3600e9, `${what}: within the hour`);
+          }
+        } finally {
+          m.dispose();
+        }
+      }
+    } finally {
       lab.dispose();
     }
   });

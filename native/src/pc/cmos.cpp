@@ -159,12 +159,32 @@ void Cmos::schedule() {
     if (nextPeriodic_ <= now) nextPeriodic_ = (now / p + 1) * p;
     next = nextPeriodic_;
   }
-  if (ram_[kRegB] & (kBUie | kBAie)) {
+  // Only an interrupt that can come arms the timer: a sleeping guest's wait skips from deadline to deadline,
+  // and a deadline that never raises IRQ8 (the update-ended interrupt while SET stops updates, an alarm no
+  // time of day matches) would run guest time on forever instead of being seen as a sleep nothing can end.
+  const uint8_t b = ram_[kRegB];
+  if (((b & kBUie) && !(b & kBSet)) || ((b & kBAie) && alarmCanMatch())) {
     uint64_t s = (now / 1000000000ull + 1) * 1000000000ull;
     next = s < next ? s : next;
   }
   if (next == kNever) clock_.disarm(timer_);
   else clock_.arm(timer_, next);
+}
+
+bool Cmos::alarmCanMatch() const {
+  auto can = [](uint8_t alarm, int values, auto read) {
+    if (alarm >= 0xC0) return true;  // "don't care"
+    for (int v = 0; v < values; ++v)
+      if (read(v) == alarm) return true;
+    return false;
+  };
+  auto plain = [this](int v) { return encode(v); };
+  auto hour = [this](int h) {
+    if (ram_[kRegB] & kB24h) return encode(h);
+    return uint8_t(encode(h % 12 == 0 ? 12 : h % 12) | (h >= 12 ? 0x80 : 0));
+  };
+  return can(ram_[kRegSecondsAlarm], 60, plain) && can(ram_[kRegMinutesAlarm], 60, plain) &&
+         can(ram_[kRegHoursAlarm], 24, hour);
 }
 
 uint32_t Cmos::portRead(uint16_t offset, unsigned size) {
@@ -197,6 +217,12 @@ void Cmos::portWrite(uint16_t offset, unsigned size, uint32_t value) {
       ram_[kRegB] = v;
       updateIrq();
       schedule();
+      break;
+    case kRegSecondsAlarm:
+    case kRegMinutesAlarm:
+    case kRegHoursAlarm:
+      ram_[i] = v;
+      schedule();  // an alarm that could not match may match now, or the other way round
       break;
     case kRegC:
     case kRegD: break;  // read-only

@@ -35,6 +35,7 @@ class Cmos : public PortDevice, public Snapshottable {
   int decode(uint8_t v) const;
   void writeTime(uint8_t index, uint8_t v);
   void schedule();
+  bool alarmCanMatch() const;  // whether some time of day reads back as the alarm (0xC0-0xFF: any)
   void onTimer();
   void updateIrq();
 
