@@ -107,6 +107,9 @@ class Vga : public PortDevice, public Snapshottable {
   // The BIOS's pixels in planar modes (INT 10h AH=0Ch/0Dh): straight into the planes, registers untouched.
   uint8_t planarPixel(int x, int y) const;
   void setPlanarPixel(int x, int y, uint8_t color, bool xorMode);
+  // The BIOS's scrolls in planar modes (INT 10h AH=06h/07h): n bytes (8 pixels each) of all four planes at once.
+  void copyPlanarBytes(uint32_t to, uint32_t from, uint32_t n);
+  void fillPlanarBytes(uint32_t to, uint32_t n, uint8_t color);
   const uint8_t* plane(int i) const { return planes_.data() + size_t(i & 3) * kPlaneSize; }
 
   void buildFrame(ScreenFrame& out) const;  // vga_frame.cpp: everything but generation and dirty

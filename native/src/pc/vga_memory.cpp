@@ -73,6 +73,22 @@ uint8_t Vga::planarPixel(int x, int y) const {
   return c;
 }
 
+void Vga::copyPlanarBytes(uint32_t to, uint32_t from, uint32_t n) {
+  for (int i = 0; i < 4; ++i)
+    for (uint32_t k = 0; k < n; ++k) plane(i)[(to + k) & 0xFFFF] = plane(i)[(from + k) & 0xFFFF];
+  planesInUse_ = true;
+  if ((to & 0xFFFF) + n <= kPlaneSize) mem_.noteWrite(kWindow + (to & 0xFFFF), n);
+  else mem_.noteWrite(kWindow, kPlaneSize);
+}
+
+void Vga::fillPlanarBytes(uint32_t to, uint32_t n, uint8_t color) {
+  for (int i = 0; i < 4; ++i)
+    for (uint32_t k = 0; k < n; ++k) plane(i)[(to + k) & 0xFFFF] = ((color >> i) & 1) ? 0xFF : 0x00;
+  planesInUse_ = true;
+  if ((to & 0xFFFF) + n <= kPlaneSize) mem_.noteWrite(kWindow + (to & 0xFFFF), n);
+  else mem_.noteWrite(kWindow, kPlaneSize);
+}
+
 void Vga::setPlanarPixel(int x, int y, uint8_t color, bool xorMode) {
   if (x < 0 || y < 0 || x >= mode_->width || y >= mode_->height) return;
   const uint32_t at = (uint32_t(y) * uint32_t(mode_->width / 8) + uint32_t(x / 8)) & 0xFFFF;
