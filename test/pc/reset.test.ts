@@ -3,9 +3,11 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
+import { createMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
 import { requireNasm, ROOT } from '../cli/harness';
 import { boot, results } from './boot';
+import { sectorBench } from './sector';
 
 const PROGRAMS = path.join(ROOT, 'test', 'pc', 'programs');
 
@@ -42,5 +44,24 @@ describe('warm reset', function () {
     assert.strictEqual(results(r.debugcon).length, 6, 'five reboots after the first boot, then the stop');
     const at = r.stop.linear - 0x7c00;
     assert.deepStrictEqual([img[at], img[at + 1]], [0xe6, 0x64], 'the stop names the `out 0x64, al` that reset');
+  });
+
+  it('a reset the host pulsed before restoring a snapshot does not reboot the restored state', async () => {
+    // The pending reset outlived the restore (fuzz_pc's host port writes and restores): the next run rebooted.
+    const lab = sectorBench('bootvisor-reset-');
+    const m = createMachine({ image: lab.sector('inc byte [0x600]\nspin:\n  jmp spin'), backend: 'software' });
+    try {
+      await m.run({ maxInstructions: 10_000 });
+      assert.strictEqual(m.readMemory(0x600, 1)[0], 1, 'booted once');
+      const s = m.snapshot();
+      m.portWrite(0x64, 0xfe);
+      m.restore(s);
+      const r = await m.run({ maxInstructions: 200_000 });
+      assert.strictEqual(r.reason, 'instruction-limit', `${r.reason}: ${r.message ?? ''}`);
+      assert.strictEqual(m.readMemory(0x600, 1)[0], 1, 'sector 0 did not run again');
+    } finally {
+      m.dispose();
+      lab.dispose();
+    }
   });
 });

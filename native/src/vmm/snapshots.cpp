@@ -95,6 +95,7 @@ bool Machine::restore(uint32_t id, std::string& error) {
   m.idleSent = false;
   m.biosCall = false;
   m.stopPending = false;
+  m.resetPending = nullptr;  // a reset pulsed by a host write since belongs to the state left behind
   m.pendingEvents.clear();
   m.outSerial.clear();
   m.outDebugcon.clear();
