@@ -9,6 +9,7 @@ import type { ScreenFrameBody } from '../common/dap-protocol';
 import type { GuestSession } from './guest_session';
 import { saveScreenshot } from './screenshot';
 import { nowMs, type KeyTrace } from '../common/key-trace';
+import { DirectChannel, type DirectInput } from './direct_channel';
 
 export class ScreenPanel implements vscode.Disposable {
   static readonly viewType = 'bootvisor.screen';
@@ -19,6 +20,8 @@ export class ScreenPanel implements vscode.Disposable {
   private keyQueue: Promise<void> = Promise.resolve();
   /** Keys sent as a typed character (keyboardLayout "characters"): their release was sent with them. */
   private readonly typedKeys = new Set<string>();
+  /** The view's own way to the extension, past the workbench (client/direct_channel.ts); none if it failed to open. */
+  private direct: DirectChannel | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -43,15 +46,35 @@ export class ScreenPanel implements vscode.Disposable {
       // Frames keep coming while the panel is hidden behind another tab; rebuilding the page on each reveal would lose them.
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [webviewRoot] },
     );
-    this.panel.webview.html = this.html(this.panel.webview, webviewRoot);
-    this.panel.webview.onDidReceiveMessage((message: BvWebviewMessage) => this.onMessage(message));
+    const panel = this.panel;
+    panel.webview.onDidReceiveMessage((message: BvWebviewMessage) => this.onMessage(message));
     const settings = vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SETTINGS_SECTION}.screenScale`)) this.postSettings();
     });
-    this.panel.onDidDispose(() => {
+    let closed = false;
+    panel.onDidDispose(() => {
+      closed = true;
       settings.dispose();
-      this.panel = undefined;
+      this.direct?.close();
+      this.direct = undefined;
+      if (this.panel === panel) this.panel = undefined;
     });
+    // The page is written once the direct channel listens: its Content-Security-Policy names that one origin.
+    void DirectChannel.open({
+      input: (message) => this.directInput(message),
+      connected: () => this.postFrame(this.guest?.wholeFrame),
+      problem: (text) => this.log.appendLine(text),
+    }).then(
+      (direct) => {
+        if (closed) return direct.close();
+        this.direct = direct;
+        panel.webview.html = this.html(panel.webview, webviewRoot, direct.address);
+      },
+      (error: unknown) => {
+        this.log.appendLine(`direct screen channel: ${String(error)}; the screen uses postMessage alone`);
+        if (!closed) panel.webview.html = this.html(panel.webview, webviewRoot, undefined);
+      },
+    );
   }
 
   /** Shows this session's screen from now on. */
@@ -82,11 +105,15 @@ export class ScreenPanel implements vscode.Disposable {
   dispose(): void {
     this.guestListeners.forEach((d) => d.dispose());
     this.panel?.dispose();
+    this.direct?.close();
   }
 
   private postFrame(frame: ScreenFrameBody | undefined, trace?: KeyTrace): void {
     if (trace) trace.postAt = nowMs();
-    void this.panel?.webview.postMessage({ type: 'screen', frame, trace } satisfies BvScreenMessage);
+    const message = { type: 'screen', frame, trace } satisfies BvScreenMessage;
+    // While the view is connected directly every frame goes that way, so that the changes arrive in order.
+    if (this.direct?.send(message)) return;
+    void this.panel?.webview.postMessage(message);
   }
 
   private postSettings(): void {
@@ -102,6 +129,13 @@ export class ScreenPanel implements vscode.Disposable {
       ? { type: 'state', session: guest.guestState, detail: guest.describe() }
       : { type: 'state', session: 'none', detail: 'No guest running: press F5 on a .asm or .img file' };
     void this.panel?.webview.postMessage(message);
+  }
+
+  /** A key or mouse message through the direct channel: false when no live session can take it. */
+  private directInput(message: DirectInput): boolean {
+    if (!this.panel || !this.guest || this.guest.guestState === 'ended') return false;
+    this.onMessage(message);
+    return true;
   }
 
   private onMessage(message: BvWebviewMessage): void {
@@ -162,14 +196,16 @@ export class ScreenPanel implements vscode.Disposable {
     void vscode.window.showErrorMessage(`Bootvisor: ${what} failed: ${text}`);
   }
 
-  private html(webview: vscode.Webview, root: vscode.Uri): string {
+  private html(webview: vscode.Webview, root: vscode.Uri, direct: { url: string; token: string } | undefined): string {
     const script = webview.asWebviewUri(vscode.Uri.joinPath(root, 'screen.js'));
     const nonce = randomBytes(16).toString('base64url');
+    const connect = direct ? ` connect-src ${direct.url};` : '';
+    const directAttributes = direct ? ` data-direct-url="${direct.url}" data-direct-token="${direct.token}"` : '';
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}';${connect}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>Guest screen</title>
 <style nonce="${nonce}">
@@ -194,7 +230,7 @@ export class ScreenPanel implements vscode.Disposable {
   .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: pre; }
 </style>
 </head>
-<body data-session="none">
+<body data-session="none"${directAttributes}>
 <div id="toolbar" role="toolbar" aria-label="Guest controls">
   <button id="pause" disabled>Pause</button>
   <button id="reset" disabled title="Reset the guest (as the reset button of a PC)">Reset</button>

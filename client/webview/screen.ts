@@ -29,6 +29,45 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     vscode.postMessage(message);
   }
 
+  /**
+   * The direct channel to the extension (client/direct_channel.ts), when the host opened one: a WebSocket for
+   * keys and mouse one way and frames the other, past the workbench's postMessage (in code-server a websocket
+   * hop each way). Whenever it fails or closes, everything goes by postMessage again; body[data-direct] says
+   * which way is in use (the e2e reads it).
+   */
+  const directUrl = document.body.dataset.directUrl;
+  const directToken = document.body.dataset.directToken ?? '';
+  let direct: WebSocket | undefined;
+
+  function openDirect(): void {
+    if (!directUrl) return;
+    const socket = new WebSocket(`${directUrl}?token=${encodeURIComponent(directToken)}`);
+    socket.addEventListener('open', () => {
+      direct = socket;
+      document.body.dataset.direct = 'up';
+    });
+    socket.addEventListener('message', (event: MessageEvent<unknown>) => {
+      const receivedAt = nowMs();
+      if (typeof event.data !== 'string') return;
+      try {
+        fromHost(JSON.parse(event.data) as BvHostMessage, receivedAt);
+      } catch {
+        // A message that is not one is dropped; the frames after it ask for the whole screen if they need it.
+      }
+    });
+    // No reconnecting: the host sends by postMessage from the moment it sees the socket close.
+    socket.addEventListener('close', () => {
+      if (direct === socket) direct = undefined;
+      document.body.dataset.direct = 'failed';
+    });
+  }
+
+  /** A key or mouse message: through the direct channel when it is open, else by postMessage. */
+  function input(message: Extract<BvWebviewMessage, { type: 'key' } | { type: 'mouse' }>): void {
+    if (direct?.readyState === WebSocket.OPEN) direct.send(JSON.stringify(message));
+    else post(message);
+  }
+
   /** The whole screen from the frames so far, and the one renderer that turns it into pixels. */
   const state = new ScreenState();
   let renderer = new ScreenRenderer();
@@ -113,7 +152,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   }
 
   function releaseAll(): void {
-    for (const code of held) post({ type: 'key', code, down: false });
+    for (const code of held) input({ type: 'key', code, down: false });
     held.clear();
   }
 
@@ -130,10 +169,8 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     requestAnimationFrame(() => (trace.paintAt = nowMs()));
   }
 
-  window.addEventListener('message', (event: MessageEvent<BvHostMessage>) => {
-    const message = event.data;
+  function fromHost(message: BvHostMessage, messageAt: number): void {
     if (message.type === 'screen') {
-      const messageAt = nowMs();
       drawFrame(message.frame);
       if (message.trace) traced({ ...message.trace, messageAt, drawnAt: nowMs() });
     } else if (message.type === 'state') setState(message);
@@ -141,7 +178,9 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
       scale = message.scale;
       fit();
     }
-  });
+  }
+
+  window.addEventListener('message', (event: MessageEvent<BvHostMessage>) => fromHost(event.data, nowMs()));
 
   /**
    * Keys the guest screen keeps for the guest. Plain keys (F1, F5 and F10 too) are the guest's alone, so VS
@@ -191,14 +230,14 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
     event.preventDefault();
     event.stopPropagation();
     held.add(event.code);
-    post({ type: 'key', code: event.code, down: true, key: event.key, shift: event.shiftKey, t: nowMs() });
+    input({ type: 'key', code: event.code, down: true, key: event.key, shift: event.shiftKey, t: nowMs() });
   });
   canvas.addEventListener('keyup', (event) => {
     // A key goes up where it went down: the guest gets the break code of every make code it got.
     if (!held.delete(event.code)) return;
     event.preventDefault();
     event.stopPropagation();
-    post({ type: 'key', code: event.code, down: false });
+    input({ type: 'key', code: event.code, down: false });
   });
   canvas.addEventListener('blur', () => {
     setGrab(false);
@@ -227,7 +266,7 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
       dy = Math.trunc(mouseDy - sentMove.y);
     sentMove.x += dx;
     sentMove.y += dy;
-    post({ type: 'mouse', dx, dy, buttons: mouseButtons });
+    input({ type: 'mouse', dx, dy, buttons: mouseButtons });
   }
   canvas.addEventListener('mousemove', (event) => {
     if (document.activeElement !== canvas || session !== 'running') return;
@@ -260,4 +299,5 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
   new ResizeObserver(fit).observe(stage);
 
   post({ type: 'ready' });
+  openDirect();
 })();

@@ -336,6 +336,12 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       return `${name} ${q(0.5)}/${q(0.95)}`;
     });
     console.log(`      split (p50/p95 ms over ${traces.length} traced keys): ${split.join(', ')}`);
+    // The keys and frames above went by the direct channel (client/direct_channel.ts), not by postMessage.
+    assert.equal(
+      await frame.evaluate<string | undefined>('document.body.dataset.direct'),
+      'up',
+      'the screen fell back to postMessage',
+    );
 
     // Screenshot saves the screen as a PNG of the guest's own size: VS Code's save dialog proposes
     // guest-screen-<time>.png in the workspace, and the person accepts it.
