@@ -65,8 +65,8 @@ describe('the PC, natively (pc_run)', function () {
     const r = pcRun(img, ['--boot-drive', '0']); // a floppy boot: INT 11h's equipment word lists the floppy
     // '+' after 18 ticks of a HLT loop; INT 1Ah sees 0x13 ticks; INT 15h AH=86h for 500 ms spans 9 ticks;
     // a hooked INT 1Ch ran 5 times; '!' after 100 IRQ0s at 1 kHz; RTC 00:00 on 2026-01-01 (the fixed epoch);
-    // 4 E820 entries; 639 KiB; equipment 0x0223 (floppy, x87, 80x25 colour, COM1); E801 15 MiB + 256 x 64 KiB.
-    assert.strictEqual(r.debugcon, '+0013 0009 0005 !0000 2026 0101 0004 027F 0223 3C00 0100 ');
+    // 4 E820 entries; 639 KiB; equipment 0x0227 (floppy, x87, PS/2 mouse, 80x25 colour, COM1; QEMU 0x4227 with its LPT1); E801 15 MiB + 256 x 64 KiB.
+    assert.strictEqual(r.debugcon, '+0013 0009 0005 !0000 2026 0101 0004 027F 0227 3C00 0100 ');
     assert.match(r.stop, /^guest-exit .* exit code 67/);
   });
 

@@ -145,7 +145,7 @@ const SPECS: Spec[] = [
     name: 'int15',
     what: 'INT 15h: E820, A20, 88h, E801h, 86h; INT 11h, INT 12h',
     expect: { a20_on_cf: '00', a20: '01', e801_cf: '00', wait_cf: '00', base_kb: /^0(27F|280)$/ },
-    sameAsQemu: ['a20_on_cf', 'a20', 'e801_cf', 'wait_cf'],
+    sameAsQemu: ['a20_on_cf', 'a20', 'e801_cf', 'wait_cf', 'equipment_cmp'],
     check: (r) => {
       const bases = (r.get('e820_base') ?? []).map((h) => parseInt(h, 16));
       const lens = (r.get('e820_len') ?? []).map((h) => parseInt(h, 16));
@@ -165,6 +165,8 @@ const SPECS: Spec[] = [
       const e801 = parseInt(r.get('e801_ax')![0], 16);
       assert.ok(e801 >= 0x3000 && e801 <= 0x3c00, `E801h AX: ${e801} KiB between 1 and 16 MiB`);
       assert.strictEqual(parseInt(r.get('equipment')![0], 16) & 0x30, 0x20, 'INT 11h: 80x25 colour');
+      // SeaBIOS sets bit 2 when it finds the PS/2 mouse (QEMU: 4227h); ours is always there.
+      assert.strictEqual(r.get('equipment_cmp')![0], '0226', 'INT 11h: x87, PS/2 mouse, 80x25 colour, one COM port');
     },
   },
   {

@@ -36,6 +36,10 @@ main:
     SHOWCF "wait_cf"
     int 0x11
     SHOW16 "equipment", ax
+    ; What QEMU must agree on: bit 0 (a floppy drive: QEMU always has one) and bits 14-15 (parallel ports, QEMU
+    ; has LPT1, Bootvisor none) are the machines' own.
+    and ax, 0x3ffe
+    SHOW16 "equipment_cmp", ax
     int 0x12
     SHOW16 "base_kb", ax
     EXIT 0

@@ -135,9 +135,10 @@ void Bios::install(uint64_t ramBytes) {
   m.write16(bda::kCom1, 0x3F8);
   m.write16(bda::kEbdaSeg, kEbdaSegment);
   bool floppy = env_.disk.isFloppy();
-  // Equipment: floppy present (bit 0), math coprocessor (bit 1), 80x25 colour (bits 4-5 = 10b), one serial
-  // port (bits 9-11).
-  m.write16(bda::kEquipment, uint16_t(0x0222 | (floppy ? 0x0001 : 0)));
+  // Equipment: floppy present (bit 0), math coprocessor (bit 1), PS/2 mouse (bit 2, as SeaBIOS sets it when
+  // the mouse answers), 80x25 colour (bits 4-5 = 10b), one serial port (bits 9-11). No parallel port (QEMU's
+  // LPT1 gives it bit 14: 4227h).
+  m.write16(bda::kEquipment, uint16_t(0x0226 | (floppy ? 0x0001 : 0)));
   m.write16(bda::kMemKiB, uint16_t((kEbdaSegment << 4) / 1024));
   m.write16(bda::kKbdHead, 0x1E);
   m.write16(bda::kKbdTail, 0x1E);
