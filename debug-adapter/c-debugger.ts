@@ -5,7 +5,7 @@
 // so it only reads and writes registers and memory. Its caches are flushed before every question, since the
 // guest ran (or was edited) behind its back. Without gdb, the C views say why and everything else works.
 import * as path from 'path';
-import type { Machine } from '../common/api';
+import type { Machine, Registers } from '../common/api';
 import { GdbStub } from '../common/gdb-stub';
 import { GdbMi, MiError, miQuote, type MiTuple, type MiValue } from './gdb-mi';
 
@@ -30,6 +30,16 @@ export interface GdbVar {
   numchild: number;
 }
 
+/**
+ * Where a question about a frame is asked: gdb's frame `level`, counted from the CPU's registers, or from
+ * `view`, a register set gdb is shown instead of the CPU's (the interrupted code's, rebuilt from the iret
+ * frame an interrupt or exception pushed), so that gdb unwinds and reads variables past the interrupt too.
+ */
+export interface FrameRef {
+  level: number;
+  view?: Registers;
+}
+
 /** Source files whose frames are C (locals, C expressions); assembly frames keep the NASM views. */
 const C_SOURCE = /\.(c|h|cc|cpp|cxx|hh|hpp|inc)$/i;
 /** At most this many frames are asked of gdb. */
@@ -49,6 +59,14 @@ export class CDebugger {
   /** Variable objects made since the last stop; deleted before the next stop's questions. */
   private varobjs: string[] = [];
   private stale = false;
+  /** The register set gdb is shown now instead of the CPU's (undefined: the CPU's own). */
+  private view?: Registers;
+  /** gdb wrote a register while it was shown a view: the CPU was not changed (see assign). */
+  private viewWritten = false;
+  /** The call stack's frames for this stop (DAP frame id -> where to ask), set by the stack trace. */
+  private table?: (FrameRef | undefined)[];
+  /** Where each variable object was made (its children and assignments are asked there too). */
+  private readonly varWhere = new Map<string, FrameRef>();
   /** Questions go to gdb one whole question at a time (two requests must not both attach it). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -62,6 +80,41 @@ export class CDebugger {
   /** The guest runs: what gdb made for this stop (variable objects) goes before the next. */
   resumed(): void {
     this.stale = true;
+    this.table = undefined;
+  }
+
+  /** The frames of this stop's call stack: a DAP frame id is an index of `table` (undefined: no C frame). */
+  setFrames(table: (FrameRef | undefined)[]): void {
+    this.table = table;
+  }
+
+  /** Where a DAP frame id is asked (before any stack trace of this stop, ids are gdb's levels). */
+  private where(frame: number): FrameRef {
+    const id = Math.max(0, Math.floor(frame));
+    if (!this.table) return { level: id };
+    const f = this.table[id];
+    if (!f) throw new Error(`frame ${id} is not a C frame`);
+    return f;
+  }
+
+  /** The machine as the stub shows it to gdb: with the current view's registers in place of the CPU's. */
+  private viewed(machine: Machine): Machine {
+    return new Proxy(machine, {
+      get: (target, key) => {
+        if (this.view && key === 'getRegisters') {
+          const v = this.view;
+          return () => v;
+        }
+        if (this.view && key === 'setRegisters')
+          // The interrupted code's registers live where its interrupt stub saved them, not in the CPU.
+          return (change: Partial<Registers>) => {
+            this.view = { ...this.view!, ...change };
+            this.viewWritten = true;
+          };
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
   }
 
   /** Why C debugging is unavailable (gdb missing), if it is. */
@@ -104,8 +157,8 @@ export class CDebugger {
     return gdb;
   }
 
-  private serial<T>(body: (gdb: GdbMi) => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => body(await this.ready()));
+  private serial<T>(body: (gdb: GdbMi) => Promise<T>, view?: Registers): Promise<T> {
+    const run = this.queue.then(async () => body(await this.ready(view)));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -118,7 +171,7 @@ export class CDebugger {
   }
 
   /** gdb, started, attached to the current machine, with its caches dropped: ready for this stop's questions. */
-  private async ready(): Promise<GdbMi> {
+  private async ready(view?: Registers): Promise<GdbMi> {
     if (this.gdb?.failure && !this.unavailable) {
       // It died or stopped answering: a fresh one next time.
       this.gdb = undefined;
@@ -139,7 +192,7 @@ export class CDebugger {
         await gdb.command('-target-disconnect').catch(() => undefined);
         this.stub.close();
       }
-      const stub = new GdbStub(machine, { port: 0 });
+      const stub = new GdbStub(this.viewed(machine), { port: 0 });
       const port = await stub.listen();
       this.stub = stub;
       this.stubMachine = machine;
@@ -148,21 +201,26 @@ export class CDebugger {
       // C kernels run 32-bit code; a stop in real mode must not make gdb read frames as 16-bit.
       await gdb.command('-gdb-set architecture i386').catch(() => undefined);
       this.varobjs = [];
+      this.varWhere.clear();
       this.stale = false;
     }
     if (this.stale) {
       this.stale = false;
       const old = this.varobjs;
       this.varobjs = [];
+      this.varWhere.clear();
       for (const v of old) await gdb.command(`-var-delete ${v}`).catch(() => undefined);
     }
+    // The registers gdb is shown for this question (a flush also drops gdb's frames, which were the last view's).
+    this.view = view;
+    this.viewWritten = false;
     await gdb.command('maint flush register-cache');
     await gdb.command('maint flush dcache').catch(() => undefined);
     return gdb;
   }
 
-  /** gdb's backtrace of the stopped guest. */
-  frames(): Promise<GdbFrame[]> {
+  /** gdb's backtrace of the stopped guest (from `view`'s registers, when given). */
+  frames(view?: Registers): Promise<GdbFrame[]> {
     return this.serial(async (gdb) => {
       const r = await gdb.command(`-stack-list-frames 0 ${MAX_FRAMES - 1}`);
       const list = Array.isArray(r.stack) ? r.stack : [];
@@ -177,17 +235,34 @@ export class CDebugger {
           line: line !== undefined ? Number(line) : undefined,
         };
       });
-    });
+    }, view);
   }
 
-  private static frameArgs(frame: number): string {
-    return `--thread 1 --frame ${Math.max(0, Math.floor(frame))}`;
+  private static frameArgs(where: FrameRef): string {
+    return `--thread 1 --frame ${where.level}`;
+  }
+
+  /** A question about DAP frame `frame`, asked with that frame's registers in view. */
+  private inFrame<T>(frame: number, body: (gdb: GdbMi, where: FrameRef) => Promise<T>): Promise<T> {
+    let where: FrameRef;
+    try {
+      where = this.where(frame);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.serial((gdb) => body(gdb, where), where.view);
+  }
+
+  /** A question about a variable object, asked where it was made. */
+  private onVar<T>(id: string, body: (gdb: GdbMi) => Promise<T>): Promise<T> {
+    const where = this.varWhere.get(id.split('.')[0]);
+    return this.serial(body, where?.view);
   }
 
   /** The frame's parameters then its locals, as variable objects. */
   locals(frame: number): Promise<GdbVar[]> {
-    return this.serial(async (gdb) => {
-      const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(frame)} --no-values`);
+    return this.inFrame(frame, async (gdb, where) => {
+      const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(where)} --no-values`);
       const names = (Array.isArray(r.variables) ? r.variables : []).map((v) => v as MiTuple);
       // Parameters first, as the function declares them (gdb lists them first already; keep that order).
       const seen = new Set<string>();
@@ -196,7 +271,7 @@ export class CDebugger {
         const name = str(v.name);
         if (!name || seen.has(name)) continue; // a shadowed name: the innermost is the one in scope
         seen.add(name);
-        out.push(await this.create(gdb, name, frame, name));
+        out.push(await this.create(gdb, name, where, name));
       }
       return out;
     });
@@ -226,13 +301,14 @@ export class CDebugger {
 
   /** A variable object for an expression in a frame (its value, type and how many children it has). */
   variable(expression: string, frame: number, shown = expression): Promise<GdbVar> {
-    return this.serial((gdb) => this.create(gdb, expression, frame, shown));
+    return this.inFrame(frame, (gdb, where) => this.create(gdb, expression, where, shown));
   }
 
-  private async create(gdb: GdbMi, expression: string, frame: number, shown: string): Promise<GdbVar> {
-    const r = await gdb.command(`-var-create ${CDebugger.frameArgs(frame)} - * ${miQuote(expression)}`);
+  private async create(gdb: GdbMi, expression: string, where: FrameRef, shown: string): Promise<GdbVar> {
+    const r = await gdb.command(`-var-create ${CDebugger.frameArgs(where)} - * ${miQuote(expression)}`);
     const id = str(r.name) ?? '';
     this.varobjs.push(id);
+    this.varWhere.set(id, where);
     return {
       id,
       exp: shown,
@@ -243,7 +319,7 @@ export class CDebugger {
   }
 
   children(id: string): Promise<GdbVar[]> {
-    return this.serial(async (gdb) => {
+    return this.onVar(id, async (gdb) => {
       const r = await gdb.command(`-var-list-children --all-values ${id} 0 ${MAX_CHILDREN}`);
       return ((Array.isArray(r.children) ? r.children : []) as MiTuple[]).map((c) => {
         const t = c.child as MiTuple;
@@ -260,21 +336,37 @@ export class CDebugger {
 
   /** Assigns a C value (an expression gdb evaluates) to a variable object; its new value. */
   assign(id: string, value: string): Promise<string> {
-    return this.serial(async (gdb) => str((await gdb.command(`-var-assign ${id} ${miQuote(value)}`)).value) ?? '');
-  }
-
-  /** A C expression's value in a frame, as gdb prints it. */
-  evaluate(expression: string, frame = 0): Promise<string> {
-    return this.serial(async (gdb) => {
-      const r = await gdb.command(`-data-evaluate-expression ${CDebugger.frameArgs(frame)} ${miQuote(expression)}`);
+    return this.onVar(id, async (gdb) => {
+      const r = await gdb.command(`-var-assign ${id} ${miQuote(value)}`);
+      if (this.viewWritten)
+        throw new Error(
+          'it lives in a register of the interrupted code, which its interrupt stub saved on the stack: ' +
+            'edit the saved copy there (the CPU was not changed)',
+        );
       return str(r.value) ?? '';
     });
   }
 
-  /** The stack pointer of a frame as gdb unwound it. */
-  async frameSp(level: number): Promise<number | undefined> {
-    const m = /0x([0-9a-f]+)/i.exec(await this.evaluate('$sp', level));
-    return m ? parseInt(m[1], 16) : undefined;
+  /** A C expression's value in a frame, as gdb prints it. */
+  evaluate(expression: string, frame = 0): Promise<string> {
+    return this.inFrame(frame, (gdb, where) => CDebugger.evaluateIn(gdb, where, expression));
+  }
+
+  private static async evaluateIn(gdb: GdbMi, where: FrameRef, expression: string): Promise<string> {
+    const r = await gdb.command(`-data-evaluate-expression ${CDebugger.frameArgs(where)} ${miQuote(expression)}`);
+    return str(r.value) ?? '';
+  }
+
+  /** Registers of a frame as gdb unwound them (`$sp`, `$ebx`); undefined for one gdb cannot tell. */
+  frameRegisters(where: FrameRef, names: string[]): Promise<Map<string, number | undefined>> {
+    return this.serial(async (gdb) => {
+      const out = new Map<string, number | undefined>();
+      for (const name of names) {
+        const text = await CDebugger.evaluateIn(gdb, where, `(unsigned long)$${name}`).catch(() => '');
+        out.set(name, /^\d+$/.test(text) ? Number(text) >>> 0 : undefined);
+      }
+      return out;
+    }, where.view);
   }
 
   /** Where an lvalue lives and how big it is (a data breakpoint on it). */

@@ -6,14 +6,14 @@ import * as fs from 'fs';
 import type { Registers } from '../common/api';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { hex } from '../common/expression';
-import { CDebugger, isCSource, type GdbFrame } from './c-debugger';
+import { CDebugger, isCSource, type FrameRef, type GdbFrame } from './c-debugger';
+import { interruptedCode } from './c-interrupts';
 import { CVariables } from './c-variables';
 import type { Runtime } from './runtime';
-import { readWhatIsReadable } from './memory';
 import { callStack, type Frame } from './stack';
 
-/** How far above an interrupt stub's stack pointer the CPU's iret frame is looked for. */
-const IRET_SCAN_BYTES = 256;
+/** Interrupt frames followed at most (an exception in an IRQ handler in the interrupted code is two). */
+const MAX_INTERRUPT_FRAMES = 4;
 
 /** Whether the ELF at `file` carries DWARF type information (.debug_info), which C variables need. */
 function hasDebugInfo(elf: ElfDebugInfo): boolean {
@@ -37,8 +37,8 @@ export function isTrue(value: string): boolean {
 export class CSupport {
   readonly engine: CDebugger;
   readonly variables: CVariables;
-  /** gdb's frames at the last stack trace of this stop (frame ids are their levels). */
-  private frames?: GdbFrame[];
+  /** The frames of the last stack trace of this stop (a frame id is an index; the interrupt markers are holes). */
+  private frames?: ((FrameRef & { file?: string }) | undefined)[];
   private said = new Set<string>();
 
   private constructor(
@@ -80,88 +80,77 @@ export class CSupport {
   async callStack(): Promise<Frame[] | undefined> {
     const r = this.rt.registers();
     if (!this.inElfCode(r)) return undefined;
-    let frames: GdbFrame[];
-    try {
-      frames = await this.engine.frames();
-    } catch (e) {
-      this.sayOnce(`Bootvisor: the C call stack comes from return addresses on the stack: ${(e as Error).message}\n`);
-      return undefined;
+    const out: Frame[] = [];
+    const table: ((FrameRef & { file?: string }) | undefined)[] = [];
+    let regs = r;
+    let view: Registers | undefined;
+    for (let depth = 0; ; depth++) {
+      let frames: GdbFrame[];
+      try {
+        frames = await this.engine.frames(view);
+      } catch (e) {
+        if (!view) {
+          this.sayOnce(
+            `Bootvisor: the C call stack comes from return addresses on the stack: ${(e as Error).message}\n`,
+          );
+          return undefined;
+        }
+        frames = [];
+      }
+      if (!frames.length) {
+        if (!view) return undefined;
+        // gdb has nothing past the interrupt: the interrupted code's return addresses, as without gdb.
+        out.push(...callStack(this.rt.currentMachine, regs, this.rt.listing, 32, this.rt.elf));
+        break;
+      }
+      // gdb's unwinding ends in an interrupt stub without call-frame information ("?? ()" after it): the
+      // interrupted code is found by the CPU's iret frame on the stack, and gdb is shown its registers to
+      // unwind on from there. At -O2 gdb may simply stop at the stub instead; the outermost frame is tried
+      // too (an entry point has no iret frame above it, so nothing is found there).
+      const unknown = (f: GdbFrame): boolean => !f.file && (!f.func || f.func === '??');
+      let lost = frames.findIndex((f, i) => i > 0 && unknown(f));
+      if (lost < 0 && frames.length > 1 && !isCSource(frames[frames.length - 1].file)) lost = frames.length;
+      const beyond =
+        lost > 0 && depth < MAX_INTERRUPT_FRAMES
+          ? await interruptedCode(this.rt, this.engine, { level: frames[lost - 1].level, view }, regs)
+          : undefined;
+      if (beyond) frames = frames.slice(0, lost);
+      frames.forEach((f, i) => {
+        out.push(this.frameOf(f, i === 0, i > 0 && f.level === frames[i - 1].level, regs));
+        table.push({ level: f.level, view, file: f.file });
+      });
+      if (!beyond) break;
+      out.push(beyond.marker);
+      table.push(undefined);
+      regs = beyond.regs;
+      view = beyond.regs;
     }
-    if (!frames.length) return undefined;
-    // gdb's unwinding ends in an interrupt stub without call-frame information ("?? ()" after it): the
-    // interrupted code is found by the CPU's iret frame on the stack, and its callers by return addresses.
-    // At -O2 gdb may simply stop there instead; the outermost frame is tried too (an entry point has no
-    // iret frame above it, so nothing is found there).
-    const unknown = (f: GdbFrame): boolean => !f.file && (!f.func || f.func === '??');
-    let lost = frames.findIndex((f, i) => i > 0 && unknown(f));
-    if (lost < 0 && frames.length > 1 && !isCSource(frames[frames.length - 1].file)) lost = frames.length;
-    const beyond = lost > 0 ? await this.interrupted(frames[lost - 1], r) : undefined;
-    if (beyond) frames = frames.slice(0, lost);
-    this.frames = frames;
-    const cs = r.cs.selector;
-    return [
-      ...frames.map((f, i) => {
-        // The top frame is where the CPU is; a caller is shown at its CALL (the return address is the next line).
-        const linear = i === 0 ? (r.cs.base + r.eip) >>> 0 : f.addr;
-        const ip = (linear - r.cs.base) >>> 0;
-        const place = this.rt.elf?.placeOf(i === 0 || f.level === frames[i - 1].level ? linear : linear - 1);
-        const where = `${hex(cs, 4)}:${hex(ip, 8)}`;
-        const symbol = place?.symbol ?? f.func;
-        return {
-          linear,
-          cs,
-          ip,
-          name: symbol ? `${symbol} (${where})` : where,
-          file: f.file ?? place?.file,
-          line: f.line ?? place?.line,
-        };
-      }),
-      ...(beyond ?? []),
-    ];
+    this.frames = table;
+    this.engine.setFrames(table);
+    return out;
   }
 
-  /**
-   * Frames past an interrupt stub: the iret frame (EIP, CS, EFLAGS the CPU pushed) found above the stub's
-   * stack pointer, a frame naming it, then the interrupted code and its callers (return addresses on its
-   * stack, each verified by the CALL before it).
-   */
-  private async interrupted(stub: GdbFrame, r: Registers): Promise<Frame[] | undefined> {
-    let sp: number | undefined;
-    try {
-      sp = await this.engine.frameSp(stub.level);
-    } catch {
-      return undefined;
-    }
-    if (sp === undefined) return undefined;
-    const machine = this.rt.currentMachine;
-    const { data } = readWhatIsReadable(machine, (r.ss.base + sp) >>> 0, IRET_SCAN_BYTES);
-    const word = (i: number): number =>
-      (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
-    for (let off = 0; off + 12 <= data.length; off += 4) {
-      const eip = word(off);
-      const cs = word(off + 4);
-      const eflags = word(off + 8);
-      // EFLAGS as the CPU pushes it: bit 1 set, bits 3, 5, 15 and 22-31 clear; CS the kernel's code segment.
-      if ((cs & 0xffff) !== r.cs.selector || cs >>> 16 !== 0 || (eflags & 0xffc08028) !== 0 || !(eflags & 2)) continue;
-      const linear = (r.cs.base + eip) >>> 0;
-      if (!this.rt.elf?.placeOf(linear)?.symbol) continue;
-      const at = sp + off;
-      const marker: Frame = {
-        linear,
-        cs: r.cs.selector,
-        ip: eip,
-        name: `[interrupt: EIP ${hex(eip, 8)} CS ${hex(cs & 0xffff, 4)} EFLAGS ${hex(eflags, 8)} pushed at ${hex(at, 8)}]`,
-      };
-      const regs: Registers = { ...r, eip, esp: (at + 12) >>> 0 };
-      return [marker, ...callStack(machine, regs, this.rt.listing, 32, this.rt.elf)];
-    }
-    return undefined;
+  /** A frame of gdb's as the call stack shows it: the top one where the CPU is, a caller at its CALL. */
+  private frameOf(f: GdbFrame, top: boolean, inlined: boolean, regs: Registers): Frame {
+    const linear = top ? (regs.cs.base + regs.eip) >>> 0 : f.addr;
+    const ip = (linear - regs.cs.base) >>> 0;
+    // The return address is the line after the call: its CALL is the byte before (an inlined frame's is exact).
+    const place = this.rt.elf?.placeOf(top || inlined ? linear : linear - 1);
+    const where = `${hex(regs.cs.selector, 4)}:${hex(ip, 8)}`;
+    const symbol = place?.symbol ?? f.func;
+    return {
+      linear,
+      cs: regs.cs.selector,
+      ip,
+      name: symbol ? `${symbol} (${where})` : where,
+      file: f.file ?? place?.file,
+      line: f.line ?? place?.line,
+    };
   }
 
-  /** Is frame `id` (a level of gdb's stack) C code? */
+  /** Is frame `id` (an index of the last call stack) C code? */
   isCFrame(id: number | undefined): boolean {
-    const f = this.frames?.[id ?? 0];
-    if (f) return isCSource(f.file);
+    if (this.frames) return isCSource(this.frames[id ?? 0]?.file);
     return (id ?? 0) === 0 && this.inCCode();
   }
 

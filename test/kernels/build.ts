@@ -46,14 +46,15 @@ export function kernelDir(): { dir: string; remove(): void } {
 /**
  * Links NAME.elf in `dir` from entry.asm (or `options.entry`: another header), kernel.c and the given C (and
  * nasm) sources of test/kernels (of `options.sourceDir` when given: a copy in a workspace, so that the DWARF
- * names the files the user opens), at -O level `opt`. Returns the ELF's path.
+ * names the files the user opens), at -O level `opt`, linked by `options.linkScript` (link.ld). Returns the
+ * ELF's path.
  */
 export function buildKernel(
   dir: string,
   name: string,
   sources: string[],
   opt = '-O2',
-  options: { cc?: 'gcc' | 'clang'; flags?: string[]; entry?: string; sourceDir?: string } = {},
+  options: { cc?: 'gcc' | 'clang'; flags?: string[]; entry?: string; sourceDir?: string; linkScript?: string } = {},
 ): string {
   const cc = options.cc ?? 'gcc';
   const cflags = cc === 'clang' ? [...CFLAGS.filter((f) => f !== '-Wno-array-bounds'), '--target=i386-elf'] : CFLAGS;
@@ -71,7 +72,7 @@ export function buildKernel(
     objects.push(object);
   }
   const elf = path.join(dir, `${name}.elf`);
-  const ld = path.join(options.sourceDir ?? KERNEL_SOURCES, 'link.ld');
+  const ld = path.join(options.sourceDir ?? KERNEL_SOURCES, options.linkScript ?? 'link.ld');
   tool('ld', ['-m', 'elf_i386', '-T', ld, '-o', elf, ...objects], `ld ${name}.elf`);
   return elf;
 }
