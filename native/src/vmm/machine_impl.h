@@ -29,6 +29,7 @@
 #include "pc/vga.h"
 #include "vmm/input_log.h"
 #include "vmm/io_bus.h"
+#include "vmm/kbc_poll.h"
 #include "vmm/pacer.h"
 #include "vmm/pit_poll.h"
 #include "vmm/poll_detector.h"
@@ -173,6 +174,12 @@ struct Machine::Impl : public ExitHandler {
   SpinProbe spin;
   PitPoll pitPoll;
   uint64_t pitSkipTo = 0;  // a PIT or VGA status poll's read asked to move guest time here (done after the slice)
+  KbcPoll kbcPoll;
+  bool kbcSkip = false;  // a keyboard-controller poll's read asked to move guest time on (done after the slice)
+  // The keyboard-controller poll's part of portIn (vmm/kbc_poll_skip.cpp): true when the slice should end.
+  bool kbcPollRead(uint16_t port, uint8_t value, bool quiet, uint64_t rip);
+  // After the slice: the skip kbcPollRead asked for, unless an input is due at this instruction.
+  void kbcPollSkip();
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

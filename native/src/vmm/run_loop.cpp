@@ -20,6 +20,7 @@ constexpr size_t kMaxReportedEvents = 256;
 constexpr uint64_t kIdleWaitNs = 20000000;       // host waits: look at stops and input this often
 constexpr uint64_t kPaceSlackNs = 2000000;       // paced: sleep once the guest is this far ahead
 constexpr uint64_t kStepRealWaitNs = 100000000;  // the real clock: how long a step waits for a halted guest
+constexpr uint16_t kKbcData = wiring::kKbc, kKbcStatus = wiring::kKbc + 4;
 
 std::string hex(uint64_t v, int width) {
   char b[32];
@@ -105,6 +106,9 @@ IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, ui
   ++pc.io;
   notePort(pc, port);
   bool before = pic.pending();
+  // The 8042's status, or its data port with nothing to take: a read that changes nothing (vmm/kbc_poll.h).
+  const bool kbcPort = (port == kKbcData || port == kKbcStatus) && size == 1 && virtualTime();
+  const bool kbcQuiet = port == kKbcStatus || !kbc->outputFull();
   if (!bus.read(port, size, value)) {
     value = size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
     unhandledPort(port, false, rip);
@@ -125,6 +129,7 @@ IoAction Machine::Impl::portIn(uint16_t port, unsigned size, uint32_t& value, ui
     pitSkipTo = vga->nextStatusChange(clock->now());
     return IoAction::Yield;
   }
+  if (kbcPort && kbcPollRead(port, uint8_t(value), kbcQuiet, rip)) return IoAction::Yield;
   // Yield after a new event too, so that it is located with the CS of the instruction that caused it.
   if (stopPending || !pendingEvents.empty()) return IoAction::Yield;
   if (!before && pic.pending()) return IoAction::Yield;  // deliver the new interrupt promptly
@@ -484,7 +489,7 @@ bool Machine::Impl::probeSpin() {
   uint8_t bytes[15];
   uint64_t at = (st.segs[SEG_CS].base + st.gprs[GPR_RIP]) & 0xFFFFFFFFull;
   SpinProbe::Effect effect = SpinProbe::Effect::Other;
-  if (mem.read(at, bytes, sizeof bytes)) effect = SpinProbe::effectOf(bytes, sizeof bytes, st);
+  if (mem.read(at, bytes, sizeof bytes)) effect = SpinProbe::effectOf(bytes, sizeof bytes, st, !kbc->outputFull());
   if (effect == SpinProbe::Effect::Other) {
     spin.stop(count);
     return false;
@@ -513,6 +518,7 @@ void Machine::Impl::probed(const Exit& e, uint64_t before) {
       break;
     }
     case SpinProbe::Verdict::PitPoll: pitPoll.confirm(count, spin.steps()); break;
+    case SpinProbe::Verdict::KbcPoll: kbcPoll.confirm(count, spin.steps()); break;
     case SpinProbe::Verdict::NoSpin: break;
   }
   spin.stop(count);
@@ -701,6 +707,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       clock->advanceTo(pitSkipTo < next ? pitSkipTo : next);  // a timer due meanwhile fires at its own time
       pitSkipTo = 0;
     }
+    if (kbcSkip) kbcPollSkip();
     flushOutput(false);
 
     switch (e.reason) {

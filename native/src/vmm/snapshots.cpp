@@ -6,7 +6,7 @@
 namespace bv {
 
 namespace {
-constexpr uint32_t kFormat = 3;
+constexpr uint32_t kFormat = 4;
 }
 
 uint32_t Machine::snapshot() {
@@ -26,6 +26,7 @@ uint32_t Machine::snapshot() {
   m.polls.save(w);
   m.spin.save(w);
   m.pitPoll.save(w);
+  m.kbcPoll.save(w);
   m.clock->save(w);
   m.pic.save(w);
   m.pit->save(w);
@@ -67,7 +68,9 @@ bool Machine::restore(uint32_t id, std::string& error) {
   m.polls.load(r);
   m.spin.load(r);
   m.pitPoll.load(r);
+  m.kbcPoll.load(r);
   m.pitSkipTo = 0;
+  m.kbcSkip = false;
   m.vcpu->setState(st);
   m.countBase = count;
   m.vcpuBase = m.vcpu->instructionCount();

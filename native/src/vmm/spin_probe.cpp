@@ -8,9 +8,11 @@ bool pitCounter(uint32_t port) { return port >= 0x40 && port <= 0x42; }
 bool pitLatch(uint32_t port, uint8_t al) {
   return port == 0x43 && ((al & 0xC0) == 0xC0 || (al & 0x30) == 0);  // read-back, or counter latch
 }
+// The 8042: its status register, or its data port when the read would take no byte.
+bool kbcQuiet(uint32_t port, bool dataQuiet) { return port == 0x64 || (port == 0x60 && dataQuiet); }
 }  // namespace
 
-SpinProbe::Effect SpinProbe::effectOf(const uint8_t* b, size_t n, const CpuState& st) {
+SpinProbe::Effect SpinProbe::effectOf(const uint8_t* b, size_t n, const CpuState& st, bool kbcDataQuiet) {
   size_t i = 0;
   // Segment overrides only: operand/address-size prefixes would change the operand lengths decoded here.
   while (i < n && (b[i] == 0x26 || b[i] == 0x2E || b[i] == 0x36 || b[i] == 0x3E || b[i] == 0x64 || b[i] == 0x65)) ++i;
@@ -33,6 +35,8 @@ SpinProbe::Effect SpinProbe::effectOf(const uint8_t* b, size_t n, const CpuState
   if (op < 0x40 && (op & 7) >= 4 && (op & 7) <= 5 && (op >> 3) != 7) return Effect::Registers;
   if ((op >= 0x50 && op <= 0x5F) || op == 0x9C || op == 0xE8 || op == 0xC3)
     return Effect::Stack;  // push/pop reg, pushf, call, ret
+  if (op == 0xE4 && i + 1 < n && kbcQuiet(b[i + 1], kbcDataQuiet)) return Effect::KbcIo;  // in al, imm8
+  if (op == 0xEC && kbcQuiet(dx, kbcDataQuiet)) return Effect::KbcIo;                     // in al, dx
   if (op == 0xE4 || op == 0xE5)
     return i + 1 < n && pitCounter(b[i + 1]) ? Effect::PitIo : Effect::Other;                  // in al/ax, imm8
   if (op == 0xEC || op == 0xED) return pitCounter(dx) ? Effect::PitIo : Effect::Other;         // in al/ax, dx
