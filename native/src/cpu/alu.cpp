@@ -86,16 +86,6 @@ void testAI(Cpu& c, const Insn& i) {
   testFlags<S>(c, getReg<S>(c, 0), i.imm);
 }
 
-// INC/DEC: the flags of ADD/SUB 1, with CF unchanged (CF is never lazy, so it is kept as it is).
-template <int S>
-inline uint32_t incdec(Cpu& c, uint32_t a, bool dec) {
-  constexpr uint32_t m = Width<S>::mask;
-  a &= m;
-  uint32_t r = (dec ? a - 1 : a + 1) & m;
-  c.setLazy((dec ? Cpu::LZ_SUB : Cpu::LZ_ADD) | S, r, a, 1, (c.rawFlags() & CF) != 0);
-  return r;
-}
-
 template <int S, bool DEC>
 void incdecReg(Cpu& c, const Insn& i) {
   int r = i.op & 7;

@@ -1,6 +1,7 @@
 // Block decoding and what ends a block (see block_cache.h).
 #include "cpu/block_cache.h"
 
+#include "cpu/block_exec.h"
 #include "cpu/exec.h"
 
 namespace bv::cpu {
@@ -84,6 +85,7 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
       return true;
     };
     if (!decodeInsn(d, mode != 0, fetch)) break;
+    d.fast = fastForm(d);
     histOff_[size_t(&b - table_.data()) * kMaxOps + n] = uint64_t(at - phys) * 0x100000001ull;
     ++n;
     a += d.len;

@@ -42,6 +42,9 @@ void Cpu::setSeg(int s, const Seg& v) {
     g.canRead = true;
     g.canWrite = (g.attr & attr::T_RW) != 0;
   }
+  const int64_t span = g.hi >= g.lo ? int64_t(g.hi - g.lo) : -1;
+  g.readSpan = g.canRead ? span : -1;
+  g.writeSpan = g.canWrite ? span : -1;
   seg[s] = g;
   if (s == SEG_CS) {
     ++codeGen;

@@ -78,6 +78,9 @@ struct Seg {
   uint32_t hi = 0;       // highest valid offset
   bool canRead = true;   // data read allowed (PM type check; always true in real mode)
   bool canWrite = true;  // data write allowed
+  // hi - lo when reads (writes) are allowed and the segment is not empty, else -1: an access of size n at
+  // off passes all the checks above exactly when uint32_t(off - lo) + n - 1 <= readSpan (one compare).
+  int64_t readSpan = 0, writeSpan = 0;
   bool big() const { return (attr & attr::DEF) != 0; }
   bool present() const { return (attr & attr::P) != 0; }
   uint8_t dpl() const { return (attr & attr::DPL) >> attr::DPL_SHIFT; }

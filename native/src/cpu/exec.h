@@ -178,6 +178,34 @@ inline uint32_t alu(Cpu& c, int op, uint32_t a, uint32_t b) {
   return r;
 }
 
+// INC/DEC: the flags of ADD/SUB 1, with CF unchanged (CF is never lazy, so it is kept as it is).
+template <int S>
+inline uint32_t incdec(Cpu& c, uint32_t a, bool dec) {
+  constexpr uint32_t m = Width<S>::mask;
+  a &= m;
+  uint32_t r = (dec ? a - 1 : a + 1) & m;
+  c.setLazy((dec ? Cpu::LZ_SUB : Cpu::LZ_ADD) | S, r, a, 1, (c.rawFlags() & CF) != 0);
+  return r;
+}
+
+// ROL (op 0) / ROR (op 1) by a count already masked to 1-31: they change CF and OF only, so the other
+// flags may stay lazy. Inline: a rotate is common in hashing and checksum loops.
+template <int S>
+inline uint32_t rotate(Cpu& c, int op, uint32_t a, unsigned count) {
+  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
+  constexpr unsigned bits = Width<S>::bits;
+  const unsigned n = count % bits;
+  if (op == 0) {
+    const uint32_t r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
+    const bool carry = r & 1;
+    c.setCO(carry, ((r & sg) != 0) != carry);
+    return r;
+  }
+  const uint32_t r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
+  c.setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
+  return r;
+}
+
 // Condition codes 0-F (Jcc, SETcc, CMOVcc).
 inline bool cond(const Cpu& c, unsigned cc) {
   bool r;

@@ -27,6 +27,9 @@ struct Insn {
   uint8_t base = kNoReg, index = kNoReg, scale = 0;
   bool op32 = false, a32 = false, lock = false, segOverride = false;
   uint8_t rep = 0;  // 0, 0xF3 (REP/REPE), 0xF2 (REPNE)
+  // The block tier's form of this instruction (block_exec.h), set when a block is decoded; 0 = call fn with
+  // the full per-instruction state.
+  uint16_t fast = 0;
   uint8_t bytes[15] = {};
 };
 

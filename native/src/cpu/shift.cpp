@@ -6,24 +6,6 @@ namespace bv::cpu {
 
 namespace {
 
-// ROL (op 0) / ROR (op 1) by a count already masked to 1-31: they change CF and OF only, so the other
-// flags may stay lazy. Inline: a rotate is common in hashing and checksum loops.
-template <int S>
-inline uint32_t rotate(Cpu& c, int op, uint32_t a, unsigned count) {
-  constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;
-  constexpr unsigned bits = Width<S>::bits;
-  const unsigned n = count % bits;
-  if (op == 0) {
-    const uint32_t r = n ? (((a << n) | (a >> (bits - n))) & m) : a;
-    const bool carry = r & 1;
-    c.setCO(carry, ((r & sg) != 0) != carry);
-    return r;
-  }
-  const uint32_t r = n ? (((a >> n) | (a << (bits - n))) & m) : a;
-  c.setCO((r & sg) != 0, (((r ^ (r << 1)) & sg) != 0));
-  return r;
-}
-
 template <int S>
 uint32_t shiftOp(Cpu& c, int op, uint32_t a, unsigned count) {
   constexpr uint32_t m = Width<S>::mask, sg = Width<S>::sign;

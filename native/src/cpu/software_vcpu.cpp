@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "cpu/block_cache.h"
+#include "cpu/block_exec.h"
 #include "cpu/exec.h"
 
 namespace bv {
@@ -688,7 +689,7 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
       // The block's history entries at once (a loop without calls); those past an instruction that leaves
       // the block early are taken back below (setHistorySize leaves room for them).
       // An entry is {eip, phys} as one little-endian word: entry k is entry 0 plus Block::histOff[k]. Where
-      // the ring has room for all kMaxOps of them, all are written, two at a time and without a branch.
+      // the ring has room for all kMaxOps of them, they are written two at a time (one past n, harmlessly).
       static_assert(sizeof(HistEntry) == 8 && offsetof(HistEntry, eip) == 0, "HistEntry is {eip, phys}");
       uint64_t* const ring = reinterpret_cast<uint64_t*>(buf);
       const uint64_t base = uint64_t(eip) | (uint64_t(nb->phys) << 32);
@@ -696,7 +697,7 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
       if (at + BlockCache::kMaxOps <= mask + 1) {
         using Pair = uint64_t __attribute__((vector_size(16)));
         const Pair b2 = {base, base};
-        for (unsigned k = 0; k < BlockCache::kMaxOps; k += 2) {
+        for (unsigned k = 0; k < n; k += 2) {
           Pair o, v;
           std::memcpy(&o, nb->histOff + k, sizeof o);
           v = o + b2;
@@ -706,7 +707,9 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
         for (unsigned k = 0; k < n; ++k) ring[(pos + k) & mask] = base + nb->histOff[k];
       }
     }
-    const Insn* op = runOps(c, first, first + n, eip);
+    // A whole block runs as threaded code (block_exec.h); one cut short by a breakpoint or the chunk's end
+    // runs its first n instructions one by one.
+    const Insn* op = n == nb->count ? execBlock(c, first, n, nb->histOff, eip) : runOps(c, first, first + n, eip);
     if (HIST) pos += uint64_t(op - first) + 1;
     if (__builtin_expect(op != first + n, 0)) {
       st = LinkedStop{c.insnEsp, 0, op};

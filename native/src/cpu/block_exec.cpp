@@ -1,0 +1,529 @@
+// The block tier's threaded executor and the forms it runs inline (see block_exec.h).
+#include "cpu/block_exec.h"
+
+#include "cpu/exec.h"
+
+namespace bv::cpu {
+
+namespace {
+
+// A form is (kind << 6) | detail: the ALU kinds keep the operation and the operand size in the detail
+// (op * 4 + size code), the others the size code (1, 2, 3 for 8, 16, 32 bits) or the condition.
+enum Kind : uint16_t {
+  K_ALU_EG_RR = 1,  // r/m register op= reg
+  K_ALU_GE_RR,      // reg op= r/m register
+  K_ALU_RI,         // r/m register (or the accumulator: rm is 0 without a ModRM) op= immediate
+  K_ALU_GE_M,       // reg op= memory
+  K_ALU_EG_M,       // memory op= reg
+  K_ALU_EI_M,       // memory op= immediate
+  K_MOV_EG_RR,      // r/m register = reg
+  K_MOV_GE_RR,      // reg = r/m register
+  K_MOV_RI_OP,      // register in the opcode = immediate
+  K_MOV_EI_R,       // r/m register = immediate
+  K_MOV_STORE,      // memory = reg (moffs forms: reg is 0, the accumulator)
+  K_MOV_LOAD,       // reg = memory
+  K_MOV_STORE_I,    // memory = immediate
+  K_LEA,
+  K_INC_OP,  // register in the opcode
+  K_DEC_OP,
+  K_INC_RM,  // r/m register
+  K_DEC_RM,
+  K_INC_M,
+  K_DEC_M,
+  K_TEST_RR,
+  K_TEST_RI,
+  K_ROL_I,  // ROL/ROR of a register by an immediate count (C0/C1) or by 1 (D0/D1)
+  K_ROR_I,
+  K_ROL_1,
+  K_ROR_1,
+  K_JCC,   // detail: the condition
+  K_JMP,   // EB, E9
+  K_CALL,  // a register-only instruction that cannot fault and reads no EIP: its handler, directly
+};
+
+constexpr uint16_t form(unsigned kind, unsigned detail) { return uint16_t(kind << 6 | detail); }
+constexpr unsigned sizeCode(int s) { return s == 1 ? 1 : s == 2 ? 2 : 3; }
+constexpr uint16_t aluForm(unsigned kind, unsigned op, int s) { return form(kind, op * 4 + sizeCode(s)); }
+
+enum class Step { Done, Bail, Stored };
+
+#define INLINE inline __attribute__((always_inline))
+
+// Memory through the segment and the TLB when nothing can go wrong: in the segment's limits and rights, the
+// page in the TLB (RAM, not watched, not a device). False: the handler must do it (it then faults or takes
+// the slow path), and nothing was changed.
+template <int S>
+INLINE bool fastRd(Cpu& c, const Insn& i, uint32_t off, uint32_t& v) {
+  const Seg& g = c.seg[i.seg];
+  return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.readSpan && c.fastRead(g.base + off, S, v);
+}
+template <int S>
+INLINE bool fastWr(Cpu& c, const Insn& i, uint32_t off, uint32_t v) {
+  const Seg& g = c.seg[i.seg];
+  return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.writeSpan && c.fastWrite(g.base + off, S, v);
+}
+// Read-modify-write: both rights, as the handler's rdRmw + wr would find them.
+template <int S>
+INLINE bool fastRdRmw(Cpu& c, const Insn& i, uint32_t off, uint32_t& v) {
+  return c.seg[i.seg].canWrite && fastRd<S>(c, i, off, v);
+}
+
+template <int OP, int S>
+INLINE Step aluEGrr(Cpu& c, const Insn& i) {
+  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), getReg<S>(c, i.reg));
+  if (OP != 7) setReg<S>(c, i.rm, r);
+  return Step::Done;
+}
+template <int OP, int S>
+INLINE Step aluGErr(Cpu& c, const Insn& i) {
+  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.reg), getReg<S>(c, i.rm));
+  if (OP != 7) setReg<S>(c, i.reg, r);
+  return Step::Done;
+}
+template <int OP, int S>
+INLINE Step aluRI(Cpu& c, const Insn& i) {
+  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), i.imm);
+  if (OP != 7) setReg<S>(c, i.rm, r);
+  return Step::Done;
+}
+template <int OP, int S>
+INLINE Step aluGEm(Cpu& c, const Insn& i) {
+  uint32_t b;
+  if (!fastRd<S>(c, i, ea(c, i), b)) return Step::Bail;
+  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.reg), b);
+  if (OP != 7) setReg<S>(c, i.reg, r);
+  return Step::Done;
+}
+// memory op= b: the flags are set only once the store went through (else the handler does it all again).
+template <int OP, int S>
+INLINE Step aluMem(Cpu& c, const Insn& i, uint32_t b) {
+  const uint32_t off = ea(c, i);
+  uint32_t a;
+  if constexpr (OP == 7) {
+    if (!fastRd<S>(c, i, off, a)) return Step::Bail;
+    alu<S>(c, 7, a, b);
+    return Step::Done;
+  } else {
+    if (!fastRdRmw<S>(c, i, off, a)) return Step::Bail;
+    const Cpu::FlagSave sv = c.saveFlags();
+    if (!fastWr<S>(c, i, off, alu<S>(c, OP, a, b))) {
+      c.restoreFlags(sv);
+      return Step::Bail;
+    }
+    return Step::Stored;
+  }
+}
+template <int OP, int S>
+INLINE Step aluEGm(Cpu& c, const Insn& i) {
+  return aluMem<OP, S>(c, i, getReg<S>(c, i.reg));
+}
+template <int OP, int S>
+INLINE Step aluEIm(Cpu& c, const Insn& i) {
+  return aluMem<OP, S>(c, i, i.imm);
+}
+
+template <int S>
+INLINE Step movEGrr(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.rm, getReg<S>(c, i.reg));
+  return Step::Done;
+}
+template <int S>
+INLINE Step movGErr(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.reg, getReg<S>(c, i.rm));
+  return Step::Done;
+}
+template <int S>
+INLINE Step movRIop(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.op & 7, i.imm);
+  return Step::Done;
+}
+template <int S>
+INLINE Step movEIr(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.rm, i.imm);
+  return Step::Done;
+}
+template <int S>
+INLINE Step movStore(Cpu& c, const Insn& i) {
+  return fastWr<S>(c, i, ea(c, i), getReg<S>(c, i.reg)) ? Step::Stored : Step::Bail;
+}
+template <int S>
+INLINE Step movStoreI(Cpu& c, const Insn& i) {
+  return fastWr<S>(c, i, ea(c, i), i.imm) ? Step::Stored : Step::Bail;
+}
+template <int S>
+INLINE Step movLoad(Cpu& c, const Insn& i) {
+  uint32_t v;
+  if (!fastRd<S>(c, i, ea(c, i), v)) return Step::Bail;
+  setReg<S>(c, i.reg, v);
+  return Step::Done;
+}
+template <int S>
+INLINE Step leaR(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.reg, ea(c, i));
+  return Step::Done;
+}
+template <bool DEC, int S>
+INLINE Step incdecOp(Cpu& c, const Insn& i) {
+  const int r = i.op & 7;
+  setReg<S>(c, r, incdec<S>(c, getReg<S>(c, r), DEC));
+  return Step::Done;
+}
+template <bool DEC, int S>
+INLINE Step incdecRm(Cpu& c, const Insn& i) {
+  setReg<S>(c, i.rm, incdec<S>(c, getReg<S>(c, i.rm), DEC));
+  return Step::Done;
+}
+template <bool DEC, int S>
+INLINE Step incdecM(Cpu& c, const Insn& i) {
+  const uint32_t off = ea(c, i);
+  uint32_t a;
+  if (!fastRdRmw<S>(c, i, off, a)) return Step::Bail;
+  const Cpu::FlagSave sv = c.saveFlags();
+  if (!fastWr<S>(c, i, off, incdec<S>(c, a, DEC))) {
+    c.restoreFlags(sv);
+    return Step::Bail;
+  }
+  return Step::Stored;
+}
+template <int S>
+INLINE Step testRR(Cpu& c, const Insn& i) {
+  c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & getReg<S>(c, i.reg) & Width<S>::mask, 0, 0, false);
+  return Step::Done;
+}
+template <int S>
+INLINE Step testRI(Cpu& c, const Insn& i) {
+  c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & i.imm & Width<S>::mask, 0, 0, false);
+  return Step::Done;
+}
+
+// As shiftE: a count that masks to 0 changes nothing.
+template <int OP, int S, bool ONE>
+INLINE Step rotateR(Cpu& c, const Insn& i) {
+  const unsigned count = ONE ? 1 : (i.imm & 0x1F);
+  if (count) setReg<S>(c, i.rm, rotate<S>(c, OP, getReg<S>(c, i.rm), count));
+  return Step::Done;
+}
+template <int S>
+INLINE Step rolI(Cpu& c, const Insn& i) {
+  return rotateR<0, S, false>(c, i);
+}
+template <int S>
+INLINE Step rorI(Cpu& c, const Insn& i) {
+  return rotateR<1, S, false>(c, i);
+}
+template <int S>
+INLINE Step rol1(Cpu& c, const Insn& i) {
+  return rotateR<0, S, true>(c, i);
+}
+template <int S>
+INLINE Step ror1(Cpu& c, const Insn& i) {
+  return rotateR<1, S, true>(c, i);
+}
+
+template <int S>
+INLINE Step incOp(Cpu& c, const Insn& i) {
+  return incdecOp<false, S>(c, i);
+}
+template <int S>
+INLINE Step decOp(Cpu& c, const Insn& i) {
+  return incdecOp<true, S>(c, i);
+}
+template <int S>
+INLINE Step incRm(Cpu& c, const Insn& i) {
+  return incdecRm<false, S>(c, i);
+}
+template <int S>
+INLINE Step decRm(Cpu& c, const Insn& i) {
+  return incdecRm<true, S>(c, i);
+}
+template <int S>
+INLINE Step incM(Cpu& c, const Insn& i) {
+  return incdecM<false, S>(c, i);
+}
+template <int S>
+INLINE Step decM(Cpu& c, const Insn& i) {
+  return incdecM<true, S>(c, i);
+}
+
+// NOLINTBEGIN(bugprone-macro-parentheses): FN names a template
+// The inline forms, in the order of their dense numbers (after 0, the general way, and the special forms
+// below): X(label, form, the step it runs).
+#define ALU_ONE(X, K, FN, OP, S) X(K##_##OP##_##S, aluForm(K, OP, S), (FN<OP, S>(c, *op)))
+#define ALU_OP(X, K, FN, OP) ALU_ONE(X, K, FN, OP, 1) ALU_ONE(X, K, FN, OP, 2) ALU_ONE(X, K, FN, OP, 4)
+#define ALU_KIND(X, K, FN) \
+  ALU_OP(X, K, FN, 0)      \
+  ALU_OP(X, K, FN, 1)      \
+  ALU_OP(X, K, FN, 2)      \
+  ALU_OP(X, K, FN, 3) ALU_OP(X, K, FN, 4) ALU_OP(X, K, FN, 5) ALU_OP(X, K, FN, 6) ALU_OP(X, K, FN, 7)
+#define SIZE_ONE(X, K, FN, S) X(K##_##S, form(K, sizeCode(S)), (FN<S>(c, *op)))
+#define SIZE_KIND(X, K, FN) SIZE_ONE(X, K, FN, 1) SIZE_ONE(X, K, FN, 2) SIZE_ONE(X, K, FN, 4)
+#define STEP_FORMS(X)                    \
+  ALU_KIND(X, K_ALU_EG_RR, aluEGrr)      \
+  ALU_KIND(X, K_ALU_GE_RR, aluGErr)      \
+  ALU_KIND(X, K_ALU_RI, aluRI)           \
+  ALU_KIND(X, K_ALU_GE_M, aluGEm)        \
+  ALU_KIND(X, K_ALU_EG_M, aluEGm)        \
+  ALU_KIND(X, K_ALU_EI_M, aluEIm)        \
+  SIZE_KIND(X, K_MOV_EG_RR, movEGrr)     \
+  SIZE_KIND(X, K_MOV_GE_RR, movGErr)     \
+  SIZE_KIND(X, K_MOV_RI_OP, movRIop)     \
+  SIZE_KIND(X, K_MOV_EI_R, movEIr)       \
+  SIZE_KIND(X, K_MOV_STORE, movStore)    \
+  SIZE_KIND(X, K_MOV_LOAD, movLoad)      \
+  SIZE_KIND(X, K_MOV_STORE_I, movStoreI) \
+  SIZE_KIND(X, K_LEA, leaR)              \
+  SIZE_KIND(X, K_TEST_RR, testRR)        \
+  SIZE_KIND(X, K_TEST_RI, testRI)        \
+  SIZE_KIND(X, K_INC_OP, incOp)          \
+  SIZE_KIND(X, K_DEC_OP, decOp)          \
+  SIZE_KIND(X, K_INC_RM, incRm)          \
+  SIZE_KIND(X, K_DEC_RM, decRm)          \
+  SIZE_KIND(X, K_INC_M, incM)            \
+  SIZE_KIND(X, K_DEC_M, decM)            \
+  SIZE_KIND(X, K_ROL_I, rolI)            \
+  SIZE_KIND(X, K_ROR_I, rorI)            \
+  SIZE_KIND(X, K_ROL_1, rol1)            \
+  SIZE_KIND(X, K_ROR_1, ror1)
+#define JCC_FORMS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+// NOLINTEND(bugprone-macro-parentheses)
+
+// Dense number -> form: 0 the general way, then CALL, JMP, the 16 Jcc, then STEP_FORMS.
+#define SPARSE_OF(NAME, FORM, STEP) FORM,
+#define JCC_SPARSE(CC) form(K_JCC, CC),
+constexpr uint16_t kForms[] = {0, form(K_CALL, 0), form(K_JMP, 0), JCC_FORMS(JCC_SPARSE) STEP_FORMS(SPARSE_OF)};
+#undef SPARSE_OF
+#undef JCC_SPARSE
+constexpr unsigned kFormCount = sizeof(kForms) / sizeof(kForms[0]);
+constexpr unsigned kSparseLimit = (K_CALL + 1) << 6;
+
+struct DenseTable {
+  uint16_t of[kSparseLimit] = {};
+};
+constexpr DenseTable makeDense() {
+  DenseTable t{};
+  for (unsigned k = 1; k < kFormCount; ++k) t.of[kForms[k]] = uint16_t(k);
+  return t;
+}
+constexpr DenseTable kDense = makeDense();
+
+// The forms of register-only instructions whose handlers cannot fault, read no EIP, count or restart state
+// and set no events: their handler is called as it is.
+bool pureRegister(const Insn& i) {
+  const uint16_t op = i.op;
+  const bool reg = i.mod == 3;
+  switch (op) {
+    case 0xC0:
+    case 0xC1:
+    case 0xD0:
+    case 0xD1:
+    case 0xD2:
+    case 0xD3:
+    case 0x1A4:
+    case 0x1A5:
+    case 0x1AC:
+    case 0x1AD:  // shifts, rotates, SHLD/SHRD on a register
+    case 0x1B6:
+    case 0x1B7:
+    case 0x1BE:
+    case 0x1BF:  // MOVZX/MOVSX from a register
+    case 0x1AF:
+    case 0x69:
+    case 0x6B:  // IMUL with a register source
+    case 0x86:
+    case 0x87:  // XCHG registers
+    case 0x1A3:
+    case 0x1AB:
+    case 0x1B3:
+    case 0x1BB:
+    case 0x1BC:
+    case 0x1BD:  // BT/BTS/BTR/BTC, BSF/BSR on a register
+      return reg;
+    case 0xF6:
+    case 0xF7: return reg && i.reg >= 2 && i.reg <= 5;  // NOT NEG MUL IMUL (DIV and IDIV may raise #DE)
+    case 0x1BA: return reg && i.reg >= 4;               // BT.. with an immediate
+    case 0x98:
+    case 0x99:  // CBW/CWDE, CWD/CDQ
+      return true;
+    default: break;
+  }
+  if (op >= 0x91 && op <= 0x97) return true;                                     // XCHG with the accumulator
+  if (op >= 0x1C8 && op <= 0x1CF) return true;                                   // BSWAP
+  if ((op >= 0x140 && op <= 0x14F) || (op >= 0x190 && op <= 0x19F)) return reg;  // CMOVcc, SETcc
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
+uint16_t sparseForm(const Insn& i) {
+  if (i.lock || i.rep || i.fn == opUndefined || i.fn == opBadLock) return 0;
+  const uint16_t op = i.op;
+  const int v = i.op32 ? 4 : 2;
+  const bool mem = i.mod != 3;
+  if (op < 0x40 && (op & 7) < 6) {
+    const unsigned aop = op >> 3;
+    const int s = (op & 1) ? v : 1;
+    switch (op & 7) {
+      case 0:
+      case 1: return aluForm(mem ? K_ALU_EG_M : K_ALU_EG_RR, aop, s);
+      case 2:
+      case 3: return aluForm(mem ? K_ALU_GE_M : K_ALU_GE_RR, aop, s);
+      default: return aluForm(K_ALU_RI, aop, s);  // the accumulator: rm is 0
+    }
+  }
+  const int s = (op & 1) ? v : 1;
+  switch (op) {
+    case 0x80:
+    case 0x82: return aluForm(mem ? K_ALU_EI_M : K_ALU_RI, i.reg, 1);
+    case 0x81:
+    case 0x83: return aluForm(mem ? K_ALU_EI_M : K_ALU_RI, i.reg, v);
+    case 0x84:
+    case 0x85: return mem ? 0 : form(K_TEST_RR, sizeCode(s));
+    case 0xA8:
+    case 0xA9: return form(K_TEST_RI, sizeCode(s));
+    case 0xF6:
+    case 0xF7:
+      if (i.reg <= 1) return mem ? 0 : form(K_TEST_RI, sizeCode(s));
+      break;
+    case 0xFE:
+    case 0xFF:
+      if (i.reg == 0) return form(mem ? K_INC_M : K_INC_RM, sizeCode(s));
+      if (i.reg == 1) return form(mem ? K_DEC_M : K_DEC_RM, sizeCode(s));
+      return 0;
+    case 0x88:
+    case 0x89: return form(mem ? K_MOV_STORE : K_MOV_EG_RR, sizeCode(s));
+    case 0x8A:
+    case 0x8B: return form(mem ? K_MOV_LOAD : K_MOV_GE_RR, sizeCode(s));
+    case 0xA0:
+    case 0xA1: return form(K_MOV_LOAD, sizeCode(s));  // reg is 0 (no ModRM), ea is the offset
+    case 0xA2:
+    case 0xA3: return form(K_MOV_STORE, sizeCode(s));
+    case 0xC6:
+    case 0xC7:
+      if (i.reg != 0) return 0;
+      return form(mem ? K_MOV_STORE_I : K_MOV_EI_R, sizeCode(s));
+    case 0x8D: return mem ? form(K_LEA, sizeCode(v)) : 0;
+    case 0xEB:
+    case 0xE9: return form(K_JMP, 0);
+    case 0xC0:
+    case 0xC1:
+      if (!mem && i.reg <= 1) return form(i.reg ? K_ROR_I : K_ROL_I, sizeCode(s));
+      break;
+    case 0xD0:
+    case 0xD1:
+      if (!mem && i.reg <= 1) return form(i.reg ? K_ROR_1 : K_ROL_1, sizeCode(s));
+      break;
+    default: break;
+  }
+  if (op >= 0x40 && op <= 0x47) return form(K_INC_OP, sizeCode(v));
+  if (op >= 0x48 && op <= 0x4F) return form(K_DEC_OP, sizeCode(v));
+  if (op >= 0xB0 && op <= 0xB7) return form(K_MOV_RI_OP, sizeCode(1));
+  if (op >= 0xB8 && op <= 0xBF) return form(K_MOV_RI_OP, sizeCode(v));
+  if (op >= 0x70 && op <= 0x7F) return form(K_JCC, op & 0xF);
+  if (op >= 0x180 && op <= 0x18F) return form(K_JCC, op & 0xF);
+  if (pureRegister(i)) return form(K_CALL, 0);
+  return 0;
+}
+
+}  // namespace
+
+uint16_t fastForm(const Insn& i) {
+  const uint16_t f = sparseForm(i);
+  return f < kSparseLimit ? kDense.of[f] : 0;
+}
+
+const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_t* offsets, uint32_t eip) {
+  // Threaded code: each form jumps straight to the next instruction's (labels as values, GCC and Clang).
+#define LABEL_OF(NAME, FORM, STEP) &&L_##NAME,
+#define JCC_LABEL(CC) &&L_JCC_##CC,
+  static const void* const kLabels[kFormCount] = {&&L_GENERIC, &&L_CALL, &&L_JMP,
+                                                  JCC_FORMS(JCC_LABEL) STEP_FORMS(LABEL_OF)};
+#undef LABEL_OF
+#undef JCC_LABEL
+  const uint64_t count0 = c.icount;
+  const Insn* const end = first + n;
+  const Insn* op = first;
+  Step st;
+  bool taken;
+#define NEXT()                    \
+  do {                            \
+    if (++op == end) goto finish; \
+    goto* kLabels[op->fast];      \
+  } while (0)
+  goto* kLabels[op->fast];
+
+#define STEP_BODY(NAME, FORM, STEP) \
+  L_##NAME : st = STEP;             \
+  if (st == Step::Done) NEXT();     \
+  goto other;
+  STEP_FORMS(STEP_BODY)
+#undef STEP_BODY
+
+L_CALL:
+  op->fn(c, *op);
+  NEXT();
+
+#define JCC_BODY(CC)                \
+  L_JCC_##CC : taken = cond(c, CC); \
+  goto jump;
+  JCC_FORMS(JCC_BODY)
+#undef JCC_BODY
+
+L_JMP:
+  taken = true;
+jump : {
+  // A near jump ends its block: it sets EIP and the last instruction's state itself.
+  const uint32_t at = eip + uint32_t(offsets[op - first]);
+  uint32_t next = at + op->len;
+  if (taken) {
+    const uint32_t target = op->op32 ? next + op->imm : ((next + op->imm) & 0xFFFF);
+    if (target > c.seg[SEG_CS].limit) {
+      st = Step::Bail;  // the handler raises #GP
+      goto other;
+    }
+    next = target;
+  }
+  c.insnEip = at;
+  c.insnEsp = c.gpr[4];
+  c.eip = next;
+  c.icount = count0 + n;
+  return end;
+}
+
+L_GENERIC:
+  st = Step::Bail;
+other:
+  if (st == Step::Stored && !c.events) NEXT();  // a store, not into code
+  {
+    const unsigned k = unsigned(op - first);
+    const uint32_t at = eip + uint32_t(offsets[k]);
+    c.insnEip = at;
+    c.insnEsp = c.gpr[4];
+    c.eip = at + op->len;
+    if (st == Step::Bail) {  // the general way: the handler with the whole per-instruction state
+      c.icount = count0 + k;
+      op->fn(c, *op);
+    }
+    c.icount = count0 + k + 1;
+    if (c.events) return op;
+    NEXT();
+  }
+#undef NEXT
+
+finish:
+  // The last instruction ran inline or through its handler without leaving the block early: a jump set
+  // everything itself, otherwise EIP follows the block.
+  const unsigned k = n - 1;
+  const Insn& last = first[k];
+  if (last.fast != 0) {
+    const uint32_t at = eip + uint32_t(offsets[k]);
+    c.insnEip = at;
+    c.insnEsp = c.gpr[4];
+    c.eip = at + last.len;
+  }
+  c.icount = count0 + n;
+  return end;
+}
+
+}  // namespace bv::cpu

@@ -1,0 +1,28 @@
+// The block tier's executor: runs a whole block (block_cache.h) as threaded code. Each instruction was given a
+// form when its block was decoded (Insn::fast): the common register, immediate and memory forms of ALU, MOV,
+// INC/DEC, TEST, LEA and the near jumps run inline, with their operands where the decoder left them and no
+// per-instruction bookkeeping; register-only instructions that cannot fault call their handler directly; the
+// rest (form 0) get the full per-instruction state first (restart EIP and ESP, EIP, the count) as the
+// interpreter gives them. A memory form that does not find its page in the TLB, in RAM, unwatched and inside
+// the segment goes the general way (the handler), so faults, MMIO, watchpoints and guest data breakpoints
+// behave exactly as in the interpreter; an inline store that hits a block's bytes (Cpu::events) leaves the
+// block after it with the state exact.
+#pragma once
+#include <cstdint>
+
+#include "cpu/insn.h"
+
+namespace bv::cpu {
+
+class Cpu;
+
+// The form of a decoded instruction for execBlock (0: the general way).
+uint16_t fastForm(const Insn& i);
+
+// Runs the n instructions at `first` (a whole block, starting at EIP eip; instruction k at eip plus the low
+// half of offsets[k]) and leaves the state as running each through its handler would: EIP, the instruction
+// count, the restart EIP and ESP of the last one run. Returns the instruction after which Cpu::events was
+// set (a fault, an I/O yield, a store into code...), or first + n.
+const Insn* execBlock(Cpu& c, const Insn* first, unsigned n, const uint64_t* offsets, uint32_t eip);
+
+}  // namespace bv::cpu
