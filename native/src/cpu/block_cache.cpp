@@ -55,24 +55,21 @@ BlockCache::BlockCache(uint64_t ramBytes)
     : pages_((ramBytes >> 12) + 1),
       pageGenStore_(static_cast<uint32_t*>(std::calloc(pages_, sizeof(uint32_t))), &std::free),
       pageGen_(pageGenStore_.get()),
-      table_(kBlocks) {}
+      table_(kBlocks),
+      ops_(size_t(kBlocks) * kMaxOps),
+      histOff_(size_t(kBlocks) * kMaxOps) {}
 
 void BlockCache::clear() {
   for (Block& b : table_) b.mode = 0xFF;
 }
 
 Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& replaced) {
-  if (ops_.empty()) {
-    ops_.resize(size_t(kBlocks) * kMaxOps);
-    histOff_.resize(size_t(kBlocks) * kMaxOps);
-    for (size_t k = 0; k < kBlocks; ++k) {
-      table_[k].ops = &ops_[k * kMaxOps];
-      table_[k].histOff = &histOff_[k * kMaxOps];
-    }
-  }
   Block& b = table_[index(phys)];
   replaced = b.mode != 0xFF;
   b.mode = 0xFF;
+  const size_t slot = size_t(&b - table_.data()) * kMaxOps;
+  b.ops = &ops_[slot];
+  b.histOff = &histOff_[slot];
   const uint32_t pageEnd = (phys | 0xFFFu) + 1;
   uint32_t a = phys;
   unsigned n = 0;
@@ -86,7 +83,7 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
     };
     if (!decodeInsn(d, mode != 0, fetch)) break;
     d.fast = fastForm(d);
-    histOff_[size_t(&b - table_.data()) * kMaxOps + n] = uint64_t(at - phys) * 0x100000001ull;
+    histOff_[slot + n] = uint64_t(at - phys) * 0x100000001ull;
     ++n;
     a += d.len;
     if (endsBlock(d)) break;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cpu/insn.h"
+#include "cpu/lazy_zero_array.h"
 
 namespace bv::cpu {
 
@@ -44,7 +45,7 @@ class BlockCache {
   BlockCache(const BlockCache&) = delete;
   BlockCache& operator=(const BlockCache&) = delete;
   // False when there was no memory for the page generations: the tier stays off.
-  bool usable() const { return pageGen_ != nullptr; }
+  bool usable() const { return pageGen_ != nullptr && ops_.usable() && histOff_.usable(); }
 
   Block* find(uint32_t phys, uint8_t mode) {
     Block& b = table_[index(phys)];
@@ -71,8 +72,9 @@ class BlockCache {
   std::unique_ptr<uint32_t, decltype(&std::free)> pageGenStore_;
   uint32_t* pageGen_;
   std::vector<Block> table_;
-  std::vector<Insn> ops_;  // kMaxOps per block; allocated with the first block
-  std::vector<uint64_t> histOff_;
+  // kMaxOps per block, block k's at k * kMaxOps: 4 MiB and 512 KiB, written only where blocks are built.
+  LazyZeroArray<Insn> ops_;
+  LazyZeroArray<uint64_t> histOff_;
 };
 
 }  // namespace bv::cpu

@@ -2,8 +2,6 @@
 // rules and the fault chain, interrupts, and the debug API (breakpoints, watchpoints, catch, history).
 #include "bootvisor/software_vcpu.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -14,6 +12,7 @@
 #include "cpu/block_cache.h"
 #include "cpu/block_exec.h"
 #include "cpu/exec.h"
+#include "cpu/lazy_zero_array.h"
 
 namespace bv {
 
@@ -25,16 +24,19 @@ constexpr unsigned kCacheBits = 15;
 constexpr uint32_t kCacheSize = 1u << kCacheBits;
 constexpr uint64_t kStopCheckEvery = 2048;  // instructions between looks at the stop flag (well under 1 ms)
 
+// All zero bytes is an empty slot (the cache lives in lazily mapped zero pages: see lazy_zero_array.h).
 struct CacheSlot {
-  uint32_t phys = 0;
-  uint8_t mode = 0xFF;  // 0 = 16-bit code, 1 = 32-bit code, 0xFF = empty
+  uint32_t phys;
+  uint8_t mode;  // kSlotEmpty, or slotMode(code32)
   Insn insn;
   // The instruction that ran after this one last time (fall-through or branch target), valid for one
   // Cpu::codeGen: the next lookup is then a compare instead of a TLB walk and a hash, and the host CPU can
-  // predict it.
-  uint32_t succEip = 0, succGen = ~0u, succPhys = 0;
-  CacheSlot* succ = nullptr;
+  // predict it. Zero is a generation no link can be made in (filling a slot ends the generation first).
+  uint32_t succEip, succGen, succPhys;
+  CacheSlot* succ;
 };
+constexpr uint8_t kSlotEmpty = 0;
+inline uint8_t slotMode(bool code32) { return code32 ? 2 : 1; }
 
 inline uint32_t cacheIndex(uint32_t pa) { return (pa ^ (pa >> kCacheBits)) & (kCacheSize - 1); }
 
@@ -61,39 +63,6 @@ struct CsLog {
   uint32_t base = 0;
   uint16_t sel = 0;
   bool code32 = false;
-};
-
-// An array of zero-initialised words that costs host memory only for the pages written: anonymous memory
-// mapped on demand, given back to the kernel (reading as zeros again) by clear().
-class LazyZeroWords {
- public:
-  explicit LazyZeroWords(size_t words) : bytes_(words * sizeof(uint64_t)) {
-    void* p = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-      fallback_.assign(words, 0);
-      words_ = fallback_.data();
-    } else {
-      words_ = static_cast<uint64_t*>(p);
-      mapped_ = true;
-    }
-  }
-  ~LazyZeroWords() {
-    if (mapped_) munmap(words_, bytes_);
-  }
-  LazyZeroWords(const LazyZeroWords&) = delete;
-  LazyZeroWords& operator=(const LazyZeroWords&) = delete;
-  uint64_t* data() { return words_; }
-  uint64_t& operator[](size_t i) { return words_[i]; }
-  void clear() {
-    if (mapped_) madvise(words_, bytes_, MADV_DONTNEED);
-    else std::fill(fallback_.begin(), fallback_.end(), 0);
-  }
-
- private:
-  size_t bytes_;
-  uint64_t* words_ = nullptr;
-  bool mapped_ = false;
-  std::vector<uint64_t> fallback_;
 };
 
 class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, private Cpu::CodeWriteHook {
@@ -270,8 +239,8 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 
   GuestMemory& mem_;
   Cpu cpu_;
-  std::vector<CacheSlot> cache_;
-  LazyZeroWords codeBits_;  // one bit per byte of RAM: 96 MiB for 3 GiB, so only touched pages may cost
+  LazyZeroArray<CacheSlot> cache_;
+  LazyZeroArray<uint64_t> codeBits_;  // one bit per byte of RAM: 96 MiB for 3 GiB, so only touched pages may cost
   Insn scratch_;
   BlockCache blocks_;
   bool blocksOn_ = true;
@@ -302,7 +271,9 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
 
 void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
   if (len >= kCacheSize) {
-    for (auto& s : cache_) s.mode = 0xFF;
+    // Pages no slot was ever filled in are only read (the kernel's zero page), never allocated.
+    for (auto& s : cache_)
+      if (s.mode != kSlotEmpty) s.mode = kSlotEmpty;
     codeBits_.clear();
     blocks_.clear();
     ++cpu_.codeGen;   // successor links may point at emptied slots
@@ -338,8 +309,8 @@ void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
       continue;
     }
     CacheSlot& s = cache_[cacheIndex(uint32_t(a))];
-    if (s.mode != 0xFF && s.phys == a && a + s.insn.len > gpa) {
-      s.mode = 0xFF;
+    if (s.mode != kSlotEmpty && s.phys == a && a + s.insn.len > gpa) {
+      s.mode = kSlotEmpty;
       ++cpu_.codeGen;
     }
   }
@@ -401,7 +372,7 @@ bool SoftwareVcpuImpl::readInsnBytes(uint32_t lin, uint8_t* out, unsigned n) con
 
 // Decodes the instruction at lin (phys is its translation). Cached when it lies in one RAM page.
 const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok) {
-  const uint8_t mode = cpu_.code32() ? 1 : 0;
+  const uint8_t mode = slotMode(cpu_.code32());
   CacheSlot& slot = cache_[cacheIndex(phys)];
   if (slot.mode == mode && slot.phys == phys) {
     ok = true;
@@ -439,7 +410,7 @@ const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok)
   };
   Insn& d = (inRam) ? slot.insn : scratch_;
   if (!decodeInsn(d, cpu_.code32(), fetch)) {
-    if (inRam) slot.mode = 0xFF;
+    if (inRam) slot.mode = kSlotEmpty;
     ok = false;
     return nullptr;
   }
@@ -447,7 +418,7 @@ const Insn* SoftwareVcpuImpl::fetchDecode(uint32_t lin, uint32_t phys, bool& ok)
   if (!inRam) return &d;
   if (crossed) {
     scratch_ = d;
-    slot.mode = 0xFF;
+    slot.mode = kSlotEmpty;
     return &scratch_;
   }
   slot.phys = phys;
@@ -883,7 +854,7 @@ Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
             in = nullptr;
           } else {
             CacheSlot& slot = cache_[cacheIndex(phys)];
-            if (__builtin_expect(slot.phys == phys && slot.mode == (cpu_.code32() ? 1 : 0), 1)) in = &slot.insn;
+            if (__builtin_expect(slot.phys == phys && slot.mode == slotMode(cpu_.code32()), 1)) in = &slot.insn;
             else in = fetchDecode(lin, phys, ok);
             if (ok && in == &slot.insn) cur = &slot;
           }
