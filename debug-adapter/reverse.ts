@@ -5,6 +5,7 @@
 // vCPU thread (never a synchronous step, which could wait for input on the JavaScript thread), so pause,
 // stop and disconnect reach them: a replay asked to stop ends where it is, at a real point of the past.
 import type { Machine, StopEvent } from '../common/api';
+import type { ReverseJudge } from './reverse-hits';
 
 export interface Snapshot {
   id: number;
@@ -19,8 +20,8 @@ const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 const MIN_GAP = 20_000;
 
 export interface ReplayHooks {
-  /** Would the debugger stop here (a user breakpoint whose condition holds)? Hit counts are not touched. */
-  wouldStop(stop: StopEvent): boolean;
+  /** A judge for one reverse-continue: where the debugger would have stopped (reverse-hits.ts). */
+  judge(): ReverseJudge;
   /** Guest output is muted during replays (it was shown the first time). */
   mute(on: boolean): void;
   /** A message for the user. */
@@ -110,13 +111,13 @@ export class History {
    * Runs forward from the current state to exactly `target` instructions, stepping over breakpoints on
    * the way; `onStop` sees each stop where the debugger would have looked. False when interrupted.
    */
-  private async forwardTo(target: number, onStop?: (stop: StopEvent) => void): Promise<boolean> {
+  private async forwardTo(target: number, onStop?: (stop: StopEvent) => void | Promise<void>): Promise<boolean> {
     let guard = 0;
     while (this.machine.instructionCount() < target) {
       if (this.hooks.interrupted()) return false;
       const stop = await this.machine.run({ maxInstructions: target - this.machine.instructionCount() });
       if (stop.reason === 'instruction-limit' || stop.reason === 'step' || stop.reason === 'pause') continue;
-      if (onStop && stop.instructions < target) onStop(stop);
+      if (onStop && stop.instructions < target) await onStop(stop);
       if (['triple-fault', 'hlt-cli', 'guest-exit', 'error'].includes(stop.reason)) return true;
       // A breakpoint, watchpoint or caught exception stopped the run short: move on by one instruction.
       if (
@@ -125,7 +126,7 @@ export class History {
       ) {
         if (this.hooks.interrupted()) return false;
         const s = await this.machine.run({ maxInstructions: 1 });
-        if (s.reason === 'watchpoint' && onStop && s.instructions < target) onStop(s);
+        if (s.reason === 'watchpoint' && onStop && s.instructions < target) await onStop(s);
       }
       if (++guard > 1_000_000) throw new Error('replay made no progress');
     }
@@ -185,23 +186,26 @@ export class History {
   async reverseContinue(): Promise<StopEvent | 'start' | 'interrupted'> {
     const now = this.machine.instructionCount();
     const starts = this.snapshots.filter((s) => s.count < now);
+    const judge = this.hooks.judge();
     this.hooks.mute(true);
     try {
+      await judge.begin();
       for (let i = starts.length - 1; i >= 0; i--) {
         const from = starts[i];
         const to = i + 1 < starts.length ? starts[i + 1].count : now;
-        let last: StopEvent | undefined;
         this.machine.restore(from.id);
-        const done = await this.forwardTo(to, (stop) => {
-          if (this.hooks.wouldStop(stop)) last = stop;
-        });
+        const done = await this.forwardTo(to, (stop) => judge.see(stop));
         if (!done) return 'interrupted';
+        const last = judge.pick();
         if (last) {
           this.machine.restore(from.id);
-          return (await this.forwardTo(last.instructions)) ? last : 'interrupted';
+          if (!(await this.forwardTo(last.instructions))) return 'interrupted';
+          judge.landed(last);
+          return last;
         }
       }
       if (starts.length > 0) this.machine.restore(starts[0].id);
+      judge.landed();
       return 'start';
     } finally {
       await new Promise((r) => setImmediate(r));

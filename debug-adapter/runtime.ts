@@ -6,7 +6,7 @@ import type { ElfDebugInfo } from '../common/elf-debug-info';
 import type { HistoryEntry, Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
 import { evaluate, formatValue, renderLogMessage } from '../common/expression';
 import type { ListingMap } from '../common/listing';
-import { BreakpointTable } from './breakpoints';
+import { Breakpoint, BreakpointTable } from './breakpoints';
 import { ExecutedModes } from './code-modes';
 import { DataWatch, DataWatches, WatchSpec } from './data-watches';
 import { evalContext } from './evaluation';
@@ -14,6 +14,7 @@ import { DEFAULT_EXCEPTION_SETTINGS, ExceptionSettings, explainStop } from './ex
 import { cWhere } from './c-lines';
 import type { StepMoves } from './c-stepping';
 import { History } from './reverse';
+import { ReverseHits } from './reverse-hits';
 import { currentInstruction, planReached, planStepOver, StepOverPlan } from './stepping';
 import { VariableStore } from './variables';
 import * as path from 'path';
@@ -126,8 +127,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private newHistory(): History {
     return new History(this.machine, {
-      wouldStop: (stop) =>
-        stop.reason === 'breakpoint' ? this.breakpointWouldStop(stop.linear) : stop.reason === 'watchpoint',
+      // Conditions as forward continue evaluates them; one that cannot be evaluated stops, as it does forward.
+      judge: () =>
+        new ReverseHits({
+          at: (linear) => this.breakpoints.at(linear),
+          holds: (bp) => this.conditionHolds(bp).catch(() => true),
+          countedHere: () =>
+            this.decided?.count === this.machine.instructionCount() ? this.decided.linear : undefined,
+        }),
       mute: (on) => (this.muted = on),
       note: (text) => this.emit('output', `${text}\n`, 'console'),
       interrupted: () => this.pauseRequested || this.disposed,
@@ -538,10 +545,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     for (const bp of this.breakpoints.at(linear)) {
       if (bp.conditionText) {
         try {
-          if (c) {
-            if (!(await c.condition(bp.conditionText))) continue;
-          } else if (!bp.condition) throw new Error('it is C, and this is not C code');
-          else if (!evaluate(bp.condition, evalContext(this.machine, this.listing)).value) continue;
+          if (!(await this.conditionHolds(bp))) continue;
         } catch (e) {
           this.emit(
             'output',
@@ -574,17 +578,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return { reason, description: `Breakpoint at ${this.where(linear) ?? hexAddr(linear)}`, hitBreakpointIds: hit };
   }
 
-  /** For replays: would a breakpoint here stop (condition only; hit counts and logpoints untouched)? */
-  private breakpointWouldStop(linear: number): boolean {
-    return this.breakpoints.at(linear).some((bp) => {
-      if (bp.logMessage !== undefined) return false;
-      if (!bp.condition) return true; // no condition, or a C one: replays cannot ask gdb, so they stop
-      try {
-        return !!evaluate(bp.condition, evalContext(this.machine, this.listing)).value;
-      } catch {
-        return true;
-      }
-    });
+  /** Does its condition hold where the machine stands (a C one through gdb in C code)? Throws if it cannot say. */
+  private async conditionHolds(bp: Breakpoint): Promise<boolean> {
+    if (!bp.conditionText) return true;
+    const c = this.cBreakpoints?.applies() ? this.cBreakpoints : undefined;
+    if (c) return c.condition(bp.conditionText);
+    if (!bp.condition) throw new Error('it is C, and this is not C code');
+    return !!evaluate(bp.condition, evalContext(this.machine, this.listing)).value;
   }
 
   private classify(stop: StopEvent): Outcome {
