@@ -7,6 +7,7 @@
 import * as path from 'path';
 import type { Machine, Registers } from '../common/api';
 import { GdbStub } from '../common/gdb-stub';
+import { assigns, copyPrefix, onCopies } from './c-piece-copies';
 import { GdbMi, MiError, miQuote, type MiTuple, type MiValue } from './gdb-mi';
 
 /** One frame of gdb's backtrace. */
@@ -65,6 +66,12 @@ export class CDebugger {
   private viewWritten = false;
   /** The call stack's frames for this stop (DAP frame id -> where to ask), set by the stack trace. */
   private table?: (FrameRef | undefined)[];
+  /** gdb's internal error, once it crashed on an expression: aggregates are then read from copies. */
+  private crashed?: string;
+  /** Expressions gdb crashed on even so: answered with the reason, never asked again. */
+  private readonly crashes = new Map<string, string>();
+  /** Copies made so far (each question's get names of their own). */
+  private copies = 0;
   /** Where each variable object was made (its children and assignments are asked there too). */
   private readonly varWhere = new Map<string, FrameRef>();
   /** Questions go to gdb one whole question at a time (two requests must not both attach it). */
@@ -74,7 +81,12 @@ export class CDebugger {
     /** The kernel ELF gdb reads (the program, or the `symbols` file). */
     readonly elfPath: string,
     private readonly machine: () => Machine,
-    private readonly options: { gdb?: string; timeoutMs?: number } = {},
+    private readonly options: {
+      gdb?: string;
+      timeoutMs?: number;
+      /** gdb crashed on a question (and was restarted): what to tell the user, once per kind of crash. */
+      onCrash?: (text: string) => void;
+    } = {},
   ) {}
 
   /** The guest runs: what gdb made for this stop (variable objects) goes before the next. */
@@ -133,6 +145,11 @@ export class CDebugger {
         'set auto-load off',
         '-iex',
         'set debuginfod enabled off',
+        // A gdb that hits an internal error quits without writing a core file into the user's folder.
+        '-iex',
+        'maint set internal-error corefile no',
+        '-iex',
+        'maint set internal-error quit yes',
         this.elfPath,
       ],
     });
@@ -299,9 +316,72 @@ export class CDebugger {
     });
   }
 
-  /** A variable object for an expression in a frame (its value, type and how many children it has). */
-  variable(expression: string, frame: number, shown = expression): Promise<GdbVar> {
-    return this.inFrame(frame, (gdb, where) => this.create(gdb, expression, where, shown));
+  /**
+   * A variable object for an expression in a frame (its value, type and how many children it has);
+   * `readOnly` when it is only shown (a watch), so that it may be read from copies after a gdb crash.
+   */
+  variable(expression: string, frame: number, shown = expression, readOnly = false): Promise<GdbVar> {
+    return this.inFrame(frame, (gdb, where) =>
+      this.guarded(gdb, where, expression, readOnly, (g, e) => this.create(g, e, where, shown)),
+    );
+  }
+
+  /**
+   * Asks `ask` about an expression, surviving a gdb that crashes on it (see c-piece-copies.ts): after a crash
+   * the question is asked again of a fresh gdb on copies of the aggregates it names (when it only reads), and
+   * an expression that crashes gdb even so is answered with the reason from then on, without asking again.
+   */
+  private async guarded<T>(
+    gdb: GdbMi,
+    where: FrameRef,
+    expression: string,
+    readOnly: boolean,
+    ask: (gdb: GdbMi, expression: string) => Promise<T>,
+  ): Promise<T> {
+    const known = this.crashes.get(expression);
+    if (known) throw new Error(known);
+    const copies = readOnly && !assigns(expression);
+    try {
+      return this.crashed && copies ? await this.onCopies(gdb, where, expression, ask) : await ask(gdb, expression);
+    } catch (e) {
+      const bug = gdb.internalError;
+      if (!bug) throw e;
+      const first = !this.crashed;
+      if (first)
+        this.options.onCrash?.(
+          `Bootvisor: gdb crashed evaluating ${expression} (${bug}) and was restarted; from now on expressions ` +
+            'that read struct, union or array variables are evaluated on copies of them, which gdb survives.\n',
+        );
+      this.crashed = bug;
+      if (first && copies) {
+        try {
+          return await this.onCopies(await this.ready(where.view), where, expression, ask);
+        } catch (again) {
+          if (!this.gdb?.internalError) throw again;
+        }
+      }
+      const message = `gdb crashes evaluating this (${bug}); it is not asked again`;
+      this.crashes.set(expression, message);
+      throw new Error(message);
+    }
+  }
+
+  /** `ask` about the expression with the aggregate locals it names read from copies (`$bv1_p = p` first). */
+  private async onCopies<T>(
+    gdb: GdbMi,
+    where: FrameRef,
+    expression: string,
+    ask: (gdb: GdbMi, expression: string) => Promise<T>,
+  ): Promise<T> {
+    const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(where)} --simple-values`);
+    // --simple-values gives arrays, structs and unions a type but no value.
+    const aggregates = (Array.isArray(r.variables) ? (r.variables as MiTuple[]) : [])
+      .filter((v) => str(v.type) !== undefined && v.value === undefined)
+      .map((v) => str(v.name) ?? '');
+    const prefix = copyPrefix(++this.copies);
+    const { text, used } = onCopies(expression, aggregates, prefix);
+    for (const name of used) await CDebugger.evaluateIn(gdb, where, `${prefix}${name} = ${name}`);
+    return ask(gdb, text);
   }
 
   private async create(gdb: GdbMi, expression: string, where: FrameRef, shown: string): Promise<GdbVar> {
@@ -347,9 +427,11 @@ export class CDebugger {
     });
   }
 
-  /** A C expression's value in a frame, as gdb prints it. */
-  evaluate(expression: string, frame = 0): Promise<string> {
-    return this.inFrame(frame, (gdb, where) => CDebugger.evaluateIn(gdb, where, expression));
+  /** A C expression's value in a frame, as gdb prints it (`readOnly`: it may be read from copies). */
+  evaluate(expression: string, frame = 0, readOnly = true): Promise<string> {
+    return this.inFrame(frame, (gdb, where) =>
+      this.guarded(gdb, where, expression, readOnly, (g, e) => CDebugger.evaluateIn(g, where, e)),
+    );
   }
 
   private static async evaluateIn(gdb: GdbMi, where: FrameRef, expression: string): Promise<string> {
@@ -373,10 +455,12 @@ export class CDebugger {
   async lvalue(expression: string, frame = 0): Promise<{ address: number; size: number }> {
     // `&counter` names the memory it points at, as `counter` does.
     const pointer = /^\s*&/.test(expression);
-    const address = await this.evaluate(pointer ? expression : `&(${expression})`, frame);
+    const address = await this.evaluate(pointer ? expression : `&(${expression})`, frame, false);
     const m = /0x([0-9a-f]+)/i.exec(address);
     if (!m) throw new Error(`${expression} has no address (${address})`);
-    const size = Number(await this.evaluate(pointer ? `sizeof(*(${expression}))` : `sizeof(${expression})`, frame));
+    const size = Number(
+      await this.evaluate(pointer ? `sizeof(*(${expression}))` : `sizeof(${expression})`, frame, false),
+    );
     if (!(size >= 1)) throw new Error(`${expression} has no size gdb knows (${size})`);
     return { address: parseInt(m[1], 16), size };
   }

@@ -47,7 +47,10 @@ export class CSupport {
     private readonly note: (text: string) => void,
   ) {
     // BOOTVISOR_GDB names another gdb (a cross i686-elf-gdb, one outside PATH).
-    this.engine = new CDebugger(elfPath, () => rt.currentMachine, { gdb: process.env.BOOTVISOR_GDB || undefined });
+    this.engine = new CDebugger(elfPath, () => rt.currentMachine, {
+      gdb: process.env.BOOTVISOR_GDB || undefined,
+      onCrash: (text) => this.sayOnce(text),
+    });
     this.variables = new CVariables(this.engine, () => rt.guestChanged());
     rt.cBreakpoints = this.breakpointHooks();
     this.engine.warm();

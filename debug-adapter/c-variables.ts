@@ -156,7 +156,7 @@ export class CVariables {
   ): Promise<{ result: string; type: string; variablesReference: number }> {
     let v: GdbVar;
     try {
-      v = await this.c.variable(expression, frame);
+      v = await this.c.variable(expression, frame, expression, true);
     } catch {
       // -var-create says only "unable to create variable object": gdb's evaluator says why (or has a value).
       const result = await this.c.evaluate(expression, frame);

@@ -122,6 +122,7 @@ export class GdbMi {
   private buffer = '';
   private dead?: string;
   private stderr = '';
+  private bug?: string;
   private readonly timeoutMs: number;
 
   constructor(options: GdbMiOptions) {
@@ -139,10 +140,18 @@ export class GdbMi {
           : `gdb could not be started: ${e.message}`,
       ),
     );
-    this.child.on('exit', (code, signal) =>
-      this.fail(`gdb exited (${signal ?? `status ${code}`})${this.stderr ? `: ${this.stderr.trim()}` : ''}`),
+    // 'close', not 'exit': gdb's last words (an internal error) are read before its death is reported.
+    this.child.on('close', (code, signal) =>
+      this.fail(
+        `gdb exited (${signal ?? `status ${code}`})${this.bug ? `: ${this.bug}` : this.stderr ? `: ${this.stderr.trim()}` : ''}`,
+      ),
     );
     this.child.stdin.on('error', () => undefined);
+  }
+
+  /** The internal error gdb reported (an assertion of its own, after which it aborts), if it did. */
+  get internalError(): string | undefined {
+    return this.bug;
   }
 
   /** Why gdb cannot be used any more, or undefined while it runs. */
@@ -209,6 +218,10 @@ export class GdbMi {
     const m = /^(\d*)([\^*+=~@&])(.*)$/.exec(line);
     if (!m) return; // the (gdb) prompt
     const [, tokenText, kind, rest] = m;
+    if (kind === '&' && !this.bug) {
+      const internal = /internal-error: (.*?)(?:\\n|"$)/.exec(rest);
+      if (internal) this.bug = `gdb's internal error: ${internal[1]}`;
+    }
     if (kind === '~') {
       // gdb answers in order: console output belongs to the oldest command not yet answered.
       const p = this.pending.get(this.oldestToken());

@@ -144,8 +144,9 @@ describe('C variables, expressions and call stack through gdb', function () {
     it(`${tag}: C conditions and logpoints; watch, evaluate and hover take C expressions in the selected frame`, async () => {
       const s = session();
       const elf = build(s);
-      // gdb 13.1 aborts (SIGABRT) reading the split struct p at clang -O2 with DWARF 5: i alone there.
-      const logMessage = b.cc === 'clang' && b.opt === '-O2' ? 'scale {i}: {i * 3 + 4}' : 'scale {i}: {p.x * i + p.y}';
+      // At clang -O2 gdb 13.1 crashes on p.x * i + p.y (p is made of DW_OP_piece parts): the adapter answers
+      // on a copy of p after the first crash (test below).
+      const logMessage = 'scale {i}: {p.x * i + p.y}';
       const stopped = s.expectStop('breakpoint');
       await s.launch({ program: elf }, (dc) =>
         Promise.all([

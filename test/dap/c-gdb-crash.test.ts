@@ -1,0 +1,114 @@
+// gdb 13.1 crashes (an internal error, then SIGABRT) evaluating `p.x * i + p.y` inside scale() of
+// test/kernels/cvars.c built by clang -O2 with DWARF 5, where the struct parameter p is described as two
+// DW_OP_piece parts: reproduced here with gdb alone against `bootvisor run --gdb`, then through the adapter,
+// which must answer with the value (on a copy of p, debug-adapter/c-piece-copies.ts) instead of crashing
+// gdb again at every watch refresh and logpoint hit.
+import * as assert from 'assert';
+import { spawn, spawnSync } from 'child_process';
+import * as path from 'path';
+
+import { assigns, onCopies } from '../../debug-adapter/c-piece-copies';
+import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { gdbBatch, requireGdb } from '../kernels/gdb-batch';
+import { CLI } from '../cli/harness';
+import { eachTestSession, lineOf } from './dap-session';
+
+const SOURCE = path.join(KERNEL_SOURCES, 'cvars.c');
+const EXPRESSION = 'p.x * i + p.y';
+const GDB_13_1 = /GNU gdb .* 13\.1\b/.test(spawnSync('gdb', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+
+describe('C expressions gdb crashes on', function () {
+  this.timeout(120000);
+  const session = eachTestSession();
+  before(() => requireGdb());
+  const build = (dir: string): string =>
+    buildKernel(dir, 'cvars', ['cvars.c'], '-O2', { cc: 'clang', flags: ['-gdwarf-5'] });
+
+  it('rewrites only the variables an expression reads, never members, literals or longer names', () => {
+    const r = onCopies(`p.x * i + q->p + (*ptr).p + pp + 'p' + "p" + sizeof(p) + s.p[p.y]`, ['p', 'q', 's'], '$bv1_');
+    assert.strictEqual(
+      r.text,
+      `$bv1_p.x * i + $bv1_q->p + (*ptr).p + pp + 'p' + "p" + sizeof($bv1_p) + $bv1_s.p[$bv1_p.y]`,
+    );
+    assert.deepStrictEqual(r.used.sort(), ['p', 'q', 's']);
+    assert.ok(assigns('p.x = 3') && assigns('p.x += 1') && assigns('i++') && !assigns('p.x == 3 && i <= 2 && c != 1'));
+    assert.ok(!assigns(`c == '='`));
+  });
+
+  it(`gdb alone, attached to bootvisor run --gdb: ${EXPRESSION} in scale (clang -O2 DWARF 5)`, async function () {
+    const s = session();
+    const elf = build(s.cwd);
+    const child = spawn(process.execPath, [CLI, 'run', elf, '--gdb', '0', '--timeout', '60'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(err);
+          if (m) resolve(Number(m[1]));
+        });
+        child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
+      });
+      const out = await gdbBatch(
+        port,
+        [
+          'maint set internal-error corefile no',
+          'break scale',
+          'continue',
+          'print p',
+          'print p.x',
+          `print ${EXPRESSION}`,
+        ],
+        elf,
+      );
+      assert.match(out, /\$1 = \{x = 3, y = 4\}\n\$2 = 3\n/, out);
+      if (GDB_13_1)
+        assert.match(out, /internal-error: Should not be able to create a lazy value with an enclosing type/, out);
+      else
+        console.log(
+          `      (this gdb, not 13.1, printed: ${/\$3 = .*|internal-error.*/.exec(out)?.[0] ?? out.slice(-200)})`,
+        );
+    } finally {
+      child.kill();
+    }
+  });
+
+  it(`the adapter answers ${EXPRESSION} in watch, hover and logpoints, and gdb crashes at most once`, async () => {
+    const s = session();
+    const elf = build(s.cwd);
+    const stopped = s.expectStop('breakpoint');
+    await s.launch({ program: elf }, (dc) =>
+      dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: lineOf(SOURCE, 'BREAK scale') }] }),
+    );
+    await stopped;
+    const ev = async (expression: string, context = 'watch') =>
+      (await s.dc.evaluateRequest({ expression, frameId: 0, context })).body.result;
+    assert.strictEqual(await ev(EXPRESSION), '4');
+    assert.strictEqual(await ev('p.x == 3 && p.y == 4'), '1');
+    assert.strictEqual(await ev('p.y + 1', 'hover'), '5');
+    assert.strictEqual(await ev('p.x * 10', 'repl'), '30');
+    assert.strictEqual(await ev('p'), '{x = 3, y = 4}');
+    // An edit goes to the guest's p (never to a copy), and the next evaluation reads it.
+    const set = await s.dc.customRequest('setExpression', { expression: 'p.y', value: '9', frameId: 0 });
+    assert.strictEqual(set.body.value, '9');
+    assert.strictEqual(await ev(EXPRESSION), '9');
+    await s.dc.setBreakpointsRequest({
+      source: { path: SOURCE },
+      breakpoints: [{ line: lineOf(SOURCE, 'BREAK scale'), logMessage: `scale {i}: {${EXPRESSION}}` }],
+    });
+    const ended = s.dc.waitForEvent('terminated', 60000);
+    await s.dc.continueRequest({ threadId: 1 });
+    await ended;
+    const all = s.outputs.join('');
+    assert.deepStrictEqual(
+      all.match(/scale \d: \d+/g),
+      ['scale 1: 7', 'scale 2: 10', 'scale 3: 13', 'scale 4: 16'],
+      all,
+    );
+    const crashes = all.match(/gdb crashed evaluating/g) ?? [];
+    assert.ok(crashes.length <= 1, all);
+    if (GDB_13_1) assert.match(all, /gdb crashed evaluating p\.x \* i \+ p\.y \(gdb's internal error: Should not/);
+  });
+});
