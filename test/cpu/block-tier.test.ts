@@ -40,6 +40,7 @@ const PROGRAMS = [
   'exc-triple-pf.asm',
   'dbg-smc.asm',
   'dbg-count.asm',
+  'blk-forms.asm',
 ];
 const RUN_LENGTHS = [1, 2, 3, 7, 1, 13, 5, 64, 1, 250, 9, 4096];
 const BUDGET = 20_000_000;

@@ -382,26 +382,28 @@ bool Cpu::write32(int s, uint32_t off, uint32_t v) { return writeN(s, off, 4, v)
 
 bool Cpu::push16(uint16_t v) {
   uint32_t nsp = (sp() - 2) & (stack32() ? 0xFFFFFFFFu : 0xFFFFu);
-  if (!write16(SEG_SS, nsp, v)) return false;
+  if (!fastStackWrite<2>(nsp, v) && !write16(SEG_SS, nsp, v)) return false;
   setSp(nsp);
   return true;
 }
 
 bool Cpu::push32(uint32_t v) {
   uint32_t nsp = (sp() - 4) & (stack32() ? 0xFFFFFFFFu : 0xFFFFu);
-  if (!write32(SEG_SS, nsp, v)) return false;
+  if (!fastStackWrite<4>(nsp, v) && !write32(SEG_SS, nsp, v)) return false;
   setSp(nsp);
   return true;
 }
 
 bool Cpu::pop16(uint16_t& v) {
-  if (!read16(SEG_SS, sp(), v)) return false;
+  uint32_t t;
+  if (fastStackRead<2>(sp(), t)) v = uint16_t(t);
+  else if (!read16(SEG_SS, sp(), v)) return false;
   setSp(sp() + 2);
   return true;
 }
 
 bool Cpu::pop32(uint32_t& v) {
-  if (!read32(SEG_SS, sp(), v)) return false;
+  if (!fastStackRead<4>(sp(), v) && !read32(SEG_SS, sp(), v)) return false;
   setSp(sp() + 4);
   return true;
 }

@@ -209,6 +209,18 @@ class Cpu {
   void writePhys32(uint32_t pa, uint32_t v);
 
   // ---- Stack [pm] ----
+  // The stack's common case inline: the segment check passes and the TLB holds the page (else the general
+  // path, which faults or goes slow, with nothing changed).
+  template <int S>
+  bool fastStackWrite(uint32_t off, uint32_t v) {
+    const Seg& g = seg[SEG_SS];
+    return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.writeSpan && fastWrite(g.base + off, S, v);
+  }
+  template <int S>
+  bool fastStackRead(uint32_t off, uint32_t& v) {
+    const Seg& g = seg[SEG_SS];
+    return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.readSpan && fastRead(g.base + off, S, v);
+  }
   bool push16(uint16_t v);
   bool push32(uint32_t v);
   bool pop16(uint16_t& v);
@@ -325,7 +337,7 @@ class Cpu {
 
  public:
   // Fast paths inline (same-page accesses that hit the TLB).
-  inline bool fastRead(uint32_t lin, unsigned size, uint32_t& v) {
+  inline __attribute__((always_inline)) bool fastRead(uint32_t lin, unsigned size, uint32_t& v) {
     const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
     if (e.readTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
     const uint8_t* p = ram_ + e.physPage + (lin & 0xFFF);
@@ -341,7 +353,7 @@ class Cpu {
     }
     return true;
   }
-  inline bool fastWrite(uint32_t lin, unsigned size, uint32_t v) {
+  inline __attribute__((always_inline)) bool fastWrite(uint32_t lin, unsigned size, uint32_t v) {
     const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
     if (e.writeTag != (lin & ~0xFFFu) || (lin & 0xFFF) > 0x1000 - size) return false;
     const uint8_t f = pflags_[e.physPage >> PAGE_SHIFT];
