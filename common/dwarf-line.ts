@@ -171,7 +171,12 @@ function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uin
   if (version >= 5) {
     const dirFormats: [number, number][] = [];
     for (let n = r.u8(); n > 0; n--) dirFormats.push([r.uleb(), r.uleb()]);
-    for (let n = r.uleb(); n > 0; n--) dirs.push(readEntry(r, dirFormats, strs).path);
+    // Entry 0 is the compilation directory; the others, when relative (clang writes "test/kernels"), are
+    // relative to it.
+    for (let n = r.uleb(); n > 0; n--) {
+      const dir = readEntry(r, dirFormats, strs).path;
+      dirs.push(dirs.length ? join(dirs[0], dir) : dir);
+    }
     const fileFormats: [number, number][] = [];
     for (let n = r.u8(); n > 0; n--) fileFormats.push([r.uleb(), r.uleb()]);
     for (let n = r.uleb(); n > 0; n--) {

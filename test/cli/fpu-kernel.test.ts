@@ -1,12 +1,12 @@
-// The doubles kernel (test/kernels/fpu.c, gcc -m32 -ffreestanding: its doubles are x87 code) prints the same
-// COM1 output under `bootvisor run` as under QEMU -kernel at -O0 and -O2: arithmetic, conversions, every
+// The doubles kernel (test/kernels/fpu.c, gcc and clang -m32 -ffreestanding: its doubles are x87 code) prints
+// the same COM1 output under `bootvisor run` as under QEMU -kernel at -O0 and -O2: arithmetic, conversions, every
 // rounding mode, precision control, masked exceptions and their flags, transcendentals, FSAVE/FRSTOR/FSTENV,
 // CPUID's FPU bit, the equipment word, #NM under CR0.TS and #MF under CR0.NE = 1. The CR0.NE = 0 part (FERR#
 // to IRQ13, cleared through port F0h) runs on Bootvisor alone: QEMU 7.2 aborts there (an assertion about the
 // iothread lock when its x87 raises the FERR# interrupt from translated code).
 import * as assert from 'assert';
 
-import { buildKernel, kernelDir } from '../kernels/build';
+import { buildKernel, kernelDir, C_BUILDS } from '../kernels/build';
 import { runKernelInQemu } from '../kernels/qemu-kernel';
 import { requireQemu } from '../pc/qemu';
 import { runCliAsync } from './harness';
@@ -21,9 +21,9 @@ describe('bootvisor run: a kernel that uses doubles (the x87)', function () {
   });
   after(() => k?.remove());
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`at ${opt} prints the same as under QEMU -kernel`, async () => {
-      const elf = buildKernel(k.dir, `fpu${opt}`, ['fpu.c', 'cpu.c', 'isr.asm'], opt);
+  for (const [cc, opt] of C_BUILDS) {
+    it(`${cc} ${opt}: prints the same as under QEMU -kernel`, async () => {
+      const elf = buildKernel(k.dir, `fpu-${cc}${opt}`, ['fpu.c', 'cpu.c', 'isr.asm'], opt, { cc });
       const [ours, qemu] = await Promise.all([
         runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']),
         runKernelInQemu(elf, { cwd: k.dir }),

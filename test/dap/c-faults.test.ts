@@ -1,5 +1,5 @@
 // Faults from C code shown at the C line in a debug session (a real DAP client): test/kernels/cfault.c, built
-// by gcc at -O0 and -O2, page-faults (caught by the CPU-exceptions filter), divides by zero (a triple fault
+// by gcc and clang at -O0 and -O2, page-faults (caught by the CPU-exceptions filter), divides by zero (a triple fault
 // with no IDT of its own) or halts with interrupts off; the stopped event, exceptionInfo and the top frame
 // name cfault.c at the faulting line, and the exit report the session leaves (.bootvisor/last-run.json, what
 // the language server puts in Problems) places the fault and its chain there.
@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { ExitReport } from '../../common/exit-report';
 import { WORKSPACE_REPORT_PATH } from '../../common/exit-report';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, KERNEL_SOURCES, C_BUILDS } from '../kernels/build';
 import { eachTestSession, lineOf } from './dap-session';
 
 const C = path.join(KERNEL_SOURCES, 'cfault.c');
@@ -19,10 +19,10 @@ describe('faults from C code at the C line (DAP)', function () {
   this.timeout(90000);
   const session = eachTestSession();
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`gcc ${opt}: a caught page fault stops at its C line (stopped event, exceptionInfo, frame)`, async () => {
+  for (const [cc, opt] of C_BUILDS) {
+    it(`${cc} ${opt}: a caught page fault stops at its C line (stopped event, exceptionInfo, frame)`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], opt);
+      const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], opt, { cc });
       const line = lineOf(C, '/* page fault */');
       const stopped = s.expectStop('exception');
       await s.launch({ program: elf, cmdline: 'page' }, (dc) =>
@@ -45,9 +45,9 @@ describe('faults from C code at the C line (DAP)', function () {
       assert.strictEqual(top.line, line);
     });
 
-    it(`gcc ${opt}: a division by zero that triple-faults is named at its C line, and the exit report places it there`, async () => {
+    it(`${cc} ${opt}: a division by zero that triple-faults is named at its C line, and the exit report places it there`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], opt);
+      const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], opt, { cc });
       const line = lineOf(C, '/* divide fault */');
       const stopped = s.expectStop('exception');
       await s.launch({ program: elf, cmdline: 'divide' });
@@ -70,18 +70,19 @@ describe('faults from C code at the C line (DAP)', function () {
     });
   }
 
-  it('gcc -O2: a hang (HLT with interrupts off) in C stops at the line of the HLT', async () => {
-    const s = session();
-    const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], '-O2');
-    const line = lineOf(C, '/* hang */');
-    const stopped = s.expectStop('exception');
-    await s.launch({ program: elf, cmdline: 'hang' });
-    const e = await stopped;
-    assert.match(
-      e.body.description ?? '',
-      new RegExp(`Hang: HLT at .*cfault\\.c:${line}, stop_here`),
-      e.body.description,
-    );
-    assert.strictEqual((await s.frames())[0].line, line);
-  });
+  for (const cc of ['gcc', 'clang'] as const)
+    it(`${cc} -O2: a hang (HLT with interrupts off) in C stops at the line of the HLT`, async () => {
+      const s = session();
+      const elf = buildKernel(s.cwd, 'cfault', ['cfault.c'], '-O2', { cc });
+      const line = lineOf(C, '/* hang */');
+      const stopped = s.expectStop('exception');
+      await s.launch({ program: elf, cmdline: 'hang' });
+      const e = await stopped;
+      assert.match(
+        e.body.description ?? '',
+        new RegExp(`Hang: HLT at .*cfault\\.c:${line}, stop_here`),
+        e.body.description,
+      );
+      assert.strictEqual((await s.frames())[0].line, line);
+    });
 });

@@ -8,7 +8,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, KERNEL_SOURCES, C_BUILDS } from '../kernels/build';
 import { DapSession, eachTestSession, lineOf } from './dap-session';
 
 const C = path.join(KERNEL_SOURCES, 'cstep.c');
@@ -203,10 +203,10 @@ describe('stepping by C line', function () {
     }
   });
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`gcc ${opt}: the Disassembly view interleaves the C source (location, line and symbol per instruction)`, async () => {
+  for (const [cc, opt] of C_BUILDS) {
+    it(`${cc} ${opt}: the Disassembly view interleaves the C source (location, line and symbol per instruction)`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc });
       await s.launchTo(C, '/* call asm */', { program: elf });
       const f = await top(s);
       const r = await s.dc.customRequest('disassemble', {

@@ -21,6 +21,14 @@ const CFLAGS = [
   '-g',
 ];
 
+/** Each compiler at each optimisation level the C debugging tests cover. */
+export const C_BUILDS = [
+  ['gcc', '-O0'],
+  ['gcc', '-O2'],
+  ['clang', '-O0'],
+  ['clang', '-O2'],
+] as const;
+
 function tool(command: string, args: string[], what: string): void {
   const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.error) {

@@ -1,14 +1,14 @@
 // Faults from C code at the C line, end to end: `bootvisor run cfault.elf --cmdline WHAT --report` (the real
-// CLI, the real VM) on test/kernels/cfault.c built by gcc at -O0 and -O2 says the C line and writes it into
-// the report; the language server turns that report into a diagnostic on the .c file at that line (the
-// Problems panel), with the fault chain as related information.
+// CLI, the real VM) on test/kernels/cfault.c built by gcc and clang at -O0 and -O2 says the C line and writes
+// it into the report; the language server turns that report into a diagnostic on the .c file at that line
+// (the Problems panel), with the fault chain as related information.
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DiagnosticSeverity } from 'vscode-languageserver-protocol/node';
 import { type ExitReport, WORKSPACE_REPORT_PATH } from '../../common/exit-report';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, KERNEL_SOURCES, C_BUILDS } from '../kernels/build';
 import { lineOf } from '../dap/dap-session';
 import { LspClient, REPO, removeWorkspace, workspaceWith } from './lsp-client';
 
@@ -43,9 +43,9 @@ describe('faults from C code at the C line (CLI report and Problems)', function 
     if (root) removeWorkspace(root);
   });
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`gcc ${opt}: the CLI names and reports each fault at its C line: page fault, division by zero, hang`, () => {
-      const elf = buildKernel(root, `cfault${opt}`, ['cfault.c'], opt);
+  for (const [cc, opt] of C_BUILDS) {
+    it(`${cc} ${opt}: the CLI names and reports each fault at its C line: page fault, division by zero, hang`, () => {
+      const elf = buildKernel(root, `cfault-${cc}${opt}`, ['cfault.c'], opt, { cc });
       for (const [what, marker, fn] of [
         ['page', '/* page fault */', 'touch_unmapped'],
         ['divide', '/* divide fault */', 'divide'],
