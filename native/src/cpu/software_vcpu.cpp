@@ -267,6 +267,17 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   uint64_t csLogPos_ = 0;
   size_t histLimit_ = 0;
   uint64_t histPos_ = 0;  // instructions recorded so far (the next slot is histPos_ & (size - 1))
+
+  // What the last getState gave, for setState to recognise it: the segments (valid until a run or a
+  // setState) and the x87 with the Fpu it was saved from (valid while the Fpu's bytes are the same).
+  SegState segsOut_[SEG_TR + 1];
+  bool segsOutValid_ = false;
+  FpuState fpuOut_;
+  Fpu fpuSeen_;
+  bool fpuUnchanged() const {
+    return std::memcmp(&cpu_.fpu, &fpuSeen_, sizeof(Fpu)) == 0;  // NOLINT(bugprone-suspicious-memory-comparison)
+  }
+  bool fpuOutValid_ = false;
 };
 
 void SoftwareVcpuImpl::invalidate(uint64_t gpa, uint64_t len) {
@@ -717,6 +728,7 @@ bool SoftwareVcpuImpl::handleFault(Exit& out) {
 
 Exit SoftwareVcpuImpl::run(uint64_t maxInstructions) {
   Exit ex;
+  segsOutValid_ = false;  // the segments may change from here on (an interrupt's delivery counts none)
   cpu_.yield = false;
   cpu_.stopAfter = false;
   if (hasBreaks_) {
@@ -1037,6 +1049,8 @@ void SoftwareVcpuImpl::getState(CpuState& st) {
   for (int i = 0; i < 6; ++i) st.segs[i] = fromSeg(cpu_.seg[i]);
   st.segs[SEG_LDT] = fromSeg(cpu_.ldtr);
   st.segs[SEG_TR] = fromSeg(cpu_.tr);
+  std::memcpy(segsOut_, st.segs, sizeof segsOut_);
+  segsOutValid_ = true;
   st.segs[SEG_GDT] = SegState{};
   st.segs[SEG_GDT].base = cpu_.gdtr.base;
   st.segs[SEG_GDT].limit = cpu_.gdtr.limit;
@@ -1067,7 +1081,15 @@ void SoftwareVcpuImpl::getState(CpuState& st) {
   st.intr.evt_pending = irq_ >= 0;
   st.intr.irq_vector = int16_t(irq_);
   st.halted = cpu_.halted;
-  cpu_.fpu.save(st.fpu);
+  // The x87 is saved again only when it changed since the last save (a paravirtual BIOS call reads and sets
+  // the state back every time; the guest's x87 seldom changes in between).
+  // Bytes equal means every member equal; padding that differs only costs a save (NOLINT below).
+  if (!fpuOutValid_ || !fpuUnchanged()) {
+    cpu_.fpu.save(fpuOut_);
+    std::memcpy(&fpuSeen_, &cpu_.fpu, sizeof(Fpu));
+    fpuOutValid_ = true;
+  }
+  st.fpu = fpuOut_;
 }
 
 void SoftwareVcpuImpl::setState(const CpuState& st) {
@@ -1078,14 +1100,18 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   cpu_.cr3 = uint32_t(st.crs[CR_CR3]);
   cpu_.cr4 = uint32_t(st.crs[CR_CR4]);
   cpu_.setCr0(uint32_t(st.crs[CR_CR0]));
+  // A segment given back as getState gave it, with no run since (segsOutValid_), is the one the vCPU holds.
+  auto given = [&](int i) { return segsOutValid_ && std::memcmp(&st.segs[i], &segsOut_[i], sizeof(SegState)) == 0; };
   for (int i = 0; i < 6; ++i) {
     // An unchanged segment keeps its derived checks (setCr0 re-derived them if PE changed) and, for CS, the
     // successor links: a BIOS call sets the state back with most segments as they were.
+    if (given(i)) continue;
     const Seg g = toSeg(st.segs[i]), &cur = cpu_.seg[i];
     if (g.sel != cur.sel || g.attr != cur.attr || g.base != cur.base || g.limit != cur.limit) cpu_.setSeg(i, g);
   }
-  cpu_.ldtr = toSeg(st.segs[SEG_LDT]);
-  cpu_.tr = toSeg(st.segs[SEG_TR]);
+  if (!given(SEG_LDT)) cpu_.ldtr = toSeg(st.segs[SEG_LDT]);
+  if (!given(SEG_TR)) cpu_.tr = toSeg(st.segs[SEG_TR]);
+  segsOutValid_ = false;
   cpu_.gdtr.base = uint32_t(st.segs[SEG_GDT].base);
   cpu_.gdtr.limit = uint16_t(st.segs[SEG_GDT].limit);
   cpu_.idtr.base = uint32_t(st.segs[SEG_IDT].base);
@@ -1110,7 +1136,12 @@ void SoftwareVcpuImpl::setState(const CpuState& st) {
   // timeline, which a halted machine would never deliver and the PIC would keep waking it for, forever.
   irq_ = st.intr.irq_vector >= 0 && st.intr.irq_vector <= 0xFF ? st.intr.irq_vector : -1;
   cpu_.halted = st.halted;
-  cpu_.fpu.load(st.fpu);
+  // The x87 as the last getState saved it, unchanged since: loading it back would change nothing.
+  const bool fpuSame = fpuOutValid_ && std::memcmp(&st.fpu, &fpuOut_, sizeof(FpuState)) == 0 && fpuUnchanged();
+  if (!fpuSame) {
+    cpu_.fpu.load(st.fpu);
+    fpuOutValid_ = false;
+  }
   uint8_t cpl = 0;
   if (cpu_.eflags() & flags::VM) cpl = 3;
   else if (cpu_.protectedMode()) cpl = cpu_.seg[SEG_SS].dpl();
