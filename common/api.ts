@@ -302,6 +302,8 @@ export interface Machine {
   setRegisters(regs: Partial<Registers>): void;
   /** The x87 registers, where the backend has them. */
   getFpu?(): FpuRegisters | undefined;
+  /** Changes x87 registers (st entries left undefined stay); the caller keeps the tag word consistent. */
+  setFpu?(fpu: Partial<FpuRegisters>): void;
   /** Guest memory by linear (through segmentation-free paging, if on) or physical address; unreadable bytes throw. */
   readMemory(address: number, length: number, space?: 'linear' | 'physical'): Uint8Array;
   writeMemory(address: number, data: Uint8Array, space?: 'linear' | 'physical'): void;

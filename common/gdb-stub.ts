@@ -4,7 +4,7 @@
 // time, on 127.0.0.1 only. The guest stays stopped until gdb says continue or step; `detach` lets it run on.
 import * as net from 'net';
 
-import type { Machine, StopEvent, WatchAccess } from './api';
+import type { FpuRegisters, Machine, Registers, StopEvent, WatchAccess } from './api';
 import {
   cpuMode,
   gdbArchitecture,
@@ -12,6 +12,8 @@ import {
   registerValue,
   registerWrite,
   targetXml,
+  x87RegisterHex,
+  x87RegisterWrite,
   type CpuMode,
 } from './gdb-target';
 
@@ -271,29 +273,28 @@ export class GdbStub {
     return Buffer.from(`Bootvisor knows: monitor mode\n`, 'latin1').toString('hex');
   }
 
-  private registerHex(n: number): string {
+  private registerHex(n: number, r = this.machine.getRegisters(), f = this.machine.getFpu?.()): string {
     const spec = REGISTERS[n];
-    const v = registerValue(this.machine.getRegisters(), spec.name);
-    return spec.bits === 80 ? '00'.repeat(10) : le32(v ?? 0);
+    return x87RegisterHex(f, spec.name) ?? le32(registerValue(r, spec.name) ?? 0);
   }
 
   private allRegisters(): string {
     const r = this.machine.getRegisters();
-    return REGISTERS.map((spec) => (spec.bits === 80 ? '00'.repeat(10) : le32(registerValue(r, spec.name) ?? 0))).join(
-      '',
-    );
+    const f = this.machine.getFpu?.();
+    return REGISTERS.map((_, n) => this.registerHex(n, r, f)).join('');
   }
 
   private writeRegister(n: number, hex: string): string {
     const spec = REGISTERS[n];
     if (!spec || !/^[0-9a-fA-F]*$/.test(hex) || hex.length !== spec.bits / 4) return 'E00';
-    if (spec.bits === 80) return 'OK';
-    const change = registerWrite(this.machine.getRegisters(), spec.name, fromLe(hex));
+    const x87 = x87RegisterWrite(this.machine.getFpu?.(), spec.name, hex);
+    const change = x87 === undefined ? registerWrite(this.machine.getRegisters(), spec.name, fromLe(hex)) : x87;
     if (typeof change === 'string') {
       this.options.log?.(`gdb: ${change}`);
       return 'E01';
     }
-    if (change) this.machine.setRegisters(change);
+    if (x87 !== undefined) this.machine.setFpu?.(change as Partial<FpuRegisters>);
+    else if (change) this.machine.setRegisters(change as Partial<Registers>);
     return 'OK';
   }
 

@@ -1,10 +1,12 @@
 // What the gdb stub tells gdb about the CPU: the target description (qXfer:features:read:target.xml) and
 // the register file behind 'g'/'G'/'p'/'P', in gdb's i386 numbering. gdb's i386 support needs the x87
-// registers in the core feature; Bootvisor has no FPU, so they read as zero and writes are ignored.
+// registers in the core feature: ST0-ST7 and the x87 control registers come from the machine's FPU (zeros on a
+// backend without one) and take writes.
 // In real and virtual-8086 mode the architecture is i8086 (gdb disassembles 16-bit code) and EIP is
 // presented as the linear address CS.base + IP, which is what gdb reads memory and sets breakpoints with;
 // in protected mode with flat segments (every multiboot kernel) that is EIP itself.
-import type { Registers, SegmentRegister } from './api';
+import type { FpuRegisters, Registers, SegmentRegister } from './api';
+import { fromGdbHex, toGdbHex, writeSt } from './fpu-value';
 
 export type CpuMode = 'real' | 'v86' | 'protected16' | 'protected32';
 
@@ -163,4 +165,50 @@ export function registerWrite(r: Registers, name: string, value: number): Partia
   }
   if (registerValue(r, name) === value || registerValue(r, name) === undefined) return undefined;
   return `${name} is read-only here`;
+}
+
+/** gdb's x87 control registers and the FpuRegisters field each one is. */
+const X87_FIELDS: Record<string, keyof Omit<FpuRegisters, 'st'>> = {
+  fctrl: 'fcw',
+  fstat: 'fsw',
+  ftag: 'ftw',
+  fiseg: 'fcs',
+  fioff: 'fip',
+  foseg: 'fds',
+  fooff: 'fdp',
+  fop: 'fop',
+};
+
+const le32 = (n: number): string =>
+  [0, 8, 16, 24].map((s) => ((n >>> s) & 0xff).toString(16).padStart(2, '0')).join('');
+
+/** An x87 register as gdb's bytes (hex), or undefined for a register that is not one of them. */
+export function x87RegisterHex(f: FpuRegisters | undefined, name: string): string | undefined {
+  const st = /^st([0-7])$/.exec(name);
+  if (st) return f ? toGdbHex(f.st[Number(st[1])]) : '00'.repeat(10);
+  const field = X87_FIELDS[name];
+  if (!field) return undefined;
+  return le32(f ? f[field] : 0);
+}
+
+/**
+ * The FPU change for gdb writing an x87 register (hex as gdb sends it), undefined for a register that is not
+ * one of them, or a reason it cannot be done. A value written to ST(i) makes that register valid, zero or
+ * special by what it holds, as FRSTOR of an image holding it would; ftag sets the tags themselves.
+ */
+export function x87RegisterWrite(
+  f: FpuRegisters | undefined,
+  name: string,
+  hex: string,
+): Partial<FpuRegisters> | string | undefined {
+  const st = /^st([0-7])$/.exec(name);
+  const field = X87_FIELDS[name];
+  if (!st && !field) return undefined;
+  if (!f) return `${name}: this backend has no x87 registers`;
+  if (st) return writeSt(f, Number(st[1]), fromGdbHex(hex));
+  let v = 0;
+  for (let i = hex.length - 2; i >= 0; i -= 2) v = v * 256 + parseInt(hex.slice(i, i + 2), 16);
+  const max = field === 'fip' || field === 'fdp' ? 0xffffffff : field === 'fop' ? 0x7ff : 0xffff;
+  if (v > max) return `${name} holds at most 0x${max.toString(16)}`;
+  return { [field]: v };
 }

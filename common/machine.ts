@@ -141,6 +141,9 @@ class NativeBackedMachine implements BootvisorMachine {
   getFpu(): FpuRegisters | undefined {
     return (this.native.getRegisters() as { fpu?: FpuRegisters }).fpu;
   }
+  setFpu(fpu: Partial<FpuRegisters>): void {
+    this.native.setRegisters({ fpu });
+  }
 
   getRegisters(): Registers {
     if (!this.native.registersInto) return this.native.getRegisters() as Registers;

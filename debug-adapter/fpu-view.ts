@@ -1,9 +1,10 @@
 // The x87 in the Variables view: ST(0)-ST(7) as decimals with their raw 80 bits and tags, the control word
 // (rounding, precision, masks), the status word (flags, condition codes, TOP) and the tag word decoded, and
-// the last instruction's opcode and pointers.
+// the last instruction's opcode and pointers. ST0-ST7 and FCW take new values (fpuChange).
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { FpuRegisters } from '../common/api';
-import { hex } from '../common/expression';
+import { hex, parseNumber } from '../common/expression';
+import { parseFloat80, writeSt } from '../common/fpu-value';
 
 type Variable = DebugProtocol.Variable;
 
@@ -77,4 +78,25 @@ export function fpuVariables(f: FpuRegisters): Variable[] {
     v('FIP', `${hex(f.fcs, 4)}:${hex(f.fip, 8)}`),
     v('FDP', `${hex(f.fds, 4)}:${hex(f.fdp, 8)}`),
   ];
+}
+
+/**
+ * The change for the user typing `text` as the new value of `name` in the FPU scope: ST0-ST7 take a decimal
+ * (rounded to nearest at 64 bits), inf, nan or the raw 80 bits as 0x and 20 hex digits; FCW a number up to
+ * 0xFFFF. Throws with what to write instead.
+ */
+export function fpuChange(f: FpuRegisters, name: string, text: string): Partial<FpuRegisters> {
+  const st = /^ST([0-7])$/i.exec(name);
+  if (st) {
+    const v = parseFloat80(text);
+    if ('error' in v) throw new Error(v.error);
+    return writeSt(f, Number(st[1]), v.bits);
+  }
+  if (/^FCW$/i.test(name)) {
+    const n = parseNumber(text);
+    if (n === undefined || n > 0xffff)
+      throw new Error(`"${text.trim()}" is not a control word (a number from 0 to 0xFFFF, e.g. 0x037F or 895)`);
+    return { fcw: n };
+  }
+  throw new Error(`${name} is read-only here (ST0-ST7 and FCW can be changed)`);
 }

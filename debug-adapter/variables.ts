@@ -4,7 +4,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Machine, Registers, SegmentRegister } from '../common/api';
 import { hex, parseNumber } from '../common/expression';
-import { fpuVariables } from './fpu-view';
+import { fpuChange, fpuVariables } from './fpu-view';
 import { Descriptor, memoryReference, readDescriptorTable, readUint } from './memory';
 import { compactNames, compactRegister, flagsLine, segmentLine } from './register-view';
 import {
@@ -105,11 +105,20 @@ export class VariableStore {
         expensive: false,
       });
     }
-    const fpu = this.access.machine.getFpu?.();
+    const m = this.access.machine;
+    const fpu = m.getFpu?.();
     if (fpu)
       scopes.push({
         name: 'FPU',
-        variablesReference: this.add({ children: () => fpuVariables(fpu) }),
+        variablesReference: this.add({
+          children: () => fpuVariables(m.getFpu?.() ?? fpu),
+          set: (name, value) => {
+            if (!m.setFpu) throw new Error('this backend cannot change the x87 registers');
+            m.setFpu(fpuChange(m.getFpu?.() ?? fpu, name, value));
+            this.access.changed();
+            return fpuVariables(m.getFpu?.() ?? fpu).find((v) => v.name === name.toUpperCase())!;
+          },
+        }),
         expensive: false,
       });
     if (regs.cr0 & 0x80000000)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 namespace bv::napi {
 
@@ -89,6 +90,51 @@ bool segFromJs(Napi::Env env, const Napi::Object& regs, const char* key, SegStat
   if (present) s.base = n;
   if (!optionalNumber(env, o, "limit", kMaxU32, n, present)) return false;
   if (present) s.limit = static_cast<uint32_t>(n);
+  return true;
+}
+
+// registers.fpu: any of the words and pointers, and st as eight entries of 20 hex digits (sign and exponent
+// first, as fpuToJs gives them) or undefined for a register left as it is. Tags are the caller's to set.
+bool fpuFromJs(Napi::Env env, const Napi::Object& regs, FpuState& f) {
+  if (!regs.Has("fpu") || regs.Get("fpu").IsUndefined()) return true;
+  Napi::Value v = regs.Get("fpu");
+  if (!v.IsObject()) {
+    throwTypeError(env, "registers.fpu must be an object");
+    return false;
+  }
+  Napi::Object o = v.As<Napi::Object>();
+  uint64_t n = 0;
+  bool present = false;
+  const std::pair<const char*, uint16_t*> words[] = {
+      {"fcw", &f.fcw}, {"fsw", &f.fsw}, {"ftw", &f.ftw}, {"fcs", &f.fcs}, {"fds", &f.fds}};
+  for (const auto& [key, field] : words) {
+    if (!optionalNumber(env, o, key, 0xFFFF, n, present)) return false;
+    if (present) *field = static_cast<uint16_t>(n);
+  }
+  if (!optionalNumber(env, o, "fop", 0x7FF, n, present)) return false;
+  if (present) f.fop = static_cast<uint16_t>(n);
+  if (!optionalNumber(env, o, "fip", kMaxU32, n, present)) return false;
+  if (present) f.fip = static_cast<uint32_t>(n);
+  if (!optionalNumber(env, o, "fdp", kMaxU32, n, present)) return false;
+  if (present) f.fdp = static_cast<uint32_t>(n);
+  if (!o.Has("st") || o.Get("st").IsUndefined()) return true;
+  if (!o.Get("st").IsArray()) {
+    throwTypeError(env, "registers.fpu.st must be an array of ST(0)-ST(7)");
+    return false;
+  }
+  Napi::Array st = o.Get("st").As<Napi::Array>();
+  for (uint32_t i = 0; i < st.Length() && i < 8; i++) {
+    Napi::Value e = st.Get(i);
+    if (e.IsUndefined() || e.IsNull()) continue;
+    std::string h = e.IsString() ? e.As<Napi::String>().Utf8Value() : std::string();
+    bool ok = h.size() == 20 && h.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!ok) {
+      throwTypeError(env, "registers.fpu.st[" + std::to_string(i) + "] must be 20 hex digits");
+      return false;
+    }
+    auto nibble = [](char c) { return unsigned(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+    for (size_t b = 0; b < 10; b++) f.st[i][9 - b] = static_cast<uint8_t>(nibble(h[2 * b]) << 4 | nibble(h[2 * b + 1]));
+  }
   return true;
 }
 
@@ -304,7 +350,7 @@ bool registersFromJs(Napi::Env env, const Napi::Object& regs, CpuState& s) {
   if (regs.Has("intShadow") && regs.Get("intShadow").IsBoolean()) {
     s.intr.int_shadow = regs.Get("intShadow").As<Napi::Boolean>();
   }
-  return true;
+  return fpuFromJs(env, regs, s.fpu);
 }
 
 Napi::Object screenTextToJs(Napi::Env env, const ScreenText& t) {
