@@ -7,8 +7,10 @@
 //
 //   fpu_oracle [count] [seed]   count operand pairs per operation and control word (default 2000)
 //   fpu_oracle --table FILE     runs a table of test/cpu/fpu-diff-gen.ts on the host x87 and prints its lines
+//   fpu_oracle --transcendental [count] [seed]   the transcendental instructions: ulp distances, flags and C1
 // Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
 // non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -300,10 +302,184 @@ int runTable(const char* file) {
   return 0;
 }
 
+// ---- the transcendental instructions: the host's FSIN, FCOS, FPTAN, FSINCOS, FPATAN, F2XM1, FYL2X and FYL2XP1
+// against fpu_elementary.cpp's values, operand by operand, in the operands' defined domains. Not bit for bit:
+// the report gives the distance in units in the last place, whether the exception flags and C1 agree.
+
+enum Tr { T_SIN, T_COS, T_TAN, T_SINCOS, T_ATAN, T_2XM1, T_YL2X, T_YL2XP1, T_COUNT };
+const char* const kTrNames[] = {"fsin", "fcos", "fptan", "fsincos", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"};
+
+struct TrOut {
+  Raw r{}, r2{};
+  uint16_t sw = 0;
+};
+
+TrOut hostTr(Tr op, uint16_t cw, F80 a, F80 b) {
+  TrOut o;
+  const Raw ra = toRaw(a), rb = toRaw(b);
+  switch (op) {
+    case T_SIN: UN("fsin"); break;
+    case T_COS: UN("fcos"); break;
+    case T_TAN:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n fptan\n fnstsw %[sw]\n fstpt %[r2]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [r2] "=m"(o.r2), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [cw] "m"(cw));
+      break;
+    case T_SINCOS:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n fsincos\n fnstsw %[sw]\n fstpt %[r2]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [r2] "=m"(o.r2), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [cw] "m"(cw));
+      break;
+    // ST(0) = a, ST(1) = b; the result replaces ST(1) and ST(0) is popped.
+    case T_ATAN:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fpatan\n fnstsw %[sw]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
+      break;
+    case T_2XM1: UN("f2xm1"); break;
+    case T_YL2X:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fyl2x\n fnstsw %[sw]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
+      break;
+    case T_YL2XP1:
+      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fyl2xp1\n fnstsw %[sw]\n fstpt %[r]\n fninit"
+                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
+                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
+      break;
+    default: break;
+  }
+  return o;
+}
+
+TrOut softTr(Tr op, uint16_t cw, F80 a, F80 b) {
+  TrOut o;
+  Ctx c = Ctx::fromControl(cw);
+  F80 r, r2;
+  bool inRange = true;
+  switch (op) {
+    case T_SIN: inRange = trig(c, Trig::Sin, a, r, r2); break;
+    case T_COS: inRange = trig(c, Trig::Cos, a, r, r2); break;
+    case T_TAN: inRange = trig(c, Trig::Tan, a, r, r2); break;
+    case T_SINCOS: inRange = trig(c, Trig::SinCos, a, r, r2); break;
+    case T_ATAN: r = patan(c, a, b); break;
+    case T_2XM1: r = f2xm1(c, a); break;
+    case T_YL2X: r = yl2x(c, a, b, false); break;
+    case T_YL2XP1: r = yl2x(c, a, b, true); break;
+    default: break;
+  }
+  if (!inRange) {
+    r = a;
+    c.flags |= 0x400;  // C2
+  }
+  o.r = toRaw(r);
+  o.r2 = toRaw(r2);
+  o.sw = uint16_t((c.flags & 0x3F) | (c.flags & C1) | (c.flags & 0x400));
+  return o;
+}
+
+// An operand in the instruction's domain (where the SDM defines a result): mostly random magnitudes, with
+// small ones, the ends of the domain, and zeros.
+F80 trOperand(Tr op, bool first) {
+  const bool s = rnd() & 1;
+  const uint64_t m = rnd() | (1ull << 63);
+  if (rnd() % 64 == 0) return zero(s);
+  switch (op) {
+    case T_SIN:
+    case T_COS:
+    case T_TAN:
+    case T_SINCOS: {
+      const unsigned k = unsigned(rnd() % 8);
+      if (k < 5) return make(s, kBias - 20 + int(rnd() % 22), m);  // 2^-20 .. 4
+      if (k < 7) return make(s, kBias + int(rnd() % 63), m);       // up to 2^63
+      return make(s, kBias - 64 + int(rnd() % 44), m);             // tiny
+    }
+    case T_ATAN: return make(s, kBias + int(rnd() % 80) - 40, m);
+    case T_2XM1: return rnd() % 32 == 0 ? make(s, kBias, 1ull << 63) : make(s, kBias - 1 - int(rnd() % 64), m);
+    case T_YL2X:
+      return first ? make(false, kBias + int(rnd() % 400) - 200, m) : make(s, kBias + int(rnd() % 40) - 20, m);
+    case T_YL2XP1:
+      if (!first) return make(s, kBias + int(rnd() % 40) - 20, m);
+      return make(s, kBias - 3 - int(rnd() % 62), m);  // |a| < 1/4 (the domain is |a| < 1 - sqrt(2)/2)
+    default: return gen();
+  }
+}
+
+// Distance in units of the last place between two finite values of the same sign (else -1).
+long long ulps(F80 x, F80 y) {
+  if (signOf(x) != signOf(y) || isNaN(x) || isNaN(y) || isInf(x) || isInf(y)) return (x == y) ? 0 : -1;
+  auto key = [](F80 v) { return (static_cast<__int128>(expOf(v)) << 63) + (v.sig & ~(1ull << 63)); };
+  const __int128 d = key(x) - key(y);
+  const __int128 a = d < 0 ? -d : d;
+  return a > 1000000000 ? 1000000000 : static_cast<long long>(a);
+}
+
+int runTranscendental(long count) {
+  std::printf("%-8s %-7s %8s %8s %8s %8s %8s %8s %8s\n", "op", "round", "cases", "exact", "1 ulp", ">1 ulp", "max",
+              "flags", "C1");
+  long total = 0, exactAll = 0;
+  for (int op = 0; op < T_COUNT; ++op) {
+    for (unsigned rc = 0; rc < 4; ++rc) {
+      const uint16_t cw = uint16_t(0x37F | (rc << 10));
+      long n = 0, exact = 0, one = 0, more = 0, flagsSame = 0, c1Same = 0;
+      // For the trigonometric ones, by |a|: below pi/4 (no reduction), below 2^20, up to 2^63.
+      long bandN[3] = {}, bandClose[3] = {};
+      long long worst = 0;
+      int shown = 0;
+      for (long k = 0; k < count; ++k) {
+        const F80 a = trOperand(Tr(op), true), b = trOperand(Tr(op), false);
+        const TrOut h = hostTr(Tr(op), cw, a, b), s = softTr(Tr(op), cw, a, b);
+        ++n;
+        long long u = ulps(fromRaw(h.r), fromRaw(s.r));
+        if (op == T_SINCOS || op == T_TAN) {
+          const long long u2 = ulps(fromRaw(h.r2), fromRaw(s.r2));
+          u = (u < 0 || u2 < 0) ? -1 : std::max(u, u2);
+        }
+        if (op <= T_SINCOS && !isZero(a)) {
+          const int e = expOf(a) - kBias;
+          const int band = (e < -1 || (e == -1 && a.sig < 0xC90FDAA22168C234ull)) ? 0 : e < 20 ? 1 : 2;
+          ++bandN[band];
+          if (u >= 0 && u <= 1) ++bandClose[band];
+        }
+        if (u == 0) ++exact;
+        else if (u == 1) ++one;
+        else ++more;
+        if (u < 0 || u > worst) worst = u < 0 ? 1000000000 : u;
+        if ((h.sw & 0x43F) == (s.sw & 0x43F)) ++flagsSame;
+        if ((h.sw & 0x200) == (s.sw & 0x200)) ++c1Same;
+        if ((u < 0 || u > 1) && shown++ < 2 && std::getenv("FPU_ORACLE_SHOW")) {
+          std::printf("  %s cw=%04X a=%s b=%s: host %s %s sw=%04X, soft %s %s sw=%04X\n", kTrNames[op], cw,
+                      hex(a).c_str(), hex(b).c_str(), hex(fromRaw(h.r)).c_str(), hex(fromRaw(h.r2)).c_str(),
+                      h.sw & 0x67F, hex(fromRaw(s.r)).c_str(), hex(fromRaw(s.r2)).c_str(), s.sw & 0x67F);
+        }
+      }
+      static const char* const kRc[4] = {"nearest", "down", "up", "zero"};
+      std::printf("%-8s %-7s %8ld %7.2f%% %7.2f%% %7.2f%% %8lld %7.2f%% %7.2f%%\n", kTrNames[op], kRc[rc], n,
+                  100.0 * exact / n, 100.0 * one / n, 100.0 * more / n, worst, 100.0 * flagsSame / n,
+                  100.0 * c1Same / n);
+      if (op <= T_SINCOS && rc == 0) {
+        std::printf("%-8s within 1 ulp by |a|: < pi/4 %.2f%% of %ld, < 2^20 %.2f%% of %ld, < 2^63 %.2f%% of %ld\n",
+                    kTrNames[op], 100.0 * bandClose[0] / std::max(1L, bandN[0]), bandN[0],
+                    100.0 * bandClose[1] / std::max(1L, bandN[1]), bandN[1],
+                    100.0 * bandClose[2] / std::max(1L, bandN[2]), bandN[2]);
+      }
+      total += n;
+      exactAll += exact;
+    }
+  }
+  std::printf("transcendental total %ld cases, %ld bit-identical (%.2f%%)\n", total, exactAll,
+              100.0 * exactAll / total);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::strcmp(argv[1], "--table") == 0) return runTable(argv[2]);
+  if (argc > 1 && std::strcmp(argv[1], "--transcendental") == 0) {
+    if (argc > 3) rngState = std::strtoull(argv[3], nullptr, 0) | 1;
+    return runTranscendental(argc > 2 ? std::atol(argv[2]) : 20000);
+  }
   const long count = argc > 1 ? std::atol(argv[1]) : 2000;
   if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;
   const char* only = std::getenv("FPU_ORACLE_OP");

@@ -83,6 +83,16 @@ int64_t toInt(Ctx& c, F80 a, unsigned bits, bool truncate = false);
 F80 fromBcd(const uint8_t bcd[10]);
 void toBcd(Ctx& c, F80 a, uint8_t bcd[10]);
 
+// The transcendental instructions' values with their special operands (fpu_elementary.cpp): F2XM1 (2^a - 1),
+// FYL2X (b * log2(a)) and FYL2XP1 (b * log2(a + 1)), FPATAN (atan(b / a) in (a, b)'s quadrant), and FSIN FCOS
+// FPTAN FSINCOS, which return false for |a| >= 2^63 (C2 set, ST(0) unchanged); second is FSINCOS's cosine and
+// FPTAN's pushed 1.
+F80 f2xm1(Ctx& c, F80 a);
+F80 yl2x(Ctx& c, F80 a, F80 b, bool plusOne);
+F80 patan(Ctx& c, F80 a, F80 b);
+enum class Trig { Sin, Cos, Tan, SinCos };
+bool trig(Ctx& c, Trig op, F80 a, F80& out, F80& second);
+
 // The operand checks every arithmetic operation starts with: an unsupported operand or SNaN raises IE, a
 // NaN operand gives the propagated NaN, a denormal raises DE. True: out is the result.
 bool nanOperands(Ctx& c, F80 a, F80 b, F80& out);

@@ -1,11 +1,6 @@
 // D9 E0-FF: sign and class operations, the constants, and the transcendental functions (F2XM1 FYL2X FPTAN
-// FPATAN FXTRACT FPREM1 FPREM FYL2XP1 FSQRT FSINCOS FRNDINT FSCALE FSIN FCOS) with their special cases as the
-// SDM tables give them. The transcendental values themselves come from the host's long double library on an
-// x86 host (glibc: within 1 ulp of the exact result; the 387's own microcode differs in the last bit for
-// some operands); elsewhere through double precision. Deterministic on a given host, so replay holds.
-#include <cmath>
-#include <cstring>
-
+// FPATAN FXTRACT FPREM1 FPREM FYL2XP1 FSQRT FSINCOS FRNDINT FSCALE FSIN FCOS): their stack handling here,
+// the transcendentals' values in fpu_elementary.cpp.
 #include "cpu/fpu.h"
 
 namespace bv::cpu {
@@ -13,40 +8,6 @@ namespace bv::cpu {
 using namespace fpu;
 
 namespace {
-
-using Long = long double;
-
-#if defined(__x86_64__) || defined(__i386__)
-Long toLong(F80 a) {
-  Long v = 0;
-  std::memcpy(&v, &a.sig, 8);
-  std::memcpy(reinterpret_cast<uint8_t*>(&v) + 8, &a.se, 2);
-  return v;
-}
-F80 fromLong(Long v) {
-  F80 a;
-  std::memcpy(&a.sig, &v, 8);
-  std::memcpy(&a.se, reinterpret_cast<uint8_t*>(&v) + 8, 2);
-  return a;
-}
-#else
-Long toLong(F80 a) { return Long(toHostDouble(a)); }
-F80 fromLong(Long v) {
-  Ctx t;
-  const double d = double(v);
-  uint64_t bits;
-  std::memcpy(&bits, &d, 8);
-  return fromF64(t, bits);
-}
-#endif
-
-// A computed transcendental result: inexact unless it is an exact zero or infinity.
-F80 inexact(Ctx& t, Long v) {
-  const F80 r = fromLong(v);
-  if (!isInf(r) && !isNaN(r) && r.sig != 0) t.flags |= PE;
-  if (isDenormal(r)) t.flags |= UE;
-  return r;
-}
 
 // The constants of FLD1..FLDZ, rounded by the rounding control as the 387 does from its 67-bit copies:
 // the truncated significand, and whether the dropped bits are above one half (nearest rounds up).
@@ -60,8 +21,6 @@ F80 constant(const Ctx& t, const Constant& k) {
   const bool up = !k.exact && (t.rc == 2 || (t.rc == 0 && k.nearestUp));
   return F80{k.sig + (up ? 1 : 0), k.se};
 }
-
-bool hugeForTrig(F80 a) { return expOf(a) >= kBias + 63 && !isInf(a) && !isNaN(a); }
 
 }  // namespace
 
@@ -195,10 +154,8 @@ void transcendental(Cpu& c, uint8_t modrm) {
       if (e0) {
         stackFault(t, false);
         out = indefinite();
-      } else if (!nanOperand(t, a, out)) {
-        if (isInf(a)) out = signOf(a) ? make(true, kBias, 1ull << 63) : a;
-        else if (a.sig == 0) out = a;
-        else out = inexact(t, std::expm1(toLong(a) * 0.693147180559945309417232121458176568L));
+      } else {
+        out = f2xm1(t, a);
       }
       if (commit(c, t)) f.write(0, out);
       return;
@@ -208,29 +165,8 @@ void transcendental(Cpu& c, uint8_t modrm) {
       if (e0 || e1) {
         stackFault(t, false);
         out = indefinite();
-      } else if (!nanOperands(t, a, b, out)) {
-        const Long x = toLong(a), y = toLong(b);
-        const Long arg = modrm == 0xF1 ? x : x + 1;
-        if ((modrm == 0xF1 && signOf(a) && a.sig != 0) || (modrm == 0xF9 && arg < 0)) {
-          t.flags |= IE;
-          out = indefinite();
-        } else if (modrm == 0xF1 && a.sig == 0 && !isInf(b)) {
-          if (b.sig == 0) {
-            t.flags |= IE;
-            out = indefinite();
-          } else {
-            t.flags |= ZE;
-            out = infinity(!signOf(b));
-          }
-        } else {
-          const Long l = modrm == 0xF1 ? std::log2(x) : std::log1p(x) / 0.693147180559945309417232121458176568L;
-          if ((isInf(b) && l == 0) || (b.sig == 0 && std::isinf(l))) {
-            t.flags |= IE;
-            out = indefinite();
-          } else {
-            out = inexact(t, y * l);
-          }
-        }
+      } else {
+        out = yl2x(t, a, b, modrm == 0xF9);
       }
       if (!commit(c, t)) return;
       f.write(1, out);
@@ -241,9 +177,8 @@ void transcendental(Cpu& c, uint8_t modrm) {
       if (e0 || e1) {
         stackFault(t, false);
         out = indefinite();
-      } else if (!nanOperands(t, b, a, out)) {
-        out = inexact(t, std::atan2(toLong(b), toLong(a)));
-        if (b.sig == 0 && expOf(b) == 0) out = make(signOf(b), expOf(out), out.sig);
+      } else {
+        out = patan(t, a, b);
       }
       if (!commit(c, t)) return;
       f.write(1, out);
@@ -262,25 +197,13 @@ void transcendental(Cpu& c, uint8_t modrm) {
       } else if (pushes && !f.empty(7)) {
         stackFault(t, true);
         out = second = indefinite();
-      } else if (hugeForTrig(a)) {  // out of range: C2 set, ST(0) unchanged
-        if (!commit(c, t)) return;
-        f.sw |= Fpu::C2;
-        return;
-      } else if (nanOperand(t, a, out)) {
-        second = out;
-      } else if (isInf(a)) {
-        t.flags |= IE;
-        out = second = indefinite();
       } else {
-        const Long x = toLong(a);
-        switch (modrm) {
-          case 0xF2: out = a.sig == 0 ? a : inexact(t, std::tan(x)); break;
-          case 0xFB:
-            out = a.sig == 0 ? a : inexact(t, std::sin(x));
-            second = a.sig == 0 ? second : inexact(t, std::cos(x));
-            break;
-          case 0xFE: out = a.sig == 0 ? a : inexact(t, std::sin(x)); break;
-          default: out = a.sig == 0 ? second : inexact(t, std::cos(x)); break;
+        static const Trig kOp[4] = {Trig::Tan, Trig::SinCos, Trig::Sin, Trig::Cos};
+        const Trig op = kOp[modrm == 0xF2 ? 0 : modrm == 0xFB ? 1 : modrm == 0xFE ? 2 : 3];
+        if (!trig(t, op, a, out, second)) {  // out of range: C2 set, ST(0) unchanged
+          if (!commit(c, t)) return;
+          f.sw |= Fpu::C2;
+          return;
         }
       }
       if (!commit(c, t)) return;
