@@ -8,6 +8,7 @@
 //   fpu_oracle [count] [seed]   count operand pairs per operation and control word (default 2000)
 //   fpu_oracle --table FILE     runs a table of test/cpu/fpu-diff-gen.ts on the host x87 and prints its lines
 //   fpu_oracle --transcendental [count] [seed]   the transcendental instructions: ulp distances, flags and C1
+//   fpu_oracle --unmasked       what the x87 leaves after each unmasked exception (test/cpu/fpu-env-diff.test.ts)
 // Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
 // non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
 #include <algorithm>
@@ -472,10 +473,87 @@ int runTranscendental(long count) {
   return 0;
 }
 
+// ---- unmasked exceptions: what the host's x87 leaves when an exception is unmasked (the result, or none; the
+// status word), read with non-waiting instructions only (FNSTSW, FNSAVE) so that no #MF/SIGFPE is raised. The
+// lines have the format test/cpu/programs/x87-env16.asm prints (C1 cleared), for the differential test. FDIVP
+// ST(1), ST(0) is written as its bytes: AT&T syntax swaps the operands of the reversed forms.
+int runUnmasked() {
+  static const uint8_t kHuge[10] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0x7F};
+  static const uint8_t kTiny[10] = {0, 0, 0, 0, 0, 0, 0, 0x80, 0x01, 0x00};
+  static const uint8_t kDenormal[10] = {0x34, 0x12, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const double kThree = 3.0;
+  struct Case {
+    const char* title;
+    uint16_t cw;
+  };
+  static const Case kCases[] = {{"ZE: 1/0", 0x037B},          {"IE: sqrt(-1)", 0x037E},
+                                {"DE: denormal + 1", 0x037D}, {"OE: max * max into ST0", 0x0377},
+                                {"OE: max into m32", 0x0377}, {"UE: min * min into ST0", 0x036F},
+                                {"PE: 1/3", 0x035F}};
+  // The 28-byte environment's reserved upper halves (control, status and tag dwords, and the one that holds
+  // the data selector): what the x87 writes there.
+  uint32_t env[7];
+  asm volatile("fninit\n fld1\n fnstenv %[e]\n fninit" : [e] "=m"(env));
+  std::printf("env32 reserved=%04X %04X %04X %04X\n", env[0] >> 16, env[1] >> 16, env[2] >> 16, env[6] >> 16);
+  for (int k = 0; k < 7; ++k) {
+    const uint16_t cw = kCases[k].cw;
+    uint16_t sw = 0;
+    uint8_t img[108] = {};
+    uint32_t m32 = 0x12345678;
+    switch (k) {
+      case 0:
+        asm volatile("fninit\n fldcw %[cw]\n fld1\n fldz\n .byte 0xDE, 0xF9\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw));
+        break;
+      case 1:
+        asm volatile("fninit\n fldcw %[cw]\n fld1\n fchs\n fsqrt\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw));
+        break;
+      case 2:
+        asm volatile("fninit\n fldcw %[cw]\n fld1\n fldt %[d]\n fadd %%st(1), %%st\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw), [d] "m"(kDenormal));
+        break;
+      case 3:
+        asm volatile("fninit\n fldcw %[cw]\n fldt %[h]\n fmul %%st(0), %%st\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw), [h] "m"(kHuge));
+        break;
+      case 4:
+        asm volatile("fninit\n fldcw %[cw]\n fldt %[h]\n fsts %[m]\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img), [m] "+m"(m32)
+                     : [cw] "m"(cw), [h] "m"(kHuge));
+        break;
+      case 5:
+        asm volatile("fninit\n fldcw %[cw]\n fldt %[t]\n fmul %%st(0), %%st\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw), [t] "m"(kTiny));
+        break;
+      default:
+        asm volatile("fninit\n fldcw %[cw]\n fldl %[three]\n fld1\n fdiv %%st(1), %%st\n fnstsw %[sw]\n fnsave %[img]"
+                     : [sw] "=m"(sw), [img] "=m"(img)
+                     : [cw] "m"(cw), [three] "m"(kThree));
+        break;
+    }
+    asm volatile("fninit");
+    uint32_t lo, hi;
+    uint16_t se;
+    std::memcpy(&lo, img + 28, 4);
+    std::memcpy(&hi, img + 32, 4);
+    std::memcpy(&se, img + 36, 2);
+    std::printf("%s\nsw=%08X\nst0.se=%08X\nst0.hi=%08X\nst0.lo=%08X\n", kCases[k].title, sw & 0xFDFF, se, hi, lo);
+    if (k == 4) std::printf("m32=%08X\n", m32);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc > 2 && std::strcmp(argv[1], "--table") == 0) return runTable(argv[2]);
+  if (argc > 1 && std::strcmp(argv[1], "--unmasked") == 0) return runUnmasked();
   if (argc > 1 && std::strcmp(argv[1], "--transcendental") == 0) {
     if (argc > 3) rngState = std::strtoull(argv[3], nullptr, 0) | 1;
     return runTranscendental(argc > 2 ? std::atol(argv[2]) : 20000);

@@ -68,13 +68,18 @@ void errorSignal(Cpu& c, bool wasSet) {
 bool commit(Cpu& c, const Ctx& x, bool memoryStore) {
   Fpu& f = c.fpu;
   const bool was = (f.sw & Fpu::ES) != 0;
-  f.sw = uint16_t((f.sw & ~Fpu::C1) | (x.flags & (0x7F | C1)));
+  const uint16_t unmasked = x.flags & ~f.cw & 0x3F;
+  // An unmasked IE, DE or ZE stops the operation before it computes anything, and an unmasked OE or UE stops a
+  // store to memory: what computing the result raised besides (PE, OE, UE) is not reported. The host x87
+  // agrees (fpu_oracle --unmasked: DE on FADD, OE on FST m32).
+  const bool noResult = (unmasked & (IE | DE | ZE)) || (memoryStore && (unmasked & (OE | UE)));
+  uint16_t flags = x.flags;
+  if (unmasked & (IE | DE | ZE)) flags &= uint16_t(~(PE | OE | UE));
+  else if (noResult) flags &= uint16_t(~PE);
+  f.sw = uint16_t((f.sw & ~Fpu::C1) | (flags & (0x7F | C1)));
   f.updateSummary();
   errorSignal(c, was);
-  const uint16_t unmasked = x.flags & ~f.cw & 0x3F;
-  if (unmasked & (IE | DE | ZE)) return false;
-  if (memoryStore && (unmasked & (OE | UE))) return false;
-  return true;
+  return !noResult;
 }
 
 }  // namespace x87
