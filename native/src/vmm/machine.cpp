@@ -183,6 +183,7 @@ void Machine::Impl::wireDevices() {
 
 void Machine::Impl::powerOn() {
   using namespace wiring;
+  kbcSkip = false;  // a skip asked for before the reset belongs to the state left behind
   bios->install(mem.size());
   // What the BIOS's POST leaves: PICs at vectors 08h and 70h, IRQ0/1/2 and the RTC/mouse/disk lines unmasked;
   // PIT channel 0 in mode 3 with the full count (18.2 Hz).

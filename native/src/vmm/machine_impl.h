@@ -178,8 +178,9 @@ struct Machine::Impl : public ExitHandler {
   bool kbcSkip = false;  // a keyboard-controller poll's read asked to move guest time on (done after the slice)
   // The keyboard-controller poll's part of portIn (vmm/kbc_poll_skip.cpp): true when the slice should end.
   bool kbcPollRead(uint16_t port, uint8_t value, bool quiet, uint64_t rip);
-  // After the slice: the skip kbcPollRead asked for, unless an input is due at this instruction.
-  void kbcPollSkip();
+  // After the slice: the skip kbcPollRead asked for, unless an input is due at this instruction; paced, after
+  // the wall clock (unless `step`).
+  void kbcPollSkip(bool step);
 
   // Output, batched per run slice.
   MachineListener* listener = nullptr;

@@ -629,7 +629,14 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
     where.linear = s.linear;
     return where;
   };
-  if (clockMode == ClockMode::Paced) pacer.anchor(clock->now());
+  // A guest behind the wall clock (the host held it: a pause, an inspection) is tied to it anew, so that time
+  // is not raced through; one still ahead, or parked by the host in the middle of a paced skip whose end the
+  // wall clock has not reached, keeps its tie, or each look would add the part of the wait already slept.
+  if (clockMode == ClockMode::Paced) {
+    uint64_t at = clock->now();
+    if (kbcSkip && clock->nextDeadline() != kNever) at = clock->nextDeadline();
+    if (pacer.aheadNs(at) <= 0) pacer.anchor(at);
+  }
   for (;;) {
     applyInputs();
     clock->fireDue();
@@ -670,6 +677,10 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       continue;
     }
 
+    if (kbcSkip) {  // a paced skip a stop cut short (kbc_poll_skip.cpp)
+      kbcPollSkip(step || limits.neverWait);
+      continue;
+    }
     uint64_t budget = virtualTime() ? kSliceInstructions : kRealSliceInstructions;
     if (virtualTime()) {
       if (clockMode == ClockMode::Paced && !limits.neverWait) pace();
@@ -707,7 +718,7 @@ StopRecord Machine::Impl::run(const RunLimits& limits, bool step) {
       clock->advanceTo(pitSkipTo < next ? pitSkipTo : next);  // a timer due meanwhile fires at its own time
       pitSkipTo = 0;
     }
-    if (kbcSkip) kbcPollSkip();
+    if (kbcSkip) kbcPollSkip(step || limits.neverWait);
     flushOutput(false);
 
     switch (e.reason) {

@@ -27,6 +27,7 @@ uint32_t Machine::snapshot() {
   m.spin.save(w);
   m.pitPoll.save(w);
   m.kbcPoll.save(w);
+  w.boolean(m.kbcSkip);
   m.clock->save(w);
   m.pic.save(w);
   m.pit->save(w);
@@ -69,8 +70,8 @@ bool Machine::restore(uint32_t id, std::string& error) {
   m.spin.load(r);
   m.pitPoll.load(r);
   m.kbcPoll.load(r);
+  m.kbcSkip = r.boolean();
   m.pitSkipTo = 0;
-  m.kbcSkip = false;
   m.vcpu->setState(st);
   m.countBase = count;
   m.vcpuBase = m.vcpu->instructionCount();
