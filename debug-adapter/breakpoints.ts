@@ -203,7 +203,9 @@ export class BreakpointTable {
         this.install(bp, fn.address);
         bp.file = fn.file;
         bp.line = fn.line;
-      } else if (!this.listing) bp.message = 'No listing for this program, so labels are unknown.';
+      } else if (!this.listing && this.elf)
+        bp.message = `No function "${spec.name.trim()}" in the ELF's symbols (a C function is named as declared).`;
+      else if (!this.listing) bp.message = 'No listing for this program, so labels are unknown.';
       else if (!label) bp.message = `No label "${spec.name}" in the listing (local labels are written parent.local).`;
       else {
         this.install(bp, label.address);

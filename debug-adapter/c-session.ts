@@ -140,7 +140,9 @@ export class CSupport {
     // The return address is the line after the call: its CALL is the byte before (an inlined frame's is exact).
     const place = this.rt.elf?.placeOf(top || inlined ? linear : linear - 1);
     const where = `${hex(regs.cs.selector, 4)}:${hex(ip, 8)}`;
-    const symbol = place?.symbol ?? f.func;
+    // An inlined function's frame is gdb's alone: the ELF's symbol there is the function it was inlined into.
+    const inlinedHere = f.func && place?.symbol && place.symbol.replace(/\+.*/, '') !== f.func;
+    const symbol = inlinedHere ? `${f.func} [inlined]` : (place?.symbol ?? f.func);
     return {
       linear,
       cs: regs.cs.selector,
