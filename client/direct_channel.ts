@@ -8,15 +8,29 @@
 // kept other webviews from loading; WebSockets pass it by. The view falls back to postMessage whenever this way
 // fails or is refused (a browser on another machine cannot reach 127.0.0.1 here).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { nowMs } from '../common/key-trace';
 
 /** A key or mouse message is a few dozen bytes; a frame bigger than this from the view is not one. */
 const MAX_INPUT_BYTES = 1024;
 /** RFC 6455's constant for the handshake's accept key. */
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
+/**
+ * For tests only: while the file this variable names exists, every connection is refused, as when the browser
+ * cannot reach 127.0.0.1 (the e2e suite shows keys and frames still working through postMessage then).
+ */
+export const REFUSE_FOR_TEST = 'BOOTVISOR_TEST_REFUSE_DIRECT_SCREEN';
+
+function refusedForTest(): boolean {
+  const file = process.env[REFUSE_FOR_TEST];
+  return !!file && existsSync(file);
+}
+
 export type DirectInput = Extract<BvWebviewMessage, { type: 'key' } | { type: 'mouse' }>;
+type ClockQuestion = Extract<BvWebviewMessage, { type: 'clock' }>;
 
 export interface DirectChannelHandlers {
   /** A key or mouse message from the view; false when no session can take it now. */
@@ -95,6 +109,7 @@ export class DirectChannel {
     // A name that merely resolves to 127.0.0.1 (DNS rebinding) is refused along with a wrong token.
     if (
       this.closed ||
+      refusedForTest() ||
       url.pathname !== '/screen' ||
       req.headers.host !== `127.0.0.1:${this.port}` ||
       !this.tokenMatches(url.searchParams.get('token')) ||
@@ -144,7 +159,10 @@ export class DirectChannel {
       if (frame.opcode === 0x9) socket.write(encodeFrame(0xa, frame.payload));
       if (frame.opcode !== 0x1) continue;
       const message = parseInput(frame.payload.toString('utf8'));
-      if (message) this.handlers.input(message);
+      // A clock question is the channel's own business: answered at once, on this socket, with the host's clock.
+      if (message?.type === 'clock')
+        socket.write(encodeFrame(0x1, Buffer.from(JSON.stringify(clockAnswer(message.t)))));
+      else if (message) this.handlers.input(message);
     }
   }
 
@@ -197,8 +215,12 @@ export function decodeFrame(data: Buffer): { opcode: number; payload: Buffer; si
   return { opcode, payload, size: offset + 4 + length };
 }
 
-/** A key or mouse message as the view sends it, or undefined for anything else. */
-export function parseInput(text: string): DirectInput | undefined {
+function clockAnswer(t: number): BvClockMessage {
+  return { type: 'clock', t, hostAt: nowMs() };
+}
+
+/** A key, mouse or clock message as the view sends it, or undefined for anything else. */
+export function parseInput(text: string): DirectInput | ClockQuestion | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -236,5 +258,6 @@ export function parseInput(text: string): DirectInput | undefined {
   ) {
     return { type: 'mouse', dx: m.dx as number, dy: m.dy as number, buttons: m.buttons as number };
   }
+  if (m.type === 'clock' && Number.isFinite(m.t)) return { type: 'clock', t: m.t as number };
   return undefined;
 }

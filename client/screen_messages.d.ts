@@ -28,7 +28,19 @@ interface BvSettingsMessage {
   scale: 'fit' | 1 | 2 | 3 | 4;
 }
 
-type BvHostMessage = BvScreenMessage | BvStateMessage | BvSettingsMessage;
+/**
+ * Host to webview, through the direct channel only: the answer to a clock message, stamped with the host's
+ * clock (common/key-trace.ts) as it went out, so the view can tell the two clocks' offset.
+ */
+interface BvClockMessage {
+  type: 'clock';
+  /** the view's stamp from the question */
+  t: number;
+  /** the host's stamp as it answered */
+  hostAt: number;
+}
+
+type BvHostMessage = BvScreenMessage | BvStateMessage | BvSettingsMessage | BvClockMessage;
 
 /** Webview to host. Keys are sent as physical key codes; the host turns them into scan codes. */
 type BvWebviewMessage =
@@ -42,6 +54,8 @@ type BvWebviewMessage =
   | { type: 'key'; code: string; down: boolean; key?: string; shift?: boolean; t?: number }
   /** The PS/2 mouse moved over the screen (dx right, dy down, in guest pixels) with these buttons held. */
   | { type: 'mouse'; dx: number; dy: number; buttons: number }
+  /** Through the direct channel only: the host answers at once with its own clock (BvClockMessage). */
+  | { type: 'clock'; t: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'reset' }

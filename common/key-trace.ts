@@ -37,17 +37,25 @@ export interface KeyTrace {
   paintAt?: number;
 }
 
-/** The parts of a trace worth printing, in milliseconds; a part whose stamps are missing is NaN. */
-export function traceParts(t: KeyTrace): Record<string, number> {
+/**
+ * The parts of a trace worth printing, in milliseconds; a part whose stamps are missing is NaN. Each process's
+ * timeOrigin is its own wall-clock reading at its start, so two processes' stamps can disagree by a few
+ * milliseconds: `hostOffset` (the extension host's clock minus the webview's, as the view measured it over
+ * the direct channel) moves the host's and the adapter's stamps into the webview's clock. The adapter is taken
+ * to share the host's clock (its two hops are each under a millisecond at p50, so any offset between them is
+ * smaller still).
+ */
+export function traceParts(t: KeyTrace, hostOffset = 0): Record<string, number> {
   const d = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? b - a : NaN);
+  const h = (stamp: number | undefined) => (stamp === undefined ? undefined : stamp - hostOffset);
   return {
-    'webview→host': d(t.keydownAt, t.hostKeyAt),
+    'webview→host': d(t.keydownAt, h(t.hostKeyAt)),
     'host queue': d(t.hostKeyAt, t.keysSentAt),
     'host→adapter': d(t.keysSentAt, t.adapter?.keysAt),
     guest: d(t.adapter?.keysAt, t.adapter?.screenAt),
     'adapter encode': d(t.adapter?.screenAt, t.adapter?.sentAt),
     'adapter→host': d(t.adapter?.sentAt, t.hostFrameAt),
-    'host→webview': d(t.postAt ?? t.hostFrameAt, t.messageAt),
+    'host→webview': d(h(t.postAt ?? t.hostFrameAt), t.messageAt),
     draw: d(t.messageAt, t.drawnAt),
     paint: d(t.drawnAt, t.paintAt),
     total: d(t.keydownAt, t.paintAt),

@@ -5,16 +5,25 @@
 # step land in test-artifacts/e2e/; with --update-docs, a passing run also copies them to docs/screenshots/.
 # With --plain-vsce the .vsix is the one plain `npx vsce package` makes in this checkout (vscode:prepublish
 # and .vscodeignore: unbundled out/, build/Release, production dependencies) instead of scripts/package.sh's.
+# With --grep PATTERN only the steps whose title matches run (mocha's --grep; the workbench is still opened
+# once), e.g. --grep '^.*5\. keys' for the key-to-screen figure alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 update_docs=0
 plain_vsce=0
-for arg in "$@"; do
-  case $arg in
+grep=()
+while (($#)); do
+  case $1 in
     --update-docs) update_docs=1 ;;
     --plain-vsce) plain_vsce=1 ;;
-    *) echo "test-e2e: unknown option $arg (known: --update-docs, --plain-vsce)" >&2; exit 2 ;;
+    --grep)
+      (($# >= 2)) || { echo "test-e2e: --grep needs a pattern" >&2; exit 2; }
+      grep=(--grep "$2")
+      shift
+      ;;
+    *) echo "test-e2e: unknown option $1 (known: --update-docs, --plain-vsce, --grep PATTERN)" >&2; exit 2 ;;
   esac
+  shift
 done
 start=$(date +%s)
 code_server=$(bash test/e2e/install-code-server.sh)
@@ -33,7 +42,7 @@ else
 fi
 npx tsc -b test
 BOOTVISOR_E2E_CODE_SERVER=$code_server BOOTVISOR_E2E_VSIX=$vsix \
-  npx mocha --no-config --reporter test/reporter.js --timeout 240000 'out/test/e2e/*.e2e.js'
+  npx mocha --no-config --reporter test/reporter.js --timeout 240000 ${grep[@]+"${grep[@]}"} 'out/test/e2e/*.e2e.js'
 if ((update_docs)); then
   mkdir -p docs/screenshots
   cp test-artifacts/e2e/[0-9]*-*.png docs/screenshots/

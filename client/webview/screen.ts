@@ -50,7 +50,9 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
       const receivedAt = nowMs();
       if (typeof event.data !== 'string') return;
       try {
-        fromHost(JSON.parse(event.data) as BvHostMessage, receivedAt);
+        const message = JSON.parse(event.data) as BvHostMessage;
+        if (message.type === 'clock') clockAnswered(message, receivedAt);
+        else fromHost(message, receivedAt);
       } catch {
         // A message that is not one is dropped; the frames after it ask for the whole screen if they need it.
       }
@@ -61,6 +63,36 @@ declare function acquireVsCodeApi(): { postMessage(message: BvWebviewMessage): v
       document.body.dataset.direct = 'failed';
     });
   }
+
+  /**
+   * The host's clock against this page's, from questions over the direct channel (NTP's way): a question
+   * stamped here, answered there, the answer stamped here again; the answer that came back soonest bounds the
+   * offset best (to within half its round trip). The key traces' host stamps minus `offset` are in this page's
+   * clock: the split of a key's way across the two processes is then real, not the two clocks' difference.
+   */
+  let clockWaiter: ((sample: { offset: number; rtt: number }) => void) | undefined;
+  function clockAnswered(message: BvClockMessage, receivedAt: number): void {
+    const rtt = receivedAt - message.t;
+    clockWaiter?.({ offset: message.hostAt - (message.t + receivedAt) / 2, rtt });
+  }
+  async function syncClock(questions = 20): Promise<{ offset: number; rtt: number } | undefined> {
+    let best: { offset: number; rtt: number } | undefined;
+    for (let i = 0; i < questions && direct?.readyState === WebSocket.OPEN; i++) {
+      const socket = direct;
+      const sample = await new Promise<{ offset: number; rtt: number } | undefined>((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 1_000);
+        clockWaiter = (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        };
+        socket.send(JSON.stringify({ type: 'clock', t: nowMs() } satisfies BvWebviewMessage));
+      });
+      clockWaiter = undefined;
+      if (sample && (!best || sample.rtt < best.rtt)) best = sample;
+    }
+    return best;
+  }
+  (window as unknown as { bvSyncClock: typeof syncClock }).bvSyncClock = syncClock;
 
   /** A key or mouse message: through the direct channel when it is open, else by postMessage. */
   function input(message: Extract<BvWebviewMessage, { type: 'key' } | { type: 'mouse' }>): void {

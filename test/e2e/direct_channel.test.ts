@@ -5,7 +5,10 @@ import * as assert from 'assert';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { DirectChannel, parseInput, type DirectInput } from '../../client/direct_channel';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DirectChannel, parseInput, REFUSE_FOR_TEST, type DirectInput } from '../../client/direct_channel';
 
 interface Opened {
   channel: DirectChannel;
@@ -177,12 +180,56 @@ describe('guest screen direct channel', () => {
     assert.deepStrictEqual(opened.inputs, []);
   });
 
+  it("answers a clock question at once with the host's clock, without passing it on as input", async () => {
+    opened = await open();
+    const ws = await connect(opened.channel.port, `/screen?token=${opened.channel.address.token}`);
+    assert.ok(typeof ws !== 'number');
+    const before = performance.timeOrigin + performance.now();
+    ws.socket.write(clientFrame(0x1, '{"type":"clock","t":1234.5}'));
+    const answer = JSON.parse(await ws.next()) as { type: string; t: number; hostAt: number };
+    const after = performance.timeOrigin + performance.now();
+    assert.equal(answer.type, 'clock');
+    assert.equal(answer.t, 1234.5);
+    assert.ok(
+      answer.hostAt >= before && answer.hostAt <= after,
+      `hostAt ${answer.hostAt} not in [${before}, ${after}]`,
+    );
+    ws.socket.write(clientFrame(0x1, '{"type":"clock","t":"soon"}'));
+    ws.socket.write(clientFrame(0x1, JSON.stringify({ type: 'mouse', dx: 1, dy: 0, buttons: 0 })));
+    await until(() => opened!.inputs.length === 1);
+    assert.deepStrictEqual(opened.inputs, [{ type: 'mouse', dx: 1, dy: 0, buttons: 0 }]);
+  });
+
+  it(`refuses every connection while the file ${REFUSE_FOR_TEST} names exists (the e2e's fallback switch)`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-refuse-'));
+    const file = path.join(dir, 'refuse');
+    const saved = process.env[REFUSE_FOR_TEST];
+    process.env[REFUSE_FOR_TEST] = file;
+    try {
+      opened = await open();
+      const target = `/screen?token=${opened.channel.address.token}`;
+      fs.writeFileSync(file, '');
+      assert.equal(await connect(opened.channel.port, target), 403);
+      assert.equal(opened.connections, 0);
+      fs.rmSync(file);
+      const ws = await connect(opened.channel.port, target);
+      assert.ok(typeof ws !== 'number', `refused with ${String(ws)} after the switch was removed`);
+      assert.equal(opened.connections, 1);
+    } finally {
+      if (saved === undefined) delete process.env[REFUSE_FOR_TEST];
+      else process.env[REFUSE_FOR_TEST] = saved;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses only well-formed input', () => {
     assert.equal(parseInput('null'), undefined);
     assert.equal(parseInput('{"type":"key"'), undefined);
     assert.equal(parseInput('{"type":"key","code":"KeyA","down":"yes"}'), undefined);
     assert.equal(parseInput(`{"type":"key","code":"${'K'.repeat(65)}","down":true}`), undefined);
     assert.equal(parseInput('{"type":"mouse","dx":1,"dy":1,"buttons":8}'), undefined);
+    assert.equal(parseInput('{"type":"clock","t":null}'), undefined);
+    assert.deepStrictEqual(parseInput('{"type":"clock","t":5,"hostAt":1}'), { type: 'clock', t: 5 });
     assert.deepStrictEqual(parseInput('{"type":"key","code":"Enter","down":false,"extra":1}'), {
       type: 'key',
       code: 'Enter',

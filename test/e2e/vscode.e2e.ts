@@ -9,8 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { CodeServer } from './code_server';
+import { REFUSE_FOR_TEST } from '../../client/direct_channel';
 import { traceParts, type KeyTrace } from '../../common/key-trace';
 import { patient, Workbench } from './workbench';
+import type { Frame } from 'playwright-core';
 import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 
 const repo = path.resolve(__dirname, '..', '..', '..');
@@ -64,6 +66,8 @@ let workbench: Workbench;
 let workspace: string;
 let runDir: string;
 let failures = 0;
+/** While this file exists the extension refuses the guest screen's direct channel (step 16). */
+let refuseSwitch: string;
 
 describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   this.timeout(patient(240_000));
@@ -79,6 +83,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     runDir = path.join(repo, '.test-tmp', 'e2e', `run-${process.pid}`);
     fs.rmSync(runDir, { recursive: true, force: true });
     workspace = path.join(runDir, 'workspace');
+    refuseSwitch = path.join(runDir, 'refuse-direct-screen');
     fs.cpSync(path.join(repo, 'examples'), workspace, { recursive: true });
     fs.rmSync(artifacts, { recursive: true, force: true });
     server = new CodeServer({
@@ -101,7 +106,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
         'debug.internalConsoleOptions': 'neverOpen',
       },
       // The extension must bring everything it runs: no node, npm or compiler on the PATH it sees.
-      env: { PATH: bareToolsPath(runDir) },
+      env: { PATH: bareToolsPath(runDir), [REFUSE_FOR_TEST]: refuseSwitch },
     });
     server.installExtension();
     await server.start(workspace);
@@ -319,23 +324,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     assert.equal(await grab.getAttribute('aria-pressed'), 'false', 'Ctrl+Alt+G did not let go of the keyboard');
 
     // Key press to changed pixels in the webview, each key echoed by the guest: the figure in the README.
-    const latencies = await workbench.keyLatencies([...'abcdefghijklmnopqrst'].map((c) => `Key${c.toUpperCase()}`));
-    const sorted = [...latencies].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-    console.log(
-      `      key to screen: p50 ${at(0.5).toFixed(1)} ms, p95 ${at(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length} keys (load ${os.loadavg()[0].toFixed(2)})`,
-    );
-    await workbench.waitForScreenText('Hi there!\u263Aabcdefghijklmnopqrst', patient(20_000));
-    // Where the time goes: each part of the way of the same keys (common/key-trace.ts), p50 / p95.
-    const traces = (await frame.evaluate<KeyTrace[]>('window.bvKeyTraces')).slice(-latencies.length);
-    const parts = traces.map(traceParts);
-    const split = Object.keys(parts[0] ?? {}).map((name) => {
-      const values = parts.map((p) => p[name]).filter((v) => !Number.isNaN(v));
-      values.sort((a, b) => a - b);
-      const q = (f: number) => values[Math.min(values.length - 1, Math.ceil(f * values.length) - 1)]?.toFixed(1);
-      return `${name} ${q(0.5)}/${q(0.95)}`;
-    });
-    console.log(`      split (p50/p95 ms over ${traces.length} traced keys): ${split.join(', ')}`);
+    await keyToScreen(frame, 'Hi there!\u263A');
     // The keys and frames above went by the direct channel (client/direct_channel.ts), not by postMessage.
     assert.equal(
       await frame.evaluate<string | undefined>('document.body.dataset.direct'),
@@ -763,7 +752,186 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       fs.rmSync(path.dirname(launch), { recursive: true, force: true });
     }
   });
+
+  it('16. with its direct channel refused, the guest screen works through postMessage: keys reach the guest, frames come back', async function () {
+    this.timeout(patient(480_000));
+    // The extension reads BOOTVISOR_TEST_REFUSE_DIRECT_SCREEN (client/direct_channel.ts): while this file
+    // exists, the view's WebSocket is refused, as when the browser cannot reach the extension's 127.0.0.1.
+    fs.writeFileSync(refuseSwitch, '');
+    try {
+      // A new view tries the direct way as its page loads: close the one the earlier steps used.
+      await closeGuestScreen();
+      await workbench.openFile('echo/echo.asm');
+      await workbench.focusEditor();
+      await workbench.page.keyboard.press('F5');
+      await workbench.waitForScreenText('Type something:');
+      const frame = await workbench.screenFrame();
+      await waitFor(
+        async () =>
+          (await frame.evaluate<string | undefined>('document.body.dataset.direct')) === 'failed' ? true : undefined,
+        patient(20_000),
+        'the view did not find its direct channel refused',
+      );
+      await frame.locator('#screen').click();
+      await workbench.page.keyboard.type('by post', { delay: 40 });
+      await workbench.waitForScreenText('Type something: by post', patient(30_000));
+      // The same figure as step 5's, the other way: for comparison, not the README's.
+      await keyToScreen(frame, 'by post', 'through postMessage');
+      assert.equal(await frame.evaluate<string | undefined>('document.body.dataset.direct'), 'failed');
+      await workbench.screenshot('16-screen-by-postmessage');
+    } finally {
+      fs.rmSync(refuseSwitch, { force: true });
+      // Shift+F5 with the focus in the screen would be the guest's key.
+      await workbench.focusEditor().catch(() => undefined);
+      await workbench.stopDebugging().catch(() => undefined);
+      // The next view connects directly again.
+      await closeGuestScreen().catch(() => undefined);
+    }
+  });
+
+  it('17. the mouse over the guest screen reaches the guest as PS/2 packets: a click, moves, the right button', async function () {
+    const dir = path.join(workspace, 'mouse');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(repo, 'test', 'e2e', 'programs', 'mouse-position.asm'), path.join(dir, 'mouse.asm'));
+    await workbench.openFile('mouse/mouse.asm');
+    await workbench.focusEditor();
+    await workbench.page.keyboard.press('F5');
+    // The program's top line (test/e2e/programs/mouse-position.asm): where the packets took it.
+    const line = /Mouse x=([0-9A-F]{4}) y=([0-9A-F]{4}) buttons=([0-7]) clicks=([0-9A-F]{4}) packets=([0-9A-F]{4})/;
+    const mouse = async () => {
+      const m = line.exec(await workbench.waitForScreenText(line))!;
+      const signed = (h: string) => (parseInt(h, 16) << 16) >> 16;
+      return {
+        x: signed(m[1]),
+        y: signed(m[2]),
+        buttons: Number(m[3]),
+        clicks: parseInt(m[4], 16),
+        packets: parseInt(m[5], 16),
+      };
+    };
+    const until = async (what: string, check: (m: Awaited<ReturnType<typeof mouse>>) => boolean) => {
+      let last = await mouse();
+      await waitFor(
+        async () => ((last = await mouse()), check(last) ? true : undefined),
+        patient(20_000),
+        `the guest never saw ${what}`,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}: it shows ${JSON.stringify(last)}`);
+      });
+      return last;
+    };
+    await workbench.waitForScreenText('Mouse x=0000 y=0000 buttons=0 clicks=0000 packets=0000');
+    const frame = await workbench.screenFrame();
+    const box = (await frame.locator('#screen').boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    // A left click on the screen: it takes the focus and is the guest's first click (a press, a release).
+    await workbench.page.mouse.move(cx, cy);
+    await workbench.page.mouse.down();
+    await workbench.page.mouse.up();
+    await until('the left click', (m) => m.clicks === 1 && m.buttons === 0);
+    // Moves right, then up, in the page's pixels: the guest gets them in its own (the canvas is scaled to the
+    // panel), and PS/2's Y grows upwards.
+    const [width, height] = await frame.evaluate<[number, number]>(
+      `(() => { const c = document.getElementById('screen'); return [c.width, c.height]; })()`,
+    );
+    await workbench.page.mouse.move(cx + 120, cy, { steps: 12 });
+    await workbench.page.mouse.move(cx + 120, cy - 60, { steps: 6 });
+    const [dx, dy] = [(120 * width) / box.width, (60 * height) / box.height];
+    const moved = await until(
+      `a move of ${dx.toFixed(1)}, ${dy.toFixed(1)} guest pixels`,
+      (m) => Math.abs(m.x - dx) <= 1.5 && Math.abs(m.y - dy) <= 1.5,
+    );
+    assert.ok(moved.packets >= 4, `only ${moved.packets} packets for a click and two moves`);
+    await workbench.screenshot('17-mouse-in-guest');
+    // The right button: held, then released; the left button's count does not move.
+    await workbench.page.mouse.down({ button: 'right' });
+    await until('the right button held', (m) => m.buttons === 2);
+    await workbench.page.mouse.up({ button: 'right' });
+    const last = await until('the right button released', (m) => m.buttons === 0);
+    assert.equal(last.clicks, 1);
+    // No menu opened over the guest for the right click.
+    assert.equal(await workbench.page.locator('.context-view .action-label').count(), 0);
+    // Shift+F5 with the focus in the screen would be the guest's key.
+    await workbench.focusEditor();
+    await workbench.stopDebugging();
+  });
+
+  /** Closes the guest screen's editor tab, if one is open. */
+  async function closeGuestScreen(): Promise<void> {
+    const tab = workbench.page.locator('.tab', { hasText: 'Guest screen' }).first();
+    if (!(await tab.isVisible().catch(() => false))) return;
+    await tab.hover();
+    const close = tab.locator('.codicon-close').first();
+    if (await close.isVisible().catch(() => false)) await close.click();
+    else await tab.click({ button: 'middle' });
+    await tab.waitFor({ state: 'detached', timeout: patient(15_000) });
+  }
 });
+
+/** The quantile `q` of `values` (nearest rank), as text with one decimal. */
+function quantile(values: number[], q: number): string {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]?.toFixed(1) ?? '-';
+}
+
+/**
+ * Types twenty keys into the echoing guest on `frame` (whose screen ends with `shown`) and prints key to
+ * changed pixels (p50, p95, max, with the load average), the page's frame interval while waiting, and where
+ * the time went (common/key-trace.ts), with the host's stamps moved into the page's clock by the offset the
+ * page measured over the direct channel before and after the keys (printed, with the best round trip).
+ */
+async function keyToScreen(frame: Frame, shown: string, way = 'by the direct channel'): Promise<void> {
+  const clock = async () =>
+    frame.evaluate<{ offset: number; rtt: number } | undefined>(
+      'window.bvSyncClock ? window.bvSyncClock(20) : undefined',
+    );
+  const before = await clock();
+  const load = os.loadavg()[0];
+  const { latencies, stamps, frameIntervals, longTasks } = await workbench.keyLatencies(
+    [...'abcdefghijklmnopqrst'].map((c) => `Key${c.toUpperCase()}`),
+  );
+  const after = await clock();
+  const byWhom = new Map<string, number[]>();
+  for (const t of longTasks) byWhom.set(t.name, [...(byWhom.get(t.name) ?? []), t.duration]);
+  console.log(
+    `      the page's long tasks (over 50 ms) during the keys: ${[...byWhom].map(([n, d]) => `${d.length} in ${n} (${Math.round(d.reduce((a, b) => a + b, 0))} ms)`).join(', ') || 'none'}`,
+  );
+  console.log(
+    `      key to screen ${way}: p50 ${quantile(latencies, 0.5)} ms, p95 ${quantile(latencies, 0.95)} ms, max ${quantile(latencies, 1)} ms over ${latencies.length} keys (load ${load.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after); animation frames every ${quantile(frameIntervals, 0.5)}/${quantile(frameIntervals, 0.95)} ms (p50/p95)`,
+  );
+  await workbench.waitForScreenText(`${shown}abcdefghijklmnopqrst`, patient(20_000));
+  const offsets = [before, after].filter((c): c is { offset: number; rtt: number } => c !== undefined);
+  const offset = offsets.length ? offsets.reduce((sum, c) => sum + c.offset, 0) / offsets.length : 0;
+  console.log(
+    offsets.length
+      ? `      clocks: extension host minus webview ${offsets.map((c) => `${c.offset.toFixed(2)} ms (±${(c.rtt / 2).toFixed(2)})`).join(' before, ')} after the keys; the split below uses ${offset.toFixed(2)}`
+      : "      clocks: no offset measured (no direct channel); the split below is in each process's own clock",
+  );
+  // Where the time goes: each part of the way of the same keys, p50 / p95.
+  const traces = (await frame.evaluate<KeyTrace[]>('window.bvKeyTraces')).slice(-latencies.length);
+  // The view stamps paintAt in its own animation frame callback, which runs after this test's (registered a
+  // frame earlier) and so after its read-back of the canvas: the frame this test saw the change in is the
+  // paint stamp of the split, so the split adds up to the figure above.
+  for (const t of traces) {
+    const seen = stamps.find((s) => t.keydownAt !== undefined && Math.abs(s.keydownAt - t.keydownAt) < 2);
+    t.paintAt = seen?.seenAt;
+  }
+  const parts = traces.map((t) => traceParts(t, offset));
+  const split = Object.keys(parts[0] ?? {}).map(
+    (name) =>
+      `${name} ${quantile(
+        parts.map((p) => p[name]),
+        0.5,
+      )}/${quantile(
+        parts.map((p) => p[name]),
+        0.95,
+      )}`,
+  );
+  const matched = traces.filter((t) => t.paintAt !== undefined).length;
+  console.log(
+    `      split (p50/p95 ms over ${traces.length} traced keys, ${matched} of them matched to the keys above): ${split.join(', ')}`,
+  );
+}
 
 /** Whether the stopped-line highlight of the active editor sits on `line`. */
 async function highlightOn(line: number): Promise<boolean> {
