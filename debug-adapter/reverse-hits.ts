@@ -2,10 +2,10 @@
 // stands at every hit of a stretch of history (oldest first) and asks each breakpoint there whether its
 // condition holds (a C condition through gdb, which reads the machine where it stands); at the stretch's end
 // the hits are numbered back from now (a breakpoint's count now, less its hits after that one), and the
-// newest hit whose breakpoint would have stopped, hit count included, is where reverse-continue lands; the
-// counts then go back with time, so continuing from there counts the same hits again. Logpoints count their
-// hits but never stop, and print nothing: their messages were printed when that code ran forward. A hit
-// numbered 0 or less came before the breakpoint counted anything: its hit count cannot hold there.
+// newest hit whose breakpoint would have stopped, hit count included, is where reverse-continue lands. Logpoints
+// count their hits but never stop, and print nothing: their messages were printed when that code ran forward. A
+// hit numbered 0 or less came before the breakpoint counted anything: its hit count cannot hold there. The
+// counts go back with time (HitTrail, for every way back), so continuing again counts the same hits again.
 import type { StopEvent } from '../common/api';
 import type { Breakpoint } from './breakpoints';
 
@@ -17,8 +17,6 @@ export interface ReverseJudge {
   see(stop: StopEvent): Promise<void>;
   /** The stretch is done: its newest stop to land on, or undefined (the judge goes on to an older stretch). */
   pick(): StopEvent | undefined;
-  /** Reverse-continue landed on the stop pick() gave, or (undefined) at the start of the history. */
-  landed(at?: StopEvent): void;
 }
 
 export interface HitRules {
@@ -40,8 +38,6 @@ export class ReverseHits implements ReverseJudge {
   /** Per breakpoint: hits from the end of the stretch being judged up to now. */
   private after = new Map<Breakpoint, number>();
   private seen: Seen[] = [];
-  /** The hits after the stop pick() chose, kept for landed(). */
-  private afterPick?: Map<Breakpoint, number>;
 
   constructor(private readonly rules: HitRules) {}
 
@@ -70,23 +66,41 @@ export class ReverseHits implements ReverseJudge {
     for (let i = seen.length - 1; i >= 0; i--) {
       const s = seen[i];
       const stops = s.hit.length === 0 || s.hit.some((bp) => this.wouldStop(bp, bp.hits - (later.get(bp) ?? 0)));
-      if (stops) {
-        this.afterPick = later;
-        return s.stop;
-      }
+      if (stops) return s.stop;
       for (const bp of s.hit) later.set(bp, (later.get(bp) ?? 0) + 1);
     }
     this.after = later;
     return undefined;
   }
 
-  landed(at?: StopEvent): void {
-    const later = at ? this.afterPick : this.after;
-    for (const [bp, n] of later ?? []) bp.hits -= n;
-  }
-
   private wouldStop(bp: Breakpoint, number: number): boolean {
     if (bp.logMessage !== undefined) return false;
     return !bp.hitCondition || (number > 0 && bp.hitCondition(number));
+  }
+}
+
+/** At most this many counted hits are remembered (a logpoint in a hot loop); older ones are not taken back. */
+const MAX_TRAIL = 100_000;
+
+/**
+ * The hits continue counted, each with the instruction count where it was counted, so that a breakpoint's hit
+ * count follows the guest back in time: stepping back or reverse-continuing to instruction N takes back the
+ * hits counted after N, and one counted at N unless the stop there is the one that counted it (continuing
+ * from there does not count it again).
+ */
+export class HitTrail {
+  private hits: { count: number; bp: Breakpoint }[] = [];
+
+  counted(bp: Breakpoint, count: number): void {
+    this.hits.push({ count, bp });
+    if (this.hits.length > 2 * MAX_TRAIL) this.hits.splice(0, this.hits.length - MAX_TRAIL);
+  }
+
+  rewindTo(count: number, keepAt: boolean): void {
+    for (let h = this.hits[this.hits.length - 1]; h; h = this.hits[this.hits.length - 1]) {
+      if (h.count < count || (h.count === count && keepAt)) return;
+      h.bp.hits = Math.max(0, h.bp.hits - 1);
+      this.hits.pop();
+    }
   }
 }

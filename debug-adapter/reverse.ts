@@ -199,13 +199,10 @@ export class History {
         const last = judge.pick();
         if (last) {
           this.machine.restore(from.id);
-          if (!(await this.forwardTo(last.instructions))) return 'interrupted';
-          judge.landed(last);
-          return last;
+          return (await this.forwardTo(last.instructions)) ? last : 'interrupted';
         }
       }
       if (starts.length > 0) this.machine.restore(starts[0].id);
-      judge.landed();
       return 'start';
     } finally {
       await new Promise((r) => setImmediate(r));

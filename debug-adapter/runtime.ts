@@ -14,7 +14,7 @@ import { DEFAULT_EXCEPTION_SETTINGS, ExceptionSettings, explainStop } from './ex
 import { cWhere } from './c-lines';
 import type { StepMoves } from './c-stepping';
 import { History } from './reverse';
-import { ReverseHits } from './reverse-hits';
+import { HitTrail, ReverseHits } from './reverse-hits';
 import { currentInstruction, planReached, planStepOver, StepOverPlan } from './stepping';
 import { VariableStore } from './variables';
 import * as path from 'path';
@@ -228,6 +228,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private resumedAt?: { registers: Registers; count: number };
   /** Counts act() calls, so a late status announcement knows whether its action is still the one running. */
   private actions = 0;
+  private readonly hitTrail = new HitTrail();
 
   /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
   private act(body: () => Promise<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
@@ -262,6 +263,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         this.history.record();
         const from = this.machine.instructionCount();
         outcome = await body();
+        // Back in time (a step back, reverse-continue, a replay stopped on the way): so are the hit counts, and
+        // a breakpoint decided later than here is to be decided again when execution gets there.
+        const now = this.machine.instructionCount();
+        if (this.decided && this.decided.count > now) this.decided = undefined;
+        this.hitTrail.rewindTo(now, this.decided?.count === now);
         if (
           kind === 'step' &&
           'reason' in outcome &&
@@ -557,6 +563,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         }
       }
       bp.hits++;
+      this.hitTrail.counted(bp, this.machine.instructionCount());
       if (bp.hitCondition && !bp.hitCondition(bp.hits)) continue;
       if (bp.logMessage !== undefined) {
         const ctx = evalContext(this.machine, this.listing);

@@ -1,10 +1,12 @@
 // Reverse-continue decides as continue does in C code: a C condition (evaluated by gdb where the replay stands
-// at each past hit), a hit count (the hits numbered back from now, and rewound with time, so continuing again
-// counts the same hits), and logpoints (never a stop, and not printed again while going back). On
-// test/kernels/cvars.c at gcc -O0 and -O2 (walk() calls scale() for i = 0..4), with a real DAP client.
+// at each past hit), a hit count (the hits numbered back from now, and rewound with time by reverse-continue
+// and step back alike, so continuing again counts the same hits), and logpoints (never a stop, and not printed
+// again while going back). On test/kernels/cvars.c at gcc -O0 and -O2 (walk() calls scale() for i = 0..4),
+// with a real DAP client.
 import * as assert from 'assert';
 import * as path from 'path';
 
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { DapSession, eachTestSession, lineOf } from './dap-session';
@@ -26,20 +28,36 @@ async function line(s: DapSession): Promise<number> {
   return (await s.frames())[0].line;
 }
 
+/** Builds cvars.c at `opt` and launches it stopped at the first of `breakpoints` that stops. */
+async function launchWith(s: DapSession, opt: string, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<void> {
+  const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], opt);
+  const stopped = s.expectStop('breakpoint');
+  await s.launch({ program: elf }, (dc) => dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints }));
+  await stopped;
+}
+
 describe('C breakpoints going backwards: conditions, hit counts, logpoints', function () {
   this.timeout(180000);
   const session = eachTestSession();
   before(() => requireGdb());
 
   for (const opt of ['-O0', '-O2']) {
+    it(`gcc ${opt}: step back takes back the hits after the place it lands, so continuing counts them again`, async () => {
+      const s = session();
+      await launchWith(s, opt, [{ line: LOOP, hitCondition: '==2' }, { line: DONE }]);
+      assert.strictEqual(await loopIndex(s), '1', 'the second hit');
+      await s.resume('step', (dc) => dc.stepBackRequest({ threadId: 1 }));
+      assert.notStrictEqual(await line(s), LOOP, 'stepped back off the hit');
+      // Had the second hit stayed counted, this pass would be the third and run on to DONE.
+      await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await loopIndex(s), '1', 'the second hit again');
+      await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
+      assert.strictEqual(await line(s), DONE);
+    });
+
     it(`gcc ${opt}: reverse-continue stops where the C condition holds, not at the newest hit`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], opt);
-      const stopped = s.expectStop('breakpoint');
-      await s.launch({ program: elf }, (dc) =>
-        dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: DONE }] }),
-      );
-      await stopped;
+      await launchWith(s, opt, [{ line: DONE }]);
       assert.strictEqual(await line(s), DONE);
       // Set after the loop ran: going back, i == 4 is the newest hit, i == 3 the one whose condition holds.
       const set = await s.dc.setBreakpointsRequest({
@@ -58,19 +76,11 @@ describe('C breakpoints going backwards: conditions, hit counts, logpoints', fun
 
     it(`gcc ${opt}: hit counts are counted back from now and rewound; logpoints neither stop nor repeat`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], opt);
-      const stopped = s.expectStop('breakpoint');
-      await s.launch({ program: elf }, (dc) =>
-        dc.setBreakpointsRequest({
-          source: { path: SOURCE },
-          breakpoints: [
-            { line: LOOP, condition: 'i >= 1', hitCondition: '>=2' },
-            { line: SCALE, logMessage: 'scale {i}' },
-            { line: DONE },
-          ],
-        }),
-      );
-      await stopped;
+      await launchWith(s, opt, [
+        { line: LOOP, condition: 'i >= 1', hitCondition: '>=2' },
+        { line: SCALE, logMessage: 'scale {i}' },
+        { line: DONE },
+      ]);
       // Forward: i = 1 is the condition's first hit, i = 2 its second (the first that stops).
       assert.strictEqual(await loopIndex(s), '2');
       for (const i of ['3', '4']) {
