@@ -93,6 +93,10 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
   b.mode = mode;
   b.count = uint8_t(n);
   b.bytes = uint16_t(a - phys);
+  const Insn& last = b.ops[n - 1];
+  const bool nearJump = (last.op >= 0x70 && last.op <= 0x7F) || (last.op >= 0x180 && last.op <= 0x18F) ||
+                        last.op == 0xEB || last.op == 0xE9;
+  b.selfLoop = nearJump && ((b.bytes + last.imm) & (last.op32 ? 0xFFFFFFFFu : 0xFFFFu)) == 0;
   b.pageGen = pageGen_[phys >> 12];
   b.linkGen[0] = b.linkGen[1] = ~0u;
   return &b;

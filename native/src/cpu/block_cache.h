@@ -19,10 +19,11 @@ namespace bv::cpu {
 
 struct Block {
   uint32_t phys = 0;
-  uint32_t pageGen = 0;  // the page's generation when decoded: valid while equal
-  uint8_t mode = 0xFF;   // 0 = 16-bit code, 1 = 32-bit code, 0xFF = empty
-  uint8_t count = 0;     // instructions (at least 1)
-  uint16_t bytes = 0;    // their total length
+  uint32_t pageGen = 0;   // the page's generation when decoded: valid while equal
+  uint8_t mode = 0xFF;    // 0 = 16-bit code, 1 = 32-bit code, 0xFF = empty
+  uint8_t count = 0;      // instructions (at least 1)
+  uint16_t bytes = 0;     // their total length
+  bool selfLoop = false;  // the last instruction is a near jump whose target is the block's first
   // The blocks that ran after this one (taken branch and fall-through, typically), each valid for one
   // Cpu::codeGen: then the next block is a compare away instead of a TLB probe and a table lookup.
   uint32_t linkEip[2] = {0, 0};

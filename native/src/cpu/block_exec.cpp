@@ -433,7 +433,8 @@ uint16_t fastForm(const Insn& i) {
   return f < kSparseLimit ? kDense.of[f] : 0;
 }
 
-const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_t* offsets, uint32_t eip) {
+const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_t* offsets, uint32_t eip,
+                      BlockLoop* loop) {
   // Threaded code: each form jumps straight to the next instruction's (labels as values, GCC and Clang).
 #define LABEL_OF(NAME, FORM, STEP) &&L_##NAME,
 #define JCC_LABEL(CC) &&L_JCC_##CC,
@@ -441,7 +442,8 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
                                                   JCC_FORMS(JCC_LABEL) STEP_FORMS(LABEL_OF)};
 #undef LABEL_OF
 #undef JCC_LABEL
-  const uint64_t count0 = c.icount;
+  uint64_t count0 = c.icount;  // at the start of this pass
+  const uint32_t gen0 = c.codeGen;
   const Insn* const end = first + n;
   const Insn* op = first;
   Step st;
@@ -483,6 +485,17 @@ jump : {
       goto other;
     }
     next = target;
+  }
+  if (loop && next == eip && loop->passes != 0 && !(c.rawFlags() & loop->stopFlags) && c.codeGen == gen0) {
+    // Back to the block's start: the next pass, without leaving (its history first).
+    --loop->passes;
+    count0 += n;
+    if (loop->ring) {
+      for (unsigned k = 0; k < n; ++k) loop->ring[(loop->pos + k) & loop->mask] = loop->base + offsets[k];
+      loop->pos += n;
+    }
+    op = first;
+    goto* kLabels[op->fast];
   }
   c.insnEip = at;
   c.insnEsp = c.gpr[4];

@@ -8,6 +8,7 @@
 // behave exactly as in the interpreter; an inline store that hits a block's bytes (Cpu::events) leaves the
 // block after it with the state exact.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "cpu/insn.h"
@@ -19,10 +20,22 @@ class Cpu;
 // The form of a decoded instruction for execBlock (0: the general way).
 uint16_t fastForm(const Insn& i);
 
+// A block that ends in a jump to its own start (a loop) runs again in place, up to `passes` more times, while
+// no flag of stopFlags is set and the code generation stays; each further pass writes its history entries
+// ({eip, phys} words: base plus the block's offsets) at pos in the ring first, as the run loop does.
+struct BlockLoop {
+  unsigned passes = 0;
+  uint32_t stopFlags = 0;
+  uint64_t* ring = nullptr;  // null: no history
+  size_t mask = 0;
+  uint64_t pos = 0;
+  uint64_t base = 0;
+};
+
 // Runs the n instructions at `first` (a whole block, starting at EIP eip; instruction k at eip plus the low
-// half of offsets[k]) and leaves the state as running each through its handler would: EIP, the instruction
-// count, the restart EIP and ESP of the last one run. Returns the instruction after which Cpu::events was
-// set (a fault, an I/O yield, a store into code...), or first + n.
-const Insn* execBlock(Cpu& c, const Insn* first, unsigned n, const uint64_t* offsets, uint32_t eip);
+// half of offsets[k]), looping as `loop` allows (null: never), and leaves the state as running each through its handler
+// would: EIP, the instruction count, the restart EIP and ESP of the last one run. Returns the instruction
+// after which Cpu::events was set (a fault, an I/O yield, a store into code...), or first + n.
+const Insn* execBlock(Cpu& c, const Insn* first, unsigned n, const uint64_t* offsets, uint32_t eip, BlockLoop* loop);
 
 }  // namespace bv::cpu

@@ -689,16 +689,33 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
         for (unsigned k = 0; k < n; ++k) ring[(pos + k) & mask] = base + nb->histOff[k];
       }
     }
-    // A whole block runs as threaded code (block_exec.h); one cut short by a breakpoint or the chunk's end
-    // runs its first n instructions one by one.
-    const Insn* op = n == nb->count ? execBlock(c, first, n, nb->histOff, eip) : runOps(c, first, first + n, eip);
-    if (HIST) pos += uint64_t(op - first) + 1;
+    // A whole block runs as threaded code (block_exec.h), again in place while it loops on itself and the
+    // chunk has room for whole passes; one cut short by a breakpoint or the chunk's end runs its first n
+    // instructions one by one.
+    const uint64_t count0 = c.icount;
+    const Insn* op;
+    if (n == nb->count && !nb->selfLoop) {
+      op = execBlock(c, first, n, nb->histOff, eip, nullptr);
+    } else if (n == nb->count) {
+      BlockLoop loop;
+      loop.passes = unsigned(std::min<uint64_t>((chunkEnd - count0) / n - 1, ~0u));
+      loop.stopFlags = stopFlags;
+      if (HIST) {
+        loop.ring = reinterpret_cast<uint64_t*>(buf);
+        loop.mask = mask;
+        loop.pos = pos + n;
+        loop.base = uint64_t(eip) | (uint64_t(nb->phys) << 32);
+      }
+      op = execBlock(c, first, n, nb->histOff, eip, &loop);
+    } else {
+      op = runOps(c, first, first + n, eip);
+    }
+    if (HIST) pos += c.icount - count0;
     if (__builtin_expect(op != first + n, 0)) {
       st = LinkedStop{c.insnEsp, 0, op};
       posRef = pos;
       return Linked::Event;
     }
-    if (HIST) --pos;
   }
   posRef = pos;
   return r;
