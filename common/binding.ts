@@ -37,8 +37,9 @@ export interface NativeMachine {
   readonly running: boolean;
   run(maxInstructions: number, untilNs?: number): Promise<unknown>;
   pause(): void;
-  step(): unknown;
-  runSync(maxInstructions: number): unknown;
+  /** With `packed` (a Float64Array of 6): a plain stop comes back as its reason, its numbers in there. */
+  step(packed?: Float64Array): unknown;
+  runSync(maxInstructions: number, packed?: Float64Array): unknown;
   getRegisters(): unknown;
   registersInto?(out: Float64Array): void;
   setRegisters(regs: object): void;

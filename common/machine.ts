@@ -58,11 +58,26 @@ export type BootvisorMachine = Machine & MachineExtras;
 
 const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'fast' } as const;
 
+/**
+ * A synchronous stop from the addon: its object, or (a plain stop: a step, a breakpoint, a pause) its reason
+ * with the numbers in `p` (cs, eip, linear, instructions, breakpointId or -1, idle), built here as an object
+ * literal, which costs far less than the same object built property by property through N-API.
+ */
+function unpackStop(r: unknown, p: Float64Array): StopEvent {
+  if (typeof r !== 'string') return r as StopEvent;
+  const s: StopEvent = { reason: r as StopEvent['reason'], cs: p[0], eip: p[1], linear: p[2], instructions: p[3] };
+  if (p[4] >= 0) s.breakpointId = p[4];
+  if (p[5] !== 0) s.idle = true;
+  return s;
+}
+
 class NativeBackedMachine implements BootvisorMachine {
   private readonly emitter = new EventEmitter();
   private disposed = false;
   /** registersInto's layout (native/src/napi/js_convert.cpp registersToArray): 59 numbers. */
   private readonly packed = new Float64Array(64);
+  /** stopToArray's layout (native/src/napi/js_convert.h): a step's or a short run's stop, see unpackStop. */
+  private readonly packedStop = new Float64Array(8);
   /**
    * The instruction count as the last step() or runSync() reported it, undefined once anything else may
    * have run: the debugger asks for the count several times per step, and each native call costs
@@ -127,13 +142,14 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   step(): StopEvent {
     this.knownCount = undefined;
-    const s = this.native.step() as StopEvent;
+    const s = unpackStop(this.native.step(this.packedStop), this.packedStop);
     this.knownCount = s.instructions;
     return s;
   }
   runSync(maxInstructions: number): StopEvent | null {
     this.knownCount = undefined;
-    const s = this.native.runSync(maxInstructions) as StopEvent | null;
+    const r = this.native.runSync(maxInstructions, this.packedStop);
+    const s = r === null ? null : unpackStop(r, this.packedStop);
     this.knownCount = s?.instructions;
     return s;
   }

@@ -233,6 +233,21 @@ Napi::Object stopToJs(Napi::Env env, const StopRecord& stop) {
   return o;
 }
 
+bool stopToArray(const StopRecord& stop, double* out) {
+  if (stop.reason == StopReason::Watchpoint || stop.reason == StopReason::Exception ||
+      stop.reason == StopReason::TripleFault || stop.reason == StopReason::GuestExit ||
+      stop.reason == StopReason::UnhandledPort || stop.reason == StopReason::SystemEvent ||
+      !stop.exception.chain.empty() || !stop.message.empty())
+    return false;
+  out[0] = stop.cs;
+  out[1] = static_cast<double>(stop.eip);
+  out[2] = static_cast<double>(stop.linear);
+  out[3] = static_cast<double>(stop.instructions);
+  out[4] = stop.breakpointId >= 0 ? stop.breakpointId : -1;
+  out[5] = stop.idle ? 1 : 0;
+  return true;
+}
+
 // The x87: its words and pointers as numbers, ST(0)-ST(7) as 20 hex digits each (sign and exponent first).
 Napi::Object fpuToJs(Napi::Env env, const FpuState& f) {
   Napi::Object o = Napi::Object::New(env);

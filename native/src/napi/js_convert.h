@@ -12,6 +12,11 @@
 namespace bv::napi {
 
 Napi::Object stopToJs(Napi::Env env, const StopRecord& stop);
+// A stop with nothing but its place and count (a step, a breakpoint, a limit, a pause: what a debugger's round
+// trip gets) as numbers in a fixed order (common/machine.ts unpackStop), for a caller that builds the object
+// itself: cs, eip, linear, instructions, breakpointId (-1: none), idle (0/1). False for any other stop.
+constexpr size_t kPackedStop = 6;
+bool stopToArray(const StopRecord& stop, double* out);
 Napi::Object registersToJs(Napi::Env env, const CpuState& s);
 // The same registers as numbers in a fixed order (common/machine.ts REGISTER_LAYOUT), for a caller that builds
 // the object itself: one typed-array write instead of some seventy property sets through N-API.
