@@ -1,8 +1,11 @@
 // Debugger round trips: the median time of one instruction step, and of a continue that runs to a
 // breakpoint, through the Bootvisor debug adapter (DebugClient over stdio, as VS Code talks to it), and the
 // same two through QEMU's gdbstub (qemu-system-i386 -S -gdb, spoken to by a small gdb-remote client here;
-// no gdb needed), interleaved in this run (each step and continue alternates between the two, so a change in
+// no gdb needed), interleaved in this run (each step and continue alternates between them, so a change in
 // the machine's load touches both alike). Target (issue 16): both faster than QEMU's.
+// A third line is the floor of any Node adapter (dap-floor.ts: canned answers through the same client, pipes
+// and event loop, no debugger behind them). Beside each median: the CPU time the debugger's process (all its
+// threads, from /proc) and the client spent per round trip, which the load inflates far less than wall time.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,6 +17,7 @@ import { loadAverage } from './cpu';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ADAPTER = path.join(ROOT, 'out', 'debug-adapter', 'main.js');
+const FLOOR = path.join(__dirname, 'dap-floor.js');
 const SOURCE = path.join(ROOT, 'test', 'dap', 'programs', 'loop.asm');
 const STEPS = Number(process.env.BOOTVISOR_BENCH_STEPS) || 300;
 const CONTINUES = Number(process.env.BOOTVISOR_BENCH_CONTINUES) || 100;
@@ -40,11 +44,26 @@ interface Debuggee {
   cont(): Promise<void>;
   breakAtLoop(): Promise<void>;
   close(): Promise<void>;
+  /** The debugger's process, for its CPU time. */
+  pid?: number;
 }
 
-async function openBootvisor(): Promise<Debuggee> {
+/** Nanoseconds of CPU all threads of a process have used (Linux schedstat; undefined elsewhere). */
+function processCpuNs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const t of fs.readdirSync(`/proc/${pid}/task`))
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns;
+  } catch {
+    return undefined;
+  }
+}
+
+async function openBootvisor(adapter = ADAPTER): Promise<Debuggee> {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-bench-dap-'));
-  const dc = new DebugClient('node', ADAPTER, 'bootvisor', { cwd });
+  const dc = new DebugClient('node', adapter, 'bootvisor', { cwd });
   await dc.start();
   await dc.initializeRequest({ adapterID: 'bootvisor', pathFormat: 'path', linesStartAt1: true });
   const entry = dc.waitForEvent('stopped');
@@ -71,6 +90,8 @@ async function openBootvisor(): Promise<Debuggee> {
       await dc.stop().catch(() => undefined);
       fs.rmSync(cwd, { recursive: true, force: true });
     },
+    // DebugClient keeps the adapter's process to itself.
+    pid: (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid,
   };
 }
 
@@ -96,6 +117,7 @@ async function openQemu(image: string): Promise<Debuggee> {
         gdb.close();
         child.kill('SIGKILL');
       },
+      pid: child.pid,
     };
   } catch (e) {
     child.kill('SIGKILL');
@@ -103,22 +125,54 @@ async function openQemu(image: string): Promise<Debuggee> {
   }
 }
 
-type Timings = { step: number[]; cont: number[] };
+type Timings = { step: number[]; cont: number[]; cpu: { step: Cpu; cont: Cpu } };
+/** Microseconds of CPU per round trip: the debugger's process, and the client (this process) for it. */
+type Cpu = { server?: number; client: number };
 
-/** Each step and each continue alternates between the debuggers, so a change in the machine's load touches both alike. */
+/** Each step and each continue alternates between the debuggers, so a change in the machine's load touches all alike. */
 async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
-  const out: Timings[] = targets.map(() => ({ step: [], cont: [] }));
-  const timed = async (f: () => Promise<void>): Promise<number> => {
+  const out = targets.map(() => ({ step: [] as number[], cont: [] as number[], client: 0 }));
+  const timed = async (k: number, f: () => Promise<void>): Promise<number> => {
+    const c0 = process.cpuUsage();
     const t0 = now();
     await f();
-    return now() - t0;
+    const ms = now() - t0;
+    const c = process.cpuUsage(c0);
+    out[k].client += c.user + c.system;
+    return ms;
   };
-  for (let i = 0; i < STEPS; i++)
-    for (let k = 0; k < targets.length; k++) out[k].step.push(await timed(() => targets[k].step()));
+  const phase = async (
+    n: number,
+    op: (t: Debuggee) => Promise<void>,
+    into: (k: number) => number[],
+  ): Promise<Cpu[]> => {
+    const before = targets.map((t) => processCpuNs(t.pid));
+    out.forEach((o) => (o.client = 0));
+    // The order rotates each round, so each debugger follows each other one equally often: whatever the one
+    // before leaves running (QEMU reads the client's acknowledgement after its reply) lands on all alike.
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < targets.length; j++) {
+        const k = (i + j) % targets.length;
+        into(k).push(await timed(k, () => op(targets[k])));
+      }
+    return targets.map((t, k) => {
+      const a = before[k];
+      const b = processCpuNs(t.pid);
+      return { server: a === undefined || b === undefined ? undefined : (b - a) / 1e3 / n, client: out[k].client / n };
+    });
+  };
+  const stepCpu = await phase(
+    STEPS,
+    (t) => t.step(),
+    (k) => out[k].step,
+  );
   for (const t of targets) await t.breakAtLoop();
-  for (let i = 0; i < CONTINUES; i++)
-    for (let k = 0; k < targets.length; k++) out[k].cont.push(await timed(() => targets[k].cont()));
-  return out;
+  const contCpu = await phase(
+    CONTINUES,
+    (t) => t.cont(),
+    (k) => out[k].cont,
+  );
+  return out.map((o, k) => ({ step: o.step, cont: o.cont, cpu: { step: stepCpu[k], cont: contCpu[k] } }));
 }
 
 export async function dapBench(): Promise<void> {
@@ -128,31 +182,49 @@ export async function dapBench(): Promise<void> {
   const asm = spawnSync('nasm', ['-f', 'bin', '-o', image, SOURCE], { encoding: 'utf8' });
   if (asm.status !== 0) throw new Error(`nasm could not assemble ${SOURCE}: ${asm.stderr || asm.error?.message}`);
   const targets: Debuggee[] = [];
+  const labels: string[] = [];
   try {
     targets.push(await openBootvisor());
+    labels.push('Bootvisor adapter (DAP, software vCPU)');
     let qemuNote = '';
     try {
       targets.push(await openQemu(image));
+      labels.push('QEMU gdbstub (TCG)');
     } catch (e) {
       qemuNote = `not measured: ${e instanceof Error ? e.message : e}`;
     }
+    targets.push(await openBootvisor(FLOOR));
+    labels.push('floor: canned DAP answers (Node)');
     const before = loadAverage();
     const t = await interleaved(targets);
     const rows = t.map((x) => ({ step: median(x.step), cont: median(x.cont) }));
     console.log(
-      `debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}):`,
+      `debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}; after: ${loadAverage()}):`,
     );
-    const labels = ['Bootvisor adapter (DAP, software vCPU)', 'QEMU gdbstub (TCG)'];
-    rows.forEach((r, k) =>
+    const us = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(0));
+    rows.forEach((r, k) => {
+      const c = t[k].cpu;
       console.log(
-        `  ${labels[k].padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms`,
-      ),
-    );
-    if (qemuNote) console.log(`  ${labels[1].padEnd(40)} ${qemuNote}`);
-    else
+        `  ${labels[k].padEnd(40)} step ${r.step.toFixed(3)} ms   continue-to-breakpoint ${r.cont.toFixed(3)} ms   ` +
+          `CPU per round trip, debugger + client: step ${us(c.step.server)} + ${us(c.step.client)} us, continue ${us(c.cont.server)} + ${us(c.cont.client)} us`,
+      );
+    });
+    if (qemuNote) console.log(`  QEMU gdbstub (TCG)${''.padEnd(22)} ${qemuNote}`);
+    else {
       console.log(
         `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x)`,
       );
+      const cpu = (k: number, w: 'step' | 'cont'): number | undefined => {
+        const c = t[k].cpu[w];
+        return c.server === undefined ? undefined : c.server + c.client;
+      };
+      const b = [cpu(0, 'step'), cpu(0, 'cont')];
+      const q = [cpu(1, 'step'), cpu(1, 'cont')];
+      if (b.every((v) => v !== undefined) && q.every((v) => v !== undefined))
+        console.log(
+          `  CPU ratio Bootvisor/QEMU (debugger + client): step ${(b[0]! / q[0]!).toFixed(2)}x, continue ${(b[1]! / q[1]!).toFixed(2)}x`,
+        );
+    }
   } finally {
     for (const t of targets) await t.close();
     fs.rmSync(dir, { recursive: true, force: true });
