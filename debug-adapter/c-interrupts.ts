@@ -46,6 +46,52 @@ export function pushaBlock(data: Uint8Array, sp: number, iret: number): { regs: 
   return undefined;
 }
 
+/** The exceptions' mnemonics by vector (0-20). */
+const EXCEPTIONS = [
+  '#DE',
+  '#DB',
+  'NMI',
+  '#BP',
+  '#OF',
+  '#BR',
+  '#UD',
+  '#NM',
+  '#DF',
+  'vector 9',
+  '#TS',
+  '#NP',
+  '#SS',
+  '#GP',
+  '#PF',
+  'vector 15',
+  '#MF',
+  '#AC',
+  '#MC',
+  '#XM',
+  '#VE',
+];
+/** Exceptions for which the CPU pushes an error code. */
+const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17]);
+
+/**
+ * What the stub pushed between its `pusha` block and the iret frame, read the way most stubs lay it out
+ * (isr.asm, the OSDev and James Molloy stubs): the vector just above the block, then the error code (the
+ * CPU's, or the stub's dummy 0). Only a gap of exactly those two words is read; anything else says nothing.
+ */
+export function stubVector(gap: number[]): { vector: number; error?: number } | undefined {
+  if (gap.length !== 2 || gap[0] > 0xff) return undefined;
+  return { vector: gap[0], error: WITH_ERROR_CODE.has(gap[0]) ? gap[1] : undefined };
+}
+
+/** The marker frame's words: an exception by name and error code, else an interrupt by vector. */
+function describe(pushed: { vector: number; error?: number } | undefined): string {
+  if (!pushed) return '[interrupt:';
+  const { vector, error } = pushed;
+  if (vector < EXCEPTIONS.length)
+    return `[exception: ${EXCEPTIONS[vector]} (vector ${vector})${error !== undefined ? `, error code ${hex(error, 8)}` : ''},`;
+  return `[interrupt: vector ${vector},`;
+}
+
 /**
  * The interrupted code past the stub frame `stub` (regs: the registers of the view that frame was found
  * in): a marker frame naming the iret frame, and the interrupted code's registers; undefined when no iret
@@ -78,12 +124,15 @@ export async function interruptedCode(
     const saved = pushaBlock(data, sp, off);
     const general = {} as General;
     for (const name of GENERAL) general[name] = saved?.regs[name] ?? unwound.get(name) ?? regs[name];
+    const gap: number[] = [];
+    if (saved) for (let i = off - (at - ((saved.at + 32) >>> 0)); i < off; i += 4) gap.push(word(i));
     const marker: Frame = {
       linear: (regs.cs.base + eip) >>> 0,
       cs: regs.cs.selector,
       ip: eip,
       name:
-        `[interrupt: EIP ${hex(eip, 8)} CS ${hex(cs & 0xffff, 4)} EFLAGS ${hex(eflags, 8)} pushed at ${hex(at, 8)}` +
+        `${describe(saved ? stubVector(gap) : undefined)} EIP ${hex(eip, 8)} CS ${hex(cs & 0xffff, 4)} EFLAGS ` +
+        `${hex(eflags, 8)} pushed at ${hex(at, 8)}` +
         (saved ? `, registers saved by pusha at ${hex(saved.at, 8)}]` : ', registers as the handler left them]'),
     };
     // Same privilege (the CS matched the handler's): no SS:ESP was pushed, so ESP is just above the frame.

@@ -80,7 +80,7 @@ describe('C call stack and variables past interrupt and exception frames', funct
       assert.strictEqual(names[0], 'on_timer', names.join(' | '));
       const marker = names.indexOf('[interrupt:');
       assert.ok(marker > 0 && names.slice(0, marker).includes('isr_common'), names.join(' | '));
-      assert.match(frames[marker].name, /registers saved by pusha at [0-9A-F]{8}\]$/);
+      assert.match(frames[marker].name, /^\[interrupt: vector 32, EIP .*registers saved by pusha at [0-9A-F]{8}\]$/);
       assert.deepStrictEqual(names.slice(marker + 1, marker + 4), ['wait_ticks', 'kmain', '_start'], names.join(' | '));
       const wait = frames[marker + 1];
       assert.strictEqual(wait.source?.path, SOURCE);
@@ -111,8 +111,9 @@ describe('C call stack and variables past interrupt and exception frames', funct
       const s = session();
       const { frames, names } = await stopIn(s, build(s), 'on_page_fault');
       assert.strictEqual(names[0], 'on_page_fault', names.join(' | '));
-      const marker = names.indexOf('[interrupt:');
+      const marker = names.indexOf('[exception:');
       assert.ok(marker > 0 && names.slice(0, marker).includes('isr_common'), names.join(' | '));
+      assert.match(frames[marker].name, /^\[exception: #PF \(vector 14\), error code 00000002, EIP /);
       assert.deepStrictEqual(names.slice(marker + 1, marker + 4), ['fill_pages', 'kmain', '_start'], names.join(' | '));
       // The frame is the faulting instruction itself (a fault's EIP), at its C line.
       const fill = frames[marker + 1];
@@ -137,7 +138,7 @@ describe('C call stack and variables past interrupt and exception frames', funct
       });
       await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
       const again = await s.frames();
-      const at = again.findIndex((f) => f.name.startsWith('[interrupt:'));
+      const at = again.findIndex((f) => f.name.startsWith('[exception:'));
       const third = await locals(s, again[at + 1].id);
       if (b.opt === '-O0') assert.strictEqual(third.get('i'), '2', [...third].join(', '));
       assert.strictEqual(third.get('value'), '15', [...third].join(', '));
