@@ -502,8 +502,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           continue;
         }
         if (stop.reason === 'breakpoint') {
-          const regs = this.machine.getRegisters();
-          if (plan && planReached(plan, regs)) return { reason: 'step', description: 'Stepped over' };
+          // Registers only for a plan: a continue to a breakpoint reads none here.
+          if (plan && planReached(plan, this.machine.getRegisters()))
+            return { reason: 'step', description: 'Stepped over' };
           const already =
             this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
           if (!already) {
@@ -548,7 +549,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private async breakpointDecision(linear: number): Promise<RuntimeStop | undefined> {
     const hit: number[] = [];
     const c = this.cBreakpoints?.applies() ? this.cBreakpoints : undefined;
-    for (const bp of this.breakpoints.at(linear)) {
+    const here = this.breakpoints.at(linear);
+    for (const bp of here) {
       if (bp.conditionText) {
         try {
           if (!(await this.conditionHolds(bp))) continue;
@@ -576,7 +578,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       hit.push(bp.id);
     }
     if (hit.length === 0) return undefined;
-    const kinds = this.breakpoints.all().filter((b) => hit.includes(b.id));
+    const kinds = here.filter((b) => hit.includes(b.id));
     const reason: StopKind = kinds.every((k) => k.kind === 'function')
       ? 'function breakpoint'
       : kinds.every((k) => k.kind === 'instruction')
