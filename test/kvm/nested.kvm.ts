@@ -36,6 +36,13 @@ describe('KVM backend in a nested guest (scripts/test-kvm.sh)', function () {
     assert.match(stdout, /^ok - machine on kvm vs software: hello/m);
   });
 
+  it('handed x87 state over mid-computation: kvm and nvmm to the software vCPU and back, results as on software', function () {
+    for (const hw of ['kvm', 'nvmm']) {
+      assert.match(stdout, new RegExp(`^ok - fpu hand-over on ${hw}: at the 40th stop mid-loop`, 'm'), stdout);
+      assert.match(stdout, new RegExp(`^ok - fpu hand-over on ${hw}: stepped on the software vCPU and back`, 'm'));
+    }
+  });
+
   it('ran the unchanged NVMM backend over libnvmm-on-KVM: the same boots, breakpoints and steps', function () {
     assert.match(stdout, /^ok - nvmm: libnvmm over \/dev\/kvm usable/m);
     assert.match(stdout, /^ok - nvmm: hello halts/m);

@@ -1,6 +1,10 @@
 #include "backends/kvm_state.h"
 
+#include <sys/ioctl.h>
+
 #include <cstring>
+
+#include "backends/fpu_image.h"
 
 namespace bv {
 
@@ -104,10 +108,7 @@ void stateToKvm(const CpuState& in, KvmRegisterSet& out) {
 void fpuToKvm(const FpuState& in, kvm_fpu& out) {
   out.fcw = in.fcw;
   out.fsw = in.fsw;
-  uint8_t abridged = 0;
-  for (int r = 0; r < 8; ++r)
-    if (((in.ftw >> (2 * r)) & 3) != 3) abridged |= uint8_t(1u << r);
-  out.ftwx = abridged;
+  out.ftwx = abridgedTags(in.ftw);
   out.last_opcode = in.fop;
   out.last_ip = in.fip;
   out.last_dp = in.fdp;
@@ -120,28 +121,31 @@ void fpuToKvm(const FpuState& in, kvm_fpu& out) {
 void fpuFromKvm(const kvm_fpu& in, FpuState& out) {
   out.fcw = in.fcw;
   out.fsw = in.fsw;
-  out.fop = in.last_opcode;
+  out.fop = in.last_opcode & 0x7FF;
   out.fip = uint32_t(in.last_ip);
   out.fdp = uint32_t(in.last_dp);
-  out.fcs = out.fds = 0;
-  const unsigned top = (in.fsw >> 11) & 7;
-  uint16_t tw = 0;
+  out.fcs = out.fds = 0;  // kvm_fpu has no selectors (FpuSelectors)
   for (int i = 0; i < 8; ++i) std::memcpy(out.st[i], in.fpr[i], 10);
-  for (unsigned r = 0; r < 8; ++r) {
-    unsigned tag = 3;
-    if (in.ftwx & (1u << r)) {
-      // The full tag from the register's contents: valid, zero or special.
-      const uint8_t* v = out.st[(r - top) & 7];
-      uint64_t sig;
-      uint16_t se;
-      std::memcpy(&sig, v, 8);
-      std::memcpy(&se, v + 8, 2);
-      const unsigned exp = se & 0x7FFF;
-      tag = exp == 0 ? (sig == 0 ? 1 : 2) : (exp == 0x7FFF || !(sig >> 63)) ? 2 : 0;
-    }
-    tw |= uint16_t(tag << (2 * r));
-  }
-  out.ftw = tw;
+  out.ftw = fullTags(in.ftwx, out);
+}
+
+bool setKvmFpu(int vcpuFd, const kvm_fpu& f) {
+  if (ioctl(vcpuFd, KVM_SET_FPU, &f) != 0) return false;
+  kvm_xsave x{};
+  if (ioctl(vcpuFd, KVM_GET_XSAVE, &x) != 0) return true;  // no XSAVE: KVM_SET_FPU is all there is
+  auto* area = reinterpret_cast<uint8_t*>(x.region);
+  std::memcpy(area + 0, &f.fcw, 2);
+  std::memcpy(area + 2, &f.fsw, 2);
+  area[4] = f.ftwx;
+  std::memcpy(area + 6, &f.last_opcode, 2);
+  std::memcpy(area + 8, &f.last_ip, 8);
+  std::memcpy(area + 16, &f.last_dp, 8);
+  for (int i = 0; i < 8; ++i) std::memcpy(area + 32 + 16 * i, f.fpr[i], 16);
+  uint64_t bv;
+  std::memcpy(&bv, area + 512, 8);  // XSTATE_BV, the first field of the XSAVE header
+  bv |= 1;
+  std::memcpy(area + 512, &bv, 8);
+  return ioctl(vcpuFd, KVM_SET_XSAVE, &x) == 0;
 }
 
 void stateFromKvm(const KvmRegisterSet& in, CpuState& out) {

@@ -67,6 +67,12 @@ struct KvmRegisterSet {
 // lost in a hand-over to KVM (the offsets travel). The abridged tag word is widened from the registers.
 void fpuToKvm(const FpuState& in, kvm_fpu& out);
 void fpuFromKvm(const kvm_fpu& in, FpuState& out);
+// KVM_SET_FPU on a vCPU, made to stick: KVM_SET_FPU writes the x87 area of the guest's XSAVE buffer but not
+// its header, so while the guest has not used the x87 yet (XSTATE_BV bit 0 clear) the next XRSTOR loads the
+// x87's init state over it (seen on Linux 6.1: a state set before the guest's first x87 instruction read back
+// as FNINIT's). Where KVM_GET_XSAVE works the x87 area is written there too, marked in use, and set with
+// KVM_SET_XSAVE. False when KVM refused the state.
+bool setKvmFpu(int vcpuFd, const kvm_fpu& f);
 
 // For any segment in NVMM's shape (CpuState's SegState, libnvmm's nvmm_x64_state_seg): same field names.
 template <class Seg>

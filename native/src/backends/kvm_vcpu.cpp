@@ -17,6 +17,7 @@
 #include <fstream>
 #include <vector>
 
+#include "backends/fpu_image.h"
 #include "backends/kvm_exits.h"
 #include "backends/kvm_state.h"
 
@@ -525,6 +526,7 @@ class KvmVcpu final : public HardwareVcpu {
     k.xcr0 = readXcr0();
     bool halted = cache_.halted;
     stateFromKvm(k, cache_);
+    selectors_.restore(cache_.fpu);
     cache_.halted = halted;
     cacheValid_ = true;
   }
@@ -546,13 +548,14 @@ class KvmVcpu final : public HardwareVcpu {
     ioctl(vcpu_.get(), KVM_GET_VCPU_EVENTS, &k.events);
     ioctl(vcpu_.get(), KVM_GET_FPU, &k.fpu);  // keeps the SSE half, which CpuState does not carry
     stateToKvm(cache_, k);
+    selectors_.remember(cache_.fpu);
     const char* what = nullptr;
     if (ioctl(vcpu_.get(), KVM_SET_SREGS, &k.sregs) != 0) what = "KVM_SET_SREGS";
     else if (ioctl(vcpu_.get(), KVM_SET_REGS, &k.regs) != 0) what = "KVM_SET_REGS";
     else if (ioctl(vcpu_.get(), KVM_SET_DEBUGREGS, &k.debugregs) != 0) what = "KVM_SET_DEBUGREGS";
     else if (ioctl(vcpu_.get(), KVM_SET_VCPU_EVENTS, &k.events) != 0) what = "KVM_SET_VCPU_EVENTS";
     else if (ioctl(vcpu_.get(), kKvmSetMsrs, &k.msrs) < 0) what = "KVM_SET_MSRS";
-    else if (ioctl(vcpu_.get(), KVM_SET_FPU, &k.fpu) != 0) what = "KVM_SET_FPU";
+    else if (!setKvmFpu(vcpu_.get(), k.fpu)) what = "KVM_SET_FPU/KVM_SET_XSAVE";
     if (what) {
       errorMessage_ = std::string(what) + " refused the state: " + std::strerror(errno);
       return false;
@@ -612,6 +615,7 @@ class KvmVcpu final : public HardwareVcpu {
   DebugSupport debug_;
   CpuState cache_;
   bool cacheValid_ = false;
+  FpuSelectors selectors_;  // the x87 selectors the hardware does not keep
   bool dirty_ = false;
   bool injectable_ = false;
   std::vector<uint8_t> pageAllowed_;

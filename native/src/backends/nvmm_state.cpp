@@ -1,5 +1,7 @@
 #include "backends/nvmm_state.h"
 
+#include "backends/fpu_image.h"
+
 namespace bv {
 
 namespace {
@@ -57,6 +59,7 @@ void stateToNvmm(const CpuState& in, nvmm_x64_state& out) {
   out.intr.int_window_exiting = in.intr.int_window_exiting;
   out.intr.nmi_window_exiting = in.intr.nmi_window_exiting;
   // evt_pending is NVMM's to report, not ours to set.
+  fpuToFxsave(in.fpu, reinterpret_cast<uint8_t*>(&out.fpu));
 }
 
 void stateFromNvmm(const nvmm_x64_state& in, CpuState& out) {
@@ -69,6 +72,7 @@ void stateFromNvmm(const nvmm_x64_state& in, CpuState& out) {
   out.intr.int_window_exiting = in.intr.int_window_exiting;
   out.intr.nmi_window_exiting = in.intr.nmi_window_exiting;
   out.intr.evt_pending = in.intr.evt_pending;
+  fpuFromFxsave(reinterpret_cast<const uint8_t*>(&in.fpu), out.fpu);
 }
 
 }  // namespace bv

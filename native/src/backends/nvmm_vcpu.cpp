@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/fpu_image.h"
 #include "backends/nvmm_state.h"
 
 namespace bv {
@@ -108,12 +109,14 @@ class NvmmVcpu final : public HardwareVcpu {
   void getState(CpuState& out) override {
     nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);
     stateFromNvmm(*vcpu_.state, out);
+    selectors_.restore(out.fpu);
     out.halted = halted_;
   }
 
   void setState(const CpuState& in) override {
-    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);  // keeps the FPU, which CpuState lacks
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);  // keeps the SSE half, which CpuState lacks
     stateToNvmm(in, *vcpu_.state);
+    selectors_.remember(in.fpu);
     nvmm_vcpu_setstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);  // applied at the next run
     halted_ = in.halted;
     injectable_ = (in.gprs[GPR_RFLAGS] & flags::IF) && !in.intr.int_shadow;
@@ -440,6 +443,7 @@ class NvmmVcpu final : public HardwareVcpu {
   nvmm_vcpu vcpu_{};
   bool haveMachine_ = false, haveVcpu_ = false;
   bool halted_ = false;
+  FpuSelectors selectors_;  // the x87 selectors the hardware does not keep
   bool injectable_ = false;
   std::vector<uint8_t> pageAllowed_;
   std::vector<int> mappedProt_;

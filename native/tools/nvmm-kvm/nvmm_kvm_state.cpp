@@ -213,7 +213,7 @@ bool writeState(Vcpu& v, uint64_t flags, const nvmm_x64_state& s) {
   if (flags & NVMM_X64_STATE_FPU) {
     kvm_fpu f{};
     fpuTo(reinterpret_cast<const uint8_t*>(&s.fpu), f);
-    if (ioctl(v.fd, KVM_SET_FPU, &f) != 0) return false;
+    if (!bv::setKvmFpu(v.fd, f)) return false;  // NVMM marks the x87 state in use (XSTATE_BV) on setstate too
   }
   return true;
 }
