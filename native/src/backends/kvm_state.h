@@ -71,7 +71,7 @@ void fpuFromKvm(const kvm_fpu& in, FpuState& out);
 // its header, so while the guest has not used the x87 yet (XSTATE_BV bit 0 clear) the next XRSTOR loads the
 // x87's init state over it (seen on Linux 6.1: a state set before the guest's first x87 instruction read back
 // as FNINIT's). Where KVM_GET_XSAVE works the x87 area is written there too, marked in use, and set with
-// KVM_SET_XSAVE. False when KVM refused the state.
+// KVM_SET_XSAVE. False when KVM refused KVM_SET_FPU.
 bool setKvmFpu(int vcpuFd, const kvm_fpu& f);
 
 // For any segment in NVMM's shape (CpuState's SegState, libnvmm's nvmm_x64_state_seg): same field names.
