@@ -131,8 +131,8 @@ void fpuFromKvm(const kvm_fpu& in, FpuState& out) {
 
 bool setKvmFpu(int vcpuFd, const kvm_fpu& f) {
   if (ioctl(vcpuFd, KVM_SET_FPU, &f) != 0) return false;
-  kvm_xsave x{};
-  if (ioctl(vcpuFd, KVM_GET_XSAVE, &x) != 0) return true;  // no XSAVE: KVM_SET_FPU is all there is
+  KvmXsave x{};
+  if (ioctl(vcpuFd, kKvmGetXsave, &x) != 0) return true;  // no XSAVE: KVM_SET_FPU is all there is
   auto* area = reinterpret_cast<uint8_t*>(x.region);
   std::memcpy(area + 0, &f.fcw, 2);
   std::memcpy(area + 2, &f.fsw, 2);
@@ -145,10 +145,9 @@ bool setKvmFpu(int vcpuFd, const kvm_fpu& f) {
   std::memcpy(&bv, area + 512, 8);  // XSTATE_BV, the first field of the XSAVE header
   bv |= 1;
   std::memcpy(area + 512, &bv, 8);
-  // KVM_SET_FPU took the state: a KVM that refuses the XSAVE image (a layout this code does not know) is left
-  // with that rather than failing the run.
-  ioctl(vcpuFd, KVM_SET_XSAVE, &x);
-  return true;
+  // A refusal here would lose the state without a word (the guest would start from FNINIT's), so it fails the
+  // hand-over like KVM_SET_FPU's.
+  return ioctl(vcpuFd, kKvmSetXsave, &x) == 0;
 }
 
 void stateFromKvm(const KvmRegisterSet& in, CpuState& out) {

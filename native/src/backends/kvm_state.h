@@ -51,6 +51,13 @@ struct KvmSignalMaskHeader {
   uint32_t len;
 };
 constexpr unsigned long kKvmSetSignalMask = _IOW(KVMIO, 0x8b, KvmSignalMaskHeader);
+// kvm_xsave too: its 4096-byte region is followed by a flexible array, 4 more bytes in C++, so KVM_GET_XSAVE
+// and KVM_SET_XSAVE failed with EINVAL and the x87 state set before a guest's first x87 instruction was lost.
+struct KvmXsave {
+  uint32_t region[1024];
+};
+constexpr unsigned long kKvmGetXsave = _IOR(KVMIO, 0xa4, KvmXsave);
+constexpr unsigned long kKvmSetXsave = _IOW(KVMIO, 0xa5, KvmXsave);
 
 // Everything one handover reads or writes.
 struct KvmRegisterSet {
@@ -71,7 +78,7 @@ void fpuFromKvm(const kvm_fpu& in, FpuState& out);
 // its header, so while the guest has not used the x87 yet (XSTATE_BV bit 0 clear) the next XRSTOR loads the
 // x87's init state over it (seen on Linux 6.1: a state set before the guest's first x87 instruction read back
 // as FNINIT's). Where KVM_GET_XSAVE works the x87 area is written there too, marked in use, and set with
-// KVM_SET_XSAVE. False when KVM refused KVM_SET_FPU.
+// KVM_SET_XSAVE. False when KVM refused KVM_SET_FPU or KVM_SET_XSAVE.
 bool setKvmFpu(int vcpuFd, const kvm_fpu& f);
 
 // For any segment in NVMM's shape (CpuState's SegState, libnvmm's nvmm_x64_state_seg): same field names.
