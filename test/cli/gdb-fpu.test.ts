@@ -3,33 +3,12 @@
 // stack, the tag, control and status words and the last instruction's pointers, and `set $st0` changes what
 // the kernel goes on to print on COM1.
 import * as assert from 'assert';
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { buildKernel, kernelDir } from '../kernels/build';
 import { gdbBatch as gdb, requireGdb } from '../kernels/gdb-batch';
-import { CLI } from './harness';
-
-function startStub(args: string[]): Promise<{ port: number; exited: Promise<number>; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--gdb', '0', '--timeout', '120'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "waiting for gdb" within 30 s: ${err}`)), 30000);
-    child.stderr.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), exited, stderr: () => err });
-      }
-    });
-    child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
-  });
-}
+import { startGdbStub as startStub } from './harness';
 
 describe('bootvisor run --gdb: the x87 registers in the real gdb', function () {
   this.timeout(180000);

@@ -2,42 +2,13 @@
 // function, read variables and parameters, next/step, a hardware watchpoint), a boot sector in real mode
 // (i8086 disassembly at the linear CS:IP) and across its switch to protected mode; and Ctrl-C, raw.
 import * as assert from 'assert';
-import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
 import { buildKernel, kernelDir } from '../kernels/build';
 import { gdbBatch as gdb, requireGdb } from '../kernels/gdb-batch';
-import { CLI, EXAMPLES } from './harness';
-
-interface Stubbed {
-  port: number;
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number>;
-}
-
-/** Starts `bootvisor run ARGS --gdb 0` and resolves once it listens, with the port it chose. */
-function startStub(args: string[]): Promise<Stubbed> {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--gdb', '0', '--timeout', '120'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "waiting for gdb" within 30 s: ${err}`)), 30000);
-    child.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), child, stderr: () => err, exited });
-      }
-    });
-    child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
-  });
-}
+import { EXAMPLES, startGdbStub as startStub } from './harness';
 
 describe('bootvisor run --gdb: the real gdb attached', function () {
   this.timeout(180000);

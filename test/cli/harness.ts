@@ -1,5 +1,5 @@
 // Running the built `bootvisor` the way a user does (node out/cli/main.js), and the paths tests share.
-import { spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -76,4 +76,33 @@ export function requireNasm(): void {
   const r = spawnSync('nasm', ['-v']);
   if (r.error)
     throw new Error('nasm is not installed: run scripts/install-test-deps.sh (or sudo apt-get install nasm)');
+}
+
+export interface GdbStubRun {
+  port: number;
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number>;
+}
+
+/** Starts `bootvisor run ARGS --gdb 0` and resolves once it listens, with the port it chose. */
+export function startGdbStub(args: string[], timeoutSeconds = 120): Promise<GdbStubRun> {
+  const child = spawn(process.execPath, [CLI, 'run', ...args, '--gdb', '0', '--timeout', String(timeoutSeconds)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.resume(); // nobody reads the guest's output here; a full pipe must not stop the run
+  let err = '';
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "waiting for gdb" within 30 s: ${err}`)), 30000);
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), child, stderr: () => err, exited });
+      }
+    });
+    child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
+  });
 }

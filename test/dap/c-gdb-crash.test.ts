@@ -4,13 +4,13 @@
 // which must answer with the value (on a copy of p, debug-adapter/c-piece-copies.ts) instead of crashing
 // gdb again at every watch refresh and logpoint hit.
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 import { assigns, onCopies } from '../../debug-adapter/c-piece-copies';
 import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 import { gdbBatch, requireGdb } from '../kernels/gdb-batch';
-import { CLI } from '../cli/harness';
+import { startGdbStub } from '../cli/harness';
 import { eachTestSession, lineOf } from './dap-session';
 
 const SOURCE = path.join(KERNEL_SOURCES, 'cvars.c');
@@ -38,19 +38,9 @@ describe('C expressions gdb crashes on', function () {
   it(`gdb alone, attached to bootvisor run --gdb: ${EXPRESSION} in scale (clang -O2 DWARF 5)`, async function () {
     const s = session();
     const elf = build(s.cwd);
-    const child = spawn(process.execPath, [CLI, 'run', elf, '--gdb', '0', '--timeout', '60'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const stub = await startGdbStub([elf], 60);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let err = '';
-        child.stderr.on('data', (b: Buffer) => {
-          err += b.toString();
-          const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(err);
-          if (m) resolve(Number(m[1]));
-        });
-        child.on('close', () => reject(new Error(`bootvisor ended before listening: ${err}`)));
-      });
+      const port = stub.port;
       const out = await gdbBatch(
         port,
         [
@@ -71,7 +61,7 @@ describe('C expressions gdb crashes on', function () {
           `      (this gdb, not 13.1, printed: ${/\$3 = .*|internal-error.*/.exec(out)?.[0] ?? out.slice(-200)})`,
         );
     } finally {
-      child.kill();
+      stub.child.kill();
     }
   });
 
