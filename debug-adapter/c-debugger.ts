@@ -7,7 +7,7 @@
 import * as path from 'path';
 import type { Machine, Registers } from '../common/api';
 import { GdbStub } from '../common/gdb-stub';
-import { assigns, copyPrefix, onCopies } from './c-piece-copies';
+import { assigns, copyPrefix, isPieced, onCopies } from './c-piece-copies';
 import { GdbMi, MiError, miQuote, type MiTuple, type MiValue } from './gdb-mi';
 
 /** One frame of gdb's backtrace. */
@@ -72,6 +72,10 @@ export class CDebugger {
   private readonly crashes = new Map<string, string>();
   /** Copies made so far (each question's get names of their own). */
   private copies = 0;
+  /** Whether a local is made of DW_OP_piece parts, by frame, view and name (for this stop). */
+  private readonly piecedNames = new Map<string, boolean>();
+  private viewIds = new WeakMap<Registers, number>();
+  private views = 0;
   /** Where each variable object was made (its children and assignments are asked there too). */
   private readonly varWhere = new Map<string, FrameRef>();
   /** Questions go to gdb one whole question at a time (two requests must not both attach it). */
@@ -93,6 +97,8 @@ export class CDebugger {
   resumed(): void {
     this.stale = true;
     this.table = undefined;
+    this.piecedNames.clear();
+    this.viewIds = new WeakMap();
   }
 
   /** The frames of this stop's call stack: a DAP frame id is an index of `table` (undefined: no C frame). */
@@ -342,7 +348,11 @@ export class CDebugger {
     if (known) throw new Error(known);
     const copies = readOnly && !assigns(expression);
     try {
-      return this.crashed && copies ? await this.onCopies(gdb, where, expression, ask) : await ask(gdb, expression);
+      if (!copies) return await ask(gdb, expression);
+      // Locals made of DW_OP_piece parts are read from copies from the first question on (gdb 13.1 dies on
+      // them otherwise); after a crash, every aggregate local is.
+      const names = this.crashed ? await CDebugger.aggregates(gdb, where) : await this.pieced(gdb, where, expression);
+      return names.length ? await this.onCopies(gdb, where, expression, names, ask) : await ask(gdb, expression);
     } catch (e) {
       const bug = gdb.internalError;
       if (!bug) throw e;
@@ -355,7 +365,8 @@ export class CDebugger {
       this.crashed = bug;
       if (first && copies) {
         try {
-          return await this.onCopies(await this.ready(where.view), where, expression, ask);
+          const fresh = await this.ready(where.view);
+          return await this.onCopies(fresh, where, expression, await CDebugger.aggregates(fresh, where), ask);
         } catch (again) {
           if (!this.gdb?.internalError) throw again;
         }
@@ -366,20 +377,57 @@ export class CDebugger {
     }
   }
 
-  /** `ask` about the expression with the aggregate locals it names read from copies (`$bv1_p = p` first). */
+  /** The frame's locals that are arrays, structs or unions. */
+  private static async aggregates(gdb: GdbMi, where: FrameRef): Promise<string[]> {
+    const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(where)} --simple-values`);
+    // --simple-values gives arrays, structs and unions a type but no value.
+    return (Array.isArray(r.variables) ? (r.variables as MiTuple[]) : [])
+      .filter((v) => str(v.type) !== undefined && v.value === undefined)
+      .map((v) => str(v.name) ?? '');
+  }
+
+  /**
+   * The locals `expression` names whose DWARF location is made of pieces anywhere in their range (asked of
+   * gdb with `info address` before anything is evaluated, remembered for this stop).
+   */
+  private async pieced(gdb: GdbMi, where: FrameRef, expression: string): Promise<string[]> {
+    const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(where)} --no-values`);
+    const locals = (Array.isArray(r.variables) ? (r.variables as MiTuple[]) : []).map((v) => str(v.name) ?? '');
+    const out: string[] = [];
+    for (const name of onCopies(expression, locals, '').used) {
+      const key = `${where.level}/${this.viewId(where.view)}/${name}`;
+      let known = this.piecedNames.get(key);
+      if (known === undefined) {
+        const text = await gdb
+          .command(`-interpreter-exec ${CDebugger.frameArgs(where)} console ${miQuote(`info address ${name}`)}`)
+          .then((a) => (a['#console'] as string | undefined) ?? '')
+          .catch(() => '');
+        known = isPieced(text);
+        this.piecedNames.set(key, known);
+      }
+      if (known) out.push(name);
+    }
+    return out;
+  }
+
+  /** A register view's number for this stop (views are made afresh by each stack trace). */
+  private viewId(view: Registers | undefined): number {
+    if (!view) return 0;
+    let id = this.viewIds.get(view);
+    if (id === undefined) this.viewIds.set(view, (id = ++this.views));
+    return id;
+  }
+
+  /** `ask` about the expression with the locals `names` read from copies (`$bv1_p = p` first). */
   private async onCopies<T>(
     gdb: GdbMi,
     where: FrameRef,
     expression: string,
+    names: string[],
     ask: (gdb: GdbMi, expression: string) => Promise<T>,
   ): Promise<T> {
-    const r = await gdb.command(`-stack-list-variables ${CDebugger.frameArgs(where)} --simple-values`);
-    // --simple-values gives arrays, structs and unions a type but no value.
-    const aggregates = (Array.isArray(r.variables) ? (r.variables as MiTuple[]) : [])
-      .filter((v) => str(v.type) !== undefined && v.value === undefined)
-      .map((v) => str(v.name) ?? '');
     const prefix = copyPrefix(++this.copies);
-    const { text, used } = onCopies(expression, aggregates, prefix);
+    const { text, used } = onCopies(expression, names, prefix);
     for (const name of used) await CDebugger.evaluateIn(gdb, where, `${prefix}${name} = ${name}`);
     return ask(gdb, text);
   }

@@ -2,8 +2,10 @@
 // with an enclosing type", dwarf2/expr.c) when a member of a struct whose location is made of DW_OP_piece
 // parts takes part in arithmetic or a comparison (`p.x + 1`, `p.x == 3`; clang -O2 describes a struct
 // parameter as two 4-byte memory pieces). Printing the struct or the member alone works, and so does an
-// expression on a copy of the struct in a convenience variable. So after such a crash, an expression that
-// names aggregate locals is asked of gdb on copies: `$bv1_p = p` first, then `$bv1_p.x + 1`.
+// expression on a copy of the struct in a convenience variable. So an expression that names a local whose
+// location has pieces (gdb's `info address` says so, asked before the first evaluation) is asked of gdb on
+// copies: `$bv1_p = p` first, then `$bv1_p.x + 1`; gdb never sees the expression that kills it. Should gdb
+// crash all the same (another shape of DWARF), every aggregate local is read from copies from then on.
 
 /** An expression that assigns or increments: asked on a copy it would change the copy, not the guest. */
 const ASSIGNS = /(?:^|[^=!<>])=(?!=)|\+\+|--/;
@@ -42,4 +44,12 @@ export function onCopies(
     if (!/^\s$/.test(t)) previous = t;
   }
   return { text, used: [...used] };
+}
+
+/**
+ * Whether gdb's `info address NAME` describes a location made of DW_OP_piece parts (in any of its ranges):
+ * `a complex DWARF expression: 0: DW_OP_breg5 8 [$ebp] [4-byte piece], and ...`.
+ */
+export function isPieced(infoAddress: string): boolean {
+  return /\[\d+-(?:byte|bit) piece\b|DW_OP_(?:bit_)?piece/.test(infoAddress);
 }
