@@ -426,6 +426,20 @@ uint16_t sparseForm(const Insn& i) {
   return 0;
 }
 
+// The history of a loop's further passes, written once as it is left: every pass has the same entries, so
+// only the last ring's worth of them (whole passes, the current one included even if it was cut short: the
+// caller takes back the entries past its last instruction) needs writing, instead of n entries a pass.
+void loopHistory(BlockLoop& loop, unsigned n, const uint64_t* offsets) {
+  if (!loop.ring || loop.extra == 0) return;
+  const uint64_t total = uint64_t(loop.extra) * n;
+  const uint64_t ring = loop.mask + 1;
+  uint64_t from = total > ring ? (total - ring) / n * n : 0;
+  for (uint64_t p = loop.pos + from; from < total; from += n, p += n)
+    for (unsigned k = 0; k < n; ++k) loop.ring[(p + k) & loop.mask] = loop.base + offsets[k];
+  loop.pos += total;
+  loop.extra = 0;
+}
+
 }  // namespace
 
 uint16_t fastForm(const Insn& i) {
@@ -487,13 +501,11 @@ jump : {
     next = target;
   }
   if (loop && next == eip && loop->passes != 0 && !(c.rawFlags() & loop->stopFlags) && c.codeGen == gen0) {
-    // Back to the block's start: the next pass, without leaving (its history first).
+    // Back to the block's start: the next pass, without leaving (its history is written when the loop is
+    // left, see loopHistory).
     --loop->passes;
+    ++loop->extra;
     count0 += n;
-    if (loop->ring) {
-      for (unsigned k = 0; k < n; ++k) loop->ring[(loop->pos + k) & loop->mask] = loop->base + offsets[k];
-      loop->pos += n;
-    }
     op = first;
     goto* kLabels[op->fast];
   }
@@ -501,6 +513,7 @@ jump : {
   c.insnEsp = c.gpr[4];
   c.eip = next;
   c.icount = count0 + n;
+  if (loop) loopHistory(*loop, n, offsets);
   return end;
 }
 
@@ -519,7 +532,10 @@ other:
       op->fn(c, *op);
     }
     c.icount = count0 + k + 1;
-    if (c.events) return op;
+    if (c.events) {
+      if (loop) loopHistory(*loop, n, offsets);
+      return op;
+    }
     NEXT();
   }
 #undef NEXT
@@ -536,6 +552,7 @@ finish:
     c.eip = at + last.len;
   }
   c.icount = count0 + n;
+  if (loop) loopHistory(*loop, n, offsets);
   return end;
 }
 

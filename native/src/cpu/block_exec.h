@@ -21,8 +21,9 @@ class Cpu;
 uint16_t fastForm(const Insn& i);
 
 // A block that ends in a jump to its own start (a loop) runs again in place, up to `passes` more times, while
-// no flag of stopFlags is set and the code generation stays; each further pass writes its history entries
-// ({eip, phys} words: base plus the block's offsets) at pos in the ring first, as the run loop does.
+// no flag of stopFlags is set and the code generation stays; the history entries of the further passes
+// ({eip, phys} words: base plus the block's offsets) go at pos in the ring, as the run loop writes them,
+// once the loop is left (the ring then holds what writing them pass by pass would have left).
 struct BlockLoop {
   unsigned passes = 0;
   uint32_t stopFlags = 0;
@@ -30,6 +31,7 @@ struct BlockLoop {
   size_t mask = 0;
   uint64_t pos = 0;
   uint64_t base = 0;
+  unsigned extra = 0;  // passes begun after the first whose history is not written yet
 };
 
 // Runs the n instructions at `first` (a whole block, starting at EIP eip; instruction k at eip plus the low

@@ -230,7 +230,11 @@ class Cpu {
   uint32_t sp() const { return stack32() ? gpr[4] : (gpr[4] & 0xFFFF); }
   void setSp(uint32_t v) {
     if (stack32()) gpr[4] = v;
-    else gpr[4] = (gpr[4] & 0xFFFF0000u) | (v & 0xFFFF);
+    else {
+      uint32_t w = (gpr[4] & 0xFFFF0000u) | (v & 0xFFFF);
+      asm("" : "+r"(w));  // a whole 32-bit store (see setGpr32 in exec.h)
+      gpr[4] = w;
+    }
   }
 
   // ---- System operations: pm/'s when CR0.PE is set and it registered, else real mode. [pm] ----
