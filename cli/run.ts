@@ -299,7 +299,10 @@ function elfLocator(o: RunOptions, loaded: Loaded, stop: StopEvent): Locator | u
   const { ElfDebugInfo } = require('../common/elf-debug-info') as typeof import('../common/elf-debug-info');
   let info: import('../common/elf-debug-info').ElfDebugInfo;
   try {
-    info = o.symbols ? ElfDebugInfo.fromFile(o.symbols) : new ElfDebugInfo(loaded.kernel!.bytes);
+    // Relative source names (DWARF 4, -fdebug-prefix-map) are the project's, where bootvisor runs.
+    info = o.symbols
+      ? ElfDebugInfo.fromFile(o.symbols, process.cwd())
+      : new ElfDebugInfo(loaded.kernel!.bytes, process.cwd());
   } catch (e) {
     throw new CliError(ExitStatus.noInput, `--symbols ${o.symbols}: ${(e as Error).message}`);
   }

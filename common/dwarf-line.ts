@@ -15,7 +15,7 @@ export interface LineRow {
   endSequence: boolean;
 }
 
-class Reader {
+export class Reader {
   at: number;
   constructor(
     readonly b: Uint8Array,
@@ -128,11 +128,22 @@ function readEntry(
   return { path: p, dir };
 }
 
-/** Every row of every unit in a .debug_line section. */
+/**
+ * Where a file named by a line table is: `file` as the table names it (directory and name joined), relative
+ * when the compiler was given a relative path; `compDir` the unit's compilation directory (.debug_info's,
+ * for DWARF 2-4 tables, which do not repeat it), when known.
+ */
+export type Locate = (file: string, compDir: string | undefined) => string;
+
+const joinCompDir: Locate = (file, compDir) => (compDir ? join(compDir, file) : file);
+
+/** Every row of every unit in a .debug_line section (`compDirs`: DW_AT_comp_dir by line table offset). */
 export function readLineRows(
   debugLine: Uint8Array,
   debugLineStr: Uint8Array = new Uint8Array(0),
   debugStr: Uint8Array = new Uint8Array(0),
+  compDirs: Map<number, string> = new Map(),
+  locate: Locate = joinCompDir,
 ): LineRow[] {
   const rows: LineRow[] = [];
   let unit = 0;
@@ -142,7 +153,15 @@ export function readLineRows(
     if (length === 0xffffffff || length < 2) break; // 64-bit DWARF: not from a 32-bit kernel
     const end = Math.min(debugLine.length, unit + 4 + length);
     try {
-      readUnit(new Reader(debugLine.subarray(0, end), r.at), rows, { line: debugLineStr, str: debugStr });
+      const found = new Map<string, string>();
+      const compDir = compDirs.get(unit);
+      // A DWARF 5 table's directory 0 is the compilation directory already.
+      const where = (file: string, version: number): string => {
+        let f = found.get(file);
+        if (f === undefined) found.set(file, (f = locate(file, version < 5 ? compDir : undefined)));
+        return f;
+      };
+      readUnit(new Reader(debugLine.subarray(0, end), r.at), rows, { line: debugLineStr, str: debugStr }, where);
     } catch {
       // A broken unit: what it produced so far stays.
     }
@@ -151,7 +170,12 @@ export function readLineRows(
   return rows;
 }
 
-function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uint8Array }): void {
+function readUnit(
+  r: Reader,
+  rows: LineRow[],
+  strs: { line: Uint8Array; str: Uint8Array },
+  where: (file: string, version: number) => string,
+): void {
   const version = r.u16();
   if (version < 2 || version > 5) return;
   if (version >= 5) r.skip(2); // address_size, segment_selector_size
@@ -181,17 +205,17 @@ function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uin
     for (let n = r.u8(); n > 0; n--) fileFormats.push([r.uleb(), r.uleb()]);
     for (let n = r.uleb(); n > 0; n--) {
       const e = readEntry(r, fileFormats, strs);
-      files.push(join(dirs[e.dir] ?? '', e.path));
+      files.push(where(join(dirs[e.dir] ?? '', e.path), version));
     }
   } else {
-    dirs.push(''); // index 0: the compilation directory, which v2-4 do not repeat here
+    dirs.push(''); // index 0: the compilation directory, which v2-4 do not repeat here (where() adds it)
     for (let d = r.cstr(); d; d = r.cstr()) dirs.push(d);
     files.push(''); // file numbers start at 1
     for (let f = r.cstr(); f; f = r.cstr()) {
       const dir = r.uleb();
       r.uleb();
       r.uleb();
-      files.push(join(dirs[dir] ?? '', f));
+      files.push(where(join(dirs[dir] ?? '', f), version));
     }
   }
   r.at = programStart;
@@ -231,7 +255,7 @@ function readUnit(r: Reader, rows: LineRow[], strs: { line: Uint8Array; str: Uin
         else if (sub === 3 && version < 5) {
           const f = r.cstr();
           const dir = r.uleb();
-          files.push(join(dirs[dir] ?? '', f));
+          files.push(where(join(dirs[dir] ?? '', f), version));
         }
         r.at = next;
         break;

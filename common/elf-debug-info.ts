@@ -1,7 +1,10 @@
 // What an ELF kernel's own debug information says about an address: its function (symbol table) and its
 // source line (DWARF .debug_line). For `bootvisor run kernel.elf`, and for `--symbols kernel.elf` when a boot
 // sector loads the kernel's raw binary at the addresses it was linked for (the os-tutorial pattern).
-import { LineTable, readLineRows } from './dwarf-line';
+import * as fs from 'fs';
+import * as path from 'path';
+import { LineTable, readLineRows, type Locate } from './dwarf-line';
+import { compDirs } from './dwarf-units';
 import { ElfSymbols } from './elf-symbols';
 import { readInputFile } from './input-file';
 import { MAX_KERNEL_BYTES } from './limits';
@@ -14,24 +17,48 @@ export interface CodePlace {
   symbol?: string;
 }
 
+/**
+ * A relative file of a line table: in its compilation directory (itself resolved against `base` when
+ * relative), else in `base` (nasm records the source's own folder as its compilation directory, so
+ * `nasm src/entry.asm` names src/src/entry.asm); the first that exists, else the first. An absolute name,
+ * or a relative one with nothing to resolve it against, is kept as it is.
+ */
+function locator(base: string | undefined): Locate {
+  return (file, compDir) => {
+    if (path.isAbsolute(file)) return file;
+    const candidates: string[] = [];
+    if (compDir && (path.isAbsolute(compDir) || base)) candidates.push(path.resolve(base ?? '/', compDir, file));
+    if (base) candidates.push(path.resolve(base, file));
+    return candidates.find((c) => fs.existsSync(c)) ?? candidates[0] ?? file;
+  };
+}
+
 export class ElfDebugInfo {
   readonly symbols: ElfSymbols;
   readonly lines: LineTable;
 
-  constructor(bytes: Uint8Array) {
+  /**
+   * `base`: the directory relative names are resolved against when the DWARF leaves them relative (a
+   * compilation directory made relative by -fdebug-prefix-map=$PWD=.): the project's, where the user
+   * builds and debugs.
+   */
+  constructor(bytes: Uint8Array, base?: string) {
     this.symbols = new ElfSymbols(bytes);
-    this.lines = new LineTable(
-      readLineRows(
-        this.symbols.section('.debug_line'),
-        this.symbols.section('.debug_line_str'),
-        this.symbols.section('.debug_str'),
-      ),
-    );
+    const str = this.symbols.section('.debug_str');
+    const lineStr = this.symbols.section('.debug_line_str');
+    const dirs = compDirs({
+      info: this.symbols.section('.debug_info'),
+      abbrev: this.symbols.section('.debug_abbrev'),
+      str,
+      lineStr,
+      strOffsets: this.symbols.section('.debug_str_offsets'),
+    });
+    this.lines = new LineTable(readLineRows(this.symbols.section('.debug_line'), lineStr, str, dirs, locator(base)));
   }
 
   /** Reads `file` within the kernel bound (an InputFileError when it is not a readable regular file). */
-  static fromFile(file: string): ElfDebugInfo {
-    return new ElfDebugInfo(readInputFile(file, 'an ELF with symbols', MAX_KERNEL_BYTES));
+  static fromFile(file: string, base?: string): ElfDebugInfo {
+    return new ElfDebugInfo(readInputFile(file, 'an ELF with symbols', MAX_KERNEL_BYTES), base);
   }
 
   /** Whether there is anything to say (symbols or lines). */

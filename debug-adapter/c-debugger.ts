@@ -87,6 +87,8 @@ export class CDebugger {
     private readonly machine: () => Machine,
     private readonly options: {
       gdb?: string;
+      /** gdb's working directory: where it looks for sources the DWARF names relatively ($cwd). */
+      cwd?: string;
       timeoutMs?: number;
       /** gdb crashed on a question (and was restarted): what to tell the user, once per kind of crash. */
       onCrash?: (text: string) => void;
@@ -144,6 +146,7 @@ export class CDebugger {
   private async start(): Promise<GdbMi> {
     const gdb = new GdbMi({
       gdb: this.options.gdb,
+      cwd: this.options.cwd,
       timeoutMs: this.options.timeoutMs,
       args: [
         // No Python scripts from the ELF's folder, no debuginfod downloads: only the file we were given.

@@ -43,12 +43,14 @@ export class CSupport {
 
   private constructor(
     elfPath: string,
+    cwd: string,
     private readonly rt: Runtime,
     private readonly note: (text: string) => void,
   ) {
     // BOOTVISOR_GDB names another gdb (a cross i686-elf-gdb, one outside PATH).
     this.engine = new CDebugger(elfPath, () => rt.currentMachine, {
       gdb: process.env.BOOTVISOR_GDB || undefined,
+      cwd,
       onCrash: (text) => this.sayOnce(text),
     });
     this.variables = new CVariables(this.engine, () => rt.guestChanged());
@@ -56,10 +58,18 @@ export class CSupport {
     this.engine.warm();
   }
 
-  /** C support for a session whose program (or `symbols`) is an ELF with DWARF; else undefined. */
-  static create(elfPath: string | undefined, rt: Runtime, note: (text: string) => void): CSupport | undefined {
+  /**
+   * C support for a session whose program (or `symbols`) is an ELF with DWARF; else undefined. `cwd`: the
+   * launch's, where relative source names (DWARF 4, -fdebug-prefix-map) are looked for.
+   */
+  static create(
+    elfPath: string | undefined,
+    cwd: string,
+    rt: Runtime,
+    note: (text: string) => void,
+  ): CSupport | undefined {
     if (!elfPath || !rt.elf || !hasDebugInfo(rt.elf) || !fs.existsSync(elfPath)) return undefined;
-    return new CSupport(elfPath, rt, note);
+    return new CSupport(elfPath, cwd, rt, note);
   }
 
   stopped(): void {

@@ -111,6 +111,8 @@ export interface GdbMiOptions {
   gdb?: string;
   /** gdb's arguments after the MI ones (the ELF, -iex settings). */
   args: string[];
+  /** The working directory gdb runs in (its $cwd in the source search path). */
+  cwd?: string;
   /** Host-time limit of one command, in ms. */
   timeoutMs?: number;
 }
@@ -129,6 +131,7 @@ export class GdbMi {
     this.timeoutMs = options.timeoutMs ?? 15000;
     this.child = spawn(options.gdb ?? 'gdb', ['--interpreter=mi3', '-nx', '-q', ...options.args], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
     });
     this.child.stdout.setEncoding('latin1');
     this.child.stdout.on('data', (d: string) => this.receive(d));

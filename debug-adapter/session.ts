@@ -446,13 +446,13 @@ export class BootvisorSession extends QuietLoggingSession {
         program.listing,
         create,
         kernel && program.image
-          ? new ElfDebugInfo(program.image)
+          ? new ElfDebugInfo(program.image, config.cwd)
           : config.symbols
-            ? ElfDebugInfo.fromFile(config.symbols)
+            ? ElfDebugInfo.fromFile(config.symbols, config.cwd)
             : undefined,
       );
       this.wire(this.runtime);
-      this.c = CSupport.create(kernel ? config.program : config.symbols, this.runtime, (t) =>
+      this.c = CSupport.create(kernel ? config.program : config.symbols, config.cwd, this.runtime, (t) =>
         this.sendEvent(new OutputEvent(t, 'console')),
       );
       if (this.noDebug) this.runtime.setExceptionSettings({ stopOnTripleFault: false, stopOnHang: false, vectors: [] });

@@ -29,8 +29,20 @@ export const C_BUILDS = [
   ['clang', '-O2'],
 ] as const;
 
-function tool(command: string, args: string[], what: string): void {
-  const r = spawnSync(command, args, { encoding: 'utf8' });
+/**
+ * DWARF 4 builds with relative file names (issue 15), the way a hobby-OS Makefile compiles from the project
+ * root: `gcc -c src/kernel.c`, with (prefixMap) or without -fdebug-prefix-map=$PWD=. (the compilation
+ * directory itself then reads "."); see buildInWorkspace.
+ */
+export const C_DWARF4_BUILDS = [
+  { tag: 'gcc -O0 -gdwarf-4, relative paths, -fdebug-prefix-map=$PWD=.', cc: 'gcc', opt: '-O0', prefixMap: true },
+  { tag: 'gcc -O2 -gdwarf-4, relative paths', cc: 'gcc', opt: '-O2', prefixMap: false },
+  { tag: 'clang -O0 -gdwarf-4, relative paths, -fdebug-prefix-map=$PWD=.', cc: 'clang', opt: '-O0', prefixMap: true },
+  { tag: 'clang -O2 -gdwarf-4, relative paths', cc: 'clang', opt: '-O2', prefixMap: false },
+] as const;
+
+function tool(command: string, args: string[], what: string, cwd?: string): void {
+  const r = spawnSync(command, args, { encoding: 'utf8', cwd });
   if (r.error) {
     const pkg = command === 'nasm' ? 'nasm' : command === 'ld' || command === 'objcopy' ? 'binutils' : command;
     throw new Error(
@@ -83,6 +95,37 @@ export function buildKernel(
   const ld = path.join(options.sourceDir ?? KERNEL_SOURCES, options.linkScript ?? 'link.ld');
   tool('ld', ['-m', 'elf_i386', '-T', ld, '-o', elf, ...objects], `ld ${name}.elf`);
   return elf;
+}
+
+/**
+ * A copy of test/kernels in `dir`/src (the workspace a user opens), and NAME.elf built from `dir` with
+ * relative names (`src/entry.asm`, `src/kernel.c`, the given sources) and -gdwarf-4, as C_DWARF4_BUILDS
+ * describes; returns the ELF and the copy's folder (the DWARF names the files there).
+ */
+export function buildInWorkspace(
+  dir: string,
+  name: string,
+  sources: string[],
+  build: { cc: 'gcc' | 'clang'; opt: string; prefixMap: boolean },
+): { elf: string; src: string } {
+  const src = path.join(dir, 'src');
+  fs.mkdirSync(src, { recursive: true });
+  for (const f of fs.readdirSync(KERNEL_SOURCES))
+    if (/\.(c|h|asm|inc|ld)$/.test(f)) fs.copyFileSync(path.join(KERNEL_SOURCES, f), path.join(src, f));
+  const cflags =
+    build.cc === 'clang' ? [...CFLAGS.filter((f) => f !== '-Wno-array-bounds'), '--target=i386-elf'] : CFLAGS;
+  const extra = ['-gdwarf-4', ...(build.prefixMap ? [`-fdebug-prefix-map=${dir}=.`] : [])];
+  const objects: string[] = [];
+  for (const file of ['entry.asm', 'kernel.c', ...sources]) {
+    const input = `src/${file}`;
+    const object = `${name}-${file.replace(/\.\w+$/, '')}.o`;
+    if (file.endsWith('.asm'))
+      tool('nasm', ['-f', 'elf32', '-g', '-F', 'dwarf', '-i', 'src/', input, '-o', object], `nasm ${file}`, dir);
+    else tool(build.cc, [...cflags, ...extra, build.opt, '-c', input, '-o', object], `${build.cc} ${file}`, dir);
+    objects.push(object);
+  }
+  tool('ld', ['-m', 'elf_i386', '-T', 'src/link.ld', '-o', `${name}.elf`, ...objects], `ld ${name}.elf`, dir);
+  return { elf: path.join(dir, `${name}.elf`), src };
 }
 
 /** A flat binary from a nasm source (`-f bin`), e.g. the a.out-kludge kernel. */
