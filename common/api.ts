@@ -211,7 +211,7 @@ export interface ScreenText {
 export interface ScreenFrame {
   /** Grows whenever anything in the frame changes; pass it back as `sinceGeneration` to get only what changed. */
   generation: number;
-  /** The BIOS video mode (0x03, 0x13...). */
+  /** The BIOS video mode (0x03, 0x13...), a VBE mode (0x101, 0x118...), or 0xFFFF for one set through the VBE ports. */
   mode: number;
   kind: 'text' | 'graphics';
   /** Pixels as rendered (80x25 text: 720x400; 40x25: 640x400; mode 13h: 320x200). */
@@ -236,8 +236,10 @@ export interface ScreenFrame {
    * attribute bit 3 selects the second 256. Only when changed since `sinceGeneration`.
    */
   font?: Uint8Array;
-  /** Graphics: width * height palette indices. */
+  /** Graphics: width * height palette indices, or with `bytesPerPixel` 3 (VBE direct colour) R, G, B each. */
   pixels?: Uint8Array;
+  /** Graphics: 3 when `pixels` holds R, G, B per pixel (15/16/24/32-bit VBE modes; no palette then); else 1. */
+  bytesPerPixel?: number;
   /** With `sinceGeneration`: the rectangle that changed since then (empty when nothing did). */
   dirty?: { x: number; y: number; width: number; height: number };
   /**

@@ -87,6 +87,18 @@ function put(out: Uint8Array, o: number, palette: Uint8Array, index: number): vo
 
 function drawPixels(frame: ScreenFrame, palette: Uint8Array, out: RenderedScreen, area: Rect): void {
   const pixels = frame.pixels ?? new Uint8Array(0);
+  if (frame.bytesPerPixel === 3) {
+    for (let y = area.y; y < area.y + area.height; y++) {
+      for (let x = area.x; x < area.x + area.width; x++) {
+        const i = y * frame.width + x;
+        out.rgba[i * 4] = pixels[i * 3] ?? 0;
+        out.rgba[i * 4 + 1] = pixels[i * 3 + 1] ?? 0;
+        out.rgba[i * 4 + 2] = pixels[i * 3 + 2] ?? 0;
+        out.rgba[i * 4 + 3] = 255;
+      }
+    }
+    return;
+  }
   for (let y = area.y; y < area.y + area.height; y++) {
     for (let x = area.x; x < area.x + area.width; x++) {
       const i = y * frame.width + x;

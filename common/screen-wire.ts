@@ -68,10 +68,11 @@ export function encodeFrame(frame: ScreenFrame, lines?: string[]): ScreenFrameBo
     if (!dirty) body.pixels = toBase64(pixels);
     else {
       body.dirty = dirty;
-      const rect = new Uint8Array(dirty.width * dirty.height);
+      const bpp = frame.bytesPerPixel ?? 1;
+      const rect = new Uint8Array(dirty.width * dirty.height * bpp);
       for (let y = 0; y < dirty.height; y++) {
-        const from = (dirty.y + y) * frame.width + dirty.x;
-        rect.set(pixels.subarray(from, from + dirty.width), y * dirty.width);
+        const from = ((dirty.y + y) * frame.width + dirty.x) * bpp;
+        rect.set(pixels.subarray(from, from + dirty.width * bpp), y * dirty.width * bpp);
       }
       body.pixels = toBase64(rect);
     }
@@ -114,8 +115,13 @@ export class ScreenState {
    */
   apply(body: ScreenFrameBody): ScreenFrame | undefined {
     const before = this.whole;
+    const bpp = body.bytesPerPixel ?? 1;
     const sameShape =
-      before && before.width === body.width && before.height === body.height && before.kind === body.kind;
+      before &&
+      before.width === body.width &&
+      before.height === body.height &&
+      before.kind === body.kind &&
+      (before.bytesPerPixel ?? 1) === bpp;
     const font = body.font !== undefined ? fromBase64(body.font) : undefined;
     const palette = body.palette !== undefined ? fromBase64(body.palette) : undefined;
     const keptFont = font ?? before?.font;
@@ -127,11 +133,12 @@ export class ScreenState {
       const d = body.dirty;
       // A change of mode comes as a "change" that covers the whole picture: it is a whole frame.
       if (!d || (d.x === 0 && d.y === 0 && d.width === body.width && d.height === body.height)) {
-        pixels = rect.length === body.width * body.height ? rect : undefined;
-      } else if (sameShape && before?.pixels && rect.length === d.width * d.height) {
+        pixels = rect.length === body.width * body.height * bpp ? rect : undefined;
+      } else if (sameShape && before?.pixels && rect.length === d.width * d.height * bpp) {
         const all = before.pixels;
+        const row = d.width * bpp;
         for (let y = 0; y < d.height; y++)
-          all.set(rect.subarray(y * d.width, (y + 1) * d.width), (d.y + y) * body.width + d.x);
+          all.set(rect.subarray(y * row, (y + 1) * row), ((d.y + y) * body.width + d.x) * bpp);
         pixels = all;
       }
       if (!pixels) return undefined;

@@ -144,7 +144,7 @@ struct ScreenText {
 // renderer is common/screen-render.ts).
 struct ScreenFrame {
   uint64_t generation = 0;  // grows whenever anything below changes
-  uint8_t mode = 3;
+  uint16_t mode = 3;  // the BIOS mode: 0x00-0x13, a VBE mode (0x100 up), or 0xFFFF for one set through the VBE ports
   bool graphics = false;
   int width = 0, height = 0;  // pixels as rendered
   // Text.
@@ -156,11 +156,13 @@ struct ScreenFrame {
   bool lineGraphics = false;  // the 9th column repeats the 8th for 0xC0-0xDF
   bool hasFont = true;
   std::vector<uint8_t> font;  // 256 * cellHeight; 512 * cellHeight when attribute bit 3 picks a second font
-  // Graphics: one palette index per pixel.
+  // Graphics: one palette index per pixel, or (bytesPerPixel 3: VBE direct-colour modes) R, G, B per pixel.
   std::vector<uint8_t> pixels;
+  int bytesPerPixel = 1;
   bool hasPalette = true;
-  std::vector<uint8_t> palette;  // RGB, 8 bits per channel: 16 entries (text, <= 16 colours) or 256
-  bool hasDirty = false;         // the rectangle that changed since the generation asked about
+  std::vector<uint8_t>
+      palette;            // RGB, 8 bits per channel: 16 entries (text, <= 16 colours) or 256; none with RGB pixels
+  bool hasDirty = false;  // the rectangle that changed since the generation asked about
   int dirtyX = 0, dirtyY = 0, dirtyWidth = 0, dirtyHeight = 0;
 };
 

@@ -401,9 +401,11 @@ Napi::Object screenFrameToJs(Napi::Env env, const ScreenFrame& f) {
   o.Set("kind", f.graphics ? "graphics" : "text");
   o.Set("width", f.width);
   o.Set("height", f.height);
-  o.Set("displayAspect", 4.0 / 3.0);  // every VGA mode fills a 4:3 screen
+  // Every VGA mode fills a 4:3 screen; VBE modes have square pixels.
+  o.Set("displayAspect", f.mode >= 0x100 && f.height > 0 ? double(f.width) / f.height : 4.0 / 3.0);
   if (f.graphics) {
     o.Set("pixels", typedArray<Napi::Uint8Array>(env, f.pixels));
+    if (f.bytesPerPixel != 1) o.Set("bytesPerPixel", f.bytesPerPixel);
   } else {
     o.Set("columns", f.columns);
     o.Set("rows", f.rows);

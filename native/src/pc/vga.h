@@ -100,6 +100,8 @@ class Vga : public PortDevice, public Snapshottable {
   // Device memory at A0000-AFFFF (vga_memory.cpp): every guest byte read or written there, offset from A0000.
   static constexpr uint32_t kWindow = 0xA0000;
   bool planar() const { return mode_->bpp == 4; }
+  // The window as the VGA's mode wants it, after the VBE's banked window gave it up.
+  void remapWindow() { mapWindow(); }
   // Mode 13h with chain-4 turned off through the sequencer ("mode X"): 256 colours from the four planes.
   bool unchained() const { return mode_->mode == 0x13 && !(seq_[4] & 0x08); }
   uint8_t memRead(uint32_t offset);

@@ -133,6 +133,7 @@ void Machine::Impl::wireDevices() {
   clock->setWakeLine(pit->timerId(), kIrqPit);
   clock->setWakeLine(cmos->timerId(), kIrqRtc);
   vga = std::make_unique<Vga>(mem, *clock);
+  vbe = std::make_unique<Vbe>(mem, *vga);
   uart = std::make_unique<Uart>([this](uint8_t b) { outSerial.push_back(b); }, irq(kIrqCom1));
   debugcon = std::make_unique<DebugCon>([this](uint8_t b) { outDebugcon.push_back(b); });
   exitPort = std::make_unique<ExitPort>([this](int status) {
@@ -153,6 +154,7 @@ void Machine::Impl::wireDevices() {
   bus.map(kCmos, 2, cmos.get());
   bus.map(kPort92, 1, port92.get());
   bus.map(kVga, kVgaLength, vga.get());
+  bus.map(Vbe::kPortIndex, 2, vbe.get(), true);
   bus.map(kCom1, 8, uart.get());
   bus.map(kDebugCon, 1, debugcon.get());
   bus.map(kExitPort, 1, exitPort.get());
@@ -163,6 +165,7 @@ void Machine::Impl::wireDevices() {
   BiosEnv env{mem,
               disk,
               *vga,
+              *vbe,
               *uart,
               *cmos,
               *kbc,
@@ -184,6 +187,7 @@ void Machine::Impl::wireDevices() {
 void Machine::Impl::powerOn() {
   using namespace wiring;
   kbcSkip = false;  // a skip asked for before the reset belongs to the state left behind
+  vbe->reset();
   bios->install(mem.size());
   // What the BIOS's POST leaves: PICs at vectors 08h and 70h, IRQ0/1/2 and the RTC/mouse/disk lines unmasked;
   // PIT channel 0 in mode 3 with the full count (18.2 Hz).

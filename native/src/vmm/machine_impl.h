@@ -26,6 +26,7 @@
 #include "pc/pit.h"
 #include "pc/speaker.h"
 #include "pc/uart.h"
+#include "pc/vbe.h"
 #include "pc/vga.h"
 #include "vmm/input_log.h"
 #include "vmm/io_bus.h"
@@ -60,6 +61,9 @@ struct Machine::Impl : public ExitHandler {
   IoAction portOut(uint16_t port, unsigned size, uint32_t value, uint64_t rip) override;
   IoAction mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) override;
   IoAction mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) override;
+  // Device memory (device_memory.cpp): the VGA's window, the VBE's banked window and linear framebuffer.
+  bool deviceRead(uint64_t gpa, unsigned size, uint64_t& value);
+  bool deviceWrite(uint64_t gpa, unsigned size, uint64_t value);
   IoAction fpuError(bool asserted) override;  // FERR# -> IRQ13 (cleared again by a write to port F0h)
 
   // machine.cpp
@@ -135,6 +139,7 @@ struct Machine::Impl : public ExitHandler {
   std::unique_ptr<Kbc> kbc;
   std::unique_ptr<Cmos> cmos;
   std::unique_ptr<Vga> vga;
+  std::unique_ptr<Vbe> vbe;
   // The last screen frame handed out and the generations at which it, its font and its palette last changed.
   ScreenFrame lastFrame;
   uint64_t frameGeneration = 0, fontGeneration = 0, paletteGeneration = 0;

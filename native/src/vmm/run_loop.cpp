@@ -164,11 +164,7 @@ IoAction Machine::Impl::portOut(uint16_t port, unsigned size, uint32_t value, ui
 }
 
 IoAction Machine::Impl::mmioRead(uint64_t gpa, unsigned size, uint64_t& value, uint64_t rip) {
-  if (mem.isDevice(gpa) && size <= 8) {  // the VGA's window: each byte through the graphics controller
-    value = 0;
-    for (unsigned i = 0; i < size; ++i) value |= uint64_t(vga->memRead(uint32_t(gpa + i - Vga::kWindow))) << (8 * i);
-    return IoAction::Continue;
-  }
+  if (deviceRead(gpa, size, value)) return IoAction::Continue;
   value = size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
   if (repeatedUnmapped(gpa, rip)) return IoAction::Continue;
   ExitCount& pc = profile[rip];
@@ -188,10 +184,7 @@ IoAction Machine::Impl::mmioRead(uint64_t gpa, unsigned size, uint64_t& value, u
 }
 
 IoAction Machine::Impl::mmioWrite(uint64_t gpa, unsigned size, uint64_t value, uint64_t rip) {
-  if (mem.isDevice(gpa) && size <= 8) {
-    for (unsigned i = 0; i < size; ++i) vga->memWrite(uint32_t(gpa + i - Vga::kWindow), uint8_t(value >> (8 * i)));
-    return IoAction::Continue;
-  }
+  if (deviceWrite(gpa, size, value)) return IoAction::Continue;
   if (repeatedUnmapped(gpa, rip)) return IoAction::Continue;
   ExitCount& pc = profile[rip];
   pc.rip = rip;

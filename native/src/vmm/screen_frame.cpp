@@ -9,7 +9,8 @@ namespace bv {
 namespace {
 bool sameGeometry(const ScreenFrame& a, const ScreenFrame& b) {
   return a.mode == b.mode && a.graphics == b.graphics && a.width == b.width && a.height == b.height &&
-         a.columns == b.columns && a.rows == b.rows && a.cellWidth == b.cellWidth && a.cellHeight == b.cellHeight;
+         a.columns == b.columns && a.rows == b.rows && a.cellWidth == b.cellWidth && a.cellHeight == b.cellHeight &&
+         a.bytesPerPixel == b.bytesPerPixel;
 }
 
 bool sameContent(const ScreenFrame& a, const ScreenFrame& b) {
@@ -25,9 +26,12 @@ void changedRect(const ScreenFrame& a, const ScreenFrame& b, ScreenFrame& out) {
     x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x + w), y1 = std::max(y1, y + h);
   };
   if (a.graphics) {
+    const size_t bpp = size_t(a.bytesPerPixel);
     for (int y = 0; y < a.height; ++y)
-      for (int x = 0; x < a.width; ++x)
-        if (a.pixels[size_t(y) * a.width + x] != b.pixels[size_t(y) * a.width + x]) grow(x, y, 1, 1);
+      for (int x = 0; x < a.width; ++x) {
+        const size_t i = (size_t(y) * a.width + x) * bpp;
+        if (!std::equal(a.pixels.begin() + i, a.pixels.begin() + i + bpp, b.pixels.begin() + i)) grow(x, y, 1, 1);
+      }
   } else {
     for (int r = 0; r < a.rows; ++r)
       for (int c = 0; c < a.columns; ++c)
@@ -51,7 +55,8 @@ void changedRect(const ScreenFrame& a, const ScreenFrame& b, ScreenFrame& out) {
 ScreenFrame Machine::screenFrame(int64_t since) {
   Impl& m = *impl_;
   ScreenFrame f;
-  m.vga->buildFrame(f);
+  if (m.vbe->enabled()) m.vbe->buildFrame(*m.vga, f);
+  else m.vga->buildFrame(f);
   ScreenFrame& last = m.lastFrame;
   const uint64_t previous = m.frameGeneration;
   const bool first = previous == 0;

@@ -35,6 +35,7 @@ uint32_t Machine::snapshot() {
   m.kbc->save(w);
   m.cmos->save(w);
   m.vga->save(w);
+  m.vbe->save(w);
   m.uart->save(w);
   m.bios->save(w);
   w.section("disk");
@@ -77,7 +78,7 @@ bool Machine::restore(uint32_t id, std::string& error) {
   m.vcpuBase = m.vcpu->instructionCount();
   m.setA20(m.a20);
   bool ok = m.clock->load(r) && m.pic.load(r) && m.pit->load(r) && m.port61->load(r) && m.kbc->load(r) &&
-            m.cmos->load(r) && m.vga->load(r) && m.uart->load(r) && m.bios->load(r);
+            m.cmos->load(r) && m.vga->load(r) && m.vbe->load(r) && m.uart->load(r) && m.bios->load(r);
   r.section("disk");
   std::map<uint64_t, std::vector<uint8_t>> written;
   uint64_t n = r.u64();

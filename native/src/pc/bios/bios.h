@@ -22,6 +22,7 @@
 #include "pc/pic.h"
 #include "pc/pit.h"
 #include "pc/uart.h"
+#include "pc/vbe.h"
 #include "pc/vga.h"
 
 namespace bv {
@@ -36,6 +37,7 @@ struct BiosEnv {
   GuestMemory& mem;
   DiskImage& disk;
   Vga& vga;
+  Vbe& vbe;
   Uart& uart;
   Cmos& cmos;
   Kbc& kbc;
@@ -183,6 +185,11 @@ void biosBoot(BiosCall& c, bool failed);  // INT 19h (boot again) / INT 18h (no 
 void videoTeletype(BiosCall& c, uint8_t ch, uint8_t page, uint8_t color);
 // Sets a mode as INT 10h AH=00h does (BDA included). False for modes we do not emulate.
 bool videoSetMode(BiosEnv& env, uint8_t mode);
+// INT 10h AH=4Fh (bios/vbe.cpp), and the VBE modes for the Multiboot loader: the best mode for a request
+// (0 when none), and setting one (bits 14 and 15 as in AX=4F02h).
+void biosVbe(BiosCall& c);
+uint16_t vbeFindMode(int width, int height, int depth);
+bool vbeSetMode(BiosEnv& env, uint16_t number);
 
 class Bios : public Snapshottable {
  public:

@@ -370,6 +370,7 @@ void fonts(BiosCall& c) {
 bool videoSetMode(BiosEnv& env, uint8_t al) {
   uint8_t mode = al & 0x7F;
   if (!env.vga.setMode(mode, !(al & 0x80))) return false;
+  if (env.vbe.enabled()) env.vbe.setReg(Vbe::kEnable, 0);  // a VGA mode ends a VBE one, as SeaBIOS's does
   const VgaModeInfo& m = env.vga.mode();
   GuestMemory& mem = env.mem;
   mem.write8(bda::kVideoMode, mode);
@@ -541,7 +542,8 @@ void biosVideo(BiosCall& c) {
         c.set16(GPR_RBX, 0x0008);  // VGA with colour display
       }
       break;
-    default: break;  // unsupported (VBE included): registers unchanged, which callers read as "no"
+    case 0x4F: biosVbe(c); break;
+    default: break;  // unsupported: registers unchanged, which callers read as "no"
   }
 }
 
