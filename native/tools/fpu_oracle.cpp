@@ -7,7 +7,10 @@
 //
 //   fpu_oracle [count] [seed]   count operand pairs per operation and control word (default 2000)
 //   fpu_oracle --table FILE     runs a table of test/cpu/fpu-diff-gen.ts on the host x87 and prints its lines
-//   fpu_oracle --transcendental [count] [seed]   the transcendental instructions: ulp distances, flags and C1
+//   fpu_oracle --transcendental [count] [seed]   the transcendental instructions by range: ulps, flags, C1
+//   fpu_oracle --record FILE [count] [seed]      the same, writing the host's results to FILE
+//   fpu_oracle --check FILE [-v]                 recorded host results against the software (any host)
+//   fpu_oracle --trtable FILE                    runs a table of test/cpu/fpu-trans-gen.ts on the host x87
 //   fpu_oracle --unmasked       what the x87 leaves after each unmasked exception (test/cpu/fpu-env-diff.test.ts)
 // Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
 // non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "cpu/fpu_float80.h"
+#include "fpu_trans_oracle.h"
 
 using namespace bv::fpu;
 
@@ -262,18 +266,24 @@ std::string hex(F80 a) {
   return b;
 }
 
-// The table format of test/cpu/fpu-diff-gen.ts: op, control word, a, b; 0xFF ends it. One line per entry:
-// the ten result bytes most significant first, the status word's C3-C0 and exception bits.
-int runTable(const char* file) {
+// A whole binary file (a table of the generators in test/cpu).
+bool readFile(const char* file, std::vector<uint8_t>& t) {
   FILE* fp = std::fopen(file, "rb");
   if (!fp) {
     std::fprintf(stderr, "cannot open %s\n", file);
-    return 2;
+    return false;
   }
-  std::vector<uint8_t> t;
   int ch;
   while ((ch = std::fgetc(fp)) != EOF) t.push_back(uint8_t(ch));
   std::fclose(fp);
+  return true;
+}
+
+// The table format of test/cpu/fpu-diff-gen.ts: op, control word, a, b; 0xFF ends it. One line per entry:
+// the ten result bytes most significant first, the status word's C3-C0 and exception bits.
+int runTable(const char* file) {
+  std::vector<uint8_t> t;
+  if (!readFile(file, t)) return 2;
   for (size_t o = 0; o + 23 <= t.size() && t[o] != 0xFF; o += 23) {
     const Op op = Op(t[o]);
     if (op >= OP_COUNT) return 2;
@@ -304,172 +314,137 @@ int runTable(const char* file) {
 }
 
 // ---- the transcendental instructions: the host's FSIN, FCOS, FPTAN, FSINCOS, FPATAN, F2XM1, FYL2X and FYL2XP1
-// against fpu_elementary.cpp's values, operand by operand, in the operands' defined domains. Not bit for bit:
-// the report gives the distance in units in the last place, whether the exception flags and C1 agree.
+// against fpu_trig.cpp's and fpu_elementary.cpp's values (fpu_trans_oracle.h), operand by operand, by range.
 
-enum Tr { T_SIN, T_COS, T_TAN, T_SINCOS, T_ATAN, T_2XM1, T_YL2X, T_YL2XP1, T_COUNT };
-const char* const kTrNames[] = {"fsin", "fcos", "fptan", "fsincos", "fpatan", "f2xm1", "fyl2x", "fyl2xp1"};
-
-struct TrOut {
-  Raw r{}, r2{};
-  uint16_t sw = 0;
-};
+using trans::Tr;
+using trans::TrOut;
 
 TrOut hostTr(Tr op, uint16_t cw, F80 a, F80 b) {
-  TrOut o;
+  Raw r{}, r2{};
+  uint16_t sw = 0;
   const Raw ra = toRaw(a), rb = toRaw(b);
+#define TR1(insn)                                                                                 \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fstpt %[r]\n fninit" \
+               : [r] "=m"(r), [sw] "=m"(sw)                                                       \
+               : [a] "m"(ra), [cw] "m"(cw))
+#define TR2(insn)                                                                                               \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fstpt %[r2]\n fstpt %[r]\n fninit" \
+               : [r] "=m"(r), [r2] "=m"(r2), [sw] "=m"(sw)                                                      \
+               : [a] "m"(ra), [cw] "m"(cw))
+// ST(0) = a, ST(1) = b; the result replaces ST(1) and ST(0) is popped.
+#define TRB(insn)                                                                                             \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fstpt %[r]\n fninit" \
+               : [r] "=m"(r), [sw] "=m"(sw)                                                                   \
+               : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw))
   switch (op) {
-    case T_SIN: UN("fsin"); break;
-    case T_COS: UN("fcos"); break;
-    case T_TAN:
-      asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n fptan\n fnstsw %[sw]\n fstpt %[r2]\n fstpt %[r]\n fninit"
-                   : [r] "=m"(o.r), [r2] "=m"(o.r2), [sw] "=m"(o.sw)
-                   : [a] "m"(ra), [cw] "m"(cw));
-      break;
-    case T_SINCOS:
-      asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n fsincos\n fnstsw %[sw]\n fstpt %[r2]\n fstpt %[r]\n fninit"
-                   : [r] "=m"(o.r), [r2] "=m"(o.r2), [sw] "=m"(o.sw)
-                   : [a] "m"(ra), [cw] "m"(cw));
-      break;
-    // ST(0) = a, ST(1) = b; the result replaces ST(1) and ST(0) is popped.
-    case T_ATAN:
-      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fpatan\n fnstsw %[sw]\n fstpt %[r]\n fninit"
-                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
-                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
-      break;
-    case T_2XM1: UN("f2xm1"); break;
-    case T_YL2X:
-      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fyl2x\n fnstsw %[sw]\n fstpt %[r]\n fninit"
-                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
-                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
-      break;
-    case T_YL2XP1:
-      asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n fyl2xp1\n fnstsw %[sw]\n fstpt %[r]\n fninit"
-                   : [r] "=m"(o.r), [sw] "=m"(o.sw)
-                   : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw));
-      break;
+    case trans::T_SIN: TR1("fsin"); break;
+    case trans::T_COS: TR1("fcos"); break;
+    case trans::T_TAN: TR2("fptan"); break;
+    case trans::T_SINCOS: TR2("fsincos"); break;
+    case trans::T_ATAN: TRB("fpatan"); break;
+    case trans::T_2XM1: TR1("f2xm1"); break;
+    case trans::T_YL2X: TRB("fyl2x"); break;
+    case trans::T_YL2XP1: TRB("fyl2xp1"); break;
     default: break;
   }
-  return o;
-}
-
-TrOut softTr(Tr op, uint16_t cw, F80 a, F80 b) {
+#undef TR1
+#undef TR2
+#undef TRB
   TrOut o;
-  Ctx c = Ctx::fromControl(cw);
-  F80 r, r2;
-  bool inRange = true;
-  switch (op) {
-    case T_SIN: inRange = trig(c, Trig::Sin, a, r, r2); break;
-    case T_COS: inRange = trig(c, Trig::Cos, a, r, r2); break;
-    case T_TAN: inRange = trig(c, Trig::Tan, a, r, r2); break;
-    case T_SINCOS: inRange = trig(c, Trig::SinCos, a, r, r2); break;
-    case T_ATAN: r = patan(c, a, b); break;
-    case T_2XM1: r = f2xm1(c, a); break;
-    case T_YL2X: r = yl2x(c, a, b, false); break;
-    case T_YL2XP1: r = yl2x(c, a, b, true); break;
-    default: break;
+  o.sw = uint16_t(sw & trans::kSwMask);
+  // FPTAN and FSINCOS push a second value: r is ST(1), r2 ST(0) (1.0, or the cosine). Out of range (C2) they
+  // push nothing and ST(0) is the operand.
+  if (op == trans::T_TAN || op == trans::T_SINCOS) {
+    if (sw & trans::kC2) {
+      o.r = fromRaw(r2);
+    } else {
+      o.r = fromRaw(r);
+      o.r2 = fromRaw(r2);
+    }
+  } else {
+    o.r = fromRaw(r);
   }
-  if (!inRange) {
-    r = a;
-    c.flags |= 0x400;  // C2
-  }
-  o.r = toRaw(r);
-  o.r2 = toRaw(r2);
-  o.sw = uint16_t((c.flags & 0x3F) | (c.flags & C1) | (c.flags & 0x400));
   return o;
 }
 
-// An operand in the instruction's domain (where the SDM defines a result): mostly random magnitudes, with
-// small ones, the ends of the domain, and zeros.
-F80 trOperand(Tr op, bool first) {
-  const bool s = rnd() & 1;
-  const uint64_t m = rnd() | (1ull << 63);
-  if (rnd() % 64 == 0) return zero(s);
-  switch (op) {
-    case T_SIN:
-    case T_COS:
-    case T_TAN:
-    case T_SINCOS: {
-      const unsigned k = unsigned(rnd() % 8);
-      if (k < 5) return make(s, kBias - 20 + int(rnd() % 22), m);  // 2^-20 .. 4
-      if (k < 7) return make(s, kBias + int(rnd() % 63), m);       // up to 2^63
-      return make(s, kBias - 64 + int(rnd() % 44), m);             // tiny
-    }
-    case T_ATAN: return make(s, kBias + int(rnd() % 80) - 40, m);
-    case T_2XM1: return rnd() % 32 == 0 ? make(s, kBias, 1ull << 63) : make(s, kBias - 1 - int(rnd() % 64), m);
-    case T_YL2X:
-      return first ? make(false, kBias + int(rnd() % 400) - 200, m) : make(s, kBias + int(rnd() % 40) - 20, m);
-    case T_YL2XP1:
-      if (!first) return make(s, kBias + int(rnd() % 40) - 20, m);
-      return make(s, kBias - 3 - int(rnd() % 62), m);  // |a| < 1/4 (the domain is |a| < 1 - sqrt(2)/2)
-    default: return gen();
+std::string hostCpu() {
+  FILE* fp = std::fopen("/proc/cpuinfo", "r");
+  std::string name = "unknown x86 CPU", family, model;
+  if (!fp) return name;
+  char line[256];
+  while (std::fgets(line, sizeof line, fp)) {
+    const char* colon = std::strchr(line, ':');
+    if (!colon) continue;
+    std::string v = colon + 1;
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+    if (!std::strncmp(line, "model name", 10) && name == "unknown x86 CPU") name = v;
+    else if (!std::strncmp(line, "cpu family", 10) && family.empty()) family = v;
+    else if (!std::strncmp(line, "model\t", 6) && model.empty()) model = v;
   }
+  std::fclose(fp);
+  return name + " (family " + family + ", model " + model + ")";
 }
 
-// Distance in units of the last place between two finite values of the same sign (else -1).
-long long ulps(F80 x, F80 y) {
-  if (signOf(x) != signOf(y) || isNaN(x) || isNaN(y) || isInf(x) || isInf(y)) return (x == y) ? 0 : -1;
-  auto key = [](F80 v) { return (static_cast<__int128>(expOf(v)) << 63) + (v.sig & ~(1ull << 63)); };
-  const __int128 d = key(x) - key(y);
-  const __int128 a = d < 0 ? -d : d;
-  return a > 1000000000 ? 1000000000 : static_cast<long long>(a);
-}
-
-int runTranscendental(long count) {
-  std::printf("%-8s %-7s %8s %8s %8s %8s %8s %8s %8s\n", "op", "round", "cases", "exact", "1 ulp", ">1 ulp", "max",
-              "flags", "C1");
-  long total = 0, exactAll = 0;
-  for (int op = 0; op < T_COUNT; ++op) {
-    for (unsigned rc = 0; rc < 4; ++rc) {
-      const uint16_t cw = uint16_t(0x37F | (rc << 10));
-      long n = 0, exact = 0, one = 0, more = 0, flagsSame = 0, c1Same = 0;
-      // For the trigonometric ones, by |a|: below pi/4 (no reduction), below 2^20, up to 2^63.
-      long bandN[3] = {}, bandClose[3] = {};
-      long long worst = 0;
-      int shown = 0;
-      for (long k = 0; k < count; ++k) {
-        const F80 a = trOperand(Tr(op), true), b = trOperand(Tr(op), false);
-        const TrOut h = hostTr(Tr(op), cw, a, b), s = softTr(Tr(op), cw, a, b);
-        ++n;
-        long long u = ulps(fromRaw(h.r), fromRaw(s.r));
-        if (op == T_SINCOS || op == T_TAN) {
-          const long long u2 = ulps(fromRaw(h.r2), fromRaw(s.r2));
-          u = (u < 0 || u2 < 0) ? -1 : std::max(u, u2);
-        }
-        if (op <= T_SINCOS && !isZero(a)) {
-          const int e = expOf(a) - kBias;
-          const int band = (e < -1 || (e == -1 && a.sig < 0xC90FDAA22168C234ull)) ? 0 : e < 20 ? 1 : 2;
-          ++bandN[band];
-          if (u >= 0 && u <= 1) ++bandClose[band];
-        }
-        if (u == 0) ++exact;
-        else if (u == 1) ++one;
-        else ++more;
-        if (u < 0 || u > worst) worst = u < 0 ? 1000000000 : u;
-        if ((h.sw & 0x43F) == (s.sw & 0x43F)) ++flagsSame;
-        if ((h.sw & 0x200) == (s.sw & 0x200)) ++c1Same;
-        if ((u < 0 || u > 1) && shown++ < 2 && std::getenv("FPU_ORACLE_SHOW")) {
-          std::printf("  %s cw=%04X a=%s b=%s: host %s %s sw=%04X, soft %s %s sw=%04X\n", kTrNames[op], cw,
-                      hex(a).c_str(), hex(b).c_str(), hex(fromRaw(h.r)).c_str(), hex(fromRaw(h.r2)).c_str(),
-                      h.sw & 0x67F, hex(fromRaw(s.r)).c_str(), hex(fromRaw(s.r2)).c_str(), s.sw & 0x67F);
-        }
-      }
-      static const char* const kRc[4] = {"nearest", "down", "up", "zero"};
-      std::printf("%-8s %-7s %8ld %7.2f%% %7.2f%% %7.2f%% %8lld %7.2f%% %7.2f%%\n", kTrNames[op], kRc[rc], n,
-                  100.0 * exact / n, 100.0 * one / n, 100.0 * more / n, worst, 100.0 * flagsSame / n,
-                  100.0 * c1Same / n);
-      if (op <= T_SINCOS && rc == 0) {
-        std::printf("%-8s within 1 ulp by |a|: < pi/4 %.2f%% of %ld, < 2^20 %.2f%% of %ld, < 2^63 %.2f%% of %ld\n",
-                    kTrNames[op], 100.0 * bandClose[0] / std::max(1L, bandN[0]), bandN[0],
-                    100.0 * bandClose[1] / std::max(1L, bandN[1]), bandN[1],
-                    100.0 * bandClose[2] / std::max(1L, bandN[2]), bandN[2]);
-      }
-      total += n;
-      exactAll += exact;
+// count operand pairs per instruction, spread over the ranges, random control words. record: the host's
+// results are written to that file (the record format of fpu_trans_oracle.h) besides being compared.
+int runTranscendental(long count, uint64_t seed, const char* record) {
+  trans::Gen g;
+  g.s = seed | 1;
+  trans::Report rep;
+  FILE* out = nullptr;
+  if (record) {
+    out = std::fopen(record, "w");
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", record);
+      return 2;
+    }
+    std::fprintf(out,
+                 "# The host x87's own results for FSIN FCOS FPTAN FSINCOS FPATAN F2XM1 FYL2X FYL2XP1, recorded by\n"
+                 "# native/tools/fpu_oracle --record (seed %llu, %ld operand pairs per instruction) on\n"
+                 "# %s.\n"
+                 "# Checked on any host by fpu_oracle --check (test/cpu/fpu-trans-recorded.test.ts).\n"
+                 "# op cw a b r r2 sw range: a = ST(0), b = ST(1); r the result (FPTAN's tangent, FSINCOS's sine),\n"
+                 "# r2 the value pushed (FPTAN's 1, FSINCOS's cosine); sw the status word's C2 C1 and flags.\n",
+                 static_cast<unsigned long long>(seed), count, hostCpu().c_str());
+  }
+  for (int op = 0; op < trans::T_COUNT; ++op) {
+    for (long k = 0; k < count; ++k) {
+      const trans::Range range = trans::Range(k % trans::R_COUNT);
+      F80 a, b;
+      g.operands(Tr(op), range, a, b);
+      const uint16_t cw = g.control();
+      const TrOut h = hostTr(Tr(op), cw, a, b), s = trans::softTr(Tr(op), cw, a, b);
+      rep.add(Tr(op), cw, range, h, s);
+      if (out)
+        std::fprintf(out, "%s %04X %s %s %s %s %04X %s\n", trans::kTrNames[op], cw, hex(a).c_str(), hex(b).c_str(),
+                     hex(h.r).c_str(), hex(h.r2).c_str(), h.sw, trans::kRangeNames[range]);
+      if (std::getenv("FPU_ORACLE_DUMP") && !(h.r == s.r && h.r2 == s.r2 && h.sw == s.sw))
+        std::printf("D %d %04X %s %s %s %s %04X %s %s %04X\n", op, cw, hex(a).c_str(), hex(b).c_str(), hex(h.r).c_str(),
+                    hex(h.r2).c_str(), h.sw, hex(s.r).c_str(), hex(s.r2).c_str(), s.sw);
     }
   }
-  std::printf("transcendental total %ld cases, %ld bit-identical (%.2f%%)\n", total, exactAll,
-              100.0 * exactAll / total);
+  if (out) std::fclose(out);
+  std::printf("host: %s\n", hostCpu().c_str());
+  rep.print();
+  return 0;
+}
+
+// A table of test/cpu/fpu-trans-gen.ts on the host x87, in the guest program's line format: the result and
+// the pushed value (20 hex digits each, most significant first) and the status word's C2 C1 and flags.
+int runTransTable(const char* file) {
+  std::vector<uint8_t> t;
+  if (!readFile(file, t)) return 2;
+  for (size_t o = 0; o + 23 <= t.size() && t[o] != 0xFF; o += 23) {
+    if (t[o] >= trans::T_COUNT) return 2;
+    const uint16_t cw = uint16_t(t[o + 1] | (t[o + 2] << 8));
+    Raw ra, rb;
+    std::memcpy(ra.b, &t[o + 3], 10);
+    std::memcpy(rb.b, &t[o + 13], 10);
+    const TrOut h = hostTr(Tr(t[o]), cw, fromRaw(ra), fromRaw(rb));
+    std::printf("%04X%016llX %04X%016llX %04X\n", h.r.se, static_cast<unsigned long long>(h.r.sig), h.r2.se,
+                static_cast<unsigned long long>(h.r2.sig), h.sw);
+  }
   return 0;
 }
 
@@ -554,10 +529,14 @@ int runUnmasked() {
 int main(int argc, char** argv) {
   if (argc > 2 && std::strcmp(argv[1], "--table") == 0) return runTable(argv[2]);
   if (argc > 1 && std::strcmp(argv[1], "--unmasked") == 0) return runUnmasked();
-  if (argc > 1 && std::strcmp(argv[1], "--transcendental") == 0) {
-    if (argc > 3) rngState = std::strtoull(argv[3], nullptr, 0) | 1;
-    return runTranscendental(argc > 2 ? std::atol(argv[2]) : 20000);
-  }
+  if (argc > 1 && std::strcmp(argv[1], "--transcendental") == 0)
+    return runTranscendental(argc > 2 ? std::atol(argv[2]) : 20000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1,
+                             nullptr);
+  if (argc > 2 && std::strcmp(argv[1], "--record") == 0)
+    return runTranscendental(argc > 3 ? std::atol(argv[3]) : 600, argc > 4 ? std::strtoull(argv[4], nullptr, 0) : 1,
+                             argv[2]);
+  if (argc > 2 && std::strcmp(argv[1], "--trtable") == 0) return runTransTable(argv[2]);
+  if (argc > 2 && std::strcmp(argv[1], "--check") == 0) return trans::runCheck(argv[2], argc > 3);
   const long count = argc > 1 ? std::atol(argv[1]) : 2000;
   if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;
   const char* only = std::getenv("FPU_ORACLE_OP");
@@ -604,7 +583,8 @@ int main(int argc, char** argv) {
 }
 
 #else
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 2 && std::strcmp(argv[1], "--check") == 0) return trans::runCheck(argv[2], argc > 3);
   std::printf("skipped: the host has no x87\n");
   return 0;
 }
