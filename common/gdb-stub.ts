@@ -275,6 +275,8 @@ export class GdbStub {
 
   private registerHex(n: number, r = this.machine.getRegisters(), f = this.machine.getFpu?.()): string {
     const spec = REGISTERS[n];
+    // A register set of the debugger's own (an interrupted frame's) may not know some values: gdb's "unavailable".
+    if ((r as { unknown?: string[] }).unknown?.includes(spec.name)) return 'xx'.repeat(spec.bits / 8);
     return x87RegisterHex(f, spec.name) ?? le32(registerValue(r, spec.name) ?? 0);
   }
 

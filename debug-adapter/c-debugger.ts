@@ -41,6 +41,12 @@ export interface FrameRef {
   view?: Registers;
 }
 
+/**
+ * A register set gdb is shown instead of the CPU's; `unknown` names the general registers nobody saved
+ * (gdb is told they are unavailable, and shows <unavailable> rather than a wrong value).
+ */
+export type ViewRegisters = Registers & { unknown?: string[] };
+
 /** Source files whose frames are C (locals, C expressions); assembly frames keep the NASM views. */
 const C_SOURCE = /\.(c|h|cc|cpp|cxx|hh|hpp|inc)$/i;
 /** At most this many frames are asked of gdb. */

@@ -1,44 +1,53 @@
-// The code an interrupt or exception stopped, seen from its handler: gdb's unwinding ends in the asm stub
-// (no call-frame information), but the CPU left an iret frame (EIP, CS, EFLAGS; a CPU-pushed error code
-// below it changes nothing) above the stub's stack pointer. The interrupted code's registers are rebuilt
-// from it, from the general registers a `pusha` in the stub saved when one is found, and otherwise from
-// what gdb unwound for the stub (the callee-saved ones the C handler preserved): gdb is then shown that
-// register set and unwinds and reads the interrupted code's variables as at its own stop.
-import type { Registers } from '../common/api';
+// The code an interrupt or exception stopped, seen from its handler. gdb cannot be trusted past the handler:
+// an asm stub has no call-frame information, and the CFI gcc and clang write for __attribute__((interrupt))
+// handlers describes a call, not the CPU's frame (gcc puts the interrupted stack pointer at the iret frame's
+// CS; clang, when the CPU pushed an error code, takes that for the return address). So the CPU's iret frame
+// is found on the stack above the handler (EIP, CS, EFLAGS; SS:ESP too when the interrupted code ran at
+// another privilege level; ES, DS, FS, GS as well from virtual-8086 mode), the event is named from the IDT
+// (which gate enters the handler) or from the tutorial stubs' pushed vector, and the interrupted code's
+// registers come from the best witness there is: a `pusha` block, the handler's own CFI (an interrupt
+// handler saves what it uses), or, for a stub that saved none, the callee-saved registers the C handler
+// kept; any other register is unknown, and gdb is told so (it shows <unavailable>) instead of a wrong value.
+import type { Registers, SegmentRegister } from '../common/api';
 import { hex } from '../common/expression';
-import type { CDebugger, FrameRef } from './c-debugger';
+import { isCSource, type CDebugger, type FrameRef, type GdbFrame, type ViewRegisters } from './c-debugger';
 import { readWhatIsReadable } from './memory';
 import type { Runtime } from './runtime';
 import type { Frame } from './stack';
 
-/** How far above an interrupt stub's stack pointer the CPU's iret frame is looked for. */
+/** How far above a handler's stack pointer the CPU's iret frame is looked for. */
 const IRET_SCAN_BYTES = 256;
 /** At most this much (vector, error code, segment pushes) between a stub's `pusha` and the iret frame. */
 const PUSHA_GAP_BYTES = 32;
+const EFLAGS_VM = 0x20000;
 
 type General = Pick<Registers, 'eax' | 'ecx' | 'edx' | 'ebx' | 'ebp' | 'esi' | 'edi'>;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
+/** What a C function called from a stub keeps (the i386 System V ABI's callee-saved registers). */
+const CALLEE_SAVED = new Set(['ebx', 'ebp', 'esi', 'edi']);
+
+const word = (data: Uint8Array, i: number): number =>
+  (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
 
 /**
  * A `pusha` block below the iret frame at offset `iret` of `data` (read from `sp`): found by its saved
  * ESP, which is the address just above the block (a value that names its own place, not a coincidence).
  */
 export function pushaBlock(data: Uint8Array, sp: number, iret: number): { regs: General; at: number } | undefined {
-  const word = (i: number): number => (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
   // Memory upwards from the block's start: EDI ESI EBP ESP EBX EDX ECX EAX; ESP's slot is the fourth.
   for (let slot = iret - 20; slot >= 12; slot -= 4) {
     const above = (sp + slot + 20) >>> 0;
     if (iret - (slot + 20) > PUSHA_GAP_BYTES) break;
-    if (word(slot) !== above) continue;
+    if (word(data, slot) !== above) continue;
     return {
       regs: {
-        edi: word(slot - 12),
-        esi: word(slot - 8),
-        ebp: word(slot - 4),
-        ebx: word(slot + 4),
-        edx: word(slot + 8),
-        ecx: word(slot + 12),
-        eax: word(slot + 16),
+        edi: word(data, slot - 12),
+        esi: word(data, slot - 8),
+        ebp: word(data, slot - 4),
+        ebx: word(data, slot + 4),
+        edx: word(data, slot + 8),
+        ecx: word(data, slot + 12),
+        eax: word(data, slot + 16),
       },
       at: (sp + slot - 12) >>> 0,
     };
@@ -70,73 +79,200 @@ const EXCEPTIONS = [
   '#XM',
   '#VE',
 ];
-/** Exceptions for which the CPU pushes an error code. */
-const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17]);
+/** Exceptions for which the CPU pushes an error code (right below the iret frame's EIP). */
+export const WITH_ERROR_CODE = new Set([8, 10, 11, 12, 13, 14, 17]);
 
 /**
  * What the stub pushed between its `pusha` block and the iret frame, read the way most stubs lay it out
  * (isr.asm, the OSDev and James Molloy stubs): the vector just above the block, then the error code (the
  * CPU's, or the stub's dummy 0). Only a gap of exactly those two words is read; anything else says nothing.
  */
-export function stubVector(gap: number[]): { vector: number; error?: number } | undefined {
+export function stubVector(gap: number[]): number | undefined {
   if (gap.length !== 2 || gap[0] > 0xff) return undefined;
-  return { vector: gap[0], error: WITH_ERROR_CODE.has(gap[0]) ? gap[1] : undefined };
+  return gap[0];
 }
 
-/** The marker frame's words: an exception by name and error code, else an interrupt by vector. */
-function describe(pushed: { vector: number; error?: number } | undefined): string {
-  if (!pushed) return '[interrupt:';
-  const { vector, error } = pushed;
+/** The vectors whose IDT gate (32-bit interrupt or trap gate) enters at each address. */
+export function gateTargets(idt: Uint8Array): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (let v = 0; v * 8 + 8 <= idt.length && v < 256; v++) {
+    const at = v * 8;
+    const type = idt[at + 5];
+    // Present, a 32-bit interrupt (0xE) or trap (0xF) gate.
+    if (!(type & 0x80) || ((type & 0x1f) !== 0x0e && (type & 0x1f) !== 0x0f)) continue;
+    const target = (idt[at] | (idt[at + 1] << 8) | (idt[at + 6] << 16) | (idt[at + 7] << 24)) >>> 0;
+    out.set(target, [...(out.get(target) ?? []), v]);
+  }
+  return out;
+}
+
+/** The marker frame's first words: an exception by name and error code, an interrupt by vector. */
+function describe(vector: number | undefined, error: number | undefined): string {
+  if (vector === undefined) return '[interrupt or exception (vector unknown):';
   if (vector < EXCEPTIONS.length)
     return `[exception: ${EXCEPTIONS[vector]} (vector ${vector})${error !== undefined ? `, error code ${hex(error, 8)}` : ''},`;
   return `[interrupt: vector ${vector},`;
 }
 
+/** A segment register as a descriptor of the GDT (or LDT-less guess: flat) describes the selector. */
+function segmentOf(rt: Runtime, regs: Registers, selector: number): SegmentRegister | undefined {
+  if (selector & 4 || selector < 8) return undefined; // the LDT, or the null selector
+  const at = selector & ~7;
+  if (at + 7 > regs.gdtr.limit) return undefined;
+  const { data } = readWhatIsReadable(rt.currentMachine, (regs.gdtr.base + at) >>> 0, 8);
+  if (data.length < 8 || !(data[5] & 0x80)) return undefined;
+  let limit = (data[0] | (data[1] << 8) | ((data[6] & 0x0f) << 16)) >>> 0;
+  if (data[6] & 0x80) limit = ((limit << 12) | 0xfff) >>> 0;
+  return {
+    selector,
+    base: (data[2] | (data[3] << 8) | (data[4] << 16) | (data[7] << 24)) >>> 0,
+    limit,
+    attrib: data[5] | ((data[6] >> 4) << 8),
+  };
+}
+
+const realSegment = (selector: number): SegmentRegister => ({
+  selector,
+  base: selector << 4,
+  limit: 0xffff,
+  attrib: 0xf3, // present, DPL 3, read/write data: what a V86 segment's cache holds
+});
+
+/** The interrupted code past a handler: the marker, the registers gdb is shown, or a frame it cannot read. */
+export interface Interrupted {
+  marker: Frame;
+  regs: ViewRegisters;
+  /** Virtual-8086 code (16-bit, real-mode addressed): its frame, which gdb is not asked to unwind. */
+  v86?: Frame;
+}
+
 /**
- * The interrupted code past the stub frame `stub` (regs: the registers of the view that frame was found
- * in): a marker frame naming the iret frame, and the interrupted code's registers; undefined when no iret
- * frame of the kernel's code segment is found.
+ * The interrupted code past `frames` (gdb's frames down to the handler's entry: an asm stub, or an
+ * __attribute__((interrupt)) function `isr` when the IDT enters it), found from the registers of `view`
+ * (`regs`); undefined when no iret frame is found above the handler.
  */
 export async function interruptedCode(
   rt: Runtime,
   engine: CDebugger,
-  stub: FrameRef,
+  frames: GdbFrame[],
+  view: Registers | undefined,
   regs: Registers,
-): Promise<{ marker: Frame; regs: Registers } | undefined> {
-  let unwound: Map<string, number | undefined>;
+  gates: Map<number, number[]>,
+): Promise<Interrupted | undefined> {
+  const handler = frames[frames.length - 1];
+  const at = (f: GdbFrame): FrameRef => ({ level: f.level, view });
+  let inHandler: Map<string, number | undefined>;
   try {
-    unwound = await engine.frameRegisters(stub, ['sp', ...GENERAL]);
+    inHandler = await engine.frameRegisters(at(handler), ['sp', ...GENERAL]);
   } catch {
     return undefined;
   }
-  const sp = unwound.get('sp');
+  const sp = inHandler.get('sp');
   if (sp === undefined) return undefined;
   const { data } = readWhatIsReadable(rt.currentMachine, (regs.ss.base + sp) >>> 0, IRET_SCAN_BYTES);
-  const word = (i: number): number => (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24)) >>> 0;
+  const cpl = regs.cs.selector & 3;
   for (let off = 0; off + 12 <= data.length; off += 4) {
-    const eip = word(off);
-    const cs = word(off + 4);
-    const eflags = word(off + 8);
-    // EFLAGS as the CPU pushes it: bit 1 set, bits 3, 5, 15 and 22-31 clear; CS the kernel's code segment.
-    if ((cs & 0xffff) !== regs.cs.selector || cs >>> 16 !== 0 || (eflags & 0xffc08028) !== 0 || !(eflags & 2)) continue;
-    if (!rt.elf?.placeOf((regs.cs.base + eip) >>> 0)?.symbol) continue;
-    const at = (sp + off) >>> 0;
+    const eip = word(data, off);
+    const cs = word(data, off + 4);
+    const eflags = word(data, off + 8);
+    // EFLAGS as the CPU pushes it: bit 1 set, bits 3, 5, 15 and 22-31 clear; CS a 16-bit selector.
+    if (cs >>> 16 !== 0 || (eflags & 0xffc08028) !== 0 || !(eflags & 2)) continue;
+    const v86 = (eflags & EFLAGS_VM) !== 0;
+    const outer = !v86 && (cs & 3) > cpl;
+    if (!v86 && !outer && cs !== regs.cs.selector) continue;
+    const words = v86 ? 9 : outer ? 5 : 3;
+    if (off + words * 4 > data.length) continue;
+    let code: SegmentRegister | undefined;
+    let stack: SegmentRegister | undefined;
+    let esp = (sp + off + 12) >>> 0; // same privilege: the interrupted stack is just above the frame
+    if (v86) {
+      if (eip > 0xffff) continue;
+      code = realSegment(cs);
+      stack = realSegment(word(data, off + 16) & 0xffff);
+      esp = word(data, off + 12) & 0xffff;
+    } else if (outer) {
+      const ss = word(data, off + 16);
+      code = segmentOf(rt, regs, cs);
+      stack = segmentOf(rt, regs, ss & 0xffff);
+      // A code segment of that privilege (DPL = RPL), a data segment of the same for the stack.
+      if (!code || !stack || ss >>> 16 || (code.attrib & 0x18) !== 0x18 || ((code.attrib >> 5) & 3) !== (cs & 3))
+        continue;
+      esp = word(data, off + 12);
+    } else code = regs.cs;
+    const linear = (code.base + eip) >>> 0;
+    if (!rt.elf?.placeOf(linear)?.symbol) continue;
+
+    const frameAt = (sp + off) >>> 0;
+    // The event: the IDT gate that enters the handler (or the stub before it), else a tutorial stub's push.
+    const entered = frames
+      .map((f) => rt.elf?.symbols.symbolAt(f.addr)?.symbol.address)
+      .map((a) => (a === undefined ? undefined : gates.get(a)))
+      .find((v) => v?.length === 1);
     const saved = pushaBlock(data, sp, off);
+    let vector = entered?.[0];
+    if (vector === undefined && saved) {
+      const gap: number[] = [];
+      for (let i = off - (frameAt - ((saved.at + 32) >>> 0)); i < off; i += 4) gap.push(word(data, i));
+      vector = stubVector(gap);
+    }
+    const error = vector !== undefined && WITH_ERROR_CODE.has(vector) && off >= 4 ? word(data, off - 4) : undefined;
+
+    // The registers: pusha's block; an interrupt function's CFI (gdb's frame above it); else what a C call keeps.
     const general = {} as General;
-    for (const name of GENERAL) general[name] = saved?.regs[name] ?? unwound.get(name) ?? regs[name];
-    const gap: number[] = [];
-    if (saved) for (let i = off - (at - ((saved.at + 32) >>> 0)); i < off; i += 4) gap.push(word(i));
+    const unknown: string[] = [];
+    let witness: string;
+    const isr = isCSource(handler.file) && entered !== undefined;
+    let unwound: Map<string, number | undefined> | undefined;
+    if (!saved && isr)
+      unwound = await engine.frameRegisters({ level: handler.level + 1, view }, [...GENERAL]).catch(() => undefined);
+    for (const name of GENERAL) {
+      const value = saved
+        ? saved.regs[name]
+        : isr
+          ? unwound?.get(name)
+          : CALLEE_SAVED.has(name)
+            ? inHandler.get(name)
+            : undefined;
+      if (value === undefined) unknown.push(name);
+      general[name] = value ?? 0;
+    }
+    if (saved) witness = `registers saved by pusha at ${hex(saved.at, 8)}`;
+    else if (isr) witness = "registers from the handler's call-frame information";
+    else witness = 'no pusha: EAX, ECX, EDX unknown, the others as the C handler kept them';
+    if (unknown.length && (saved || isr)) witness += ` (${unknown.join(', ').toUpperCase()} unknown)`;
+
+    const where = v86
+      ? `V86 ${hex(cs, 4)}:${hex(eip, 4)} (linear ${hex(linear, 8)}) SS:SP ${hex(stack!.selector, 4)}:${hex(esp, 4)}`
+      : outer
+        ? `ring ${cs & 3} EIP ${hex(eip, 8)} CS ${hex(cs, 4)} SS:ESP ${hex(stack!.selector, 4)}:${hex(esp, 8)}`
+        : `EIP ${hex(eip, 8)} CS ${hex(cs, 4)}`;
     const marker: Frame = {
-      linear: (regs.cs.base + eip) >>> 0,
+      linear,
       cs: regs.cs.selector,
       ip: eip,
-      name:
-        `${describe(saved ? stubVector(gap) : undefined)} EIP ${hex(eip, 8)} CS ${hex(cs & 0xffff, 4)} EFLAGS ` +
-        `${hex(eflags, 8)} pushed at ${hex(at, 8)}` +
-        (saved ? `, registers saved by pusha at ${hex(saved.at, 8)}]` : ', registers as the handler left them]'),
+      name: `${describe(vector, error)} ${where} EFLAGS ${hex(eflags, 8)} pushed at ${hex(frameAt, 8)}, ${witness}]`,
     };
-    // Same privilege (the CS matched the handler's): no SS:ESP was pushed, so ESP is just above the frame.
-    return { marker, regs: { ...regs, ...general, eip, eflags, esp: (at + 12) >>> 0 } };
+    const out: ViewRegisters = { ...regs, ...general, eip, eflags, esp, cs: code };
+    if (stack) out.ss = stack;
+    if (v86) {
+      const seg = (i: number): SegmentRegister => realSegment(word(data, off + i) & 0xffff);
+      Object.assign(out, { es: seg(20), ds: seg(24), fs: seg(28), gs: seg(32) });
+    }
+    if (unknown.length) out.unknown = unknown;
+    if (!v86) return { marker, regs: out };
+    const place = rt.elf?.placeOf(linear);
+    return {
+      marker,
+      regs: out,
+      v86: {
+        linear,
+        cs,
+        ip: eip,
+        name: `${place?.symbol ?? hex(linear, 8)} (${hex(cs, 4)}:${hex(eip, 4)}, virtual-8086)`,
+        file: place?.file,
+        line: place?.line,
+      },
+    };
   }
   return undefined;
 }

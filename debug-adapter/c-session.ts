@@ -7,7 +7,8 @@ import type { Registers } from '../common/api';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { hex } from '../common/expression';
 import { CDebugger, isCSource, type FrameRef, type GdbFrame } from './c-debugger';
-import { interruptedCode } from './c-interrupts';
+import { gateTargets, interruptedCode } from './c-interrupts';
+import { readWhatIsReadable } from './memory';
 import { CVariables } from './c-variables';
 import type { Runtime } from './runtime';
 import { callStack, type Frame } from './stack';
@@ -97,6 +98,13 @@ export class CSupport {
     const table: ((FrameRef & { file?: string }) | undefined)[] = [];
     let regs = r;
     let view: Registers | undefined;
+    // The IDT's entry points: a frame in a function the IDT enters is a handler, whatever gdb unwinds past it.
+    const idt = readWhatIsReadable(this.rt.currentMachine, r.idtr.base, Math.min(r.idtr.limit + 1, 256 * 8)).data;
+    const gates = gateTargets(idt);
+    const entry = (f: GdbFrame): boolean => {
+      const start = this.rt.elf?.symbols.symbolAt(f.addr)?.symbol.address;
+      return start !== undefined && gates.has(start);
+    };
     for (let depth = 0; ; depth++) {
       let frames: GdbFrame[];
       try {
@@ -120,12 +128,16 @@ export class CSupport {
       // interrupted code is found by the CPU's iret frame on the stack, and gdb is shown its registers to
       // unwind on from there. At -O2 gdb may simply stop at the stub instead; the outermost frame is tried
       // too (an entry point has no iret frame above it, so nothing is found there).
+      // An interrupt handler gdb unwinds past (with the wrong registers: see c-interrupts.ts) ends at the
+      // function the IDT enters.
       const unknown = (f: GdbFrame): boolean => !f.file && (!f.func || f.func === '??');
       let lost = frames.findIndex((f, i) => i > 0 && unknown(f));
       if (lost < 0 && frames.length > 1 && !isCSource(frames[frames.length - 1].file)) lost = frames.length;
+      const gate = frames.findIndex(entry);
+      if (gate >= 0 && (lost < 0 || gate < lost)) lost = gate + 1;
       const beyond =
         lost > 0 && depth < MAX_INTERRUPT_FRAMES
-          ? await interruptedCode(this.rt, this.engine, { level: frames[lost - 1].level, view }, regs)
+          ? await interruptedCode(this.rt, this.engine, frames.slice(0, lost), view, regs, gates)
           : undefined;
       if (beyond) frames = frames.slice(0, lost);
       frames.forEach((f, i) => {
@@ -135,6 +147,12 @@ export class CSupport {
       if (!beyond) break;
       out.push(beyond.marker);
       table.push(undefined);
+      if (beyond.v86) {
+        // 16-bit code addressed as in real mode: its line from the ELF, no C frames to unwind.
+        out.push(beyond.v86);
+        table.push(undefined);
+        break;
+      }
       regs = beyond.regs;
       view = beyond.regs;
     }

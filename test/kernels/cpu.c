@@ -15,6 +15,11 @@ struct __attribute__((packed)) table_ptr {
 
 void set_handler(int vector, handler_t h) { handlers[vector] = h; }
 
+void set_gate(int vector, void (*entry)(void)) {
+  uint32_t a = (uint32_t)entry;
+  idt[vector] = (a & 0xFFFF) | (0x08ull << 16) | (0x8Eull << 40) | ((uint64_t)(a >> 16) << 48);
+}
+
 void irq_unmask(int irq) {
   uint16_t port = irq < 8 ? 0x21 : 0xA1;
   outb(port, inb(port) & ~(1 << (irq & 7)));

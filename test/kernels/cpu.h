@@ -13,5 +13,6 @@ typedef void (*handler_t)(struct frame*);
 
 void cpu_init(void);                  /* GDT (code 0x08, data 0x10), IDT, PIC remapped, every IRQ masked */
 void set_handler(int vector, handler_t h);
+void set_gate(int vector, void (*entry)(void)); /* an interrupt gate to code of one's own instead of isr.asm's */
 void irq_unmask(int irq);
 void pic_eoi(int irq);
