@@ -113,8 +113,8 @@ F80 yl2x(Ctx& t, F80 a, F80 b, bool plusOne) {
   if (nanOperands(t, a, b, out)) return out;
   const bool aZero = a.sig == 0 && !isInf(a), bZero = b.sig == 0 && !isInf(b);
   if (!plusOne) {
-    if (signOf(a) && !aZero) {  // log of a negative number (or -infinity)
-      t.flags |= IE;
+    if (signOf(a) && !aZero) {  // log of a negative number (or -infinity): IE alone, no DE (as the silicon)
+      t.flags = uint16_t((t.flags & ~DE) | IE);
       return indefinite();
     }
     if (aZero) {
