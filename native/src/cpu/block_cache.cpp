@@ -89,6 +89,7 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
     if (endsBlock(d)) break;
   }
   if (n == 0) return nullptr;
+  markDeadFlags(b.ops, n);
   b.phys = phys;
   b.mode = mode;
   b.count = uint8_t(n);

@@ -68,21 +68,37 @@ INLINE bool fastRdRmw(Cpu& c, const Insn& i, uint32_t off, uint32_t& v) {
   return c.seg[i.seg].canWrite && fastRd<S>(c, i, off, v);
 }
 
+// ALU op OP with the flags or, when a later instruction overwrites them all (Insn::flagsDead, never for
+// ADC and SBB, which read CF), without them.
+template <int OP, int S>
+INLINE uint32_t aluMaybe(Cpu& c, const Insn& i, uint32_t a, uint32_t b) {
+  if (OP != 2 && OP != 3 && i.flagsDead) {
+    constexpr uint32_t m = Width<S>::mask;
+    switch (OP) {
+      case 0: return (a + b) & m;
+      case 1: return (a | b) & m;
+      case 4: return a & b & m;
+      case 6: return (a ^ b) & m;
+      default: return (a - b) & m;  // SUB (CMP's result is not stored)
+    }
+  }
+  return alu<S>(c, OP, a, b);
+}
 template <int OP, int S>
 INLINE Step aluEGrr(Cpu& c, const Insn& i) {
-  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), getReg<S>(c, i.reg));
+  const uint32_t r = aluMaybe<OP, S>(c, i, getReg<S>(c, i.rm), getReg<S>(c, i.reg));
   if (OP != 7) setReg<S>(c, i.rm, r);
   return Step::Done;
 }
 template <int OP, int S>
 INLINE Step aluGErr(Cpu& c, const Insn& i) {
-  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.reg), getReg<S>(c, i.rm));
+  const uint32_t r = aluMaybe<OP, S>(c, i, getReg<S>(c, i.reg), getReg<S>(c, i.rm));
   if (OP != 7) setReg<S>(c, i.reg, r);
   return Step::Done;
 }
 template <int OP, int S>
 INLINE Step aluRI(Cpu& c, const Insn& i) {
-  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.rm), i.imm);
+  const uint32_t r = aluMaybe<OP, S>(c, i, getReg<S>(c, i.rm), i.imm);
   if (OP != 7) setReg<S>(c, i.rm, r);
   return Step::Done;
 }
@@ -90,7 +106,7 @@ template <int OP, int S>
 INLINE Step aluGEm(Cpu& c, const Insn& i) {
   uint32_t b;
   if (!fastRd<S>(c, i, ea(c, i), b)) return Step::Bail;
-  const uint32_t r = alu<S>(c, OP, getReg<S>(c, i.reg), b);
+  const uint32_t r = aluMaybe<OP, S>(c, i, getReg<S>(c, i.reg), b);
   if (OP != 7) setReg<S>(c, i.reg, r);
   return Step::Done;
 }
@@ -163,14 +179,19 @@ INLINE Step leaR(Cpu& c, const Insn& i) {
   return Step::Done;
 }
 template <bool DEC, int S>
+INLINE uint32_t incdecMaybe(Cpu& c, const Insn& i, uint32_t a) {
+  if (i.flagsDead) return DEC ? a - 1 : a + 1;  // setReg keeps the low S bytes
+  return incdec<S>(c, a, DEC);
+}
+template <bool DEC, int S>
 INLINE Step incdecOp(Cpu& c, const Insn& i) {
   const int r = i.op & 7;
-  setReg<S>(c, r, incdec<S>(c, getReg<S>(c, r), DEC));
+  setReg<S>(c, r, incdecMaybe<DEC, S>(c, i, getReg<S>(c, r)));
   return Step::Done;
 }
 template <bool DEC, int S>
 INLINE Step incdecRm(Cpu& c, const Insn& i) {
-  setReg<S>(c, i.rm, incdec<S>(c, getReg<S>(c, i.rm), DEC));
+  setReg<S>(c, i.rm, incdecMaybe<DEC, S>(c, i, getReg<S>(c, i.rm)));
   return Step::Done;
 }
 template <bool DEC, int S>
@@ -187,12 +208,13 @@ INLINE Step incdecM(Cpu& c, const Insn& i) {
 }
 template <int S>
 INLINE Step testRR(Cpu& c, const Insn& i) {
-  c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & getReg<S>(c, i.reg) & Width<S>::mask, 0, 0, false);
+  if (!i.flagsDead)
+    c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & getReg<S>(c, i.reg) & Width<S>::mask, 0, 0, false);
   return Step::Done;
 }
 template <int S>
 INLINE Step testRI(Cpu& c, const Insn& i) {
-  c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & i.imm & Width<S>::mask, 0, 0, false);
+  if (!i.flagsDead) c.setLazy(Cpu::LZ_LOGIC | S, getReg<S>(c, i.rm) & i.imm & Width<S>::mask, 0, 0, false);
   return Step::Done;
 }
 
@@ -447,6 +469,35 @@ uint16_t fastForm(const Insn& i) {
   return f < kSparseLimit ? kDense.of[f] : 0;
 }
 
+void markDeadFlags(Insn* ops, unsigned n) {
+  // Walking back from the block's end: `killed` while a later instruction sets every flag with nothing
+  // between that reads a flag or may leave the block (which would show the flags of this one).
+  bool killed = false;
+  for (unsigned k = n; k-- > 0;) {
+    Insn& i = ops[k];
+    i.flagsDead = false;
+    const uint16_t f = sparseForm(i);
+    const unsigned kind = f >> 6, aluOp = (f & 63) >> 2;
+    const bool aluKind = kind >= K_ALU_EG_RR && kind <= K_ALU_EI_M;
+    const bool noCarryIn = aluKind && aluOp != 2 && aluOp != 3;  // not ADC or SBB
+    // Inline forms whose flags may be skipped (the memory ones that fail their fast path run the handler,
+    // which sets the flags itself).
+    const bool skippable = (noCarryIn && kind != K_ALU_EG_M && kind != K_ALU_EI_M) || kind == K_TEST_RR ||
+                           kind == K_TEST_RI || (kind >= K_INC_OP && kind <= K_DEC_RM);
+    if (killed && skippable && i.fast != 0) i.flagsDead = true;
+    // What the instruction does to a later one's claim. Register-only ALU and TEST set all six flags from
+    // their operands and cannot fault; moves and LEA neither read nor set flags nor fault; anything else
+    // might read the flags, fault, or leave.
+    const bool setsAll =
+        i.fast != 0 && ((noCarryIn && (kind == K_ALU_EG_RR || kind == K_ALU_GE_RR || kind == K_ALU_RI)) ||
+                        kind == K_TEST_RR || kind == K_TEST_RI);
+    const bool transparent = i.fast != 0 && (kind == K_MOV_EG_RR || kind == K_MOV_GE_RR || kind == K_MOV_RI_OP ||
+                                             kind == K_MOV_EI_R || kind == K_LEA);
+    if (setsAll) killed = true;
+    else if (!transparent) killed = false;
+  }
+}
+
 const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_t* offsets, uint32_t eip,
                       BlockLoop* loop) {
   // Threaded code: each form jumps straight to the next instruction's (labels as values, GCC and Clang).
@@ -458,6 +509,9 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
 #undef JCC_LABEL
   uint64_t count0 = c.icount;  // at the start of this pass
   const uint32_t gen0 = c.codeGen;
+  // A self-looping block's last jump, taken, goes back to eip (Block::selfLoop) unless a 16-bit jump wraps
+  // IP away from it; the start is inside CS (it was fetched) and CS stays: no target or limit to compute.
+  const bool backToStart = loop && (first[n - 1].op32 || eip <= 0xFFFF) && eip <= c.seg[SEG_CS].limit;
   const Insn* const end = first + n;
   const Insn* op = first;
   Step st;
@@ -488,19 +542,8 @@ L_CALL:
 
 L_JMP:
   taken = true;
-jump : {
-  // A near jump ends its block: it sets EIP and the last instruction's state itself.
-  const uint32_t at = eip + uint32_t(offsets[op - first]);
-  uint32_t next = at + op->len;
-  if (taken) {
-    const uint32_t target = op->op32 ? next + op->imm : ((next + op->imm) & 0xFFFF);
-    if (target > c.seg[SEG_CS].limit) {
-      st = Step::Bail;  // the handler raises #GP
-      goto other;
-    }
-    next = target;
-  }
-  if (loop && next == eip && loop->passes != 0 && !(c.rawFlags() & loop->stopFlags) && c.codeGen == gen0) {
+jump:
+  if (taken && backToStart && loop->passes != 0 && !(c.rawFlags() & loop->stopFlags) && c.codeGen == gen0) {
     // Back to the block's start: the next pass, without leaving (its history is written when the loop is
     // left, see loopHistory).
     --loop->passes;
@@ -509,13 +552,25 @@ jump : {
     op = first;
     goto* kLabels[op->fast];
   }
-  c.insnEip = at;
-  c.insnEsp = c.gpr[4];
-  c.eip = next;
-  c.icount = count0 + n;
-  if (loop) loopHistory(*loop, n, offsets);
-  return end;
-}
+  {
+    // A near jump ends its block: it sets EIP and the last instruction's state itself.
+    const uint32_t at = eip + uint32_t(offsets[op - first]);
+    uint32_t next = at + op->len;
+    if (taken) {
+      const uint32_t target = op->op32 ? next + op->imm : ((next + op->imm) & 0xFFFF);
+      if (target > c.seg[SEG_CS].limit) {
+        st = Step::Bail;  // the handler raises #GP
+        goto other;
+      }
+      next = target;
+    }
+    c.insnEip = at;
+    c.insnEsp = c.gpr[4];
+    c.eip = next;
+    c.icount = count0 + n;
+    if (loop) loopHistory(*loop, n, offsets);
+    return end;
+  }
 
 L_GENERIC:
   st = Step::Bail;

@@ -19,6 +19,10 @@ class Cpu;
 
 // The form of a decoded instruction for execBlock (0: the general way).
 uint16_t fastForm(const Insn& i);
+// Marks the instructions of a decoded block (forms set) whose flags are dead (Insn::flagsDead): a later
+// register-only instruction that cannot fault sets every arithmetic flag from its own operands, and only
+// register moves and LEA (no flags, no faults, no exits) lie between.
+void markDeadFlags(Insn* ops, unsigned n);
 
 // A block that ends in a jump to its own start (a loop) runs again in place, up to `passes` more times, while
 // no flag of stopFlags is set and the code generation stays; the history entries of the further passes

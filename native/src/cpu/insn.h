@@ -31,6 +31,9 @@ struct Insn {
   // the full per-instruction state.
   uint16_t fast = 0;
   uint8_t bytes[15] = {};
+  // Set by the block tier when a later instruction of the same block overwrites every flag this one sets
+  // before anything can read them or leave the block: its inline form then skips the flags (block_exec.h).
+  bool flagsDead = false;
 };
 
 // Decodes at most 15 bytes from `fetch` (fetch(i, byte) returns false when the byte cannot be read: the

@@ -22,7 +22,9 @@ using namespace bv::cpu;
 
 constexpr unsigned kCacheBits = 15;
 constexpr uint32_t kCacheSize = 1u << kCacheBits;
-constexpr uint64_t kStopCheckEvery = 2048;  // instructions between looks at the stop flag (well under 1 ms)
+// Instructions between looks at the stop flag: well under 1 ms even at the interpreter's slowest, and few
+// enough chunk ends (each leaves a looping block and writes its history) to cost nothing measurable.
+constexpr uint64_t kStopCheckEvery = 16384;
 
 // All zero bytes is an empty slot (the cache lives in lazily mapped zero pages: see lazy_zero_array.h).
 struct CacheSlot {

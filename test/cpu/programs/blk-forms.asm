@@ -194,6 +194,34 @@ pass:
   mov cx, 0x1111
   mov cx, [bx]
   add ebp, ecx
+  ; Dead flags: an instruction whose flags a later register-only ALU operation or TEST overwrites, with only
+  ; moves and LEA between, skips them inline; one with a load between keeps them (the load faults, and the
+  ; #GP handler folds the FLAGS image the fault pushed), and so does one whose overwriter is ADC (it reads CF).
+  mov cx, 40
+.dead:
+  NEXT
+  mov ebx, eax
+  add eax, ebx
+  mov edx, ecx
+  lea esi, [ebx + ecx * 2 + 5]
+  sub ax, bx
+  inc dx
+  and dl, 0x3F
+  test dx, 0x10
+  FOLD eax
+  NEXT
+  sub eax, 0x7FFF
+  mov bx, 0xFFFF
+  mov dx, [bx]
+  xor ax, dx
+  FOLD eax
+  NEXT
+  cmp eax, 0x80000000
+  mov dx, ax
+  adc dx, 7
+  FOLD edx
+  dec cx
+  jnz .dead
   ; Blocks that jump back to their own start run again in place: a tight loop with a store, then one whose
   ; word read at DS:0xFFFF faults in the middle of a pass (again just before the exit, so the history rings
   ; the test compares at the end hold its passes).
@@ -223,14 +251,24 @@ pass:
 gp_handler:
   push bp
   mov bp, sp
-  add word [bp + 2], 2          ; mov cx, [bx] is 2 bytes
+  add word [bp + 2], 2          ; mov cx, [bx] (and mov dx, [bx]) is 2 bytes
+  push edx
+  movzx edx, word [bp + 6]      ; FLAGS as the fault pushed them
+  and dx, 0x8D5
+  mov [gpflags], dx
+  pop edx
   pop bp
   inc ebp
+  push edx
+  movzx edx, word [gpflags]
+  add ebp, edx
+  pop edx
   iret
 
 align 4
 seed: dd 0, 0
 passes: dw 0
+gpflags: dw 0
 mem32: dd 0
 moffs: dd 0x0BADF00D, 0, 0
 table: times 0x220 db 0
