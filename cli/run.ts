@@ -287,7 +287,7 @@ function kernelLine(input: string, p: MultibootPlacement): string {
   const mods = p.modules.length
     ? `, ${p.modules.length} module${p.modules.length > 1 ? 's' : ''} from ${hex(p.modules[0].start)}`
     : '';
-  return `loading ${input} as a multiboot${p.version === 2 ? '2' : ''} kernel: ${hex(p.kernelStart)}-${hex(p.kernelEnd)}, entry ${hex(p.entry)}${mods}, information at ${hex(p.infoAddress)}`;
+  return `loading ${input} as a multiboot${p.version === 2 ? '2' : ''} kernel: ${hex(p.kernelStart)}-${hex(p.kernelEnd)}, entry ${hex(p.entry)}${mods}, information at ${hex(p.infoAddress)}${p.framebuffer ? `, framebuffer ${p.framebuffer}` : ''}`;
 }
 
 /**

@@ -249,6 +249,16 @@ export interface ScreenFrame {
   palette?: Uint8Array;
 }
 
+/** A graphics mode a loader set: the VBE mode number and its linear framebuffer. */
+export interface VideoMode {
+  mode: number;
+  address: number;
+  pitch: number;
+  width: number;
+  height: number;
+  bpp: number;
+}
+
 /** An exit or diagnostic worth telling the user about, as the run records it. */
 export interface RunEvent {
   kind: 'unhandled-port' | 'unmapped-memory' | 'stack-overflow' | 'exception' | 'invalid-opcode' | 'disk-error';
@@ -358,6 +368,11 @@ export interface Machine {
    * palette come only when they changed since then, and `dirty` says which rectangle did.
    */
   screenFrame(sinceGeneration?: number): ScreenFrame;
+  /**
+   * For a boot loader (Multiboot's video request): sets the VBE mode that best fits (0 = no preference; depth
+   * 0 means 32) with its linear framebuffer, as the BIOS's AX=4F02h would; undefined when no mode fits.
+   */
+  setVideoMode(width: number, height: number, depth: number): VideoMode | undefined;
   /** The screen rendered by common/screen-render.ts (text with the VGA font, or graphics) as RGBA. */
   screenImage(): { width: number; height: number; rgba: Uint8Array };
 

@@ -68,6 +68,7 @@ export interface NativeMachine {
   inputLog(): unknown[];
   loadInputLog(events: unknown[]): void;
   screenText(): unknown;
+  setVideoMode(width: number, height: number, depth: number): unknown;
   screenFrame(sinceGeneration?: number): unknown;
   exitProfile(): { rip: number; io: number; mmio: number; ports: number[] }[];
   portRead(port: number, size: number): number;

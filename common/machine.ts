@@ -15,6 +15,7 @@ import type {
   RunEvent,
   ScreenFrame,
   ScreenText,
+  VideoMode,
   SegmentRegister,
   StopEvent,
   SystemBreaks,
@@ -273,6 +274,9 @@ class NativeBackedMachine implements BootvisorMachine {
     this.native.loadInputLog(events);
   }
 
+  setVideoMode(width: number, height: number, depth: number): VideoMode | undefined {
+    return this.native.setVideoMode(width, height, depth) as VideoMode | undefined;
+  }
   screenText(): ScreenText {
     return this.native.screenText() as ScreenText;
   }

@@ -15,7 +15,8 @@ import {
   type MultibootKernel,
 } from './multiboot';
 import { MULTIBOOT2_BOOTLOADER_MAGIC } from './multiboot2';
-import { buildMultiboot2Info, EGA_TEXT_FRAMEBUFFER } from './multiboot2-info';
+import { buildMultiboot2Info } from './multiboot2-info';
+import { chooseFramebuffer, describeFramebuffer, videoRequest } from './multiboot-video';
 
 export interface MultibootModule {
   /** The module's string in the information structure (the file as the user named it). */
@@ -40,6 +41,8 @@ export interface MultibootPlacement {
   kernelStart: number;
   kernelEnd: number;
   modules: { start: number; end: number; name: string }[];
+  /** The framebuffer handed over, in words, when the kernel asked for one. */
+  framebuffer?: string;
 }
 
 const PAGE = 4096;
@@ -167,6 +170,8 @@ export function bootMultiboot(
   const gdtBytes = GDT.length * 4;
   const mbiOffset = gdtBytes;
   const { lowerKiB, upperKiB } = memorySizes(map);
+  const request = videoRequest(kernel);
+  const framebuffer = request ? chooseFramebuffer(m, request, name) : undefined;
   const v2 =
     kernel.version === 2
       ? buildMultiboot2Info({
@@ -177,9 +182,10 @@ export function bootMultiboot(
           upperKiB,
           memoryMap: map,
           loadBase: kernel.multiboot2?.relocatable ? kernelStart : undefined,
+          framebuffer,
         })
       : undefined;
-  const video = (kernel.flags & MULTIBOOT_FLAG_VIDEO_MODE) !== 0;
+  const video = (kernel.flags & MULTIBOOT_FLAG_VIDEO_MODE) !== 0 && framebuffer !== undefined;
   const modsOffset = mbiOffset + (video ? MBI_SIZE_WITH_FRAMEBUFFER : MBI_SIZE);
   const mmapOffset = modsOffset + modules.length * 16;
   const mmapLength = map.length * 24;
@@ -219,16 +225,17 @@ export function bootMultiboot(
   function fillMultiboot1(view: DataView, block: Uint8Array): void {
     const mbi = (field: number, value: number): void => view.setUint32(mbiOffset + field, value >>> 0, true);
     mbi(0, MBI_MEMORY | MBI_CMDLINE | MBI_MODULES | MBI_MMAP | MBI_LOADER_NAME | (video ? MBI_FRAMEBUFFER : 0));
-    if (video) {
-      // Flag bit 2 asks for a video mode; what there is, the VGA's 80x25 text, is described as framebuffer
-      // type 2 (EGA text), as GRUB does when it leaves the console in text mode. The kernel must check.
-      const fb = EGA_TEXT_FRAMEBUFFER;
+    if (video && framebuffer) {
+      // Flag bit 2 asks for a video mode: the one set (type 1, RGB, with its colour fields at 110-115), or the
+      // VGA's 80x25 text as type 2 (EGA text), as GRUB does when it leaves the console in text mode.
+      const fb = framebuffer;
       view.setBigUint64(mbiOffset + 88, BigInt(fb.address), true);
       mbi(96, fb.pitch);
       mbi(100, fb.width);
       mbi(104, fb.height);
       view.setUint8(mbiOffset + 108, fb.bpp);
       view.setUint8(mbiOffset + 109, fb.type);
+      fb.fields?.forEach((f, i) => view.setUint8(mbiOffset + 110 + i, f));
     }
     mbi(4, lowerKiB);
     mbi(8, upperKiB);
@@ -295,6 +302,7 @@ export function bootMultiboot(
     kernelStart,
     kernelEnd,
     modules,
+    ...(framebuffer ? { framebuffer: describeFramebuffer(framebuffer) } : {}),
   };
 }
 

@@ -65,6 +65,8 @@ export interface MultibootKernel {
   version?: 1 | 2;
   /** A Multiboot2 header's requests (information, console, framebuffer). */
   multiboot2?: Multiboot2Request;
+  /** A v1 header's video fields (flag bit 2): mode_type 0 linear graphics, 1 EGA text; 0 = no preference. */
+  video?: { modeType: number; width: number; height: number; depth: number };
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).toUpperCase();
@@ -154,6 +156,34 @@ export function parseMultibootKernel(bytes: Uint8Array, name: string): Multiboot
     return parseMultiboot2(bytes, name, elf ? () => elfKernel(bytes, { offset: -1, flags: 0 }, name) : undefined);
   }
   checkFlags(header.flags, name);
+  const video = videoFields(bytes, header, name);
+  const kernel = parseV1Layout(bytes, header, name, elf);
+  return video ? { ...kernel, video } : kernel;
+}
+
+/** The header's mode_type, width, height and depth (offsets 32-44), present when flag bit 2 is set. */
+function videoFields(bytes: Uint8Array, header: Header, name: string): MultibootKernel['video'] {
+  if (!(header.flags & FLAG_VIDEO_MODE)) return undefined;
+  if (header.offset + 48 > bytes.length)
+    throw new MultibootError(
+      `${name}: the multiboot header at ${hex(header.offset)} sets flag bit 2 (video mode) but the file ends before its video fields (offsets 32-47).`,
+    );
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = header.offset + 32;
+  const modeType = view.getUint32(at, true);
+  if (modeType > 1)
+    throw new MultibootError(
+      `${name}: the multiboot header's mode_type is ${modeType}; the specification defines 0 (linear graphics) and 1 (EGA text).`,
+    );
+  return {
+    modeType,
+    width: view.getUint32(at + 4, true),
+    height: view.getUint32(at + 8, true),
+    depth: view.getUint32(at + 12, true),
+  };
+}
+
+function parseV1Layout(bytes: Uint8Array, header: Header, name: string, elf: boolean): MultibootKernel {
   if (header.flags & FLAG_AOUT_KLUDGE) return aoutKludge(bytes, header, name);
   if (!elf) {
     throw new MultibootError(

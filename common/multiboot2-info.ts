@@ -2,6 +2,7 @@
 // word, then tags, each 8-byte aligned, ending with an end tag. Which tags and in what order follows GRUB:
 // command line, boot loader name, modules, basic memory information, the memory map, the framebuffer, and
 // the load base when the kernel is relocatable. Pure: the pieces in, the bytes out.
+import type { MultibootFramebuffer } from './multiboot-video';
 import { MBI_TAG } from './multiboot2';
 
 /** Bootvisor's console as a framebuffer: the VGA's 80x25 text mode, framebuffer type 2 (EGA text). */
@@ -24,6 +25,8 @@ export interface Multiboot2InfoParts {
   memoryMap: { base: number; length: number; type: number }[];
   /** Physical address the image was loaded at, for a relocatable kernel (tag 21). */
   loadBase?: number;
+  /** The framebuffer the kernel gets (common/multiboot-video.ts); EGA text when absent. */
+  framebuffer?: MultibootFramebuffer;
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
@@ -62,15 +65,18 @@ export function buildMultiboot2Info(p: Multiboot2InfoParts): Uint8Array {
       v.setUint32(at + 16, e.type, true);
     });
   });
-  const fb = EGA_TEXT_FRAMEBUFFER;
-  // addr u64, pitch, width, height, bpp u8, type u8, reserved u16; type 2 has no colour information.
-  tag(MBI_TAG.FRAMEBUFFER, 24, (v) => {
+  const fb = p.framebuffer ?? EGA_TEXT_FRAMEBUFFER;
+  const fields = 'fields' in fb ? fb.fields : undefined;
+  // addr u64, pitch, width, height, bpp u8, type u8, reserved u16; type 2 has no colour information, type 1
+  // the red, green and blue field positions and mask sizes.
+  tag(MBI_TAG.FRAMEBUFFER, fields ? 30 : 24, (v) => {
     v.setBigUint64(8, BigInt(fb.address), true);
     v.setUint32(16, fb.pitch, true);
     v.setUint32(20, fb.width, true);
     v.setUint32(24, fb.height, true);
     v.setUint8(28, fb.bpp);
     v.setUint8(29, fb.type);
+    fields?.forEach((f, i) => v.setUint8(32 + i, f));
   });
   if (p.loadBase !== undefined) tag(MBI_TAG.LOAD_BASE_ADDR, 4, (v) => v.setUint32(8, p.loadBase!, true));
   tag(MBI_TAG.END, 0, () => undefined);

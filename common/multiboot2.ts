@@ -204,7 +204,6 @@ export function parseMultiboot2(
         }
     }
   }
-  checkConsole(request, name);
 
   let plan: { entry: number; segments: LoadSegment[] };
   if (address) plan = addressPlan(bytes, header, address, entryAddress, name);
@@ -226,21 +225,6 @@ export function parseMultiboot2(
     version: 2,
     multiboot2: request,
   };
-}
-
-/**
- * Bootvisor's console is the VGA in 80x25 text mode. A kernel that requires a graphics framebuffer and
- * says it cannot use EGA text is refused, as GRUB refuses it where it cannot set the mode.
- */
-function checkConsole(request: Multiboot2Request, name: string): void {
-  const fb = request.framebuffer;
-  const egaTextOk = request.consoleFlags === undefined || (request.consoleFlags & 2) !== 0;
-  if (fb && !fb.optional && fb.depth !== 0 && !egaTextOk) {
-    throw new MultibootError(
-      `${name}: the Multiboot2 header requires a ${fb.width || 'any'}x${fb.height || 'any'}x${fb.depth} graphics framebuffer and says the kernel has no EGA text support; ` +
-        "Bootvisor's loader offers the VGA's 80x25 EGA text mode at 0xB8000 only. Mark the framebuffer tag optional (flags bit 0), or set bit 1 of the console flags tag.",
-    );
-  }
 }
 
 /** The address tag's load plan (the Multiboot2 form of the a.out kludge). */

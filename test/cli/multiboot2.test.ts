@@ -167,17 +167,17 @@ describe('bootvisor run: Multiboot2 kernels and the framebuffer', function () {
         mutate('efi.elf', (v, h) => v.setUint16(h + 16 + 32, 7, true)), // the console flags tag becomes EFI boot services
         /requires EFI boot services, which Bootvisor's loader \(a BIOS machine, no EFI\) cannot give/,
       ));
-    it('a required graphics framebuffer from a kernel without EGA text support', () =>
+    it('a required graphics framebuffer smaller than any VBE mode, from a kernel without EGA text support', () =>
       refused(
         mutate('gfx.elf', (v, h) => {
           v.setUint32(h + 16 + 32 + 8, 0, true); // console flags: no EGA text
           const fb = h + 16 + 32 + 16;
           v.setUint16(fb + 2, 0, true); // the framebuffer tag required
-          v.setUint32(fb + 8, 1024, true);
-          v.setUint32(fb + 12, 768, true);
+          v.setUint32(fb + 8, 100, true);
+          v.setUint32(fb + 12, 100, true);
           v.setUint32(fb + 16, 32, true);
         }),
-        /requires a 1024x768x32 graphics framebuffer .* offers the VGA's 80x25 EGA text mode at 0xB8000 only/,
+        /asks for a 100x100x32 framebuffer .*cannot use EGA text, but no VBE mode of 32 bits fits within 100x100 \(the smallest is 320x200\)/,
       ));
   });
 });

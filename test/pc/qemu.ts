@@ -207,7 +207,8 @@ export class QemuSession {
   private exited = false;
   private dumps = 0;
 
-  constructor(image: string, drive: 'floppy' | 'ide' = 'floppy') {
+  /** `drive` 'kernel': `image` is a Multiboot kernel for QEMU's -kernel, not a disk. */
+  constructor(image: string, drive: 'floppy' | 'ide' | 'kernel' = 'floppy') {
     this.child = spawn(
       QEMU,
       [
@@ -222,8 +223,7 @@ export class QemuSession {
         `file:${this.serialFile}`,
         '-monitor',
         'stdio',
-        '-drive',
-        `file=${image},format=raw,if=${drive},snapshot=on`,
+        ...(drive === 'kernel' ? ['-kernel', image] : ['-drive', `file=${image},format=raw,if=${drive},snapshot=on`]),
       ],
       { stdio: ['pipe', 'ignore', 'ignore'] },
     );

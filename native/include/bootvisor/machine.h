@@ -243,6 +243,15 @@ class Machine {
   bool translate(uint64_t linear, uint64_t& physical, std::vector<std::string>& steps);
 
   ScreenText screenText() const;
+  // A graphics mode set for a loader (Multiboot's video request): the VBE mode that best fits width x height
+  // at depth bits (0 = no preference), set with the linear framebuffer; false when no mode fits.
+  struct VideoMode {
+    uint16_t mode = 0;
+    uint64_t address = 0;
+    uint32_t pitch = 0, width = 0, height = 0;
+    uint8_t bpp = 0;
+  };
+  bool setVideoMode(int width, int height, int depth, VideoMode& out);
   // The screen frame. With since >= 0 (a generation the caller has), the font and the palette are left out
   // when unchanged since then, and the dirty rectangle is given when it is known (since is the latest or the
   // one before it).

@@ -112,6 +112,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value InputLogJs(const Napi::CallbackInfo& info);
   Napi::Value LoadInputLog(const Napi::CallbackInfo& info);
   Napi::Value ScreenTextJs(const Napi::CallbackInfo& info);
+  Napi::Value SetVideoMode(const Napi::CallbackInfo& info);
   Napi::Value ScreenFrameJs(const Napi::CallbackInfo& info);
   Napi::Value ExitProfile(const Napi::CallbackInfo& info);
   Napi::Value PortRead(const Napi::CallbackInfo& info);
@@ -194,6 +195,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&MachineObject::InputLogJs>("inputLog"),
                                        InstanceMethod<&MachineObject::LoadInputLog>("loadInputLog"),
                                        InstanceMethod<&MachineObject::ScreenTextJs>("screenText"),
+                                       InstanceMethod<&MachineObject::SetVideoMode>("setVideoMode"),
                                        InstanceMethod<&MachineObject::ScreenFrameJs>("screenFrame"),
                                        InstanceMethod<&MachineObject::ExitProfile>("exitProfile"),
                                        InstanceMethod<&MachineObject::PortRead>("portRead"),
@@ -854,6 +856,25 @@ Napi::Value MachineObject::ScreenTextJs(const Napi::CallbackInfo& info) {
   if (!alive(info.Env())) return info.Env().Undefined();
   Park park(*this);
   return screenTextToJs(info.Env(), machine_->screenText());
+}
+
+Napi::Value MachineObject::SetVideoMode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  if (jsRunning_) return throwError(env, "the machine is running: pause() it before setting a video mode");
+  auto arg = [&](size_t i) {
+    return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int32Value() : 0;
+  };
+  Machine::VideoMode v;
+  if (!machine_->setVideoMode(arg(0), arg(1), arg(2), v)) return env.Undefined();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("mode", v.mode);
+  o.Set("address", static_cast<double>(v.address));
+  o.Set("pitch", v.pitch);
+  o.Set("width", v.width);
+  o.Set("height", v.height);
+  o.Set("bpp", v.bpp);
+  return o;
 }
 
 Napi::Value MachineObject::ScreenFrameJs(const Napi::CallbackInfo& info) {

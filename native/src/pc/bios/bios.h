@@ -211,6 +211,8 @@ class Bios : public Snapshottable {
     waitingForKey_ = false;
     waitUntil_ = kNever;
   }
+  // The machine's parts, for a loader that sets the video mode as the BIOS would (Multiboot).
+  BiosEnv& env() { return env_; }
   void save(SnapshotWriter& w) const override;
   bool load(SnapshotReader& r) override;
 
