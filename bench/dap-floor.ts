@@ -8,6 +8,28 @@ let seq = 1;
 
 type Message = { type: string; [key: string]: unknown };
 
+const FRAME = {
+  id: 0,
+  name: '.loop',
+  source: { name: 'loop.asm', path: '/tmp/loop.asm' },
+  line: 9,
+  column: 1,
+  instructionPointerReference: '0x7C03',
+};
+const SCOPES = [
+  { name: 'Registers', variablesReference: 1, expensive: false, presentationHint: 'registers' },
+  { name: 'Segments and system', variablesReference: 2, expensive: false },
+  { name: 'Flags', variablesReference: 3, expensive: false },
+];
+const VARIABLES = ['ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp', 'ip', 'cs', 'ds', 'es', 'ss', 'flags'].map(
+  (name, i) => ({
+    name,
+    value: `0x${(i * 0x1111).toString(16).toUpperCase().padStart(4, '0')}`,
+    variablesReference: 0,
+    memoryReference: `0x${(0x7c00 + i).toString(16).toUpperCase()}`,
+  }),
+);
+
 function send(messages: Message[]): void {
   let out = '';
   for (const m of messages) {
@@ -41,6 +63,19 @@ function answer(request: { seq: number; command: string }): void {
     case 'continue':
       response.body = { allThreadsContinued: true };
       out.push(stopped('breakpoint', 'Breakpoint at loop.asm:9', { hitBreakpointIds: [1] }));
+      break;
+    // The follow-ups VS Code sends after a stop, answered with bodies the size of the adapter's.
+    case 'threads':
+      response.body = { threads: [{ id: 1, name: 'CPU 0 (software)' }] };
+      break;
+    case 'stackTrace':
+      response.body = { stackFrames: [FRAME], totalFrames: 1 };
+      break;
+    case 'scopes':
+      response.body = { scopes: SCOPES };
+      break;
+    case 'variables':
+      response.body = { variables: VARIABLES };
       break;
   }
   send(out);

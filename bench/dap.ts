@@ -6,6 +6,10 @@
 // A third line is the floor of any Node adapter (dap-floor.ts: canned answers through the same client, pipes
 // and event loop, no debugger behind them). Beside each median: the CPU time the debugger's process (all its
 // threads, from /proc) and the client spent per round trip, which the load inflates far less than wall time.
+// Two more lines time a step and a continue as VS Code does them: after the stopped event VS Code asks for
+// the threads, the call stack, the top frame's scopes and the first scope's variables (the Registers), one
+// after the other, before the user sees the new state; QEMU's side does what gdb does after a stop (`g` for
+// the registers, then the stack's memory, `m`, for its backtrace).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,6 +25,7 @@ const FLOOR = path.join(__dirname, 'dap-floor.js');
 const SOURCE = path.join(ROOT, 'test', 'dap', 'programs', 'loop.asm');
 const STEPS = Number(process.env.BOOTVISOR_BENCH_STEPS) || 300;
 const CONTINUES = Number(process.env.BOOTVISOR_BENCH_CONTINUES) || 100;
+const FULL = Number(process.env.BOOTVISOR_BENCH_FULL) || 100;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,6 +47,8 @@ function loopLine(): number {
 interface Debuggee {
   step(): Promise<void>;
   cont(): Promise<void>;
+  /** The state a debugger's user sees after a stop, read as its usual client reads it. */
+  refresh(): Promise<void>;
   breakAtLoop(): Promise<void>;
   close(): Promise<void>;
   /** The debugger's process, for its CPU time. */
@@ -83,6 +90,17 @@ async function openBootvisor(adapter = ADAPTER): Promise<Debuggee> {
       await dc.continueRequest({ threadId: 1 });
       await stopped;
     },
+    async refresh() {
+      await dc.threadsRequest();
+      const st = await dc.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 20 });
+      const top = st.body.stackFrames[0];
+      if (!top) throw new Error('stackTrace answered no frames');
+      const scopes = await dc.scopesRequest({ frameId: top.id });
+      const first = scopes.body.scopes[0];
+      if (!first) throw new Error('scopes answered none');
+      const vars = await dc.variablesRequest({ variablesReference: first.variablesReference });
+      if (vars.body.variables.length === 0) throw new Error('variables answered none');
+    },
     async breakAtLoop() {
       await dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: loopLine() + 1 }] });
     },
@@ -109,6 +127,21 @@ async function openQemu(image: string): Promise<Debuggee> {
       async cont() {
         await gdb.request('c');
       },
+      async refresh() {
+        // i386 'g': eax ecx edx ebx esp ... eip eflags cs ss, 8 hex digits each, little-endian.
+        const g = await gdb.request('g');
+        const reg = (k: number): number =>
+          Number(
+            `0x${g
+              .slice(k * 8, k * 8 + 8)
+              .match(/../g)!
+              .reverse()
+              .join('')}`,
+          );
+        const stack = ((reg(11) << 4) + (reg(4) & 0xffff)) >>> 0;
+        const m = await gdb.request(`m${stack.toString(16)},40`);
+        if (!/^[0-9a-f]+$/.test(m)) throw new Error(`QEMU answered a stack read with ${m}`);
+      },
       // The same breakpoint as the adapter's: the first instruction of .loop, at 0x7C03.
       async breakAtLoop() {
         await gdb.request('Z0,7c03,1');
@@ -125,13 +158,27 @@ async function openQemu(image: string): Promise<Debuggee> {
   }
 }
 
-type Timings = { step: number[]; cont: number[]; cpu: { step: Cpu; cont: Cpu } };
+type Timings = {
+  step: number[];
+  cont: number[];
+  fullStep: number[];
+  fullCont: number[];
+  cpu: { step: Cpu; cont: Cpu; fullStep: Cpu; fullCont: Cpu };
+};
 /** Microseconds of CPU per round trip: the debugger's process, and the client (this process) for it. */
 type Cpu = { server?: number; client: number };
 
+type Series = 'step' | 'cont' | 'fullStep' | 'fullCont';
+
 /** Each step and each continue alternates between the debuggers, so a change in the machine's load touches all alike. */
 async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
-  const out = targets.map(() => ({ step: [] as number[], cont: [] as number[], client: 0 }));
+  const out = targets.map(() => ({
+    step: [] as number[],
+    cont: [] as number[],
+    fullStep: [] as number[],
+    fullCont: [] as number[],
+    client: 0,
+  }));
   const timed = async (k: number, f: () => Promise<void>): Promise<number> => {
     const c0 = process.cpuUsage();
     const t0 = now();
@@ -161,18 +208,25 @@ async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
       return { server: a === undefined || b === undefined ? undefined : (b - a) / 1e3 / n, client: out[k].client / n };
     });
   };
-  const stepCpu = await phase(
-    STEPS,
-    (t) => t.step(),
-    (k) => out[k].step,
-  );
+  // The same action alone, then followed by the reads the user's client makes after each stop.
+  const both = async (n: number, op: (t: Debuggee) => Promise<void>, alone: Series, full: Series) => [
+    await phase(n, op, (k) => out[k][alone]),
+    await phase(
+      FULL,
+      async (t) => {
+        await op(t);
+        await t.refresh();
+      },
+      (k) => out[k][full],
+    ),
+  ];
+  const [stepCpu, fullStepCpu] = await both(STEPS, (t) => t.step(), 'step', 'fullStep');
   for (const t of targets) await t.breakAtLoop();
-  const contCpu = await phase(
-    CONTINUES,
-    (t) => t.cont(),
-    (k) => out[k].cont,
-  );
-  return out.map((o, k) => ({ step: o.step, cont: o.cont, cpu: { step: stepCpu[k], cont: contCpu[k] } }));
+  const [contCpu, fullContCpu] = await both(CONTINUES, (t) => t.cont(), 'cont', 'fullCont');
+  return out.map((o, k) => ({
+    ...o,
+    cpu: { step: stepCpu[k], cont: contCpu[k], fullStep: fullStepCpu[k], fullCont: fullContCpu[k] },
+  }));
 }
 
 export async function dapBench(): Promise<void> {
@@ -197,7 +251,12 @@ export async function dapBench(): Promise<void> {
     labels.push('floor: canned DAP answers (Node)');
     const before = loadAverage();
     const t = await interleaved(targets);
-    const rows = t.map((x) => ({ step: median(x.step), cont: median(x.cont) }));
+    const rows = t.map((x) => ({
+      step: median(x.step),
+      cont: median(x.cont),
+      fullStep: median(x.fullStep),
+      fullCont: median(x.fullCont),
+    }));
     console.log(
       `debugger round trips, interleaved (median of ${STEPS} steps, ${CONTINUES} continues to a breakpoint; ${before}; after: ${loadAverage()}):`,
     );
@@ -209,10 +268,21 @@ export async function dapBench(): Promise<void> {
           `CPU per round trip, debugger + client: step ${us(c.step.server)} + ${us(c.step.client)} us, continue ${us(c.cont.server)} + ${us(c.cont.client)} us`,
       );
     });
+    console.log(
+      `as VS Code does them (median of ${FULL}: the stopped event, then threads, stackTrace, scopes, variables; QEMU: then g and m, as gdb does):`,
+    );
+    rows.forEach((r, k) => {
+      const c = t[k].cpu;
+      console.log(
+        `  ${labels[k].padEnd(40)} step ${r.fullStep.toFixed(3)} ms   continue-to-breakpoint ${r.fullCont.toFixed(3)} ms   ` +
+          `CPU per round trip, debugger + client: step ${us(c.fullStep.server)} + ${us(c.fullStep.client)} us, continue ${us(c.fullCont.server)} + ${us(c.fullCont.client)} us`,
+      );
+    });
     if (qemuNote) console.log(`  QEMU gdbstub (TCG)${''.padEnd(22)} ${qemuNote}`);
     else {
       console.log(
-        `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x)`,
+        `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x); ` +
+          `as VS Code and gdb do them: step ${(rows[0].fullStep / rows[1].fullStep).toFixed(2)}x, continue ${(rows[0].fullCont / rows[1].fullCont).toFixed(2)}x`,
       );
       const cpu = (k: number, w: 'step' | 'cont'): number | undefined => {
         const c = t[k].cpu[w];

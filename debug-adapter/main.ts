@@ -27,7 +27,8 @@ function serveStdio(): void {
   const closed = new PassThrough();
   const output = new BatchedOutput(process.stdout);
   process.on('exit', () => output.flush());
-  session.start(closed, output);
+  // Not a stream.Writable, only the part of one the DAP library uses (batched-output.ts says why).
+  session.start(closed, output as unknown as NodeJS.WritableStream);
   process.stdout.on('error', () => {
     log('the client stopped reading; exiting');
     process.exit(0);

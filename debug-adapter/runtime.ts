@@ -61,6 +61,13 @@ export interface RuntimeEvents {
 }
 
 export type Outcome = RuntimeStop | { end: GuestEnd };
+/**
+ * A plain step, and a continue that stops close by, finish synchronously: the adapter's code is not yet
+ * optimised for the first hundreds of steps of a session, and there every hop through a chain of async
+ * functions costs microseconds. Only what must wait (an interrupt run back, a condition through gdb, a long
+ * run on the machine's thread) returns a promise.
+ */
+type Maybe<T> = T | Promise<T>;
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly breakpoints: BreakpointTable;
@@ -231,7 +238,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly hitTrail = new HitTrail();
 
   /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
-  private act(body: () => Promise<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
+  private act(body: () => Maybe<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
     if (this.ended) {
       this.emit('output', 'The guest has ended; restart the session to run it again.\n', 'console');
       return;
@@ -262,6 +269,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       try {
         this.history.record();
         const from = this.machine.instructionCount();
+        // One promise job even when the body finished synchronously: the request's response leaves first.
         outcome = await body();
         // Back in time (a step back, reverse-continue, a replay stopped on the way): so are the hit counts, and
         // a breakpoint decided later than here is to be decided again when execution gets there.
@@ -281,12 +289,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       this.busy = false;
       if (this.disposed) return; // the session ended while the guest ran
-      this.executed.gather(this.machine);
-      this.watches.stopped(this.machine);
-      if (announced) this.emit('status', { running: false, instructionsPerSecond: 0 });
-      if ('end' in outcome) this.end(outcome.end);
-      else this.emit('stopped', outcome);
+      if ('end' in outcome) {
+        this.afterStop(announced);
+        this.end(outcome.end);
+        return;
+      }
+      // The stop first: its event leaves at once (quiet-logging.ts), and the bookkeeping below (for the views and
+      // the next stop; nothing in the event needs it) runs in the same turn, before any other request, while
+      // the client reads the event.
+      this.emit('stopped', outcome);
+      this.afterStop(announced);
     })();
+  }
+
+  private afterStop(announced: boolean): void {
+    this.executed.gather(this.machine);
+    this.watches.stopped(this.machine);
+    if (announced) this.emit('status', { running: false, instructionsPerSecond: 0 });
   }
 
   start(stopOnEntry: boolean): void {
@@ -314,18 +333,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** By instruction; with `wholeLine`, on until the source line changes (a macro's expansion is one line). */
   stepIn(wholeLine = false): void {
-    this.act(() => this.byLine(wholeLine, async () => this.stepOnce()), 'step');
+    this.act(() => (wholeLine ? this.byLine(wholeLine, async () => this.stepOnce()) : this.stepOnce()), 'step');
   }
 
   stepOver(wholeLine = false): void {
-    this.act(
-      () =>
-        this.byLine(wholeLine, async () => {
-          const plan = planStepOver(this.machine, this.machine.getRegisters());
-          return plan ? this.runLoop(plan) : this.stepOnce();
-        }),
-      'step',
-    );
+    this.act(() => (wholeLine ? this.byLine(wholeLine, async () => this.overOnce()) : this.overOnce()), 'step');
+  }
+
+  private overOnce(): Maybe<Outcome> {
+    const plan = planStepOver(this.machine, this.machine.getRegisters());
+    return plan ? this.runLoop(plan) : this.stepOnce();
   }
 
   private currentLine(): string | undefined {
@@ -334,7 +351,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return loc ? `${loc.file}:${loc.line}` : undefined;
   }
 
-  private async byLine(wholeLine: boolean, once: () => Promise<Outcome>): Promise<Outcome> {
+  private async byLine(wholeLine: boolean, once: () => Maybe<Outcome>): Promise<Outcome> {
     const start = wholeLine ? this.currentLine() : undefined;
     for (let n = 0; ; n++) {
       const o = await once();
@@ -350,8 +367,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         body({
           machine: this.machine,
           history: this.history,
-          once: () => this.stepOnce(),
-          over: (plan) => this.runLoop(plan),
+          once: async () => this.stepOnce(),
+          over: async (plan) => this.runLoop(plan),
           interrupted: () => this.pauseRequested || this.disposed,
           settle: (reason) => this.syncLastStop(reason),
         }),
@@ -440,36 +457,47 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * that arrives instead is hidden, as QEMU's gdbstub hides IRQs while stepping: its handler runs back to
    * here and the step is tried again, so F11 on `cli` at 7C00 does not land in the BIOS timer handler.
    */
-  private async stepOnce(): Promise<Outcome> {
-    for (let attempt = 0; ; attempt++) {
-      // The registers act() read for Variables are where the first step starts (one native read fewer).
-      const resumed = this.resumedAt;
-      this.resumedAt = undefined;
-      const before =
-        resumed && resumed.count === this.machine.instructionCount() ? resumed.registers : this.machine.getRegisters();
-      const beforeLinear = (before.cs.base + before.eip) >>> 0;
-      const s = this.machine.step();
-      this.lastStop = s;
-      if (s.idle)
-        return {
-          reason: 'pause',
-          description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step',
-        };
-      if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
-      let executed: HistoryEntry | undefined;
-      try {
-        executed = this.machine.history(1)[0];
-      } catch {
-        executed = undefined; // a backend without history: interrupts are not hidden
-      }
-      if (executed) this.executed.noteStep(executed, s.instructions);
-      if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear) {
-        const o = await this.runLoop({ returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector });
-        if (!('reason' in o) || o.reason !== 'step') return o;
-        continue;
-      }
-      return { reason: 'step', description: 'Stepped one instruction' };
+  private stepOnce(): Maybe<Outcome> {
+    const r = this.stepAttempt(0);
+    return 'hide' in r ? this.stepHidingInterrupts(r.hide) : r;
+  }
+
+  private async stepHidingInterrupts(plan: StepOverPlan): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      const o = await this.runLoop(plan);
+      if (!('reason' in o) || o.reason !== 'step') return o;
+      const r = this.stepAttempt(attempt);
+      if (!('hide' in r)) return r;
+      plan = r.hide;
     }
+  }
+
+  /** One try at the step: its outcome, or the plan that runs a hardware interrupt taken instead back to here. */
+  private stepAttempt(attempt: number): Outcome | { hide: StepOverPlan } {
+    // The registers act() read for Variables are where the first step starts (one native read fewer).
+    const resumed = this.resumedAt;
+    this.resumedAt = undefined;
+    const before =
+      resumed && resumed.count === this.machine.instructionCount() ? resumed.registers : this.machine.getRegisters();
+    const beforeLinear = (before.cs.base + before.eip) >>> 0;
+    const s = this.machine.step();
+    this.lastStop = s;
+    if (s.idle)
+      return {
+        reason: 'pause',
+        description: 'The guest waits for input (a key or serial bytes): type into the guest screen, then step',
+      };
+    if (s.reason !== 'step' && s.reason !== 'breakpoint') return this.classify(s);
+    let executed: HistoryEntry | undefined;
+    try {
+      executed = this.machine.history(1)[0];
+    } catch {
+      executed = undefined; // a backend without history: interrupts are not hidden
+    }
+    if (executed) this.executed.noteStep(executed, s.instructions);
+    if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear)
+      return { hide: { returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector } };
+    return { reason: 'step', description: 'Stepped one instruction' };
   }
 
   /** After a manual step: are we where the plan ends, or on a breakpoint that stops? */
@@ -486,39 +514,59 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return undefined;
   }
 
-  private async runLoop(plan?: StepOverPlan): Promise<Outcome> {
+  private runLoop(plan?: StepOverPlan): Maybe<Outcome> {
     const temp = plan ? this.machine.addBreakpoint(plan.returnLinear) : undefined;
+    let first: Maybe<Outcome | undefined> | undefined;
     try {
       // The machine runs the instruction under a breakpoint it resumes from, so no step-off is needed.
-      let near = this.machine.runSync?.(SYNC_SLICE) ?? null;
+      const near = this.machine.runSync?.(SYNC_SLICE) ?? null;
+      if (this.pauseRequested) first = { reason: 'pause', description: 'Paused' };
+      else if (near) first = this.settleStop(near, plan);
+    } catch (e) {
+      if (temp !== undefined) this.machine.removeBreakpoint(temp);
+      throw e;
+    }
+    if (first !== undefined && !(first instanceof Promise)) {
+      if (temp !== undefined) this.machine.removeBreakpoint(temp);
+      return first;
+    }
+    return this.runOn(first, plan, temp);
+  }
+
+  /** The rest of runLoop, once something had to wait: a breakpoint's decision, or the run itself. */
+  private async runOn(
+    pending: Promise<Outcome | undefined> | undefined,
+    plan: StepOverPlan | undefined,
+    temp: number | undefined,
+  ): Promise<Outcome> {
+    try {
+      const decided = await pending;
+      if (decided) return decided;
       for (;;) {
         if (this.pauseRequested) return { reason: 'pause', description: 'Paused' };
-        const stop = near ?? (await this.machine.run({ maxInstructions: CHUNK }));
-        near = null;
-        this.lastStop = stop;
-        if (stop.reason === 'instruction-limit') {
-          this.history.record();
-          this.reportSpeed();
-          continue;
-        }
-        if (stop.reason === 'breakpoint') {
-          // Registers only for a plan: a continue to a breakpoint reads none here.
-          if (plan && planReached(plan, this.machine.getRegisters()))
-            return { reason: 'step', description: 'Stepped over' };
-          const already =
-            this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
-          if (!already) {
-            this.decided = { count: stop.instructions, linear: stop.linear };
-            const d = await this.breakpointDecision(stop.linear);
-            if (d) return d;
-          }
-          continue;
-        }
-        return this.classify(stop);
+        const o = await this.settleStop(await this.machine.run({ maxInstructions: CHUNK }), plan);
+        if (o) return o;
       }
     } finally {
       if (temp !== undefined) this.machine.removeBreakpoint(temp);
     }
+  }
+
+  /** What a stop of the machine means for a run: its outcome, or undefined to run on. */
+  private settleStop(stop: StopEvent, plan: StepOverPlan | undefined): Maybe<Outcome | undefined> {
+    this.lastStop = stop;
+    if (stop.reason === 'instruction-limit') {
+      this.history.record();
+      this.reportSpeed();
+      return undefined;
+    }
+    if (stop.reason !== 'breakpoint') return this.classify(stop);
+    // Registers only for a plan: a continue to a breakpoint reads none here.
+    if (plan && planReached(plan, this.machine.getRegisters())) return { reason: 'step', description: 'Stepped over' };
+    const already = this.decided && this.decided.count === stop.instructions && this.decided.linear === stop.linear;
+    if (already) return undefined;
+    this.decided = { count: stop.instructions, linear: stop.linear };
+    return this.breakpointDecision(stop.linear);
   }
 
   private async stepOutLoop(): Promise<Outcome> {
@@ -546,10 +594,31 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Counts a hit on every breakpoint at the address, runs logpoints; a stop when one of them says so. */
-  private async breakpointDecision(linear: number): Promise<RuntimeStop | undefined> {
-    const hit: number[] = [];
+  private breakpointDecision(linear: number): Maybe<RuntimeStop | undefined> {
     const c = this.cBreakpoints?.applies() ? this.cBreakpoints : undefined;
     const here = this.breakpoints.at(linear);
+    // A condition, or a logpoint in C (through gdb), takes an await; the others decide at once.
+    if (here.some((bp) => bp.conditionText || (c && bp.logMessage !== undefined)))
+      return this.breakpointDecisionAsync(linear, here, c);
+    const hit: number[] = [];
+    for (const bp of here) {
+      if (!this.counted(bp)) continue;
+      if (bp.logMessage !== undefined) {
+        const ctx = evalContext(this.machine, this.listing);
+        this.emit('output', renderLogMessage(bp.logMessage, (e) => formatValue(evaluate(e, ctx))) + '\n', 'console');
+        continue;
+      }
+      hit.push(bp.id);
+    }
+    return this.breakpointStop(linear, here, hit);
+  }
+
+  private async breakpointDecisionAsync(
+    linear: number,
+    here: Breakpoint[],
+    c: Runtime['cBreakpoints'],
+  ): Promise<RuntimeStop | undefined> {
+    const hit: number[] = [];
     for (const bp of here) {
       if (bp.conditionText) {
         try {
@@ -564,9 +633,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           continue;
         }
       }
-      bp.hits++;
-      this.hitTrail.counted(bp, this.machine.instructionCount());
-      if (bp.hitCondition && !bp.hitCondition(bp.hits)) continue;
+      if (!this.counted(bp)) continue;
       if (bp.logMessage !== undefined) {
         const ctx = evalContext(this.machine, this.listing);
         const text = c
@@ -577,6 +644,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       }
       hit.push(bp.id);
     }
+    return this.breakpointStop(linear, here, hit);
+  }
+
+  /** Counts the hit (undone if execution goes back past it); does the hit condition let it stop? */
+  private counted(bp: Breakpoint): boolean {
+    bp.hits++;
+    this.hitTrail.counted(bp, this.machine.instructionCount());
+    return !bp.hitCondition || bp.hitCondition(bp.hits);
+  }
+
+  private breakpointStop(linear: number, here: Breakpoint[], hit: number[]): RuntimeStop | undefined {
     if (hit.length === 0) return undefined;
     const kinds = here.filter((b) => hit.includes(b.id));
     const reason: StopKind = kinds.every((k) => k.kind === 'function')
