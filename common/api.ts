@@ -1,5 +1,6 @@
 // The typed facade's contract: what the CLI, the debug adapter, the benchmarks and the tests may ask of a
 // machine. `machine.ts` implements it over the native binding; nothing above common/ touches the binding.
+import type { RegisterSnapshot } from './register-snapshot';
 
 export type BackendName = 'auto' | 'software' | 'kvm' | 'nvmm';
 
@@ -311,6 +312,8 @@ export interface Machine {
   readonly running: boolean;
 
   getRegisters(): Registers;
+  /** The registers now, as numbers decoded on demand (register-snapshot.ts); where absent, getRegisters. */
+  registerSnapshot?(): RegisterSnapshot;
   setRegisters(regs: Partial<Registers>): void;
   /** The x87 registers, where the backend has them. */
   getFpu?(): FpuRegisters | undefined;

@@ -22,6 +22,7 @@ import type {
   WatchAccess,
 } from './api';
 import { loadBinding, type NativeMachine, type SnapshotCounts } from './binding';
+import { type RegisterSnapshot, snapshotOf } from './register-snapshot';
 import { renderFrame } from './screen-render';
 
 /** VM exits of one instruction, for the exit profile (rip as the backend saw it, CS base not added). */
@@ -64,6 +65,41 @@ const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'fast' } as const;
  * with the numbers in `p` (cs, eip, linear, instructions, breakpointId or -1, idle), built here as an object
  * literal, which costs far less than the same object built property by property through N-API.
  */
+/** registersInto's numbers as Registers (the layout of native/src/napi/js_convert.cpp registersToArray). */
+function unpackRegisters(r: Float64Array): Registers {
+  const seg = (k: number): SegmentRegister => ({ selector: r[k], base: r[k + 1], limit: r[k + 2], attrib: r[k + 3] });
+  return {
+    eax: r[0],
+    ecx: r[1],
+    edx: r[2],
+    ebx: r[3],
+    esp: r[4],
+    ebp: r[5],
+    esi: r[6],
+    edi: r[7],
+    eip: r[8],
+    eflags: r[9],
+    es: seg(10),
+    cs: seg(14),
+    ss: seg(18),
+    ds: seg(22),
+    fs: seg(26),
+    gs: seg(30),
+    ldtr: seg(34),
+    tr: seg(38),
+    gdtr: { base: r[42], limit: r[43] },
+    idtr: { base: r[44], limit: r[45] },
+    cr0: r[46],
+    cr2: r[47],
+    cr3: r[48],
+    cr4: r[49],
+    efer: r[50],
+    dr: [r[51], r[52], r[53], r[54], r[55], r[56]],
+    halted: r[57] !== 0,
+    intShadow: r[58] !== 0,
+  };
+}
+
 function unpackStop(r: unknown, p: Float64Array): StopEvent {
   if (typeof r !== 'string') return r as StopEvent;
   const s: StopEvent = { reason: r as StopEvent['reason'], cs: p[0], eip: p[1], linear: p[2], instructions: p[3] };
@@ -166,38 +202,20 @@ class NativeBackedMachine implements BootvisorMachine {
     if (!this.native.registersInto) return this.native.getRegisters() as Registers;
     // The debugger reads the registers several times per step: one typed-array fill and an object literal
     // here cost a few microseconds, where the native object built property by property cost about 25.
-    const r = this.packed;
+    this.native.registersInto(this.packed);
+    return unpackRegisters(this.packed);
+  }
+
+  registerSnapshot(): RegisterSnapshot {
+    if (!this.native.registersInto) return snapshotOf(this.getRegisters());
+    const r = new Float64Array(this.packed.length);
     this.native.registersInto(r);
-    const seg = (k: number): SegmentRegister => ({ selector: r[k], base: r[k + 1], limit: r[k + 2], attrib: r[k + 3] });
+    let decoded: Registers | undefined;
     return {
-      eax: r[0],
-      ecx: r[1],
-      edx: r[2],
-      ebx: r[3],
+      linear: (r[15] + r[8]) >>> 0,
       esp: r[4],
-      ebp: r[5],
-      esi: r[6],
-      edi: r[7],
-      eip: r[8],
-      eflags: r[9],
-      es: seg(10),
-      cs: seg(14),
-      ss: seg(18),
-      ds: seg(22),
-      fs: seg(26),
-      gs: seg(30),
-      ldtr: seg(34),
-      tr: seg(38),
-      gdtr: { base: r[42], limit: r[43] },
-      idtr: { base: r[44], limit: r[45] },
-      cr0: r[46],
-      cr2: r[47],
-      cr3: r[48],
-      cr4: r[49],
-      efer: r[50],
-      dr: [r[51], r[52], r[53], r[54], r[55], r[56]],
-      halted: r[57] !== 0,
-      intShadow: r[58] !== 0,
+      ssSelector: r[18],
+      registers: () => (decoded ??= unpackRegisters(r)),
     };
   }
   setRegisters(regs: Partial<Registers>): void {

@@ -5,6 +5,7 @@ import { EventEmitter } from 'events';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 import type { HistoryEntry, Machine, Registers, RunEvent, SegmentRegister, StopEvent } from '../common/api';
 import { evaluate, formatValue, renderLogMessage } from '../common/expression';
+import { type RegisterSnapshot, snapshotOf } from '../common/register-snapshot';
 import type { ListingMap } from '../common/listing';
 import { Breakpoint, BreakpointTable } from './breakpoints';
 import { ExecutedModes } from './code-modes';
@@ -232,7 +233,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    */
   private trail: number[] = [];
   /** The registers when the current action started, until its first step uses them. */
-  private resumedAt?: { registers: Registers; count: number };
+  private resumedAt?: { registers: RegisterSnapshot; count: number };
   /** Counts act() calls, so a late status announcement knows whether its action is still the one running. */
   private actions = 0;
   private readonly hitTrail = new HitTrail();
@@ -249,8 +250,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.busy = true;
     this.pauseRequested = false;
-    this.resumedAt = { registers: this.machine.getRegisters(), count: this.machine.instructionCount() };
-    this.variables.resumed(this.resumedAt.registers);
+    // As numbers, decoded only if the Variables view asks (most steps are followed by another step first).
+    const registers = this.machine.registerSnapshot?.() ?? snapshotOf(this.machine.getRegisters());
+    this.resumedAt = { registers, count: this.machine.instructionCount() };
+    this.variables.resumed(registers.registers);
     if (kind === 'run') this.trail = [];
     // Steps take microseconds: only runs are worth telling the status bar about, and only those still going
     // after this turn of the event loop (a continue that runSync ends at a breakpoint close by sends none:
@@ -478,8 +481,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const resumed = this.resumedAt;
     this.resumedAt = undefined;
     const before =
-      resumed && resumed.count === this.machine.instructionCount() ? resumed.registers : this.machine.getRegisters();
-    const beforeLinear = (before.cs.base + before.eip) >>> 0;
+      resumed && resumed.count === this.machine.instructionCount()
+        ? resumed.registers
+        : (this.machine.registerSnapshot?.() ?? snapshotOf(this.machine.getRegisters()));
+    const beforeLinear = before.linear;
     const s = this.machine.step();
     this.lastStop = s;
     if (s.idle)
@@ -496,7 +501,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     if (executed) this.executed.noteStep(executed, s.instructions);
     if (attempt < 16 && executed && executed.linear !== beforeLinear && s.linear !== beforeLinear)
-      return { hide: { returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ss.selector } };
+      return { hide: { returnLinear: beforeLinear, esp: before.esp >>> 0, ss: before.ssSelector } };
     return { reason: 'step', description: 'Stepped one instruction' };
   }
 

@@ -2,7 +2,7 @@
 // descriptor cache, flags one by one, control/system registers decoded, GDT/IDT entries, and the page walk
 // when paging is on. References live until the guest runs again (reset() on every resume).
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Machine, Registers, SegmentRegister } from '../common/api';
+import type { FpuRegisters, Machine, Registers, SegmentRegister } from '../common/api';
 import { hex, parseNumber } from '../common/expression';
 import { fpuChange, fpuVariables } from './fpu-view';
 import { Descriptor, memoryReference, readDescriptorTable, readUint } from './memory';
@@ -48,11 +48,28 @@ function parseValue(text: string): number {
   return text.trim().startsWith('-') ? -v >>> 0 : v;
 }
 
+/**
+ * Whether a machine's backend has x87 registers, asked once per machine: the answer is the backend's, not
+ * the guest's, and reading the x87 state to learn it cost about 100 us in every scopes request of a session's
+ * first hundreds of steps (the FPU scope's values are read when it is opened, as before).
+ */
+const fpuPresence = new WeakMap<Machine, boolean>();
+
+function hasFpu(m: Machine): boolean {
+  let has = fpuPresence.get(m);
+  if (has === undefined) fpuPresence.set(m, (has = m.getFpu?.() !== undefined));
+  return has;
+}
+
+function fpuOf(m: Machine): FpuRegisters {
+  const fpu = m.getFpu?.();
+  if (!fpu) throw new Error('this backend no longer reports the x87 registers');
+  return fpu;
+}
+
 export class VariableStore {
   private readonly containers = new Map<number, Container>();
   private next = 1;
-  /** The registers at the last stop, for the compact view's change markers. */
-  private previous?: Registers;
 
   constructor(private readonly access: RegisterAccess) {}
 
@@ -62,9 +79,18 @@ export class VariableStore {
   }
 
   /** The guest is about to run: what it holds now is what the next stop's changes are measured against. */
-  resumed(registers = this.access.registers()): void {
-    this.previous = registers;
+  resumed(registers: Registers | (() => Registers) = this.access.registers()): void {
+    this.resumedWith = registers;
     this.reset();
+  }
+
+  /** What resumed() was given: the registers, or how to read them as they were then (decoded at the first look). */
+  private resumedWith?: Registers | (() => Registers);
+
+  /** The registers when the guest last resumed, for the compact view's change markers. */
+  private get previous(): Registers | undefined {
+    if (typeof this.resumedWith === 'function') this.resumedWith = this.resumedWith();
+    return this.resumedWith;
   }
 
   private add(c: Container): number {
@@ -106,17 +132,16 @@ export class VariableStore {
       });
     }
     const m = this.access.machine;
-    const fpu = m.getFpu?.();
-    if (fpu)
+    if (hasFpu(m))
       scopes.push({
         name: 'FPU',
         variablesReference: this.add({
-          children: () => fpuVariables(m.getFpu?.() ?? fpu),
+          children: () => fpuVariables(fpuOf(m)),
           set: (name, value) => {
             if (!m.setFpu) throw new Error('this backend cannot change the x87 registers');
-            m.setFpu(fpuChange(m.getFpu?.() ?? fpu, name, value));
+            m.setFpu(fpuChange(fpuOf(m), name, value));
             this.access.changed();
-            return fpuVariables(m.getFpu?.() ?? fpu).find((v) => v.name === name.toUpperCase())!;
+            return fpuVariables(fpuOf(m)).find((v) => v.name === name.toUpperCase())!;
           },
         }),
         expensive: false,
@@ -150,8 +175,8 @@ export class VariableStore {
 
   /** Bochs's `r`/`sreg` in one scope: the registers in the code's size, the segments on one line, the flags. */
   private compact(): Container {
-    const variable = (name: string): Variable => {
-      const regs = this.access.registers();
+    // One read of the registers for the whole scope (each register read them again: 12 reads a stop).
+    const variable = (name: string, regs = this.access.registers()): Variable => {
       const segment = name.includes('sp') || name.includes('bp') ? regs.ss : name.includes('ip') ? regs.cs : regs.ds;
       return compactRegister(
         regs,
@@ -163,9 +188,13 @@ export class VariableStore {
     return {
       children: () => {
         const regs = this.access.registers();
-        return [...compactNames(regs).map(variable), segmentLine(regs, this.previous), flagsLine(regs, this.previous)];
+        return [
+          ...compactNames(regs).map((name) => variable(name, regs)),
+          segmentLine(regs, this.previous),
+          flagsLine(regs, this.previous),
+        ];
       },
-      set: (n, val) => this.setAndRead(n, val, variable),
+      set: (n, val) => this.setAndRead(n, val, (name) => variable(name)),
     };
   }
 
