@@ -201,6 +201,14 @@ export class MessageFramer {
       this.sink.problem({ message: 'an empty message (Content-Length: 0) was ignored' });
       return;
     }
+    // The common case first: valid UTF-8 holding one JSON object (and at most whitespace after it) is a message
+    // whose Content-Length was right, with no need to find where its JSON ends byte by byte (several
+    // microseconds a message while the code is not yet optimised). Anything else takes the checks below.
+    const whole = this.plainBody(bytes);
+    if (whole) {
+      this.sink.message(whole, bytes);
+      return;
+    }
     // A Content-Length longer than the message: the JSON ends early and the next header follows it. Take
     // the message, and read on from where it ended (the bytes taken from the next message go back).
     const end = jsonEnd(bytes);
@@ -246,6 +254,17 @@ export class MessageFramer {
       return;
     }
     this.sink.message(msg as Record<string, unknown>, bytes);
+  }
+
+  private plainBody(bytes: Buffer): Record<string, unknown> | undefined {
+    try {
+      const msg: unknown = JSON.parse(utf8.decode(bytes));
+      return typeof msg === 'object' && msg !== null && !Array.isArray(msg)
+        ? (msg as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
