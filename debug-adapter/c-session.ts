@@ -130,7 +130,9 @@ export class CSupport {
       // too (an entry point has no iret frame above it, so nothing is found there).
       // An interrupt handler gdb unwinds past (with the wrong registers: see c-interrupts.ts) ends at the
       // function the IDT enters.
-      const unknown = (f: GdbFrame): boolean => !f.file && (!f.func || f.func === '??');
+      // (gdb's heuristic unwinder may name a "frame" after the data symbol its return address falls in.)
+      const unknown = (f: GdbFrame): boolean =>
+        !f.file && (!f.func || f.func === '??' || this.rt.elf?.symbols.symbolAt(f.addr)?.symbol.kind === 'object');
       let lost = frames.findIndex((f, i) => i > 0 && unknown(f));
       if (lost < 0 && frames.length > 1 && !isCSource(frames[frames.length - 1].file)) lost = frames.length;
       const gate = frames.findIndex(entry);

@@ -7,34 +7,17 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
-import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
-import { runKernelInQemu } from '../kernels/qemu-kernel';
+import { assertSameComAsQemu } from '../kernels/qemu-kernel';
 import { requireQemu } from '../pc/qemu';
-import { runCliAsync } from '../cli/harness';
-import { DapSession, eachTestSession, lineOf } from './dap-session';
+import { DapSession, eachTestSession, lineOf, frameLocals, markedStack } from './dap-session';
 
 const SOURCE = path.join(KERNEL_SOURCES, 'cstyles.c');
 const at = (text: string): number => lineOf(SOURCE, text);
 
-async function locals(s: DapSession, frameId: number): Promise<Map<string, string>> {
-  const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
-  const sc = scopes.find((x) => x.name === 'Locals');
-  assert.ok(sc, `Locals in ${scopes.map((x) => x.name).join(', ')}`);
-  const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
-  return new Map(vars.map((v) => [v.name, v.value]));
-}
-
 const ev = async (s: DapSession, expression: string, frameId: number): Promise<string> =>
   (await s.dc.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
-
-/** The stack at a stop: its frames, the marker's index, a printable summary. */
-async function stack(s: DapSession): Promise<{ frames: DebugProtocol.StackFrame[]; marker: number; text: string }> {
-  const frames = await s.frames();
-  const text = frames.map((f) => `${f.name} @${path.basename(f.source?.path ?? '-')}:${f.line}`).join('\n  ');
-  return { frames, marker: frames.findIndex((f) => f.name.startsWith('[')), text };
-}
 
 export function buildStyles(dir: string, cc: 'gcc' | 'clang', opt: string): string {
   // gcc needs -mgeneral-regs-only for interrupt functions (no x87/SSE state is saved for them).
@@ -56,14 +39,11 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
     it(`${cc} -O2: cstyles prints the same on COM1 as under QEMU -kernel`, async () => {
       const s = session();
       const elf = buildStyles(s.cwd, cc, '-O2');
-      const [ours, qemu] = await Promise.all([
-        runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']),
-        runKernelInQemu(elf, { cwd: s.cwd }),
-      ]);
-      assert.match(ours.stdout, /provoke: 32, #GP error code 0x00001234, counts 1 1 1 1\nticks: 3, woken from hlt\n$/);
-      assert.strictEqual(ours.stdout, qemu.serial, 'COM1 output, Bootvisor then QEMU');
-      assert.strictEqual(ours.status, 33);
-      assert.strictEqual(qemu.status, 33);
+      await assertSameComAsQemu(
+        elf,
+        s.cwd,
+        /provoke: 32, #GP error code 0x00001234, counts 1 1 1 1\nticks: 3, woken from hlt\n$/,
+      );
     });
 
   for (const [cc, opt] of C_BUILDS) {
@@ -80,7 +60,7 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       const next = () => s.resume('function breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
 
       // #UD through a stub that saved EAX/ECX/EDX where only it knows: they are unknown, EBX etc. are not.
-      let { frames, marker, text } = await stack(s);
+      let { frames, marker, text } = await markedStack(s);
       assert.match(frames[0].name, /^on_ud/, text);
       assert.match(
         frames[marker]?.name ?? '',
@@ -90,22 +70,22 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       assert.match(frames[marker + 1].name, /^provoke/, text);
       assert.strictEqual(frames[marker + 1].line, at('/* UD here */'), text);
       assert.match(frames[marker + 2]?.name ?? '', /^kmain/, text);
-      assert.strictEqual((await locals(s, frames[marker + 1].id)).get('marker'), '8', text);
+      assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
       assert.match(await ev(s, '$eax', frames[marker + 1].id), /unavailable/);
       assert.match(await ev(s, '$ebx', frames[marker + 1].id), /^\d+$/);
 
       // #BP (a trap) through a stub that saved nothing.
       await next();
-      ({ frames, marker, text } = await stack(s));
+      ({ frames, marker, text } = await markedStack(s));
       assert.match(frames[0].name, /^on_breakpoint/, text);
       assert.match(frames[marker]?.name ?? '', /^\[exception: #BP \(vector 3\), EIP .*no pusha/, text);
       assert.match(frames[marker + 1].name, /^provoke/, text);
       assert.ok([at('/* BP here */'), at('/* BP here */') + 1].includes(frames[marker + 1].line), text);
-      assert.strictEqual((await locals(s, frames[marker + 1].id)).get('marker'), '8', text);
+      assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
 
       // #DE: pusha, the vector below the block: the event from the IDT, every register from the block.
       await next();
-      ({ frames, marker, text } = await stack(s));
+      ({ frames, marker, text } = await markedStack(s));
       assert.match(frames[0].name, /^on_divide/, text);
       assert.match(
         frames[marker]?.name ?? '',
@@ -114,11 +94,11 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       );
       assert.strictEqual(frames[marker + 1].line, at('/* DE here */'), text);
       assert.strictEqual(await ev(s, '$eax', frames[marker + 1].id), '23'); // acc = 7 * 3 + 1 + 1, the dividend
-      assert.strictEqual((await locals(s, frames[marker + 1].id)).get('marker'), '8', text);
+      assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
 
       // #GP in an __attribute__((interrupt)) function: the CPU's error code, registers from its CFI.
       await next();
-      ({ frames, marker, text } = await stack(s));
+      ({ frames, marker, text } = await markedStack(s));
       assert.match(frames[0].name, /^gp_fault/, text);
       assert.strictEqual(marker, 1, text);
       assert.match(
@@ -129,18 +109,18 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       assert.match(frames[marker + 1].name, /^provoke/, text);
       assert.strictEqual(frames[marker + 1].line, at('/* GP here */'), text);
       assert.match(frames[marker + 2]?.name ?? '', /^kmain/, text);
-      assert.strictEqual((await locals(s, frames[marker + 1].id)).get('marker'), '8', text);
+      assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
       assert.strictEqual(await ev(s, 'error', frames[0].id), '4660');
 
       // IRQ0 in an interrupt function without an error code, from the HLT in wait_ticks.
       await next();
-      ({ frames, marker, text } = await stack(s));
+      ({ frames, marker, text } = await markedStack(s));
       assert.match(frames[0].name, /^timer_irq/, text);
       assert.match(frames[marker]?.name ?? '', /^\[interrupt: vector 32, EIP /, text);
       assert.match(frames[marker + 1].name, /^wait_ticks/, text);
       const loop = [at('while (ticks < goal)'), at('spins++'), at('"hlt"')];
       assert.ok(loop.includes(frames[marker + 1].line), text);
-      const wait = await locals(s, frames[marker + 1].id);
+      const wait = await frameLocals(s, frames[marker + 1].id);
       assert.strictEqual(wait.get('spins'), '1', [...wait].join(', '));
       assert.strictEqual(await ev(s, 'goal', frames[marker + 1].id), '3');
       assert.match(frames[marker + 2]?.name ?? '', /^kmain/, text);

@@ -11,17 +11,9 @@ import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
-import { DapSession, eachTestSession, lineOf } from './dap-session';
+import { DapSession, eachTestSession, lineOf, frameLocals } from './dap-session';
 
 const SOURCE = path.join(KERNEL_SOURCES, 'ctrap.c');
-
-async function locals(s: DapSession, frameId: number): Promise<Map<string, string>> {
-  const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
-  const sc = scopes.find((x) => x.name === 'Locals');
-  assert.ok(sc, `Locals in ${scopes.map((x) => x.name).join(', ')}`);
-  const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
-  return new Map(vars.map((v) => [v.name, v.value]));
-}
 
 /** Stops at the first call of handler `fn`; the frames and their short names. */
 async function stopIn(
@@ -87,13 +79,13 @@ describe('C call stack and variables past interrupt and exception frames', funct
       const loop = [lineOf(SOURCE, 'while (ticks < goal)'), lineOf(SOURCE, 'spins++'), lineOf(SOURCE, '"hlt"')];
       assert.ok(loop.includes(wait.line), `wait_ticks at line ${wait.line}, not in the loop ${loop.join(', ')}`);
       // The first tick wakes the first HLT: one spin so far, and the goal kmain passed.
-      const waitLocals = await locals(s, wait.id);
+      const waitLocals = await frameLocals(s, wait.id);
       assert.strictEqual(waitLocals.get('goal'), '3', [...waitLocals].join(', '));
       assert.strictEqual(waitLocals.get('spins'), '1', [...waitLocals].join(', '));
       // kmain's total (1 + 8 + 15 from fill_pages) lives across the wait: in a register the callee saved at -O2.
       const kmain = frames[marker + 2];
       assert.strictEqual(kmain.line, lineOf(SOURCE, 'uint32_t spins = wait_ticks(3);'));
-      assert.strictEqual((await locals(s, kmain.id)).get('total'), '24');
+      assert.strictEqual((await frameLocals(s, kmain.id)).get('total'), '24');
       // Watch and evaluate in those frames: their names, their values.
       const ev = async (expression: string, frameId: number) =>
         (await s.dc.evaluateRequest({ expression, frameId, context: 'watch' })).body.result;
@@ -119,7 +111,7 @@ describe('C call stack and variables past interrupt and exception frames', funct
       const fill = frames[marker + 1];
       assert.strictEqual(fill.source?.path, SOURCE);
       assert.strictEqual(fill.line, lineOf(SOURCE, 'FAULT here'));
-      const ours = await locals(s, fill.id);
+      const ours = await frameLocals(s, fill.id);
       assert.strictEqual(ours.get('pages'), '3', [...ours].join(', '));
       // (At -O2 both compilers count with the pointer instead: i is optimised out there.)
       if (b.opt === '-O0') assert.strictEqual(ours.get('i'), '0', [...ours].join(', '));
@@ -139,7 +131,7 @@ describe('C call stack and variables past interrupt and exception frames', funct
       await s.resume('breakpoint', (dc) => dc.continueRequest({ threadId: 1 }));
       const again = await s.frames();
       const at = again.findIndex((f) => f.name.startsWith('[exception:'));
-      const third = await locals(s, again[at + 1].id);
+      const third = await frameLocals(s, again[at + 1].id);
       if (b.opt === '-O0') assert.strictEqual(third.get('i'), '2', [...third].join(', '));
       assert.strictEqual(third.get('value'), '15', [...third].join(', '));
     });

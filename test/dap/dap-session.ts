@@ -109,3 +109,21 @@ export function eachTestSession(): () => DapSession {
   });
   return () => s!;
 }
+
+/** A C frame's Locals scope, name -> value. */
+export async function frameLocals(s: DapSession, frameId: number): Promise<Map<string, string>> {
+  const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
+  const sc = scopes.find((x) => x.name === 'Locals');
+  assert.ok(sc, `Locals in ${scopes.map((x) => x.name).join(', ')}`);
+  const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
+  return new Map(vars.map((v) => [v.name, v.value]));
+}
+
+/** The call stack at a stop, the index of its first interrupt marker frame, and a printable summary. */
+export async function markedStack(
+  s: DapSession,
+): Promise<{ frames: DebugProtocol.StackFrame[]; marker: number; text: string }> {
+  const frames = await s.frames();
+  const text = frames.map((f) => `${f.name} @${path.basename(f.source?.path ?? '-')}:${f.line}`).join('\n  ');
+  return { frames, marker: frames.findIndex((f) => f.name.startsWith('[')), text };
+}

@@ -1,5 +1,6 @@
 // QEMU's -kernel as the reference multiboot loader: boots an ELF (or a.out-kludge binary) under TCG with
 // COM1 in a file and the isa-debug-exit port, and waits for the kernel to leave through that port.
+import * as assert from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -69,4 +70,21 @@ export function runKernelInQemu(
       else resolve({ serial, status });
     });
   });
+}
+
+/**
+ * `bootvisor run` and QEMU -kernel on the same ELF: COM1 must match `expected` and be the same in both, and
+ * both must leave through isa-debug-exit with status 33 (the kernel wrote 10h).
+ */
+export async function assertSameComAsQemu(elf: string, cwd: string, expected: RegExp): Promise<void> {
+  // Loaded lazily: the CLI harness is not needed by every user of this file.
+  const { runCliAsync } = await import('../cli/harness');
+  const [ours, qemu] = await Promise.all([
+    runCliAsync(['run', elf, '--serial', '-', '--timeout', '60']),
+    runKernelInQemu(elf, { cwd }),
+  ]);
+  assert.match(ours.stdout, expected, ours.stderr);
+  assert.strictEqual(ours.stdout, qemu.serial, 'COM1 output, Bootvisor then QEMU');
+  assert.strictEqual(ours.status, 33);
+  assert.strictEqual(qemu.status, 33);
 }
