@@ -124,30 +124,48 @@ inline W add(W a, W b, bool* exact = nullptr) {
 }
 inline W sub(const W& a, const W& b, bool* exact = nullptr) { return add(a, neg(b), exact); }
 
-// a / b (b nonzero), truncated, with a sticky lowest bit when the quotient is inexact.
+// One 64-bit digit of the long division (u2:u1:u0) / (b1:b0) in base 2^64 (Knuth's algorithm D), given
+// (u2:u1:u0) < (b1:b0) * 2^64 and b1's top bit set; the remainder goes to rem.
+inline uint64_t divDigit(uint64_t u2, uint64_t u1, uint64_t u0, uint64_t b1, uint64_t b0, u128& rem) {
+  const u128 top = (u128(u2) << 64) | u1;
+  u128 q = u2 >= b1 ? u128(~uint64_t(0)) : top / b1;
+  u128 r = top - q * b1;
+  while ((r >> 64) == 0 && q * b0 > ((r << 64) | u0)) {
+    --q;
+    r += b1;
+  }
+  // (u2:u1:u0) - q * (b1:b0), at most one divisor too far below zero.
+  const u128 p0 = q * b0;
+  const u128 p1 = q * b1 + (p0 >> 64);
+  uint64_t r0 = u0 - uint64_t(p0);
+  u128 r1 = top - p1 - (u0 < uint64_t(p0) ? 1 : 0);
+  if (top < p1 + (u0 < uint64_t(p0) ? 1 : 0)) {
+    --q;
+    const uint64_t s0 = r0 + b0;
+    r1 += u128(b1) + (s0 < r0 ? 1 : 0);
+    r0 = s0;
+  }
+  rem = (r1 << 64) | r0;
+  return uint64_t(q);
+}
+
+// a / b (b nonzero), truncated, with a sticky lowest bit when the quotient is inexact: two digits of a long
+// division in base 2^64.
 inline W div(const W& a, const W& b) {
   W w;
   w.neg = a.neg != b.neg;
   if (a.m == 0) return w;
-  u128 n = a.m >> 1;
-  const u128 d = b.m >> 1;
-  int32_t e = a.e - b.e;
-  if (n < d) {
-    n <<= 1;
-    e -= 1;
-  }
-  u128 q = 1;
-  n -= d;
-  for (int i = 0; i < 127; ++i) {
-    n <<= 1;
-    q <<= 1;
-    if (n >= d) {
-      n -= d;
-      q |= 1;
-    }
-  }
-  w.m = q | (n != 0 ? 1 : 0);
-  w.e = e;
+  // The dividend a.m * 2^127 (a.m >= b.m) or a.m * 2^128 as the limbs n3:n2:n1:0, so the quotient has its top
+  // bit set.
+  const bool ge = a.m >= b.m;
+  const u128 hi = ge ? a.m >> 1 : a.m;
+  const uint64_t n1 = ge ? uint64_t(a.m & 1) << 63 : 0;
+  const uint64_t b1 = uint64_t(b.m >> 64), b0 = uint64_t(b.m);
+  u128 rem;
+  const uint64_t q1 = divDigit(uint64_t(hi >> 64), uint64_t(hi), n1, b1, b0, rem);
+  const uint64_t q0 = divDigit(uint64_t(rem >> 64), uint64_t(rem), 0, b1, b0, rem);
+  w.m = (u128(q1) << 64) | q0 | (rem != 0 ? 1 : 0);
+  w.e = ge ? a.e - b.e : a.e - b.e - 1;
   return w;
 }
 
