@@ -281,6 +281,10 @@ function createKernelMachine(o: RunOptions, loaded: Loaded, k: KernelInput): Boo
   }
 }
 
+/** Said before an x86-64 kernel runs on the software vCPU, which has no long mode. */
+export const LONG_MODE_NOTE =
+  'an x86-64 kernel: its 32-bit entry runs here, but the software vCPU has no long mode (EFER.LME faults, CPUID says no LM): 64-bit code needs the kvm backend (--backend kvm)';
+
 /** The first thing a kernel run says: where it went. */
 function kernelLine(input: string, p: MultibootPlacement): string {
   const hex = (n: number): string => '0x' + n.toString(16).toUpperCase();
@@ -386,6 +390,7 @@ export async function run(o: RunOptions, io: RunIo): Promise<number> {
     const m = createMachineOrExplain(o, loaded);
     machine = m;
     if (!o.quiet) say(loaded.placement ? kernelLine(o.input, loaded.placement) : bootDriveLine(o.input, m));
+    if (loaded.placement?.elfClass === 64 && m.backend === 'software') say(LONG_MODE_NOTE);
     // With auto, which backend ran is worth a line (and why the others did not).
     if (o.backend === 'auto' && !o.quiet) say(`backend: ${m.backendNote || m.backend}`);
 

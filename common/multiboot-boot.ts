@@ -43,6 +43,8 @@ export interface MultibootPlacement {
   modules: { start: number; end: number; name: string }[];
   /** The framebuffer handed over, in words, when the kernel asked for one. */
   framebuffer?: string;
+  /** 64 for an x86-64 ELF (entered at its 32-bit bootstrap). */
+  elfClass?: 32 | 64;
 }
 
 const PAGE = 4096;
@@ -303,6 +305,7 @@ export function bootMultiboot(
     kernelEnd,
     modules,
     ...(framebuffer ? { framebuffer: describeFramebuffer(framebuffer) } : {}),
+    ...(kernel.elfClass === 64 ? { elfClass: 64 as const } : {}),
   };
 }
 

@@ -32,6 +32,7 @@ const ELFCLASS64 = 2;
 const ELFDATA2LSB = 1;
 const ET_EXEC = 2;
 const EM_386 = 3;
+const EM_X86_64 = 62;
 const PT_LOAD = 1;
 /** Program headers read at most: real kernels have a handful. */
 const MAX_PROGRAM_HEADERS = 256;
@@ -65,11 +66,14 @@ export interface MultibootKernel {
   version?: 1 | 2;
   /** A Multiboot2 header's requests (information, console, framebuffer). */
   multiboot2?: Multiboot2Request;
+  /** 64 for an ELF64 (x86-64) kernel: loaded as GRUB's multiboot2 loads one, entered in 32-bit protected mode. */
+  elfClass?: 32 | 64;
   /** A v1 header's video fields (flag bit 2): mode_type 0 linear graphics, 1 EGA text; 0 = no preference. */
   video?: { modeType: number; width: number; height: number; depth: number };
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).toUpperCase();
+const hexWide = (n: number): string => '0x' + n.toString(16).toUpperCase();
 
 /** Thrown by findHeader when the file has no Multiboot v1 magic at all (a Multiboot2 header may be there). */
 class NoMultibootHeader extends MultibootError {}
@@ -147,6 +151,12 @@ function checkFlags(flags: number, name: string): void {
 export function parseMultibootKernel(bytes: Uint8Array, name: string): MultibootKernel {
   const elf = isElf(bytes);
   if (elf) checkElfIdentity(bytes, name);
+  if (elf && bytes[4] === ELFCLASS64) {
+    // An x86-64 kernel: GRUB's multiboot2 command loads it (QEMU's -kernel refuses it), entering its 32-bit
+    // bootstrap at the entry address tag or the ELF entry, which must then lie below 4 GiB.
+    const kernel = parseMultiboot2(bytes, name, () => elfKernel(bytes, { offset: -1, flags: 0 }, name));
+    return { ...kernel, elfClass: 64 };
+  }
   let header: Header;
   try {
     header = findHeader(bytes, name);
@@ -203,20 +213,28 @@ function hasMultiboot2Magic(bytes: Uint8Array): boolean {
 }
 
 function checkElfIdentity(bytes: Uint8Array, name: string): void {
-  if (bytes.length < 52)
-    throw new MultibootError(`${name}: an ELF file cut short (${bytes.length} bytes; its header alone is 52).`);
-  if (bytes[4] === ELFCLASS64) {
+  const is64 = bytes[4] === ELFCLASS64;
+  const headerBytes = is64 ? 64 : 52;
+  if (bytes.length < headerBytes)
     throw new MultibootError(
-      `${name} is a 64-bit ELF; Multiboot v1 loads 32-bit kernels (and Bootvisor's Multiboot2 too). Build with \`gcc -m32\` (and \`ld -m elf_i386\`), ` +
+      `${name}: an ELF file cut short (${bytes.length} bytes; its header alone is ${headerBytes}).`,
+    );
+  if (is64 && !hasMultiboot2Magic(bytes)) {
+    throw new MultibootError(
+      `${name} is a 64-bit ELF without a Multiboot2 header; Multiboot v1 loads 32-bit kernels (QEMU's -kernel refuses 64-bit ones too). ` +
+        "Give it a Multiboot2 header (GRUB's multiboot2 loads x86-64 ELF files, and so does Bootvisor), build it with `gcc -m32` (and `ld -m elf_i386`), " +
         'or convert it with `objcopy -O elf32-i386`.',
     );
   }
-  if (bytes[4] !== ELFCLASS32) throw new MultibootError(`${name}: ELF class ${bytes[4]} is neither 32- nor 64-bit.`);
+  if (!is64 && bytes[4] !== ELFCLASS32)
+    throw new MultibootError(`${name}: ELF class ${bytes[4]} is neither 32- nor 64-bit.`);
   if (bytes[5] !== ELFDATA2LSB)
     throw new MultibootError(`${name} is a big-endian ELF: an x86 kernel is little-endian.`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const machine = view.getUint16(18, true);
-  if (machine !== EM_386) {
+  if (is64 && machine !== EM_X86_64)
+    throw new MultibootError(`${name} is a 64-bit ELF for machine ${machine}, not x86-64 (62).`);
+  if (!is64 && machine !== EM_386) {
     throw new MultibootError(
       `${name} is an ELF for machine ${machine}${machine === 62 ? ' (x86-64)' : ''}, not i386 (3): build it with \`gcc -m32\`.`,
     );
@@ -232,15 +250,21 @@ function checkElfIdentity(bytes: Uint8Array, name: string): void {
 
 function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKernel {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const entryVirtual = view.getUint32(24, true);
-  const phoff = view.getUint32(28, true);
-  const phentsize = view.getUint16(42, true);
-  const phnum = view.getUint16(44, true);
+  // ELF32 and ELF64 differ in field widths and places; 64-bit values past 2^53 stay huge, so every check
+  // below still refuses them.
+  const is64 = bytes[4] === ELFCLASS64;
+  const word = (at: number): number => (is64 ? Number(view.getBigUint64(at, true)) : view.getUint32(at, true));
+  const entryVirtual = word(24);
+  const phoff = is64 ? word(32) : view.getUint32(28, true);
+  const phentsize = view.getUint16(is64 ? 54 : 42, true);
+  const phnum = view.getUint16(is64 ? 56 : 44, true);
   if (phnum === 0) throw new MultibootError(`${name}: the ELF has no program headers, so nothing to load.`);
   if (phnum > MAX_PROGRAM_HEADERS)
     throw new MultibootError(`${name}: ${phnum} program headers; at most ${MAX_PROGRAM_HEADERS} are read.`);
-  if (phentsize < 32)
-    throw new MultibootError(`${name}: program header entries of ${phentsize} bytes (an ELF32 one is 32).`);
+  if (phentsize < (is64 ? 56 : 32))
+    throw new MultibootError(
+      `${name}: program header entries of ${phentsize} bytes (an ELF${is64 ? '64 one is 56' : '32 one is 32'}).`,
+    );
   if (phoff + phnum * phentsize > bytes.length) {
     throw new MultibootError(
       `${name}: the program headers (${phnum} at offset ${hex(phoff)}) run past the end of the file (${bytes.length} bytes).`,
@@ -251,11 +275,9 @@ function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKe
   for (let i = 0; i < phnum; i++) {
     const at = phoff + i * phentsize;
     if (view.getUint32(at, true) !== PT_LOAD) continue;
-    const offset = view.getUint32(at + 4, true);
-    const vaddr = view.getUint32(at + 8, true);
-    const paddr = view.getUint32(at + 12, true);
-    const filesz = view.getUint32(at + 16, true);
-    const memsz = view.getUint32(at + 20, true);
+    const [offset, vaddr, paddr, filesz, memsz] = (is64 ? [8, 16, 24, 32, 40] : [4, 8, 12, 16, 20]).map((o) =>
+      word(at + o),
+    );
     if (memsz === 0) continue;
     if (filesz > memsz)
       throw new MultibootError(
@@ -267,7 +289,9 @@ function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKe
       );
     }
     if (paddr + memsz > 2 ** 32)
-      throw new MultibootError(`${name}: segment ${i} at ${hex(paddr)} (${memsz} bytes) wraps past 4 GiB.`);
+      throw new MultibootError(
+        `${name}: segment ${i} at ${hexWide(paddr)} (${memsz} bytes) ${is64 ? 'ends past 4 GiB (a loader in 32-bit protected mode cannot put it there)' : 'wraps past 4 GiB'}.`,
+      );
     segments.push({ address: paddr, data: bytes.subarray(offset, offset + filesz), memorySize: memsz });
     // Higher-half kernels link at virtual addresses and load at physical ones: the entry is where it loads.
     if (entry === undefined && entryVirtual >= vaddr && entryVirtual - vaddr < memsz)
@@ -277,7 +301,7 @@ function elfKernel(bytes: Uint8Array, header: Header, name: string): MultibootKe
   checkOverlaps(segments, name);
   if (entry === undefined) {
     throw new MultibootError(
-      `${name}: the entry point ${hex(entryVirtual)} is in none of the loaded segments (is \`ENTRY(...)\` in the linker script right?).`,
+      `${name}: the entry point ${hexWide(entryVirtual)} is in none of the loaded segments (is \`ENTRY(...)\` in the linker script right?).`,
     );
   }
   return { entry, segments, flags: header.flags, headerOffset: header.offset, layout: 'elf' };

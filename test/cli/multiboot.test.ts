@@ -204,7 +204,7 @@ describe('bootvisor run: multiboot kernels', function () {
     it('a 64-bit ELF', () =>
       refused(
         mutate('x64.elf', (b) => (b[4] = 2)),
-        /64-bit ELF; Multiboot v1 loads 32-bit kernels.*-m32/,
+        /64-bit ELF without a Multiboot2 header; Multiboot v1 loads 32-bit kernels.*-m32/,
       ));
     it('an ELF for another machine', () =>
       refused(

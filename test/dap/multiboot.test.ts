@@ -155,7 +155,7 @@ describe('debugging a multiboot kernel', function () {
     await s.dc.initializeRequest({ adapterID: 'bootvisor', linesStartAt1: true, pathFormat: 'path' });
     await assert.rejects(
       s.dc.launchRequest({ program: 'x64.elf', cwd: s.cwd } as never),
-      /64-bit ELF; Multiboot v1 loads 32-bit kernels/,
+      /64-bit ELF without a Multiboot2 header; Multiboot v1 loads 32-bit kernels/,
     );
   });
 });

@@ -21,7 +21,7 @@ export interface QemuKernelRun {
  */
 export function runKernelInQemu(
   kernel: string,
-  options: { cwd: string; cmdline?: string; modules?: string[]; limitMs?: number; memoryMiB?: number },
+  options: { cwd: string; cmdline?: string; modules?: string[]; limitMs?: number; memoryMiB?: number; qemu?: string },
 ): Promise<QemuKernelRun> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bootvisor-qemu-kernel-'));
   const serialFile = path.join(dir, 'serial.txt');
@@ -47,7 +47,7 @@ export function runKernelInQemu(
   if (options.cmdline !== undefined) args.push('-append', options.cmdline);
   if (options.modules?.length) args.push('-initrd', options.modules.join(','));
   return new Promise((resolve, reject) => {
-    const child = spawn(QEMU, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(options.qemu ?? QEMU, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 60000);
