@@ -56,7 +56,7 @@ BlockCache::BlockCache(uint64_t ramBytes)
       pageGenStore_(static_cast<uint32_t*>(std::calloc(pages_, sizeof(uint32_t))), &std::free),
       pageGen_(pageGenStore_.get()),
       table_(kBlocks),
-      ops_(size_t(kBlocks) * kMaxOps),
+      ops_(size_t(kBlocks) * (kMaxOps + 1)),
       histOff_(size_t(kBlocks) * kMaxOps) {}
 
 void BlockCache::clear() {
@@ -67,8 +67,9 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
   Block& b = table_[index(phys)];
   replaced = b.mode != 0xFF;
   b.mode = 0xFF;
-  const size_t slot = size_t(&b - table_.data()) * kMaxOps;
-  b.ops = &ops_[slot];
+  const size_t blockNo = size_t(&b - table_.data());
+  const size_t slot = blockNo * kMaxOps;
+  b.ops = &ops_[blockNo * (kMaxOps + 1)];
   b.histOff = &histOff_[slot];
   const uint32_t pageEnd = (phys | 0xFFFu) + 1;
   uint32_t a = phys;
@@ -89,6 +90,8 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
     if (endsBlock(d)) break;
   }
   if (n == 0) return nullptr;
+  b.ops[n] = Insn{};
+  b.ops[n].fast = blockEndForm();
   markDeadFlags(b.ops, n);
   b.phys = phys;
   b.mode = mode;

@@ -29,7 +29,7 @@ struct Block {
   uint32_t linkEip[2] = {0, 0};
   uint32_t linkGen[2] = {~0u, ~0u};
   Block* link[2] = {nullptr, nullptr};
-  Insn* ops = nullptr;  // count decoded instructions, in order
+  Insn* ops = nullptr;  // count decoded instructions, in order, then one whose form is blockEndForm()
   // For the history ring, kMaxOps words: instruction k's offset from the first in both 32-bit halves, so its
   // {eip, phys} entry is the first's plus this (and the entries past count are written harmlessly).
   const uint64_t* histOff = nullptr;
@@ -73,7 +73,7 @@ class BlockCache {
   std::unique_ptr<uint32_t, decltype(&std::free)> pageGenStore_;
   uint32_t* pageGen_;
   std::vector<Block> table_;
-  // kMaxOps per block, block k's at k * kMaxOps: 4 MiB and 512 KiB, written only where blocks are built.
+  // kMaxOps (+ 1 for the end form) per block: 4.25 MiB and 512 KiB, written only where blocks are built.
   LazyZeroArray<Insn> ops_;
   LazyZeroArray<uint64_t> histOff_;
 };

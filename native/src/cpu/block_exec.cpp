@@ -49,6 +49,12 @@ enum class Step { Done, Bail, Stored };
 
 #define INLINE inline __attribute__((always_inline))
 
+// An effective address without a test per register: an absent base or index is gpr[kNoReg], which is 0.
+static_assert(kNoReg == 8, "Cpu::gpr[8] is the absent register");
+INLINE uint32_t eaFast(const Cpu& c, const Insn& i) {
+  return (i.disp + c.gpr[i.base] + (c.gpr[i.index] << i.scale)) & i.amask;
+}
+
 // Memory through the segment and the TLB when nothing can go wrong: in the segment's limits and rights, the
 // page in the TLB (RAM, not watched, not a device). False: the handler must do it (it then faults or takes
 // the slow path), and nothing was changed.
@@ -105,7 +111,7 @@ INLINE Step aluRI(Cpu& c, const Insn& i) {
 template <int OP, int S>
 INLINE Step aluGEm(Cpu& c, const Insn& i) {
   uint32_t b;
-  if (!fastRd<S>(c, i, ea(c, i), b)) return Step::Bail;
+  if (!fastRd<S>(c, i, eaFast(c, i), b)) return Step::Bail;
   const uint32_t r = aluMaybe<OP, S>(c, i, getReg<S>(c, i.reg), b);
   if (OP != 7) setReg<S>(c, i.reg, r);
   return Step::Done;
@@ -113,7 +119,7 @@ INLINE Step aluGEm(Cpu& c, const Insn& i) {
 // memory op= b: the flags are set only once the store went through (else the handler does it all again).
 template <int OP, int S>
 INLINE Step aluMem(Cpu& c, const Insn& i, uint32_t b) {
-  const uint32_t off = ea(c, i);
+  const uint32_t off = eaFast(c, i);
   uint32_t a;
   if constexpr (OP == 7) {
     if (!fastRd<S>(c, i, off, a)) return Step::Bail;
@@ -160,22 +166,22 @@ INLINE Step movEIr(Cpu& c, const Insn& i) {
 }
 template <int S>
 INLINE Step movStore(Cpu& c, const Insn& i) {
-  return fastWr<S>(c, i, ea(c, i), getReg<S>(c, i.reg)) ? Step::Stored : Step::Bail;
+  return fastWr<S>(c, i, eaFast(c, i), getReg<S>(c, i.reg)) ? Step::Stored : Step::Bail;
 }
 template <int S>
 INLINE Step movStoreI(Cpu& c, const Insn& i) {
-  return fastWr<S>(c, i, ea(c, i), i.imm) ? Step::Stored : Step::Bail;
+  return fastWr<S>(c, i, eaFast(c, i), i.imm) ? Step::Stored : Step::Bail;
 }
 template <int S>
 INLINE Step movLoad(Cpu& c, const Insn& i) {
   uint32_t v;
-  if (!fastRd<S>(c, i, ea(c, i), v)) return Step::Bail;
+  if (!fastRd<S>(c, i, eaFast(c, i), v)) return Step::Bail;
   setReg<S>(c, i.reg, v);
   return Step::Done;
 }
 template <int S>
 INLINE Step leaR(Cpu& c, const Insn& i) {
-  setReg<S>(c, i.reg, ea(c, i));
+  setReg<S>(c, i.reg, eaFast(c, i));
   return Step::Done;
 }
 template <bool DEC, int S>
@@ -196,7 +202,7 @@ INLINE Step incdecRm(Cpu& c, const Insn& i) {
 }
 template <bool DEC, int S>
 INLINE Step incdecM(Cpu& c, const Insn& i) {
-  const uint32_t off = ea(c, i);
+  const uint32_t off = eaFast(c, i);
   uint32_t a;
   if (!fastRdRmw<S>(c, i, off, a)) return Step::Bail;
   const Cpu::FlagSave sv = c.saveFlags();
@@ -469,6 +475,8 @@ uint16_t fastForm(const Insn& i) {
   return f < kSparseLimit ? kDense.of[f] : 0;
 }
 
+uint16_t blockEndForm() { return kFormCount; }
+
 void markDeadFlags(Insn* ops, unsigned n) {
   // Walking back from the block's end: `killed` while a later instruction sets every flag with nothing
   // between that reads a flag or may leave the block (which would show the flags of this one).
@@ -503,8 +511,8 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
   // Threaded code: each form jumps straight to the next instruction's (labels as values, GCC and Clang).
 #define LABEL_OF(NAME, FORM, STEP) &&L_##NAME,
 #define JCC_LABEL(CC) &&L_JCC_##CC,
-  static const void* const kLabels[kFormCount] = {&&L_GENERIC, &&L_CALL, &&L_JMP,
-                                                  JCC_FORMS(JCC_LABEL) STEP_FORMS(LABEL_OF)};
+  static const void* const kLabels[kFormCount + 1] = {&&L_GENERIC, &&L_CALL, &&L_JMP,
+                                                      JCC_FORMS(JCC_LABEL) STEP_FORMS(LABEL_OF) && L_END};
 #undef LABEL_OF
 #undef JCC_LABEL
   uint64_t count0 = c.icount;  // at the start of this pass
@@ -516,10 +524,12 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
   const Insn* op = first;
   Step st;
   bool taken;
-#define NEXT()                    \
-  do {                            \
-    if (++op == end) goto finish; \
-    goto* kLabels[op->fast];      \
+  // The slot after the block's last instruction holds the end form (blockEndForm), so going on needs no
+  // test of its own.
+#define NEXT()               \
+  do {                       \
+    ++op;                    \
+    goto* kLabels[op->fast]; \
   } while (0)
   goto* kLabels[op->fast];
 
@@ -533,6 +543,9 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
 L_CALL:
   op->fn(c, *op);
   NEXT();
+
+L_END:
+  goto finish;
 
 #define JCC_BODY(CC)                \
   L_JCC_##CC : taken = cond(c, CC); \

@@ -19,6 +19,8 @@ class Cpu;
 
 // The form of a decoded instruction for execBlock (0: the general way).
 uint16_t fastForm(const Insn& i);
+// The form of the slot after a block's last instruction (execBlock needs it there).
+uint16_t blockEndForm();
 // Marks the instructions of a decoded block (forms set) whose flags are dead (Insn::flagsDead): a later
 // register-only instruction that cannot fault sets every arithmetic flag from its own operands, and only
 // register moves and LEA (no flags, no faults, no exits) lie between.
@@ -38,10 +40,10 @@ struct BlockLoop {
   unsigned extra = 0;  // passes begun after the first whose history is not written yet
 };
 
-// Runs the n instructions at `first` (a whole block, starting at EIP eip; instruction k at eip plus the low
-// half of offsets[k]), looping as `loop` allows (null: never), and leaves the state as running each through its handler
-// would: EIP, the instruction count, the restart EIP and ESP of the last one run. Returns the instruction
-// after which Cpu::events was set (a fault, an I/O yield, a store into code...), or first + n.
+// Runs the n instructions at `first` (a whole block, first[n] its end form, starting at EIP eip; instruction k at eip
+// plus the low half of offsets[k]), looping as `loop` allows (null: never), and leaves the state as running each
+// through its handler would: EIP, the instruction count, the restart EIP and ESP of the last one run. Returns the
+// instruction after which Cpu::events was set (a fault, an I/O yield, a store into code...), or first + n.
 const Insn* execBlock(Cpu& c, const Insn* first, unsigned n, const uint64_t* offsets, uint32_t eip, BlockLoop* loop);
 
 }  // namespace bv::cpu

@@ -125,7 +125,9 @@ class Cpu {
   Cpu& operator=(const Cpu&) = delete;
 
   // ---- Architectural state [pm] ----
-  uint32_t gpr[8] = {};  // EAX ECX EDX EBX ESP EBP ESI EDI
+  // EAX ECX EDX EBX ESP EBP ESI EDI, then gpr[kNoReg], always 0: the block tier's address arithmetic adds
+  // gpr[base] and gpr[index] without testing for an absent register. Nothing writes it.
+  uint32_t gpr[9] = {};
   uint32_t eip = 0;
   Seg seg[6];  // ES CS SS DS FS GS (SEG_ES.. from state.h)
   Seg ldtr, tr;
