@@ -49,6 +49,12 @@ void Vbe::buildFrame(const Vga& vga, ScreenFrame& f) const {
   uint8_t* out = f.pixels.data();
   for (int y = 0; y < f.height; ++y) {
     uint64_t a = startByte_ + uint64_t(y) * lineBytes_;
+    if (bits >= 24 && a + uint64_t(f.width) * uint64_t(step) <= vram_.size()) {
+      // The common case, a whole row in written memory: B, G, R(, X) bytes straight across.
+      const uint8_t* in = vram_.data() + a;
+      for (int x = 0; x < f.width; ++x, in += step, out += 3) out[0] = in[2], out[1] = in[1], out[2] = in[0];
+      continue;
+    }
     for (int x = 0; x < f.width; ++x, a += uint64_t(step), out += 3) {
       if (a >= vram_.size()) continue;  // never written: black
       const uint32_t v = uint32_t(byteAt(a)) | uint32_t(byteAt(a + 1)) << 8 | uint32_t(byteAt(a + 2)) << 16;
