@@ -11,6 +11,7 @@
 //   fpu_oracle --record FILE [count] [seed]      the same, writing the host's results to FILE
 //   fpu_oracle --check FILE [-v]                 recorded host results against the software (any host)
 //   fpu_oracle --trtable FILE                    runs a table of test/cpu/fpu-trans-gen.ts on the host x87
+//   fpu_oracle --trunmasked [count] [seed]       the transcendentals with OE, UE or PE unmasked
 //   fpu_oracle --unmasked       what the x87 leaves after each unmasked exception (test/cpu/fpu-env-diff.test.ts)
 // Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
 // non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
@@ -419,13 +420,83 @@ int runTranscendental(long count, uint64_t seed, const char* record) {
       if (out)
         std::fprintf(out, "%s %04X %s %s %s %s %04X %s\n", trans::kTrNames[op], cw, hex(a).c_str(), hex(b).c_str(),
                      hex(h.r).c_str(), hex(h.r2).c_str(), h.sw, trans::kRangeNames[range]);
-      if (std::getenv("FPU_ORACLE_DUMP") && !(h.r == s.r && h.r2 == s.r2 && h.sw == s.sw))
+      const char* dump = std::getenv("FPU_ORACLE_DUMP");  // "all": every case, else the differing ones
+      if (dump && (std::strcmp(dump, "all") == 0 || !(h.r == s.r && h.r2 == s.r2 && h.sw == s.sw)))
         std::printf("D %d %04X %s %s %s %s %04X %s %s %04X\n", op, cw, hex(a).c_str(), hex(b).c_str(), hex(h.r).c_str(),
                     hex(h.r2).c_str(), h.sw, hex(s.r).c_str(), hex(s.r2).c_str(), s.sw);
     }
   }
   if (out) std::fclose(out);
   std::printf("host: %s\n", hostCpu().c_str());
+  rep.print();
+  return 0;
+}
+
+// The same instructions with OE, UE or PE unmasked (the ones that still deliver a result: with OE/UE the
+// exponent wrapped by 24576): read back with FNSAVE, a non-waiting store, so no #MF is raised.
+TrOut hostTrSaved(Tr op, uint16_t cw, F80 a, F80 b) {
+  uint8_t img[108] = {};
+  uint16_t sw = 0;
+  const Raw ra = toRaw(a), rb = toRaw(b);
+#define TRS1(insn)                                                                                   \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fnsave %[img]\n fninit" \
+               : [img] "=m"(img), [sw] "=m"(sw)                                                      \
+               : [a] "m"(ra), [cw] "m"(cw))
+#define TRSB(insn)                                                                                               \
+  asm volatile("fninit\n fldcw %[cw]\n fldt %[b]\n fldt %[a]\n " insn "\n fnstsw %[sw]\n fnsave %[img]\n fninit" \
+               : [img] "=m"(img), [sw] "=m"(sw)                                                                  \
+               : [a] "m"(ra), [b] "m"(rb), [cw] "m"(cw))
+  switch (op) {
+    case trans::T_SIN: TRS1("fsin"); break;
+    case trans::T_COS: TRS1("fcos"); break;
+    case trans::T_TAN: TRS1("fptan"); break;
+    case trans::T_SINCOS: TRS1("fsincos"); break;
+    case trans::T_ATAN: TRSB("fpatan"); break;
+    case trans::T_2XM1: TRS1("f2xm1"); break;
+    case trans::T_YL2X: TRSB("fyl2x"); break;
+    case trans::T_YL2XP1: TRSB("fyl2xp1"); break;
+    default: break;
+  }
+#undef TRS1
+#undef TRSB
+  auto reg = [&](int i) {
+    F80 v;
+    std::memcpy(&v.sig, img + 28 + 10 * i, 8);
+    std::memcpy(&v.se, img + 36 + 10 * i, 2);
+    return v;
+  };
+  TrOut o;
+  o.sw = uint16_t(sw & trans::kSwMask);
+  const bool pushed = (op == trans::T_TAN || op == trans::T_SINCOS) && !(sw & trans::kC2);
+  o.r = pushed ? reg(1) : reg(0);
+  if (pushed) o.r2 = reg(0);
+  return o;
+}
+
+// count cases per instruction with a random choice of OE, UE and PE unmasked, operands from the ranges where
+// results underflow or are inexact (tiny, denormal, large, small), compared as --transcendental does.
+int runTransUnmasked(long count, uint64_t seed) {
+  trans::Gen g;
+  g.s = seed | 1;
+  trans::Report rep;
+  static const trans::Range kRanges[] = {trans::R_TINY, trans::R_DENORMAL, trans::R_LARGE, trans::R_SMALL};
+  for (int op = 0; op < trans::T_COUNT; ++op) {
+    for (long k = 0; k < count; ++k) {
+      const trans::Range range = kRanges[k % 4];
+      F80 a, b;
+      g.operands(Tr(op), range, a, b);
+      // Unmasked: at least one of OE UE PE; IE, DE and ZE stay masked (they forbid the result).
+      const unsigned unmask = 1 + g.below(7);
+      const uint16_t cw =
+          uint16_t(g.control() & ~(((unmask & 1) ? 0x08 : 0) | ((unmask & 2) ? 0x10 : 0) | ((unmask & 4) ? 0x20 : 0)));
+      const TrOut h = hostTrSaved(Tr(op), cw, a, b), s = trans::softTr(Tr(op), cw, a, b);
+      rep.add(Tr(op), cw, range, h, s);
+      if (std::getenv("FPU_ORACLE_DUMP") && !(h.r == s.r && h.r2 == s.r2 && h.sw == s.sw))
+        std::printf("U %d %04X %s %s %s %s %04X %s %s %04X\n", op, cw, hex(a).c_str(), hex(b).c_str(), hex(h.r).c_str(),
+                    hex(h.r2).c_str(), h.sw, hex(s.r).c_str(), hex(s.r2).c_str(), s.sw);
+    }
+  }
+  std::printf("host: %s\nOE, UE or PE unmasked:\n", hostCpu().c_str());
   rep.print();
   return 0;
 }
@@ -536,6 +607,8 @@ int main(int argc, char** argv) {
     return runTranscendental(argc > 3 ? std::atol(argv[3]) : 600, argc > 4 ? std::strtoull(argv[4], nullptr, 0) : 1,
                              argv[2]);
   if (argc > 2 && std::strcmp(argv[1], "--trtable") == 0) return runTransTable(argv[2]);
+  if (argc > 1 && std::strcmp(argv[1], "--trunmasked") == 0)
+    return runTransUnmasked(argc > 2 ? std::atol(argv[2]) : 4000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1);
   if (argc > 2 && std::strcmp(argv[1], "--check") == 0) return trans::runCheck(argv[2], argc > 3);
   const long count = argc > 1 ? std::atol(argv[1]) : 2000;
   if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;

@@ -73,4 +73,16 @@ describe('x87 transcendentals against the silicon (recorded and live)', function
     assert.ok(s.identical >= 0.96 * s.total, r.stdout);
     assert.ok(s.c1 <= 0.02 * s.total, r.stdout);
   });
+
+  it('with OE, UE or PE unmasked gives the host x87 result (exponent wrapped) and flags (x86 hosts)', function () {
+    if (os.arch() !== 'x64' && os.arch() !== 'ia32') this.skip();
+    const r = spawnSync(ORACLE, ['--trunmasked', '2000', '5'], { encoding: 'utf8', timeout: 110000 });
+    if (r.error) throw r.error;
+    assert.strictEqual(r.status, 0, r.stdout + r.stderr);
+    const s = summary(r.stdout);
+    assert.strictEqual(s.total, 16000, r.stdout);
+    assert.strictEqual(s.far, 0, r.stdout);
+    assert.strictEqual(s.flags, 0, r.stdout);
+    assert.ok(s.identical >= 0.95 * s.total, r.stdout);
+  });
 });
