@@ -238,13 +238,20 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private actions = 0;
   private readonly hitTrail = new HitTrail();
 
-  /** Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. */
-  private act(body: () => Maybe<Outcome>, kind: 'step' | 'run' | 'back' = 'run'): void {
+  /**
+   * Starts a resume action; the stop arrives as a 'stopped' (or 'ended') event. `respond` sends the request's
+   * response: called once, before the stop's event, so that a step that finishes at once emits its stop in
+   * this turn, without waiting behind the promise jobs and the input stream's ticks (tens of microseconds
+   * while the adapter's code is cold). Without it the stop waits one promise job, for the caller's response.
+   */
+  private act(body: () => Maybe<Outcome>, kind: 'step' | 'run' | 'back' = 'run', respond?: () => void): void {
     if (this.ended) {
+      respond?.();
       this.emit('output', 'The guest has ended; restart the session to run it again.\n', 'console');
       return;
     }
     if (this.busy) {
+      respond?.();
       this.emit('output', 'The guest is already running.\n', 'console');
       return;
     }
@@ -258,51 +265,62 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     // Steps take microseconds: only runs are worth telling the status bar about, and only those still going
     // after this turn of the event loop (a continue that runSync ends at a breakpoint close by sends none:
     // two messages fewer in its round trip).
-    let announced = false;
+    const status = { announced: false };
     const action = ++this.actions;
     if (kind === 'run') {
       setImmediate(() => {
         if (!this.busy || this.actions !== action || this.disposed) return;
-        announced = true;
+        status.announced = true;
         this.emit('status', { running: true, instructionsPerSecond: 0 });
       });
     }
-    void (async () => {
-      let outcome: Outcome;
-      try {
-        this.history.record();
-        const from = this.machine.instructionCount();
-        // One promise job even when the body finished synchronously: the request's response leaves first.
-        outcome = await body();
-        // Back in time (a step back, reverse-continue, a replay stopped on the way): so are the hit counts, and
-        // a breakpoint decided later than here is to be decided again when execution gets there.
-        const now = this.machine.instructionCount();
-        if (this.decided && this.decided.count > now) this.decided = undefined;
-        this.hitTrail.rewindTo(now, this.decided?.count === now);
-        if (
-          kind === 'step' &&
-          'reason' in outcome &&
-          outcome.reason === 'step' &&
-          this.machine.instructionCount() > from
-        )
-          this.trail.push(from);
-      } catch (e) {
-        this.emit('output', `Bootvisor: ${e instanceof Error ? e.message : String(e)}\n`, 'stderr');
-        outcome = { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
-      }
-      this.busy = false;
-      if (this.disposed) return; // the session ended while the guest ran
-      if ('end' in outcome) {
-        this.afterStop(announced);
-        this.end(outcome.end);
-        return;
-      }
-      // The stop first: its event leaves at once (quiet-logging.ts), and the bookkeeping below (for the views and
-      // the next stop; nothing in the event needs it) runs in the same turn, before any other request, while
-      // the client reads the event.
-      this.emit('stopped', outcome);
+    let from = 0;
+    let r: Maybe<Outcome>;
+    try {
+      this.history.record();
+      from = this.machine.instructionCount();
+      r = body();
+    } catch (e) {
+      r = this.internalError(e);
+    }
+    if (!respond) r = Promise.resolve(r);
+    respond?.();
+    if (r instanceof Promise)
+      void r.then(
+        (o) => this.actEnded(o, from, kind, status.announced),
+        (e) => this.actEnded(this.internalError(e), from, kind, status.announced),
+      );
+    else this.actEnded(r, from, kind, status.announced);
+  }
+
+  private internalError(e: unknown): Outcome {
+    this.emit('output', `Bootvisor: ${e instanceof Error ? e.message : String(e)}\n`, 'stderr');
+    return { reason: 'pause', description: 'Stopped after an internal error (see the Debug Console)' };
+  }
+
+  private actEnded(outcome: Outcome, from: number, kind: 'step' | 'run' | 'back', announced: boolean): void {
+    try {
+      // Back in time (a step back, reverse-continue, a replay stopped on the way): so are the hit counts, and
+      // a breakpoint decided later than here is to be decided again when execution gets there.
+      const now = this.machine.instructionCount();
+      if (this.decided && this.decided.count > now) this.decided = undefined;
+      this.hitTrail.rewindTo(now, this.decided?.count === now);
+      if (kind === 'step' && 'reason' in outcome && outcome.reason === 'step' && now > from) this.trail.push(from);
+    } catch (e) {
+      outcome = this.internalError(e);
+    }
+    this.busy = false;
+    if (this.disposed) return; // the session ended while the guest ran
+    if ('end' in outcome) {
       this.afterStop(announced);
-    })();
+      this.end(outcome.end);
+      return;
+    }
+    // The stop first: its event leaves at once (quiet-logging.ts), and the bookkeeping below (for the views and
+    // the next stop; nothing in the event needs it) runs in the same turn, before any other request, while
+    // the client reads the event.
+    this.emit('stopped', outcome);
+    this.afterStop(announced);
   }
 
   private afterStop(announced: boolean): void {
@@ -317,30 +335,43 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     else this.continue();
   }
 
-  continue(): void {
+  /** `respond`: the request's response, sent before the stop's event (see act). */
+  continue(respond?: () => void): void {
     if (this.lastStop.reason === 'triple-fault' || this.lastStop.reason === 'hlt-cli') {
       const stop = this.lastStop;
-      this.act(async () => ({
-        end: {
-          stop,
-          message:
-            stop.reason === 'triple-fault'
-              ? 'The CPU shut down (triple fault); the guest cannot go on.'
-              : 'The guest halted with interrupts disabled; it cannot go on.',
-        },
-      }));
+      this.act(
+        async () => ({
+          end: {
+            stop,
+            message:
+              stop.reason === 'triple-fault'
+                ? 'The CPU shut down (triple fault); the guest cannot go on.'
+                : 'The guest halted with interrupts disabled; it cannot go on.',
+          },
+        }),
+        'run',
+        respond,
+      );
       return;
     }
-    this.act(() => this.runLoop());
+    this.act(() => this.runLoop(), 'run', respond);
   }
 
   /** By instruction; with `wholeLine`, on until the source line changes (a macro's expansion is one line). */
-  stepIn(wholeLine = false): void {
-    this.act(() => (wholeLine ? this.byLine(wholeLine, async () => this.stepOnce()) : this.stepOnce()), 'step');
+  stepIn(wholeLine = false, respond?: () => void): void {
+    this.act(
+      () => (wholeLine ? this.byLine(wholeLine, async () => this.stepOnce()) : this.stepOnce()),
+      'step',
+      respond,
+    );
   }
 
-  stepOver(wholeLine = false): void {
-    this.act(() => (wholeLine ? this.byLine(wholeLine, async () => this.overOnce()) : this.overOnce()), 'step');
+  stepOver(wholeLine = false, respond?: () => void): void {
+    this.act(
+      () => (wholeLine ? this.byLine(wholeLine, async () => this.overOnce()) : this.overOnce()),
+      'step',
+      respond,
+    );
   }
 
   private overOnce(): Maybe<Outcome> {

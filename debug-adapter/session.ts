@@ -1029,25 +1029,26 @@ export class BootvisorSession extends QuietLoggingSession {
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {
     this.handle(response, () => {
-      this.stopped().continue();
+      const rt = this.stopped();
       response.body = { allThreadsContinued: true };
-      this.sendResponse(response);
+      // The response is sent by the runtime, before the stop's event (runtime.ts act).
+      rt.continue(() => this.sendResponse(response));
     });
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      if (!stepByLine(rt, 'over', args.granularity)) rt.stepOver(args.granularity === 'line');
-      this.sendResponse(response);
+      if (stepByLine(rt, 'over', args.granularity)) this.sendResponse(response);
+      else rt.stepOver(args.granularity === 'line', () => this.sendResponse(response));
     });
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      if (!stepByLine(rt, 'in', args.granularity)) rt.stepIn(args.granularity === 'line');
-      this.sendResponse(response);
+      if (stepByLine(rt, 'in', args.granularity)) this.sendResponse(response);
+      else rt.stepIn(args.granularity === 'line', () => this.sendResponse(response));
     });
   }
 
