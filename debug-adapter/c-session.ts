@@ -142,6 +142,10 @@ export class CSupport {
           ? await interruptedCode(this.rt, this.engine, frames.slice(0, lost), view, regs, gates)
           : undefined;
       if (beyond) frames = frames.slice(0, lost);
+      // A return address of 0 is where gdb ran out of stack (a task's first frame), not a caller.
+      else
+        while (frames.length > 1 && frames[frames.length - 1].addr === 0 && unknown(frames[frames.length - 1]))
+          frames.pop();
       frames.forEach((f, i) => {
         out.push(this.frameOf(f, i === 0, i > 0 && f.level === frames[i - 1].level, regs));
         table.push({ level: f.level, view, file: f.file });

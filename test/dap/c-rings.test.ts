@@ -63,6 +63,7 @@ describe('C call stacks into ring-3 and virtual-8086 code', function () {
       assert.strictEqual(first.get('seen'), '0', [...first].join(', '));
       assert.match(first.get('rounds') ?? '', /^[1-9]\d*$/, [...first].join(', '));
       assert.match(frames[marker + 2]?.name ?? '', /^user_entry/, text);
+      assert.strictEqual(frames.length, marker + 3, `the task's first frame is the last: ${text}`);
 
       // The CLI in ring 3: #GP with error code 0, at its line, seen = 3.
       await s.dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [] });
