@@ -74,6 +74,8 @@ export class MessageFramer {
         this.body(body);
         continue;
       }
+      // Nothing left (the usual end of a chunk): no header to look for, and no junk to report.
+      if (this.buf.length === 0) return;
       if (!this.header()) return;
     }
   }
