@@ -12,6 +12,7 @@
 //   fpu_oracle --check FILE [-v]                 recorded host results against the software (any host)
 //   fpu_oracle --trtable FILE                    runs a table of test/cpu/fpu-trans-gen.ts on the host x87
 //   fpu_oracle --trunmasked [count] [seed]       the transcendentals with OE, UE or PE unmasked
+//   fpu_oracle --trany [count] [seed]            the transcendentals on operands of every class
 //   fpu_oracle --unmasked       what the x87 leaves after each unmasked exception (test/cpu/fpu-env-diff.test.ts)
 // Prints one line per operation with its count and mismatches, the first few mismatches in full, and exits
 // non-zero on any mismatch. x86-64 hosts only (elsewhere it says so and exits 0 with "skipped").
@@ -473,22 +474,31 @@ TrOut hostTrSaved(Tr op, uint16_t cw, F80 a, F80 b) {
   return o;
 }
 
-// count cases per instruction with a random choice of OE, UE and PE unmasked, operands from the ranges where
-// results underflow or are inexact (tiny, denormal, large, small), compared as --transcendental does.
-int runTransUnmasked(long count, uint64_t seed) {
+// count cases per instruction, compared as --transcendental does. unmasked: a random choice of OE, UE and PE
+// unmasked, operands from the ranges where results underflow or are inexact (tiny, denormal, large, small);
+// otherwise every exception masked and both operands of any class of the arithmetic oracle's gen()
+// (pseudo-denormals, unnormals, pseudo-NaNs, NaNs, infinities, denormals, the ends of the exponent range).
+int runTransMore(long count, uint64_t seed, bool unmasked) {
   trans::Gen g;
   g.s = seed | 1;
+  rngState = seed | 1;
   trans::Report rep;
   static const trans::Range kRanges[] = {trans::R_TINY, trans::R_DENORMAL, trans::R_LARGE, trans::R_SMALL};
   for (int op = 0; op < trans::T_COUNT; ++op) {
     for (long k = 0; k < count; ++k) {
-      const trans::Range range = kRanges[k % 4];
+      trans::Range range = kRanges[k % 4];
       F80 a, b;
-      g.operands(Tr(op), range, a, b);
-      // Unmasked: at least one of OE UE PE; IE, DE and ZE stay masked (they forbid the result).
-      const unsigned unmask = 1 + g.below(7);
-      const uint16_t cw =
-          uint16_t(g.control() & ~(((unmask & 1) ? 0x08 : 0) | ((unmask & 2) ? 0x10 : 0) | ((unmask & 4) ? 0x20 : 0)));
+      uint16_t cw = g.control();
+      if (unmasked) {
+        g.operands(Tr(op), range, a, b);
+        // At least one of OE UE PE; IE, DE and ZE stay masked (they forbid the result).
+        const unsigned unmask = 1 + g.below(7);
+        cw = uint16_t(cw & ~(((unmask & 1) ? 0x08 : 0) | ((unmask & 2) ? 0x10 : 0) | ((unmask & 4) ? 0x20 : 0)));
+      } else {
+        a = gen();
+        b = gen();
+        range = trans::R_SPECIAL;
+      }
       const TrOut h = hostTrSaved(Tr(op), cw, a, b), s = trans::softTr(Tr(op), cw, a, b);
       rep.add(Tr(op), cw, range, h, s);
       if (std::getenv("FPU_ORACLE_DUMP") && !(h.r == s.r && h.r2 == s.r2 && h.sw == s.sw))
@@ -496,7 +506,8 @@ int runTransUnmasked(long count, uint64_t seed) {
                     hex(h.r2).c_str(), h.sw, hex(s.r).c_str(), hex(s.r2).c_str(), s.sw);
     }
   }
-  std::printf("host: %s\nOE, UE or PE unmasked:\n", hostCpu().c_str());
+  std::printf("host: %s\n%s:\n", hostCpu().c_str(),
+              unmasked ? "OE, UE or PE unmasked" : "operands of every class (reported as the special range)");
   rep.print();
   return 0;
 }
@@ -608,7 +619,9 @@ int main(int argc, char** argv) {
                              argv[2]);
   if (argc > 2 && std::strcmp(argv[1], "--trtable") == 0) return runTransTable(argv[2]);
   if (argc > 1 && std::strcmp(argv[1], "--trunmasked") == 0)
-    return runTransUnmasked(argc > 2 ? std::atol(argv[2]) : 4000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1);
+    return runTransMore(argc > 2 ? std::atol(argv[2]) : 4000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1, true);
+  if (argc > 1 && std::strcmp(argv[1], "--trany") == 0)
+    return runTransMore(argc > 2 ? std::atol(argv[2]) : 4000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1, false);
   if (argc > 2 && std::strcmp(argv[1], "--check") == 0) return trans::runCheck(argv[2], argc > 3);
   const long count = argc > 1 ? std::atol(argv[1]) : 2000;
   if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;

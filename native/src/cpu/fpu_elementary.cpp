@@ -52,9 +52,11 @@ constexpr std::array<u128, kOddTerms> oddSeries() {
 }
 constexpr std::array<u128, kOddTerms> kOdd = oddSeries();
 
-// A rounded nonzero result of F2XM1, FYL2X or FYL2XP1: the silicon flags PE even where it is exact.
+// A rounded nonzero result of F2XM1, FYL2X or FYL2XP1: the silicon flags PE even where it is exact, and then
+// UE too for a tiny one (a masked underflow is flagged only with PE).
 F80 inexactAlways(Ctx& t, const W& w, bool exact) {
   const F80 r = round(t, w, exact);
+  if ((t.masks & UE) && w.m != 0 && w.e + kBias <= 0) t.flags |= UE;
   t.flags |= PE;
   return r;
 }
@@ -122,7 +124,8 @@ F80 yl2x(Ctx& t, F80 a, F80 b, bool plusOne) {
         t.flags |= IE;
         return indefinite();
       }
-      if (!isInf(b)) t.flags |= ZE;
+      // ZE alone: a denormal y does not add DE here (as the silicon).
+      if (!isInf(b)) t.flags = uint16_t((t.flags & ~DE) | ZE);
       return infinity(!signOf(b));
     }
     const bool aOne = expOf(a) == kBias && a.sig == (1ull << 63);
@@ -149,8 +152,8 @@ F80 yl2x(Ctx& t, F80 a, F80 b, bool plusOne) {
   }
   // FYL2XP1: log2(1 + a).
   if (isInf(a)) {
-    if (signOf(a) || bZero) {
-      t.flags |= IE;
+    if (signOf(a) || bZero) {  // IE alone (no DE for a denormal y), as the silicon
+      t.flags = uint16_t((t.flags & ~DE) | IE);
       return indefinite();
     }
     return infinity(signOf(b));
