@@ -91,6 +91,8 @@ export class ListingMap {
   private readonly byLine = new Map<string, Map<number, ListingEntry[]>>();
   /** entries with code, sorted by address, for stops. */
   private readonly byAddress: ListingEntry[] = [];
+  /** The end of the furthest entry (entries may overlap, so not always the last one's). */
+  private addressEnd = 0;
   private readonly labelByName = new Map<string, ListingLabel>();
 
   private constructor(loadAddress: number) {
@@ -261,6 +263,7 @@ export class ListingMap {
     }
     this.byAddress.push(...this.entries);
     this.byAddress.sort((a, b) => a.address - b.address);
+    for (const e of this.byAddress) this.addressEnd = Math.max(this.addressEnd, e.address + e.length);
     this.labels.sort((a, b) => a.address - b.address);
   }
 
@@ -310,6 +313,8 @@ export class ListingMap {
   /** The entry whose bytes contain the linear address. */
   entryAt(address: number): ListingEntry | undefined {
     const list = this.byAddress;
+    // Outside the program at once: a call stack asks this of every word on the stack, mostly not code.
+    if (list.length === 0 || address < list[0].address || address >= this.addressEnd) return undefined;
     let lo = 0;
     let hi = list.length - 1;
     let found = -1;

@@ -66,7 +66,7 @@ interface View {
   mask: number;
 }
 
-function view(name: string): View | undefined {
+function viewOf(name: string): View | undefined {
   if ((GENERAL as readonly string[]).includes(name) || name === 'eip' || name === 'eflags')
     return { reg: name as General, shift: 0, mask: 0xffffffff };
   if (name === 'ip') return { reg: 'eip', shift: 0, mask: 0xffff };
@@ -77,6 +77,18 @@ function view(name: string): View | undefined {
   if (m) return { reg: `e${m[1]}x` as General, shift: m[2] === 'h' ? 8 : 0, mask: 0xff };
   return undefined;
 }
+
+/**
+ * Every register name a view reads, looked up once: the Variables view reads about 30 registers by name at
+ * each stop, and the searches, array literals and regular expression above cost microseconds each while the
+ * adapter's code is cold (the first hundreds of steps).
+ */
+const VIEWS = new Map<string, View>();
+for (const name of [...GENERAL, 'eip', 'eflags', 'ip', 'flags', 'ax', 'bx', 'cx', 'dx', 'si', 'di', 'bp', 'sp'])
+  VIEWS.set(name, viewOf(name)!);
+for (const r of 'abcd') for (const half of 'lh') VIEWS.set(`${r}${half}`, viewOf(`${r}${half}`)!);
+
+const view = (name: string): View | undefined => VIEWS.get(name);
 
 const flagBit = (name: string): number | undefined => FLAGS.find(([n]) => n.toLowerCase() === name)?.[1];
 
