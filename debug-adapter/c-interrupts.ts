@@ -106,6 +106,60 @@ export function gateTargets(idt: Uint8Array): Map<number, number[]> {
   return out;
 }
 
+/**
+ * A per-vector stub that pushes immediates and jumps to a common path (`push 0; push 14; jmp isr_common`):
+ * the values it pushes, in order, and where it jumps (code at linear `at`); undefined for anything else.
+ */
+export function jumpStub(code: Uint8Array, at: number): { pushes: number[]; to: number } | undefined {
+  const pushes: number[] = [];
+  for (let i = 0; i < code.length;) {
+    const op = code[i];
+    if (op === 0x6a && i + 2 <= code.length) {
+      pushes.push(((code[i + 1] << 24) >> 24) >>> 0); // push imm8, sign-extended
+      i += 2;
+    } else if (op === 0x68 && i + 5 <= code.length) {
+      pushes.push(word(code, i + 1));
+      i += 5;
+    } else if (op === 0xeb && i + 2 <= code.length) {
+      return { pushes, to: (at + i + 2 + ((code[i + 1] << 24) >> 24)) >>> 0 };
+    } else if (op === 0xe9 && i + 5 <= code.length) {
+      return { pushes, to: (at + i + 5 + word(code, i + 1)) >>> 0 };
+    } else return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The vector of an event handled by a common path at `common`: the one IDT gate whose stub jumps there and
+ * whose pushes are on the stack right below the iret frame at offset `iret` of `data` (below the CPU's
+ * error code, for an exception that has one). Whatever order a stub pushes its vector and dummy error code
+ * in, only the right stub's pushes match. `none`: no stub jumps there (the caller may guess by layout).
+ */
+function vectorByStub(
+  rt: Runtime,
+  gates: Map<number, number[]>,
+  base: number,
+  common: number,
+  data: Uint8Array,
+  iret: number,
+): number | 'none' | undefined {
+  let stubs = 0;
+  const found: number[] = [];
+  for (const [target, vectors] of gates) {
+    const { data: code } = readWhatIsReadable(rt.currentMachine, (base + target) >>> 0, 16);
+    const stub = jumpStub(code, target);
+    if (!stub || stub.to !== common) continue;
+    stubs++;
+    for (const v of vectors) {
+      const below = iret - 4 * (WITH_ERROR_CODE.has(v) ? 2 : 1);
+      if (below - 4 * (stub.pushes.length - 1) < 0) continue;
+      if (stub.pushes.every((value, k) => word(data, below - 4 * k) === value)) found.push(v);
+    }
+  }
+  if (!stubs) return 'none';
+  return found.length === 1 ? found[0] : undefined;
+}
+
 /** The marker frame's first words: an exception by name and error code, an interrupt by vector. */
 function describe(vector: number | undefined, error: number | undefined): string {
   if (vector === undefined) return '[interrupt or exception (vector unknown):';
@@ -210,7 +264,13 @@ export async function interruptedCode(
       .find((v) => v?.length === 1);
     const saved = pushaBlock(data, sp, off);
     let vector = entered?.[0];
-    if (vector === undefined && saved) {
+    const common = rt.elf?.symbols.symbolAt(handler.addr)?.symbol.address;
+    const byStub =
+      vector === undefined && common !== undefined
+        ? vectorByStub(rt, gates, regs.cs.base, common, data, off)
+        : undefined;
+    if (typeof byStub === 'number') vector = byStub;
+    if (vector === undefined && byStub === 'none' && saved) {
       const gap: number[] = [];
       for (let i = off - (frameAt - ((saved.at + 32) >>> 0)); i < off; i += 4) gap.push(word(data, i));
       vector = stubVector(gap);

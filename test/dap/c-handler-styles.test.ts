@@ -42,18 +42,20 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       await assertSameComAsQemu(
         elf,
         s.cwd,
-        /provoke: 32, #GP error code 0x00001234, counts 1 1 1 1\nticks: 3, woken from hlt\n$/,
+        /provoke: 32, #GP error code 0x00001234, counts 1 1 1 1 2\nticks: 3, woken from hlt\n$/,
       );
     });
 
   for (const [cc, opt] of C_BUILDS) {
-    it(`${cc} ${opt}: #UD, #BP, #DE, #GP and IRQ0 handlers each lead to the interrupted C line with its locals`, async () => {
+    it(`${cc} ${opt}: #UD, #BP, #DE, #GP, #OF, INT 2Eh and IRQ0 handlers each lead to the interrupted C line with its locals`, async () => {
       const s = session();
       const elf = buildStyles(s.cwd, cc, opt);
       const stopped = s.expectStop('function breakpoint');
       await s.launch({ program: elf }, (dc) =>
         dc.setFunctionBreakpointsRequest({
-          breakpoints: ['on_ud', 'on_breakpoint', 'on_divide', 'gp_fault', 'timer_irq'].map((name) => ({ name })),
+          breakpoints: ['on_ud', 'on_breakpoint', 'on_divide', 'gp_fault', 'on_alt', 'timer_irq'].map((name) => ({
+            name,
+          })),
         }),
       );
       await stopped;
@@ -93,7 +95,7 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
         text,
       );
       assert.strictEqual(frames[marker + 1].line, at('/* DE here */'), text);
-      assert.strictEqual(await ev(s, '$eax', frames[marker + 1].id), '23'); // acc = 7 * 3 + 1 + 1, the dividend
+      assert.strictEqual(await ev(s, '$eax', frames[marker + 1].id), '23', text); // acc = 7 * 3 + 1 + 1, the dividend
       assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
 
       // #GP in an __attribute__((interrupt)) function: the CPU's error code, registers from its CFI.
@@ -111,6 +113,21 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       assert.match(frames[marker + 2]?.name ?? '', /^kmain/, text);
       assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
       assert.strictEqual(await ev(s, 'error', frames[0].id), '4660');
+
+      // #OF (a trap) and INT 2Eh through stubs that push the vector first, the dummy error code after it
+      // (isr.asm's layout read here would say vector 0): the vector from the IDT and the stubs' own pushes.
+      for (const [event, line] of [
+        [/^\[exception: #OF \(vector 4\), EIP .*registers saved by pusha/, at('/* OF here */')],
+        [/^\[interrupt: vector 46, EIP .*registers saved by pusha/, at('/* INT here */')],
+      ] as const) {
+        await next();
+        ({ frames, marker, text } = await markedStack(s));
+        assert.match(frames[0].name, /^on_alt/, text);
+        assert.match(frames[marker]?.name ?? '', event, text);
+        assert.match(frames[marker + 1].name, /^provoke/, text);
+        assert.ok([line, line + 1].includes(frames[marker + 1].line), text);
+        assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
+      }
 
       // IRQ0 in an interrupt function without an error code, from the HLT in wait_ticks.
       await next();

@@ -3,8 +3,9 @@
  * interrupted code's registers it cannot know.
  * - IRQ0 and #GP: gcc/clang __attribute__((interrupt)) handlers (their own CFI; #GP with its error code);
  * - #UD: an asm stub that saves only EAX, ECX and EDX around a C call (cstyles-stubs.asm);
- * - #BP: an asm stub that saves nothing (the C handler keeps the callee-saved registers);
- * - #DE: an asm stub with pusha but the vector pushed below the block, not above it.
+ * - #BP: an asm stub that saves nothing (its C handler keeps every register: no_caller_saved_registers);
+ * - #DE: an asm stub with pusha but the vector pushed below the block, not above it;
+ * - #OF and INT 2Eh: per-vector stubs into a common path, vector and dummy error code in reverse order.
  * Each handler steps over the instruction that faulted, so provoke() runs to its end. */
 #include "cpu.h"
 #include "kernel.h"
@@ -17,8 +18,10 @@ typedef unsigned int uword_t;
 extern void ud_stub(void);
 extern void bp_stub(void);
 extern void de_stub(void);
+extern void of_stub(void);
+extern void int2e_stub(void);
 
-static volatile uint32_t ticks, gp_count, ud_count, bp_count, de_count;
+static volatile uint32_t ticks, gp_count, ud_count, bp_count, de_count, alt_count;
 static volatile uint32_t last_gp_error;
 
 __attribute__((interrupt)) static void timer_irq(struct interrupt_frame* frame) {
@@ -39,9 +42,12 @@ __attribute__((interrupt)) static void gp_fault(struct interrupt_frame* frame, u
 
 void on_ud(void) { ud_count++; /* BREAK ud */ }
 
-void on_breakpoint(void) { bp_count++; /* BREAK bp */ }
+/* Called from a stub that saves nothing: it must keep every register itself. */
+__attribute__((no_caller_saved_registers)) void on_breakpoint(void) { bp_count++; /* BREAK bp */ }
 
 void on_divide(uint32_t vector) { de_count += vector + 1; /* BREAK de */ }
+
+void on_alt(void) { alt_count++; /* BREAK alt */ }
 
 __attribute__((noinline)) uint32_t provoke(uint32_t seed) {
   volatile uint32_t marker = seed + 1;
@@ -52,7 +58,9 @@ __attribute__((noinline)) uint32_t provoke(uint32_t seed) {
   acc += bp_count;
   __asm__ volatile("div %%ecx" : : "a"(acc), "d"(0), "c"(0) : "cc"); /* DE here */
   acc += de_count;
-  __asm__ volatile("mov %0, %%fs" : : "r"(0x1234u + marker - seed - 1)); /* GP here */
+  __asm__ volatile("mov %0, %%fs" : : "r"(0x1234u + marker - seed - 1));               /* GP here */
+  __asm__ volatile("mov $0x7fffffff, %%eax\n add $1, %%eax\n into" : : : "eax", "cc"); /* OF here */
+  __asm__ volatile("int $0x2e");                                                       /* INT here */
   return acc + marker;
 }
 
@@ -75,6 +83,8 @@ void kmain(uint32_t magic, void* info) {
   set_gate(6, ud_stub);
   set_gate(3, bp_stub);
   set_gate(0, de_stub);
+  set_gate(4, of_stub);
+  set_gate(0x2E, int2e_stub);
   uint32_t r = provoke(7);
   kputs("provoke: ");
   put_dec(r);
@@ -88,6 +98,8 @@ void kmain(uint32_t magic, void* info) {
   put_dec(de_count);
   kputc(' ');
   put_dec(gp_count);
+  kputc(' ');
+  put_dec(alt_count);
   kputs("\n");
   outb(0x43, 0x34);
   outb(0x40, 11932 & 0xFF);
