@@ -7,6 +7,8 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
+import type { DebugProtocol } from '@vscode/debugprotocol';
+
 import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { assertSameComAsQemu } from '../kernels/qemu-kernel';
@@ -103,6 +105,14 @@ describe('C call stacks into ring-3 and virtual-8086 code', function () {
       assert.strictEqual(v86.source?.path, ASM, text);
       assert.ok([lineOf(ASM, 'inc ax'), lineOf(ASM, 'jmp .spin')].includes(v86.line), text);
       assert.strictEqual(frames.length, marker + 2, text);
+      // Its Disassembly is 16-bit code at the linear address CS * 16 + IP.
+      const r = await s.dc.customRequest('disassemble', {
+        memoryReference: v86.instructionPointerReference,
+        instructionCount: 2,
+      });
+      const [here] = r.body.instructions as DebugProtocol.DisassembledInstruction[];
+      assert.match(here.instruction, /^(inc ax|jmp 0x[0-9A-F]{4})$/, JSON.stringify(here));
+      assert.strictEqual(here.location?.path, ASM);
     });
   }
 });
