@@ -13,6 +13,7 @@ import * as path from 'path';
 
 import { entryOf, writeProgram, RANGES, TR_OPS } from './fpu-trans-gen';
 import { assemble, bochsMissing, runBochs, runBootvisor, runQemu, toolMissing, QEMU } from './qemu-diff-harness';
+import { x87ReferenceMissing, x87Vendor } from './x87-host';
 import { ROOT } from '../cli/harness';
 
 const ORACLE = path.join(ROOT, 'build', 'Release', 'fpu_oracle');
@@ -74,7 +75,9 @@ class Agreement {
 describe('x87 transcendentals differential: Bootvisor, the host x87, QEMU and Bochs', function () {
   this.timeout(240000);
   let dir: string;
-  const hostX87 = os.arch() === 'x64' || os.arch() === 'ia32';
+  // The silicon is run whenever there is an x87; Bootvisor is held to it only on the AMD kind it follows.
+  const hostX87 = x87Vendor() !== undefined;
+  const referenceMissing = x87ReferenceMissing();
   const pairs = ['Bootvisor/silicon', 'QEMU/silicon', 'Bochs/silicon', 'Bootvisor/QEMU', 'Bootvisor/Bochs'];
   const agree = new Map(pairs.map((p) => [p, new Agreement()]));
 
@@ -98,7 +101,7 @@ describe('x87 transcendentals differential: Bootvisor, the host x87, QEMU and Bo
   });
 
   for (const seed of SEEDS) {
-    it(`table ${seed}: Bootvisor within 1 ulp of the host x87 with its flags, bit-identical on 95%; QEMU and Bochs measured`, async function () {
+    it(`table ${seed}: Bootvisor within 1 ulp of the host x87 with its flags, bit-identical on 95% (AMD hosts); QEMU and Bochs measured`, async function () {
       const prog = writeProgram(dir, seed, ENTRIES);
       const img = assemble(prog.asm);
       const ours = runBootvisor(img);
@@ -133,7 +136,8 @@ describe('x87 transcendentals differential: Bootvisor, the host x87, QEMU and Bo
         }
       }
       const silicon = linesOf('silicon');
-      if (silicon) {
+      if (silicon && referenceMissing) console.log(`      not held to the host x87: ${referenceMissing}`);
+      if (silicon && !referenceMissing) {
         const far = ours.lines.flatMap((l, k) =>
           relation(l, silicon[k]) === 'far'
             ? [`entry ${k} (${JSON.stringify(entryOf(k))}): Bootvisor ${l}, silicon ${silicon[k]}`]
