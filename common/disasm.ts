@@ -118,6 +118,32 @@ export function disassemble(
   return out;
 }
 
+/**
+ * What step over needs of the instruction at the start of `bytes` (give it 15): its kind and length, without
+ * the NASM text, the branch target or a copy of the bytes. Every `next` asks it, and each of those is a call
+ * into iced-x86's WebAssembly; undefined when the bytes are too few (as decodeOne).
+ */
+export function decodeKind(
+  bytes: Uint8Array,
+  bitness: Bitness,
+): { kind: DecodedInstruction['kind']; length: number; invalid: boolean } | undefined {
+  const decoder = new Decoder(bitness, bytes, DecoderOptions.None);
+  try {
+    if (!decoder.canDecode) return undefined;
+    const instr = decoder.decode();
+    try {
+      const length = instr.length;
+      const invalid = instr.isInvalid;
+      if (invalid && length >= bytes.length && bytes.length < 15) return undefined; // truncated, not bad
+      return { kind: invalid ? 'other' : classify(instr), length, invalid };
+    } finally {
+      instr.free();
+    }
+  } finally {
+    decoder.free();
+  }
+}
+
 /** The one instruction at the start of `bytes` (give it 15 bytes), or undefined when they are too few. */
 export function decodeOne(bytes: Uint8Array, offset: number, bitness: Bitness): DecodedInstruction | undefined {
   return disassemble(bytes, offset, bitness, 1)[0];

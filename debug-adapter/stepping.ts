@@ -2,7 +2,7 @@
 // as one step (to the instruction after it, on the same stack level); step out runs to the return of the
 // current call or interrupt handler.
 import type { Machine, Registers } from '../common/api';
-import { DecodedInstruction, decodeOne } from '../common/disasm';
+import { DecodedInstruction, decodeKind, decodeOne } from '../common/disasm';
 import { readWhatIsReadable } from './memory';
 import { codeBitness } from './registers';
 
@@ -23,10 +23,13 @@ export interface StepOverPlan {
 
 /** A plan when the current instruction is one step-over runs whole; undefined for a plain single step. */
 export function planStepOver(machine: Machine, regs: Registers): StepOverPlan | undefined {
-  const ins = currentInstruction(machine, regs);
+  const { data } = readWhatIsReadable(machine, (regs.cs.base + regs.eip) >>> 0, 15);
+  const ins = data.length === 0 ? undefined : decodeKind(data, codeBitness(regs));
   if (!ins || ins.invalid) return undefined;
   if (ins.kind !== 'call' && ins.kind !== 'int' && ins.kind !== 'rep-string') return undefined;
-  return { returnLinear: (regs.cs.base + ins.nextOffset) >>> 0, esp: regs.esp >>> 0, ss: regs.ss.selector };
+  // The IP after it wraps to the code's size, as decodeOne's nextOffset does.
+  const next = (regs.eip + ins.length) & (codeBitness(regs) === 16 ? 0xffff : 0xffffffff);
+  return { returnLinear: (regs.cs.base + next) >>> 0, esp: regs.esp >>> 0, ss: regs.ss.selector };
 }
 
 /** Is the plan's end reached (not a deeper recursion passing the same address)? */
