@@ -58,6 +58,7 @@ function answer(request: { seq: number; command: string }): void {
       response.body = { breakpoints: [{ id: 1, verified: true, line: 1 }] };
       break;
     case 'stepIn':
+    case 'next':
       out.push(stopped('step', 'Stepped one instruction'));
       break;
     case 'continue':

@@ -46,6 +46,8 @@ function loopLine(): number {
 /** One debugger under test: a step, a continue to the breakpoint, and setting that breakpoint. */
 interface Debuggee {
   step(): Promise<void>;
+  /** Step over (VS Code's F10); QEMU: `s`, which is what gdb's `nexti` sends on an instruction that is not a call. */
+  next(): Promise<void>;
   cont(): Promise<void>;
   /** The state a debugger's user sees after a stop, read as its usual client reads it. */
   refresh(): Promise<void>;
@@ -85,6 +87,11 @@ async function openBootvisor(adapter = ADAPTER): Promise<Debuggee> {
       await dc.stepInRequest({ threadId: 1 });
       await stopped;
     },
+    async next() {
+      const stopped = dc.waitForEvent('stopped');
+      await dc.nextRequest({ threadId: 1 });
+      await stopped;
+    },
     async cont() {
       const stopped = dc.waitForEvent('stopped');
       await dc.continueRequest({ threadId: 1 });
@@ -119,11 +126,13 @@ async function openQemu(image: string): Promise<Debuggee> {
     await gdb.request('Z0,7c00,1');
     await gdb.request('c'); // through SeaBIOS to the boot sector
     await gdb.request('z0,7c00,1');
+    const step = async (): Promise<void> => {
+      const reply = await gdb.request('s');
+      if (!/^[ST]/.test(reply)) throw new Error(`QEMU answered a step with ${reply}`);
+    };
     return {
-      async step() {
-        const reply = await gdb.request('s');
-        if (!/^[ST]/.test(reply)) throw new Error(`QEMU answered a step with ${reply}`);
-      },
+      step,
+      next: step,
       async cont() {
         await gdb.request('c');
       },
@@ -160,20 +169,22 @@ async function openQemu(image: string): Promise<Debuggee> {
 
 type Timings = {
   step: number[];
+  next: number[];
   cont: number[];
   fullStep: number[];
   fullCont: number[];
-  cpu: { step: Cpu; cont: Cpu; fullStep: Cpu; fullCont: Cpu };
+  cpu: { step: Cpu; next: Cpu; cont: Cpu; fullStep: Cpu; fullCont: Cpu };
 };
 /** Microseconds of CPU per round trip: the debugger's process, and the client (this process) for it. */
 type Cpu = { server?: number; client: number };
 
-type Series = 'step' | 'cont' | 'fullStep' | 'fullCont';
+type Series = 'step' | 'next' | 'cont' | 'fullStep' | 'fullCont';
 
 /** Each step and each continue alternates between the debuggers, so a change in the machine's load touches all alike. */
 async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
   const out = targets.map(() => ({
     step: [] as number[],
+    next: [] as number[],
     cont: [] as number[],
     fullStep: [] as number[],
     fullCont: [] as number[],
@@ -221,11 +232,16 @@ async function interleaved(targets: Debuggee[]): Promise<Timings[]> {
     ),
   ];
   const [stepCpu, fullStepCpu] = await both(STEPS, (t) => t.step(), 'step', 'fullStep');
+  const nextCpu = await phase(
+    STEPS,
+    (t) => t.next(),
+    (k) => out[k].next,
+  );
   for (const t of targets) await t.breakAtLoop();
   const [contCpu, fullContCpu] = await both(CONTINUES, (t) => t.cont(), 'cont', 'fullCont');
   return out.map((o, k) => ({
     ...o,
-    cpu: { step: stepCpu[k], cont: contCpu[k], fullStep: fullStepCpu[k], fullCont: fullContCpu[k] },
+    cpu: { step: stepCpu[k], next: nextCpu[k], cont: contCpu[k], fullStep: fullStepCpu[k], fullCont: fullContCpu[k] },
   }));
 }
 
@@ -253,6 +269,7 @@ export async function dapBench(): Promise<void> {
     const t = await interleaved(targets);
     const rows = t.map((x) => ({
       step: median(x.step),
+      next: median(x.next),
       cont: median(x.cont),
       fullStep: median(x.fullStep),
       fullCont: median(x.fullCont),
@@ -269,6 +286,15 @@ export async function dapBench(): Promise<void> {
       );
     });
     console.log(
+      `next (step over, VS Code's F10; QEMU: s, what gdb's nexti sends on an instruction that is not a call):`,
+    );
+    rows.forEach((r, k) => {
+      const c = t[k].cpu.next;
+      console.log(
+        `  ${labels[k].padEnd(40)} next ${r.next.toFixed(3)} ms   CPU per round trip, debugger + client: ${us(c.server)} + ${us(c.client)} us`,
+      );
+    });
+    console.log(
       `as VS Code does them (median of ${FULL}: the stopped event, then threads, stackTrace, scopes, variables; QEMU: then g and m, as gdb does):`,
     );
     rows.forEach((r, k) => {
@@ -281,7 +307,7 @@ export async function dapBench(): Promise<void> {
     if (qemuNote) console.log(`  QEMU gdbstub (TCG)${''.padEnd(22)} ${qemuNote}`);
     else {
       console.log(
-        `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: both below 1.00x); ` +
+        `  ratio Bootvisor/QEMU: step ${(rows[0].step / rows[1].step).toFixed(2)}x, next ${(rows[0].next / rows[1].next).toFixed(2)}x, continue ${(rows[0].cont / rows[1].cont).toFixed(2)}x (target: below 1.00x); ` +
           `as VS Code and gdb do them: step ${(rows[0].fullStep / rows[1].fullStep).toFixed(2)}x, continue ${(rows[0].fullCont / rows[1].fullCont).toFixed(2)}x`,
       );
       const cpu = (k: number, w: 'step' | 'cont'): number | undefined => {
