@@ -519,7 +519,21 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
   const uint32_t gen0 = c.codeGen;
   // A self-looping block's last jump, taken, goes back to eip (Block::selfLoop) unless a 16-bit jump wraps
   // IP away from it; the start is inside CS (it was fetched) and CS stays: no target or limit to compute.
-  const bool backToStart = loop && (first[n - 1].op32 || eip <= 0xFFFF) && eip <= c.seg[SEG_CS].limit;
+  // IF and TF (the stop flags) only change through instructions that end a block, or through a fault,
+  // which leaves it: checked once. `passes` counts down the passes left in a register; the loop's record is
+  // brought up to date wherever the loop is left (SYNC_LOOP).
+  const bool backToStart =
+      loop && (first[n - 1].op32 || eip <= 0xFFFF) && eip <= c.seg[SEG_CS].limit && !(c.rawFlags() & loop->stopFlags);
+  unsigned passes = backToStart ? loop->passes : 0;
+  const unsigned passes0 = passes;
+#define SYNC_LOOP()                    \
+  do {                                 \
+    if (loop) {                        \
+      loop->extra += passes0 - passes; \
+      loop->passes = passes;           \
+      loopHistory(*loop, n, offsets);  \
+    }                                  \
+  } while (0)
   const Insn* const end = first + n;
   const Insn* op = first;
   Step st;
@@ -556,11 +570,10 @@ L_END:
 L_JMP:
   taken = true;
 jump:
-  if (taken && backToStart && loop->passes != 0 && !(c.rawFlags() & loop->stopFlags) && c.codeGen == gen0) {
+  if (taken && passes != 0 && c.codeGen == gen0) {
     // Back to the block's start: the next pass, without leaving (its history is written when the loop is
     // left, see loopHistory).
-    --loop->passes;
-    ++loop->extra;
+    --passes;
     count0 += n;
     op = first;
     goto* kLabels[op->fast];
@@ -581,7 +594,7 @@ jump:
     c.insnEsp = c.gpr[4];
     c.eip = next;
     c.icount = count0 + n;
-    if (loop) loopHistory(*loop, n, offsets);
+    SYNC_LOOP();
     return end;
   }
 
@@ -601,7 +614,7 @@ other:
     }
     c.icount = count0 + k + 1;
     if (c.events) {
-      if (loop) loopHistory(*loop, n, offsets);
+      SYNC_LOOP();
       return op;
     }
     NEXT();
@@ -620,8 +633,9 @@ finish:
     c.eip = at + last.len;
   }
   c.icount = count0 + n;
-  if (loop) loopHistory(*loop, n, offsets);
+  SYNC_LOOP();
   return end;
+#undef SYNC_LOOP
 }
 
 }  // namespace bv::cpu
