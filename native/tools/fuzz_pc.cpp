@@ -195,6 +195,8 @@ void biosCall(Machine& m, Reader& in, uint64_t& budget) {
   m.getState(st);
   for (int r : {GPR_RAX, GPR_RBX, GPR_RCX, GPR_RDX, GPR_RSI, GPR_RDI, GPR_RBP})
     st.gprs[r] = (st.gprs[r] & ~0xFFFFull) | in.u16();
+  // Half the INT 10h calls are VBE calls (AH=4Fh): 256 AH values would leave them to chance.
+  if (v == 0x10 && (st.gprs[GPR_RBP] & 1)) st.gprs[GPR_RAX] = (st.gprs[GPR_RAX] & ~0xFF00ull) | 0x4F00;
   const int segs[] = {SEG_ES, SEG_DS};
   for (int s : segs) {
     uint16_t sel = in.u16();
@@ -321,12 +323,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case kPortOut: {
         uint16_t port = in.u16();
+        if ((port & 0xF000) == 0xF000) port = uint16_t(0x1CE | (port & 1));  // the VBE's index and data ports
         unsigned sz = 1u << (in.u8() % 3);
         m.portWrite(port, sz, in.u32());
         break;
       }
       case kPortIn: {
         uint16_t port = in.u16();
+        if ((port & 0xF000) == 0xF000) port = uint16_t(0x1CE | (port & 1));
         m.portRead(port, 1u << (in.u8() % 3));
         break;
       }

@@ -170,6 +170,7 @@ gdtr: dw 23
     const orange = (f: ScreenFrame): number[] => Array.from(f.pixels!.subarray(0, 3));
     let f = m.screenFrame();
     assert.strictEqual(f.mode, 0x142);
+    assert.deepStrictEqual(m.screenText().lines, [], 'no text in a VBE mode');
     assert.strictEqual(f.bytesPerPixel, 3);
     assert.deepStrictEqual(orange(f), [0xff, 0x80, 0x00]);
     assert.deepStrictEqual(Array.from(f.pixels!.subarray(640 * 10 * 3, 640 * 10 * 3 + 3)), [0, 0, 0]);

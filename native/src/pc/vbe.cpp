@@ -156,7 +156,7 @@ void Vbe::save(SnapshotWriter& w) const {
   uint32_t used = uint32_t(vram_.size());
   while (used > 0 && vram_[used - 1] == 0) --used;
   w.u32(used);
-  w.bytes(vram_.data(), used);
+  if (used) w.bytes(vram_.data(), used);  // an empty vector's data() may be null
 }
 
 bool Vbe::load(SnapshotReader& r) {
@@ -171,7 +171,7 @@ bool Vbe::load(SnapshotReader& r) {
   if (!r.ok() || used > kMemorySize) return false;
   vram_.clear();
   grow(used);
-  r.bytes(vram_.data(), used);
+  if (used) r.bytes(vram_.data(), used);
   if (banked() != wasBanked) mapWindow();
   return r.ok();
 }

@@ -291,6 +291,10 @@ bool Machine::writePhysical(uint64_t gpa, const void* src, uint64_t len) { retur
 ScreenText Machine::screenText() const {
   ScreenText t;
   renderText(*impl_->vga, impl_->mem, t);
+  if (impl_->vbe->enabled()) {  // a VBE mode shows no text, whatever the VGA's own mode still holds
+    t.graphics = true, t.cursorVisible = false;
+    t.lines.clear();
+  }
   return t;
 }
 
