@@ -11,7 +11,8 @@
 #   scripts/test-kvm.sh --bench    the checks, then the benchmark figures (exits/s, instructions/s)
 #   scripts/test-kvm.sh --host     run the driver on this machine's own /dev/kvm instead (no nesting)
 #
-# BV_KVM_VERBOSE=1 adds the driver's traces (# lines). BV_KVM_TIMEOUT (seconds, default 1500) bounds the QEMU
+# BV_KVM_VERBOSE=1 adds the driver's traces (# lines). BV_KVM_ONLY=NAME[,NAME...] runs only the driver's checks of
+# those names (kvm_driver --list prints them) and not kvm_machine: a quicker run while working on one of them. BV_KVM_TIMEOUT (seconds, default 1500) bounds the QEMU
 # run: a safety net far above the few minutes it takes on a loaded machine, never a pass/fail criterion.
 # Needs from Debian: nasm, qemu-system-x86, busybox-static, xz-utils, and the linux-image-amd64 package
 # (downloaded, never installed). Missing ones are installed when running as root. Downloads are cached in
@@ -135,9 +136,10 @@ for m in irqbypass kvm ccp kvm-amd; do /bin/busybox insmod /lib/$m.ko || echo "n
 bench=""
 /bin/busybox grep -q bvbench /proc/cmdline && bench=--bench
 /bin/busybox grep -q bvverbose /proc/cmdline && export BV_KVM_VERBOSE=1
-/kvm_driver /programs $bench
+only=$(/bin/busybox sed -n 's/.*bvonly=\([^ ]*\).*/\1/p' /proc/cmdline)
+/kvm_driver /programs $bench ${only:+--only=$only}
 echo "nested: driver exit $?"
-if [ -x /kvm_machine ]; then
+if [ -x /kvm_machine ] && [ -z "$only" ]; then
   /kvm_machine /examples/*.img /programs/planar.img /programs/watch.img /kernels/*.plan
   echo "nested: machine exit $?"
 fi
@@ -164,6 +166,7 @@ node test/kvm/initramfs.js "$work/initrd.cpio" "$work/spec.json"
 append="console=ttyS0 quiet panic=-1 no_timer_check"
 [[ -n $bench ]] && append+=" bvbench"
 [[ -n ${BV_KVM_VERBOSE:-} ]] && append+=" bvverbose"
+[[ -n ${BV_KVM_ONLY:-} ]] && append+=" bvonly=$BV_KVM_ONLY" && machine=0
 say "booting Linux under QEMU TCG (-cpu max: AMD SVM with nested paging) to run the driver on its KVM"
 set +e
 timeout "${BV_KVM_TIMEOUT:-1500}" nice qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 -nic none -nographic \

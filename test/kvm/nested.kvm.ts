@@ -39,6 +39,18 @@ describe('KVM backend in a nested guest (scripts/test-kvm.sh)', function () {
   it('handed x87 state over mid-computation: kvm and nvmm to the software vCPU and back, results as on software', function () {
     for (const hw of ['kvm', 'nvmm']) {
       assert.match(stdout, new RegExp(`^ok - fpu hand-over on ${hw}: at the 40th stop mid-loop`, 'm'), stdout);
+      assert.match(
+        stdout,
+        new RegExp(`^ok - fpu hand-over on ${hw}: the hybrid's 40th stop at the breakpoint is in pass 40`, 'm'),
+      );
+      assert.match(
+        stdout,
+        new RegExp(`^ok - x87 environment software to hardware on ${hw}: FNSTENV sees the control`, 'm'),
+      );
+      assert.match(
+        stdout,
+        new RegExp(`^ok - x87 environment hardware to software on ${hw}: FNSTENV sees the control`, 'm'),
+      );
       assert.match(stdout, new RegExp(`^ok - fpu hand-over on ${hw}: stepped on the software vCPU and back`, 'm'));
     }
   });
