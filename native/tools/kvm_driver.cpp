@@ -743,6 +743,106 @@ void testFpuEnv(bool hardwareKeepsPointers) {
   }
 }
 
+// A timer interrupt line as the machine's PIC drives it: raised, then injected (vector 0x20) once the vCPU
+// can take it, through the interrupt window when it cannot yet. Counts the injections, which the guest's
+// handler must all see.
+struct TimerLine {
+  bool raised = false;
+  int injected = 0;
+  void raise() { raised = true; }
+  void offer(Vcpu& v) {
+    if (!raised) return;
+    if (v.canInjectInterrupt()) {
+      v.injectInterrupt(0x20);
+      v.requestInterruptWindow(false);
+      raised = false;
+      ++injected;
+    } else {
+      v.requestInterruptWindow(true);
+    }
+  }
+};
+
+// test/kvm/programs/bploop.asm on the hybrid: a breakpoint at the first instruction of the loop's critical
+// section (CLI) must stop exactly once in every one of the 40 passes, in order, with continue in between and
+// a timer interrupt raised at every stop (the moment the state goes to the software vCPU to step off the
+// breakpoint) and at every fourth time slice. "watch" adds a write watchpoint on the counter the section
+// writes first (one hit per pass, after the breakpoint's stop); "steps" takes 0-3 single steps at each stop
+// before continuing (the interrupt raised just before the continue). Every interrupt injected must reach
+// the guest's handler, and none may come while the guest has IF clear.
+void testHybridLoop(const std::string& mode) {
+  const std::vector<uint8_t> img = program("bploop");
+  const uint64_t bp = 0x7C00 + find(img, {0xFA, 0x89, 0x0E});  // cli; mov [counter], cx
+  uint16_t counterAt;
+  std::memcpy(&counterAt, &img[bp - 0x7C00 + 3], 2);
+  const int passes = 40;
+  auto g = boot("bploop", Backend::Hybrid);
+  if (!g->vcpu) return;
+  auto& h = static_cast<HybridVcpu&>(*g->vcpu);
+  const int bid = h.addBreakpoint(bp, false);
+  const int wid = mode == "watch" ? h.addWatchpoint(counterAt, 2, ACCESS_WRITE, true) : -1;
+  TimerLine timer;
+  std::vector<int> stopPasses, watchPasses;
+  std::string odd;
+  int slices = 0, steps = 0;
+  Exit e;
+  for (int i = 0; i < 200000; ++i) {
+    timer.offer(h);
+    e = h.run(10000000);
+    if (e.reason == ExitReason::None) {
+      if (++slices > 3000) break;  // 40 passes take far fewer: the guest is stuck
+      if (slices % 4 == 0 && mode != "steps") timer.raise();
+      continue;
+    }
+    if (e.reason == ExitReason::InterruptWindow) continue;
+    if (e.reason != ExitReason::Debug) break;
+    const CpuState s = stateOf(h);
+    const int pass = passes + 1 - int(s.gprs[GPR_RCX] & 0xFFFF);
+    if (e.u.debug.kind == DebugKind::Watchpoint && e.u.debug.id == wid) {
+      watchPasses.push_back(pass);
+      continue;
+    }
+    if (e.u.debug.kind != DebugKind::Breakpoint || e.u.debug.id != bid || s.gprs[GPR_RIP] != bp) {
+      odd += std::string(" ") + e.reasonName() + "@" + hex(s.gprs[GPR_RIP]);
+      continue;
+    }
+    stopPasses.push_back(pass);
+    if (mode == "steps") {
+      for (int k = 0; k < pass % 4; ++k) {
+        Exit t = h.run(1);
+        ++steps;
+        if (t.reason != ExitReason::None && t.reason != ExitReason::Debug)
+          odd += std::string(" step:") + t.reasonName();
+      }
+    }
+    timer.raise();
+  }
+  const uint16_t ticks = g->mem.read16(counterAt + 2), badIf = g->mem.read16(counterAt + 4);
+  std::vector<int> want(passes);
+  for (int i = 0; i < passes; ++i) want[i] = i + 1;
+  auto list = [](const std::vector<int>& v) {
+    std::string out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i == 0 || v[i] != v[i - 1] + 1) out += (out.empty() ? "" : ",") + std::to_string(v[i]);
+      else if (i + 1 == v.size() || v[i + 1] != v[i] + 1) out += "-" + std::to_string(v[i]);
+    }
+    return out;
+  };
+  const bool ok = e.reason == ExitReason::Halted && g->h.e9 == "D" && stopPasses == want &&
+                  (wid < 0 || watchPasses == want) && timer.injected > 0 && ticks == timer.injected && badIf == 0 &&
+                  odd.empty();
+  check(ok,
+        "hybrid loop on " + gHw + " (" + mode + "): the breakpoint stops once in each of the 40 passes, in order" +
+            (wid >= 0 ? ", the watchpoint too" : "") + (mode == "steps" ? ", with steps between" : "") +
+            ", every timer interrupt taken with IF set",
+        std::to_string(stopPasses.size()) + " stops at passes " + list(stopPasses) +
+            (wid >= 0 ? "; " + std::to_string(watchPasses.size()) + " watch hits at " + list(watchPasses) : "") +
+            "; interrupts injected " + std::to_string(timer.injected) + ", handled " + std::to_string(ticks) +
+            ", with IF clear " + std::to_string(badIf) + "; " + std::to_string(steps) + " steps; last exit " +
+            e.reasonName() + " after " + std::to_string(slices) + " time slices" + "), output '" + g->h.e9 +
+            "', mode " + h.mode() + odd);
+}
+
 double seconds(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 void bench() {
@@ -803,6 +903,19 @@ std::vector<Named> checks() {
          for (const char* p : {"hello", "compute", "pmode", "watch"}) compareWithSoftware(p);
          compareWithSoftware("triple", Backend::Hybrid);  // raw KVM may give up instead (see testShutdown)
          compareWithSoftware("fpu");
+       }},
+      {"loop", true,
+       [] {
+         // KNOWN OPEN: on nvmm over KVM every mode fails (the breakpoint stops again and again in pass 1,
+         // the interrupt is never handled), and "watch" on kvm never ends (an x87 store to the write-protected
+         // page); both left out until understood, said as a skip.
+         if (gHw != "kvm") {
+           skip("hybrid loop on " + gHw, "KNOWN OPEN: the breakpoint stops repeatedly in pass 1 on nvmm over KVM");
+           return;
+         }
+         for (const char* m : {"continue", "steps"}) testHybridLoop(m);
+         skip("hybrid loop on kvm (watch)",
+              "KNOWN OPEN: KVM retries an x87 store to the write-protected page without an exit; the guest stalls");
        }},
       {"fpu", true,
        [] {

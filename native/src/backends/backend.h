@@ -36,6 +36,11 @@ class HardwareVcpu : public Vcpu {
   // then every page must be assumed written.
   virtual bool takeDirtyPages(std::vector<uint64_t>& pages) = 0;
 
+  // An interrupt injectInterrupt accepted that the guest has not taken yet (it waits for IF and the end of an
+  // interrupt shadow), taken back for another vCPU to deliver; -1 when there is none or it is already on its
+  // way into the guest.
+  virtual int takePendingInterrupt() { return -1; }
+
   // Why the last Exit::Invalid happened, in words (entry failure reason, internal error), for the user.
   virtual std::string errorMessage() const { return {}; }
 };

@@ -240,6 +240,7 @@ class KvmVcpu final : public HardwareVcpu {
   void getState(CpuState& out) override {
     if (!cacheValid_) readState();
     out = cache_;
+    out.intr.irq_vector = static_cast<int16_t>(pendingIrq_);
   }
 
   void setState(const CpuState& in) override {
@@ -247,6 +248,8 @@ class KvmVcpu final : public HardwareVcpu {
     cacheValid_ = true;
     dirty_ = true;
     injectable_ = (in.gprs[GPR_RFLAGS] & flags::IF) && !in.intr.int_shadow;
+    // The interrupt not yet delivered belongs to the state (a restore must not keep one from elsewhere).
+    pendingIrq_ = in.intr.irq_vector >= 0 && in.intr.irq_vector <= 0xFF ? in.intr.irq_vector : -1;
   }
 
   Exit run(uint64_t maxInstructions) override {
@@ -257,6 +260,7 @@ class KvmVcpu final : public HardwareVcpu {
     prepareSignals();
     running_.store(true);
     armTimer(maxInstructions);
+    offerPending();
     for (;;) {
       if (stop_.exchange(false)) {
         run_->immediate_exit = 0;
@@ -283,6 +287,11 @@ class KvmVcpu final : public HardwareVcpu {
         break;
       }
       injectable_ = run_->ready_for_interrupt_injection && run_->if_flag;
+      if (run_->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN && pendingIrq_ >= 0) {
+        offerPending();
+        if (!windowWanted_) continue;  // the window was ours alone
+      }
+      if (run_->exit_reason == KVM_EXIT_IRQ_WINDOW_OPEN) windowWanted_ = false;
       uint64_t rip = hasSyncRegs_ ? run_->s.regs.regs.rip : 0;
       KvmExitOutcome o = translateKvmExit(*run_, runSize_, mem_, pageAllowed_, handler_, rip);
       if (!o.returnToCaller && o.needsCompletion && debugStep_) {
@@ -324,18 +333,24 @@ class KvmVcpu final : public HardwareVcpu {
     }
     return regs.rflags & flags::IF;
   }
-  bool canInjectInterrupt() override { return injectable_; }
+  bool canInjectInterrupt() override { return injectable_ && pendingIrq_ < 0; }
+  // Held until a run starts with the guest able to take it (offerPending): once given to KVM it cannot be
+  // taken back (KVM_GET_VCPU_EVENTS does not show it before delivery), and the hybrid may hand the state to
+  // the software vCPU first; KVMs before pending_external_vector also delivered it regardless of IF.
   void injectInterrupt(uint8_t vector) override {
-    if (dirty_) writeState();
-    kvm_interrupt irq{};
-    irq.irq = vector;
-    if (ioctl(vcpu_.get(), KVM_INTERRUPT, &irq) == 0) {
-      injectable_ = false;
-    } else {
-      errorMessage_ = std::string("KVM_INTERRUPT failed: ") + std::strerror(errno);
-    }
+    pendingIrq_ = vector;
+    injectable_ = false;
   }
-  void requestInterruptWindow(bool on) override { run_->request_interrupt_window = on ? 1 : 0; }
+  void requestInterruptWindow(bool on) override {
+    windowWanted_ = on;
+    run_->request_interrupt_window = on || pendingIrq_ >= 0 ? 1 : 0;
+  }
+  int takePendingInterrupt() override {
+    const int v = pendingIrq_;
+    pendingIrq_ = -1;
+    run_->request_interrupt_window = windowWanted_ ? 1 : 0;
+    return v;
+  }
 
   // --- HardwareVcpu
   bool setGuestDebug(bool singleStep, const std::vector<uint64_t>& bps) override {
@@ -438,6 +453,24 @@ class KvmVcpu final : public HardwareVcpu {
     if (ioctl(vcpu_.get(), KVM_RUN, 0) != 0) eatSignals();
     run_->immediate_exit = stop_.load() ? 1 : 0;
     cacheValid_ = false;
+  }
+
+  // The held interrupt goes to KVM when the state the run starts from can take it (IF set, no interrupt
+  // shadow); otherwise the interrupt window brings the run back here when it can.
+  void offerPending() {
+    if (pendingIrq_ < 0) return;
+    if (!cacheValid_) readState();
+    if ((cache_.gprs[GPR_RFLAGS] & flags::IF) && !cache_.intr.int_shadow && !cache_.intr.evt_pending) {
+      kvm_interrupt irq{};
+      irq.irq = static_cast<uint32_t>(pendingIrq_);
+      if (ioctl(vcpu_.get(), KVM_INTERRUPT, &irq) == 0) {
+        pendingIrq_ = -1;
+        injectable_ = false;
+        run_->request_interrupt_window = windowWanted_ ? 1 : 0;
+        return;
+      }
+    }
+    run_->request_interrupt_window = 1;
   }
 
   void setCpuid() {
@@ -618,6 +651,8 @@ class KvmVcpu final : public HardwareVcpu {
   FpuSelectors selectors_;  // the x87 selectors the hardware does not keep
   bool dirty_ = false;
   bool injectable_ = false;
+  int pendingIrq_ = -1;        // accepted by injectInterrupt, not yet given to KVM
+  bool windowWanted_ = false;  // the caller asked for an InterruptWindow exit
   std::vector<uint8_t> pageAllowed_;
   std::vector<uint8_t> slotKey_;
   std::vector<Slot> slots_;

@@ -254,11 +254,15 @@ void HybridVcpu::syncDirty() {
   for (uint64_t p : pages) mem_.noteWrite(p << PAGE_SHIFT, PAGE_SIZE);
 }
 
+// An interrupt the machine handed over and no vCPU has delivered yet moves with the state (CpuState's
+// irq_vector) where the backend holds it until a run starts where the guest can take it (kvm). Left in the
+// hypervisor, it came only when the hardware next ran, after the software vCPU had stepped a CLI, with IF clear.
 void HybridVcpu::toSoftware() {
   if (onSoftware_ || !sw_) return;
   syncDirty();
   CpuState s;
   hw_->getState(s);
+  hw_->takePendingInterrupt();  // it is in s
   sw_->setState(s);
   onSoftware_ = true;
 }
@@ -267,8 +271,29 @@ void HybridVcpu::toHardware() {
   if (!onSoftware_) return;
   CpuState s;
   sw_->getState(s);
-  hw_->setState(s);
+  hw_->setState(s);  // with the interrupt the software vCPU has not delivered, if any
   onSoftware_ = false;
+}
+
+// The software vCPU holding the state, with any interrupt not yet delivered taken out of it and returned.
+int HybridVcpu::holdInterrupt() {
+  if (!sw_) return -1;
+  toSoftware();
+  CpuState s;
+  sw_->getState(s);
+  const int irq = s.intr.irq_vector;
+  if (irq < 0) return -1;
+  s.intr.irq_vector = -1;
+  sw_->setState(s);
+  return irq;
+}
+
+void HybridVcpu::releaseInterrupt(int irq) {
+  if (irq < 0) return;
+  CpuState s;
+  sw_->getState(s);
+  s.intr.irq_vector = static_cast<int16_t>(irq);
+  sw_->setState(s);
 }
 
 Vcpu& HybridVcpu::injectTarget() {
@@ -399,7 +424,11 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
       const int id = breakpointAt(lin);
       if (id >= 0 && lin != lastExitLinear_) return breakpointExit(id, lin);
       if (id >= 0) {
-        Exit e = stepSoftware();
+        // Stepping off the breakpoint keeps interrupts out (as a debugger's step-over does): delivered
+        // first, the handler would return to the breakpoint and stop there a second time in the same pass.
+        const int irq = holdInterrupt();
+        Exit e = stepWithin();
+        releaseInterrupt(irq);
         if (e.reason != ExitReason::None) return e;
       }
     }
