@@ -906,11 +906,14 @@ std::vector<Named> checks() {
        }},
       {"loop", true,
        [] {
-         // KNOWN OPEN: on nvmm over KVM every mode fails (the breakpoint stops again and again in pass 1,
-         // the interrupt is never handled), and "watch" on kvm never ends (an x87 store to the write-protected
-         // page); both left out until understood, said as a skip.
+         // KNOWN OPEN: on nvmm over KVM the breakpoint stops once per pass, in order, but the interrupts
+         // injected at the stops are lost (0 of 40 handled with continue, 30 of 40 with steps): the event
+         // committed before the software vCPU steps the CLI is refused with the next run (IF clear). Holding it
+         // in the backend as kvm does made the loop stop again and again in pass 1, not yet understood (branch
+         // nvmm-irq-wip). "watch" on kvm never ends (an x87 store to the write-protected page). Both skips.
          if (gHw != "kvm") {
-           skip("hybrid loop on " + gHw, "KNOWN OPEN: the breakpoint stops repeatedly in pass 1 on nvmm over KVM");
+           skip("hybrid loop on " + gHw,
+                "KNOWN OPEN: the breakpoints stop once per pass, but the interrupts raised at the stops are lost");
            return;
          }
          for (const char* m : {"continue", "steps"}) testHybridLoop(m);
