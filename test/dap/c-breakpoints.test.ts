@@ -1,4 +1,4 @@
-// C breakpoints at every build the C tests cover (gcc and clang, -O0 and -O2), with a real DAP client on
+// C breakpoints at every build the C tests cover (gcc and clang, -O0 and -O2, DWARF 5 and 4), with a real DAP client on
 // test/kernels/cbreak.c: lines with no code (an empty line, a comment) inside a function are moved to the
 // next line with code and say so; a line of a header's static inline function (a call at -O0, inlined at -O2)
 // stops there with the .h file in the call stack and the caller below; a function breakpoint by name stops
@@ -6,22 +6,29 @@
 import * as assert from 'assert';
 import * as path from 'path';
 
-import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, C_BUILDS, C_DWARF4_VARIANTS, expectDwarfVersion, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { eachTestSession, lineOf } from './dap-session';
 
 const C = path.join(KERNEL_SOURCES, 'cbreak.c');
 const H = path.join(KERNEL_SOURCES, 'cbreak.h');
 
+/** C_BUILDS at the compilers' default DWARF 5, and C_DWARF4_VARIANTS at DWARF 4. */
+const BUILDS: { cc: 'gcc' | 'clang'; opt: string; flags: string[] }[] = [
+  ...C_BUILDS.map(([cc, opt]) => ({ cc, opt, flags: [] })),
+  ...C_DWARF4_VARIANTS.map((v) => ({ cc: v.cc, opt: v.opt, flags: [...v.flags] })),
+];
+
 describe('C breakpoints: moved lines, header lines, functions by name', function () {
   this.timeout(120000);
   const session = eachTestSession();
   before(() => requireGdb());
 
-  for (const [cc, opt] of C_BUILDS) {
-    it(`${cc} ${opt}: a line with no code moves to the next line with code and says why; the stop is there`, async () => {
+  for (const { cc, opt, flags } of BUILDS) {
+    const tag = [cc, opt, ...flags].join(' ');
+    it(`${tag}: a line with no code moves to the next line with code and says why; the stop is there`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc });
+      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc, flags });
       const blank = lineOf(C, 'CALL clamp') + 1;
       const comment = lineOf(C, 'a comment, no code');
       const after = lineOf(C, 'AFTER comment');
@@ -50,9 +57,9 @@ describe('C breakpoints: moved lines, header lines, functions by name', function
       assert.strictEqual((await s.evaluate('c')).body.result, '0');
     });
 
-    it(`${cc} ${opt}: a line of a static inline function in a header stops there, the caller below it`, async () => {
+    it(`${tag}: a line of a static inline function in a header stops there, the caller below it`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc });
+      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc, flags });
       const line = lineOf(H, 'HEADER line');
       let set: Awaited<ReturnType<typeof s.dc.setBreakpointsRequest>> | undefined;
       const stopped = s.expectStop('breakpoint');
@@ -78,9 +85,10 @@ describe('C breakpoints: moved lines, header lines, functions by name', function
       assert.strictEqual((await s.dc.evaluateRequest({ expression: 'v', frameId: frames[0].id })).body.result, '-1');
     });
 
-    it(`${cc} ${opt}: a function breakpoint by name stops past the prologue, at the first statement`, async () => {
+    it(`${tag}: a function breakpoint by name stops past the prologue, at the first statement`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc });
+      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], opt, { cc, flags });
+      expectDwarfVersion(elf, flags.includes('-gdwarf-4') ? 4 : 5);
       let fn: Awaited<ReturnType<typeof s.dc.setFunctionBreakpointsRequest>> | undefined;
       const stopped = s.expectStop('function breakpoint');
       await s.launch({ program: elf }, async (dc) => {

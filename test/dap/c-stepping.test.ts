@@ -1,4 +1,5 @@
-// Stepping by C line through a real DAP client, on test/kernels/cstep.c built by gcc at -O0 and -O2: step
+// Stepping by C line through a real DAP client, on test/kernels/cstep.c built by gcc at -O0 and -O2 (and
+// clang), DWARF 5 and, for C_DWARF4_VARIANTS, DWARF 4: step
 // over runs calls whole (recursion too, by the stack pointer), step in stops past a callee's prologue, runs a
 // callee without line information whole, and goes from C into an assembly routine by its .asm lines (NASM
 // -g -F dwarf) and back; step out returns to the caller; 'instruction' granularity still steps one
@@ -8,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, KERNEL_SOURCES, C_BUILDS } from '../kernels/build';
+import { buildKernel, KERNEL_SOURCES, C_BUILDS, C_DWARF4_VARIANTS, expectDwarfVersion } from '../kernels/build';
 import { DapSession, eachTestSession, lineOf } from './dap-session';
 
 const C = path.join(KERNEL_SOURCES, 'cstep.c');
@@ -46,15 +47,24 @@ async function register(s: DapSession, name: string): Promise<number> {
   return parseInt((await s.evaluate(name)).body.result.replace(/^0x/i, ''), 16);
 }
 
+/** The compilers' default DWARF 5 at -O0 and -O2, and C_DWARF4_VARIANTS' DWARF 4 build of each. */
+const dwarf4 = (cc: string) =>
+  C_DWARF4_VARIANTS.filter((v) => v.cc === cc).map((v) => ({ opt: v.opt, flags: [...v.flags] as string[] }));
+const GCC = [{ opt: '-O0', flags: [] as string[] }, { opt: '-O2', flags: [] as string[] }, ...dwarf4('gcc')];
+const CLANG = [{ opt: '-O0', flags: [] as string[] }, { opt: '-O2', flags: [] as string[] }, ...dwarf4('clang')];
+
 describe('stepping by C line', function () {
   this.timeout(90000);
   const session = eachTestSession();
 
-  for (const opt of ['-O0', '-O2']) {
-    describe(`gcc ${opt}`, () => {
+  for (const { opt, flags } of GCC) {
+    const tag = ['gcc', opt, ...flags].join(' ');
+    const build = (dir: string): string => buildKernel(dir, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { flags });
+    describe(tag, () => {
       it('step over runs each call whole and stops at the next line of kmain; step back returns line by line', async () => {
         const s = session();
-        const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+        const elf = build(s.cwd);
+        if (flags.includes('-gdwarf-4')) expectDwarfVersion(elf, 4);
         await s.launchTo(C, '/* kmain first */', { program: elf });
         assert.strictEqual(await where(s), `kmain:cstep.c:${at('/* kmain first */')}`);
         const depth = (await s.frames()).length;
@@ -88,7 +98,7 @@ describe('stepping by C line', function () {
 
       it('step in stops past the prologue in the callee, step out returns to the caller', async () => {
         const s = session();
-        const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+        const elf = build(s.cwd);
         await s.launchTo(C, '/* call sum_to */', { program: elf });
         await step(s, 'stepIn');
         const inside = await top(s);
@@ -108,7 +118,7 @@ describe('stepping by C line', function () {
 
       it('step in runs a callee without line information whole, and goes into an assembly routine by its .asm lines and back', async () => {
         const s = session();
-        const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+        const elf = build(s.cwd);
         await s.launchTo(C, '/* call noline */', { program: elf });
         await step(s, 'stepIn');
         assert.strictEqual(await where(s), `kmain:cstep.c:${at('/* after calls */')}`);
@@ -116,7 +126,7 @@ describe('stepping by C line', function () {
         const t = new DapSession();
         await t.start();
         try {
-          const elf2 = buildKernel(t.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+          const elf2 = build(t.cwd);
           await t.launchTo(C, '/* call asm */', { program: elf2 });
           await step(t, 'stepIn');
           let f = await top(t);
@@ -141,10 +151,13 @@ describe('stepping by C line', function () {
     });
   }
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`clang ${opt}: step over and step back by line through kmain, step in and out of sum_to`, async () => {
+  for (const { opt, flags } of CLANG) {
+    const build = (dir: string): string =>
+      buildKernel(dir, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc: 'clang', flags });
+    it(`${['clang', opt, ...flags].join(' ')}: step over and step back by line through kmain, step in and out of sum_to`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc: 'clang' });
+      const elf = build(s.cwd);
+      if (flags.includes('-gdwarf-4')) expectDwarfVersion(elf, 4);
       await s.launchTo(C, '/* call sum_to */', { program: elf });
       const seen: number[] = [];
       for (let i = 0; i < 4; i++) {
@@ -160,7 +173,7 @@ describe('stepping by C line', function () {
       const t = new DapSession();
       await t.start();
       try {
-        const elf2 = buildKernel(t.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { cc: 'clang' });
+        const elf2 = build(t.cwd);
         await t.launchTo(C, '/* call sum_to */', { program: elf2 });
         await step(t, 'stepIn');
         const inside = await top(t);
@@ -247,10 +260,10 @@ describe('stepping by C line', function () {
     assert.ok(after > eip && after - eip <= 15, `one instruction: ${eip.toString(16)} -> ${after.toString(16)}`);
   });
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`gcc ${opt}: reverse-continue goes back to the last hit of a C breakpoint; step back from a breakpoint reached by continue`, async () => {
+  for (const { opt, flags } of GCC) {
+    it(`${['gcc', opt, ...flags].join(' ')}: reverse-continue goes back to the last hit of a C breakpoint; step back from a breakpoint reached by continue`, async () => {
       const s = session();
-      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt);
+      const elf = buildKernel(s.cwd, 'cstep', ['cstep.c', 'cstep-asm.asm'], opt, { flags });
       await s.launchTo(C, '/* after calls */', { program: elf });
       // Arrived by a continue: step back finds the previous line by replaying.
       await step(s, 'stepBack');

@@ -1,13 +1,13 @@
 // C data through gdb (debug-adapter/c-debugger.ts): locals, parameters and globals with their C types,
 // expanded and edited; C expressions for watch, hover and the Debug Console; C lvalues for data
 // breakpoints; C conditions and logpoints; the call stack from the DWARF call-frame information. On
-// test/kernels/cvars.c built by gcc at -O0 and -O2 (and clang), DWARF 4 and 5, with a real DAP client.
+// test/kernels/cvars.c built by gcc and clang at -O0 and -O2, each at DWARF 5 and DWARF 4, with a real DAP client.
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, C_BUILDS, C_DWARF4_VARIANTS, expectDwarfVersion, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { DapSession, eachTestSession, lineOf } from './dap-session';
 
@@ -40,11 +40,10 @@ function named(vars: DebugProtocol.Variable[], name: string): DebugProtocol.Vari
   return v;
 }
 
+/** Every compiler and -O level of C_BUILDS at DWARF 5, and C_DWARF4_VARIANTS at DWARF 4. */
 const BUILDS: { opt: string; cc: 'gcc' | 'clang'; dwarf: string }[] = [
-  { opt: '-O0', cc: 'gcc', dwarf: '-gdwarf-5' },
-  { opt: '-O2', cc: 'gcc', dwarf: '-gdwarf-4' },
-  { opt: '-O0', cc: 'clang', dwarf: '-gdwarf-4' },
-  { opt: '-O2', cc: 'clang', dwarf: '-gdwarf-5' },
+  ...C_BUILDS.map(([cc, opt]) => ({ opt, cc, dwarf: '-gdwarf-5' })),
+  ...C_DWARF4_VARIANTS.map((v) => ({ opt: v.opt, cc: v.cc, dwarf: '-gdwarf-4' })),
 ];
 
 describe('C variables, expressions and call stack through gdb', function () {
@@ -54,8 +53,11 @@ describe('C variables, expressions and call stack through gdb', function () {
 
   for (const b of BUILDS) {
     const tag = `${b.cc} ${b.opt} ${b.dwarf}`;
-    const build = (s: DapSession): string =>
-      buildKernel(s.cwd, 'cvars', ['cvars.c'], b.opt, { cc: b.cc, flags: [b.dwarf] });
+    const build = (s: DapSession): string => {
+      const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], b.opt, { cc: b.cc, flags: [b.dwarf] });
+      expectDwarfVersion(elf, Number(b.dwarf.slice(-1)));
+      return elf;
+    };
 
     it(`${tag}: locals, parameters and globals with their C types; structs, unions, enums, bitfields, arrays, pointers`, async () => {
       const s = session();

@@ -41,6 +41,41 @@ export const C_DWARF4_BUILDS = [
   { tag: 'clang -O2 -gdwarf-4, relative paths', cc: 'clang', opt: '-O2', prefixMap: false },
 ] as const;
 
+/**
+ * DWARF 4 variants of C_BUILDS for the stepping, breakpoint and variable tests (issue 15), built like them from
+ * test/kernels with -gdwarf-4 added: gcc -O0 (one range per function, a plain line table) and clang -O2
+ * (clang's own line table and .debug_loc location lists, unlike gcc's). dwarfVersions proves them DWARF 4.
+ */
+export const C_DWARF4_VARIANTS = [
+  { cc: 'gcc', opt: '-O0', flags: ['-gdwarf-4'] },
+  { cc: 'gcc', opt: '-O2', flags: ['-gdwarf-4'] },
+  { cc: 'clang', opt: '-O0', flags: ['-gdwarf-4'] },
+  { cc: 'clang', opt: '-O2', flags: ['-gdwarf-4'] },
+] as const;
+
+/**
+ * The versions in ELF's .debug_info unit headers and .debug_line table headers (readelf), so that a test of a
+ * -gdwarf-4 build fails rather than silently running DWARF 5 (nasm's units say 2 or 3).
+ */
+export function dwarfVersions(elf: string): { info: number[]; line: number[] } {
+  const dump = (what: string, pattern: RegExp): number[] => {
+    const r = spawnSync('readelf', [`--debug-dump=${what}`, elf], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.error || r.status !== 0)
+      throw new Error(`readelf --debug-dump=${what} ${elf} failed: ${r.stderr ?? r.error}`);
+    return [...r.stdout.matchAll(pattern)].map((m) => Number(m[1]));
+  };
+  return { info: dump('info', /^\s+Version:\s+(\d+)$/gm), line: dump('rawline', /^\s+DWARF Version:\s+(\d+)$/gm) };
+}
+
+/** Throws unless ELF's C units and line tables are DWARF `version` (the newest version in each section). */
+export function expectDwarfVersion(elf: string, version: number): void {
+  const v = dwarfVersions(elf);
+  if (Math.max(...v.info) !== version || Math.max(...v.line) !== version)
+    throw new Error(
+      `${path.basename(elf)} is not DWARF ${version}: .debug_info units ${v.info}, .debug_line tables ${v.line}`,
+    );
+}
+
 function tool(command: string, args: string[], what: string, cwd?: string): void {
   const r = spawnSync(command, args, { encoding: 'utf8', cwd });
   if (r.error) {
