@@ -5,6 +5,7 @@ import * as path from 'path';
 import type { Machine } from '../common/api';
 import { Node, parseExpression } from '../common/expression';
 import type { ListingMap } from '../common/listing';
+import { breakpointSites } from '../common/breakpoint-sites';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 
 export interface BreakpointSpec {
@@ -159,7 +160,9 @@ export class BreakpointTable {
       bp.file = key;
       bp.line = spec.line;
       const dwarf =
-        bp.address !== -2 && !this.listing?.hasFile(key) ? this.elf?.lines.addressesOf(key, spec.line) : undefined;
+        this.elf && bp.address !== -2 && !this.listing?.hasFile(key)
+          ? breakpointSites(this.elf, key, spec.line)
+          : undefined;
       if (dwarf) {
         this.install(bp, dwarf.addresses);
         if (dwarf.line !== spec.line) {

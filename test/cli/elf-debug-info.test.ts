@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 
+import { breakpointSites } from '../../common/breakpoint-sites';
 import { ElfDebugInfo } from '../../common/elf-debug-info';
 import { buildKernel, buildTutorialImage, KERNEL_SOURCES, kernelDir } from '../kernels/build';
 import { runCli } from './harness';
@@ -74,6 +75,21 @@ describe('ELF symbols and DWARF lines', function () {
       assert.ok(moved && moved.line > blank, 'moved past a line with no code');
     });
   }
+
+  it('a C line split in two stretches in its own function (clang -O2, DWARF 4 and 5) gets one breakpoint site, as gdb', () => {
+    const loop = lineOf('cvars.c', 'BREAK loop');
+    for (const dwarf of ['-gdwarf-4', '-gdwarf-5']) {
+      const elf = buildKernel(k.dir, `cvars-clang${dwarf}`, ['cvars.c'], '-O2', { cc: 'clang', flags: [dwarf] });
+      const info = ElfDebugInfo.fromFile(elf);
+      // clang puts `sum += scale(*ptr, i);` before the call and again at the add after it, both statements.
+      const stretches = info.lines.addressesOf('cvars.c', loop);
+      assert.strictEqual(stretches?.addresses.length, 2, `${dwarf}: ${JSON.stringify(stretches)}`);
+      assert.deepStrictEqual(breakpointSites(info, 'cvars.c', loop), {
+        line: loop,
+        addresses: [stretches.addresses[0]],
+      });
+    }
+  });
 
   it("bootvisor run names a multiboot kernel's triple fault by C line and function", () => {
     const elf = buildKernel(k.dir, 'crash', ['crash.c'], '-O0');

@@ -1,13 +1,13 @@
 // Reverse-continue decides as continue does in C code: a C condition (evaluated by gdb where the replay stands
 // at each past hit), a hit count (the hits numbered back from now, and rewound with time by reverse-continue
 // and step back alike, so continuing again counts the same hits), and logpoints (never a stop, and not printed
-// again while going back). On test/kernels/cvars.c at gcc -O0 and -O2 (walk() calls scale() for i = 0..4),
-// with a real DAP client.
+// again while going back). On test/kernels/cvars.c at gcc -O0 and -O2, clang -O2 and the DWARF 4 builds
+// (walk() calls scale() for i = 0..4), with a real DAP client.
 import * as assert from 'assert';
 import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
+import { buildKernel, C_DWARF4_VARIANTS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { DapSession, eachTestSession, lineOf } from './dap-session';
 
@@ -28,9 +28,19 @@ async function line(s: DapSession): Promise<number> {
   return (await s.frames())[0].line;
 }
 
-/** Builds cvars.c at `opt` and launches it stopped at the first of `breakpoints` that stops. */
-async function launchWith(s: DapSession, opt: string, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<void> {
-  const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], opt);
+type Build = { cc: 'gcc' | 'clang'; opt: string; flags: string[] };
+
+/** gcc -O0 and -O2 and clang -O2 (its loop line split around the call) at the default DWARF 5, and C_DWARF4_VARIANTS at DWARF 4. */
+const BUILDS: Build[] = [
+  { cc: 'gcc', opt: '-O0', flags: [] },
+  { cc: 'gcc', opt: '-O2', flags: [] },
+  { cc: 'clang', opt: '-O2', flags: [] },
+  ...C_DWARF4_VARIANTS.map((v) => ({ cc: v.cc, opt: v.opt, flags: [...v.flags] })),
+];
+
+/** Builds cvars.c as `b` says and launches it stopped at the first of `breakpoints` that stops. */
+async function launchWith(s: DapSession, b: Build, breakpoints: DebugProtocol.SourceBreakpoint[]): Promise<void> {
+  const elf = buildKernel(s.cwd, 'cvars', ['cvars.c'], b.opt, { cc: b.cc, flags: b.flags });
   const stopped = s.expectStop('breakpoint');
   await s.launch({ program: elf }, (dc) => dc.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints }));
   await stopped;
@@ -41,10 +51,11 @@ describe('C breakpoints going backwards: conditions, hit counts, logpoints', fun
   const session = eachTestSession();
   before(() => requireGdb());
 
-  for (const opt of ['-O0', '-O2']) {
-    it(`gcc ${opt}: step back takes back the hits after the place it lands, so continuing counts them again`, async () => {
+  for (const b of BUILDS) {
+    const tag = [b.cc, b.opt, ...b.flags].join(' ');
+    it(`${tag}: step back takes back the hits after the place it lands, so continuing counts them again`, async () => {
       const s = session();
-      await launchWith(s, opt, [{ line: LOOP, hitCondition: '==2' }, { line: DONE }]);
+      await launchWith(s, b, [{ line: LOOP, hitCondition: '==2' }, { line: DONE }]);
       assert.strictEqual(await loopIndex(s), '1', 'the second hit');
       await s.resume('step', (dc) => dc.stepBackRequest({ threadId: 1 }));
       assert.notStrictEqual(await line(s), LOOP, 'stepped back off the hit');
@@ -55,9 +66,9 @@ describe('C breakpoints going backwards: conditions, hit counts, logpoints', fun
       assert.strictEqual(await line(s), DONE);
     });
 
-    it(`gcc ${opt}: reverse-continue stops where the C condition holds, not at the newest hit`, async () => {
+    it(`${tag}: reverse-continue stops where the C condition holds, not at the newest hit`, async () => {
       const s = session();
-      await launchWith(s, opt, [{ line: DONE }]);
+      await launchWith(s, b, [{ line: DONE }]);
       assert.strictEqual(await line(s), DONE);
       // Set after the loop ran: going back, i == 4 is the newest hit, i == 3 the one whose condition holds.
       const set = await s.dc.setBreakpointsRequest({
@@ -74,9 +85,9 @@ describe('C breakpoints going backwards: conditions, hit counts, logpoints', fun
       assert.strictEqual(await loopIndex(s), '3');
     });
 
-    it(`gcc ${opt}: hit counts are counted back from now and rewound; logpoints neither stop nor repeat`, async () => {
+    it(`${tag}: hit counts are counted back from now and rewound; logpoints neither stop nor repeat`, async () => {
       const s = session();
-      await launchWith(s, opt, [
+      await launchWith(s, b, [
         { line: LOOP, condition: 'i >= 1', hitCondition: '>=2' },
         { line: SCALE, logMessage: 'scale {i}' },
         { line: DONE },
