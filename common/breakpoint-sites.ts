@@ -7,9 +7,29 @@
 import type { ElfDebugInfo } from './elf-debug-info';
 import type { LineRow } from './dwarf-line';
 
-/** The row at a function's first address that opens it (its file and opening line), if any. */
-function openingRow(elf: ElfDebugInfo, address: number): LineRow | undefined {
-  return elf.lines.rows.find((r) => r.address === address && !r.endSequence && r.line !== 0);
+/** What the placing needs of an ELF, worked out once: each function's opening row, by start address. */
+interface Openings {
+  /** Function start -> the first row there (its file and opening line). */
+  byStart: Map<number, LineRow>;
+  /** File -> its functions' opening lines, ascending. */
+  linesOfFile: Map<string, number[]>;
+}
+
+const cache = new WeakMap<ElfDebugInfo, Openings>();
+
+function openings(elf: ElfDebugInfo): Openings {
+  let o = cache.get(elf);
+  if (o) return o;
+  const starts = new Set(elf.symbols.symbols.filter((s) => s.kind === 'function' && s.size > 0).map((s) => s.address));
+  const byStart = new Map<number, LineRow>();
+  for (const r of elf.lines.rows)
+    if (!r.endSequence && r.line !== 0 && starts.has(r.address) && !byStart.has(r.address)) byStart.set(r.address, r);
+  const linesOfFile = new Map<string, number[]>();
+  for (const r of byStart.values()) linesOfFile.set(r.file, [...(linesOfFile.get(r.file) ?? []), r.line]);
+  for (const l of linesOfFile.values()) l.sort((a, b) => a - b);
+  o = { byStart, linesOfFile };
+  cache.set(elf, o);
+  return o;
 }
 
 /**
@@ -19,14 +39,10 @@ function openingRow(elf: ElfDebugInfo, address: number): LineRow | undefined {
 function ownerOf(elf: ElfDebugInfo, row: LineRow): number | undefined {
   const sym = elf.symbols.symbolAt(row.address)?.symbol;
   if (!sym || sym.kind !== 'function' || sym.size === 0) return undefined;
-  const open = openingRow(elf, sym.address);
+  const o = openings(elf);
+  const open = o.byStart.get(sym.address);
   if (!open || open.file !== row.file || row.line < open.line) return undefined;
-  let next = Infinity;
-  for (const s of elf.symbols.symbols) {
-    if (s.kind !== 'function' || s.size === 0 || s.address === sym.address) continue;
-    const o = openingRow(elf, s.address);
-    if (o && o.file === open.file && o.line > open.line && o.line < next) next = o.line;
-  }
+  const next = (o.linesOfFile.get(open.file) ?? []).find((l) => l > open.line) ?? Infinity;
   return row.line < next ? sym.address : undefined;
 }
 
