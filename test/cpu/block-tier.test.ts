@@ -41,6 +41,7 @@ const PROGRAMS = [
   'dbg-smc.asm',
   'dbg-count.asm',
   'blk-forms.asm',
+  'blk-windows.asm',
 ];
 const RUN_LENGTHS = [1, 2, 3, 7, 1, 13, 5, 64, 1, 250, 9, 4096];
 const BUDGET = 20_000_000;
@@ -133,6 +134,25 @@ describe('software vCPU: the block tier against the interpreter', function () {
       }
       assert.strictEqual(cpu.instructionCount(), addresses.length - 1, `tier ${tier}: one instruction per stop`);
     }
+  });
+
+  it('stops at a watchpoint set between runs on the page a loop is walking, at the same instruction', function () {
+    // blk-windows.asm's walk loop runs in place with its pages in DS's windows (block_exec.cpp); a watchpoint
+    // added while it is stopped must catch the loop's next store there, as the interpreter does.
+    const image = assemble('blk-windows.asm');
+    const probe = boot(image, false);
+    let n = 0;
+    while ((probe.getState().esi & 0xc000) !== 0x8000 && n < 100000) n += probe.run(1).instructions;
+    n += 403; // some 50 passes into the loop, in the middle of one
+    const stops = [true, false].map((tier) => {
+      const cpu = boot(image, tier);
+      assert.strictEqual(cpu.run(n).reason, 'none');
+      cpu.addWatchpoint(0x8000, 0x4000, 'write');
+      const e = cpu.run(100000);
+      return { e, count: cpu.instructionCount(), state: cpu.getState() };
+    });
+    assert.strictEqual(stops[1].e.reason, 'debug');
+    assert.deepStrictEqual(stops[0], stops[1], 'the watchpoint stops differ with the tier on and off');
   });
 
   it('with the tier off: every 80286 vector form passes', function () {

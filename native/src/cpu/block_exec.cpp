@@ -57,16 +57,41 @@ INLINE uint32_t eaFast(const Cpu& c, const Insn& i) {
 
 // Memory through the segment and the TLB when nothing can go wrong: in the segment's limits and rights, the
 // page in the TLB (RAM, not watched, not a device). False: the handler must do it (it then faults or takes
-// the slow path), and nothing was changed.
+// the slow path), and nothing was changed. An access inside the segment's page window (Cpu::blockRd/blockWr)
+// needs neither check: the window was found to pass both for every offset in it by an earlier access of the
+// block, and nothing that could change that has run since. A first access that passes opens the window.
+void openWindow(Cpu& c, int seg, uint32_t off, bool write);
+template <int S>
+INLINE uint8_t* inWindow(Cpu::BlockPage& w, uint32_t off) {
+  const uint32_t d = off - w.lo;
+  return int64_t(d) + (S - 1) <= w.lim ? w.host + d : nullptr;
+}
 template <int S>
 INLINE bool fastRd(Cpu& c, const Insn& i, uint32_t off, uint32_t& v) {
+  if (const uint8_t* p = inWindow<S>(c.blockRd[i.seg], off)) {
+    v = 0;
+    std::memcpy(&v, p, S);  // little-endian host
+    return true;
+  }
   const Seg& g = c.seg[i.seg];
-  return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.readSpan && c.fastRead(g.base + off, S, v);
+  if (int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.readSpan && c.fastRead(g.base + off, S, v)) {
+    if (c.blockPagesTry & (1u << i.seg)) openWindow(c, i.seg, off, false);
+    return true;
+  }
+  return false;
 }
 template <int S>
 INLINE bool fastWr(Cpu& c, const Insn& i, uint32_t off, uint32_t v) {
+  if (uint8_t* p = inWindow<S>(c.blockWr[i.seg], off)) {
+    std::memcpy(p, &v, S);
+    return true;
+  }
   const Seg& g = c.seg[i.seg];
-  return int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.writeSpan && c.fastWrite(g.base + off, S, v);
+  if (int64_t(uint32_t(off - g.lo)) + (S - 1) <= g.writeSpan && c.fastWrite(g.base + off, S, v)) {
+    if (c.blockPagesTry & (0x100u << i.seg)) openWindow(c, i.seg, off, true);
+    return true;
+  }
+  return false;
 }
 // Read-modify-write: both rights, as the handler's rdRmw + wr would find them.
 template <int S>
@@ -470,6 +495,26 @@ void loopHistory(BlockLoop& loop, unsigned n, const uint64_t* offsets) {
 
 }  // namespace
 
+namespace {
+// Opens segment seg's read (write) window around off when all 4 KiB of offsets in the linear page of its
+// base + off are inside the segment for the access and the TLB maps the page for the inline paths.
+__attribute__((noinline)) void openWindow(Cpu& c, int seg, uint32_t off, bool write) {
+  const Seg& g = c.seg[seg];
+  const uint32_t page = (g.base + off) & ~0xFFFu;
+  const uint32_t lo = page - g.base;
+  uint8_t* host = nullptr;
+  if (int64_t(uint32_t(lo - g.lo)) + 0xFFF > (write ? g.writeSpan : g.readSpan) || !(host = c.hostPage(page, write))) {
+    c.blockPagesTry &= ~((write ? 0x100u : 1u) << seg);
+    return;
+  }
+  c.blockPagesSet = true;
+  Cpu::BlockPage& w = write ? c.blockWr[seg] : c.blockRd[seg];
+  w.lo = lo;
+  w.lim = 0xFFF;
+  w.host = host;
+}
+}  // namespace
+
 uint16_t fastForm(const Insn& i) {
   const uint16_t f = sparseForm(i);
   return f < kSparseLimit ? kDense.of[f] : 0;
@@ -526,6 +571,8 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
       loop && (first[n - 1].op32 || eip <= 0xFFFF) && eip <= c.seg[SEG_CS].limit && !(c.rawFlags() & loop->stopFlags);
   unsigned passes = backToStart ? loop->passes : 0;
   const unsigned passes0 = passes;
+  c.forgetBlockPages();  // the run loop may have changed anything since the last block
+  c.blockPagesTry = passes != 0 ? 0x3F3F : 0;
 #define SYNC_LOOP()                    \
   do {                                 \
     if (loop) {                        \
@@ -611,6 +658,7 @@ other:
     if (st == Step::Bail) {  // the general way: the handler with the whole per-instruction state
       c.icount = count0 + k;
       op->fn(c, *op);
+      c.forgetBlockPages();  // a handler may load a segment, write a CR, INVLPG, fill the TLB, watch...
     }
     c.icount = count0 + k + 1;
     if (c.events) {

@@ -373,6 +373,34 @@ class Cpu {
     std::memcpy(ram_ + pa, &v, size);  // little-endian host
     return true;
   }
+  // The block tier's page windows (block_exec.cpp): for each segment register, the 4 KiB of offsets that an
+  // inline read (write) of the running block found wholly inside the segment's limits and rights and in one
+  // linear page that the TLB maps to RAM, unwatched (for writes: PAGE_WRITE_FAST, no code). Only valid while
+  // nothing that can change a segment, the TLB or a page's flags runs: execBlock forgets them on entry and
+  // after every handler it calls (an inline store into code sets Cpu::events, which leaves the block).
+  struct BlockPage {
+    uint32_t lo = 0;   // the window's first offset
+    int64_t lim = -1;  // 0xFFF when valid, -1 (nothing passes) when not
+    uint8_t* host = nullptr;
+  };
+  BlockPage blockRd[6], blockWr[6];
+  bool blockPagesSet = false;  // a window was opened since they were last forgotten
+  // Bit s (reads) and 8 + s (writes) of segment s: a window may still be opened in the running block (only
+  // a block that loops opens them, paying over several passes; a segment whose attempt failed stops trying).
+  uint32_t blockPagesTry = 0;
+  void forgetBlockPages() {
+    if (!blockPagesSet) return;
+    blockPagesSet = false;
+    for (int s = 0; s < 6; ++s) blockRd[s].lim = blockWr[s].lim = -1;
+  }
+  // The host bytes of linear page `page` when the TLB maps it for an inline read (write) as fastRead
+  // (fastWrite, without its code path) would use it, else null.
+  uint8_t* hostPage(uint32_t page, bool write) const {
+    const TlbEntry& e = tlb_[(page >> PAGE_SHIFT) & (kTlbSize - 1)];
+    if (write ? e.writeTag != page || pflags_[e.physPage >> PAGE_SHIFT] != PAGE_WRITE_FAST : e.readTag != page)
+      return nullptr;
+    return ram_ + e.physPage;
+  }
   // Instruction fetch: linear -> physical through the TLB when it holds the page (else false, no fault).
   inline bool fetchPhys(uint32_t lin, uint32_t& phys) const {
     const TlbEntry& e = tlb_[(lin >> PAGE_SHIFT) & (kTlbSize - 1)];
