@@ -43,6 +43,7 @@ const PROGRAMS = [
   'blk-forms.asm',
   'blk-windows.asm',
   'blk-paging.asm',
+  'blk-rotflags.asm',
 ];
 const RUN_LENGTHS = [1, 2, 3, 7, 1, 13, 5, 64, 1, 250, 9, 4096];
 const BUDGET = 20_000_000;

@@ -250,10 +250,20 @@ INLINE Step testRI(Cpu& c, const Insn& i) {
 }
 
 // As shiftE: a count that masks to 0 changes nothing.
+// With its flags dead (markDeadFlags), only the bits.
 template <int OP, int S, bool ONE>
 INLINE Step rotateR(Cpu& c, const Insn& i) {
   const unsigned count = ONE ? 1 : (i.imm & 0x1F);
-  if (count) setReg<S>(c, i.rm, rotate<S>(c, OP, getReg<S>(c, i.rm), count));
+  if (!count) return Step::Done;
+  if (i.flagsDead) {
+    constexpr uint32_t m = Width<S>::mask;
+    constexpr unsigned bits = Width<S>::bits;
+    const unsigned n = count % bits;
+    const uint32_t a = getReg<S>(c, i.rm) & m;
+    if (n) setReg<S>(c, i.rm, (OP == 0 ? (a << n) | (a >> (bits - n)) : (a >> n) | (a << (bits - n))) & m);
+    return Step::Done;
+  }
+  setReg<S>(c, i.rm, rotate<S>(c, OP, getReg<S>(c, i.rm), count));
   return Step::Done;
 }
 template <int S>
@@ -515,6 +525,28 @@ __attribute__((noinline)) void openWindow(Cpu& c, int seg, uint32_t off, bool wr
 }
 }  // namespace
 
+namespace {
+// The CF and OF a rotate whose flags were skipped (Insn::flagsDead across memory moves, see markDeadFlags)
+// would have set, set before an instruction between it and their overwriter leaves the inline path. They
+// depend only on the rotated value, which is still in the rotate's register (nothing between writes it):
+// rotate() by a whole turn leaves the value and sets them from it.
+__attribute__((noinline)) void fixRotateFlags(Cpu& c, const Insn* first, const Insn* op) {
+  const Insn* r = op;
+  while (r != first && !(--r)->flagsDead) {}
+  const uint16_t f = kForms[r->fast];
+  const unsigned kind = f >> 6;
+  const int rop = (kind == K_ROR_I || kind == K_ROR_1) ? 1 : 0;
+  if (kind != K_ROL_1 && kind != K_ROR_1 && (r->imm & 0x1F) == 0) return;  // a count of 0 sets nothing
+  switch (f & 63) {
+    case 1: rotate<1>(c, rop, getReg<1>(c, r->rm), 8); break;
+    case 2: rotate<2>(c, rop, getReg<2>(c, r->rm), 16); break;
+    default: rotate<4>(c, rop, getReg<4>(c, r->rm), 32); break;
+  }
+}
+// The register bit an inline move writes (8-bit registers 4-7 are the high bytes of 0-3).
+unsigned regBit(unsigned sizeCodeOf, unsigned r) { return 1u << (sizeCodeOf == 1 ? (r & 3) : r); }
+}  // namespace
+
 uint16_t fastForm(const Insn& i) {
   const uint16_t f = sparseForm(i);
   return f < kSparseLimit ? kDense.of[f] : 0;
@@ -526,9 +558,12 @@ void markDeadFlags(Insn* ops, unsigned n) {
   // Walking back from the block's end: `killed` while a later instruction sets every flag with nothing
   // between that reads a flag or may leave the block (which would show the flags of this one).
   bool killed = false;
+  int memKiller = -1;    // the later instruction that overwrites every flag, memory moves between allowed
+  unsigned written = 0;  // registers written between it and here
   for (unsigned k = n; k-- > 0;) {
     Insn& i = ops[k];
     i.flagsDead = false;
+    i.flagsFix = false;
     const uint16_t f = sparseForm(i);
     const unsigned kind = f >> 6, aluOp = (f & 63) >> 2;
     const bool aluKind = kind >= K_ALU_EG_RR && kind <= K_ALU_EI_M;
@@ -548,6 +583,26 @@ void markDeadFlags(Insn* ops, unsigned n) {
                                              kind == K_MOV_EI_R || kind == K_LEA);
     if (setsAll) killed = true;
     else if (!transparent) killed = false;
+    // A rotate (CF and OF only, no flag read, no fault) may also skip them when memory moves lie between it
+    // and an overwriter (which may itself be a memory ALU op): those may leave the inline path, so they get
+    // flagsFix, and the rotated register must stay unwritten until the overwriter.
+    const bool rot = i.fast != 0 && kind >= K_ROL_I && kind <= K_ROR_1;
+    if (rot && !i.flagsDead && memKiller >= 0 && !(written & regBit(f & 63, i.rm))) {
+      i.flagsDead = true;
+      for (unsigned j = k + 1; j <= unsigned(memKiller); ++j) ops[j].flagsFix = true;
+    }
+    const bool memSetsAll = i.fast != 0 && noCarryIn && kind == K_ALU_GE_M;
+    if (setsAll || memSetsAll) {
+      memKiller = int(k);
+      written = 0;
+    } else if (i.fast != 0 && (transparent || kind == K_MOV_LOAD)) {
+      const unsigned dst = (kind == K_MOV_RI_OP)                         ? (i.op & 7u)
+                           : (kind == K_MOV_EG_RR || kind == K_MOV_EI_R) ? i.rm
+                                                                         : i.reg;
+      written |= regBit(f & 63, dst);
+    } else if (!(i.fast != 0 && (kind == K_MOV_STORE || kind == K_MOV_STORE_I))) {
+      memKiller = -1;
+    }
   }
 }
 
@@ -649,6 +704,7 @@ L_GENERIC:
   st = Step::Bail;
 other:
   if (st == Step::Stored && !c.events) NEXT();  // a store, not into code
+  if (op->flagsFix) fixRotateFlags(c, first, op);
   {
     const unsigned k = unsigned(op - first);
     const uint32_t at = eip + uint32_t(offsets[k]);

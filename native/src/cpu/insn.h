@@ -34,6 +34,10 @@ struct Insn {
   // Set by the block tier when a later instruction of the same block overwrites every flag this one sets
   // before anything can read them or leave the block: its inline form then skips the flags (block_exec.h).
   bool flagsDead = false;
+  // Set on the memory moves and the overwriting memory ALU op between a rotate whose CF/OF were skipped that
+  // way and the instruction that overwrites them: should one of them leave the inline path (a fault, a
+  // watchpoint, a store into code), the rotate's flags are set first (block_exec.cpp, fixRotateFlags).
+  bool flagsFix = false;
 };
 
 // Decodes at most 15 bytes from `fetch` (fetch(i, byte) returns false when the byte cannot be read: the
