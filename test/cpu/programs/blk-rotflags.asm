@@ -7,6 +7,7 @@
 ; with the tier on and off in lockstep (block-tier.test.ts); the checksum goes to port 0xE9.
 bits 16
 org 0x7C00
+start:                          ; a global label first: nasm scopes the local labels below to it
   cli
   xor ax, ax
   mov ds, ax
