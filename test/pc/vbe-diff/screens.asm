@@ -52,55 +52,14 @@ unreal:
   sti
   ret
 
-putc:
-  push dx
-  push ax
-  mov dx, 0x3FD
-.w: in al, dx
-  test al, 0x20
-  jz .w
-  pop ax
-  mov dx, 0x3F8
-  out dx, al
-  pop dx
-  ret
-
-hex8:                           ; AL
-  push ax
-  shr al, 4
-  call .n
-  pop ax
-  push ax
-  and al, 15
-  call .n
-  pop ax
-  ret
-.n:
-  add al, '0'
-  cmp al, '9'
-  jbe .p
-  add al, 7
-.p:
-  jmp putc
+; COM1 output and the screen-by-screen handshake are the vga-diff programs' (putc, puthex, show).
+%include "../vga-diff/com1.inc"
 
 hex16:                          ; AX
   xchg al, ah
-  call hex8
+  call puthex
   xchg al, ah
-  jmp hex8
-
-; The screen is done: "Snn\n", then wait for a key.
-screen_done:
-  mov al, 'S'
-  call putc
-  mov al, [screen_no]
-  call hex8
-  mov al, 10
-  call putc
-  inc byte [screen_no]
-  xor ah, ah
-  int 0x16
-  ret
+  jmp puthex
 
 ; Mode info of CX into INFO; pitch, width, height, bytes per pixel and LFB into variables.
 INFO equ 0x6000
@@ -196,7 +155,7 @@ main:
   xor si, si
 .dump:
   mov al, [INFO + si]
-  call hex8
+  call puthex
   inc si
   cmp si, 0x42
   jb .dump
@@ -248,7 +207,7 @@ main:
   loop .dac
 .nopal:
   call draw
-  call screen_done
+  call show
   pop si
   jmp .next
 .lfb_done:
@@ -281,7 +240,7 @@ main:
   jb .bank
   xor ax, ax
   mov es, ax
-  call screen_done
+  call show
 
   ; The dispi ports directly: 800x600x32 with a virtual width of 1024 and the display 20 lines, 16 pixels in.
   mov ax, 0x4F02                ; back to text first, as a program starting from DOS would be
@@ -317,7 +276,7 @@ main:
   mov byte [bytespp], 4
   mov dword [lfb], 0xFD000000
   call draw
-  call screen_done
+  call show
 
   ; 640x480x32 (142h) with the display start moved 37 lines down (AX=4F07h).
   mov cx, 0x142
@@ -332,7 +291,7 @@ main:
   xor cx, cx
   mov dx, 37
   int 0x10
-  call screen_done
+  call show
 
   mov al, 'D'
   call putc
@@ -364,7 +323,6 @@ pal:
 %assign i i + 1
 %endrep
 
-screen_no db 0
 pitch dw 0
 width dw 0
 height dw 0
