@@ -359,19 +359,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** By instruction; with `wholeLine`, on until the source line changes (a macro's expansion is one line). */
   stepIn(wholeLine = false, respond?: () => void): void {
-    this.act(
-      () => (wholeLine ? this.byLine(wholeLine, async () => this.stepOnce()) : this.stepOnce()),
-      'step',
-      respond,
-    );
+    this.act(() => (wholeLine ? this.byLine(() => this.stepOnce()) : this.stepOnce()), 'step', respond);
   }
 
   stepOver(wholeLine = false, respond?: () => void): void {
-    this.act(
-      () => (wholeLine ? this.byLine(wholeLine, async () => this.overOnce()) : this.overOnce()),
-      'step',
-      respond,
-    );
+    this.act(() => (wholeLine ? this.byLine(() => this.overOnce()) : this.overOnce()), 'step', respond);
   }
 
   private overOnce(): Maybe<Outcome> {
@@ -385,8 +377,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return loc ? `${loc.file}:${loc.line}` : undefined;
   }
 
-  private async byLine(wholeLine: boolean, once: () => Maybe<Outcome>): Promise<Outcome> {
-    const start = wholeLine ? this.currentLine() : undefined;
+  /** `once` again until the source line changes (a plain step, by instruction, calls `once` itself). */
+  private async byLine(once: () => Maybe<Outcome>): Promise<Outcome> {
+    const start = this.currentLine();
     for (let n = 0; ; n++) {
       const o = await once();
       if (!start || !('reason' in o) || o.reason !== 'step' || this.pauseRequested || n >= 64) return o;
