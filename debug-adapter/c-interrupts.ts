@@ -11,7 +11,7 @@
 import type { Registers, SegmentRegister } from '../common/api';
 import { hex } from '../common/expression';
 import { isCSource, type CDebugger, type FrameRef, type GdbFrame, type ViewRegisters } from './c-debugger';
-import { readWhatIsReadable } from './memory';
+import { decodeDescriptor, readWhatIsReadable } from './memory';
 import type { Runtime } from './runtime';
 import type { Frame } from './stack';
 
@@ -174,15 +174,9 @@ function segmentOf(rt: Runtime, regs: Registers, selector: number): SegmentRegis
   const at = selector & ~7;
   if (at + 7 > regs.gdtr.limit) return undefined;
   const { data } = readWhatIsReadable(rt.currentMachine, (regs.gdtr.base + at) >>> 0, 8);
-  if (data.length < 8 || !(data[5] & 0x80)) return undefined;
-  let limit = (data[0] | (data[1] << 8) | ((data[6] & 0x0f) << 16)) >>> 0;
-  if (data[6] & 0x80) limit = ((limit << 12) | 0xfff) >>> 0;
-  return {
-    selector,
-    base: (data[2] | (data[3] << 8) | (data[4] << 16) | (data[7] << 24)) >>> 0,
-    limit,
-    attrib: data[5] | ((data[6] >> 4) << 8),
-  };
+  if (data.length < 8) return undefined;
+  const { base, limit, attrib } = decodeDescriptor(word(data, 0), word(data, 4), at >> 3);
+  return attrib & 0x80 ? { selector, base, limit, attrib } : undefined; // present
 }
 
 const realSegment = (selector: number): SegmentRegister => ({
