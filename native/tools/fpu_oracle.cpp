@@ -33,13 +33,9 @@ using namespace bv::fpu;
 
 namespace {
 
-uint64_t rngState = 0x9E3779B97F4A7C15ull;
-uint64_t rnd() {
-  rngState ^= rngState << 13;
-  rngState ^= rngState >> 7;
-  rngState ^= rngState << 17;
-  return rngState;
-}
+// The operand generator of the basic arithmetic (gen, near), seeded by the command line.
+trans::Gen rng;
+uint64_t rnd() { return rng.next(); }
 
 struct Raw {
   uint8_t b[10];
@@ -481,7 +477,7 @@ TrOut hostTrSaved(Tr op, uint16_t cw, F80 a, F80 b) {
 int runTransMore(long count, uint64_t seed, bool unmasked) {
   trans::Gen g;
   g.s = seed | 1;
-  rngState = seed | 1;
+  rng.s = seed | 1;
   trans::Report rep;
   static const trans::Range kRanges[] = {trans::R_TINY, trans::R_DENORMAL, trans::R_LARGE, trans::R_SMALL};
   for (int op = 0; op < trans::T_COUNT; ++op) {
@@ -624,7 +620,7 @@ int main(int argc, char** argv) {
     return runTransMore(argc > 2 ? std::atol(argv[2]) : 4000, argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 1, false);
   if (argc > 2 && std::strcmp(argv[1], "--check") == 0) return trans::runCheck(argv[2], argc > 3);
   const long count = argc > 1 ? std::atol(argv[1]) : 2000;
-  if (argc > 2) rngState = std::strtoull(argv[2], nullptr, 0) | 1;
+  if (argc > 2) rng.s = std::strtoull(argv[2], nullptr, 0) | 1;
   const char* only = std::getenv("FPU_ORACLE_OP");
   long total = 0, bad = 0;
   for (int op = 0; op < OP_COUNT; ++op) {
