@@ -60,11 +60,6 @@ export type BootvisorMachine = Machine & MachineExtras;
 
 const DEFAULTS = { memoryMiB: 32, backend: 'software', clock: 'fast' } as const;
 
-/**
- * A synchronous stop from the addon: its object, or (a plain stop: a step, a breakpoint, a pause) its reason
- * with the numbers in `p` (cs, eip, linear, instructions, breakpointId or -1, idle), built here as an object
- * literal, which costs far less than the same object built property by property through N-API.
- */
 /** registersInto's numbers as Registers (the layout of native/src/napi/js_convert.cpp registersToArray). */
 function unpackRegisters(r: Float64Array): Registers {
   const seg = (k: number): SegmentRegister => ({ selector: r[k], base: r[k + 1], limit: r[k + 2], attrib: r[k + 3] });
@@ -100,6 +95,11 @@ function unpackRegisters(r: Float64Array): Registers {
   };
 }
 
+/**
+ * A synchronous stop from the addon: its object, or (a plain stop: a step, a breakpoint, a pause) its reason
+ * with the numbers in `p` (cs, eip, linear, instructions, breakpointId or -1, idle), built here as an object
+ * literal, which costs far less than the same object built property by property through N-API.
+ */
 function unpackStop(r: unknown, p: Float64Array): StopEvent {
   if (typeof r !== 'string') return r as StopEvent;
   const s: StopEvent = { reason: r as StopEvent['reason'], cs: p[0], eip: p[1], linear: p[2], instructions: p[3] };
