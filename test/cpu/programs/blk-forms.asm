@@ -6,6 +6,8 @@
 ; memory, ROL/ROR by an immediate and by 1, every Jcc taken and not taken, and a word access that wraps at
 ; the segment's end (the executor hands it to the interpreter), and blocks that loop on themselves. block-tier.test.ts runs it with the tier on
 ; and off in lockstep; the checksum goes to port 0xE9.
+%include "lib/debugcon.inc"
+
 bits 16
 org 0x7C00
   cli
@@ -236,14 +238,7 @@ pass:
   dec word [passes]
   jnz pass
 
-  mov eax, ebp
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
+  PUTRAW32 ebp
   WALK
   out 0xF4, al
   hlt

@@ -5,6 +5,8 @@
 ; into EDI. Rotates by an immediate and by 1, left and right, at 32, 16 and 8 bits (AH and BH, the high
 ; bytes), by counts that mask to 0, and a load into the rotated register between (its flags then stay). Runs
 ; with the tier on and off in lockstep (block-tier.test.ts); the checksum goes to port 0xE9.
+%include "lib/debugcon.inc"
+
 bits 16
 org 0x7C00
 start:                          ; a global label first: nasm scopes the local labels below to it
@@ -129,14 +131,7 @@ start:                          ; a global label first: nasm scopes the local la
   add ebx, 0x61C88647
   LOOP_END .l7
 
-  mov eax, edi
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
+  PUTRAW32 edi
   out 0xF4, al
   hlt
 

@@ -5,6 +5,8 @@
 ; walking across pages and straddling them (within 0x8000-0xBFFF), a word at DS:0xFFFF that faults (#GP, skipped by the handler) in
 ; the middle of a pass. block-tier.test.ts runs it with the tier on and off in lockstep; the checksum goes to
 ; port 0xE9.
+%include "lib/debugcon.inc"
+
 bits 16
 org 0x7C00
 start:                          ; a global label first: nasm scopes the local labels below to it
@@ -81,14 +83,7 @@ start:                          ; a global label first: nasm scopes the local la
   dec cx
   jnz .limit
 
-  mov eax, ebp
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
-  shr eax, 8
-  out 0xE9, al
+  PUTRAW32 ebp
   out 0xF4, al
   hlt
 
