@@ -5,25 +5,12 @@
 ; refills the TLB must close the windows. block-tier.test.ts runs it with the tier on and off in lockstep.
 %include "lib/boot.inc"
 %include "lib/pm.inc"
-
-PD equ 0x2000
-PT equ 0x3000
-%define PTE(page) (PT + (page) * 4)
+%include "lib/paging.inc"
 
 bits 16
 main:
   ENTER_PM32
-  mov edi, PD
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov edi, PT                       ; identity map of the first 4 MiB
-  mov eax, 0x007
-  mov ecx, 1024
-.fill:
-  stosd
-  add eax, 0x1000
-  loop .fill
+  IDENTITY_PT 0x007                 ; identity map of the first 4 MiB
   mov dword [PD + 0], PT | 7
   mov dword [PD + 4], 0x00000087    ; 4 MiB at 0x00400000 -> 0: 0x413000 shares 0x13000's TLB slot
   mov dword [0x14000], 0x600DF00D

@@ -3,26 +3,13 @@
 ; that crosses into a missing page), read-only and supervisor pages from ring 0 (CR0.WP) and ring 3, INVLPG.
 %include "lib/boot.inc"
 %include "lib/pm.inc"
-
-PD equ 0x2000
-PT equ 0x3000
-%define PTE(page) (PT + (page) * 4)
+%include "lib/paging.inc"
 
 bits 16
 main:
   ENTER_PM32
   PUTS32 "pm", 10
-  mov edi, PD
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov edi, PT                       ; identity map of the first 4 MiB, user, writable, A/D clear
-  mov eax, 0x007
-  mov ecx, 1024
-.fill:
-  stosd
-  add eax, 0x1000
-  loop .fill
+  IDENTITY_PT 0x007                 ; identity map of the first 4 MiB, user, writable, A/D clear
   mov dword [PD + 0], PT | 7
   mov dword [PD + 4], 0x00000087    ; 4 MiB at 0x00400000 -> 0, user, writable
   mov dword [PD + 8], 0x00000085    ; 4 MiB at 0x00800000 -> 0, user, read-only

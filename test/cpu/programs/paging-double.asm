@@ -4,26 +4,14 @@
 ; interrupted task's state from the TSS, then ends the test.
 %include "lib/boot.inc"
 %include "lib/pm.inc"
-
-PD equ 0x2000
-PT equ 0x3000
+%include "lib/paging.inc"
 
 bits 16
 main:
   ENTER_PM32
   PUTS32 "pm", 10
   mov dword [tss2 + 0x20], task2_entry
-  mov edi, PD
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov edi, PT
-  mov eax, 0x003
-  mov ecx, 1024
-.fill:
-  stosd
-  add eax, 0x1000
-  loop .fill
+  IDENTITY_PT 0x003
   mov dword [PD], PT | 3
   mov dword [PT + 0x30 * 4], 0    ; 0x30000 not present
   mov eax, PD
