@@ -76,7 +76,8 @@ export function expectDwarfVersion(elf: string, version: number): void {
     );
 }
 
-function tool(command: string, args: string[], what: string, cwd?: string): void {
+/** Runs one build tool; a missing tool or a failure is an error that says what to install or what failed. */
+export function tool(command: string, args: string[], what: string, cwd?: string): void {
   const r = spawnSync(command, args, { encoding: 'utf8', cwd });
   if (r.error) {
     const pkg = command === 'nasm' ? 'nasm' : command === 'ld' || command === 'objcopy' ? 'binutils' : command;
