@@ -9,6 +9,7 @@
 // handler saves what it uses), or, for a stub that saved none, the callee-saved registers the C handler
 // kept; any other register is unknown, and gdb is told so (it shows <unavailable>) instead of a wrong value.
 import type { Registers, SegmentRegister } from '../common/api';
+import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { hex } from '../common/expression';
 import { isCSource, type CDebugger, type FrameRef, type GdbFrame, type ViewRegisters } from './c-debugger';
 import { decodeDescriptor, readWhatIsReadable } from './memory';
@@ -20,6 +21,7 @@ const IRET_SCAN_BYTES = 256;
 /** At most this much (vector, error code, segment pushes) between a stub's `pusha` and the iret frame. */
 const PUSHA_GAP_BYTES = 32;
 const EFLAGS_VM = 0x20000;
+const SHT_PROGBITS = 1;
 
 type General = Pick<Registers, 'eax' | 'ecx' | 'edx' | 'ebx' | 'ebp' | 'esi' | 'edi'>;
 const GENERAL = ['eax', 'ecx', 'edx', 'ebx', 'ebp', 'esi', 'edi'] as const;
@@ -186,6 +188,18 @@ const realSegment = (selector: number): SegmentRegister => ({
   attrib: 0xf3, // present, DPL 3, read/write data: what a V86 segment's cache holds
 });
 
+/**
+ * Whether `linear` can be an interrupted EIP: inside a section the ELF loads with contents, not a data object
+ * (symbolAt also names any address up to 64 KiB past a size-0 label such as `end_of_kernel`, so a stack word
+ * pointing past the image, followed by 8 and a code address, looked like an iret frame).
+ */
+function inLoadedImage(elf: ElfDebugInfo, linear: number): boolean {
+  if (elf.symbols.symbolAt(linear)?.symbol.kind === 'object') return false;
+  return elf.symbols.sections.some(
+    (s) => s.type === SHT_PROGBITS && s.address !== 0 && (linear - s.address) >>> 0 < s.size,
+  );
+}
+
 /** The interrupted code past a handler: the marker, the registers gdb is shown, or a frame it cannot read. */
 export interface Interrupted {
   marker: Frame;
@@ -248,7 +262,7 @@ export async function interruptedCode(
       esp = word(data, off + 12);
     } else code = regs.cs;
     const linear = (code.base + eip) >>> 0;
-    if (!rt.elf?.placeOf(linear)?.symbol) continue;
+    if (!rt.elf?.placeOf(linear)?.symbol || !inLoadedImage(rt.elf, linear)) continue;
 
     const frameAt = (sp + off) >>> 0;
     // The event: the IDT gate that enters the handler (or the stub before it), else a tutorial stub's push.
