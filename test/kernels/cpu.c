@@ -26,6 +26,13 @@ void irq_unmask(int irq) {
   if (irq >= 8) outb(0x21, inb(0x21) & ~(1 << 2));
 }
 
+void pit_100hz(void) {
+  outb(0x43, 0x34);
+  outb(0x40, 11932 & 0xFF);
+  outb(0x40, 11932 >> 8);
+  irq_unmask(0);
+}
+
 void pic_eoi(int irq) {
   if (irq >= 8) outb(0xA0, 0x20);
   outb(0x20, 0x20);

@@ -15,4 +15,6 @@ void cpu_init(void);                  /* GDT (code 0x08, data 0x10), IDT, PIC re
 void set_handler(int vector, handler_t h);
 void set_gate(int vector, void (*entry)(void)); /* an interrupt gate to code of one's own instead of isr.asm's */
 void irq_unmask(int irq);
+/* The PIT's channel 0 at 100 Hz (mode 2, 1193182 / 11932), IRQ0 unmasked. */
+void pit_100hz(void);
 void pic_eoi(int irq);

@@ -97,9 +97,6 @@ void kmain(uint32_t magic, void* info) {
   rings_init();
   set_handler(0x20, on_timer);
   set_handler(13, on_gp);
-  outb(0x43, 0x34);
-  outb(0x40, 11932 & 0xFF);
-  outb(0x40, 11932 >> 8);
-  irq_unmask(0);
+  pit_100hz();
   enter_user(user_entry, user_stack + sizeof user_stack);
 }

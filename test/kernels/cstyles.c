@@ -101,10 +101,7 @@ void kmain(uint32_t magic, void* info) {
   kputc(' ');
   put_dec(alt_count);
   kputs("\n");
-  outb(0x43, 0x34);
-  outb(0x40, 11932 & 0xFF);
-  outb(0x40, 11932 >> 8);
-  irq_unmask(0);
+  pit_100hz();
   __asm__ volatile("sti");
   uint32_t spins = wait_ticks(3);
   __asm__ volatile("cli");

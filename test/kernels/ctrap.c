@@ -75,11 +75,7 @@ void kmain(uint32_t magic, void* info) {
   put_hex(last_error);
   kputs("\n");
 
-  /* PIT channel 0, mode 2, 100 Hz; three ticks. */
-  outb(0x43, 0x34);
-  outb(0x40, 11932 & 0xFF);
-  outb(0x40, 11932 >> 8);
-  irq_unmask(0);
+  pit_100hz(); /* three ticks */
   __asm__ volatile("sti");
   uint32_t spins = wait_ticks(3);
   __asm__ volatile("cli");
