@@ -37,7 +37,7 @@ for s in $(node native/sources.js core "${nested[@]}"); do
 done
 if ((${#todo[@]})); then
   echo "build-core: compiling ${#todo[@]} of ${#objs[@]} VMM sources with ${compile[0]}" >&2
-  printf '%s\n' "${todo[@]}" | nice xargs -P 2 -I{} bash -c 'src=${1%%:*}; obj=${1##*:}; shift; "$@" -c "$src" -o "$obj"' _ {} \
+  printf '%s\n' "${todo[@]}" | xargs -P 2 -I{} bash -c 'src=${1%%:*}; obj=${1##*:}; shift; "$@" -c "$src" -o "$obj"' _ {} \
     "${compile[@]}"
 fi
 lib=$out/libbootvisor_core.a

@@ -29,5 +29,5 @@ for d in $(node native/sources.js --defines --nested); do common+=("-D$d"); done
 {
   for f in $(node native/sources.js core --nested) native/tools/*.cpp; do echo "$f -Inative/tools/nvmm-stub -Inative/tools"; done
   for f in $(node native/sources.js napi); do echo "$f -I$napi_inc -I$node_inc -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS"; done
-} | nice xargs -P 2 -L 1 bash -c 'f=$1; shift; clang-tidy --quiet "$f" -- "$@" '"${common[*]}"' 2>/dev/null' _
+} | xargs -P 2 -L 1 bash -c 'f=$1; shift; clang-tidy --quiet "$f" -- "$@" '"${common[*]}"' 2>/dev/null' _
 echo "lint-native: clang-tidy found nothing (.clang-tidy)"
