@@ -508,6 +508,14 @@ export class CDebugger {
     }, where.view);
   }
 
+  /** gdb's `info frame` of a frame: among others, where it saved its caller's registers, and whether it is inlined. */
+  frameInfo(where: FrameRef): Promise<string> {
+    return this.serial(async (gdb) => {
+      const r = await gdb.command(`-interpreter-exec ${CDebugger.frameArgs(where)} console ${miQuote('info frame')}`);
+      return (r['#console'] as string | undefined) ?? '';
+    }, where.view);
+  }
+
   /** Where an lvalue lives and how big it is (a data breakpoint on it). */
   async lvalue(expression: string, frame = 0): Promise<{ address: number; size: number }> {
     // `&counter` names the memory it points at, as `counter` does.

@@ -3,10 +3,18 @@
 // C expressions for watch, hover and the Debug Console, C lvalues for data breakpoints, and C conditions and
 // logpoints. Each answers undefined when the question is not a C one, and the session does what it did.
 import * as fs from 'fs';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Registers } from '../common/api';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { hex } from '../common/expression';
 import { CDebugger, isCSource, type FrameRef, type GdbFrame } from './c-debugger';
+import {
+  editRefusal,
+  frameRegisterValues,
+  frameRegisterVariables,
+  type FrameRegisterValues,
+  type RegisterSource,
+} from './c-frame-registers';
 import { gateTargets, interruptedCode } from './c-interrupts';
 import { readWhatIsReadable } from './memory';
 import { CVariables } from './c-variables';
@@ -15,6 +23,9 @@ import { callStack, type Frame } from './stack';
 
 /** Interrupt frames followed at most (an exception in an IRQ handler in the interrupted code is two). */
 const MAX_INTERRUPT_FRAMES = 4;
+
+/** The register scopes that show the CPU's own registers: an outer frame shows its own in their place. */
+const CPU_FRAME_SCOPES = new Set(['Registers', 'General registers', 'Segment registers', 'Flags']);
 
 /** Whether the ELF at `file` carries DWARF type information (.debug_info), which C variables need. */
 function hasDebugInfo(elf: ElfDebugInfo): boolean {
@@ -40,6 +51,8 @@ export class CSupport {
   readonly variables: CVariables;
   /** The frames of the last stack trace of this stop (a frame id is an index; the interrupt markers are holes). */
   private frames?: ((FrameRef & { file?: string }) | undefined)[];
+  /** Where each frame of the last stack trace has its registers (a frame id is an index). */
+  private sources?: RegisterSource[];
   private said = new Set<string>();
 
   private constructor(
@@ -75,6 +88,7 @@ export class CSupport {
 
   stopped(): void {
     this.frames = undefined;
+    this.sources = undefined;
     this.variables.stopped();
   }
 
@@ -96,6 +110,7 @@ export class CSupport {
     if (!this.inElfCode(r)) return undefined;
     const out: Frame[] = [];
     const table: ((FrameRef & { file?: string }) | undefined)[] = [];
+    const sources: RegisterSource[] = [];
     let regs = r;
     let view: Registers | undefined;
     // The IDT's entry points: a frame in a function the IDT enters is a handler, whatever gdb unwinds past it.
@@ -121,7 +136,11 @@ export class CSupport {
       if (!frames.length) {
         if (!view) return undefined;
         // gdb has nothing past the interrupt: the interrupted code's return addresses, as without gdb.
-        out.push(...callStack(this.rt.currentMachine, regs, this.rt.listing, 32, this.rt.elf));
+        const scanned = callStack(this.rt.currentMachine, regs, this.rt.listing, 32, this.rt.elf);
+        out.push(...scanned);
+        sources.push(
+          ...scanned.map((f, i): RegisterSource => (i ? { kind: 'return', eip: f.ip } : { kind: 'view', regs })),
+        );
         break;
       }
       // gdb's unwinding ends in an interrupt stub without call-frame information ("?? ()" after it): the
@@ -149,22 +168,58 @@ export class CSupport {
       frames.forEach((f, i) => {
         out.push(this.frameOf(f, i === 0, i > 0 && f.level === frames[i - 1].level, regs));
         table.push({ level: f.level, view, file: f.file });
+        sources.push(
+          f.level > 0
+            ? { kind: 'unwound', where: { level: f.level, view } }
+            : view
+              ? { kind: 'view', regs: view }
+              : { kind: 'cpu' },
+        );
       });
       if (!beyond) break;
       out.push(beyond.marker);
       table.push(undefined);
+      // The marker stands for the event: the registers the interrupted code had then.
+      sources.push({ kind: 'view', regs: beyond.regs });
       if (beyond.v86) {
         // 16-bit code addressed as in real mode: its line from the ELF, no C frames to unwind.
         out.push(beyond.v86);
         table.push(undefined);
+        sources.push({ kind: 'view', regs: beyond.regs });
         break;
       }
       regs = beyond.regs;
       view = beyond.regs;
     }
     this.frames = table;
+    this.sources = sources;
     this.engine.setFrames(table);
     return out;
+  }
+
+  /**
+   * The register scopes for a frame: the CPU's (`cpu`) for the innermost one; for an outer frame, its own
+   * registers as unwound (read when opened) in place of the CPU's general, segment and flags scopes.
+   */
+  registerScopes(frameId: number | undefined, cpu: DebugProtocol.Scope[]): DebugProtocol.Scope[] {
+    const source = this.sources?.[frameId ?? 0];
+    if (!source || source.kind === 'cpu') return cpu;
+    const now = this.rt.registers();
+    let values: Promise<FrameRegisterValues> | undefined;
+    const read = (): Promise<FrameRegisterValues> => (values ??= frameRegisterValues(this.engine, source, now));
+    const ss = source.kind === 'view' ? source.regs.ss : (source.kind === 'unwound' && source.where.view?.ss) || now.ss;
+    const scope = this.variables.listScope(
+      'Registers',
+      async () => {
+        try {
+          return frameRegisterVariables(await read(), ss);
+        } catch (e) {
+          return [{ name: 'Registers', value: e instanceof Error ? e.message : String(e), variablesReference: 0 }];
+        }
+      },
+      async (name) => editRefusal(await read(), name),
+    );
+    return [scope, ...cpu.filter((s) => !CPU_FRAME_SCOPES.has(s.name))];
   }
 
   /** A frame of gdb's as the call stack shows it: the top one where the CPU is, a caller at its CALL. */

@@ -18,7 +18,9 @@ type Node =
   | { kind: 'locals'; frame: number }
   | { kind: 'globals' }
   | { kind: 'var'; id: string; path: string; type: string; frame: number }
-  | { kind: 'message'; text: string };
+  | { kind: 'message'; text: string }
+  /** A list of its own (an outer frame's registers): read when opened, never edited (`refuse` says why). */
+  | { kind: 'list'; list: () => Promise<Variable[]>; refuse: (name: string) => Promise<string> };
 
 const isAggregate = (v: GdbVar): boolean => v.value === '{...}' || /^\[\d+\]$/.test(v.value);
 const simplePath = (p: string): boolean => /^[\w$]+(?:(?:\.|->)[\w$]+|\[\d+\])*$/.test(p);
@@ -82,6 +84,7 @@ export class CVariables {
     const n = this.nodes.get(ref);
     if (!n) throw new Error(`variablesReference ${ref} is unknown (stale after the guest ran, or never given out)`);
     if (n.kind === 'message') return [{ name: 'C variables', value: n.text, variablesReference: 0 }];
+    if (n.kind === 'list') return n.list();
     let vars: { v: GdbVar; name: string; path: string; frame: number }[];
     try {
       if (n.kind === 'locals') {
@@ -138,7 +141,23 @@ export class CVariables {
     };
   }
 
+  /** A scope whose variables `list` gives when it is opened, and which `refuse` says cannot be edited. */
+  listScope(
+    name: string,
+    list: () => Promise<Variable[]>,
+    refuse: (name: string) => Promise<string>,
+  ): DebugProtocol.Scope {
+    return {
+      name,
+      presentationHint: 'registers',
+      variablesReference: this.add({ kind: 'list', list, refuse }),
+      expensive: false,
+    };
+  }
+
   async setVariable(ref: number, name: string, value: string): Promise<Variable> {
+    const n = this.nodes.get(ref);
+    if (n?.kind === 'list') throw new Error(await n.refuse(name));
     const target = this.listed.get(ref)?.get(name);
     if (!target) throw new Error(`no C variable "${name}" was listed in that scope`);
     await this.c.assign(target.id, value);

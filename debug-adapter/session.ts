@@ -1123,8 +1123,8 @@ export class BootvisorSession extends QuietLoggingSession {
       const rt = this.stopped();
       const c = this.c?.isCFrame(args.frameId) ? this.c.variables.scopes(args.frameId) : [];
       response.body = {
-        scopes: [...c, ...rt.variables.scopes()].map((s) =>
-          Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
+        scopes: [...c, ...(this.c?.registerScopes(args.frameId, rt.variables.scopes()) ?? rt.variables.scopes())].map(
+          (s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
         ),
       };
       this.sendResponse(response);

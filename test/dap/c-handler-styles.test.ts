@@ -75,6 +75,20 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       assert.strictEqual((await frameLocals(s, frames[marker + 1].id)).get('marker'), '8', text);
       assert.match(await ev(s, '$eax', frames[marker + 1].id), /unavailable/);
       assert.match(await ev(s, '$ebx', frames[marker + 1].id), /^\d+$/);
+      // Its Registers scope (c-frame-registers.ts) says the same: the stub's copies are unknown, the others kept.
+      const scopes = (await s.dc.scopesRequest({ frameId: frames[marker + 1].id })).body.scopes;
+      const regs = scopes.find((x) => x.name === 'Registers')!.variablesReference;
+      const shown = new Map(
+        (await s.dc.variablesRequest({ variablesReference: regs })).body.variables.map((v) => [v.name, v.value]),
+      );
+      assert.strictEqual(shown.get('eax'), '<unavailable>');
+      assert.strictEqual(
+        shown.get('ebx'),
+        `0x${Number(await ev(s, '$ebx', frames[marker + 1].id))
+          .toString(16)
+          .toUpperCase()
+          .padStart(8, '0')}`,
+      );
 
       // #BP (a trap) through a stub that saved nothing.
       await next();
