@@ -1,7 +1,8 @@
-/* Nested events for the debugger's call stack (test/dap/c-nested.test.ts), all through isr.asm's stub:
+/* Nested events for the debugger's call stack (test/dap/c-nested.test.ts), the exceptions through isr.asm:
  * - exceptions raised inside the timer's IRQ handler: an invalid opcode (#UD) on the first tick, a segment
  *   load with a bad selector (#GP, error code 0x1230) on the second; each handler steps over the instruction;
  * - the timer's IRQ taken inside a #BP handler that re-enabled interrupts to wait for a tick.
+ * IRQ0 is built two ways: through isr.asm's stub as well, or (-DTIMER_INTERRUPT_FUNCTION) an interrupt function.
  * A debugger stopped in the innermost handler must show both events and every frame at its source line, and
  * the kernel runs to its end printing the same as under QEMU -kernel. */
 #include "cpu.h"
@@ -19,12 +20,27 @@ __attribute__((noinline)) void timer_work(uint32_t tick) {
   work_done++;
 }
 
+#ifdef TIMER_INTERRUPT_FUNCTION
+/* The other shape (c-nested's second kernel): the IDT enters a gcc/clang interrupt function for IRQ0. */
+struct interrupt_frame {
+  uint32_t ip, cs, flags;
+};
+
+__attribute__((interrupt)) static void timer_irq(struct interrupt_frame* frame) {
+  (void)frame;
+  uint32_t tick = ++ticks; /* TICK irq */
+  timer_work(tick);        /* CALL work irq */
+  handled++;
+  __asm__ volatile("outb %%al, $0x20" : : "a"(0x20)); /* the PIC's EOI */
+}
+#else
 static void on_timer(struct frame* f) {
   (void)f;
-  uint32_t tick = ++ticks;
-  timer_work(tick); /* CALL work */
-  handled++;        /* after the call: no tail call, on_timer keeps its frame */
+  uint32_t tick = ++ticks; /* TICK stub */
+  timer_work(tick);        /* CALL work stub */
+  handled++;               /* after the call: no tail call, on_timer keeps its frame */
 }
+#endif
 
 static void on_ud(struct frame* f) {
   uds++; /* BREAK ud */
@@ -76,7 +92,11 @@ void kmain(uint32_t magic, void* info) {
   set_handler(3, on_breakpoint);
   set_handler(6, on_ud);
   set_handler(13, on_gp);
+#ifdef TIMER_INTERRUPT_FUNCTION
+  set_gate(0x20, (void (*)(void))timer_irq);
+#else
   set_handler(0x20, on_timer);
+#endif
   pit_100hz();
   __asm__ volatile("sti");
   uint32_t spins = wait_ticks(3); /* CALL ticks */
