@@ -111,12 +111,20 @@ class NvmmVcpu final : public HardwareVcpu {
     stateFromNvmm(*vcpu_.state, out);
     selectors_.restore(out.fpu);
     out.halted = halted_;
+    // NVMM reports its own window-exiting bit, which may be set for the interrupt held here only: the state
+    // says what the caller asked for, or a software vCPU given it would stop for a window nobody wants.
+    out.intr.int_window_exiting = windowWanted_;
+    out.intr.irq_vector = static_cast<int16_t>(pendingIrq_);
   }
 
   void setState(const CpuState& in) override {
     nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);  // keeps the SSE half, which CpuState lacks
     stateToNvmm(in, *vcpu_.state);
     selectors_.remember(in.fpu);
+    // The interrupt not yet delivered belongs to the state (a restore must not keep one from elsewhere).
+    pendingIrq_ = in.intr.irq_vector >= 0 && in.intr.irq_vector <= 0xFF ? in.intr.irq_vector : -1;
+    windowWanted_ = in.intr.int_window_exiting;
+    vcpu_.state->intr.int_window_exiting = windowWanted_ || pendingIrq_ >= 0;
     nvmm_vcpu_setstate(&mach_, &vcpu_, NVMM_X64_STATE_ALL);  // applied at the next run
     halted_ = in.halted;
     injectable_ = (in.gprs[GPR_RFLAGS] & flags::IF) && !in.intr.int_shadow;
@@ -138,6 +146,7 @@ class NvmmVcpu final : public HardwareVcpu {
         ex.reason = ExitReason::None;
         break;
       }
+      offerPending();  // here, not before the checks above: an event committed must go with this very run
       if (nvmm_vcpu_run(&mach_, &vcpu_) != 0) {
         if (errno == EINTR) continue;
         fail(ex, std::string("nvmm_vcpu_run failed: ") + std::strerror(errno));
@@ -162,16 +171,24 @@ class NvmmVcpu final : public HardwareVcpu {
     nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS);
     return vcpu_.state->gprs[NVMM_X64_GPR_RFLAGS] & flags::IF;
   }
-  bool canInjectInterrupt() override { return injectable_; }
+  bool canInjectInterrupt() override { return injectable_ && pendingIrq_ < 0; }
+  // Held until a run starts with the guest able to take it (offerPending). nvmm_vcpu_inject only commits the
+  // event for the next run, and the guest's IF can change before it (a setState, the hybrid's software vCPU
+  // stepping a CLI); an external interrupt entered with IF clear fails the VM entry on VMX and is delivered
+  // regardless on SVM (the shim over KVM refuses the run: EINVAL).
   void injectInterrupt(uint8_t vector) override {
-    vcpu_.event->type = NVMM_VCPU_EVENT_INTR;
-    vcpu_.event->vector = vector;
-    if (nvmm_vcpu_inject(&mach_, &vcpu_) == 0) injectable_ = false;
+    pendingIrq_ = vector;
+    injectable_ = false;
   }
   void requestInterruptWindow(bool on) override {
-    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_INTR);
-    vcpu_.state->intr.int_window_exiting = on ? 1 : 0;
-    nvmm_vcpu_setstate(&mach_, &vcpu_, NVMM_X64_STATE_INTR);
+    windowWanted_ = on;
+    setWindow(on || pendingIrq_ >= 0);
+  }
+  int takePendingInterrupt() override {
+    const int v = pendingIrq_;
+    pendingIrq_ = -1;
+    if (v >= 0) setWindow(windowWanted_);
+    return v;
   }
 
   // --- HardwareVcpu: NVMM has no debug traps; HLT patches, protection exits the caller completes.
@@ -249,7 +266,13 @@ class NvmmVcpu final : public HardwareVcpu {
         ex.reason = ExitReason::Halted;  // RIP is already past the HLT
         return true;
       case NVMM_VCPU_EXIT_SHUTDOWN: ex.reason = ExitReason::Shutdown; return true;
-      case NVMM_VCPU_EXIT_INT_READY: ex.reason = ExitReason::InterruptWindow; return true;
+      case NVMM_VCPU_EXIT_INT_READY:
+        // NVMM turned window exiting off as it reported the window. Ours alone (the held interrupt): the next
+        // turn of the loop injects it.
+        if (!windowWanted_) return false;
+        windowWanted_ = false;
+        ex.reason = ExitReason::InterruptWindow;
+        return true;
       case NVMM_VCPU_EXIT_NMI_READY:
       case NVMM_VCPU_EXIT_TPR_CHANGED: return false;
       case NVMM_VCPU_EXIT_RDMSR:
@@ -285,6 +308,31 @@ class NvmmVcpu final : public HardwareVcpu {
         ex.u.invalid.hwcode = x.reason;
         return true;
     }
+  }
+
+  void setWindow(bool on) {
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_INTR);
+    vcpu_.state->intr.int_window_exiting = on ? 1 : 0;
+    nvmm_vcpu_setstate(&mach_, &vcpu_, NVMM_X64_STATE_INTR);
+  }
+
+  // The held interrupt goes to NVMM when the state the run starts from can take it; otherwise the interrupt
+  // window brings the run back here when it can.
+  void offerPending() {
+    if (pendingIrq_ < 0) return;
+    nvmm_vcpu_getstate(&mach_, &vcpu_, NVMM_X64_STATE_GPRS | NVMM_X64_STATE_INTR);
+    const nvmm_x64_state& st = *vcpu_.state;
+    if ((st.gprs[NVMM_X64_GPR_RFLAGS] & flags::IF) && !st.intr.int_shadow && !st.intr.evt_pending) {
+      vcpu_.event->type = NVMM_VCPU_EVENT_INTR;
+      vcpu_.event->vector = static_cast<uint8_t>(pendingIrq_);
+      if (nvmm_vcpu_inject(&mach_, &vcpu_) == 0) {
+        pendingIrq_ = -1;
+        injectable_ = false;
+        if (st.intr.int_window_exiting && !windowWanted_) setWindow(false);
+        return;
+      }
+    }
+    if (!st.intr.int_window_exiting) setWindow(true);
   }
 
   bool handle_io(const nvmm_vcpu_exit& x, Exit& ex) {
@@ -445,6 +493,8 @@ class NvmmVcpu final : public HardwareVcpu {
   bool halted_ = false;
   FpuSelectors selectors_;  // the x87 selectors the hardware does not keep
   bool injectable_ = false;
+  int pendingIrq_ = -1;        // accepted by injectInterrupt, not yet given to NVMM
+  bool windowWanted_ = false;  // the caller asked for an InterruptWindow exit
   std::vector<uint8_t> pageAllowed_;
   std::vector<int> mappedProt_;
   std::vector<Area> areas_;

@@ -275,24 +275,31 @@ void HybridVcpu::toHardware() {
   onSoftware_ = false;
 }
 
-// The software vCPU holding the state, with any interrupt not yet delivered taken out of it and returned.
-int HybridVcpu::holdInterrupt() {
-  if (!sw_) return -1;
+// The software vCPU holding the state, with any interrupt not yet delivered and any interrupt window the
+// caller asked for taken out of it and returned: with the window left in, the software vCPU reported it
+// instead of running the instruction (IF is set at a breakpoint before a CLI), and the next run stopped at the
+// same breakpoint again.
+HybridVcpu::HeldInterrupt HybridVcpu::holdInterrupt() {
+  HeldInterrupt held;
+  if (!sw_) return held;
   toSoftware();
   CpuState s;
   sw_->getState(s);
-  const int irq = s.intr.irq_vector;
-  if (irq < 0) return -1;
+  held.irq = s.intr.irq_vector;
+  held.window = s.intr.int_window_exiting;
+  if (held.irq < 0 && !held.window) return held;
   s.intr.irq_vector = -1;
+  s.intr.int_window_exiting = false;
   sw_->setState(s);
-  return irq;
+  return held;
 }
 
-void HybridVcpu::releaseInterrupt(int irq) {
-  if (irq < 0) return;
+void HybridVcpu::releaseInterrupt(const HeldInterrupt& held) {
+  if (held.irq < 0 && !held.window) return;
   CpuState s;
   sw_->getState(s);
-  s.intr.irq_vector = static_cast<int16_t>(irq);
+  if (held.irq >= 0) s.intr.irq_vector = static_cast<int16_t>(held.irq);
+  s.intr.int_window_exiting = s.intr.int_window_exiting || held.window;
   sw_->setState(s);
 }
 
@@ -426,9 +433,9 @@ Exit HybridVcpu::runHardware(uint64_t maxInstructions) {
       if (id >= 0) {
         // Stepping off the breakpoint keeps interrupts out (as a debugger's step-over does): delivered
         // first, the handler would return to the breakpoint and stop there a second time in the same pass.
-        const int irq = holdInterrupt();
+        const HeldInterrupt held = holdInterrupt();
         Exit e = stepWithin();
-        releaseInterrupt(irq);
+        releaseInterrupt(held);
         if (e.reason != ExitReason::None) return e;
       }
     }

@@ -137,8 +137,12 @@ class HybridVcpu final : public SoftwareVcpu {
   Exit stepSoftware();
   Exit stepWithin();  // stepSoftware, then a stop at a breakpoint where it left the guest
   static Exit breakpointExit(int id, uint64_t linear);
-  int holdInterrupt();
-  void releaseInterrupt(int irq);
+  struct HeldInterrupt {
+    int irq = -1;
+    bool window = false;
+  };
+  HeldInterrupt holdInterrupt();
+  void releaseInterrupt(const HeldInterrupt& held);
   Exit runOnce(uint64_t maxInstructions);
   Exit runHardware(uint64_t maxInstructions);
   bool checkWatch(uint64_t gpa, uint32_t size, uint8_t access, Exit& out) const;
