@@ -913,12 +913,7 @@ std::vector<Named> checks() {
        }},
       {"loop", true,
        [] {
-         for (const char* m : {"continue", "steps", "window"}) testHybridLoop(m);
-         // "watch" on kvm: KVM cannot emulate the x87 store into the write-protected page.
-         if (gHw == "kvm")
-           skip("hybrid loop on kvm (watch)",
-                "KNOWN OPEN: KVM cannot emulate an x87 store to the write-protected page; the guest goes astray");
-         else testHybridLoop("watch");
+         for (const char* m : {"continue", "steps", "window", "watch"}) testHybridLoop(m);
        }},
       {"fpu", true,
        [] {

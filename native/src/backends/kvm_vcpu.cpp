@@ -209,6 +209,17 @@ class KvmVcpu final : public HardwareVcpu {
     vm_ = Fd(vm);
     ioctl(vm_.get(), KVM_SET_IDENTITY_MAP_ADDR, &kIdentityMapAddr);  // Intel only; harmless elsewhere
     ioctl(vm_.get(), KVM_SET_TSS_ADDR, static_cast<unsigned long>(kTssAddr));
+#ifdef KVM_CAP_EXIT_ON_EMULATION_FAILURE
+    // An instruction KVM's emulator cannot do (an x87 or SSE store into a read-only page: a watched page, the
+    // BIOS ROM) comes back as an exit for the software vCPU to run, without KVM also queueing #UD for the
+    // guest (Linux 5.14 and later; see dropEmulationUd for older ones).
+    if (ioctl(kvm_.get(), KVM_CHECK_EXTENSION, KVM_CAP_EXIT_ON_EMULATION_FAILURE) > 0) {
+      kvm_enable_cap cap{};
+      cap.cap = KVM_CAP_EXIT_ON_EMULATION_FAILURE;
+      cap.args[0] = 1;
+      ioctl(vm_.get(), KVM_ENABLE_CAP, &cap);
+    }
+#endif
     int vcpu = ioctl(vm_.get(), KVM_CREATE_VCPU, 0);
     if (vcpu < 0) return std::string("KVM_CREATE_VCPU failed: ") + std::strerror(errno);
     vcpu_ = Fd(vcpu);
@@ -308,7 +319,10 @@ class KvmVcpu final : public HardwareVcpu {
       }
       if (!o.returnToCaller) continue;
       if (o.needsCompletion) complete();
-      if (o.exit.reason == ExitReason::Invalid) errorMessage_ = o.error;
+      if (o.exit.reason == ExitReason::Invalid) {
+        errorMessage_ = o.error;
+        dropEmulationUd();
+      }
       ex = o.exit;
       break;
     }
@@ -544,6 +558,22 @@ class KvmVcpu final : public HardwareVcpu {
     for (uint64_t i = 0; i < n; ++i) {
       if (bitmap[i / 64] & (1ull << (i % 64))) pages.push_back((s.gpa >> PAGE_SHIFT) + i);
     }
+  }
+
+  // Without KVM_CAP_EXIT_ON_EMULATION_FAILURE, KVM reports an instruction its emulator failed on at CPL 0 and
+  // also queues #UD for the guest. The instruction is valid (the software vCPU runs it, in the hybrid); left
+  // queued, the #UD was delivered at the next run wherever the guest then was: with a write watchpoint on the
+  // page bploop.asm's FSTP writes, the real-mode guest jumped through IVT[6] to 0000:0000.
+  void dropEmulationUd() {
+    if (run_->exit_reason != KVM_EXIT_INTERNAL_ERROR || run_->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) return;
+    kvm_vcpu_events e{};
+    if (ioctl(vcpu_.get(), KVM_GET_VCPU_EVENTS, &e) != 0) return;
+    if (!(e.exception.injected || e.exception.pending) || e.exception.nr != 6) return;
+    e.exception.injected = 0;
+    e.exception.pending = 0;
+    e.flags = 0;
+    ioctl(vcpu_.get(), KVM_SET_VCPU_EVENTS, &e);
+    cacheValid_ = false;
   }
 
   void readState() {
