@@ -60,7 +60,11 @@ function serveStdio(): void {
       }
     },
   });
-  process.stdin.on('data', (chunk: Buffer) => framer.push(chunk));
+  process.stdin.on('data', (chunk: Buffer) => {
+    framer.push(chunk);
+    // The answers sent while handling the chunk leave now rather than after a turn of the event loop.
+    output.flush();
+  });
   process.stdin.on('end', () => {
     log('the client closed the connection; exiting');
     closed.end();

@@ -24,6 +24,11 @@ export class QuietLoggingSession extends LoggingDebugSession {
     if (event.event === 'stopped') this.batched?.flush();
   }
 
+  /** Writes what was sent so far now, not at the end of the turn (the adapter has more to do in this one). */
+  protected flushOutput(): void {
+    this.batched?.flush();
+  }
+
   override sendResponse(response: DebugProtocol.Response): void {
     if (this.tracing) super.sendResponse(response);
     else DebugSession.prototype.sendResponse.call(this, response);

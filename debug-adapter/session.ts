@@ -73,7 +73,8 @@ import { memoryReference, parseMemoryReference, readWhatIsReadable } from './mem
 import { loadProgram, LoadedProgram, ProgramError } from './program';
 import { writeReport } from './report';
 import { GuestEnd, hexAddr, Runtime } from './runtime';
-import { callStack } from './stack';
+import { callStack, type Frame } from './stack';
+import { PreparedReads, readKey } from './prepared-reads';
 import { CSupport } from './c-session';
 import { stepByLine } from './c-stepping';
 
@@ -248,6 +249,7 @@ export class BootvisorSession extends QuietLoggingSession {
   private readonly launching = new AbortController();
   private noDebug = false;
   private sessionName = 'Bootvisor debug session';
+  private readonly prepared = new PreparedReads((mark) => this.runtime?.variables.rollback(mark));
 
   constructor() {
     super();
@@ -259,6 +261,7 @@ export class BootvisorSession extends QuietLoggingSession {
 
   protected dispatchRequest(request: DebugProtocol.Request): void {
     try {
+      this.prepared.arrived(request.command, request.arguments as Record<string, unknown> | undefined);
       checkArguments(request);
       if (this.gdb && GDB_DRIVES.has(request.command)) {
         throw new RequestError(
@@ -559,6 +562,7 @@ export class BootvisorSession extends QuietLoggingSession {
 
   private wire(rt: Runtime): void {
     rt.on('stopped', (s) => {
+      this.prepared.drop();
       this.c?.stopped();
       const e = new StoppedEvent(s.reason, THREAD_ID, s.text) as DebugProtocol.StoppedEvent;
       e.body.description = s.description;
@@ -1025,6 +1029,27 @@ export class BootvisorSession extends QuietLoggingSession {
   protected threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     response.body = { threads: [new Thread(THREAD_ID, `CPU 0 (${this.backend})`)] };
     this.sendResponse(response);
+    this.prepareRead(`stackTrace ${THREAD_ID}`, (rt) => this.framesOf(rt));
+  }
+
+  /**
+   * After the answer just sent has been written: the answer to the read VS Code sends next, while its
+   * request is on its way (prepared-reads.ts). Assembly sessions only: C reads go through gdb.
+   */
+  private prepareRead<T>(key: string, compute: (rt: Runtime) => T): T | undefined {
+    const rt = this.runtime;
+    if (!rt || this.c || this.gdb || rt.isRunning || rt.hasEnded) return undefined;
+    this.flushOutput();
+    const mark = rt.variables.mark();
+    try {
+      const value = compute(rt);
+      this.prepared.add({ key, value, mark });
+      return value;
+    } catch {
+      rt.variables.rollback(mark);
+      this.prepared.drop(); // computed again on request, where the error is answered
+      return undefined;
+    }
   }
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): void {
@@ -1087,48 +1112,86 @@ export class BootvisorSession extends QuietLoggingSession {
     response: DebugProtocol.StackTraceResponse,
     args: DebugProtocol.StackTraceArguments,
   ): void {
-    this.handle(response, async () => {
+    this.handle(response, () => {
       const rt = this.stopped();
-      const frames =
-        (await this.c?.callStack()) ?? callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf);
-      const site = rt.faultSite();
-      if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
-        // Stopped by a hang: show the HLT, not the instruction after it that will never run.
-        const loc = rt.listing?.locate(site.linear) ?? rt.elf?.sourceAt(site.linear);
-        frames[0] = { ...frames[0], linear: site.linear, ip: site.eip, file: loc?.file, line: loc?.line };
+      // Synchronous without C: the answer is written at the end of this turn, with no promise job before it.
+      if (!this.c) {
+        const prepared = this.prepared.take(`stackTrace ${args.threadId}`) as Frame[] | undefined;
+        this.answerStackTrace(response, args, prepared ?? this.framesOf(rt));
+        const scopes = this.prepareRead('scopes 0', () => this.scopesOf(rt, 0));
+        const first = scopes?.[0]?.variablesReference;
+        if (first) this.prepareRead(`variables ${first}`, () => rt.variables.variables(first));
+        return;
       }
-      const start = args.startFrame ?? 0;
-      const slice = frames.slice(start, args.levels ? start + args.levels : undefined);
-      response.body = {
-        stackFrames: slice.map((f, i) => {
-          const sf = new StackFrame(
-            start + i,
-            f.name,
-            f.file ? new Source(path.basename(f.file), f.file) : undefined,
-            f.line !== undefined ? this.convertDebuggerLineToClient(f.line) : 0,
-            1,
-          ) as DebugProtocol.StackFrame;
-          sf.instructionPointerReference = memoryReference(f.linear);
-          if (!f.file) sf.presentationHint = 'subtle';
-          return sf;
-        }),
-        totalFrames: frames.length,
-      };
-      this.sendResponse(response);
+      return this.c
+        .callStack()
+        .then((frames) =>
+          this.answerStackTrace(
+            response,
+            args,
+            this.withFaultSite(
+              rt,
+              frames ?? callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf),
+            ),
+          ),
+        );
     });
+  }
+
+  /** The assembly call stack of this stop. */
+  private framesOf(rt: Runtime): Frame[] {
+    return this.withFaultSite(rt, callStack(rt.currentMachine, rt.registers(), rt.listing, undefined, rt.elf));
+  }
+
+  private withFaultSite(rt: Runtime, frames: Frame[]): Frame[] {
+    const site = rt.faultSite();
+    if (site !== rt.lastStop && frames[0].linear === rt.lastStop.linear) {
+      // Stopped by a hang: show the HLT, not the instruction after it that will never run.
+      const loc = rt.listing?.locate(site.linear) ?? rt.elf?.sourceAt(site.linear);
+      frames[0] = { ...frames[0], linear: site.linear, ip: site.eip, file: loc?.file, line: loc?.line };
+    }
+    return frames;
+  }
+
+  private answerStackTrace(
+    response: DebugProtocol.StackTraceResponse,
+    args: DebugProtocol.StackTraceArguments,
+    frames: Frame[],
+  ): void {
+    const start = args.startFrame ?? 0;
+    const slice = frames.slice(start, args.levels ? start + args.levels : undefined);
+    response.body = {
+      stackFrames: slice.map((f, i) => {
+        const sf = new StackFrame(
+          start + i,
+          f.name,
+          f.file ? new Source(path.basename(f.file), f.file) : undefined,
+          f.line !== undefined ? this.convertDebuggerLineToClient(f.line) : 0,
+          1,
+        ) as DebugProtocol.StackFrame;
+        sf.instructionPointerReference = memoryReference(f.linear);
+        if (!f.file) sf.presentationHint = 'subtle';
+        return sf;
+      }),
+      totalFrames: frames.length,
+    };
+    this.sendResponse(response);
   }
 
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     this.handle(response, () => {
       const rt = this.stopped();
-      const c = this.c?.isCFrame(args.frameId) ? this.c.variables.scopes(args.frameId) : [];
-      response.body = {
-        scopes: [...c, ...(this.c?.registerScopes(args.frameId, rt.variables.scopes()) ?? rt.variables.scopes())].map(
-          (s) => Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
-        ),
-      };
+      const prepared = this.prepared.take(`scopes ${args.frameId}`) as DebugProtocol.Scope[] | undefined;
+      response.body = { scopes: prepared ?? this.scopesOf(rt, args.frameId) };
       this.sendResponse(response);
     });
+  }
+
+  private scopesOf(rt: Runtime, frameId: number): DebugProtocol.Scope[] {
+    const c = this.c?.isCFrame(frameId) ? this.c.variables.scopes(frameId) : [];
+    return [...c, ...(this.c?.registerScopes(frameId, rt.variables.scopes()) ?? rt.variables.scopes())].map((s) =>
+      Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
+    );
   }
 
   protected variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
@@ -1140,8 +1203,12 @@ export class BootvisorSession extends QuietLoggingSession {
           ERR.variables,
           `variablesReference ${args.variablesReference} is unknown (stale after the guest ran, or never given out).`,
         );
+      const key = readKey('variables', args as unknown as Record<string, unknown>);
+      const prepared = key ? (this.prepared.take(key) as DebugProtocol.Variable[] | undefined) : undefined;
       response.body = {
-        variables: c ? await c.variables(args.variablesReference) : rt.variables.variables(args.variablesReference),
+        variables:
+          prepared ??
+          (c ? await c.variables(args.variablesReference) : rt.variables.variables(args.variablesReference)),
       };
       this.sendResponse(response);
     });

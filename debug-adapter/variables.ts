@@ -99,6 +99,17 @@ export class VariableStore {
     return ref;
   }
 
+  /** The next reference to be given out (prepared-reads.ts gives back those a dropped preparation took). */
+  mark(): number {
+    return this.next;
+  }
+
+  /** Forgets the references given out from `mark` on, and gives them out again. */
+  rollback(mark: number): void {
+    for (let ref = mark; ref < this.next; ref++) this.containers.delete(ref);
+    this.next = Math.min(this.next, mark);
+  }
+
   has(ref: number): boolean {
     return this.containers.has(ref);
   }
