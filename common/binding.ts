@@ -23,6 +23,18 @@ export type NativeEventSink = (
 ) => void;
 
 /** The snapshot store in counts: live snapshots, page versions held, pages the last restore looked at. */
+/** One 8259's registers (read without the side effects of the guest's OCW3 reads). */
+export interface PicChip {
+  irr: number;
+  isr: number;
+  imr: number;
+  vectorBase: number;
+}
+export interface PicRegisters {
+  master: PicChip;
+  slave: PicChip;
+}
+
 export interface SnapshotCounts {
   snapshots: number;
   pageVersions: number;
@@ -75,6 +87,7 @@ export interface NativeMachine {
   portWrite(port: number, size: number, value: number): void;
   clockStep(ns: number): void;
   irqLevel(irq: number): boolean;
+  picRegisters(): PicRegisters;
   memoryMap(): { base: number; length: number; type: number }[];
   dispose(): void;
 }

@@ -21,7 +21,9 @@ import type {
   SystemBreaks,
   WatchAccess,
 } from './api';
-import { loadBinding, type NativeMachine, type SnapshotCounts } from './binding';
+import { loadBinding, type NativeMachine, type PicRegisters, type SnapshotCounts } from './binding';
+
+export type { PicRegisters } from './binding';
 import { type RegisterSnapshot, snapshotOf } from './register-snapshot';
 import { renderFrame } from './screen-render';
 
@@ -52,6 +54,8 @@ export interface MachineExtras {
   clockStep(ns: number): void;
   /** The level of an interrupt line into the PIC (0-15). */
   irqLevel(irq: number): boolean;
+  /** The PICs' request, in-service and mask registers and vector bases (the debugger's view: no side effects). */
+  picRegisters(): PicRegisters;
   /** The firmware's memory map, as INT 15h E820h reports it (type 1 usable, 2 reserved). */
   memoryMap(): { base: number; length: number; type: number }[];
 }
@@ -328,6 +332,9 @@ class NativeBackedMachine implements BootvisorMachine {
   }
   irqLevel(irq: number): boolean {
     return this.native.irqLevel(irq);
+  }
+  picRegisters(): PicRegisters {
+    return this.native.picRegisters();
   }
   memoryMap(): { base: number; length: number; type: number }[] {
     return this.native.memoryMap();

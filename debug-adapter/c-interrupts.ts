@@ -10,6 +10,7 @@
 // kept; any other register is unknown, and gdb is told so (it shows <unavailable>) instead of a wrong value.
 import type { Registers, SegmentRegister } from '../common/api';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
+import type { MachineExtras, PicRegisters } from '../common/machine';
 import { hex } from '../common/expression';
 import { isCSource, type CDebugger, type FrameRef, type GdbFrame, type ViewRegisters } from './c-debugger';
 import { decodeDescriptor, readWhatIsReadable } from './memory';
@@ -162,9 +163,30 @@ function vectorByStub(
   return found.length === 1 ? found[0] : undefined;
 }
 
-/** The marker frame's first words: an exception by name and error code, an interrupt by vector. */
-function describe(vector: number | undefined, error: number | undefined): string {
+/**
+ * The IRQ an event on an exception's vector is, by the PICs' in-service registers: with the PICs not remapped
+ * (the BIOS's bases 08h and 70h), IRQ 0-7 arrive on vectors 8-15, and a handler entered for IRQ n has bit n
+ * in service until its EOI. Undefined when the PICs say no IRQ on that vector is in service (or cannot say:
+ * auto-EOI mode, a handler past its EOI, a backend without them): the event is then read as the exception.
+ */
+export function irqInService(pics: PicRegisters | undefined, vector: number): number | undefined {
+  if (!pics) return undefined;
+  const { master, slave } = pics;
+  const line = (chip: { vectorBase: number; isr: number }): number | undefined => {
+    const n = vector - chip.vectorBase;
+    return n >= 0 && n < 8 && (chip.isr >> n) & 1 ? n : undefined;
+  };
+  const fromSlave = line(slave);
+  if (fromSlave !== undefined && master.isr & 4) return 8 + fromSlave; // through the master's cascade input
+  const fromMaster = line(master);
+  return fromMaster !== 2 ? fromMaster : undefined;
+}
+
+/** The marker frame's first words: an exception by name and error code, an interrupt by vector (and IRQ). */
+function describe(vector: number | undefined, error: number | undefined, irq?: number): string {
   if (vector === undefined) return '[interrupt or exception (vector unknown):';
+  if (irq !== undefined && vector < EXCEPTIONS.length)
+    return `[interrupt: IRQ ${irq} on vector ${vector} (in service at the PIC: not ${EXCEPTIONS[vector]}),`;
   if (vector < EXCEPTIONS.length)
     return `[exception: ${EXCEPTIONS[vector]} (vector ${vector})${error !== undefined ? `, error code ${hex(error, 8)}` : ''},`;
   return `[interrupt: vector ${vector},`;
@@ -283,7 +305,15 @@ export async function interruptedCode(
       for (let i = off - (frameAt - ((saved.at + 32) >>> 0)); i < off; i += 4) gap.push(word(data, i));
       vector = stubVector(gap);
     }
-    const error = vector !== undefined && WITH_ERROR_CODE.has(vector) && off >= 4 ? word(data, off - 4) : undefined;
+    // The PICs not remapped put IRQs on the exceptions' vectors: the one in service there is no exception.
+    const irq =
+      vector !== undefined && vector < EXCEPTIONS.length
+        ? irqInService((rt.currentMachine as Partial<MachineExtras>).picRegisters?.(), vector)
+        : undefined;
+    const error =
+      vector !== undefined && irq === undefined && WITH_ERROR_CODE.has(vector) && off >= 4
+        ? word(data, off - 4)
+        : undefined;
 
     // The registers: pusha's block; an interrupt function's CFI (gdb's frame above it); else what a C call keeps.
     const general = {} as General;
@@ -318,7 +348,7 @@ export async function interruptedCode(
       linear,
       cs: regs.cs.selector,
       ip: eip,
-      name: `${describe(vector, error)} ${where} EFLAGS ${hex(eflags, 8)} pushed at ${hex(frameAt, 8)}, ${witness}]`,
+      name: `${describe(vector, error, irq)} ${where} EFLAGS ${hex(eflags, 8)} pushed at ${hex(frameAt, 8)}, ${witness}]`,
     };
     const out: ViewRegisters = { ...regs, ...general, eip, eflags, esp, cs: code };
     if (stack) out.ss = stack;

@@ -54,11 +54,15 @@ void cpu_init(void) {
   }
   struct table_ptr i = {sizeof idt - 1, (uint32_t)idt};
   __asm__ volatile("lidt %0" : : "m"(i));
-  /* ICW1-4: edge triggered, cascade, vectors 0x20 and 0x28, 8086 mode; then mask everything. */
+  pic_init(0x20, 0x28);
+}
+
+void pic_init(uint8_t master, uint8_t slave) {
+  /* ICW1-4: edge triggered, cascade, the vector bases, 8086 mode; then mask everything. */
   outb(0x20, 0x11);
   outb(0xA0, 0x11);
-  outb(0x21, 0x20);
-  outb(0xA1, 0x28);
+  outb(0x21, master);
+  outb(0xA1, slave);
   outb(0x21, 0x04);
   outb(0xA1, 0x02);
   outb(0x21, 0x01);

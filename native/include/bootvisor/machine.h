@@ -317,6 +317,11 @@ class Machine {
   void portWrite(uint16_t port, unsigned size, uint32_t value);
   void clockStep(uint64_t ns);   // advance virtual time (fires due timers)
   bool irqLevel(int irq) const;  // the line into the PIC (0-15)
+  // An 8259's registers as the debugger reads them, without the side effects of the guest's OCW3 reads.
+  struct PicRegisters {
+    uint8_t irr, isr, imr, vectorBase;
+  };
+  PicRegisters picRegisters(bool slave) const;
 
   struct Impl;
 

@@ -119,6 +119,7 @@ class MachineObject : public Napi::ObjectWrap<MachineObject>, private MachineLis
   Napi::Value PortWrite(const Napi::CallbackInfo& info);
   Napi::Value ClockStep(const Napi::CallbackInfo& info);
   Napi::Value IrqLevel(const Napi::CallbackInfo& info);
+  Napi::Value PicRegistersJs(const Napi::CallbackInfo& info);
   Napi::Value MemoryMap(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
 
@@ -202,6 +203,7 @@ void MachineObject::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod<&MachineObject::PortWrite>("portWrite"),
                                        InstanceMethod<&MachineObject::ClockStep>("clockStep"),
                                        InstanceMethod<&MachineObject::IrqLevel>("irqLevel"),
+                                       InstanceMethod<&MachineObject::PicRegistersJs>("picRegisters"),
                                        InstanceMethod<&MachineObject::MemoryMap>("memoryMap"),
                                        InstanceMethod<&MachineObject::Dispose>("dispose"),
                                    });
@@ -961,6 +963,28 @@ Napi::Value MachineObject::IrqLevel(const Napi::CallbackInfo& info) {
   if (!uintArg(info, 0, "irq", 15, irq)) return env.Undefined();
   Park park(*this);
   return Napi::Boolean::New(env, machine_->irqLevel(static_cast<int>(irq)));
+}
+
+Napi::Value MachineObject::PicRegistersJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!alive(env)) return env.Undefined();
+  Machine::PicRegisters chips[2];
+  {
+    Park park(*this);
+    chips[0] = machine_->picRegisters(false);
+    chips[1] = machine_->picRegisters(true);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  const char* names[2] = {"master", "slave"};
+  for (int i = 0; i < 2; i++) {
+    Napi::Object chip = Napi::Object::New(env);
+    chip.Set("irr", chips[i].irr);
+    chip.Set("isr", chips[i].isr);
+    chip.Set("imr", chips[i].imr);
+    chip.Set("vectorBase", chips[i].vectorBase);
+    out.Set(names[i], chip);
+  }
+  return out;
 }
 
 Napi::Value MachineObject::MemoryMap(const Napi::CallbackInfo& info) {

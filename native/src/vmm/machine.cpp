@@ -420,6 +420,11 @@ void Machine::clockStep(uint64_t ns) {
 
 bool Machine::irqLevel(int irq) const { return impl_->pic.line(irq); }
 
+Machine::PicRegisters Machine::picRegisters(bool slave) const {
+  const Pic8259& p = slave ? impl_->pic.slave() : impl_->pic.master();
+  return {p.irr(), p.isr(), p.imr(), p.vectorBase()};
+}
+
 std::vector<Machine::MemoryRange> Machine::memoryMap() const {
   std::vector<MemoryRange> out;
   for (const E820Entry& e : bv::memoryMap(impl_->mem)) out.push_back({e.base, e.length, e.type});
