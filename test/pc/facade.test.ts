@@ -249,6 +249,37 @@ describe('facade: the Machine over the native binding', function () {
     assert.throws(() => m.portRead(0x10000), /port must be an integer from 0 to 0xFFFF/);
   });
 
+  it("reads the PICs' registers for the debugger without the guest's OCW3 side effects", () => {
+    const m = make(spin());
+    // ICW1-4 with the BIOS's bases (IRQ 0-7 on vectors 8-15), then every line but IRQ0 masked.
+    for (const [port, value] of [
+      [0x20, 0x11],
+      [0xa0, 0x11],
+      [0x21, 0x08],
+      [0xa1, 0x70],
+      [0x21, 0x04],
+      [0xa1, 0x02],
+      [0x21, 0x01],
+      [0xa1, 0x01],
+      [0x21, 0xfe],
+      [0xa1, 0xff],
+    ])
+      m.portWrite(port, value);
+    m.portWrite(0x43, 0x30); // PIT channel 0, mode 0, count 1000: IRQ0 requested after ~838 us
+    m.portWrite(0x40, 1000 & 0xff);
+    m.portWrite(0x40, 1000 >> 8);
+    m.clockStep(900_000);
+    const pics = m.picRegisters();
+    assert.deepStrictEqual(pics.master, { irr: 1, isr: 0, imr: 0xfe, vectorBase: 0x08 });
+    assert.deepStrictEqual(pics.slave, { irr: 0, isr: 0, imr: 0xff, vectorBase: 0x70 });
+    // The guest chose ISR reads (OCW3); reading for the debugger leaves that choice as it was.
+    m.portWrite(0x20, 0x0b);
+    m.picRegisters();
+    assert.strictEqual(m.portRead(0x20), 0, 'the ISR, as the guest asked');
+    m.portWrite(0x20, 0x0a);
+    assert.strictEqual(m.portRead(0x20), 1, 'the IRR');
+  });
+
   it('settles a pending run when disposed, and refuses everything after', async () => {
     const m = createMachine({ image: spin(), backend: 'software' });
     const run = m.run();
