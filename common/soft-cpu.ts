@@ -74,6 +74,10 @@ export interface SoftCpu {
   instructionCount(): number;
   /** Whether the block tier runs (BOOTVISOR_BLOCK_TIER=off when the vCPU is made turns it off). */
   blockTier(): boolean;
+  /** Whether its loops also run as host code (the JIT, x86-64 hosts; BOOTVISOR_JIT=off turns it off). */
+  jitTier(): boolean;
+  /** How many loops the JIT has compiled. */
+  jitLoops(): number;
 }
 
 interface SoftCpuAddon {

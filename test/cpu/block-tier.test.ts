@@ -1,5 +1,7 @@
-// The block tier (native/src/cpu/block_cache.h) against the plain interpreter: the test programs run on two
-// software vCPUs, one with the tier and one without (BOOTVISOR_BLOCK_TIER=off when it is made), in runs of
+// The block tier (native/src/cpu/block_cache.h) against the plain interpreter: the test programs run on three
+// software vCPUs, one with the tier (and its JIT for loops on x86-64 hosts, jit_x64.h), one with the tier's
+// threaded code only (BOOTVISOR_JIT=off, what other hosts run) and one without the tier
+// (BOOTVISOR_BLOCK_TIER=off when it is made, which turns the JIT off too), in runs of
 // varied lengths (1, 2, 3, 7 ... instructions, so runs end in the middle of blocks), and after every run the
 // exit, every register, the instruction count, the history ring and the fault chain must be the same: faults
 // in the middle of a block, self-modifying code, paging, task switches and triple faults included. Then the
@@ -59,11 +61,19 @@ function withTier<T>(on: boolean, f: () => T): T {
   }
 }
 
-// The harness's boot state (flat real mode at 0000:7C00), on a vCPU made with the tier on or off.
-function boot(image: Buffer, tier: boolean): SoftCpu {
+// The harness's boot state (flat real mode at 0000:7C00), on a vCPU made with the tier on or off (jit: false
+// keeps the tier's JIT off).
+function boot(image: Buffer, tier: boolean, jit = true): SoftCpu {
   const addon = loadAddon();
   if (typeof addon === 'string') throw new Error(addon);
-  return withTier(tier, () => bootCpu(addon, image)) as unknown as SoftCpu;
+  const old = process.env.BOOTVISOR_JIT;
+  process.env.BOOTVISOR_JIT = jit ? 'on' : 'off';
+  try {
+    return withTier(tier, () => bootCpu(addon, image)) as unknown as SoftCpu;
+  } finally {
+    if (old === undefined) delete process.env.BOOTVISOR_JIT;
+    else process.env.BOOTVISOR_JIT = old;
+  }
 }
 
 const assemble = (name: string): Buffer => assembleProgram(path.join(SRC, name));
@@ -87,8 +97,9 @@ describe('software vCPU: the block tier against the interpreter', function () {
     it(`${name}: the same state after every run, tier on and off`, function () {
       const image = assemble(name);
       const on = boot(image, true);
+      const threaded = boot(image, true, false);
       const off = boot(image, false);
-      assert.ok(on.blockTier() && !off.blockTier());
+      assert.ok(on.blockTier() && threaded.blockTier() && !threaded.jitTier() && !off.blockTier() && !off.jitTier());
       let total = 0;
       for (let k = 0; total < BUDGET; k++) {
         const n = RUN_LENGTHS[k % RUN_LENGTHS.length];
@@ -98,21 +109,42 @@ describe('software vCPU: the block tier against the interpreter', function () {
         assert.deepStrictEqual(a, b, `${where}: the exits differ`);
         assert.deepStrictEqual(on.getState(), off.getState(), `${where}: the registers differ`);
         assert.strictEqual(on.instructionCount(), off.instructionCount(), `${where}: the counts differ`);
+        assert.deepStrictEqual(threaded.run(n), b, `${where}: the exits differ (threaded code only)`);
+        assert.deepStrictEqual(
+          threaded.getState(),
+          off.getState(),
+          `${where}: the registers differ (threaded code only)`,
+        );
+        assert.strictEqual(
+          threaded.instructionCount(),
+          off.instructionCount(),
+          `${where}: the counts differ (threaded)`,
+        );
         total += a.instructions;
         // A long run ends inside loops that ran many passes in place: their history (written as a loop is
         // left) must be what the interpreter's instruction-by-instruction ring holds.
-        if (n >= 64 && a.reason === 'none')
+        if (n >= 64 && a.reason === 'none') {
           assert.deepStrictEqual(on.history(), off.history(), `${where}: the history rings differ`);
+          assert.deepStrictEqual(threaded.history(), off.history(), `${where}: the history rings differ (threaded)`);
+        }
         if (a.reason !== 'none') {
           // Both stopped for the same reason: compare what a debugger would show, then stop there.
           assert.deepStrictEqual(on.history(), off.history(), `${where}: the history rings differ`);
           assert.deepStrictEqual(on.faultChain(), off.faultChain(), `${where}: the fault chains differ`);
+          assert.deepStrictEqual(threaded.history(), off.history(), `${where}: the history rings differ (threaded)`);
+          assert.deepStrictEqual(
+            threaded.faultChain(),
+            off.faultChain(),
+            `${where}: the fault chains differ (threaded)`,
+          );
           if (a.reason !== 'io' && a.reason !== 'debug') break;
           if (a.reason === 'io' && a.port === 0xf4) break;
         }
       }
       assert.ok(total < BUDGET, `${name} did not finish within ${BUDGET} instructions`);
-      assert.deepStrictEqual(on.takeOutput(0xe9), off.takeOutput(0xe9), `${name}: the port 0xE9 output differs`);
+      const expected = off.takeOutput(0xe9);
+      assert.deepStrictEqual(on.takeOutput(0xe9), expected, `${name}: the port 0xE9 output differs`);
+      assert.deepStrictEqual(threaded.takeOutput(0xe9), expected, `${name}: the port 0xE9 output differs (threaded)`);
     });
   }
 
@@ -183,7 +215,7 @@ describe('software vCPU: the block tier against the interpreter', function () {
     const mocha = path.join(REPO, 'node_modules', 'mocha', 'bin', 'mocha.js');
     const r = spawnSync(process.execPath, [mocha, '--reporter', 'dot', ...files], {
       cwd: REPO,
-      env: { ...process.env, BOOTVISOR_BLOCK_TIER: 'off' },
+      env: { ...process.env, BOOTVISOR_BLOCK_TIER: 'off', BOOTVISOR_JIT: 'off' },
       encoding: 'utf8',
       timeout: 280000,
     });

@@ -75,6 +75,11 @@ class SoftwareVcpu : public Vcpu {
   // True when the block tier runs straight-line blocks of decoded instructions (the default); the
   // environment variable BOOTVISOR_BLOCK_TIER=off (or 0), read when the vCPU is made, turns it off.
   virtual bool blockTier() const { return false; }
+  // True when the block tier's loops also run as host machine code (the JIT, x86-64 hosts only, the default
+  // there); BOOTVISOR_JIT=off (or 0), read when the vCPU is made, turns it off and keeps the threaded code.
+  virtual bool jitTier() const { return false; }
+  // How many loops the JIT has compiled so far (tests check that their loops really ran as host code).
+  virtual uint64_t jitLoops() const { return 0; }
 };
 
 std::unique_ptr<SoftwareVcpu> createSoftwareVcpu(GuestMemory& mem, ExitHandler& io);

@@ -103,6 +103,8 @@ Block* BlockCache::build(const uint8_t* ram, uint32_t phys, uint8_t mode, bool& 
   b.selfLoop = nearJump && ((b.bytes + last.imm) & (last.op32 ? 0xFFFFFFFFu : 0xFFFFu)) == 0;
   b.pageGen = pageGen_[phys >> 12];
   b.linkGen[0] = b.linkGen[1] = ~0u;
+  b.jit = nullptr;
+  b.jitEpoch = 0;  // never a JitCache's epoch: compiled on its first loop
   return &b;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cpu/insn.h"
+#include "cpu/jit_x64.h"
 #include "cpu/lazy_zero_array.h"
 
 namespace bv::cpu {
@@ -33,6 +34,10 @@ struct Block {
   // For the history ring, kMaxOps words: instruction k's offset from the first in both 32-bit halves, so its
   // {eip, phys} entry is the first's plus this (and the entries past count are written harmlessly).
   const uint64_t* histOff = nullptr;
+  // The block as host code (jit_x64.h) when it loops, valid while jitEpoch is the JitCache's epoch; tried once
+  // per decode and epoch (null: not compilable).
+  JitFn jit = nullptr;
+  uint32_t jitEpoch = 0;
 };
 
 // True when nothing may follow the instruction inside a block (see the header comment).

@@ -1,49 +1,14 @@
 // The block tier's threaded executor and the forms it runs inline (see block_exec.h).
 #include "cpu/block_exec.h"
 
+#include "cpu/block_forms.h"
 #include "cpu/exec.h"
 
 namespace bv::cpu {
 
+using namespace bf;  // NOLINT(google-build-using-namespace): the forms are this file's vocabulary
+
 namespace {
-
-// A form is (kind << 6) | detail: the ALU kinds keep the operation and the operand size in the detail
-// (op * 4 + size code), the others the size code (1, 2, 3 for 8, 16, 32 bits) or the condition.
-enum Kind : uint16_t {
-  K_ALU_EG_RR = 1,  // r/m register op= reg
-  K_ALU_GE_RR,      // reg op= r/m register
-  K_ALU_RI,         // r/m register (or the accumulator: rm is 0 without a ModRM) op= immediate
-  K_ALU_GE_M,       // reg op= memory
-  K_ALU_EG_M,       // memory op= reg
-  K_ALU_EI_M,       // memory op= immediate
-  K_MOV_EG_RR,      // r/m register = reg
-  K_MOV_GE_RR,      // reg = r/m register
-  K_MOV_RI_OP,      // register in the opcode = immediate
-  K_MOV_EI_R,       // r/m register = immediate
-  K_MOV_STORE,      // memory = reg (moffs forms: reg is 0, the accumulator)
-  K_MOV_LOAD,       // reg = memory
-  K_MOV_STORE_I,    // memory = immediate
-  K_LEA,
-  K_INC_OP,  // register in the opcode
-  K_DEC_OP,
-  K_INC_RM,  // r/m register
-  K_DEC_RM,
-  K_INC_M,
-  K_DEC_M,
-  K_TEST_RR,
-  K_TEST_RI,
-  K_ROL_I,  // ROL/ROR of a register by an immediate count (C0/C1) or by 1 (D0/D1)
-  K_ROR_I,
-  K_ROL_1,
-  K_ROR_1,
-  K_JCC,   // detail: the condition
-  K_JMP,   // EB, E9
-  K_CALL,  // a register-only instruction that cannot fault and reads no EIP: its handler, directly
-};
-
-constexpr uint16_t form(unsigned kind, unsigned detail) { return uint16_t(kind << 6 | detail); }
-constexpr unsigned sizeCode(int s) { return s == 1 ? 1 : s == 2 ? 2 : 3; }
-constexpr uint16_t aluForm(unsigned kind, unsigned op, int s) { return form(kind, op * 4 + sizeCode(s)); }
 
 enum class Step { Done, Bail, Stored };
 
@@ -417,7 +382,7 @@ bool pureRegister(const Insn& i) {
 
 }  // namespace
 
-namespace {
+namespace bf {
 
 uint16_t sparseForm(const Insn& i) {
   if (i.lock || i.rep || i.fn == opUndefined || i.fn == opBadLock) return 0;
@@ -488,6 +453,10 @@ uint16_t sparseForm(const Insn& i) {
   if (pureRegister(i)) return form(K_CALL, 0);
   return 0;
 }
+
+}  // namespace bf
+
+namespace {
 
 // The history of a loop's further passes, written once as it is left: every pass has the same entries, so
 // only the last ring's worth of them (whole passes, the current one included even if it was cut short: the
@@ -647,7 +616,25 @@ const Insn* execBlock(Cpu& c, const Insn* const first, unsigned n, const uint64_
     ++op;                    \
     goto* kLabels[op->fast]; \
   } while (0)
+  // The JIT's code (null: none) runs each pass from the start while it makes progress; where it stops (the
+  // branch, or a memory access outside the open windows) the threaded code runs on with the state exact. Two
+  // calls in a row that end in the first pass (a window that does not open) leave the loop to the threaded code.
+  JitFn jit = passes != 0 ? loop->jit : nullptr;
+  unsigned jitStalls = 0;
+  if (jit) goto runJit;
   goto* kLabels[op->fast];
+
+runJit : {
+  JitIo io;
+  io.passes = passes;
+  op = first + jit(&c, &io);
+  const unsigned done = passes - io.passes;
+  passes = io.passes;
+  count0 += uint64_t(done) * n;
+  if (done != 0) jitStalls = 0;
+  else if (++jitStalls == 2) jit = nullptr;
+  goto* kLabels[op->fast];
+}
 
 #define STEP_BODY(NAME, FORM, STEP) \
   L_##NAME : st = STEP;             \
@@ -678,6 +665,7 @@ jump:
     --passes;
     count0 += n;
     op = first;
+    if (jit && passes != 0) goto runJit;
     goto* kLabels[op->fast];
   }
   {

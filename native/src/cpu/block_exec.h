@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "cpu/insn.h"
+#include "cpu/jit_x64.h"
 
 namespace bv::cpu {
 
@@ -37,7 +38,8 @@ struct BlockLoop {
   size_t mask = 0;
   uint64_t pos = 0;
   uint64_t base = 0;
-  unsigned extra = 0;  // passes begun after the first whose history is not written yet
+  unsigned extra = 0;   // passes begun after the first whose history is not written yet
+  JitFn jit = nullptr;  // the block as host code (jit_x64.h): it runs the passes, the threaded code what it leaves
 };
 
 // Runs the n instructions at `first` (a whole block, first[n] its end form, starting at EIP eip; instruction k at eip

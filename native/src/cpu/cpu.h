@@ -316,6 +316,7 @@ class Cpu {
   static constexpr uint32_t kFlagsWritable = 0x003F7FD5;  // CF PF AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID
 
  private:
+  friend class JitCache;  // jit_x64.cpp: the offsets of the flags and their lazy record, for host code
   struct TlbEntry {
     uint32_t readTag = 1;   // linear page base when reads may use host; 1 = invalid
     uint32_t writeTag = 1;  // same for writes (translation writable and dirty)

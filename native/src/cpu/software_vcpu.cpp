@@ -73,6 +73,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   SoftwareVcpuImpl(GuestMemory& mem, ExitHandler& io)
       : mem_(mem), cpu_(mem, io), cache_(kCacheSize), codeBits_(mem.size() / 64 + 2), blocks_(mem.size()) {
     blocksOn_ = blockTierWanted() && blocks_.usable();
+    jitOn_ = blocksOn_ && envOn("BOOTVISOR_JIT") && jit_.usable();
     cpu_.watch = this;
     cpu_.codeBits = codeBits_.data();
     cpu_.codeWrite = this;
@@ -101,6 +102,8 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void requestInterruptWindow(bool on) override { window_ = on; }
   uint64_t instructionCount() const override { return cpu_.icount; }
   bool blockTier() const override { return blocksOn_; }
+  bool jitTier() const override { return jitOn_; }
+  uint64_t jitLoops() const override { return jitLoops_; }
 
   int addBreakpoint(uint64_t address, bool physical) override {
     breaks_.push_back({nextId_, address, physical});
@@ -187,9 +190,19 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   const Insn* fetchDecode(uint32_t lin, uint32_t phys, bool& ok);
   bool checkBreak(uint32_t lin, uint32_t phys);
   // The block tier (block_cache.h): BOOTVISOR_BLOCK_TIER=off (or 0) turns it off for the process.
-  static bool blockTierWanted() {
-    const char* v = std::getenv("BOOTVISOR_BLOCK_TIER");
+  static bool blockTierWanted() { return envOn("BOOTVISOR_BLOCK_TIER"); }
+  static bool envOn(const char* name) {
+    const char* v = std::getenv(name);
     return !(v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0));
+  }
+  // The loop's host code (JIT, jit_x64.h), compiled on the block's first loop in each code epoch.
+  JitFn jitFor(Block& b) {
+    if (b.jitEpoch != jit_.epoch()) {
+      b.jit = jit_.compile(b.ops, b.count);
+      if (b.jit) ++jitLoops_;
+      b.jitEpoch = jit_.epoch();  // after compile(), which may have begun a new epoch
+    }
+    return b.jit;
   }
   Block* enterBlock(uint32_t eip);
   unsigned breakFree(const Block& b, uint32_t eip, unsigned n) const;
@@ -247,6 +260,9 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   Insn scratch_;
   BlockCache blocks_;
   bool blocksOn_ = true;
+  JitCache jit_{cpu_};
+  bool jitOn_ = false;
+  uint64_t jitLoops_ = 0;
   std::atomic<bool> stop_{false};
   int irq_ = -1;
   bool window_ = false;
@@ -703,6 +719,7 @@ __attribute__((noinline)) SoftwareVcpuImpl::Linked SoftwareVcpuImpl::runBlocks(u
       BlockLoop loop;
       loop.passes = unsigned(std::min<uint64_t>((chunkEnd - count0) / n - 1, ~0u));
       loop.stopFlags = stopFlags;
+      if (jitOn_) loop.jit = jitFor(*nb);
       if (HIST) {
         loop.ring = reinterpret_cast<uint64_t*>(buf);
         loop.mask = mask;

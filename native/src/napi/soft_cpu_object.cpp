@@ -65,7 +65,9 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
                                        InstanceMethod<&SoftCpu::SetA20>("setA20"),
                                        InstanceMethod<&SoftCpu::InjectInterrupt>("injectInterrupt"),
                                        InstanceMethod<&SoftCpu::InstructionCount>("instructionCount"),
-                                       InstanceMethod<&SoftCpu::BlockTier>("blockTier")});
+                                       InstanceMethod<&SoftCpu::BlockTier>("blockTier"),
+                                       InstanceMethod<&SoftCpu::JitTier>("jitTier"),
+                                       InstanceMethod<&SoftCpu::JitLoops>("jitLoops")});
     exports.Set("SoftCpu", ctor);
   }
 
@@ -523,6 +525,12 @@ class SoftCpu : public Napi::ObjectWrap<SoftCpu> {
 
   Napi::Value BlockTier(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), cpu_ && cpu_->blockTier());
+  }
+  Napi::Value JitTier(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), cpu_ && cpu_->jitTier());
+  }
+  Napi::Value JitLoops(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), cpu_ ? double(cpu_->jitLoops()) : 0);
   }
 
   std::unique_ptr<GuestMemory> mem_;
