@@ -5,11 +5,12 @@
 // interrupted wait_ticks are the CPU's when the IRET has returned to it (an instruction breakpoint at its
 // EIP); those of kmain past the interrupt are the CPU's after wait_ticks returns. gcc and clang, -O0/-O2.
 import * as assert from 'assert';
+import * as path from 'path';
 
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildKernel, C_BUILDS } from '../kernels/build';
+import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
-import { DapSession, eachTestSession } from './dap-session';
+import { DapSession, eachTestSession, lineOf } from './dap-session';
 
 type Regs = Map<string, string>;
 
@@ -133,6 +134,31 @@ describe('C frames: the Registers scope of a selected outer frame', function () 
       assert.ok(sameAsCpu(kmain, await cpu(s), 'kmain after wait_ticks returns') >= 6);
     });
   }
+
+  for (const cc of ['gcc', 'clang'] as const)
+    it(`${cc} -O2: the function an inlined one runs in shares its registers; its caller's are unwound`, async () => {
+      const s = session();
+      const elf = buildKernel(s.cwd, 'cbreak', ['cbreak.c'], '-O2', { cc });
+      const header = path.join(KERNEL_SOURCES, 'cbreak.h');
+      const stopped = s.expectStop('breakpoint');
+      await s.launch({ program: elf }, (dc) =>
+        dc.setBreakpointsRequest({ source: { path: header }, breakpoints: [{ line: lineOf(header, 'HEADER line') }] }),
+      );
+      await stopped;
+      const frames = await s.frames();
+      const names = frames.map((f) => f.name).join(' | ');
+      assert.match(frames[0].name, /^clamp \[inlined\]/, names);
+      assert.match(frames[1].name, /^adjust/, names);
+      assert.match(frames[2].name, /^kmain/, names);
+      // adjust is the machine frame clamp runs in: every register is the CPU's, EAX and the flags too.
+      const adjust = await scope(s, frames[1].id, 'Registers');
+      assert.strictEqual(sameAsCpu(adjust, await cpu(s), 'adjust, clamp inlined in it'), 10);
+      assert.match(adjust.get('from') ?? '', /inlined/);
+      // kmain called adjust: what the call destroys is unknown there.
+      const kmain = await scope(s, frames[2].id, 'Registers');
+      assert.strictEqual(kmain.get('eax'), '<unavailable>');
+      assert.strictEqual(num(kmain.get('eip')), num(frames[2].instructionPointerReference));
+    });
 });
 
 async function ref(s: DapSession, frameId: number): Promise<number> {
