@@ -7,6 +7,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Registers } from '../common/api';
 import type { ElfDebugInfo } from '../common/elf-debug-info';
 import { hex } from '../common/expression';
+import { CPU_FRAME_SCOPES } from './asm-frame-registers';
 import { CDebugger, isCSource, type FrameRef, type GdbFrame } from './c-debugger';
 import {
   editRefusal,
@@ -23,9 +24,6 @@ import { callStack, type Frame } from './stack';
 
 /** Interrupt frames followed at most (an exception in an IRQ handler in the interrupted code is two). */
 const MAX_INTERRUPT_FRAMES = 4;
-
-/** The register scopes that show the CPU's own registers: an outer frame shows its own in their place. */
-const CPU_FRAME_SCOPES = new Set(['Registers', 'General registers', 'Segment registers', 'Flags']);
 
 /** Whether the ELF at `file` carries DWARF type information (.debug_info), which C variables need. */
 function hasDebugInfo(elf: ElfDebugInfo): boolean {
@@ -199,10 +197,12 @@ export class CSupport {
 
   /**
    * The register scopes for a frame: the CPU's (`cpu`) for the innermost one; for an outer frame, its own
-   * registers as unwound (read when opened) in place of the CPU's general, segment and flags scopes.
+   * registers as unwound (read when opened) in place of the CPU's general, segment and flags scopes;
+   * undefined when this stop's call stack is not gdb's.
    */
-  registerScopes(frameId: number | undefined, cpu: DebugProtocol.Scope[]): DebugProtocol.Scope[] {
-    const source = this.sources?.[frameId ?? 0];
+  registerScopes(frameId: number | undefined, cpu: DebugProtocol.Scope[]): DebugProtocol.Scope[] | undefined {
+    if (!this.sources) return undefined; // no C call stack at this stop: the return-address scan's frames
+    const source = this.sources[frameId ?? 0];
     if (!source || source.kind === 'cpu') return cpu;
     const now = this.rt.registers();
     let values: Promise<FrameRegisterValues> | undefined;

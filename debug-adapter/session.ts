@@ -73,6 +73,7 @@ import { memoryReference, parseMemoryReference, readWhatIsReadable } from './mem
 import { loadProgram, LoadedProgram, ProgramError } from './program';
 import { writeReport } from './report';
 import { GuestEnd, hexAddr, Runtime } from './runtime';
+import { asmRegisterScopes } from './asm-frame-registers';
 import { callStack, type Frame } from './stack';
 import { PreparedReads, readKey } from './prepared-reads';
 import { CSupport } from './c-session';
@@ -1189,7 +1190,8 @@ export class BootvisorSession extends QuietLoggingSession {
 
   private scopesOf(rt: Runtime, frameId: number): DebugProtocol.Scope[] {
     const c = this.c?.isCFrame(frameId) ? this.c.variables.scopes(frameId) : [];
-    return [...c, ...(this.c?.registerScopes(frameId, rt.variables.scopes()) ?? rt.variables.scopes())].map((s) =>
+    const cpu = rt.variables.scopes();
+    return [...c, ...(this.c?.registerScopes(frameId, cpu) ?? asmRegisterScopes(rt, frameId, cpu))].map((s) =>
       Object.assign(new Scope(s.name, s.variablesReference, s.expensive), s),
     );
   }

@@ -18,6 +18,8 @@ export interface Frame {
   name: string;
   file?: string;
   line?: number;
+  /** A caller found by its return address on the stack: its stack pointer once that CALL returns. */
+  sp?: number;
 }
 
 const SCAN_BYTES = 256;
@@ -81,7 +83,10 @@ export function callStack(
         ? isListedCall(machine, listing, linear, at.csBase, width)
         : isDirectCall(machine, linear, at.csBase, width)
     ) {
-      frames.push(frame(linear, at.cs, ret, true));
+      frames.push({
+        ...frame(linear, at.cs, ret, true),
+        sp: width === 2 ? (sp + off + width) & 0xffff : (sp + off + width) >>> 0,
+      });
     }
   }
   return frames;

@@ -162,6 +162,17 @@ export class VariableStore {
     return scopes;
   }
 
+  /** A scope of its own (an outer frame's registers): `children` when opened; an edit gets `refuse`'s reason. */
+  listScope(name: string, children: () => Variable[], refuse: (name: string) => string): DebugProtocol.Scope {
+    const ref = this.add({
+      children,
+      set: (n) => {
+        throw new Error(refuse(n));
+      },
+    });
+    return { name, presentationHint: 'registers', variablesReference: ref, expensive: false };
+  }
+
   variables(ref: number): Variable[] {
     const c = this.containers.get(ref);
     if (!c) throw new Error(`variablesReference ${ref} is unknown (stale after the guest ran, or never given out)`);
