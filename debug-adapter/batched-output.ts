@@ -15,12 +15,30 @@ export class BatchedOutput {
 
   write(chunk: string | Uint8Array): boolean {
     this.pending.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    if (!this.scheduled) {
+    if (!this.scheduled && !this.handling) {
       this.scheduled = true;
       // After this turn's promise jobs too: a step's stopped event comes from one, after its response.
       setImmediate(() => this.flush());
     }
     return true;
+  }
+
+  /** True while a chunk of requests is handled: what they send leaves when the chunk is done (handle). */
+  private handling = false;
+
+  /**
+   * Runs the handling of a chunk of input and writes what it sent at its end, without scheduling a flush for
+   * a later turn (a few microseconds a request while the adapter's code is cold). Messages sent later, from
+   * promise jobs, are flushed at the end of their turn as before.
+   */
+  handle(body: () => void): void {
+    this.handling = true;
+    try {
+      body();
+    } finally {
+      this.handling = false;
+      this.flush();
+    }
   }
 
   /** Errors are the real output's (main.ts listens there). */

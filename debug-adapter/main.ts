@@ -60,11 +60,8 @@ function serveStdio(): void {
       }
     },
   });
-  process.stdin.on('data', (chunk: Buffer) => {
-    framer.push(chunk);
-    // The answers sent while handling the chunk leave now rather than after a turn of the event loop.
-    output.flush();
-  });
+  // The answers sent while handling the chunk leave at its end rather than after a turn of the event loop.
+  process.stdin.on('data', (chunk: Buffer) => output.handle(() => framer.push(chunk)));
   process.stdin.on('end', () => {
     log('the client closed the connection; exiting');
     closed.end();

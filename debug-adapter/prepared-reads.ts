@@ -59,6 +59,7 @@ export class PreparedReads {
   }
 
   drop(): void {
+    if (this.queue.length === 0) return; // after every stop: nothing to allocate then
     const marks = this.queue.map((a) => a.mark).filter((m): m is number => m !== undefined);
     this.queue = [];
     if (marks.length) this.rollback(Math.min(...marks));

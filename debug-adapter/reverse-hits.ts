@@ -97,6 +97,8 @@ export class HitTrail {
   }
 
   rewindTo(count: number, keepAt: boolean): void {
+    // After every step: an empty trail's hits[-1] is a named-property lookup along the prototype chain.
+    if (this.hits.length === 0) return;
     for (let h = this.hits[this.hits.length - 1]; h; h = this.hits[this.hits.length - 1]) {
       if (h.count < count || (h.count === count && keepAt)) return;
       h.bp.hits = Math.max(0, h.bp.hits - 1);
