@@ -1,8 +1,11 @@
 // DWARF line tables (.debug_line, versions 2 to 5, 32-bit DWARF) as gcc, clang and nasm -F dwarf write them:
 // the rows of every sequence, and the two questions a debugger asks of them: which source line an address
 // is on, and which addresses start a source line. No DWARF reader on npm reads native ELF (the one VS Code
-// ships is for WebAssembly), so this is ours; test/cli/dwarf-line.test.ts checks it against binutils'
+// ships is for WebAssembly), so this is ours; test/cli/elf-debug-info.test.ts checks it against binutils'
 // addr2line on gcc's DWARF 4 and 5 and nasm's. Malformed input ends a unit early; nothing throws out.
+
+import { FormContext, readForm } from './dwarf-forms';
+import { Reader } from './dwarf-reader';
 
 export interface LineRow {
   address: number;
@@ -15,115 +18,19 @@ export interface LineRow {
   endSequence: boolean;
 }
 
-export class Reader {
-  at: number;
-  constructor(
-    readonly b: Uint8Array,
-    at = 0,
-  ) {
-    this.at = at;
-  }
-  get done(): boolean {
-    return this.at >= this.b.length;
-  }
-  u8(): number {
-    if (this.at >= this.b.length) throw new RangeError('past the end');
-    return this.b[this.at++];
-  }
-  u16(): number {
-    return this.u8() | (this.u8() << 8);
-  }
-  u32(): number {
-    return (this.u16() | (this.u16() << 16)) >>> 0;
-  }
-  uleb(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const byte = this.u8();
-      result += (byte & 0x7f) * scale;
-      scale *= 128;
-      if (!(byte & 0x80)) return result;
-    }
-    return result;
-  }
-  sleb(): number {
-    let result = 0;
-    let scale = 1;
-    let byte = 0;
-    for (let i = 0; i < 10; i++) {
-      byte = this.u8();
-      result += (byte & 0x7f) * scale;
-      scale *= 128;
-      if (!(byte & 0x80)) break;
-    }
-    return byte & 0x40 ? result - scale : result;
-  }
-  cstr(): string {
-    const start = this.at;
-    while (this.at < this.b.length && this.b[this.at] !== 0) this.at++;
-    const s = Buffer.from(this.b.buffer, this.b.byteOffset + start, this.at - start).toString('utf8');
-    this.at++;
-    return s;
-  }
-  skip(n: number): void {
-    this.at += n;
-  }
-}
-
 const join = (dir: string, name: string): string =>
   name.startsWith('/') || !dir ? name : `${dir.replace(/\/$/, '')}/${name}`;
 
-function strAt(section: Uint8Array, offset: number): string {
-  return offset < section.length ? new Reader(section, offset).cstr() : '';
-}
-
 /** DWARF 5 entry formats: (content type, form) pairs; returns the path and directory index of one entry. */
-function readEntry(
-  r: Reader,
-  formats: [number, number][],
-  strs: { line: Uint8Array; str: Uint8Array },
-): { path: string; dir: number } {
+function readEntry(r: Reader, formats: [number, number][], u: FormContext): { path: string; dir: number } {
   let p = '';
   let dir = 0;
   for (const [content, form] of formats) {
-    let value: number | string = 0;
-    switch (form) {
-      case 0x08:
-        value = r.cstr();
-        break; // string
-      case 0x1f:
-        value = strAt(strs.line, r.u32());
-        break; // line_strp
-      case 0x0e:
-        value = strAt(strs.str, r.u32());
-        break; // strp
-      case 0x0f:
-        value = r.uleb();
-        break; // udata
-      case 0x0b:
-        value = r.u8();
-        break; // data1
-      case 0x05:
-        value = r.u16();
-        break; // data2
-      case 0x06:
-        value = r.u32();
-        break; // data4
-      case 0x07:
-        r.skip(8);
-        break; // data8
-      case 0x1e:
-        r.skip(16);
-        break; // data16 (MD5)
-      case 0x09:
-        r.skip(r.uleb());
-        break; // block
-      default:
-        throw new RangeError(`form 0x${form.toString(16)} in a line table header`);
-    }
-    if (content === 1) p = String(value);
-    if (content === 2) dir = Number(value);
+    const v = readForm(r, form, u);
+    // A string by index needs .debug_str_offsets, which a line table has no base into.
+    if (v.kind === 'strx') throw new RangeError(`form 0x${form.toString(16)} in a line table header`);
+    if (content === 1) p = v.kind === 'string' ? v.s : String(v.n);
+    if (content === 2) dir = v.kind === 'number' ? v.n : Number(v.s);
   }
   return { path: p, dir };
 }
@@ -178,7 +85,8 @@ function readUnit(
 ): void {
   const version = r.u16();
   if (version < 2 || version > 5) return;
-  if (version >= 5) r.skip(2); // address_size, segment_selector_size
+  const addressSize = version >= 5 ? r.u8() : 4;
+  if (version >= 5) r.u8(); // segment_selector_size
   const headerLength = r.u32();
   const programStart = r.at + headerLength;
   const minInst = r.u8();
@@ -193,18 +101,19 @@ function readUnit(
   const dirs: string[] = [];
   const files: string[] = [];
   if (version >= 5) {
+    const u: FormContext = { addressSize, version, str: strs.str, lineStr: strs.line };
     const dirFormats: [number, number][] = [];
     for (let n = r.u8(); n > 0; n--) dirFormats.push([r.uleb(), r.uleb()]);
     // Entry 0 is the compilation directory; the others, when relative (clang writes "test/kernels"), are
     // relative to it.
     for (let n = r.uleb(); n > 0; n--) {
-      const dir = readEntry(r, dirFormats, strs).path;
+      const dir = readEntry(r, dirFormats, u).path;
       dirs.push(dirs.length ? join(dirs[0], dir) : dir);
     }
     const fileFormats: [number, number][] = [];
     for (let n = r.u8(); n > 0; n--) fileFormats.push([r.uleb(), r.uleb()]);
     for (let n = r.uleb(); n > 0; n--) {
-      const e = readEntry(r, fileFormats, strs);
+      const e = readEntry(r, fileFormats, u);
       files.push(where(join(dirs[e.dir] ?? '', e.path), version));
     }
   } else {

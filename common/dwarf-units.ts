@@ -3,13 +3,12 @@
 // as `gcc -c src/kernel.c` (or with -fdebug-prefix-map) is named `src/kernel.c` there, relative to the
 // directory the compiler ran in, which only the unit's first DIE records. Only that DIE is read; a form this
 // reader does not know ends that unit's answer, never the whole reading, and nothing throws out.
-import { Reader } from './dwarf-line';
+import { cstrAt, DW_FORM_IMPLICIT_CONST, FormValue, readForm } from './dwarf-forms';
+import { Reader } from './dwarf-reader';
 
 const DW_AT_STMT_LIST = 0x10;
 const DW_AT_COMP_DIR = 0x1b;
 const DW_AT_STR_OFFSETS_BASE = 0x72;
-const DW_FORM_INDIRECT = 0x16;
-const DW_FORM_IMPLICIT_CONST = 0x21;
 /** The units read at most (a kernel has one per source file). */
 const MAX_UNITS = 100_000;
 
@@ -19,12 +18,6 @@ export interface DwarfSections {
   str?: Uint8Array;
   lineStr?: Uint8Array;
   strOffsets?: Uint8Array;
-}
-
-type Value = { kind: 'number'; n: number } | { kind: 'string'; s: string } | { kind: 'strx'; index: number };
-
-function cstrAt(section: Uint8Array | undefined, offset: number): string | undefined {
-  return section && offset < section.length ? new Reader(section, offset).cstr() : undefined;
 }
 
 /** The attribute forms of the abbreviation `code` in the table at `offset` of .debug_abbrev. */
@@ -47,87 +40,6 @@ function abbreviation(abbrev: Uint8Array, offset: number, code: number): [number
   return undefined;
 }
 
-/** One attribute value of form `form`; throws on a form it does not know. */
-function readForm(r: Reader, form: number, addressSize: number, version: number, s: DwarfSections): Value {
-  const num = (n: number): Value => ({ kind: 'number', n });
-  const skip = (n: number): Value => (r.skip(n), num(0));
-  switch (form) {
-    case 0x01: // addr
-      return skip(addressSize);
-    case 0x03: // block2
-      return skip(r.u16());
-    case 0x04: // block4
-      return skip(r.u32());
-    case 0x05: // data2
-    case 0x12: // ref2
-      return num(r.u16());
-    case 0x06: // data4
-    case 0x13: // ref4
-    case 0x17: // sec_offset
-    case 0x1c: // ref_sup4
-      return num(r.u32());
-    case 0x07: // data8
-    case 0x14: // ref8
-    case 0x20: // ref_sig8
-    case 0x24: // ref_sup8
-      return skip(8);
-    case 0x08: // string
-      return { kind: 'string', s: r.cstr() };
-    case 0x09: // block
-    case 0x18: // exprloc
-      return skip(r.uleb());
-    case 0x0a: // block1
-      return skip(r.u8());
-    case 0x0b: // data1
-    case 0x0c: // flag
-    case 0x11: // ref1
-      return num(r.u8());
-    case 0x0d: // sdata
-      return num(r.sleb());
-    case 0x0e: // strp
-      return { kind: 'string', s: cstrAt(s.str, r.u32()) ?? '' };
-    case 0x0f: // udata
-    case 0x15: // ref_udata
-    case 0x1b: // addrx
-    case 0x22: // loclistx
-    case 0x23: // rnglistx
-      return num(r.uleb());
-    case 0x10: // ref_addr: address-sized in DWARF 2
-      return version <= 2 ? skip(addressSize) : num(r.u32());
-    case 0x19: // flag_present
-    case DW_FORM_IMPLICIT_CONST:
-      return num(0);
-    case 0x1a: // strx
-      return { kind: 'strx', index: r.uleb() };
-    case 0x1d: // strp_sup: another file's strings
-      return skip(4);
-    case 0x1e: // data16
-      return skip(16);
-    case 0x1f: // line_strp
-      return { kind: 'string', s: cstrAt(s.lineStr, r.u32()) ?? '' };
-    case 0x25: // strx1
-      return { kind: 'strx', index: r.u8() };
-    case 0x26: // strx2
-      return { kind: 'strx', index: r.u16() };
-    case 0x27: // strx3
-      return { kind: 'strx', index: r.u16() | (r.u8() << 16) };
-    case 0x28: // strx4
-      return { kind: 'strx', index: r.u32() };
-    case 0x29: // addrx1
-      return skip(1);
-    case 0x2a: // addrx2
-      return skip(2);
-    case 0x2b: // addrx3
-      return skip(3);
-    case 0x2c: // addrx4
-      return skip(4);
-    case DW_FORM_INDIRECT:
-      return readForm(r, r.uleb(), addressSize, version, s);
-    default:
-      throw new RangeError(`form 0x${form.toString(16)}`);
-  }
-}
-
 /** The compile unit whose DIE starts at `r` (after its header): its line table offset and directory. */
 function unitDirectory(
   r: Reader,
@@ -139,13 +51,11 @@ function unitDirectory(
   const attrs = abbreviation(s.abbrev, abbrevOffset, r.uleb());
   if (!attrs) return undefined;
   let stmtList: number | undefined;
-  let dir: Value | undefined;
+  let dir: FormValue | undefined;
+  const u = { addressSize, version, str: s.str, lineStr: s.lineStr };
   let strOffsetsBase = 8; // DWARF 5's default: just past the first contribution's header
   for (const [at, form, implicit] of attrs) {
-    const v =
-      form === DW_FORM_IMPLICIT_CONST
-        ? { kind: 'number' as const, n: implicit }
-        : readForm(r, form, addressSize, version, s);
+    const v = form === DW_FORM_IMPLICIT_CONST ? { kind: 'number' as const, n: implicit } : readForm(r, form, u);
     if (at === DW_AT_STMT_LIST && v.kind === 'number') stmtList = v.n;
     else if (at === DW_AT_COMP_DIR) dir = v;
     else if (at === DW_AT_STR_OFFSETS_BASE && v.kind === 'number') strOffsetsBase = v.n;
