@@ -13,6 +13,8 @@ interface Openings {
   byStart: Map<number, LineRow>;
   /** File -> its functions' opening lines, ascending. */
   linesOfFile: Map<string, number[]>;
+  /** Address -> the statement rows there, in the table's order (a line's sites are looked up by address). */
+  stmtRowsAt: Map<number, LineRow[]>;
 }
 
 const cache = new WeakMap<ElfDebugInfo, Openings>();
@@ -27,7 +29,14 @@ function openings(elf: ElfDebugInfo): Openings {
   const linesOfFile = new Map<string, number[]>();
   for (const r of byStart.values()) linesOfFile.set(r.file, [...(linesOfFile.get(r.file) ?? []), r.line]);
   for (const l of linesOfFile.values()) l.sort((a, b) => a - b);
-  o = { byStart, linesOfFile };
+  const stmtRowsAt = new Map<number, LineRow[]>();
+  for (const r of elf.lines.rows) {
+    if (r.endSequence || !r.isStmt) continue;
+    const at = stmtRowsAt.get(r.address);
+    if (at) at.push(r);
+    else stmtRowsAt.set(r.address, [r]);
+  }
+  o = { byStart, linesOfFile, stmtRowsAt };
   cache.set(elf, o);
   return o;
 }
@@ -54,8 +63,9 @@ export function breakpointSites(
   const at = elf.lines.addressesOf(file, line);
   if (!at || at.addresses.length < 2) return at;
   const taken = new Set<number>();
+  const rowsAt = openings(elf).stmtRowsAt;
   const addresses = at.addresses.filter((a) => {
-    const row = elf.lines.rows.find((r) => r.address === a && r.line === at.line && !r.endSequence && r.isStmt);
+    const row = rowsAt.get(a)?.find((r) => r.line === at.line);
     const owner = row ? ownerOf(elf, row) : undefined;
     if (owner === undefined) return true;
     if (taken.has(owner)) return false;
