@@ -11,11 +11,6 @@ using u128 = unsigned __int128;
 
 namespace {
 
-int clz128(u128 v) {
-  const uint64_t hi = uint64_t(v >> 64);
-  return hi ? __builtin_clzll(hi) : 64 + __builtin_clzll(uint64_t(v));
-}
-
 // Rounds sign * v * 2^(e - bias - 127) (v nonzero, exact but for a sticky low bit).
 F80 pack128(Ctx& c, bool sign, int32_t e, u128 v, unsigned prec) {
   const int s = clz128(v);

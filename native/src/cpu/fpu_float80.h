@@ -43,6 +43,12 @@ inline F80 infinity(bool sign) { return make(sign, kExpMax, 1ull << 63); }
 inline F80 zero(bool sign) { return make(sign, 0, 0); }
 inline F80 negate(F80 a) { return F80{a.sig, uint16_t(a.se ^ 0x8000)}; }
 inline F80 absolute(F80 a) { return F80{a.sig, uint16_t(a.se & 0x7FFF)}; }
+// The leading zero bits of a nonzero 128-bit significand (the arithmetic's and the transcendentals' wide
+// working values).
+inline int clz128(unsigned __int128 v) {
+  const uint64_t hi = uint64_t(v >> 64);
+  return hi ? __builtin_clzll(hi) : 64 + __builtin_clzll(uint64_t(v));
+}
 
 // The tag a register holding this value gets: 0 valid, 1 zero, 2 special (NaN, infinity, denormal,
 // unsupported).

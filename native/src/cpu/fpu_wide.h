@@ -48,8 +48,7 @@ inline W fromInt(u128 v, int32_t scale, bool neg = false) {
   W w;
   w.neg = neg;
   if (v == 0) return w;
-  const uint64_t h = uint64_t(v >> 64);
-  const int lz = h ? __builtin_clzll(h) : 64 + __builtin_clzll(uint64_t(v));
+  const int lz = clz128(v);
   w.m = v << lz;
   w.e = scale - lz + 127;
   return w;
