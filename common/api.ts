@@ -258,6 +258,8 @@ export interface VideoMode {
   width: number;
   height: number;
   bpp: number;
+  /** Red position, red size, green position, green size, blue position, blue size (Multiboot's order). */
+  fields: [number, number, number, number, number, number];
 }
 
 /** An exit or diagnostic worth telling the user about, as the run records it. */

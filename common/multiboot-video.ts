@@ -35,12 +35,8 @@ export interface VideoRequest {
 
 const DEFAULT_WIDTH = 1024;
 const DEFAULT_HEIGHT = 768;
-const FIELDS: Record<number, MultibootFramebuffer['fields']> = {
-  15: [10, 5, 5, 5, 0, 5],
-  16: [11, 5, 5, 6, 0, 5],
-  24: [16, 8, 8, 8, 0, 8],
-  32: [16, 8, 8, 8, 0, 8],
-};
+/** The direct-colour depths the VBE modes have; their colour fields come from the machine (VideoMode). */
+const DIRECT_DEPTHS = [15, 16, 24, 32];
 
 export function describeFramebuffer(fb: MultibootFramebuffer): string {
   return fb.type === 2
@@ -70,7 +66,7 @@ export function chooseFramebuffer(m: BootvisorMachine, req: VideoRequest, name: 
   if (!req.graphics) return text;
   const width = req.width || DEFAULT_WIDTH;
   const height = req.height || DEFAULT_HEIGHT;
-  const depth = req.depth in FIELDS ? req.depth : 32;
+  const depth = DIRECT_DEPTHS.includes(req.depth) ? req.depth : 32;
   const mode = m.setVideoMode(width, height, depth);
   if (!mode) {
     if (req.textOk) return text;
@@ -79,5 +75,5 @@ export function chooseFramebuffer(m: BootvisorMachine, req: VideoRequest, name: 
         `but no VBE mode of ${depth} bits fits within ${width}x${height} (the smallest is 320x200).`,
     );
   }
-  return { ...mode, type: 1, fields: FIELDS[mode.bpp] };
+  return { ...mode, type: 1 };
 }

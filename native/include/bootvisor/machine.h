@@ -250,6 +250,8 @@ class Machine {
     uint64_t address = 0;
     uint32_t pitch = 0, width = 0, height = 0;
     uint8_t bpp = 0;
+    // Red position, red size, green position, green size, blue position, blue size (Multiboot's order).
+    uint8_t fields[6] = {};
   };
   bool setVideoMode(int width, int height, int depth, VideoMode& out);
   // The screen frame. With since >= 0 (a generation the caller has), the font and the palette are left out

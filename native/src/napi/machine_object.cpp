@@ -876,6 +876,9 @@ Napi::Value MachineObject::SetVideoMode(const Napi::CallbackInfo& info) {
   o.Set("width", v.width);
   o.Set("height", v.height);
   o.Set("bpp", v.bpp);
+  Napi::Array fields = Napi::Array::New(env, 6);
+  for (uint32_t i = 0; i < 6; ++i) fields.Set(i, v.fields[i]);
+  o.Set("fields", fields);
   return o;
 }
 

@@ -52,7 +52,7 @@ void Vbe::fixup() {
     case 32: break;
     default: r[kBpp] = 8; break;
   }
-  const uint32_t bits = uint32_t(storedBits());
+  const uint32_t bits = uint32_t(storedBits(r[kBpp]));
   r[kXres] = uint16_t(r[kXres] & ~7u);
   if (r[kXres] == 0) r[kXres] = 8;
   if (r[kXres] > kMaxXres) r[kXres] = kMaxXres;

@@ -56,6 +56,8 @@ class Vbe : public PortDevice, public Snapshottable {
   int width() const { return regs_[kXres]; }
   int height() const { return regs_[kYres]; }
   int bpp() const { return regs_[kBpp]; }
+  // The bits a pixel of `bpp` takes in memory: a 15 bpp pixel (x:1 r:5 g:5 b:5) takes 16.
+  static int storedBits(int bpp) { return bpp == 15 ? 16 : bpp; }
   uint32_t pitch() const { return lineBytes_; }
   // The VBE mode number the BIOS set (INT 10h AX=4F02h), 0 when the guest programmed the ports itself.
   uint16_t biosMode() const { return biosMode_; }
@@ -77,7 +79,6 @@ class Vbe : public PortDevice, public Snapshottable {
   void fixup();  // QEMU's vbe_fixup_regs
   void mapWindow();
   void grow(uint32_t end);
-  int storedBits() const { return regs_[kBpp] == 15 ? 16 : regs_[kBpp]; }
 
   GuestMemory& mem_;
   Vga& vga_;  // gives the A0000 window back when banking ends

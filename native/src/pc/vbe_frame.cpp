@@ -45,7 +45,7 @@ void Vbe::buildFrame(const Vga& vga, ScreenFrame& f) const {
   }
   f.bytesPerPixel = 3;
   f.pixels.assign(n * 3, 0);
-  const int step = bits == 15 ? 2 : bits / 8;
+  const int step = storedBits(bits) / 8;
   uint8_t* out = f.pixels.data();
   for (int y = 0; y < f.height; ++y) {
     uint64_t a = startByte_ + uint64_t(y) * lineBytes_;

@@ -14,6 +14,9 @@ bool Machine::setVideoMode(int width, int height, int depth, VideoMode& out) {
   out.width = uint32_t(m.vbe->width());
   out.height = uint32_t(m.vbe->height());
   out.bpp = uint8_t(m.vbe->bpp());
+  uint8_t vbe[8];
+  vbeColourFields(out.bpp, vbe);
+  for (int i = 0; i < 6; ++i) out.fields[i] = vbe[i ^ 1];  // VBE keeps (size, position), Multiboot the reverse
   return true;
 }
 

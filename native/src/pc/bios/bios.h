@@ -190,6 +190,9 @@ bool videoSetMode(BiosEnv& env, uint8_t mode);
 void biosVbe(BiosCall& c);
 uint16_t vbeFindMode(int width, int height, int depth);
 bool vbeSetMode(BiosEnv& env, uint16_t number);
+// The colour fields of a direct-colour mode of `bpp` bits, as the mode information block keeps them: red,
+// green, blue, reserved as (size, position) pairs; zeros for a depth that has none.
+void vbeColourFields(int bpp, uint8_t out[8]);
 
 class Bios : public Snapshottable {
  public:

@@ -47,16 +47,7 @@ const VbeMode* findMode(uint16_t number) {
   return nullptr;
 }
 
-uint32_t pitchOf(const VbeMode& m) { return uint32_t(m.width) * (m.bpp == 15 ? 16 : m.bpp) / 8; }
-
-// The colour fields of a direct-colour mode: red, green, blue, reserved as (size, position) pairs.
-void colourFields(int bpp, uint8_t out[8]) {
-  static const uint8_t k15[8] = {5, 10, 5, 5, 5, 0, 1, 15}, k16[8] = {5, 11, 6, 5, 5, 0, 0, 0},
-                       k24[8] = {8, 16, 8, 8, 8, 0, 0, 0}, k32[8] = {8, 16, 8, 8, 8, 0, 8, 24};
-  const uint8_t* f = bpp == 15 ? k15 : bpp == 16 ? k16 : bpp == 24 ? k24 : bpp == 32 ? k32 : nullptr;
-  if (f) std::memcpy(out, f, 8);
-  else std::memset(out, 0, 8);
-}
+uint32_t pitchOf(const VbeMode& m) { return uint32_t(m.width) * Vbe::storedBits(m.bpp) / 8; }
 
 // Strings and the mode list go into the caller's own block (its reserved and OEM areas), as VBE 2.0+ allows,
 // so nothing points into the ROM a guest might not map.
@@ -121,7 +112,7 @@ void modeInfo(BiosCall& c) {
   const uint8_t pages = uint8_t(std::clamp<uint32_t>(Vbe::kMemorySize / frame, 2, 128) - 1);
   b[0x1D] = pages, b[0x1E] = 1;
   uint8_t fields[8];
-  colourFields(mode->bpp, fields);
+  vbeColourFields(mode->bpp, fields);
   std::memcpy(b + 0x1F, fields, 8);
   b[0x27] = mode->bpp == 32 ? 0x02 : 0x00;  // the reserved byte is usable (SeaBIOS says so for 32 bpp only)
   put32(0x28, uint32_t(Vbe::kLfbBase));
@@ -135,6 +126,15 @@ void modeInfo(BiosCall& c) {
 
 // Sets a VBE mode on the dispi device (the BIOS's 4F02h and the Multiboot loader's request): the VGA is put in
 // its 256-colour mode first so the DAC holds the palette SeaBIOS loads for packed modes.
+// The colour fields of a direct-colour mode: red, green, blue, reserved as (size, position) pairs.
+void vbeColourFields(int bpp, uint8_t out[8]) {
+  static const uint8_t k15[8] = {5, 10, 5, 5, 5, 0, 1, 15}, k16[8] = {5, 11, 6, 5, 5, 0, 0, 0},
+                       k24[8] = {8, 16, 8, 8, 8, 0, 0, 0}, k32[8] = {8, 16, 8, 8, 8, 0, 8, 24};
+  const uint8_t* f = bpp == 15 ? k15 : bpp == 16 ? k16 : bpp == 24 ? k24 : bpp == 32 ? k32 : nullptr;
+  if (f) std::memcpy(out, f, 8);
+  else std::memset(out, 0, 8);
+}
+
 bool vbeSetMode(BiosEnv& env, uint16_t number) {
   const VbeMode* mode = findMode(number);
   if (!mode) return false;
@@ -203,7 +203,7 @@ void biosVbe(BiosCall& c) {
         c.setAx(kFailed);
         break;
       }
-      const int bytesPerPixel = (v.bpp() == 15 ? 16 : v.bpp()) / 8;
+      const int bytesPerPixel = Vbe::storedBits(v.bpp()) / 8;
       if (c.bl() == 0x00) v.setReg(Vbe::kVirtWidth, c.cx());
       else if (c.bl() == 0x02 && bytesPerPixel) v.setReg(Vbe::kVirtWidth, uint16_t(c.cx() / bytesPerPixel));
       if (c.bl() == 0x03) {
