@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import type { ScreenFrame } from '../../common/api';
 import type { BootvisorMachine } from '../../common/machine';
 import { renderFrame, ScreenRenderer } from '../../common/screen-render';
-import { sectorBench } from './sector';
+import { dacEntryRed, sectorBench } from './sector';
 
 const bench = sectorBench('bootvisor-frame-');
 
@@ -32,15 +32,8 @@ describe('screen frame: generations, font, palette, dirty rectangles and the ren
     hlt
     mov word [es:(4*80+10)*2], 0x4f42
     hlt
-    mov dx, 0x3c8            ; DAC entry 1 (blue) becomes pure red
-    mov al, 1
-    out dx, al
-    inc dx
-    mov al, 63
-    out dx, al
-    xor al, al
-    out dx, al
-    out dx, al
+    ; DAC entry 1 (blue) becomes pure red
+    ${dacEntryRed(1)}
     hlt
     mov ax, 0x0013
     int 0x10

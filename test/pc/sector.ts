@@ -5,6 +5,20 @@ import { createMachine, type BootvisorMachine } from '../../common/machine';
 import { assemble } from '../../common/nasm';
 import { requireNasm, tempDir } from '../cli/harness';
 
+/** NASM lines that make DAC entry `entry` pure red (63, 0, 0) through ports 3C8h/3C9h (AL and DX changed). */
+export function dacEntryRed(entry: number): string {
+  return `
+    mov dx, 0x3c8
+    mov al, ${entry}
+    out dx, al
+    inc dx
+    mov al, 63
+    out dx, al
+    xor al, al
+    out dx, al
+    out dx, al`;
+}
+
 /** A suite's scratch folder, the sectors it assembles there, and its machines; call `dispose` in `after`. */
 export function sectorBench(prefix: string): {
   sector(body: string): Uint8Array;

@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import type { ScreenFrame } from '../../common/api';
 import { renderFrame } from '../../common/screen-render';
 import { encodeFrame, ScreenState } from '../../common/screen-wire';
-import { sectorBench } from './sector';
+import { dacEntryRed, sectorBench } from './sector';
 
 // Writes dispi register AX with BX.
 const DISPI = `
@@ -25,6 +25,35 @@ rd:                             ; reads register AX into AX
   in ax, dx
   ret
 `;
+
+/**
+ * A boot sector that sets VBE mode `mode` with its linear framebuffer and runs `body` in 32-bit protected mode
+ * (DS, ES and SS flat).
+ */
+const inProtectedMode = (mode: number, body: string): string => `
+  xor ax, ax
+  mov ds, ax
+  mov ss, ax
+  mov sp, 0x7C00
+  mov ax, 0x4F02
+  mov bx, 0x${(0x4000 | mode).toString(16)}
+  int 0x10
+  cli
+  lgdt [gdtr]
+  mov eax, cr0
+  or al, 1
+  mov cr0, eax
+  jmp 8:pm
+bits 32
+pm:
+  mov ax, 16
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+${body}
+gdt: dq 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
+gdtr: dw 23
+  dd gdt`;
 
 describe('VBE: hostile register values, bad calls, snapshots, frames', function () {
   this.timeout(120000);
@@ -123,25 +152,10 @@ ${DISPI}`),
 
   it('reports a store past the framebuffer, keeps the picture in a snapshot and marks what changed', async () => {
     const m = bench.make(
-      bench.sector(`
-  xor ax, ax
-  mov ds, ax
-  mov ss, ax
-  mov sp, 0x7C00
-  mov ax, 0x4F02
-  mov bx, 0x4142                ; 640x480x32, LFB
-  int 0x10
-  cli
-  lgdt [gdtr]
-  mov eax, cr0
-  or al, 1
-  mov cr0, eax
-  jmp 8:pm
-bits 32
-pm:
-  mov ax, 16
-  mov ds, ax
-  mov es, ax
+      bench.sector(
+        inProtectedMode(
+          0x142, // 640x480x32
+          `
   mov edi, 0xFD000000
   mov ecx, 640 * 10
   mov eax, 0x00FF8000
@@ -154,10 +168,9 @@ part2:
   mov ecx, 640 * 10
   xor eax, eax
   rep stosd
-  hlt
-gdt: dq 0, 0x00CF9A000000FFFF, 0x00CF92000000FFFF
-gdtr: dw 23
-  dd gdt`),
+  hlt`,
+        ),
+      ),
     );
     const events: string[] = [];
     m.on('event', (e) => events.push(e.message));
@@ -185,6 +198,74 @@ gdtr: dw 23
     assert.deepStrictEqual(orange(f), [0, 0, 0]);
     m.restore(snap);
     assert.deepStrictEqual(orange(m.screenFrame()), [0xff, 0x80, 0x00], 'restored with the snapshot');
+  });
+
+  it('shows each change to the memory, the registers and the DAC in the next frame, and keeps wide accesses whole', async () => {
+    // 640x480x8: the memory's pixels are converted again only when the device changed, so each step below
+    // changes one thing the picture depends on and nothing else, and the frame after it must show it.
+    const m = bench.make(
+      bench.sector(
+        inProtectedMode(
+          0x101, // 640x480x8
+          `
+  mov byte [0xFD000000], 5                  ; pixel (0,0)
+  mov byte [0xFD000000 + 640], 7            ; pixel (0,1)
+  mov dword [0xFD000010], 0x04030201
+  movzx eax, word [0xFD000011]              ; a word across the dword's bytes
+  mov [0x600], eax
+  mov dword [0xFD000000 + 0xFFFFE], 0x0B0A0908    ; across the first MiB's end: the memory grows here
+  mov eax, [0xFD000000 + 0xFFFFE]
+  mov [0x604], eax
+  mov dword [0xFD000000 + 0xFFFFFE], 0x0B0A0908   ; the last two bytes of the 16 MiB and two past them
+  mov eax, [0xFD000000 + 0xFFFFFE]
+  mov [0x608], eax
+  hlt
+  ; DAC entry 5 to bright red: no memory or register of the VBE changes
+  ${dacEntryRed(5)}
+  hlt
+  mov dx, 0x1CE                             ; Y offset 1 (dispi register 9): the picture moves up a line
+  mov ax, 9
+  out dx, ax
+  inc dx
+  mov ax, 1
+  out dx, ax
+  hlt
+  mov byte [0xFD000000 + 640], 9            ; what is now pixel (0,0)
+  hlt`,
+        ),
+      ),
+    );
+    const on = async (): Promise<void> => {
+      const stop = await m.run({ maxInstructions: 1000000 });
+      assert.strictEqual(stop.reason, 'hlt-cli', JSON.stringify(stop));
+    };
+    const next = async (): Promise<void> => {
+      m.setRegisters({ halted: false });
+      await on();
+    };
+    const dword = (at: number): number => Buffer.from(m.readMemory(at, 4, 'physical')).readUInt32LE(0);
+    const red5 = (f: ScreenFrame): number[] => Array.from(f.palette!.subarray(15, 18));
+    await on();
+    assert.strictEqual(dword(0x600), 0x0302, 'a word read across a dword written whole');
+    assert.strictEqual(dword(0x604), 0x0b0a0908, 'a dword across the end of the memory written so far');
+    // Past the 16 MiB is no memory at all: the store's upper half is dropped and reads as all ones.
+    assert.strictEqual(dword(0x608), 0xffff0908, 'a dword across the end of the 16 MiB');
+    let f = m.screenFrame();
+    assert.strictEqual(f.mode, 0x101);
+    assert.deepStrictEqual([f.pixels![0], f.pixels![640]], [5, 7]);
+    assert.deepStrictEqual(Array.from(f.pixels!.subarray(16, 20)), [1, 2, 3, 4]);
+    const before = red5(f);
+    assert.notDeepStrictEqual(before, [255, 0, 0]);
+    assert.deepStrictEqual(red5(m.screenFrame()), before, 'an unchanged frame again');
+    await next();
+    f = m.screenFrame();
+    assert.deepStrictEqual(red5(f), [255, 0, 0], 'the DAC change');
+    assert.strictEqual(f.pixels![0], 5);
+    await next();
+    f = m.screenFrame();
+    assert.deepStrictEqual([f.pixels![0], f.pixels![640]], [7, 0], 'the Y offset moved the picture up a line');
+    await next();
+    assert.strictEqual(m.screenFrame().pixels![0], 9, 'the store after the move');
   });
 
   it('carries a direct-colour frame and its dirty rectangles through the wire format', () => {

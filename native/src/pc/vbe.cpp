@@ -18,6 +18,7 @@ void Vbe::reset() {
   std::memset(regs_, 0, sizeof regs_);
   regs_[kId] = kIdLast;
   index_ = 0, lineBytes_ = 0, startByte_ = 0, biosMode_ = 0;
+  ++changes_;
   if (was) mapWindow();
 }
 
@@ -106,6 +107,7 @@ void Vbe::setReg(Index i, uint16_t v) {
     default: break;  // VIRT_HEIGHT and the memory size are read-only
   }
   if (banked() != wasBanked) mapWindow();
+  ++changes_;
   mem_.noteWrite(Vga::kWindow, 1);  // the picture may have changed: tell the screen
 }
 
@@ -132,8 +134,35 @@ void Vbe::write(uint32_t offset, uint8_t v) {
     grow(offset + 1);
   }
   vram_[offset] = v;
+  memoryWritten();
+}
+
+void Vbe::memoryWritten() {
+  ++changes_;
   // The screen looks for written display pages in the VGA window; one flag there stands for this memory too.
   if (!(mem_.pageFlag(Vga::kWindow) & PAGE_DIRTY_DISPLAY)) mem_.noteWrite(Vga::kWindow, 1);
+}
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "readWide/writeWide copy the host's bytes as the guest's");
+
+uint64_t Vbe::readWide(uint32_t offset, unsigned size) const {
+  uint64_t v = 0;
+  if (size <= 8 && offset < vram_.size() && size <= vram_.size() - offset) {
+    std::memcpy(&v, vram_.data() + offset, size);
+    return v;
+  }
+  for (unsigned i = 0; i < size && i < 8; ++i) v |= uint64_t(read(offset + i)) << (8 * i);
+  return v;
+}
+
+void Vbe::writeWide(uint32_t offset, unsigned size, uint64_t value) {
+  if (size <= 8 && offset < vram_.size() && size <= vram_.size() - offset) {
+    std::memcpy(vram_.data() + offset, &value, size);
+    memoryWritten();
+    return;
+  }
+  // Past what was written (the memory grows here) or past its end (the bytes beyond are dropped).
+  for (unsigned i = 0; i < size && i < 8; ++i) write(offset + i, uint8_t(value >> (8 * i)));
 }
 
 bool Vbe::fill(uint32_t offset, uint32_t len, uint8_t v) {
@@ -141,6 +170,7 @@ bool Vbe::fill(uint32_t offset, uint32_t len, uint8_t v) {
   if (v != 0) grow(offset + len);
   const uint32_t end = std::min<uint32_t>(offset + len, uint32_t(vram_.size()));
   if (offset < end) std::memset(vram_.data() + offset, v, end - offset);
+  ++changes_;
   mem_.noteWrite(Vga::kWindow, 1);
   return true;
 }
@@ -172,6 +202,7 @@ bool Vbe::load(SnapshotReader& r) {
   vram_.clear();
   grow(used);
   if (used) r.bytes(vram_.data(), used);
+  ++changes_;
   if (banked() != wasBanked) mapWindow();
   return r.ok();
 }

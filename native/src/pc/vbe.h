@@ -8,6 +8,7 @@
 // (8 bpp through the VGA's DAC, 15/16/24/32 bpp as direct colour).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "bootvisor/device.h"
@@ -61,7 +62,10 @@ class Vbe : public PortDevice, public Snapshottable {
   uint32_t pitch() const { return lineBytes_; }
   // The VBE mode number the BIOS set (INT 10h AX=4F02h), 0 when the guest programmed the ports itself.
   uint16_t biosMode() const { return biosMode_; }
-  void setBiosMode(uint16_t m) { biosMode_ = m; }
+  void setBiosMode(uint16_t m) {
+    biosMode_ = m;
+    ++changes_;
+  }
 
   // Guest accesses to the framebuffer (gpa within [kLfbBase, kLfbBase + kMemorySize)) and to the banked window
   // at A0000 (offset within 64 KiB, while enabled); bytes past what was ever written read as zero.
@@ -69,16 +73,23 @@ class Vbe : public PortDevice, public Snapshottable {
   bool banked() const { return enabled() && bpp() > 4; }
   uint8_t read(uint32_t offset) const { return offset < vram_.size() ? vram_[offset] : 0; }
   void write(uint32_t offset, uint8_t v);
+  // An access of 1 to 8 bytes, little-endian: one copy where it lies within the written memory, byte by byte
+  // (each bounds-checked) where it does not.
+  uint64_t readWide(uint32_t offset, unsigned size) const;
+  void writeWide(uint32_t offset, unsigned size, uint64_t value);
   uint32_t bankOffset() const { return uint32_t(regs_[kBank]) << 16; }
   // Host-side bulk access (the BIOS, the loader), bounds-checked: false when outside the memory.
   bool fill(uint32_t offset, uint32_t len, uint8_t v);
 
-  void buildFrame(const Vga& vga, ScreenFrame& out) const;  // vbe_frame.cpp
+  // The picture (vbe_frame.cpp): the pixels are converted again only after something they depend on changed.
+  void buildFrame(const Vga& vga, ScreenFrame& out) const;
 
  private:
   void fixup();  // QEMU's vbe_fixup_regs
   void mapWindow();
   void grow(uint32_t end);
+  void buildPixels(ScreenFrame& f) const;  // vbe_frame.cpp: all of the frame but the palette
+  void memoryWritten();                    // the picture is stale; the screen is told
 
   GuestMemory& mem_;
   Vga& vga_;  // gives the A0000 window back when banking ends
@@ -87,6 +98,11 @@ class Vbe : public PortDevice, public Snapshottable {
   uint32_t lineBytes_ = 0, startByte_ = 0;
   uint16_t biosMode_ = 0;
   std::vector<uint8_t> vram_;  // grows with the highest byte written (at most kMemorySize)
+  // Counts the changes to anything the picture shows (memory, registers, the mode number); the pixels last
+  // converted are kept with the count they were made at. (Guest writes stop while the screen is read.)
+  uint64_t changes_ = 0;
+  mutable std::shared_ptr<const ScreenFrame> pixels_;
+  mutable uint64_t pixelsAt_ = 0;
 };
 
 }  // namespace bv

@@ -3,6 +3,7 @@
 // entries widened as for mode 13h), direct colour as R, G, B bytes; 15 bpp QEMU converts itself (channels
 // shifted up, low bits zero), 16 bpp pixman does (top bits repeated below).
 #include <algorithm>
+#include <memory>
 
 #include "bootvisor/machine.h"
 #include "pc/vbe.h"
@@ -18,7 +19,23 @@ uint8_t widen6bits(uint32_t v) { return uint8_t((v << 2) | (v >> 4)); }
 }  // namespace
 
 void Vbe::buildFrame(const Vga& vga, ScreenFrame& f) const {
-  f = ScreenFrame();
+  if (!pixels_ || pixelsAt_ != changes_) {
+    auto fresh = std::make_shared<ScreenFrame>();
+    buildPixels(*fresh);
+    pixels_ = std::move(fresh);
+    pixelsAt_ = changes_;
+  }
+  f = *pixels_;
+  // 8 bpp goes through the VGA's DAC, which changes without this device knowing (4 bpp shows colour 0 of it).
+  if (bpp() == 8 || bpp() == 4) {
+    for (int i = 0; i < 256; ++i) {
+      const uint8_t* c = vga.dac(i & vga.dacMask());
+      for (int k = 0; k < 3; ++k) f.palette.push_back(widen6(c[k]));
+    }
+  }
+}
+
+void Vbe::buildPixels(ScreenFrame& f) const {
   f.mode = biosMode_ ? biosMode_ : 0xFFFF;
   f.graphics = true;
   f.width = width(), f.height = height();
@@ -36,10 +53,6 @@ void Vbe::buildFrame(const Vga& vga, ScreenFrame& f) const {
         else
           for (int x = 0; x < f.width; ++x) out[x] = byteAt(row + uint64_t(x));
       }
-    }
-    for (int i = 0; i < 256; ++i) {
-      const uint8_t* c = vga.dac(i & vga.dacMask());
-      for (int k = 0; k < 3; ++k) f.palette.push_back(widen6(c[k]));
     }
     return;
   }

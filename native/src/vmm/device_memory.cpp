@@ -1,6 +1,7 @@
 // Guest accesses that land on device memory rather than RAM: the VGA's A0000 window (through its graphics
 // controller), the same window banked onto the VBE's video memory while a VBE mode is on, and the VBE's linear
-// framebuffer past the end of RAM. Byte by byte, little-endian; anything else is not device memory.
+// framebuffer past the end of RAM. Little-endian; the VBE's memory in one copy an access, the VGA's byte by byte
+// (each byte goes through its planes and latches); anything else is not device memory.
 #include "vmm/machine_impl.h"
 
 namespace bv {
@@ -9,13 +10,13 @@ bool Machine::Impl::deviceRead(uint64_t gpa, unsigned size, uint64_t& value) {
   if (size > 8) return false;
   value = 0;
   if (Vbe::isLfb(gpa)) {
-    for (unsigned i = 0; i < size; ++i) value |= uint64_t(vbe->read(uint32_t(gpa + i - Vbe::kLfbBase))) << (8 * i);
+    value = vbe->readWide(uint32_t(gpa - Vbe::kLfbBase), size);
     return true;
   }
   if (!mem.isDevice(gpa)) return false;
   const uint32_t offset = uint32_t(gpa - Vga::kWindow);
   if (vbe->banked() && offset < Vga::kPlaneSize) {
-    for (unsigned i = 0; i < size; ++i) value |= uint64_t(vbe->read(vbe->bankOffset() + offset + i)) << (8 * i);
+    value = vbe->readWide(vbe->bankOffset() + offset, size);
     return true;
   }
   for (unsigned i = 0; i < size; ++i) value |= uint64_t(vga->memRead(offset + i)) << (8 * i);
@@ -25,13 +26,13 @@ bool Machine::Impl::deviceRead(uint64_t gpa, unsigned size, uint64_t& value) {
 bool Machine::Impl::deviceWrite(uint64_t gpa, unsigned size, uint64_t value) {
   if (size > 8) return false;
   if (Vbe::isLfb(gpa)) {
-    for (unsigned i = 0; i < size; ++i) vbe->write(uint32_t(gpa + i - Vbe::kLfbBase), uint8_t(value >> (8 * i)));
+    vbe->writeWide(uint32_t(gpa - Vbe::kLfbBase), size, value);
     return true;
   }
   if (!mem.isDevice(gpa)) return false;
   const uint32_t offset = uint32_t(gpa - Vga::kWindow);
   if (vbe->banked() && offset < Vga::kPlaneSize) {
-    for (unsigned i = 0; i < size; ++i) vbe->write(vbe->bankOffset() + offset + i, uint8_t(value >> (8 * i)));
+    vbe->writeWide(vbe->bankOffset() + offset, size, value);
     return true;
   }
   for (unsigned i = 0; i < size; ++i) vga->memWrite(offset + i, uint8_t(value >> (8 * i)));
