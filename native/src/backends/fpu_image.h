@@ -2,6 +2,7 @@
 // bit per register, "not empty") and the full tag word rebuilt from the registers' contents, the 512-byte
 // FXSAVE image NVMM's state carries, and the code and data selectors that neither keeps.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -36,34 +37,69 @@ inline uint16_t fullTags(uint8_t abridged, const FpuState& f) {
   return tw;
 }
 
-// The x87 half of an FXSAVE image in its 64-bit layout (FIP and FDP as 64-bit offsets, no selectors), which
-// is how the host kernels save a guest's FPU; the SSE half of `fx` is left as it was.
-inline void fpuToFxsave(const FpuState& in, uint8_t* fx) {
-  std::memcpy(fx + 0, &in.fcw, 2);
-  std::memcpy(fx + 2, &in.fsw, 2);
-  fx[4] = abridgedTags(in.ftw);
+// The x87 fields of an FXSAVE image in its 64-bit layout (FIP and FDP as 64-bit offsets, no selectors), which
+// is how the host kernels save a guest's FPU: KVM's kvm_fpu holds the same fields packed its own way, NVMM's
+// state and KVM's XSAVE area hold the image itself. The one place the image's layout is written.
+struct FxsaveX87 {
+  uint16_t fcw = 0, fsw = 0;
+  uint8_t ftwx = 0;  // abridged: one "not empty" bit a register
+  uint16_t fop = 0;
+  uint64_t fip = 0, fdp = 0;
+  uint8_t st[8][16] = {};  // ST(0) to ST(7), 10 bytes each in a 16-byte slot
+};
+// The SSE fields of the image (the x87's writer leaves them as they were) and its size.
+constexpr size_t kFxsaveMxcsr = 24, kFxsaveMxcsrMask = 28, kFxsaveXmm = 160, kFxsaveSize = 512;
+
+inline void writeFxsaveX87(const FxsaveX87& x, uint8_t* fx) {
+  std::memcpy(fx + 0, &x.fcw, 2);
+  std::memcpy(fx + 2, &x.fsw, 2);
+  fx[4] = x.ftwx;
   fx[5] = 0;
-  std::memcpy(fx + 6, &in.fop, 2);
-  const uint64_t fip = in.fip, fdp = in.fdp;
-  std::memcpy(fx + 8, &fip, 8);
-  std::memcpy(fx + 16, &fdp, 8);
-  for (int i = 0; i < 8; ++i) {
-    std::memset(fx + 32 + 16 * i, 0, 16);
-    std::memcpy(fx + 32 + 16 * i, in.st[i], 10);
-  }
+  std::memcpy(fx + 6, &x.fop, 2);
+  std::memcpy(fx + 8, &x.fip, 8);
+  std::memcpy(fx + 16, &x.fdp, 8);
+  for (int i = 0; i < 8; ++i) std::memcpy(fx + 32 + 16 * i, x.st[i], 16);
 }
 
-inline void fpuFromFxsave(const uint8_t* fx, FpuState& out) {
-  std::memcpy(&out.fcw, fx + 0, 2);
-  std::memcpy(&out.fsw, fx + 2, 2);
-  std::memcpy(&out.fop, fx + 6, 2);
-  out.fop &= 0x7FF;
-  std::memcpy(&out.fip, fx + 8, 4);
-  std::memcpy(&out.fdp, fx + 16, 4);
-  out.fcs = out.fds = 0;
-  for (int i = 0; i < 8; ++i) std::memcpy(out.st[i], fx + 32 + 16 * i, 10);
-  out.ftw = fullTags(fx[4], out);
+inline FxsaveX87 readFxsaveX87(const uint8_t* fx) {
+  FxsaveX87 x;
+  std::memcpy(&x.fcw, fx + 0, 2);
+  std::memcpy(&x.fsw, fx + 2, 2);
+  x.ftwx = fx[4];
+  std::memcpy(&x.fop, fx + 6, 2);
+  std::memcpy(&x.fip, fx + 8, 8);
+  std::memcpy(&x.fdp, fx + 16, 8);
+  for (int i = 0; i < 8; ++i) std::memcpy(x.st[i], fx + 32 + 16 * i, 16);
+  return x;
 }
+
+inline FxsaveX87 x87FromFpu(const FpuState& in) {
+  FxsaveX87 x;
+  x.fcw = in.fcw;
+  x.fsw = in.fsw;
+  x.ftwx = abridgedTags(in.ftw);
+  x.fop = in.fop;
+  x.fip = in.fip;
+  x.fdp = in.fdp;
+  for (int i = 0; i < 8; ++i) std::memcpy(x.st[i], in.st[i], 10);
+  return x;
+}
+
+// The selectors the image lacks read as 0 (FpuSelectors puts them back); the offsets keep their low 32 bits.
+inline void fpuFromX87(const FxsaveX87& x, FpuState& out) {
+  out.fcw = x.fcw;
+  out.fsw = x.fsw;
+  out.fop = x.fop & 0x7FF;
+  out.fip = uint32_t(x.fip);
+  out.fdp = uint32_t(x.fdp);
+  out.fcs = out.fds = 0;
+  for (int i = 0; i < 8; ++i) std::memcpy(out.st[i], x.st[i], 10);
+  out.ftw = fullTags(x.ftwx, out);
+}
+
+// The x87 half of `fx` from CpuState's x87 and back; the SSE half of `fx` is left as it was.
+inline void fpuToFxsave(const FpuState& in, uint8_t* fx) { writeFxsaveX87(x87FromFpu(in), fx); }
+inline void fpuFromFxsave(const uint8_t* fx, FpuState& out) { fpuFromX87(readFxsaveX87(fx), out); }
 
 // KVM's kvm_fpu and NVMM's 64-bit FXSAVE image have no FCS and FDS. What the backend was last given is kept:
 // while the hardware reports the same last instruction (opcode and both offsets) the guest ran no x87

@@ -105,46 +105,45 @@ void stateToKvm(const CpuState& in, KvmRegisterSet& out) {
   fpuToKvm(in.fpu, out.fpu);
 }
 
-void fpuToKvm(const FpuState& in, kvm_fpu& out) {
-  out.fcw = in.fcw;
-  out.fsw = in.fsw;
-  out.ftwx = abridgedTags(in.ftw);
-  out.last_opcode = in.fop;
-  out.last_ip = in.fip;
-  out.last_dp = in.fdp;
-  for (int i = 0; i < 8; ++i) {
-    std::memset(out.fpr[i], 0, sizeof out.fpr[i]);
-    std::memcpy(out.fpr[i], in.st[i], 10);
-  }
+namespace {
+// kvm_fpu's x87 fields beside FxsaveX87's, for either direction of `copy(kvm field, image field)`.
+template <class Kvm, class Image, class Copy>
+void pairX87(Kvm& k, Image& x, Copy copy) {
+  copy(k.fcw, x.fcw);
+  copy(k.fsw, x.fsw);
+  copy(k.ftwx, x.ftwx);
+  copy(k.last_opcode, x.fop);
+  copy(k.last_ip, x.fip);
+  copy(k.last_dp, x.fdp);
+  for (int i = 0; i < 8; ++i)
+    for (int b = 0; b < 16; ++b) copy(k.fpr[i][b], x.st[i][b]);
+}
+}  // namespace
+
+FxsaveX87 x87FromKvm(const kvm_fpu& f) {
+  FxsaveX87 x;
+  pairX87(f, x, [](const auto& from, auto& to) { to = from; });
+  return x;
 }
 
-void fpuFromKvm(const kvm_fpu& in, FpuState& out) {
-  out.fcw = in.fcw;
-  out.fsw = in.fsw;
-  out.fop = in.last_opcode & 0x7FF;
-  out.fip = uint32_t(in.last_ip);
-  out.fdp = uint32_t(in.last_dp);
-  out.fcs = out.fds = 0;  // kvm_fpu has no selectors (FpuSelectors)
-  for (int i = 0; i < 8; ++i) std::memcpy(out.st[i], in.fpr[i], 10);
-  out.ftw = fullTags(in.ftwx, out);
+void x87ToKvm(const FxsaveX87& x, kvm_fpu& f) {
+  pairX87(f, x, [](auto& to, const auto& from) { to = from; });
 }
+
+void fpuToKvm(const FpuState& in, kvm_fpu& out) { x87ToKvm(x87FromFpu(in), out); }
+
+void fpuFromKvm(const kvm_fpu& in, FpuState& out) { fpuFromX87(x87FromKvm(in), out); }
 
 bool setKvmFpu(int vcpuFd, const kvm_fpu& f) {
   if (ioctl(vcpuFd, KVM_SET_FPU, &f) != 0) return false;
   KvmXsave x{};
   if (ioctl(vcpuFd, kKvmGetXsave, &x) != 0) return true;  // no XSAVE: KVM_SET_FPU is all there is
   auto* area = reinterpret_cast<uint8_t*>(x.region);
-  std::memcpy(area + 0, &f.fcw, 2);
-  std::memcpy(area + 2, &f.fsw, 2);
-  area[4] = f.ftwx;
-  std::memcpy(area + 6, &f.last_opcode, 2);
-  std::memcpy(area + 8, &f.last_ip, 8);
-  std::memcpy(area + 16, &f.last_dp, 8);
-  for (int i = 0; i < 8; ++i) std::memcpy(area + 32 + 16 * i, f.fpr[i], 16);
+  writeFxsaveX87(x87FromKvm(f), area);  // the XSAVE area opens with the FXSAVE image
   uint64_t bv;
-  std::memcpy(&bv, area + 512, 8);  // XSTATE_BV, the first field of the XSAVE header
+  std::memcpy(&bv, area + kFxsaveSize, 8);  // XSTATE_BV, the first field of the XSAVE header
   bv |= 1;
-  std::memcpy(area + 512, &bv, 8);
+  std::memcpy(area + kFxsaveSize, &bv, 8);
   // A refusal here would lose the state without a word (the guest would start from FNINIT's), so it fails the
   // hand-over like KVM_SET_FPU's.
   return ioctl(vcpuFd, kKvmSetXsave, &x) == 0;

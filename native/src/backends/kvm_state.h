@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "backends/fpu_image.h"
 #include "bootvisor/state.h"
 
 namespace bv {
@@ -74,6 +75,9 @@ struct KvmRegisterSet {
 // lost in a hand-over to KVM (the offsets travel). The abridged tag word is widened from the registers.
 void fpuToKvm(const FpuState& in, kvm_fpu& out);
 void fpuFromKvm(const kvm_fpu& in, FpuState& out);
+// kvm_fpu's x87 fields as an FXSAVE image's (fpu_image.h) and back; mxcsr and xmm are not touched.
+FxsaveX87 x87FromKvm(const kvm_fpu& f);
+void x87ToKvm(const FxsaveX87& x, kvm_fpu& f);
 // KVM_SET_FPU on a vCPU, made to stick: KVM_SET_FPU writes the x87 area of the guest's XSAVE buffer but not
 // its header, so while the guest has not used the x87 yet (XSTATE_BV bit 0 clear) the next XRSTOR loads the
 // x87's init state over it (seen on Linux 6.1: a state set before the guest's first x87 instruction read back

@@ -1,7 +1,7 @@
 // struct nvmm_x64_state, one NVMM_X64_STATE_* group at a time, to and from KVM's register ioctls. Written
 // against NVMM's layout directly (not through the NVMM backend's CpuState conversion), so a mistake in the
-// backend's own conversion is not mirrored here; only the KVM side (segment fields, MSR list) is shared with
-// the KVM backend.
+// backend's own conversion is not mirrored here; only the KVM side (segment fields, MSR list, kvm_fpu as an
+// FXSAVE image) is shared with the KVM backend, whose KVM_SET_XSAVE puts that image before the hardware.
 #include <sys/ioctl.h>
 
 #include <cstring>
@@ -42,31 +42,19 @@ __u64* gprSlot(kvm_regs& r, int i) {
 
 // The 512-byte FXSAVE image NVMM uses, from KVM's kvm_fpu (same fields, different packing).
 void fpuFrom(const kvm_fpu& f, uint8_t* fx) {
-  std::memset(fx, 0, 512);
-  std::memcpy(fx + 0, &f.fcw, 2);
-  std::memcpy(fx + 2, &f.fsw, 2);
-  fx[4] = f.ftwx;
-  std::memcpy(fx + 6, &f.last_opcode, 2);
-  std::memcpy(fx + 8, &f.last_ip, 8);
-  std::memcpy(fx + 16, &f.last_dp, 8);
-  std::memcpy(fx + 24, &f.mxcsr, 4);
+  std::memset(fx, 0, bv::kFxsaveSize);
+  bv::writeFxsaveX87(bv::x87FromKvm(f), fx);
+  std::memcpy(fx + bv::kFxsaveMxcsr, &f.mxcsr, 4);
   const uint32_t mask = 0xFFFF;
-  std::memcpy(fx + 28, &mask, 4);
-  std::memcpy(fx + 32, f.fpr, sizeof f.fpr);
-  std::memcpy(fx + 160, f.xmm, sizeof f.xmm);
+  std::memcpy(fx + bv::kFxsaveMxcsrMask, &mask, 4);
+  std::memcpy(fx + bv::kFxsaveXmm, f.xmm, sizeof f.xmm);
 }
 
 void fpuTo(const uint8_t* fx, kvm_fpu& f) {
   std::memset(&f, 0, sizeof f);
-  std::memcpy(&f.fcw, fx + 0, 2);
-  std::memcpy(&f.fsw, fx + 2, 2);
-  f.ftwx = fx[4];
-  std::memcpy(&f.last_opcode, fx + 6, 2);
-  std::memcpy(&f.last_ip, fx + 8, 8);
-  std::memcpy(&f.last_dp, fx + 16, 8);
-  std::memcpy(&f.mxcsr, fx + 24, 4);
-  std::memcpy(f.fpr, fx + 32, sizeof f.fpr);
-  std::memcpy(f.xmm, fx + 160, sizeof f.xmm);
+  bv::x87ToKvm(bv::readFxsaveX87(fx), f);
+  std::memcpy(&f.mxcsr, fx + bv::kFxsaveMxcsr, 4);
+  std::memcpy(f.xmm, fx + bv::kFxsaveXmm, sizeof f.xmm);
 }
 
 // NVMM's MSR indices from STAR on are kvm_state.h's list, in the same order.
