@@ -49,6 +49,8 @@ export type ViewRegisters = Registers & { unknown?: string[] };
 
 /** Source files whose frames are C (locals, C expressions); assembly frames keep the NASM views. */
 const C_SOURCE = /\.(c|h|cc|cpp|cxx|hh|hpp|inc)$/i;
+/** gdb's names for the registers its expressions call $sp and $pc (i386). */
+const REGISTER_ALIASES: Record<string, string> = { sp: 'esp', pc: 'eip', fp: 'ebp', ps: 'eflags' };
 /** At most this many frames are asked of gdb. */
 const MAX_FRAMES = 64;
 /** At most this many children of one variable are listed (a huge array is shown in part). */
@@ -84,6 +86,8 @@ export class CDebugger {
   private views = 0;
   /** Where each variable object was made (its children and assignments are asked there too). */
   private readonly varWhere = new Map<string, FrameRef>();
+  /** The register numbers of the gdb they were asked of. */
+  private numbered?: { gdb: GdbMi; numbers: Map<string, number> };
   /** Questions go to gdb one whole question at a time (two requests must not both attach it). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -496,16 +500,43 @@ export class CDebugger {
     return str(r.value) ?? '';
   }
 
-  /** Registers of a frame as gdb unwound them (`$sp`, `$ebx`); undefined for one gdb cannot tell. */
+  /**
+   * Registers of a frame as gdb unwound them (`sp`, `ebx`); undefined for one gdb cannot tell (`<unavailable>`,
+   * `<not saved>`). One -data-list-register-values for them all, where each `$reg` cost a round trip of its own.
+   */
   frameRegisters(where: FrameRef, names: string[]): Promise<Map<string, number | undefined>> {
     return this.serial(async (gdb) => {
-      const out = new Map<string, number | undefined>();
-      for (const name of names) {
-        const text = await CDebugger.evaluateIn(gdb, where, `(unsigned long)$${name}`).catch(() => '');
-        out.set(name, /^\d+$/.test(text) ? Number(text) >>> 0 : undefined);
+      const numbers = await this.registerNumbers(gdb);
+      const wanted = names.map((name) => numbers.get(REGISTER_ALIASES[name] ?? name));
+      const known = wanted.filter((n): n is number => n !== undefined);
+      const values = new Map<number, string>();
+      if (known.length) {
+        const r = await gdb.command(
+          `-data-list-register-values ${CDebugger.frameArgs(where)} x ${[...new Set(known)].join(' ')}`,
+        );
+        for (const v of (Array.isArray(r['register-values']) ? r['register-values'] : []) as MiTuple[])
+          values.set(Number(str(v.number)), str(v.value) ?? '');
       }
+      const out = new Map<string, number | undefined>();
+      names.forEach((name, i) => {
+        const text = wanted[i] !== undefined ? values.get(wanted[i]) : undefined;
+        out.set(name, text && /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) >>> 0 : undefined);
+      });
       return out;
     }, where.view);
+  }
+
+  /** gdb's register numbers by name (asked once per gdb: the stub's target description fixes them). */
+  private async registerNumbers(gdb: GdbMi): Promise<Map<string, number>> {
+    if (this.numbered?.gdb === gdb) return this.numbered.numbers;
+    const r = await gdb.command('-data-list-register-names');
+    const names = Array.isArray(r['register-names']) ? (r['register-names'] as MiValue[]) : [];
+    const numbers = new Map<string, number>();
+    names.forEach((name, i) => {
+      if (typeof name === 'string' && name) numbers.set(name, i);
+    });
+    this.numbered = { gdb, numbers };
+    return numbers;
   }
 
   /** gdb's `info frame` of a frame: among others, where it saved its caller's registers, and whether it is inlined. */
