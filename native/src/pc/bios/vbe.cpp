@@ -124,8 +124,6 @@ void modeInfo(BiosCall& c) {
 
 }  // namespace
 
-// Sets a VBE mode on the dispi device (the BIOS's 4F02h and the Multiboot loader's request): the VGA is put in
-// its 256-colour mode first so the DAC holds the palette SeaBIOS loads for packed modes.
 // The colour fields of a direct-colour mode: red, green, blue, reserved as (size, position) pairs.
 void vbeColourFields(int bpp, uint8_t out[8]) {
   static const uint8_t k15[8] = {5, 10, 5, 5, 5, 0, 1, 15}, k16[8] = {5, 11, 6, 5, 5, 0, 0, 0},
@@ -135,6 +133,8 @@ void vbeColourFields(int bpp, uint8_t out[8]) {
   else std::memset(out, 0, 8);
 }
 
+// Sets a VBE mode on the dispi device (the BIOS's 4F02h and the Multiboot loader's request): the VGA is put in
+// its 256-colour mode first so the DAC holds the palette SeaBIOS loads for packed modes.
 bool vbeSetMode(BiosEnv& env, uint16_t number) {
   const VbeMode* mode = findMode(number);
   if (!mode) return false;
