@@ -22,7 +22,6 @@ export type NativeEventSink = (
   payload?: unknown,
 ) => void;
 
-/** The snapshot store in counts: live snapshots, page versions held, pages the last restore looked at. */
 /** One 8259's registers (read without the side effects of the guest's OCW3 reads). */
 export interface PicChip {
   irr: number;
@@ -35,6 +34,7 @@ export interface PicRegisters {
   slave: PicChip;
 }
 
+/** The snapshot store in counts: live snapshots, page versions held, pages the last restore looked at. */
 export interface SnapshotCounts {
   snapshots: number;
   pageVersions: number;

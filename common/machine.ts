@@ -22,10 +22,10 @@ import type {
   WatchAccess,
 } from './api';
 import { loadBinding, type NativeMachine, type PicRegisters, type SnapshotCounts } from './binding';
-
-export type { PicRegisters } from './binding';
 import { type RegisterSnapshot, snapshotOf } from './register-snapshot';
 import { renderFrame } from './screen-render';
+
+export type { PicRegisters } from './binding';
 
 /** VM exits of one instruction, for the exit profile (rip as the backend saw it, CS base not added). */
 export interface ExitCount {
