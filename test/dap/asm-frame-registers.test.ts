@@ -5,17 +5,9 @@ import * as assert from 'assert';
 import * as path from 'path';
 
 import { PROGRAMS } from './nasm-fixture';
-import { eachTestSession, type DapSession } from './dap-session';
+import { eachTestSession, frameScope as scope } from './dap-session';
 
 const STEPS = path.join(PROGRAMS, 'steps.asm');
-
-async function scope(s: DapSession, frameId: number, name: string): Promise<Map<string, string>> {
-  const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
-  const sc = scopes.find((x) => x.name === name);
-  assert.ok(sc, `${name} in ${scopes.map((x) => x.name).join(', ')}`);
-  const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
-  return new Map(vars.map((v) => [v.name, v.value]));
-}
 
 describe('NASM frames: the Registers scope of a selected outer frame', function () {
   this.timeout(60000);

@@ -10,18 +10,9 @@ import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
-import { DapSession, eachTestSession, lineOf } from './dap-session';
+import { DapSession, eachTestSession, frameScope as scope, lineOf } from './dap-session';
 
 type Regs = Map<string, string>;
-
-/** A scope's variables, name -> value. */
-async function scope(s: DapSession, frameId: number, name: string): Promise<Regs> {
-  const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
-  const sc = scopes.find((x) => x.name === name);
-  assert.ok(sc, `${name} in ${scopes.map((x) => x.name).join(', ')}`);
-  const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
-  return new Map(vars.map((v) => [v.name, v.value]));
-}
 
 /** The CPU's registers now (the innermost frame's General registers and the compact view's eflags). */
 async function cpu(s: DapSession): Promise<Regs> {

@@ -112,9 +112,14 @@ export function eachTestSession(): () => DapSession {
 
 /** A C frame's Locals scope, name -> value. */
 export async function frameLocals(s: DapSession, frameId: number): Promise<Map<string, string>> {
+  return frameScope(s, frameId, 'Locals');
+}
+
+/** The variables of frame `frameId`'s scope `name` (which must be there), name -> value. */
+export async function frameScope(s: DapSession, frameId: number, name: string): Promise<Map<string, string>> {
   const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
-  const sc = scopes.find((x) => x.name === 'Locals');
-  assert.ok(sc, `Locals in ${scopes.map((x) => x.name).join(', ')}`);
+  const sc = scopes.find((x) => x.name === name);
+  assert.ok(sc, `${name} in ${scopes.map((x) => x.name).join(', ')}`);
   const vars = (await s.dc.variablesRequest({ variablesReference: sc.variablesReference })).body.variables;
   return new Map(vars.map((v) => [v.name, v.value]));
 }
