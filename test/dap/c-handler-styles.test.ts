@@ -11,7 +11,7 @@ import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { assertSameComAsQemu } from '../kernels/qemu-kernel';
 import { requireQemu } from '../pc/qemu';
-import { DapSession, eachTestSession, lineOf, frameLocals, markedStack } from './dap-session';
+import { DapSession, eachTestSession, lineOf, frameLocals, frameScope, markedStack } from './dap-session';
 
 const SOURCE = path.join(KERNEL_SOURCES, 'cstyles.c');
 const at = (text: string): number => lineOf(SOURCE, text);
@@ -76,11 +76,7 @@ describe('C call stacks through handlers that are not the tutorial stub', functi
       assert.match(await ev(s, '$eax', frames[marker + 1].id), /unavailable/);
       assert.match(await ev(s, '$ebx', frames[marker + 1].id), /^\d+$/);
       // Its Registers scope (c-frame-registers.ts) says the same: the stub's copies are unknown, the others kept.
-      const scopes = (await s.dc.scopesRequest({ frameId: frames[marker + 1].id })).body.scopes;
-      const regs = scopes.find((x) => x.name === 'Registers')!.variablesReference;
-      const shown = new Map(
-        (await s.dc.variablesRequest({ variablesReference: regs })).body.variables.map((v) => [v.name, v.value]),
-      );
+      const shown = await frameScope(s, frames[marker + 1].id, 'Registers');
       assert.strictEqual(shown.get('eax'), '<unavailable>');
       assert.strictEqual(
         shown.get('ebx'),

@@ -11,7 +11,7 @@ import { buildKernel, C_BUILDS, KERNEL_SOURCES } from '../kernels/build';
 import { requireGdb } from '../kernels/gdb-batch';
 import { assertSameComAsQemu } from '../kernels/qemu-kernel';
 import { requireQemu } from '../pc/qemu';
-import { DapSession, eachTestSession, frameLocals, lineOf, markedStack } from './dap-session';
+import { DapSession, eachTestSession, frameLocals, frameScope, lineOf, markedStack } from './dap-session';
 
 const SOURCE = path.join(KERNEL_SOURCES, 'cnest.c');
 const ISR = path.join(KERNEL_SOURCES, 'isr.asm');
@@ -149,15 +149,7 @@ describe('C call stacks through nested interrupts and exceptions', function () {
         if (v.stub) assert.strictEqual(await ev(s, 'f->vector', frames[marker + 3].id), '32');
         assert.strictEqual(await ev(s, 'goal', frames[second + 1].id), '3');
         // The #UD's EIP is the ud2 the handler steps over; the frame past it shows that as its EIP.
-        const regs = (await s.dc.scopesRequest({ frameId: frames[marker + 1].id })).body.scopes.find(
-          (x) => x.name === 'Registers',
-        )!;
-        const shown = new Map(
-          (await s.dc.variablesRequest({ variablesReference: regs.variablesReference })).body.variables.map((v) => [
-            v.name,
-            v.value,
-          ]),
-        );
+        const shown = await frameScope(s, frames[marker + 1].id, 'Registers');
         assert.strictEqual(Number(shown.get('eip')), Number(await ev(s, 'f->eip', frames[0].id)), text);
 
         // #GP with its error code inside the second tick's handler.
