@@ -494,7 +494,6 @@ bool Translator::run(const Insn* ops, unsigned n) {
   exitIf(0x4, n - 1);                     // jz
   a_.rr(false, false, {0xFF}, 1, RBP);    // dec ebp
   a_.patchRel32(a_.jmp(), top);
-  knownLz_ = -1;
 
   // Exits: the instruction's index in EAX, then the registers and flags written back.
   std::vector<size_t> stubs(n, 0);

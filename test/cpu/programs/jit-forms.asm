@@ -168,6 +168,33 @@ start:
   BOTH lea dx, [0x1234]
   BOTH lea edx, [eax + 0x80000000]
 
+; A rotate first in its loop with no lazy record (POPF leaves the flags exact): it must not mark one
+; (LZ_OF_EXACT) where there is none. The first pass faults (SI starts at 0xFFFD), straight after the rotate.
+%macro ROTFIRST 1+
+  mov byte [cs:skip], %%se - %%s
+  pushf
+  pop ax
+  xor ax, 0x08D5                ; every arithmetic flag the other way
+  push ax
+  popf
+  mov si, 0xFFFD
+  mov cx, 40
+  jmp %%l                       ; so the first pass is the loop's block (not the tail of this one)
+%%l:
+  %1
+%%s:
+  mov [si], eax
+%%se:
+  inc si
+  or si, 0xFFE0
+  dec cx
+  jnz %%l
+%endmacro
+  ROTFIRST rol ebx, 5
+  ROTFIRST ror ebx, 1
+  ROTFIRST rol bx, 3
+  ROTFIRST ror bx, 9
+
 ; Other branches at a loop's end, each on the flags of the instruction before it.
 %macro BRANCH 3+
   mov cx, %1
