@@ -221,6 +221,19 @@ describe('software vCPU: the JIT for looping blocks against the threaded tier an
     assert.ok(cpus[0].jitLoops() >= 200, `only ${cpus[0].jitLoops()} loops were compiled`);
   });
 
+  it('jit-forms.asm with 4 KiB of code memory (emptied whole whenever it fills): the same state', function () {
+    if (!jitHost) this.skip();
+    const old = process.env.BOOTVISOR_JIT_CODE_KIB;
+    process.env.BOOTVISOR_JIT_CODE_KIB = '4';
+    try {
+      const cpus = lockstep(assembleProgram(path.join(SRC, 'jit-forms.asm')), 'jit-forms.asm (4 KiB)', 8);
+      assert.ok(cpus[0].jitLoops() >= 200, `only ${cpus[0].jitLoops()} loops were compiled`);
+    } finally {
+      if (old === undefined) delete process.env.BOOTVISOR_JIT_CODE_KIB;
+      else process.env.BOOTVISOR_JIT_CODE_KIB = old;
+    }
+  });
+
   it('random loops of whitelisted (and a few other) instructions: the same state on all three', function () {
     if (!jitHost) this.skip();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bv-jit-'));

@@ -2,6 +2,7 @@
 // whitelisted forms.
 #include "cpu/jit_x64.h"
 
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 
@@ -20,8 +21,9 @@ using namespace bf;  // NOLINT(google-build-using-namespace): the block tier's f
 
 namespace {
 
-constexpr size_t kCodeBytes = size_t(1) << 20;
-constexpr size_t kMaxFunction = 16384;  // far above what kMaxOps instructions can need
+// Zero bytes before each function: tools that look in front of an indirect call's target for a signature
+// (UBSan's -fsanitize=function in newer Clangs) find none there instead of old code or an unmapped page.
+constexpr size_t kGuard = 16;
 
 // Host registers. Roles in the generated code: RDI the Cpu, RSI the JitIo, EBP the passes left, EBX the
 // guest's CF (0 or 1), EDX the guest's flags_ (its CF bit stale while EBX holds CF), RAX and RCX scratch;
@@ -522,7 +524,7 @@ bool Translator::run(const Insn* ops, unsigned n) {
 
 }  // namespace
 
-JitCache::JitCache(const Cpu& c) {
+JitCache::JitCache(const Cpu& c, size_t codeBytes) : size_(std::max<size_t>(codeBytes, 4096)) {
   auto off = [&](const void* p) { return int32_t(static_cast<const char*>(p) - reinterpret_cast<const char*>(&c)); };
   const void* const fields[kLayoutFields] = {
       &c.gpr[0],        &c.flags_,         &c.lzOp_,           &c.lzRes_,        &c.lzA_,           &c.lzB_,
@@ -530,14 +532,14 @@ JitCache::JitCache(const Cpu& c) {
   for (unsigned k = 0; k < kLayoutFields; ++k) at_[k] = off(fields[k]);
   at_[kLayoutFields] = int32_t(sizeof(Cpu::BlockPage));
 #ifdef BV_JIT_HOST
-  void* p = mmap(nullptr, kCodeBytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p != MAP_FAILED) code_ = static_cast<uint8_t*>(p);
 #endif
 }
 
 JitCache::~JitCache() {
 #ifdef BV_JIT_HOST
-  if (code_) munmap(code_, kCodeBytes);
+  if (code_) munmap(code_, size_);
 #endif
 }
 
@@ -552,8 +554,9 @@ JitFn JitCache::compile(const Insn* ops, unsigned n) {
   if (!code_) return nullptr;
   std::vector<uint8_t> bytes;
   bytes.reserve(2048);
-  if (!emit(ops, n, bytes) || bytes.size() > kMaxFunction) return nullptr;
-  if (used_ + bytes.size() > kCodeBytes) {
+  if (!emit(ops, n, bytes) || kGuard + bytes.size() > size_) return nullptr;
+  const size_t need = kGuard + bytes.size();
+  if (used_ + need > size_) {
     // Full: every function dies at once (blocks compare the epoch), none runs while this one is written.
     used_ = 0;
     ++epoch_;
@@ -561,12 +564,17 @@ JitFn JitCache::compile(const Insn* ops, unsigned n) {
   // W^X: the pages being written are writable and not executable until the code is in place.
   const size_t pageSize = size_t(sysconf(_SC_PAGESIZE));
   const size_t from = used_ / pageSize * pageSize;
-  const size_t to = (used_ + bytes.size() + pageSize - 1) / pageSize * pageSize;
+  const size_t to = (used_ + need + pageSize - 1) / pageSize * pageSize;
   if (mprotect(code_ + from, to - from, PROT_READ | PROT_WRITE) != 0) return nullptr;
-  std::memcpy(code_ + used_, bytes.data(), bytes.size());
-  if (mprotect(code_ + from, to - from, PROT_READ | PROT_EXEC) != 0) return nullptr;
-  uint8_t* fn = code_ + used_;
-  used_ = (used_ + bytes.size() + 15) & ~size_t(15);
+  std::memset(code_ + used_, 0, kGuard);
+  std::memcpy(code_ + used_ + kGuard, bytes.data(), bytes.size());
+  if (mprotect(code_ + from, to - from, PROT_READ | PROT_EXEC) != 0) {
+    used_ = 0;  // those pages may hold older functions that are no longer executable: all of them die
+    ++epoch_;
+    return nullptr;
+  }
+  uint8_t* fn = code_ + used_ + kGuard;
+  used_ = (used_ + need + 15) & ~size_t(15);
   return reinterpret_cast<JitFn>(fn);
 #else
   (void)ops;

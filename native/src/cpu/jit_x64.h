@@ -29,7 +29,9 @@ using JitFn = uint32_t (*)(Cpu* c, JitIo* io);
 
 class JitCache {
  public:
-  explicit JitCache(const Cpu& c);
+  // codeBytes: the code memory (at least 4 KiB); 1 MiB holds some 2,000 loops.
+  static constexpr size_t kDefaultBytes = size_t(1) << 20;
+  explicit JitCache(const Cpu& c, size_t codeBytes = kDefaultBytes);
   ~JitCache();
   JitCache(const JitCache&) = delete;
   JitCache& operator=(const JitCache&) = delete;
@@ -48,6 +50,7 @@ class JitCache {
   // The offsets in Cpu of the fields the code reads and writes, then sizeof(Cpu::BlockPage).
   static constexpr unsigned kLayoutFields = 12;
   int32_t at_[kLayoutFields + 1] = {};
+  size_t size_;
   uint8_t* code_ = nullptr;
   size_t used_ = 0;
   uint32_t epoch_ = 1;

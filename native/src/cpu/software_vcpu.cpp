@@ -191,6 +191,12 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   bool checkBreak(uint32_t lin, uint32_t phys);
   // The block tier (block_cache.h): BOOTVISOR_BLOCK_TIER=off (or 0) turns it off for the process.
   static bool blockTierWanted() { return envOn("BOOTVISOR_BLOCK_TIER"); }
+  // BOOTVISOR_JIT_CODE_KIB: the JIT's code memory, for tests that make it fill up and start again.
+  static size_t jitCodeBytes() {
+    const char* v = std::getenv("BOOTVISOR_JIT_CODE_KIB");
+    const long kib = v ? std::strtol(v, nullptr, 10) : 0;
+    return kib > 0 && kib < (1L << 20) ? size_t(kib) << 10 : JitCache::kDefaultBytes;
+  }
   static bool envOn(const char* name) {
     const char* v = std::getenv(name);
     return !(v && (std::strcmp(v, "0") == 0 || std::strcmp(v, "off") == 0));
@@ -260,7 +266,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   Insn scratch_;
   BlockCache blocks_;
   bool blocksOn_ = true;
-  JitCache jit_{cpu_};
+  JitCache jit_{cpu_, jitCodeBytes()};
   bool jitOn_ = false;
   uint64_t jitLoops_ = 0;
   std::atomic<bool> stop_{false};

@@ -242,6 +242,33 @@ start:
   xor edi, eax
   xor edi, ebx
 
+  ; Twelve rounds of ten different loops: with a small code memory (jit-tier.test.ts runs this with 4 KiB)
+  ; it fills and starts again between one round's run of a loop and the next, whose code must be compiled
+  ; again, not taken from where it was.
+%macro ROUND 1
+  mov cx, 24
+%%l:
+  add eax, 0x01000193 * %1
+  rol ebx, %1
+  xor eax, ebx
+  mov [si - 0x40], eax
+  sub edx, eax
+  dec cx
+  jnz %%l
+%endmacro
+  mov si, 0x8000
+  mov bp, 12
+.round:
+%assign k 1
+%rep 10
+  ROUND k
+%assign k k + 1
+%endrep
+  xor edi, edx
+  rol edi, 1
+  dec bp
+  jnz .round
+
   ; A loop run again after its immediate was rewritten (the compiled code must go with the old bytes).
   mov dx, 4
 .again:
