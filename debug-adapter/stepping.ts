@@ -4,6 +4,7 @@
 import type { Machine, Registers } from '../common/api';
 import { DecodedInstruction, decodeKind, decodeOne } from '../common/disasm';
 import { readWhatIsReadable } from './memory';
+import { plainForStepOver } from './plain-instruction';
 import { codeBitness } from './registers';
 
 export function currentInstruction(machine: Machine, regs: Registers): DecodedInstruction | undefined {
@@ -24,6 +25,7 @@ export interface StepOverPlan {
 /** A plan when the current instruction is one step-over runs whole; undefined for a plain single step. */
 export function planStepOver(machine: Machine, regs: Registers): StepOverPlan | undefined {
   const { data } = readWhatIsReadable(machine, (regs.cs.base + regs.eip) >>> 0, 15);
+  if (plainForStepOver(data)) return undefined;
   const ins = data.length === 0 ? undefined : decodeKind(data, codeBitness(regs));
   if (!ins || ins.invalid) return undefined;
   if (ins.kind !== 'call' && ins.kind !== 'int' && ins.kind !== 'rep-string') return undefined;
