@@ -537,10 +537,15 @@ JitCache::JitCache(const Cpu& c, size_t codeBytes) : size_(std::max<size_t>(code
 #endif
 }
 
-JitCache::~JitCache() {
+JitCache::~JitCache() { giveUp(); }
+
+void JitCache::giveUp() {
 #ifdef BV_JIT_HOST
   if (code_) munmap(code_, size_);
 #endif
+  code_ = nullptr;
+  used_ = 0;
+  ++epoch_;  // every function returned so far is dead
 }
 
 bool JitCache::emit(const Insn* ops, unsigned n, std::vector<uint8_t>& out) const {
@@ -565,12 +570,16 @@ JitFn JitCache::compile(const Insn* ops, unsigned n) {
   const size_t pageSize = size_t(sysconf(_SC_PAGESIZE));
   const size_t from = used_ / pageSize * pageSize;
   const size_t to = (used_ + need + pageSize - 1) / pageSize * pageSize;
-  if (mprotect(code_ + from, to - from, PROT_READ | PROT_WRITE) != 0) return nullptr;
+  // A host that refuses either (SELinux's deny_execmem, PaX MPROTECT) refuses it every time: the JIT gives up
+  // for good rather than retrying, and dropping every function, at each loop's next entry.
+  if (mprotect(code_ + from, to - from, PROT_READ | PROT_WRITE) != 0) {
+    giveUp();
+    return nullptr;
+  }
   std::memset(code_ + used_, 0, kGuard);
   std::memcpy(code_ + used_ + kGuard, bytes.data(), bytes.size());
   if (mprotect(code_ + from, to - from, PROT_READ | PROT_EXEC) != 0) {
-    used_ = 0;  // those pages may hold older functions that are no longer executable: all of them die
-    ++epoch_;
+    giveUp();  // those pages may hold older functions that are no longer executable: all of them die
     return nullptr;
   }
   uint8_t* fn = code_ + used_ + kGuard;

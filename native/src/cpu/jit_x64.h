@@ -50,6 +50,8 @@ class JitCache {
   // The offsets in Cpu of the fields the code reads and writes, then sizeof(Cpu::BlockPage).
   static constexpr unsigned kLayoutFields = 12;
   int32_t at_[kLayoutFields + 1] = {};
+  // Releases the code memory: compile() returns null from then on, and the epoch moves on.
+  void giveUp();
   size_t size_;
   uint8_t* code_ = nullptr;
   size_t used_ = 0;
