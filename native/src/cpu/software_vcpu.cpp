@@ -102,7 +102,7 @@ class SoftwareVcpuImpl final : public SoftwareVcpu, private Cpu::WatchHook, priv
   void requestInterruptWindow(bool on) override { window_ = on; }
   uint64_t instructionCount() const override { return cpu_.icount; }
   bool blockTier() const override { return blocksOn_; }
-  bool jitTier() const override { return jitOn_; }
+  bool jitTier() const override { return jitOn_ && jit_.usable(); }  // false once the host refused code memory
   uint64_t jitLoops() const override { return jitLoops_; }
 
   int addBreakpoint(uint64_t address, bool physical) override {
