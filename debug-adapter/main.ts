@@ -9,6 +9,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { exitOnSignals } from '../common/scratch';
 import { BatchedOutput } from './batched-output';
 import { dapFramer } from './dap-input';
+import { InputSpin } from './input-spin';
 import { BootvisorSession } from './session';
 
 const log = (text: string): void => void process.stderr.write(`bootvisor-debug: ${text}\n`);
@@ -61,7 +62,12 @@ function serveStdio(): void {
     },
   });
   // The answers sent while handling the chunk leave at its end rather than after a turn of the event loop.
-  process.stdin.on('data', (chunk: Buffer) => output.handle(() => framer.push(chunk)));
+  const take = (chunk: Buffer): void => output.handle(() => framer.push(chunk));
+  const spin = new InputSpin(0, take, () => process.stdin.readableLength);
+  process.stdin.on('data', (chunk: Buffer) => {
+    take(chunk);
+    if (session.answersAtOnce) spin.run(() => session.answersAtOnce);
+  });
   process.stdin.on('end', () => {
     log('the client closed the connection; exiting');
     closed.end();

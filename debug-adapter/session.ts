@@ -1034,6 +1034,15 @@ export class BootvisorSession extends QuietLoggingSession {
   }
 
   /**
+   * Whether requests are answered in their handler now (a stopped assembly session: no gdb, no guest running
+   * whose stop comes later): then the adapter waits a moment for the next one (input-spin.ts).
+   */
+  get answersAtOnce(): boolean {
+    const rt = this.runtime;
+    return !!rt && !this.c && !this.gdb && !rt.isRunning && !rt.hasEnded;
+  }
+
+  /**
    * After the answer just sent has been written: the answer to the read VS Code sends next, while its
    * request is on its way (prepared-reads.ts). Assembly sessions only: C reads go through gdb.
    */
