@@ -6,6 +6,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "cpu/block_cache.h"
 #include "cpu/block_forms.h"
 #include "cpu/cpu.h"
 
@@ -331,8 +332,8 @@ void Translator::rotate(bool right, unsigned size, int r, unsigned count, bool l
 }
 
 bool Translator::run(const Insn* ops, unsigned n) {
-  if (n < 2 || n > 64) return false;
-  Plan plan[64];
+  if (n < 2 || n > BlockCache::kMaxOps) return false;
+  Plan plan[BlockCache::kMaxOps];
   for (unsigned k = 0; k + 1 < n; ++k)
     if (!planOf(ops[k], plan[k])) return false;
   const Insn& last = ops[n - 1];
