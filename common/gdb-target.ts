@@ -31,6 +31,8 @@ interface RegisterSpec {
 
 const GPRS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'] as const;
 const SEGMENTS = ['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const;
+/** gdb's i386 integer registers in its order (`info registers`, the first 16 of a `g` packet). */
+export const I386_CORE_REGISTERS = [...GPRS, 'eip', 'eflags', ...SEGMENTS] as const;
 const X87_CONTROL = ['fctrl', 'fstat', 'ftag', 'fiseg', 'fioff', 'foseg', 'fooff', 'fop'];
 
 /** Registers in gdb's order: i386 core (0-31), then Bootvisor's system registers. */

@@ -10,6 +10,7 @@
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { Registers } from '../common/api';
 import { hex } from '../common/expression';
+import { I386_CORE_REGISTERS } from '../common/gdb-target';
 import type { CDebugger, FrameRef, ViewRegisters } from './c-debugger';
 import { memoryReference } from './memory';
 import { FLAGS } from './registers';
@@ -26,24 +27,7 @@ export type RegisterSource =
   | { kind: 'return'; eip: number };
 
 /** The registers shown, in gdb's `info registers` order. */
-export const FRAME_REGISTERS = [
-  'eax',
-  'ecx',
-  'edx',
-  'ebx',
-  'esp',
-  'ebp',
-  'esi',
-  'edi',
-  'eip',
-  'eflags',
-  'cs',
-  'ss',
-  'ds',
-  'es',
-  'fs',
-  'gs',
-] as const;
+export const FRAME_REGISTERS = I386_CORE_REGISTERS;
 export type FrameRegister = (typeof FRAME_REGISTERS)[number];
 
 /** What a call destroys (the i386 System V ABI's caller-saved registers and the flags). */

@@ -2,6 +2,7 @@
 // reference the adapter's stepping is compared with. Packets with checksums and acks, one request at a time.
 import { ChildProcess, spawn } from 'child_process';
 import * as net from 'net';
+import { I386_CORE_REGISTERS } from '../../common/gdb-target';
 
 export class GdbRemote {
   private buffer = '';
@@ -60,24 +61,7 @@ export class GdbRemote {
   /** i386 'g' layout: eax ecx edx ebx esp ebp esi edi eip eflags cs ss ds es fs gs, little-endian. */
   async registers(): Promise<Record<string, number>> {
     const hex = await this.request('g');
-    const names = [
-      'eax',
-      'ecx',
-      'edx',
-      'ebx',
-      'esp',
-      'ebp',
-      'esi',
-      'edi',
-      'eip',
-      'eflags',
-      'cs',
-      'ss',
-      'ds',
-      'es',
-      'fs',
-      'gs',
-    ];
+    const names = I386_CORE_REGISTERS;
     const out: Record<string, number> = {};
     names.forEach((n, i) => (out[n] = Buffer.from(hex.slice(i * 8, i * 8 + 8), 'hex').readUInt32LE(0)));
     return out;
