@@ -135,19 +135,7 @@ start:                          ; a global label first: nasm scopes the local la
   out 0xF4, al
   hlt
 
-gp_handler:
-  push bp
-  mov bp, sp
-  push ax
-  mov ax, [bp + 6]              ; the FLAGS the fault pushed
-  rol edi, 5
-  xor di, ax
-  mov al, [skip]
-  xor ah, ah
-  add [bp + 2], ax
-  pop ax
-  pop bp
-  iret
+%include "lib/fault-flags.inc"
 
 skip: db 0
 
