@@ -6,6 +6,7 @@
 // nested guest of scripts/test-kvm.sh.
 // Output: one "ok - ", "not ok - " or "skip - " line per check, "bench <name> <value> <unit>" lines, and a
 // final "kvm_driver: N passed, M failed, K skipped".
+#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -28,14 +29,25 @@
 
 #include "bootvisor/software_vcpu.h"
 
+#include "hang_watchdog.h"
+
 using namespace bv;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-int passed = 0, failed = 0, skipped = 0;
+std::atomic<int> passed{0}, failed{0}, skipped{0};
+
+void summary() {
+  std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed.load(), failed.load(), skipped.load());
+}
+
+// Far above the slowest check (each bounded by guest instructions or a safety net of its own).
+tools::HangWatchdog* watchdog = nullptr;
+constexpr std::chrono::seconds kHangAfter{240};
 
 void check(bool ok, const std::string& name, const std::string& detail = {}) {
+  if (watchdog) watchdog->progress();
   if (ok) {
     ++passed;
     std::printf("ok - %s%s%s\n", name.c_str(), detail.empty() ? "" : " ",
@@ -48,6 +60,7 @@ void check(bool ok, const std::string& name, const std::string& detail = {}) {
 }
 
 void skip(const std::string& name, const std::string& why) {
+  if (watchdog) watchdog->progress();
   ++skipped;
   std::printf("skip - %s: %s\n", name.c_str(), why.c_str());
 }
@@ -947,10 +960,16 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
+  tools::HangWatchdog hang(kHangAfter, [] {
+    ++failed;
+    summary();
+  });
+  watchdog = &hang;
   std::string why = kvmUnavailableReason();
   check(why.empty(), "kvm: /dev/kvm usable", why);
   if (!why.empty()) {
-    std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    summary();
+    watchdog = nullptr;
     return 1;
   }
   std::vector<std::string> backends = {"kvm"};
@@ -976,6 +995,7 @@ int main(int argc, char** argv) {
   }
   gHw = "kvm";
   if (wantBench) bench();
-  std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  summary();
+  watchdog = nullptr;
   return failed ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 // No check depends on the host's speed: every run ends by a guest event (a halt, a breakpoint, a watchpoint,
 // or for a guest that waits for keys forever, the echo of what was typed). The only timer is a safety net
 // far above what any of them needs, and hitting it is a failure that says so.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -23,6 +24,7 @@
 
 #include "bootvisor/machine.h"
 #include "bootvisor/software_vcpu.h"
+#include "hang_watchdog.h"
 #include "kvm_boot_plan.h"
 #include "vmm/hybrid.h"
 
@@ -30,9 +32,19 @@ using namespace bv;
 
 namespace {
 
-int passed = 0, failed = 0, skipped = 0;
+std::atomic<int> passed{0}, failed{0}, skipped{0};
+
+void summary() {
+  std::printf("kvm_machine: %d passed, %d failed, %d skipped\n", passed.load(), failed.load(), skipped.load());
+}
+
+// Far above the slowest stretch between two checks (a kernel plan's software boot and its first comparison,
+// each under kSafetyNet).
+tools::HangWatchdog* watchdog = nullptr;
+constexpr std::chrono::seconds kHangAfter{240};
 
 void check(bool ok, const std::string& name, const std::string& detail = {}) {
+  if (watchdog) watchdog->progress();
   if (ok) ++passed;
   else ++failed;
   std::printf("%s - %s%s%s\n", ok ? "ok" : "not ok", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
@@ -260,6 +272,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kvm_machine IMAGE...\n");
     return 64;
   }
+  tools::HangWatchdog hang(kHangAfter, [] {
+    ++failed;
+    summary();
+  });
+  watchdog = &hang;
   std::vector<std::string> hardware = {"kvm"};
 #if defined(BV_HAVE_NVMM)
   hardware.push_back("nvmm");  // libnvmm over this KVM
@@ -307,6 +324,7 @@ int main(int argc, char** argv) {
   if (!hello.empty()) {
     for (const std::string& hw : hardware) debugOn(hello, hw);
   }
-  std::printf("kvm_machine: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  summary();
+  watchdog = nullptr;
   return failed ? 1 : 0;
 }

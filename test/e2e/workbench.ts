@@ -70,21 +70,60 @@ export class Workbench {
     await this.page.locator('.command-center .search-label').first().click();
   }
 
-  /** Runs a command from the Command Palette by its title, as a user would. */
-  async command(title: string): Promise<void> {
+  /** What has the keyboard: the element's tag and class (an iframe: a webview has it). */
+  private async focusOwner(): Promise<string> {
+    return this.page
+      .evaluate<string>(
+        `(() => { const e = document.activeElement;
+          return e ? e.tagName.toLowerCase() + '.' + String(e.className).split(' ').slice(0, 3).join('.') : 'nothing'; })()`,
+      )
+      .catch((err: unknown) => `unknown (${String(err)})`);
+  }
+
+  /**
+   * Opens the Quick Open box with `key` (Ctrl+P for files, F1 for commands) and returns its input once visible.
+   * A focused webview (the memory view, the disk image view) can keep the keys, and take the focus back
+   * right after the box opens, which closes it again: so the title bar's search box is clicked too, as a
+   * person would, and the whole is tried again a few times, with a screenshot of each failed try.
+   */
+  private async openQuickInput(key: string): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget input');
-    // Some focus targets (a binary file's placeholder) swallow keys: then click the title bar's command
-    // center, which opens the same box.
-    await this.page.keyboard.press('F1');
-    if (
-      !(await input.waitFor({ timeout: patient(3_000) }).then(
+    const visible = (ms: number) =>
+      input.waitFor({ state: 'visible', timeout: ms }).then(
         () => true,
         () => false,
-      ))
-    ) {
+      );
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press(key);
+      if (await visible(patient(3_000))) return input;
       await this.clickCommandCenter();
+      if (await visible(patient(5_000))) return input;
+      const shot = await this.screenshot(`quick-open-attempt-${attempt}`).catch(() => 'none');
+      const owner = await this.focusOwner();
+      if (attempt === 4) {
+        throw new Error(`Quick Open did not open in ${attempt} tries (focus on ${owner}; last screen ${shot})`);
+      }
+      console.log(`      Quick Open did not open (try ${attempt}; focus on ${owner}); trying again`);
+      // Out of whatever holds the keys: a dialog, a webview's frame (blurring the frame's element in the
+      // workbench's document leaves the keys with the workbench).
+      await this.dismissDialogs().catch(() => undefined);
+      await this.page.evaluate('document.activeElement && document.activeElement.blur()').catch(() => undefined);
     }
-    await input.waitFor();
+  }
+
+  /** Closes the editor tab titled `title` (a webview panel such as the memory view) by its close button. */
+  async closeTab(title: string): Promise<void> {
+    const tab = this.page.locator('.tab', { hasText: title }).first();
+    if (!(await tab.isVisible().catch(() => false))) return;
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await tab.waitFor({ state: 'detached', timeout: patient(10_000) });
+  }
+
+  /** Runs a command from the Command Palette by its title, as a user would. */
+  async command(title: string): Promise<void> {
+    const input = await this.openQuickInput('F1');
+    // The search box opens Quick Open for files: the '>' makes it the Command Palette either way.
     await input.fill(`>${title}`);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     await row.waitFor({ timeout: patient(15_000) });
@@ -105,19 +144,7 @@ export class Workbench {
     for (let attempt = 1; ; attempt++) {
       // From the first editor group, so the file opens there and not beside the guest screen.
       await this.page.keyboard.press('Control+1');
-      await this.page.keyboard.press('Control+P');
-      const input = this.page.locator('.quick-input-widget input');
-      // A focused webview (the disk image view) may keep the keys: then the title bar's search box opens the
-      // same Quick Open, as a person would click it.
-      if (
-        !(await input.waitFor({ state: 'visible', timeout: 5_000 }).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        await this.clickCommandCenter();
-      }
-      await input.waitFor({ state: 'visible' });
+      const input = await this.openQuickInput('Control+P');
       await input.fill(relative);
       // The first search of a session indexes the folder: slow on a loaded machine.
       const row = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first();

@@ -558,7 +558,7 @@ void HybridVcpu::explainShutdown() {
   replayHandler_->replaying = false;
   const uint64_t counted = sw_->instructionCount() - startCount;
   shutdown_.instructions = counted ? counted : ran;
-  char buf[200];
+  char buf[256];
   const CpuState& c = checkpoint_.state;
   if (reproduced) {
     std::snprintf(buf, sizeof buf,
@@ -575,8 +575,10 @@ void HybridVcpu::explainShutdown() {
   std::memcpy(mem_.data(), after.data(), mem_.size());
   mem_.noteWrite(0, mem_.size());
   if (reproduced) return;
-  std::snprintf(buf, sizeof buf, "triple fault on the hardware vCPU, not reproduced on the software vCPU: %s",
-                why.c_str());
+  std::snprintf(buf, sizeof buf,
+                "triple fault on the hardware vCPU, not reproduced on the software vCPU: %s (re-run from the "
+                "checkpoint at %04x:%04llx)",
+                why.c_str(), c.segs[SEG_CS].selector, static_cast<unsigned long long>(c.gprs[GPR_RIP]));
   shutdown_.text = buf;
 }
 

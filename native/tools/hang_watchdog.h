@@ -1,0 +1,124 @@
+// For the tools that run inside the nested guest of scripts/test-kvm.sh (kvm_driver, kvm_machine): a check
+// that blocks for good would otherwise cost the whole QEMU run's limit and say nothing. When no check has
+// reported for a while, every thread's state is printed (the kernel's view: run state, wait channel, system
+// call; and each thread's own return addresses, for addr2line against the cached binary), then the tool ends
+// as a failure with its summary line, so the run goes on to report.
+#pragma once
+
+#include <dirent.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace bv::tools {
+
+class HangWatchdog {
+ public:
+  // `quiet`: how long without a check is a hang (far above the slowest check's own safety net);
+  // `summary` prints the tool's closing line (the failure included) before it ends.
+  HangWatchdog(std::chrono::seconds quiet, std::function<void()> summary)
+      : quiet_(quiet), summary_(std::move(summary)), t_([this] { watch(); }) {}
+  ~HangWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    t_.join();
+  }
+  HangWatchdog(const HangWatchdog&) = delete;
+  HangWatchdog& operator=(const HangWatchdog&) = delete;
+
+  // A check reported: the clock starts again.
+  void progress() {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = std::chrono::steady_clock::now();
+  }
+
+ private:
+  static void onDump(int) {
+    void* frames[48];
+    const int n = backtrace(frames, 48);
+    char head[64];
+    const int len = std::snprintf(head, sizeof head, "# watchdog: thread %ld return addresses:\n",
+                                  static_cast<long>(syscall(SYS_gettid)));
+    if (len > 0) (void)!write(STDOUT_FILENO, head, static_cast<size_t>(len));
+    backtrace_symbols_fd(frames, n, STDOUT_FILENO);
+  }
+
+  static std::string firstLine(const std::string& path) {
+    std::ifstream f(path);
+    std::string line;
+    std::getline(f, line);
+    return line;
+  }
+
+  void watch() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (cv_.wait_for(lock, std::chrono::seconds(5), [this] { return done_; })) return;
+      const auto silent = std::chrono::steady_clock::now() - last_;
+      if (silent >= quiet_) break;
+    }
+    lock.unlock();
+    dump();
+    std::printf("not ok - watchdog: no check reported for %lld s; the threads' states are above\n",
+                static_cast<long long>(quiet_.count()));
+    summary_();
+    std::fflush(stdout);
+    _exit(1);
+  }
+
+  void dump() {
+    const int sig = SIGRTMIN + 6;  // unused by the VMM (its vCPU kick is SIGRTMIN + 4)
+    struct sigaction sa {};
+    sa.sa_handler = onDump;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, nullptr);
+    std::fflush(stdout);
+    DIR* d = opendir("/proc/self/task");
+    if (!d) return;
+    const long self = syscall(SYS_gettid);
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      const std::string task = std::string("/proc/self/task/") + e->d_name;
+      std::string stat = firstLine(task + "/stat");
+      // The state is the field after the command's closing parenthesis.
+      const size_t paren = stat.rfind(')');
+      const std::string state = paren != std::string::npos && paren + 2 < stat.size() ? stat.substr(paren + 2, 1) : "?";
+      std::printf("# watchdog: thread %s (%s) state %s wchan %s syscall %s\n", e->d_name,
+                  firstLine(task + "/comm").c_str(), state.c_str(), firstLine(task + "/wchan").c_str(),
+                  firstLine(task + "/syscall").c_str());
+      std::fflush(stdout);
+      const long tid = std::strtol(e->d_name, nullptr, 10);
+      if (tid == self) continue;
+      // The handler runs on that thread; a thread with the signal blocked says nothing, which is itself news.
+      syscall(SYS_tgkill, static_cast<long>(getpid()), tid, sig);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    closedir(d);
+  }
+
+  const std::chrono::seconds quiet_;
+  const std::function<void()> summary_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+  std::thread t_;
+};
+
+}  // namespace bv::tools
