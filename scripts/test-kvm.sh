@@ -34,7 +34,7 @@ for a in "$@"; do
 done
 cache=${BV_KVM_CACHE:-$HOME/.cache/bootvisor/kvm-nested}
 work=$(mktemp -d /tmp/bv-kvm.XXXXXX)
-trap 'kill ${qpid:-} 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill ${qpid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 start=$(date +%s.%N)
 mkdir -p "$cache"
 say() { echo "test-kvm: $*" >&2; }

@@ -576,6 +576,23 @@ void testHybridTripleFault(ScriptedProfile p, bool hardwareGivesUp) {
         r.text + "; chain of " + std::to_string(chain.size()));
 }
 
+void testHybridTripleFaultWindowInCheckpoint(ScriptedProfile p) {
+  // 7C00 mov al,'W' / out 0E9h,al / lidt [7C10h] / int 21h / hlt, IF set; 7C10: an empty IDT. The state the
+  // checkpoint takes asks for an interrupt window (as the machine's does while an IRQ waits for IF): the re-run
+  // has nobody to answer it, and must still reach the triple fault (a nested nvmm run once spent its whole
+  // budget stopping for that window).
+  Rig g(p, {0xB0, 'W', 0xE6, 0xE9, 0x0F, 0x01, 0x1E, 0x10, 0x7C, 0xCD, 0x21, 0xF4});
+  CpuState s = g.state();
+  s.gprs[GPR_RFLAGS] |= flags::IF;
+  s.intr.int_window_exiting = true;
+  g.v->setState(s);
+  Exit e = g.v->run(1000);
+  const ShutdownReport& r = g.v->lastShutdown();
+  check(e.reason == ExitReason::Shutdown && r.reproduced && g.io.e9 == "W",
+        std::string(p.name) + ": a checkpoint that asks for an interrupt window still re-runs to the triple fault",
+        std::string(e.reasonName()) + ", output '" + g.io.e9 + "': " + r.text);
+}
+
 void testHybridShutdownNotReproduced() {
   // mov al,'N' / out 0E9h,al / icebp: the scripted hardware shuts down at the ICEBP, the software vCPU delivers
   // it through the (empty) IVT and runs on: the replay must give up after exactly its budget of guest
@@ -676,6 +693,8 @@ int main() {
     }
     testHybridTripleFault(kvmLike(), true);
     testHybridShutdownNotReproduced();
+    testHybridTripleFaultWindowInCheckpoint(kvmLike());
+    testHybridTripleFaultWindowInCheckpoint(nvmmLike());
     testHybridPause();
     testHybridInterrupts();
     testHybridSoftwareFallback();

@@ -527,7 +527,12 @@ void HybridVcpu::explainShutdown() {
   std::memcpy(mem_.data(), checkpoint_.ram.data(), mem_.size());
   mem_.noteWrite(0, mem_.size());
   replayHandler_->replaying = true;
-  sw_->setState(checkpoint_.state);
+  // The checkpoint may carry an interrupt window the machine had asked for (an IRQ waiting for IF, as in a
+  // BIOS service stub): nothing answers it in the re-run, and the software vCPU would stop for it again and
+  // again without running an instruction. An interrupt held for delivery stays: the hardware delivered it next.
+  CpuState start = checkpoint_.state;
+  start.intr.int_window_exiting = false;
+  sw_->setState(start);
   const uint64_t startCount = sw_->instructionCount();
   std::string why = "the re-run did not reach it within " + std::to_string(replayBudget_) + " instructions";
   bool reproduced = false;
@@ -552,6 +557,10 @@ void HybridVcpu::explainShutdown() {
     }
     if (e.reason == ExitReason::Stopped) {
       why = "the re-run was paused";
+      break;
+    }
+    if (!did && e.reason != ExitReason::None) {
+      why = std::string("the re-run stopped at an exit it cannot answer (") + e.reasonName() + ")";
       break;
     }
   }

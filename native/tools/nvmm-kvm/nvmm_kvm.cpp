@@ -601,8 +601,10 @@ int nvmm_vcpu_run(struct nvmm_machine* mach, struct nvmm_vcpu* vcpu) {
   }
   if (v->probing && !setProbe(*v, false, ~0ull)) invalid(*v, ~0ull);
   v->runningTid.store(0);
-  c->stop = 0;  // the kernel clears it when the run returns
   v->run->immediate_exit = 0;
+  // NVMM's kernel clears `stop` only when it reports STOPPED: a stop asked for while this run was returning
+  // for another reason stays, and the next run returns STOPPED at once (clearing it here lost such stops).
+  if (v->exit->reason == NVMM_VCPU_EXIT_STOPPED) c->stop = 0;
   fillExitState(*v);
   return result;
 }
