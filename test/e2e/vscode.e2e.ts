@@ -445,16 +445,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
     await workbench.page.keyboard.press('Control+Shift+E');
     const item = workbench.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'mode13h.img' }).first();
     await item.waitFor({ timeout: patient(15_000) });
-    await item.click({ button: 'right' });
-    const menuItem = workbench.page.locator('.context-view .action-label', { hasText: 'Boot this file' }).first();
-    // VS Code's menus act on a click that follows the pointer into the item.
-    await menuItem.hover();
-    await workbench.page.waitForTimeout(200);
-    await menuItem.click();
-    await workbench.page
-      .locator('.context-view .action-label')
-      .first()
-      .waitFor({ state: 'hidden', timeout: patient(10_000) });
+    await workbench.contextMenu(item, 'Boot this file');
     await waitFor(
       async () => (/Session ended|No guest/i.test(await workbench.screenStatus()) ? undefined : true),
       patient(30_000),

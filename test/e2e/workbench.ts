@@ -111,6 +111,47 @@ export class Workbench {
     }
   }
 
+  /**
+   * Right-clicks `target` and picks `item` from its context menu, as a person does. A menu that did not open
+   * with the item (the row re-rendered under the pointer, or something closed the menu at once) is asked for
+   * again, with a screenshot of each failed try.
+   */
+  async contextMenu(target: Locator, item: string): Promise<void> {
+    const menuItem = this.page.locator('.context-view .action-label', { hasText: item }).first();
+    for (let attempt = 1; ; attempt++) {
+      await target.click({ button: 'right' });
+      if (
+        await menuItem.waitFor({ state: 'visible', timeout: patient(10_000) }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      const shot = await this.screenshot(`context-menu-attempt-${attempt}`).catch(() => 'none');
+      const items = await this.page
+        .locator('.context-view .action-label')
+        .allInnerTexts()
+        .catch(() => [] as string[]);
+      if (attempt === 3) {
+        throw new Error(
+          `the context menu did not offer "${item}" in ${attempt} tries (it showed: ${items.join(' | ') || 'no menu'}; last screen ${shot})`,
+        );
+      }
+      console.log(
+        `      the context menu did not offer "${item}" (try ${attempt}; it showed: ${items.join(' | ') || 'no menu'}); trying again`,
+      );
+      await this.page.keyboard.press('Escape');
+    }
+    // VS Code's menus act on a click that follows the pointer into the item.
+    await menuItem.hover();
+    await this.page.waitForTimeout(200);
+    await menuItem.click();
+    await this.page
+      .locator('.context-view .action-label')
+      .first()
+      .waitFor({ state: 'hidden', timeout: patient(10_000) });
+  }
+
   /** Closes the editor tab titled `title` (a webview panel such as the memory view) by its close button. */
   async closeTab(title: string): Promise<void> {
     const tab = this.page.locator('.tab', { hasText: title }).first();

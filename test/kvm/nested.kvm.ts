@@ -1,6 +1,6 @@
 // The KVM backend for real, on machines without /dev/kvm: scripts/test-kvm.sh boots Debian's Linux under QEMU
-// TCG with nested SVM and runs native/tools/kvm_driver and kvm_machine there (see
-// native/src/backends/README-section.md). Not part of `npm test` by its name (*.kvm.ts): run it with
+// TCG with nested SVM and runs native/tools/kvm_driver and kvm_machine there (see the README's "Hardware
+// acceleration: the kvm and nvmm backends"). Not part of `npm test` by its name (*.kvm.ts): run it with
 //   npx mocha out/test/kvm/nested.kvm.js     (or: npm run test:kvm, which runs the script directly)
 // It needs qemu-system-x86, busybox-static and the linux-image-amd64 package from Debian (installed by the
 // script when running as root) and takes about a minute.
