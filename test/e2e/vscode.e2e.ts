@@ -534,9 +534,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
 
   /** Runs a palette command that asks for text, and answers it. */
   async function commandWithInput(title: string, answer: string): Promise<void> {
-    await workbench.page.keyboard.press('F1');
-    const input = workbench.page.locator('.quick-input-widget input');
-    await input.waitFor();
+    const input = await workbench.openQuickInput('F1');
     await input.fill(`>${title}`);
     await workbench.page
       .locator('.quick-input-list .monaco-list-row', { hasText: title })

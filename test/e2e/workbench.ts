@@ -86,7 +86,7 @@ export class Workbench {
    * right after the box opens, which closes it again: so the title bar's search box is clicked too, as a
    * person would, and the whole is tried again a few times, with a screenshot of each failed try.
    */
-  private async openQuickInput(key: string): Promise<Locator> {
+  async openQuickInput(key: string): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget input');
     const visible = (ms: number) =>
       input.waitFor({ state: 'visible', timeout: ms }).then(
