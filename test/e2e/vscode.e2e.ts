@@ -92,6 +92,10 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
       vsix,
       settings: {
         'workbench.startupEditor': 'none',
+        // A webview that had the focus (the memory view, the guest screen) takes it back when Quick Open opens,
+        // which then closes at once (microsoft/vscode#93950): the likely cause of CI's "Quick Open did not
+        // open" in test 12. Quick Open stays until Enter or Escape; openQuickInput still tries again.
+        'workbench.quickOpen.closeOnFocusLost': false,
         'typescript.disableAutomaticTypeAcquisition': true,
         'git.enabled': false,
         'workbench.tips.enabled': false,
