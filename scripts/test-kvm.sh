@@ -244,6 +244,16 @@ if [[ $why == stalled ]] && ((waited < limit)); then
 fi
 set -e
 tr -d '\r' <"$work/console.log" | grep -E '^(ok|not ok|skip|bench|#|kvm_driver:|kvm_machine:|nested:)' || true
+# A hung check's threads (native/tools/hang_watchdog.h): their return addresses named from the binaries run.
+if tr -d '\r' <"$work/console.log" | grep -q '^# watchdog: .* return addresses:'; then
+  say "the watchdog's return addresses, named:"
+  tr -d '\r' <"$work/console.log" | awk '
+    /^# watchdog: [a-z_]+ thread [0-9]+ return addresses:/ { tool = $3; print "#", $0; next }
+    /^\[0x[0-9a-f]+\]$/ && tool != "" { gsub(/[][]/, ""); print tool, $0 }' |
+    while read -r tool addr; do
+      if [[ $tool == "#" ]]; then echo "$addr"; else echo "  $addr $(addr2line -f -C -e "$work/$tool" "$addr" | head -1)"; fi
+    done >&2
+fi
 elapsed=$(echo "$(date +%s.%N) - $start" | bc 2>/dev/null || echo "?")
 summary=$(tr -d '\r' <"$work/console.log" | grep -E '^kvm_driver: ' | tail -1 || true)
 msummary=$(tr -d '\r' <"$work/console.log" | grep -E '^kvm_machine: ' || true)

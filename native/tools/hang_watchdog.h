@@ -6,6 +6,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <errno.h>
 #include <execinfo.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -52,9 +53,10 @@ class HangWatchdog {
   static void onDump(int) {
     void* frames[48];
     const int n = backtrace(frames, 48);
-    char head[64];
-    const int len = std::snprintf(head, sizeof head, "# watchdog: thread %ld return addresses:\n",
-                                  static_cast<long>(syscall(SYS_gettid)));
+    char head[96];
+    // The tool's name first: scripts/test-kvm.sh names the addresses with addr2line on that binary.
+    const int len = std::snprintf(head, sizeof head, "# watchdog: %s thread %ld return addresses:\n",
+                                  program_invocation_short_name, static_cast<long>(syscall(SYS_gettid)));
     if (len > 0) (void)!write(STDOUT_FILENO, head, static_cast<size_t>(len));
     backtrace_symbols_fd(frames, n, STDOUT_FILENO);
   }
