@@ -46,9 +46,6 @@ next8:
   int 0x40                        ; vector past the IDT limit: #GP(0x40*8+2)
 next9:
   TRY next10
-  mov al, 0xFF                    ; every IRQ masked: under QEMU the PIT's IRQ0 (host-timed) could otherwise
-  out 0x21, al                    ; arrive in the IF window below, as vector 8 of this IDT
-  out 0xA1, al
   sti
   int 0x03                        ; INT 3 through an interrupt gate: IF cleared in the handler's frame?
 next10:

@@ -26,12 +26,6 @@ main:
   mov word [gdt + SEL_CGATE + 2], SEL_CODE16
   mov word [gdt + SEL_CGATE + 4], 0x8400   ; 16-bit call gate, DPL 0, no parameters
   mov word [gdt + SEL_CGATE + 6], 0
-  ; The STIs below open windows (after the IRET, and all through the trap gate's handler) where the PIT's
-  ; IRQ0 would arrive as vector 8 in this IDT: under QEMU, whose timer runs on host time, that happened now and
-  ; then and the run went astray. Every IRQ masked at the PICs, the program is the same on every run.
-  mov al, 0xFF
-  out 0x21, al
-  out 0xA1, al
   mov ebx, esp
   SHOW32 "esp.before", ebx
   sti
