@@ -2,7 +2,7 @@
 // that blocks for good would otherwise cost the whole QEMU run's limit and say nothing. When no check has
 // reported for a while, every thread's state is printed (the kernel's view: run state, wait channel, system
 // call; and each thread's own return addresses, for addr2line against the cached binary), then the tool ends
-// as a failure with its summary line, so the run goes on to report.
+// as a failure with its summary line, so the run goes on to report. A check is any change of the tally.
 #pragma once
 
 #include <dirent.h>
@@ -19,19 +19,29 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
 
 namespace bv::tools {
 
+// A tool's checks, counted, and its closing line as scripts/test-kvm.sh reads it.
+struct CheckTally {
+  explicit CheckTally(const char* name) : tool(name) {}
+  const char* tool;
+  std::atomic<int> passed{0}, failed{0}, skipped{0};
+  int total() const { return passed + failed + skipped; }
+  void summary() const {
+    std::printf("%s: %d passed, %d failed, %d skipped\n", tool, passed.load(), failed.load(), skipped.load());
+  }
+};
+
 class HangWatchdog {
  public:
-  // `quiet`: how long without a check is a hang (far above the slowest check's own safety net);
-  // `summary` prints the tool's closing line (the failure included) before it ends.
-  HangWatchdog(std::chrono::seconds quiet, std::function<void()> summary)
-      : quiet_(quiet), summary_(std::move(summary)), t_([this] { watch(); }) {}
+  // `quiet`: how long without a check is a hang, far above the slowest check (each bounded by guest
+  // instructions or a safety net of its own, seconds on a quiet machine).
+  explicit HangWatchdog(CheckTally& tally, std::chrono::seconds quiet = std::chrono::seconds(240))
+      : tally_(tally), quiet_(quiet), t_([this] { watch(); }) {}
   ~HangWatchdog() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -42,12 +52,6 @@ class HangWatchdog {
   }
   HangWatchdog(const HangWatchdog&) = delete;
   HangWatchdog& operator=(const HangWatchdog&) = delete;
-
-  // A check reported: the clock starts again.
-  void progress() {
-    std::lock_guard<std::mutex> lock(mu_);
-    last_ = std::chrono::steady_clock::now();
-  }
 
  private:
   static void onDump(int) {
@@ -70,16 +74,20 @@ class HangWatchdog {
 
   void watch() {
     std::unique_lock<std::mutex> lock(mu_);
+    int seen = tally_.total();
+    auto since = std::chrono::steady_clock::now();
     for (;;) {
       if (cv_.wait_for(lock, std::chrono::seconds(5), [this] { return done_; })) return;
-      const auto silent = std::chrono::steady_clock::now() - last_;
-      if (silent >= quiet_) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (tally_.total() != seen) seen = tally_.total(), since = now;
+      else if (now - since >= quiet_) break;
     }
     lock.unlock();
     dump();
     std::printf("not ok - watchdog: no check reported for %lld s; the threads' states are above\n",
                 static_cast<long long>(quiet_.count()));
-    summary_();
+    ++tally_.failed;
+    tally_.summary();
     std::fflush(stdout);
     _exit(1);
   }
@@ -114,12 +122,11 @@ class HangWatchdog {
     closedir(d);
   }
 
+  CheckTally& tally_;
   const std::chrono::seconds quiet_;
-  const std::function<void()> summary_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
   std::thread t_;
 };
 

@@ -6,7 +6,6 @@
 // nested guest of scripts/test-kvm.sh.
 // Output: one "ok - ", "not ok - " or "skip - " line per check, "bench <name> <value> <unit>" lines, and a
 // final "kvm_driver: N passed, M failed, K skipped".
-#include <atomic>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -36,32 +35,22 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::atomic<int> passed{0}, failed{0}, skipped{0};
-
-void summary() {
-  std::printf("kvm_driver: %d passed, %d failed, %d skipped\n", passed.load(), failed.load(), skipped.load());
-}
-
-// Far above the slowest check (each bounded by guest instructions or a safety net of its own).
-tools::HangWatchdog* watchdog = nullptr;
-constexpr std::chrono::seconds kHangAfter{240};
+tools::CheckTally tally{"kvm_driver"};
 
 void check(bool ok, const std::string& name, const std::string& detail = {}) {
-  if (watchdog) watchdog->progress();
   if (ok) {
-    ++passed;
+    ++tally.passed;
     std::printf("ok - %s%s%s\n", name.c_str(), detail.empty() ? "" : " ",
                 detail.empty() ? "" : ("(" + detail + ")").c_str());
   } else {
-    ++failed;
+    ++tally.failed;
     std::printf("not ok - %s: %s\n", name.c_str(), detail.c_str());
   }
   std::fflush(stdout);
 }
 
 void skip(const std::string& name, const std::string& why) {
-  if (watchdog) watchdog->progress();
-  ++skipped;
+  ++tally.skipped;
   std::printf("skip - %s: %s\n", name.c_str(), why.c_str());
 }
 
@@ -960,16 +949,11 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  tools::HangWatchdog hang(kHangAfter, [] {
-    ++failed;
-    summary();
-  });
-  watchdog = &hang;
+  tools::HangWatchdog hang(tally);
   std::string why = kvmUnavailableReason();
   check(why.empty(), "kvm: /dev/kvm usable", why);
   if (!why.empty()) {
-    summary();
-    watchdog = nullptr;
+    tally.summary();
     return 1;
   }
   std::vector<std::string> backends = {"kvm"};
@@ -995,7 +979,6 @@ int main(int argc, char** argv) {
   }
   gHw = "kvm";
   if (wantBench) bench();
-  summary();
-  watchdog = nullptr;
-  return failed ? 1 : 0;
+  tally.summary();
+  return tally.failed ? 1 : 0;
 }

@@ -10,7 +10,6 @@
 // No check depends on the host's speed: every run ends by a guest event (a halt, a breakpoint, a watchpoint,
 // or for a guest that waits for keys forever, the echo of what was typed). The only timer is a safety net
 // far above what any of them needs, and hitting it is a failure that says so.
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -32,21 +31,11 @@ using namespace bv;
 
 namespace {
 
-std::atomic<int> passed{0}, failed{0}, skipped{0};
-
-void summary() {
-  std::printf("kvm_machine: %d passed, %d failed, %d skipped\n", passed.load(), failed.load(), skipped.load());
-}
-
-// Far above the slowest stretch between two checks (a kernel plan's software boot and its first comparison,
-// each under kSafetyNet).
-tools::HangWatchdog* watchdog = nullptr;
-constexpr std::chrono::seconds kHangAfter{240};
+tools::CheckTally tally{"kvm_machine"};
 
 void check(bool ok, const std::string& name, const std::string& detail = {}) {
-  if (watchdog) watchdog->progress();
-  if (ok) ++passed;
-  else ++failed;
+  if (ok) ++tally.passed;
+  else ++tally.failed;
   std::printf("%s - %s%s%s\n", ok ? "ok" : "not ok", name.c_str(), detail.empty() ? "" : ": ", detail.c_str());
   std::fflush(stdout);
 }
@@ -272,11 +261,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: kvm_machine IMAGE...\n");
     return 64;
   }
-  tools::HangWatchdog hang(kHangAfter, [] {
-    ++failed;
-    summary();
-  });
-  watchdog = &hang;
+  tools::HangWatchdog hang(tally);
   std::vector<std::string> hardware = {"kvm"};
 #if defined(BV_HAVE_NVMM)
   hardware.push_back("nvmm");  // libnvmm over this KVM
@@ -293,7 +278,7 @@ int main(int argc, char** argv) {
           // path passes in kvm_driver ("hybrid on nvmm: write watchpoint").
           std::printf(
               "skip - machine on nvmm vs software: write watchpoint stops: too slow on the shim, see kvm_driver\n");
-          ++skipped;
+          ++tally.skipped;
           continue;
         }
         watchBoth(argv[i], hw);
@@ -315,7 +300,7 @@ int main(int argc, char** argv) {
         // the planes as nothing (a write-mode-2 store and every read arrive right, and kvm passes). Whether the
         // shim's MMIO assist or the nvmm backend loses them needs a run on NetBSD or a closer look at the shim.
         std::printf("skip - machine on nvmm vs software: planar: write-mode-0 stores lost on the shim (known)\n");
-        ++skipped;
+        ++tally.skipped;
         continue;
       }
       compare(argv[i], hw, software);
@@ -324,7 +309,6 @@ int main(int argc, char** argv) {
   if (!hello.empty()) {
     for (const std::string& hw : hardware) debugOn(hello, hw);
   }
-  summary();
-  watchdog = nullptr;
-  return failed ? 1 : 0;
+  tally.summary();
+  return tally.failed ? 1 : 0;
 }
