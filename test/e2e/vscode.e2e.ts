@@ -11,7 +11,7 @@ import { PNG } from 'pngjs';
 import { CodeServer } from './code_server';
 import { REFUSE_FOR_TEST } from '../../client/direct_channel';
 import { traceParts, type KeyTrace } from '../../common/key-trace';
-import { patient, Workbench } from './workbench';
+import { patient, shows, Workbench } from './workbench';
 import type { Frame } from 'playwright-core';
 import { buildKernel, KERNEL_SOURCES } from '../kernels/build';
 
@@ -511,12 +511,7 @@ describe('Bootvisor in VS Code (code-server + Chromium)', function () {
   async function gutterBreakpoint(line: number): Promise<void> {
     const glyph = workbench.editor().locator('.codicon-debug-breakpoint, .codicon-debug-breakpoint-unverified').first();
     await workbench.clickGutter(line);
-    if (
-      !(await glyph.waitFor({ timeout: patient(8_000) }).then(
-        () => true,
-        () => false,
-      ))
-    ) {
+    if (!(await shows(glyph, patient(8_000)))) {
       // Seen once on a loaded machine: the click landed while the editor was still scrolling the line into
       // view, so no breakpoint was set. A person would click again; so does the test (only then).
       await workbench.clickGutter(line);

@@ -88,16 +88,11 @@ export class Workbench {
    */
   async openQuickInput(key: string): Promise<Locator> {
     const input = this.page.locator('.quick-input-widget input');
-    const visible = (ms: number) =>
-      input.waitFor({ state: 'visible', timeout: ms }).then(
-        () => true,
-        () => false,
-      );
     for (let attempt = 1; ; attempt++) {
       await this.page.keyboard.press(key);
-      if (await visible(patient(3_000))) return input;
+      if (await shows(input, patient(3_000))) return input;
       await this.clickCommandCenter();
-      if (await visible(patient(5_000))) return input;
+      if (await shows(input, patient(5_000))) return input;
       const shot = await this.screenshot(`quick-open-attempt-${attempt}`).catch(() => 'none');
       const owner = await this.focusOwner();
       if (attempt === 4) {
@@ -120,13 +115,7 @@ export class Workbench {
     const menuItem = this.page.locator('.context-view .action-label', { hasText: item }).first();
     for (let attempt = 1; ; attempt++) {
       await target.click({ button: 'right' });
-      if (
-        await menuItem.waitFor({ state: 'visible', timeout: patient(10_000) }).then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
+      if (await shows(menuItem, patient(10_000))) break;
       const shot = await this.screenshot(`context-menu-attempt-${attempt}`).catch(() => 'none');
       const items = await this.page
         .locator('.context-view .action-label')
@@ -189,19 +178,9 @@ export class Workbench {
       await input.fill(relative);
       // The first search of a session indexes the folder: slow on a loaded machine.
       const row = this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first();
-      const listed = await row.waitFor({ timeout: patient(45_000) }).then(
-        () => true,
-        () => false,
-      );
+      const listed = await shows(row, patient(45_000));
       if (listed) await this.page.keyboard.press('Enter');
-      if (
-        listed &&
-        (await tab.waitFor({ timeout: patient(15_000) }).then(
-          () => true,
-          () => false,
-        ))
-      )
-        break;
+      if (listed && (await shows(tab, patient(15_000)))) break;
       if (attempt === 3) throw new Error(`Quick Open did not open ${relative} in 3 attempts`);
       await this.page.keyboard.press('Escape');
     }
@@ -486,4 +465,12 @@ export class Workbench {
       await this.waitForNoSession();
     }
   }
+}
+
+/** Whether `target` is visible within `ms`: a try that may come to nothing, where waitFor would throw. */
+export function shows(target: Locator, ms: number): Promise<boolean> {
+  return target.waitFor({ state: 'visible', timeout: ms }).then(
+    () => true,
+    () => false,
+  );
 }
