@@ -32,6 +32,10 @@ for a in "$@"; do
     *) echo "test-kvm: unknown option $a (use --bench or --host)" >&2; exit 2 ;;
   esac
 done
+if [[ -n ${BV_KVM_ONLY:-} && -n ${BV_KVM_MACHINE:-} ]]; then
+  echo "test-kvm: BV_KVM_ONLY runs only kvm_driver and BV_KVM_MACHINE only kvm_machine: set one of them" >&2
+  exit 2
+fi
 cache=${BV_KVM_CACHE:-$HOME/.cache/bootvisor/kvm-nested}
 work=$(mktemp -d /tmp/bv-kvm.XXXXXX)
 trap 'kill ${qpid:-} 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -140,6 +144,7 @@ bench=""
 /bin/busybox grep -q bvbench /proc/cmdline && bench=--bench
 /bin/busybox grep -q bvverbose /proc/cmdline && export BV_KVM_VERBOSE=1
 only=$(/bin/busybox sed -n 's/.*bvonly=\([^ ]*\).*/\1/p' /proc/cmdline)
+echo  # the firmware's last line ("Booting from ROM..") has no end of line
 echo "nested: init started"
 # A heartbeat the host's stall watch sees: when it stops too, this kernel itself has stopped running.
 (while :; do /bin/busybox sleep 20; echo "heartbeat: up $(/bin/busybox cut -d' ' -f1 /proc/uptime) s"; done) &
@@ -190,10 +195,6 @@ append="console=ttyS0 quiet panic=-1 no_timer_check"
 [[ -n ${BV_KVM_VERBOSE:-} ]] && append+=" bvverbose"
 [[ -n ${BV_KVM_ONLY:-} ]] && append+=" bvonly=$BV_KVM_ONLY" && machine=0
 driver=1
-if [[ -n ${BV_KVM_ONLY:-} && -n ${BV_KVM_MACHINE:-} ]]; then
-  say "BV_KVM_ONLY runs only kvm_driver and BV_KVM_MACHINE only kvm_machine: set one of them"
-  exit 2
-fi
 [[ -n ${BV_KVM_MACHINE:-} ]] && append+=" bvmachine=$BV_KVM_MACHINE" && driver=0
 [[ -n ${BV_KVM_REPEAT:-} ]] && append+=" bvrepeat=$BV_KVM_REPEAT"
 say "booting Linux under QEMU TCG (-cpu max: AMD SVM with nested paging) to run the driver on its KVM"
